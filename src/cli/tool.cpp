@@ -1,0 +1,118 @@
+#include "cli/tool.hpp"
+
+#include <iostream>
+#include <new>
+
+#include "core/error.hpp"
+#include "core/suggest.hpp"
+#include "core/version.hpp"
+
+namespace lean {
+namespace {
+
+void declare_common_options(po::options_description& options) {
+  options.add_options()
+      ("report", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")
+      ("markdown", po::value<std::string>()->value_name("FILE"), "write a markdown summary to FILE")
+      ("junit", po::value<std::string>()->value_name("FILE"), "write JUnit XML to FILE")
+      ("dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")
+      ("no-ci", "do not write GitHub Actions outputs, summary or annotations")
+      ("quiet,q", "print nothing on stdout")
+      ("help,h", "show this help")
+      ("version", "show the version");
+}
+
+OutputOptions output_options(const po::variables_map& vm) {
+  OutputOptions out;
+  auto get = [&](const char* key) { return vm.count(key) ? vm[key].as<std::string>() : std::string(); };
+  out.report = get("report");
+  out.markdown = get("markdown");
+  out.junit = get("junit");
+  out.dotenv = get("dotenv");
+  out.no_ci = vm.count("no-ci") > 0;
+  out.quiet = vm.count("quiet") > 0;
+  return out;
+}
+
+std::string unknown_option_message(const po::unknown_option& e, const po::options_description& options) {
+  std::vector<std::string> names;
+  for (const auto& option : options.options()) names.push_back("--" + option->long_name());
+  std::string message = "unknown option '" + e.get_option_name() + "'";
+  if (auto guess = closest_match(e.get_option_name(), names)) message += "; did you mean '" + *guess + "'?";
+  return message;
+}
+
+}  // namespace
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    if (!item.empty()) items.push_back(item);
+    start = comma + 1;
+  }
+  return items;
+}
+
+int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
+  const std::string& tool = spec.name;
+  OutputOptions outputs;
+  try {
+    po::options_description options("Options");
+    po::positional_options_description positional;
+    spec.declare_options(options, positional);
+    declare_common_options(options);
+
+    po::variables_map vm;
+    try {
+      po::store(po::command_line_parser(argc, argv)
+                    .options(options)
+                    .positional(positional)
+                    // No abbreviations: "--requir" must be an error, not a silent guess.
+                    .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                    .run(), vm);
+      po::notify(vm);
+    } catch (const po::unknown_option& e) {
+      throw_usage(unknown_option_message(e, options));
+    } catch (const po::error& e) {
+      throw_usage(e.what());
+    }
+    if (vm.count("help")) {
+      std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\nExit codes: 0 pass, 1 gate failed, "
+                << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
+      return 0;
+    }
+    if (vm.count("version")) {
+      std::cout << tool << " " << kVersion << "\n";
+      return 0;
+    }
+    outputs = output_options(vm);
+
+    Outcome outcome = spec.run(vm);
+    if (!outputs.quiet) std::cout << outcome.console << std::flush;
+    emit_outputs(tool, outcome, outputs);
+    return to_int(outcome.status);
+  } catch (const Error& e) {
+    std::cerr << tool << ": error: " << e.describe() << std::endl;
+    Outcome failed;
+    failed.status = e.status();
+    failed.error = e.describe();
+    // The outputs are best effort here: the error itself is already on stderr.
+    try {
+      emit_outputs(tool, failed, outputs);
+    } catch (const std::exception&) {
+    }
+    return to_int(e.status());
+  } catch (const std::bad_alloc&) {
+    std::cerr << tool << ": error: out of memory" << std::endl;
+    return to_int(ExitStatus::input_data);
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": error: " << e.what() << std::endl;
+    return to_int(ExitStatus::input_data);
+  }
+}
+
+}  // namespace lean

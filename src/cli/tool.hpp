@@ -1,0 +1,29 @@
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+
+#include "report/outcome.hpp"
+#include "report/outputs.hpp"
+
+namespace lean {
+
+namespace po = boost::program_options;
+
+// What makes one tool: its options and the library call that runs it. The runner does
+// everything the tools share: help, version, output flags, error printing, exit code.
+struct ToolSpec {
+  std::string name;      // "ml-validate"
+  std::string synopsis;  // usage lines printed by --help
+  std::function<void(po::options_description&, po::positional_options_description&)> declare_options;
+  std::function<Outcome(const po::variables_map&)> run;
+};
+
+// The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
+int run_tool(const ToolSpec& spec, int argc, const char* const* argv);
+
+// Splits "a,b,c" as the comma-separated list options take.
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace lean

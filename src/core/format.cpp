@@ -1,0 +1,30 @@
+#include "core/format.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace lean {
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  if (value == 0) return "0";  // also for -0
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string format_signed(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%+.6g", value == 0 ? 0.0 : value);
+  return buffer;
+}
+
+std::string format_percent(double fraction) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%+.2f%%", fraction * 100.0);
+  return buffer;
+}
+
+}  // namespace lean

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lean {
+
+// The candidate closest to `word` by edit distance, if it is close enough to be a
+// plausible typo (ninja's "did you mean" rule: at most a third of the word, at least 1).
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// "a, b, c, ..." with at most `limit` items.
+std::string join_limited(const std::vector<std::string>& items, std::size_t limit);
+
+}  // namespace lean

@@ -1,0 +1,255 @@
+#include "gates/compare.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+
+#include "core/error.hpp"
+#include "core/format.hpp"
+#include "metrics/direction.hpp"
+#include "metrics/metrics.hpp"
+#include "report/markdown.hpp"
+
+namespace lean {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// Decimal margins are not exact in binary (0.85 + 0.01 is 0.86000000000000010), so the
+// inclusive comparisons allow a relative slack far below any meaningful metric change.
+bool at_least(double value, double bound) {
+  const double slack = 1e-12 * std::max({1.0, std::fabs(value), std::fabs(bound)});
+  return value >= bound - slack;
+}
+
+double parse_number(const std::string& text, const std::string& what) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
+    throw_usage(what + ": \"" + text + "\" is not a finite number");
+  }
+  return value;
+}
+
+struct Guard {
+  std::string metric;
+  double tolerance = 0;
+  bool relative = false;  // tolerance given as a percentage of |baseline|
+  std::string spelled;    // "0.01" or "5%"
+};
+
+Guard parse_guard(const std::string& text) {
+  Guard guard;
+  guard.metric = text;
+  if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    guard.metric = text.substr(0, colon);
+    guard.spelled = text.substr(colon + 1);
+    std::string number = guard.spelled;
+    if (!number.empty() && number.back() == '%') {
+      guard.relative = true;
+      number.pop_back();
+    }
+    guard.tolerance = parse_number(number, "invalid --guard \"" + text + "\"");
+    if (guard.relative) guard.tolerance /= 100.0;
+    if (guard.tolerance < 0) throw_usage("invalid --guard \"" + text + "\": the tolerance cannot be negative");
+  }
+  if (guard.metric.empty()) throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL]");
+  if (guard.spelled.empty()) guard.spelled = "0";
+  return guard;
+}
+
+std::string change_text(double baseline, double candidate) {
+  std::string text = format_signed(candidate - baseline);
+  if (baseline != 0) text += " (" + format_percent((candidate - baseline) / std::fabs(baseline)) + ")";
+  return text;
+}
+
+const char* direction_word(const Direction& direction) { return direction.lower_is_better ? "lower" : "higher"; }
+
+Direction primary_direction(const po::variables_map& vm, const std::string& metric) {
+  if (vm.count("lower-is-better") && vm.count("higher-is-better")) {
+    throw_usage("give --lower-is-better or --higher-is-better, not both");
+  }
+  if (vm.count("lower-is-better")) return {true, "--lower-is-better"};
+  if (vm.count("higher-is-better")) return {false, "--higher-is-better"};
+  return infer_direction(metric);
+}
+
+}  // namespace
+
+namespace {
+
+Outcome run_compare(const po::variables_map& vm) {
+  const std::string candidate_path = vm["candidate"].as<std::string>();
+  const std::string metric = vm["metric"].as<std::string>();
+  const Direction direction = primary_direction(vm, metric);
+  if (vm.count("min-delta") && vm.count("min-rel-delta")) throw_usage("give --min-delta or --min-rel-delta, not both");
+  const bool relative = vm.count("min-rel-delta") > 0;
+  const double margin = relative ? vm["min-rel-delta"].as<double>() : vm.count("min-delta") ? vm["min-delta"].as<double>() : 0.0;
+  if (!std::isfinite(margin) || margin < 0) {
+    throw_usage(std::string(relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
+  }
+  const std::string if_no_baseline = vm["if-no-baseline"].as<std::string>();
+  if (if_no_baseline != "promote" && if_no_baseline != "fail") {
+    throw_usage("--if-no-baseline must be promote or fail, not \"" + if_no_baseline + "\"");
+  }
+  std::vector<Guard> guards;
+  if (vm.count("guard")) {
+    for (const auto& text : vm["guard"].as<std::vector<std::string>>()) guards.push_back(parse_guard(text));
+  }
+  if (!vm.count("baseline")) throw_usage("missing --baseline FILE");
+  const std::string baseline_path = vm["baseline"].as<std::string>();
+
+  const MetricSet candidate = MetricSet::load(candidate_path);
+  const double candidate_value = candidate.number(metric);
+
+  Outcome outcome;
+  outcome.fields["candidate_file"] = candidate_path;
+  outcome.fields["baseline_file"] = baseline_path;
+  ordered_json primary;
+  primary["metric"] = metric;
+  primary["direction"] = direction_word(direction);
+  primary["direction_reason"] = direction.reason;
+  primary[relative ? "min_rel_delta" : "min_delta"] = margin;
+  MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
+
+  std::error_code ec;
+  if (!std::filesystem::exists(baseline_path, ec)) {
+    const bool promote = if_no_baseline == "promote";
+    outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
+    primary["baseline"] = nullptr;
+    primary["candidate"] = candidate_value;
+    primary["delta"] = nullptr;
+    primary["rel_delta"] = nullptr;
+    primary["required"] = nullptr;
+    primary["passed"] = promote;
+    outcome.fields["decision"] = promote ? "promote" : "keep";
+    outcome.fields["reason"] = "no baseline ('" + baseline_path + "' does not exist); --if-no-baseline " + if_no_baseline;
+    outcome.fields["primary"] = primary;
+    outcome.fields["guards"] = ordered_json::array();
+    outcome.headline = promote ? "promote: no baseline yet" : "keep: no baseline and --if-no-baseline fail";
+    outcome.checks.push_back({metric + " beats the baseline", promote, outcome.fields["reason"].get<std::string>()});
+    table.add_row({"`" + metric + "`", "—", format_number(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
+    outcome.markdown_body = table.render();
+    outcome.console = "ml-compare: " + outcome.headline + " ('" + baseline_path + "' does not exist)\n";
+    outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
+    return outcome;
+  }
+
+  const MetricSet baseline = MetricSet::load(baseline_path);
+  const double baseline_value = baseline.number(metric);
+  const double delta = candidate_value - baseline_value;
+  const double sign = direction.lower_is_better ? -1.0 : 1.0;
+  const double margin_abs = relative ? margin * std::fabs(baseline_value) : margin;
+  const double required = baseline_value + sign * margin_abs;
+  bool primary_passed;
+  std::string rule;
+  if (relative && baseline_value == 0 && margin > 0) {
+    // No relative change can be measured against 0: any strict improvement counts.
+    primary_passed = sign * candidate_value > 0;
+    rule = std::string("strictly ") + (direction.lower_is_better ? "< 0" : "> 0") + " (relative margin against a baseline of 0)";
+  } else {
+    primary_passed = at_least(sign * candidate_value, sign * required);
+    rule = std::string(direction.lower_is_better ? "<= " : ">= ") + format_number(required);
+  }
+  primary["baseline"] = baseline_value;
+  primary["candidate"] = candidate_value;
+  primary["delta"] = delta;
+  primary["rel_delta"] = baseline_value != 0 ? ordered_json(delta / std::fabs(baseline_value)) : ordered_json(nullptr);
+  primary["required"] = required;
+  primary["passed"] = primary_passed;
+
+  const std::string primary_message = metric + " is " + format_number(candidate_value) + " against " +
+                                      format_number(baseline_value) + " (" + change_text(baseline_value, candidate_value) +
+                                      "), required " + rule + ", " + direction_word(direction) + " is better (" +
+                                      direction.reason + ")";
+  outcome.checks.push_back({metric + " beats the baseline", primary_passed, primary_message});
+  table.add_row({"`" + metric + "`", format_number(baseline_value), format_number(candidate_value),
+                 change_text(baseline_value, candidate_value),
+                 primary_passed ? "✅ better" : "❌ needs " + rule});
+  outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + primary_message + "\n";
+
+  ordered_json guard_reports = ordered_json::array();
+  std::vector<std::string> regressed;
+  for (const auto& guard : guards) {
+    const Direction guard_direction = infer_direction(guard.metric);
+    const double guard_sign = guard_direction.lower_is_better ? -1.0 : 1.0;
+    const double b = baseline.number(guard.metric);
+    const double c = candidate.number(guard.metric);
+    const double allowed = guard.relative ? guard.tolerance * std::fabs(b) : guard.tolerance;
+    const double bound = b - guard_sign * allowed;
+    const bool passed = at_least(guard_sign * c, guard_sign * bound);
+    if (!passed) regressed.push_back(guard.metric);
+    ordered_json report;
+    report["metric"] = guard.metric;
+    report["baseline"] = b;
+    report["candidate"] = c;
+    report["delta"] = c - b;
+    report["tolerance"] = guard.spelled;
+    report["bound"] = bound;
+    report["direction"] = direction_word(guard_direction);
+    report["passed"] = passed;
+    guard_reports.push_back(report);
+    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + format_number(bound);
+    const std::string message = "guard " + guard.metric + " is " + format_number(c) + " against " + format_number(b) +
+                                " (" + change_text(b, c) + "), allowed " + bound_text + " (tolerance " + guard.spelled + ")";
+    outcome.checks.push_back({"guard " + guard.metric, passed, message});
+    table.add_row({"`" + guard.metric + "` (guard)", format_number(b), format_number(c), change_text(b, c),
+                   passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
+    outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
+  }
+
+  const bool promote = primary_passed && regressed.empty();
+  outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
+  std::string reason;
+  if (!primary_passed) {
+    reason = metric + " " + format_number(candidate_value) + " does not meet " + rule;
+  } else if (!regressed.empty()) {
+    reason = "guard regressed: ";
+    for (std::size_t i = 0; i < regressed.size(); ++i) reason += (i ? ", " : "") + regressed[i];
+  } else {
+    reason = metric + " " + format_number(candidate_value) + " meets " + rule;
+  }
+  outcome.fields["decision"] = promote ? "promote" : "keep";
+  outcome.fields["reason"] = reason;
+  outcome.fields["primary"] = primary;
+  outcome.fields["guards"] = guard_reports;
+  outcome.headline = std::string(promote ? "promote" : "keep the baseline") + ": " + reason;
+  outcome.console += "ml-compare: " + outcome.headline + "\n";
+  outcome.markdown_body = table.render();
+  outcome.dotenv = {{"DECISION", promote ? "promote" : "keep"}};
+  return outcome;
+}
+
+}  // namespace
+
+ToolSpec compare_tool() {
+  ToolSpec spec;
+  spec.name = "ml-compare";
+  spec.synopsis =
+      "ml-compare --candidate NEW.json --baseline PROD.json --metric PATH [--min-delta X | --min-rel-delta X]\n"
+      "                  [--lower-is-better | --higher-is-better] [--guard PATH[:TOL]]... "
+      "[--if-no-baseline promote|fail]";
+  spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
+    options.add_options()
+        ("candidate", po::value<std::string>()->required()->value_name("FILE"), "metrics of the new model")
+        ("baseline", po::value<std::string>()->value_name("FILE"), "metrics of the model in production")
+        ("metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")
+        ("min-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")
+        ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|")
+        ("lower-is-better", "the primary metric improves downwards")
+        ("higher-is-better", "the primary metric improves upwards (overrides a loss-like name)")
+        ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL]"),
+         "a metric that may regress by at most TOL (absolute, or N%); repeatable")
+        ("if-no-baseline", po::value<std::string>()->default_value("promote")->value_name("RULE"),
+         "promote or fail when the baseline file does not exist");
+  };
+  spec.run = run_compare;
+  return spec;
+}
+
+int compare_main(int argc, const char* const* argv) { return run_tool(compare_tool(), argc, argv); }
+
+}  // namespace lean

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lean {
+
+// The metrics of one or more JSON files, flattened to their leaves. A metric is named by
+// a dotted path ("eval.accuracy") or a JSON Pointer ("/eval/accuracy"), the unambiguous
+// form when keys themselves contain dots.
+class MetricSet {
+ public:
+  // Reads a JSON object from a file; every problem is an input error naming the file.
+  static MetricSet load(const std::string& path);
+  // Parses JSON text that came from `source` (a file name, "file:line", a registry URL).
+  static MetricSet parse(const std::string& text, const std::string& source);
+  static MetricSet from_json(const nlohmann::json& object, const std::string& source);
+
+  // Adds another set; a metric defined in both with different values is an input error.
+  void merge(const MetricSet& other);
+
+  // The finite number at `path`; an input error when it is missing or not a finite number.
+  double number(const std::string& path) const;
+  // As number(), but std::nullopt when the metric does not exist at all.
+  std::optional<double> find_number(const std::string& path) const;
+
+  // Dotted names of every leaf, in file order.
+  std::vector<std::string> names() const;
+  // The file(s) the metrics came from, for error messages: "a.json" or "a.json, b.json".
+  const std::string& source() const { return source_; }
+  // The metrics as the nested JSON object they were read from (merged).
+  nlohmann::ordered_json to_json() const;
+
+ private:
+  struct Leaf {
+    std::string pointer;
+    std::string dotted;
+    nlohmann::ordered_json value;
+    std::string source;
+  };
+  void flatten(const nlohmann::ordered_json& value, const std::string& pointer, const std::string& dotted,
+               const std::string& source);
+  const Leaf* find_leaf(const std::string& path) const;
+  [[noreturn]] void throw_missing(const std::string& path) const;
+
+  std::vector<Leaf> leaves_;
+  std::string source_;
+};
+
+// Python's json module writes NaN, Infinity and -Infinity, which JSON does not allow.
+// Rewrites those bare tokens (outside strings) to marker strings, so that a metric holding
+// one is reported by its path instead of as a syntax error somewhere in the file.
+std::string mark_nonfinite_tokens(const std::string& text);
+
+}  // namespace lean

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+
+#include "report/outcome.hpp"
+
+namespace lean {
+
+// Where a run's results go besides stdout; every tool takes the same flags.
+struct OutputOptions {
+  std::string report;    // --report: JSON
+  std::string markdown;  // --markdown: GitHub-flavoured summary
+  std::string junit;     // --junit: JUnit XML
+  std::string dotenv;    // --dotenv: GitLab dotenv report
+  bool no_ci = false;    // --no-ci: no GitHub Actions outputs even inside Actions
+  bool quiet = false;    // --quiet: nothing on stdout but annotations
+};
+
+std::string render_report_json(const std::string& tool, const Outcome& outcome);
+std::string render_markdown(const std::string& tool, const Outcome& outcome);
+std::string render_junit(const std::string& tool, const Outcome& outcome);
+std::string render_dotenv(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
+
+// GitHub Actions workflow-command annotations, one per failed check (at most 10).
+std::string render_github_annotations(const std::string& tool, const Outcome& outcome);
+
+// Escaping of workflow-command data and properties, per GitHub's runner.
+std::string escape_github_data(const std::string& text);
+std::string escape_github_property(const std::string& text);
+std::string escape_xml(const std::string& text);
+
+// Writes every requested file and, inside GitHub Actions, the step summary and outputs.
+void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
+
+}  // namespace lean
