@@ -9,13 +9,13 @@
 #   SHA256SUMS                               sha256sum lines for every archive and install.sh
 # The archive is reproducible (sorted, fixed owner and mtime, gzip -n), and packaging refuses
 # binaries that need a glibc newer than the oldest supported runner's (LEAN_MLOPS_MAX_GLIBC,
-# default 2.34: ubuntu-22.04 has 2.35, RHEL 9 2.34) or a libstdc++ from the build machine.
+# default 2.35: ubuntu-22.04; Debian 12 has 2.36) or a libstdc++ from the build machine.
 # Build first: ./scripts/build.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 outdir=${1:-dist}
-max_glibc=${LEAN_MLOPS_MAX_GLIBC:-2.34}
+max_glibc=${LEAN_MLOPS_MAX_GLIBC:-2.35}
 build=${LEAN_MLOPS_BUILD_DIR:-build}
 
 die() { echo "package: error: $*" >&2; exit 1; }
@@ -47,7 +47,7 @@ for tool in "${tools[@]}"; do
     newest=$(printf '%s\n%s\n' "$newest" "$v" | sort -V | tail -n 1)
   done
   if objdump -p "$build/bin/$tool" | grep -q 'NEEDED.*libstdc++'; then
-    die "$tool links libstdc++ dynamically; configure with -DLEAN_MLOPS_PORTABLE=ON"
+    die "$tool links libstdc++ dynamically; configure with -DLEAN_MLOPS_STATIC_RUNTIME=ON"
   fi
 done
 if [ "$(printf '%s\n%s\n' "$newest" "$max_glibc" | sort -V | tail -n 1)" != "$max_glibc" ]; then
