@@ -14,7 +14,8 @@
 # RUNNER_TEMP, GITHUB_ACTION_PATH, GITHUB_ACTION_REPOSITORY, GITHUB_OUTPUT, GITHUB_PATH.
 set -euo pipefail
 
-action_dir=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}
+# The repository root of the action: per-tool actions live in subfolders of it.
+action_dir=$(cd "$(dirname "$0")/.." && pwd)
 install_sh="$action_dir/scripts/install.sh"
 
 fail() {

@@ -41,8 +41,10 @@ write_github_outputs() {
 # --- argument vector, kept as a safely single-quoted string for one final `eval set --` ----
 argv=
 add_arg() {
-  quoted=$(printf '%sx' "$1" | sed "s/'/'\\\\''/g")
-  argv="$argv '${quoted%x}'"
+  case $1 in
+    *"'"*) quoted=$(printf '%sx' "$1" | sed "s/'/'\\\\''/g"); argv="$argv '${quoted%x}'" ;;
+    *) argv="$argv '$1'" ;;
+  esac
 }
 
 trim() {
@@ -54,6 +56,7 @@ trim() {
 
 # add_words TEXT: split like a shell does (quotes, backslash), with no expansion of any kind.
 add_words() {
+  [ -n "$1" ] || return 0
   rest=$1 word='' have=0 state=plain
   while [ -n "$rest" ]; do
     c=${rest%"${rest#?}"}
@@ -105,6 +108,7 @@ each_line() {
 
 # add_list FLAG TEXT: FLAG ITEM for each line (FLAG empty: ITEM alone).
 add_list() {
+  [ -n "$2" ] || return 0
   lines=$(each_line "$2")
   [ -n "$lines" ] || return 0
   while IFS= read -r item; do
@@ -118,6 +122,7 @@ EOF
 # add_files FLAG TEXT: like add_list, expanding globs (an unmatched glob stays as written, and
 # the tool then reports the missing file).
 add_files() {
+  [ -n "$2" ] || return 0
   lines=$(each_line "$2")
   [ -n "$lines" ] || return 0
   while IFS= read -r item; do
@@ -137,16 +142,23 @@ EOF
 
 # add_joined FLAG TEXT: one FLAG with the lines (or comma-separated items) joined by commas.
 add_joined() {
+  [ -n "$2" ] || return 0
   joined=$(each_line "$2" | tr '\n' ',' | sed 's/,*$//; s/,,*/,/g')
   [ -z "$joined" ] || { add_arg "$1"; add_arg "$joined"; }
 }
 
-add_value() { [ -z "$2" ] || { add_arg "$1"; add_arg "$(trim "$2")"; }; }
+add_value() {
+  [ -n "$2" ] || return 0
+  t=$2
+  t=${t#"${t%%[![:space:]]*}"}
+  t=${t%"${t##*[![:space:]]}"}
+  [ -z "$t" ] || { add_arg "$1"; add_arg "$t"; }
+}
 
 add_flag() {
-  case $(printf '%s' "$2" | tr '[:upper:]' '[:lower:]') in
-    true|yes|1|on) add_arg "$1" ;;
-    false|no|0|off|'') ;;
+  case $2 in
+    [Tt]rue|TRUE|[Yy]es|1|on) add_arg "$1" ;;
+    [Ff]alse|FALSE|[Nn]o|0|off|'') ;;
     *) die_usage "$3 must be true or false, not '$2'" ;;
   esac
 }
@@ -167,7 +179,10 @@ if [ -n "${LEAN_WORKING_DIRECTORY:-}" ]; then
   cd "$LEAN_WORKING_DIRECTORY" || die_usage "working directory '$LEAN_WORKING_DIRECTORY' does not exist"
 fi
 
-v() { eval "printf '%s' \"\${LEAN_$(printf '%s' "$tool" | tr '[:lower:]' '[:upper:]')_$1:-}\""; }
+case $tool in
+  validate) TOOL=VALIDATE ;; compare) TOOL=COMPARE ;; drift) TOOL=DRIFT ;; release) TOOL=RELEASE ;;
+esac
+v() { eval "printf '%s' \"\${LEAN_${TOOL}_$1:-}\""; }
 
 case $tool in
   validate)
@@ -282,6 +297,11 @@ if [ "${GITHUB_ACTIONS:-}" = true ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
 fi
 report_path=$(flag_value --report || true)
 dotenv_path=$(flag_value --dotenv || true)
+# Output files may go to directories that do not exist yet (reports/validate.json).
+for flag in --report --markdown --junit --dotenv --html --openmetrics; do
+  file=$(flag_value "$flag" || true)
+  case $file in */*) mkdir -p "${file%/*}" 2>/dev/null || true ;; esac
+done
 
 fail_on_gate=$(printf '%s' "${LEAN_FAIL_ON_GATE:-true}" | tr '[:upper:]' '[:lower:]')
 case $fail_on_gate in

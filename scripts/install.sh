@@ -125,8 +125,14 @@ sha256_of() {
 }
 
 # fetch URL FILE: 0 on success, 1 when the server has no such file (404), 4 on other failures.
+downloader=${LEAN_MLOPS_DOWNLOADER:-}
+if [ -z "$downloader" ]; then
+  if command -v curl >/dev/null 2>&1; then downloader=curl
+  elif command -v wget >/dev/null 2>&1; then downloader=wget
+  fi
+fi
 fetch() {
-  if command -v curl >/dev/null 2>&1; then
+  if [ "$downloader" = curl ]; then
     status=$(curl -sSL --retry 3 --retry-delay 1 --connect-timeout 15 --max-time 600 \
       -w '%{http_code}' -o "$2" "$1" 2>"$tmp/curl.err") || {
       say "download of $1 failed: $(tail -n 1 "$tmp/curl.err")"
@@ -137,7 +143,7 @@ fetch() {
       404|410) return 1 ;;
       *) say "download of $1 failed: HTTP $status"; return 4 ;;
     esac
-  elif command -v wget >/dev/null 2>&1; then
+  elif [ "$downloader" = wget ]; then
     wget_rc=0
     wget -q -T 15 -t 3 -O "$2" "$1" 2>"$tmp/wget.err" || wget_rc=$?
     # wget exits 8 for an error response from the server, which includes 404.

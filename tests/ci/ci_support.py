@@ -1,0 +1,157 @@
+"""Helpers for the CI-integration tests: a release served on loopback, a simulated runner."""
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import unittest
+
+SOURCE_DIR = os.path.abspath(os.environ.get("LEAN_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")))
+BIN_DIR = os.path.abspath(os.environ.get("LEAN_BIN_DIR", os.path.join(SOURCE_DIR, "build", "bin")))
+BUILD_DIR = os.path.dirname(BIN_DIR)
+NODE = shutil.which("node") or "/usr/bin/node"
+
+# Variables of the CI the tests run in must not leak into the simulated runners.
+_CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV",
+                 "GITHUB_ACTION_PATH", "GITHUB_ACTION_REPOSITORY", "GITHUB_REPOSITORY", "RUNNER_OS",
+                 "RUNNER_ARCH", "RUNNER_TEMP", "RUNNER_TOOL_CACHE", "GITLAB_CI", "CI_JOB_TOKEN", "ML_REGISTRY",
+                 "LEAN_MLOPS_VERSION", "LEAN_MLOPS_BASE_URL", "LEAN_MLOPS_PREFIX", "LEAN_MLOPS_BIN_DIR",
+                 "LEAN_MLOPS_SHA256", "AWS_ENDPOINT_URL", "AWS_PROFILE")
+
+
+def project_version():
+    with open(os.path.join(SOURCE_DIR, "CMakeLists.txt")) as f:
+        for line in f:
+            if line.startswith("project(lean-mlops VERSION "):
+                return line.split()[2]
+    raise RuntimeError("no version in CMakeLists.txt")
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if k not in _CI_VARIABLES and not k.startswith("LEAN_")}
+    env.update(extra)
+    return env
+
+
+def package(outdir):
+    """scripts/package.sh OUTDIR on the freshly built binaries."""
+    subprocess.run([os.path.join(SOURCE_DIR, "scripts", "package.sh"), outdir], check=True, capture_output=True,
+                   env=clean_env(LEAN_MLOPS_BUILD_DIR=BUILD_DIR))
+    return outdir
+
+
+class ReleaseServer:
+    """Serves DIR as GitHub serves release assets, on 127.0.0.1 at a free port:
+    /releases/download/vVER/ASSET and /releases/latest/download/ASSET. Records every request;
+    `replace` maps an asset name to other bytes (a tampered or corrupted download)."""
+
+    def __init__(self, directory, version):
+        self.directory, self.version = directory, version
+        self.requests, self.replace = [], {}
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                server.requests.append(self.path)
+                parts = self.path.split("/")
+                name = None
+                if self.path.startswith(f"/releases/download/v{server.version}/") and len(parts) == 5:
+                    name = parts[4]
+                elif self.path.startswith("/releases/latest/download/") and len(parts) == 5:
+                    name = parts[4]
+                body = server.replace.get(name)
+                if body is None and name and os.path.isfile(os.path.join(server.directory, name)):
+                    with open(os.path.join(server.directory, name), "rb") as f:
+                        body = f.read()
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/releases/download"
+
+    def downloads(self):
+        return [p for p in self.requests if p.endswith(".tar.gz")]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Result:
+    def __init__(self, code, stdout, stderr, outputs=None):
+        self.code, self.stdout, self.stderr, self.outputs = code, stdout, stderr, outputs or {}
+
+    def __repr__(self):
+        return f"exit {self.code}\noutputs: {self.outputs}\nstdout: {self.stdout}\nstderr: {self.stderr}"
+
+
+class TempDirTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="lean-ci-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+
+    def path(self, *names):
+        return os.path.join(self.dir, *names)
+
+    def write(self, name, content, mode=None):
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb" if isinstance(content, bytes) else "w") as f:
+            f.write(content if isinstance(content, (str, bytes)) else json.dumps(content))
+        if mode:
+            os.chmod(path, mode)
+        return path
+
+    def read(self, name):
+        with open(self.path(name)) as f:
+            return f.read()
+
+
+class SimulatedRunner:
+    """A GitHub-hosted runner's environment in a directory: tool cache, temp, the files behind
+    GITHUB_OUTPUT/GITHUB_PATH/GITHUB_STEP_SUMMARY, and an actions/cache store."""
+
+    def __init__(self, root, base_url, os_name="Linux", arch="X64"):
+        self.root = root
+        for d in ("tool-cache", "temp", "workspace", "actions-cache"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        self.summary = os.path.join(root, "step-summary.md")
+        self.env = clean_env(
+            RUNNER_OS=os_name, RUNNER_ARCH=arch,
+            RUNNER_TOOL_CACHE=os.path.join(root, "tool-cache"), RUNNER_TEMP=os.path.join(root, "temp"),
+            GITHUB_STEP_SUMMARY=self.summary, GITHUB_WORKSPACE=os.path.join(root, "workspace"),
+            GITHUB_ACTION_REPOSITORY="lean-mlops/lean-mlops", LEAN_MLOPS_BASE_URL=base_url,
+            SIM_CACHE_DIR=os.path.join(root, "actions-cache"))
+        self.workspace = os.path.join(root, "workspace")
+
+    def run(self, action_dir, **inputs):
+        out = os.path.join(self.root, "temp", "outputs.json")
+        if os.path.exists(out):
+            os.remove(out)
+        cmd = [NODE, os.path.join(SOURCE_DIR, "tests", "ci", "run_action.mjs"), action_dir, "--outputs", out]
+        for name, value in inputs.items():
+            cmd += ["--input", f"{name.replace('_', '-')}={value}"]
+        proc = subprocess.run(cmd, cwd=self.workspace, env=self.env, capture_output=True, text=True, timeout=600)
+        outputs = {}
+        if os.path.exists(out):
+            with open(out) as f:
+                outputs = json.load(f)
+        return Result(proc.returncode, proc.stdout, proc.stderr, outputs)
