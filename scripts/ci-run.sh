@@ -172,9 +172,10 @@ case $tool in
   validate|compare|drift|release) ;;
   *) die_usage "unknown tool '$tool'; expected validate, compare, drift or release" ;;
 esac
-binary="ml-$tool"
-if [ -n "${LEAN_MLOPS_BIN_DIR:-}" ]; then binary="$LEAN_MLOPS_BIN_DIR/ml-$tool"; fi
 
+# Directories given relative to where the job starts stay so after the cd below.
+case ${LEAN_REPORTS_DIR:-} in ''|/*) ;; *) LEAN_REPORTS_DIR="$PWD/$LEAN_REPORTS_DIR" ;; esac
+case ${LEAN_MLOPS_BIN_DIR:-} in ''|/*) ;; *) LEAN_MLOPS_BIN_DIR="$PWD/$LEAN_MLOPS_BIN_DIR" ;; esac
 if [ -n "${LEAN_WORKING_DIRECTORY:-}" ]; then
   cd "$LEAN_WORKING_DIRECTORY" || die_usage "working directory '$LEAN_WORKING_DIRECTORY' does not exist"
 fi
@@ -182,6 +183,9 @@ fi
 case $tool in
   validate) TOOL=VALIDATE ;; compare) TOOL=COMPARE ;; drift) TOOL=DRIFT ;; release) TOOL=RELEASE ;;
 esac
+binary="ml-$tool"
+if [ -n "${LEAN_MLOPS_BIN_DIR:-}" ]; then binary="$LEAN_MLOPS_BIN_DIR/ml-$tool"; fi
+
 v() { eval "printf '%s' \"\${LEAN_${TOOL}_$1:-}\""; }
 
 case $tool in

@@ -191,6 +191,7 @@ def github_files():
 # --- GitLab -------------------------------------------------------------------------------------
 INSTALL_SCRIPT = r"""# lean-mlops: install into the cached .lean-mlops/ (checksum-verified download of the
 # release, else a build from source). Nothing here needs Node or Python.
+case $LEAN_MLOPS_HOME in /*) ;; *) LEAN_MLOPS_HOME="$PWD/$LEAN_MLOPS_HOME" ;; esac
 lean_prefix="$LEAN_MLOPS_HOME/$LEAN_MLOPS_VERSION/$(uname -m)"
 if [ -n "${LEAN_MLOPS_BIN_DIR:-}" ]; then
   echo "lean-mlops: using the tools in $LEAN_MLOPS_BIN_DIR"
@@ -231,7 +232,7 @@ def gitlab_install_job():
     LEAN_MLOPS_VERSION: "{version()}"
     LEAN_MLOPS_BASE_URL: https://github.com/{REPO}/releases/download
     LEAN_MLOPS_SOURCE_URL: https://github.com/{REPO}.git
-    LEAN_MLOPS_HOME: $CI_PROJECT_DIR/.lean-mlops
+    LEAN_MLOPS_HOME: .lean-mlops
   cache:
     - key: lean-mlops-$LEAN_MLOPS_VERSION
       paths:
@@ -278,7 +279,7 @@ def gitlab_main():
     out.append(""".lean-mlops:
   extends: .lean-mlops-install
   variables:
-    LEAN_REPORTS_DIR: $CI_PROJECT_DIR/lean-mlops-reports
+    LEAN_REPORTS_DIR: lean-mlops-reports
 """)
     for tool, (summary, inputs, _) in TOOLS.items():
         variables = "\n".join(f'    LEAN_{tool.upper()}_{var}: ""' for _, var, _, _ in inputs + [ARGS])
@@ -337,7 +338,7 @@ spec:
   stage: $[[ inputs.stage ]]
   extends: .lean-mlops-install
   variables:
-    LEAN_REPORTS_DIR: $CI_PROJECT_DIR/lean-mlops-reports
+    LEAN_REPORTS_DIR: lean-mlops-reports
 {chr(10).join(variables)}
   script:
     - !reference [.lean-mlops-install, script]

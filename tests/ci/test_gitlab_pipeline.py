@@ -1,0 +1,154 @@
+"""The GitLab example pipeline (docs/examples/gitlab/.gitlab-ci.yml), exactly as a user copies it,
+run end to end by gitlab-ci-local with the shell executor and job isolation: the remote include
+resolves to this checkout's template, the template installs a release that scripts/package.sh
+built from the fresh binaries and that is served on loopback (checksum-verified, then cached
+between jobs). The project around it is tests/ci/data/project (a stand-in train.py)."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from ci_support import BIN_DIR, SOURCE_DIR, ReleaseServer, TempDirTest, clean_env, package, project_version
+
+VERSION = project_version()
+GITLAB_CI_LOCAL = os.path.join(SOURCE_DIR, "node_modules", ".bin", "gitlab-ci-local")
+EXAMPLE = os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml")
+HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
+HAS_DRIFT = os.path.exists(os.path.join(BIN_DIR, "ml-drift"))
+
+
+def setUpModule():
+    global DIST, SERVER
+    DIST = tempfile.mkdtemp(prefix="lean-dist-")
+    package(DIST)
+    SERVER = ReleaseServer(DIST, VERSION).__enter__()
+
+
+def tearDownModule():
+    SERVER.__exit__()
+    shutil.rmtree(DIST, ignore_errors=True)
+
+
+def include_url():
+    with open(EXAMPLE) as f:
+        return re.search(r"remote: (https://\S+)", f.read()).group(1)
+
+
+class Pipeline:
+    def __init__(self, proc):
+        self.code, self.log = proc.returncode, proc.stdout + proc.stderr
+        self.jobs = {job: status for status, job in re.findall(r"^ (PASS|FAIL|WARN) +(\S+)\s*$", self.log, re.M)}
+
+    def job_log(self, job):
+        return "\n".join(line for line in self.log.split("\n") if line.startswith(job + " "))
+
+    def __repr__(self):
+        return f"exit {self.code}, jobs {self.jobs}\n{self.log[-6000:]}"
+
+
+class GitLabPipelineTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.project = self.path("project")
+        shutil.copytree(os.path.join(SOURCE_DIR, "tests", "ci", "data", "project"), self.project)
+        shutil.copy(EXAMPLE, self.project)
+        # gitlab-ci-local reads a remote include from its state directory when it is there.
+        cached = os.path.join(self.project, ".gitlab-ci-local", "includes", re.sub(r"^https?://", "", include_url()))
+        os.makedirs(os.path.dirname(cached))
+        shutil.copy(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "lean-mlops.gitlab-ci.yml"), cached)
+        with open(os.path.join(self.project, ".gitignore"), "w") as f:
+            f.write(".gitlab-ci-local/\n")
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
+                    ["remote", "add", "origin", "https://gitlab.example.com/team/churn.git"]):
+            subprocess.run(git + cmd, cwd=self.project, check=True, capture_output=True)
+        # The image's python and pip: Debian's python3, and a pip with nothing to install.
+        stubs = self.path("stubs")
+        self.write("stubs/python", "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", mode=0o755)
+        self.write("stubs/pip", "#!/bin/sh\necho \"pip (stub): $*\"\n", mode=0o755)
+        self.env = clean_env(PATH=f"{stubs}:{os.environ['PATH']}")
+        self.registry = self.path("registry")
+
+    def run_pipeline(self, *jobs, quality="good", variables=()):
+        cmd = [GITLAB_CI_LOCAL, "--force-shell-executor", "--shell-isolation", "--no-color",
+               "--variable", f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
+               "--variable", f"ML_REGISTRY={self.registry}",
+               "--variable", f"FIXTURE_QUALITY={quality}"]
+        for v in variables:
+            cmd += ["--variable", v]
+        if jobs:
+            cmd += [*jobs, "--needs"]
+        proc = subprocess.run(cmd, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=600)
+        return Pipeline(proc)
+
+    def artifact(self, job, name):
+        return os.path.join(self.project, ".gitlab-ci-local", "artifacts", job, "lean-mlops-reports", name)
+
+    def report(self, job, name):
+        with open(self.artifact(job, name)) as f:
+            return json.load(f)
+
+    def without_registry(self):
+        # Until ml-release exists, compare takes the production metrics from the project's
+        # production.json instead of the registry.
+        return ["LEAN_COMPARE_BASELINE_REGISTRY=", "LEAN_COMPARE_MODEL=", "LEAN_COMPARE_CHANNEL=",
+                "LEAN_COMPARE_BASELINE=production.json"]
+
+    def test_passing_pipeline(self):
+        before = len(SERVER.downloads())
+        if HAS_RELEASE:
+            p = self.run_pipeline()
+            expected = {"train", "validate", "compare", "publish", "promote"}
+        else:
+            p = self.run_pipeline("train", "validate", "compare", variables=self.without_registry())
+            expected = {"train", "validate", "compare"}
+        self.assertEqual(p.code, 0, p)
+        self.assertEqual(p.jobs, {job: "PASS" for job in expected}, p)
+        self.assertEqual(self.report("validate", "validate.json")["status"], "pass")
+        self.assertEqual(self.report("compare", "compare.json")["decision"], "promote")
+        with open(self.artifact("validate", "validate.junit.xml")) as f:
+            self.assertIn('failures="0"', f.read())
+        with open(self.artifact("compare", "compare.env")) as f:
+            self.assertIn("ML_COMPARE_DECISION=promote\n", f.read())
+        # Installed once, checksum-verified; every later job restored it from the GitLab cache.
+        self.assertIn("checksum verified", p.job_log("validate"))
+        self.assertIn(f"lean-mlops {VERSION}: cache hit", p.job_log("compare"))
+        self.assertEqual(len(SERVER.downloads()) - before, 1, p)
+        if HAS_RELEASE:
+            self.assertIn("production", json.dumps(self.report("promote", "release.json")))
+
+    def test_failing_gate_fails_the_job_and_keeps_the_reports(self):
+        variables = [] if HAS_RELEASE else self.without_registry()
+        p = self.run_pipeline(*([] if HAS_RELEASE else ["train", "validate", "compare"]), quality="bad",
+                              variables=variables)
+        self.assertNotEqual(p.code, 0, p)
+        self.assertEqual(p.jobs.get("validate"), "FAIL", p)
+        self.assertNotIn("compare", p.jobs, "nothing runs after a failed gate")
+        self.assertNotIn("publish", p.jobs)
+        report = self.report("validate", "validate.json")
+        self.assertEqual((report["status"], report["exit_code"]), ("fail", 1))
+        with open(self.artifact("validate", "validate.junit.xml")) as f:
+            self.assertRegex(f.read(), r'failures="[1-9]')
+        with open(self.artifact("validate", "validate.env")) as f:
+            self.assertIn("ML_VALIDATE_STATUS=fail\n", f.read())
+        self.assertIn("FAIL  accuracy is 0.801", p.log)
+
+    def test_worse_candidate_stops_at_compare(self):
+        variables = [] if HAS_RELEASE else self.without_registry()
+        if HAS_RELEASE:
+            first = self.run_pipeline(quality="good")
+            self.assertEqual(first.code, 0, first)
+        p = self.run_pipeline(*([] if HAS_RELEASE else ["train", "validate", "compare"]), quality="worse",
+                              variables=variables)
+        self.assertNotEqual(p.code, 0, p)
+        self.assertEqual((p.jobs.get("validate"), p.jobs.get("compare")), ("PASS", "FAIL"), p)
+        self.assertNotIn("publish", p.jobs)
+        report = self.report("compare", "compare.json")
+        self.assertEqual((report["status"], report["decision"]), ("fail", "keep"))
+
+
+if __name__ == "__main__":
+    unittest.main()
