@@ -180,6 +180,36 @@ install_tree() {
   mv -f "$prefix/share/lean-mlops/receipt.tmp.$$" "$prefix/share/lean-mlops/receipt"
   "$prefix/bin/ml-validate" --version >/dev/null 2>&1 || die 3 "the installed ml-validate does not run on this machine"
   say "installed lean-mlops $version ($2) into $prefix: ${tools% }"
+  check_runtime
+}
+
+# The shared libraries the tools load from the system (ml-release: libcurl, OpenSSL, zlib) are
+# on every runner VM but not in every slim container image: install them (--install-deps, as
+# root or with sudo, on Debian/Ubuntu) or say which packages are missing.
+check_runtime() {
+  command -v ldd >/dev/null 2>&1 || return 0
+  missing_libs=$(for b in "$prefix"/bin/ml-*; do ldd "$b" 2>/dev/null; done | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u)
+  [ -n "$missing_libs" ] || return 0
+  pkgs=
+  for lib in $missing_libs; do
+    case $lib in
+      libcurl.so.4) pkgs="$pkgs libcurl4" ;;
+      libssl.so.3|libcrypto.so.3) pkgs="$pkgs libssl3" ;;
+      libz.so.1) pkgs="$pkgs zlib1g" ;;
+      *) pkgs="$pkgs ?$lib" ;;
+    esac
+  done
+  pkgs=$(printf '%s\n' $pkgs | sort -u | tr '\n' ' ')
+  if [ "$install_deps" = 1 ] && command -v apt-get >/dev/null 2>&1 && case $pkgs in *'?'*) false ;; *) true ;; esac; then
+    sudo_cmd=
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+    say "installing the runtime libraries: $pkgs"
+    $sudo_cmd apt-get update -qq >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $pkgs ca-certificates >/dev/null 2>&1 \
+      && return 0
+  fi
+  say "warning: this system lacks $(printf '%s' "$missing_libs" | tr '\n' ' ')(Debian/Ubuntu packages: $pkgs); the tools that need them will not start"
 }
 
 build_deps="g++ cmake make pkg-config libboost-program-options-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev"

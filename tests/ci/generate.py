@@ -355,10 +355,59 @@ def gitlab_files():
     return files
 
 
+# --- reference tables in the docs, between <!-- generated: NAME --> and <!-- end: NAME -->
+def md(text):
+    return text.replace("|", "\\|")
+
+
+def github_table():
+    rows = ["| action | input | meaning |", "| --- | --- | --- |"]
+    rows.append("| `lean-mlops/lean-mlops` | `tool` (required) | validate, compare, drift or release |")
+    rows.append("| | `args` | the tool's arguments, quoted as in a shell; split, never expanded |")
+    for tool, (_, inputs, outputs) in TOOLS.items():
+        first = True
+        for name, _, desc, required in inputs + [ARGS]:
+            label = f"`lean-mlops/lean-mlops/{tool}`" if first else ""
+            first = False
+            rows.append(f"| {label} | `{name}`{' (required)' if required else ''} | {md(desc)} |")
+        if outputs:
+            rows.append(f"| | outputs | " + ", ".join(f"`{o}`: {md(d)}" for o, d in outputs) + " |")
+    rows.append("| every action | " + ", ".join(f"`{n}`" for n, _, _ in COMMON_INPUTS) + " | see Common inputs |")
+    return "\n".join(rows)
+
+
+def gitlab_table():
+    rows = ["| job | variable | spec input | meaning |", "| --- | --- | --- | --- |"]
+    for tool, (_, inputs, _) in TOOLS.items():
+        first = True
+        for name, var, desc, required in inputs + [ARGS]:
+            label = f"`.ml-{tool}`" if first else ""
+            first = False
+            rows.append(f"| {label} | `LEAN_{tool.upper()}_{var}` | `{name}`{' (required)' if required else ''} | {md(desc)} |")
+    return "\n".join(rows)
+
+
+def doc_files():
+    out = []
+    for path, name, table in (("docs/github.md", "inputs", github_table()), ("docs/gitlab.md", "variables", gitlab_table())):
+        full = os.path.join(ROOT, path)
+        if not os.path.exists(full):
+            continue
+        with open(full) as f:
+            text = f.read()
+        start, end = f"<!-- generated: {name} -->", f"<!-- end: {name} -->"
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            after = rest.split(end, 1)[1]
+            text = f"{before}{start}\n{table}\n{end}{after}"
+        out.append((path, text))
+    return out
+
+
 def main():
     check = "--check" in sys.argv[1:]
     stale = []
-    for path, text in github_files() + gitlab_files():
+    for path, text in github_files() + gitlab_files() + doc_files():
         full = os.path.join(ROOT, path)
         current = open(full).read() if os.path.exists(full) else None
         if current == text:
