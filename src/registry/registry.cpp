@@ -352,6 +352,19 @@ std::pair<std::string, Manifest> Registry::resolve(const std::string& model, con
   return {pointer->version, std::move(manifest)};
 }
 
+std::optional<Registry::ChannelMetrics> Registry::channel_metrics(const std::string& model, const std::string& name) {
+  check_name("model", model);
+  check_name("channel", name);
+  if (!channel(model, name)) return std::nullopt;
+  const auto [version, manifest] = resolve(model, Selector{std::nullopt, name});
+  const std::string source = location(manifest_key(model, version));
+  const ordered_json& metrics = manifest.doc.contains("metrics") ? manifest.doc["metrics"] : ordered_json();
+  if (!metrics.is_object()) {
+    throw_input(source, "version " + version + " has no metrics to compare against (publish with --metrics M.json)");
+  }
+  return ChannelMetrics{version, metrics.dump(), source};
+}
+
 void Registry::record_event(const std::string& model, ordered_json event) {
   const Provenance who = provenance_from_env();
   event["at"] = utc_timestamp(now_epoch_seconds());

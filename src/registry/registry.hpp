@@ -122,6 +122,15 @@ class Registry {
                                            bool require_files = true);
   std::optional<Channel> channel(const std::string& model, const std::string& channel);
 
+  // The metrics published with the version a channel points to (ml-compare's baseline);
+  // nullopt while the channel does not exist. A version without metrics is an input error.
+  struct ChannelMetrics {
+    std::string version;
+    std::string metrics_json;  // the manifest's "metrics" object
+    std::string source;        // the manifest's location, for messages
+  };
+  std::optional<ChannelMetrics> channel_metrics(const std::string& model, const std::string& channel);
+
   // Downloads a version into a temporary folder beside `dest`, checks every file and only
   // then moves them into `dest`; on any mismatch `dest` is left as it was (exit 5).
   std::vector<ManifestFile> fetch(const std::string& model, const std::string& version, const Manifest& manifest,
