@@ -1,94 +1,97 @@
 #!/usr/bin/env bash
-# The whole local loop on the bundled example data (examples/): validate, compare against
-# the production channel, publish, promote, reject a worse model, roll back. Everything
-# happens in demo-output/ (or $DEMO_DIR) on the default registry, ./.ml-registry.
-set -euo pipefail
+# The lean pipeline on bundled example data: set-up, build, then what a CI job runs —
+# validate, compare against the production channel, publish, promote, keep a worse model
+# out, roll back, fetch verified. Everything it writes goes to demo-output/ (or $DEMO_DIR),
+# whose ./.ml-registry is the default local registry.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
+
 ./scripts/setup.sh
 ./scripts/build.sh >/dev/null
-export PATH="$root/build/bin:$PATH"
-unset ML_REGISTRY GITHUB_ACTIONS  # the demo shows the defaults, outside CI
-examples=$root/examples
-
-out=${DEMO_DIR:-$root/demo-output}
-rm -rf "$out"
-mkdir -p "$out"
+export PATH="$PWD/build/bin:$PATH"
+unset ML_REGISTRY  # the demo shows the default registry, ./.ml-registry
+out=${DEMO_DIR:-demo-output}
+rm -rf "$out" && mkdir -p "$out"
+examples=$(realpath --relative-to="$out" examples)
 cd "$out"
 
-examples=$(realpath --relative-to="$out" "$examples")
-bold="" cyan="" dim="" plain=""
-if [ -t 1 ]; then bold=$'\033[1m' cyan=$'\033[36m' dim=$'\033[2m' plain=$'\033[0m'; fi
-say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
-# Prints a command as it could be typed, runs it, prints its exit code; the demo goes on
-# whatever the code.
+bold=$(tput bold 2>/dev/null || true)
+plain=$(tput sgr0 2>/dev/null || true)
+step() { printf '\n%s== %s ==%s\n' "$bold" "$1" "$plain"; }
+# Prints the command as it could be typed, runs it, prints its exit code, goes on.
 run() {
   local shown="" arg
   for arg in "$@"; do
     case $arg in *[[:space:]\<\>\|\&\;\*]*) shown+=" '$arg'" ;; *) shown+=" $arg" ;; esac
   done
-  printf '%s$%s%s\n' "$cyan" "$shown" "$plain"
-  set +e
+  printf '%s$%s%s\n' "$bold" "$shown" "$plain"
   "$@"
-  local status=$?
-  set -e
-  printf '%s-> exit %s%s\n' "$dim" "$status" "$plain"
+  local code=$?
+  printf '%s-> exit code %d%s\n' "$bold" "$code" "$plain"
+  return 0
 }
 
 # Stand-ins for trained model files.
-printf 'churn model trained 2026-10\n' >model-1.0.0.pkl
-printf 'churn model trained 2026-11\n' >model-1.1.0.pkl
-printf 'churn model trained 2026-11, smaller\n' >model-1.2.0.pkl
 mkdir -p v1.0.0 v1.1.0 v1.2.0
-cp model-1.0.0.pkl v1.0.0/model.pkl
-cp model-1.1.0.pkl v1.1.0/model.pkl
-cp model-1.2.0.pkl v1.2.0/model.pkl
+printf 'churn model trained 2026-10\n' >v1.0.0/model.pkl
+printf 'churn model trained 2026-11\n' >v1.1.0/model.pkl
+printf 'churn model trained 2026-11, pruned\n' >v1.2.0/model.pkl
 
-say "Day 0: the model in production today is published and promoted"
+step "0. The model in production today is in the registry (publish, then promote)"
 run ml-release publish --model churn --version 1.0.0 --metrics "$examples/metrics/production.json" \
-  --meta trained_on=2026-10 v1.0.0/model.pkl
-run ml-release promote --model churn --version 1.0.0 --channel production
+  --meta trained_on=2026-10 v1.0.0/model.pkl --no-ci
+run ml-release promote --model churn --version 1.0.0 --channel production --no-ci
 
-say "A retrained model: does it pass the team's policy? (exit 0 = pass)"
-run ml-validate "$examples/metrics/candidate-good.json" --policy "$examples/policy.json"
+step "1. Validate the retrained model against the team's policy (pass)"
+run ml-validate "$examples/metrics/candidate-good.json" --policy "$examples/policy.json" \
+  --report validate.json --markdown validate.md --no-ci
 
-say "Is it better than what production runs? The baseline comes from the registry (exit 0 = promote)"
+step "2. A stricter gate the model does not meet (fail: exit 1)"
+run ml-validate "$examples/metrics/candidate-good.json" --require 'accuracy >= 0.9' --require 'eval.f1 >= 0.85' \
+  --junit validate.xml --no-ci
+
+step "3. Compare with what production runs, read from the registry: promote only if accuracy improves by 0.01"
 run ml-compare --candidate "$examples/metrics/candidate-good.json" --metric accuracy --min-delta 0.01 \
-  --baseline-registry .ml-registry --model churn --channel production
+  --guard latency.p95_ms:5% --baseline-registry .ml-registry --model churn --channel production \
+  --markdown compare.md --no-ci
 
-say "Yes: publish it (files first, each verified, the manifest last) and promote it"
+step "4. Publish it (files first, each verified, the manifest last) and promote it"
 run ml-release publish --model churn --version 1.1.0 --metrics "$examples/metrics/candidate-good.json" \
-  --meta trained_on=2026-11 v1.1.0/model.pkl
-run ml-release promote --model churn --version 1.1.0 --channel production
+  --meta trained_on=2026-11 v1.1.0/model.pkl --no-ci
+run ml-release promote --model churn --version 1.1.0 --channel production --no-ci
 
-say "Another retrained model fails a stricter accuracy floor (exit 1 = gate failed)"
-run ml-validate "$examples/metrics/candidate-worse.json" --policy "$examples/policy.json" --require 'accuracy >= 0.87'
-
-say "...and it is worse than production: ml-compare rejects it (exit 1), so the pipeline stops here"
+step "5. A worse model is kept out: production is now 1.1.0 (keep the baseline: exit 1)"
 run ml-compare --candidate "$examples/metrics/candidate-worse.json" --metric accuracy --min-delta 0.01 \
-  --baseline-registry .ml-registry --model churn --channel production
+  --baseline-registry .ml-registry --model churn --channel production --no-ci
 
-say "A CI retry publishes the same version again: identical files, so it succeeds (exit 0)"
-run ml-release publish --model churn --version 1.1.0 --metrics "$examples/metrics/candidate-good.json" v1.1.0/model.pkl
+step "6. A retried CI job publishes 1.1.0 again: identical files, so it passes; other bytes are refused (exit 5)"
+run ml-release publish --model churn --version 1.1.0 --metrics "$examples/metrics/candidate-good.json" \
+  v1.1.0/model.pkl --no-ci
+run ml-release publish --model churn --version 1.1.0 v1.2.0/model.pkl --no-ci
 
-say "Publishing other bytes under an existing version is refused (exit 5): versions are immutable"
-run ml-release publish --model churn --version 1.1.0 v1.2.0/model.pkl
+step "7. 1.1.0 misbehaves in production: one command rolls back"
+run ml-release rollback --model churn --channel production --report rollback.json --no-ci
+run ml-release list --model churn --no-ci
 
-say "1.1.0 misbehaves in production: one command rolls back to the previous version"
-run ml-release rollback --model churn --channel production
-run ml-release list --model churn
-
-say "Deploy: fetch what production points to; every file is checked before it lands in deploy/"
-run ml-release fetch --model churn --channel production --dest deploy
+step "8. Deploy what production points to: every file is checked before it lands in deploy/"
+run ml-release fetch --model churn --channel production --dest deploy --no-ci
 run cat deploy/model.pkl
 
-say "A corrupted file in the registry is caught (exit 5) and deploy/ is left as it was"
+step "9. Bit rot in the registry is caught (exit 5) and deploy/ is left as it was"
 printf 'bit rot\n' >.ml-registry/churn/versions/1.0.0/model.pkl
-run ml-release verify --model churn --version 1.0.0
-run ml-release fetch --model churn --channel production --dest deploy
+run ml-release verify --model churn --version 1.0.0 --no-ci
+run ml-release fetch --model churn --channel production --dest deploy --no-ci
 run cat deploy/model.pkl
 
-say "The audit trail: one object per publish, promote and rollback"
+step "10. Rolling accuracy of production over the last 7 days (retraining trigger: exit 1)"
+run ml-validate --history "$examples/history.jsonl" --window 7 --require 'mean(accuracy) >= 0.85' --no-ci
+
+step "11. A typo is caught with a suggestion (input error: exit 3)"
+run ml-validate "$examples/metrics/candidate-good.json" --require 'acuracy >= 0.85' --no-ci
+
+step "12. The registry's audit trail: one object per publish, promote and rollback"
 run ls .ml-registry/churn/audit
-echo
-echo "Everything is in $out; the registry is $out/.ml-registry"
+
+printf '\nReports are in %s/: ' "$out"; ls | tr '\n' ' '; echo
+printf '\nThe pull-request summary of step 3 (%s/compare.md):\n\n' "$out"
+cat compare.md
