@@ -1,6 +1,7 @@
 #include "release/release.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <map>
 

@@ -94,6 +94,18 @@ class Publish(ReleaseTest):
         self.assertEqual((manifest["git_commit"], manifest["ci_run_url"], manifest["created_by"]),
                          ("0123abcd", "https://github.com/acme/churn/actions/runs/99/attempts/1", "octocat"))
 
+    def test_verbose_says_each_step_on_stderr(self):
+        self.write("model.bin", b"w")
+        r = self.release("publish", "--model", "churn", "--version", "1", "model.bin", "--verbose",
+                         env={"AWS_SECRET_ACCESS_KEY": "do-not-print-me"})
+        self.assertEqual(r.code, 0, r)
+        lines = r.stderr.splitlines()
+        self.assertEqual(lines[:3], ["ml-release: uploading model.bin (1 bytes) to reg/churn/versions/1/model.bin",
+                                     f"ml-release: stored model.bin sha256 {sha256(b'w')}",
+                                     "ml-release: wrote reg/churn/versions/1/manifest.json"])
+        self.assertTrue(lines[3].startswith("ml-release: audit event reg/churn/audit/"), r)
+        self.assertNotIn("do-not-print-me", r.stderr + r.stdout)
+
     def test_identical_republish_succeeds_so_ci_retries_are_safe(self):
         self.publish("1.0.0", b"weights")
         r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--report", "r.json")
