@@ -490,6 +490,10 @@ PublishResult Registry::publish(const PublishRequest& request) {
 
 ChannelChange Registry::update_channel(const std::string& model, const std::string& name, const ChannelEdit& edit) {
   const std::string key = channel_key(model, name);
+  if (!storage_.atomic_conditional_writes()) {
+    log("warning: " + storage_.describe() + " does not enforce conditional writes atomically; a concurrent change of "
+        "channel " + name + " can be lost (see docs/ml-release.md)");
+  }
   std::mt19937 jitter{std::random_device{}()};
   for (int attempt = 1; attempt <= kMaxChannelAttempts; ++attempt) {
     std::optional<StoredObject> stored = storage_.get(key);
