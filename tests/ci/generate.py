@@ -64,7 +64,9 @@ TOOLS = {
         ("pushgateway", "PUSHGATEWAY", "Push the scores to this Prometheus Pushgateway URL.", False),
         ("changed", "CHANGED", "Data-change trigger: files, one per line (globs allowed); exit 1 when any changed since state.", False),
         ("state", "STATE", "State JSON of the data-change trigger.", False),
-    ], []),
+    ], [("drift", "true when the dataset drifted"), ("drifted-columns", "number of drifted columns"),
+        ("tested-columns", "number of columns tested"), ("drift-share", "drifted / tested columns"),
+        ("changed-files", "with changed: how many files changed")]),
     "release": ("Publish, promote, roll back and fetch models in a registry on a folder or S3 (ml-release).", [
         ("command", "COMMAND", "publish, promote, rollback, list, show, fetch or verify.", True),
         ("registry", "REGISTRY", "Registry URL: a path, file:///..., or s3://BUCKET/PREFIX (default: $ML_REGISTRY, else ./.ml-registry).", False),
@@ -78,7 +80,9 @@ TOOLS = {
         ("meta", "META", "publish: key=value pairs, one per line.", False),
         ("endpoint-url", "ENDPOINT_URL", "S3 endpoint for MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL).", False),
         ("region", "REGION", "S3 region (default: $AWS_REGION).", False),
-    ], []),
+    ], [("model", "the model"), ("version", "the version published, promoted, fetched or verified; for promote and rollback, the one the channel points to now"),
+        ("channel", "promote, rollback: the channel"), ("previous-version", "promote, rollback: the version the channel pointed to before"),
+        ("manifest-sha256", "publish, show: SHA-256 of the version's manifest"), ("dest", "fetch: the directory")]),
 }
 
 COMMON_INPUTS = [

@@ -7,9 +7,10 @@ import shutil
 import tempfile
 import unittest
 
-from ci_support import SOURCE_DIR, ReleaseServer, SimulatedRunner, TempDirTest, package, project_version
+from ci_support import BIN_DIR, SOURCE_DIR, ReleaseServer, SimulatedRunner, TempDirTest, package, project_version
 
 VERSION = project_version()
+HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
 ASSET = f"lean-mlops-{VERSION}-linux-x86_64.tar.gz"
 GOOD = {"accuracy": 0.891, "eval": {"f1": 0.875}}
 WORSE = {"accuracy": 0.866, "eval": {"f1": 0.840}}
@@ -191,6 +192,28 @@ class RunTest(ActionTest):
         self.assertEqual((r.outputs["passed"], r.outputs["failed"]), ("1", "1"))
         self.assertEqual(r.outputs["report"], "out/report.json")
         self.assertTrue(os.path.isfile(os.path.join(self.runner.workspace, "out", "junit.xml")))
+
+    @unittest.skipUnless(HAS_RELEASE, "ml-release is not built")
+    def test_release_publish_promote_then_compare_against_the_registry(self):
+        registry = os.path.join(self.runner.root, "registry")
+        with open(os.path.join(self.runner.workspace, "model.pkl"), "wb") as f:
+            f.write(b"weights" * 100)
+        release = os.path.join(SOURCE_DIR, "release")
+        r = self.runner.run(release, command="publish", registry=registry, model="churn", model_version="1",
+                            metrics="production.json", files="*.pkl", meta="owner=ml team\nticket=42")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual((r.outputs["status"], r.outputs["model"], r.outputs["version"]), ("pass", "churn", "1"))
+        self.assertRegex(r.outputs["manifest-sha256"], r"^[0-9a-f]{64}$")
+        r = self.runner.run(release, command="promote", registry=registry, model="churn", model_version="1",
+                            channel="production")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual((r.outputs["channel"], r.outputs["version"], r.outputs["previous-version"]),
+                         ("production", "1", ""))
+        r = self.runner.run(os.path.join(SOURCE_DIR, "compare"), candidate="worse.json", metric="accuracy",
+                            baseline_registry=registry, model="churn", channel="production", fail_on_gate="false")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual((r.outputs["status"], r.outputs["decision"]), ("fail", "keep"))
+        self.assertEqual(self.report(r)["baseline_registry"]["version"], "1")
 
     def test_unknown_tool_is_a_usage_error(self):
         r = self.runner.run(SOURCE_DIR, tool="deploy")
