@@ -61,10 +61,7 @@ class GitLabPipelineTest(TempDirTest):
         shutil.copy(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "lean-mlops.gitlab-ci.yml"), cached)
         with open(os.path.join(self.project, ".gitignore"), "w") as f:
             f.write(".gitlab-ci-local/\n")
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
-                    ["remote", "add", "origin", "https://gitlab.example.com/team/churn.git"]):
-            subprocess.run(git + cmd, cwd=self.project, check=True, capture_output=True)
+        self.committed = False
         # The image's python and pip: Debian's python3, and a pip with nothing to install.
         stubs = self.path("stubs")
         self.write("stubs/python", "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", mode=0o755)
@@ -72,7 +69,16 @@ class GitLabPipelineTest(TempDirTest):
         self.env = clean_env(PATH=f"{stubs}:{os.environ['PATH']}")
         self.registry = self.path("registry")
 
+    def commit(self):
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
+                    ["remote", "add", "origin", "https://gitlab.example.com/team/churn.git"]):
+            subprocess.run(git + cmd, cwd=self.project, check=True, capture_output=True)
+        self.committed = True
+
     def run_pipeline(self, *jobs, quality="good", variables=()):
+        if not self.committed:
+            self.commit()
         cmd = [GITLAB_CI_LOCAL, "--force-shell-executor", "--shell-isolation", "--no-color",
                "--variable", f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
                "--variable", f"ML_REGISTRY={self.registry}",
@@ -148,6 +154,29 @@ class GitLabPipelineTest(TempDirTest):
         self.assertNotIn("publish", p.jobs)
         report = self.report("compare", "compare.json")
         self.assertEqual((report["status"], report["decision"]), ("fail", "keep"))
+
+    @unittest.skipUnless(HAS_DRIFT and HAS_RELEASE, "ml-drift and ml-release are not both built")
+    def test_weekly_schedule_without_drift_stops_after_the_check(self):
+        p = self.run_pipeline(variables=["CI_PIPELINE_SOURCE=schedule"])
+        self.assertEqual(p.code, 0, p)
+        self.assertEqual(p.jobs, {"drift": "PASS"}, p)
+        self.assertEqual(self.report("drift", "drift.json")["status"], "pass")
+        self.assertTrue(os.path.isfile(self.artifact("drift", "drift.html")))
+
+    @unittest.skipUnless(HAS_DRIFT and HAS_RELEASE, "ml-drift and ml-release are not both built")
+    def test_weekly_schedule_with_drift_runs_the_retrain_path(self):
+        data = os.path.join(self.project, "data")
+        shutil.copy(os.path.join(data, "current-drifted.csv"), os.path.join(data, "current.csv"))
+        p = self.run_pipeline(variables=["CI_PIPELINE_SOURCE=schedule"])
+        self.assertNotEqual(p.code, 0, "the drift job fails: that is the alert")
+        self.assertEqual(p.jobs, {"drift": "FAIL", "train": "PASS", "validate": "PASS", "compare": "PASS",
+                                  "publish": "PASS", "promote": "PASS"}, p)
+        report = self.report("drift", "drift.json")
+        self.assertEqual((report["status"], report["dataset"]["drift"]), ("fail", True))
+        with open(self.artifact("drift", "drift.html")) as f:
+            self.assertIn("<svg", f.read())
+        with open(self.artifact("drift", "drift.env")) as f:
+            self.assertIn("ML_DRIFT_DRIFT=true\n", f.read())
 
 
 if __name__ == "__main__":
