@@ -155,3 +155,74 @@ class SimulatedRunner:
             with open(out) as f:
                 outputs = json.load(f)
         return Result(proc.returncode, proc.stdout, proc.stderr, outputs)
+
+
+GITLAB_CI_LOCAL = os.path.join(SOURCE_DIR, "node_modules", ".bin", "gitlab-ci-local")
+
+
+class GitLabProject:
+    """A git repository with a .gitlab-ci.yml, run by gitlab-ci-local with the shell executor
+    and one isolated directory per job (GitLab's cache and artifacts between jobs)."""
+
+    def __init__(self, root, files_from=None):
+        self.root = root
+        if files_from:
+            shutil.copytree(files_from, root)
+        else:
+            os.makedirs(root)
+        with open(os.path.join(root, ".gitignore"), "w") as f:
+            f.write(".gitlab-ci-local/\n")
+        stubs = os.path.join(os.path.dirname(root), "stubs")
+        os.makedirs(stubs, exist_ok=True)
+        # The image's python and pip: Debian's python3, and a pip with nothing to install.
+        for name, body in (("python", '#!/bin/sh\nexec /usr/bin/python3 "$@"\n'),
+                           ("pip", '#!/bin/sh\necho "pip (stub): $*"\n')):
+            with open(os.path.join(stubs, name), "w") as f:
+                f.write(body)
+            os.chmod(os.path.join(stubs, name), 0o755)
+        self.env = clean_env(PATH=f"{stubs}:{os.environ['PATH']}")
+        self.committed = False
+
+    def add_remote_include(self, url, path):
+        """gitlab-ci-local reads a remote include from its state directory when it is there."""
+        cached = os.path.join(self.root, ".gitlab-ci-local", "includes", url.split("://", 1)[1])
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        shutil.copy(path, cached)
+
+    def commit(self):
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
+                    ["remote", "add", "origin", "https://gitlab.example.com/team/churn.git"]):
+            subprocess.run(git + cmd, cwd=self.root, check=True, capture_output=True)
+        self.committed = True
+
+    def run(self, *jobs, variables=()):
+        if not self.committed:
+            self.commit()
+        cmd = [GITLAB_CI_LOCAL, "--force-shell-executor", "--shell-isolation", "--no-color"]
+        for v in variables:
+            cmd += ["--variable", v]
+        if jobs:
+            cmd += [*jobs, "--needs"]
+        proc = subprocess.run(cmd, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=600)
+        return PipelineResult(proc)
+
+    def artifact(self, job, name):
+        return os.path.join(self.root, ".gitlab-ci-local", "artifacts", job, "lean-mlops-reports", name)
+
+    def report(self, job, name):
+        with open(self.artifact(job, name)) as f:
+            return json.load(f)
+
+
+class PipelineResult:
+    def __init__(self, proc):
+        import re
+        self.code, self.log = proc.returncode, proc.stdout + proc.stderr
+        self.jobs = {job: status for status, job in re.findall(r"^ (PASS|FAIL|WARN) +(\S+)\s*$", self.log, re.M)}
+
+    def job_log(self, job):
+        return "\n".join(line for line in self.log.split("\n") if line.startswith(job + " "))
+
+    def __repr__(self):
+        return f"exit {self.code}, jobs {self.jobs}\n{self.log[-6000:]}"

@@ -7,14 +7,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from ci_support import BIN_DIR, SOURCE_DIR, ReleaseServer, TempDirTest, clean_env, package, project_version
+from ci_support import BIN_DIR, SOURCE_DIR, GitLabProject, ReleaseServer, TempDirTest, package, project_version
 
 VERSION = project_version()
-GITLAB_CI_LOCAL = os.path.join(SOURCE_DIR, "node_modules", ".bin", "gitlab-ci-local")
 EXAMPLE = os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml")
 HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
 HAS_DRIFT = os.path.exists(os.path.join(BIN_DIR, "ml-drift"))
@@ -37,65 +35,26 @@ def include_url():
         return re.search(r"remote: (https://\S+)", f.read()).group(1)
 
 
-class Pipeline:
-    def __init__(self, proc):
-        self.code, self.log = proc.returncode, proc.stdout + proc.stderr
-        self.jobs = {job: status for status, job in re.findall(r"^ (PASS|FAIL|WARN) +(\S+)\s*$", self.log, re.M)}
-
-    def job_log(self, job):
-        return "\n".join(line for line in self.log.split("\n") if line.startswith(job + " "))
-
-    def __repr__(self):
-        return f"exit {self.code}, jobs {self.jobs}\n{self.log[-6000:]}"
-
-
 class GitLabPipelineTest(TempDirTest):
     def setUp(self):
         super().setUp()
-        self.project = self.path("project")
-        shutil.copytree(os.path.join(SOURCE_DIR, "tests", "ci", "data", "project"), self.project)
+        self.gitlab = GitLabProject(self.path("project"), os.path.join(SOURCE_DIR, "tests", "ci", "data", "project"))
+        self.project = self.gitlab.root
         shutil.copy(EXAMPLE, self.project)
-        # gitlab-ci-local reads a remote include from its state directory when it is there.
-        cached = os.path.join(self.project, ".gitlab-ci-local", "includes", re.sub(r"^https?://", "", include_url()))
-        os.makedirs(os.path.dirname(cached))
-        shutil.copy(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "lean-mlops.gitlab-ci.yml"), cached)
-        with open(os.path.join(self.project, ".gitignore"), "w") as f:
-            f.write(".gitlab-ci-local/\n")
-        self.committed = False
-        # The image's python and pip: Debian's python3, and a pip with nothing to install.
-        stubs = self.path("stubs")
-        self.write("stubs/python", "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", mode=0o755)
-        self.write("stubs/pip", "#!/bin/sh\necho \"pip (stub): $*\"\n", mode=0o755)
-        self.env = clean_env(PATH=f"{stubs}:{os.environ['PATH']}")
+        self.gitlab.add_remote_include(include_url(), os.path.join(SOURCE_DIR, ".gitlab-ci-templates",
+                                                                   "lean-mlops.gitlab-ci.yml"))
         self.registry = self.path("registry")
 
-    def commit(self):
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
-                    ["remote", "add", "origin", "https://gitlab.example.com/team/churn.git"]):
-            subprocess.run(git + cmd, cwd=self.project, check=True, capture_output=True)
-        self.committed = True
-
     def run_pipeline(self, *jobs, quality="good", variables=()):
-        if not self.committed:
-            self.commit()
-        cmd = [GITLAB_CI_LOCAL, "--force-shell-executor", "--shell-isolation", "--no-color",
-               "--variable", f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
-               "--variable", f"ML_REGISTRY={self.registry}",
-               "--variable", f"FIXTURE_QUALITY={quality}"]
-        for v in variables:
-            cmd += ["--variable", v]
-        if jobs:
-            cmd += [*jobs, "--needs"]
-        proc = subprocess.run(cmd, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=600)
-        return Pipeline(proc)
+        return self.gitlab.run(*jobs, variables=[f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
+                                                 f"ML_REGISTRY={self.registry}", f"FIXTURE_QUALITY={quality}",
+                                                 *variables])
 
     def artifact(self, job, name):
-        return os.path.join(self.project, ".gitlab-ci-local", "artifacts", job, "lean-mlops-reports", name)
+        return self.gitlab.artifact(job, name)
 
     def report(self, job, name):
-        with open(self.artifact(job, name)) as f:
-            return json.load(f)
+        return self.gitlab.report(job, name)
 
     def without_registry(self):
         # Until ml-release exists, compare takes the production metrics from the project's
