@@ -145,6 +145,14 @@ int main(int argc, char** argv) {{
         self.assertEqual(os.listdir(os.path.join(self.runner.root, "actions-cache")), [],
                          "a source build is not saved to actions/cache")
 
+    def test_version_source_builds_without_downloading(self):
+        action = self.fake_action(VERSION)
+        r = self.runner.run(action, tool="validate", args="metrics.json", version="source")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("stub ml-validate built from source", r.stdout)
+        self.assertEqual(self.server.requests, [])
+        self.assertTrue(os.path.isdir(self.installed(f"{VERSION}-source")))
+
     def test_architecture_without_an_archive_builds_from_source(self):
         action = self.fake_action(VERSION)
         self.runner.env["RUNNER_ARCH"] = "ARM64"
