@@ -298,8 +298,16 @@ if [ "${GITHUB_ACTIONS:-}" = true ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
   if ! has_flag --dotenv; then
     mkdir -p "$step_dir" && gh_dotenv="$step_dir/$tool.env" && add_arg --dotenv && add_arg "$gh_dotenv"
   fi
+  case ${LEAN_COMMENT:-false} in
+    [Tt]rue|1|yes)
+      comment=true
+      if ! has_flag --markdown; then mkdir -p "$step_dir" && add_arg --markdown && add_arg "$step_dir/$tool.md"; fi ;;
+    [Ff]alse|0|no|'') ;;
+    *) die_usage "comment must be true or false, not '$LEAN_COMMENT'" ;;
+  esac
 fi
 report_path=$(flag_value --report || true)
+markdown_path=$(flag_value --markdown || true)
 dotenv_path=$(flag_value --dotenv || true)
 # Output files may go to directories that do not exist yet (reports/validate.json).
 for flag in --report --markdown --junit --dotenv --html --openmetrics; do
@@ -350,6 +358,9 @@ if [ "${GITHUB_ACTIONS:-}" = true ] && [ -n "${GITHUB_OUTPUT:-}" ]; then
     done <"$dotenv_path"
   fi
   [ -z "${gh_dotenv:-}" ] || rm -f "$gh_dotenv"
+  if [ "${comment:-false}" = true ]; then
+    bash "$(dirname "$0")/action-comment.sh" "$markdown_path" "${GITHUB_WORKFLOW:-workflow}-${GITHUB_JOB:-job}-$tool"
+  fi
 fi
 
 if [ "$code" -eq 1 ] && [ "$fail_on_gate" = false ]; then

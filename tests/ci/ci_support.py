@@ -226,3 +226,85 @@ class PipelineResult:
 
     def __repr__(self):
         return f"exit {self.code}, jobs {self.jobs}\n{self.log[-6000:]}"
+
+
+class FakeGitHubApi:
+    """Just enough of the GitHub REST API for pull-request comments, on 127.0.0.1 at a free port:
+    list (paginated), create, edit. Checks the token; records every request."""
+
+    def __init__(self, repository, token):
+        self.repository, self.token = repository, token
+        self.comments = {}  # pr -> [comment]
+        self.requests = []
+        self.next_id = 1000
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def handle_any(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                api.requests.append((method, self.path, body))
+                if self.headers.get("Authorization") != f"Bearer {api.token}":
+                    return self.reply(401, {"message": "Bad credentials"})
+                base = f"/repos/{api.repository}/issues/"
+                path, _, query = self.path.partition("?")
+                params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+                if not path.startswith(base):
+                    return self.reply(404, {"message": "Not Found"})
+                rest = path[len(base):].split("/")
+                if method == "GET" and len(rest) == 2 and rest[1] == "comments":
+                    items = api.comments.get(int(rest[0]), [])
+                    per_page, page = int(params.get("per_page", 30)), int(params.get("page", 1))
+                    return self.reply(200, items[(page - 1) * per_page:page * per_page])
+                if method == "POST" and len(rest) == 2 and rest[1] == "comments":
+                    api.next_id += 1
+                    cid = api.next_id
+                    url = f"https://api.github.com/repos/{api.repository}/issues/comments/{cid}"
+                    comment = {"url": url, "html_url": f"https://github.com/{api.repository}/pull/{rest[0]}#issuecomment-{cid}",
+                               "issue_url": f"https://api.github.com/repos/{api.repository}/issues/{rest[0]}",
+                               "id": cid, "user": {"login": "github-actions[bot]", "id": 41898282}, "body": body["body"],
+                               "reactions": {"url": f"{url}/reactions", "total_count": 0}}
+                    api.comments.setdefault(int(rest[0]), []).append(comment)
+                    return self.reply(201, comment)
+                if method == "PATCH" and len(rest) == 2 and rest[0] == "comments":
+                    for items in api.comments.values():
+                        for comment in items:
+                            if comment["id"] == int(rest[1]):
+                                comment["body"] = body["body"]
+                                return self.reply(200, comment)
+                return self.reply(404, {"message": "Not Found"})
+
+            def do_GET(self):  # noqa: N802
+                self.handle_any("GET")
+
+            def do_POST(self):  # noqa: N802
+                self.handle_any("POST")
+
+            def do_PATCH(self):  # noqa: N802
+                self.handle_any("PATCH")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

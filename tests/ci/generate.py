@@ -95,10 +95,13 @@ COMMON_INPUTS = [
     ("dotenv", "Also write KEY=value lines to this path.", ""),
     ("cache", "Cache the downloaded tools with actions/cache (key: version, OS, architecture).", "true"),
     ("sha256", "Optional: the SHA-256 the release archive must have, on top of the release's SHA256SUMS.", ""),
+    ("comment", "true: on pull requests, post the markdown summary as a comment, edited on later runs (needs permissions: pull-requests: write).", "false"),
+    ("token", "Token for the pull-request comment.", "${{ github.token }}"),
 ]
 COMMON_RUN_ENV = [("LEAN_WORKING_DIRECTORY", "working-directory"), ("LEAN_FAIL_ON_GATE", "fail-on-gate"),
                   ("LEAN_REPORT", "report"), ("LEAN_MARKDOWN", "markdown"), ("LEAN_JUNIT", "junit"),
-                  ("LEAN_DOTENV", "dotenv"), ("LEAN_ARGS", "args")]
+                  ("LEAN_DOTENV", "dotenv"), ("LEAN_ARGS", "args"), ("LEAN_COMMENT", "comment"),
+                  ("LEAN_GITHUB_TOKEN", "token")]
 COMMON_OUTPUTS = [
     ("status", "pass, fail or error"),
     ("exit-code", "the tool's exit code: 0 pass, 1 gate failed, 2 usage, 3 input data, 4 remote, 5 integrity"),

@@ -184,9 +184,17 @@ const ctx = {
     steps,
     env,
     runner: { os: env.RUNNER_OS, arch: env.RUNNER_ARCH, temp: env.RUNNER_TEMP, tool_cache: env.RUNNER_TOOL_CACHE },
-    github: { action_path: actionDir, action_repository: env.GITHUB_ACTION_REPOSITORY || "", action_ref: env.GITHUB_ACTION_REF || "" },
+    github: {
+      action_path: actionDir, action_repository: env.GITHUB_ACTION_REPOSITORY || "",
+      action_ref: env.GITHUB_ACTION_REF || "", token: env.SIM_GITHUB_TOKEN || "",
+      repository: env.GITHUB_REPOSITORY || "", ref: env.GITHUB_REF || "",
+    },
   },
 };
+// Input defaults may be expressions (token: ${{ github.token }}), evaluated like the runner does.
+for (const [name, spec] of Object.entries(action.inputs || {})) {
+  if (!(name in given) && spec.default !== undefined) inputs[name] = render(spec.default, ctx);
+}
 let exitCode = 0;
 let index = 0;
 for (const step of action.runs.steps) {

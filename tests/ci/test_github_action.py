@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import unittest
 
-from ci_support import BIN_DIR, SOURCE_DIR, ReleaseServer, SimulatedRunner, TempDirTest, package, project_version
+from ci_support import BIN_DIR, SOURCE_DIR, FakeGitHubApi, ReleaseServer, SimulatedRunner, TempDirTest, package, project_version
 
 VERSION = project_version()
 HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
@@ -235,6 +235,58 @@ class RunTest(ActionTest):
         r = self.runner.run(SOURCE_DIR, tool="ml-validate", args="metrics.json -r accuracy>=0.8",
                             working_directory="models")
         self.assertEqual(r.code, 0, r)
+
+
+
+class CommentTest(ActionTest):
+    """comment: true posts the summary on the pull request once, then edits that comment."""
+
+    def setUp(self):
+        super().setUp()
+        self.api = FakeGitHubApi("team/churn", "s3cret").__enter__()
+        self.addCleanup(self.api.__exit__)
+        # Another bot's comment first, and enough others to need a second page.
+        self.api.comments[7] = [{"url": f"https://api.github.com/repos/team/churn/issues/comments/{i}", "id": i,
+                                 "user": {"id": 1}, "body": f"comment {i}"} for i in range(1, 121)]
+        self.runner.env.update(GITHUB_REPOSITORY="team/churn", GITHUB_REF="refs/pull/7/merge",
+                               GITHUB_API_URL=self.api.url, GITHUB_WORKFLOW="ML pipeline", GITHUB_JOB="gate",
+                               SIM_GITHUB_TOKEN="s3cret")
+
+    def ours(self):
+        return [c for c in self.api.comments[7] if "lean-mlops-comment-" in c["body"]]
+
+    def test_sticky_comment_created_then_edited(self):
+        validate = os.path.join(SOURCE_DIR, "validate")
+        r = self.runner.run(validate, metrics="metrics.json", require="accuracy >= 0.85", comment="true")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("commented the summary on pull request #7", r.stdout)
+        self.assertEqual(len(self.ours()), 1)
+        self.assertIn("ml-validate: pass", self.ours()[0]["body"])
+        r = self.runner.run(validate, metrics="metrics.json", require="accuracy >= 0.95", comment="true")
+        self.assertEqual(r.code, 1, r)  # the gate's exit code, whatever the comment did
+        self.assertIn("updated the summary comment", r.stdout)
+        self.assertEqual(len(self.ours()), 1, "edited, not a second comment")
+        self.assertIn("ml-validate: fail", self.ours()[0]["body"])
+        self.assertEqual(len(self.api.comments[7]), 121)
+        methods = [m for m, _, _ in self.api.requests]
+        self.assertEqual(methods.count("POST"), 1)
+        self.assertEqual(methods.count("PATCH"), 1)
+
+    def test_a_failing_api_is_a_warning_not_a_failure(self):
+        self.runner.env["SIM_GITHUB_TOKEN"] = "wrong"
+        r = self.runner.run(os.path.join(SOURCE_DIR, "validate"), metrics="metrics.json", require="accuracy >= 0.85",
+                            comment="true")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("::warning title=lean-mlops comment::cannot list the comments", r.stdout)
+        self.assertEqual(self.ours(), [])
+
+    def test_no_comment_outside_pull_requests(self):
+        self.runner.env["GITHUB_REF"] = "refs/heads/main"
+        r = self.runner.run(os.path.join(SOURCE_DIR, "validate"), metrics="metrics.json", require="accuracy >= 0.85",
+                            comment="true")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("not a pull request", r.stdout)
+        self.assertEqual(self.api.requests, [])
 
 
 if __name__ == "__main__":
