@@ -286,7 +286,7 @@ output --junit "${LEAN_JUNIT:-}" "$tool.junit.xml"
 output --dotenv "${LEAN_DOTENV:-}" "$tool.env"
 if [ "$tool" = drift ]; then
   output --html "$(v HTML)" "drift.html"
-  output --openmetrics "$(v OPENMETRICS)" ""
+  output --openmetrics "$(v OPENMETRICS)" "drift.metrics.txt"
 fi
 # Inside GitHub Actions the step always has a report (output `report`), and a dotenv file
 # feeds the other step outputs.

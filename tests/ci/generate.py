@@ -258,6 +258,8 @@ def artifacts(tool, indent=2):
     else:
         lines += ["  paths:", f"    - {reports}/"]
     lines += ["  reports:", f"    junit: {reports}/{tool}.junit.xml", f"    dotenv: {reports}/{tool}.env"]
+    if tool == "drift":
+        lines.append(f"    metrics: {reports}/drift.metrics.txt")
     return "\n".join(" " * indent + line for line in lines)
 
 

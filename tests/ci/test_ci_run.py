@@ -96,7 +96,7 @@ class CiRunTest(TempDirTest):
         self.assertEqual(argv, ["--reference", "ref.csv", "--current", "cur.csv", "--columns", "age,income, city",
                                 "--report", f"{reports}/drift.json", "--markdown", f"{reports}/drift.md",
                                 "--junit", f"{reports}/drift.junit.xml", "--dotenv", f"{reports}/drift.env",
-                                "--html", f"{reports}/drift.html"])
+                                "--html", f"{reports}/drift.html", "--openmetrics", f"{reports}/drift.metrics.txt"])
         self.assertTrue(os.path.isdir(self.path("out", "reports")))
 
     def test_explicit_output_flag_in_args_wins_over_reports_dir(self):
