@@ -233,12 +233,19 @@ def block(text, indent):
     return "\n".join(pad + line if line else "" for line in text.rstrip("\n").split("\n"))
 
 
+def gitlab_globals():
+    # Global, so a project's own top-level variables override them (job-level defaults in a
+    # template would win over those).
+    return f"""variables:
+  LEAN_MLOPS_VERSION: "{version()}"
+  LEAN_MLOPS_BASE_URL: https://github.com/{REPO}/releases/download
+  LEAN_MLOPS_SOURCE_URL: https://github.com/{REPO}.git
+"""
+
+
 def gitlab_install_job():
     return f""".lean-mlops-install:
   variables:
-    LEAN_MLOPS_VERSION: "{version()}"
-    LEAN_MLOPS_BASE_URL: https://github.com/{REPO}/releases/download
-    LEAN_MLOPS_SOURCE_URL: https://github.com/{REPO}.git
     LEAN_MLOPS_HOME: .lean-mlops
   cache:
     - key: lean-mlops-$LEAN_MLOPS_VERSION
@@ -284,19 +291,17 @@ def gitlab_main():
 # code), fails with the tool's exit code and keeps its reports in lean-mlops-reports/:
 # TOOL.json, TOOL.md, JUnit (artifacts:reports:junit) and dotenv (ML_TOOL_STATUS, ... for
 # later jobs). Variables: LEAN_<TOOL>_<INPUT>, e.g. LEAN_COMPARE_METRIC; docs/gitlab.md.
-""", gitlab_install_job()]
+""", gitlab_globals(), gitlab_install_job()]
     out.append(""".lean-mlops:
   extends: .lean-mlops-install
   variables:
     LEAN_REPORTS_DIR: lean-mlops-reports
 """)
     for tool, (summary, inputs, _) in TOOLS.items():
-        variables = "\n".join(f'    LEAN_{tool.upper()}_{var}: ""' for _, var, _, _ in inputs + [ARGS])
         out.append(f"""# {summary}
+# Variables: {", ".join(f"LEAN_{tool.upper()}_{var}" for _, var, _, _ in inputs + [ARGS])}
 .ml-{tool}:
   extends: .lean-mlops
-  variables:
-{variables}
   script:
     - !reference [.lean-mlops-install, script]
     - {RUN_LINE.format(tool=tool)}
@@ -342,6 +347,7 @@ spec:
                  f'    LEAN_FAIL_ON_GATE: "$[[ inputs.fail-on-gate ]]"']
     variables += [f'    LEAN_{tool.upper()}_{var}: "$[[ inputs.{name} ]]"' for name, var, _, _ in inputs + [ARGS]]
     job = f"""---
+{gitlab_globals()}
 {gitlab_install_job()}
 "$[[ inputs.job ]]":
   stage: $[[ inputs.stage ]]

@@ -161,9 +161,13 @@ int main(int argc, char** argv) {
         git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
         for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "9.9.9"], ["tag", "v9.9.9"]):
             subprocess.run(git + cmd, cwd=source, check=True, capture_output=True)
-        gitlab = self.project(self.HIDDEN_JOB)
-        p = gitlab.run(variables=[f"LEAN_MLOPS_BASE_URL={SERVER.base_url}", "LEAN_MLOPS_VERSION=9.9.9",
-                                  f"LEAN_MLOPS_SOURCE_URL={source}"])
+        # Set as the project's own top-level variables: they must win over the template's defaults.
+        gitlab = self.project(self.HIDDEN_JOB + f"""
+variables:
+  LEAN_MLOPS_VERSION: "9.9.9"
+  LEAN_MLOPS_SOURCE_URL: {source}
+""")
+        p = gitlab.run(variables=[f"LEAN_MLOPS_BASE_URL={SERVER.base_url}"])
         self.assertEqual(p.code, 0, p)
         self.assertIn("no release v9.9.9", p.log)
         self.assertIn("stub ml-validate built from source", p.log)
