@@ -730,7 +730,7 @@ std::vector<std::string> S3Storage::list(const std::string& prefix) {
     call.query = {{"list-type", "2"}, {"prefix", full_prefix}};
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
     auto response = send(*main_client_, std::move(call));
-    if (!response.ok()) fail("", response, "listing " + s3_url(full_prefix));
+    if (!response.ok()) fail(full_prefix, response, "listing");
     // Each <Contents> holds one <Key>; keys of common prefixes are not requested.
     for (auto& object : s3::xml_values(response.body, "Key")) {
       if (object.size() >= strip && object.compare(0, full_prefix.size(), full_prefix) == 0) {
