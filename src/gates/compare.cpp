@@ -60,10 +60,12 @@ Guard parse_guard(const std::string& text) {
   return guard;
 }
 
-std::string change_text(double baseline, double candidate) {
+// "+0.019 (+2.18%)" for the markdown table; "+0.019, +2.18%" inside a sentence's parentheses.
+std::string change_text(double baseline, double candidate, bool in_parentheses = false) {
   std::string text = format_signed(candidate - baseline);
-  if (baseline != 0) text += " (" + format_percent((candidate - baseline) / std::fabs(baseline)) + ")";
-  return text;
+  if (baseline == 0) return text;
+  const std::string percent = format_percent((candidate - baseline) / std::fabs(baseline));
+  return in_parentheses ? text + ", " + percent : text + " (" + percent + ")";
 }
 
 const char* direction_word(const Direction& direction) { return direction.lower_is_better ? "lower" : "higher"; }
@@ -131,7 +133,7 @@ Outcome run_compare(const po::variables_map& vm) {
     outcome.fields["guards"] = ordered_json::array();
     outcome.headline = promote ? "promote: no baseline yet" : "keep: no baseline and --if-no-baseline fail";
     outcome.checks.push_back({metric + " beats the baseline", promote, outcome.fields["reason"].get<std::string>()});
-    table.add_row({"`" + metric + "`", "—", format_number(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
+    table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
     outcome.markdown_body = table.render();
     outcome.console = "ml-compare: " + outcome.headline + " ('" + baseline_path + "' does not exist)\n";
     outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
@@ -152,7 +154,7 @@ Outcome run_compare(const po::variables_map& vm) {
     rule = std::string("strictly ") + (direction.lower_is_better ? "< 0" : "> 0") + " (relative margin against a baseline of 0)";
   } else {
     primary_passed = at_least(sign * candidate_value, sign * required);
-    rule = std::string(direction.lower_is_better ? "<= " : ">= ") + format_number(required);
+    rule = std::string(direction.lower_is_better ? "<= " : ">= ") + format_human(required);
   }
   primary["baseline"] = baseline_value;
   primary["candidate"] = candidate_value;
@@ -161,12 +163,12 @@ Outcome run_compare(const po::variables_map& vm) {
   primary["required"] = required;
   primary["passed"] = primary_passed;
 
-  const std::string primary_message = metric + " is " + format_number(candidate_value) + " against " +
-                                      format_number(baseline_value) + " (" + change_text(baseline_value, candidate_value) +
+  const std::string primary_message = metric + " is " + format_human(candidate_value) + " against " +
+                                      format_human(baseline_value) + " (" + change_text(baseline_value, candidate_value, true) +
                                       "), required " + rule + ", " + direction_word(direction) + " is better (" +
                                       direction.reason + ")";
   outcome.checks.push_back({metric + " beats the baseline", primary_passed, primary_message});
-  table.add_row({"`" + metric + "`", format_number(baseline_value), format_number(candidate_value),
+  table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value),
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
   outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + primary_message + "\n";
@@ -192,11 +194,11 @@ Outcome run_compare(const po::variables_map& vm) {
     report["direction"] = direction_word(guard_direction);
     report["passed"] = passed;
     guard_reports.push_back(report);
-    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + format_number(bound);
-    const std::string message = "guard " + guard.metric + " is " + format_number(c) + " against " + format_number(b) +
-                                " (" + change_text(b, c) + "), allowed " + bound_text + " (tolerance " + guard.spelled + ")";
+    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + format_human(bound);
+    const std::string message = "guard " + guard.metric + " is " + format_human(c) + " against " + format_human(b) +
+                                " (" + change_text(b, c, true) + "), allowed " + bound_text + " (tolerance " + guard.spelled + ")";
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
-    table.add_row({"`" + guard.metric + "` (guard)", format_number(b), format_number(c), change_text(b, c),
+    table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), change_text(b, c),
                    passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
     outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
   }
@@ -205,12 +207,12 @@ Outcome run_compare(const po::variables_map& vm) {
   outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
   std::string reason;
   if (!primary_passed) {
-    reason = metric + " " + format_number(candidate_value) + " does not meet " + rule;
+    reason = metric + " " + format_human(candidate_value) + " does not meet " + rule;
   } else if (!regressed.empty()) {
     reason = "guard regressed: ";
     for (std::size_t i = 0; i < regressed.size(); ++i) reason += (i ? ", " : "") + regressed[i];
   } else {
-    reason = metric + " " + format_number(candidate_value) + " meets " + rule;
+    reason = metric + " " + format_human(candidate_value) + " meets " + rule;
   }
   outcome.fields["decision"] = promote ? "promote" : "keep";
   outcome.fields["reason"] = reason;
