@@ -565,8 +565,9 @@ FileDigest S3Storage::upload_multipart(const std::string& object, const std::str
   }
   try {
     const int workers = std::min(options_.concurrency, part_count);
-    // One buffer per part in flight, one more for the reader to fill meanwhile.
-    std::vector<std::string> buffers(static_cast<std::size_t>(workers) + 1);
+    // One buffer per part in flight: the memory bound (reading a part from the page cache
+    // takes milliseconds, so an extra read-ahead buffer would cost memory for no speed).
+    std::vector<std::string> buffers(static_cast<std::size_t>(workers));
     PartQueue queue;
     for (auto& b : buffers) queue.free.push_back(&b);
     std::vector<std::string> etags(static_cast<std::size_t>(part_count));
