@@ -468,6 +468,10 @@ FileDigest S3Storage::upload_file(const std::string& key, const std::string& loc
   const FileState state = stat_file(local_path);
   FileDigest digest = state.size > options_.multipart_threshold ? upload_multipart(object, local_path, state)
                                                                 : upload_single(object, local_path, state.size);
+  const FileState after = stat_file(local_path);
+  if (after.size != state.size || after.mtime_ns != state.mtime_ns) {
+    throw_input(local_path, "changed while it was uploaded");
+  }
   return digest;
 }
 
