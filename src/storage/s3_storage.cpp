@@ -35,6 +35,51 @@ std::string env(const char* name) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+std::string trim(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return "";
+  auto end = text.find_last_not_of(" \t\r");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// The AWS CLI's shared credentials file ($AWS_SHARED_CREDENTIALS_FILE, else
+// ~/.aws/credentials), profile $AWS_PROFILE or "default": used when the environment holds
+// no keys, so a developer's laptop works as it does with the AWS CLI.
+std::optional<sigv4::Credentials> shared_credentials() {
+  std::string path = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (path.empty()) {
+    const std::string home = env("HOME");
+    if (home.empty()) return std::nullopt;
+    path = home + "/.aws/credentials";
+  }
+  std::string profile = env("AWS_PROFILE");
+  if (profile.empty()) profile = "default";
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (!file) return std::nullopt;
+  sigv4::Credentials found;
+  bool in_profile = false;
+  char line[4096];
+  while (std::fgets(line, sizeof line, file)) {
+    std::string text = trim(line);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    text = trim(text);
+    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+    if (text.front() == '[' && text.back() == ']') {
+      in_profile = trim(text.substr(1, text.size() - 2)) == profile;
+      continue;
+    }
+    auto eq = text.find('=');
+    if (!in_profile || eq == std::string::npos) continue;
+    const std::string key = trim(text.substr(0, eq)), value = trim(text.substr(eq + 1));
+    if (key == "aws_access_key_id") found.access_key_id = value;
+    if (key == "aws_secret_access_key") found.secret_access_key = value;
+    if (key == "aws_session_token") found.session_token = value;
+  }
+  std::fclose(file);
+  if (found.access_key_id.empty() || found.secret_access_key.empty()) return std::nullopt;
+  return found;
+}
+
 // MD5 over OpenSSL's EVP interface: only to compare with the ETag S3 returns for a single PUT.
 class Md5 {
  public:
@@ -294,9 +339,12 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
     credentials_ = *options_.credentials;
   } else {
     credentials_ = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+    if (credentials_.access_key_id.empty() && credentials_.secret_access_key.empty()) {
+      if (auto shared = shared_credentials()) credentials_ = *shared;
+    }
   }
   if (credentials_.access_key_id.empty() || credentials_.secret_access_key.empty()) {
-    throw Error(ExitStatus::remote, url_, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    throw Error(ExitStatus::remote, url_, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)");
   }
   if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = env("AWS_CA_BUNDLE");
   main_client_ = std::make_unique<http::Client>(options_.http);

@@ -19,7 +19,8 @@ struct S3Options {
   std::string endpoint_url;
   // Empty: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1.
   std::string region;
-  // Empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN.
+  // Empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN, else the
+  // profile $AWS_PROFILE (or "default") of the shared credentials file.
   std::optional<sigv4::Credentials> credentials;
 
   enum class Addressing {

@@ -297,7 +297,8 @@ class S3Fixture:
 
     def env(self, **extra):
         environment = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_REGION": "us-east-1",
-                       "AWS_ENDPOINT_URL": self.endpoint, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+                       "AWS_ENDPOINT_URL": self.endpoint, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1",
+                       "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
         for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE"):
             environment[name] = ""
         environment.update(extra)

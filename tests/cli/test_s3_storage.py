@@ -274,7 +274,15 @@ class S3StorageTest(CliTest):
         proc = self.driver("get", URL, "x.json", env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
         self.assertEqual(proc.returncode, 4, proc.stderr)
         self.assertEqual(proc.stderr, f"s3-driver: error: '{URL}': no AWS credentials: set AWS_ACCESS_KEY_ID and "
-                                      "AWS_SECRET_ACCESS_KEY\n")
+                                      "AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)\n")
+
+    def test_credentials_from_a_profile_of_the_shared_credentials_file(self):
+        self.write("credentials", "[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n"
+                                  "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n")
+        got = self.ok("put", URL, "profile/x.json", "{}",
+                      env={"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "ci",
+                           "AWS_SHARED_CREDENTIALS_FILE": self.path("credentials")})
+        self.assertEqual(got, {"written": True})
 
     def test_missing_bucket_missing_object_missing_file(self):
         proc = self.driver("get", "s3://no-such-bucket/p", "x.json")
