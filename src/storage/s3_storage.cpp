@@ -274,8 +274,7 @@ class S3Storage : public Storage {
   bool put(const std::string& key, const std::string& body, const WriteCondition& condition) override;
   FileDigest upload_file(const std::string& key, const std::string& local_path) override;
   FileDigest download_file(const std::string& key, const std::string& local_path) override;
-  // Becomes an override of Storage::read_digest once the registry branch adds it.
-  [[maybe_unused]] FileDigest read_digest(const std::string& key);
+  FileDigest read_digest(const std::string& key) override;  // hashes the stream, writes nothing
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
   bool atomic_conditional_writes() const override;
