@@ -32,7 +32,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-head -c "$((size_mib << 20))" /dev/urandom >"$work/model.bin"
+# MODEL_FILE reuses a file bench/release.sh already made.
+if [ -n "${MODEL_FILE:-}" ]; then
+  ln -s "$MODEL_FILE" "$work/model.bin"
+  size_mib=$(( $(stat -L -c %s "$MODEL_FILE") >> 20 ))
+else
+  head -c "$((size_mib << 20))" /dev/urandom >"$work/model.bin"
+fi
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_SESSION_TOKEN

@@ -58,8 +58,8 @@ struct S3Location {
 };
 S3Location parse_s3_url(const std::string& url);
 
-// The registry on S3-compatible object storage, signed with SigV4. See docs/ml-release-s3.md
-// for what is atomic where.
+// The registry on S3-compatible object storage, signed with SigV4. See docs/ml-release.md ("S3 and
+// S3-compatible storage") for what is atomic where.
 std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options = {});
 
 namespace s3 {
