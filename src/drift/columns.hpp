@@ -1,0 +1,111 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "csv/reader.hpp"
+
+namespace lean {
+
+// A temporary file (unlinked at once, so it disappears with the process) that holds the
+// parsed numbers a file's columns do not keep in memory.
+class SpillFile {
+ public:
+  SpillFile() = default;
+  ~SpillFile();
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+  std::uint64_t write(const double* values, std::size_t count);  // returns the offset
+  void read(std::uint64_t offset, double* values, std::size_t count) const;  // thread-safe
+
+ private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+// Parsed numbers in fixed-size chunks. While the file's columns together hold less than
+// the memory budget, chunks stay in memory; past it, full chunks move to the spill file,
+// so memory stays bounded however many rows the file has.
+class NumberColumn {
+ public:
+  static constexpr std::size_t kChunk = 32768;
+  struct Arena {
+    SpillFile spill;
+    std::size_t budget_chunks = 0;  // chunks allowed in memory for the whole file
+    std::size_t chunks_in_memory = 0;
+  };
+
+  explicit NumberColumn(Arena* arena) : arena_(arena) {}
+  void add(double value) {
+    if (tail_count_ == kChunk || !tail_) flush();
+    tail_[tail_count_++] = value;
+  }
+  std::uint64_t size() const { return stored_ + tail_count_; }
+  // Every value in input order; the column is empty afterwards.
+  std::vector<double> take();
+  void clear();
+
+ private:
+  struct Chunk {
+    std::unique_ptr<double[]> data;  // null when spilled
+    std::uint64_t spill_offset = 0;
+    std::size_t count = 0;
+  };
+  void flush();
+
+  Arena* arena_;
+  std::vector<Chunk> chunks_;
+  std::unique_ptr<double[]> tail_;
+  std::size_t tail_count_ = 0;
+  std::uint64_t stored_ = 0;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+using CategoryCounts = std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>>;
+
+enum class ColumnKind { automatic, numeric, categorical };
+
+// One selected column of one input file as it is read.
+struct FileColumn {
+  explicit FileColumn(NumberColumn::Arena* arena) : numbers(arena) {}
+  std::string name;
+  std::size_t field = 0;            // position in this file's header
+  ColumnKind requested = ColumnKind::automatic;
+  bool numeric = true;              // every non-missing cell so far is a finite number
+  bool needs_text_pass = false;     // turned categorical after numbers: read again as text
+  std::uint64_t missing = 0;
+  std::uint64_t first_text_line = 0;  // the first cell that is not a number, for errors
+  std::string first_text;
+  NumberColumn numbers;
+  CategoryCounts categories;
+};
+
+// The selected columns of one CSV file.
+struct LoadedFile {
+  std::string path;
+  char delimiter = ',';
+  std::vector<std::string> header;
+  std::uint64_t rows = 0;
+  std::unique_ptr<NumberColumn::Arena> arena = std::make_unique<NumberColumn::Arena>();
+  std::vector<std::unique_ptr<FileColumn>> columns;
+};
+
+// Opens a CSV file and reads its header; an input error names the file when the header is
+// missing, empty or names a column twice. Empty header names become "Unnamed: i" (pandas).
+std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std::vector<std::string>& header);
+
+// Reads every remaining row of `reader` into the file's columns. `memory_budget_bytes`
+// bounds the parsed numbers kept in memory.
+void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes);
+
+// Reads the file again for the columns listed (by index into file.columns), as text.
+void reread_as_text(LoadedFile& file, const std::vector<std::size_t>& columns);
+
+}  // namespace lean
