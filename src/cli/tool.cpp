@@ -38,7 +38,11 @@ std::string unknown_option_message(const po::unknown_option& e, const po::option
   std::vector<std::string> names;
   for (const auto& option : options.options()) names.push_back("--" + option->long_name());
   std::string message = "unknown option '" + e.get_option_name() + "'";
-  if (auto guess = closest_match(e.get_option_name(), names)) message += "; did you mean '" + *guess + "'?";
+  std::optional<std::string> guess = closest_match(e.get_option_name(), names);
+  for (const auto& name : names) {
+    if (!guess && e.get_option_name().size() > 3 && name.rfind(e.get_option_name(), 0) == 0) guess = name;
+  }
+  if (guess) message += "; did you mean '" + *guess + "'?";
   return message;
 }
 

@@ -126,6 +126,12 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
     doc = ordered_json::parse(mark_nonfinite_tokens(text), watch_keys);
   } catch (const nlohmann::json::parse_error& e) {
     throw_input(source, clean_parse_error(e.what()));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // nlohmann: "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+    const std::string what = e.what();
+    const auto quote = what.find('\'');
+    throw_input(source, "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
+                            " is out of range, not a finite number");
   }
   if (!duplicate.empty()) throw_input(source, "duplicate key \"" + duplicate + "\"");
   if (!doc.is_object()) throw_input(source, "expected a JSON object, found " + describe_type(doc));

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Gate latency: ml-validate against the Python check our users run today, written the way
+# the article's validate.py is (json + numpy + scikit-learn imports), on the same metrics
+# file. Prints the median wall time of each and the ratio; the anchor is the Python check.
+# A benchmark, not a test: nothing here fails on a slow machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-30}
+[ -x build/bin/ml-validate ] || ./scripts/build.sh >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cp examples/metrics/candidate-good.json "$work/metrics.json"
+cat > "$work/validate.py" <<'PY'
+import json
+import sys
+
+import numpy as np
+from sklearn.metrics import accuracy_score  # noqa: F401  (imported as the article's script does)
+
+with open(sys.argv[1]) as f:
+    metrics = json.load(f)
+acc = np.float64(metrics["accuracy"])
+if acc < 0.85:
+    raise ValueError(f"Accuracy {acc:.3f} below threshold 0.85")
+print(f"Validation passed: accuracy {acc:.3f}")
+PY
+
+python=/usr/bin/python3
+hyperfine --style none --warmup 3 --runs "$runs" -N --export-json "$work/times.json" \
+  -n ml-validate "build/bin/ml-validate $work/metrics.json --require accuracy>=0.85 --no-ci --quiet" \
+  -n python-validate "$python $work/validate.py $work/metrics.json" >/dev/null
+
+$python - "$work/times.json" <<'PY'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+ml = results["ml-validate"]["median"]
+py = results["python-validate"]["median"]
+print(f"gate latency, median of {len(results['ml-validate']['times'])} runs each")
+print(f"  python validate.py (anchor): {py * 1000:9.2f} ms")
+print(f"  ml-validate:                 {ml * 1000:9.3f} ms")
+print(f"  ratio: ml-validate is {py / ml:.0f}x faster (target: >= 200x, and under 5 ms)")
+cpu = {k: r["user"] + r["system"] for k, r in results.items()}
+print(f"  CPU time (user+system, mean): python {cpu['python-validate'] * 1000:.1f} ms, "
+      f"ml-validate {cpu['ml-validate'] * 1000:.2f} ms, ratio {cpu['python-validate'] / cpu['ml-validate']:.0f}x")
+PY
+
+# Instructions do not depend on what else the machine is doing: a figure to compare runs.
+if command -v valgrind >/dev/null; then
+  instructions=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bin/ml-validate "$work/metrics.json" \
+    --require 'accuracy>=0.85' --no-ci --quiet 2>&1 | sed -n 's/.*Collected : //p')
+  echo "  ml-validate executes $instructions instructions (callgrind), start-up included"
+fi

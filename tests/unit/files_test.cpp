@@ -1,0 +1,39 @@
+#include "core/files.hpp"
+
+#include <filesystem>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+TEST_CASE("an atomic write replaces the file and leaves no temporary behind") {
+  test::TempDir dir;
+  const std::string path = dir.write("report.json", "old");
+  write_file_atomically(path, "new content\n");
+  CHECK(test::read_all(path) == "new content\n");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) ++entries;
+  CHECK(entries == 1);
+}
+
+TEST_CASE("an atomic write into a missing directory is an input error naming the file") {
+  test::TempDir dir;
+  const std::string path = dir.file("missing/report.json");
+  Error e = test::expect_error([&] { write_file_atomically(path, "x"); });
+  CHECK(e.status() == ExitStatus::input_data);
+  CHECK(e.subject() == path);
+}
+
+TEST_CASE("reading a missing file or a directory is an input error") {
+  test::TempDir dir;
+  CHECK(test::expect_error([&] { read_text_file(dir.file("nope.json")); }).describe() ==
+        "'" + dir.file("nope.json") + "': cannot open: No such file or directory");
+  CHECK(test::expect_error([&] { read_text_file(dir.file("")); }).what() == std::string("is a directory, not a file"));
+}
+
+TEST_CASE("appending keeps what was there") {
+  test::TempDir dir;
+  const std::string path = dir.write("out", "a=1\n");
+  append_to_file(path, "b=2\n");
+  CHECK(test::read_all(path) == "a=1\nb=2\n");
+}
