@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
 #include <vector>
 
 // Written by hand: no Debian-packaged C++ library computes these distributions (Boost.Math
