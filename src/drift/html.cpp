@@ -27,7 +27,7 @@ section{border:1px solid #d1d9e0;border-radius:8px;padding:12px}section.drift{bo
 .badge.drift{background:#cf222e}.badge.skip{background:#818b98}
 svg{width:100%;height:auto;display:block}svg text{font-size:10px;fill:#59636e}
 .ref{fill:#0969da;fill-opacity:.45}.cur{fill:#fb8500;fill-opacity:.45;stroke:#bc4c00;stroke-width:.6}
-.axis{stroke:#8c959f;stroke-width:1}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
+.axis{fill:none;stroke:#8c959f;stroke-width:1}.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 )";
 
 std::string fixed(double value) {
@@ -79,9 +79,11 @@ std::string chart_svg(const Chart& chart, const std::string& title) {
     svg += "<path class=\"ref\" d=\"" + bars_path(lefts, step, chart.reference_share, scale) + "\"/>";
     svg += "<path class=\"cur\" d=\"" + bars_path(lefts, step, chart.current_share, scale) + "\"/>";
     const std::size_t marks[] = {0, chart.edges.size() / 2, chart.edges.size() - 1};
-    for (std::size_t k : marks) {
+    const char* anchors[] = {"start", "middle", "end"};
+    for (int m = 0; m < 3; ++m) {
+      const std::size_t k = marks[m];
       const double x = kLeft + step * static_cast<double>(k);
-      svg += "<text x=\"" + fixed(x) + "\" y=\"" + fixed(base + 14) + "\" text-anchor=\"middle\">" +
+      svg += "<text x=\"" + fixed(x) + "\" y=\"" + fixed(base + 14) + "\" text-anchor=\"" + anchors[m] + "\">" +
              escape_html(short_number(chart.edges[k])) + "</text>";
     }
   } else {
