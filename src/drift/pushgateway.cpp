@@ -45,7 +45,6 @@ void push_to_gateway(const std::string& url, const std::string& metrics_text) {
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
       curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4; charset=utf-8"), curl_slist_free_all);
   std::string body;
-  char error[CURL_ERROR_SIZE] = "";
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, target.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
@@ -54,13 +53,13 @@ void push_to_gateway(const std::string& url, const std::string& metrics_text) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, kTimeoutSeconds);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   const CURLcode code = curl_easy_perform(h);
-  if (code != CURLE_OK) fail(target, std::string("push failed: ") + (*error ? error : curl_easy_strerror(code)));
+  // curl_easy_strerror, not the error buffer: the buffer adds timings, and error lines must be stable.
+  if (code != CURLE_OK) fail(target, std::string("push failed: ") + curl_easy_strerror(code));
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status >= 300) {
