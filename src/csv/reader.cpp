@@ -35,12 +35,14 @@ char default_delimiter(const std::string& path) {
   return ',';
 }
 
-// zlib's gz* functions read gzip and, transparently, plain files through one interface.
+// Plain files are read with read(2) straight into the window; gzip files through zlib.
 struct CsvReader::Source {
+  int fd = -1;
   gzFile file = nullptr;
   std::vector<Span> spans;
   ~Source() {
     if (file) gzclose(file);
+    else if (fd >= 0) ::close(fd);
   }
 };
 
@@ -53,12 +55,14 @@ CsvReader::CsvReader(std::string path, char delimiter)
     ::close(fd);
     throw_input(path_, "is a directory, not a file");
   }
-  source_->file = gzdopen(fd, "rb");
-  if (!source_->file) {
-    ::close(fd);
-    throw_input(path_, "cannot open: out of memory");
+  source_->fd = fd;
+  unsigned char magic[2] = {0, 0};
+  const bool gzip = ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (gzip) {
+    source_->file = gzdopen(fd, "rb");
+    if (!source_->file) throw_input(path_, "cannot open: out of memory");
+    gzbuffer(source_->file, kZlibBuffer);
   }
-  gzbuffer(source_->file, kZlibBuffer);
   buffer_.resize(kInitialBuffer);
 }
 
@@ -76,6 +80,15 @@ bool CsvReader::refill() {
   }
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // one record longer than the window
   const auto wanted = static_cast<unsigned>(std::min<std::size_t>(buffer_.size() - end_, 1u << 30));
+  if (!source_->file) {
+    ssize_t got;
+    do {
+      got = ::read(source_->fd, buffer_.data() + end_, wanted);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
+    after_read(static_cast<std::size_t>(got));
+    return got > 0;
+  }
   const int got = gzread(source_->file, buffer_.data() + end_, wanted);
   int code = Z_OK;
   const char* message = gzerror(source_->file, &code);
@@ -84,13 +97,17 @@ bool CsvReader::refill() {
     if (code == Z_BUF_ERROR) throw_input(path_, "truncated gzip data: unexpected end of file");
     throw_input(path_, std::string("corrupt gzip data: ") + message);
   }
+  after_read(static_cast<std::size_t>(got));
+  return got > 0;
+}
+
+void CsvReader::after_read(std::size_t got) {
   if (got == 0) eof_ = true;
-  end_ += static_cast<std::size_t>(got);
+  end_ += got;
   if (first_read_ && (end_ >= 3 || eof_)) {
     first_read_ = false;
     if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) begin_ = 3;
   }
-  return got > 0;
 }
 
 CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {

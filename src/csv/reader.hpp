@@ -33,6 +33,7 @@ class CsvReader {
   enum class Scan { record, blank, need_more };
   Scan scan_record(std::vector<std::string_view>& fields);
   bool refill();
+  void after_read(std::size_t got);
   [[noreturn]] void fail(std::uint64_t line, const std::string& message) const;
 
   struct Source;

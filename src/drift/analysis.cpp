@@ -178,10 +178,8 @@ Method automatic_method(bool numeric_like, std::uint64_t n_reference, std::size_
 }
 
 void analyze_numeric(ColumnData& column, const DriftSettings& settings, ColumnResult& result) {
-  std::vector<double> scratch;
-  sort_doubles(column.reference, scratch);
-  sort_doubles(column.current, scratch);
-  scratch = {};
+  sort_doubles(column.reference, column.scratch);
+  sort_doubles(column.current, column.scratch);
   const auto& ref = column.reference;
   const auto& cur = column.current;
   const std::size_t distinct = distinct_values(ref, cur, kFewValues);
@@ -292,8 +290,6 @@ ColumnResult analyze_column(ColumnData& column, const DriftSettings& settings) {
     result.p_value.reset();
     result.dof.reset();
   }
-  column.reference = {};
-  column.current = {};
   return result;
 }
 

@@ -48,6 +48,7 @@ struct ColumnData {
   bool numeric = true;
   std::uint64_t missing_reference = 0, missing_current = 0;
   std::vector<double> reference, current;                   // numeric columns, any order
+  std::vector<double> scratch;                              // sorting space, reused
   std::map<std::string, std::uint64_t> reference_counts, current_counts;  // categorical
 };
 
@@ -68,7 +69,6 @@ struct ColumnResult {
 };
 
 // Sorts, picks the method and computes the statistic of one column; no verdict yet.
-// Consumes the column's values.
 ColumnResult analyze_column(ColumnData& column, const DriftSettings& settings);
 
 struct DatasetResult {

@@ -113,12 +113,12 @@ void NumberColumn::flush() {
     stored_ += tail_count_;
     chunks_.push_back(std::move(chunk));
   }
-  if (!tail_) tail_ = std::make_unique<double[]>(kChunk);
+  if (!tail_) tail_ = std::make_unique_for_overwrite<double[]>(kChunk);
   tail_count_ = 0;
 }
 
-std::vector<double> NumberColumn::take() {
-  std::vector<double> values(size());
+void NumberColumn::take(std::vector<double>& values) {
+  values.resize(size());
   std::size_t at = 0;
   for (Chunk& chunk : chunks_) {
     if (chunk.data) {
@@ -130,7 +130,6 @@ std::vector<double> NumberColumn::take() {
   }
   if (tail_count_) std::memcpy(values.data() + at, tail_.get(), tail_count_ * sizeof(double));
   clear();
-  return values;
 }
 
 void NumberColumn::clear() {

@@ -45,8 +45,9 @@ class NumberColumn {
     tail_[tail_count_++] = value;
   }
   std::uint64_t size() const { return stored_ + tail_count_; }
-  // Every value in input order; the column is empty afterwards.
-  std::vector<double> take();
+  // Moves every value, in input order, into `out` (reusing its memory); the column is
+  // empty afterwards.
+  void take(std::vector<double>& out);
   void clear();
 
  private:

@@ -14,7 +14,9 @@ TEST_CASE("numbers past the memory budget go to the spill file and come back in 
     b.add(-static_cast<double>(i));
   }
   CHECK(arena.chunks_in_memory == 1);
-  const std::vector<double> values = a.take(), negatives = b.take();
+  std::vector<double> values, negatives;
+  a.take(values);
+  b.take(negatives);
   REQUIRE(values.size() == n);
   bool in_order = true;
   for (std::size_t i = 0; i < n; ++i) in_order = in_order && values[i] == static_cast<double>(i) && negatives[i] == -values[i];
@@ -46,7 +48,9 @@ TEST_CASE("read_rows counts missing cells, keeps numbers, and marks a column tha
   CHECK(file.columns[1]->categories.at("a") == 2);
   CHECK(file.columns[2]->numeric);
   CHECK(file.columns[2]->missing == 2);
-  CHECK(file.columns[2]->numbers.take() == std::vector<double>{3, 5});
+  std::vector<double> z;
+  file.columns[2]->numbers.take(z);
+  CHECK(z == std::vector<double>{3, 5});
 
   reread_as_text(file, {0});
   CHECK(file.columns[0]->categories.size() == 3);
