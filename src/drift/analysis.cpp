@@ -178,8 +178,10 @@ Method automatic_method(bool numeric_like, std::uint64_t n_reference, std::size_
 }
 
 void analyze_numeric(ColumnData& column, const DriftSettings& settings, ColumnResult& result) {
-  sort_doubles(column.reference, column.scratch);
-  sort_doubles(column.current, column.scratch);
+  if (!column.sorted) {
+    sort_doubles(column.reference, column.keys, column.scratch);
+    sort_doubles(column.current, column.keys, column.scratch);
+  }
   const auto& ref = column.reference;
   const auto& cur = column.current;
   const std::size_t distinct = distinct_values(ref, cur, kFewValues);

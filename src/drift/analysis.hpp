@@ -47,8 +47,9 @@ struct ColumnData {
   std::string name;
   bool numeric = true;
   std::uint64_t missing_reference = 0, missing_current = 0;
-  std::vector<double> reference, current;                   // numeric columns, any order
-  std::vector<double> scratch;                              // sorting space, reused
+  std::vector<double> reference, current;                   // numeric columns
+  bool sorted = false;                                      // reference and current ascending
+  std::vector<std::uint64_t> keys, scratch;                 // sorting space, reused
   std::map<std::string, std::uint64_t> reference_counts, current_counts;  // categorical
 };
 

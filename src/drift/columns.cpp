@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -10,7 +11,7 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "csv/cells.hpp"
+#include "stats/sort.hpp"
 
 namespace lean {
 namespace {
@@ -28,7 +29,33 @@ std::string quoted(std::string_view text) {
   return out + "\"";
 }
 
+constexpr std::uint64_t kMaxExactMantissa = std::uint64_t{1} << 53;
+
+std::uint64_t encode(const PlainDecimal& d) {
+  return d.mantissa << 6 | (d.negative ? 32u : 0u) | static_cast<std::uint64_t>(d.decimals);
+}
+
+PlainDecimal decode(std::uint64_t code) {
+  PlainDecimal d;
+  d.mantissa = code >> 6;
+  d.negative = (code & 32u) != 0;
+  d.decimals = static_cast<int>(code & 31u);
+  return d;
+}
+
+std::uint64_t power_of_ten(int k) {
+  std::uint64_t p = 1;
+  while (k-- > 0) p *= 10;
+  return p;
+}
+
 void add_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
+  if (column.numeric) {
+    if (auto decimal = parse_plain_decimal(cell)) {
+      column.numbers.add(*decimal);
+      return;
+    }
+  }
   if (is_missing_cell(cell)) {
     ++column.missing;
     return;
@@ -62,7 +89,7 @@ SpillFile::~SpillFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::uint64_t SpillFile::write(const double* values, std::size_t count) {
+std::uint64_t SpillFile::write(const std::uint64_t* values, std::size_t count) {
   if (fd_ < 0) {
     std::string path = temporary_directory() + "/ml-drift-XXXXXX";
     fd_ = ::mkstemp(path.data());
@@ -71,7 +98,7 @@ std::uint64_t SpillFile::write(const double* values, std::size_t count) {
   }
   const std::uint64_t offset = size_;
   const char* data = reinterpret_cast<const char*>(values);
-  std::size_t left = count * sizeof(double);
+  std::size_t left = count * sizeof(std::uint64_t);
   while (left > 0) {
     const ssize_t n = ::pwrite(fd_, data, left, static_cast<off_t>(size_));
     if (n < 0) {
@@ -85,9 +112,9 @@ std::uint64_t SpillFile::write(const double* values, std::size_t count) {
   return offset;
 }
 
-void SpillFile::read(std::uint64_t offset, double* values, std::size_t count) const {
+void SpillFile::read(std::uint64_t offset, std::uint64_t* values, std::size_t count) const {
   char* data = reinterpret_cast<char*>(values);
-  std::size_t left = count * sizeof(double);
+  std::size_t left = count * sizeof(std::uint64_t);
   while (left > 0) {
     const ssize_t n = ::pread(fd_, data, left, static_cast<off_t>(offset));
     if (n <= 0) {
@@ -100,10 +127,29 @@ void SpillFile::read(std::uint64_t offset, double* values, std::size_t count) co
   }
 }
 
+void NumberColumn::add(const PlainDecimal& decimal) {
+  if (!all_decimal_) {
+    push(std::bit_cast<std::uint64_t>(decimal.value()));
+    return;
+  }
+  max_decimals_ = std::max(max_decimals_, decimal.decimals);
+  push(encode(decimal));
+}
+
+void NumberColumn::add(double value) {
+  if (all_decimal_) {
+    all_decimal_ = false;
+    for (std::size_t i = 0; i < tail_count_; ++i) tail_[i] = std::bit_cast<std::uint64_t>(decode(tail_[i]).value());
+    tail_decimal_ = false;
+  }
+  push(std::bit_cast<std::uint64_t>(value));
+}
+
 void NumberColumn::flush() {
   if (tail_) {
     Chunk chunk;
     chunk.count = tail_count_;
+    chunk.decimal = tail_decimal_;
     if (arena_->chunks_in_memory < arena_->budget_chunks) {
       ++arena_->chunks_in_memory;
       chunk.data = std::move(tail_);
@@ -113,26 +159,77 @@ void NumberColumn::flush() {
     stored_ += tail_count_;
     chunks_.push_back(std::move(chunk));
   }
-  if (!tail_) tail_ = std::make_unique_for_overwrite<double[]>(kChunk);
+  if (!tail_) tail_ = std::make_unique_for_overwrite<std::uint64_t[]>(kChunk);
   tail_count_ = 0;
+  tail_decimal_ = all_decimal_;
 }
 
-void NumberColumn::take(std::vector<double>& values) {
-  values.resize(size());
+void NumberColumn::take_sorted(std::vector<double>& values, std::vector<std::uint64_t>& keys,
+                               std::vector<std::uint64_t>& scratch) {
+  const std::size_t n = size();
+  keys.resize(n);
+  values.resize(n);
+  // Gather the slots; chunks holding doubles are decoded straight into `values`.
   std::size_t at = 0;
-  for (Chunk& chunk : chunks_) {
-    if (chunk.data) {
-      std::memcpy(values.data() + at, chunk.data.get(), chunk.count * sizeof(double));
+  auto gather = [&](const std::uint64_t* slots, std::size_t count, bool decimal) {
+    if (all_decimal_) {
+      std::memcpy(keys.data() + at, slots, count * sizeof(std::uint64_t));
     } else {
-      arena_->spill.read(chunk.spill_offset, values.data() + at, chunk.count);
+      for (std::size_t i = 0; i < count; ++i) {
+        values[at + i] = decimal ? decode(slots[i]).value() : std::bit_cast<double>(slots[i]);
+      }
     }
-    at += chunk.count;
+    at += count;
+  };
+  std::vector<std::uint64_t> spilled;
+  for (Chunk& chunk : chunks_) {
+    if (!chunk.data) {
+      spilled.resize(chunk.count);
+      arena_->spill.read(chunk.spill_offset, spilled.data(), chunk.count);
+    }
+    gather(chunk.data ? chunk.data.get() : spilled.data(), chunk.count, chunk.decimal);
   }
-  if (tail_count_) std::memcpy(values.data() + at, tail_.get(), tail_count_ * sizeof(double));
+  if (tail_count_) gather(tail_.get(), tail_count_, tail_decimal_);
+
+  const int scale = max_decimals_;
+  bool fixed_point = all_decimal_ && scale <= 15;  // 10^15 * any mantissa > 0 stays below 2^64
+  std::int64_t lowest = 0;
+  if (fixed_point) {
+    // Every value on one scale, m * 10^(scale - k), must stay an exact double (<= 2^53).
+    for (std::size_t i = 0; i < n && fixed_point; ++i) {
+      const PlainDecimal d = decode(keys[i]);
+      const std::uint64_t factor = power_of_ten(scale - d.decimals);
+      if (d.mantissa > kMaxExactMantissa / factor) {
+        fixed_point = false;
+        break;
+      }
+      const auto scaled = static_cast<std::int64_t>(d.mantissa * factor);
+      lowest = std::min(lowest, d.negative ? -scaled : scaled);
+    }
+  }
+  if (all_decimal_ && !fixed_point) {
+    for (std::size_t i = 0; i < n; ++i) values[i] = decode(keys[i]).value();
+  }
+  if (fixed_point) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const PlainDecimal d = decode(keys[i]);
+      const auto scaled = static_cast<std::int64_t>(d.mantissa * power_of_ten(scale - d.decimals));
+      keys[i] = static_cast<std::uint64_t>((d.negative ? -scaled : scaled) - lowest);  // order-preserving, >= 0
+    }
+    radix_sort(keys, scratch);
+    const double divisor = exact_power_of_ten(scale);
+    for (std::size_t i = 0; i < n; ++i) {
+      values[i] = static_cast<double>(static_cast<std::int64_t>(keys[i]) + lowest) / divisor;
+    }
+  } else {
+    sort_doubles(values, keys, scratch);
+  }
   clear();
 }
 
 void NumberColumn::clear() {
+  all_decimal_ = tail_decimal_ = true;
+  max_decimals_ = 0;
   chunks_.clear();
   chunks_.shrink_to_fit();
   tail_.reset();

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "csv/cells.hpp"
 #include "csv/reader.hpp"
 
 namespace lean {
@@ -19,17 +20,22 @@ class SpillFile {
   ~SpillFile();
   SpillFile(const SpillFile&) = delete;
   SpillFile& operator=(const SpillFile&) = delete;
-  std::uint64_t write(const double* values, std::size_t count);  // returns the offset
-  void read(std::uint64_t offset, double* values, std::size_t count) const;  // thread-safe
+  std::uint64_t write(const std::uint64_t* slots, std::size_t count);  // returns the offset
+  void read(std::uint64_t offset, std::uint64_t* slots, std::size_t count) const;  // thread-safe
 
  private:
   int fd_ = -1;
   std::uint64_t size_ = 0;
 };
 
-// Parsed numbers in fixed-size chunks. While the file's columns together hold less than
-// the memory budget, chunks stay in memory; past it, full chunks move to the spill file,
-// so memory stays bounded however many rows the file has.
+// Parsed numbers in fixed-size chunks of 64-bit slots. While the file's columns together
+// hold less than the memory budget, chunks stay in memory; past it, full chunks move to the
+// spill file, so memory stays bounded however many rows the file has.
+//
+// While every value of the column is a plain decimal, the slots hold the decimals exactly
+// (mantissa and scale): sorted as integers on one common scale, such a column needs half
+// the radix passes of doubles, and the doubles decoded afterwards are bit for bit the ones
+// parsing gives. One value of another form turns the column to doubles.
 class NumberColumn {
  public:
   static constexpr std::size_t kChunk = 32768;
@@ -40,28 +46,34 @@ class NumberColumn {
   };
 
   explicit NumberColumn(Arena* arena) : arena_(arena) {}
-  void add(double value) {
-    if (tail_count_ == kChunk || !tail_) flush();
-    tail_[tail_count_++] = value;
-  }
+  void add(const PlainDecimal& decimal);
+  void add(double value);
   std::uint64_t size() const { return stored_ + tail_count_; }
-  // Moves every value, in input order, into `out` (reusing its memory); the column is
-  // empty afterwards.
-  void take(std::vector<double>& out);
+  // Every value, sorted ascending, into `values`; `keys` and `scratch` are working space
+  // kept between calls. The column is empty afterwards.
+  void take_sorted(std::vector<double>& values, std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch);
   void clear();
 
  private:
   struct Chunk {
-    std::unique_ptr<double[]> data;  // null when spilled
+    std::unique_ptr<std::uint64_t[]> data;  // null when spilled
     std::uint64_t spill_offset = 0;
     std::size_t count = 0;
+    bool decimal = true;  // slots are decimal codes, else double bits
   };
   void flush();
+  void push(std::uint64_t slot) {
+    if (tail_count_ == kChunk || !tail_) flush();
+    tail_[tail_count_++] = slot;
+  }
 
   Arena* arena_;
   std::vector<Chunk> chunks_;
-  std::unique_ptr<double[]> tail_;
+  std::unique_ptr<std::uint64_t[]> tail_;
   std::size_t tail_count_ = 0;
+  bool tail_decimal_ = true;
+  bool all_decimal_ = true;
+  int max_decimals_ = 0;
   std::uint64_t stored_ = 0;
 };
 

@@ -210,8 +210,9 @@ void fill_column_data(ColumnData& data, FileColumn& ref, FileColumn& cur) {
   data.missing_reference = ref.missing;
   data.missing_current = cur.missing;
   if (data.numeric) {
-    ref.numbers.take(data.reference);
-    cur.numbers.take(data.current);
+    ref.numbers.take_sorted(data.reference, data.keys, data.scratch);
+    cur.numbers.take_sorted(data.current, data.keys, data.scratch);
+    data.sorted = true;
   } else {
     data.reference.clear();
     data.current.clear();

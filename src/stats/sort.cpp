@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdint>
 
 namespace lean {
 namespace {
@@ -25,26 +24,21 @@ double from_key(std::uint64_t key) {
 
 }  // namespace
 
-void sort_doubles(std::vector<double>& values, std::vector<double>& scratch) {
-  const std::size_t n = values.size();
+void radix_sort(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch) {
+  const std::size_t n = keys.size();
   if (n < kSmall) {
-    std::sort(values.begin(), values.end());
+    std::sort(keys.begin(), keys.end());
     return;
   }
   scratch.resize(n);
-  // Keys are kept in the double slots as raw bit patterns (bit_cast, no aliasing).
-  double* keys = values.data();
-  double* other = scratch.data();
-  auto key_at = [](const double* slot, std::size_t i) { return std::bit_cast<std::uint64_t>(slot[i]); };
   std::array<std::array<std::size_t, kBuckets>, kPasses> counts{};
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t key = to_key(values[i]);
-    keys[i] = std::bit_cast<double>(key);
+  for (std::uint64_t key : keys) {
     for (int p = 0; p < kPasses; ++p) ++counts[p][(key >> (p * kDigitBits)) & (kBuckets - 1)];
   }
+  std::uint64_t* from = keys.data();
+  std::uint64_t* to = scratch.data();
   for (int p = 0; p < kPasses; ++p) {
     auto& count = counts[p];
-    // A digit every key shares orders nothing: skip its pass.
     if (std::any_of(count.begin(), count.end(), [n](std::size_t c) { return c == n; })) continue;
     std::size_t offset = 0;
     for (auto& c : count) {
@@ -53,10 +47,17 @@ void sort_doubles(std::vector<double>& values, std::vector<double>& scratch) {
       offset += here;
     }
     const int shift = p * kDigitBits;
-    for (std::size_t i = 0; i < n; ++i) other[count[(key_at(keys, i) >> shift) & (kBuckets - 1)]++] = keys[i];
-    std::swap(keys, other);
+    for (std::size_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & (kBuckets - 1)]++] = from[i];
+    std::swap(from, to);
   }
-  for (std::size_t i = 0; i < n; ++i) values[i] = from_key(key_at(keys, i));
+  if (from != keys.data()) keys.swap(scratch);
+}
+
+void sort_doubles(std::vector<double>& values, std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch) {
+  keys.resize(values.size());
+  std::transform(values.begin(), values.end(), keys.begin(), to_key);
+  radix_sort(keys, scratch);
+  std::transform(keys.begin(), keys.end(), values.begin(), from_key);
 }
 
 }  // namespace lean
