@@ -64,6 +64,8 @@ CsvReader::CsvReader(std::string path, char delimiter)
     gzbuffer(source_->file, kZlibBuffer);
   }
   buffer_.resize(kInitialBuffer);
+  ends_field_.fill(false);
+  for (char c : {delimiter_, '\n', '\r'}) ends_field_[static_cast<unsigned char>(c)] = true;
 }
 
 CsvReader::~CsvReader() = default;
@@ -165,11 +167,7 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
       fail(line, "unexpected text after a closing quote");
     }
     const std::size_t start = pos;
-    while (pos < end_) {
-      const char c = buf[pos];
-      if (c == delimiter || c == '\n' || c == '\r') break;
-      ++pos;
-    }
+    while (pos < end_ && !ends_field_[static_cast<unsigned char>(buf[pos])]) ++pos;
     if (pos == end_ && !eof_) return Scan::need_more;
     spans.push_back({start, pos - start, false});
     if (pos < end_ && buf[pos] == delimiter) {

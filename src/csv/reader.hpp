@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,7 @@ class CsvReader {
   struct Source;
   std::string path_;
   char delimiter_;
+  std::array<bool, 256> ends_field_{};  // the delimiter and line-end bytes
   std::unique_ptr<Source> source_;
   std::vector<char> buffer_;
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)

@@ -31,13 +31,16 @@ void radix_sort(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& sc
     return;
   }
   scratch.resize(n);
+  // Digits above the largest key's highest bit are zero in every key: not even counted.
+  const std::uint64_t largest = *std::max_element(keys.begin(), keys.end());
+  const int passes = std::max(1, (static_cast<int>(std::bit_width(largest)) + kDigitBits - 1) / kDigitBits);
   std::array<std::array<std::size_t, kBuckets>, kPasses> counts{};
   for (std::uint64_t key : keys) {
-    for (int p = 0; p < kPasses; ++p) ++counts[p][(key >> (p * kDigitBits)) & (kBuckets - 1)];
+    for (int p = 0; p < passes; ++p) ++counts[p][(key >> (p * kDigitBits)) & (kBuckets - 1)];
   }
   std::uint64_t* from = keys.data();
   std::uint64_t* to = scratch.data();
-  for (int p = 0; p < kPasses; ++p) {
+  for (int p = 0; p < passes; ++p) {
     auto& count = counts[p];
     if (std::any_of(count.begin(), count.end(), [n](std::size_t c) { return c == n; })) continue;
     std::size_t offset = 0;
