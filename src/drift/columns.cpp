@@ -31,10 +31,7 @@ std::string quoted(std::string_view text) {
 
 constexpr std::uint64_t kMaxExactMantissa = std::uint64_t{1} << 53;
 
-std::uint64_t encode(const PlainDecimal& d) {
-  return d.mantissa << 6 | (d.negative ? 32u : 0u) | static_cast<std::uint64_t>(d.decimals);
-}
-
+// The inverse of the code NumberColumn::add(PlainDecimal) stores: mantissa, sign, decimals.
 PlainDecimal decode(std::uint64_t code) {
   PlainDecimal d;
   d.mantissa = code >> 6;
@@ -125,15 +122,6 @@ void SpillFile::read(std::uint64_t offset, std::uint64_t* values, std::size_t co
     left -= static_cast<std::size_t>(n);
     offset += static_cast<std::uint64_t>(n);
   }
-}
-
-void NumberColumn::add(const PlainDecimal& decimal) {
-  if (!all_decimal_) {
-    push(std::bit_cast<std::uint64_t>(decimal.value()));
-    return;
-  }
-  max_decimals_ = std::max(max_decimals_, decimal.decimals);
-  push(encode(decimal));
 }
 
 void NumberColumn::add(double value) {

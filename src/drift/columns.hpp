@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -46,7 +47,11 @@ class NumberColumn {
   };
 
   explicit NumberColumn(Arena* arena) : arena_(arena) {}
-  void add(const PlainDecimal& decimal);
+  void add(const PlainDecimal& decimal) {  // inline: called for nearly every cell
+    if (!all_decimal_) return push(std::bit_cast<std::uint64_t>(decimal.value()));
+    if (decimal.decimals > max_decimals_) max_decimals_ = decimal.decimals;
+    push(decimal.mantissa << 6 | (decimal.negative ? 32u : 0u) | static_cast<std::uint64_t>(decimal.decimals));
+  }
   void add(double value);
   std::uint64_t size() const { return stored_ + tail_count_; }
   // Every value, sorted ascending, into `values`; `keys` and `scratch` are working space

@@ -7,9 +7,9 @@
 namespace lean {
 namespace {
 
-constexpr int kDigitBits = 11;
-constexpr int kPasses = 6;  // 6 x 11 bits cover the 64-bit key
-constexpr std::size_t kBuckets = std::size_t{1} << kDigitBits;
+constexpr int kMaxDigitBits = 12;  // 4096 buckets: the counts stay in L1/L2
+constexpr int kPasses = 6;         // at most: 64 bits in 6 digits of 11 bits
+constexpr std::size_t kBuckets = std::size_t{1} << kMaxDigitBits;
 constexpr std::size_t kSmall = 512;  // below this std::sort wins
 
 // Flips the bits of a double so unsigned order is numeric order (negatives reversed).
@@ -31,26 +31,30 @@ void radix_sort(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& sc
     return;
   }
   scratch.resize(n);
-  // Digits above the largest key's highest bit are zero in every key: not even counted.
+  // Only the bits up to the largest key's highest one need sorting: keys in a narrow
+  // range (fixed-point decimals) take two or three passes instead of six.
   const std::uint64_t largest = *std::max_element(keys.begin(), keys.end());
-  const int passes = std::max(1, (static_cast<int>(std::bit_width(largest)) + kDigitBits - 1) / kDigitBits);
+  const int bits = std::max(1, static_cast<int>(std::bit_width(largest)));
+  const int passes = (bits + kMaxDigitBits - 1) / kMaxDigitBits;
+  const int digit_bits = (bits + passes - 1) / passes;
+  const std::uint64_t mask = (std::uint64_t{1} << digit_bits) - 1;
   std::array<std::array<std::size_t, kBuckets>, kPasses> counts{};
   for (std::uint64_t key : keys) {
-    for (int p = 0; p < passes; ++p) ++counts[p][(key >> (p * kDigitBits)) & (kBuckets - 1)];
+    for (int p = 0; p < passes; ++p) ++counts[p][(key >> (p * digit_bits)) & mask];
   }
   std::uint64_t* from = keys.data();
   std::uint64_t* to = scratch.data();
   for (int p = 0; p < passes; ++p) {
     auto& count = counts[p];
-    if (std::any_of(count.begin(), count.end(), [n](std::size_t c) { return c == n; })) continue;
+    if (std::any_of(count.begin(), count.begin() + static_cast<std::ptrdiff_t>(mask + 1), [n](std::size_t c) { return c == n; })) continue;
     std::size_t offset = 0;
-    for (auto& c : count) {
-      const std::size_t here = c;
-      c = offset;
+    for (std::size_t b = 0; b <= mask; ++b) {
+      const std::size_t here = count[b];
+      count[b] = offset;
       offset += here;
     }
-    const int shift = p * kDigitBits;
-    for (std::size_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & (kBuckets - 1)]++] = from[i];
+    const int shift = p * digit_bits;
+    for (std::size_t i = 0; i < n; ++i) to[count[(from[i] >> shift) & mask]++] = from[i];
     std::swap(from, to);
   }
   if (from != keys.data()) keys.swap(scratch);
