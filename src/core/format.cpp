@@ -15,6 +15,13 @@ std::string format_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
+std::string format_human(double value) {
+  if (!std::isfinite(value)) return format_number(value);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.10g", value == 0 ? 0.0 : value);
+  return buffer;
+}
+
 std::string format_signed(double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%+.6g", value == 0 ? 0.0 : value);

@@ -88,7 +88,7 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
     check["passed"] = result.passed;
     std::string left = req.aggregate == Aggregate::none ? req.metric
                                                         : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
-    std::string message, verdict, value_text = result.value ? format_number(*result.value) : "missing";
+    std::string message, verdict, value_text = result.value ? format_human(*result.value) : "missing";
     if (!result.value) {
       ++skipped;
       check["skipped"] = "metric missing, allowed by --allow-missing";
@@ -96,11 +96,11 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
       verdict = "⚪ skipped";
     } else if (result.passed) {
       ++passed;
-      message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + format_number(req.threshold) + ")";
+      message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + format_human(req.threshold) + ")";
       verdict = "✅ pass";
     } else {
       ++failed;
-      message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + format_number(req.threshold);
+      message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + format_human(req.threshold);
       verdict = "❌ fail";
     }
     outcome.checks.push_back({name, result.passed, message});

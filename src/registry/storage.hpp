@@ -48,6 +48,11 @@ class Storage {
   // Streams `key` into a local file, hashing it in the same read.
   virtual FileDigest download_file(const std::string& key, const std::string& local_path) = 0;
 
+  // The size and SHA-256 of a stored object's bytes, re-read from the store (verify uses
+  // it). The default downloads into a temporary file and removes it; a backend that can
+  // hash in place overrides it.
+  virtual FileDigest read_digest(const std::string& key);
+
   // Every key that starts with `prefix`, sorted.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
   virtual void remove(const std::string& key) = 0;

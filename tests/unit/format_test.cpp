@@ -25,3 +25,10 @@ TEST_CASE("differences carry a sign and six significant digits") {
   CHECK(format_percent(0.0123456) == "+1.23%");
   CHECK(format_percent(-0.5) == "-50.00%");
 }
+
+TEST_CASE("values for people have at most ten significant digits") {
+  CHECK(format_human(0.85 + 0.01) == "0.86");
+  CHECK(format_human((0.86 + 0.8 + 0.78) / 3) == "0.8133333333");
+  CHECK(format_human(42) == "42");
+  CHECK(format_human(-0.0) == "0");
+}

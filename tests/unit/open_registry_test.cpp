@@ -1,0 +1,39 @@
+#include "registry/open_registry.hpp"
+
+#include <cstdlib>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+TEST_CASE("paths and file:// URLs open the local folder") {
+  CHECK(local_path_of("models") == "models");
+  CHECK(local_path_of("/srv/models") == "/srv/models");
+  CHECK(local_path_of("file:///srv/my%20models") == "/srv/my models");
+  CHECK(local_path_of("file://localhost/srv/models") == "/srv/models");
+  CHECK(open_storage("file:///srv/models", {})->describe() == "file:///srv/models");
+  CHECK(open_storage("./reg", {})->atomic_conditional_writes());
+}
+
+TEST_CASE("bad registry URLs are usage errors") {
+  auto status = [](const std::string& url) {
+    return test::expect_error([&] { open_storage(url, {}); }).status();
+  };
+  CHECK(status("") == ExitStatus::usage);
+  CHECK(status("file://server/share") == ExitStatus::usage);  // another host's path
+  CHECK(status("file:///bad%2") == ExitStatus::usage);
+  CHECK(status("gs://bucket/models") == ExitStatus::usage);
+  CHECK(test::expect_error([] { open_storage("s3://bucket/models", {}); }).describe() ==
+        "s3:// registries need the S3 backend, which this build does not include");
+}
+
+TEST_CASE("the default registry: $ML_REGISTRY, else ./.ml-registry") {
+  const char* saved = std::getenv("ML_REGISTRY");
+  const std::string old = saved ? saved : "";
+  ::unsetenv("ML_REGISTRY");
+  CHECK(default_registry_url() == "./.ml-registry");
+  ::setenv("ML_REGISTRY", "/srv/models", 1);
+  CHECK(default_registry_url() == "/srv/models");
+  if (saved) ::setenv("ML_REGISTRY", old.c_str(), 1);
+  else ::unsetenv("ML_REGISTRY");
+}
