@@ -8,8 +8,9 @@ namespace lean {
 // (.../metrics/job/NAME...), else that base with /metrics/job/ml-drift appended.
 std::string pushgateway_group_url(const std::string& url);
 
-// PUTs Prometheus text to the Pushgateway group, replacing the group's metrics. A
-// connection failure or an HTTP error status throws a remote error (exit 4) naming the URL.
+// PUTs Prometheus text to the Pushgateway group (src/http: retries transient failures),
+// replacing the group's metrics. An unreachable gateway or an HTTP error status throws a
+// remote error (exit 4) naming the URL.
 void push_to_gateway(const std::string& url, const std::string& metrics_text);
 
 }  // namespace lean
