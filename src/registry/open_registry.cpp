@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "storage/local_storage.hpp"
+#include "storage/s3_storage.hpp"
 
 namespace lean {
 namespace {
@@ -64,11 +65,17 @@ std::string local_path_of(const std::string& url) {
   return percent_decode(rest, url);
 }
 
-std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOptions&) {
+std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOptions& options) {
   if (url.empty()) throw_usage("the registry URL is empty: give --registry URL or set ML_REGISTRY");
   const std::string scheme = scheme_of(url);
   if (scheme.empty() || scheme == "file") return std::make_unique<LocalStorage>(local_path_of(url), url);
-  if (scheme == "s3") throw_usage("s3:// registries need the S3 backend, which this build does not include");
+  if (scheme == "s3") {
+    S3Options s3;
+    s3.endpoint_url = options.endpoint_url;
+    s3.region = options.region;
+    s3.progress = options.progress;
+    return open_s3_storage(url, s3);
+  }
   throw_usage("unsupported registry URL \"" + url + "\": use a folder, file:///PATH or s3://BUCKET/PREFIX");
 }
 

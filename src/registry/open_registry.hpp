@@ -12,6 +12,7 @@ namespace lean {
 struct RegistryOptions {
   std::string endpoint_url;
   std::string region;
+  bool progress = true;  // a progress display on stderr for long transfers (off with --quiet)
 };
 
 // --registry's default: $ML_REGISTRY, else ./.ml-registry.

@@ -74,7 +74,7 @@ struct Session {
 
 Session open_session(const po::variables_map& vm) {
   const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
-  RegistryOptions options{text_option(vm, "endpoint-url"), text_option(vm, "region")};
+  RegistryOptions options{text_option(vm, "endpoint-url"), text_option(vm, "region"), vm.count("quiet") == 0};
   Session session;
   session.storage = open_storage(url, options);
   Registry::Log log;

@@ -23,8 +23,16 @@ TEST_CASE("bad registry URLs are usage errors") {
   CHECK(status("file://server/share") == ExitStatus::usage);  // another host's path
   CHECK(status("file:///bad%2") == ExitStatus::usage);
   CHECK(status("gs://bucket/models") == ExitStatus::usage);
-  CHECK(test::expect_error([] { open_storage("s3://bucket/models", {}); }).describe() ==
-        "s3:// registries need the S3 backend, which this build does not include");
+  CHECK(status("s3://") == ExitStatus::usage);
+}
+
+TEST_CASE("s3:// opens the S3 backend with the endpoint and region given") {
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+  auto storage = open_storage("s3://bucket/models/", {"http://127.0.0.1:1", "eu-west-3"});
+  CHECK(storage->describe() == "s3://bucket/models/");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 TEST_CASE("the default registry: $ML_REGISTRY, else ./.ml-registry") {
