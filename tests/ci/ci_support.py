@@ -171,7 +171,7 @@ class GitLabProject:
         else:
             os.makedirs(root)
         with open(os.path.join(root, ".gitignore"), "w") as f:
-            f.write(".gitlab-ci-local/\n")
+            f.write(".gitlab-ci-local/\n.gitlab-ci-local-variables.yml\n")
         stubs = os.path.join(os.path.dirname(root), "stubs")
         os.makedirs(stubs, exist_ok=True)
         # The image's python and pip: Debian's python3, and a pip with nothing to install.
@@ -196,11 +196,16 @@ class GitLabProject:
             subprocess.run(git + cmd, cwd=self.root, check=True, capture_output=True)
         self.committed = True
 
-    def run(self, *jobs, variables=()):
+    def run(self, *jobs, variables=(), pipeline_variables=()):
+        """variables: KEY=VALUE as the project's CI/CD settings (every pipeline, child pipelines
+        too); pipeline_variables: as variables of this one pipeline (a schedule's, a manual run's)."""
         if not self.committed:
             self.commit()
+        with open(os.path.join(self.root, ".gitlab-ci-local-variables.yml"), "w") as f:
+            # JSON is YAML; type "variable", or a value starting with / would be a file variable.
+            json.dump({k: {"type": "variable", "values": {"*": v}} for k, v in (x.split("=", 1) for x in variables)}, f)
         cmd = [GITLAB_CI_LOCAL, "--force-shell-executor", "--shell-isolation", "--no-color"]
-        for v in variables:
+        for v in pipeline_variables:
             cmd += ["--variable", v]
         if jobs:
             cmd += [*jobs, "--needs"]
@@ -219,7 +224,9 @@ class PipelineResult:
     def __init__(self, proc):
         import re
         self.code, self.log = proc.returncode, proc.stdout + proc.stderr
-        self.jobs = {job: status for status, job in re.findall(r"^ (PASS|FAIL|WARN) +(\S+)\s*$", self.log, re.M)}
+        # " PASS  job" lines; a child pipeline's jobs read " PASS  [trigger] -> job".
+        self.jobs = {job: status for status, job in
+                     re.findall(r"^ (PASS|FAIL|WARN) +((?:\[\S+\] -> )?\S+)\s*$", self.log, re.M)}
 
     def job_log(self, job):
         return "\n".join(line for line in self.log.split("\n") if line.startswith(job + " "))

@@ -45,10 +45,12 @@ class GitLabPipelineTest(TempDirTest):
                                                                    "lean-mlops.gitlab-ci.yml"))
         self.registry = self.path("registry")
 
-    def run_pipeline(self, *jobs, quality="good", variables=()):
+    def run_pipeline(self, *jobs, quality="good", variables=(), schedule=False):
+        # As a project's CI/CD settings would: the release mirror and the registry.
         return self.gitlab.run(*jobs, variables=[f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
                                                  f"ML_REGISTRY={self.registry}", f"FIXTURE_QUALITY={quality}",
-                                                 *variables])
+                                                 *variables],
+                               pipeline_variables=["CI_PIPELINE_SOURCE=schedule"] if schedule else [])
 
     def artifact(self, job, name):
         return self.gitlab.artifact(job, name)
@@ -116,7 +118,7 @@ class GitLabPipelineTest(TempDirTest):
 
     @unittest.skipUnless(HAS_DRIFT and HAS_RELEASE, "ml-drift and ml-release are not both built")
     def test_weekly_schedule_without_drift_stops_after_the_check(self):
-        p = self.run_pipeline(variables=["CI_PIPELINE_SOURCE=schedule"])
+        p = self.run_pipeline(schedule=True)
         self.assertEqual(p.code, 0, p)
         self.assertEqual(p.jobs, {"drift": "PASS"}, p)
         self.assertEqual(self.report("drift", "drift.json")["status"], "pass")
@@ -126,10 +128,12 @@ class GitLabPipelineTest(TempDirTest):
     def test_weekly_schedule_with_drift_runs_the_retrain_path(self):
         data = os.path.join(self.project, "data")
         shutil.copy(os.path.join(data, "current-drifted.csv"), os.path.join(data, "current.csv"))
-        p = self.run_pipeline(variables=["CI_PIPELINE_SOURCE=schedule"])
+        p = self.run_pipeline(schedule=True)
         self.assertNotEqual(p.code, 0, "the drift job fails: that is the alert")
-        self.assertEqual(p.jobs, {"drift": "FAIL", "train": "PASS", "validate": "PASS", "compare": "PASS",
-                                  "publish": "PASS", "promote": "PASS"}, p)
+        child = "[retrain] -> "
+        self.assertEqual(p.jobs, {"drift": "FAIL", "retrain": "PASS", f"{child}train": "PASS",
+                                  f"{child}validate": "PASS", f"{child}compare": "PASS", f"{child}publish": "PASS",
+                                  f"{child}promote": "PASS"}, p)
         report = self.report("drift", "drift.json")
         self.assertEqual((report["status"], report["dataset"]["drift"]), ("fail", True))
         with open(self.artifact("drift", "drift.html")) as f:
