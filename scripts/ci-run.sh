@@ -310,7 +310,7 @@ report_path=$(flag_value --report || true)
 markdown_path=$(flag_value --markdown || true)
 dotenv_path=$(flag_value --dotenv || true)
 # Output files may go to directories that do not exist yet (reports/validate.json).
-for flag in --report --markdown --junit --dotenv --html --openmetrics; do
+for flag in --report --markdown --junit --dotenv --html --openmetrics --state; do
   file=$(flag_value "$flag" || true)
   case $file in */*) mkdir -p "${file%/*}" 2>/dev/null || true ;; esac
 done

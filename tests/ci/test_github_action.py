@@ -11,6 +11,8 @@ from ci_support import BIN_DIR, SOURCE_DIR, FakeGitHubApi, ReleaseServer, Simula
 
 VERSION = project_version()
 HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
+HAS_DRIFT = os.path.exists(os.path.join(BIN_DIR, "ml-drift"))
+DATA = os.path.join(SOURCE_DIR, "tests", "ci", "data", "project", "data")
 ASSET = f"lean-mlops-{VERSION}-linux-x86_64.tar.gz"
 GOOD = {"accuracy": 0.891, "eval": {"f1": 0.875}}
 WORSE = {"accuracy": 0.866, "eval": {"f1": 0.840}}
@@ -222,6 +224,24 @@ class RunTest(ActionTest):
         self.assertEqual(r.code, 0, r)
         self.assertEqual((r.outputs["status"], r.outputs["decision"]), ("fail", "keep"))
         self.assertEqual(self.report(r)["baseline_registry"]["version"], "1")
+
+    @unittest.skipUnless(HAS_DRIFT, "ml-drift is not built")
+    def test_drift_outputs_html_and_the_data_change_trigger(self):
+        for name in ("reference.csv", "current-drifted.csv"):
+            shutil.copy(os.path.join(DATA, name), self.runner.workspace)
+        drift = os.path.join(SOURCE_DIR, "drift")
+        r = self.runner.run(drift, reference="reference.csv", current="current-drifted.csv", exclude="id",
+                            html="out/drift.html", fail_on_gate="false")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual((r.outputs["status"], r.outputs["drift"]), ("fail", "true"))
+        self.assertEqual((r.outputs["drifted-columns"], r.outputs["tested-columns"]), ("3", "4"))
+        with open(os.path.join(self.runner.workspace, "out", "drift.html")) as f:
+            self.assertIn("<svg", f.read())
+        # The article's file-hash trigger: changed on the first run (no state yet), not on the second.
+        first = self.runner.run(drift, changed="*.csv", state=".state/data.json")
+        second = self.runner.run(drift, changed="*.csv", state=".state/data.json")
+        self.assertEqual((first.code, second.code), (1, 0), (first, second))
+        self.assertEqual(first.outputs["changed-files"], "2")
 
     def test_unknown_tool_is_a_usage_error(self):
         r = self.runner.run(SOURCE_DIR, tool="deploy")
