@@ -1,71 +1,16 @@
-"""The GitLab example pipeline (docs/examples/gitlab/.gitlab-ci.yml), exactly as a user copies it,
-run end to end by gitlab-ci-local with the shell executor and job isolation: the remote include
-resolves to this checkout's template, the template installs a release that scripts/package.sh
-built from the fresh binaries and that is served on loopback (checksum-verified, then cached
-between jobs). The project around it is tests/ci/data/project (a stand-in train.py)."""
+"""The GitLab example pipeline (docs/examples/gitlab/.gitlab-ci.yml) run by gitlab-ci-local on push:
+passing, failing gate, worse candidate; installed once, then cached (gitlab_support.py has the set-up)."""
 import json
-import os
-import re
-import shutil
-import tempfile
 import unittest
 
-from ci_support import BIN_DIR, SOURCE_DIR, GitLabProject, ReleaseServer, TempDirTest, package, project_version
-
-VERSION = project_version()
-EXAMPLE = os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml")
-HAS_RELEASE = os.path.exists(os.path.join(BIN_DIR, "ml-release"))
-HAS_DRIFT = os.path.exists(os.path.join(BIN_DIR, "ml-drift"))
+import gitlab_support
+from gitlab_support import HAS_RELEASE, VERSION, ExamplePipelineTest
+from gitlab_support import start_release as setUpModule, stop_release as tearDownModule  # noqa: F401
 
 
-def setUpModule():
-    global DIST, SERVER
-    DIST = tempfile.mkdtemp(prefix="lean-dist-")
-    package(DIST)
-    SERVER = ReleaseServer(DIST, VERSION).__enter__()
-
-
-def tearDownModule():
-    SERVER.__exit__()
-    shutil.rmtree(DIST, ignore_errors=True)
-
-
-def include_url():
-    with open(EXAMPLE) as f:
-        return re.search(r"remote: (https://\S+)", f.read()).group(1)
-
-
-class GitLabPipelineTest(TempDirTest):
-    def setUp(self):
-        super().setUp()
-        self.gitlab = GitLabProject(self.path("project"), os.path.join(SOURCE_DIR, "tests", "ci", "data", "project"))
-        self.project = self.gitlab.root
-        shutil.copy(EXAMPLE, self.project)
-        self.gitlab.add_remote_include(include_url(), os.path.join(SOURCE_DIR, ".gitlab-ci-templates",
-                                                                   "lean-mlops.gitlab-ci.yml"))
-        self.registry = self.path("registry")
-
-    def run_pipeline(self, *jobs, quality="good", variables=(), schedule=False):
-        # As a project's CI/CD settings would: the release mirror and the registry.
-        return self.gitlab.run(*jobs, variables=[f"LEAN_MLOPS_BASE_URL={SERVER.base_url}",
-                                                 f"ML_REGISTRY={self.registry}", f"FIXTURE_QUALITY={quality}",
-                                                 *variables],
-                               pipeline_variables=["CI_PIPELINE_SOURCE=schedule"] if schedule else [])
-
-    def artifact(self, job, name):
-        return self.gitlab.artifact(job, name)
-
-    def report(self, job, name):
-        return self.gitlab.report(job, name)
-
-    def without_registry(self):
-        # Until ml-release exists, compare takes the production metrics from the project's
-        # production.json instead of the registry.
-        return ["LEAN_COMPARE_BASELINE_REGISTRY=", "LEAN_COMPARE_MODEL=", "LEAN_COMPARE_CHANNEL=",
-                "LEAN_COMPARE_BASELINE=production.json"]
-
+class GitLabPipelineTest(ExamplePipelineTest):
     def test_passing_pipeline(self):
-        before = len(SERVER.downloads())
+        before = len(gitlab_support.SERVER.downloads())
         if HAS_RELEASE:
             p = self.run_pipeline()
             expected = {"train", "validate", "compare", "publish", "promote"}
@@ -83,7 +28,7 @@ class GitLabPipelineTest(TempDirTest):
         # Installed once, checksum-verified; every later job restored it from the GitLab cache.
         self.assertIn("checksum verified", p.job_log("validate"))
         self.assertIn(f"lean-mlops {VERSION}: cache hit", p.job_log("compare"))
-        self.assertEqual(len(SERVER.downloads()) - before, 1, p)
+        self.assertEqual(len(gitlab_support.SERVER.downloads()) - before, 1, p)
         if HAS_RELEASE:
             self.assertIn("production", json.dumps(self.report("promote", "release.json")))
 
@@ -115,31 +60,6 @@ class GitLabPipelineTest(TempDirTest):
         self.assertNotIn("publish", p.jobs)
         report = self.report("compare", "compare.json")
         self.assertEqual((report["status"], report["decision"]), ("fail", "keep"))
-
-    @unittest.skipUnless(HAS_DRIFT and HAS_RELEASE, "ml-drift and ml-release are not both built")
-    def test_weekly_schedule_without_drift_stops_after_the_check(self):
-        p = self.run_pipeline(schedule=True)
-        self.assertEqual(p.code, 0, p)
-        self.assertEqual(p.jobs, {"drift": "PASS"}, p)
-        self.assertEqual(self.report("drift", "drift.json")["status"], "pass")
-        self.assertTrue(os.path.isfile(self.artifact("drift", "drift.html")))
-
-    @unittest.skipUnless(HAS_DRIFT and HAS_RELEASE, "ml-drift and ml-release are not both built")
-    def test_weekly_schedule_with_drift_runs_the_retrain_path(self):
-        data = os.path.join(self.project, "data")
-        shutil.copy(os.path.join(data, "current-drifted.csv"), os.path.join(data, "current.csv"))
-        p = self.run_pipeline(schedule=True)
-        self.assertNotEqual(p.code, 0, "the drift job fails: that is the alert")
-        child = "[retrain] -> "
-        self.assertEqual(p.jobs, {"drift": "FAIL", "retrain": "PASS", f"{child}train": "PASS",
-                                  f"{child}validate": "PASS", f"{child}compare": "PASS", f"{child}publish": "PASS",
-                                  f"{child}promote": "PASS"}, p)
-        report = self.report("drift", "drift.json")
-        self.assertEqual((report["status"], report["dataset"]["drift"]), ("fail", True))
-        with open(self.artifact("drift", "drift.html")) as f:
-            self.assertIn("<svg", f.read())
-        with open(self.artifact("drift", "drift.env")) as f:
-            self.assertIn("ML_DRIFT_DRIFT=true\n", f.read())
 
 
 if __name__ == "__main__":
