@@ -160,7 +160,10 @@ def action_yml(subdir, name, description, header, inputs, outputs, tool, run_env
         LEAN_TOOL: {tool}
         LEAN_MLOPS_BIN_DIR: ${{{{ steps.install.outputs.bin-dir }}}}""".split("\n")
     for var, input_name in COMMON_RUN_ENV + run_env:
-        lines.append(f"        {var}: ${{{{ inputs.{input_name} }}}}")
+        if var == "LEAN_GITHUB_TOKEN":  # only where it is used
+            lines.append(f"        {var}: ${{{{ inputs.comment == 'true' && inputs.token || '' }}}}")
+        else:
+            lines.append(f"        {var}: ${{{{ inputs.{input_name} }}}}")
     lines.append(f'      run: bash "$GITHUB_ACTION_PATH/{scripts}/ci-run.sh"')
     return subdir, "\n".join(lines) + "\n"
 
