@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "storage/github_storage.hpp"
+#include "storage/gitlab_storage.hpp"
 #include "storage/local_storage.hpp"
 
 namespace lean {
@@ -64,12 +66,26 @@ std::string local_path_of(const std::string& url) {
   return percent_decode(rest, url);
 }
 
-std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOptions&) {
+std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOptions& options) {
   if (url.empty()) throw_usage("the registry URL is empty: give --registry URL or set ML_REGISTRY");
   const std::string scheme = scheme_of(url);
   if (scheme.empty() || scheme == "file") return std::make_unique<LocalStorage>(local_path_of(url), url);
   if (scheme == "s3") throw_usage("s3:// registries need the S3 backend, which this build does not include");
-  throw_usage("unsupported registry URL \"" + url + "\": use a folder, file:///PATH or s3://BUCKET/PREFIX");
+  if (scheme == "github") {
+    GithubOptions github;
+    github.api_url = options.api_url;
+    github.tag_format = options.tag_format;
+    return open_github_storage(url, github);
+  }
+  if (scheme == "gitlab") {
+    GitlabOptions gitlab;
+    gitlab.api_url = options.api_url;
+    gitlab.tag_format = options.tag_format;
+    gitlab.create_release = options.gitlab_release;
+    return open_gitlab_storage(url, gitlab);
+  }
+  throw_usage("unsupported registry URL \"" + url +
+              "\": use a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT");
 }
 
 }  // namespace lean

@@ -434,6 +434,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     Manifest published = parse_manifest(*existing, model, version, location(key));
     if (auto why = same_content(published)) conflict(*why);
     log("version " + version + " is already published with identical files: nothing to do");
+    storage_.version_published(model, version, existing->body);
     return {std::move(published), true};
   }
 
@@ -480,11 +481,13 @@ PublishResult Registry::publish(const PublishRequest& request) {
     if (!winner) throw_integrity(location(key), "the manifest could not be written and is not there");
     Manifest published = parse_manifest(*winner, model, version, location(key));
     if (auto why = same_content(published)) conflict(*why);
+    storage_.version_published(model, version, winner->body);
     return {std::move(published), true};
   }
   log("wrote " + location(key));
   Manifest manifest = parse_manifest({body, ""}, model, version, location(key));
   record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}});
+  storage_.version_published(model, version, body);
   return {std::move(manifest), false};
 }
 
