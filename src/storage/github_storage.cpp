@@ -20,16 +20,6 @@ using std::chrono::milliseconds;
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
 
-std::string content_type_of(const std::string& name) {
-  auto ends = [&](const char* suffix) {
-    const std::string s(suffix);
-    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends(".json")) return "application/json";
-  if (ends(".txt") || ends(".md") || ends(".csv")) return "text/plain";
-  return "application/octet-stream";
-}
-
 std::string text_of(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
 }
@@ -300,7 +290,8 @@ std::optional<GithubAsset> GithubStorage::upload(const GithubRelease& release, c
                                                  const std::function<bool(const GithubAsset&)>& replace_existing) {
   const auto deadline = std::chrono::steady_clock::now() + options_.wait_for_others;
   for (int round = 1;; ++round) {
-    GithubApi::Upload up = api_.upload_asset(release, name, label, source, content_type_of(name));
+    // GitHub's contract for this endpoint names application/octet-stream only.
+    GithubApi::Upload up = api_.upload_asset(release, name, label, source, "application/octet-stream");
     if (up.asset) return up.asset;
     // 422 already_exists: what holds the name?
     std::optional<GithubAsset> existing;
@@ -516,6 +507,20 @@ bool GithubStorage::put(const std::string& key, const std::string& body, const W
 FileDigest GithubStorage::upload_file(const std::string& key, const std::string& local_path) {
   const KeyRef ref = parse_key(key);
   if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
+  if (auto published = version_release(ref, false); published && !published->draft) {
+    // Another run (a matrix twin, a retried job) published this version meanwhile: the same
+    // bytes are fine, the registry then compares the manifests.
+    const FileDigest local{forge::HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
+    for (const auto& asset : published->assets) {
+      if (asset.state == "uploaded" && real_name(asset) == ref.name && asset.size == local.size &&
+          (asset.digest.empty() || asset.digest == "sha256:" + local.sha256)) {
+        return local;
+      }
+    }
+    throw Error(ExitStatus::integrity, location(key),
+                "version " + ref.version + " of " + ref.model + " was published by another run with other files; "
+                "versions are immutable: publish a new version");
+  }
   GithubRelease release = version_release_for_upload(ref, key);
   forge::HashingFileSource source(local_path);
   std::optional<FileDigest> local;  // the local file's digest, read again only on a name clash
