@@ -19,6 +19,7 @@ using std::chrono::milliseconds;
 
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
+constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
 std::string text_of(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
@@ -422,8 +423,15 @@ bool GithubStorage::put_manifest(const KeyRef& ref, const std::string& key, cons
     api_.delete_asset(leftover->id);  // a draft's leftover: nobody can see it
   }
   http::MemorySource source(body);
-  std::optional<GithubAsset> uploaded =
-      upload(*release, kManifest, "", source, key, [](const GithubAsset&) { return false; });
+  std::optional<GithubAsset> uploaded;
+  try {
+    uploaded = upload(*release, kManifest, "", source, key, [](const GithubAsset&) { return false; });
+  } catch (const Error&) {
+    // Another run published the version between our look and our upload (an immutable
+    // release refuses the upload): the registry compares its manifest with ours.
+    if (auto done = api_.release_by_tag(tag); done && manifest_in(*done)) return false;
+    throw;
+  }
   if (!uploaded) {
     if (published_by_other()) return false;
     throw Error(ExitStatus::integrity, location(key), "another run is publishing this version; publish again later");
@@ -451,16 +459,17 @@ bool GithubStorage::put_channel(const KeyRef& ref, const std::string& key, const
   std::optional<GithubAsset> asset = upload(release, name, "", source, key, [](const GithubAsset&) { return false; });
   if (!asset) return false;
   check_uploaded(*asset, {body.size(), sha256_hex(body)}, key);
-  // A writer that read long ago may create N+1 after N+1 was collected: newer generations win.
+  // The last kKeptGenerations stay, so a name is free again only after that many newer writes:
+  // a writer that read so long ago that its N+1 had been collected sees them and backs off.
+  // (Newer generations written on top of ours are normal: they read our pointer.)
   release = *state_release(ref.model, "channels", false);
   const auto after = generations(release, ref.name, false);
-  if (!after.empty() && after.rbegin()->first > next) {
+  if (!after.empty() && after.rbegin()->first > next + kKeptGenerations) {
     api_.delete_asset(asset->id);
     return false;
   }
-  // Keep the previous generation (a reader may be reading it); collect older ones.
   for (const auto& [gen, old] : after) {
-    if (gen < next - 1 && (old.state == "uploaded" || stale(old))) {
+    if (gen < next - kKeptGenerations && (old.state == "uploaded" || stale(old))) {
       try {
         api_.delete_asset(old.id);
       } catch (const Error&) {
@@ -530,8 +539,14 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
     if (existing.size == local->size && existing.digest == "sha256:" + local->sha256) return false;
     return true;  // a draft's leftover of an interrupted publish: nobody can see it, replace it
   };
-  std::optional<GithubAsset> asset =
-      upload(release, forge::encode_name(ref.name), ref.name, source, key, identical_or_leftover);
+  std::optional<GithubAsset> asset;
+  try {
+    asset = upload(release, forge::encode_name(ref.name), ref.name, source, key, identical_or_leftover);
+  } catch (const Error&) {
+    // Published by another run meanwhile: the same bytes are fine.
+    if (auto done = version_release(ref, true); done && !done->draft) return upload_file(key, local_path);
+    throw;
+  }
   if (!asset) return *local;
   const FileDigest sent = source.digest();
   check_uploaded(*asset, sent, key);

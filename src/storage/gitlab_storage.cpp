@@ -17,6 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr const char* kManifest = "manifest.json";
+constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
 std::string text_of(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
@@ -421,15 +422,17 @@ bool GitlabStorage::put(const std::string& key, const std::string& body, const W
       for (const auto& file : after) {
         auto gen = parse_generation(file.name);
         if (!gen || gen->first != ref.name) continue;
-        if (gen->second > next || (gen->second == next && file.id < mine.id)) lost = true;
+        // Same generation, lower id: that writer won. Far newer generations: this writer read so
+        // long ago that its generation had been collected (newer ones on top of ours are fine).
+        if (gen->second > next + kKeptGenerations || (gen->second == next && file.id < mine.id)) lost = true;
       }
       if (lost) {
         delete_file(ref, mine.id);
         return false;
       }
-      for (const auto& file : after) {  // keep the previous generation for readers in flight
+      for (const auto& file : after) {  // the last generations stay, for readers in flight
         auto gen = parse_generation(file.name);
-        if (gen && gen->first == ref.name && gen->second < next - 1) {
+        if (gen && gen->first == ref.name && gen->second < next - kKeptGenerations) {
           try {
             delete_file(ref, file.id);
           } catch (const Error&) {
@@ -566,7 +569,8 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
   ref.package_version = version;
   json links = json::array();
   try {
-    for (const auto& file : json::parse(manifest_body)["files"]) {
+    const json manifest = json::parse(manifest_body);
+    for (const auto& file : manifest.at("files")) {
       const std::string name = file["name"].get<std::string>();
       links.push_back({{"name", name}, {"url", generic_url(ref, forge::encode_name(name))}, {"link_type", "package"}});
     }

@@ -197,7 +197,8 @@ class Channels(GithubTest):
         # The old pointer stays readable until the new one is complete: generations, newest wins.
         self.assertEqual(self.state_assets("channels"), ["production.0000000001.json", "production.0000000002.json"])
         self.promote("1.2.0")
-        self.assertEqual(self.state_assets("channels"), ["production.0000000002.json", "production.0000000003.json"])
+        self.assertEqual(self.state_assets("channels"), ["production.0000000001.json", "production.0000000002.json",
+                                                         "production.0000000003.json"])
         r = self.release("rollback", "--model", "churn", "--channel", "production")
         self.assertEqual(r.stdout, "ml-release: production of churn now points to 1.1.0 (was 1.2.0)\n")
         r = self.release("list", "--model", "churn", "--report", "l.json")
