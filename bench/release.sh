@@ -2,6 +2,8 @@
 # ml-release publish speed, as ratios against an anchor measured in the same run.
 #   local folder: `ml-release publish` of one file vs `cp` + `sha256sum` of the same file
 #                 (target: ratio <= 1.2; ml-release also fsyncs, cp does not)
+#   S3:           `ml-release publish` to s3rver on loopback vs `aws s3 cp` of the same file,
+#                 and ml-release's peak memory (targets: ratio <= 1.0, peak < 64 MiB)
 # Usage: bench/release.sh [SIZE_MIB]   (default 1024; needs ./scripts/build.sh first)
 # Each section is a function called at the end, so backends add theirs beside bench_local.
 set -euo pipefail
@@ -39,4 +41,12 @@ bench_local() {
   cd - >/dev/null
 }
 
+# S3: ml-release publish to s3rver on loopback against `aws s3 cp` (bench/release_s3.sh).
+bench_s3() {
+  echo
+  echo "== S3: publish ${size_mib} MiB to s3rver on loopback =="
+  MODEL_FILE="$work/model.bin" bench/release_s3.sh
+}
+
 bench_local
+bench_s3

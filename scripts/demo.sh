@@ -92,6 +92,14 @@ run ml-validate "$examples/metrics/candidate-good.json" --require 'acuracy >= 0.
 step "12. The registry's audit trail: one object per publish, promote and rollback"
 run ls .ml-registry/churn/audit
 
+step "13. Has this week's production data changed since the last check? (first run: yes, exit 1)"
+run ml-drift --changed "$examples/drift/production.csv" --state drift-state.json --no-ci
+run ml-drift --changed "$examples/drift/production.csv" --state drift-state.json --no-ci
+
+step "14. Data drift of production against the training data (dataset drift: exit 1), with an HTML report"
+run ml-drift --reference "$examples/drift/training.csv" --current "$examples/drift/production.csv" \
+  --html drift.html --markdown drift.md --openmetrics drift-metrics.txt --report drift.json --no-ci
+
 printf '\nReports are in %s/: ' "$out"; ls | tr '\n' ' '; echo
 printf '\nThe pull-request summary of step 3 (%s/compare.md):\n\n' "$out"
 cat compare.md

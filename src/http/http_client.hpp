@@ -87,6 +87,8 @@ class BodySink {
   virtual ~BodySink() = default;
   // Called before every attempt's body: drop what an earlier, failed attempt delivered.
   virtual void restart() = 0;
+  // Called when a 2xx body starts arriving, with the status and headers (Content-Length).
+  virtual void start(const struct Response& /*head*/) {}
   virtual void write(const char* data, std::size_t size) = 0;
 };
 

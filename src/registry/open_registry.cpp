@@ -7,6 +7,7 @@
 #include "storage/github_storage.hpp"
 #include "storage/gitlab_storage.hpp"
 #include "storage/local_storage.hpp"
+#include "storage/s3_storage.hpp"
 
 namespace lean {
 namespace {
@@ -70,7 +71,13 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
   if (url.empty()) throw_usage("the registry URL is empty: give --registry URL or set ML_REGISTRY");
   const std::string scheme = scheme_of(url);
   if (scheme.empty() || scheme == "file") return std::make_unique<LocalStorage>(local_path_of(url), url);
-  if (scheme == "s3") throw_usage("s3:// registries need the S3 backend, which this build does not include");
+  if (scheme == "s3") {
+    S3Options s3;
+    s3.endpoint_url = options.endpoint_url;
+    s3.region = options.region;
+    s3.progress = options.progress;
+    return open_s3_storage(url, s3);
+  }
   if (scheme == "github") {
     GithubOptions github;
     github.api_url = options.api_url;

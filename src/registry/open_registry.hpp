@@ -12,6 +12,7 @@ namespace lean {
 struct RegistryOptions {
   std::string endpoint_url;
   std::string region;
+  bool progress = true;  // a progress display on stderr for long transfers (off with --quiet)
   // GitHub and GitLab: the API base (empty: GITHUB_API_URL / CI_API_V4_URL, else the public
   // service), the tag of a version's release, and whether GitLab publishes also get a release.
   std::string api_url;

@@ -85,6 +85,7 @@ Session open_session(const po::variables_map& vm) {
   RegistryOptions options;
   options.endpoint_url = text_option(vm, "endpoint-url");
   options.region = text_option(vm, "region");
+  options.progress = vm.count("quiet") == 0;
   options.api_url = text_option(vm, "api-url");
   options.tag_format = text_option(vm, "tag-format");
   options.gitlab_release = vm.count("gitlab-release") > 0;

@@ -416,8 +416,12 @@ class CommandLine(ReleaseTest):
         self.assertTrue(os.path.exists(self.path(".ml-registry/m/versions/1/manifest.json")))
         r = self.run_tool("ml-release", "list", "--model", "m", "--registry", "file://" + self.path("from-env"))
         self.assertEqual(r.code, 0, r)
-        self.assertFails(self.run_tool("ml-release", "list", "--registry", "s3://bucket/models"), 2,
-                         "ml-release: error: s3:// registries need the S3 backend, which this build does not include")
+        no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+        self.assertFails(self.run_tool("ml-release", "list", "--registry", "s3://bucket/models", env=no_credentials), 4,
+                         "ml-release: error: 's3://bucket/models': no AWS credentials: set AWS_ACCESS_KEY_ID and "
+                         "AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)")
+        self.assertFails(self.run_tool("ml-release", "list", "--registry", "s3://"), 2,
+                         "ml-release: error: 's3://' names no bucket: use s3://BUCKET/PREFIX")
         self.assertFails(self.run_tool("ml-release", "list", "--registry", "gs://bucket/models"), 2,
                          "ml-release: error: unsupported registry URL \"gs://bucket/models\": use a folder, "
                          "file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT")
