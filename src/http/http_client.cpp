@@ -403,7 +403,10 @@ Response Client::send(Request& request) {
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
       const bool retry = retryable_status(response.status) || (request.retry_if && request.retry_if(response));
       if (!retry || attempt >= options_.max_attempts) return response;
-      if (auto value = response.header("retry-after")) retry_after = parse_retry_after(*value);
+      if (request.retry_delay) retry_after = request.retry_delay(response);
+      if (!retry_after) {
+        if (auto value = response.header("retry-after")) retry_after = parse_retry_after(*value);
+      }
       if (retry_after && *retry_after > options_.retry_after_max) return response;
     } else {
       failure = handle_->error[0] ? handle_->error : curl_easy_strerror(code);

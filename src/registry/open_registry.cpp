@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "storage/github_storage.hpp"
+#include "storage/gitlab_storage.hpp"
 #include "storage/local_storage.hpp"
 #include "storage/s3_storage.hpp"
 
@@ -76,7 +78,21 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
     s3.progress = options.progress;
     return open_s3_storage(url, s3);
   }
-  throw_usage("unsupported registry URL \"" + url + "\": use a folder, file:///PATH or s3://BUCKET/PREFIX");
+  if (scheme == "github") {
+    GithubOptions github;
+    github.api_url = options.api_url;
+    github.tag_format = options.tag_format;
+    return open_github_storage(url, github);
+  }
+  if (scheme == "gitlab") {
+    GitlabOptions gitlab;
+    gitlab.api_url = options.api_url;
+    gitlab.tag_format = options.tag_format;
+    gitlab.create_release = options.gitlab_release;
+    return open_gitlab_storage(url, gitlab);
+  }
+  throw_usage("unsupported registry URL \"" + url +
+              "\": use a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT");
 }
 
 }  // namespace lean

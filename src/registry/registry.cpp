@@ -328,10 +328,23 @@ Manifest Registry::load_complete(const std::string& model, const std::string& ve
 }
 
 std::optional<Channel> Registry::channel(const std::string& model, const std::string& name) {
-  const std::string key = channel_key(model, name);
-  std::optional<StoredObject> object = storage_.get(key);
-  if (!object) return std::nullopt;
-  return parse_channel(*object, location(key));
+  return read_channel(channel_key(model, name));
+}
+
+std::optional<Channel> Registry::read_channel(const std::string& key) {
+  // A store without atomic writes (s3rver writes objects in place) can show a concurrent
+  // writer's half-written pointer: read again before calling it malformed.
+  const int attempts = storage_.atomic_conditional_writes() ? 1 : 5;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<StoredObject> object = storage_.get(key);
+    if (!object) return std::nullopt;
+    try {
+      return parse_channel(*object, location(key));
+    } catch (const Error&) {
+      if (attempt >= attempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
 }
 
 std::pair<std::string, Manifest> Registry::resolve(const std::string& model, const Selector& selector,
@@ -434,6 +447,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     Manifest published = parse_manifest(*existing, model, version, location(key));
     if (auto why = same_content(published)) conflict(*why);
     log("version " + version + " is already published with identical files: nothing to do");
+    storage_.version_published(model, version, existing->body);
     return {std::move(published), true};
   }
 
@@ -480,11 +494,13 @@ PublishResult Registry::publish(const PublishRequest& request) {
     if (!winner) throw_integrity(location(key), "the manifest could not be written and is not there");
     Manifest published = parse_manifest(*winner, model, version, location(key));
     if (auto why = same_content(published)) conflict(*why);
+    storage_.version_published(model, version, winner->body);
     return {std::move(published), true};
   }
   log("wrote " + location(key));
   Manifest manifest = parse_manifest({body, ""}, model, version, location(key));
   record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}});
+  storage_.version_published(model, version, body);
   return {std::move(manifest), false};
 }
 
@@ -496,9 +512,7 @@ ChannelChange Registry::update_channel(const std::string& model, const std::stri
   }
   std::mt19937 jitter{std::random_device{}()};
   for (int attempt = 1; attempt <= kMaxChannelAttempts; ++attempt) {
-    std::optional<StoredObject> stored = storage_.get(key);
-    std::optional<Channel> current;
-    if (stored) current = parse_channel(*stored, location(key));
+    std::optional<Channel> current = read_channel(key);
     std::optional<ordered_json> next = edit(current);
     ChannelChange change;
     change.channel = name;

@@ -145,6 +145,7 @@ class Registry {
   Manifest load_manifest(const std::string& model, const std::string& version);
   std::vector<std::string> missing_files(const std::string& model, const std::string& version, const Manifest& manifest);
   Manifest load_complete(const std::string& model, const std::string& version);
+  std::optional<Channel> read_channel(const std::string& key);
   [[noreturn]] void throw_no_version(const std::string& model, const std::string& version);
   [[noreturn]] void throw_no_model(const std::string& model);
   [[noreturn]] void throw_no_channel(const std::string& model, const std::string& channel);

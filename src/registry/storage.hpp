@@ -57,6 +57,11 @@ class Storage {
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
   virtual void remove(const std::string& key) = 0;
 
+  // Called once a version is complete (its manifest just written, or an identical re-publish):
+  // a backend that also shows versions elsewhere (a GitLab release) does it here.
+  virtual void version_published(const std::string& /*model*/, const std::string& /*version*/,
+                                 const std::string& /*manifest_body*/) {}
+
   // Whether put() enforces if_match/if_absent atomically on this store (documented per backend).
   virtual bool atomic_conditional_writes() const = 0;
   // The registry URL, for messages (never with credentials).

@@ -21,11 +21,19 @@ using ordered_json = nlohmann::ordered_json;
 void declare_option(po::options_description& options, const std::string& name) {
   static const std::map<std::string, std::function<void(po::options_description&)>> kOptions = {
       {"registry", [](auto& o) { o.add_options()("registry", po::value<std::string>()->value_name("URL"),
-            "a folder, file:///PATH or s3://BUCKET/PREFIX (default: $ML_REGISTRY, else ./.ml-registry)"); }},
+            "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
+            "(default: $ML_REGISTRY, else ./.ml-registry)"); }},
       {"endpoint-url", [](auto& o) { o.add_options()("endpoint-url", po::value<std::string>()->value_name("URL"),
             "S3-compatible endpoint: MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL)"); }},
       {"region", [](auto& o) { o.add_options()("region", po::value<std::string>()->value_name("REGION"),
             "S3 region (default: $AWS_REGION)"); }},
+      {"api-url", [](auto& o) { o.add_options()("api-url", po::value<std::string>()->value_name("URL"),
+            "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
+            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)"); }},
+      {"tag-format", [](auto& o) { o.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
+            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})"); }},
+      {"gitlab-release", [](auto& o) { o.add_options()("gitlab-release",
+            "gitlab:// only: publish also creates a GitLab release linking the version's files"); }},
       {"model", [](auto& o) { o.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model"); }},
       {"version", [](auto& o) { o.add_options()("version", po::value<std::string>()->value_name("VER"), "the model version"); }},
       {"channel", [](auto& o) { o.add_options()("channel", po::value<std::string>()->value_name("CH"),
@@ -74,7 +82,13 @@ struct Session {
 
 Session open_session(const po::variables_map& vm) {
   const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
-  RegistryOptions options{text_option(vm, "endpoint-url"), text_option(vm, "region"), vm.count("quiet") == 0};
+  RegistryOptions options;
+  options.endpoint_url = text_option(vm, "endpoint-url");
+  options.region = text_option(vm, "region");
+  options.progress = vm.count("quiet") == 0;
+  options.api_url = text_option(vm, "api-url");
+  options.tag_format = text_option(vm, "tag-format");
+  options.gitlab_release = vm.count("gitlab-release") > 0;
   Session session;
   session.storage = open_storage(url, options);
   Registry::Log log;
@@ -357,7 +371,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"publish",
        "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
-       {"model", "version", "metrics", "meta", "files"}, run_publish},
+       {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
       {"promote", "ml-release promote --model NAME --version VER --channel CH [--verify]",
        {"model", "version", "channel", "verify"}, run_promote},
       {"rollback", "ml-release rollback --model NAME --channel CH [--to VER]", {"model", "channel", "to"}, run_rollback},
@@ -371,8 +385,9 @@ const std::vector<Command>& commands() {
   return kCommands;
 }
 
-const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region", "verbose"};
-constexpr const char* kSharedSynopsis = "[--registry URL] [--endpoint-url URL] [--region REGION] [--verbose]";
+const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region", "api-url", "tag-format", "verbose"};
+constexpr const char* kSharedSynopsis =
+    "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT] [--verbose]";
 
 }  // namespace
 
@@ -405,7 +420,7 @@ ToolSpec release_tool(const std::string& name) {
   spec.synopsis += "       shared: " + std::string(kSharedSynopsis);
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()("command", po::value<std::string>()->value_name("COMMAND"), "the command");
-    for (const auto& option : {"model", "channel", "to", "metrics", "meta", "dest", "verify", "files"}) {
+    for (const auto& option : {"model", "channel", "to", "metrics", "meta", "dest", "verify", "gitlab-release", "files"}) {
       declare_option(options, option);
     }
     for (const auto& option : kSharedOptions) declare_option(options, option);

@@ -424,7 +424,7 @@ class CommandLine(ReleaseTest):
                          "ml-release: error: 's3://' names no bucket: use s3://BUCKET/PREFIX")
         self.assertFails(self.run_tool("ml-release", "list", "--registry", "gs://bucket/models"), 2,
                          "ml-release: error: unsupported registry URL \"gs://bucket/models\": use a folder, "
-                         "file:///PATH or s3://BUCKET/PREFIX")
+                         "file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT")
 
 
 class CompareAgainstRegistry(ReleaseTest):

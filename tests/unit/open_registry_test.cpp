@@ -29,7 +29,10 @@ TEST_CASE("bad registry URLs are usage errors") {
 TEST_CASE("s3:// opens the S3 backend with the endpoint and region given") {
   ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
-  auto storage = open_storage("s3://bucket/models/", {"http://127.0.0.1:1", "eu-west-3"});
+  RegistryOptions s3_options;
+  s3_options.endpoint_url = "http://127.0.0.1:1";
+  s3_options.region = "eu-west-3";
+  auto storage = open_storage("s3://bucket/models/", s3_options);
   CHECK(storage->describe() == "s3://bucket/models/");
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
@@ -44,4 +47,19 @@ TEST_CASE("the default registry: $ML_REGISTRY, else ./.ml-registry") {
   CHECK(default_registry_url() == "/srv/models");
   if (saved) ::setenv("ML_REGISTRY", old.c_str(), 1);
   else ::unsetenv("ML_REGISTRY");
+}
+
+TEST_CASE("github:// and gitlab:// URLs open the forge backends") {
+  RegistryOptions options;
+  options.api_url = "http://127.0.0.1:1";
+  CHECK(open_storage("github://acme/models", options)->describe() == "github://acme/models");
+  CHECK(open_storage("github://acme/models", options)->atomic_conditional_writes());
+  CHECK(open_storage("gitlab://acme/ml/models/", options)->describe() == "gitlab://acme/ml/models");
+  CHECK(open_storage("gitlab://4242", options)->describe() == "gitlab://4242");
+  CHECK_FALSE(open_storage("gitlab://4242", options)->atomic_conditional_writes());
+  CHECK(test::expect_error([&] { open_storage("github://acme", options); }).describe() ==
+        "invalid registry URL \"github://acme\": use github://OWNER/REPO");
+  CHECK(test::expect_error([&] { open_storage("gitlab://acme", options); }).status() == ExitStatus::usage);
+  options.tag_format = "{model}";
+  CHECK(test::expect_error([&] { open_storage("github://acme/models", options); }).status() == ExitStatus::usage);
 }
