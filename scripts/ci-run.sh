@@ -251,6 +251,11 @@ case $tool in
     add_list --meta "$(v META)"
     add_value --endpoint-url "$(v ENDPOINT_URL)"
     add_value --region "$(v REGION)"
+    add_value --api-url "$(v API_URL)"
+    add_value --tag-format "$(v TAG_FORMAT)"
+    add_flag --gitlab-release "$(v GITLAB_RELEASE)" gitlab-release
+    # github:// registries authenticate with GITHUB_TOKEN: the action's token input by default.
+    if [ -z "${GITHUB_TOKEN:-}" ] && [ -n "${LEAN_GITHUB_TOKEN:-}" ]; then export GITHUB_TOKEN="$LEAN_GITHUB_TOKEN"; fi
     ;;
 esac
 add_words "$(v ARGS)"

@@ -80,6 +80,9 @@ TOOLS = {
         ("meta", "META", "publish: key=value pairs, one per line.", False),
         ("endpoint-url", "ENDPOINT_URL", "S3 endpoint for MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL).", False),
         ("region", "REGION", "S3 region (default: $AWS_REGION).", False),
+        ("api-url", "API_URL", "github:// and gitlab:// registries: the API base, e.g. GitHub Enterprise's https://HOST/api/v3.", False),
+        ("tag-format", "TAG_FORMAT", "github:// and gitlab:// registries: the tag of a version's release (default: {model}-v{version}).", False),
+        ("gitlab-release", "GITLAB_RELEASE", "gitlab:// registries: true to also create a GitLab release on publish.", False),
     ], [("model", "the model"), ("version", "the version published, promoted, fetched or verified; for promote and rollback, the one the channel points to now"),
         ("channel", "promote, rollback: the channel"), ("previous-version", "promote, rollback: the version the channel pointed to before"),
         ("manifest-sha256", "publish, show: SHA-256 of the version's manifest"), ("dest", "fetch: the directory")]),
@@ -96,7 +99,7 @@ COMMON_INPUTS = [
     ("cache", "Cache the downloaded tools with actions/cache (key: version, OS, architecture).", "true"),
     ("sha256", "Optional: the SHA-256 the release archive must have, on top of the release's SHA256SUMS.", ""),
     ("comment", "true: on pull requests, post the markdown summary as a comment, edited on later runs (needs permissions: pull-requests: write).", "false"),
-    ("token", "Token for the pull-request comment.", "${{ github.token }}"),
+    ("token", "Token for the pull-request comment, and for ml-release's github:// registries (GITHUB_TOKEN).", "${{ github.token }}"),
 ]
 COMMON_RUN_ENV = [("LEAN_WORKING_DIRECTORY", "working-directory"), ("LEAN_FAIL_ON_GATE", "fail-on-gate"),
                   ("LEAN_REPORT", "report"), ("LEAN_MARKDOWN", "markdown"), ("LEAN_JUNIT", "junit"),
@@ -160,8 +163,9 @@ def action_yml(subdir, name, description, header, inputs, outputs, tool, run_env
         LEAN_TOOL: {tool}
         LEAN_MLOPS_BIN_DIR: ${{{{ steps.install.outputs.bin-dir }}}}""".split("\n")
     for var, input_name in COMMON_RUN_ENV + run_env:
-        if var == "LEAN_GITHUB_TOKEN":  # only where it is used
-            lines.append(f"        {var}: ${{{{ inputs.comment == 'true' && inputs.token || '' }}}}")
+        if var == "LEAN_GITHUB_TOKEN" and tool != "release":  # only where it is used
+            condition = "inputs.comment == 'true'" + (" || inputs.tool == 'release'" if not subdir else "")
+            lines.append(f"        {var}: ${{{{ ({condition}) && inputs.token || '' }}}}")
         else:
             lines.append(f"        {var}: ${{{{ inputs.{input_name} }}}}")
     lines.append(f'      run: bash "$GITHUB_ACTION_PATH/{scripts}/ci-run.sh"')

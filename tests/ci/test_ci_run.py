@@ -113,6 +113,11 @@ class CiRunTest(TempDirTest):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(argv, ["publish", "--registry", "s3://b/p", "--model", "churn", "--version", "1.2.0",
                                 "--meta", "owner=ml team", "--meta", "commit=abc", "model/a.pkl", "model/b.pkl"])
+        proc, argv = self.run_ci("release", LEAN_RELEASE_COMMAND="promote", LEAN_RELEASE_REGISTRY="github://team/models",
+                                 LEAN_RELEASE_API_URL="https://ghe.example.com/api/v3", LEAN_RELEASE_TAG_FORMAT="{model}@{version}",
+                                 LEAN_RELEASE_GITLAB_RELEASE="false", LEAN_RELEASE_MODEL="churn")
+        self.assertEqual(argv, ["promote", "--registry", "github://team/models", "--model", "churn",
+                                "--api-url", "https://ghe.example.com/api/v3", "--tag-format", "{model}@{version}"])
         proc, _ = self.run_ci("release", LEAN_RELEASE_COMMAND="deploy")
         self.assertEqual(proc.returncode, 2)
         self.assertIn("command must be publish", proc.stderr)
