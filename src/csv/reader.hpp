@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +23,10 @@ class CsvReader {
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
+  // Every field returned is followed by at least this many readable bytes (of unspecified
+  // content), so cell parsers may load whole words.
+  static constexpr std::size_t kFieldPadding = 64;
+
   // The next record's fields, valid until the next call; false at the end of the input.
   bool next(std::vector<std::string_view>& fields);
   // The line on which the last record returned starts (1-based).
@@ -33,6 +36,9 @@ class CsvReader {
  private:
   enum class Scan { record, blank, need_more };
   Scan scan_record(std::vector<std::string_view>& fields);
+  // The first delimiter or line end at or after `pos`, or end_: from a bit mask of each
+  // 64-byte block, computed once per block, so a field costs a few instructions.
+  std::size_t field_end(std::size_t pos);
   bool refill();
   void after_read(std::size_t got);
   [[noreturn]] void fail(std::uint64_t line, const std::string& message) const;
@@ -40,10 +46,13 @@ class CsvReader {
   struct Source;
   std::string path_;
   char delimiter_;
-  std::array<bool, 256> ends_field_{};  // the delimiter and line-end bytes
   std::unique_ptr<Source> source_;
-  std::vector<char> buffer_;
+  std::vector<char> buffer_;         // the window, then kFieldPadding bytes
+  std::size_t window_ = 0;           // the window's size: buffer_.size() - kFieldPadding
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)
+  static constexpr std::size_t kNoBlock = ~std::size_t{0};
+  std::size_t bits_block_ = kNoBlock;  // the block whose field_end_bits are in bits_
+  std::uint64_t bits_ = 0;
   bool eof_ = false;
   bool first_read_ = true;
   std::uint64_t next_line_ = 1;    // the line at buffer_[begin_]
