@@ -130,22 +130,10 @@ bool CsvReader::refill() {
 void CsvReader::after_read(std::size_t got) {
   if (got == 0) eof_ = true;
   end_ += got;
+  buffer_[end_] = '\n';  // a sentinel: the scan may look at the byte past the end unchecked
   if (first_read_ && (end_ >= 3 || eof_)) {
     first_read_ = false;
     if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) begin_ = 3;
-  }
-}
-
-inline std::size_t CsvReader::field_end(std::size_t pos) {
-  for (;;) {
-    const std::size_t block = pos & ~std::size_t{63};
-    if (block != bits_block_) {
-      bits_block_ = block;
-      bits_ = field_end_bits(buffer_.data() + block, delimiter_);
-    }
-    if (const std::uint64_t ahead = bits_ >> (pos - block)) return std::min(pos + std::countr_zero(ahead), end_);
-    pos = block + 64;
-    if (pos >= end_) return end_;
   }
 }
 
@@ -161,15 +149,39 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
   unescape.clear();
   if (first_read_) return Scan::need_more;
   if (pos == end) return Scan::need_more;
+  // The field ends at or after pos, in order: each 64-byte block's bit mask is computed
+  // once (and kept for the next record), its bits taken lowest first.
+  std::size_t block = bits_block_;
+  std::uint64_t bits = bits_;
+  auto skip_to = [&](std::size_t at) {
+    if (const std::size_t at_block = at & ~std::size_t{63}; at_block != block) {
+      block = at_block;
+      bits = field_end_bits(buf + block, delimiter);
+    }
+    bits &= ~std::uint64_t{0} << (at - block);
+  };
+  auto next_end = [&] {
+    while (bits == 0) {
+      block += 64;
+      if (block >= end) return end;
+      bits = field_end_bits(buf + block, delimiter);
+    }
+    const std::size_t at = block + static_cast<std::size_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+    return std::min(at, end);
+  };
+  skip_to(pos);
   if (buf[pos] == '\n' || buf[pos] == '\r') {
     if (buf[pos] == '\r' && pos + 1 == end && !eof) return Scan::need_more;
     pos += (buf[pos] == '\r' && pos + 1 < end && buf[pos + 1] == '\n') ? 2 : 1;
     begin_ = pos;
     next_line_ = line + 1;
+    bits_block_ = block;
+    bits_ = bits;
     return Scan::blank;
   }
   for (;;) {
-    if (pos < end && buf[pos] == '"') {
+    if (buf[pos] == '"') {
       const std::size_t start = ++pos;
       bool doubled = false;
       std::size_t close;
@@ -201,17 +213,17 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
       }
       const char c = buf[pos];
       if (c == delimiter) {
-        ++pos;
+        skip_to(++pos);  // past the delimiters and line ends inside the quotes
         continue;
       }
       if (c == '\n' || c == '\r') break;
       fail(line, "unexpected text after a closing quote");
     }
-    const std::size_t stop = field_end(pos);
+    const std::size_t stop = next_end();
     if (stop == end && !eof) return Scan::need_more;
     fields.emplace_back(buf + pos, stop - pos);
     pos = stop;
-    if (pos < end && buf[pos] == delimiter) {
+    if (buf[pos] == delimiter) {
       ++pos;
       continue;
     }
@@ -231,6 +243,8 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
   record_line_ = next_line_;
   next_line_ = line;
   begin_ = pos;
+  bits_block_ = block;
+  bits_ = bits;
   for (std::size_t index : unescape) {  // "" -> ", compacted in place now that the record is complete
     char* text = const_cast<char*>(fields[index].data());
     std::size_t out = 0;

@@ -36,9 +36,6 @@ class CsvReader {
  private:
   enum class Scan { record, blank, need_more };
   Scan scan_record(std::vector<std::string_view>& fields);
-  // The first delimiter or line end at or after `pos`, or end_: from a bit mask of each
-  // 64-byte block, computed once per block, so a field costs a few instructions.
-  std::size_t field_end(std::size_t pos);
   bool refill();
   void after_read(std::size_t got);
   [[noreturn]] void fail(std::uint64_t line, const std::string& message) const;
@@ -50,8 +47,10 @@ class CsvReader {
   std::vector<char> buffer_;         // the window, then kFieldPadding bytes
   std::size_t window_ = 0;           // the window's size: buffer_.size() - kFieldPadding
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)
+  // Where the last record's scan stopped: the 64-byte block and its field-end bits not yet
+  // taken (see scan_record).
   static constexpr std::size_t kNoBlock = ~std::size_t{0};
-  std::size_t bits_block_ = kNoBlock;  // the block whose field_end_bits are in bits_
+  std::size_t bits_block_ = kNoBlock;
   std::uint64_t bits_ = 0;
   bool eof_ = false;
   bool first_read_ = true;

@@ -36,6 +36,12 @@ struct SortSpace {
   HugePageVector<std::uint32_t> keys32, scratch32;  // fixed-point columns spanning less than 2^32
   HugePageVector<std::uint64_t> keys64, scratch64;  // wider ones, and doubles
   std::vector<std::uint8_t> spilled;                // a chunk read back from the spill file
+  // Room for columns of up to `values` values, so they never regrow (copies, fresh pages);
+  // the rarer 64-bit keys grow when needed.
+  void reserve(std::size_t values) {
+    keys32.reserve(values);
+    scratch32.reserve(values);
+  }
 };
 
 // The parsed numbers of one column of one file, compact until the file has been read.
@@ -68,8 +74,9 @@ class NumberColumn {
     if (tail_fixed_ && decimal.decimals <= scale_) {
       const int shift = scale_ - decimal.decimals;
       if (decimal.mantissa <= kMaxMantissa[shift]) {
-        const auto scaled = static_cast<std::int64_t>(decimal.mantissa * kPowersOfTen[shift]);
-        return push(static_cast<std::uint64_t>(decimal.negative ? -scaled : scaled));
+        // Negated without a branch: a column around zero has either sign at random.
+        const std::uint64_t negative = decimal.negative;
+        return push(((decimal.mantissa * kPowersOfTen[shift]) ^ (0 - negative)) + negative);
       }
     }
     add_rescaled(decimal);

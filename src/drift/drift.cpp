@@ -297,6 +297,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
     thread_local SortSpace space;
     data.reference.reserve(ref.rows);  // once per thread: no regrowth from column to column
     data.current.reserve(cur.rows);
+    space.reserve(std::max(ref.rows, cur.rows));
     fill_column_data(data, space, *ref.columns[i], *cur.columns[i]);
     run.columns[i] = analyze_column(data, run.settings);
   });
