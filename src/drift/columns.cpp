@@ -170,13 +170,13 @@ void SpillFile::read(std::uint64_t offset, void* data, std::size_t size) const {
 }
 
 void NumberColumn::add(double value) {
-  if (tail_count_ == kChunk || !tail_) flush();
+  if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_) tail_to_doubles();
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(value);
 }
 
 void NumberColumn::add_rescaled(const PlainDecimal& decimal) {
-  if (tail_count_ == kChunk || !tail_) flush();
+  if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
   if (tail_fixed_) {
     const int shift = scale_ - decimal.decimals;
@@ -211,6 +211,7 @@ void NumberColumn::tail_to_doubles() {
 void NumberColumn::flush() {
   if (!tail_) {
     tail_ = static_cast<std::uint64_t*>(arena_->memory.allocate(kChunk * sizeof(std::uint64_t)));
+    tail_capacity_ = kChunk;
     return;
   }
   if (tail_count_ == 0) return;
@@ -411,8 +412,7 @@ std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std
 void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes) {
   file.arena->budget_bytes = memory_budget_bytes;
   const std::size_t width = file.header.size();
-  std::vector<std::string_view> fields;
-  while (reader.next(fields)) {
+  for (std::span<const std::string_view> fields; !(fields = reader.next()).empty();) {
     if (fields.size() != width) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "row has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +

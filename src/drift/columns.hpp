@@ -114,7 +114,7 @@ class NumberColumn {
   void tail_to_doubles();
   void flush();
   void push(std::uint64_t slot) {
-    if (tail_count_ == kChunk || !tail_) flush();  // the next tail keeps the scale
+    if (tail_count_ == tail_capacity_) flush();  // the next tail keeps the scale
     tail_[tail_count_++] = slot;
   }
   std::span<std::uint64_t> tail() const { return {tail_, tail_count_}; }
@@ -123,6 +123,7 @@ class NumberColumn {
   std::vector<Chunk> chunks_;
   std::uint64_t* tail_ = nullptr;  // kChunk slots in the arena: scaled integers (two's complement) or doubles' bits
   std::size_t tail_count_ = 0;
+  std::size_t tail_capacity_ = 0;  // kChunk once the tail exists: one compare finds it full or missing
   bool tail_fixed_ = true;
   int scale_ = 0;  // of the tail; a new tail starts at the last one's
   std::uint64_t stored_ = 0;
