@@ -44,27 +44,28 @@ inline std::optional<PlainDecimal> parse_plain_decimal_padded(std::string_view c
   constexpr std::uint64_t kEveryByte = 0x0101010101010101;
   std::uint64_t bytes;
   std::memcpy(&bytes, p, sizeof bytes);
-  // Right-aligned: the last character in the top byte, '0's below the first.
-  const auto fill = static_cast<int>(8 * (8 - count));
-  bytes = (bytes << fill) | (('0' * kEveryByte) & ~(~std::uint64_t{0} << fill));
+  // Each character's digit value, right-aligned: the last character in the top byte, zeros
+  // below the first.
+  const auto unused = static_cast<int>(8 * (8 - count));
+  std::uint64_t digits = (bytes << unused) ^ (('0' * kEveryByte) & (~std::uint64_t{0} << unused));
   // Bytes that are not digits have a high nibble here (a byte >= 0xFA may carry into the
   // next, but such a cell is rejected anyway).
-  const std::uint64_t offsets = bytes ^ ('0' * kEveryByte);
-  const std::uint64_t not_digits = (offsets | (offsets + 0x06 * kEveryByte)) & (0xF0 * kEveryByte);
+  const std::uint64_t not_digits = (digits | (digits + 0x06 * kEveryByte)) & (0xF0 * kEveryByte);
   PlainDecimal out;
   out.negative = negative;
-  if (not_digits) {  // one '.' allowed, and some digit besides
+  if (not_digits) {  // one '.' ('.' ^ '0' here) allowed, and some digit besides
     const int point = std::countr_zero(not_digits) / 8;
-    if ((not_digits >> (8 * point) >> 8) != 0 || ((bytes >> (8 * point)) & 0xFF) != '.' || count == 1) return std::nullopt;
+    if ((not_digits >> (8 * point) >> 8) != 0 || ((digits >> (8 * point)) & 0xFF) != ('.' ^ '0') || count == 1) {
+      return std::nullopt;
+    }
     const std::uint64_t below = (std::uint64_t{1} << (8 * point)) - 1;
-    bytes = (bytes & (~below << 8)) | ((bytes & below) << 8) | '0';  // the point out, a '0' in front
+    digits = (digits & (~below << 8)) | ((digits & below) << 8);  // the point out, a 0 in front
     out.decimals = 7 - point;
   }
-  bytes -= '0' * kEveryByte;
-  bytes = bytes * 10 + (bytes >> 8);  // pairs of digits
-  bytes = (((bytes & 0x000000FF000000FF) * (100 + (1000000ULL << 32))) +
-           (((bytes >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >> 32;
-  out.mantissa = static_cast<std::uint32_t>(bytes);
+  digits = digits * 10 + (digits >> 8);  // pairs of digits
+  digits = (((digits & 0x000000FF000000FF) * (100 + (1000000ULL << 32))) +
+            (((digits >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >> 32;
+  out.mantissa = static_cast<std::uint32_t>(digits);
   return out;
 }
 

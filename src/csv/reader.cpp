@@ -137,18 +137,29 @@ void CsvReader::after_read(std::size_t got) {
   }
 }
 
-CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
+CsvReader::Scan CsvReader::scan_record() {
   char* const buf = buffer_.data();
-  const std::size_t end = end_;  // locals: stores to `fields` could alias members
+  const std::size_t end = end_;  // locals: stores of fields could alias members
   const bool eof = eof_;
   const char delimiter = delimiter_;
   std::size_t pos = begin_;
   std::uint64_t line = next_line_;
-  fields.clear();
   auto& unescape = source_->unescape;
   unescape.clear();
-  if (first_read_) return Scan::need_more;
-  if (pos == end) return Scan::need_more;
+  if (first_read_ || pos == end) return Scan::need_more;
+
+  // The fields go to fields_, used up to its size and doubled when full.
+  std::string_view* out = fields_.data();
+  std::string_view* out_end = out + fields_.size();
+  auto emit = [&](const char* text, std::size_t size) {
+    if (out == out_end) [[unlikely]] {
+      const auto used = static_cast<std::size_t>(out - fields_.data());
+      fields_.resize(std::max<std::size_t>(16, 2 * fields_.size()));
+      out = fields_.data() + used;
+      out_end = fields_.data() + fields_.size();
+    }
+    *out++ = std::string_view(text, size);
+  };
   // The field ends at or after pos, in order: each 64-byte block's bit mask is computed
   // once (and kept for the next record), its bits taken lowest first.
   std::size_t block = bits_block_;
@@ -161,16 +172,16 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
     bits &= ~std::uint64_t{0} << (at - block);
   };
   auto next_end = [&] {
-    while (bits == 0) {
-      block += 64;
-      if (block >= end) return end;
+    while (bits == 0) [[unlikely]] {
+      block += 64;  // the sentinel at `end` stops this
       bits = field_end_bits(buf + block, delimiter);
     }
     const std::size_t at = block + static_cast<std::size_t>(std::countr_zero(bits));
     bits &= bits - 1;
-    return std::min(at, end);
+    return at;
   };
   skip_to(pos);
+
   if (buf[pos] == '\n' || buf[pos] == '\r') {
     if (buf[pos] == '\r' && pos + 1 == end && !eof) return Scan::need_more;
     pos += (buf[pos] == '\r' && pos + 1 < end && buf[pos + 1] == '\n') ? 2 : 1;
@@ -205,8 +216,8 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
         pos = upto + 1;
         break;
       }
-      if (doubled) unescape.push_back(fields.size());
-      fields.emplace_back(buf + start, close - start);
+      if (doubled) unescape.push_back(static_cast<std::size_t>(out - fields_.data()));
+      emit(buf + start, close - start);
       if (pos == end) {
         if (!eof) return Scan::need_more;
         break;
@@ -221,13 +232,10 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
     }
     const std::size_t stop = next_end();
     if (stop == end && !eof) return Scan::need_more;
-    fields.emplace_back(buf + pos, stop - pos);
+    emit(buf + pos, stop - pos);
     pos = stop;
-    if (buf[pos] == delimiter) {
-      ++pos;
-      continue;
-    }
-    break;
+    if (buf[pos] != delimiter) break;
+    ++pos;
   }
   // The line end, if any (a final record may have none).
   if (pos < end) {
@@ -245,28 +253,35 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
   begin_ = pos;
   bits_block_ = block;
   bits_ = bits;
+  field_count_ = static_cast<std::size_t>(out - fields_.data());
   for (std::size_t index : unescape) {  // "" -> ", compacted in place now that the record is complete
-    char* text = const_cast<char*>(fields[index].data());
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < fields[index].size(); ++i, ++out) {
-      text[out] = text[i];
+    char* text = const_cast<char*>(fields_[index].data());
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < fields_[index].size(); ++i, ++kept) {
+      text[kept] = text[i];
       if (text[i] == '"') ++i;
     }
-    fields[index] = std::string_view(text, out);
+    fields_[index] = std::string_view(text, kept);
   }
   return Scan::record;
 }
 
-bool CsvReader::next(std::vector<std::string_view>& fields) {
+std::span<const std::string_view> CsvReader::next() {
   for (;;) {
-    switch (scan_record(fields)) {
-      case Scan::record: return true;
+    switch (scan_record()) {
+      case Scan::record: return {fields_.data(), field_count_};
       case Scan::blank: continue;
       case Scan::need_more:
-        if (eof_ && begin_ == end_) return false;
+        if (eof_ && begin_ == end_) return {};
         refill();
     }
   }
+}
+
+bool CsvReader::next(std::vector<std::string_view>& fields) {
+  const std::span<const std::string_view> record = next();
+  fields.assign(record.begin(), record.end());
+  return !record.empty();
 }
 
 }  // namespace lean

@@ -53,7 +53,7 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
     column.numbers.clear();
   }
   if (column.needs_text_pass) return;  // counted in the second pass
-  column.categories.add(cell);
+  column.categories.add_padded(cell);  // a CsvReader field
 }
 
 std::uint64_t magnitude(std::int64_t value) {
@@ -92,6 +92,11 @@ std::uint8_t* encode_gaps(std::span<const std::uint64_t> sorted, std::uint8_t* o
   return out;
 }
 
+std::uint64_t mix(std::uint64_t x) {
+  x *= 0xD6E8FEB86659FD93;
+  return x ^ (x >> 32);
+}
+
 std::uint64_t hash_text(std::string_view text) {
   // Whole words, or two overlapping halves of short text (as wyhash reads), each mixed in
   // by a multiply and xor-shift.
@@ -106,10 +111,6 @@ std::uint64_t hash_text(std::string_view text) {
     std::uint32_t word;
     std::memcpy(&word, at, sizeof word);
     return std::uint64_t{word};
-  };
-  auto mix = [](std::uint64_t x) {
-    x *= 0xD6E8FEB86659FD93;
-    return x ^ (x >> 32);
   };
   std::uint64_t hash = mix(n + 0x9E3779B97F4A7C15);
   if (n >= 8) {
@@ -169,13 +170,13 @@ void SpillFile::read(std::uint64_t offset, void* data, std::size_t size) const {
 }
 
 void NumberColumn::add(double value) {
-  if (tail_count_ == kChunk || !tail_) flush();
+  if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_) tail_to_doubles();
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(value);
 }
 
 void NumberColumn::add_rescaled(const PlainDecimal& decimal) {
-  if (tail_count_ == kChunk || !tail_) flush();
+  if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
   if (tail_fixed_) {
     const int shift = scale_ - decimal.decimals;
@@ -210,6 +211,7 @@ void NumberColumn::tail_to_doubles() {
 void NumberColumn::flush() {
   if (!tail_) {
     tail_ = static_cast<std::uint64_t*>(arena_->memory.allocate(kChunk * sizeof(std::uint64_t)));
+    tail_capacity_ = kChunk;
     return;
   }
   if (tail_count_ == 0) return;
@@ -294,9 +296,9 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
       }
       const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
       for (std::uint64_t slot : tail()) keys[at++] = static_cast<Key>(static_cast<std::int64_t>(slot) * factor - lowest);
-      radix_sort(std::span<Key>(keys), std::span<Key>(scratch));
       const double divisor = exact_power_of_ten(scale);
-      for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<double>(static_cast<std::int64_t>(keys[i]) + lowest) / divisor;
+      radix_sort_into(std::span<Key>(keys), std::span<Key>(scratch), static_cast<Key>(highest - lowest),
+                      [&](std::size_t rank, Key key) { values[rank] = static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor; });
     };
     if (static_cast<std::uint64_t>(highest - lowest) <= std::numeric_limits<std::uint32_t>::max()) {
       sort_keys(space.keys32, space.scratch32);
@@ -336,33 +338,58 @@ void NumberColumn::clear() {  // the tail's memory stays with the arena, for reu
   stored_ = 0;
 }
 
-std::size_t CategoryCounts::find_slot(std::string_view cell) const {
+std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head) const {
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash_text(cell) & mask;; i = (i + 1) & mask) {
-    const std::uint32_t slot = slots_[i];
-    if (slot == 0 || entries_[slot - 1].first == cell) return i;
+  // Short cells hash by their head and size; longer ones by all their text, so cells that
+  // share a long prefix (ids) do not all collide.
+  const std::uint64_t hash = cell.size() <= 8 ? mix(head ^ (cell.size() * 0x9E3779B97F4A7C15)) : hash_text(cell);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.text == 0 ||
+        (slot.head == head && slot.size == cell.size() && (cell.size() <= 8 || texts_[slot.text - 1] == cell))) {
+      return i;
+    }
   }
 }
 
-void CategoryCounts::add(std::string_view cell) {
-  if (slots_.empty()) slots_.assign(16, 0);
-  const std::size_t i = find_slot(cell);
-  if (slots_[i] != 0) {
-    ++entries_[slots_[i] - 1].second;
-    return;
+void CategoryCounts::add_padded(std::string_view cell) {
+  if (slots_.empty()) slots_.resize(16);
+  std::uint64_t head;
+  std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
+  if (cell.size() < 8) head &= (std::uint64_t{1} << (8 * cell.size())) - 1;
+  Slot& slot = slots_[find(cell, head)];
+  if (slot.text == 0) {
+    texts_.emplace_back(cell);
+    slot = {head, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
+    if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
+      grow();
+      return add_padded(cell);  // counted in its new slot
+    }
   }
-  entries_.emplace_back(std::string(cell), 1);
-  slots_[i] = static_cast<std::uint32_t>(entries_.size());
-  if (entries_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
-    slots_.assign(slots_.size() * 2, 0);
-    for (std::size_t e = 0; e < entries_.size(); ++e) slots_[find_slot(entries_[e].first)] = static_cast<std::uint32_t>(e + 1);
+  ++slot.count;
+}
+
+void CategoryCounts::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  for (const Slot& slot : old) {
+    if (slot.text != 0) slots_[find(texts_[slot.text - 1], slot.head)] = slot;
   }
 }
 
 std::uint64_t CategoryCounts::count_of(std::string_view cell) const {
   if (slots_.empty()) return 0;
-  const std::uint32_t slot = slots_[find_slot(cell)];
-  return slot == 0 ? 0 : entries_[slot - 1].second;
+  std::uint64_t head = 0;
+  std::memcpy(&head, cell.data(), std::min<std::size_t>(cell.size(), 8));
+  return slots_[find(cell, head)].count;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> CategoryCounts::entries() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out(texts_.size());
+  for (const Slot& slot : slots_) {
+    if (slot.text != 0) out[slot.text - 1] = {texts_[slot.text - 1], slot.count};
+  }
+  return out;
 }
 
 std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std::vector<std::string>& header) {
@@ -385,8 +412,7 @@ std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std
 void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes) {
   file.arena->budget_bytes = memory_budget_bytes;
   const std::size_t width = file.header.size();
-  std::vector<std::string_view> fields;
-  while (reader.next(fields)) {
+  for (std::span<const std::string_view> fields; !(fields = reader.next()).empty();) {
     if (fields.size() != width) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "row has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +

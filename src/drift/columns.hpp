@@ -114,7 +114,7 @@ class NumberColumn {
   void tail_to_doubles();
   void flush();
   void push(std::uint64_t slot) {
-    if (tail_count_ == kChunk || !tail_) flush();  // the next tail keeps the scale
+    if (tail_count_ == tail_capacity_) flush();  // the next tail keeps the scale
     tail_[tail_count_++] = slot;
   }
   std::span<std::uint64_t> tail() const { return {tail_, tail_count_}; }
@@ -123,26 +123,36 @@ class NumberColumn {
   std::vector<Chunk> chunks_;
   std::uint64_t* tail_ = nullptr;  // kChunk slots in the arena: scaled integers (two's complement) or doubles' bits
   std::size_t tail_count_ = 0;
+  std::size_t tail_capacity_ = 0;  // kChunk once the tail exists: one compare finds it full or missing
   bool tail_fixed_ = true;
   int scale_ = 0;  // of the tail; a new tail starts at the last one's
   std::uint64_t stored_ = 0;
 };
 
-// Cells counted by their text: open addressing over a power-of-two table with a cheap
-// hash. A category column looks up every cell among a few distinct values, where
-// std::unordered_map's hashing and prime-modulo buckets cost more than reading the cell.
+// Cells counted by their text: open addressing over a power-of-two table. A category
+// column looks up every cell among a few distinct values, so each slot keeps the cell's
+// first 8 bytes and its size: a cell of up to 8 bytes is found with two integer compares,
+// without hashing or comparing its text byte by byte.
 class CategoryCounts {
  public:
-  void add(std::string_view cell);
+  // Counts a cell followed by at least 8 readable bytes (as every CsvReader field is).
+  void add_padded(std::string_view cell);
   std::uint64_t count_of(std::string_view cell) const;  // 0 when absent
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return texts_.size(); }
   // Each distinct cell and its count, in the order first seen.
-  const std::vector<std::pair<std::string, std::uint64_t>>& entries() const { return entries_; }
+  std::vector<std::pair<std::string, std::uint64_t>> entries() const;
 
  private:
-  std::size_t find_slot(std::string_view cell) const;  // the slot holding `cell` or the free one to take
-  std::vector<std::pair<std::string, std::uint64_t>> entries_;
-  std::vector<std::uint32_t> slots_;  // 1 + an index into entries_; 0 when free
+  struct Slot {
+    std::uint64_t head = 0;  // the first (up to) 8 bytes, zero-padded
+    std::uint32_t size = 0;
+    std::uint32_t text = 0;  // 1 + an index into texts_; 0 when free
+    std::uint64_t count = 0;
+  };
+  std::size_t find(std::string_view cell, std::uint64_t head) const;  // its slot, or the free one to take
+  void grow();
+  std::vector<Slot> slots_;
+  std::vector<std::string> texts_;
 };
 
 enum class ColumnKind { automatic, numeric, categorical };

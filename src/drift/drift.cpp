@@ -219,8 +219,8 @@ void fill_column_data(ColumnData& data, SortSpace& space, FileColumn& ref, FileC
     data.current.clear();
     data.reference_counts.clear();
     data.current_counts.clear();
-    data.reference_counts.insert(ref.categories.entries().begin(), ref.categories.entries().end());
-    data.current_counts.insert(cur.categories.entries().begin(), cur.categories.entries().end());
+    for (auto& [text, count] : ref.categories.entries()) data.reference_counts.emplace(std::move(text), count);
+    for (auto& [text, count] : cur.categories.entries()) data.current_counts.emplace(std::move(text), count);
     ref.categories = {};
     cur.categories = {};
   }
