@@ -81,9 +81,10 @@ void for_each_fixed(const std::uint8_t* bytes, std::size_t count, std::int64_t l
 }
 
 // Writes the gaps between ascending keys (the first from 0) as LEB128; returns the end.
-std::uint8_t* encode_gaps(std::span<const std::uint64_t> sorted, std::uint8_t* out) {
+template <class Key>
+std::uint8_t* encode_gaps(std::span<const Key> sorted, std::uint8_t* out) {
   std::uint64_t previous = 0;
-  for (std::uint64_t key : sorted) {
+  for (const std::uint64_t key : sorted) {
     std::uint64_t gap = key - previous;
     previous = key;
     for (; gap >= 0x80; gap >>= 7) *out++ = static_cast<std::uint8_t>(gap | 0x80);
@@ -222,18 +223,30 @@ void NumberColumn::flush() {
   const void* bytes = tail_;
   chunk.byte_count = tail_count_ * sizeof(std::uint64_t);
   if (tail_fixed_) {
-    const std::span<std::uint64_t> keys = tail();
-    std::int64_t lowest = static_cast<std::int64_t>(keys[0]);
-    for (std::uint64_t slot : keys) lowest = std::min(lowest, static_cast<std::int64_t>(slot));
-    for (std::uint64_t& slot : keys) slot -= static_cast<std::uint64_t>(lowest);
-    arena_->scratch.resize(kChunk);
-    radix_sort(keys, arena_->scratch);
+    const std::span<std::uint64_t> slots = tail();
+    std::int64_t lowest = static_cast<std::int64_t>(slots[0]), highest = lowest;
+    for (std::uint64_t slot : slots) {
+      lowest = std::min(lowest, static_cast<std::int64_t>(slot));
+      highest = std::max(highest, static_cast<std::int64_t>(slot));
+    }
     chunk.lowest = lowest;
-    chunk.highest = lowest + static_cast<std::int64_t>(keys.back());
+    chunk.highest = highest;
     auto& encoded = arena_->encoded;
     encoded.resize(kChunk * 10);  // the longest LEB128 of 64 bits
     bytes = encoded.data();
-    chunk.byte_count = static_cast<std::size_t>(encode_gaps(keys, encoded.data()) - encoded.data());
+    auto sort_and_encode = [&](auto keys, auto& scratch) {  // keys: a span
+      using Key = typename decltype(keys)::element_type;
+      for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<Key>(slots[i] - static_cast<std::uint64_t>(lowest));
+      scratch.resize(kChunk);
+      radix_sort(keys, std::span<Key>(scratch));
+      chunk.byte_count = static_cast<std::size_t>(encode_gaps(std::span<const Key>(keys), encoded.data()) - encoded.data());
+    };
+    if (static_cast<std::uint64_t>(highest - lowest) <= std::numeric_limits<std::uint32_t>::max()) {
+      arena_->keys32.resize(kChunk);  // half the bytes to move: the usual case
+      sort_and_encode(std::span<std::uint32_t>(arena_->keys32).first(slots.size()), arena_->scratch32);
+    } else {
+      sort_and_encode(slots, arena_->scratch);  // in place
+    }
   }
   if (arena_->bytes_in_memory + chunk.byte_count <= arena_->budget_bytes) {
     arena_->bytes_in_memory += chunk.byte_count;

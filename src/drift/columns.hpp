@@ -65,7 +65,9 @@ class NumberColumn {
     BumpArena memory;              // tails and chunks, on huge pages
     std::size_t budget_bytes = 0;  // chunk bytes allowed in memory for the whole file
     std::size_t bytes_in_memory = 0;
-    std::vector<std::uint64_t> scratch;  // sorting and encoding space: one thread reads a file
+    // Sorting and encoding space for full tails: one thread reads a file.
+    std::vector<std::uint32_t> keys32, scratch32;
+    std::vector<std::uint64_t> scratch;
     std::vector<std::uint8_t> encoded;
   };
 
