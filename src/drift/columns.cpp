@@ -176,7 +176,7 @@ void NumberColumn::add(double value) {
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(value);
 }
 
-void NumberColumn::add_rescaled(const PlainDecimal& decimal) {
+void NumberColumn::add_rescaled(PlainDecimal decimal) {
   if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
   if (tail_fixed_) {
@@ -435,9 +435,15 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
     for (auto& column : file.columns) {
       const std::string_view cell = fields[column->field];
       if (column->numeric) {
-        if (auto decimal = parse_plain_decimal_padded(cell)) {  // CsvReader pads its fields
+        if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
           continue;
+        }
+        if (cell.size() > 8) {  // may be a longer plain decimal
+          if (auto decimal = parse_plain_decimal(cell)) {
+            column->numbers.add(*decimal);
+            continue;
+          }
         }
       }
       add_other_cell(*column, cell, reader);
