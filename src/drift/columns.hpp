@@ -59,7 +59,7 @@ struct SortSpace {
 class NumberColumn {
  public:
   static constexpr std::size_t kChunk = 32768;
-  static constexpr int kMaxScale = 15;  // 10^15 * 9 still fits 2^53 (see kMaxMantissa)
+  static constexpr int kMaxScale = 15;  // 10^15: the largest power of ten below 2^53 (see kMaxMantissa)
   struct Arena {
     SpillFile spill;
     BumpArena memory;              // tails and chunks, on huge pages
