@@ -17,11 +17,14 @@ double PlainDecimal::value() const {
   return negative ? -magnitude : magnitude;
 }
 
-namespace detail {
+namespace {
 
-std::optional<PlainDecimal> parse_plain_decimal_bytewise(const char* p, const char* end, bool negative) {
+std::optional<PlainDecimal> parse_plain_decimal_bytewise(std::string_view cell) {
+  const char* p = cell.data();
+  const char* const end = p + cell.size();
   PlainDecimal out;
-  out.negative = negative;
+  out.negative = p < end && *p == '-';
+  if (p < end && (*p == '-' || *p == '+')) ++p;
   int digits = 0;
   for (; p < end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits) out.mantissa = out.mantissa * 10 + static_cast<unsigned>(*p - '0');
   if (p < end && *p == '.') {
@@ -35,14 +38,15 @@ std::optional<PlainDecimal> parse_plain_decimal_bytewise(const char* p, const ch
   return out;
 }
 
-}  // namespace detail
+}  // namespace
 
 std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell) {
   constexpr std::size_t kShort = 9;  // a sign and 8 characters
-  if (cell.size() > kShort) return parse_plain_decimal_padded(cell);  // read bytewise: no padding needed
+  if (cell.size() > kShort) return parse_plain_decimal_bytewise(cell);
   char padded[kShort + 8] = {};
   std::memcpy(padded, cell.data(), cell.size());
-  return parse_plain_decimal_padded(std::string_view(padded, cell.size()));
+  if (auto decimal = parse_short_decimal_padded(std::string_view(padded, cell.size()))) return decimal;
+  return cell.size() == kShort ? parse_plain_decimal_bytewise(cell) : std::nullopt;  // 9 characters, no sign
 }
 
 bool is_missing_cell(std::string_view cell) {

@@ -22,15 +22,11 @@ struct PlainDecimal {
 // exponent, no spaces, at most 19 digits, within PlainDecimal's limits; else nullopt.
 std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell);
 
-namespace detail {
-std::optional<PlainDecimal> parse_plain_decimal_bytewise(const char* p, const char* end, bool negative);
-}
-
-// The same for a cell followed by at least 8 readable bytes (as every field CsvReader
-// returns is). Inline, called for nearly every cell: a cell of up to 8 characters after its
-// sign is read as one word (SWAR, as simdjson's parse_eight_digits_unrolled), without a
-// branch per character.
-inline std::optional<PlainDecimal> parse_plain_decimal_padded(std::string_view cell) {
+// The same, for a cell of at most 8 characters after its sign that is followed by at least
+// 8 readable bytes (as every field CsvReader returns is); nullopt for any other cell, longer
+// plain decimals included. Inline, called for nearly every cell: the cell is read as one
+// word (SWAR, as simdjson's parse_eight_digits_unrolled), without a branch per character.
+inline std::optional<PlainDecimal> parse_short_decimal_padded(std::string_view cell) {
   const char* p = cell.data();
   std::size_t count = cell.size();
   const char first = count > 0 ? p[0] : '\0';
@@ -38,9 +34,7 @@ inline std::optional<PlainDecimal> parse_plain_decimal_padded(std::string_view c
   const bool sign = negative || first == '+';
   p += sign;
   count -= sign;
-  if (std::endian::native != std::endian::little || count - 1 >= 8) {
-    return detail::parse_plain_decimal_bytewise(p, p + count, negative);
-  }
+  if (std::endian::native != std::endian::little || count - 1 >= 8) return std::nullopt;
   constexpr std::uint64_t kEveryByte = 0x0101010101010101;
   std::uint64_t bytes;
   std::memcpy(&bytes, p, sizeof bytes);

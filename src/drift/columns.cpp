@@ -60,36 +60,37 @@ std::uint64_t magnitude(std::int64_t value) {
   return value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
 }
 
-// Calls visit(value) for each value of a fixed-point chunk, ascending: `lowest`, then a
-// LEB128 gap to each next value.
-template <class Visit>
-void for_each_fixed(const std::uint8_t* bytes, std::size_t count, std::int64_t lowest, Visit visit) {
-  auto value = static_cast<std::uint64_t>(lowest);  // unsigned: wraps like two's complement
-  for (std::size_t i = 0; i < count; ++i) {
-    std::uint64_t gap = *bytes++;
-    if (gap & 0x80) {
-      gap &= 0x7F;
-      for (int shift = 7;; shift += 7) {
-        const std::uint64_t next = *bytes++;
-        gap |= (next & 0x7F) << shift;
-        if (!(next & 0x80)) break;
-      }
+// Bytes a fixed-point chunk takes: its offsets, `bits` each, and 8 bytes more so every
+// offset can be read with one unaligned 64-bit load.
+std::size_t packed_size(std::size_t count, int bits) { return (count * static_cast<std::size_t>(bits) + 7) / 8 + 8; }
+
+// Writes each slot's offset from `lowest` in `bits` bits (at most 57), lowest bits first.
+void pack_offsets(std::span<const std::uint64_t> slots, std::uint64_t lowest, int bits, std::uint8_t* out) {
+  std::uint64_t word = 0;
+  int filled = 0;  // bits of `word` in use
+  for (const std::uint64_t slot : slots) {
+    const std::uint64_t offset = slot - lowest;
+    word |= offset << filled;
+    filled += bits;
+    if (filled >= 64) {
+      std::memcpy(out, &word, sizeof word);
+      out += sizeof word;
+      filled -= 64;
+      word = filled > 0 ? offset >> (bits - filled) : 0;
     }
-    value += gap;
-    visit(static_cast<std::int64_t>(value));
   }
+  std::memcpy(out, &word, sizeof word);  // the rest; the padding holds the whole word
 }
 
-// Writes the gaps between ascending keys (the first from 0) as LEB128; returns the end.
-std::uint8_t* encode_gaps(std::span<const std::uint64_t> sorted, std::uint8_t* out) {
-  std::uint64_t previous = 0;
-  for (std::uint64_t key : sorted) {
-    std::uint64_t gap = key - previous;
-    previous = key;
-    for (; gap >= 0x80; gap >>= 7) *out++ = static_cast<std::uint8_t>(gap | 0x80);
-    *out++ = static_cast<std::uint8_t>(gap);
+// Calls visit(value) for each value of a fixed-point chunk, in the order they came.
+template <class Visit>
+void for_each_fixed(const std::uint8_t* bytes, std::size_t count, std::int64_t lowest, int bits, Visit visit) {
+  const std::uint64_t mask = bits == 0 ? 0 : ~std::uint64_t{0} >> (64 - bits);
+  for (std::size_t i = 0, at = 0; i < count; ++i, at += static_cast<std::size_t>(bits)) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes + at / 8, sizeof word);
+    visit(lowest + static_cast<std::int64_t>((word >> (at % 8)) & mask));
   }
-  return out;
 }
 
 std::uint64_t mix(std::uint64_t x) {
@@ -175,7 +176,7 @@ void NumberColumn::add(double value) {
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(value);
 }
 
-void NumberColumn::add_rescaled(const PlainDecimal& decimal) {
+void NumberColumn::add_rescaled(PlainDecimal decimal) {
   if (tail_count_ == tail_capacity_) flush();
   if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
   if (tail_fixed_) {
@@ -219,29 +220,31 @@ void NumberColumn::flush() {
   chunk.count = tail_count_;
   chunk.fixed = tail_fixed_;
   chunk.scale = scale_;
-  const void* bytes = tail_;
   chunk.byte_count = tail_count_ * sizeof(std::uint64_t);
   if (tail_fixed_) {
-    const std::span<std::uint64_t> keys = tail();
-    std::int64_t lowest = static_cast<std::int64_t>(keys[0]);
-    for (std::uint64_t slot : keys) lowest = std::min(lowest, static_cast<std::int64_t>(slot));
-    for (std::uint64_t& slot : keys) slot -= static_cast<std::uint64_t>(lowest);
-    arena_->scratch.resize(kChunk);
-    radix_sort(keys, arena_->scratch);
+    std::int64_t lowest = static_cast<std::int64_t>(tail_[0]), highest = lowest;
+    for (const std::uint64_t slot : tail()) {
+      lowest = std::min(lowest, static_cast<std::int64_t>(slot));
+      highest = std::max(highest, static_cast<std::int64_t>(slot));
+    }
     chunk.lowest = lowest;
-    chunk.highest = lowest + static_cast<std::int64_t>(keys.back());
-    auto& encoded = arena_->encoded;
-    encoded.resize(kChunk * 10);  // the longest LEB128 of 64 bits
-    bytes = encoded.data();
-    chunk.byte_count = static_cast<std::size_t>(encode_gaps(keys, encoded.data()) - encoded.data());
+    chunk.highest = highest;
+    chunk.bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(highest - lowest)));  // <= 55: |values| <= 2^53
+    chunk.byte_count = packed_size(chunk.count, chunk.bits);
   }
+  auto encode = [&](std::uint8_t* out) {
+    if (chunk.fixed) pack_offsets(tail(), static_cast<std::uint64_t>(chunk.lowest), chunk.bits, out);
+    else std::memcpy(out, tail_, chunk.byte_count);
+  };
   if (arena_->bytes_in_memory + chunk.byte_count <= arena_->budget_bytes) {
     arena_->bytes_in_memory += chunk.byte_count;
-    auto* copy = static_cast<std::uint8_t*>(arena_->memory.allocate(chunk.byte_count));
-    std::memcpy(copy, bytes, chunk.byte_count);
-    chunk.bytes = copy;
+    auto* bytes = static_cast<std::uint8_t*>(arena_->memory.allocate(chunk.byte_count));
+    encode(bytes);
+    chunk.bytes = bytes;
   } else {
-    chunk.spill_offset = arena_->spill.write(bytes, chunk.byte_count);
+    arena_->packed.resize(chunk.byte_count);
+    encode(arena_->packed.data());
+    chunk.spill_offset = arena_->spill.write(arena_->packed.data(), chunk.byte_count);
   }
   stored_ += chunk.count;
   chunks_.push_back(chunk);
@@ -291,7 +294,7 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
       std::size_t at = 0;
       for (const Chunk& chunk : chunks_) {
         const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - chunk.scale]);
-        for_each_fixed(chunk_bytes(chunk, space), chunk.count, chunk.lowest,
+        for_each_fixed(chunk_bytes(chunk, space), chunk.count, chunk.lowest, chunk.bits,
                        [&](std::int64_t value) { keys[at++] = static_cast<Key>(value * factor - lowest); });
       }
       const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
@@ -311,7 +314,7 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
       const std::uint8_t* bytes = chunk_bytes(chunk, space);
       if (chunk.fixed) {
         const double divisor = exact_power_of_ten(chunk.scale);
-        for_each_fixed(bytes, chunk.count, chunk.lowest,
+        for_each_fixed(bytes, chunk.count, chunk.lowest, chunk.bits,
                        [&](std::int64_t value) { values[at++] = static_cast<double>(value) / divisor; });
       } else {
         std::memcpy(values.data() + at, bytes, chunk.byte_count);
@@ -422,9 +425,15 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
     for (auto& column : file.columns) {
       const std::string_view cell = fields[column->field];
       if (column->numeric) {
-        if (auto decimal = parse_plain_decimal_padded(cell)) {  // CsvReader pads its fields
+        if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
           continue;
+        }
+        if (cell.size() > 8) {  // may be a longer plain decimal
+          if (auto decimal = parse_plain_decimal(cell)) {
+            column->numbers.add(*decimal);
+            continue;
+          }
         }
       }
       add_other_cell(*column, cell, reader);

@@ -49,28 +49,28 @@ struct SortSpace {
 // While values are plain decimals they are kept exactly, as integers on a decimal scale
 // (12.375 at scale 3 is 12375): sorted as integers they need few radix passes, and the
 // doubles decoded afterwards are bit for bit the ones parsing gives. Values arrive in a
-// tail of kChunk slots; a full tail becomes a chunk. A fixed-point tail is sorted and kept
-// as its smallest value and the gaps between neighbours in LEB128: about one byte a value
-// for real data instead of eight, which is most of the memory (and page faults) a run
-// costs. A value the scale cannot hold exactly (an exponent, too many digits) turns the
-// tail to doubles; one chunk of doubles turns the whole column to doubles when sorted.
+// tail of kChunk slots; a full tail becomes a chunk. A fixed-point chunk keeps its smallest
+// value and each value's offset from it in as many bits as the chunk's range needs (two to
+// three bytes a value for real data instead of eight): packing costs a few instructions a
+// value, where sorting the chunk to keep only the gaps between neighbours cost more than
+// the parsing. A value the scale cannot hold exactly (an exponent, too many digits) turns
+// the tail to doubles; one chunk of doubles turns the whole column to doubles when sorted.
 // Chunks stay in memory while the file's chunks fit its budget, the rest go to the spill
 // file, so memory stays bounded however many rows the file has.
 class NumberColumn {
  public:
   static constexpr std::size_t kChunk = 32768;
-  static constexpr int kMaxScale = 15;  // 10^15 * 9 still fits 2^53 (see kMaxMantissa)
+  static constexpr int kMaxScale = 15;  // 10^15: the largest power of ten below 2^53 (see kMaxMantissa)
   struct Arena {
     SpillFile spill;
     BumpArena memory;              // tails and chunks, on huge pages
     std::size_t budget_bytes = 0;  // chunk bytes allowed in memory for the whole file
     std::size_t bytes_in_memory = 0;
-    std::vector<std::uint64_t> scratch;  // sorting and encoding space: one thread reads a file
-    std::vector<std::uint8_t> encoded;
+    std::vector<std::uint8_t> packed;  // a chunk on its way to the spill file
   };
 
   explicit NumberColumn(Arena* arena) : arena_(arena) {}
-  void add(const PlainDecimal& decimal) {  // inline: called for nearly every cell
+  void add(PlainDecimal decimal) {  // inline, by value (registers): called for nearly every cell
     if (tail_fixed_ && decimal.decimals <= scale_) {
       const int shift = scale_ - decimal.decimals;
       if (decimal.mantissa <= kMaxMantissa[shift]) {
@@ -104,12 +104,13 @@ class NumberColumn {
     std::size_t byte_count = 0;
     std::uint64_t spill_offset = 0;
     std::size_t count = 0;
-    bool fixed = true;  // LEB128 gaps from `lowest` at `scale`; else the doubles' bits
+    bool fixed = true;  // offsets from `lowest` at `scale`, `bits` each; else the doubles' bits
     int scale = 0;
+    int bits = 0;
     std::int64_t lowest = 0, highest = 0;
   };
   const std::uint8_t* chunk_bytes(const Chunk& chunk, SortSpace& space) const;  // read back when spilled
-  void add_rescaled(const PlainDecimal& decimal);
+  void add_rescaled(PlainDecimal decimal);
   void rescale_tail(int scale);
   void tail_to_doubles();
   void flush();

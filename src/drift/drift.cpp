@@ -22,7 +22,7 @@ namespace lean {
 namespace {
 
 // Encoded numbers each input file keeps in memory before the rest go to a temporary file:
-// about 60 million plain decimals (LEB128 gaps), 8 million doubles.
+// some 25 million plain decimals at two to three bytes each, or 8 million doubles.
 constexpr std::size_t kMemoryBudgetPerFile = std::size_t{64} << 20;
 constexpr unsigned kMaxThreads = 256;
 

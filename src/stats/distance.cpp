@@ -6,9 +6,9 @@
 namespace lean {
 namespace {
 
-double population_std(std::span<const double> values) {
-  long double sum = 0;
-  for (double v : values) sum += v;
+// numpy.std: the mean of the squared deviations from the mean, in long double; `sum` is
+// the values' long double sum, added in order.
+double population_std(std::span<const double> values, long double sum) {
   const long double mean = sum / static_cast<long double>(values.size());
   long double squares = 0;
   for (double v : values) squares += (v - mean) * (v - mean);
@@ -32,21 +32,22 @@ double relative_entropy(double x, double y) { return x > 0 ? x * std::log(x / y)
 double wasserstein_normed(std::span<const double> a, std::span<const double> b) {
   // The area between the two empirical CDFs: a merge walk over both sorted samples,
   // summing |F_a - F_b| times the gap to the next value (scipy's _cdf_distance, p = 1),
-  // in long double so the 2 n terms lose nothing to rounding.
+  // in long double so the 2 n terms lose nothing to rounding. The walk also sums the
+  // reference for its standard deviation, in the order a pass of its own would.
   const std::size_t n1 = a.size(), n2 = b.size();
   const double dn1 = static_cast<double>(n1), dn2 = static_cast<double>(n2);
   std::size_t i = 0, j = 0;
-  long double area = 0;
+  long double area = 0, sum_a = 0;
   double previous = std::min(a.front(), b.front());
   while (i < n1 || j < n2) {
     const double x = (j == n2 || (i < n1 && a[i] <= b[j])) ? a[i] : b[j];
     const double cdf_gap = std::fabs(static_cast<double>(i) / dn1 - static_cast<double>(j) / dn2);
     area += static_cast<long double>(cdf_gap) * (x - previous);
     previous = x;
-    while (i < n1 && a[i] <= x) ++i;
+    while (i < n1 && a[i] <= x) sum_a += a[i++];
     while (j < n2 && b[j] <= x) ++j;
   }
-  return static_cast<double>(area) / std::max(population_std(a), 0.001);
+  return static_cast<double>(area) / std::max(population_std(a, sum_a), 0.001);
 }
 
 double jensenshannon(std::span<const std::uint64_t> p_counts, std::span<const std::uint64_t> q_counts) {

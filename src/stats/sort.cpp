@@ -16,15 +16,17 @@ double from_key(std::uint64_t key) {
   return std::bit_cast<double>((key >> 63) ? key & ~(std::uint64_t{1} << 63) : ~key);
 }
 
-template <class Key>
-void radix_sort_keys(std::span<Key> keys, std::span<Key> scratch) {
+}  // namespace
+
+void radix_sort(std::span<std::uint64_t> keys, std::span<std::uint64_t> scratch) {
+  using Key = std::uint64_t;
   const std::size_t n = keys.size();
   if (n < radix::kSmall) {
     std::sort(keys.begin(), keys.end());
     return;
   }
   // Only the bits up to the largest key's highest one need sorting: keys in a narrow
-  // range (fixed-point decimals) take two or three passes instead of six.
+  // range take fewer passes than their width.
   const radix::Plan plan(*std::max_element(keys.begin(), keys.end()));
   radix::Counts counts;
   radix::count_digits<Key>(keys, plan, counts);
@@ -40,11 +42,6 @@ void radix_sort_keys(std::span<Key> keys, std::span<Key> scratch) {
   }
   if (from != keys.data()) std::copy_n(from, n, keys.data());
 }
-
-}  // namespace
-
-void radix_sort(std::span<std::uint64_t> keys, std::span<std::uint64_t> scratch) { radix_sort_keys(keys, scratch); }
-void radix_sort(std::span<std::uint32_t> keys, std::span<std::uint32_t> scratch) { radix_sort_keys(keys, scratch); }
 
 void sort_doubles(std::span<double> values, std::span<std::uint64_t> keys, std::span<std::uint64_t> scratch) {
   keys = keys.first(values.size());

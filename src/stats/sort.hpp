@@ -13,7 +13,6 @@ namespace lean {
 // the largest key needs); a digit every key shares is skipped, so keys confined to a small
 // range take few passes. `scratch` is working space of at least keys.size() elements.
 void radix_sort(std::span<std::uint64_t> keys, std::span<std::uint64_t> scratch);
-void radix_sort(std::span<std::uint32_t> keys, std::span<std::uint32_t> scratch);
 
 // Sorts finite doubles ascending through their order-preserving bit patterns: several
 // times faster than std::sort on the millions of values a drift check sorts per column.

@@ -1,6 +1,8 @@
 #include "drift/columns.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <random>
 
 #include "test_util.hpp"
 
@@ -146,4 +148,22 @@ TEST_CASE("category counts: short and long cells, shared prefixes, growth, first
   CHECK(entries.front() == std::pair<std::string, std::uint64_t>{"customer_0", 3});
   CHECK(entries[1000].first == std::string("ab\0", 3));
   CHECK(entries.back() == std::pair<std::string, std::uint64_t>{"xxxxxxx", 1});
+}
+
+TEST_CASE("fixed-point values spanning more than 32 bits sort on 64-bit keys, chunks and tail alike") {
+  NumberColumn::Arena arena;
+  arena.budget_bytes = 1 << 20;
+  NumberColumn column(&arena);
+  std::vector<double> expected;
+  std::mt19937_64 random(5);
+  for (std::size_t i = 0; i < 2 * NumberColumn::kChunk + 100; ++i) {
+    // Four decimals over +-10^7: 2 * 10^11 apart at scale 4, past 2^32 within a chunk.
+    const auto scaled = static_cast<std::int64_t>(random() % 200000000000) - 100000000000;
+    const std::string text = (scaled < 0 ? "-" : "") + std::to_string(std::llabs(scaled) / 10000) + "." +
+                             std::to_string(10000 + std::llabs(scaled) % 10000).substr(1);
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(sorted_values(column) == expected);
 }
