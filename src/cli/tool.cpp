@@ -4,6 +4,7 @@
 #include <new>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
 
@@ -63,6 +64,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
   const std::string& tool = spec.name;
+  install_signal_handlers(tool);
   OutputOptions outputs;
   try {
     po::options_description options("Options");
@@ -110,6 +112,10 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     } catch (const std::exception&) {
     }
     return to_int(e.status());
+  } catch (const Interrupted& e) {
+    // No output file: an interrupted run has no result to report (docs/hardening.md).
+    std::cerr << tool << ": error: " << e.what() << std::endl;
+    return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::cerr << tool << ": error: out of memory" << std::endl;
     return to_int(ExitStatus::input_data);

@@ -1,11 +1,14 @@
 #include "metrics/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/limits.hpp"
 #include "core/suggest.hpp"
 
 namespace lean {
@@ -54,21 +57,33 @@ std::string clean_parse_error(const std::string& what) {
 }  // namespace
 
 void MetricSet::flatten(const ordered_json& value, const std::string& pointer, const std::string& dotted,
-                        const std::string& source) {
+                        const std::string& source, std::size_t level, std::uint64_t array_levels) {
   if ((value.is_object() || value.is_array()) && !value.empty()) {
+    // One call per level: the depth limit bounds the stack (from_json gets documents
+    // that were not checked as text).
+    if (level >= limits::kJsonDepth) check_json_depth(std::string(limits::kJsonDepth + 1, '['), source);
     if (value.is_object()) {
       for (const auto& [key, child] : value.items()) {
-        flatten(child, pointer + "/" + escape_pointer_token(key), dotted.empty() ? key : dotted + "." + key, source);
+        flatten(child, pointer + "/" + escape_pointer_token(key), dotted.empty() ? key : dotted + "." + key, source,
+                level + 1, array_levels);
       }
     } else {
       for (std::size_t i = 0; i < value.size(); ++i) {
         const std::string index = std::to_string(i);
-        flatten(value[i], pointer + "/" + index, dotted.empty() ? index : dotted + "." + index, source);
+        flatten(value[i], pointer + "/" + index, dotted.empty() ? index : dotted + "." + index, source, level + 1,
+                array_levels | (std::uint64_t{1} << level));
       }
     }
     return;
   }
-  if (!pointer.empty()) leaves_.push_back({pointer, dotted, value, source});
+  if (pointer.empty()) return;
+  if (leaves_.size() >= limits::kMetrics) throw_too_many(source);
+  leaves_.push_back({pointer, dotted, value, source, array_levels});
+}
+
+void MetricSet::throw_too_many(const std::string& source) {
+  throw_input(source, "holds more than " + std::to_string(limits::kMetrics) +
+                          " metrics (the limit; see docs/hardening.md)");
 }
 
 std::string mark_nonfinite_tokens(const std::string& text) {
@@ -109,6 +124,7 @@ MetricSet MetricSet::load(const std::string& path) { return parse(read_text_file
 
 MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
+  check_json_depth(text, source);  // the flattening below recurses once per level
   // Duplicate keys are kept by the parser (last wins); a metrics file with two values
   // for one metric is ambiguous, so find them while parsing.
   std::vector<std::set<std::string>> open_objects;
@@ -150,18 +166,26 @@ MetricSet MetricSet::from_json(const nlohmann::json& object, const std::string& 
 }
 
 void MetricSet::merge(const MetricSet& other) {
+  // Pointers are unique within a set: look them up by hash, not by scanning (two large
+  // files would take quadratic time).
+  leaves_.reserve(leaves_.size() + other.leaves_.size());  // no reallocation: the views below stay valid
+  std::unordered_map<std::string_view, std::size_t> mine;
+  mine.reserve(leaves_.size());
+  for (std::size_t i = 0; i < leaves_.size(); ++i) mine.emplace(leaves_[i].pointer, i);
   for (const auto& leaf : other.leaves_) {
-    bool known = false;
-    for (const auto& mine : leaves_) {
-      if (mine.pointer != leaf.pointer) continue;
-      known = true;
-      if (mine.value != leaf.value) {
+    if (auto it = mine.find(leaf.pointer); it != mine.end()) {
+      const Leaf& known = leaves_[it->second];
+      if (known.value != leaf.value) {
         throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is " + leaf.value.dump() + " here but " +
-                                     mine.value.dump() + " in '" + mine.source + "'");
+                                     known.value.dump() + " in '" + known.source + "'");
       }
+      continue;
     }
-    if (!known) leaves_.push_back(leaf);
+    if (leaves_.size() >= limits::kMetrics) throw_too_many(leaf.source);
+    leaves_.push_back(leaf);
   }
+  index_.clear();
+  index_by_pointer_.clear();
   source_ = source_.empty() ? other.source_ : source_ + ", " + other.source_;
 }
 
@@ -173,9 +197,30 @@ std::vector<std::string> MetricSet::names() const {
 
 const MetricSet::Leaf* MetricSet::find_leaf(const std::string& path) const {
   const bool pointer = !path.empty() && path[0] == '/';
+  auto name_of = [pointer](const Leaf& leaf) -> const std::string& { return pointer ? leaf.pointer : leaf.dotted; };
+  // A large set is searched through an index sorted by name (built once per kind of name),
+  // so many checks over many metrics stay fast; equal names keep their file order.
+  std::vector<std::uint32_t>& index = pointer ? index_by_pointer_ : index_;
+  if (leaves_.size() > 64 && index.size() != leaves_.size()) {
+    index.resize(leaves_.size());
+    for (std::uint32_t i = 0; i < index.size(); ++i) index[i] = i;
+    std::stable_sort(index.begin(), index.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return name_of(leaves_[a]) < name_of(leaves_[b]); });
+  }
+  std::vector<const Leaf*> candidates;
+  if (leaves_.size() > 64) {
+    auto [first, last] = std::equal_range(index.begin(), index.end(), path, [&](const auto& a, const auto& b) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::string>) return a < name_of(leaves_[b]);
+      else return name_of(leaves_[a]) < b;
+    });
+    for (auto it = first; it != last; ++it) candidates.push_back(&leaves_[*it]);
+  } else {
+    for (const auto& leaf : leaves_) candidates.push_back(&leaf);
+  }
   const Leaf* found = nullptr;
-  for (const auto& leaf : leaves_) {
-    if ((pointer ? leaf.pointer : leaf.dotted) != path) continue;
+  for (const Leaf* candidate : candidates) {
+    const Leaf& leaf = *candidate;
+    if (name_of(leaf) != path) continue;
     if (found) {
       throw_input(leaf.source, "metric name \"" + path + "\" is ambiguous (" + found->pointer + " and " +
                                    leaf.pointer + "); name it by JSON Pointer");
@@ -221,10 +266,37 @@ double MetricSet::number(const std::string& path) const {
 }
 
 nlohmann::ordered_json MetricSet::to_json() const {
+  // Rebuilt step by step from each leaf's pointer, creating arrays exactly where the file
+  // had them: a key that merely looks like an index ({"b": {"30000000": 1}}) stays a key
+  // (json_pointer would have grown an array of 30 million nulls).
   ordered_json out = ordered_json::object();
   for (const auto& leaf : leaves_) {
-    if (leaf.pointer.empty()) continue;
-    out[ordered_json::json_pointer(leaf.pointer)] = leaf.value;
+    ordered_json* node = &out;
+    std::size_t level = 0, start = 1;
+    while (start <= leaf.pointer.size()) {
+      std::size_t end = leaf.pointer.find('/', start);
+      if (end == std::string::npos) end = leaf.pointer.size();
+      std::string token;
+      for (std::size_t i = start; i < end; ++i) {
+        if (leaf.pointer[i] == '~' && i + 1 < end) token += leaf.pointer[++i] == '1' ? '/' : '~';
+        else token += leaf.pointer[i];
+      }
+      const bool array = level < 64 && (leaf.array_levels >> level & 1);
+      if (node->is_null()) *node = array ? ordered_json::array() : ordered_json::object();
+      if (node->is_array() && array) {
+        // Items arrive in order, so the index is at most the current size (no gap to fill).
+        const std::size_t i = std::stoul(token);
+        if (i >= node->size()) node->push_back(nullptr);
+        node = &(*node)[std::min(i, node->size() - 1)];
+      } else if (node->is_object()) {
+        node = &(*node)[token];
+      } else {
+        throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is nested where another file has a different kind of value");
+      }
+      ++level;
+      start = end + 1;
+    }
+    *node = leaf.value;
   }
   return out;
 }
