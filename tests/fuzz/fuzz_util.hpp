@@ -40,10 +40,14 @@ class ToolRun {
     std::string tmpl = (base / "lean-fuzz-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) std::abort();
     dir_ = tmpl;
-    std::cout.rdbuf(sink_.rdbuf());
-    std::cerr.rdbuf(sink_.rdbuf());
+    cout_ = std::cout.rdbuf(sink_.rdbuf());
+    cerr_ = std::cerr.rdbuf(sink_.rdbuf());
   }
-  ~ToolRun() { std::filesystem::remove_all(dir_); }
+  ~ToolRun() {
+    std::cout.rdbuf(cout_);
+    std::cerr.rdbuf(cerr_);
+    std::filesystem::remove_all(dir_);
+  }
   std::string write(const std::string& name, std::string_view content) const {
     std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary | std::ios::trunc).write(content.data(), static_cast<std::streamsize>(content.size()));
@@ -65,6 +69,8 @@ class ToolRun {
  private:
   std::filesystem::path dir_;
   std::ostringstream sink_;
+  std::streambuf* cout_ = nullptr;
+  std::streambuf* cerr_ = nullptr;
 };
 
 }  // namespace lean::fuzz
