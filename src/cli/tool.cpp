@@ -19,8 +19,10 @@ void declare_common_options(po::options_description& options) {
       ("dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")
       ("no-ci", "do not write GitHub Actions outputs, summary or annotations")
       ("quiet,q", "print nothing on stdout")
-      ("help,h", "show this help")
-      ("version", "show the version");
+      ("help,h", "show this help");
+  // ml-release's commands take --version VER (a model version): there the tool's own
+  // version is shown by the command-less `ml-release --version`.
+  if (!options.find_nothrow("version", false)) options.add_options()("version", "show the version");
 }
 
 OutputOptions output_options(const po::variables_map& vm) {
@@ -70,6 +72,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     po::options_description options("Options");
     po::positional_options_description positional;
     spec.declare_options(options, positional);
+    const bool version_is_data = options.find_nothrow("version", false) != nullptr;
     declare_common_options(options);
 
     po::variables_map vm;
@@ -91,7 +94,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
                 << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
       return 0;
     }
-    if (vm.count("version")) {
+    if (!version_is_data && vm.count("version")) {
       std::cout << tool << " " << kVersion << "\n";
       return 0;
     }

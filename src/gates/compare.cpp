@@ -9,6 +9,8 @@
 #include "core/format.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
+#include "registry/open_registry.hpp"
+#include "registry/registry.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -79,6 +81,42 @@ Direction primary_direction(const po::variables_map& vm, const std::string& metr
   return infer_direction(metric);
 }
 
+// The baseline's metrics, from a file or from the version a registry channel points to.
+struct Baseline {
+  std::optional<MetricSet> metrics;  // none: no baseline yet (the --if-no-baseline rule)
+  std::string absent;                // why there is none: "'prod.json' does not exist"
+  ordered_json file = nullptr;       // the report's baseline_file
+  ordered_json registry = nullptr;   // the report's baseline_registry
+};
+
+Baseline load_baseline(const po::variables_map& vm) {
+  Baseline baseline;
+  if (!vm.count("baseline-registry") && !vm.count("model") && !vm.count("channel")) {
+    if (!vm.count("baseline")) throw_usage("missing --baseline FILE or --baseline-registry URL");
+    const std::string path = vm["baseline"].as<std::string>();
+    baseline.file = path;
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
+    else baseline.absent = "'" + path + "' does not exist";
+    return baseline;
+  }
+  if (vm.count("baseline")) throw_usage("give --baseline FILE or --baseline-registry URL, not both");
+  if (!vm.count("baseline-registry") || !vm.count("model") || !vm.count("channel")) {
+    throw_usage("a registry baseline needs --baseline-registry URL, --model NAME and --channel CH");
+  }
+  const std::string model = vm["model"].as<std::string>(), channel = vm["channel"].as<std::string>();
+  std::unique_ptr<Storage> storage = open_storage(vm["baseline-registry"].as<std::string>(), RegistryOptions{});
+  Registry registry(*storage);
+  baseline.registry = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr}};
+  if (auto found = registry.channel_metrics(model, channel)) {
+    baseline.registry["version"] = found->version;
+    baseline.metrics = MetricSet::parse(found->metrics_json, found->source);
+  } else {
+    baseline.absent = "channel " + channel + " of " + model + " does not exist yet";
+  }
+  return baseline;
+}
+
 }  // namespace
 
 namespace {
@@ -101,15 +139,14 @@ Outcome run_compare(const po::variables_map& vm) {
   if (vm.count("guard")) {
     for (const auto& text : vm["guard"].as<std::vector<std::string>>()) guards.push_back(parse_guard(text));
   }
-  if (!vm.count("baseline")) throw_usage("missing --baseline FILE");
-  const std::string baseline_path = vm["baseline"].as<std::string>();
-
   const MetricSet candidate = MetricSet::load(candidate_path);
   const double candidate_value = candidate.number(metric);
+  const Baseline source = load_baseline(vm);
 
   Outcome outcome;
   outcome.fields["candidate_file"] = candidate_path;
-  outcome.fields["baseline_file"] = baseline_path;
+  outcome.fields["baseline_file"] = source.file;
+  if (!source.registry.is_null()) outcome.fields["baseline_registry"] = source.registry;
   ordered_json primary;
   primary["metric"] = metric;
   primary["direction"] = direction_word(direction);
@@ -117,8 +154,7 @@ Outcome run_compare(const po::variables_map& vm) {
   primary[relative ? "min_rel_delta" : "min_delta"] = margin;
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
 
-  std::error_code ec;
-  if (!std::filesystem::exists(baseline_path, ec)) {
+  if (!source.metrics) {
     const bool promote = if_no_baseline == "promote";
     outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
     primary["baseline"] = nullptr;
@@ -128,19 +164,19 @@ Outcome run_compare(const po::variables_map& vm) {
     primary["required"] = nullptr;
     primary["passed"] = promote;
     outcome.fields["decision"] = promote ? "promote" : "keep";
-    outcome.fields["reason"] = "no baseline ('" + baseline_path + "' does not exist); --if-no-baseline " + if_no_baseline;
+    outcome.fields["reason"] = "no baseline (" + source.absent + "); --if-no-baseline " + if_no_baseline;
     outcome.fields["primary"] = primary;
     outcome.fields["guards"] = ordered_json::array();
     outcome.headline = promote ? "promote: no baseline yet" : "keep: no baseline and --if-no-baseline fail";
     outcome.checks.push_back({metric + " beats the baseline", promote, outcome.fields["reason"].get<std::string>()});
     table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
     outcome.markdown_body = table.render();
-    outcome.console = "ml-compare: " + outcome.headline + " ('" + baseline_path + "' does not exist)\n";
+    outcome.console = "ml-compare: " + outcome.headline + " (" + source.absent + ")\n";
     outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
     return outcome;
   }
 
-  const MetricSet baseline = MetricSet::load(baseline_path);
+  const MetricSet& baseline = *source.metrics;
   const double baseline_value = baseline.number(metric);
   const double delta = candidate_value - baseline_value;
   const double sign = direction.lower_is_better ? -1.0 : 1.0;
@@ -233,11 +269,16 @@ ToolSpec compare_tool() {
   spec.synopsis =
       "ml-compare --candidate NEW.json --baseline PROD.json --metric PATH [--min-delta X | --min-rel-delta X]\n"
       "                  [--lower-is-better | --higher-is-better] [--guard PATH[:TOL]]... "
-      "[--if-no-baseline promote|fail]";
+      "[--if-no-baseline promote|fail]\n"
+      "       ml-compare --candidate NEW.json --baseline-registry URL --model NAME --channel CH --metric PATH ...";
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
     options.add_options()
         ("candidate", po::value<std::string>()->required()->value_name("FILE"), "metrics of the new model")
         ("baseline", po::value<std::string>()->value_name("FILE"), "metrics of the model in production")
+        ("baseline-registry", po::value<std::string>()->value_name("URL"),
+         "instead of --baseline: the metrics published with the version --channel points to")
+        ("model", po::value<std::string>()->value_name("NAME"), "with --baseline-registry: the model")
+        ("channel", po::value<std::string>()->value_name("CH"), "with --baseline-registry: the channel, e.g. production")
         ("metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")
         ("min-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")
         ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|")
@@ -246,7 +287,7 @@ ToolSpec compare_tool() {
         ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL]"),
          "a metric that may regress by at most TOL (absolute, or N%); repeatable")
         ("if-no-baseline", po::value<std::string>()->default_value("promote")->value_name("RULE"),
-         "promote or fail when the baseline file does not exist");
+         "promote or fail when there is no baseline yet (no file, no channel)");
   };
   spec.run = run_compare;
   return spec;

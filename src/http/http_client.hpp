@@ -87,6 +87,8 @@ class BodySink {
   virtual ~BodySink() = default;
   // Called before every attempt's body: drop what an earlier, failed attempt delivered.
   virtual void restart() = 0;
+  // Called when a 2xx body starts arriving, with the status and headers (Content-Length).
+  virtual void start(const struct Response& /*head*/) {}
   virtual void write(const char* data, std::size_t size) = 0;
 };
 
@@ -107,6 +109,9 @@ struct Request {
   // Whether a response that is not retried by status alone should be (S3's "SlowDown" in a
   // 200 body, ...). Called with the attempt's response.
   std::function<bool(const struct Response&)> retry_if;
+  // How long to wait before retrying this response, when the service says so in its own
+  // terms (GitHub's x-ratelimit-reset); nullopt falls back to the Retry-After header.
+  std::function<std::optional<std::chrono::milliseconds>(const struct Response&)> retry_delay;
   // Bytes of body moved: positive as they go, negative to take back a failed attempt's.
   std::function<void(std::int64_t)> on_progress;
 };

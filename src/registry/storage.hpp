@@ -48,9 +48,19 @@ class Storage {
   // Streams `key` into a local file, hashing it in the same read.
   virtual FileDigest download_file(const std::string& key, const std::string& local_path) = 0;
 
+  // The size and SHA-256 of a stored object's bytes, re-read from the store (verify uses
+  // it). The default downloads into a temporary file and removes it; a backend that can
+  // hash in place overrides it.
+  virtual FileDigest read_digest(const std::string& key);
+
   // Every key that starts with `prefix`, sorted.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
   virtual void remove(const std::string& key) = 0;
+
+  // Called once a version is complete (its manifest just written, or an identical re-publish):
+  // a backend that also shows versions elsewhere (a GitLab release) does it here.
+  virtual void version_published(const std::string& /*model*/, const std::string& /*version*/,
+                                 const std::string& /*manifest_body*/) {}
 
   // Whether put() enforces if_match/if_absent atomically on this store (documented per backend).
   virtual bool atomic_conditional_writes() const = 0;

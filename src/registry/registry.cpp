@@ -1,0 +1,750 @@
+#include "registry/registry.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/suggest.hpp"
+#include "core/version.hpp"
+#include "crypto/sha256.hpp"
+#include "registry/provenance.hpp"
+
+namespace lean {
+namespace fs = std::filesystem;
+using ordered_json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr const char* kManifestName = "manifest.json";
+constexpr std::size_t kMaxNameLength = 128;
+constexpr std::size_t kMaxHistory = 100;  // a channel keeps the last 100 earlier versions
+constexpr int kMaxChannelAttempts = 50;   // lost races before a promote gives up (exit 5)
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+std::string in_quotes(const std::string& text) { return "\"" + text + "\""; }
+
+std::string join(const std::vector<std::string>& items) { return join_limited(items, 10); }
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  if (auto guess = closest_match(word, candidates)) return "; did you mean " + in_quotes(*guess) + "?";
+  return "";
+}
+
+// A random hex string for audit object names: two writers in the same microsecond still
+// write different objects.
+std::string random_hex(std::size_t digits) {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < digits; ++i) out += kDigits[generator() & 0xf];
+  return out;
+}
+
+// "20261105T101112.123456Z": audit objects sort by when they were written.
+std::string audit_time_stamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%S", &tm);
+  char fraction[16];
+  std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(micros % 1000000));
+  return std::string(text) + fraction;
+}
+
+ordered_json optional_text(const std::optional<std::string>& value) {
+  return value ? ordered_json(*value) : ordered_json(nullptr);
+}
+
+std::string serialize(const ordered_json& doc) { return doc.dump(2) + "\n"; }
+
+[[noreturn]] void throw_integrity(const std::string& subject, const std::string& message) {
+  throw Error(ExitStatus::integrity, subject, message);
+}
+
+// Reads a stored manifest, rejecting anything a later fetch could not trust.
+Manifest parse_manifest(const StoredObject& object, const std::string& model, const std::string& version,
+                        const std::string& where) {
+  Manifest manifest;
+  manifest.sha256 = sha256_hex(object.body);
+  try {
+    manifest.doc = ordered_json::parse(object.body);
+  } catch (const nlohmann::json::parse_error&) {
+    throw_integrity(where, "malformed manifest: not JSON");
+  }
+  const ordered_json& doc = manifest.doc;
+  if (!doc.is_object() || doc.value("model", "") != model || doc.value("version", "") != version) {
+    throw_integrity(where, "malformed manifest: it is not the manifest of " + model + " " + version);
+  }
+  if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty()) {
+    throw_integrity(where, "malformed manifest: no \"files\" list");
+  }
+  std::set<std::string> names;
+  for (const auto& entry : doc["files"]) {
+    ManifestFile file;
+    if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() || !entry.contains("size") ||
+        !entry["size"].is_number_unsigned() || !entry.contains("sha256") || !entry["sha256"].is_string()) {
+      throw_integrity(where, "malformed manifest: a file entry needs name, size and sha256");
+    }
+    file.name = entry["name"].get<std::string>();
+    file.size = entry["size"].get<std::uint64_t>();
+    file.sha256 = entry["sha256"].get<std::string>();
+    try {
+      check_file_name(file.name, file.name);
+    } catch (const Error&) {
+      // A name that could escape the fetch destination is never acted on.
+      throw_integrity(where, "malformed manifest: unsafe file name " + in_quotes(file.name));
+    }
+    if (!names.insert(file.name).second) throw_integrity(where, "malformed manifest: file " + in_quotes(file.name) + " twice");
+    manifest.files.push_back(std::move(file));
+  }
+  return manifest;
+}
+
+Channel parse_channel(const StoredObject& object, const std::string& where) {
+  Channel channel;
+  channel.etag = object.etag;
+  try {
+    channel.doc = ordered_json::parse(object.body);
+  } catch (const nlohmann::json::parse_error&) {
+    throw_integrity(where, "malformed channel pointer: not JSON");
+  }
+  const ordered_json& doc = channel.doc;
+  if (!doc.is_object() || !doc.contains("version") || !doc["version"].is_string() || !doc.contains("manifest_sha256") ||
+      !doc["manifest_sha256"].is_string() || !doc.contains("history") || !doc["history"].is_array()) {
+    throw_integrity(where, "malformed channel pointer: needs version, manifest_sha256 and history");
+  }
+  for (const auto& entry : doc["history"]) {
+    if (!entry.is_object() || !entry.contains("version") || !entry["version"].is_string() ||
+        !entry.contains("manifest_sha256") || !entry["manifest_sha256"].is_string()) {
+      throw_integrity(where, "malformed channel pointer: a history entry needs version and manifest_sha256");
+    }
+  }
+  channel.version = doc["version"].get<std::string>();
+  channel.manifest_sha256 = doc["manifest_sha256"].get<std::string>();
+  return channel;
+}
+
+struct LocalFileState {
+  std::uint64_t size = 0;
+  struct timespec modified {};
+};
+
+LocalFileState stat_local_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw_input(path, std::string("cannot open: ") + std::strerror(errno));
+  if (S_ISDIR(info.st_mode)) throw_input(path, "is a directory; give the files in it");
+  if (!S_ISREG(info.st_mode)) throw_input(path, "is not a regular file");
+  return {static_cast<std::uint64_t>(info.st_size), info.st_mtim};
+}
+
+bool same_state(const LocalFileState& a, const LocalFileState& b) {
+  return a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec;
+}
+
+// A temporary folder beside the fetch destination, removed unless it was moved into place.
+class StagingDir {
+ public:
+  explicit StagingDir(const fs::path& dest) {
+    fs::path parent = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    path_ = (parent / (".lean-fetch-" + dest.filename().string() + "-XXXXXX")).string();
+    if (!::mkdtemp(path_.data())) throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+  const std::string& path() const { return path_; }
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string version_prefix(const std::string& model, const std::string& version) {
+  return model + "/versions/" + version + "/";
+}
+std::string manifest_key(const std::string& model, const std::string& version) {
+  return version_prefix(model, version) + kManifestName;
+}
+std::string channel_key(const std::string& model, const std::string& channel) {
+  return model + "/channels/" + channel + ".json";
+}
+std::string audit_prefix(const std::string& model) { return model + "/audit/"; }
+
+void check_name(const std::string& what, const std::string& name) {
+  if (name.empty()) throw_usage(what + " name is empty");
+  const bool valid = name.size() <= kMaxNameLength && std::isalnum(static_cast<unsigned char>(name[0])) &&
+                     std::all_of(name.begin(), name.end(), is_name_char);
+  if (!valid) {
+    throw_usage("invalid " + what + " name " + in_quotes(name) +
+                ": use a letter or digit, then letters, digits, '.', '_', '-' or '+' (at most 128)");
+  }
+}
+
+void check_file_name(const std::string& name, const std::string& origin) {
+  const bool has_control = std::any_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (name.empty() || name.size() > 255 || name[0] == '.' || name.find('/') != std::string::npos ||
+      name.find('\\') != std::string::npos || has_control) {
+    throw_usage("cannot publish '" + origin + "': a file name must not start with '.' nor hold '/', '\\' or control characters");
+  }
+  if (name == kManifestName) throw_usage("cannot publish '" + origin + "': manifest.json is the registry's own file name");
+}
+
+bool version_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t i_end = i, j_end = j;
+      while (i_end < a.size() && digit(a[i_end])) ++i_end;
+      while (j_end < b.size() && digit(b[j_end])) ++j_end;
+      // Compare the digit runs as numbers without converting: skip leading zeros, then
+      // the longer run is larger, then the first differing digit decides.
+      std::size_t i_start = i, j_start = j;
+      while (i_start + 1 < i_end && a[i_start] == '0') ++i_start;
+      while (j_start + 1 < j_end && b[j_start] == '0') ++j_start;
+      std::string_view x(a.data() + i_start, i_end - i_start), y(b.data() + j_start, j_end - j_start);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = i_end;
+      j = j_end;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  if ((a.size() - i) != (b.size() - j)) return (a.size() - i) < (b.size() - j);
+  return a < b;  // equal under the natural order ("01" and "1"): still a strict order
+}
+
+Registry::Registry(Storage& storage, Log log) : storage_(storage), log_(std::move(log)) {}
+
+void Registry::log(const std::string& line) const {
+  if (log_) log_(line);
+}
+
+std::string Registry::location(const std::string& key) const {
+  std::string base = storage_.describe();
+  if (!base.empty() && base.back() == '/') base.pop_back();
+  std::string path = base + "/" + key;
+  if (path.back() == '/') path.pop_back();
+  return path;
+}
+
+std::vector<std::string> Registry::models() {
+  std::set<std::string> names;
+  for (const auto& key : storage_.list("")) {
+    const std::size_t slash = key.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string rest = key.substr(slash + 1);
+    if (rest.rfind("versions/", 0) == 0 || rest.rfind("channels/", 0) == 0) names.insert(key.substr(0, slash));
+  }
+  return {names.begin(), names.end()};
+}
+
+void Registry::throw_no_model(const std::string& model) {
+  const std::vector<std::string> known = models();
+  std::string message = "no model " + in_quotes(model) + " in the registry" + did_you_mean(model, known);
+  if (!known.empty()) message += " (models: " + join(known) + ")";
+  throw Error(ExitStatus::input_data, storage_.describe(), message);
+}
+
+void Registry::throw_no_version(const std::string& model, const std::string& version) {
+  const ModelListing listing = list(model);  // throws for an unknown model
+  std::vector<std::string> versions;
+  for (const auto& v : listing.versions) versions.push_back(v.version);
+  std::string message = "model " + model + " has no version " + in_quotes(version) + did_you_mean(version, versions);
+  message += versions.empty() ? " (no complete version yet)" : " (versions: " + join(versions) + ")";
+  throw Error(ExitStatus::input_data, storage_.describe(), message);
+}
+
+void Registry::throw_no_channel(const std::string& model, const std::string& channel) {
+  const ModelListing listing = list(model);
+  std::vector<std::string> channels;
+  for (const auto& [name, pointer] : listing.channels) channels.push_back(name);
+  std::string message = "model " + model + " has no channel " + in_quotes(channel) + did_you_mean(channel, channels);
+  message += channels.empty() ? " (no channel yet: promote a version first)" : " (channels: " + join(channels) + ")";
+  throw Error(ExitStatus::input_data, storage_.describe(), message);
+}
+
+Manifest Registry::load_manifest(const std::string& model, const std::string& version) {
+  const std::string key = manifest_key(model, version);
+  std::optional<StoredObject> object = storage_.get(key);
+  if (!object) {
+    if (!storage_.list(version_prefix(model, version)).empty()) {
+      throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
+                  "version " + version + " of " + model +
+                      " is incomplete: it has files but no manifest (an interrupted publish); publish it again");
+    }
+    throw_no_version(model, version);
+  }
+  return parse_manifest(*object, model, version, location(key));
+}
+
+std::vector<std::string> Registry::missing_files(const std::string& model, const std::string& version,
+                                                 const Manifest& manifest) {
+  const std::string prefix = version_prefix(model, version);
+  const std::vector<std::string> stored = storage_.list(prefix);
+  const std::set<std::string> present(stored.begin(), stored.end());
+  std::vector<std::string> missing;
+  for (const auto& file : manifest.files) {
+    if (!present.count(prefix + file.name)) missing.push_back(file.name);
+  }
+  return missing;
+}
+
+Manifest Registry::load_complete(const std::string& model, const std::string& version) {
+  Manifest manifest = load_manifest(model, version);
+  const std::vector<std::string> missing = missing_files(model, version, manifest);
+  if (!missing.empty()) {
+    throw_integrity(location(version_prefix(model, version) + missing.front()),
+                    "is in the manifest but missing from the registry");
+  }
+  return manifest;
+}
+
+std::optional<Channel> Registry::channel(const std::string& model, const std::string& name) {
+  return read_channel(channel_key(model, name));
+}
+
+std::optional<Channel> Registry::read_channel(const std::string& key) {
+  // A store without atomic writes (s3rver writes objects in place) can show a concurrent
+  // writer's half-written pointer: read again before calling it malformed.
+  const int attempts = storage_.atomic_conditional_writes() ? 1 : 5;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<StoredObject> object = storage_.get(key);
+    if (!object) return std::nullopt;
+    try {
+      return parse_channel(*object, location(key));
+    } catch (const Error&) {
+      if (attempt >= attempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
+}
+
+std::pair<std::string, Manifest> Registry::resolve(const std::string& model, const Selector& selector,
+                                                   bool require_files) {
+  auto load = [&](const std::string& version) {
+    return require_files ? load_complete(model, version) : load_manifest(model, version);
+  };
+  if (selector.version) return {*selector.version, load(*selector.version)};
+  std::optional<Channel> pointer = channel(model, *selector.channel);
+  if (!pointer) throw_no_channel(model, *selector.channel);
+  Manifest manifest = load(pointer->version);
+  if (manifest.sha256 != pointer->manifest_sha256) {
+    throw_integrity(location(manifest_key(model, pointer->version)),
+                    "manifest changed after channel " + *selector.channel + " pointed to it (sha256 " + manifest.sha256 +
+                        ", the channel recorded " + pointer->manifest_sha256 + ")");
+  }
+  return {pointer->version, std::move(manifest)};
+}
+
+std::optional<Registry::ChannelMetrics> Registry::channel_metrics(const std::string& model, const std::string& name) {
+  check_name("model", model);
+  check_name("channel", name);
+  if (!channel(model, name)) return std::nullopt;
+  const auto [version, manifest] = resolve(model, Selector{std::nullopt, name});
+  const std::string source = location(manifest_key(model, version));
+  const ordered_json& metrics = manifest.doc.contains("metrics") ? manifest.doc["metrics"] : ordered_json();
+  if (!metrics.is_object()) {
+    throw_input(source, "version " + version + " has no metrics to compare against (publish with --metrics M.json)");
+  }
+  return ChannelMetrics{version, metrics.dump(), source};
+}
+
+void Registry::record_event(const std::string& model, ordered_json event) {
+  const Provenance who = provenance_from_env();
+  event["at"] = utc_timestamp(now_epoch_seconds());
+  event["by"] = who.actor;
+  event["git_commit"] = optional_text(who.git_commit);
+  event["ci_run_url"] = optional_text(who.ci_run_url);
+  event["tool_version"] = std::string("ml-release ") + kVersion;
+  const std::string body = serialize(event);
+  // A fresh object per event: concurrent writers never touch each other's events.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const std::string key = audit_prefix(model) + audit_time_stamp() + "-" + random_hex(16) + ".json";
+    if (storage_.put(key, body, WriteCondition::absent())) {
+      log("audit event " + location(key));
+      return;
+    }
+  }
+  throw_integrity(location(audit_prefix(model)), "cannot write an audit event under a fresh name");
+}
+
+PublishResult Registry::publish(const PublishRequest& request) {
+  const std::string& model = request.model;
+  const std::string& version = request.version;
+  check_name("model", model);
+  check_name("version", version);
+
+  // Everything that can be wrong with the inputs fails before anything is written.
+  std::vector<std::string> names;
+  std::vector<LocalFileState> states;
+  for (const auto& path : request.files) {
+    states.push_back(stat_local_file(path));
+    std::string name = fs::path(path).filename().string();
+    check_file_name(name, path);
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw_usage("two files named " + in_quotes(name) + ": files are stored under their base names");
+    }
+    names.push_back(std::move(name));
+  }
+  std::set<std::string> meta_keys;
+  for (const auto& [key, value] : request.meta) {
+    if (!meta_keys.insert(key).second) throw_usage("--meta " + key + " given twice");
+  }
+
+  const std::string prefix = version_prefix(model, version);
+  const std::string key = manifest_key(model, version);
+
+  // Compares the local files with a published manifest: the same names, sizes and hashes.
+  auto same_content = [&](const Manifest& published) -> std::optional<std::string> {
+    if (published.files.size() != names.size()) {
+      std::vector<std::string> stored;
+      for (const auto& f : published.files) stored.push_back(f.name);
+      return "it holds " + join(stored) + ", not " + join(names);
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      auto it = std::find_if(published.files.begin(), published.files.end(),
+                             [&](const ManifestFile& f) { return f.name == names[i]; });
+      if (it == published.files.end()) return "it has no file " + names[i];
+      if (it->size != states[i].size || it->sha256 != sha256_file_hex(request.files[i])) return names[i] + " differs";
+    }
+    return std::nullopt;
+  };
+  auto conflict = [&](const std::string& why) {
+    throw_integrity(location(prefix), "version " + version + " of " + model +
+                                          " is already published with different content (" + why +
+                                          "); versions are immutable: publish a new version");
+  };
+
+  if (std::optional<StoredObject> existing = storage_.get(key)) {
+    Manifest published = parse_manifest(*existing, model, version, location(key));
+    if (auto why = same_content(published)) conflict(*why);
+    log("version " + version + " is already published with identical files: nothing to do");
+    storage_.version_published(model, version, existing->body);
+    return {std::move(published), true};
+  }
+
+  // Leftovers of an interrupted publish are replaced, so the version holds only its files.
+  for (const auto& stale : storage_.list(prefix)) {
+    if (std::find(names.begin(), names.end(), stale.substr(prefix.size())) == names.end()) {
+      log("removing leftover " + location(stale));
+      storage_.remove(stale);
+    }
+  }
+
+  ordered_json files = ordered_json::array();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    log("uploading " + request.files[i] + " (" + std::to_string(states[i].size) + " bytes) to " +
+        location(prefix + names[i]));
+    const FileDigest digest = storage_.upload_file(prefix + names[i], request.files[i]);
+    // The digest is of the bytes that were stored; the file must not have changed meanwhile.
+    if (digest.size != states[i].size || !same_state(stat_local_file(request.files[i]), states[i])) {
+      throw Error(ExitStatus::integrity, request.files[i], "changed while it was being published; publish it again");
+    }
+    log("stored " + names[i] + " sha256 " + digest.sha256);
+    files.push_back({{"name", names[i]}, {"size", digest.size}, {"sha256", digest.sha256}});
+  }
+
+  const Provenance who = provenance_from_env();
+  ordered_json doc;
+  doc["model"] = model;
+  doc["version"] = version;
+  doc["files"] = files;
+  doc["metrics"] = request.metrics ? *request.metrics : ordered_json(nullptr);
+  ordered_json meta = ordered_json::object();
+  for (const auto& [k, v] : request.meta) meta[k] = v;
+  doc["meta"] = meta;
+  doc["git_commit"] = optional_text(who.git_commit);
+  doc["ci_run_url"] = optional_text(who.ci_run_url);
+  doc["created_at"] = utc_timestamp(now_epoch_seconds());
+  doc["created_by"] = who.actor;
+  doc["tool_version"] = std::string("ml-release ") + kVersion;
+  const std::string body = serialize(doc);
+
+  // The manifest last, and only if no one else completed this version meanwhile.
+  if (!storage_.put(key, body, WriteCondition::absent())) {
+    std::optional<StoredObject> winner = storage_.get(key);
+    if (!winner) throw_integrity(location(key), "the manifest could not be written and is not there");
+    Manifest published = parse_manifest(*winner, model, version, location(key));
+    if (auto why = same_content(published)) conflict(*why);
+    storage_.version_published(model, version, winner->body);
+    return {std::move(published), true};
+  }
+  log("wrote " + location(key));
+  Manifest manifest = parse_manifest({body, ""}, model, version, location(key));
+  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}});
+  storage_.version_published(model, version, body);
+  return {std::move(manifest), false};
+}
+
+ChannelChange Registry::update_channel(const std::string& model, const std::string& name, const ChannelEdit& edit) {
+  const std::string key = channel_key(model, name);
+  if (!storage_.atomic_conditional_writes()) {
+    log("warning: " + storage_.describe() + " does not enforce conditional writes atomically; a concurrent change of "
+        "channel " + name + " can be lost (see docs/ml-release.md)");
+  }
+  std::mt19937 jitter{std::random_device{}()};
+  for (int attempt = 1; attempt <= kMaxChannelAttempts; ++attempt) {
+    std::optional<Channel> current = read_channel(key);
+    std::optional<ordered_json> next = edit(current);
+    ChannelChange change;
+    change.channel = name;
+    change.attempts = attempt;
+    if (current) change.previous = current->version;
+    if (!next) {  // already where it should be
+      change.version = current->version;
+      change.pointer = *current;
+      return change;
+    }
+    const std::string body = serialize(*next);
+    const WriteCondition condition = current ? WriteCondition::match(current->etag) : WriteCondition::absent();
+    if (storage_.put(key, body, condition)) {
+      change.changed = true;
+      change.pointer = parse_channel({body, ""}, location(key));
+      change.version = change.pointer.version;
+      return change;
+    }
+    // Another writer changed the channel after we read it: read again and redo the change.
+    log("channel " + name + " changed while updating it; retrying (attempt " + std::to_string(attempt + 1) + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 20)(jitter) *
+                                                          std::min(attempt, 10)));
+  }
+  throw_integrity(location(key), "other writers kept changing the channel; gave up after " +
+                                     std::to_string(kMaxChannelAttempts) + " attempts");
+}
+
+namespace {
+
+// The pointer a channel gets when it moves to `version`; `history` is what it keeps.
+ordered_json channel_doc(const std::string& model, const std::string& name, const std::string& version,
+                         const Manifest& manifest, const char* action, const std::optional<Channel>& current,
+                         ordered_json history) {
+  const Provenance who = provenance_from_env();
+  ordered_json doc;
+  doc["model"] = model;
+  doc["channel"] = name;
+  doc["version"] = version;
+  doc["manifest_sha256"] = manifest.sha256;
+  doc["action"] = action;
+  doc["previous_version"] = current ? ordered_json(current->version) : ordered_json(nullptr);
+  doc["updated_at"] = utc_timestamp(now_epoch_seconds());
+  doc["updated_by"] = who.actor;
+  doc["ci_run_url"] = optional_text(who.ci_run_url);
+  if (history.size() > kMaxHistory) history.erase(history.begin() + kMaxHistory, history.end());
+  doc["history"] = std::move(history);
+  return doc;
+}
+
+// The entry the current pointer becomes in the history when the channel moves on.
+ordered_json history_entry(const Channel& current) {
+  return {{"version", current.version},
+          {"manifest_sha256", current.manifest_sha256},
+          {"updated_at", current.doc.value("updated_at", "")},
+          {"updated_by", current.doc.value("updated_by", "")}};
+}
+
+}  // namespace
+
+ChannelChange Registry::promote(const std::string& model, const std::string& version, const std::string& name,
+                                bool verify_files) {
+  check_name("model", model);
+  check_name("version", version);
+  check_name("channel", name);
+  const Manifest manifest = load_complete(model, version);
+  if (verify_files) {
+    for (const auto& check : verify(model, version, manifest)) {
+      if (!check.ok()) {
+        throw_integrity(location(version_prefix(model, version) + check.expected.name),
+                        "does not match the manifest; not promoting");
+      }
+    }
+  }
+  ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
+    if (current && current->version == version && current->manifest_sha256 == manifest.sha256) return std::nullopt;
+    ordered_json history = ordered_json::array();
+    if (current) {
+      history.push_back(history_entry(*current));
+      for (const auto& entry : current->doc["history"]) history.push_back(entry);
+    }
+    return channel_doc(model, name, version, manifest, "promote", current, std::move(history));
+  });
+  if (change.changed) {
+    record_event(model, {{"event", "promote"},
+                         {"model", model},
+                         {"channel", name},
+                         {"version", version},
+                         {"previous_version", optional_text(change.previous)},
+                         {"manifest_sha256", manifest.sha256}});
+  }
+  return change;
+}
+
+ChannelChange Registry::rollback(const std::string& model, const std::string& name, const std::optional<std::string>& to) {
+  check_name("model", model);
+  check_name("channel", name);
+  if (to) check_name("version", *to);
+  if (!channel(model, name)) throw_no_channel(model, name);
+  std::string from;
+  ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
+    if (!current) throw_no_channel(model, name);
+    // Rolling back to where the channel already is: done (a retried `rollback --to` is safe).
+    if (to && current->version == *to) return std::nullopt;
+    const ordered_json& history = current->doc["history"];
+    std::size_t index = 0;
+    if (to) {
+      while (index < history.size() && history[index]["version"] != *to) ++index;
+      if (index == history.size()) {
+        std::vector<std::string> earlier;
+        for (const auto& entry : history) earlier.push_back(entry["version"].get<std::string>());
+        throw Error(ExitStatus::input_data, storage_.describe(),
+                    "version " + *to + " was not on channel " + name + " of " + model + " before (" +
+                        (earlier.empty() ? std::string("no earlier version") : "history: " + join(earlier)) +
+                        "); promote it instead");
+      }
+    } else if (history.empty()) {
+      throw Error(ExitStatus::input_data, storage_.describe(),
+                  "channel " + name + " of " + model + " has no earlier version to roll back to");
+    }
+    const std::string target = history[index]["version"].get<std::string>();
+    const Manifest manifest = load_complete(model, target);
+    if (manifest.sha256 != history[index]["manifest_sha256"].get<std::string>()) {
+      throw_integrity(location(manifest_key(model, target)), "manifest changed since it was on channel " + name);
+    }
+    from = current->version;
+    ordered_json rest = ordered_json::array();
+    for (std::size_t i = index + 1; i < history.size(); ++i) rest.push_back(history[i]);
+    return channel_doc(model, name, target, manifest, "rollback", current, std::move(rest));
+  });
+  if (change.changed) {
+    record_event(model, {{"event", "rollback"},
+                         {"model", model},
+                         {"channel", name},
+                         {"version", change.version},
+                         {"previous_version", from},
+                         {"manifest_sha256", change.pointer.manifest_sha256}});
+  }
+  return change;
+}
+
+ModelListing Registry::list(const std::string& model) {
+  check_name("model", model);
+  const std::vector<std::string> keys = storage_.list(model + "/");
+  const std::string versions_prefix = model + "/versions/";
+  const std::string channels_prefix = model + "/channels/";
+  std::set<std::string> versions, complete;
+  std::vector<std::string> channel_names;
+  for (const auto& key : keys) {
+    if (key.rfind(versions_prefix, 0) == 0) {
+      const std::string rest = key.substr(versions_prefix.size());
+      const std::size_t slash = rest.find('/');
+      if (slash == std::string::npos) continue;
+      versions.insert(rest.substr(0, slash));
+      if (rest.substr(slash + 1) == kManifestName) complete.insert(rest.substr(0, slash));
+    } else if (key.rfind(channels_prefix, 0) == 0) {
+      const std::string rest = key.substr(channels_prefix.size());
+      if (rest.size() > 5 && rest.compare(rest.size() - 5, 5, ".json") == 0 && rest.find('/') == std::string::npos) {
+        channel_names.push_back(rest.substr(0, rest.size() - 5));
+      }
+    }
+  }
+  if (versions.empty() && channel_names.empty()) throw_no_model(model);
+
+  ModelListing listing;
+  for (const auto& name : channel_names) {
+    if (auto pointer = channel(model, name)) listing.channels.emplace_back(name, std::move(*pointer));
+  }
+  for (const auto& version : versions) {
+    if (!complete.count(version)) {
+      listing.incomplete.push_back(version);
+      continue;
+    }
+    VersionSummary summary;
+    summary.version = version;
+    summary.manifest = load_manifest(model, version);
+    for (const auto& [name, pointer] : listing.channels) {
+      if (pointer.version == version) summary.channels.push_back(name);
+    }
+    listing.versions.push_back(std::move(summary));
+  }
+  std::sort(listing.versions.begin(), listing.versions.end(),
+            [](const VersionSummary& a, const VersionSummary& b) { return version_less(a.version, b.version); });
+  std::sort(listing.incomplete.begin(), listing.incomplete.end(), version_less);
+  return listing;
+}
+
+std::vector<FileCheck> Registry::verify(const std::string& model, const std::string& version, const Manifest& manifest) {
+  const std::vector<std::string> missing = missing_files(model, version, manifest);
+  std::vector<FileCheck> checks;
+  for (const auto& file : manifest.files) {
+    FileCheck check{file, std::nullopt};
+    if (std::find(missing.begin(), missing.end(), file.name) == missing.end()) {
+      log("reading " + location(version_prefix(model, version) + file.name));
+      check.actual = storage_.read_digest(version_prefix(model, version) + file.name);
+    }
+    checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
+std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::string& version, const Manifest& manifest,
+                                          const std::string& dest) {
+  const fs::path target(dest);
+  std::error_code ec;
+  const bool dest_exists = fs::exists(target, ec);
+  if (dest_exists && !fs::is_directory(target, ec)) throw_input(dest, "exists and is not a folder");
+  StagingDir staging(target);
+  for (const auto& file : manifest.files) {
+    const std::string key = version_prefix(model, version) + file.name;
+    log("downloading " + location(key) + " (" + std::to_string(file.size) + " bytes)");
+    const FileDigest got = storage_.download_file(key, (fs::path(staging.path()) / file.name).string());
+    if (got.size != file.size || got.sha256 != file.sha256) {
+      throw_integrity(location(key), "does not match the manifest (sha256 " + got.sha256 + ", " + std::to_string(got.size) +
+                                         " bytes; expected " + file.sha256 + ", " + std::to_string(file.size) +
+                                         " bytes); nothing was written to '" + dest + "'");
+    }
+  }
+  // Every file matched: move them into place.
+  if (!dest_exists) {
+    ::chmod(staging.path().c_str(), 0755);  // mkdtemp makes 0700; DEST is an ordinary folder
+    if (::rename(staging.path().c_str(), dest.c_str()) == 0) {
+      staging.release();
+      return manifest.files;
+    }
+    fs::create_directories(target, ec);  // created meanwhile by someone else: move file by file
+  }
+  for (const auto& file : manifest.files) {
+    const std::string from = (fs::path(staging.path()) / file.name).string();
+    const std::string into = (target / file.name).string();
+    if (::rename(from.c_str(), into.c_str()) != 0) throw_input(into, std::string("cannot write: ") + std::strerror(errno));
+  }
+  return manifest.files;
+}
+
+}  // namespace lean

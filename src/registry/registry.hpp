@@ -1,0 +1,165 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "registry/storage.hpp"
+
+namespace lean {
+
+// The layout, the same on every backend (docs/ml-release.md):
+//   MODEL/versions/VER/FILE...          the files, written first
+//   MODEL/versions/VER/manifest.json    written last: the version exists once it does
+//   MODEL/channels/CH.json              the version a channel points to, and its history
+//   MODEL/audit/TIME-RANDOM.json        one object per publish, promote and rollback
+std::string version_prefix(const std::string& model, const std::string& version);
+std::string manifest_key(const std::string& model, const std::string& version);
+std::string channel_key(const std::string& model, const std::string& channel);
+std::string audit_prefix(const std::string& model);
+
+// Model, version and channel names become path segments on every backend: a letter or
+// digit, then letters, digits and . _ - +, at most 128 characters. Usage error otherwise.
+void check_name(const std::string& what, const std::string& name);
+// A published file's name: no "/", no leading ".", no control characters, not the
+// manifest's own name. `origin` is the local path it came from, for the message.
+void check_file_name(const std::string& name, const std::string& origin);
+
+// Versions in natural order: runs of digits compare as numbers, so 1.10 follows 1.9.
+bool version_less(const std::string& a, const std::string& b);
+
+struct ManifestFile {
+  std::string name;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+// A published version's manifest as stored, checked to be well formed.
+struct Manifest {
+  nlohmann::ordered_json doc;
+  std::string sha256;  // of the stored bytes; channels record it
+  std::vector<ManifestFile> files;
+};
+
+// A channel pointer (CH.json) as stored, with the token a conditional write needs.
+struct Channel {
+  nlohmann::ordered_json doc;
+  std::string etag;
+  std::string version;
+  std::string manifest_sha256;
+};
+
+struct PublishRequest {
+  std::string model;
+  std::string version;
+  std::vector<std::string> files;  // local paths; stored under their base names
+  std::optional<nlohmann::ordered_json> metrics;
+  std::vector<std::pair<std::string, std::string>> meta;  // --meta key=value, in order
+};
+
+struct PublishResult {
+  Manifest manifest;
+  bool already_published = false;  // byte-identical re-publish: nothing was written
+};
+
+struct ChannelChange {
+  std::string channel;
+  std::string version;                  // where the channel points now
+  std::optional<std::string> previous;  // where it pointed before (none: new channel)
+  bool changed = false;                 // false: it already pointed there
+  int attempts = 0;                     // read-modify-write rounds (> 1: lost a race)
+  Channel pointer;
+};
+
+struct FileCheck {
+  ManifestFile expected;
+  std::optional<FileDigest> actual;  // none: missing from the store
+  bool ok() const { return actual && actual->size == expected.size && actual->sha256 == expected.sha256; }
+};
+
+struct VersionSummary {
+  std::string version;
+  Manifest manifest;
+  std::vector<std::string> channels;  // channels that point to it
+};
+
+struct ModelListing {
+  std::vector<VersionSummary> versions;                       // complete versions, natural order
+  std::vector<std::pair<std::string, Channel>> channels;      // by channel name
+  std::vector<std::string> incomplete;                        // files without a manifest
+};
+
+// Either a version or a channel, as the show/fetch/verify commands take them.
+struct Selector {
+  std::optional<std::string> version;
+  std::optional<std::string> channel;
+};
+
+// The registry's rules over any Storage backend. Every failure throws lean::Error with the
+// exit status of docs/conventions.md.
+class Registry {
+ public:
+  using Log = std::function<void(const std::string&)>;
+  explicit Registry(Storage& storage, Log log = {});
+
+  PublishResult publish(const PublishRequest& request);
+  // `verify_files`: re-read every file of the version before pointing the channel at it.
+  ChannelChange promote(const std::string& model, const std::string& version, const std::string& channel,
+                        bool verify_files);
+  // Back to the previous version in the channel's history, or to `to` (which must be in it).
+  ChannelChange rollback(const std::string& model, const std::string& channel, const std::optional<std::string>& to);
+
+  std::vector<std::string> models();
+  ModelListing list(const std::string& model);
+  // The version a selector names and its manifest (a channel must point to an intact
+  // manifest). `require_files`: every file of the manifest must be in the store (exit 5);
+  // verify passes false to report each missing file itself.
+  std::pair<std::string, Manifest> resolve(const std::string& model, const Selector& selector,
+                                           bool require_files = true);
+  std::optional<Channel> channel(const std::string& model, const std::string& channel);
+
+  // The metrics published with the version a channel points to (ml-compare's baseline);
+  // nullopt while the channel does not exist. A version without metrics is an input error.
+  struct ChannelMetrics {
+    std::string version;
+    std::string metrics_json;  // the manifest's "metrics" object
+    std::string source;        // the manifest's location, for messages
+  };
+  std::optional<ChannelMetrics> channel_metrics(const std::string& model, const std::string& channel);
+
+  // Downloads a version into a temporary folder beside `dest`, checks every file and only
+  // then moves them into `dest`; on any mismatch `dest` is left as it was (exit 5).
+  std::vector<ManifestFile> fetch(const std::string& model, const std::string& version, const Manifest& manifest,
+                                  const std::string& dest);
+  // Re-reads every file of a version and compares it with the manifest.
+  std::vector<FileCheck> verify(const std::string& model, const std::string& version, const Manifest& manifest);
+
+  // "REGISTRY/KEY", the subject of messages about a stored object (or folder: no trailing "/").
+  std::string location(const std::string& key) const;
+
+ private:
+  Manifest load_manifest(const std::string& model, const std::string& version);
+  std::vector<std::string> missing_files(const std::string& model, const std::string& version, const Manifest& manifest);
+  Manifest load_complete(const std::string& model, const std::string& version);
+  std::optional<Channel> read_channel(const std::string& key);
+  [[noreturn]] void throw_no_version(const std::string& model, const std::string& version);
+  [[noreturn]] void throw_no_model(const std::string& model);
+  [[noreturn]] void throw_no_channel(const std::string& model, const std::string& channel);
+  void record_event(const std::string& model, nlohmann::ordered_json event);
+  // The new pointer for the current one (none: the channel does not exist yet), or none
+  // to leave it as it is.
+  using ChannelEdit = std::function<std::optional<nlohmann::ordered_json>(const std::optional<Channel>&)>;
+  // Read-modify-write of a channel with a conditional put, repeated when another writer
+  // changed it in between.
+  ChannelChange update_channel(const std::string& model, const std::string& channel, const ChannelEdit& edit);
+  void log(const std::string& line) const;
+
+  Storage& storage_;
+  Log log_;
+};
+
+}  // namespace lean

@@ -1,0 +1,455 @@
+#include "release/release.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "core/error.hpp"
+#include "core/suggest.hpp"
+#include "metrics/metrics.hpp"
+#include "registry/open_registry.hpp"
+#include "registry/registry.hpp"
+#include "report/markdown.hpp"
+
+namespace lean {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// Every option any command takes, declared by name so each command lists its own.
+void declare_option(po::options_description& options, const std::string& name) {
+  static const std::map<std::string, std::function<void(po::options_description&)>> kOptions = {
+      {"registry", [](auto& o) { o.add_options()("registry", po::value<std::string>()->value_name("URL"),
+            "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
+            "(default: $ML_REGISTRY, else ./.ml-registry)"); }},
+      {"endpoint-url", [](auto& o) { o.add_options()("endpoint-url", po::value<std::string>()->value_name("URL"),
+            "S3-compatible endpoint: MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL)"); }},
+      {"region", [](auto& o) { o.add_options()("region", po::value<std::string>()->value_name("REGION"),
+            "S3 region (default: $AWS_REGION)"); }},
+      {"api-url", [](auto& o) { o.add_options()("api-url", po::value<std::string>()->value_name("URL"),
+            "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
+            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)"); }},
+      {"tag-format", [](auto& o) { o.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
+            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})"); }},
+      {"gitlab-release", [](auto& o) { o.add_options()("gitlab-release",
+            "gitlab:// only: publish also creates a GitLab release linking the version's files"); }},
+      {"model", [](auto& o) { o.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model"); }},
+      {"version", [](auto& o) { o.add_options()("version", po::value<std::string>()->value_name("VER"), "the model version"); }},
+      {"channel", [](auto& o) { o.add_options()("channel", po::value<std::string>()->value_name("CH"),
+            "a channel: staging, production, ..."); }},
+      {"to", [](auto& o) { o.add_options()("to", po::value<std::string>()->value_name("VER"),
+            "roll back to this earlier version of the channel (default: the previous one)"); }},
+      {"metrics", [](auto& o) { o.add_options()("metrics", po::value<std::string>()->value_name("FILE"),
+            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)"); }},
+      {"meta", [](auto& o) { o.add_options()("meta", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+            "a metadata pair for the manifest (repeatable)"); }},
+      {"dest", [](auto& o) { o.add_options()("dest", po::value<std::string>()->value_name("DIR"),
+            "folder to fetch into; written only when every file matches"); }},
+      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it"); }},
+      {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
+      {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
+  };
+  kOptions.at(name)(options);
+}
+
+struct Command {
+  std::string name;
+  std::string synopsis;
+  std::vector<std::string> options;  // besides registry, endpoint-url, region, verbose
+  std::function<Outcome(const po::variables_map&)> run;
+};
+
+std::string text_option(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+
+std::string required(const po::variables_map& vm, const char* name, const char* value_name) {
+  if (!vm.count(name)) throw_usage(std::string("missing --") + name + " " + value_name);
+  return vm[name].as<std::string>();
+}
+
+std::optional<std::string> optional_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+// The storage and the registry over it for one run.
+struct Session {
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<Registry> registry;
+};
+
+Session open_session(const po::variables_map& vm) {
+  const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
+  RegistryOptions options;
+  options.endpoint_url = text_option(vm, "endpoint-url");
+  options.region = text_option(vm, "region");
+  options.progress = vm.count("quiet") == 0;
+  options.api_url = text_option(vm, "api-url");
+  options.tag_format = text_option(vm, "tag-format");
+  options.gitlab_release = vm.count("gitlab-release") > 0;
+  Session session;
+  session.storage = open_storage(url, options);
+  Registry::Log log;
+  if (vm.count("verbose")) log = [](const std::string& line) { std::cerr << "ml-release: " << line << std::endl; };
+  session.registry = std::make_unique<Registry>(*session.storage, log);
+  return session;
+}
+
+Selector selector_of(const po::variables_map& vm) {
+  Selector selector{optional_option(vm, "version"), optional_option(vm, "channel")};
+  if (selector.version && selector.channel) throw_usage("give --version VER or --channel CH, not both");
+  if (!selector.version && !selector.channel) throw_usage("missing --version VER or --channel CH");
+  if (selector.version) check_name("version", *selector.version);
+  if (selector.channel) check_name("channel", *selector.channel);
+  return selector;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::uint64_t total_size(const Manifest& manifest) {
+  std::uint64_t total = 0;
+  for (const auto& file : manifest.files) total += file.size;
+  return total;
+}
+
+ordered_json files_json(const std::vector<ManifestFile>& files) {
+  ordered_json out = ordered_json::array();
+  for (const auto& file : files) out.push_back({{"name", file.name}, {"size", file.size}, {"sha256", file.sha256}});
+  return out;
+}
+
+Outcome base_outcome(const std::string& command, const Session& session, const std::string& model) {
+  Outcome outcome;
+  outcome.fields["command"] = command;
+  outcome.fields["registry"] = session.storage->describe();
+  if (!model.empty()) outcome.fields["model"] = model;
+  return outcome;
+}
+
+// One markdown/JUnit check and console line for a run that has one result.
+void conclude(Outcome& outcome, const std::string& check, const std::string& headline) {
+  outcome.headline = headline;
+  outcome.checks.push_back({check, true, headline});
+  outcome.console += "ml-release: " + headline + "\n";
+}
+
+Outcome run_publish(const po::variables_map& vm) {
+  PublishRequest request;
+  request.model = required(vm, "model", "NAME");
+  request.version = required(vm, "version", "VER");
+  check_name("model", request.model);
+  check_name("version", request.version);
+  if (!vm.count("files")) throw_usage("nothing to publish: give one or more FILE");
+  request.files = vm["files"].as<std::vector<std::string>>();
+  if (vm.count("meta")) {
+    for (const auto& pair : vm["meta"].as<std::vector<std::string>>()) {
+      const std::size_t equals = pair.find('=');
+      if (equals == std::string::npos || equals == 0) throw_usage("invalid --meta \"" + pair + "\": expected KEY=VALUE");
+      request.meta.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
+    }
+  }
+  if (vm.count("metrics")) request.metrics = MetricSet::load(vm["metrics"].as<std::string>()).to_json();
+
+  Session session = open_session(vm);
+  const PublishResult result = session.registry->publish(request);
+  Outcome outcome = base_outcome("publish", session, request.model);
+  outcome.fields["version"] = request.version;
+  outcome.fields["already_published"] = result.already_published;
+  outcome.fields["manifest_sha256"] = result.manifest.sha256;
+  outcome.fields["files"] = files_json(result.manifest.files);
+  MarkdownTable table({"File", "Size", "SHA-256"});
+  for (const auto& file : result.manifest.files) {
+    table.add_row({"`" + file.name + "`", human_bytes(file.size), "`" + file.sha256 + "`"});
+    outcome.checks.push_back({"store " + file.name, true, file.sha256 + ", " + std::to_string(file.size) + " bytes"});
+    outcome.console += "  " + file.sha256 + "  " + file.name + " (" + human_bytes(file.size) + ")\n";
+  }
+  outcome.headline = result.already_published
+                         ? request.model + " " + request.version + " was already published with identical files"
+                         : "published " + request.model + " " + request.version + " (" +
+                               std::to_string(result.manifest.files.size()) + " file" +
+                               (result.manifest.files.size() == 1 ? "" : "s") + ", " +
+                               human_bytes(total_size(result.manifest)) + ")";
+  outcome.console += "ml-release: " + outcome.headline + "\n";
+  outcome.markdown_body = table.render();
+  outcome.dotenv = {{"MODEL", request.model}, {"VERSION", request.version}, {"MANIFEST_SHA256", result.manifest.sha256}};
+  return outcome;
+}
+
+Outcome channel_outcome(const char* command, const Session& session, const std::string& model, const ChannelChange& change) {
+  Outcome outcome = base_outcome(command, session, model);
+  outcome.fields["channel"] = change.channel;
+  outcome.fields["version"] = change.version;
+  outcome.fields["previous_version"] = change.previous ? ordered_json(*change.previous) : ordered_json(nullptr);
+  outcome.fields["changed"] = change.changed;
+  outcome.fields["manifest_sha256"] = change.pointer.manifest_sha256;
+  outcome.fields["attempts"] = change.attempts;
+  std::string headline = change.channel + " of " + model;
+  if (!change.changed) {
+    headline += " already points to " + change.version;
+  } else {
+    headline += " now points to " + change.version + (change.previous ? " (was " + *change.previous + ")" : " (new channel)");
+  }
+  conclude(outcome, std::string(command) + " " + change.channel, headline);
+  outcome.dotenv = {{"MODEL", model},
+                    {"CHANNEL", change.channel},
+                    {"VERSION", change.version},
+                    {"PREVIOUS_VERSION", change.previous.value_or("")}};
+  return outcome;
+}
+
+Outcome run_promote(const po::variables_map& vm) {
+  const std::string model = required(vm, "model", "NAME");
+  const std::string version = required(vm, "version", "VER");
+  const std::string channel = required(vm, "channel", "CH");
+  Session session = open_session(vm);
+  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("verify") > 0);
+  return channel_outcome("promote", session, model, change);
+}
+
+Outcome run_rollback(const po::variables_map& vm) {
+  const std::string model = required(vm, "model", "NAME");
+  const std::string channel = required(vm, "channel", "CH");
+  Session session = open_session(vm);
+  const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
+  return channel_outcome("rollback", session, model, change);
+}
+
+Outcome run_list_models(Session& session) {
+  Outcome outcome = base_outcome("list", session, "");
+  const std::vector<std::string> models = session.registry->models();
+  outcome.fields["models"] = models;
+  MarkdownTable table({"Model"});
+  for (const auto& model : models) {
+    table.add_row({"`" + model + "`"});
+    outcome.console += model + "\n";
+  }
+  outcome.markdown_body = table.render();
+  outcome.headline = std::to_string(models.size()) + " model" + (models.size() == 1 ? "" : "s") + " in " +
+                     session.storage->describe();
+  outcome.checks.push_back({"list", true, outcome.headline});
+  return outcome;
+}
+
+Outcome run_list(const po::variables_map& vm) {
+  Session session = open_session(vm);
+  if (!vm.count("model")) return run_list_models(session);
+  const std::string model = vm["model"].as<std::string>();
+  const ModelListing listing = session.registry->list(model);
+  Outcome outcome = base_outcome("list", session, model);
+
+  ordered_json versions = ordered_json::array();
+  MarkdownTable table({"Version", "Created", "Files", "Size", "Channels"});
+  std::string console = "VERSION\tCREATED\tFILES\tSIZE\tCHANNELS\n";
+  for (const auto& v : listing.versions) {
+    const std::string created = v.manifest.doc.value("created_at", "");
+    versions.push_back({{"version", v.version},
+                        {"created_at", created},
+                        {"files", v.manifest.files.size()},
+                        {"size", total_size(v.manifest)},
+                        {"manifest_sha256", v.manifest.sha256},
+                        {"channels", v.channels}});
+    std::string channels;
+    for (const auto& c : v.channels) channels += (channels.empty() ? "" : ",") + c;
+    table.add_row({"`" + v.version + "`", created, std::to_string(v.manifest.files.size()),
+                   human_bytes(total_size(v.manifest)), channels});
+    console += v.version + "\t" + created + "\t" + std::to_string(v.manifest.files.size()) + "\t" +
+               human_bytes(total_size(v.manifest)) + "\t" + channels + "\n";
+  }
+  ordered_json channels = ordered_json::object();
+  for (const auto& [name, pointer] : listing.channels) {
+    ordered_json history = ordered_json::array();
+    for (const auto& entry : pointer.doc["history"]) history.push_back(entry["version"]);
+    channels[name] = {{"version", pointer.version},
+                      {"updated_at", pointer.doc.value("updated_at", "")},
+                      {"updated_by", pointer.doc.value("updated_by", "")},
+                      {"history", history}};
+    console += "channel " + name + " -> " + pointer.version + "\n";
+  }
+  for (const auto& version : listing.incomplete) {
+    console += "incomplete " + version + " (files without a manifest: an interrupted publish, not usable)\n";
+  }
+  outcome.fields["versions"] = versions;
+  outcome.fields["channels"] = channels;
+  outcome.fields["incomplete"] = listing.incomplete;
+  outcome.console = console;
+  outcome.markdown_body = table.render();
+  outcome.headline = std::to_string(listing.versions.size()) + " version" + (listing.versions.size() == 1 ? "" : "s") +
+                     " of " + model + ", " + std::to_string(listing.channels.size()) + " channel" +
+                     (listing.channels.size() == 1 ? "" : "s");
+  outcome.checks.push_back({"list " + model, true, outcome.headline});
+  return outcome;
+}
+
+Outcome run_show(const po::variables_map& vm) {
+  const std::string model = required(vm, "model", "NAME");
+  check_name("model", model);
+  const Selector selector = selector_of(vm);
+  Session session = open_session(vm);
+  const auto [version, manifest] = session.registry->resolve(model, selector);
+  Outcome outcome = base_outcome("show", session, model);
+  if (selector.channel) outcome.fields["channel"] = *selector.channel;
+  outcome.fields["version"] = version;
+  outcome.fields["manifest_sha256"] = manifest.sha256;
+  outcome.fields["manifest"] = manifest.doc;
+  outcome.console = manifest.doc.dump(2) + "\n";  // the manifest alone, for `| jq`
+  outcome.headline = model + " " + version;
+  outcome.checks.push_back({"show " + model + " " + version, true, outcome.headline});
+  outcome.dotenv = {{"MODEL", model}, {"VERSION", version}, {"MANIFEST_SHA256", manifest.sha256}};
+  return outcome;
+}
+
+Outcome run_fetch(const po::variables_map& vm) {
+  const std::string model = required(vm, "model", "NAME");
+  check_name("model", model);
+  const Selector selector = selector_of(vm);
+  const std::string dest = required(vm, "dest", "DIR");
+  Session session = open_session(vm);
+  const auto [version, manifest] = session.registry->resolve(model, selector);
+  const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest);
+  Outcome outcome = base_outcome("fetch", session, model);
+  if (selector.channel) outcome.fields["channel"] = *selector.channel;
+  outcome.fields["version"] = version;
+  outcome.fields["dest"] = dest;
+  outcome.fields["manifest_sha256"] = manifest.sha256;
+  outcome.fields["files"] = files_json(files);
+  for (const auto& file : files) {
+    outcome.console += "  " + file.sha256 + "  " + file.name + " (" + human_bytes(file.size) + ")\n";
+  }
+  conclude(outcome, "fetch " + model + " " + version,
+           "fetched " + model + " " + version + " into " + dest + " (" + std::to_string(files.size()) + " file" +
+               (files.size() == 1 ? "" : "s") + ", every SHA-256 verified)");
+  outcome.dotenv = {{"MODEL", model}, {"VERSION", version}, {"DEST", dest}};
+  return outcome;
+}
+
+Outcome run_verify(const po::variables_map& vm) {
+  const std::string model = required(vm, "model", "NAME");
+  check_name("model", model);
+  const Selector selector = selector_of(vm);
+  Session session = open_session(vm);
+  const auto [version, manifest] = session.registry->resolve(model, selector, false);
+  const std::vector<FileCheck> checks = session.registry->verify(model, version, manifest);
+  std::vector<std::string> bad;
+  for (const auto& check : checks) {
+    if (!check.ok()) bad.push_back(check.expected.name + (check.actual ? " (sha256 " + check.actual->sha256 + ")" : " (missing)"));
+  }
+  if (!bad.empty()) {
+    throw Error(ExitStatus::integrity, session.registry->location(version_prefix(model, version)),
+                std::to_string(bad.size()) + " of " + std::to_string(checks.size()) +
+                    " files do not match the manifest: " + join_limited(bad, 10));
+  }
+  Outcome outcome = base_outcome("verify", session, model);
+  if (selector.channel) outcome.fields["channel"] = *selector.channel;
+  outcome.fields["version"] = version;
+  outcome.fields["manifest_sha256"] = manifest.sha256;
+  outcome.fields["files"] = files_json(manifest.files);
+  for (const auto& check : checks) {
+    outcome.checks.push_back({"verify " + check.expected.name, true, check.expected.sha256});
+    outcome.console += "OK    " + check.expected.name + " " + check.expected.sha256 + "\n";
+  }
+  outcome.headline = model + " " + version + ": " + std::to_string(checks.size()) + " of " +
+                     std::to_string(checks.size()) + " files match the manifest";
+  outcome.console += "ml-release: " + outcome.headline + "\n";
+  outcome.dotenv = {{"MODEL", model}, {"VERSION", version}};
+  return outcome;
+}
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"publish",
+       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
+       {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
+      {"promote", "ml-release promote --model NAME --version VER --channel CH [--verify]",
+       {"model", "version", "channel", "verify"}, run_promote},
+      {"rollback", "ml-release rollback --model NAME --channel CH [--to VER]", {"model", "channel", "to"}, run_rollback},
+      {"list", "ml-release list [--model NAME]", {"model"}, run_list},
+      {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},
+      {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR",
+       {"model", "version", "channel", "dest"}, run_fetch},
+      {"verify", "ml-release verify --model NAME (--version VER | --channel CH)", {"model", "version", "channel"},
+       run_verify},
+  };
+  return kCommands;
+}
+
+const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region", "api-url", "tag-format", "verbose"};
+constexpr const char* kSharedSynopsis =
+    "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT] [--verbose]";
+
+}  // namespace
+
+const std::vector<std::string>& release_commands() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const auto& command : commands()) names.push_back(command.name);
+    return names;
+  }();
+  return kNames;
+}
+
+ToolSpec release_tool(const std::string& name) {
+  ToolSpec spec;
+  spec.name = "ml-release";
+  for (const auto& command : commands()) {
+    if (command.name != name) continue;
+    spec.synopsis = command.synopsis + "\n         " + kSharedSynopsis;
+    spec.declare_options = [command](po::options_description& options, po::positional_options_description& positional) {
+      for (const auto& option : command.options) declare_option(options, option);
+      for (const auto& option : kSharedOptions) declare_option(options, option);
+      if (command.name == "publish") positional.add("files", -1);
+    };
+    spec.run = command.run;
+    return spec;
+  }
+  // No command, or an unknown one: accept every option so the message is about the command.
+  spec.synopsis = "ml-release COMMAND [OPTIONS]   (ml-release COMMAND --help for its options)\n";
+  for (const auto& command : commands()) spec.synopsis += "       " + command.synopsis + "\n";
+  spec.synopsis += "       shared: " + std::string(kSharedSynopsis);
+  spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
+    options.add_options()("command", po::value<std::string>()->value_name("COMMAND"), "the command");
+    for (const auto& option : {"model", "channel", "to", "metrics", "meta", "dest", "verify", "gitlab-release", "files"}) {
+      declare_option(options, option);
+    }
+    for (const auto& option : kSharedOptions) declare_option(options, option);
+    positional.add("command", 1).add("files", -1);
+  };
+  spec.run = [](const po::variables_map& vm) -> Outcome {
+    const std::string list = join_limited(release_commands(), release_commands().size());
+    if (!vm.count("command")) throw_usage("missing command: give one of " + list);
+    const std::string word = vm["command"].as<std::string>();
+    const auto& names = release_commands();
+    if (std::find(names.begin(), names.end(), word) != names.end()) {
+      throw_usage("put the command first: ml-release " + word + " [OPTIONS]");
+    }
+    std::string message = "unknown command '" + word + "'";
+    if (auto guess = closest_match(word, names)) message += "; did you mean '" + *guess + "'?";
+    throw_usage(message + " (commands: " + list + ")");
+  };
+  return spec;
+}
+
+int release_main(int argc, const char* const* argv) {
+  if (argc >= 2) {
+    const auto& names = release_commands();
+    if (std::find(names.begin(), names.end(), std::string(argv[1])) != names.end()) {
+      // The command's own parser sees the command word where a program name would be.
+      return run_tool(release_tool(argv[1]), argc - 1, argv + 1);
+    }
+  }
+  return run_tool(release_tool(""), argc, argv);
+}
+
+}  // namespace lean

@@ -1,0 +1,176 @@
+#include "storage/forge_common.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace lean::forge {
+namespace {
+
+bool plain_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string encode_name(std::string_view name) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : name) {
+    if (plain_name_char(c)) {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '+';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> decode_name(std::string_view stored) {
+  std::string out;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const char c = stored[i];
+    if (plain_name_char(c)) {
+      out += c;
+      continue;
+    }
+    if (c != '+' || i + 2 >= stored.size()) return std::nullopt;
+    const int high = hex_digit(stored[i + 1]), low = hex_digit(stored[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+void HashingFileSource::rewind() {
+  file_.rewind();
+  hash_ = std::make_unique<Sha256>();
+  sent_ = 0;
+}
+
+std::size_t HashingFileSource::read(char* buffer, std::size_t capacity) {
+  const std::size_t n = file_.read(buffer, capacity);
+  hash_->update(buffer, n);
+  sent_ += n;
+  return n;
+}
+
+FileDigest HashingFileSource::digest() {
+  FileDigest digest;
+  digest.size = sent_;
+  digest.sha256 = hash_->finish_hex();
+  hash_ = std::make_unique<Sha256>();
+  return digest;
+}
+
+HashingSink::HashingSink(std::string path) : path_(std::move(path)) {
+  if (!path_.empty()) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw_input(path_, std::string("cannot create: ") + std::strerror(errno));
+  }
+}
+
+HashingSink::~HashingSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void HashingSink::restart() {
+  hash_ = std::make_unique<Sha256>();
+  size_ = 0;
+  memory_.clear();
+  if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) {
+    throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
+  }
+}
+
+void HashingSink::write(const char* data, std::size_t size) {
+  hash_->update(data, size);
+  size_ += size;
+  if (fd_ < 0) {
+    memory_.append(data, size);
+    return;
+  }
+  while (size > 0) {
+    const ssize_t n = ::write(fd_, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+FileDigest HashingSink::finish() {
+  if (fd_ >= 0) {
+    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
+      fd_ = -1;
+      throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
+    }
+    fd_ = -1;
+  }
+  FileDigest digest;
+  digest.size = size_;
+  digest.sha256 = hash_->finish_hex();
+  hash_ = std::make_unique<Sha256>();
+  return digest;
+}
+
+std::string error_detail(const http::Response& response) {
+  std::string detail;
+  try {
+    const auto doc = nlohmann::json::parse(response.body);
+    if (doc.is_object() && doc.contains("message")) {
+      detail = doc["message"].is_string() ? doc["message"].get<std::string>() : doc["message"].dump();
+    } else if (doc.is_object() && doc.contains("error") && doc["error"].is_string()) {
+      detail = doc["error"].get<std::string>();
+    }
+  } catch (const nlohmann::json::exception&) {
+    detail = response.body.substr(0, response.body.find('\n'));
+  }
+  while (!detail.empty() && (detail.back() == '\r' || detail.back() == ' ' || detail.back() == '.')) detail.pop_back();
+  if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
+  return detail;
+}
+
+std::string status_text(const http::Response& response) {
+  const std::string detail = error_detail(response);
+  return "HTTP " + std::to_string(response.status) + (detail.empty() ? "" : ": " + detail);
+}
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace lean::forge

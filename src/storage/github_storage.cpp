@@ -1,0 +1,1039 @@
+#include "storage/github_storage.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "crypto/sha256.hpp"
+#include "storage/forge_common.hpp"
+
+namespace lean {
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+
+constexpr const char* kManifest = "manifest.json";
+constexpr const char* kMarker = "<!-- ml-release:";
+constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
+
+std::string text_of(const json& doc, const char* key) {
+  return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
+}
+
+// Seconds since the epoch of GitHub's "2026-11-05T10:11:12Z"; 0 when unparsable.
+long long epoch_of(const std::string& timestamp) {
+  std::tm tm{};
+  if (timestamp.empty() || !::strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+  return static_cast<long long>(::timegm(&tm));
+}
+
+long long now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The marker in a release's body that says which model (and version, or role) it holds;
+// releases without one are not the registry's and are never touched.
+std::optional<json> marker_of(const std::string& body) {
+  const std::size_t start = body.find(kMarker);
+  if (start == std::string::npos) return std::nullopt;
+  const std::size_t from = start + std::string(kMarker).size();
+  const std::size_t end = body.find("-->", from);
+  if (end == std::string::npos) return std::nullopt;
+  try {
+    json doc = json::parse(body.substr(from, end - from));
+    if (doc.is_object() && doc.contains("model") && doc["model"].is_string()) return doc;
+  } catch (const json::exception&) {
+  }
+  return std::nullopt;
+}
+
+std::string marker_line(const json& doc) { return std::string(kMarker) + doc.dump() + " -->"; }
+
+// A key of the layout, split into what the GitHub layout needs.
+struct KeyRef {
+  enum class Kind { version_file, manifest, channel, audit } kind = Kind::version_file;
+  std::string model, version, name;  // name: the file, channel or audit object
+};
+
+KeyRef parse_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = key.find('/', start);
+    parts.push_back(key.substr(start, slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  for (const auto& part : parts) {
+    if (part.empty()) throw Error(ExitStatus::usage, key, "is not a valid registry key");
+  }
+  KeyRef ref;
+  if (parts.size() == 4 && parts[1] == "versions") {
+    ref.model = parts[0];
+    ref.version = parts[2];
+    ref.name = parts[3];
+    ref.kind = ref.name == kManifest ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
+    return ref;
+  }
+  if (parts.size() == 3 && parts[1] == "channels" && parts[2].size() > 5 &&
+      parts[2].compare(parts[2].size() - 5, 5, ".json") == 0) {
+    ref.kind = KeyRef::Kind::channel;
+    ref.model = parts[0];
+    ref.name = parts[2].substr(0, parts[2].size() - 5);
+    return ref;
+  }
+  if (parts.size() == 3 && parts[1] == "audit") {
+    ref.kind = KeyRef::Kind::audit;
+    ref.model = parts[0];
+    ref.name = parts[2];
+    return ref;
+  }
+  throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
+}
+
+std::string version_prefix_of(const KeyRef& ref) { return ref.model + "/versions/" + ref.version; }
+
+// A channel pointer generation: "production.0000000042.json".
+std::string generation_name(const std::string& channel, long long generation) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%010lld", generation);
+  return channel + "." + digits + ".json";
+}
+
+// The channel and generation of an asset name; nullopt for anything else.
+std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name) {
+  if (name.size() < 7 || name.compare(name.size() - 5, 5, ".json") != 0) return std::nullopt;
+  const std::string stem = name.substr(0, name.size() - 5);
+  const std::size_t dot = stem.rfind('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == stem.size()) return std::nullopt;
+  const std::string digits = stem.substr(dot + 1);
+  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::make_pair(stem.substr(0, dot), std::stoll(digits));
+}
+
+// The real file name of a version's asset: its label when we set one, else the decoded name.
+std::optional<std::string> real_name(const GithubAsset& asset) {
+  auto decoded = forge::decode_name(asset.name);
+  if (!asset.label.empty() && decoded && forge::encode_name(asset.label) == asset.name) return asset.label;
+  return decoded;
+}
+
+class GithubStorage : public Storage {
+ public:
+  GithubStorage(std::string url, std::string repo, GithubOptions options, std::string api_url, std::string token)
+      : url_(std::move(url)),
+        options_(std::move(options)),
+        api_(std::move(api_url), repo, std::move(token), url_, options_.http) {
+    if (options_.tag_format.empty()) options_.tag_format = "{model}-v{version}";
+  }
+
+  std::optional<StoredObject> get(const std::string& key) override;
+  bool put(const std::string& key, const std::string& body, const WriteCondition& condition) override;
+  FileDigest upload_file(const std::string& key, const std::string& local_path) override;
+  FileDigest download_file(const std::string& key, const std::string& local_path) override;
+  std::vector<std::string> list(const std::string& prefix) override;
+  void remove(const std::string& key) override;
+  bool atomic_conditional_writes() const override { return true; }
+  std::string describe() const override { return url_; }
+
+ private:
+  std::string location(const std::string& key) const { return url_ + "/" + key; }
+  std::string tag_of(const std::string& model, const std::string& version) const {
+    return github_tag(options_.tag_format, model, version);
+  }
+  const std::vector<GithubRelease>& all_releases(bool fresh);
+  // The release of a version: the published one, else the oldest draft with its tag.
+  std::optional<GithubRelease> version_release(const KeyRef& ref, bool fresh);
+  GithubRelease version_release_for_upload(const KeyRef& ref, const std::string& key);
+  // The draft that holds a model's channels ("channels") or audit events ("audit").
+  std::optional<GithubRelease> state_release(const std::string& model, const std::string& role, bool create);
+  GithubRelease create_converging(const json& body, const std::function<bool(const GithubRelease&)>& same);
+  // Uploads `source` as `name` into the release, replacing what an interrupted upload left.
+  // Returns the asset, or nullopt when an uploaded asset of that name is there already and
+  // `accept_existing` says it is not ours to replace.
+  std::optional<GithubAsset> upload(const GithubRelease& release, const std::string& name, const std::string& label,
+                                    http::BodySource& source, const std::string& key,
+                                    const std::function<bool(const GithubAsset&)>& replace_existing);
+  void check_uploaded(const GithubAsset& asset, const FileDigest& sent, const std::string& key);
+  std::string download_small(long long asset_id, const std::string& key);
+  bool stale(const GithubAsset& asset) const {
+    const long long changed = epoch_of(asset.updated_at);
+    return changed == 0 || (now_seconds() - changed) * 1000 > options_.stale_after.count();
+  }
+  bool put_manifest(const KeyRef& ref, const std::string& key, const std::string& body);
+  bool put_channel(const KeyRef& ref, const std::string& key, const std::string& body, const WriteCondition& condition);
+  // The uploaded generations of a channel in the state release, by generation.
+  static std::map<long long, GithubAsset> generations(const GithubRelease& release, const std::string& channel,
+                                                       bool uploaded_only);
+
+  std::string url_;
+  GithubOptions options_;
+  GithubApi api_;
+  std::optional<std::vector<GithubRelease>> releases_;
+  std::map<std::string, GithubRelease> state_;  // "MODEL/role" -> its draft
+};
+
+const std::vector<GithubRelease>& GithubStorage::all_releases(bool fresh) {
+  if (fresh || !releases_) releases_ = api_.releases();
+  return *releases_;
+}
+
+std::optional<GithubRelease> GithubStorage::version_release(const KeyRef& ref, bool fresh) {
+  const std::string tag = tag_of(ref.model, ref.version);
+  auto ours = [&](const GithubRelease& release) {
+    const auto marker = marker_of(release.body);
+    return marker && text_of(*marker, "model") == ref.model && text_of(*marker, "version") == ref.version;
+  };
+  if (auto published = api_.release_by_tag(tag)) {
+    if (!ours(*published)) {
+      throw Error(ExitStatus::integrity, location(version_prefix_of(ref)),
+                  "tag " + tag + " belongs to a release ml-release did not create; choose another --tag-format");
+    }
+    return published;
+  }
+  std::optional<GithubRelease> found;
+  for (const auto& release : all_releases(fresh)) {
+    if (release.draft && release.tag == tag && ours(release) && (!found || release.id < found->id)) found = release;
+  }
+  return found;
+}
+
+GithubRelease GithubStorage::create_converging(const json& body, const std::function<bool(const GithubRelease&)>& same) {
+  std::optional<GithubRelease> created = api_.create_release(body);
+  releases_.reset();
+  // Two runs that create the same draft at once keep the older one: the newer deletes its own.
+  std::optional<GithubRelease> oldest;
+  for (const auto& release : all_releases(true)) {
+    if (release.draft && same(release) && (!oldest || release.id < oldest->id)) oldest = release;
+  }
+  if (created && oldest && oldest->id < created->id) {
+    api_.delete_release(created->id);
+    releases_.reset();
+    return *oldest;
+  }
+  if (created) return *created;
+  if (oldest) return *oldest;
+  throw Error(ExitStatus::remote, url_, "GitHub did not create release " + body.value("tag_name", std::string()));
+}
+
+GithubRelease GithubStorage::version_release_for_upload(const KeyRef& ref, const std::string& key) {
+  if (auto release = version_release(ref, false)) {
+    if (!release->draft) {
+      throw Error(ExitStatus::integrity, location(key),
+                  "version " + ref.version + " of " + ref.model + " was published by another run meanwhile; publish again");
+    }
+    return *release;
+  }
+  const std::string tag = tag_of(ref.model, ref.version);
+  json marker = {{"model", ref.model}, {"version", ref.version}};
+  json body = {{"tag_name", tag},
+               {"name", ref.model + " " + ref.version},
+               {"body", "Version " + ref.version + " of model " + ref.model +
+                            ", published by ml-release: every file is verified against manifest.json "
+                            "(`ml-release fetch`).\n\n" + marker_line(marker)},
+               {"draft", true},
+               {"prerelease", false}};
+  return create_converging(body, [&](const GithubRelease& release) {
+    const auto m = marker_of(release.body);
+    return release.tag == tag && m && text_of(*m, "model") == ref.model && text_of(*m, "version") == ref.version;
+  });
+}
+
+std::optional<GithubRelease> GithubStorage::state_release(const std::string& model, const std::string& role, bool create) {
+  const std::string id = model + "/" + role;
+  auto same = [&](const GithubRelease& release) {
+    const auto m = marker_of(release.body);
+    return release.draft && m && text_of(*m, "model") == model && text_of(*m, "role") == role;
+  };
+  if (auto it = state_.find(id); it != state_.end()) {
+    if (auto fresh = api_.release(it->second.id)) return state_[id] = *fresh;
+    state_.erase(it);
+  }
+  std::optional<GithubRelease> found;
+  for (const auto& release : all_releases(false)) {
+    if (same(release) && (!found || release.id < found->id)) found = release;
+  }
+  if (found) {
+    if (auto fresh = api_.release(found->id)) return state_[id] = *fresh;
+  }
+  if (!create) return std::nullopt;
+  json body = {{"tag_name", "ml-registry/" + model + "/" + role},
+               {"name", "ml-release " + role + " of " + model + " (registry state: keep as a draft)"},
+               {"body", "The " + role + " of model " + model +
+                            " in this repository's ml-release registry. A draft on purpose: do not publish or edit it."
+                            "\n\n" + marker_line({{"model", model}, {"role", role}})},
+               {"draft", true},
+               {"prerelease", false}};
+  return state_[id] = create_converging(body, same);
+}
+
+void GithubStorage::check_uploaded(const GithubAsset& asset, const FileDigest& sent, const std::string& key) {
+  const bool digest_differs = !asset.digest.empty() && asset.digest != "sha256:" + sent.sha256;
+  if (asset.size != sent.size || digest_differs) {
+    api_.delete_asset(asset.id);
+    throw Error(ExitStatus::integrity, location(key),
+                "GitHub stored other bytes than were sent (" + std::to_string(asset.size) + " bytes, " +
+                    (asset.digest.empty() ? std::string("no digest") : asset.digest) + "; sent " +
+                    std::to_string(sent.size) + " bytes, sha256:" + sent.sha256 + "); publish again");
+  }
+}
+
+std::optional<GithubAsset> GithubStorage::upload(const GithubRelease& release, const std::string& name,
+                                                 const std::string& label, http::BodySource& source,
+                                                 const std::string& key,
+                                                 const std::function<bool(const GithubAsset&)>& replace_existing) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.wait_for_others;
+  for (int round = 1;; ++round) {
+    // GitHub's contract for this endpoint names application/octet-stream only.
+    GithubApi::Upload up = api_.upload_asset(release, name, label, source, "application/octet-stream");
+    if (up.asset) return up.asset;
+    // 422 already_exists: what holds the name?
+    std::optional<GithubAsset> existing;
+    for (const auto& asset : api_.assets(release.id)) {
+      if (asset.name == name) existing = asset;
+    }
+    if (!existing) continue;  // removed meanwhile: upload again
+    if (existing->state == "uploaded") {
+      if (!replace_existing(*existing)) return std::nullopt;
+      api_.delete_asset(existing->id);
+    } else if (up.attempts > 1 || stale(*existing)) {
+      // A half asset: left by this upload's own dropped attempt, or by a run that died.
+      api_.delete_asset(existing->id);
+    } else if (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(500));  // another run is uploading it right now
+    } else {
+      throw Error(ExitStatus::integrity, location(key),
+                  "another run has been uploading this file for " +
+                      std::to_string(options_.wait_for_others.count() / 1000) + " s; publish again later");
+    }
+    if (round >= 20) throw Error(ExitStatus::remote, location(key), "GitHub kept refusing the upload of " + name);
+  }
+}
+
+std::string GithubStorage::download_small(long long asset_id, const std::string& key) {
+  forge::HashingSink sink;
+  if (!api_.download_asset(asset_id, sink)) throw Error(ExitStatus::remote, location(key), "vanished while it was read");
+  sink.finish();
+  return sink.memory();
+}
+
+std::map<long long, GithubAsset> GithubStorage::generations(const GithubRelease& release, const std::string& channel,
+                                                            bool uploaded_only) {
+  std::map<long long, GithubAsset> out;
+  for (const auto& asset : release.assets) {
+    if (uploaded_only && asset.state != "uploaded") continue;
+    if (auto gen = parse_generation(asset.name); gen && gen->first == channel) out[gen->second] = asset;
+  }
+  return out;
+}
+
+std::optional<StoredObject> GithubStorage::get(const std::string& key) {
+  const KeyRef ref = parse_key(key);
+  switch (ref.kind) {
+    case KeyRef::Kind::manifest: {
+      // A version exists once its release is published: a draft's manifest is not there yet.
+      std::optional<GithubRelease> release = api_.release_by_tag(tag_of(ref.model, ref.version));
+      if (!release) return std::nullopt;
+      const auto marker = marker_of(release->body);
+      if (!marker || text_of(*marker, "model") != ref.model || text_of(*marker, "version") != ref.version) {
+        return std::nullopt;
+      }
+      for (const auto& asset : release->assets) {
+        if (asset.name == kManifest && asset.state == "uploaded") {
+          return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
+        }
+      }
+      return std::nullopt;
+    }
+    case KeyRef::Kind::channel: {
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        std::optional<GithubRelease> release = state_release(ref.model, "channels", false);
+        if (!release) return std::nullopt;
+        const auto gens = generations(*release, ref.name, true);
+        if (gens.empty()) return std::nullopt;
+        forge::HashingSink sink;
+        // A newer pointer may have replaced this one between the listing and the read.
+        if (api_.download_asset(gens.rbegin()->second.id, sink)) {
+          sink.finish();
+          return StoredObject{sink.memory(), std::to_string(gens.rbegin()->first)};
+        }
+      }
+      throw Error(ExitStatus::remote, location(key), "the channel kept changing while it was read");
+    }
+    case KeyRef::Kind::audit: {
+      std::optional<GithubRelease> release = state_release(ref.model, "audit", false);
+      if (!release) return std::nullopt;
+      for (const auto& asset : release->assets) {
+        if (asset.name == ref.name && asset.state == "uploaded") return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
+      }
+      return std::nullopt;
+    }
+    case KeyRef::Kind::version_file: {
+      std::optional<GithubRelease> release = version_release(ref, true);
+      if (!release) return std::nullopt;
+      for (const auto& asset : release->assets) {
+        if (asset.state == "uploaded" && real_name(asset) == ref.name) {
+          return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
+        }
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+bool GithubStorage::put_manifest(const KeyRef& ref, const std::string& key, const std::string& body) {
+  const std::string tag = tag_of(ref.model, ref.version);
+  std::optional<GithubRelease> release = version_release(ref, true);
+  if (!release) release = version_release_for_upload(ref, key);
+  auto manifest_in = [](const GithubRelease& r) -> std::optional<GithubAsset> {
+    for (const auto& asset : r.assets) {
+      if (asset.name == kManifest) return asset;
+    }
+    return std::nullopt;
+  };
+  // Waits for a concurrent run that is completing the same version to publish it.
+  auto published_by_other = [&]() -> bool {
+    const auto deadline = std::chrono::steady_clock::now() + options_.wait_for_others;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (auto done = api_.release_by_tag(tag); done && manifest_in(*done)) return true;
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+    return false;
+  };
+  if (!release->draft) {
+    if (auto manifest = manifest_in(*release); manifest && manifest->state == "uploaded") return false;
+    throw Error(ExitStatus::integrity, location(version_prefix_of(ref)),
+                "release " + tag + " is published without a manifest; delete it, or publish another version");
+  }
+  if (auto fresh = api_.release(release->id)) release = fresh;
+  if (auto leftover = manifest_in(*release)) {
+    if (leftover->state == "uploaded" && !stale(*leftover)) {
+      if (published_by_other()) return false;
+      throw Error(ExitStatus::integrity, location(key),
+                  "another run uploaded this manifest but did not publish release " + tag + "; publish again later");
+    }
+    api_.delete_asset(leftover->id);  // a draft's leftover: nobody can see it
+  }
+  http::MemorySource source(body);
+  std::optional<GithubAsset> uploaded;
+  try {
+    uploaded = upload(*release, kManifest, "", source, key, [](const GithubAsset&) { return false; });
+  } catch (const Error&) {
+    // Another run published the version between our look and our upload (an immutable
+    // release refuses the upload): the registry compares its manifest with ours.
+    if (auto done = api_.release_by_tag(tag); done && manifest_in(*done)) return false;
+    throw;
+  }
+  if (!uploaded) {
+    if (published_by_other()) return false;
+    throw Error(ExitStatus::integrity, location(key), "another run is publishing this version; publish again later");
+  }
+  check_uploaded(*uploaded, {body.size(), sha256_hex(body)}, key);
+  // Every file and the manifest are in the draft: publishing makes the whole version visible
+  // at once, and (with immutable releases) unchangeable. It does not become "Latest".
+  api_.update_release(release->id, {{"draft", false}, {"make_latest", "false"}});
+  releases_.reset();
+  return true;
+}
+
+bool GithubStorage::put_channel(const KeyRef& ref, const std::string& key, const std::string& body,
+                                const WriteCondition& condition) {
+  GithubRelease release = *state_release(ref.model, "channels", true);
+  const auto uploaded = generations(release, ref.name, true);
+  const long long current = uploaded.empty() ? 0 : uploaded.rbegin()->first;
+  if (condition.kind == WriteCondition::Kind::if_absent && current != 0) return false;
+  if (condition.kind == WriteCondition::Kind::if_match && std::to_string(current) != condition.etag) return false;
+  const long long next = current + 1;
+  const std::string name = generation_name(ref.name, next);
+  http::MemorySource source(body);
+  // The name is the lock: GitHub gives a name to one asset of a release only, so of two
+  // writers that read generation N, one creates N+1 and the other gets 422 and reads again.
+  std::optional<GithubAsset> asset = upload(release, name, "", source, key, [](const GithubAsset&) { return false; });
+  if (!asset) return false;
+  check_uploaded(*asset, {body.size(), sha256_hex(body)}, key);
+  // The last kKeptGenerations stay, so a name is free again only after that many newer writes:
+  // a writer that read so long ago that its N+1 had been collected sees them and backs off.
+  // (Newer generations written on top of ours are normal: they read our pointer.)
+  release = *state_release(ref.model, "channels", false);
+  const auto after = generations(release, ref.name, false);
+  if (!after.empty() && after.rbegin()->first > next + kKeptGenerations) {
+    api_.delete_asset(asset->id);
+    return false;
+  }
+  for (const auto& [gen, old] : after) {
+    if (gen < next - kKeptGenerations && (old.state == "uploaded" || stale(old))) {
+      try {
+        api_.delete_asset(old.id);
+      } catch (const Error&) {
+        // collected on a later write
+      }
+    }
+  }
+  return true;
+}
+
+bool GithubStorage::put(const std::string& key, const std::string& body, const WriteCondition& condition) {
+  const KeyRef ref = parse_key(key);
+  switch (ref.kind) {
+    case KeyRef::Kind::manifest:
+      if (condition.kind == WriteCondition::Kind::if_match) {
+        throw Error(ExitStatus::usage, location(key), "a manifest is written once");
+      }
+      return put_manifest(ref, key, body);
+    case KeyRef::Kind::channel:
+      return put_channel(ref, key, body, condition);
+    case KeyRef::Kind::audit: {
+      GithubRelease release = *state_release(ref.model, "audit", true);
+      http::MemorySource source(body);
+      std::optional<GithubAsset> asset = upload(release, ref.name, "", source, key, [&](const GithubAsset&) {
+        return condition.kind == WriteCondition::Kind::none;
+      });
+      if (!asset) return false;
+      check_uploaded(*asset, {body.size(), sha256_hex(body)}, key);
+      return true;
+    }
+    case KeyRef::Kind::version_file: {
+      GithubRelease release = version_release_for_upload(ref, key);
+      http::MemorySource source(body);
+      std::optional<GithubAsset> asset = upload(release, forge::encode_name(ref.name), ref.name, source, key,
+                                                [&](const GithubAsset&) { return condition.kind == WriteCondition::Kind::none; });
+      if (!asset) return false;
+      check_uploaded(*asset, {body.size(), sha256_hex(body)}, key);
+      return true;
+    }
+  }
+  return false;
+}
+
+FileDigest GithubStorage::upload_file(const std::string& key, const std::string& local_path) {
+  const KeyRef ref = parse_key(key);
+  if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
+  if (auto published = version_release(ref, false); published && !published->draft) {
+    // Another run (a matrix twin, a retried job) published this version meanwhile: the same
+    // bytes are fine, the registry then compares the manifests.
+    const FileDigest local{forge::HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
+    for (const auto& asset : published->assets) {
+      if (asset.state == "uploaded" && real_name(asset) == ref.name && asset.size == local.size &&
+          (asset.digest.empty() || asset.digest == "sha256:" + local.sha256)) {
+        return local;
+      }
+    }
+    throw Error(ExitStatus::integrity, location(key),
+                "version " + ref.version + " of " + ref.model + " was published by another run with other files; "
+                "versions are immutable: publish a new version");
+  }
+  GithubRelease release = version_release_for_upload(ref, key);
+  forge::HashingFileSource source(local_path);
+  std::optional<FileDigest> local;  // the local file's digest, read again only on a name clash
+  auto identical_or_leftover = [&](const GithubAsset& existing) {
+    if (!local) local = FileDigest{source.size(), sha256_file_hex(local_path)};
+    // The same bytes from another run of the same publish (a CI retry, a matrix twin): keep them.
+    if (existing.size == local->size && existing.digest == "sha256:" + local->sha256) return false;
+    return true;  // a draft's leftover of an interrupted publish: nobody can see it, replace it
+  };
+  std::optional<GithubAsset> asset;
+  try {
+    asset = upload(release, forge::encode_name(ref.name), ref.name, source, key, identical_or_leftover);
+  } catch (const Error&) {
+    // Published by another run meanwhile: the same bytes are fine.
+    if (auto done = version_release(ref, true); done && !done->draft) return upload_file(key, local_path);
+    throw;
+  }
+  if (!asset) return *local;
+  const FileDigest sent = source.digest();
+  check_uploaded(*asset, sent, key);
+  return sent;
+}
+
+FileDigest GithubStorage::download_file(const std::string& key, const std::string& local_path) {
+  const KeyRef ref = parse_key(key);
+  std::optional<GithubAsset> found;
+  if (ref.kind == KeyRef::Kind::version_file || ref.kind == KeyRef::Kind::manifest) {
+    if (auto release = version_release(ref, false)) {
+      for (const auto& asset : release->assets) {
+        if (asset.state == "uploaded" && (ref.kind == KeyRef::Kind::manifest ? asset.name == kManifest : real_name(asset) == ref.name)) {
+          found = asset;
+        }
+      }
+    }
+  } else {
+    auto object = get(key);
+    if (!object) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
+    forge::HashingSink sink(local_path);
+    sink.write(object->body.data(), object->body.size());
+    return sink.finish();
+  }
+  if (!found) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
+  forge::HashingSink sink(local_path);
+  if (!api_.download_asset(found->id, sink)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
+  const FileDigest digest = sink.finish();
+  if (!found->digest.empty() && found->digest != "sha256:" + digest.sha256) {
+    throw Error(ExitStatus::integrity, location(key),
+                "does not match the digest GitHub recorded (" + found->digest + "; read sha256:" + digest.sha256 + ")");
+  }
+  return digest;
+}
+
+std::vector<std::string> GithubStorage::list(const std::string& prefix) {
+  std::vector<std::string> keys;
+  auto add_version = [&](const GithubRelease& release, const std::string& model, const std::string& version) {
+    for (const auto& asset : release.assets) {
+      if (asset.state != "uploaded") continue;
+      if (asset.name == kManifest) {
+        if (!release.draft) keys.push_back(model + "/versions/" + version + "/" + kManifest);
+      } else if (auto name = real_name(asset)) {
+        keys.push_back(model + "/versions/" + version + "/" + *name);
+      }
+    }
+  };
+  // One version's files: its release alone.
+  const std::size_t versions_at = prefix.find("/versions/");
+  if (versions_at != std::string::npos && !prefix.empty() && prefix.back() == '/' &&
+      prefix.find('/', versions_at + 10) == prefix.size() - 1) {
+    KeyRef ref;
+    ref.model = prefix.substr(0, versions_at);
+    ref.version = prefix.substr(versions_at + 10, prefix.size() - versions_at - 11);
+    if (auto release = version_release(ref, true)) {
+      if (!release->draft || release->assets.empty()) {
+        if (auto fresh = api_.release(release->id)) release = fresh;
+      }
+      add_version(*release, ref.model, ref.version);
+    }
+  } else {
+    for (const auto& release : all_releases(true)) {
+      const auto marker = marker_of(release.body);
+      if (!marker) continue;
+      const std::string model = text_of(*marker, "model");
+      if (marker->contains("version")) {
+        if (release.tag == tag_of(model, text_of(*marker, "version"))) add_version(release, model, text_of(*marker, "version"));
+      } else if (text_of(*marker, "role") == "channels" && release.draft) {
+        std::set<std::string> channels;
+        for (const auto& asset : release.assets) {
+          if (asset.state != "uploaded") continue;
+          if (auto gen = parse_generation(asset.name)) channels.insert(gen->first);
+        }
+        for (const auto& channel : channels) keys.push_back(model + "/channels/" + channel + ".json");
+      } else if (text_of(*marker, "role") == "audit" && release.draft) {
+        for (const auto& asset : release.assets) {
+          if (asset.state == "uploaded") keys.push_back(model + "/audit/" + asset.name);
+        }
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& key : keys) {
+    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void GithubStorage::remove(const std::string& key) {
+  const KeyRef ref = parse_key(key);
+  std::optional<GithubRelease> release;
+  switch (ref.kind) {
+    case KeyRef::Kind::version_file:
+    case KeyRef::Kind::manifest:
+      release = version_release(ref, true);
+      if (release && !release->draft) {
+        throw Error(ExitStatus::integrity, location(key), "belongs to a published version, which is immutable");
+      }
+      break;
+    case KeyRef::Kind::channel:
+      release = state_release(ref.model, "channels", false);
+      break;
+    case KeyRef::Kind::audit:
+      release = state_release(ref.model, "audit", false);
+      break;
+  }
+  if (!release) return;
+  for (const auto& asset : api_.assets(release->id)) {
+    bool match = false;
+    switch (ref.kind) {
+      case KeyRef::Kind::version_file: match = real_name(asset) == ref.name; break;
+      case KeyRef::Kind::manifest: match = asset.name == kManifest; break;
+      case KeyRef::Kind::channel: {
+        auto gen = parse_generation(asset.name);
+        match = gen && gen->first == ref.name;
+        break;
+      }
+      case KeyRef::Kind::audit: match = asset.name == ref.name; break;
+    }
+    if (match) api_.delete_asset(asset.id);
+  }
+}
+
+}  // namespace
+
+// ---- the API ------------------------------------------------------------------------------
+
+GithubAsset parse_github_asset(const json& doc) {
+  GithubAsset asset;
+  asset.id = doc.value("id", 0LL);
+  asset.name = text_of(doc, "name");
+  asset.label = text_of(doc, "label");
+  asset.state = text_of(doc, "state");
+  asset.digest = text_of(doc, "digest");
+  asset.updated_at = text_of(doc, "updated_at");
+  if (doc.contains("size") && doc["size"].is_number_unsigned()) asset.size = doc["size"].get<std::uint64_t>();
+  return asset;
+}
+
+GithubRelease parse_github_release(const json& doc) {
+  GithubRelease release;
+  release.id = doc.value("id", 0LL);
+  release.tag = text_of(doc, "tag_name");
+  release.name = text_of(doc, "name");
+  release.body = text_of(doc, "body");
+  release.upload_url = text_of(doc, "upload_url");
+  release.draft = doc.contains("draft") && doc["draft"].is_boolean() && doc["draft"].get<bool>();
+  if (doc.contains("assets") && doc["assets"].is_array()) {
+    for (const auto& asset : doc["assets"]) release.assets.push_back(parse_github_asset(asset));
+  }
+  return release;
+}
+
+namespace {
+
+json parse_body(const http::Response& response, const std::string& subject, const std::string& what) {
+  try {
+    return json::parse(response.body);
+  } catch (const json::exception&) {
+    throw Error(ExitStatus::remote, subject, what + ": GitHub answered HTTP " + std::to_string(response.status) +
+                                                 " with a body that is not JSON");
+  }
+}
+
+bool already_exists(const http::Response& response) {
+  if (response.status != 422) return false;
+  try {
+    const json doc = json::parse(response.body);
+    if (doc.contains("errors") && doc["errors"].is_array()) {
+      for (const auto& e : doc["errors"]) {
+        if (e.is_object() && e.value("code", "") == "already_exists") return true;
+      }
+    }
+  } catch (const json::exception&) {
+  }
+  return false;
+}
+
+bool rate_limited(const http::Response& response) {
+  if (response.status != 403 && response.status != 429) return false;
+  if (response.header("retry-after")) return true;
+  if (response.header("x-ratelimit-remaining").value_or("") == "0") return true;
+  return response.body.find("rate limit") != std::string::npos;
+}
+
+// The next page of a paginated answer (the Link header's rel="next"), or empty.
+std::string next_page(const http::Response& response) {
+  const std::string link = response.header("link").value_or("");
+  std::size_t at = 0;
+  while ((at = link.find('<', at)) != std::string::npos) {
+    const std::size_t end = link.find('>', at);
+    if (end == std::string::npos) break;
+    const std::size_t comma = link.find(',', end);
+    const std::string params = link.substr(end, comma == std::string::npos ? std::string::npos : comma - end);
+    if (params.find("rel=\"next\"") != std::string::npos) return link.substr(at + 1, end - at - 1);
+    at = end;
+  }
+  return "";
+}
+
+std::string clock_text(std::chrono::system_clock::time_point when) {
+  std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%H:%M:%S UTC", &tm);
+  return text;
+}
+
+}  // namespace
+
+GithubApi::GithubApi(std::string api_url, std::string repo, std::string token, std::string subject,
+                     http::ClientOptions options)
+    : api_url_(std::move(api_url)), repo_(std::move(repo)), token_(std::move(token)), subject_(std::move(subject)),
+      client_(std::move(options)) {
+  while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
+}
+
+std::string GithubApi::repo_url(const std::string& path) const { return api_url_ + "/repos/" + repo_ + path; }
+
+void GithubApi::wait_for_rate_limit() {
+  if (!exhausted_until_) return;
+  const auto now = std::chrono::system_clock::now();
+  if (*exhausted_until_ > now) {
+    const auto wait = std::chrono::duration_cast<milliseconds>(*exhausted_until_ - now);
+    if (wait > client_.options().retry_after_max) {
+      throw Error(ExitStatus::remote, subject_,
+                  "GitHub's rate limit is used up until " + clock_text(*exhausted_until_) + "; run again then");
+    }
+    std::this_thread::sleep_for(wait);
+  }
+  exhausted_until_.reset();
+}
+
+http::Response GithubApi::send(http::Request& request) {
+  wait_for_rate_limit();
+  request.subject = subject_;
+  request.retry_if = [](const http::Response& response) { return rate_limited(response); };
+  request.retry_delay = [](const http::Response& response) -> std::optional<milliseconds> {
+    if (response.header("retry-after")) return std::nullopt;  // the client reads it
+    if (response.header("x-ratelimit-remaining").value_or("") == "0") {
+      const std::string reset = response.header("x-ratelimit-reset").value_or("");
+      if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        const long long wait = std::stoll(reset) - now_seconds() + 1;
+        return milliseconds(std::max(0LL, wait) * 1000);
+      }
+    }
+    // A secondary rate limit without Retry-After: GitHub asks for at least a minute.
+    if (response.status == 403 || response.status == 429) return milliseconds(60'000);
+    return std::nullopt;
+  };
+  http::Response response = client_.send(request);
+  if (response.ok() && response.header("x-ratelimit-remaining").value_or("") == "0") {
+    const std::string reset = response.header("x-ratelimit-reset").value_or("");
+    if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      exhausted_until_ = std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(reset)));
+    }
+  }
+  return response;
+}
+
+http::Response GithubApi::call(const std::string& method, const std::string& url, const std::string& what,
+                               const json* body, http::BodySink* sink) {
+  http::Request request;
+  request.method = method;
+  request.url = url;
+  request.headers = {{"Accept", "application/vnd.github.v3+json"}, {"X-GitHub-Api-Version", "2022-11-28"}};
+  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
+  if (body) {
+    request.body = body->dump();
+    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  }
+  request.sink = sink;
+  (void)what;
+  return send(request);
+}
+
+void GithubApi::fail(const http::Response& response, const std::string& what) const {
+  const std::string status = forge::status_text(response);
+  if (response.status == 401) {
+    throw Error(ExitStatus::remote, subject_,
+                what + ": GitHub refused the credentials (" + status + "); " +
+                    (token_.empty() ? "set GITHUB_TOKEN or GH_TOKEN" : "check GITHUB_TOKEN or GH_TOKEN"));
+  }
+  if (rate_limited(response)) {
+    std::string when;
+    const std::string reset = response.header("x-ratelimit-reset").value_or("");
+    if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      when = "; it resets at " + clock_text(std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(reset))));
+    }
+    throw Error(ExitStatus::remote, subject_, what + ": GitHub's rate limit stopped it (" + status + ")" + when);
+  }
+  if (response.status == 403) {
+    throw Error(ExitStatus::remote, subject_,
+                what + ": GitHub denied it (" + status + "); the token needs the contents permission (write to publish, "
+                       "promote and roll back) on the repository");
+  }
+  if (response.status == 404) {
+    throw Error(ExitStatus::remote, subject_,
+                what + ": not found (" + status + "); the repository does not exist or the token cannot see it" +
+                    (token_.empty() ? " (no GITHUB_TOKEN or GH_TOKEN is set)" : ""));
+  }
+  throw Error(ExitStatus::remote, subject_, what + ": " + status);
+}
+
+std::optional<GithubRelease> GithubApi::release_by_tag(const std::string& tag) {
+  const std::string what = "cannot read release " + tag;
+  http::Response response = call("GET", repo_url("/releases/tags/" + forge::url_encode(tag)), what);
+  if (response.status == 404) return std::nullopt;
+  if (!response.ok()) fail(response, what);
+  return parse_github_release(parse_body(response, subject_, what));
+}
+
+std::optional<GithubRelease> GithubApi::release(long long id) {
+  const std::string what = "cannot read release " + std::to_string(id);
+  http::Response response = call("GET", repo_url("/releases/" + std::to_string(id)), what);
+  if (response.status == 404) return std::nullopt;
+  if (!response.ok()) fail(response, what);
+  return parse_github_release(parse_body(response, subject_, what));
+}
+
+std::vector<GithubRelease> GithubApi::releases() {
+  const std::string what = "cannot list the releases";
+  std::vector<GithubRelease> out;
+  std::string url = repo_url("/releases?per_page=100");
+  for (int page = 0; !url.empty() && page < 1000; ++page) {
+    http::Response response = call("GET", url, what);
+    if (!response.ok()) fail(response, what);
+    const json doc = parse_body(response, subject_, what);
+    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
+    for (const auto& item : doc) out.push_back(parse_github_release(item));
+    url = next_page(response);
+  }
+  return out;
+}
+
+std::optional<GithubRelease> GithubApi::create_release(const json& body) {
+  const std::string what = "cannot create release " + body.value("tag_name", std::string());
+  http::Response response = call("POST", repo_url("/releases"), what, &body);
+  if (already_exists(response)) return std::nullopt;
+  if (!response.ok()) fail(response, what);
+  return parse_github_release(parse_body(response, subject_, what));
+}
+
+GithubRelease GithubApi::update_release(long long id, const json& body) {
+  const std::string what = "cannot update release " + std::to_string(id);
+  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), what, &body);
+  if (!response.ok()) fail(response, what);
+  return parse_github_release(parse_body(response, subject_, what));
+}
+
+void GithubApi::delete_release(long long id) {
+  const std::string what = "cannot delete release " + std::to_string(id);
+  http::Response response = call("DELETE", repo_url("/releases/" + std::to_string(id)), what);
+  if (!response.ok() && response.status != 404) fail(response, what);
+}
+
+std::vector<GithubAsset> GithubApi::assets(long long release_id) {
+  const std::string what = "cannot list the assets of release " + std::to_string(release_id);
+  std::vector<GithubAsset> out;
+  std::string url = repo_url("/releases/" + std::to_string(release_id) + "/assets");
+  for (int page = 0; !url.empty() && page < 100; ++page) {
+    http::Response response = call("GET", url, what);
+    if (!response.ok()) fail(response, what);
+    const json doc = parse_body(response, subject_, what);
+    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
+    for (const auto& item : doc) out.push_back(parse_github_asset(item));
+    url = next_page(response);
+  }
+  return out;
+}
+
+GithubAsset GithubApi::asset(long long id) {
+  const std::string what = "cannot read asset " + std::to_string(id);
+  http::Response response = call("GET", repo_url("/releases/assets/" + std::to_string(id)), what);
+  if (!response.ok()) fail(response, what);
+  return parse_github_asset(parse_body(response, subject_, what));
+}
+
+GithubApi::Upload GithubApi::upload_asset(const GithubRelease& release, const std::string& name,
+                                          const std::string& label, http::BodySource& body,
+                                          const std::string& content_type) {
+  const std::string what = "cannot upload " + name + " to release " + release.tag;
+  std::string url = release.upload_url.substr(0, release.upload_url.find('{'));
+  if (url.empty()) throw Error(ExitStatus::remote, subject_, what + ": the release has no upload_url");
+  url += "?name=" + forge::url_encode(name);
+  if (!label.empty()) url += "&label=" + forge::url_encode(label);
+  http::Request request;
+  request.method = "POST";
+  request.url = url;
+  request.source = &body;
+  request.headers = {{"Accept", "application/vnd.github.v3+json"}, {"Content-Type", content_type}};
+  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
+  http::Response response = send(request);
+  Upload upload;
+  upload.attempts = response.attempts;
+  if (already_exists(response)) return upload;
+  if (!response.ok()) fail(response, what);
+  upload.asset = parse_github_asset(parse_body(response, subject_, what));
+  return upload;
+}
+
+GithubAsset GithubApi::update_asset(long long id, const json& body) {
+  const std::string what = "cannot update asset " + std::to_string(id);
+  http::Response response = call("PATCH", repo_url("/releases/assets/" + std::to_string(id)), what, &body);
+  if (!response.ok()) fail(response, what);
+  return parse_github_asset(parse_body(response, subject_, what));
+}
+
+bool GithubApi::delete_asset(long long id) {
+  const std::string what = "cannot delete asset " + std::to_string(id);
+  http::Response response = call("DELETE", repo_url("/releases/assets/" + std::to_string(id)), what);
+  if (response.status == 404) return false;
+  if (!response.ok()) fail(response, what);
+  return true;
+}
+
+bool GithubApi::download_asset(long long id, http::BodySink& sink) {
+  const std::string what = "cannot download asset " + std::to_string(id);
+  http::Request request;
+  request.method = "GET";
+  request.url = repo_url("/releases/assets/" + std::to_string(id));
+  request.headers = {{"Accept", "application/octet-stream"}, {"X-GitHub-Api-Version", "2022-11-28"}};
+  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
+  request.sink = &sink;
+  http::Response response = send(request);
+  if (response.status == 302 || response.status == 301 || response.status == 307) {
+    const std::string location = response.header("location").value_or("");
+    if (location.empty()) throw Error(ExitStatus::remote, subject_, what + ": a redirect without a Location");
+    http::Request follow;
+    follow.method = "GET";
+    follow.url = location;
+    follow.subject = subject_;
+    follow.sink = &sink;
+    // The storage host's URL is signed: the token never goes there.
+    response = client_.send(follow);
+  }
+  if (response.status == 404) return false;
+  if (!response.ok()) fail(response, what);
+  return true;
+}
+
+std::string github_tag(const std::string& format, const std::string& model, const std::string& version) {
+  if (format.find("{version}") == std::string::npos) {
+    throw_usage("invalid --tag-format \"" + format + "\": it needs {version} (and {model} when the repository holds several models)");
+  }
+  std::string out;
+  for (std::size_t i = 0; i < format.size();) {
+    if (format.compare(i, 7, "{model}") == 0) {
+      out += model;
+      i += 7;
+    } else if (format.compare(i, 9, "{version}") == 0) {
+      out += version;
+      i += 9;
+    } else {
+      out += format[i++];
+    }
+  }
+  return out;
+}
+
+std::unique_ptr<Storage> open_github_storage(const std::string& url, const GithubOptions& options) {
+  // github://OWNER/REPO
+  const std::string rest = url.substr(url.find("://") + 3);
+  const std::size_t slash = rest.find('/');
+  auto valid = [](const std::string& part) {
+    return !part.empty() && part.size() <= 100 && std::all_of(part.begin(), part.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+  };
+  std::string owner = slash == std::string::npos ? rest : rest.substr(0, slash);
+  std::string repo = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!repo.empty() && repo.back() == '/') repo.pop_back();
+  if (!valid(owner) || !valid(repo) || repo == "." || repo == "..") {
+    throw_usage("invalid registry URL \"" + url + "\": use github://OWNER/REPO");
+  }
+  std::string api_url = options.api_url.empty() ? forge::env("GITHUB_API_URL") : options.api_url;
+  if (api_url.empty()) api_url = "https://api.github.com";
+  if (api_url.rfind("https://", 0) != 0 && api_url.rfind("http://", 0) != 0) {
+    throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST[/api/v3]");
+  }
+  std::string token = forge::env("GITHUB_TOKEN");
+  if (token.empty()) token = forge::env("GH_TOKEN");
+  if (!options.tag_format.empty()) github_tag(options.tag_format, "m", "v");  // a bad format fails before any request
+  return std::make_unique<GithubStorage>("github://" + owner + "/" + repo, owner + "/" + repo, options, api_url, token);
+}
+
+}  // namespace lean

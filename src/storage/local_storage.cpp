@@ -1,0 +1,297 @@
+#include "storage/local_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "core/error.hpp"
+#include "crypto/sha256.hpp"
+
+namespace lean {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Large enough that a copy costs a few thousand system calls per GiB, small enough to
+// keep memory constant.
+constexpr std::size_t kCopyBlock = 4 << 20;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A registry-side failure (disk full, permission denied on the registry folder) is the
+// store failing, exit 4, like an unreachable bucket; the subject is the registry path.
+[[noreturn]] void throw_store(const std::string& path, const std::string& what, int err) {
+  throw Error(ExitStatus::remote, path, what + ": " + errno_text(err));
+}
+
+class FileHandle {
+ public:
+  explicit FileHandle(int fd = -1) : fd_(fd) {}
+  ~FileHandle() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  int get() const { return fd_; }
+  // Closes now, reporting the error a deferred write (NFS, quota) may only show here.
+  int close() {
+    int result = ::close(fd_);
+    fd_ = -1;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+// Blocks until this process holds the registry's lock; released when destroyed.
+class RegistryLock {
+ public:
+  explicit RegistryLock(const std::string& root) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    const std::string path = (fs::path(root) / kLocalLockFile).string();
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw_store(path, "cannot open the lock file", errno);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        int err = errno;
+        ::close(fd_);
+        throw_store(path, "cannot lock", err);
+      }
+    }
+  }
+  ~RegistryLock() { ::close(fd_); }  // closing releases the flock
+  RegistryLock(const RegistryLock&) = delete;
+  RegistryLock& operator=(const RegistryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// One side of a copy: a descriptor, its name for messages and the exit status its failure
+// means (3 for the user's local file, 4 for the registry's store).
+struct Endpoint {
+  int fd;
+  std::string name;
+  ExitStatus failure;
+};
+
+[[noreturn]] void throw_io(const Endpoint& end, const std::string& what, int err) {
+  throw Error(end.failure, end.name, what + ": " + errno_text(err));
+}
+
+void write_all(const Endpoint& out, const char* data, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(out.fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_io(out, "cannot write", errno);
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+// Makes a rename durable: the directory entry is on disk once this returns.
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// A temporary file beside `target`, renamed over it by commit(); removed if never committed.
+class TempFile {
+ public:
+  explicit TempFile(const fs::path& target) : target_(target) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    path_ = (target.parent_path() / (std::string(kLocalTempPrefix) + target.filename().string() + "-XXXXXX")).string();
+    int fd = ::mkstemp(path_.data());
+    if (fd < 0) throw_store(target.string(), "cannot create", errno);
+    fd_ = std::make_unique<FileHandle>(fd);
+    ::fchmod(fd, 0644);  // mkstemp makes 0600; registry objects are ordinary files
+  }
+  ~TempFile() {
+    if (!committed_) ::unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  int fd() const { return fd_->get(); }
+
+  void commit() {
+    const std::string target = target_.string();
+    if (::fsync(fd()) != 0) throw_store(target, "cannot write", errno);
+    if (fd_->close() != 0) throw_store(target, "cannot write", errno);
+    if (::rename(path_.c_str(), target.c_str()) != 0) throw_store(target, "cannot write", errno);
+    committed_ = true;
+    sync_directory(target_.parent_path());
+  }
+
+ private:
+  fs::path target_;
+  std::string path_;
+  std::unique_ptr<FileHandle> fd_;
+  bool committed_ = false;
+};
+
+// Copies `in` to `out` (when given) block by block, hashing the bytes as they pass.
+FileDigest copy_and_hash(const Endpoint& in, const Endpoint* out) {
+  std::vector<char> block(kCopyBlock);
+  Sha256 hash;
+  FileDigest digest;
+  for (;;) {
+    ssize_t n = ::read(in.fd, block.data(), block.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_io(in, "cannot read", errno);
+    }
+    if (n == 0) break;
+    hash.update(block.data(), static_cast<std::size_t>(n));
+    digest.size += static_cast<std::uint64_t>(n);
+    if (out) write_all(*out, block.data(), static_cast<std::size_t>(n));
+  }
+  digest.sha256 = hash.finish_hex();
+  return digest;
+}
+
+// Opens a stored object for reading; -1 when it does not exist.
+int open_object(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT && errno != ENOTDIR) throw_store(path, "cannot read", errno);
+  if (fd >= 0) {
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) {
+      ::close(fd);
+      throw Error(ExitStatus::integrity, path, "is not a file");
+    }
+  }
+  return fd;
+}
+
+}  // namespace
+
+LocalStorage::LocalStorage(std::string root, std::string url) : root_(std::move(root)), url_(std::move(url)) {}
+
+std::string LocalStorage::path_of(const std::string& key) const {
+  // Keys come from the registry, which validates every name; this keeps a bad key from
+  // ever addressing a file outside the registry folder.
+  std::size_t start = 0;
+  while (start <= key.size()) {
+    std::size_t slash = std::min(key.find('/', start), key.size());
+    std::string segment = key.substr(start, slash - start);
+    if (segment.empty() || segment == "." || segment == "..") {
+      throw Error(ExitStatus::usage, key, "is not a valid registry key");
+    }
+    start = slash + 1;
+  }
+  return (fs::path(root_) / key).string();
+}
+
+std::optional<StoredObject> LocalStorage::get(const std::string& key) {
+  const std::string path = path_of(key);
+  FileHandle file(open_object(path));
+  if (file.get() < 0) return std::nullopt;
+  std::string body;
+  char block[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(file.get(), block, sizeof block);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_store(path, "cannot read", errno);
+    }
+    if (n == 0) break;
+    body.append(block, static_cast<std::size_t>(n));
+  }
+  // The content hash is the etag: an if_match write succeeds only on the bytes it read.
+  std::string etag = sha256_hex(body);
+  return StoredObject{std::move(body), std::move(etag)};
+}
+
+bool LocalStorage::put(const std::string& key, const std::string& body, const WriteCondition& condition) {
+  const fs::path target = path_of(key);
+  RegistryLock lock(root_);
+  if (condition.kind != WriteCondition::Kind::none) {
+    std::optional<StoredObject> current = get(key);
+    if (condition.kind == WriteCondition::Kind::if_absent && current) return false;
+    if (condition.kind == WriteCondition::Kind::if_match && (!current || current->etag != condition.etag)) return false;
+  }
+  TempFile temp(target);
+  write_all({temp.fd(), target.string(), ExitStatus::remote}, body.data(), body.size());
+  temp.commit();
+  return true;
+}
+
+FileDigest LocalStorage::upload_file(const std::string& key, const std::string& local_path) {
+  const fs::path target = path_of(key);
+  FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
+  ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  TempFile temp(target);
+  const Endpoint in{source.get(), local_path, ExitStatus::input_data};
+  const Endpoint out{temp.fd(), target.string(), ExitStatus::remote};
+  FileDigest digest = copy_and_hash(in, &out);
+  temp.commit();
+  return digest;
+}
+
+FileDigest LocalStorage::download_file(const std::string& key, const std::string& local_path) {
+  const std::string path = path_of(key);
+  FileHandle object(open_object(path));
+  if (object.get() < 0) throw Error(ExitStatus::integrity, path, "is missing from the registry");
+  ::posix_fadvise(object.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  FileHandle out(::open(local_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (out.get() < 0) throw_input(local_path, "cannot create: " + errno_text(errno));
+  const Endpoint from{object.get(), path, ExitStatus::remote};
+  const Endpoint to{out.get(), local_path, ExitStatus::input_data};
+  FileDigest digest = copy_and_hash(from, &to);
+  if (::fsync(out.get()) != 0 || out.close() != 0) throw_input(local_path, "cannot write: " + errno_text(errno));
+  return digest;
+}
+
+FileDigest LocalStorage::read_digest(const std::string& key) {
+  const std::string path = path_of(key);
+  FileHandle object(open_object(path));
+  if (object.get() < 0) throw Error(ExitStatus::integrity, path, "is missing from the registry");
+  ::posix_fadvise(object.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return copy_and_hash({object.get(), path, ExitStatus::remote}, nullptr);
+}
+
+std::vector<std::string> LocalStorage::list(const std::string& prefix) {
+  // Walk only the folder the prefix names, not the whole registry.
+  const std::size_t slash = prefix.rfind('/');
+  const std::string folder = slash == std::string::npos ? "" : prefix.substr(0, slash);
+  const fs::path start = folder.empty() ? fs::path(root_) : fs::path(path_of(folder));
+  std::vector<std::string> keys;
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) return keys;
+  fs::recursive_directory_iterator it(start, ec), end;
+  if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
+    const std::string name = it->path().filename().string();
+    if (name.rfind(kLocalTempPrefix, 0) == 0) continue;
+    if (!it->is_regular_file(ec)) continue;
+    std::string key = fs::relative(it->path(), root_, ec).generic_string();
+    if (key == kLocalLockFile) continue;
+    if (key.rfind(prefix, 0) == 0) keys.push_back(std::move(key));
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+void LocalStorage::remove(const std::string& key) {
+  const std::string path = path_of(key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_store(path, "cannot remove", errno);
+}
+
+}  // namespace lean

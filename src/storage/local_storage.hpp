@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "registry/storage.hpp"
+
+namespace lean {
+
+// The registry in a local folder (or any mounted file system). Objects are plain files
+// under `root`; every write goes to a temporary file beside its target, is flushed to disk
+// and renamed over it, so a reader sees the old bytes or the new ones. Conditional writes
+// hold an exclusive flock on ROOT/.lean-lock while they compare and rename.
+class LocalStorage : public Storage {
+ public:
+  // `root` is a directory path; `url` is how the user spelled it, for messages.
+  LocalStorage(std::string root, std::string url);
+
+  std::optional<StoredObject> get(const std::string& key) override;
+  bool put(const std::string& key, const std::string& body, const WriteCondition& condition) override;
+  FileDigest upload_file(const std::string& key, const std::string& local_path) override;
+  FileDigest download_file(const std::string& key, const std::string& local_path) override;
+  FileDigest read_digest(const std::string& key) override;
+  std::vector<std::string> list(const std::string& prefix) override;
+  void remove(const std::string& key) override;
+  bool atomic_conditional_writes() const override { return true; }
+  std::string describe() const override { return url_; }
+
+  // The file an object key is stored in.
+  std::string path_of(const std::string& key) const;
+
+ private:
+  std::string root_;
+  std::string url_;
+};
+
+// Temporary files are named ".lean-tmp-*" so list() never reports a half-written object.
+inline constexpr const char* kLocalTempPrefix = ".lean-tmp-";
+inline constexpr const char* kLocalLockFile = ".lean-lock";
+
+}  // namespace lean

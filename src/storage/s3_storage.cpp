@@ -1,0 +1,956 @@
+#include "storage/s3_storage.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "core/error.hpp"
+#include "crypto/sha256.hpp"
+#include "http/progress.hpp"
+
+namespace lean {
+namespace {
+
+constexpr std::uint64_t kMinPartSize = 5ull << 20;  // S3's minimum, but for the last part
+constexpr std::uint64_t kMaxParts = 10000;
+constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+std::string trim(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return "";
+  auto end = text.find_last_not_of(" \t\r");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// The AWS CLI's shared credentials file ($AWS_SHARED_CREDENTIALS_FILE, else
+// ~/.aws/credentials), profile $AWS_PROFILE or "default": used when the environment holds
+// no keys, so a developer's laptop works as it does with the AWS CLI.
+std::optional<sigv4::Credentials> shared_credentials() {
+  std::string path = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (path.empty()) {
+    const std::string home = env("HOME");
+    if (home.empty()) return std::nullopt;
+    path = home + "/.aws/credentials";
+  }
+  std::string profile = env("AWS_PROFILE");
+  if (profile.empty()) profile = "default";
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (!file) return std::nullopt;
+  sigv4::Credentials found;
+  bool in_profile = false;
+  char line[4096];
+  while (std::fgets(line, sizeof line, file)) {
+    std::string text = trim(line);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    text = trim(text);
+    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+    if (text.front() == '[' && text.back() == ']') {
+      in_profile = trim(text.substr(1, text.size() - 2)) == profile;
+      continue;
+    }
+    auto eq = text.find('=');
+    if (!in_profile || eq == std::string::npos) continue;
+    const std::string key = trim(text.substr(0, eq)), value = trim(text.substr(eq + 1));
+    if (key == "aws_access_key_id") found.access_key_id = value;
+    if (key == "aws_secret_access_key") found.secret_access_key = value;
+    if (key == "aws_session_token") found.session_token = value;
+  }
+  std::fclose(file);
+  if (found.access_key_id.empty() || found.secret_access_key.empty()) return std::nullopt;
+  return found;
+}
+
+// MD5 over OpenSSL's EVP interface: only to compare with the ETag S3 returns for a single PUT.
+class Md5 {
+ public:
+  Md5() : ctx_(EVP_MD_CTX_new()) { reset(); }
+  ~Md5() { EVP_MD_CTX_free(ctx_); }
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+  void reset() { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
+  void update(const void* data, std::size_t size) { EVP_DigestUpdate(ctx_, data, size); }
+  std::string finish_hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &length);
+    return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+// A file streamed as one request body, hashed (SHA-256 and MD5) in the same read. Every
+// attempt starts the hashes again, so they always describe the bytes of the last attempt.
+class HashingFileSource : public http::BodySource {
+ public:
+  explicit HashingFileSource(const std::string& path) : file_(path) {}
+  std::uint64_t size() const override { return file_.size(); }
+  void rewind() override {
+    file_.rewind();
+    sha_ = std::make_unique<Sha256>();
+    md5_.reset();
+  }
+  std::size_t read(char* buffer, std::size_t capacity) override {
+    std::size_t n = file_.read(buffer, capacity);
+    sha_->update(buffer, n);
+    md5_.update(buffer, n);
+    return n;
+  }
+  std::string sha256_hex() { return sha_->finish_hex(); }
+  std::string md5_hex() { return md5_.finish_hex(); }
+
+ private:
+  http::FileSource file_;
+  std::unique_ptr<Sha256> sha_ = std::make_unique<Sha256>();
+  Md5 md5_;
+};
+
+// Writes a downloaded body into a local file (or nowhere), hashing it on the way.
+class HashingFileSink : public http::BodySink {
+ public:
+  HashingFileSink(std::string path, std::string label, const S3Options& options)
+      : path_(std::move(path)), label_(std::move(label)), options_(options) {
+    if (!path_.empty()) {
+      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd_ < 0) throw_input(path_, "cannot create: " + errno_text(errno));
+    }
+  }
+  ~HashingFileSink() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void restart() override {
+    if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) {
+      throw_input(path_, "cannot write: " + errno_text(errno));
+    }
+    sha_ = std::make_unique<Sha256>();
+    size_ = 0;
+  }
+  void start(const http::Response& head) override {
+    if (progress_ || !options_.progress) return;
+    auto length = head.header("content-length");
+    if (!length) return;
+    std::uint64_t total = std::strtoull(length->c_str(), nullptr, 10);
+    if (total >= options_.progress_min_bytes) progress_ = std::make_unique<http::Progress>(label_, total);
+  }
+  void write(const char* data, std::size_t size) override {
+    sha_->update(data, size);
+    size_ += size;
+    if (progress_) progress_->advance(static_cast<std::int64_t>(size));
+    while (fd_ >= 0 && size > 0) {
+      ssize_t n = ::write(fd_, data, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_input(path_, "cannot write: " + errno_text(errno));
+      data += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+  FileDigest finish() {
+    if (progress_) progress_->finish();
+    if (fd_ >= 0) {
+      if (::fsync(fd_) != 0) throw_input(path_, "cannot write: " + errno_text(errno));
+      int fd = fd_;
+      fd_ = -1;
+      if (::close(fd) != 0) throw_input(path_, "cannot write: " + errno_text(errno));
+    }
+    return {size_, sha_->finish_hex()};
+  }
+
+ private:
+  std::string path_, label_;
+  const S3Options& options_;
+  int fd_ = -1;
+  std::unique_ptr<Sha256> sha_ = std::make_unique<Sha256>();
+  std::uint64_t size_ = 0;
+  std::unique_ptr<http::Progress> progress_;
+};
+
+struct Endpoint {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // "127.0.0.1:9000", as the Host header carries it
+  std::string base_path;  // "" or "/under"
+  bool custom = false;
+};
+
+Endpoint parse_endpoint(const std::string& url, const std::string& region) {
+  Endpoint e;
+  if (url.empty()) {
+    e.scheme = "https";
+    e.host = "s3." + region + ".amazonaws.com";
+    return e;
+  }
+  e.custom = true;
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) throw_usage("endpoint URL '" + url + "' needs http:// or https://");
+  e.scheme = url.substr(0, scheme_end);
+  for (char& c : e.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (e.scheme != "http" && e.scheme != "https") {
+    throw_usage("endpoint URL '" + http::redact_url(url) + "' needs http:// or https://");
+  }
+  std::string rest = url.substr(scheme_end + 3);
+  auto slash = rest.find('/');
+  e.host = rest.substr(0, slash);
+  if (e.host.find('@') != std::string::npos) throw_usage("endpoint URL must not hold credentials");
+  if (slash != std::string::npos) {
+    e.base_path = rest.substr(slash);
+    while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
+  }
+  // The Host header leaves out the scheme's default port, as HTTP clients do.
+  const std::string default_port = e.scheme == "https" ? ":443" : ":80";
+  if (e.host.size() > default_port.size() &&
+      e.host.compare(e.host.size() - default_port.size(), default_port.size(), default_port) == 0) {
+    e.host.resize(e.host.size() - default_port.size());
+  }
+  if (e.host.empty()) throw_usage("endpoint URL '" + url + "' has no host");
+  return e;
+}
+
+bool dns_compatible_bucket(const std::string& bucket) {
+  if (bucket.size() < 3 || bucket.size() > 63) return false;
+  for (char c : bucket) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return bucket.front() != '-' && bucket.back() != '-';
+}
+
+std::string content_type_for(const std::string& key) {
+  auto ends_with = [&](std::string_view suffix) {
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+struct FileState {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+FileState stat_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw_input(path, "cannot open: " + errno_text(errno));
+  if (S_ISDIR(st.st_mode)) throw_input(path, "is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) throw_input(path, "is not a regular file");
+  return {static_cast<std::uint64_t>(st.st_size),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::random_device device;
+  std::string raw;
+  for (std::size_t i = 0; i < bytes; ++i) raw += static_cast<char>(device() & 0xff);
+  return to_hex(raw);
+}
+
+// ---- the storage -----------------------------------------------------------------------------
+
+class S3Storage : public Storage {
+ public:
+  S3Storage(const std::string& url, S3Options options);
+
+  std::optional<StoredObject> get(const std::string& key) override;
+  bool put(const std::string& key, const std::string& body, const WriteCondition& condition) override;
+  FileDigest upload_file(const std::string& key, const std::string& local_path) override;
+  FileDigest download_file(const std::string& key, const std::string& local_path) override;
+  FileDigest read_digest(const std::string& key) override;  // hashes the stream, writes nothing
+  std::vector<std::string> list(const std::string& prefix) override;
+  void remove(const std::string& key) override;
+  bool atomic_conditional_writes() const override;
+  std::string describe() const override { return url_; }
+
+ private:
+  struct Call {
+    std::string method = "GET";
+    std::string key;  // full object key ("" for the bucket)
+    std::vector<std::pair<std::string, std::string>> query;
+    http::Headers headers;
+    std::string payload_hash;  // empty: SHA-256 of `body`
+    std::string body;
+    http::BodySource* source = nullptr;
+    http::BodySink* sink = nullptr;
+    std::function<bool(const http::Response&)> retry_if;
+    std::function<void(std::int64_t)> on_progress;
+  };
+
+  std::string object_key(const std::string& key) const { return location_.prefix.empty() ? key : location_.prefix + "/" + key; }
+  std::string s3_url(const std::string& object) const { return "s3://" + location_.bucket + "/" + object; }
+  http::Response send(http::Client& client, Call call) const;
+  [[noreturn]] void fail(const std::string& object, const http::Response& response, const std::string& doing) const;
+
+  FileDigest upload_single(const std::string& object, const std::string& local_path, std::uint64_t size);
+  FileDigest upload_multipart(const std::string& object, const std::string& local_path, const FileState& state);
+  void abort_multipart(const std::string& object, const std::string& upload_id);
+  FileDigest get_into(const std::string& key, const std::string& local_path);
+  bool probe_conditional_writes() const;
+  std::optional<std::string> head_etag(const std::string& object);
+
+  std::string url_;
+  S3Location location_;
+  S3Options options_;
+  sigv4::Credentials credentials_;
+  Endpoint endpoint_;
+  bool path_style_ = true;
+  std::unique_ptr<http::Client> main_client_;  // for the calling thread; workers have their own
+  mutable std::mutex probe_mutex_;
+  mutable std::optional<bool> conditional_writes_;
+};
+
+S3Storage::S3Storage(const std::string& url, S3Options options)
+    : url_(url),
+      location_(parse_s3_url(url)),
+      options_(std::move(options)) {
+  if (options_.region.empty()) options_.region = env("AWS_REGION");
+  if (options_.region.empty()) options_.region = env("AWS_DEFAULT_REGION");
+  if (options_.region.empty()) options_.region = "us-east-1";
+  if (options_.endpoint_url.empty()) options_.endpoint_url = env("AWS_ENDPOINT_URL_S3");
+  if (options_.endpoint_url.empty()) options_.endpoint_url = env("AWS_ENDPOINT_URL");
+  endpoint_ = parse_endpoint(options_.endpoint_url, options_.region);
+  switch (options_.addressing) {
+    case S3Options::Addressing::path: path_style_ = true; break;
+    case S3Options::Addressing::virtual_host: path_style_ = false; break;
+    case S3Options::Addressing::automatic:
+      path_style_ = endpoint_.custom || !dns_compatible_bucket(location_.bucket);
+      break;
+  }
+  if (options_.credentials) {
+    credentials_ = *options_.credentials;
+  } else {
+    credentials_ = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+    if (credentials_.access_key_id.empty() && credentials_.secret_access_key.empty()) {
+      if (auto shared = shared_credentials()) credentials_ = *shared;
+    }
+  }
+  if (credentials_.access_key_id.empty() || credentials_.secret_access_key.empty()) {
+    throw Error(ExitStatus::remote, url_, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)");
+  }
+  if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = env("AWS_CA_BUNDLE");
+  main_client_ = std::make_unique<http::Client>(options_.http);
+  options_.part_size = std::max(options_.part_size, kMinPartSize);
+  options_.multipart_threshold = std::max<std::uint64_t>(options_.multipart_threshold, 1);
+  options_.concurrency = std::clamp(options_.concurrency, 1, 64);
+}
+
+http::Response S3Storage::send(http::Client& client, Call call) const {
+  sigv4::Request base;
+  base.method = call.method;
+  base.path = endpoint_.base_path + (path_style_ ? "/" + location_.bucket + (call.key.empty() ? "/" : "/" + call.key)
+                                                : "/" + call.key);
+  base.query = call.query;
+  const std::string host = path_style_ ? endpoint_.host : location_.bucket + "." + endpoint_.host;
+  base.payload_hash = call.payload_hash.empty() ? sha256_hex(call.body) : call.payload_hash;
+  base.headers = call.headers;
+  base.headers.emplace_back("host", host);
+  base.headers.emplace_back("x-amz-content-sha256", base.payload_hash);
+
+  http::Request request;
+  request.method = call.method;
+  // The path and query go on the wire exactly as they were signed.
+  std::string query = sigv4::canonical_query(base);
+  request.url = endpoint_.scheme + "://" + host + sigv4::canonical_uri(base) + (query.empty() ? "" : "?" + query);
+  request.subject = call.key.empty() ? "s3://" + location_.bucket : s3_url(call.key);
+  request.body = std::move(call.body);
+  request.source = call.source;
+  request.sink = call.sink;
+  request.retry_if = std::move(call.retry_if);
+  request.on_progress = std::move(call.on_progress);
+  const sigv4::Scope scope{options_.region, "s3"};
+  const sigv4::Credentials credentials = credentials_;
+  // Signed before every attempt, so a retry after a long backoff carries a fresh date.
+  request.before_attempt = [base, scope, credentials](http::Request& r) {
+    sigv4::Request signed_request = base;
+    sigv4::sign(signed_request, credentials, scope, sigv4::amz_date(std::chrono::system_clock::now()));
+    r.headers = signed_request.headers;
+  };
+  return client.send(request);
+}
+
+void S3Storage::fail(const std::string& object, const http::Response& response, const std::string& doing) const {
+  const auto info = s3::parse_error(response.body);
+  const std::string subject = object.empty() ? "s3://" + location_.bucket : s3_url(object);
+  const std::string code = info.code.empty() ? "" : " " + info.code;
+  const std::string detail = info.message.empty() ? "" : ": " + info.message;
+  const std::string status = "HTTP " + std::to_string(response.status) + code;
+  if (response.status == 403 || info.code == "InvalidAccessKeyId" || info.code == "SignatureDoesNotMatch" ||
+      info.code == "ExpiredToken" || info.code == "InvalidToken") {
+    throw Error(ExitStatus::remote, subject,
+                "access denied while " + doing + " (" + status + detail +
+                    "); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and the bucket policy");
+  }
+  if (response.status == 301 || response.status == 307 || info.code == "PermanentRedirect" ||
+      info.code == "AuthorizationHeaderMalformed") {
+    auto region = response.header("x-amz-bucket-region");
+    throw Error(ExitStatus::remote, subject,
+                "the bucket is in another region" + (region ? " (" + *region + ")" : std::string()) + " than " +
+                    options_.region + ": set --region or AWS_REGION");
+  }
+  if (info.code == "NoSuchBucket") {
+    throw Error(ExitStatus::remote, subject, "bucket '" + location_.bucket + "' does not exist at " +
+                                                 endpoint_.scheme + "://" + endpoint_.host);
+  }
+  throw Error(ExitStatus::remote, subject, doing + " failed (" + status + detail + ")");
+}
+
+std::optional<StoredObject> S3Storage::get(const std::string& key) {
+  const std::string object = object_key(key);
+  Call call;
+  call.key = object;
+  auto response = send(*main_client_, std::move(call));
+  if (response.status == 404 && s3::parse_error(response.body).code != "NoSuchBucket") return std::nullopt;
+  if (!response.ok()) fail(object, response, "reading");
+  return StoredObject{std::move(response.body), response.header("etag").value_or("")};
+}
+
+std::optional<std::string> S3Storage::head_etag(const std::string& object) {
+  Call call;
+  call.method = "HEAD";
+  call.key = object;
+  auto response = send(*main_client_, std::move(call));
+  if (response.status == 404) return std::nullopt;
+  if (!response.ok()) fail(object, response, "reading");
+  return response.header("etag").value_or("");
+}
+
+bool S3Storage::put(const std::string& key, const std::string& body, const WriteCondition& condition) {
+  const std::string object = object_key(key);
+  if (condition.kind != WriteCondition::Kind::none && !atomic_conditional_writes()) {
+    // The store ignores conditional headers: compare first. Not atomic (documented): a
+    // writer between this check and the PUT is not seen.
+    auto current = head_etag(object);
+    if (condition.kind == WriteCondition::Kind::if_absent && current) return false;
+    if (condition.kind == WriteCondition::Kind::if_match && (!current || *current != condition.etag)) return false;
+  }
+  Call call;
+  call.method = "PUT";
+  call.key = object;
+  call.body = body;
+  call.headers.emplace_back("content-type", content_type_for(key));
+  if (condition.kind == WriteCondition::Kind::if_absent) call.headers.emplace_back("if-none-match", "*");
+  if (condition.kind == WriteCondition::Kind::if_match) call.headers.emplace_back("if-match", condition.etag);
+  auto response = send(*main_client_, std::move(call));
+  if (response.ok()) return true;
+  // 412: the condition does not hold; 409: a concurrent conditional write won the race.
+  if (condition.kind != WriteCondition::Kind::none && (response.status == 412 || response.status == 409)) return false;
+  fail(object, response, "writing");
+}
+
+bool S3Storage::atomic_conditional_writes() const {
+  std::lock_guard lock(probe_mutex_);
+  if (!conditional_writes_) {
+    switch (options_.conditional_writes) {
+      case S3Options::ConditionalWrites::enforced: conditional_writes_ = true; break;
+      case S3Options::ConditionalWrites::unsupported: conditional_writes_ = false; break;
+      case S3Options::ConditionalWrites::automatic: conditional_writes_ = probe_conditional_writes(); break;
+    }
+  }
+  return *conditional_writes_;
+}
+
+// Writes a probe object, then writes it again under conditions that must fail: a store that
+// answers 412 to both enforces conditional writes; one that overwrites ignores them (s3rver,
+// older MinIO and Ceph releases). The probe is removed afterwards.
+bool S3Storage::probe_conditional_writes() const {
+  const std::string object = object_key(".lean-probe-" + random_hex(8));
+  auto put_probe = [&](const char* header, const std::string& value) {
+    Call call;
+    call.method = "PUT";
+    call.key = object;
+    call.body = "probe";
+    if (header) call.headers.emplace_back(header, value);
+    return send(*main_client_, std::move(call));
+  };
+  auto first = put_probe(nullptr, "");
+  if (!first.ok()) fail(object, first, "probing conditional writes");
+  bool enforced = true;
+  try {
+    auto absent = put_probe("if-none-match", "*");
+    if (absent.status == 403) fail(object, absent, "probing conditional writes");
+    enforced = absent.status == 412;
+    if (enforced) {
+      auto match = put_probe("if-match", "\"00000000000000000000000000000000\"");
+      if (match.status == 403) fail(object, match, "probing conditional writes");
+      enforced = match.status == 412;
+    }
+  } catch (...) {
+    Call remove_call;
+    remove_call.method = "DELETE";
+    remove_call.key = object;
+    try {
+      send(*main_client_, std::move(remove_call));
+    } catch (const Error&) {
+    }
+    throw;
+  }
+  Call remove_call;
+  remove_call.method = "DELETE";
+  remove_call.key = object;
+  auto removed = send(*main_client_, std::move(remove_call));
+  if (!removed.ok() && removed.status != 404) fail(object, removed, "removing the probe object");
+  return enforced;
+}
+
+FileDigest S3Storage::upload_file(const std::string& key, const std::string& local_path) {
+  const std::string object = object_key(key);
+  const FileState state = stat_file(local_path);
+  FileDigest digest = state.size > options_.multipart_threshold ? upload_multipart(object, local_path, state)
+                                                                : upload_single(object, local_path, state.size);
+  const FileState after = stat_file(local_path);
+  if (after.size != state.size || after.mtime_ns != state.mtime_ns) {
+    throw_input(local_path, "changed while it was uploaded");
+  }
+  return digest;
+}
+
+FileDigest S3Storage::upload_single(const std::string& object, const std::string& local_path, std::uint64_t size) {
+  std::unique_ptr<http::Progress> progress;
+  if (options_.progress && size >= options_.progress_min_bytes) {
+    progress = std::make_unique<http::Progress>("upload " + s3_url(object), size);
+  }
+  Call call;
+  call.method = "PUT";
+  call.key = object;
+  call.headers.emplace_back("content-type", "application/octet-stream");
+  if (progress) call.on_progress = [&](std::int64_t delta) { progress->advance(delta); };
+  FileDigest digest;
+  if (size <= options_.part_size) {
+    // Small enough to hold: read once, hash, and send with a signed payload.
+    http::FileSource file(local_path);
+    std::string bytes(file.size(), '\0');
+    std::size_t done = 0;
+    while (done < bytes.size()) done += file.read(bytes.data() + done, bytes.size() - done);
+    digest = {bytes.size(), sha256_hex(bytes)};
+    call.payload_hash = digest.sha256;
+    call.body = std::move(bytes);
+    auto response = send(*main_client_, std::move(call));
+    if (!response.ok()) fail(object, response, "uploading");
+  } else {
+    // Streamed in constant memory; the SHA-256 of the payload is only known once it has
+    // gone, so the payload is sent unsigned and checked afterwards against the ETag (the
+    // MD5 S3 computed over what it stored), computed in the same read.
+    HashingFileSource source(local_path);
+    call.payload_hash = kUnsignedPayload;
+    call.source = &source;
+    auto response = send(*main_client_, std::move(call));
+    if (!response.ok()) fail(object, response, "uploading");
+    digest = {source.size(), source.sha256_hex()};
+    const std::string md5 = source.md5_hex();
+    const std::string etag = s3::unquote_etag(response.header("etag").value_or(""));
+    if (s3::etag_is_md5(etag) && etag != md5) {
+      throw Error(ExitStatus::integrity, s3_url(object),
+                  "the store holds different bytes than were sent (MD5 " + md5 + ", ETag " + etag + ")");
+    }
+  }
+  if (progress) progress->finish();
+  return digest;
+}
+
+namespace {
+
+// A fixed set of part buffers shared by the reader and the uploaders: the memory bound.
+struct PartQueue {
+  struct Part {
+    int number = 0;
+    std::string* buffer = nullptr;
+    std::size_t length = 0;
+  };
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Part> ready;
+  std::vector<std::string*> free;
+  bool closed = false;
+  bool failed = false;
+  std::exception_ptr error;
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard lock(mutex);
+    if (!failed) error = e;
+    failed = true;
+    changed.notify_all();
+  }
+};
+
+}  // namespace
+
+FileDigest S3Storage::upload_multipart(const std::string& object, const std::string& local_path,
+                                       const FileState& state) {
+  const std::uint64_t size = state.size;
+  const std::uint64_t part_size = std::max(options_.part_size, (size + kMaxParts - 1) / kMaxParts);
+  const int part_count = static_cast<int>((size + part_size - 1) / part_size);
+
+  Call create;
+  create.method = "POST";
+  create.key = object;
+  create.query = {{"uploads", ""}};
+  create.headers.emplace_back("content-type", "application/octet-stream");
+  auto created = send(*main_client_, std::move(create));
+  if (!created.ok()) fail(object, created, "starting the multipart upload");
+  const auto upload_id = s3::xml_value(created.body, "UploadId");
+  if (!upload_id || upload_id->empty()) {
+    throw Error(ExitStatus::remote, s3_url(object), "starting the multipart upload failed: no UploadId in the answer");
+  }
+
+  std::unique_ptr<http::Progress> progress;
+  if (options_.progress && size >= options_.progress_min_bytes) {
+    progress = std::make_unique<http::Progress>("upload " + s3_url(object), size);
+  }
+  try {
+    const int workers = std::min(options_.concurrency, part_count);
+    // One buffer per part in flight: the memory bound (reading a part from the page cache
+    // takes milliseconds, so an extra read-ahead buffer would cost memory for no speed).
+    std::vector<std::string> buffers(static_cast<std::size_t>(workers));
+    PartQueue queue;
+    for (auto& b : buffers) queue.free.push_back(&b);
+    std::vector<std::string> etags(static_cast<std::size_t>(part_count));
+
+    auto upload_parts = [&] {
+      try {
+        http::Client client(options_.http);
+        for (;;) {
+          PartQueue::Part part;
+          {
+            std::unique_lock lock(queue.mutex);
+            queue.changed.wait(lock, [&] { return queue.failed || !queue.ready.empty() || queue.closed; });
+            if (queue.failed || queue.ready.empty()) return;
+            part = queue.ready.front();
+            queue.ready.pop_front();
+          }
+          std::string_view bytes(part.buffer->data(), part.length);
+          http::MemorySource source(bytes);
+          Call call;
+          call.method = "PUT";
+          call.key = object;
+          call.query = {{"partNumber", std::to_string(part.number)}, {"uploadId", *upload_id}};
+          call.payload_hash = sha256_hex(bytes);  // hashed here, on the uploading thread
+          call.source = &source;
+          if (progress) call.on_progress = [&](std::int64_t delta) { progress->advance(delta); };
+          auto response = send(client, std::move(call));
+          if (!response.ok()) fail(object, response, "uploading part " + std::to_string(part.number));
+          auto etag = response.header("etag");
+          if (!etag || etag->empty()) {
+            throw Error(ExitStatus::remote, s3_url(object),
+                        "uploading part " + std::to_string(part.number) + " failed: no ETag in the answer");
+          }
+          std::lock_guard lock(queue.mutex);
+          etags[static_cast<std::size_t>(part.number - 1)] = *etag;
+          queue.free.push_back(part.buffer);
+          queue.changed.notify_all();
+        }
+      } catch (...) {
+        queue.fail(std::current_exception());
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i) threads.emplace_back(upload_parts);
+
+    // This thread reads the file once, in order, feeding the file's SHA-256 as it goes.
+    Sha256 file_hash;
+    try {
+      http::FileSource file(local_path);
+      if (file.size() != size) throw_input(local_path, "changed while it was uploaded");
+      for (int number = 1; number <= part_count; ++number) {
+        std::string* buffer;
+        {
+          std::unique_lock lock(queue.mutex);
+          queue.changed.wait(lock, [&] { return queue.failed || !queue.free.empty(); });
+          if (queue.failed) break;
+          buffer = queue.free.back();
+          queue.free.pop_back();
+        }
+        const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size;
+        const auto length = static_cast<std::size_t>(std::min(part_size, size - offset));
+        buffer->resize(length);
+        std::size_t done = 0;
+        while (done < length) done += file.read(buffer->data() + done, length - done);
+        file_hash.update(buffer->data(), length);
+        std::lock_guard lock(queue.mutex);
+        queue.ready.push_back({number, buffer, length});
+        queue.changed.notify_all();
+      }
+    } catch (...) {
+      queue.fail(std::current_exception());
+    }
+    {
+      std::lock_guard lock(queue.mutex);
+      queue.closed = true;
+      queue.changed.notify_all();
+    }
+    for (auto& t : threads) t.join();
+    if (queue.failed) std::rethrow_exception(queue.error);
+    buffers.clear();
+    buffers.shrink_to_fit();
+
+    const FileState after = stat_file(local_path);
+    if (after.size != state.size || after.mtime_ns != state.mtime_ns) {
+      throw_input(local_path, "changed while it was uploaded");
+    }
+
+    std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+    for (int number = 1; number <= part_count; ++number) {
+      xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
+             s3::xml_escape(etags[static_cast<std::size_t>(number - 1)]) + "</ETag></Part>";
+    }
+    xml += "</CompleteMultipartUpload>";
+    Call complete;
+    complete.method = "POST";
+    complete.key = object;
+    complete.query = {{"uploadId", *upload_id}};
+    complete.headers.emplace_back("content-type", "application/xml");
+    complete.body = std::move(xml);
+    // S3 may answer 200 and still report an error in the body (sent after a keep-alive
+    // pause): those with a transient code are retried, the others fail.
+    complete.retry_if = [](const http::Response& r) {
+      auto code = s3::parse_error(r.body).code;
+      return r.ok() && (code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable");
+    };
+    auto completed = send(*main_client_, std::move(complete));
+    if (!completed.ok()) fail(object, completed, "completing the multipart upload");
+    const auto error = s3::parse_error(completed.body);
+    if (!error.code.empty() || completed.body.find("CompleteMultipartUploadResult") == std::string::npos) {
+      http::Response as_error = completed;
+      as_error.status = 500;
+      fail(object, as_error, "completing the multipart upload");
+    }
+    if (progress) progress->finish();
+    return {size, file_hash.finish_hex()};
+  } catch (...) {
+    abort_multipart(object, *upload_id);
+    throw;
+  }
+}
+
+// Best effort: the original error is what the user needs to see.
+void S3Storage::abort_multipart(const std::string& object, const std::string& upload_id) {
+  try {
+    Call call;
+    call.method = "DELETE";
+    call.key = object;
+    call.query = {{"uploadId", upload_id}};
+    send(*main_client_, std::move(call));
+  } catch (const Error&) {
+  }
+}
+
+FileDigest S3Storage::get_into(const std::string& key, const std::string& local_path) {
+  const std::string object = object_key(key);
+  HashingFileSink sink(local_path, "download " + s3_url(object), options_);
+  Call call;
+  call.key = object;
+  call.sink = &sink;
+  auto response = send(*main_client_, std::move(call));
+  if (response.status == 404 && s3::parse_error(response.body).code != "NoSuchBucket") {
+    throw Error(ExitStatus::integrity, s3_url(object), "is missing from the registry");
+  }
+  if (!response.ok()) fail(object, response, "downloading");
+  return sink.finish();
+}
+
+FileDigest S3Storage::download_file(const std::string& key, const std::string& local_path) {
+  return get_into(key, local_path);
+}
+
+FileDigest S3Storage::read_digest(const std::string& key) { return get_into(key, ""); }
+
+std::vector<std::string> S3Storage::list(const std::string& prefix) {
+  const std::string full_prefix = object_key(prefix);
+  const std::size_t strip = location_.prefix.empty() ? 0 : location_.prefix.size() + 1;
+  std::vector<std::string> keys;
+  std::string token;
+  for (int page = 0;; ++page) {
+    Call call;
+    call.key = "";
+    call.query = {{"list-type", "2"}, {"prefix", full_prefix}};
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    auto response = send(*main_client_, std::move(call));
+    if (!response.ok()) fail(full_prefix, response, "listing");
+    // Each <Contents> holds one <Key>; keys of common prefixes are not requested.
+    for (auto& object : s3::xml_values(response.body, "Key")) {
+      if (object.size() >= strip && object.compare(0, full_prefix.size(), full_prefix) == 0) {
+        keys.push_back(object.substr(strip));
+      }
+    }
+    auto truncated = s3::xml_value(response.body, "IsTruncated");
+    auto next = s3::xml_value(response.body, "NextContinuationToken");
+    if (!truncated || *truncated != "true" || !next || next->empty() || page > 100000) break;
+    token = *next;
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+void S3Storage::remove(const std::string& key) {
+  const std::string object = object_key(key);
+  Call call;
+  call.method = "DELETE";
+  call.key = object;
+  auto response = send(*main_client_, std::move(call));
+  if (!response.ok() && response.status != 404) fail(object, response, "removing");
+}
+
+}  // namespace
+
+S3Location parse_s3_url(const std::string& url) {
+  if (url.rfind("s3://", 0) != 0) throw_usage("'" + url + "' is not an s3://BUCKET/PREFIX URL");
+  std::string rest = url.substr(5);
+  auto slash = rest.find('/');
+  S3Location location;
+  location.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos) location.prefix = rest.substr(slash + 1);
+  while (!location.prefix.empty() && location.prefix.back() == '/') location.prefix.pop_back();
+  while (!location.prefix.empty() && location.prefix.front() == '/') location.prefix.erase(0, 1);
+  if (location.bucket.empty()) throw_usage("'" + url + "' names no bucket: use s3://BUCKET/PREFIX");
+  for (char c : location.bucket) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' || c == '@' || c == ':') {
+      throw_usage("'" + url + "': '" + location.bucket + "' is not a valid bucket name");
+    }
+  }
+  return location;
+}
+
+std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options) {
+  return std::make_unique<S3Storage>(url, options);
+}
+
+namespace s3 {
+
+namespace {
+std::string xml_unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '&') {
+      out += text[i];
+      continue;
+    }
+    auto semi = text.find(';', i);
+    if (semi == std::string_view::npos) {
+      out += text[i];
+      continue;
+    }
+    std::string_view entity = text.substr(i + 1, semi - i - 1);
+    if (entity == "amp") out += '&';
+    else if (entity == "lt") out += '<';
+    else if (entity == "gt") out += '>';
+    else if (entity == "quot") out += '"';
+    else if (entity == "apos") out += '\'';
+    else if (!entity.empty() && entity[0] == '#') {
+      unsigned long code = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
+                               ? std::strtoul(std::string(entity.substr(2)).c_str(), nullptr, 16)
+                               : std::strtoul(std::string(entity.substr(1)).c_str(), nullptr, 10);
+      // UTF-8 encode.
+      if (code < 0x80) {
+        out += static_cast<char>(code);
+      } else if (code < 0x800) {
+        out += static_cast<char>(0xC0 | (code >> 6));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      } else if (code < 0x10000) {
+        out += static_cast<char>(0xE0 | (code >> 12));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      } else {
+        out += static_cast<char>(0xF0 | (code >> 18));
+        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      }
+    } else {
+      out += text.substr(i, semi - i + 1);
+    }
+    i = semi;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> xml_values(std::string_view xml, std::string_view tag) {
+  std::vector<std::string> values;
+  const std::string open = "<" + std::string(tag);
+  const std::string close = "</" + std::string(tag) + ">";
+  std::size_t pos = 0;
+  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
+    const std::size_t after = pos + open.size();
+    if (after >= xml.size() || (xml[after] != '>' && xml[after] != ' ' && xml[after] != '/')) {
+      pos = after;
+      continue;
+    }
+    const std::size_t gt = xml.find('>', after);
+    if (gt == std::string_view::npos) break;
+    if (xml[gt - 1] == '/') {  // <Tag/>
+      values.emplace_back();
+      pos = gt + 1;
+      continue;
+    }
+    const std::size_t end = xml.find(close, gt + 1);
+    if (end == std::string_view::npos) break;
+    values.push_back(xml_unescape(xml.substr(gt + 1, end - gt - 1)));
+    pos = end + close.size();
+  }
+  return values;
+}
+
+std::optional<std::string> xml_value(std::string_view xml, std::string_view tag) {
+  auto values = xml_values(xml, tag);
+  if (values.empty()) return std::nullopt;
+  return values.front();
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+ErrorInfo parse_error(std::string_view body) {
+  ErrorInfo info;
+  auto start = body.find("<Error>");
+  if (start == std::string_view::npos) return info;
+  auto error = body.substr(start);
+  info.code = xml_value(error, "Code").value_or("");
+  info.message = xml_value(error, "Message").value_or("");
+  return info;
+}
+
+std::string unquote_etag(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
+bool etag_is_md5(std::string_view etag) {
+  auto bare = unquote_etag(etag);
+  return bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace s3
+
+}  // namespace lean

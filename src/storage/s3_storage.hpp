@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/sigv4.hpp"
+#include "http/http_client.hpp"
+#include "registry/storage.hpp"
+
+namespace lean {
+
+struct S3Options {
+  // "http://127.0.0.1:9000" (MinIO, R2, Ceph, s3rver). Empty: $AWS_ENDPOINT_URL_S3, then
+  // $AWS_ENDPOINT_URL, else AWS itself (https://s3.REGION.amazonaws.com).
+  std::string endpoint_url;
+  // Empty: $AWS_REGION, then $AWS_DEFAULT_REGION, else us-east-1.
+  std::string region;
+  // Empty: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY and $AWS_SESSION_TOKEN, else the
+  // profile $AWS_PROFILE (or "default") of the shared credentials file.
+  std::optional<sigv4::Credentials> credentials;
+
+  enum class Addressing {
+    automatic,     // path-style on a custom endpoint, virtual-hosted on AWS when the bucket allows
+    path,          // http://endpoint/BUCKET/KEY
+    virtual_host,  // http://BUCKET.endpoint/KEY
+  };
+  Addressing addressing = Addressing::automatic;
+
+  // Files larger than this go up in parts (S3 multipart upload), several in flight at once.
+  std::uint64_t multipart_threshold = 64ull << 20;
+  // Size of one part; also the largest file sent from memory with a signed payload.
+  // Grows when a file would need more than S3's 10,000 parts.
+  std::uint64_t part_size = 8ull << 20;
+  // Parts in flight at once (each holds one part in memory).
+  int concurrency = 4;
+
+  // Conditional writes (If-None-Match: * / If-Match): probed on the first conditional
+  // write ("automatic"), or stated when the store is known.
+  enum class ConditionalWrites { automatic, enforced, unsupported };
+  ConditionalWrites conditional_writes = ConditionalWrites::automatic;
+
+  // A progress display on stderr for transfers of at least `progress_min_bytes`.
+  bool progress = true;
+  std::uint64_t progress_min_bytes = 32ull << 20;
+
+  // Timeouts, retries and the CA bundle ($AWS_CA_BUNDLE when empty).
+  http::ClientOptions http;
+};
+
+// The parts of "s3://BUCKET/PREFIX"; throws a usage error naming the URL when malformed.
+struct S3Location {
+  std::string bucket;
+  std::string prefix;  // without leading or trailing "/"; may be empty
+};
+S3Location parse_s3_url(const std::string& url);
+
+// The registry on S3-compatible object storage, signed with SigV4. See docs/ml-release.md ("S3 and
+// S3-compatible storage") for what is atomic where.
+std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options = {});
+
+namespace s3 {
+
+// The text of every <tag>...</tag> in an XML document, entities decoded. S3 answers are
+// small, flat and machine-written: this reads them without an XML library.
+std::vector<std::string> xml_values(std::string_view xml, std::string_view tag);
+std::optional<std::string> xml_value(std::string_view xml, std::string_view tag);
+std::string xml_escape(std::string_view text);
+
+// "AccessDenied" and "Access Denied" from an S3 <Error> body; empty when there is none.
+struct ErrorInfo {
+  std::string code;
+  std::string message;
+};
+ErrorInfo parse_error(std::string_view body);
+
+// Whether a returned ETag is a plain MD5 of the bytes (single PUT, no KMS) we can compare with.
+bool etag_is_md5(std::string_view etag);
+std::string unquote_etag(std::string_view etag);
+
+}  // namespace s3
+
+}  // namespace lean

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/files.hpp"
+
+namespace lean::test {
+
+// tests/data/drift/stats_cases.json: inputs and the values scipy computed on them
+// (written by tests/data/drift/make_fixtures.py).
+inline const nlohmann::json& stats_cases() {
+  static const nlohmann::json cases =
+      nlohmann::json::parse(read_text_file(std::string(LEAN_TESTDATA_DIR) + "/drift/stats_cases.json"));
+  return cases;
+}
+
+inline std::vector<double> doubles(const nlohmann::json& array) { return array.get<std::vector<double>>(); }
+
+inline std::vector<std::uint64_t> counts(const nlohmann::json& array) { return array.get<std::vector<std::uint64_t>>(); }
+
+}  // namespace lean::test

@@ -1,0 +1,98 @@
+#include "csv/reader.hpp"
+
+#include <zlib.h>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+namespace {
+
+std::vector<std::vector<std::string>> read_all_records(const std::string& path, char delimiter = ',') {
+  CsvReader reader(path, delimiter);
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string_view> fields;
+  while (reader.next(fields)) records.emplace_back(fields.begin(), fields.end());
+  return records;
+}
+
+using Records = std::vector<std::vector<std::string>>;
+
+}  // namespace
+
+TEST_CASE("RFC 4180: quoted delimiters, doubled quotes, line breaks in quotes, CRLF, BOM, no final newline") {
+  test::TempDir dir;
+  const auto path = dir.write("a.csv", "\xEF\xBB\xBF" "name,text\r\n\"a,b\",\"say \"\"hi\"\"\"\r\nx,\"two\r\nlines\"\r\n,\r\nlast,row");
+  CHECK(read_all_records(path) == Records{{"name", "text"}, {"a,b", "say \"hi\""}, {"x", "two\r\nlines"}, {"", ""}, {"last", "row"}});
+}
+
+TEST_CASE("LF and lone CR line ends, blank lines skipped, a trailing delimiter is an empty field") {
+  test::TempDir dir;
+  CHECK(read_all_records(dir.write("a.csv", "a,b\n\n1,\r2,3\n\n")) == Records{{"a", "b"}, {"1", ""}, {"2", "3"}});
+}
+
+TEST_CASE("tab delimiter and the default delimiter of .tsv names") {
+  test::TempDir dir;
+  CHECK(read_all_records(dir.write("a.tsv", "a\tb\n1,5\t\"x\ty\"\n"), '\t') == Records{{"a", "b"}, {"1,5", "x\ty"}});
+  CHECK(default_delimiter("data.tsv") == '\t');
+  CHECK(default_delimiter("data.tsv.gz") == '\t');
+  CHECK(default_delimiter("data.csv.gz") == ',');
+}
+
+TEST_CASE("a record longer than the read window and many records across refills") {
+  test::TempDir dir;
+  std::string big(3 << 20, 'x');
+  std::string text = "a,b\n\"" + big + "\",1\n";
+  for (int i = 0; i < 200000; ++i) text += std::to_string(i) + ",\"q\"\"" + std::to_string(i) + "\"\n";
+  const auto records = read_all_records(dir.write("a.csv", text));
+  REQUIRE(records.size() == 200002);
+  CHECK(records[1][0] == big);
+  CHECK(records.back() == std::vector<std::string>{"199999", "q\"199999"});
+}
+
+TEST_CASE("gzip input is decompressed; corrupt and truncated gzip are input errors") {
+  test::TempDir dir;
+  const std::string path = dir.file("a.csv.gz");
+  gzFile out = gzopen(path.c_str(), "wb");
+  const std::string text = "a,b\n1,2\n3,4\n";
+  gzwrite(out, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(out);
+  CHECK(read_all_records(path) == Records{{"a", "b"}, {"1", "2"}, {"3", "4"}});
+
+  std::string bytes = test::read_all(path);
+  const auto truncated = dir.write("t.csv.gz", bytes.substr(0, bytes.size() - 12));
+  CHECK(test::expect_error([&] { read_all_records(truncated); }).describe() ==
+        "'" + truncated + "': truncated gzip data: unexpected end of file");
+  bytes[12] = static_cast<char>(bytes[12] ^ 0x55);
+  bytes[13] = static_cast<char>(bytes[13] ^ 0x55);
+  const auto corrupt = dir.write("c.csv.gz", bytes);
+  Error e = test::expect_error([&] { read_all_records(corrupt); });
+  CHECK(e.status() == ExitStatus::input_data);
+  CHECK(e.describe().rfind("'" + corrupt + "': corrupt gzip data: ", 0) == 0);
+}
+
+TEST_CASE("malformed CSV names the file and line") {
+  test::TempDir dir;
+  const auto open_quote = dir.write("q.csv", "a,b\n1,2\n3,\"never closed\n4,5\n");
+  CHECK(test::expect_error([&] { read_all_records(open_quote); }).describe() ==
+        "'" + open_quote + ":3': unterminated quoted field");
+  const auto after_quote = dir.write("t.csv", "a,b\n\"x\"y,2\n");
+  CHECK(test::expect_error([&] { read_all_records(after_quote); }).describe() ==
+        "'" + after_quote + ":2': unexpected text after a closing quote");
+}
+
+TEST_CASE("line numbers count the line breaks inside quoted fields") {
+  test::TempDir dir;
+  CsvReader reader(dir.write("a.csv", "a\n\"x\ny\"\n\nz\n"), ',');
+  std::vector<std::string_view> fields;
+  std::vector<std::uint64_t> lines;
+  while (reader.next(fields)) lines.push_back(reader.line());
+  CHECK(lines == std::vector<std::uint64_t>{1, 2, 5});
+}
+
+TEST_CASE("a missing file or a directory is an input error") {
+  test::TempDir dir;
+  CHECK(test::expect_error([&] { CsvReader(dir.file("none.csv"), ','); }).describe() ==
+        "'" + dir.file("none.csv") + "': cannot open: No such file or directory");
+  CHECK(test::expect_error([&] { CsvReader(dir.file(""), ','); }).status() == ExitStatus::input_data);
+}

@@ -1,0 +1,3 @@
+#include "release/release.hpp"
+
+int main(int argc, char** argv) { return lean::release_main(argc, argv); }
