@@ -1,5 +1,10 @@
 #include "cli/tool.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <new>
 
@@ -50,6 +55,15 @@ std::string unknown_option_message(const po::unknown_option& e, const po::option
 }
 
 }  // namespace
+
+std::string ca_bundle_option(const po::variables_map& vm) {
+  if (!vm.count("ca-bundle")) return "";
+  const std::string path = vm["ca-bundle"].as<std::string>();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw_config(path, std::string("--ca-bundle: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode) || ::access(path.c_str(), R_OK) != 0) throw_config(path, "--ca-bundle: not a readable file");
+  return path;
+}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;

@@ -29,6 +29,23 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t stop_at) {
   return deepest;
 }
 
+std::size_t json_member_count(std::string_view text, std::size_t stop_at) {
+  std::size_t members = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size() && members < stop_at; ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ':') {
+      ++members;
+    }
+  }
+  return members;
+}
+
 void check_json_depth(std::string_view text, const std::string& source) {
   if (json_nesting_depth(text) > limits::kJsonDepth) {
     throw_input(source, "nests objects and arrays deeper than " + std::to_string(limits::kJsonDepth) +

@@ -1,9 +1,12 @@
 #include "core/signals.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 namespace lean {
@@ -11,7 +14,7 @@ namespace {
 
 constexpr int kSlots = 64;
 constexpr std::size_t kPathMax = 4096;
-enum SlotState : int { kFree = 0, kFilling = 1, kReady = 2 };
+enum SlotState : int { kFree = 0, kFilling = 1, kReady = 2, kReadyDirectory = 3 };
 
 // Everything the handler touches is lock-free and preallocated (async-signal-safe).
 std::atomic<int> g_signal{0};
@@ -32,12 +35,41 @@ void write_stderr(const char* text, std::size_t length) {
   }
 }
 
+// The files of a folder, then the folder: raw system calls only (async-signal-safe).
+void remove_flat_directory(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    alignas(8) char buffer[4096];
+    for (;;) {
+      const long n = ::syscall(SYS_getdents64, fd, buffer, sizeof buffer);
+      if (n <= 0) break;
+      for (long offset = 0; offset < n;) {
+        struct Entry {
+          std::uint64_t inode;
+          std::int64_t next;
+          unsigned short length;
+          unsigned char type;
+          char name[1];
+        };
+        const auto* entry = reinterpret_cast<const Entry*>(buffer + offset);
+        const bool dots = entry->name[0] == '.' && (entry->name[1] == '\0' || (entry->name[1] == '.' && entry->name[2] == '\0'));
+        if (!dots) ::unlinkat(fd, entry->name, 0);
+        offset += entry->length;
+      }
+    }
+    ::close(fd);
+  }
+  ::rmdir(path);
+}
+
 void on_signal(int signal) {
   // Inside a scope, the first signal is recorded and the work unwinds on its own.
   int expected = 0;
   if (g_scopes.load() > 0 && g_signal.compare_exchange_strong(expected, signal)) return;
   for (int i = 0; i < kSlots; ++i) {
-    if (g_slot_state[i].load() == kReady) ::unlink(g_slot_path[i]);
+    const int state = g_slot_state[i].load();
+    if (state == kReady) ::unlink(g_slot_path[i]);
+    if (state == kReadyDirectory) remove_flat_directory(g_slot_path[i]);
   }
   write_stderr(g_message, g_message_length);
   const char* name = signal_name(signal);
@@ -73,13 +105,13 @@ void throw_if_interrupted() {
 InterruptScope::InterruptScope() { g_scopes.fetch_add(1); }
 InterruptScope::~InterruptScope() { g_scopes.fetch_sub(1); }
 
-TempFileGuard::TempFileGuard(const std::string& path) {
+TempFileGuard::TempFileGuard(const std::string& path, bool directory) {
   if (path.size() >= kPathMax) return;
   for (int i = 0; i < kSlots; ++i) {
     int expected = kFree;
     if (!g_slot_state[i].compare_exchange_strong(expected, kFilling)) continue;
     std::memcpy(g_slot_path[i], path.c_str(), path.size() + 1);
-    g_slot_state[i].store(kReady);
+    g_slot_state[i].store(directory ? kReadyDirectory : kReady);
     slot_ = i;
     return;
   }

@@ -46,11 +46,12 @@ class InterruptScope {
   InterruptScope& operator=(const InterruptScope&) = delete;
 };
 
-// A temporary file the signal handler removes if a signal ends the process while it
-// exists. Holds up to 64 paths at once (beyond that, a path is not guarded).
+// A temporary file (or a flat folder of files: a fetch's staging folder) the signal handler
+// removes if a signal ends the process while it exists. Holds up to 64 paths at once
+// (beyond that, a path is not guarded).
 class TempFileGuard {
  public:
-  explicit TempFileGuard(const std::string& path);
+  explicit TempFileGuard(const std::string& path, bool directory = false);
   ~TempFileGuard();
   TempFileGuard(const TempFileGuard&) = delete;
   TempFileGuard& operator=(const TempFileGuard&) = delete;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 
 namespace lean {
 namespace {
@@ -80,7 +81,13 @@ bool CsvReader::refill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // one record longer than the window
+  if (end_ == buffer_.size()) {  // one record longer than the window
+    if (end_ >= limits::kCsvRecordBytes) {
+      fail(next_line_, "a row longer than " + describe_bytes_limit(limits::kCsvRecordBytes) +
+                           " (the limit; see docs/hardening.md)");
+    }
+    buffer_.resize(buffer_.size() * 2);
+  }
   const auto wanted = static_cast<unsigned>(std::min<std::size_t>(buffer_.size() - end_, 1u << 30));
   if (!source_->file) {
     ssize_t got;
@@ -190,8 +197,16 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
   record_line_ = next_line_;
   next_line_ = line;
   begin_ = pos;
+  if (spans.size() > limits::kCsvColumns) {
+    fail(record_line_, "a row of more than " + std::to_string(limits::kCsvColumns) +
+                           " fields (the limit; see docs/hardening.md)");
+  }
   fields.clear();
   for (const Span& span : spans) {
+    if (span.length > limits::kCsvFieldBytes) {
+      fail(record_line_, "a field longer than " + describe_bytes_limit(limits::kCsvFieldBytes) +
+                             " (the limit; see docs/hardening.md)");
+    }
     std::size_t length = span.length;
     if (span.doubled_quotes) {  // "" -> ", compacted in place
       char* text = buf + span.start;

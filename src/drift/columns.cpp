@@ -11,6 +11,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -76,6 +77,14 @@ void add_cell(FileColumn& column, std::string_view cell, const CsvReader& reader
   if (auto found = column.categories.find(cell); found != column.categories.end()) {
     ++found->second;
   } else {
+    // Bounded memory (docs/hardening.md): a column of ids is not a category column.
+    column.numbers.arena()->category_bytes += cell.size() + 64;
+    if (column.numbers.arena()->category_bytes > limits::kCategoryBytes) {
+      throw_input(reader.path() + ":" + std::to_string(reader.line()),
+                  "the distinct values of the text columns exceed " + describe_bytes_limit(limits::kCategoryBytes) +
+                      " (the limit; see docs/hardening.md); column \"" + column.name +
+                      "\" may be an id: leave it out with --exclude");
+    }
     column.categories.emplace(std::string(cell), 1);
   }
 }

@@ -44,6 +44,7 @@ class NumberColumn {
     SpillFile spill;
     std::size_t budget_chunks = 0;  // chunks allowed in memory for the whole file
     std::size_t chunks_in_memory = 0;
+    std::uint64_t category_bytes = 0;  // distinct text values kept (limits::kCategoryBytes)
   };
 
   explicit NumberColumn(Arena* arena) : arena_(arena) {}
@@ -54,6 +55,7 @@ class NumberColumn {
   }
   void add(double value);
   std::uint64_t size() const { return stored_ + tail_count_; }
+  Arena* arena() const { return arena_; }
   // Every value, sorted ascending, into `values`; `keys` and `scratch` are working space
   // kept between calls. The column is empty afterwards.
   void take_sorted(std::vector<double>& values, std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch);

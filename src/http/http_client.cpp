@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -294,6 +295,13 @@ struct Client::Handle {
 Client::Client(ClientOptions options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
   if (options_.user_agent.empty()) options_.user_agent = std::string("lean-mlops/") + kVersion;
   if (options_.max_attempts < 1) options_.max_attempts = 1;
+  // ML_HTTP_STALL_TIMEOUT=SECONDS (1 to 3600): a slow link's, or a fault-injection test's,
+  // patience with a transfer that moves no byte (docs/hardening.md).
+  if (const char* value = std::getenv("ML_HTTP_STALL_TIMEOUT"); value && *value) {
+    char* end = nullptr;
+    const long seconds = std::strtol(value, &end, 10);
+    if (*end == '\0' && seconds >= 1 && seconds <= 3600) options_.stall_timeout = std::chrono::seconds(seconds);
+  }
 }
 
 Client::~Client() = default;

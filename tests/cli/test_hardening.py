@@ -199,6 +199,67 @@ class Interrupts(CliTest):
             if os.path.exists(self.path("r.json")):
                 self.assertEqual(self.read("r.json"), expected)
 
+    def wait_for(self, condition, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not condition():
+            time.sleep(0.002)
+        return condition()
+
+    def registry_files(self, root):
+        return sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
+
+    def test_signal_during_a_local_publish_and_fetch(self):
+        release = tool_path("ml-release")
+        reg = ["--registry", "reg", "--model", "churn"]
+        with open(self.path("big.bin"), "wb") as f:
+            f.truncate(1 << 30)  # sparse: quick to make, a while to copy and hash
+        for trial, sig in enumerate((signal.SIGINT, signal.SIGTERM)):
+            proc = subprocess.Popen([release, "publish", *reg, "--version", f"{trial}", "big.bin", "--no-ci"],
+                                    cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            folder = self.path(f"reg/churn/versions/{trial}")
+            self.assertTrue(self.wait_for(lambda: os.path.isdir(folder) and os.listdir(folder)), "no copy started")
+            proc.send_signal(sig)
+            stderr = proc.communicate(timeout=60)[1].decode()
+            self.assertEqual(proc.returncode, 128 + sig, stderr)
+            self.assertTrue(stderr.endswith(f"ml-release: error: interrupted by {sig.name}\n"), stderr)
+            # Nothing at a final path, no temporary file left, no version visible.
+            self.assertEqual([f for f in self.registry_files(self.path("reg")) if "/versions/" in f], [])
+        # A fetch interrupted while it downloads: no destination, no staging folder.
+        with open(self.path("big.bin"), "wb") as f:
+            f.truncate(1 << 29)
+        r = self.run_tool("ml-release", "publish", *reg, "--version", "9", "big.bin")
+        self.assertEqual(r.code, 0, r)
+        proc = subprocess.Popen([release, "fetch", *reg, "--version", "9", "--dest", "out", "--no-ci"], cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.assertTrue(self.wait_for(lambda: any(n.startswith(".lean-fetch-") for n in os.listdir(self.dir))))
+        proc.send_signal(signal.SIGTERM)
+        stderr = proc.communicate(timeout=60)[1].decode()
+        self.assertEqual(proc.returncode, 143, stderr)
+        self.assertEqual(sorted(n for n in os.listdir(self.dir) if n not in ("m.json", "p.json")), ["big.bin", "reg"])
+
+    def test_signal_during_an_s3_multipart_publish_aborts_the_upload(self):
+        from s3_fixture import S3Fixture
+        s3 = S3Fixture()
+        self.addCleanup(s3.stop)
+        s3.proxy.part_delay = 0.5
+        with open(self.path("big.bin"), "wb") as f:
+            f.write(os.urandom(70 * MiB))
+        env = {**os.environ, **s3.env()}
+        proc = subprocess.Popen([tool_path("ml-release"), "publish", "--registry", "s3://models/sig", "--model", "churn",
+                                 "--version", "1", "big.bin", "--quiet", "--no-ci"], cwd=self.dir, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.assertTrue(self.wait_for(lambda: s3.proxy.calls("PUT", "partNumber")), "no part was sent")
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        stderr = proc.communicate(timeout=60)[1].decode()
+        self.assertEqual(proc.returncode, 130, stderr)
+        self.assertLess(time.monotonic() - start, 10)
+        # The transfer stopped at once and the multipart upload was aborted on the way out.
+        self.assertEqual(len(s3.proxy.calls("DELETE", "uploadId")), 1)
+        s3.proxy.part_delay = 0.0
+        r = self.run_tool("ml-release", "list", "--registry", "s3://models/sig", "--model", "churn", env=s3.env())
+        self.assertEqual(r.code, 3, r)  # no such model: nothing of it is visible
+
     def test_closed_stdout_is_not_a_crash(self):
         # SIGPIPE is ignored: the decision is still the exit code.
         self.write("small.json", {"accuracy": 0.9})
@@ -210,53 +271,66 @@ class Interrupts(CliTest):
         self.assertEqual(proc.returncode, 1, proc.stderr)
 
 
-# Known values planted in every variable a tool could read a credential from.
-SECRETS = {
-    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI-PLANTED-SECRET-KEY-0001",
-    "AWS_SESSION_TOKEN": "PLANTED-SESSION-TOKEN-0002",
-    "AWS_ACCESS_KEY_ID": "AKIAPLANTEDACCESSKEY3",
-    "GITHUB_TOKEN": "ghp_PLANTEDGITHUBTOKEN0004",
-    "GH_TOKEN": "ghp_PLANTEDGHTOKEN0005",
-    "GITLAB_TOKEN": "glpat-PLANTEDGITLABTOKEN0006",
-    "CI_JOB_TOKEN": "PLANTED-CI-JOB-TOKEN-0007",
-    "ML_REGISTRY_TOKEN": "PLANTED-REGISTRY-TOKEN-0008",
-}
+class Tls(CliTest):
+    """Certificates are always verified: a loopback HTTPS server with a self-signed certificate
+    (made here with openssl req) is refused without --ca-bundle, and trusted with it."""
 
+    def setUp(self):
+        super().setUp()
+        self.cert, self.key = self.path("cert.pem"), self.path("key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", self.key, "-out", self.cert], check=True, capture_output=True)
 
-class SecretsTest(CliTest):
-    """No output, report or file a tool writes contains a planted secret."""
+    def test_ml_release_on_https_gitlab(self):
+        from fake_gitlab import TOKEN, FakeGitLab
+        from fault_proxy import FaultProxy
+        fake = FakeGitLab()
+        self.addCleanup(fake.stop)
+        front = FaultProxy(fake.api_url, tls=(self.cert, self.key))
+        self.addCleanup(front.stop)
+        env = {"GITLAB_TOKEN": TOKEN, "CI_API_V4_URL": front.url(fake.api_url)}
+        self.assertTrue(env["CI_API_V4_URL"].startswith("https://127.0.0.1:"))
+        self.write("model.bin", b"weights")
+        args = ["publish", "--registry", "gitlab://acme/ml/models", "--model", "churn", "--version", "1.0", "model.bin"]
+        r = self.run_tool("ml-release", *args, env=env)
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("certificate", r.stderr)
+        r = self.run_tool("ml-release", *args, "--ca-bundle", "cert.pem", env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(fake.names("churn", "1.0"), ["manifest.json", "model.bin"])
+        self.assertFails(self.run_tool("ml-release", *args, "--ca-bundle", "missing.pem", env=env), 2,
+                         "ml-release: error: 'missing.pem': --ca-bundle: No such file or directory")
 
-    def assert_no_secret_anywhere(self, result):
-        written = [result.stdout.encode(), result.stderr.encode()]
-        for root, _, files in os.walk(self.dir):
-            for name in files:
-                with open(os.path.join(root, name), "rb") as f:
-                    written.append(f.read())
-        for blob in written:
-            for key, secret in SECRETS.items():
-                self.assertNotIn(secret.encode(), blob, f"{key} leaked")
-        return written
+    def test_ml_drift_pushgateway_over_https(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from fault_proxy import FaultProxy
+        pushed = []
 
-    def run_with_secrets(self, tool, *args):
-        env = dict(SECRETS, GITHUB_ACTIONS="true", GITHUB_OUTPUT=self.path("gh-output"),
-                   GITHUB_STEP_SUMMARY=self.path("gh-summary"))
-        return self.run_tool(tool, *args, "--report", "r.json", "--markdown", "s.md", "--junit", "j.xml",
-                             "--dotenv", "d.env", env=env)
+        class Gateway(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
 
-    def test_gates_on_every_outcome(self):
-        self.write("a.json", {"accuracy": 0.9, "loss": 0.1})
-        self.write("b.json", {"accuracy": 0.8, "loss": 0.2})
-        self.write("bad.json", "{not json")
-        cases = [("ml-validate", "a.json", "-r", "accuracy>0.5"), ("ml-validate", "a.json", "-r", "accuracy>0.95"),
-                 ("ml-validate", "bad.json", "-r", "accuracy>0.5"), ("ml-validate", "a.json", "--bogus"),
-                 ("ml-compare", "--candidate", "a.json", "--baseline", "b.json", "--metric", "accuracy"),
-                 ("ml-compare", "--candidate", "b.json", "--baseline", "a.json", "--metric", "f1")]
-        codes = []
-        for tool, *args in cases:
-            r = self.run_with_secrets(tool, *args)
-            codes.append(r.code)
-            self.assert_no_secret_anywhere(r)
-        self.assertEqual(codes, [0, 1, 3, 2, 0, 3])
+            def do_PUT(self):
+                pushed.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        self.addCleanup(gateway.server_close)
+        self.addCleanup(gateway.shutdown)
+        front = FaultProxy(f"http://127.0.0.1:{gateway.server_address[1]}", tls=(self.cert, self.key))
+        self.addCleanup(front.stop)
+        self.write("ref.csv", "x\n1\n2\n3\n")
+        args = ["--reference", "ref.csv", "--current", "ref.csv", "--pushgateway", front.base]
+        r = self.run_tool("ml-drift", *args)
+        self.assertEqual(r.code, 4, r)
+        self.assertEqual(pushed, [])
+        r = self.run_tool("ml-drift", *args, "--ca-bundle", self.cert)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(len(pushed), 1)
 
 
 if __name__ == "__main__":

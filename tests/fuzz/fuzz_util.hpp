@@ -7,10 +7,19 @@
 // reports the uncaught exception (abort) with the input that caused it, and so does the
 // replay of the regression inputs in the ordinary test suite.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -72,5 +81,135 @@ class ToolRun {
   std::streambuf* cout_ = nullptr;
   std::streambuf* cerr_ = nullptr;
 };
+
+// An HTTP/1.1 server on 127.0.0.1 for the remote-response targets: each request gets the
+// next scripted answer (404 when the script is used up), one connection per request.
+class ScriptedServer {
+ public:
+  struct Answer {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  };
+  ScriptedServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 64);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ScriptedServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void script(std::deque<Answer> answers) {
+    std::lock_guard lock(mutex_);
+    answers_ = std::move(answers);
+    requests_ = 0;
+  }
+  int requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) return;
+      handle(client);
+      ::close(client);
+    }
+  }
+  void handle(int client) {
+    std::string data;
+    char buffer[65536];
+    std::size_t header_end;
+    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+      if (n <= 0) return;
+      data.append(buffer, static_cast<std::size_t>(n));
+    }
+    std::string head = data.substr(0, header_end);
+    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::size_t length = 0;
+    if (auto at = head.find("content-length:"); at != std::string::npos) length = std::strtoull(head.c_str() + at + 15, nullptr, 10);
+    std::size_t have = data.size() - header_end - 4;
+    while (have < length) {
+      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+      if (n <= 0) return;
+      have += static_cast<std::size_t>(n);
+    }
+    Answer answer{404, {}, ""};
+    {
+      std::lock_guard lock(mutex_);
+      ++requests_;
+      if (!answers_.empty()) {
+        answer = std::move(answers_.front());
+        answers_.pop_front();
+      }
+    }
+    std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " X\r\n";
+    for (const auto& [name, value] : answer.headers) out += name + ": " + value + "\r\n";
+    const bool head_request = data.rfind("HEAD ", 0) == 0;
+    out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\nConnection: close\r\n\r\n";
+    if (!head_request) out += answer.body;
+    std::size_t sent = 0;
+    while (sent < out.size()) {
+      ssize_t n = ::send(client, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::deque<Answer> answers_;
+  int requests_ = 0;
+  std::thread thread_;
+};
+
+// Answers from fuzz input: parts separated by NUL bytes; a part's first byte picks the
+// status, its second the extra headers, the rest is the body.
+inline std::deque<ScriptedServer::Answer> answers_from(std::string_view input) {
+  static const int kStatus[] = {200, 200, 200, 201, 204, 206, 301, 302, 304, 400, 401, 403,
+                                404, 409, 412, 416, 422, 429, 500, 502, 503, 200};
+  static const std::vector<std::vector<std::pair<std::string, std::string>>> kHeaders = {
+      {},
+      {{"Content-Type", "application/json"}},
+      {{"ETag", "\"0123456789abcdef0123456789abcdef\""}},
+      {{"Link", "<http://127.0.0.1:1/next?page=2>; rel=\"next\""}},
+      {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "99999999999999999999"}},
+      {{"x-ratelimit-remaining", "0"}, {"x-ratelimit-reset", "1"}},
+      {{"Retry-After", "1"}},
+      {{"Location", "http://127.0.0.1:1/elsewhere"}},
+      {{"ETag", "\"a-1\""}, {"Content-Type", "application/xml"}},
+      {{"x-amz-checksum-sha256", "!!"}, {"Content-Length-Extra", "1"}},
+  };
+  std::deque<ScriptedServer::Answer> answers;
+  std::size_t start = 0;
+  while (start < input.size() && answers.size() < 64) {
+    std::size_t end = input.find('\0', start);
+    if (end == std::string_view::npos) end = input.size();
+    std::string_view part = input.substr(start, end - start);
+    ScriptedServer::Answer answer;
+    if (!part.empty()) answer.status = kStatus[static_cast<unsigned char>(part[0]) % std::size(kStatus)];
+    if (part.size() > 1) answer.headers = kHeaders[static_cast<unsigned char>(part[1]) % kHeaders.size()];
+    if (part.size() > 2) answer.body = std::string(part.substr(2));
+    answers.push_back(std::move(answer));
+    start = end + 1;
+  }
+  return answers;
+}
 
 }  // namespace lean::fuzz
