@@ -1,9 +1,7 @@
 """Hardening of the tools on the command line (docs/hardening.md): resource limits with
 inputs generated just over each limit, interrupts while a report is written, a closed
 stdout, and planted secrets that must never appear in anything a tool writes."""
-import json
 import os
-import resource
 import signal
 import subprocess
 import threading

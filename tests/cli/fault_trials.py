@@ -1,4 +1,4 @@
-"""Fault injection for every remote backend (docs/hardening.md): ml-release publish, promote
+"""The fault-injection trials shared by test_faults_*.py: for every remote backend (docs/hardening.md): ml-release publish, promote
 and fetch run through fault_proxy.FaultProxy, which injects one fault (a reset mid-body, a
 truncated answer, 500, 503 SlowDown, 429 with Retry-After, a stall beyond the timeout, an
 outage longer than the retries) at request number k, for k over every request of the command.
@@ -13,20 +13,17 @@ After every trial, checked directly against the store (no proxy):
 - no S3 multipart upload is left open (neither completed nor aborted).
 
 Each backend prints: trials, completed, failed cleanly, lost (anything else; must be 0).
-FAULT_STRIDE=N (default 3) runs every N-th (request, fault) pair; 1 runs them all.
+FAULT_TRIALS=N (default 16) trials per command, spread evenly over its requests with the
+faults in turn; 0 runs every (request, fault) pair.
 """
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
-import unittest
 
-from fault_proxy import FAULTS, FaultProxy
-from lean_cli import CliTest
+from fault_proxy import FAULTS
 
-STRIDE = int(os.environ.get("FAULT_STRIDE", "3"))
+TRIALS = int(os.environ.get("FAULT_TRIALS", "16"))
 MiB = 1 << 20
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester", "ML_HTTP_STALL_TIMEOUT": "2"}
 
@@ -52,7 +49,7 @@ class FaultInjection:
     registry = None
     big_file = 0  # bytes of an extra file that makes publish go multipart (S3)
     flows = ("publish", "promote", "fetch")
-    stride = STRIDE
+    trials_per_flow = TRIALS
 
     def start_store(self):
         raise NotImplementedError
@@ -108,31 +105,33 @@ class FaultInjection:
             return None
         return {f["name"]: f["sha256"] for f in self.read_json("verify.json")["files"]}
 
-    def check_store(self, trial, touched):
-        """Every promise about the store after a trial; returns the problems found."""
+    def check_store(self, touched):
+        """Every promise about the store after a trial: (problems found, (versions, channels)).
+        Re-reads the versions the trial touched; the final check re-reads them all."""
         problems = []
         state, r = self.listing()
         if state is None:
-            return [f"list failed after the trial: {r}"]
+            return [f"list failed after the trial: {r}"], ([], {})
         versions, channels = state
         for version in self.complete:
             if version not in versions:
                 problems.append(f"complete version {version} is no longer listed")
-        for version in set(touched) | set(channels.values()):
+        for version in channels.values():
             if version not in versions:
-                if version in channels.values():
-                    problems.append(f"a channel points to {version}, which is not a complete version")
+                problems.append(f"a channel points to {version}, which is not a complete version")
+        for version in touched:
+            if version not in versions:
                 continue
             files = self.verified_files(version)
             if files is None:
                 problems.append(f"listed version {version} does not verify")
             elif version in self.expected and files != self.expected[version]:
                 problems.append(f"listed version {version} holds other files than were published")
-        if self.big_file or self.open_uploads_supported:
+        if self.open_uploads_supported:
             left = self.open_uploads()
             if left:
                 problems.append(f"multipart uploads left open: {left}")
-        return problems
+        return problems, state
 
     # ---- the trials
 
@@ -144,8 +143,12 @@ class FaultInjection:
         return self.proxy.requests()
 
     def plan(self, requests):
-        return [(at, kind) for at in range(1, requests + 1) for i, kind in enumerate(FAULTS)
-                if (at + i) % self.stride == 0]
+        """(request number, fault) pairs: spread evenly over the requests, the faults in turn."""
+        grid = [(at, kind) for at in range(1, requests + 1) for kind in FAULTS]
+        count = self.trials_per_flow
+        if count <= 0 or count >= len(grid):
+            return grid
+        return [(1 + (j * requests) // count, FAULTS[j % len(FAULTS)]) for j in range(count)]
 
     def record(self, trials, label, code, problems):
         trials.trials += 1
@@ -184,11 +187,10 @@ class FaultInjection:
             version = f"3.{next(counter)}"
             self.proxy.arm(kind, at)
             r = publish(version)
-            problems = self.check_store(trials, [version])
-            state, _ = self.listing()
-            if r.code == 0 and (state is None or version not in state[0]):
+            problems, (versions, _) = self.check_store([version])
+            if r.code == 0 and version not in versions:
                 problems.append(f"publish {version} succeeded but the version is not listed")
-            if state and version in state[0]:
+            if version in versions:
                 self.complete.append(version)
             self.record(trials, f"publish {kind}@{at}", r.code, problems)
 
@@ -200,18 +202,19 @@ class FaultInjection:
                                 proxied=True)
 
         requests = self.clean_count(lambda: promote(next(target))) if "promote" in self.flows else 0
+        before = self.listing()[0][1].get("production") if requests else None
         for at, kind in self.plan(requests):
-            before = self.listing()[0][1].get("production")
             version = next(target)
             self.proxy.arm(kind, at)
             r = promote(version)
-            problems = self.check_store(trials, [])
-            after = (self.listing()[0] or ({}, {}))[1].get("production")
+            problems, (_, channels) = self.check_store([])
+            after = channels.get("production")
             if r.code == 0 and after != version:
                 problems.append(f"promote to {version} succeeded but the channel points to {after}")
             if after not in (before, version):
                 problems.append(f"the channel points to {after}, neither {before} nor {version}")
             self.record(trials, f"promote {kind}@{at}", r.code, problems)
+            before = after
 
         # fetch
         def fetch(dest):
@@ -223,10 +226,13 @@ class FaultInjection:
             dest = self.path(f"fetched-{next(counter)}")
             self.proxy.arm(kind, at)
             r = fetch(dest)
-            problems = self.check_store(trials, [])
+            problems, _ = self.check_store([])
             if r.code == 0:
                 version = self.read_json("fetch.json")["version"]
-                got = {name: sha256(open(os.path.join(dest, name), "rb").read()) for name in os.listdir(dest)}
+                got = {}
+                for name in os.listdir(dest):
+                    with open(os.path.join(dest, name), "rb") as f:
+                        got[name] = sha256(f.read())
                 if got != self.expected.get(version):
                     problems.append(f"fetch succeeded but {dest} does not hold version {version}'s files")
             elif os.path.exists(dest) and os.listdir(dest):
@@ -237,96 +243,10 @@ class FaultInjection:
             self.record(trials, f"fetch {kind}@{at}", r.code, problems)
 
         # The whole store once more: every complete version, byte for byte.
-        final = self.check_store(trials, list(self.complete))
+        final, _ = self.check_store(list(self.complete))
         print("\n" + trials.summary(), file=sys.stderr)
         for line in trials.lost:
             print("  lost: " + line, file=sys.stderr)
         self.assertEqual(final, [])
         self.assertEqual(trials.lost, [], trials.summary())
-        self.assertGreaterEqual(trials.trials, len(self.flows) * len(FAULTS) // self.stride)
-
-
-class S3(FaultInjection, CliTest):
-    name = "s3"
-    registry = "s3://models/faults"
-    open_uploads_supported = True
-
-    @classmethod
-    def setUpClass(cls):
-        from s3_fixture import S3Fixture
-        cls.s3 = S3Fixture()
-        cls.proxy = FaultProxy(cls.s3.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proxy.stop()
-        cls.s3.stop()
-
-    def direct_env(self):
-        return self.s3.env()
-
-    def proxied_env(self):
-        return self.s3.env(AWS_ENDPOINT_URL=self.proxy.base)
-
-
-class S3Multipart(S3):
-    """A 64 MiB + 1 file goes up in 9 parts: faults land on create, parts, complete and abort."""
-    name = "s3 multipart"
-    registry = "s3://models/faults-multipart"
-    big_file = 64 * MiB + 1
-    flows = ("publish",)
-    stride = 2 * STRIDE
-
-
-class GitHub(FaultInjection, CliTest):
-    name = "github"
-    registry = "github://acme/models"
-    open_uploads_supported = False
-
-    @classmethod
-    def setUpClass(cls):
-        from fake_github import TOKEN, FakeGitHub
-        cls.token = TOKEN
-        cls.spec_dir = tempfile.mkdtemp(prefix="lean-prism-")
-        cls.fake = FakeGitHub(spec_dir=cls.spec_dir)
-        cls.proxy = FaultProxy(cls.fake.api_url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proxy.stop()
-        cls.fake.stop()
-        shutil.rmtree(cls.spec_dir, ignore_errors=True)
-
-    def direct_env(self):
-        return {"GITHUB_TOKEN": self.token, "GITHUB_API_URL": self.fake.api_url}
-
-    def proxied_env(self):
-        return {"GITHUB_TOKEN": self.token, "GITHUB_API_URL": self.proxy.base}
-
-
-class GitLab(FaultInjection, CliTest):
-    name = "gitlab"
-    registry = "gitlab://acme/ml/models"
-    open_uploads_supported = False
-
-    @classmethod
-    def setUpClass(cls):
-        from fake_gitlab import TOKEN, FakeGitLab
-        cls.token = TOKEN
-        cls.fake = FakeGitLab()
-        cls.proxy = FaultProxy(cls.fake.api_url)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.proxy.stop()
-        cls.fake.stop()
-
-    def direct_env(self):
-        return {"GITLAB_TOKEN": self.token, "CI_API_V4_URL": self.fake.api_url}
-
-    def proxied_env(self):
-        return {"GITLAB_TOKEN": self.token, "CI_API_V4_URL": self.proxy.url(self.fake.api_url)}
-
-
-if __name__ == "__main__":
-    unittest.main()
+        self.assertGreaterEqual(trials.trials, min(len(FAULTS), self.trials_per_flow) * len(self.flows))
