@@ -100,6 +100,15 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
       po::notify(vm);
     } catch (const po::unknown_option& e) {
       throw_usage(unknown_option_message(e, options));
+    } catch (const po::error_with_option_name& e) {
+      // Boost fills its message's placeholders with the user's text and loops forever when
+      // that text holds a placeholder itself ("--min-count %value%"; found by fuzzing).
+      for (int i = 1; i < argc; ++i) {
+        for (const char* token : {"%value%", "%option%", "%canonical_option%", "%prefix%", "%original_token%"}) {
+          if (std::strstr(argv[i], token)) throw_usage("invalid value for option '" + e.get_option_name() + "'");
+        }
+      }
+      throw_usage(e.what());
     } catch (const po::error& e) {
       throw_usage(e.what());
     }

@@ -132,6 +132,17 @@ class Limits(CliTest):
         self.assertEqual(r.code, 0, r)
 
 
+class FoundByFuzzing(CliTest):
+    def test_an_option_value_holding_a_boost_placeholder_is_a_usage_error_not_a_hang(self):
+        # Boost.Program_options fills "%value%" in its messages with the value itself, forever.
+        self.write("m.json", {"accuracy": 0.9})
+        r = self.run_tool("ml-validate", "--history", "m.json", "--min-count", "%value%x", "-r", "last(accuracy)>0")
+        self.assertFails(r, 2, "ml-validate: error: invalid value for option '--min-count'")
+        r = self.run_tool("ml-validate", "--history", "m.json", "--min-count", "x", "-r", "last(accuracy)>0")
+        self.assertEqual(r.code, 2, r)
+        self.assertNotIn("%", r.stderr)
+
+
 class Interrupts(CliTest):
     """SIGINT and SIGTERM: exit 130/143, and a report at its path is complete or absent."""
 
