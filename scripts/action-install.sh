@@ -49,6 +49,7 @@ tree_version=$(sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' "$
 
 resolve() {
   local version source=false
+  [ "$os" = linux ] || code=2 fail "lean-mlops runs on Linux runners (ubuntu-22.04 or newer, or a Linux container); this job runs on $RUNNER_OS"
   case $requested in
     '') version=$tree_version ;;
     source) version="$tree_version-source"; source=true ;;

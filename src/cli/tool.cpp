@@ -97,6 +97,16 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
                     // No abbreviations: "--requir" must be an error, not a silent guess.
                     .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
                     .run(), vm);
+      // --help and --version answer even when required options are missing.
+      if (vm.count("help")) {
+        std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\nExit codes: 0 pass, 1 gate failed, "
+                  << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
+        return 0;
+      }
+      if (!version_is_data && vm.count("version")) {
+        std::cout << tool << " " << kVersion << "\n";
+        return 0;
+      }
       po::notify(vm);
     } catch (const po::unknown_option& e) {
       throw_usage(unknown_option_message(e, options));
@@ -111,15 +121,6 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
       throw_usage(e.what());
     } catch (const po::error& e) {
       throw_usage(e.what());
-    }
-    if (vm.count("help")) {
-      std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\nExit codes: 0 pass, 1 gate failed, "
-                << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
-      return 0;
-    }
-    if (!version_is_data && vm.count("version")) {
-      std::cout << tool << " " << kVersion << "\n";
-      return 0;
     }
     outputs = output_options(vm);
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace lean {
 double exact_power_of_ten(int k) {
@@ -16,12 +17,11 @@ double PlainDecimal::value() const {
   return negative ? -magnitude : magnitude;
 }
 
-std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell) {
-  const char* p = cell.data();
-  const char* const end = p + cell.size();
+namespace detail {
+
+std::optional<PlainDecimal> parse_plain_decimal_bytewise(const char* p, const char* end, bool negative) {
   PlainDecimal out;
-  out.negative = p < end && *p == '-';
-  if (p < end && (*p == '-' || *p == '+')) ++p;
+  out.negative = negative;
   int digits = 0;
   for (; p < end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits) out.mantissa = out.mantissa * 10 + static_cast<unsigned>(*p - '0');
   if (p < end && *p == '.') {
@@ -33,6 +33,16 @@ std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell) {
     return std::nullopt;
   }
   return out;
+}
+
+}  // namespace detail
+
+std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell) {
+  constexpr std::size_t kShort = 9;  // a sign and 8 characters
+  if (cell.size() > kShort) return parse_plain_decimal_padded(cell);  // read bytewise: no padding needed
+  char padded[kShort + 8] = {};
+  std::memcpy(padded, cell.data(), cell.size());
+  return parse_plain_decimal_padded(std::string_view(padded, cell.size()));
 }
 
 bool is_missing_cell(std::string_view cell) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -19,6 +21,53 @@ struct PlainDecimal {
 // The cell as a plain decimal: optional sign, digits, optional point and digits, no
 // exponent, no spaces, at most 19 digits, within PlainDecimal's limits; else nullopt.
 std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell);
+
+namespace detail {
+std::optional<PlainDecimal> parse_plain_decimal_bytewise(const char* p, const char* end, bool negative);
+}
+
+// The same for a cell followed by at least 8 readable bytes (as every field CsvReader
+// returns is). Inline, called for nearly every cell: a cell of up to 8 characters after its
+// sign is read as one word (SWAR, as simdjson's parse_eight_digits_unrolled), without a
+// branch per character.
+inline std::optional<PlainDecimal> parse_plain_decimal_padded(std::string_view cell) {
+  const char* p = cell.data();
+  std::size_t count = cell.size();
+  const char first = count > 0 ? p[0] : '\0';
+  const bool negative = first == '-';
+  const bool sign = negative || first == '+';
+  p += sign;
+  count -= sign;
+  if (std::endian::native != std::endian::little || count - 1 >= 8) {
+    return detail::parse_plain_decimal_bytewise(p, p + count, negative);
+  }
+  constexpr std::uint64_t kEveryByte = 0x0101010101010101;
+  std::uint64_t bytes;
+  std::memcpy(&bytes, p, sizeof bytes);
+  // Each character's digit value, right-aligned: the last character in the top byte, zeros
+  // below the first.
+  const auto unused = static_cast<int>(8 * (8 - count));
+  std::uint64_t digits = (bytes << unused) ^ (('0' * kEveryByte) & (~std::uint64_t{0} << unused));
+  // Bytes that are not digits have a high nibble here (a byte >= 0xFA may carry into the
+  // next, but such a cell is rejected anyway).
+  const std::uint64_t not_digits = (digits | (digits + 0x06 * kEveryByte)) & (0xF0 * kEveryByte);
+  PlainDecimal out;
+  out.negative = negative;
+  if (not_digits) {  // one '.' ('.' ^ '0' here) allowed, and some digit besides
+    const int point = std::countr_zero(not_digits) / 8;
+    if ((not_digits >> (8 * point) >> 8) != 0 || ((digits >> (8 * point)) & 0xFF) != ('.' ^ '0') || count == 1) {
+      return std::nullopt;
+    }
+    const std::uint64_t below = (std::uint64_t{1} << (8 * point)) - 1;
+    digits = (digits & (~below << 8)) | ((digits & below) << 8);  // the point out, a 0 in front
+    out.decimals = 7 - point;
+  }
+  digits = digits * 10 + (digits >> 8);  // pairs of digits
+  digits = (((digits & 0x000000FF000000FF) * (100 + (1000000ULL << 32))) +
+            (((digits >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >> 32;
+  out.mantissa = static_cast<std::uint32_t>(digits);
+  return out;
+}
 
 // 10^k for k in [0, 22], all exact doubles.
 double exact_power_of_ten(int k);

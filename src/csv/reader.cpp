@@ -5,7 +5,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 
@@ -15,17 +20,33 @@
 namespace lean {
 namespace {
 
-constexpr std::size_t kInitialBuffer = std::size_t{1} << 20;
+// Small enough that the text read stays in the L2 cache until the tokenizer gets to it.
+constexpr std::size_t kInitialWindow = std::size_t{256} << 10;
 constexpr unsigned kZlibBuffer = 1u << 18;
 
 bool ends_with(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-struct Span {
-  std::size_t start, length;
-  bool doubled_quotes;
-};
+// Bit i set when block[i] is the delimiter, '\n' or '\r': the bytes that can end an
+// unquoted field. Reads 64 bytes, which the window's padding allows at its end.
+std::uint64_t field_end_bits(const char* block, char delimiter) {
+  std::uint64_t bits = 0;
+#if defined(__SSE2__)
+  const __m128i delimiters = _mm_set1_epi8(delimiter), line_feeds = _mm_set1_epi8('\n'), returns = _mm_set1_epi8('\r');
+  for (int i = 0; i < 64; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
+    const __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(bytes, delimiters),
+                                      _mm_or_si128(_mm_cmpeq_epi8(bytes, line_feeds), _mm_cmpeq_epi8(bytes, returns)));
+    bits |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(hits))} << i;
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    if (block[i] == delimiter || block[i] == '\n' || block[i] == '\r') bits |= std::uint64_t{1} << i;
+  }
+#endif
+  return bits;
+}
 
 }  // namespace
 
@@ -40,7 +61,7 @@ char default_delimiter(const std::string& path) {
 struct CsvReader::Source {
   int fd = -1;
   gzFile file = nullptr;
-  std::vector<Span> spans;
+  std::vector<std::size_t> unescape;  // the fields of the record being scanned that hold ""
   ~Source() {
     if (file) gzclose(file);
     else if (fd >= 0) ::close(fd);
@@ -64,9 +85,8 @@ CsvReader::CsvReader(std::string path, char delimiter)
     if (!source_->file) throw_input(path_, "cannot open: out of memory");
     gzbuffer(source_->file, kZlibBuffer);
   }
-  buffer_.resize(kInitialBuffer);
-  ends_field_.fill(false);
-  for (char c : {delimiter_, '\n', '\r'}) ends_field_[static_cast<unsigned char>(c)] = true;
+  window_ = kInitialWindow;
+  buffer_.resize(window_ + kFieldPadding);
 }
 
 CsvReader::~CsvReader() = default;
@@ -76,19 +96,21 @@ void CsvReader::fail(std::uint64_t line, const std::string& message) const {
 }
 
 bool CsvReader::refill() {
+  bits_block_ = kNoBlock;  // the bytes move or grow
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {  // one record longer than the window
+  if (end_ == window_) {  // one record longer than the window
     if (end_ >= limits::kCsvRecordBytes) {
       fail(next_line_, "a row longer than " + describe_bytes_limit(limits::kCsvRecordBytes) +
                            " (the limit; see docs/hardening.md)");
     }
-    buffer_.resize(buffer_.size() * 2);
+    window_ *= 2;
+    buffer_.resize(window_ + kFieldPadding);
   }
-  const auto wanted = static_cast<unsigned>(std::min<std::size_t>(buffer_.size() - end_, 1u << 30));
+  const auto wanted = static_cast<unsigned>(std::min<std::size_t>(window_ - end_, 1u << 30));
   if (!source_->file) {
     ssize_t got;
     do {
@@ -113,45 +135,88 @@ bool CsvReader::refill() {
 void CsvReader::after_read(std::size_t got) {
   if (got == 0) eof_ = true;
   end_ += got;
+  buffer_[end_] = '\n';  // a sentinel: the scan may look at the byte past the end unchecked
   if (first_read_ && (end_ >= 3 || eof_)) {
     first_read_ = false;
     if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) begin_ = 3;
   }
 }
 
-CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
+CsvReader::Scan CsvReader::scan_record() {
   char* const buf = buffer_.data();
+  const std::size_t end = end_;  // locals: stores of fields could alias members
+  const bool eof = eof_;
   const char delimiter = delimiter_;
   std::size_t pos = begin_;
   std::uint64_t line = next_line_;
-  auto& spans = source_->spans;
-  spans.clear();
-  if (first_read_) return Scan::need_more;
-  if (pos == end_) return Scan::need_more;
+  auto& unescape = source_->unescape;
+  unescape.clear();
+  if (first_read_ || pos == end) return Scan::need_more;
+
+  // The fields go to fields_, used up to its size and doubled when full.
+  std::string_view* out = fields_.data();
+  std::string_view* out_end = out + fields_.size();
+  auto emit = [&](const char* text, std::size_t size) {
+    if (out == out_end) [[unlikely]] {
+      const auto used = static_cast<std::size_t>(out - fields_.data());
+      fields_.resize(std::max<std::size_t>(16, 2 * fields_.size()));
+      out = fields_.data() + used;
+      out_end = fields_.data() + fields_.size();
+    }
+    if (size > limits::kCsvFieldBytes) [[unlikely]] {
+      fail(next_line_, "a field longer than " + describe_bytes_limit(limits::kCsvFieldBytes) +
+                           " (the limit; see docs/hardening.md)");
+    }
+    *out++ = std::string_view(text, size);
+  };
+  // The field ends at or after pos, in order: each 64-byte block's bit mask is computed
+  // once (and kept for the next record), its bits taken lowest first.
+  std::size_t block = bits_block_;
+  std::uint64_t bits = bits_;
+  auto skip_to = [&](std::size_t at) {
+    if (const std::size_t at_block = at & ~std::size_t{63}; at_block != block) {
+      block = at_block;
+      bits = field_end_bits(buf + block, delimiter);
+    }
+    bits &= ~std::uint64_t{0} << (at - block);
+  };
+  auto next_end = [&] {
+    while (bits == 0) [[unlikely]] {
+      block += 64;  // the sentinel at `end` stops this
+      bits = field_end_bits(buf + block, delimiter);
+    }
+    const std::size_t at = block + static_cast<std::size_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+    return at;
+  };
+  skip_to(pos);
+
   if (buf[pos] == '\n' || buf[pos] == '\r') {
-    if (buf[pos] == '\r' && pos + 1 == end_ && !eof_) return Scan::need_more;
-    pos += (buf[pos] == '\r' && pos + 1 < end_ && buf[pos + 1] == '\n') ? 2 : 1;
+    if (buf[pos] == '\r' && pos + 1 == end && !eof) return Scan::need_more;
+    pos += (buf[pos] == '\r' && pos + 1 < end && buf[pos + 1] == '\n') ? 2 : 1;
     begin_ = pos;
     next_line_ = line + 1;
+    bits_block_ = block;
+    bits_ = bits;
     return Scan::blank;
   }
   for (;;) {
-    if (pos < end_ && buf[pos] == '"') {
+    if (buf[pos] == '"') {
       const std::size_t start = ++pos;
       bool doubled = false;
       std::size_t close;
       for (;;) {
-        const void* found = std::memchr(buf + pos, '"', end_ - pos);
-        const std::size_t upto = found ? static_cast<std::size_t>(static_cast<const char*>(found) - buf) : end_;
+        const void* found = std::memchr(buf + pos, '"', end - pos);
+        const std::size_t upto = found ? static_cast<std::size_t>(static_cast<const char*>(found) - buf) : end;
         for (std::size_t i = pos; i < upto; ++i) {
           if (buf[i] == '\n' || (buf[i] == '\r' && (i + 1 == upto || buf[i + 1] != '\n'))) ++line;
         }
         if (!found) {
-          if (!eof_) return Scan::need_more;
+          if (!eof) return Scan::need_more;
           fail(next_line_, "unterminated quoted field");
         }
-        if (upto + 1 == end_ && !eof_) return Scan::need_more;  // "" or the closing quote?
-        if (upto + 1 < end_ && buf[upto + 1] == '"') {
+        if (upto + 1 == end && !eof) return Scan::need_more;  // "" or the closing quote?
+        if (upto + 1 < end && buf[upto + 1] == '"') {
           doubled = true;
           pos = upto + 2;
           continue;
@@ -160,35 +225,33 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
         pos = upto + 1;
         break;
       }
-      spans.push_back({start, close - start, doubled});
-      if (pos == end_) {
-        if (!eof_) return Scan::need_more;
+      if (doubled) unescape.push_back(static_cast<std::size_t>(out - fields_.data()));
+      emit(buf + start, close - start);
+      if (pos == end) {
+        if (!eof) return Scan::need_more;
         break;
       }
       const char c = buf[pos];
       if (c == delimiter) {
-        ++pos;
+        skip_to(++pos);  // past the delimiters and line ends inside the quotes
         continue;
       }
       if (c == '\n' || c == '\r') break;
       fail(line, "unexpected text after a closing quote");
     }
-    const std::size_t start = pos;
-    while (pos < end_ && !ends_field_[static_cast<unsigned char>(buf[pos])]) ++pos;
-    if (pos == end_ && !eof_) return Scan::need_more;
-    spans.push_back({start, pos - start, false});
-    if (pos < end_ && buf[pos] == delimiter) {
-      ++pos;
-      continue;
-    }
-    break;
+    const std::size_t stop = next_end();
+    if (stop == end && !eof) return Scan::need_more;
+    emit(buf + pos, stop - pos);
+    pos = stop;
+    if (buf[pos] != delimiter) break;
+    ++pos;
   }
   // The line end, if any (a final record may have none).
-  if (pos < end_) {
+  if (pos < end) {
     if (buf[pos] == '\r') {
-      if (pos + 1 == end_ && !eof_) return Scan::need_more;
+      if (pos + 1 == end && !eof) return Scan::need_more;
       ++pos;
-      if (pos < end_ && buf[pos] == '\n') ++pos;
+      if (pos < end && buf[pos] == '\n') ++pos;
     } else {
       ++pos;
     }
@@ -197,41 +260,41 @@ CsvReader::Scan CsvReader::scan_record(std::vector<std::string_view>& fields) {
   record_line_ = next_line_;
   next_line_ = line;
   begin_ = pos;
-  if (spans.size() > limits::kCsvColumns) {
+  bits_block_ = block;
+  bits_ = bits;
+  field_count_ = static_cast<std::size_t>(out - fields_.data());
+  if (field_count_ > limits::kCsvColumns) [[unlikely]] {
     fail(record_line_, "a row of more than " + std::to_string(limits::kCsvColumns) +
                            " fields (the limit; see docs/hardening.md)");
   }
-  fields.clear();
-  for (const Span& span : spans) {
-    if (span.length > limits::kCsvFieldBytes) {
-      fail(record_line_, "a field longer than " + describe_bytes_limit(limits::kCsvFieldBytes) +
-                             " (the limit; see docs/hardening.md)");
+  for (std::size_t index : unescape) {  // "" -> ", compacted in place now that the record is complete
+    char* text = const_cast<char*>(fields_[index].data());
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < fields_[index].size(); ++i, ++kept) {
+      text[kept] = text[i];
+      if (text[i] == '"') ++i;
     }
-    std::size_t length = span.length;
-    if (span.doubled_quotes) {  // "" -> ", compacted in place
-      char* text = buf + span.start;
-      std::size_t out = 0;
-      for (std::size_t i = 0; i < span.length; ++i, ++out) {
-        text[out] = text[i];
-        if (text[i] == '"') ++i;
-      }
-      length = out;
-    }
-    fields.emplace_back(buf + span.start, length);
+    fields_[index] = std::string_view(text, kept);
   }
   return Scan::record;
 }
 
-bool CsvReader::next(std::vector<std::string_view>& fields) {
+std::span<const std::string_view> CsvReader::next() {
   for (;;) {
-    switch (scan_record(fields)) {
-      case Scan::record: return true;
+    switch (scan_record()) {
+      case Scan::record: return {fields_.data(), field_count_};
       case Scan::blank: continue;
       case Scan::need_more:
-        if (eof_ && begin_ == end_) return false;
+        if (eof_ && begin_ == end_) return {};
         refill();
     }
   }
+}
+
+bool CsvReader::next(std::vector<std::string_view>& fields) {
+  const std::span<const std::string_view> record = next();
+  fields.assign(record.begin(), record.end());
+  return !record.empty();
 }
 
 }  // namespace lean

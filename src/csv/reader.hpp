@@ -1,8 +1,8 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +24,14 @@ class CsvReader {
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
-  // The next record's fields, valid until the next call; false at the end of the input.
+  // Every field returned is followed by at least this many readable bytes (of unspecified
+  // content), so cell parsers may load whole words.
+  static constexpr std::size_t kFieldPadding = 64;
+
+  // The next record's fields, valid until the next call; empty at the end of the input
+  // (a record has at least one field).
+  std::span<const std::string_view> next();
+  // The same, copied into `fields`; false at the end of the input.
   bool next(std::vector<std::string_view>& fields);
   // The line on which the last record returned starts (1-based).
   std::uint64_t line() const { return record_line_; }
@@ -32,7 +39,7 @@ class CsvReader {
 
  private:
   enum class Scan { record, blank, need_more };
-  Scan scan_record(std::vector<std::string_view>& fields);
+  Scan scan_record();  // into fields_
   bool refill();
   void after_read(std::size_t got);
   [[noreturn]] void fail(std::uint64_t line, const std::string& message) const;
@@ -40,10 +47,17 @@ class CsvReader {
   struct Source;
   std::string path_;
   char delimiter_;
-  std::array<bool, 256> ends_field_{};  // the delimiter and line-end bytes
   std::unique_ptr<Source> source_;
-  std::vector<char> buffer_;
+  std::vector<char> buffer_;         // the window, then kFieldPadding bytes
+  std::size_t window_ = 0;           // the window's size: buffer_.size() - kFieldPadding
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)
+  std::vector<std::string_view> fields_;  // the last record's fields, then room for more
+  std::size_t field_count_ = 0;
+  // Where the last record's scan stopped: the 64-byte block and its field-end bits not yet
+  // taken (see scan_record).
+  static constexpr std::size_t kNoBlock = ~std::size_t{0};
+  std::size_t bits_block_ = kNoBlock;
+  std::uint64_t bits_ = 0;
   bool eof_ = false;
   bool first_read_ = true;
   std::uint64_t next_line_ = 1;    // the line at buffer_[begin_]

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "core/format.hpp"
 #include "stats/chi2.hpp"
@@ -54,7 +55,7 @@ Table table_from_counts(const std::map<std::string, std::uint64_t>& ref, const s
 }
 
 // Each distinct number a category, from the sorted samples.
-Table table_from_values(const std::vector<double>& ref, const std::vector<double>& cur) {
+Table table_from_values(std::span<const double> ref, std::span<const double> cur) {
   Table table;
   std::size_t i = 0, j = 0;
   while (i < ref.size() || j < cur.size()) {
@@ -69,7 +70,7 @@ Table table_from_values(const std::vector<double>& ref, const std::vector<double
   return table;
 }
 
-std::size_t distinct_values(const std::vector<double>& ref, const std::vector<double>& cur, std::size_t stop_after) {
+std::size_t distinct_values(std::span<const double> ref, std::span<const double> cur, std::size_t stop_after) {
   std::size_t count = 0, i = 0, j = 0;
   while ((i < ref.size() || j < cur.size()) && count <= stop_after) {
     const double x = (j == cur.size() || (i < ref.size() && ref[i] <= cur[j])) ? ref[i] : cur[j];
@@ -120,7 +121,7 @@ Chart category_chart(const Table& table) {
 }
 
 // Equal-width bins over the range of both samples.
-Chart histogram_chart(const std::vector<double>& ref, const std::vector<double>& cur) {
+Chart histogram_chart(std::span<const double> ref, std::span<const double> cur) {
   Chart chart;
   chart.histogram = true;
   const double low = std::min(ref.front(), cur.front()), high = std::max(ref.back(), cur.back());
@@ -128,7 +129,7 @@ Chart histogram_chart(const std::vector<double>& ref, const std::vector<double>&
   for (std::size_t b = 0; b <= bins; ++b) {
     chart.edges.push_back(b == bins ? high : low + (high - low) * static_cast<double>(b) / static_cast<double>(bins));
   }
-  auto count = [&](const std::vector<double>& sorted) {
+  auto count = [&](std::span<const double> sorted) {
     std::vector<std::uint64_t> counts;
     std::size_t below = 0;
     for (std::size_t b = 1; b <= bins; ++b) {
@@ -179,11 +180,13 @@ Method automatic_method(bool numeric_like, std::uint64_t n_reference, std::size_
 
 void analyze_numeric(ColumnData& column, const DriftSettings& settings, ColumnResult& result) {
   if (!column.sorted) {
+    const std::size_t largest = std::max(column.reference.size(), column.current.size());
+    column.keys.resize(largest);
+    column.scratch.resize(largest);
     sort_doubles(column.reference, column.keys, column.scratch);
     sort_doubles(column.current, column.keys, column.scratch);
   }
-  const auto& ref = column.reference;
-  const auto& cur = column.current;
+  const std::span<const double> ref = column.reference, cur = column.current;
   const std::size_t distinct = distinct_values(ref, cur, kFewValues);
   if (distinct == 1) {
     result.skipped = "constant: one value on both sides";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "stats/correction.hpp"
 
 namespace lean {
@@ -47,9 +48,9 @@ struct ColumnData {
   std::string name;
   bool numeric = true;
   std::uint64_t missing_reference = 0, missing_current = 0;
-  std::vector<double> reference, current;                   // numeric columns
+  HugePageVector<double> reference, current;                // numeric columns
   bool sorted = false;                                      // reference and current ascending
-  std::vector<std::uint64_t> keys, scratch;                 // sorting space, reused
+  HugePageVector<std::uint64_t> keys, scratch;              // sorting space, when not sorted
   std::map<std::string, std::uint64_t> reference_counts, current_counts;  // categorical
 };
 

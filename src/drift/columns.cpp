@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
@@ -30,30 +32,8 @@ std::string quoted(std::string_view text) {
   return out + "\"";
 }
 
-constexpr std::uint64_t kMaxExactMantissa = std::uint64_t{1} << 53;
-
-// The inverse of the code NumberColumn::add(PlainDecimal) stores: mantissa, sign, decimals.
-PlainDecimal decode(std::uint64_t code) {
-  PlainDecimal d;
-  d.mantissa = code >> 6;
-  d.negative = (code & 32u) != 0;
-  d.decimals = static_cast<int>(code & 31u);
-  return d;
-}
-
-std::uint64_t power_of_ten(int k) {
-  std::uint64_t p = 1;
-  while (k-- > 0) p *= 10;
-  return p;
-}
-
-void add_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
-  if (column.numeric) {
-    if (auto decimal = parse_plain_decimal(cell)) {
-      column.numbers.add(*decimal);
-      return;
-    }
-  }
+// A cell that is not a plain decimal: missing, a number in another form, or text.
+void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
   if (is_missing_cell(cell)) {
     ++column.missing;
     return;
@@ -74,19 +54,88 @@ void add_cell(FileColumn& column, std::string_view cell, const CsvReader& reader
     column.numbers.clear();
   }
   if (column.needs_text_pass) return;  // counted in the second pass
-  if (auto found = column.categories.find(cell); found != column.categories.end()) {
-    ++found->second;
-  } else {
+  const std::size_t distinct = column.categories.size();
+  column.categories.add_padded(cell);  // a CsvReader field
+  if (column.categories.size() != distinct) {
     // Bounded memory (docs/hardening.md): a column of ids is not a category column.
-    column.numbers.arena()->category_bytes += cell.size() + 64;
-    if (column.numbers.arena()->category_bytes > limits::kCategoryBytes) {
+    std::uint64_t& held = column.numbers.arena()->category_bytes;
+    held += cell.size() + 64;
+    if (held > limits::kCategoryBytes) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "the distinct values of the text columns exceed " + describe_bytes_limit(limits::kCategoryBytes) +
                       " (the limit; see docs/hardening.md); column \"" + column.name +
                       "\" may be an id: leave it out with --exclude");
     }
-    column.categories.emplace(std::string(cell), 1);
   }
+}
+
+std::uint64_t magnitude(std::int64_t value) {
+  return value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+}
+
+// Calls visit(value) for each value of a fixed-point chunk, ascending: `lowest`, then a
+// LEB128 gap to each next value.
+template <class Visit>
+void for_each_fixed(const std::uint8_t* bytes, std::size_t count, std::int64_t lowest, Visit visit) {
+  auto value = static_cast<std::uint64_t>(lowest);  // unsigned: wraps like two's complement
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint64_t gap = *bytes++;
+    if (gap & 0x80) {
+      gap &= 0x7F;
+      for (int shift = 7;; shift += 7) {
+        const std::uint64_t next = *bytes++;
+        gap |= (next & 0x7F) << shift;
+        if (!(next & 0x80)) break;
+      }
+    }
+    value += gap;
+    visit(static_cast<std::int64_t>(value));
+  }
+}
+
+// Writes the gaps between ascending keys (the first from 0) as LEB128; returns the end.
+std::uint8_t* encode_gaps(std::span<const std::uint64_t> sorted, std::uint8_t* out) {
+  std::uint64_t previous = 0;
+  for (std::uint64_t key : sorted) {
+    std::uint64_t gap = key - previous;
+    previous = key;
+    for (; gap >= 0x80; gap >>= 7) *out++ = static_cast<std::uint8_t>(gap | 0x80);
+    *out++ = static_cast<std::uint8_t>(gap);
+  }
+  return out;
+}
+
+std::uint64_t mix(std::uint64_t x) {
+  x *= 0xD6E8FEB86659FD93;
+  return x ^ (x >> 32);
+}
+
+std::uint64_t hash_text(std::string_view text) {
+  // Whole words, or two overlapping halves of short text (as wyhash reads), each mixed in
+  // by a multiply and xor-shift.
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  auto load64 = [](const char* at) {
+    std::uint64_t word;
+    std::memcpy(&word, at, sizeof word);
+    return word;
+  };
+  auto load32 = [](const char* at) {
+    std::uint32_t word;
+    std::memcpy(&word, at, sizeof word);
+    return std::uint64_t{word};
+  };
+  std::uint64_t hash = mix(n + 0x9E3779B97F4A7C15);
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) hash = mix(hash ^ load64(p + i));
+    hash = mix(hash ^ load64(p + n - 8));
+  } else if (n >= 4) {
+    hash = mix(hash ^ (load32(p) | load32(p + n - 4) << 32));
+  } else if (n > 0) {
+    const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+    hash = mix(hash ^ (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16));
+  }
+  return mix(hash);
 }
 
 }  // namespace
@@ -95,7 +144,7 @@ SpillFile::~SpillFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::uint64_t SpillFile::write(const std::uint64_t* values, std::size_t count) {
+std::uint64_t SpillFile::write(const void* data, std::size_t size) {
   if (fd_ < 0) {
     std::string path = temporary_directory() + "/ml-drift-XXXXXX";
     fd_ = ::mkstemp(path.data());
@@ -103,135 +152,257 @@ std::uint64_t SpillFile::write(const std::uint64_t* values, std::size_t count) {
     ::unlink(path.c_str());
   }
   const std::uint64_t offset = size_;
-  const char* data = reinterpret_cast<const char*>(values);
-  std::size_t left = count * sizeof(std::uint64_t);
+  const char* bytes = static_cast<const char*>(data);
+  std::size_t left = size;
   while (left > 0) {
-    const ssize_t n = ::pwrite(fd_, data, left, static_cast<off_t>(size_));
+    const ssize_t n = ::pwrite(fd_, bytes, left, static_cast<off_t>(size_));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_input(temporary_directory(), std::string("cannot write a temporary file: ") + std::strerror(errno));
     }
-    data += n;
+    bytes += n;
     left -= static_cast<std::size_t>(n);
     size_ += static_cast<std::uint64_t>(n);
   }
   return offset;
 }
 
-void SpillFile::read(std::uint64_t offset, std::uint64_t* values, std::size_t count) const {
-  char* data = reinterpret_cast<char*>(values);
-  std::size_t left = count * sizeof(std::uint64_t);
+void SpillFile::read(std::uint64_t offset, void* data, std::size_t size) const {
+  char* bytes = static_cast<char*>(data);
+  std::size_t left = size;
   while (left > 0) {
-    const ssize_t n = ::pread(fd_, data, left, static_cast<off_t>(offset));
+    const ssize_t n = ::pread(fd_, bytes, left, static_cast<off_t>(offset));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       throw_input(temporary_directory(), std::string("cannot read a temporary file: ") + std::strerror(n < 0 ? errno : EIO));
     }
-    data += n;
+    bytes += n;
     left -= static_cast<std::size_t>(n);
     offset += static_cast<std::uint64_t>(n);
   }
 }
 
 void NumberColumn::add(double value) {
-  if (all_decimal_) {
-    all_decimal_ = false;
-    for (std::size_t i = 0; i < tail_count_; ++i) tail_[i] = std::bit_cast<std::uint64_t>(decode(tail_[i]).value());
-    tail_decimal_ = false;
+  if (tail_count_ == tail_capacity_) flush();
+  if (tail_fixed_) tail_to_doubles();
+  tail_[tail_count_++] = std::bit_cast<std::uint64_t>(value);
+}
+
+void NumberColumn::add_rescaled(const PlainDecimal& decimal) {
+  if (tail_count_ == tail_capacity_) flush();
+  if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
+  if (tail_fixed_) {
+    const int shift = scale_ - decimal.decimals;
+    if (decimal.mantissa <= kMaxMantissa[shift]) {
+      const auto scaled = static_cast<std::int64_t>(decimal.mantissa * kPowersOfTen[shift]);
+      tail_[tail_count_++] = static_cast<std::uint64_t>(decimal.negative ? -scaled : scaled);
+      return;
+    }
+    tail_to_doubles();
   }
-  push(std::bit_cast<std::uint64_t>(value));
+  tail_[tail_count_++] = std::bit_cast<std::uint64_t>(decimal.value());
+}
+
+void NumberColumn::rescale_tail(int scale) {
+  if (scale > kMaxScale) return tail_to_doubles();
+  const int shift = scale - scale_;
+  for (std::uint64_t slot : tail()) {
+    if (magnitude(static_cast<std::int64_t>(slot)) > kMaxMantissa[shift]) return tail_to_doubles();
+  }
+  for (std::uint64_t& slot : tail()) slot *= kPowersOfTen[shift];  // unsigned: wraps like two's complement
+  scale_ = scale;
+}
+
+void NumberColumn::tail_to_doubles() {
+  const double divisor = exact_power_of_ten(scale_);
+  for (std::uint64_t& slot : tail()) {
+    slot = std::bit_cast<std::uint64_t>(static_cast<double>(static_cast<std::int64_t>(slot)) / divisor);
+  }
+  tail_fixed_ = false;
 }
 
 void NumberColumn::flush() {
-  if (tail_) {
-    Chunk chunk;
-    chunk.count = tail_count_;
-    chunk.decimal = tail_decimal_;
-    if (arena_->chunks_in_memory < arena_->budget_chunks) {
-      ++arena_->chunks_in_memory;
-      chunk.data = std::move(tail_);
-    } else {
-      chunk.spill_offset = arena_->spill.write(tail_.get(), tail_count_);
-    }
-    stored_ += tail_count_;
-    chunks_.push_back(std::move(chunk));
+  if (!tail_) {
+    tail_ = static_cast<std::uint64_t*>(arena_->memory.allocate(kChunk * sizeof(std::uint64_t)));
+    tail_capacity_ = kChunk;
+    return;
   }
-  if (!tail_) tail_ = std::make_unique_for_overwrite<std::uint64_t[]>(kChunk);
+  if (tail_count_ == 0) return;
+  Chunk chunk;
+  chunk.count = tail_count_;
+  chunk.fixed = tail_fixed_;
+  chunk.scale = scale_;
+  const void* bytes = tail_;
+  chunk.byte_count = tail_count_ * sizeof(std::uint64_t);
+  if (tail_fixed_) {
+    const std::span<std::uint64_t> keys = tail();
+    std::int64_t lowest = static_cast<std::int64_t>(keys[0]);
+    for (std::uint64_t slot : keys) lowest = std::min(lowest, static_cast<std::int64_t>(slot));
+    for (std::uint64_t& slot : keys) slot -= static_cast<std::uint64_t>(lowest);
+    arena_->scratch.resize(kChunk);
+    radix_sort(keys, arena_->scratch);
+    chunk.lowest = lowest;
+    chunk.highest = lowest + static_cast<std::int64_t>(keys.back());
+    auto& encoded = arena_->encoded;
+    encoded.resize(kChunk * 10);  // the longest LEB128 of 64 bits
+    bytes = encoded.data();
+    chunk.byte_count = static_cast<std::size_t>(encode_gaps(keys, encoded.data()) - encoded.data());
+  }
+  if (arena_->bytes_in_memory + chunk.byte_count <= arena_->budget_bytes) {
+    arena_->bytes_in_memory += chunk.byte_count;
+    auto* copy = static_cast<std::uint8_t*>(arena_->memory.allocate(chunk.byte_count));
+    std::memcpy(copy, bytes, chunk.byte_count);
+    chunk.bytes = copy;
+  } else {
+    chunk.spill_offset = arena_->spill.write(bytes, chunk.byte_count);
+  }
+  stored_ += chunk.count;
+  chunks_.push_back(chunk);
   tail_count_ = 0;
-  tail_decimal_ = all_decimal_;
+  tail_fixed_ = true;
 }
 
-void NumberColumn::take_sorted(std::vector<double>& values, std::vector<std::uint64_t>& keys,
-                               std::vector<std::uint64_t>& scratch) {
-  const std::size_t n = size();
-  keys.resize(n);
-  values.resize(n);
-  // Gather the slots; chunks holding doubles are decoded straight into `values`.
-  std::size_t at = 0;
-  auto gather = [&](const std::uint64_t* slots, std::size_t count, bool decimal) {
-    if (all_decimal_) {
-      std::memcpy(keys.data() + at, slots, count * sizeof(std::uint64_t));
-    } else {
-      for (std::size_t i = 0; i < count; ++i) {
-        values[at + i] = decimal ? decode(slots[i]).value() : std::bit_cast<double>(slots[i]);
-      }
-    }
-    at += count;
-  };
-  std::vector<std::uint64_t> spilled;
-  for (Chunk& chunk : chunks_) {
-    if (!chunk.data) {
-      spilled.resize(chunk.count);
-      arena_->spill.read(chunk.spill_offset, spilled.data(), chunk.count);
-    }
-    gather(chunk.data ? chunk.data.get() : spilled.data(), chunk.count, chunk.decimal);
-  }
-  if (tail_count_) gather(tail_.get(), tail_count_, tail_decimal_);
+const std::uint8_t* NumberColumn::chunk_bytes(const Chunk& chunk, SortSpace& space) const {
+  if (chunk.bytes) return chunk.bytes;
+  space.spilled.resize(chunk.byte_count);
+  arena_->spill.read(chunk.spill_offset, space.spilled.data(), chunk.byte_count);
+  return space.spilled.data();
+}
 
-  const int scale = max_decimals_;
-  bool fixed_point = all_decimal_ && scale <= 15;  // 10^15 * any mantissa > 0 stays below 2^64
-  std::int64_t lowest = 0;
-  if (fixed_point) {
-    // Every value on one scale, m * 10^(scale - k), must stay an exact double (<= 2^53).
-    for (std::size_t i = 0; i < n && fixed_point; ++i) {
-      const PlainDecimal d = decode(keys[i]);
-      const std::uint64_t factor = power_of_ten(scale - d.decimals);
-      if (d.mantissa > kMaxExactMantissa / factor) {
-        fixed_point = false;
-        break;
+void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space) {
+  const std::size_t n = size();
+  values.resize(n);
+  // One scale for every value, if every value fits it exactly.
+  bool fixed = tail_fixed_;
+  int scale = tail_count_ == 0 ? 0 : scale_;
+  for (const Chunk& chunk : chunks_) {
+    fixed = fixed && chunk.fixed;
+    scale = std::max(scale, chunk.scale);
+  }
+  std::int64_t lowest = 0, highest = 0;
+  auto widen = [&](std::int64_t low, std::int64_t high, int from_scale) {
+    const int shift = scale - from_scale;
+    if (magnitude(low) > kMaxMantissa[shift] || magnitude(high) > kMaxMantissa[shift]) fixed = false;
+    if (!fixed) return;
+    const auto factor = static_cast<std::int64_t>(kPowersOfTen[shift]);
+    lowest = std::min(lowest, low * factor);
+    highest = std::max(highest, high * factor);
+  };
+  if (fixed && n > 0) {
+    lowest = std::numeric_limits<std::int64_t>::max();
+    highest = std::numeric_limits<std::int64_t>::min();
+    for (const Chunk& chunk : chunks_) widen(chunk.lowest, chunk.highest, chunk.scale);
+    for (std::uint64_t slot : tail()) widen(static_cast<std::int64_t>(slot), static_cast<std::int64_t>(slot), scale_);
+  }
+
+  if (fixed) {
+    // Keys relative to the lowest value: 32 bits when the values span less than 2^32.
+    auto sort_keys = [&](auto& keys, auto& scratch) {
+      using Key = typename std::remove_reference_t<decltype(keys)>::value_type;
+      keys.resize(n);
+      scratch.resize(n);
+      std::size_t at = 0;
+      for (const Chunk& chunk : chunks_) {
+        const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - chunk.scale]);
+        for_each_fixed(chunk_bytes(chunk, space), chunk.count, chunk.lowest,
+                       [&](std::int64_t value) { keys[at++] = static_cast<Key>(value * factor - lowest); });
       }
-      const auto scaled = static_cast<std::int64_t>(d.mantissa * factor);
-      lowest = std::min(lowest, d.negative ? -scaled : scaled);
-    }
-  }
-  if (all_decimal_ && !fixed_point) {
-    for (std::size_t i = 0; i < n; ++i) values[i] = decode(keys[i]).value();
-  }
-  if (fixed_point) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const PlainDecimal d = decode(keys[i]);
-      const auto scaled = static_cast<std::int64_t>(d.mantissa * power_of_ten(scale - d.decimals));
-      keys[i] = static_cast<std::uint64_t>((d.negative ? -scaled : scaled) - lowest);  // order-preserving, >= 0
-    }
-    radix_sort(keys, scratch);
-    const double divisor = exact_power_of_ten(scale);
-    for (std::size_t i = 0; i < n; ++i) {
-      values[i] = static_cast<double>(static_cast<std::int64_t>(keys[i]) + lowest) / divisor;
+      const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
+      for (std::uint64_t slot : tail()) keys[at++] = static_cast<Key>(static_cast<std::int64_t>(slot) * factor - lowest);
+      const double divisor = exact_power_of_ten(scale);
+      radix_sort_into(std::span<Key>(keys), std::span<Key>(scratch), static_cast<Key>(highest - lowest),
+                      [&](std::size_t rank, Key key) { values[rank] = static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor; });
+    };
+    if (static_cast<std::uint64_t>(highest - lowest) <= std::numeric_limits<std::uint32_t>::max()) {
+      sort_keys(space.keys32, space.scratch32);
+    } else {
+      sort_keys(space.keys64, space.scratch64);
     }
   } else {
-    sort_doubles(values, keys, scratch);
+    std::size_t at = 0;
+    for (const Chunk& chunk : chunks_) {
+      const std::uint8_t* bytes = chunk_bytes(chunk, space);
+      if (chunk.fixed) {
+        const double divisor = exact_power_of_ten(chunk.scale);
+        for_each_fixed(bytes, chunk.count, chunk.lowest,
+                       [&](std::int64_t value) { values[at++] = static_cast<double>(value) / divisor; });
+      } else {
+        std::memcpy(values.data() + at, bytes, chunk.byte_count);
+        at += chunk.count;
+      }
+    }
+    const double divisor = exact_power_of_ten(scale_);
+    for (std::uint64_t slot : tail()) {
+      values[at++] = tail_fixed_ ? static_cast<double>(static_cast<std::int64_t>(slot)) / divisor : std::bit_cast<double>(slot);
+    }
+    space.keys64.resize(n);
+    space.scratch64.resize(n);
+    sort_doubles(values, space.keys64, space.scratch64);
   }
   clear();
 }
 
-void NumberColumn::clear() {
-  all_decimal_ = tail_decimal_ = true;
-  max_decimals_ = 0;
+void NumberColumn::clear() {  // the tail's memory stays with the arena, for reuse
   chunks_.clear();
   chunks_.shrink_to_fit();
-  tail_.reset();
   tail_count_ = 0;
+  tail_fixed_ = true;
+  scale_ = 0;
   stored_ = 0;
+}
+
+std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head) const {
+  const std::size_t mask = slots_.size() - 1;
+  // Short cells hash by their head and size; longer ones by all their text, so cells that
+  // share a long prefix (ids) do not all collide.
+  const std::uint64_t hash = cell.size() <= 8 ? mix(head ^ (cell.size() * 0x9E3779B97F4A7C15)) : hash_text(cell);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.text == 0 ||
+        (slot.head == head && slot.size == cell.size() && (cell.size() <= 8 || texts_[slot.text - 1] == cell))) {
+      return i;
+    }
+  }
+}
+
+void CategoryCounts::add_padded(std::string_view cell) {
+  if (slots_.empty()) slots_.resize(16);
+  std::uint64_t head;
+  std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
+  if (cell.size() < 8) head &= (std::uint64_t{1} << (8 * cell.size())) - 1;
+  Slot& slot = slots_[find(cell, head)];
+  if (slot.text == 0) {
+    texts_.emplace_back(cell);
+    slot = {head, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
+    if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
+      grow();
+      return add_padded(cell);  // counted in its new slot
+    }
+  }
+  ++slot.count;
+}
+
+void CategoryCounts::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  for (const Slot& slot : old) {
+    if (slot.text != 0) slots_[find(texts_[slot.text - 1], slot.head)] = slot;
+  }
+}
+
+std::uint64_t CategoryCounts::count_of(std::string_view cell) const {
+  if (slots_.empty()) return 0;
+  std::uint64_t head = 0;
+  std::memcpy(&head, cell.data(), std::min<std::size_t>(cell.size(), 8));
+  return slots_[find(cell, head)].count;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> CategoryCounts::entries() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out(texts_.size());
+  for (const Slot& slot : slots_) {
+    if (slot.text != 0) out[slot.text - 1] = {texts_[slot.text - 1], slot.count};
+  }
+  return out;
 }
 
 std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std::vector<std::string>& header) {
@@ -252,17 +423,25 @@ std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std
 }
 
 void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes) {
-  file.arena->budget_chunks = memory_budget_bytes / (NumberColumn::kChunk * sizeof(double));
+  file.arena->budget_bytes = memory_budget_bytes;
   const std::size_t width = file.header.size();
-  std::vector<std::string_view> fields;
-  while (reader.next(fields)) {
+  for (std::span<const std::string_view> fields; !(fields = reader.next()).empty();) {
     if (fields.size() != width) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "row has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
                       ", the header has " + std::to_string(width));
     }
     ++file.rows;
-    for (auto& column : file.columns) add_cell(*column, fields[column->field], reader);
+    for (auto& column : file.columns) {
+      const std::string_view cell = fields[column->field];
+      if (column->numeric) {
+        if (auto decimal = parse_plain_decimal_padded(cell)) {  // CsvReader pads its fields
+          column->numbers.add(*decimal);
+          continue;
+        }
+      }
+      add_other_cell(*column, cell, reader);
+    }
   }
 }
 

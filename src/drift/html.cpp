@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/version.hpp"
+#include "report/outputs.hpp"
 
 namespace lean {
 namespace {
@@ -127,19 +128,7 @@ std::string badge(const ColumnResult& column) {
 }  // namespace
 
 std::string escape_html(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return escape_xml(text);  // the XML escapes are valid HTML5 and SVG, and drop control characters
 }
 
 std::string render_drift_html(const DriftRun& run) {

@@ -397,14 +397,22 @@ std::optional<StoredObject> GithubStorage::get(const std::string& key) {
 
 bool GithubStorage::put_manifest(const KeyRef& ref, const std::string& key, const std::string& body) {
   const std::string tag = tag_of(ref.model, ref.version);
-  std::optional<GithubRelease> release = version_release(ref, true);
-  if (!release) release = version_release_for_upload(ref, key);
   auto manifest_in = [](const GithubRelease& r) -> std::optional<GithubAsset> {
     for (const auto& asset : r.assets) {
       if (asset.name == kManifest) return asset;
     }
     return std::nullopt;
   };
+  std::optional<GithubRelease> release = version_release(ref, true);
+  if (!release) {
+    try {
+      release = version_release_for_upload(ref, key);
+    } catch (const Error&) {
+      // A matrix twin published the version since we looked: the registry compares manifests.
+      if (auto done = api_.release_by_tag(tag); done && manifest_in(*done)) return false;
+      throw;
+    }
+  }
   // Waits for a concurrent run that is completing the same version to publish it.
   auto published_by_other = [&]() -> bool {
     const auto deadline = std::chrono::steady_clock::now() + options_.wait_for_others;
@@ -536,7 +544,14 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
                 "version " + ref.version + " of " + ref.model + " was published by another run with other files; "
                 "versions are immutable: publish a new version");
   }
-  GithubRelease release = version_release_for_upload(ref, key);
+  std::optional<GithubRelease> release;
+  try {
+    release = version_release_for_upload(ref, key);
+  } catch (const Error&) {
+    // Published by a twin run since we looked: compare with what it published.
+    if (auto done = version_release(ref, true); done && !done->draft) return upload_file(key, local_path);
+    throw;
+  }
   forge::HashingFileSource source(local_path);
   std::optional<FileDigest> local;  // the local file's digest, read again only on a name clash
   auto identical_or_leftover = [&](const GithubAsset& existing) {
@@ -547,7 +562,7 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
   };
   std::optional<GithubAsset> asset;
   try {
-    asset = upload(release, forge::encode_name(ref.name), ref.name, source, key, identical_or_leftover);
+    asset = upload(*release, forge::encode_name(ref.name), ref.name, source, key, identical_or_leftover);
   } catch (const Error&) {
     // Published by another run meanwhile: the same bytes are fine.
     if (auto done = version_release(ref, true); done && !done->draft) return upload_file(key, local_path);

@@ -119,6 +119,14 @@ int main(int argc, char** argv) {{
         self.assertEqual(self.server.requests, [])
         self.assertTrue(os.path.isdir(self.installed(f"{VERSION}-source")))
 
+    def test_macos_and_windows_runners_get_a_clear_error(self):
+        for runner_os in ("macOS", "Windows"):
+            self.runner.env["RUNNER_OS"] = runner_os
+            r = self.runner.run(SOURCE_DIR, tool="validate", args="metrics.json")
+            self.assertEqual(r.code, 2, r)
+            self.assertIn("lean-mlops runs on Linux runners", r.stdout)
+            self.assertIn(f"this job runs on {runner_os}", r.stdout)
+
     def test_architecture_without_an_archive_builds_from_source(self):
         action = self.fake_action(VERSION)
         self.runner.env["RUNNER_ARCH"] = "ARM64"

@@ -104,6 +104,15 @@ class Decision(CliTest):
                                              "ML_COMPARE_REPORT=r.json\nML_COMPARE_DECISION=promote\n")
 
 
+class HelpAndVersion(CliTest):
+    def test_help_and_version_need_no_other_option(self):
+        r = self.run_tool("ml-compare", "--help")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("--candidate", r.stdout)
+        r = self.run_tool("ml-compare", "--version")
+        self.assertEqual((r.code, r.stdout.split()[0]), (0, "ml-compare"), r)
+
+
 class BadInput(CliTest):
     def setUp(self):
         super().setUp()

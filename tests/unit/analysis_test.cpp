@@ -9,8 +9,8 @@ namespace {
 ColumnData numeric(std::vector<double> ref, std::vector<double> cur) {
   ColumnData data;
   data.name = "x";
-  data.reference = std::move(ref);
-  data.current = std::move(cur);
+  data.reference.assign(ref.begin(), ref.end());
+  data.current.assign(cur.begin(), cur.end());
   return data;
 }
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <random>
 
 #include "test_util.hpp"
 
@@ -36,4 +38,47 @@ TEST_CASE("the plain-decimal fast path gives the same doubles as from_chars") {
     CHECK(*parse_finite_number(cell) == expected);
     CHECK(std::signbit(*parse_finite_number(cell)) == std::signbit(expected));
   }
+}
+
+TEST_CASE("plain decimals read a word at a time agree with a digit-by-digit reading") {
+  // The digit-by-digit reading the word-at-a-time one must match.
+  auto expected_decimal = [](std::string_view cell) -> std::optional<PlainDecimal> {
+    PlainDecimal out;
+    std::size_t i = 0;
+    out.negative = !cell.empty() && cell[0] == '-';
+    if (!cell.empty() && (cell[0] == '-' || cell[0] == '+')) ++i;
+    int digits = 0;
+    bool point = false;
+    for (; i < cell.size(); ++i) {
+      if (cell[i] == '.' && !point) {
+        point = true;
+      } else if (cell[i] >= '0' && cell[i] <= '9') {
+        out.mantissa = out.mantissa * 10 + static_cast<unsigned>(cell[i] - '0');
+        ++digits;
+        if (point) ++out.decimals;
+      } else {
+        return std::nullopt;
+      }
+    }
+    if (digits == 0 || digits > 19 || out.mantissa > (std::uint64_t{1} << 53)) return std::nullopt;
+    return out;
+  };
+  std::mt19937 random(11);
+  const std::string alphabet = "0123456789..-+e x";
+  std::size_t mismatches = 0, parsed = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string cell;
+    const int length = static_cast<int>(random() % 13);
+    for (int i = 0; i < length; ++i) cell += alphabet[random() % (i == 0 ? alphabet.size() : 11)];
+    const auto want = expected_decimal(cell);
+    std::string padded = cell + std::string(16, round % 2 ? '7' : '.');  // what follows must not matter
+    for (const auto& got : {parse_plain_decimal(cell), parse_plain_decimal_padded(std::string_view(padded.data(), cell.size()))}) {
+      const bool same = want.has_value() == got.has_value() &&
+                        (!want || (want->mantissa == got->mantissa && want->decimals == got->decimals && want->negative == got->negative));
+      if (!same && ++mismatches <= 5) FAIL_CHECK("\"" << cell << "\"");
+    }
+    parsed += want.has_value();
+  }
+  CHECK(mismatches == 0);
+  CHECK(parsed > 50000);  // the random cells include plenty of numbers
 }

@@ -9,10 +9,10 @@ using namespace lean;
 namespace {
 
 std::vector<double> sorted_values(NumberColumn& column) {
-  std::vector<double> values;
-  std::vector<std::uint64_t> keys, scratch;
-  column.take_sorted(values, keys, scratch);
-  return values;
+  HugePageVector<double> values;
+  SortSpace space;
+  column.take_sorted(values, space);
+  return {values.begin(), values.end()};
 }
 
 void add_text(NumberColumn& column, const std::string& text) {
@@ -24,14 +24,14 @@ void add_text(NumberColumn& column, const std::string& text) {
 
 TEST_CASE("numbers past the memory budget go to the spill file and come back, sorted") {
   NumberColumn::Arena arena;
-  arena.budget_chunks = 1;
+  arena.budget_bytes = 8 * NumberColumn::kChunk;  // one chunk of doubles
   NumberColumn a(&arena), b(&arena);
   const std::size_t n = NumberColumn::kChunk * 3 + 17;
   for (std::size_t i = 0; i < n; ++i) {
     a.add(static_cast<double>(n - i));                          // doubles
     b.add(PlainDecimal{static_cast<std::uint64_t>(i), 1, true});  // decimals: -i / 10
   }
-  CHECK(arena.chunks_in_memory == 1);
+  CHECK(arena.bytes_in_memory == 8 * NumberColumn::kChunk);
   const std::vector<double> values = sorted_values(a), negatives = sorted_values(b);
   REQUIRE(values.size() == n);
   REQUIRE(negatives.size() == n);
@@ -59,7 +59,7 @@ TEST_CASE("decimals on mixed scales sort as integers and decode to the doubles p
 
 TEST_CASE("one value in exponent form turns the column to doubles, earlier decimals included") {
   NumberColumn::Arena arena;
-  arena.budget_chunks = 1;
+  arena.budget_bytes = NumberColumn::kChunk;
   NumberColumn column(&arena);
   std::vector<double> expected;
   for (std::size_t i = 0; i < NumberColumn::kChunk + 5; ++i) {
@@ -94,14 +94,14 @@ TEST_CASE("read_rows counts missing cells, keeps numbers, and marks a column tha
   CHECK(x.first_text == "four");
   CHECK(x.first_text_line == 5);
   CHECK(x.missing == 1);
-  CHECK(file.columns[1]->categories.at("a") == 2);
+  CHECK(file.columns[1]->categories.count_of("a") == 2);
   CHECK(file.columns[2]->numeric);
   CHECK(file.columns[2]->missing == 2);
   CHECK(sorted_values(file.columns[2]->numbers) == std::vector<double>{3, 5});
 
   reread_as_text(file, {0});
   CHECK(file.columns[0]->categories.size() == 3);
-  CHECK(file.columns[0]->categories.at("four") == 1);
+  CHECK(file.columns[0]->categories.count_of("four") == 1);
   CHECK(file.columns[0]->missing == 1);
 }
 
@@ -123,4 +123,27 @@ TEST_CASE("a header naming a column twice, an empty file and a short row are inp
   auto reader = open_csv(short_row, ',', file.header);
   CHECK(test::expect_error([&] { read_rows(*reader, file, 0); }).describe() ==
         "'" + short_row + ":3': row has 1 field, the header has 2");
+}
+
+TEST_CASE("category counts: short and long cells, shared prefixes, growth, first-seen order") {
+  CategoryCounts counts;
+  std::vector<std::string> cells;
+  for (int i = 0; i < 3000; ++i) cells.push_back("customer_" + std::to_string(i % 1000));  // long, one prefix
+  for (int i = 0; i < 30; ++i) cells.push_back(std::string("ab\0", i % 3 == 0 ? 3 : 2));   // a NUL is text too
+  for (int i = 0; i < 8; ++i) cells.push_back(std::string(static_cast<std::size_t>(i), 'x'));  // sizes 0 to 7
+  for (const auto& cell : cells) {
+    const std::string padded = cell + std::string(8, '?');  // what follows must not matter
+    counts.add_padded(std::string_view(padded.data(), cell.size()));
+  }
+  CHECK(counts.size() == 1000 + 2 + 8);
+  CHECK(counts.count_of("customer_7") == 3);
+  CHECK(counts.count_of("customer_1000") == 0);
+  CHECK(counts.count_of(std::string("ab\0", 3)) == 10);
+  CHECK(counts.count_of("ab") == 20);
+  CHECK(counts.count_of("") == 1);
+  CHECK(counts.count_of("xxxxxxx") == 1);
+  const auto entries = counts.entries();
+  CHECK(entries.front() == std::pair<std::string, std::uint64_t>{"customer_0", 3});
+  CHECK(entries[1000].first == std::string("ab\0", 3));
+  CHECK(entries.back() == std::pair<std::string, std::uint64_t>{"xxxxxxx", 1});
 }

@@ -14,7 +14,7 @@ TEST_CASE("the radix sort orders negatives, zeros, subnormals and huge values li
   for (int i = 0; i < 100000; ++i) values.push_back(uniform(random) * (i % 3 == 0 ? 1e-300 : 1.0));
   values.insert(values.end(), {0.0, -0.0, 4.9e-324, -4.9e-324, 1.7e308, -1.7e308, 1.0, 1.0});
   std::vector<double> expected = values;
-  std::vector<std::uint64_t> keys, scratch;
+  std::vector<std::uint64_t> keys(values.size()), scratch(values.size());
   std::sort(expected.begin(), expected.end());
   sort_doubles(values, keys, scratch);
   CHECK(values == expected);
@@ -22,7 +22,7 @@ TEST_CASE("the radix sort orders negatives, zeros, subnormals and huge values li
 
 TEST_CASE("small inputs and inputs sharing their high bits sort too") {
   std::vector<double> small{3, 1, 2};
-  std::vector<std::uint64_t> keys, scratch;
+  std::vector<std::uint64_t> keys(2000), scratch(2000);
   sort_doubles(small, keys, scratch);
   CHECK(small == std::vector<double>{1, 2, 3});
   std::vector<double> close;
@@ -35,7 +35,7 @@ TEST_CASE("small inputs and inputs sharing their high bits sort too") {
 
 TEST_CASE("radix_sort of keys in a narrow range skips the shared high digits and still sorts") {
   std::mt19937_64 random(3);
-  std::vector<std::uint64_t> keys, scratch;
+  std::vector<std::uint64_t> keys, scratch(50000);
   for (int i = 0; i < 50000; ++i) keys.push_back(random() % 100000);
   std::vector<std::uint64_t> expected = keys;
   std::sort(expected.begin(), expected.end());
