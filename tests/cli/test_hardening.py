@@ -132,6 +132,65 @@ class Limits(CliTest):
         self.assertEqual(r.code, 0, r)
 
 
+class CsvLimits(CliTest):
+    """ml-drift's CSV limits, with inputs just over each, streamed through a FIFO."""
+
+    def stream(self, name, chunks):
+        """A FIFO fed from a thread with the chunks (bytes) until the reader goes away."""
+        path = self.path(name)
+        os.mkfifo(path)
+
+        def feed():
+            try:
+                with open(path, "wb") as f:
+                    for chunk in chunks:
+                        f.write(chunk)
+            except BrokenPipeError:
+                pass
+
+        thread = threading.Thread(target=feed, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 60)
+        return path
+
+    def drift(self, reference, *extra):
+        self.write("cur.csv", "a,c\n1,x\n")
+        return self.run_tool("ml-drift", "--reference", reference, "--current", "cur.csv", *extra)
+
+    def test_a_field_just_over_4_mib(self):
+        ref = self.stream("ref.csv", [b"a,c\n1,", b"x" * (4 * MiB), b"\n2,", b"y" * (4 * MiB + 1), b"\n"])
+        self.assertFails(self.drift(ref), 3, f"ml-drift: error: '{ref}:3': a field longer than 4 MiB "
+                                             "(the limit; see docs/hardening.md)")
+
+    def test_a_row_of_10001_fields(self):
+        header = ",".join(f"f{i}" for i in range(10000)).encode()
+        self.write("ok.csv", header + b"\n" + b",".join([b"1"] * 10000) + b"\n")
+        r = self.run_tool("ml-drift", "--reference", "ok.csv", "--current", "ok.csv", "--columns", "f0,f9999")
+        self.assertEqual(r.code, 0, r)
+        self.write("wide.csv", header + b",f10000\n")
+        self.assertFails(self.run_tool("ml-drift", "--reference", "wide.csv", "--current", "ok.csv"), 3,
+                         "ml-drift: error: 'wide.csv:1': a row of more than 10000 fields (the limit; see docs/hardening.md)")
+
+    def test_a_row_just_over_16_mib(self):
+        field = b"z" * (MiB - 1)
+        ref = self.stream("ref.csv", [b"a,c\n"] + [field + b","] * 16 + [b"tail\n"])
+        self.assertFails(self.drift(ref), 3, f"ml-drift: error: '{ref}:2': a row longer than 16 MiB "
+                                             "(the limit; see docs/hardening.md)")
+
+    def test_distinct_text_values_over_256_mib(self):
+        # 1000-byte distinct cells: 256 MiB / 1064 bytes each is 252,000 rows; 260,000 are offered.
+        def rows():
+            yield b"a,c\n"
+            for start in range(0, 260000, 1000):
+                yield b"".join(b"1,%0999d\n" % i for i in range(start, start + 1000))
+        ref = self.stream("ref.csv", rows())
+        r = self.drift(ref, "--categorical", "c", "--columns", "c")
+        self.assertEqual(r.code, 3, r)
+        self.assertRegex(r.stderr, r"^ml-drift: error: '.*ref.csv:\d+': the distinct values of the text columns exceed "
+                                   r"256 MiB \(the limit; see docs/hardening.md\); column \"c\" may be an id: leave it "
+                                   r"out with --exclude\n$")
+
+
 class FoundByFuzzing(CliTest):
     def test_an_option_value_holding_a_boost_placeholder_is_a_usage_error_not_a_hang(self):
         # Boost.Program_options fills "%value%" in its messages with the value itself, forever.
