@@ -1,8 +1,33 @@
 #!/usr/bin/env bash
-# Everything CI does: install dependencies, build with warnings as errors, run every test.
+# Everything CI does: install dependencies, build with warnings as errors, run every test;
+# then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
+# then every fuzz target for a bounded time (build-fuzz/; docs/hardening.md).
+#
+#   SANITIZE=0        skip the sanitizer build and run
+#   FAULT_TRIALS=N    fault-injection trials per command and backend (default 16; 4 under the
+#                     sanitizers, FAULT_TRIALS_SANITIZED)
+#   FUZZ_SECONDS=N    seconds per fuzz target (default: 600 s shared by the targets, at most
+#                     60 each); 0 skips fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh -DLEAN_MLOPS_WERROR=ON
-cd build
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+(cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+
+if [ "${SANITIZE:-1}" != 0 ]; then
+  echo "test: the whole suite again under ASan + UBSan (build-asan/)"
+  BUILD_DIR=build-asan ./scripts/build.sh -DLEAN_MLOPS_WERROR=ON -DLEAN_MLOPS_SANITIZE=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # Any report ends the process with exit 86: no test expects that code.
+  export ASAN_OPTIONS=exitcode=86:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+  export UBSAN_OPTIONS=exitcode=86:halt_on_error=1:print_stacktrace=1
+  # The fault-injection trials run fewer faults per command here: the release stage ran 16.
+  (cd build-asan && FAULT_TRIALS=${FAULT_TRIALS_SANITIZED:-4} ctest --output-on-failure -j "$(nproc)" --timeout 1800)
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+
+targets=$(find tests/fuzz -maxdepth 1 -name '*.cpp' ! -name replay_main.cpp | wc -l)
+seconds=${FUZZ_SECONDS:-$(( 600 / targets < 60 ? 600 / targets : 60 ))}
+if [ "$seconds" != 0 ]; then
+  ./scripts/fuzz.sh "$seconds"
+fi

@@ -1,9 +1,15 @@
 #include "cli/tool.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <new>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
 
@@ -50,6 +56,15 @@ std::string unknown_option_message(const po::unknown_option& e, const po::option
 
 }  // namespace
 
+std::string ca_bundle_option(const po::variables_map& vm) {
+  if (!vm.count("ca-bundle")) return "";
+  const std::string path = vm["ca-bundle"].as<std::string>();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw_config(path, std::string("--ca-bundle: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode) || ::access(path.c_str(), R_OK) != 0) throw_config(path, "--ca-bundle: not a readable file");
+  return path;
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::size_t start = 0;
@@ -65,6 +80,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
   const std::string& tool = spec.name;
+  install_signal_handlers(tool);
   OutputOptions outputs;
   try {
     po::options_description options("Options");
@@ -94,6 +110,15 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
       po::notify(vm);
     } catch (const po::unknown_option& e) {
       throw_usage(unknown_option_message(e, options));
+    } catch (const po::error_with_option_name& e) {
+      // Boost fills its message's placeholders with the user's text and loops forever when
+      // that text holds a placeholder itself ("--min-count %value%"; found by fuzzing).
+      for (int i = 1; i < argc; ++i) {
+        for (const char* token : {"%value%", "%option%", "%canonical_option%", "%prefix%", "%original_token%"}) {
+          if (std::strstr(argv[i], token)) throw_usage("invalid value for option '" + e.get_option_name() + "'");
+        }
+      }
+      throw_usage(e.what());
     } catch (const po::error& e) {
       throw_usage(e.what());
     }
@@ -114,6 +139,10 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     } catch (const std::exception&) {
     }
     return to_int(e.status());
+  } catch (const Interrupted& e) {
+    // No output file: an interrupted run has no result to report (docs/hardening.md).
+    std::cerr << tool << ": error: " << e.what() << std::endl;
+    return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::cerr << tool << ": error: out of memory" << std::endl;
     return to_int(ExitStatus::input_data);

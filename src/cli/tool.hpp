@@ -23,6 +23,10 @@ struct ToolSpec {
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv);
 
+// The value of --ca-bundle FILE (empty when not given), checked to be a readable file: a
+// configuration error (exit 2) names it otherwise, rather than a failed TLS handshake.
+std::string ca_bundle_option(const po::variables_map& vm);
+
 // Splits "a,b,c" as the comma-separated list options take.
 std::vector<std::string> split_list(const std::string& text);
 

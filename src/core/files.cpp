@@ -1,16 +1,18 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 
 namespace lean {
 namespace {
@@ -33,15 +35,34 @@ void write_all(int fd, const std::string& content, const std::string& path) {
 
 }  // namespace
 
-std::string read_text_file(const std::string& path) {
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw_input(path, "is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input(path, "cannot open: " + errno_text(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw_input(path, "cannot read: " + errno_text(errno));
-  return buffer.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_input(path, "cannot open: " + errno_text(errno));
+  auto too_large = [&] {
+    ::close(fd);
+    throw_input(path, "is larger than " + describe_bytes_limit(max_bytes) + " (the limit; see docs/hardening.md)");
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) too_large();
+  // Read in blocks up to one byte past the limit: a pipe or a growing file stops there too.
+  std::string content;
+  char block[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, block, sizeof block);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw_input(path, "cannot read: " + errno_text(err));
+    }
+    if (n == 0) break;
+    if (content.size() + static_cast<std::size_t>(n) > max_bytes) too_large();
+    content.append(block, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return content;
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
@@ -49,8 +70,19 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  // The temporary file is known to the signal handler from its creation on: an interrupt
+  // removes it (docs/hardening.md), so no signal can leave it behind.
+  sigset_t block, previous;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &block, &previous);
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw_input(path, "cannot create: " + errno_text(errno));
+  const int create_errno = errno;
+  std::optional<TempFileGuard> guard;
+  if (fd >= 0) guard.emplace(tmpl);
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (fd < 0) throw_input(path, "cannot create: " + errno_text(create_errno));
   try {
     write_all(fd, content, path);
     if (::fsync(fd) != 0) throw_input(path, "cannot write: " + errno_text(errno));

@@ -1,11 +1,15 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "core/limits.hpp"
 
 namespace lean {
 
-// Whole file as bytes; throws an input error naming the file when it cannot be read.
-std::string read_text_file(const std::string& path);
+// Whole file as bytes; throws an input error naming the file when it cannot be read, or
+// when it is larger than `max_bytes` (checked before reading, and while reading a pipe).
+std::string read_text_file(const std::string& path, std::uint64_t max_bytes = limits::kJsonFileBytes);
 
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it
 // over `path`, so readers see the old file or the new one, never a partial one.

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 
 namespace lean {
 namespace {
@@ -102,6 +103,10 @@ bool CsvReader::refill() {
     begin_ = 0;
   }
   if (end_ == window_) {  // one record longer than the window
+    if (end_ >= limits::kCsvRecordBytes) {
+      fail(next_line_, "a row longer than " + describe_bytes_limit(limits::kCsvRecordBytes) +
+                           " (the limit; see docs/hardening.md)");
+    }
     window_ *= 2;
     buffer_.resize(window_ + kFieldPadding);
   }
@@ -157,6 +162,10 @@ CsvReader::Scan CsvReader::scan_record() {
       fields_.resize(std::max<std::size_t>(16, 2 * fields_.size()));
       out = fields_.data() + used;
       out_end = fields_.data() + fields_.size();
+    }
+    if (size > limits::kCsvFieldBytes) [[unlikely]] {
+      fail(next_line_, "a field longer than " + describe_bytes_limit(limits::kCsvFieldBytes) +
+                           " (the limit; see docs/hardening.md)");
     }
     *out++ = std::string_view(text, size);
   };
@@ -254,6 +263,10 @@ CsvReader::Scan CsvReader::scan_record() {
   bits_block_ = block;
   bits_ = bits;
   field_count_ = static_cast<std::size_t>(out - fields_.data());
+  if (field_count_ > limits::kCsvColumns) [[unlikely]] {
+    fail(record_line_, "a row of more than " + std::to_string(limits::kCsvColumns) +
+                           " fields (the limit; see docs/hardening.md)");
+  }
   for (std::size_t index : unescape) {  // "" -> ", compacted in place now that the record is complete
     char* text = const_cast<char*>(fields_[index].data());
     std::size_t kept = 0;

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -53,7 +54,19 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
     column.numbers.clear();
   }
   if (column.needs_text_pass) return;  // counted in the second pass
+  const std::size_t distinct = column.categories.size();
   column.categories.add_padded(cell);  // a CsvReader field
+  if (column.categories.size() != distinct) {
+    // Bounded memory (docs/hardening.md): a column of ids is not a category column.
+    std::uint64_t& held = column.numbers.arena()->category_bytes;
+    held += cell.size() + 64;
+    if (held > limits::kCategoryBytes) {
+      throw_input(reader.path() + ":" + std::to_string(reader.line()),
+                  "the distinct values of the text columns exceed " + describe_bytes_limit(limits::kCategoryBytes) +
+                      " (the limit; see docs/hardening.md); column \"" + column.name +
+                      "\" may be an id: leave it out with --exclude");
+    }
+  }
 }
 
 std::uint64_t magnitude(std::int64_t value) {

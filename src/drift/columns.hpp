@@ -67,6 +67,7 @@ class NumberColumn {
     std::size_t budget_bytes = 0;  // chunk bytes allowed in memory for the whole file
     std::size_t bytes_in_memory = 0;
     std::vector<std::uint8_t> packed;  // a chunk on its way to the spill file
+    std::uint64_t category_bytes = 0;  // distinct text values kept (limits::kCategoryBytes)
   };
 
   explicit NumberColumn(Arena* arena) : arena_(arena) {}
@@ -83,6 +84,7 @@ class NumberColumn {
   }
   void add(double value);
   std::uint64_t size() const { return stored_ + tail_count_; }
+  Arena* arena() const { return arena_; }
   // Every value, sorted ascending, into `values`. The column is empty afterwards.
   void take_sorted(HugePageVector<double>& values, SortSpace& space);
   void clear();

@@ -306,7 +306,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   Outcome outcome = drift_outcome(run);
   if (vm.count("html")) write_file_atomically(get(vm, "html"), render_drift_html(run));
   if (vm.count("openmetrics")) write_file_atomically(get(vm, "openmetrics"), render_openmetrics(run));
-  if (vm.count("pushgateway")) push_to_gateway(get(vm, "pushgateway"), render_prometheus_text(run));
+  if (vm.count("pushgateway")) push_to_gateway(get(vm, "pushgateway"), render_prometheus_text(run), ca_bundle_option(vm));
   return outcome;
 }
 
@@ -350,6 +350,8 @@ ToolSpec drift_tool() {
         ("html", po::value<std::string>()->value_name("FILE"), "write a self-contained HTML report to FILE")
         ("openmetrics", po::value<std::string>()->value_name("FILE"), "write the scores as OpenMetrics text to FILE")
         ("pushgateway", po::value<std::string>()->value_name("URL"), "push the scores to a Prometheus Pushgateway")
+        ("ca-bundle", po::value<std::string>()->value_name("FILE"),
+         "with --pushgateway: PEM file of the CAs to trust for https (certificates are always verified)")
         ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
          "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
         ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed");

@@ -12,13 +12,15 @@ std::string pushgateway_group_url(const std::string& url) {
   return base + "/metrics/job/ml-drift";
 }
 
-void push_to_gateway(const std::string& url, const std::string& metrics_text) {
+void push_to_gateway(const std::string& url, const std::string& metrics_text, const std::string& ca_bundle) {
   const std::string target = pushgateway_group_url(url);
   if (target.rfind("http://", 0) != 0 && target.rfind("https://", 0) != 0) {
     throw_usage("--pushgateway needs an http:// or https:// URL, not \"" + url + "\"");
   }
   // PUT replaces the group's metrics, so a column that is no longer checked disappears.
-  http::send_text("PUT", target, metrics_text, "text/plain; version=0.0.4; charset=utf-8");
+  http::ClientOptions options;
+  options.ca_bundle = ca_bundle;
+  http::send_text("PUT", target, metrics_text, "text/plain; version=0.0.4; charset=utf-8", {}, options);
 }
 
 }  // namespace lean

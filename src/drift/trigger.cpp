@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/limits.hpp"
 #include "crypto/sha256.hpp"
 #include "report/markdown.hpp"
 
@@ -20,10 +21,11 @@ ordered_json load_state(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return ordered_json::object();
   const std::string text = read_text_file(path);
+  check_json_depth(text, path);  // the state is written back (dump recurses)
   ordered_json state;
   try {
     state = ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // also out_of_range: a number like 1e999
     throw_input(path, std::string("malformed JSON; ") + kStateShape);
   }
   if (!state.is_object() || !state.contains("files") || !state["files"].is_object()) {

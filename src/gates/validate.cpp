@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/limits.hpp"
 #include "core/suggest.hpp"
 #include "metrics/expression.hpp"
 #include "metrics/history.hpp"
@@ -35,10 +36,13 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
   } catch (const Error& e) {
     throw_config(path, e.what());  // a policy is configuration: exit 2, not 3
   }
+  if (json_nesting_depth(text) > limits::kJsonDepth) {
+    throw_config(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
+  }
   nlohmann::json policy;
   try {
     policy = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // also out_of_range: a number like 1e999
     throw_config(path, "malformed JSON; a policy is {\"require\": [\"accuracy>=0.85\", ...]}");
   }
   if (!policy.is_object()) throw_config(path, "a policy is a JSON object: {\"require\": [\"accuracy>=0.85\", ...]}");

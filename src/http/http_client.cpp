@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "core/version.hpp"
 
 namespace lean::http {
@@ -163,6 +165,9 @@ size_t write_callback(char* data, size_t size, size_t count, void* user) {
   }
 }
 
+// Called by libcurl at least once a second during a transfer: non-zero aborts it.
+int interrupt_callback(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupt_signal() != 0; }
+
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -266,9 +271,12 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, std::chron
   std::tm tm{};
   const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (!end || *end != '\0') return std::nullopt;
-  const auto when = std::chrono::system_clock::from_time_t(::timegm(&tm));
-  if (when <= now) return milliseconds(0);
-  return std::chrono::duration_cast<milliseconds>(when - now);
+  // In whole seconds: a far date ("31 Dec 9999") overflows a nanosecond time_point.
+  const std::time_t when = ::timegm(&tm);
+  const std::time_t current = std::chrono::system_clock::to_time_t(now);
+  if (when <= current) return milliseconds(0);
+  constexpr std::time_t kYear = 366L * 24 * 3600;  // any longer is "too long" all the same
+  return milliseconds(static_cast<std::int64_t>(std::min(when - current, kYear)) * 1000);
 }
 
 // ---- the client ---------------------------------------------------------------------------
@@ -287,12 +295,25 @@ struct Client::Handle {
 Client::Client(ClientOptions options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
   if (options_.user_agent.empty()) options_.user_agent = std::string("lean-mlops/") + kVersion;
   if (options_.max_attempts < 1) options_.max_attempts = 1;
+  // ML_HTTP_STALL_TIMEOUT=SECONDS (1 to 3600): a slow link's, or a fault-injection test's,
+  // patience with a transfer that moves no byte (docs/hardening.md).
+  if (const char* value = std::getenv("ML_HTTP_STALL_TIMEOUT"); value && *value) {
+    char* end = nullptr;
+    const long seconds = std::strtol(value, &end, 10);
+    if (*end == '\0' && seconds >= 1 && seconds <= 3600) options_.stall_timeout = std::chrono::seconds(seconds);
+  }
 }
 
 Client::~Client() = default;
 
 Response Client::send(Request& request) {
   const std::string subject = request.subject.empty() ? redact_url(request.url) : request.subject;
+  // SIGINT/SIGTERM during a transfer stop it at the next progress check and throw
+  // Interrupted, so the caller can clean up on the way out (docs/hardening.md). A request
+  // made after the signal is that cleanup (aborting a multipart upload): one short attempt.
+  InterruptScope interrupt_scope;
+  const bool cleanup = interrupt_signal() != 0;
+  const int max_attempts = cleanup ? 1 : options_.max_attempts;
   const auto start = Clock::now();
   const auto connect_deadline = start + options_.connect_timeout;
   bool ever_connected = false;
@@ -333,6 +354,12 @@ Response Client::send(Request& request) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
     curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    if (cleanup) {
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, interrupt_callback);
+    }
     // Never connected yet: the remaining connect budget bounds this attempt's connect.
     auto connect_budget = options_.connect_timeout;
     if (!ever_connected) {
@@ -342,7 +369,7 @@ Response Client::send(Request& request) {
     const long stall_seconds = std::max(1L, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
-    if (options_.attempt_timeout.count() > 0) {
+    if (options_.attempt_timeout.count() > 0 && !cleanup) {
       curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.attempt_timeout.count()));
     }
     // Larger buffers than the defaults: fewer callbacks and syscalls on fast links.
@@ -391,6 +418,7 @@ Response Client::send(Request& request) {
     request.source = saved_source;
     transfer.request = saved_request;
     if (transfer.error) std::rethrow_exception(transfer.error);
+    if (!cleanup) throw_if_interrupted();
 
     double connect_time = 0;
     curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
@@ -402,7 +430,7 @@ Response Client::send(Request& request) {
     if (code == CURLE_OK) {
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
       const bool retry = retryable_status(response.status) || (request.retry_if && request.retry_if(response));
-      if (!retry || attempt >= options_.max_attempts) return response;
+      if (!retry || attempt >= max_attempts) return response;
       if (request.retry_delay) retry_after = request.retry_delay(response);
       if (!retry_after) {
         if (auto value = response.header("retry-after")) retry_after = parse_retry_after(*value);
@@ -414,12 +442,12 @@ Response Client::send(Request& request) {
         throw Error(ExitStatus::remote, subject, "request failed: " + failure);
       }
       const bool unreachable = !ever_connected && connection_failure(code, connected);
-      if (unreachable && (Clock::now() >= connect_deadline || attempt >= options_.max_attempts)) {
+      if (unreachable && (Clock::now() >= connect_deadline || attempt >= max_attempts)) {
         throw Error(ExitStatus::remote, subject,
                     "cannot connect to the endpoint: " + failure + " (gave up after " + std::to_string(attempt) +
                         (attempt == 1 ? " attempt" : " attempts") + " in " + seconds_text(Clock::now() - start) + ")");
       }
-      if (attempt >= options_.max_attempts) {
+      if (attempt >= max_attempts) {
         throw Error(ExitStatus::remote, subject,
                     "request failed: " + failure + " (gave up after " + std::to_string(attempt) + " attempts)");
       }
@@ -435,7 +463,12 @@ Response Client::send(Request& request) {
       const auto left = std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now());
       delay = std::clamp(delay, milliseconds(0), std::max(milliseconds(0), left - milliseconds(1)));
     }
-    std::this_thread::sleep_for(delay);
+    // Asleep in short steps, so an interrupt is not kept waiting for a long backoff.
+    for (const auto until = Clock::now() + delay; Clock::now() < until;) {
+      throw_if_interrupted();
+      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
+    }
+    throw_if_interrupted();
   }
 }
 

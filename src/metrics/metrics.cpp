@@ -1,11 +1,15 @@
 #include "metrics/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/limits.hpp"
 #include "core/suggest.hpp"
 
 namespace lean {
@@ -54,21 +58,33 @@ std::string clean_parse_error(const std::string& what) {
 }  // namespace
 
 void MetricSet::flatten(const ordered_json& value, const std::string& pointer, const std::string& dotted,
-                        const std::string& source) {
+                        const std::string& source, std::size_t level, std::uint64_t array_levels) {
   if ((value.is_object() || value.is_array()) && !value.empty()) {
+    // One call per level: the depth limit bounds the stack (from_json gets documents
+    // that were not checked as text).
+    if (level >= limits::kJsonDepth) check_json_depth(std::string(limits::kJsonDepth + 1, '['), source);
     if (value.is_object()) {
       for (const auto& [key, child] : value.items()) {
-        flatten(child, pointer + "/" + escape_pointer_token(key), dotted.empty() ? key : dotted + "." + key, source);
+        flatten(child, pointer + "/" + escape_pointer_token(key), dotted.empty() ? key : dotted + "." + key, source,
+                level + 1, array_levels);
       }
     } else {
       for (std::size_t i = 0; i < value.size(); ++i) {
         const std::string index = std::to_string(i);
-        flatten(value[i], pointer + "/" + index, dotted.empty() ? index : dotted + "." + index, source);
+        flatten(value[i], pointer + "/" + index, dotted.empty() ? index : dotted + "." + index, source, level + 1,
+                array_levels | (std::uint64_t{1} << level));
       }
     }
     return;
   }
-  if (!pointer.empty()) leaves_.push_back({pointer, dotted, value, source});
+  if (pointer.empty()) return;
+  if (leaves_.size() >= limits::kMetrics) throw_too_many(source);
+  leaves_.push_back({pointer, dotted, value, source, array_levels});
+}
+
+void MetricSet::throw_too_many(const std::string& source) {
+  throw_input(source, "holds more than " + std::to_string(limits::kMetrics) +
+                          " metrics (the limit; see docs/hardening.md)");
 }
 
 std::string mark_nonfinite_tokens(const std::string& text) {
@@ -109,35 +125,113 @@ MetricSet MetricSet::load(const std::string& path) { return parse(read_text_file
 
 MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
-  // Duplicate keys are kept by the parser (last wins); a metrics file with two values
-  // for one metric is ambiguous, so find them while parsing.
-  std::vector<std::set<std::string>> open_objects;
-  std::string duplicate;
-  auto watch_keys = [&](int, nlohmann::json::parse_event_t event, ordered_json& parsed) {
-    using event_t = nlohmann::json::parse_event_t;
-    if (event == event_t::object_start) open_objects.emplace_back();
-    else if (event == event_t::object_end) open_objects.pop_back();
-    else if (event == event_t::key && duplicate.empty() && !open_objects.back().insert(parsed.get<std::string>()).second)
-      duplicate = parsed.get<std::string>();
-    return true;
-  };
-  ordered_json doc;
-  try {
-    doc = ordered_json::parse(mark_nonfinite_tokens(text), watch_keys);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw_input(source, clean_parse_error(e.what()));
-  } catch (const nlohmann::json::out_of_range& e) {
-    // nlohmann: "[json.exception.out_of_range.406] number overflow parsing '1e999'"
-    const std::string what = e.what();
-    const auto quote = what.find('\'');
-    throw_input(source, "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
-                            " is out of range, not a finite number");
-  }
-  if (!duplicate.empty()) throw_input(source, "duplicate key \"" + duplicate + "\"");
-  if (!doc.is_object()) throw_input(source, "expected a JSON object, found " + describe_type(doc));
+  check_json_depth(text, source);  // also keeps array_levels within its 64 bits
   MetricSet set;
   set.source_ = source;
-  set.flatten(doc, "", "", source);
+
+  // Flattened while parsing (SAX), without building the document: an ordered_json object
+  // inserts each key with a linear search, which made a file of many keys quadratic (a
+  // 1 MB file of 60000 metrics took seconds, 16 MiB would take hours).
+  struct Frame {
+    bool array = false;
+    std::size_t level = 0, children = 0;
+    std::uint64_t array_levels = 0;  // of this container's own pointer
+    std::string pointer, dotted, key;
+    std::set<std::string> keys;  // to find a key written twice
+  };
+  struct Flattener : nlohmann::json_sax<ordered_json> {
+    MetricSet& set;
+    const std::string& source;
+    std::vector<Frame> frames;
+    bool ignore = false;            // the root is not an object: only the syntax is checked
+    std::string root_type, duplicate;
+
+    Flattener(MetricSet& s, const std::string& src) : set(s), source(src) {}
+
+    // The pointer, dotted name and array levels of the next child of the innermost container.
+    std::tuple<std::string, std::string, std::uint64_t> next_child() {
+      Frame& parent = frames.back();
+      const std::string name = parent.array ? std::to_string(parent.children) : parent.key;
+      ++parent.children;
+      return {parent.pointer + "/" + (parent.array ? name : escape_pointer_token(name)),
+              parent.dotted.empty() ? name : parent.dotted + "." + name,
+              parent.array_levels | (std::uint64_t{parent.array} << parent.level)};
+    }
+    void add_leaf(std::string pointer, std::string dotted, ordered_json value, std::uint64_t array_levels) {
+      if (set.leaves_.size() >= limits::kMetrics) throw_too_many(source);
+      set.leaves_.push_back({std::move(pointer), std::move(dotted), std::move(value), source, array_levels});
+    }
+    bool value(ordered_json value) {
+      if (frames.empty()) {
+        root_type = describe_type(value);
+      } else if (!ignore) {
+        auto [pointer, dotted, levels] = next_child();
+        add_leaf(std::move(pointer), std::move(dotted), std::move(value), levels);
+      }
+      return true;
+    }
+    bool open(bool array) {
+      if (frames.empty()) {
+        if (array) {
+          root_type = "an array";
+          ignore = true;
+        }
+        frames.push_back({array, 0, 0, 0, "", "", "", {}});
+        return true;
+      }
+      if (ignore) {
+        frames.push_back({array, frames.back().level + 1, 0, 0, "", "", "", {}});
+        return true;
+      }
+      auto [pointer, dotted, levels] = next_child();
+      frames.push_back({array, frames.back().level + 1, 0, levels, std::move(pointer), std::move(dotted), "", {}});
+      return true;
+    }
+    bool close() {
+      Frame frame = std::move(frames.back());
+      frames.pop_back();
+      // An empty object or array inside the document is a leaf ("is an object, not a number").
+      if (!frames.empty() && frame.children == 0 && !ignore) {
+        add_leaf(std::move(frame.pointer), std::move(frame.dotted),
+                 frame.array ? ordered_json::array() : ordered_json::object(), frame.array_levels);
+      }
+      return true;
+    }
+    bool null() override { return value(nullptr); }
+    bool boolean(bool v) override { return value(v); }
+    bool number_integer(number_integer_t v) override { return value(v); }
+    bool number_unsigned(number_unsigned_t v) override { return value(v); }
+    bool number_float(number_float_t v, const string_t&) override { return value(v); }
+    bool string(string_t& v) override { return value(std::move(v)); }
+    bool binary(binary_t&) override { return true; }  // not in JSON text
+    bool start_object(std::size_t) override { return open(false); }
+    bool start_array(std::size_t) override { return open(true); }
+    bool end_object() override { return close(); }
+    bool end_array() override { return close(); }
+    bool key(string_t& k) override {
+      Frame& frame = frames.back();
+      if (!frame.keys.insert(k).second && duplicate.empty()) duplicate = k;
+      frame.key = k;
+      return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+      const std::string what = e.what();
+      if (e.id == 406) {
+        // nlohmann: "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+        const auto quote = what.find('\'');
+        throw_input(source, "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
+                                " is out of range, not a finite number");
+      }
+      throw_input(source, clean_parse_error(what));
+    }
+  };
+
+  Flattener flattener(set, source);
+  ordered_json::sax_parse(mark_nonfinite_tokens(text), &flattener);
+  // Duplicate keys are kept by JSON parsers (last wins); a metrics file with two values
+  // for one metric is ambiguous.
+  if (!flattener.duplicate.empty()) throw_input(source, "duplicate key \"" + flattener.duplicate + "\"");
+  if (!flattener.root_type.empty()) throw_input(source, "expected a JSON object, found " + flattener.root_type);
   return set;
 }
 
@@ -150,18 +244,26 @@ MetricSet MetricSet::from_json(const nlohmann::json& object, const std::string& 
 }
 
 void MetricSet::merge(const MetricSet& other) {
+  // Pointers are unique within a set: look them up by hash, not by scanning (two large
+  // files would take quadratic time).
+  leaves_.reserve(leaves_.size() + other.leaves_.size());  // no reallocation: the views below stay valid
+  std::unordered_map<std::string_view, std::size_t> mine;
+  mine.reserve(leaves_.size());
+  for (std::size_t i = 0; i < leaves_.size(); ++i) mine.emplace(leaves_[i].pointer, i);
   for (const auto& leaf : other.leaves_) {
-    bool known = false;
-    for (const auto& mine : leaves_) {
-      if (mine.pointer != leaf.pointer) continue;
-      known = true;
-      if (mine.value != leaf.value) {
+    if (auto it = mine.find(leaf.pointer); it != mine.end()) {
+      const Leaf& known = leaves_[it->second];
+      if (known.value != leaf.value) {
         throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is " + leaf.value.dump() + " here but " +
-                                     mine.value.dump() + " in '" + mine.source + "'");
+                                     known.value.dump() + " in '" + known.source + "'");
       }
+      continue;
     }
-    if (!known) leaves_.push_back(leaf);
+    if (leaves_.size() >= limits::kMetrics) throw_too_many(leaf.source);
+    leaves_.push_back(leaf);
   }
+  index_.clear();
+  index_by_pointer_.clear();
   source_ = source_.empty() ? other.source_ : source_ + ", " + other.source_;
 }
 
@@ -173,9 +275,30 @@ std::vector<std::string> MetricSet::names() const {
 
 const MetricSet::Leaf* MetricSet::find_leaf(const std::string& path) const {
   const bool pointer = !path.empty() && path[0] == '/';
+  auto name_of = [pointer](const Leaf& leaf) -> const std::string& { return pointer ? leaf.pointer : leaf.dotted; };
+  // A large set is searched through an index sorted by name (built once per kind of name),
+  // so many checks over many metrics stay fast; equal names keep their file order.
+  std::vector<std::uint32_t>& index = pointer ? index_by_pointer_ : index_;
+  if (leaves_.size() > 64 && index.size() != leaves_.size()) {
+    index.resize(leaves_.size());
+    for (std::uint32_t i = 0; i < index.size(); ++i) index[i] = i;
+    std::stable_sort(index.begin(), index.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return name_of(leaves_[a]) < name_of(leaves_[b]); });
+  }
+  std::vector<const Leaf*> candidates;
+  if (leaves_.size() > 64) {
+    auto [first, last] = std::equal_range(index.begin(), index.end(), path, [&](const auto& a, const auto& b) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, std::string>) return a < name_of(leaves_[b]);
+      else return name_of(leaves_[a]) < b;
+    });
+    for (auto it = first; it != last; ++it) candidates.push_back(&leaves_[*it]);
+  } else {
+    for (const auto& leaf : leaves_) candidates.push_back(&leaf);
+  }
   const Leaf* found = nullptr;
-  for (const auto& leaf : leaves_) {
-    if ((pointer ? leaf.pointer : leaf.dotted) != path) continue;
+  for (const Leaf* candidate : candidates) {
+    const Leaf& leaf = *candidate;
+    if (name_of(leaf) != path) continue;
     if (found) {
       throw_input(leaf.source, "metric name \"" + path + "\" is ambiguous (" + found->pointer + " and " +
                                    leaf.pointer + "); name it by JSON Pointer");
@@ -221,10 +344,37 @@ double MetricSet::number(const std::string& path) const {
 }
 
 nlohmann::ordered_json MetricSet::to_json() const {
+  // Rebuilt step by step from each leaf's pointer, creating arrays exactly where the file
+  // had them: a key that merely looks like an index ({"b": {"30000000": 1}}) stays a key
+  // (json_pointer would have grown an array of 30 million nulls).
   ordered_json out = ordered_json::object();
   for (const auto& leaf : leaves_) {
-    if (leaf.pointer.empty()) continue;
-    out[ordered_json::json_pointer(leaf.pointer)] = leaf.value;
+    ordered_json* node = &out;
+    std::size_t level = 0, start = 1;
+    while (start <= leaf.pointer.size()) {
+      std::size_t end = leaf.pointer.find('/', start);
+      if (end == std::string::npos) end = leaf.pointer.size();
+      std::string token;
+      for (std::size_t i = start; i < end; ++i) {
+        if (leaf.pointer[i] == '~' && i + 1 < end) token += leaf.pointer[++i] == '1' ? '/' : '~';
+        else token += leaf.pointer[i];
+      }
+      const bool array = level < 64 && (leaf.array_levels >> level & 1);
+      if (node->is_null()) *node = array ? ordered_json::array() : ordered_json::object();
+      if (node->is_array() && array) {
+        // Items arrive in order, so the index is at most the current size (no gap to fill).
+        const std::size_t i = std::stoul(token);
+        if (i >= node->size()) node->push_back(nullptr);
+        node = &(*node)[std::min(i, node->size() - 1)];
+      } else if (node->is_object()) {
+        node = &(*node)[token];
+      } else {
+        throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is nested where another file has a different kind of value");
+      }
+      ++level;
+      start = end + 1;
+    }
+    *node = leaf.value;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -26,6 +27,8 @@ class MetricSet {
   // As number(), but std::nullopt when the metric does not exist at all.
   std::optional<double> find_number(const std::string& path) const;
 
+  // How many metrics (leaves) the set holds.
+  std::size_t size() const { return leaves_.size(); }
   // Dotted names of every leaf, in file order.
   std::vector<std::string> names() const;
   // The file(s) the metrics came from, for error messages: "a.json" or "a.json, b.json".
@@ -39,13 +42,17 @@ class MetricSet {
     std::string dotted;
     nlohmann::ordered_json value;
     std::string source;
+    std::uint64_t array_levels = 0;  // bit i: the i-th step of the pointer indexes an array
   };
   void flatten(const nlohmann::ordered_json& value, const std::string& pointer, const std::string& dotted,
-               const std::string& source);
+               const std::string& source, std::size_t level = 0, std::uint64_t array_levels = 0);
   const Leaf* find_leaf(const std::string& path) const;
   [[noreturn]] void throw_missing(const std::string& path) const;
+  [[noreturn]] static void throw_too_many(const std::string& source);
 
   std::vector<Leaf> leaves_;
+  // Leaf numbers sorted by dotted name and by pointer, built on the first lookup in a large set.
+  mutable std::vector<std::uint32_t> index_, index_by_pointer_;
   std::string source_;
 };
 

@@ -76,12 +76,14 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
     s3.endpoint_url = options.endpoint_url;
     s3.region = options.region;
     s3.progress = options.progress;
+    s3.http.ca_bundle = options.ca_bundle;
     return open_s3_storage(url, s3);
   }
   if (scheme == "github") {
     GithubOptions github;
     github.api_url = options.api_url;
     github.tag_format = options.tag_format;
+    github.http.ca_bundle = options.ca_bundle;
     return open_github_storage(url, github);
   }
   if (scheme == "gitlab") {
@@ -89,6 +91,7 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
     gitlab.api_url = options.api_url;
     gitlab.tag_format = options.tag_format;
     gitlab.create_release = options.gitlab_release;
+    gitlab.http.ca_bundle = options.ca_bundle;
     return open_gitlab_storage(url, gitlab);
   }
   throw_usage("unsupported registry URL \"" + url +

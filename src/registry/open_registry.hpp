@@ -18,6 +18,9 @@ struct RegistryOptions {
   std::string api_url;
   std::string tag_format;
   bool gitlab_release = false;
+  // --ca-bundle: a PEM file of trusted CAs for https (empty: the system's; S3 also reads
+  // $AWS_CA_BUNDLE). Verification itself is always on.
+  std::string ca_bundle;
 };
 
 // --registry's default: $ML_REGISTRY, else ./.ml-registry.

@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
 #include "crypto/sha256.hpp"
@@ -76,18 +79,41 @@ std::string serialize(const ordered_json& doc) { return doc.dump(2) + "\n"; }
   throw Error(ExitStatus::integrity, subject, message);
 }
 
+// A text field of a stored document, empty when absent or not text (value() would throw a
+// JSON library exception on a wrong type).
+std::string text_or_empty(const ordered_json& doc, const char* key) {
+  return doc.is_object() && doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
+}
+
+// A stored object is read whole and its document is printed back (show, list): the limits
+// of every JSON file apply (docs/hardening.md), as an integrity error, since the registry
+// itself never writes such an object.
+void check_stored_json(const std::string& body, const std::string& where, const std::string& what) {
+  if (body.size() > limits::kJsonFileBytes) {
+    throw_integrity(where, "malformed " + what + ": larger than " + describe_bytes_limit(limits::kJsonFileBytes));
+  }
+  if (json_nesting_depth(body) > limits::kJsonDepth) {
+    throw_integrity(where, "malformed " + what + ": nested deeper than " + std::to_string(limits::kJsonDepth) + " levels");
+  }
+  // The document keeps its key order, at the price of a linear search per key: bounded here.
+  if (json_member_count(body, limits::kStoredJsonMembers + 1) > limits::kStoredJsonMembers) {
+    throw_integrity(where, "malformed " + what + ": more than " + std::to_string(limits::kStoredJsonMembers) + " members");
+  }
+}
+
 // Reads a stored manifest, rejecting anything a later fetch could not trust.
 Manifest parse_manifest(const StoredObject& object, const std::string& model, const std::string& version,
                         const std::string& where) {
   Manifest manifest;
   manifest.sha256 = sha256_hex(object.body);
+  check_stored_json(object.body, where, "manifest");
   try {
     manifest.doc = ordered_json::parse(object.body);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {  // also out_of_range: a number like 1e999
     throw_integrity(where, "malformed manifest: not JSON");
   }
   const ordered_json& doc = manifest.doc;
-  if (!doc.is_object() || doc.value("model", "") != model || doc.value("version", "") != version) {
+  if (!doc.is_object() || text_or_empty(doc, "model") != model || text_or_empty(doc, "version") != version) {
     throw_integrity(where, "malformed manifest: it is not the manifest of " + model + " " + version);
   }
   if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty()) {
@@ -118,9 +144,10 @@ Manifest parse_manifest(const StoredObject& object, const std::string& model, co
 Channel parse_channel(const StoredObject& object, const std::string& where) {
   Channel channel;
   channel.etag = object.etag;
+  check_stored_json(object.body, where, "channel pointer");
   try {
     channel.doc = ordered_json::parse(object.body);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
     throw_integrity(where, "malformed channel pointer: not JSON");
   }
   const ordered_json& doc = channel.doc;
@@ -165,6 +192,7 @@ class StagingDir {
     fs::create_directories(parent, ec);
     path_ = (parent / (".lean-fetch-" + dest.filename().string() + "-XXXXXX")).string();
     if (!::mkdtemp(path_.data())) throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
+    guard_.emplace(path_, true);  // removed by SIGINT/SIGTERM too (docs/hardening.md)
   }
   ~StagingDir() {
     std::error_code ec;
@@ -173,10 +201,14 @@ class StagingDir {
   StagingDir(const StagingDir&) = delete;
   StagingDir& operator=(const StagingDir&) = delete;
   const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
+  void release() {
+    path_.clear();
+    guard_.reset();
+  }
 
  private:
   std::string path_;
+  std::optional<TempFileGuard> guard_;
 };
 
 }  // namespace
@@ -566,8 +598,8 @@ ordered_json channel_doc(const std::string& model, const std::string& name, cons
 ordered_json history_entry(const Channel& current) {
   return {{"version", current.version},
           {"manifest_sha256", current.manifest_sha256},
-          {"updated_at", current.doc.value("updated_at", "")},
-          {"updated_by", current.doc.value("updated_by", "")}};
+          {"updated_at", text_or_empty(current.doc, "updated_at")},
+          {"updated_by", text_or_empty(current.doc, "updated_by")}};
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/suggest.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/open_registry.hpp"
@@ -49,6 +50,8 @@ void declare_option(po::options_description& options, const std::string& name) {
       {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it"); }},
       {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
       {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
+      {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
+            "PEM file of the CAs to trust for https (a private CA); certificates are always verified"); }},
   };
   kOptions.at(name)(options);
 }
@@ -89,6 +92,7 @@ Session open_session(const po::variables_map& vm) {
   options.api_url = text_option(vm, "api-url");
   options.tag_format = text_option(vm, "tag-format");
   options.gitlab_release = vm.count("gitlab-release") > 0;
+  options.ca_bundle = ca_bundle_option(vm);
   Session session;
   session.storage = open_storage(url, options);
   Registry::Log log;
@@ -161,7 +165,15 @@ Outcome run_publish(const po::variables_map& vm) {
       request.meta.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
     }
   }
-  if (vm.count("metrics")) request.metrics = MetricSet::load(vm["metrics"].as<std::string>()).to_json();
+  if (vm.count("metrics")) {
+    const std::string path = vm["metrics"].as<std::string>();
+    const MetricSet metrics = MetricSet::load(path);
+    if (metrics.size() > limits::kManifestMetrics) {
+      throw_input(path, "holds " + std::to_string(metrics.size()) + " metrics; a manifest carries at most " +
+                            std::to_string(limits::kManifestMetrics) + " (the limit; see docs/hardening.md)");
+    }
+    request.metrics = metrics.to_json();
+  }
 
   Session session = open_session(vm);
   const PublishResult result = session.registry->publish(request);
@@ -385,9 +397,11 @@ const std::vector<Command>& commands() {
   return kCommands;
 }
 
-const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region", "api-url", "tag-format", "verbose"};
+const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region",    "api-url",
+                                                 "tag-format", "ca-bundle",  "verbose"};
 constexpr const char* kSharedSynopsis =
-    "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT] [--verbose]";
+    "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT]\n"
+    "         [--ca-bundle FILE] [--verbose]";
 
 }  // namespace
 

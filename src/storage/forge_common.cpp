@@ -55,6 +55,9 @@ std::optional<std::string> decode_name(std::string_view stored) {
     out += static_cast<char>(high * 16 + low);
     i += 2;
   }
+  // Only the one spelling encode_name makes: "a+2Eb" is not ours ("a.b" is), or two stored
+  // names would stand for one file (found by fuzzing).
+  if (encode_name(out) != stored) return std::nullopt;
   return out;
 }
 

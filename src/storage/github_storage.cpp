@@ -21,6 +21,12 @@ constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
 constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
+// A whole number field, 0 when absent or of another type (value() would throw a JSON
+// library exception on a wrong type: an answer of the wrong shape is not a crash).
+long long id_of(const json& doc, const char* key) {
+  return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
+}
+
 std::string text_of(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
 }
@@ -693,7 +699,7 @@ void GithubStorage::remove(const std::string& key) {
 
 GithubAsset parse_github_asset(const json& doc) {
   GithubAsset asset;
-  asset.id = doc.value("id", 0LL);
+  asset.id = id_of(doc, "id");
   asset.name = text_of(doc, "name");
   asset.label = text_of(doc, "label");
   asset.state = text_of(doc, "state");
@@ -705,7 +711,7 @@ GithubAsset parse_github_asset(const json& doc) {
 
 GithubRelease parse_github_release(const json& doc) {
   GithubRelease release;
-  release.id = doc.value("id", 0LL);
+  release.id = id_of(doc, "id");
   release.tag = text_of(doc, "tag_name");
   release.name = text_of(doc, "name");
   release.body = text_of(doc, "body");
@@ -734,12 +740,23 @@ bool already_exists(const http::Response& response) {
     const json doc = json::parse(response.body);
     if (doc.contains("errors") && doc["errors"].is_array()) {
       for (const auto& e : doc["errors"]) {
-        if (e.is_object() && e.value("code", "") == "already_exists") return true;
+        if (text_of(e, "code") == "already_exists") return true;
       }
     }
   } catch (const json::exception&) {
   }
   return false;
+}
+
+// x-ratelimit-reset (epoch seconds) when it is a number; a value past 2100 counts as 2100
+// (a larger one would throw in stoll or overflow the clock: found by fuzzing the answers).
+std::optional<long long> ratelimit_reset(const http::Response& response) {
+  const std::string reset = response.header("x-ratelimit-reset").value_or("");
+  if (reset.empty() || !std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  constexpr long long kYear2100 = 4102444800;
+  return reset.size() > 10 ? kYear2100 : std::min(std::stoll(reset), kYear2100);
 }
 
 bool rate_limited(const http::Response& response) {
@@ -805,9 +822,8 @@ http::Response GithubApi::send(http::Request& request) {
   request.retry_delay = [](const http::Response& response) -> std::optional<milliseconds> {
     if (response.header("retry-after")) return std::nullopt;  // the client reads it
     if (response.header("x-ratelimit-remaining").value_or("") == "0") {
-      const std::string reset = response.header("x-ratelimit-reset").value_or("");
-      if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        const long long wait = std::stoll(reset) - now_seconds() + 1;
+      if (const auto reset = ratelimit_reset(response)) {
+        const long long wait = *reset - now_seconds() + 1;
         return milliseconds(std::max(0LL, wait) * 1000);
       }
     }
@@ -817,9 +833,8 @@ http::Response GithubApi::send(http::Request& request) {
   };
   http::Response response = client_.send(request);
   if (response.ok() && response.header("x-ratelimit-remaining").value_or("") == "0") {
-    const std::string reset = response.header("x-ratelimit-reset").value_or("");
-    if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      exhausted_until_ = std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(reset)));
+    if (const auto reset = ratelimit_reset(response)) {
+      exhausted_until_ = std::chrono::system_clock::time_point(std::chrono::seconds(*reset));
     }
   }
   return response;
@@ -850,9 +865,8 @@ void GithubApi::fail(const http::Response& response, const std::string& what) co
   }
   if (rate_limited(response)) {
     std::string when;
-    const std::string reset = response.header("x-ratelimit-reset").value_or("");
-    if (!reset.empty() && std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      when = "; it resets at " + clock_text(std::chrono::system_clock::time_point(std::chrono::seconds(std::stoll(reset))));
+    if (const auto reset = ratelimit_reset(response)) {
+      when = "; it resets at " + clock_text(std::chrono::system_clock::time_point(std::chrono::seconds(*reset)));
     }
     throw Error(ExitStatus::remote, subject_, what + ": GitHub's rate limit stopped it (" + status + ")" + when);
   }

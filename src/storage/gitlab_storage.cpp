@@ -19,6 +19,12 @@ using json = nlohmann::json;
 constexpr const char* kManifest = "manifest.json";
 constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
+// A whole number field, 0 when absent or of another type (value() would throw a JSON
+// library exception on a wrong type: an answer of the wrong shape is not a crash).
+long long id_of(const json& doc, const char* key) {
+  return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
+}
+
 std::string text_of(const json& doc, const char* key) {
   return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
 }
@@ -31,7 +37,7 @@ struct PackageFile {
 
 PackageFile parse_file(const json& doc) {
   PackageFile file;
-  file.id = doc.value("id", 0LL);
+  file.id = id_of(doc, "id");
   file.name = text_of(doc, "file_name");
   file.sha256 = text_of(doc, "file_sha256");
   if (doc.contains("size") && doc["size"].is_number_unsigned()) file.size = doc["size"].get<std::uint64_t>();
@@ -247,7 +253,7 @@ std::map<std::string, long long> GitlabStorage::packages(const std::string& mode
                                             "&per_page=100"),
                                 "cannot list the packages of " + model)) {
     // package_name matches by substring: keep the exact name.
-    if (text_of(item, "name") == model) out[text_of(item, "version")] = item.value("id", 0LL);
+    if (text_of(item, "name") == model) out[text_of(item, "version")] = id_of(item, "id");
   }
   return packages_[model] = out;
 }
@@ -256,7 +262,7 @@ std::vector<std::pair<std::string, std::string>> GitlabStorage::all_packages() {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& item : pages(project_url("/packages?package_type=generic&per_page=100"), "cannot list the packages")) {
     out.emplace_back(text_of(item, "name"), text_of(item, "version"));
-    packages_[text_of(item, "name")][text_of(item, "version")] = item.value("id", 0LL);
+    packages_[text_of(item, "name")][text_of(item, "version")] = id_of(item, "id");
   }
   return out;
 }

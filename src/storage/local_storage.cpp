@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "crypto/sha256.hpp"
 
 namespace lean {
@@ -117,6 +119,7 @@ class TempFile {
     path_ = (target.parent_path() / (std::string(kLocalTempPrefix) + target.filename().string() + "-XXXXXX")).string();
     int fd = ::mkstemp(path_.data());
     if (fd < 0) throw_store(target.string(), "cannot create", errno);
+    guard_.emplace(path_);  // removed by SIGINT/SIGTERM too (docs/hardening.md)
     fd_ = std::make_unique<FileHandle>(fd);
     ::fchmod(fd, 0644);  // mkstemp makes 0600; registry objects are ordinary files
   }
@@ -140,6 +143,7 @@ class TempFile {
  private:
   fs::path target_;
   std::string path_;
+  std::optional<TempFileGuard> guard_;
   std::unique_ptr<FileHandle> fd_;
   bool committed_ = false;
 };

@@ -321,6 +321,8 @@ TEST_CASE("Retry-After: seconds or an HTTP-date") {
   auto now = std::chrono::system_clock::from_time_t(1445412470);  // Wed, 21 Oct 2015 07:27:50 GMT
   CHECK(http::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now).value() == 10000ms);
   CHECK(http::parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now).value() == 0ms);
+  // Found by fuzzing: a far date overflowed the nanosecond clock (undefined behaviour).
+  CHECK(http::parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).value() == 366LL * 24 * 3600 * 1000ms);
 }
 
 TEST_CASE("retryable statuses") {

@@ -1,0 +1,150 @@
+"""Secrets (docs/hardening.md): known secrets are planted in every variable a tool reads a
+credential from, and the tools run with --verbose, on success and on every error path, on
+every backend. Not one byte a tool writes (stdout, stderr, reports, markdown, JUnit, dotenv,
+GitHub outputs and summary, fetched folders) may contain a secret."""
+import os
+import unittest
+
+from lean_cli import CliTest
+
+# Planted values: each is unique, so a leak names its variable.
+SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI-PLANTED-SECRET-KEY-0001",
+    "AWS_SESSION_TOKEN": "PLANTED-SESSION-TOKEN-0002",
+    "GITHUB_TOKEN": "ghp_PLANTEDGITHUBTOKEN0004",
+    "GH_TOKEN": "ghp_PLANTEDGHTOKEN0005",
+    "GITLAB_TOKEN": "glpat-PLANTEDGITLABTOKEN0006",
+    "CI_JOB_TOKEN": "PLANTED-CI-JOB-TOKEN-0007",
+}
+PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
+
+
+class SecretsTest(CliTest):
+    def setUp(self):
+        super().setUp()
+        self.secrets = dict(SECRETS)
+        self.codes = []
+
+    def env(self, **extra):
+        return {**PINNED, **self.secrets, "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": self.path("gh-output"),
+                "GITHUB_STEP_SUMMARY": self.path("gh-summary"), **extra}
+
+    def run_all_outputs(self, tool, *args, env=None):
+        r = self.run_tool(tool, *args, "--report", "r.json", "--markdown", "s.md", "--junit", "j.xml",
+                          "--dotenv", "d.env", env=env or self.env())
+        self.codes.append(r.code)
+        self.assertNotIn(r.code, (-11, -6, 134, 139), r)
+        self.assert_no_secret_anywhere(r)
+        return r
+
+    def assert_no_secret_anywhere(self, result):
+        blobs = [("stdout", result.stdout.encode()), ("stderr", result.stderr.encode())]
+        for root, _, files in os.walk(self.dir):
+            for name in files:
+                path = os.path.join(root, name)
+                with open(path, "rb") as f:
+                    blobs.append((os.path.relpath(path, self.dir), f.read()))
+        for where, blob in blobs:
+            for key, secret in self.secrets.items():
+                self.assertNotIn(secret.encode(), blob, f"{key} leaked into {where}: {result}")
+
+    def test_gates_on_every_outcome(self):
+        self.write("a.json", {"accuracy": 0.9, "loss": 0.1})
+        self.write("b.json", {"accuracy": 0.8, "loss": 0.2})
+        self.write("bad.json", "{not json")
+        self.run_all_outputs("ml-validate", "a.json", "-r", "accuracy>0.5")
+        self.run_all_outputs("ml-validate", "a.json", "-r", "accuracy>0.95")
+        self.run_all_outputs("ml-validate", "bad.json", "-r", "accuracy>0.5")
+        self.run_all_outputs("ml-validate", "a.json", "--bogus")
+        self.run_all_outputs("ml-compare", "--candidate", "a.json", "--baseline", "b.json", "--metric", "accuracy")
+        self.run_all_outputs("ml-compare", "--candidate", "b.json", "--baseline", "a.json", "--metric", "f1")
+        self.assertEqual(self.codes, [0, 1, 3, 2, 0, 3])
+
+    def test_drift_with_an_unreachable_pushgateway(self):
+        self.write("ref.csv", "x,c\n1,a\n2,b\n3,a\n")
+        self.write("cur.csv", "x,c\n1,a\n2,b\n9,b\n")
+        self.run_all_outputs("ml-drift", "--reference", "ref.csv", "--current", "cur.csv")
+        self.run_all_outputs("ml-drift", "--reference", "ref.csv", "--current", "cur.csv",
+                             "--pushgateway", "http://user:" + SECRETS["GITLAB_TOKEN"] + "@127.0.0.1:9/")
+        self.assertEqual(self.codes[1], 4)
+
+    def test_release_on_a_local_registry_verbose(self):
+        self.write("model.bin", b"weights")
+        self.write("m.json", {"accuracy": 0.9})
+        reg = ["--registry", "reg", "--verbose"]
+        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin",
+                             "--metrics", "m.json", "--meta", "token=ok")
+        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod")
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out")
+        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn")
+        self.run_all_outputs("ml-release", "show", *reg, "--model", "churn", "--version", "1.0")
+        self.run_all_outputs("ml-release", "verify", *reg, "--model", "churn", "--version", "1.0")
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--version", "9", "--dest", "none")
+        self.assertEqual(self.codes, [0, 0, 0, 0, 0, 0, 3])
+
+    def test_release_on_s3_verbose_with_good_and_refused_credentials(self):
+        from s3_fixture import ACCESS_KEY, S3Fixture
+        s3 = S3Fixture()
+        self.addCleanup(s3.stop)
+        # The verifying proxy checks signatures made with the planted secret key (s3rver
+        # itself only knows its access key id).
+        s3.proxy.credentials = {ACCESS_KEY: SECRETS["AWS_SECRET_ACCESS_KEY"]}
+        env = self.env(**{k: v for k, v in s3.env().items() if k not in SECRETS})
+        env["AWS_SESSION_TOKEN"] = ""
+        del self.secrets["AWS_SESSION_TOKEN"]
+        self.write("model.bin", b"weights")
+        reg = ["--registry", "s3://models/secrets", "--verbose"]
+        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
+        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
+                             env=env)
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
+                             env=env)
+        # A wrong secret: refused (403), exit 4, and the wrong secret is not printed either.
+        self.secrets["AWS_SECRET_ACCESS_KEY"] = "WRONG-PLANTED-SECRET-0009"
+        env["AWS_SECRET_ACCESS_KEY"] = self.secrets["AWS_SECRET_ACCESS_KEY"]
+        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
+        self.assertEqual(self.codes, [0, 0, 0, 4])
+
+    def test_release_on_github_verbose_with_good_and_refused_tokens(self):
+        import tempfile
+        import shutil
+        from fake_github import FakeGitHub
+        spec_dir = tempfile.mkdtemp(prefix="lean-prism-")
+        self.addCleanup(shutil.rmtree, spec_dir, True)
+        fake = FakeGitHub(spec_dir=spec_dir, token=SECRETS["GITHUB_TOKEN"])
+        self.addCleanup(fake.stop)
+        env = self.env(GITHUB_API_URL=fake.api_url)
+        self.write("model.bin", b"weights")
+        reg = ["--registry", "github://acme/models", "--verbose"]
+        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
+        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
+                             env=env)
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
+                             env=env)
+        self.secrets["GITHUB_TOKEN"] = "ghp_WRONGPLANTEDTOKEN0010"
+        env["GITHUB_TOKEN"] = self.secrets["GITHUB_TOKEN"]
+        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
+        self.assertEqual(self.codes, [0, 0, 0, 4])
+
+    def test_release_on_gitlab_verbose_with_good_and_refused_tokens(self):
+        from fake_gitlab import TOKEN, FakeGitLab
+        fake = FakeGitLab()
+        self.addCleanup(fake.stop)
+        self.secrets["GITLAB_TOKEN"] = TOKEN  # the token the fake accepts, planted like the others
+        del self.secrets["CI_JOB_TOKEN"]
+        env = self.env(CI_API_V4_URL=fake.api_url, CI_JOB_TOKEN="")
+        self.write("model.bin", b"weights")
+        reg = ["--registry", "gitlab://acme/ml/models", "--verbose"]
+        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
+        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
+                             env=env)
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
+                             env=env)
+        self.secrets["GITLAB_TOKEN"] = "glpat-WRONGPLANTEDTOKEN0011"
+        env["GITLAB_TOKEN"] = self.secrets["GITLAB_TOKEN"]
+        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
+        self.assertEqual(self.codes, [0, 0, 0, 4])
+
+
+if __name__ == "__main__":
+    unittest.main()
