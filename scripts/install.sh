@@ -183,7 +183,7 @@ install_tree() {
   check_runtime
 }
 
-# The shared libraries the tools load from the system (ml-release: libcurl, OpenSSL, zlib) are
+# The shared libraries the tools load from the system (libcurl, OpenSSL, zlib; ml-validate is static) are
 # on every runner VM but not in every slim container image: install them (--install-deps, as
 # root or with sudo, on Debian/Ubuntu) or say which packages are missing.
 check_runtime() {

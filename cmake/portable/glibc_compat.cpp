@@ -4,7 +4,7 @@
 // since 2.36, so binaries linked on Debian 12 would not start on ubuntu-22.04 (glibc 2.35)
 // or RHEL 9 (2.34). Defined here, in an object linked before libstdc++.a, the reference
 // resolves to this definition and the binaries need no glibc newer than 2.35 (the static
-// libgcc's unwinder uses _dl_find_object, 2.35); tests/ci/test_package.sh checks the symbol
+// libgcc's unwinder uses _dl_find_object, 2.35); tests/ci/test_package.py checks the symbol
 // versions with objdump -T.
 #include <sys/random.h>
 
