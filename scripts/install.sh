@@ -189,6 +189,11 @@ install_tree() {
 check_runtime() {
   command -v ldd >/dev/null 2>&1 || return 0
   missing_libs=$(for b in "$prefix"/bin/ml-*; do ldd "$b" 2>/dev/null; done | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u)
+  # libcurl is loaded on first use, not linked, so ldd does not list it: look it up by name.
+  ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
+  if [ -x "$ldconfig" ] && ! "$ldconfig" -p 2>/dev/null | grep -q 'libcurl\.so\.4 '; then
+    missing_libs="$missing_libs libcurl.so.4"
+  fi
   [ -n "$missing_libs" ] || return 0
   pkgs=
   for lib in $missing_libs; do

@@ -12,13 +12,13 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
-#include <mutex>
 #include <random>
 #include <thread>
 
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
+#include "http/curl_library.hpp"
 
 namespace lean::http {
 namespace {
@@ -27,11 +27,6 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kErrorBodyLimit = 64 * 1024;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -145,7 +140,7 @@ size_t write_callback(char* data, size_t size, size_t count, void* user) {
   try {
     if (!t->status_known) {
       long status = 0;
-      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+      curl_library().easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
       t->status_known = true;
       t->to_sink = t->request->sink && status >= 200 && status < 300;
       t->response->status = status;
@@ -169,7 +164,7 @@ size_t write_callback(char* data, size_t size, size_t count, void* user) {
 int interrupt_callback(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupt_signal() != 0; }
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { curl_library().slist_free_all(list); }
 };
 
 }  // namespace
@@ -285,11 +280,10 @@ struct Client::Handle {
   CURL* curl = nullptr;
   char error[CURL_ERROR_SIZE] = {};
   Handle() {
-    global_init();
-    curl = curl_easy_init();
+    curl = curl_library().easy_init();
     if (!curl) throw Error(ExitStatus::remote, "", "libcurl cannot be initialised");
   }
-  ~Handle() { curl_easy_cleanup(curl); }
+  ~Handle() { curl_library().easy_cleanup(curl); }
 };
 
 Client::Client(ClientOptions options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {
@@ -318,6 +312,7 @@ Response Client::send(Request& request) {
   const auto connect_deadline = start + options_.connect_timeout;
   bool ever_connected = false;
   CURL* curl = handle_->curl;
+  const CurlLibrary& lib = curl_library();
 
   for (int attempt = 1;; ++attempt) {
     if (request.before_attempt) request.before_attempt(request);
@@ -343,47 +338,47 @@ Response Client::send(Request& request) {
     request.source = source;
     if (source) source->rewind();
 
-    curl_easy_reset(curl);  // keeps the connection cache
+    lib.easy_reset(curl);  // keeps the connection cache
     handle_->error[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, handle_->error);
-    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, handle_->error);
+    lib.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    lib.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    lib.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.ca_bundle.empty()) lib.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    lib.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
     if (cleanup) {
-      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
+      lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
     } else {
-      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, interrupt_callback);
+      lib.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      lib.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, interrupt_callback);
     }
     // Never connected yet: the remaining connect budget bounds this attempt's connect.
     auto connect_budget = options_.connect_timeout;
     if (!ever_connected) {
       connect_budget = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now()));
     }
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_budget.count()));
+    lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_budget.count()));
     const long stall_seconds = std::max(1L, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
     if (options_.attempt_timeout.count() > 0 && !cleanup) {
-      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.attempt_timeout.count()));
+      lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.attempt_timeout.count()));
     }
     // Larger buffers than the defaults: fewer callbacks and syscalls on fast links.
-    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
-    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_callback);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+    lib.easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+    lib.easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+    lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
+    lib.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+    lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_callback);
+    lib.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
 
     bool has_content_type = false;
     std::unique_ptr<curl_slist, SlistDeleter> headers;
     auto add_header = [&](const std::string& line) {
-      headers.reset(curl_slist_append(headers.release(), line.c_str()));
+      headers.reset(lib.slist_append(headers.release(), line.c_str()));
     };
     for (const auto& [name, value] : request.headers) {
       if (lower(name) == "content-type") has_content_type = true;
@@ -392,43 +387,43 @@ Response Client::send(Request& request) {
     // No "Expect: 100-continue" round trip; no form content type libcurl would invent.
     add_header("Expect:");
     if (!has_content_type) add_header("Content-Type:");
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
     if (request.method == "HEAD") {
-      curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+      lib.easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (source) {
-      curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_callback);
-      curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
-      curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_callback);
-      curl_easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
+      lib.easy_setopt(curl, CURLOPT_READFUNCTION, read_callback);
+      lib.easy_setopt(curl, CURLOPT_READDATA, &transfer);
+      lib.easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_callback);
+      lib.easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
       const auto size = static_cast<curl_off_t>(source->size());
       if (request.method == "POST") {
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, size);
+        lib.easy_setopt(curl, CURLOPT_POST, 1L);
+        lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, size);
       } else {
-        curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
-        if (request.method != "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        lib.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+        lib.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
+        if (request.method != "PUT") lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
       }
     } else if (request.method != "GET") {
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
 
-    CURLcode code = curl_easy_perform(curl);
+    CURLcode code = lib.easy_perform(curl);
     request.source = saved_source;
     transfer.request = saved_request;
     if (transfer.error) std::rethrow_exception(transfer.error);
     if (!cleanup) throw_if_interrupted();
 
     double connect_time = 0;
-    curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
+    lib.easy_getinfo(curl, CURLINFO_CONNECT_TIME, &connect_time);
     const bool connected = code == CURLE_OK || connect_time > 0;
     if (connected) ever_connected = true;
 
     std::optional<milliseconds> retry_after;
     std::string failure;
     if (code == CURLE_OK) {
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+      lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
       const bool retry = retryable_status(response.status) || (request.retry_if && request.retry_if(response));
       if (!retry || attempt >= max_attempts) return response;
       if (request.retry_delay) retry_after = request.retry_delay(response);
@@ -437,7 +432,7 @@ Response Client::send(Request& request) {
       }
       if (retry_after && *retry_after > options_.retry_after_max) return response;
     } else {
-      failure = handle_->error[0] ? handle_->error : curl_easy_strerror(code);
+      failure = handle_->error[0] ? handle_->error : lib.easy_strerror(code);
       if (!retryable_transport(code)) {
         throw Error(ExitStatus::remote, subject, "request failed: " + failure);
       }

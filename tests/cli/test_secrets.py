@@ -48,6 +48,22 @@ class SecretsTest(CliTest):
             for key, secret in self.secrets.items():
                 self.assertNotIn(secret.encode(), blob, f"{key} leaked into {where}: {result}")
 
+    def publish_promote_fetch_then_refused(self, registry, env, secret, wrong_value):
+        """A whole release round trip with --verbose and every output, then a `list` whose
+        credential (the variable `secret`) the store refuses: exit 4, and the wrong value is
+        not printed either."""
+        self.write("model.bin", b"weights")
+        reg = ["--registry", registry, "--verbose"]
+        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
+        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
+                             env=env)
+        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
+                             env=env)
+        self.secrets[secret] = wrong_value
+        env[secret] = wrong_value
+        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
+        self.assertEqual(self.codes, [0, 0, 0, 4])
+
     def test_gates_on_every_outcome(self):
         self.write("a.json", {"accuracy": 0.9, "loss": 0.1})
         self.write("b.json", {"accuracy": 0.8, "loss": 0.2})
@@ -92,18 +108,8 @@ class SecretsTest(CliTest):
         env = self.env(**{k: v for k, v in s3.env().items() if k not in SECRETS})
         env["AWS_SESSION_TOKEN"] = ""
         del self.secrets["AWS_SESSION_TOKEN"]
-        self.write("model.bin", b"weights")
-        reg = ["--registry", "s3://models/secrets", "--verbose"]
-        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
-        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
-                             env=env)
-        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
-                             env=env)
-        # A wrong secret: refused (403), exit 4, and the wrong secret is not printed either.
-        self.secrets["AWS_SECRET_ACCESS_KEY"] = "WRONG-PLANTED-SECRET-0009"
-        env["AWS_SECRET_ACCESS_KEY"] = self.secrets["AWS_SECRET_ACCESS_KEY"]
-        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
-        self.assertEqual(self.codes, [0, 0, 0, 4])
+        self.publish_promote_fetch_then_refused("s3://models/secrets", env, "AWS_SECRET_ACCESS_KEY",
+                                                "WRONG-PLANTED-SECRET-0009")
 
     def test_release_on_github_verbose_with_good_and_refused_tokens(self):
         import tempfile
@@ -114,17 +120,8 @@ class SecretsTest(CliTest):
         fake = FakeGitHub(spec_dir=spec_dir, token=SECRETS["GITHUB_TOKEN"])
         self.addCleanup(fake.stop)
         env = self.env(GITHUB_API_URL=fake.api_url)
-        self.write("model.bin", b"weights")
-        reg = ["--registry", "github://acme/models", "--verbose"]
-        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
-        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
-                             env=env)
-        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
-                             env=env)
-        self.secrets["GITHUB_TOKEN"] = "ghp_WRONGPLANTEDTOKEN0010"
-        env["GITHUB_TOKEN"] = self.secrets["GITHUB_TOKEN"]
-        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
-        self.assertEqual(self.codes, [0, 0, 0, 4])
+        self.publish_promote_fetch_then_refused("github://acme/models", env, "GITHUB_TOKEN",
+                                                "ghp_WRONGPLANTEDTOKEN0010")
 
     def test_release_on_gitlab_verbose_with_good_and_refused_tokens(self):
         from fake_gitlab import TOKEN, FakeGitLab
@@ -133,17 +130,8 @@ class SecretsTest(CliTest):
         self.secrets["GITLAB_TOKEN"] = TOKEN  # the token the fake accepts, planted like the others
         del self.secrets["CI_JOB_TOKEN"]
         env = self.env(CI_API_V4_URL=fake.api_url, CI_JOB_TOKEN="")
-        self.write("model.bin", b"weights")
-        reg = ["--registry", "gitlab://acme/ml/models", "--verbose"]
-        self.run_all_outputs("ml-release", "publish", *reg, "--model", "churn", "--version", "1.0", "model.bin", env=env)
-        self.run_all_outputs("ml-release", "promote", *reg, "--model", "churn", "--version", "1.0", "--channel", "prod",
-                             env=env)
-        self.run_all_outputs("ml-release", "fetch", *reg, "--model", "churn", "--channel", "prod", "--dest", "out",
-                             env=env)
-        self.secrets["GITLAB_TOKEN"] = "glpat-WRONGPLANTEDTOKEN0011"
-        env["GITLAB_TOKEN"] = self.secrets["GITLAB_TOKEN"]
-        self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
-        self.assertEqual(self.codes, [0, 0, 0, 4])
+        self.publish_promote_fetch_then_refused("gitlab://acme/ml/models", env, "GITLAB_TOKEN",
+                                                "glpat-WRONGPLANTEDTOKEN0011")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/loopback.hpp"
+
 namespace lean::fuzz {
 
 inline std::string text(const std::uint8_t* data, std::size_t size) {
@@ -92,17 +94,9 @@ class ScriptedServer {
     std::string body;
   };
   ScriptedServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 64);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    const auto listener = lean::test::listen_on_loopback(64);
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { serve(); });
   }
   ~ScriptedServer() {

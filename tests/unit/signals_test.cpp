@@ -12,6 +12,7 @@
 #include "http/http_client.hpp"
 #include "http_test_server.hpp"
 #include "test_util.hpp"
+#include "../support/loopback.hpp"
 
 using namespace lean;
 using namespace std::chrono_literals;
@@ -42,15 +43,9 @@ int in_child(Child&& child, Parent&& parent) {
 class SilentServer {
  public:
   SilentServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    const auto listener = test::listen_on_loopback(16);
+    fd_ = listener.fd;
+    port_ = listener.port;
   }
   ~SilentServer() { ::close(fd_); }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }

@@ -15,6 +15,7 @@
 
 #include "http/http_client.hpp"
 #include "test_util.hpp"
+#include "../support/loopback.hpp"
 
 using namespace lean;
 using namespace std::chrono_literals;
@@ -28,15 +29,9 @@ class TlsServer {
     ctx_ = SSL_CTX_new(TLS_server_method());
     REQUIRE(SSL_CTX_use_certificate_chain_file(ctx_, cert.c_str()) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey_file(ctx_, key.c_str(), SSL_FILETYPE_PEM) == 1);
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    const auto listener = test::listen_on_loopback(16);
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { serve(); });
   }
   ~TlsServer() {
