@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh -DLEAN_MLOPS_WERROR=ON
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+# The fault-injection counts (docs/hardening.md), which ctest keeps in its log.
+fault_counts() { grep -h '^fault injection' "$1/Testing/Temporary/LastTest.log" || true; }
+fault_counts build
 
 if [ "${SANITIZE:-1}" != 0 ]; then
   echo "test: the whole suite again under ASan + UBSan (build-asan/)"
@@ -23,6 +26,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   export UBSAN_OPTIONS=exitcode=86:halt_on_error=1:print_stacktrace=1
   # The fault-injection trials run fewer faults per command here: the release stage ran 16.
   (cd build-asan && FAULT_TRIALS=${FAULT_TRIALS_SANITIZED:-4} ctest --output-on-failure -j "$(nproc)" --timeout 1800)
+  fault_counts build-asan
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
