@@ -404,6 +404,13 @@ class FakeGitHub:
             self.state.requests.clear()
             self.state.immutable = True
         self.server.token = token
+        self.server.public_url = self.api_url
+
+    def without_prism(self):
+        """The fake's own URL, for bodies over Prism's 10 MB limit (HTTP 413); release upload
+        URLs point there too, until reset()."""
+        self.server.public_url = self.direct_url
+        return self.direct_url
 
     def stop(self):
         self.prism.terminate()
