@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "core/error.hpp"
 
@@ -57,6 +57,16 @@ KeyRef parse_key(const std::string& key) {
     return ref;
   }
   throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
+}
+
+std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (auto& key : keys) {
+    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 long long id_of(const nlohmann::json& doc, const char* key) {

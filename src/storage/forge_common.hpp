@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/sha256.hpp"
 #include "http/http_client.hpp"
@@ -29,6 +30,9 @@ struct KeyRef {
 // "churn/versions/1.0.0/model.bin", "churn/channels/production.json", "churn/audit/E.json";
 // anything else (an empty part, another shape) is a usage error naming the key.
 KeyRef parse_key(const std::string& key);
+
+// The keys that start with `prefix`, sorted, each once: what Storage::list answers.
+std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix);
 
 // A whole number field, 0 when absent or of another type (value() would throw a JSON
 // library exception on a wrong type: an answer of the wrong shape is not a crash).

@@ -585,13 +585,7 @@ std::vector<std::string> GithubStorage::list(const std::string& prefix) {
       }
     }
   }
-  std::vector<std::string> out;
-  for (auto& key : keys) {
-    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return forge::keys_under(std::move(keys), prefix);
 }
 
 void GithubStorage::remove(const std::string& key) {

@@ -503,13 +503,7 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
       }
     }
   }
-  std::vector<std::string> out;
-  for (auto& key : keys) {
-    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return forge::keys_under(std::move(keys), prefix);
 }
 
 void GitlabStorage::remove(const std::string& key) {

@@ -69,12 +69,28 @@ class State:
         return self.next_id
 
 
-class Handler(BaseHTTPRequestHandler):
+class AnyMethod(BaseHTTPRequestHandler):
+    """Every method of GitHub's releases API goes to handle_any(method)."""
     protocol_version = "HTTP/1.1"
-    server_version = "FakeGitHub/1.0"
 
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+class Handler(AnyMethod):
+    server_version = "FakeGitHub/1.0"
 
     @property
     def state(self):
@@ -272,30 +288,14 @@ class Handler(BaseHTTPRequestHandler):
         r["assets"].append(aid)
         return self.send(201, self.asset_json(s.assets[aid]))
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-
-class Front(BaseHTTPRequestHandler):
+class Front(AnyMethod):
     """What ml-release talks to: relays every request to Prism and Prism's answer back.
 
     One exception, because Prism's proxy follows redirects itself: GET .../releases/assets/{id}
     with Accept: application/octet-stream answers GitHub's 302 to the storage host. That request
     still goes through Prism first (as the JSON variant of the same operation, so Prism checks
     the path and the fake's asset), and the 302 is the answer GitHub's description documents."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
 
     def relay(self, method, headers=None):
         body = None
@@ -338,18 +338,6 @@ class Front(BaseHTTPRequestHandler):
             return self.reply(status, data, headers)
         status, data, headers = self.relay(method)
         self.reply(status, data, headers)
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
 
 class FakeGitHub:

@@ -56,3 +56,9 @@ TEST_CASE("id_of and text_of read a field of the right type only") {
   CHECK(forge::text_of(doc, "label").empty());
   CHECK(forge::text_of(nlohmann::json::array(), "name").empty());
 }
+
+TEST_CASE("keys_under keeps the prefix's keys, sorted and each once") {
+  CHECK(forge::keys_under({"b/versions/1/x", "a/channels/p.json", "a/audit/e.json", "a/audit/e.json"}, "a/") ==
+        std::vector<std::string>{"a/audit/e.json", "a/channels/p.json"});
+  CHECK(forge::keys_under({"a/x"}, "").size() == 1);
+}
