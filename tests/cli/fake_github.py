@@ -225,10 +225,6 @@ class Handler(AnyMethod):
                 release["assets"].remove(a["id"])
                 del s.assets[a["id"]]
                 return self.send(204)
-            if method == "PATCH":
-                req = json.loads(self.body() or b"{}")
-                a.update({k: req[k] for k in ("name", "label") if k in req})
-                return self.send(200, self.asset_json(a))
         m = re.fullmatch(r"/(\d+)(/assets)?", rest)
         if m:
             r = s.releases.get(int(m.group(1)))
