@@ -22,6 +22,11 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
+std::unique_ptr<Progress> start_progress(std::string label, std::uint64_t total, bool enabled, std::uint64_t min_bytes) {
+  if (!enabled || total < min_bytes) return nullptr;
+  return std::make_unique<Progress>(std::move(label), total);
+}
+
 Progress::Progress(std::string label, std::uint64_t total, std::FILE* out, std::optional<bool> tty)
     : label_(std::move(label)),
       total_(total),

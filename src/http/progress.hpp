@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -41,6 +42,13 @@ class Progress {
   bool finished_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_{};
 };
+
+// Transfers of at least this many bytes show progress, on every remote backend.
+inline constexpr std::uint64_t kProgressMinBytes = 32ull << 20;
+
+// A display for a transfer of `total` bytes, or nullptr when progress is not `enabled`
+// (--quiet) or the transfer is smaller than `min_bytes`.
+std::unique_ptr<Progress> start_progress(std::string label, std::uint64_t total, bool enabled, std::uint64_t min_bytes);
 
 // "1.5 GiB", "12.0 MiB", "512 B": binary units, one decimal.
 std::string format_bytes(double bytes);

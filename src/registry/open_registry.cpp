@@ -83,6 +83,7 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
     GithubOptions github;
     github.api_url = options.api_url;
     github.tag_format = options.tag_format;
+    github.progress = options.progress;
     github.http.ca_bundle = options.ca_bundle;
     return open_github_storage(url, github);
   }
@@ -91,6 +92,7 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const RegistryOpti
     gitlab.api_url = options.api_url;
     gitlab.tag_format = options.tag_format;
     gitlab.create_release = options.gitlab_release;
+    gitlab.progress = options.progress;
     gitlab.http.ca_bundle = options.ca_bundle;
     return open_gitlab_storage(url, gitlab);
   }

@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 
@@ -24,6 +24,58 @@ int hex_digit(char c) {
 }
 
 }  // namespace
+
+KeyRef parse_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = key.find('/', start);
+    parts.push_back(key.substr(start, slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  for (const auto& part : parts) {
+    if (part.empty()) throw Error(ExitStatus::usage, key, "is not a valid registry key");
+  }
+  KeyRef ref;
+  ref.model = parts[0];
+  if (parts.size() == 4 && parts[1] == "versions") {
+    ref.version = parts[2];
+    ref.name = parts[3];
+    ref.kind = ref.name == "manifest.json" ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
+    return ref;
+  }
+  if (parts.size() == 3 && parts[1] == "channels" && parts[2].size() > 5 &&
+      parts[2].compare(parts[2].size() - 5, 5, ".json") == 0) {
+    ref.kind = KeyRef::Kind::channel;
+    ref.name = parts[2].substr(0, parts[2].size() - 5);
+    return ref;
+  }
+  if (parts.size() == 3 && parts[1] == "audit") {
+    ref.kind = KeyRef::Kind::audit;
+    ref.name = parts[2];
+    return ref;
+  }
+  throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
+}
+
+std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (auto& key : keys) {
+    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+long long id_of(const nlohmann::json& doc, const char* key) {
+  return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
+}
+
+std::string text_of(const nlohmann::json& doc, const char* key) {
+  return doc.is_object() && doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
+}
 
 std::string encode_name(std::string_view name) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -80,6 +132,7 @@ std::string url_encode(std::string_view text) {
 void HashingFileSource::rewind() {
   file_.rewind();
   hash_ = std::make_unique<Sha256>();
+  if (progress_) progress_->advance(-static_cast<std::int64_t>(sent_));
   sent_ = 0;
 }
 
@@ -87,10 +140,16 @@ std::size_t HashingFileSource::read(char* buffer, std::size_t capacity) {
   const std::size_t n = file_.read(buffer, capacity);
   hash_->update(buffer, n);
   sent_ += n;
+  if (progress_) progress_->advance(static_cast<std::int64_t>(n));
   return n;
 }
 
+void HashingFileSource::show_progress(std::string label, bool enabled, std::uint64_t min_bytes) {
+  progress_ = http::start_progress(std::move(label), size(), enabled, min_bytes);
+}
+
 FileDigest HashingFileSource::digest() {
+  if (progress_) progress_->finish();
   FileDigest digest;
   digest.size = sent_;
   digest.sha256 = hash_->finish_hex();
@@ -111,6 +170,7 @@ HashingSink::~HashingSink() {
 
 void HashingSink::restart() {
   hash_ = std::make_unique<Sha256>();
+  if (progress_) progress_->advance(-static_cast<std::int64_t>(size_));
   size_ = 0;
   memory_.clear();
   if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) {
@@ -118,9 +178,24 @@ void HashingSink::restart() {
   }
 }
 
+void HashingSink::show_progress(std::string label, bool enabled, std::uint64_t min_bytes) {
+  progress_label_ = std::move(label);
+  progress_enabled_ = enabled;
+  progress_min_bytes_ = min_bytes;
+}
+
+void HashingSink::start(const http::Response& head) {
+  if (progress_) return;  // a retried attempt: the display goes on
+  const auto length = head.header("content-length");
+  if (!length) return;
+  progress_ = http::start_progress(progress_label_, std::strtoull(length->c_str(), nullptr, 10), progress_enabled_,
+                                   progress_min_bytes_);
+}
+
 void HashingSink::write(const char* data, std::size_t size) {
   hash_->update(data, size);
   size_ += size;
+  if (progress_) progress_->advance(static_cast<std::int64_t>(size));
   if (fd_ < 0) {
     memory_.append(data, size);
     return;
@@ -135,6 +210,7 @@ void HashingSink::write(const char* data, std::size_t size) {
 }
 
 FileDigest HashingSink::finish() {
+  if (progress_) progress_->finish();
   if (fd_ >= 0) {
     if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
       fd_ = -1;

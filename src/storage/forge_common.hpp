@@ -1,19 +1,44 @@
 #pragma once
 
-// What the GitHub and GitLab backends share: file names both services keep as given,
-// bodies hashed while they stream, and the wording of a refused request.
+// What the GitHub and GitLab backends share: the keys of the layout, file names both
+// services keep as given, bodies hashed while they stream, fields of their JSON answers, and
+// the wording of a refused request.
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/sha256.hpp"
 #include "http/http_client.hpp"
+#include "http/progress.hpp"
 #include "registry/storage.hpp"
 
 namespace lean::forge {
+
+// A key of the registry layout, split into what a forge backend maps to its own objects.
+struct KeyRef {
+  enum class Kind { version_file, manifest, channel, audit } kind = Kind::version_file;
+  std::string model;
+  std::string version;  // of a version file or manifest; empty for channels and audit events
+  std::string name;     // the file, the channel (without ".json") or the audit object
+};
+
+// "churn/versions/1.0.0/model.bin", "churn/channels/production.json", "churn/audit/E.json";
+// anything else (an empty part, another shape) is a usage error naming the key.
+KeyRef parse_key(const std::string& key);
+
+// The keys that start with `prefix`, sorted, each once: what Storage::list answers.
+std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix);
+
+// A whole number field, 0 when absent or of another type (value() would throw a JSON
+// library exception on a wrong type: an answer of the wrong shape is not a crash).
+long long id_of(const nlohmann::json& doc, const char* key);
+// A string field, empty when absent or of another type.
+std::string text_of(const nlohmann::json& doc, const char* key);
 
 // The name a file is stored under on a forge: letters, digits, '.', '_' and '-' pass; every
 // other byte (space, '~', '(', '+', non-ASCII, ...) becomes "+XX" (hex), which neither
@@ -34,12 +59,16 @@ class HashingFileSource : public http::BodySource {
   std::uint64_t size() const override { return file_.size(); }
   void rewind() override;
   std::size_t read(char* buffer, std::size_t capacity) override;
+  // Shows the bytes sent on stderr under `label` (a registry URL, never a credential) by the
+  // rule of http::start_progress; a retried attempt takes its bytes back.
+  void show_progress(std::string label, bool enabled, std::uint64_t min_bytes);
   FileDigest digest();  // once the transfer is done
 
  private:
   http::FileSource file_;
   std::unique_ptr<Sha256> hash_ = std::make_unique<Sha256>();
   std::uint64_t sent_ = 0;
+  std::unique_ptr<http::Progress> progress_;
 };
 
 // A download into a local file (or memory when `path` is empty), hashed as it arrives.
@@ -50,7 +79,11 @@ class HashingSink : public http::BodySink {
   HashingSink(const HashingSink&) = delete;
   HashingSink& operator=(const HashingSink&) = delete;
   void restart() override;
+  void start(const http::Response& head) override;
   void write(const char* data, std::size_t size) override;
+  // Shows the bytes received on stderr under `label` by the rule of http::start_progress, once
+  // the answer's Content-Length tells the size.
+  void show_progress(std::string label, bool enabled, std::uint64_t min_bytes);
   // Flushes the file; the digest of what was received.
   FileDigest finish();
   const std::string& memory() const { return memory_; }
@@ -61,6 +94,10 @@ class HashingSink : public http::BodySink {
   std::string memory_;
   std::unique_ptr<Sha256> hash_ = std::make_unique<Sha256>();
   std::uint64_t size_ = 0;
+  std::string progress_label_;
+  bool progress_enabled_ = false;
+  std::uint64_t progress_min_bytes_ = 0;
+  std::unique_ptr<http::Progress> progress_;
 };
 
 // The first line of an error body, or its "message" field when it is JSON, at most 200

@@ -21,15 +21,10 @@ constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
 constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
-// A whole number field, 0 when absent or of another type (value() would throw a JSON
-// library exception on a wrong type: an answer of the wrong shape is not a crash).
-long long id_of(const json& doc, const char* key) {
-  return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
-}
-
-std::string text_of(const json& doc, const char* key) {
-  return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
-}
+using forge::id_of;
+using forge::KeyRef;
+using forge::parse_key;
+using forge::text_of;
 
 // Seconds since the epoch of GitHub's "2026-11-05T10:11:12Z"; 0 when unparsable.
 long long epoch_of(const std::string& timestamp) {
@@ -40,6 +35,13 @@ long long epoch_of(const std::string& timestamp) {
 
 long long now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// An asset still uploading whose last change is older than `stale_after` was left by an
+// interrupted upload.
+bool stale_asset(const GithubAsset& asset, milliseconds stale_after) {
+  const long long changed = epoch_of(asset.updated_at);
+  return changed == 0 || (now_seconds() - changed) * 1000 > stale_after.count();
 }
 
 // The marker in a release's body that says which model (and version, or role) it holds;
@@ -59,48 +61,6 @@ std::optional<json> marker_of(const std::string& body) {
 }
 
 std::string marker_line(const json& doc) { return std::string(kMarker) + doc.dump() + " -->"; }
-
-// A key of the layout, split into what the GitHub layout needs.
-struct KeyRef {
-  enum class Kind { version_file, manifest, channel, audit } kind = Kind::version_file;
-  std::string model, version, name;  // name: the file, channel or audit object
-};
-
-KeyRef parse_key(const std::string& key) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t slash = key.find('/', start);
-    parts.push_back(key.substr(start, slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  for (const auto& part : parts) {
-    if (part.empty()) throw Error(ExitStatus::usage, key, "is not a valid registry key");
-  }
-  KeyRef ref;
-  if (parts.size() == 4 && parts[1] == "versions") {
-    ref.model = parts[0];
-    ref.version = parts[2];
-    ref.name = parts[3];
-    ref.kind = ref.name == kManifest ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
-    return ref;
-  }
-  if (parts.size() == 3 && parts[1] == "channels" && parts[2].size() > 5 &&
-      parts[2].compare(parts[2].size() - 5, 5, ".json") == 0) {
-    ref.kind = KeyRef::Kind::channel;
-    ref.model = parts[0];
-    ref.name = parts[2].substr(0, parts[2].size() - 5);
-    return ref;
-  }
-  if (parts.size() == 3 && parts[1] == "audit") {
-    ref.kind = KeyRef::Kind::audit;
-    ref.model = parts[0];
-    ref.name = parts[2];
-    return ref;
-  }
-  throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
-}
 
 std::string version_prefix_of(const KeyRef& ref) { return ref.model + "/versions/" + ref.version; }
 
@@ -169,10 +129,7 @@ class GithubStorage : public Storage {
                                     const std::function<bool(const GithubAsset&)>& replace_existing);
   void check_uploaded(const GithubAsset& asset, const FileDigest& sent, const std::string& key);
   std::string download_small(long long asset_id, const std::string& key);
-  bool stale(const GithubAsset& asset) const {
-    const long long changed = epoch_of(asset.updated_at);
-    return changed == 0 || (now_seconds() - changed) * 1000 > options_.stale_after.count();
-  }
+  bool stale(const GithubAsset& asset) const { return stale_asset(asset, options_.stale_after); }
   bool put_manifest(const KeyRef& ref, const std::string& key, const std::string& body);
   bool put_channel(const KeyRef& ref, const std::string& key, const std::string& body, const WriteCondition& condition);
   // The uploaded generations of a channel in the state release, by generation.
@@ -295,32 +252,9 @@ std::optional<GithubAsset> GithubStorage::upload(const GithubRelease& release, c
                                                  const std::string& label, http::BodySource& source,
                                                  const std::string& key,
                                                  const std::function<bool(const GithubAsset&)>& replace_existing) {
-  const auto deadline = std::chrono::steady_clock::now() + options_.wait_for_others;
-  for (int round = 1;; ++round) {
-    // GitHub's contract for this endpoint names application/octet-stream only.
-    GithubApi::Upload up = api_.upload_asset(release, name, label, source, "application/octet-stream");
-    if (up.asset) return up.asset;
-    // 422 already_exists: what holds the name?
-    std::optional<GithubAsset> existing;
-    for (const auto& asset : api_.assets(release.id)) {
-      if (asset.name == name) existing = asset;
-    }
-    if (!existing) continue;  // removed meanwhile: upload again
-    if (existing->state == "uploaded") {
-      if (!replace_existing(*existing)) return std::nullopt;
-      api_.delete_asset(existing->id);
-    } else if (up.attempts > 1 || stale(*existing)) {
-      // A half asset: left by this upload's own dropped attempt, or by a run that died.
-      api_.delete_asset(existing->id);
-    } else if (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(milliseconds(500));  // another run is uploading it right now
-    } else {
-      throw Error(ExitStatus::integrity, location(key),
-                  "another run has been uploading this file for " +
-                      std::to_string(options_.wait_for_others.count() / 1000) + " s; publish again later");
-    }
-    if (round >= 20) throw Error(ExitStatus::remote, location(key), "GitHub kept refusing the upload of " + name);
-  }
+  // GitHub's contract for this endpoint names application/octet-stream only.
+  return upload_asset_resolving_clash(api_, release, name, label, source, "application/octet-stream", replace_existing,
+                                      options_, location(key));
 }
 
 std::string GithubStorage::download_small(long long asset_id, const std::string& key) {
@@ -553,6 +487,7 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
     throw;
   }
   forge::HashingFileSource source(local_path);
+  source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
   std::optional<FileDigest> local;  // the local file's digest, read again only on a name clash
   auto identical_or_leftover = [&](const GithubAsset& existing) {
     if (!local) local = FileDigest{source.size(), sha256_file_hex(local_path)};
@@ -594,6 +529,7 @@ FileDigest GithubStorage::download_file(const std::string& key, const std::strin
   }
   if (!found) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   forge::HashingSink sink(local_path);
+  sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
   if (!api_.download_asset(found->id, sink)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   const FileDigest digest = sink.finish();
   if (!found->digest.empty() && found->digest != "sha256:" + digest.sha256) {
@@ -649,13 +585,7 @@ std::vector<std::string> GithubStorage::list(const std::string& prefix) {
       }
     }
   }
-  std::vector<std::string> out;
-  for (auto& key : keys) {
-    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return forge::keys_under(std::move(keys), prefix);
 }
 
 void GithubStorage::remove(const std::string& key) {
@@ -950,13 +880,6 @@ std::vector<GithubAsset> GithubApi::assets(long long release_id) {
   return out;
 }
 
-GithubAsset GithubApi::asset(long long id) {
-  const std::string what = "cannot read asset " + std::to_string(id);
-  http::Response response = call("GET", repo_url("/releases/assets/" + std::to_string(id)), what);
-  if (!response.ok()) fail(response, what);
-  return parse_github_asset(parse_body(response, subject_, what));
-}
-
 GithubApi::Upload GithubApi::upload_asset(const GithubRelease& release, const std::string& name,
                                           const std::string& label, http::BodySource& body,
                                           const std::string& content_type) {
@@ -978,13 +901,6 @@ GithubApi::Upload GithubApi::upload_asset(const GithubRelease& release, const st
   if (!response.ok()) fail(response, what);
   upload.asset = parse_github_asset(parse_body(response, subject_, what));
   return upload;
-}
-
-GithubAsset GithubApi::update_asset(long long id, const json& body) {
-  const std::string what = "cannot update asset " + std::to_string(id);
-  http::Response response = call("PATCH", repo_url("/releases/assets/" + std::to_string(id)), what, &body);
-  if (!response.ok()) fail(response, what);
-  return parse_github_asset(parse_body(response, subject_, what));
 }
 
 bool GithubApi::delete_asset(long long id) {
@@ -1018,6 +934,38 @@ bool GithubApi::download_asset(long long id, http::BodySink& sink) {
   if (response.status == 404) return false;
   if (!response.ok()) fail(response, what);
   return true;
+}
+
+std::optional<GithubAsset> upload_asset_resolving_clash(GithubApi& api, const GithubRelease& release,
+                                                        const std::string& name, const std::string& label,
+                                                        http::BodySource& body, const std::string& content_type,
+                                                        const std::function<bool(const GithubAsset&)>& replace_existing,
+                                                        const GithubOptions& options, const std::string& subject) {
+  const auto deadline = std::chrono::steady_clock::now() + options.wait_for_others;
+  for (int round = 1;; ++round) {
+    GithubApi::Upload up = api.upload_asset(release, name, label, body, content_type);
+    if (up.asset) return up.asset;
+    // 422 already_exists: what holds the name?
+    std::optional<GithubAsset> existing;
+    for (const auto& asset : api.assets(release.id)) {
+      if (asset.name == name) existing = asset;
+    }
+    if (!existing) continue;  // removed meanwhile: upload again
+    if (existing->state == "uploaded") {
+      if (!replace_existing(*existing)) return std::nullopt;
+      api.delete_asset(existing->id);
+    } else if (up.attempts > 1 || stale_asset(*existing, options.stale_after)) {
+      // A half asset: left by this upload's own dropped attempt, or by a run that died.
+      api.delete_asset(existing->id);
+    } else if (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(500));  // another run is uploading it right now
+    } else {
+      throw Error(ExitStatus::integrity, subject,
+                  "another run has been uploading this file for " +
+                      std::to_string(options.wait_for_others.count() / 1000) + " s; publish again later");
+    }
+    if (round >= 20) throw Error(ExitStatus::remote, subject, "GitHub kept refusing the upload of " + name);
+  }
 }
 
 std::string github_tag(const std::string& format, const std::string& model, const std::string& version) {

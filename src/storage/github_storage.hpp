@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "http/http_client.hpp"
+#include "http/progress.hpp"
 #include "registry/storage.hpp"
 
 namespace lean {
@@ -17,6 +19,9 @@ struct GithubOptions {
   std::string api_url;     // empty: $GITHUB_API_URL, else https://api.github.com
   std::string tag_format;  // empty: {model}-v{version}
   http::ClientOptions http;
+  // A progress display on stderr for transfers of at least `progress_min_bytes`, as on S3.
+  bool progress = true;
+  std::uint64_t progress_min_bytes = http::kProgressMinBytes;
   // An asset still uploading (state "starter") this long after its last change was left by
   // an interrupted upload, and may be replaced.
   std::chrono::milliseconds stale_after{120'000};
@@ -60,8 +65,6 @@ class GithubApi {
   void delete_release(long long id);
   // GET /repos/{repo}/releases/{id}/assets, every page.
   std::vector<GithubAsset> assets(long long release_id);
-  // GET /repos/{repo}/releases/assets/{id}
-  GithubAsset asset(long long id);
   // POST {upload_url}?name=...&label=...: the body goes with Content-Length (GitHub refuses
   // chunked uploads). `asset` is nullopt on 422 already_exists; `attempts` > 1 when the
   // upload was retried (a dropped connection may have left a half asset behind).
@@ -71,8 +74,6 @@ class GithubApi {
   };
   Upload upload_asset(const GithubRelease& release, const std::string& name, const std::string& label,
                       http::BodySource& body, const std::string& content_type);
-  // PATCH /repos/{repo}/releases/assets/{id}
-  GithubAsset update_asset(long long id, const nlohmann::json& body);
   // DELETE /repos/{repo}/releases/assets/{id}; false when it was already gone.
   bool delete_asset(long long id);
   // GET /repos/{repo}/releases/assets/{id} as application/octet-stream, following GitHub's
@@ -93,6 +94,18 @@ class GithubApi {
   http::Client client_;
   std::optional<std::chrono::system_clock::time_point> exhausted_until_;
 };
+
+// Uploads `body` as asset `name` of the release, settling a clash over the name (422
+// already_exists) as the backend does for every upload: an uploaded asset of that name is
+// deleted and the upload repeated when `replace_existing` says so, else nullopt (the name is
+// someone else's); a half-uploaded one is deleted when this upload's own dropped attempt left
+// it or it is older than options.stale_after, else waited for up to options.wait_for_others
+// (then exit 5). Errors name `subject`.
+std::optional<GithubAsset> upload_asset_resolving_clash(GithubApi& api, const GithubRelease& release,
+                                                        const std::string& name, const std::string& label,
+                                                        http::BodySource& body, const std::string& content_type,
+                                                        const std::function<bool(const GithubAsset&)>& replace_existing,
+                                                        const GithubOptions& options, const std::string& subject);
 
 GithubAsset parse_github_asset(const nlohmann::json& doc);
 GithubRelease parse_github_release(const nlohmann::json& doc);

@@ -19,15 +19,9 @@ using json = nlohmann::json;
 constexpr const char* kManifest = "manifest.json";
 constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
-// A whole number field, 0 when absent or of another type (value() would throw a JSON
-// library exception on a wrong type: an answer of the wrong shape is not a crash).
-long long id_of(const json& doc, const char* key) {
-  return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
-}
-
-std::string text_of(const json& doc, const char* key) {
-  return doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
-}
+using forge::id_of;
+using forge::KeyRef;
+using forge::text_of;
 
 struct PackageFile {
   long long id = 0;
@@ -75,45 +69,13 @@ std::optional<std::pair<std::string, long long>> parse_generation(const std::str
   return std::make_pair(stem.substr(0, dot), std::stoll(digits));
 }
 
-struct KeyRef {
-  enum class Kind { version_file, manifest, channel, audit } kind = Kind::version_file;
-  std::string model, package_version, name;  // name: file, channel or audit object
-};
-
+// A key of the layout; its version is the package version that holds it: the model
+// version, or the reserved versions of the channels and the audit trail.
 KeyRef parse_key(const std::string& key) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t slash = key.find('/', start);
-    parts.push_back(key.substr(start, slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  for (const auto& part : parts) {
-    if (part.empty()) throw Error(ExitStatus::usage, key, "is not a valid registry key");
-  }
-  KeyRef ref;
-  ref.model = parts[0];
-  if (parts.size() == 4 && parts[1] == "versions") {
-    ref.package_version = parts[2];
-    ref.name = parts[3];
-    ref.kind = ref.name == kManifest ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
-    return ref;
-  }
-  if (parts.size() == 3 && parts[1] == "channels" && parts[2].size() > 5 &&
-      parts[2].compare(parts[2].size() - 5, 5, ".json") == 0) {
-    ref.kind = KeyRef::Kind::channel;
-    ref.package_version = kGitlabChannelsVersion;
-    ref.name = parts[2].substr(0, parts[2].size() - 5);
-    return ref;
-  }
-  if (parts.size() == 3 && parts[1] == "audit") {
-    ref.kind = KeyRef::Kind::audit;
-    ref.package_version = kGitlabAuditVersion;
-    ref.name = parts[2];
-    return ref;
-  }
-  throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
+  KeyRef ref = forge::parse_key(key);
+  if (ref.kind == KeyRef::Kind::channel) ref.version = kGitlabChannelsVersion;
+  if (ref.kind == KeyRef::Kind::audit) ref.version = kGitlabAuditVersion;
+  return ref;
 }
 
 class GitlabStorage : public Storage {
@@ -148,7 +110,7 @@ class GitlabStorage : public Storage {
   std::string location(const std::string& key) const { return url_ + "/" + key; }
   std::string project_url(const std::string& path) const { return api_url_ + "/projects/" + project_ + path; }
   std::string generic_url(const KeyRef& ref, const std::string& stored_name) const {
-    return project_url("/packages/generic/" + forge::url_encode(ref.model) + "/" + forge::url_encode(ref.package_version) +
+    return project_url("/packages/generic/" + forge::url_encode(ref.model) + "/" + forge::url_encode(ref.version) +
                        "/" + forge::url_encode(stored_name));
   }
   http::Response call(http::Request& request);
@@ -269,10 +231,10 @@ std::vector<std::pair<std::string, std::string>> GitlabStorage::all_packages() {
 
 std::optional<long long> GitlabStorage::package_id(const KeyRef& ref, bool fresh) {
   auto known = packages(ref.model, fresh);
-  if (auto it = known.find(ref.package_version); it != known.end()) return it->second;
+  if (auto it = known.find(ref.version); it != known.end()) return it->second;
   if (!fresh) {
     known = packages(ref.model, true);
-    if (auto it = known.find(ref.package_version); it != known.end()) return it->second;
+    if (auto it = known.find(ref.version); it != known.end()) return it->second;
   }
   return std::nullopt;
 }
@@ -287,7 +249,7 @@ std::vector<PackageFile> GitlabStorage::files(const KeyRef& ref) {
     bool gone = false;
     try {
       for (const auto& item : pages(project_url("/packages/" + std::to_string(*id) + "/package_files?per_page=100"),
-                                    "cannot list the files of " + ref.model + " " + ref.package_version)) {
+                                    "cannot list the files of " + ref.model + " " + ref.version)) {
         listed.push_back(parse_file(item));
       }
     } catch (const Error& e) {
@@ -461,10 +423,11 @@ bool GitlabStorage::put(const std::string& key, const std::string& body, const W
 FileDigest GitlabStorage::upload_file(const std::string& key, const std::string& local_path) {
   const KeyRef ref = parse_key(key);
   if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
-  if (ref.package_version == kGitlabChannelsVersion || ref.package_version == kGitlabAuditVersion) {
-    throw_usage("version \"" + ref.package_version + "\" is reserved on GitLab for the registry's own state");
+  if (ref.version == kGitlabChannelsVersion || ref.version == kGitlabAuditVersion) {
+    throw_usage("version \"" + ref.version + "\" is reserved on GitLab for the registry's own state");
   }
   forge::HashingFileSource source(local_path);
+  source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
   const std::string stored = forge::encode_name(ref.name);
   const PackageFile file = upload(ref, stored, source, key);
   const FileDigest sent = source.digest();
@@ -493,6 +456,7 @@ FileDigest GitlabStorage::download_file(const std::string& key, const std::strin
   }
   const std::string stored = ref.kind == KeyRef::Kind::audit ? ref.name : forge::encode_name(ref.name);
   forge::HashingSink sink(local_path);
+  sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
   std::string checksum;
   if (!download(ref, stored, sink, key, &checksum)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   const FileDigest digest = sink.finish();
@@ -522,7 +486,7 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
   for (const auto& [model, version] : wanted) {
     KeyRef ref;
     ref.model = model;
-    ref.package_version = version;
+    ref.version = version;
     if (version == kGitlabChannelsVersion) {
       std::set<std::string> channels;
       for (const auto& file : files(ref)) {
@@ -539,13 +503,7 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
       }
     }
   }
-  std::vector<std::string> out;
-  for (auto& key : keys) {
-    if (key.rfind(prefix, 0) == 0) out.push_back(std::move(key));
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return forge::keys_under(std::move(keys), prefix);
 }
 
 void GitlabStorage::remove(const std::string& key) {
@@ -572,7 +530,7 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
   const std::string tag = github_tag(options_.tag_format, model, version);
   KeyRef ref;
   ref.model = model;
-  ref.package_version = version;
+  ref.version = version;
   json links = json::array();
   try {
     const json manifest = json::parse(manifest_body);

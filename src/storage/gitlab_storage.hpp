@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "http/http_client.hpp"
+#include "http/progress.hpp"
 #include "registry/storage.hpp"
 
 namespace lean {
@@ -14,6 +16,9 @@ struct GitlabOptions {
   std::string tag_format;   // the tag of a --gitlab-release; empty: {model}-v{version}
   bool create_release = false;  // --gitlab-release: a release with links to each version's files
   http::ClientOptions http;
+  // A progress display on stderr for transfers of at least `progress_min_bytes`, as on S3.
+  bool progress = true;
+  std::uint64_t progress_min_bytes = http::kProgressMinBytes;
   // After a conditional write, how long to let a concurrent writer's upload land before
   // deciding who won (the lowest package file id).
   std::chrono::milliseconds settle{300};

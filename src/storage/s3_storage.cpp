@@ -147,11 +147,11 @@ class HashingFileSink : public http::BodySink {
     size_ = 0;
   }
   void start(const http::Response& head) override {
-    if (progress_ || !options_.progress) return;
+    if (progress_) return;
     auto length = head.header("content-length");
     if (!length) return;
-    std::uint64_t total = std::strtoull(length->c_str(), nullptr, 10);
-    if (total >= options_.progress_min_bytes) progress_ = std::make_unique<http::Progress>(label_, total);
+    progress_ = http::start_progress(label_, std::strtoull(length->c_str(), nullptr, 10), options_.progress,
+                                     options_.progress_min_bytes);
   }
   void write(const char* data, std::size_t size) override {
     sha_->update(data, size);
@@ -523,10 +523,8 @@ FileDigest S3Storage::upload_file(const std::string& key, const std::string& loc
 }
 
 FileDigest S3Storage::upload_single(const std::string& object, const std::string& local_path, std::uint64_t size) {
-  std::unique_ptr<http::Progress> progress;
-  if (options_.progress && size >= options_.progress_min_bytes) {
-    progress = std::make_unique<http::Progress>("upload " + s3_url(object), size);
-  }
+  std::unique_ptr<http::Progress> progress =
+      http::start_progress("upload " + s3_url(object), size, options_.progress, options_.progress_min_bytes);
   Call call;
   call.method = "PUT";
   call.key = object;
@@ -610,10 +608,8 @@ FileDigest S3Storage::upload_multipart(const std::string& object, const std::str
     throw Error(ExitStatus::remote, s3_url(object), "starting the multipart upload failed: no UploadId in the answer");
   }
 
-  std::unique_ptr<http::Progress> progress;
-  if (options_.progress && size >= options_.progress_min_bytes) {
-    progress = std::make_unique<http::Progress>("upload " + s3_url(object), size);
-  }
+  std::unique_ptr<http::Progress> progress =
+      http::start_progress("upload " + s3_url(object), size, options_.progress, options_.progress_min_bytes);
   try {
     const int workers = std::min(options_.concurrency, part_count);
     // One buffer per part in flight: the memory bound (reading a part from the page cache

@@ -9,6 +9,7 @@
 
 #include "crypto/sigv4.hpp"
 #include "http/http_client.hpp"
+#include "http/progress.hpp"
 #include "registry/storage.hpp"
 
 namespace lean {
@@ -45,7 +46,7 @@ struct S3Options {
 
   // A progress display on stderr for transfers of at least `progress_min_bytes`.
   bool progress = true;
-  std::uint64_t progress_min_bytes = 32ull << 20;
+  std::uint64_t progress_min_bytes = http::kProgressMinBytes;
 
   // Timeouts, retries and the CA bundle ($AWS_CA_BUNDLE when empty).
   http::ClientOptions http;

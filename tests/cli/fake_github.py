@@ -69,12 +69,28 @@ class State:
         return self.next_id
 
 
-class Handler(BaseHTTPRequestHandler):
+class AnyMethod(BaseHTTPRequestHandler):
+    """Every method of GitHub's releases API goes to handle_any(method)."""
     protocol_version = "HTTP/1.1"
-    server_version = "FakeGitHub/1.0"
 
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
+
+class Handler(AnyMethod):
+    server_version = "FakeGitHub/1.0"
 
     @property
     def state(self):
@@ -209,10 +225,6 @@ class Handler(BaseHTTPRequestHandler):
                 release["assets"].remove(a["id"])
                 del s.assets[a["id"]]
                 return self.send(204)
-            if method == "PATCH":
-                req = json.loads(self.body() or b"{}")
-                a.update({k: req[k] for k in ("name", "label") if k in req})
-                return self.send(200, self.asset_json(a))
         m = re.fullmatch(r"/(\d+)(/assets)?", rest)
         if m:
             r = s.releases.get(int(m.group(1)))
@@ -272,30 +284,14 @@ class Handler(BaseHTTPRequestHandler):
         r["assets"].append(aid)
         return self.send(201, self.asset_json(s.assets[aid]))
 
-    def do_GET(self):
-        self.handle_any("GET")
 
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
-
-class Front(BaseHTTPRequestHandler):
+class Front(AnyMethod):
     """What ml-release talks to: relays every request to Prism and Prism's answer back.
 
     One exception, because Prism's proxy follows redirects itself: GET .../releases/assets/{id}
     with Accept: application/octet-stream answers GitHub's 302 to the storage host. That request
     still goes through Prism first (as the JSON variant of the same operation, so Prism checks
     the path and the fake's asset), and the 302 is the answer GitHub's description documents."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
 
     def relay(self, method, headers=None):
         body = None
@@ -338,18 +334,6 @@ class Front(BaseHTTPRequestHandler):
             return self.reply(status, data, headers)
         status, data, headers = self.relay(method)
         self.reply(status, data, headers)
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
 
 class FakeGitHub:
@@ -404,6 +388,13 @@ class FakeGitHub:
             self.state.requests.clear()
             self.state.immutable = True
         self.server.token = token
+        self.server.public_url = self.api_url
+
+    def without_prism(self):
+        """The fake's own URL, for bodies over Prism's 10 MB limit (HTTP 413); release upload
+        URLs point there too, until reset()."""
+        self.server.public_url = self.direct_url
+        return self.direct_url
 
     def stop(self):
         self.prism.terminate()

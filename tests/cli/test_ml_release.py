@@ -1,5 +1,4 @@
 """End-to-end tests of ml-release on the local-folder backend: every command and every fault."""
-import hashlib
 import json
 import os
 import shutil
@@ -8,13 +7,8 @@ import subprocess
 import time
 import unittest
 
-from lean_cli import BIN_DIR, CliTest
-
-PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}  # 2026-01-01T00:00:00Z
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
+from lean_cli import BIN_DIR
+from release_cli import PINNED, ReleaseCommands, sha256
 
 
 def read_bytes(path):
@@ -22,22 +16,11 @@ def read_bytes(path):
         return f.read()
 
 
-class ReleaseTest(CliTest):
+class ReleaseTest(ReleaseCommands):
     """Helpers over a registry in ./reg of the test's directory."""
 
     def release(self, command, *args, env=None):
         return self.run_tool("ml-release", command, "--registry", "reg", *args, env={**PINNED, **(env or {})})
-
-    def publish(self, version, content=b"weights", *extra, name="model.bin"):
-        self.write(name, content)
-        r = self.release("publish", "--model", "churn", "--version", version, name, *extra)
-        self.assertEqual(r.code, 0, r)
-        return r
-
-    def promote(self, version, channel="production"):
-        r = self.release("promote", "--model", "churn", "--version", version, "--channel", channel)
-        self.assertEqual(r.code, 0, r)
-        return r
 
     def channel(self, name="production"):
         with open(self.path(f"reg/churn/channels/{name}.json")) as f:

@@ -1,21 +1,16 @@
 """End-to-end tests of ml-release on gitlab://: the real binary against a stateful fake of GitLab's
 generic packages, packages and releases APIs (fake_gitlab.py names the documentation of each route)."""
-import hashlib
 import json
 import os
 import subprocess
 import unittest
 
 from fake_gitlab import JOB_TOKEN, TOKEN, FakeGitLab
-from lean_cli import BIN_DIR, CliTest
+from lean_cli import BIN_DIR
+from release_cli import PINNED, PROGRESS_MIN_BYTES, ReleaseCommands, sha256
 
-PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
 REGISTRY = "gitlab://acme/ml/models"
 FAKE = None
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 def setUpModule():
@@ -27,7 +22,7 @@ def tearDownModule():
     FAKE.stop()
 
 
-class GitlabTest(CliTest):
+class GitlabTest(ReleaseCommands):
     def setUp(self):
         super().setUp()
         FAKE.reset()
@@ -38,22 +33,11 @@ class GitlabTest(CliTest):
     def release(self, command, *args, env=None, registry=REGISTRY):
         return self.run_tool("ml-release", command, "--registry", registry, *args, env=self.env(env))
 
-    def publish(self, version, content=b"weights", name="model.bin", *extra):
-        self.write(name, content)
-        r = self.release("publish", "--model", "churn", "--version", version, name, *extra)
-        self.assertEqual(r.code, 0, r)
-        return r
-
-    def promote(self, version, channel="production"):
-        r = self.release("promote", "--model", "churn", "--version", version, "--channel", channel)
-        self.assertEqual(r.code, 0, r)
-        return r
-
 
 class Registry(GitlabTest):
     def test_the_whole_loop_on_the_generic_package_registry(self):
         self.write("m.json", {"accuracy": 0.9})
-        self.publish("1.0.0", b"one", "model.bin", "--metrics", "m.json")
+        self.publish("1.0.0", b"one", "--metrics", "m.json")
         self.assertEqual(FAKE.names("churn", "1.0.0"), ["manifest.json", "model.bin"])
         self.assertEqual(FAKE.file("churn", "1.0.0", "model.bin")["_data"], b"one")
         manifest = json.loads(FAKE.file("churn", "1.0.0", "manifest.json")["_data"])
@@ -104,13 +88,13 @@ class Registry(GitlabTest):
         self.assertEqual((r.code, os.listdir(self.path("out"))), (0, ["my model (v2).pkl"]), r)
 
     def test_gitlab_release_links_every_file(self):
-        self.publish("1.0.0", b"w", "model.bin", "--gitlab-release")
+        self.publish("1.0.0", b"w", "--gitlab-release")
         release = FAKE.releases["churn-v1.0.0"]
         self.assertEqual(release["ref"], "main")
         self.assertEqual([l["name"] for l in release["assets"]["links"]], ["model.bin", "manifest.json"])
         self.assertEqual(release["assets"]["links"][0]["url"],
                          FAKE.api_url + "/projects/acme%2Fml%2Fmodels/packages/generic/churn/1.0.0/model.bin")
-        self.publish("1.0.0", b"w", "model.bin", "--gitlab-release")  # a retry: the release is there (409)
+        self.publish("1.0.0", b"w", "--gitlab-release")  # a retry: the release is there (409)
 
     def test_an_interrupted_publish_leaves_an_incomplete_version_and_older_duplicates_go(self):
         self.publish("1.0.0")
@@ -127,6 +111,17 @@ class Registry(GitlabTest):
         self.publish("2.0.0", b"whole")
         self.assertEqual(FAKE.names("churn", "2.0.0"), ["manifest.json", "model.bin"])
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "2.0.0").code, 0)
+
+    def test_large_transfers_show_progress_on_stderr_without_the_token(self):
+        r = self.publish("1.0.0", os.urandom(PROGRESS_MIN_BYTES), "--verbose")
+        self.assertProgress(r.stderr, "upload gitlab://acme/ml/models/churn/versions/1.0.0/model.bin", "32.0 MiB")
+        self.assertNotIn(TOKEN, r.stdout + r.stderr)
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertProgress(r.stderr, "download gitlab://acme/ml/models/churn/versions/1.0.0/model.bin", "32.0 MiB")
+        self.assertNotIn(TOKEN, r.stdout + r.stderr)
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "quiet", "--quiet")
+        self.assertEqual((r.code, r.stderr), (0, ""), r)
 
     def test_concurrent_promotes_keep_every_event(self):
         versions = ["1.0.0", "1.1.0", "1.2.0"]

@@ -1,6 +1,5 @@
 """End-to-end tests of ml-release on S3: real s3rver behind the botocore SigV4-verifying proxy
 (tests/cli/s3_fixture.py), and the AWS CLI on the other side."""
-import hashlib
 import json
 import os
 import signal
@@ -8,18 +7,12 @@ import subprocess
 import time
 import unittest
 
-from lean_cli import BIN_DIR, CliTest
+from lean_cli import BIN_DIR
+from release_cli import PINNED, MiB, ReleaseCommands, sha256
 from s3_fixture import BUCKET, Fault, S3Fixture, closed_port
 
-PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
-MiB = 1 << 20
 
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-class ReleaseS3Test(CliTest):
+class ReleaseS3Test(ReleaseCommands):
     @classmethod
     def setUpClass(cls):
         cls.s3 = S3Fixture()
@@ -52,17 +45,6 @@ class ReleaseS3Test(CliTest):
     def release(self, command, *args, env=None):
         return self.run_tool("ml-release", command, "--registry", self.registry, *args, "--no-ci",
                              env=self.env(**(env or {})))
-
-    def publish(self, version, content=b"weights", *extra, name="model.bin"):
-        self.write(name, content)
-        r = self.release("publish", "--model", "churn", "--version", version, name, *extra)
-        self.assertEqual(r.code, 0, r)
-        return r
-
-    def promote(self, version, channel="production"):
-        r = self.release("promote", "--model", "churn", "--version", version, "--channel", channel)
-        self.assertEqual(r.code, 0, r)
-        return r
 
     def aws_get(self, key):
         got = self.s3.aws("s3", "cp", f"s3://{BUCKET}/{self.prefix}/{key}", self.path("aws.out"))

@@ -29,3 +29,36 @@ TEST_CASE("tag formats") {
 TEST_CASE("url_encode keeps unreserved characters only") {
   CHECK(forge::url_encode("acme/ml models+1") == "acme%2Fml%20models%2B1");
 }
+
+TEST_CASE("parse_key splits the layout's keys and refuses anything else") {
+  const forge::KeyRef file = forge::parse_key("churn/versions/1.0.0/model.bin");
+  CHECK(file.kind == forge::KeyRef::Kind::version_file);
+  CHECK((file.model == "churn" && file.version == "1.0.0" && file.name == "model.bin"));
+  CHECK(forge::parse_key("churn/versions/1.0.0/manifest.json").kind == forge::KeyRef::Kind::manifest);
+  const forge::KeyRef channel = forge::parse_key("churn/channels/production.json");
+  CHECK(channel.kind == forge::KeyRef::Kind::channel);
+  CHECK((channel.model == "churn" && channel.version.empty() && channel.name == "production"));
+  const forge::KeyRef audit = forge::parse_key("churn/audit/20260101T000000Z-ab12.json");
+  CHECK(audit.kind == forge::KeyRef::Kind::audit);
+  CHECK(audit.name == "20260101T000000Z-ab12.json");
+  for (const char* key : {"churn//1.0.0/model.bin", "churn/versions/1.0.0/", "churn/channels/.json",
+                          "churn/channels/production", "churn/other/x", "churn"}) {
+    CAPTURE(key);
+    CHECK(test::expect_error([&] { forge::parse_key(key); }).status() == ExitStatus::usage);
+  }
+}
+
+TEST_CASE("id_of and text_of read a field of the right type only") {
+  const auto doc = nlohmann::json::parse(R"({"id": 7, "name": "a", "size": "12", "label": null})");
+  CHECK(forge::id_of(doc, "id") == 7);
+  CHECK(forge::id_of(doc, "size") == 0);
+  CHECK(forge::text_of(doc, "name") == "a");
+  CHECK(forge::text_of(doc, "label").empty());
+  CHECK(forge::text_of(nlohmann::json::array(), "name").empty());
+}
+
+TEST_CASE("keys_under keeps the prefix's keys, sorted and each once") {
+  CHECK(forge::keys_under({"b/versions/1/x", "a/channels/p.json", "a/audit/e.json", "a/audit/e.json"}, "a/") ==
+        std::vector<std::string>{"a/audit/e.json", "a/channels/p.json"});
+  CHECK(forge::keys_under({"a/x"}, "").size() == 1);
+}
