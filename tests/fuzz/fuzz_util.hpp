@@ -125,24 +125,8 @@ class ScriptedServer {
     }
   }
   void handle(int client) {
-    std::string data;
-    char buffer[65536];
-    std::size_t header_end;
-    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      data.append(buffer, static_cast<std::size_t>(n));
-    }
-    std::string head = data.substr(0, header_end);
-    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::size_t length = 0;
-    if (auto at = head.find("content-length:"); at != std::string::npos) length = std::strtoull(head.c_str() + at + 15, nullptr, 10);
-    std::size_t have = data.size() - header_end - 4;
-    while (have < length) {
-      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      have += static_cast<std::size_t>(n);
-    }
+    lean::test::RawRequest request;
+    if (!lean::test::read_request(client, request)) return;
     Answer answer{404, {}, ""};
     {
       std::lock_guard lock(mutex_);
@@ -152,17 +136,8 @@ class ScriptedServer {
         answers_.pop_front();
       }
     }
-    std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " X\r\n";
-    for (const auto& [name, value] : answer.headers) out += name + ": " + value + "\r\n";
-    const bool head_request = data.rfind("HEAD ", 0) == 0;
-    out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\nConnection: close\r\n\r\n";
-    if (!head_request) out += answer.body;
-    std::size_t sent = 0;
-    while (sent < out.size()) {
-      ssize_t n = ::send(client, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      sent += static_cast<std::size_t>(n);
-    }
+    const bool head_request = request.head.rfind("HEAD ", 0) == 0;
+    lean::test::send_response(client, answer.status, answer.headers, answer.body, head_request);
   }
 
   int fd_ = -1;

@@ -73,16 +73,10 @@ class TestServer {
     }
   }
   void handle(int client) {
-    std::string data;
-    char buffer[65536];
-    std::size_t header_end;
-    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      data.append(buffer, static_cast<std::size_t>(n));
-    }
+    RawRequest request;
+    if (!read_request(client, request)) return;
     Received r;
-    std::string head = data.substr(0, header_end);
+    const std::string& head = request.head;
     std::size_t line_end = head.find("\r\n");
     std::string first = head.substr(0, line_end);
     r.method = first.substr(0, first.find(' '));
@@ -98,14 +92,7 @@ class TestServer {
       if (next == std::string::npos) break;
       pos = next + 2;
     }
-    std::size_t length = 0;
-    if (!r.header("content-length").empty()) length = std::stoul(r.header("content-length"));
-    r.body = data.substr(header_end + 4);
-    while (r.body.size() < length) {
-      ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      r.body.append(buffer, static_cast<std::size_t>(n));
-    }
+    r.body = std::move(request.body);
     Reply reply;
     {
       std::lock_guard lock(mutex_);
@@ -117,16 +104,7 @@ class TestServer {
     }
     if (reply.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
     if (reply.drop) return;
-    std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\n";
-    for (const auto& [n, v] : reply.headers) out += n + ": " + v + "\r\n";
-    out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n";
-    if (r.method != "HEAD") out += reply.body;
-    std::size_t sent = 0;
-    while (sent < out.size()) {
-      ssize_t n = ::send(client, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      sent += static_cast<std::size_t>(n);
-    }
+    send_response(client, reply.status, reply.headers, reply.body, r.method == "HEAD");
   }
 
   int fd_ = -1;
