@@ -10,8 +10,11 @@ std::string describe_bytes_limit(std::uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-std::size_t json_nesting_depth(std::string_view text, std::size_t stop_at) {
-  std::size_t depth = 0, deepest = 0;
+namespace {
+// Calls `visit(c)` for every character of JSON text outside string literals, until it
+// returns false: enough to bound a document's shape before parsing it.
+template <typename Visit>
+void scan_outside_strings(std::string_view text, Visit&& visit) {
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
@@ -20,29 +23,32 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t stop_at) {
       else if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > deepest && (deepest = depth) >= stop_at) return deepest;
+    } else if (!visit(c)) {
+      return;
+    }
+  }
+}
+}  // namespace
+
+std::size_t json_nesting_depth(std::string_view text, std::size_t stop_at) {
+  std::size_t depth = 0, deepest = 0;
+  scan_outside_strings(text, [&](char c) {
+    if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
-  }
+    return deepest < stop_at;
+  });
   return deepest;
 }
 
 std::size_t json_member_count(std::string_view text, std::size_t stop_at) {
   std::size_t members = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size() && members < stop_at; ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == ':') {
-      ++members;
-    }
-  }
+  scan_outside_strings(text, [&](char c) {
+    if (c == ':') ++members;
+    return members < stop_at;
+  });
   return members;
 }
 
