@@ -1,8 +1,6 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,16 +70,15 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   // The temporary file is known to the signal handler from its creation on: an interrupt
   // removes it (docs/hardening.md), so no signal can leave it behind.
-  sigset_t block, previous;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  ::pthread_sigmask(SIG_BLOCK, &block, &previous);
-  int fd = ::mkstemp(tmpl.data());
-  const int create_errno = errno;
+  int fd = -1;
+  int create_errno = 0;
   std::optional<TempFileGuard> guard;
-  if (fd >= 0) guard.emplace(tmpl);
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  {
+    SignalsHeldBack held;
+    fd = ::mkstemp(tmpl.data());
+    create_errno = errno;
+    if (fd >= 0) guard.emplace(tmpl);
+  }
   if (fd < 0) throw_input(path, "cannot create: " + errno_text(create_errno));
   try {
     write_all(fd, content, path);

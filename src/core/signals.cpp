@@ -121,6 +121,16 @@ TempFileGuard::~TempFileGuard() {
   if (slot_ >= 0) g_slot_state[slot_].store(kFree);
 }
 
+SignalsHeldBack::SignalsHeldBack() {
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &block, &previous_);
+}
+
+SignalsHeldBack::~SignalsHeldBack() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+
 void clear_interrupt_for_tests() { g_signal.store(0); }
 
 }  // namespace lean

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <signal.h>
+
 #include <exception>
 #include <string>
 
@@ -58,6 +60,20 @@ class TempFileGuard {
 
  private:
   int slot_ = -1;
+};
+
+// Holds SIGINT and SIGTERM back on this thread while it lives; one that arrives meanwhile is
+// handled when it ends. Spans creating a temporary file and guarding it, so no signal can
+// fall between the two and leave the file behind.
+class SignalsHeldBack {
+ public:
+  SignalsHeldBack();
+  ~SignalsHeldBack();
+  SignalsHeldBack(const SignalsHeldBack&) = delete;
+  SignalsHeldBack& operator=(const SignalsHeldBack&) = delete;
+
+ private:
+  sigset_t previous_;
 };
 
 // For tests: forgets a recorded signal.

@@ -191,8 +191,9 @@ class StagingDir {
     std::error_code ec;
     fs::create_directories(parent, ec);
     path_ = (parent / (".lean-fetch-" + dest.filename().string() + "-XXXXXX")).string();
+    SignalsHeldBack held;  // guarded from its creation on: SIGINT/SIGTERM remove it too
     if (!::mkdtemp(path_.data())) throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
-    guard_.emplace(path_, true);  // removed by SIGINT/SIGTERM too (docs/hardening.md)
+    guard_.emplace(path_, true);
   }
   ~StagingDir() {
     std::error_code ec;

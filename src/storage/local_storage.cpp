@@ -117,9 +117,15 @@ class TempFile {
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     path_ = (target.parent_path() / (std::string(kLocalTempPrefix) + target.filename().string() + "-XXXXXX")).string();
-    int fd = ::mkstemp(path_.data());
-    if (fd < 0) throw_store(target.string(), "cannot create", errno);
-    guard_.emplace(path_);  // removed by SIGINT/SIGTERM too (docs/hardening.md)
+    int fd = -1;
+    int create_errno = 0;
+    {
+      SignalsHeldBack held;  // guarded from its creation on: SIGINT/SIGTERM remove it too
+      fd = ::mkstemp(path_.data());
+      create_errno = errno;
+      if (fd >= 0) guard_.emplace(path_);
+    }
+    if (fd < 0) throw_store(target.string(), "cannot create", create_errno);
     fd_ = std::make_unique<FileHandle>(fd);
     ::fchmod(fd, 0644);  // mkstemp makes 0600; registry objects are ordinary files
   }

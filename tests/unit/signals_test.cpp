@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "core/files.hpp"
@@ -73,6 +74,29 @@ TEST_CASE("a signal outside a transfer removes the temporary files being written
     CHECK(WEXITSTATUS(status) == 128 + signal);
     CHECK(!std::filesystem::exists(temp));
   }
+}
+
+TEST_CASE("a signal while SignalsHeldBack lives is handled when it ends, after the guard exists") {
+  test::TempDir dir;
+  const std::string temp = dir.write(".model.bin-XXXXXX", "being created");
+  const std::string reached = dir.file("reached");
+  int status = in_child(
+      [&] {
+        install_signal_handlers("ml-test");
+        std::optional<TempFileGuard> guard;
+        {
+          SignalsHeldBack held;
+          ::raise(SIGTERM);  // between creating the file and guarding it
+          write_file_atomically(reached, "still running");
+          guard.emplace(temp);
+        }
+        return 0;  // not reached: the held signal ends the process here
+      },
+      [](pid_t) {});
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 143);
+  CHECK(std::filesystem::exists(reached));
+  CHECK(!std::filesystem::exists(temp));
 }
 
 TEST_CASE("a released temporary file is no longer removed by the handler") {
