@@ -222,7 +222,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             conditional = (method == "PUT" and not is_part and proxy.emulate_conditional_writes
                            and ("if-match" in headers or "if-none-match" in headers))
-            if proxy.emulate_conditional_writes and method in ("PUT", "DELETE") and not is_part:
+            # Real S3 replaces an object atomically: a reader sees the old one or the new one.
+            # s3rver writes in place, so while S3's semantics are emulated a read waits for a
+            # write in progress instead of seeing half of it.
+            if proxy.emulate_conditional_writes and method in ("PUT", "DELETE", "GET", "HEAD") and not is_part:
                 with proxy.write_lock:
                     if conditional:
                         current = self._forward("HEAD", raw_path, "", {"host": headers["host"]}, b"")[1]
