@@ -85,6 +85,15 @@ class Proxy(ThreadingHTTPServer):
         self.max_in_flight_parts = 0
         self.signature_failures = []
 
+    def reset(self):
+        """Back to a plain, fault-free proxy: what every test starts from."""
+        self.faults.clear()
+        self.requests.clear()
+        self.emulate_conditional_writes = False
+        self.part_delay = 0.0
+        self.max_in_flight_parts = 0
+        self.signature_failures.clear()
+
     @property
     def port(self):
         return self.server_address[1]

@@ -24,12 +24,7 @@ class ReleaseS3Test(ReleaseCommands):
 
     def setUp(self):
         super().setUp()
-        proxy = self.s3.proxy
-        proxy.faults.clear()
-        proxy.requests.clear()
-        proxy.emulate_conditional_writes = False
-        proxy.part_delay = 0.0
-        proxy.signature_failures.clear()
+        self.s3.proxy.reset()
         type(self).serial += 1
         # A registry prefix of its own for every test.
         self.prefix = f"reg{self.serial}"

@@ -30,12 +30,7 @@ class S3StorageTest(CliTest):
 
     def setUp(self):
         super().setUp()
-        proxy = self.s3.proxy
-        proxy.faults.clear()
-        proxy.requests.clear()
-        proxy.emulate_conditional_writes = False
-        proxy.part_delay = 0.0
-        proxy.max_in_flight_parts = 0
+        self.s3.proxy.reset()
         self.addCleanup(self.assertNoSignatureFailures)
         self.expected_signature_failures = 0
 
