@@ -144,7 +144,8 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
     const std::string& source;
     std::vector<Frame> frames;
     bool ignore = false;            // the root is not an object: only the syntax is checked
-    std::string root_type, duplicate;
+    std::string root_type;
+    std::optional<std::string> duplicate;  // the first key written twice (it may be "")
 
     Flattener(MetricSet& s, const std::string& src) : set(s), source(src) {}
 
@@ -210,7 +211,7 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
     bool end_array() override { return close(); }
     bool key(string_t& k) override {
       Frame& frame = frames.back();
-      if (!frame.keys.insert(k).second && duplicate.empty()) duplicate = k;
+      if (!frame.keys.insert(k).second && !duplicate) duplicate = k;
       frame.key = k;
       return true;
     }
@@ -230,7 +231,7 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
   ordered_json::sax_parse(mark_nonfinite_tokens(text), &flattener);
   // Duplicate keys are kept by JSON parsers (last wins); a metrics file with two values
   // for one metric is ambiguous.
-  if (!flattener.duplicate.empty()) throw_input(source, "duplicate key \"" + flattener.duplicate + "\"");
+  if (flattener.duplicate) throw_input(source, "duplicate key \"" + *flattener.duplicate + "\"");
   if (!flattener.root_type.empty()) throw_input(source, "expected a JSON object, found " + flattener.root_type);
   return set;
 }

@@ -129,6 +129,11 @@ class BadInput(CliTest):
         self.assertFails(self.validate("m.json", "-r", "accuracy>0.5"), 3,
                          "ml-validate: error: 'm.json': duplicate key \"accuracy\"")
 
+    def test_duplicate_empty_key_in_one_file(self):  # found by the metrics_json fuzz target
+        self.write("m.json", '{"accuracy": 0.9, "": 10.7, "": 38.9}')
+        self.assertFails(self.validate("m.json", "-r", "accuracy>0.5"), 3,
+                         "ml-validate: error: 'm.json': duplicate key \"\"")
+
     def test_unknown_flag(self):
         self.write("metrics.json", METRICS)
         self.assertFails(self.validate("metrics.json", "--requires", "a>1"), 2,
