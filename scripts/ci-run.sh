@@ -233,6 +233,16 @@ case $tool in
     add_files --changed "$(v CHANGED)"
     add_value --state "$(v STATE)"
     add_value --pushgateway "$(v PUSHGATEWAY)"
+    add_flag --quality "$(v QUALITY)" quality
+    add_value --schema "$(v SCHEMA)"
+    add_flag --fail-on-new-columns "$(v FAIL_ON_NEW_COLUMNS)" fail-on-new-columns
+    add_value --max-missing-increase "$(v MAX_MISSING_INCREASE)"
+    add_joined --max-missing "$(v MAX_MISSING)"
+    add_value --max-out-of-range "$(v MAX_OUT_OF_RANGE)"
+    add_value --max-new-categories "$(v MAX_NEW_CATEGORIES)"
+    add_value --rows-ratio "$(v ROWS_RATIO)"
+    add_value --max-duplicate-increase "$(v MAX_DUPLICATE_INCREASE)"
+    add_joined --unique "$(v UNIQUE)"
     ;;
   release)
     command=$(trim "$(v COMMAND)")

@@ -36,11 +36,13 @@ std::string quoted(std::string_view text) {
 void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
   if (is_missing_cell(cell)) {
     ++column.missing;
+    if (column.track_quality && column.missing_lines.size() < kMaxExamples) column.missing_lines.push_back(reader.line());
     return;
   }
   if (column.numeric) {
     if (auto value = parse_finite_number(cell)) {
       column.numbers.add(*value);
+      if (column.track_quality) column.extremes.add(*value, reader.line());
       return;
     }
     if (column.requested == ColumnKind::numeric) {
@@ -52,11 +54,16 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
     column.first_text = std::string(cell.substr(0, 80));
     if (column.numbers.size() > 0) column.needs_text_pass = true;
     column.numbers.clear();
+    if (column.track_quality) column.text_examples.push_back({column.first_text, column.first_text_line});
+  } else if (column.track_quality && !column.text_examples.empty() && column.text_examples.size() < kMaxExamples &&
+             !parse_finite_number(cell)) {
+    column.text_examples.push_back({std::string(cell.substr(0, 80)), reader.line()});
   }
   if (column.needs_text_pass) return;  // counted in the second pass
   const std::size_t distinct = column.categories.size();
   column.categories.add_padded(cell);  // a CsvReader field
   if (column.categories.size() != distinct) {
+    if (column.track_quality) column.first_lines.push_back(reader.line());
     // Bounded memory (docs/hardening.md): a column of ids is not a category column.
     std::uint64_t& held = column.numbers.arena()->category_bytes;
     held += cell.size() + 64;
@@ -435,16 +442,19 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
                       ", the header has " + std::to_string(width));
     }
     ++file.rows;
+    if (file.row_hashes) file.row_hashes->add_row(fields, reader.line());
     for (auto& column : file.columns) {
       const std::string_view cell = fields[column->field];
       if (column->numeric) {
         if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
+          if (column->track_quality) column->extremes.add(decimal->value(), reader.line());
           continue;
         }
         if (cell.size() > 8) {  // may be a longer plain decimal
           if (auto decimal = parse_plain_decimal(cell)) {
             column->numbers.add(*decimal);
+            if (column->track_quality) column->extremes.add(decimal->value(), reader.line());
             continue;
           }
         }
@@ -469,10 +479,14 @@ void reread_as_text(LoadedFile& file, const std::vector<std::size_t>& columns) {
     column->numeric = false;
     column->first_text_line = original.first_text_line;
     column->first_text = original.first_text;
+    column->track_quality = original.track_quality;
     pass.columns.push_back(std::move(column));
   }
   read_rows(*reader, pass, 0);
-  for (std::size_t i = 0; i < columns.size(); ++i) file.columns[columns[i]] = std::move(pass.columns[i]);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    pass.columns[i]->text_examples = std::move(file.columns[columns[i]]->text_examples);
+    file.columns[columns[i]] = std::move(pass.columns[i]);
+  }
 }
 
 }  // namespace lean

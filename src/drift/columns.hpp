@@ -11,6 +11,7 @@
 #include "core/memory.hpp"
 #include "csv/cells.hpp"
 #include "csv/reader.hpp"
+#include "drift/quality.hpp"
 
 namespace lean {
 
@@ -173,6 +174,12 @@ struct FileColumn {
   std::string first_text;
   NumberColumn numbers;
   CategoryCounts categories;
+  // Evidence for the data-quality checks (drift/quality.hpp), kept only with track_quality.
+  bool track_quality = false;
+  std::vector<std::uint64_t> missing_lines;  // the first kMaxExamples missing cells
+  std::vector<Example> text_examples;        // the first cells that turned a numeric column to text
+  std::vector<std::uint64_t> first_lines;    // the line each category is first on, in the order first seen
+  Extremes extremes;                         // the lowest and highest numbers
 };
 
 // The selected columns of one CSV file.
@@ -183,6 +190,7 @@ struct LoadedFile {
   std::uint64_t rows = 0;
   std::unique_ptr<NumberColumn::Arena> arena = std::make_unique<NumberColumn::Arena>();
   std::vector<std::unique_ptr<FileColumn>> columns;
+  RowHashes* row_hashes = nullptr;  // with the quality checks: each row's hash
 };
 
 // Opens a CSV file and reads its header; an input error names the file when the header is

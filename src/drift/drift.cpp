@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <exception>
 #include <map>
 #include <set>
@@ -15,6 +17,8 @@
 #include "drift/html.hpp"
 #include "drift/openmetrics.hpp"
 #include "drift/pushgateway.hpp"
+#include "drift/quality.hpp"
+#include "drift/schema.hpp"
 #include "drift/report.hpp"
 #include "drift/trigger.hpp"
 
@@ -186,11 +190,17 @@ void add_columns(LoadedFile& file, const Selection& selection) {
 
 // Settles each column's type by the reference and reads again, as text, the columns whose
 // type changed after numbers had been kept.
-void reconcile_types(LoadedFile& ref, LoadedFile& cur) {
+// With the quality checks (`type_changed` given) a numeric column turned text is a finding,
+// marked there, not an input error.
+void reconcile_types(LoadedFile& ref, LoadedFile& cur, std::vector<bool>* type_changed = nullptr) {
   std::vector<std::size_t> ref_again, cur_again;
   for (std::size_t i = 0; i < ref.columns.size(); ++i) {
     FileColumn& r = *ref.columns[i];
     FileColumn& c = *cur.columns[i];
+    if (r.numeric && !c.numeric && type_changed) {
+      (*type_changed)[i] = true;
+      continue;
+    }
     if (r.numeric && !c.numeric) {
       throw_input(cur.path + ":" + std::to_string(c.first_text_line),
                   "column \"" + c.name + "\": \"" + c.first_text + "\" is not a number, but the reference column is numeric");
@@ -247,43 +257,264 @@ DriftSettings settings_from(const po::variables_map& vm) {
   return settings;
 }
 
+double share_value(const std::string& text, const std::string& option) {
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || !(value >= 0 && value <= 1)) {
+    throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
+  }
+  return value;
+}
+
+double share_option(const po::variables_map& vm, const char* option, double fallback) {
+  return vm.count(option) ? share_value(get(vm, option), "--" + std::string(option)) : fallback;
+}
+
+QualitySettings quality_settings_from(const po::variables_map& vm) {
+  QualitySettings quality;
+  quality.enabled = vm.count("quality") || vm.count("schema");
+  quality.fail_on_new_columns = vm.count("fail-on-new-columns") > 0;
+  quality.max_missing_increase = share_option(vm, "max-missing-increase", quality.max_missing_increase);
+  quality.max_out_of_range = share_option(vm, "max-out-of-range", quality.max_out_of_range);
+  quality.max_new_categories = share_option(vm, "max-new-categories", quality.max_new_categories);
+  quality.max_duplicate_increase = share_option(vm, "max-duplicate-increase", quality.max_duplicate_increase);
+  for (const auto& item : list_option(vm, "max-missing")) {
+    const auto equals = item.find('=');
+    if (equals == std::string::npos || equals == 0) throw_usage("--max-missing \"" + item + "\" is not COLUMN=SHARE");
+    quality.max_missing[item.substr(0, equals)] = share_value(item.substr(equals + 1), "--max-missing " + item.substr(0, equals));
+  }
+  if (vm.count("rows-ratio")) {
+    const std::string text = get(vm, "rows-ratio");
+    const auto colon = text.find(':');
+    double low = -1, high = -1;
+    try {
+      std::size_t used_low = 0, used_high = 0;
+      if (colon != std::string::npos) {
+        low = std::stod(text.substr(0, colon), &used_low);
+        high = std::stod(text.substr(colon + 1), &used_high);
+      }
+      if (used_low != colon || used_high != text.size() - colon - 1) low = -1;
+    } catch (const std::exception&) {
+      low = -1;
+    }
+    if (!(low >= 0 && high >= low && std::isfinite(high))) {
+      throw_usage("--rows-ratio must be MIN:MAX with 0 <= MIN <= MAX, not \"" + text + "\"");
+    }
+    quality.rows_ratio = std::make_pair(low, high);
+  }
+  quality.unique = list_option(vm, "unique");
+  const bool tuned = vm.count("fail-on-new-columns") || vm.count("max-missing-increase") || vm.count("max-missing") ||
+                     vm.count("max-out-of-range") || vm.count("max-new-categories") || vm.count("rows-ratio") ||
+                     vm.count("max-duplicate-increase") || vm.count("unique");
+  if (tuned && !quality.enabled) throw_usage("the data-quality options go with --quality or --schema");
+  return quality;
+}
+
+// The current file's cells as the quality checks read them.
+ObservedColumn observe(const FileColumn& column, std::uint64_t rows, std::span<const double> sorted) {
+  ObservedColumn out;
+  out.name = column.name;
+  out.numeric = column.numeric;
+  out.rows = rows;
+  out.missing = column.missing;
+  out.missing_lines = column.missing_lines;
+  out.text_examples = column.text_examples;
+  out.sorted_values = sorted;
+  out.extremes = &column.extremes;
+  out.first_lines = column.first_lines;
+  if (!column.numeric) out.counts = column.categories.entries();
+  return out;
+}
+
+std::vector<std::size_t> header_positions(const std::vector<std::string>& names, const std::vector<std::string>& header) {
+  std::vector<std::size_t> out;
+  for (const auto& name : names) {
+    out.push_back(static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin()));
+  }
+  return out;
+}
+
+bool all_integers(std::span<const double> values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return v == std::floor(v); });
+}
+
+// `ml-drift schema`: the reference's profile as a schema file.
+Outcome run_schema_command(const po::variables_map& vm) {
+  const std::string reference_path = get(vm, "reference"), output = get(vm, "output");
+  if (reference_path.empty() || output.empty()) throw_usage("ml-drift schema needs --reference REF.csv and --output SCHEMA.json");
+  if (vm.count("current") || vm.count("schema")) throw_usage("ml-drift schema reads only --reference; give --current when checking");
+  std::size_t max_categories = 1000;
+  if (vm.count("max-categories")) {
+    const int value = vm["max-categories"].as<int>();
+    if (value < 0) throw_usage("--max-categories must be 0 or more");
+    max_categories = static_cast<std::size_t>(value);
+  }
+  const unsigned threads = threads_option(vm);
+  LoadedFile ref;
+  ref.path = reference_path;
+  ref.delimiter = delimiter_option(get(vm, "delimiter"), reference_path);
+  auto reader = open_csv(ref.path, ref.delimiter, ref.header);
+  const Selection selection = select_columns(vm, ref.header, ref.path);
+  add_columns(ref, selection);
+  RowHashes hashes;
+  hashes.row_fields = header_positions(selection.names, ref.header);
+  hashes.unique_fields = hashes.row_fields;  // every column: is it an id?
+  hashes.unique.resize(selection.names.size());
+  ref.row_hashes = &hashes;
+  read_rows(*reader, ref, kMemoryBudgetPerFile);
+  reader.reset();
+  if (ref.rows == 0) throw_input(ref.path, "no data rows, only a header");
+  std::vector<std::size_t> again;
+  for (std::size_t i = 0; i < ref.columns.size(); ++i) {
+    if (ref.columns[i]->needs_text_pass) again.push_back(i);
+  }
+  if (!again.empty()) reread_as_text(ref, again);
+
+  DatasetProfile profile;
+  profile.rows = ref.rows;
+  profile.duplicate_share = static_cast<double>(find_duplicates(hashes.rows).count) / static_cast<double>(ref.rows);
+  profile.columns.resize(selection.names.size());
+  parallel_for(selection.names.size(), threads, [&](std::size_t i) {
+    FileColumn& column = *ref.columns[i];
+    HugePageVector<double> values;
+    SortSpace space;
+    if (column.numeric) column.numbers.take_sorted(values, space);
+    ColumnProfile& out = profile.columns[i];
+    out = profile_column(observe(column, ref.rows, values), max_categories);
+    const std::uint64_t count = hashes.unique[i].size();
+    // Unique: every cell present and distinct, and an id rather than a measurement
+    // (text or whole numbers), so a continuous column with no ties is not taken for a key.
+    out.unique = column.missing == 0 && count > 1 && find_duplicates(hashes.unique[i]).count == 0 &&
+                 (!column.numeric || all_integers(values));
+  });
+  write_file_atomically(output, schema_json(profile).dump(2) + "\n");
+  Outcome outcome;
+  outcome.fields["reference"] = reference_path;
+  outcome.fields["schema"] = output;
+  outcome.fields["columns"] = selection.names.size();
+  outcome.headline = "schema of " + std::to_string(selection.names.size()) + " columns written to " + output;
+  outcome.console = "ml-drift: " + outcome.headline + "\n";
+  return outcome;
+}
+
 Outcome run_drift_check(const po::variables_map& vm) {
   const std::string reference_path = get(vm, "reference"), current_path = get(vm, "current");
-  if (reference_path.empty() || current_path.empty()) {
+  const std::string schema_path = get(vm, "schema");
+  if (current_path.empty() || (reference_path.empty() && schema_path.empty())) {
     throw_usage("give --reference REF.csv and --current CUR.csv (or --changed FILE... --state STATE.json)");
   }
   if (vm.count("state")) throw_usage("--state goes with --changed FILE...");
   DriftSettings settings = settings_from(vm);
+  const QualitySettings quality = quality_settings_from(vm);
   const unsigned threads = threads_option(vm);
   const std::string delimiter_text = get(vm, "delimiter");
+  std::optional<DatasetProfile> schema;
+  if (!schema_path.empty()) schema = read_schema(schema_path);
+  const bool with_reference = !reference_path.empty();
 
   LoadedFile ref, cur;
   ref.path = reference_path;
   cur.path = current_path;
-  ref.delimiter = delimiter_option(delimiter_text, reference_path);
+  std::unique_ptr<CsvReader> ref_reader;
+  if (with_reference) {
+    ref.delimiter = delimiter_option(delimiter_text, reference_path);
+    ref_reader = open_csv(ref.path, ref.delimiter, ref.header);
+  }
   cur.delimiter = delimiter_option(delimiter_text, current_path);
-  auto ref_reader = open_csv(ref.path, ref.delimiter, ref.header);
   auto cur_reader = open_csv(cur.path, cur.delimiter, cur.header);
-  const Selection selection = select_columns(vm, ref.header, ref.path);
+  std::vector<std::string> schema_names;
+  if (schema) {
+    for (const auto& column : schema->columns) schema_names.push_back(column.name);
+  }
+  Selection selection = select_columns(vm, with_reference ? ref.header : schema_names, with_reference ? ref.path : schema_path);
+  if (!with_reference) {  // the schema's types decide how the current cells are read
+    for (const auto& column : schema->columns) {
+      if (!column.numeric && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
+    }
+  }
+
+  std::vector<QualityFinding> findings;
+  auto expected_of = [&](const std::string& name) -> const ColumnProfile* { return schema ? schema->find(name) : nullptr; };
+  auto in_current = [&](const std::string& name) {
+    return std::find(cur.header.begin(), cur.header.end(), name) != cur.header.end();
+  };
+  std::vector<std::string> compared;
   for (const auto& name : selection.names) {
-    if (std::find(cur.header.begin(), cur.header.end(), name) == cur.header.end()) {
+    if (in_current(name)) {
+      compared.push_back(name);
+    } else if (quality.enabled) {
+      ColumnProfile absent;
+      absent.name = name;
+      if (const ColumnProfile* known = expected_of(name)) absent = *known;
+      findings.push_back(missing_column_finding(absent));
+    } else {
       throw_input(cur.path + ":" + std::to_string(cur_reader->line()),
                   "no column \"" + name + "\", which the reference has" + did_you_mean(name, cur.header));
     }
   }
-  add_columns(ref, selection);
+  if (quality.enabled) {
+    if (schema && with_reference) {  // schema columns the reference lacks: checked for presence
+      for (const auto& column : schema->columns) {
+        const bool selected = std::find(selection.names.begin(), selection.names.end(), column.name) != selection.names.end();
+        if (!selected && !in_current(column.name)) findings.push_back(missing_column_finding(column));
+      }
+    }
+    for (const auto& name : cur.header) {
+      const bool known = (with_reference && std::find(ref.header.begin(), ref.header.end(), name) != ref.header.end()) ||
+                         (schema && schema->find(name));
+      if (!known) findings.push_back(new_column_finding(name, quality));
+    }
+    require_columns(quality.unique, cur.header, cur.path);
+  }
+  selection.names = compared;
+  if (with_reference) add_columns(ref, selection);
   add_columns(cur, selection);
+  for (auto& column : cur.columns) column->track_quality = quality.enabled;
+
+  // Rows hashed on both sides over the same columns; --unique (and the schema's unique
+  // columns) on the current side.
+  RowHashes ref_hashes, cur_hashes;
+  std::vector<std::string> unique_names;
+  if (quality.enabled) {
+    unique_names = quality.unique;
+    if (schema) {
+      for (const auto& column : schema->columns) {
+        if (column.unique && in_current(column.name) &&
+            std::find(unique_names.begin(), unique_names.end(), column.name) == unique_names.end()) {
+          unique_names.push_back(column.name);
+        }
+      }
+    }
+    cur_hashes.row_fields = header_positions(compared, cur.header);
+    cur_hashes.unique_fields = header_positions(unique_names, cur.header);
+    cur_hashes.unique.resize(unique_names.size());
+    cur.row_hashes = &cur_hashes;
+    if (with_reference && !schema) {
+      ref_hashes.row_fields = header_positions(compared, ref.header);
+      ref.row_hashes = &ref_hashes;
+    }
+  }
 
   // The two files are read at the same time, one thread each.
-  parallel_for(2, threads, [&](std::size_t i) {
-    if (i == 0) read_rows(*ref_reader, ref, kMemoryBudgetPerFile);
+  parallel_for(with_reference ? 2 : 1, threads, [&](std::size_t i) {
+    if (i == 1) read_rows(*ref_reader, ref, kMemoryBudgetPerFile);
     else read_rows(*cur_reader, cur, kMemoryBudgetPerFile);
   });
   ref_reader.reset();
   cur_reader.reset();
-  if (ref.rows == 0) throw_input(ref.path, "no data rows, only a header");
+  if (with_reference && ref.rows == 0) throw_input(ref.path, "no data rows, only a header");
   if (cur.rows == 0) throw_input(cur.path, "no data rows, only a header");
-  reconcile_types(ref, cur);
+  std::vector<bool> type_changed(compared.size(), false);
+  if (with_reference) {
+    reconcile_types(ref, cur, quality.enabled ? &type_changed : nullptr);
+  } else {
+    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && !cur.columns[i]->numeric;
+  }
 
   DriftRun run;
   run.reference_path = ref.path;
@@ -291,17 +522,82 @@ Outcome run_drift_check(const po::variables_map& vm) {
   run.reference_rows = ref.rows;
   run.current_rows = cur.rows;
   run.settings = settings;
-  run.columns.resize(selection.names.size());
-  parallel_for(selection.names.size(), threads, [&](std::size_t i) {
+  run.drift_checked = with_reference;
+  run.schema_path = schema_path;
+  run.quality_checked = quality.enabled;
+  if (with_reference) run.columns.resize(compared.size());
+  std::vector<std::vector<QualityFinding>> column_findings(compared.size());
+  parallel_for(compared.size(), threads, [&](std::size_t i) {
     thread_local ColumnData data;
     thread_local SortSpace space;
     data.reference.reserve(ref.rows);  // once per thread: no regrowth from column to column
     data.current.reserve(cur.rows);
     space.reserve(std::max(ref.rows, cur.rows));
-    fill_column_data(data, space, *ref.columns[i], *cur.columns[i]);
+    FileColumn& c = *cur.columns[i];
+    if (type_changed[i]) {  // a finding; the column is not compared
+      ColumnProfile expected;
+      if (const ColumnProfile* known = expected_of(c.name)) {
+        expected = *known;
+      } else {
+        const FileColumn& r = *ref.columns[i];
+        expected.name = r.name;
+        expected.missing_share = static_cast<double>(r.missing) / static_cast<double>(ref.rows);
+        expected.empty = r.missing == ref.rows;
+      }
+      column_findings[i] = check_column(expected, observe(c, cur.rows, {}), quality);
+      if (with_reference) {
+        ColumnResult& skipped = run.columns[i];
+        skipped.name = c.name;
+        skipped.missing_reference = ref.columns[i]->missing;
+        skipped.missing_current = c.missing;
+        skipped.skipped = "type changed: text in the current data";
+      }
+      return;
+    }
+    if (!with_reference) {
+      if (c.numeric) c.numbers.take_sorted(data.current, space);
+      column_findings[i] = check_column(*expected_of(c.name), observe(c, cur.rows, c.numeric ? std::span<const double>(data.current) : std::span<const double>()), quality);
+      return;
+    }
+    ObservedColumn observed;
+    if (quality.enabled) observed = observe(c, cur.rows, {});  // before the counts move on
+    fill_column_data(data, space, *ref.columns[i], c);
+    if (quality.enabled) {
+      observed.numeric = data.numeric;
+      observed.sorted_values = data.current;
+      ColumnProfile expected;
+      if (const ColumnProfile* known = expected_of(c.name)) {
+        expected = *known;
+      } else {
+        ObservedColumn reference;
+        reference.name = c.name;
+        reference.numeric = data.numeric;
+        reference.rows = ref.rows;
+        reference.missing = data.missing_reference;
+        reference.sorted_values = data.reference;
+        reference.counts.assign(data.reference_counts.begin(), data.reference_counts.end());
+        expected = profile_column(reference, std::numeric_limits<std::size_t>::max());
+      }
+      column_findings[i] = check_column(expected, observed, quality);
+    }
     run.columns[i] = analyze_column(data, run.settings);
   });
-  run.dataset = decide_drift(run.columns, run.settings);
+  if (with_reference) run.dataset = decide_drift(run.columns, run.settings);
+
+  if (quality.enabled) {
+    for (auto& found : column_findings) findings.insert(findings.end(), found.begin(), found.end());
+    const std::uint64_t expected_rows = with_reference ? ref.rows : schema->rows;
+    if (quality.rows_ratio) findings.push_back(rows_finding(expected_rows, cur.rows, quality));
+    const double expected_duplicates =
+        schema ? schema->duplicate_share
+               : static_cast<double>(find_duplicates(ref_hashes.rows).count) / static_cast<double>(ref.rows);
+    findings.push_back(duplicates_finding(expected_duplicates, cur.rows, find_duplicates(cur_hashes.rows), quality));
+    for (std::size_t k = 0; k < unique_names.size(); ++k) {
+      const std::uint64_t values = cur_hashes.unique[k].size();
+      findings.push_back(unique_finding(unique_names[k], find_duplicates(cur_hashes.unique[k]), values));
+    }
+    run.quality = std::move(findings);
+  }
 
   Outcome outcome = drift_outcome(run);
   if (vm.count("html")) write_file_atomically(get(vm, "html"), render_drift_html(run));
@@ -316,6 +612,12 @@ Outcome run_drift(const po::variables_map& vm) {
     if (!vm.count("state")) throw_usage("--changed needs --state STATE.json to remember the files' hashes");
     return check_changed_files(vm["changed"].as<std::vector<std::string>>(), get(vm, "state"));
   }
+  if (vm.count("command")) {
+    const std::string command = get(vm, "command");
+    if (command != "schema") throw_usage("unknown command \"" + command + "\" (ml-drift schema writes a schema; checks take options only)");
+    return run_schema_command(vm);
+  }
+  if (vm.count("output")) throw_usage("--output goes with ml-drift schema");
   return run_drift_check(vm);
 }
 
@@ -328,8 +630,11 @@ ToolSpec drift_tool() {
       "ml-drift --reference REF.csv --current CUR.csv [--columns a,b | --exclude id,ts] [--categorical c,...]\n"
       "                [--numeric c,...] [--numeric-method M] [--categorical-method M] [--threshold X]\n"
       "                [--drift-share S] [--correction none|bonferroni|fdr] [--threads N] [--html FILE]\n"
+      "                [--quality] [--schema SCHEMA.json] [quality options]\n"
+      "       ml-drift --schema SCHEMA.json --current CUR.csv [quality options]\n"
+      "       ml-drift schema --reference REF.csv --output SCHEMA.json [--max-categories N]\n"
       "       ml-drift --changed FILE... --state STATE.json";
-  spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
+  spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
         ("reference", po::value<std::string>()->value_name("FILE"), "reference data: CSV, TSV, optionally gzipped")
         ("current", po::value<std::string>()->value_name("FILE"), "current data to compare with the reference")
@@ -354,7 +659,27 @@ ToolSpec drift_tool() {
          "with --pushgateway: PEM file of the CAs to trust for https (certificates are always verified)")
         ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
          "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
-        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed");
+        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
+        ("quality", "also run the data-quality checks against the reference (a failed check fails the gate)")
+        ("schema", po::value<std::string>()->value_name("FILE"),
+         "check the current data against this schema (implies the data-quality checks; --reference optional)")
+        ("fail-on-new-columns", "a column of the current data missing from the reference fails")
+        ("max-missing-increase", po::value<std::string>()->value_name("X"),
+         "fail when a column's missing share exceeds the reference's by more than X (0.05)")
+        ("max-missing", po::value<std::string>()->value_name("a=X,..."), "fail when a named column's missing share exceeds X")
+        ("max-out-of-range", po::value<std::string>()->value_name("X"),
+         "fail when more than this share of a column's values is outside the reference's [min, max] (0.01)")
+        ("max-new-categories", po::value<std::string>()->value_name("X"),
+         "fail when more than this share of a column's values are categories the reference lacks (0.01)")
+        ("rows-ratio", po::value<std::string>()->value_name("MIN:MAX"), "fail when current rows / reference rows is outside MIN:MAX")
+        ("max-duplicate-increase", po::value<std::string>()->value_name("X"),
+         "fail when the share of duplicated rows exceeds the reference's by more than X (0.01)")
+        ("unique", po::value<std::string>()->value_name("a,b"), "these columns must have no duplicate values")
+        ("output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")
+        ("max-categories", po::value<int>()->value_name("N"),
+         "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")
+        ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference");
+    positional.add("command", 1);
   };
   spec.run = run_drift;
   return spec;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/version.hpp"
+#include "drift/quality_report.hpp"
 #include "report/outputs.hpp"
 
 namespace lean {
@@ -146,6 +147,7 @@ std::string render_drift_html(const DriftRun& run) {
           std::to_string(run.reference_rows) + " rows) · current " + escape_html(valid_utf8(run.current_path)) + " (" +
           std::to_string(run.current_rows) + " rows) · correction " + correction_name(run.settings.correction) +
           " · ml-drift " + kVersion + "</p></div>\n";
+  html += quality_html(run);
 
   const auto order = reading_order(run.columns);
   html += "<table><thead><tr><th>Column</th><th>Type</th><th>Method</th><th>Statistic</th><th>p-value</th>"

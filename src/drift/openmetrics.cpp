@@ -1,6 +1,7 @@
 #include "drift/openmetrics.hpp"
 
 #include "core/format.hpp"
+#include "drift/quality_report.hpp"
 
 namespace lean {
 namespace {
@@ -47,7 +48,7 @@ std::string render(const DriftRun& run) {
   single(kShare, run.dataset.share);
   single(kDrifted, static_cast<double>(run.dataset.drifted));
   single(kTested, static_cast<double>(run.dataset.tested));
-  return out;
+  return out + quality_openmetrics(run);
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ Outcome drift_outcome(const DriftRun& run) {
 
   ordered_json columns = ordered_json::array();
   for (const auto& column : run.columns) columns.push_back(column_json(column, run.settings.correction));
-  outcome.fields["reference"] = run.reference_path;
+  outcome.fields["reference"] = run.drift_checked ? ordered_json(run.reference_path) : ordered_json(nullptr);
   outcome.fields["current"] = run.current_path;
   outcome.fields["rows"] = {{"reference", run.reference_rows}, {"current", run.current_rows}};
   outcome.fields["correction"] = correction_name(run.settings.correction);
@@ -141,12 +141,22 @@ Outcome drift_outcome(const DriftRun& run) {
   const std::size_t skipped = run.columns.size() - dataset.tested;
   if (skipped > 0) outcome.headline += ", " + std::to_string(skipped) + " skipped";
   outcome.headline = (dataset.drift ? "dataset drift: " : "no dataset drift: ") + outcome.headline;
-  outcome.console += "ml-drift: " + std::string(status_word(outcome.status)) + " (" + outcome.headline + ")\n";
   outcome.markdown_body = table.render();
+  if (!run.drift_checked) outcome.markdown_body.clear();
   outcome.dotenv = {{"DRIFT", dataset.drift ? "true" : "false"},
                     {"DRIFTED_COLUMNS", std::to_string(dataset.drifted)},
                     {"TESTED_COLUMNS", std::to_string(dataset.tested)},
                     {"DRIFT_SHARE", format_number(dataset.share)}};
+  if (run.quality_checked) {
+    add_quality_outcome(run, outcome);
+    const bool quality_failed = failed_count(run.quality) > 0;
+    const bool drift_failed = run.drift_checked && dataset.drift;
+    std::string gate = drift_failed && quality_failed ? "drift and quality" : drift_failed ? "drift" : quality_failed ? "quality" : "";
+    outcome.headline = (gate.empty() ? "" : "gate failed: " + gate + "; ") +
+                       (run.drift_checked ? outcome.headline + "; " : "") + quality_headline(run);
+    if (quality_failed) outcome.status = ExitStatus::gate_failed;
+  }
+  outcome.console += "ml-drift: " + std::string(status_word(outcome.status)) + " (" + outcome.headline + ")\n";
   return outcome;
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "drift/analysis.hpp"
+#include "drift/quality.hpp"
 #include "report/outcome.hpp"
 
 namespace lean {
@@ -15,7 +16,18 @@ struct DriftRun {
   DriftSettings settings;
   std::vector<ColumnResult> columns;  // in the reference's column order
   DatasetResult dataset;
+  bool drift_checked = true;          // false with --schema and no --reference
+  std::string schema_path;            // with --schema
+  bool quality_checked = false;       // --quality or --schema
+  std::vector<QualityFinding> quality;
 };
+
+// The data-quality part of the outcome (drift/quality_report.cpp): the report's `quality`
+// array, a check per finding, the "Data quality" table, console lines and dotenv counts.
+void add_quality_outcome(const DriftRun& run, Outcome& outcome);
+
+// "data quality: 2 of 25 checks failed".
+std::string quality_headline(const DriftRun& run);
 
 // Column indexes in the order people read them: drifted, then tested, then skipped;
 // within each group in column order.
