@@ -151,14 +151,15 @@ QualityFinding categories_finding(const ColumnProfile& expected, const ObservedC
   return out;
 }
 
+// constant and empty: `when_true` / `when_false` describe the current column.
 QualityFinding shape_finding(const char* check, bool observed, bool expected, const std::string& column,
-                             const std::string& what) {
+                             const char* when_true, const char* when_false) {
   QualityFinding out = finding(check, column);
   out.observed = observed ? 1 : 0;
   out.expected = expected ? 1 : 0;
   out.passed = !observed || expected;
-  out.message = column + (observed ? " is " : " is not ") + what + (expected ? ", as in the reference" :
-                                                                            observed ? ", the reference is not" : "");
+  out.message = column + (observed ? when_true : when_false) +
+                (observed ? (expected ? ", as in the reference" : ", the reference is not") : "");
   return out;
 }
 
@@ -304,8 +305,11 @@ std::vector<QualityFinding> check_column(const ColumnProfile& expected, const Ob
   }
   const bool empty = value_count(current) == 0;
   // After a type change the column's values are not all counted: no constant check.
-  if (!type_changed) out.push_back(shape_finding("constant", distinct_values(current) == 1, expected.constant, current.name, "constant"));
-  out.push_back(shape_finding("empty", empty, expected.empty, current.name, "empty (every cell missing)"));
+  if (!type_changed) {
+    out.push_back(shape_finding("constant", distinct_values(current) == 1, expected.constant, current.name,
+                                " is constant: one distinct value", " is not constant"));
+  }
+  out.push_back(shape_finding("empty", empty, expected.empty, current.name, " is empty: every cell missing", " has values"));
   return out;
 }
 

@@ -101,7 +101,7 @@ class EachAnomaly(QualityTest):
         self.assertEqual(found["examples"], [{"line": 12, "value": "Atlantis"}])
 
         r, report = self.quality("type.csv")
-        found = next(f for f in report["quality"] if f["check"] == "type")
+        found = next(f for f in report["quality"] if f["check"] == "type" and f["column"] == "age")
         self.assertEqual((found["observed"], found["expected"]), ("categorical", "numeric"))
         self.assertEqual(found["examples"], [{"line": 12, "value": "forty"}, {"line": 19, "value": "forty"}])
         age = next(c for c in report["columns"] if c["name"] == "age")
@@ -140,7 +140,7 @@ class EachAnomaly(QualityTest):
         self.assertIn("Data quality</h2>", self.read("r.html"))
         r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "range_above.csv", *QUALITY,
                           env={"GITHUB_ACTIONS": "true"})
-        self.assertIn("::error title=ml-drift%3A range%3A age::age 1.5% of values outside [18, 90] (1.5% > 1%)\n", r.stdout)
+        self.assertIn("::error title=ml-drift%3A range%3A age::age 1.5%25 of values outside [18, 90] (1.5%25 > 1%25)\n", r.stdout)
 
     def test_bad_options(self):
         r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "clean.csv", "--max-out-of-range", "0.01")
