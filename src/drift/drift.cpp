@@ -502,7 +502,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
 
   // The two files are read at the same time, one thread each.
   parallel_for(with_reference ? 2 : 1, threads, [&](std::size_t i) {
-    if (i == 1) read_rows(*ref_reader, ref, kMemoryBudgetPerFile);
+    if (i == 0 && with_reference) read_rows(*ref_reader, ref, kMemoryBudgetPerFile);
     else read_rows(*cur_reader, cur, kMemoryBudgetPerFile);
   });
   ref_reader.reset();
