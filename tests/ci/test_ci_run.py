@@ -99,6 +99,21 @@ class CiRunTest(TempDirTest):
                                 "--html", f"{reports}/drift.html", "--openmetrics", f"{reports}/drift.metrics.txt"])
         self.assertTrue(os.path.isdir(self.path("out", "reports")))
 
+    def test_drift_quality_inputs(self):
+        proc, argv = self.run_ci("drift", LEAN_DRIFT_CURRENT="cur.csv", LEAN_DRIFT_SCHEMA="schema.json",
+                                 LEAN_DRIFT_QUALITY="true", LEAN_DRIFT_FAIL_ON_NEW_COLUMNS="false",
+                                 LEAN_DRIFT_MAX_MISSING_INCREASE="0.02", LEAN_DRIFT_MAX_MISSING="age=0\nincome=0.1",
+                                 LEAN_DRIFT_MAX_OUT_OF_RANGE="0", LEAN_DRIFT_MAX_NEW_CATEGORIES="0.05",
+                                 LEAN_DRIFT_ROWS_RATIO="0.5:2", LEAN_DRIFT_MAX_DUPLICATE_INCREASE="0.001",
+                                 LEAN_DRIFT_UNIQUE="id, ts", LEAN_REPORTS_DIR="r")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(argv[:argv.index("--report")],
+                         ["--current", "cur.csv", "--quality", "--schema", "schema.json", "--max-missing-increase", "0.02",
+                          "--max-missing", "age=0,income=0.1", "--max-out-of-range", "0", "--max-new-categories", "0.05",
+                          "--rows-ratio", "0.5:2", "--max-duplicate-increase", "0.001", "--unique", "id, ts"])
+        proc, _ = self.run_ci("drift", LEAN_DRIFT_QUALITY="maybe")
+        self.assertEqual(proc.returncode, 2)
+
     def test_explicit_output_flag_in_args_wins_over_reports_dir(self):
         proc, argv = self.run_ci("validate", LEAN_ARGS="--report=mine.json", LEAN_REPORTS_DIR="r")
         self.assertIn("--report=mine.json", argv)
