@@ -5,7 +5,8 @@
 # commas and doubled quotes. Both compute the same statistics (the `auto` choice: normed
 # Wasserstein for numbers, Jensen-Shannon for categories); the script checks they agree.
 # Prints wall time and peak memory (max RSS, GNU time) of each and the ratios; the anchor
-# is the Python script. A benchmark, not a test: nothing here fails on a slow machine.
+# is the Python script. A third run adds --quality (the data-quality checks): its slowdown
+# against the plain run, and its ratio against the anchor. A benchmark, not a test: nothing here fails on a slow machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -92,16 +93,27 @@ for _ in $(seq "$runs"); do
   ml_walls+=("$wall")
   [ "$rss" -gt "$ml_rss" ] && ml_rss=$rss
 done
+# The same run with the data-quality checks (--quality --unique num_01: every check, the
+# row hashes and a unique column), interleaved with the plain runs above so load spreads.
+quality_walls=() quality_rss=0
+for _ in $(seq "$runs"); do
+  read -r wall rss < <(measure mlq build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
+    --quality --unique num_01 --no-ci --quiet --report "$work/mlq.json" || true)
+  quality_walls+=("$wall")
+  [ "$rss" -gt "$quality_rss" ] && quality_rss=$rss
+done
 read -r one_wall one_rss < <(measure ml1 build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
   --no-ci --quiet --threads 1 || true)
 
-$python - "$work" "$py_wall" "$py_rss" "$ml_rss" "$one_wall" "$one_rss" "${ml_walls[@]}" <<'PY'
+$python - "$work" "$py_wall" "$py_rss" "$ml_rss" "$one_wall" "$one_rss" "$quality_rss" "${quality_walls[*]}" "${ml_walls[@]}" <<'PY'
 import json
 import statistics
 import sys
 
 work, py_wall, py_rss, ml_rss, one_wall, one_rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
     float(sys.argv[5]), int(sys.argv[6])
+quality_rss, quality_wall = int(sys.argv[7]), statistics.median(map(float, sys.argv[8].split()))
+sys.argv[7:9] = []
 ml_wall = statistics.median(map(float, sys.argv[7:]))
 py = json.load(open(f"{work}/py.json"))
 ml = {c["name"]: c for c in json.load(open(f"{work}/ml.json"))["columns"]}
@@ -112,6 +124,11 @@ print(f"same statistics on all {len(py)} columns ({drifted} drifted); largest re
 print(f"  pandas + scipy (anchor):  {py_wall:7.2f} s  {py_rss / 1024:7.0f} MiB peak")
 print(f"  ml-drift (2 threads):     {ml_wall:7.2f} s  {ml_rss / 1024:7.0f} MiB peak   (median of {len(sys.argv) - 7})")
 print(f"  ml-drift --threads 1:     {one_wall:7.2f} s  {one_rss / 1024:7.0f} MiB peak")
+print(f"  ml-drift --quality:       {quality_wall:7.2f} s  {quality_rss / 1024:7.0f} MiB peak   (median of {len(sys.argv) - 7})")
 print(f"  ratio: ml-drift is {py_wall / ml_wall:.1f}x faster (target >= 25x) "
       f"with {ml_rss / py_rss:.2f} of the peak memory (target <= 0.33)")
+quality = json.load(open(f"{work}/mlq.json"))["quality"]
+print(f"  --quality: {len(quality)} checks, {sum(not f['passed'] for f in quality)} failed; "
+      f"{(quality_wall / ml_wall - 1) * 100:+.1f}% time vs without (target <= +15%), "
+      f"{py_wall / quality_wall:.1f}x faster than pandas + scipy (target >= 25x)")
 PY
