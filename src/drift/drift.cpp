@@ -527,7 +527,24 @@ Outcome run_drift_check(const po::variables_map& vm) {
   run.quality_checked = quality.enabled;
   if (with_reference) run.columns.resize(compared.size());
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
-  parallel_for(compared.size(), threads, [&](std::size_t i) {
+  // The hashed rows and unique columns are sorted as tasks beside the columns': the
+  // reference's rows, the current rows, then each unique column.
+  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>*> hash_tasks;
+  if (quality.enabled) {
+    hash_tasks.push_back(&ref_hashes.rows);
+    hash_tasks.push_back(&cur_hashes.rows);
+    for (auto& hashes : cur_hashes.unique) hash_tasks.push_back(&hashes);
+  }
+  std::vector<Duplicates> duplicates(hash_tasks.size());
+  std::vector<std::uint64_t> hashed(hash_tasks.size());
+  parallel_for(hash_tasks.size() + compared.size(), threads, [&](std::size_t task) {
+    if (task < hash_tasks.size()) {  // first: the longest tasks start early
+      hashed[task] = hash_tasks[task]->size();
+      duplicates[task] = find_duplicates(*hash_tasks[task]);
+      *hash_tasks[task] = {};
+      return;
+    }
+    const std::size_t i = task - hash_tasks.size();
     thread_local ColumnData data;
     thread_local SortSpace space;
     data.reference.reserve(ref.rows);  // once per thread: no regrowth from column to column
@@ -589,12 +606,10 @@ Outcome run_drift_check(const po::variables_map& vm) {
     const std::uint64_t expected_rows = with_reference ? ref.rows : schema->rows;
     if (quality.rows_ratio) findings.push_back(rows_finding(expected_rows, cur.rows, quality));
     const double expected_duplicates =
-        schema ? schema->duplicate_share
-               : static_cast<double>(find_duplicates(ref_hashes.rows).count) / static_cast<double>(ref.rows);
-    findings.push_back(duplicates_finding(expected_duplicates, cur.rows, find_duplicates(cur_hashes.rows), quality));
+        schema ? schema->duplicate_share : static_cast<double>(duplicates[0].count) / static_cast<double>(ref.rows);
+    findings.push_back(duplicates_finding(expected_duplicates, cur.rows, duplicates[1], quality));
     for (std::size_t k = 0; k < unique_names.size(); ++k) {
-      const std::uint64_t values = cur_hashes.unique[k].size();
-      findings.push_back(unique_finding(unique_names[k], find_duplicates(cur_hashes.unique[k]), values));
+      findings.push_back(unique_finding(unique_names[k], duplicates[2 + k], hashed[2 + k]));
     }
     run.quality = std::move(findings);
   }

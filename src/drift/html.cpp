@@ -134,11 +134,16 @@ std::string escape_html(const std::string& text) {
 
 std::string render_drift_html(const DriftRun& run) {
   const auto& dataset = run.dataset;
-  const std::string verdict = dataset.drift ? "Dataset drift" : "No dataset drift";
+  const bool quality_failed = failed_count(run.quality) > 0;
+  std::string verdict = dataset.drift ? "Dataset drift" : "No dataset drift";
+  if (run.quality_checked) {
+    const std::string quality = quality_failed ? "data quality failed" : "data quality passed";
+    verdict = run.drift_checked ? verdict + ", " + quality : "D" + quality.substr(1);
+  }
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                      "<title>ml-drift: " + verdict + "</title><style>" + std::string(kStyle) + "</style></head><body>\n";
-  html += "<div class=\"verdict " + std::string(dataset.drift ? "fail" : "pass") + "\"><h1>" + verdict + "</h1><p>" +
+  html += "<div class=\"verdict " + std::string(dataset.drift || quality_failed ? "fail" : "pass") + "\"><h1>" + verdict + "</h1><p>" +
           std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) + " tested columns drifted (share " +
           short_number(dataset.share) + ", dataset drift at " + short_number(run.settings.drift_share) + ")";
   const std::size_t skipped = run.columns.size() - dataset.tested;

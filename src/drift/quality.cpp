@@ -232,9 +232,10 @@ void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t 
   for (std::size_t field : row_fields) {
     const std::string_view cell = fields[field];
     // A missing cell hashes as missing in any spelling, as the columns count it.
-    hash = finalise(hash * 0x9E3779B97F4A7C15 + (is_missing_cell(cell) ? 0 : hash_cell(cell)));
+    hash = (hash ^ (is_missing_cell(cell) ? 0 : hash_cell(cell))) * 0x9E3779B97F4A7C15;
+    hash ^= hash >> 32;  // order matters: (a, b) and (b, a) are different rows
   }
-  rows.emplace_back(hash, line);
+  rows.emplace_back(finalise(hash), line);
   for (std::size_t k = 0; k < unique_fields.size(); ++k) {
     const std::string_view cell = fields[unique_fields[k]];
     if (!is_missing_cell(cell)) unique[k].emplace_back(hash_cell(cell), line);

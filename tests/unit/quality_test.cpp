@@ -1,0 +1,123 @@
+#include "drift/quality.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace lean;
+
+namespace {
+
+ObservedColumn numbers(const std::vector<double>& sorted, std::uint64_t missing) {
+  ObservedColumn column;
+  column.name = "x";
+  column.rows = sorted.size() + missing;
+  column.missing = missing;
+  column.sorted_values = sorted;
+  return column;
+}
+
+const QualityFinding& find(const std::vector<QualityFinding>& findings, const std::string& check) {
+  for (const auto& f : findings) {
+    if (f.check == check) return f;
+  }
+  FAIL("no finding " << check);
+  return findings.front();
+}
+
+}  // namespace
+
+TEST_CASE("Extremes keeps the five lowest and highest values, earliest line on ties") {
+  Extremes extremes;
+  const double values[] = {5, 1, 9, 1, 7, 3, 12, -4, 6, 12, 0};
+  for (std::size_t i = 0; i < std::size(values); ++i) extremes.add(values[i], i + 2);
+  const auto outside = extremes.outside(1, 9);  // -4 (line 9), 0 (line 12), 12 (lines 8 and 11)
+  REQUIRE(outside.size() == 4);
+  CHECK(outside[0].line == 8);
+  CHECK(outside[0].value == "12");
+  CHECK(outside[1].line == 9);
+  CHECK(outside[2].line == 11);
+  CHECK(outside[3].line == 12);
+  CHECK(extremes.outside(-10, 20).empty());
+}
+
+TEST_CASE("find_duplicates counts repeats and names the earliest with the line they repeat") {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes = {{7, 2}, {3, 3}, {7, 4}, {7, 5}, {9, 6}, {3, 7}};
+  const Duplicates found = find_duplicates(hashes);
+  CHECK(found.count == 3);
+  CHECK(found.lines == std::vector<std::uint64_t>{4, 5, 7});
+  CHECK(found.same_as == std::vector<std::uint64_t>{2, 2, 3});
+}
+
+TEST_CASE("missing: exactly at the threshold passes, just above fails; a column limit applies on top") {
+  ColumnProfile expected;
+  expected.name = "x";
+  expected.missing_share = 0.01;
+  QualitySettings settings;
+  const std::vector<double> values(94, 1.0);
+  CHECK(find(check_column(expected, numbers(values, 6), settings), "missing").passed);  // 6% = 1% + 5%
+  const std::vector<double> fewer(93, 1.0);
+  const auto above = find(check_column(expected, numbers(fewer, 7), settings), "missing");
+  CHECK_FALSE(above.passed);
+  CHECK(above.message == "x 7% missing, reference 1% (+6% > +5%)");
+  settings.max_missing["x"] = 0.05;
+  const auto limited = find(check_column(expected, numbers(values, 6), settings), "missing");
+  CHECK_FALSE(limited.passed);
+  CHECK(limited.threshold == 0.05);
+  CHECK(limited.message == "x 6% missing, reference 1% (6% > 5% allowed)");
+}
+
+TEST_CASE("range, constant and empty against the reference profile") {
+  ColumnProfile expected = profile_column(numbers({0, 1, 2, 3}, 0), 10);
+  CHECK(expected.min == 0);
+  CHECK(expected.max == 3);
+  QualitySettings settings;
+  settings.max_out_of_range = 0.25;
+  CHECK(find(check_column(expected, numbers({-1, 1, 2, 3}, 0), settings), "range").passed);  // 25%: at
+  const auto above = find(check_column(expected, numbers({-1, 1, 2, 4}, 0), settings), "range");
+  CHECK_FALSE(above.passed);
+  CHECK(above.observed == 0.5);
+  CHECK_FALSE(find(check_column(expected, numbers({2, 2, 2}, 0), settings), "constant").passed);
+  CHECK_FALSE(find(check_column(expected, numbers({}, 4), settings), "empty").passed);
+  ColumnProfile constant = profile_column(numbers({2, 2}, 0), 10);
+  CHECK(find(check_column(constant, numbers({2, 2, 2}, 0), settings), "constant").passed);
+}
+
+TEST_CASE("categories: the share of unseen values, the new ones by count with their first lines") {
+  ObservedColumn reference;
+  reference.name = "city";
+  reference.numeric = false;
+  reference.rows = 4;
+  reference.counts = {{"Paris", 3}, {"Lagos", 1}};
+  const ColumnProfile expected = profile_column(reference, 10);
+  CHECK(expected.categories == std::vector<std::string>{"Lagos", "Paris"});
+  CHECK(profile_column(reference, 1).categories_listed == false);
+  ObservedColumn current = reference;
+  current.rows = 100;
+  current.counts = {{"Paris", 97}, {"Rome", 1}, {"Oslo", 2}};
+  current.first_lines = {2, 40, 7};
+  QualitySettings settings;
+  settings.max_new_categories = 0.03;
+  CHECK(find(check_column(expected, current, settings), "categories").passed);  // 3%: at
+  settings.max_new_categories = 0.02;
+  const auto found = find(check_column(expected, current, settings), "categories");
+  CHECK_FALSE(found.passed);
+  REQUIRE(found.new_values.size() == 2);
+  CHECK(found.new_values[0].first == "Oslo");
+  CHECK(found.examples[0].line == 7);
+  CHECK(found.examples[1].line == 40);
+}
+
+TEST_CASE("rows and duplicates at their boundaries") {
+  QualitySettings settings;
+  settings.rows_ratio = std::make_pair(0.8, 1.25);
+  CHECK(rows_finding(200, 160, settings).passed);
+  CHECK_FALSE(rows_finding(200, 159, settings).passed);
+  CHECK(rows_finding(200, 250, settings).passed);
+  CHECK_FALSE(rows_finding(200, 251, settings).passed);
+  Duplicates two;
+  two.count = 2;
+  CHECK(duplicates_finding(0, 200, two, settings).passed);  // 1%: at
+  Duplicates three;
+  three.count = 3;
+  CHECK_FALSE(duplicates_finding(0, 200, three, settings).passed);
+  CHECK(duplicates_finding(0.005, 200, three, settings).passed);  // +1% over the reference's 0.5%
+}
