@@ -14,6 +14,7 @@
 #include "drift/columns.hpp"
 #include "drift/html.hpp"
 #include "drift/openmetrics.hpp"
+#include "drift/parquet_columns.hpp"
 #include "drift/pushgateway.hpp"
 #include "drift/report.hpp"
 #include "drift/trigger.hpp"
@@ -142,6 +143,23 @@ void parallel_for(std::size_t count, unsigned threads, Work work) {
   }
 }
 
+// Opens a data input: Parquet (by its magic bytes, or a folder of Parquet files; no reader
+// returned) or CSV (its reader, past the header).
+std::unique_ptr<CsvReader> open_input(LoadedFile& file) {
+  if (is_parquet_input(file.path)) {
+    open_parquet(file);
+    return nullptr;
+  }
+  return open_csv(file.path, file.delimiter, file.header);
+}
+
+// Reads an input's rows; the two inputs are read at once, so a Parquet input decodes its
+// columns on half the threads.
+void read_input(CsvReader* csv, LoadedFile& file, unsigned threads) {
+  if (csv) read_rows(*csv, file, kMemoryBudgetPerFile);
+  else read_parquet_rows(file, kMemoryBudgetPerFile, std::max(1u, threads / 2));
+}
+
 struct Selection {
   std::vector<std::string> names;  // reference order
   std::set<std::string> numeric, categorical;
@@ -262,12 +280,12 @@ Outcome run_drift_check(const po::variables_map& vm) {
   cur.path = current_path;
   ref.delimiter = delimiter_option(delimiter_text, reference_path);
   cur.delimiter = delimiter_option(delimiter_text, current_path);
-  auto ref_reader = open_csv(ref.path, ref.delimiter, ref.header);
-  auto cur_reader = open_csv(cur.path, cur.delimiter, cur.header);
+  auto ref_reader = open_input(ref);
+  auto cur_reader = open_input(cur);
   const Selection selection = select_columns(vm, ref.header, ref.path);
   for (const auto& name : selection.names) {
     if (std::find(cur.header.begin(), cur.header.end(), name) == cur.header.end()) {
-      throw_input(cur.path + ":" + std::to_string(cur_reader->line()),
+      throw_input(cur_reader ? cur.path + ":" + std::to_string(cur_reader->line()) : cur.path,
                   "no column \"" + name + "\", which the reference has" + did_you_mean(name, cur.header));
     }
   }
@@ -276,8 +294,8 @@ Outcome run_drift_check(const po::variables_map& vm) {
 
   // The two files are read at the same time, one thread each.
   parallel_for(2, threads, [&](std::size_t i) {
-    if (i == 0) read_rows(*ref_reader, ref, kMemoryBudgetPerFile);
-    else read_rows(*cur_reader, cur, kMemoryBudgetPerFile);
+    if (i == 0) read_input(ref_reader.get(), ref, threads);
+    else read_input(cur_reader.get(), cur, threads);
   });
   ref_reader.reset();
   cur_reader.reset();
@@ -331,7 +349,8 @@ ToolSpec drift_tool() {
       "       ml-drift --changed FILE... --state STATE.json";
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
     options.add_options()
-        ("reference", po::value<std::string>()->value_name("FILE"), "reference data: CSV, TSV, optionally gzipped")
+        ("reference", po::value<std::string>()->value_name("FILE"),
+         "reference data: CSV, TSV (optionally gzipped), or Parquet (a file or a folder of files)")
         ("current", po::value<std::string>()->value_name("FILE"), "current data to compare with the reference")
         ("columns", po::value<std::string>()->value_name("a,b"), "compare only these columns")
         ("exclude", po::value<std::string>()->value_name("a,b"), "compare every column but these")
