@@ -46,13 +46,13 @@ ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
   struct stat info {};
   if (::fstat(fd_, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
   size_ = static_cast<std::uint64_t>(info.st_size);
-  if (size_ < 12) throw_input(path_, "truncated Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
+  if (size_ < 12) throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
   std::vector<std::uint8_t> bytes;
   read_at(0, 4, bytes);
   if (std::memcmp(bytes.data(), kMagic, 4) != 0) throw_input(path_, "not a Parquet file: it does not start with the magic bytes PAR1");
   read_at(size_ - 8, 8, bytes);
   if (std::memcmp(bytes.data() + 4, kMagic, 4) != 0) {
-    throw_input(path_, "truncated Parquet file: it does not end with the magic bytes PAR1");
+    throw_input(path_, "not a complete Parquet file: it does not end with the magic bytes PAR1");
   }
   const std::uint32_t footer = little_endian32(bytes.data());
   if (footer > size_ - 12) {
