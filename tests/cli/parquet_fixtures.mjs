@@ -6,6 +6,7 @@
 // ml-drift reads the Parquet one: dates in days, times and timestamps in seconds.
 //
 //   node tests/cli/parquet_fixtures.mjs OUTDIR
+//   PARQUET_FIXTURE_ROWS=40 node tests/cli/parquet_fixtures.mjs OUTDIR   (the seeds of tests/fuzz/corpus/parquet)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -17,6 +18,7 @@ mkdirSync(out, { recursive: true });
 
 // Deterministic data (a 32-bit LCG), current slightly shifted from reference.
 function rows(count, seed, shift) {
+  count = Number(process.env.PARQUET_FIXTURE_ROWS) || count;  // small files: the fuzz seeds
   let state = seed >>> 0;
   const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const normal = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
