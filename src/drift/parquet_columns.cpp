@@ -248,6 +248,25 @@ class ColumnSink {
     if (!column_.numeric) return text(shortest(value));
     Number n;
     n.value = value;
+    // A double that is a short decimal (12.3456 written as DOUBLE) is kept as that decimal:
+    // the same double comes back, but NumberColumn packs and sorts it as a fixed-point
+    // integer, as the CSV path does.
+    auto exactly_at = [&](int scale) {
+      const double scaled = std::nearbyint(value * exact_power_of_ten(scale));
+      if (!(std::fabs(scaled) <= 9007199254740992.0) || (scaled == 0 && std::signbit(value))) return false;
+      PlainDecimal decimal;
+      decimal.mantissa = static_cast<std::uint64_t>(std::fabs(scaled));
+      decimal.decimals = scale;
+      decimal.negative = scaled < 0;
+      if (decimal.value() != value) return false;
+      n.exact = true;
+      n.decimal = decimal;
+      scale_hint_ = scale;
+      return true;
+    };
+    for (int scale = -1; scale <= kMaxDecimalScale; ++scale) {  // the last scale that held one first
+      if (scale == -1 ? exactly_at(scale_hint_) : scale != scale_hint_ && exactly_at(scale)) break;
+    }
     numbers_.push_back(n);
   }
 
@@ -329,12 +348,20 @@ class ColumnSink {
   const ColumnSchema& schema_;
   const std::string& path_;
   std::mutex& lock_;
+  static constexpr int kMaxDecimalScale = 8;
+  int scale_hint_ = 0;  // the last decimal scale that held a double exactly
   std::uint64_t missing_ = 0;
-  std::vector<Number> numbers_;
-  std::vector<std::pair<std::string, std::uint64_t>> texts_;
-  std::vector<std::uint64_t> counts_;
+  // A page's converted values, on their way into the column: one set per thread, not per
+  // column (a page of 100,000 values takes megabytes; fresh memory costs page faults).
+  static thread_local std::vector<Number> numbers_;
+  static thread_local std::vector<std::pair<std::string, std::uint64_t>> texts_;
+  static thread_local std::vector<std::uint64_t> counts_;
   std::string padded_;
 };
+
+thread_local std::vector<ColumnSink::Number> ColumnSink::numbers_;
+thread_local std::vector<std::pair<std::string, std::uint64_t>> ColumnSink::texts_;
+thread_local std::vector<std::uint64_t> ColumnSink::counts_;
 
 std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::string& name) {
   for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -422,18 +449,22 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       }
       sources.push_back(index);
     }
+    // One sink per column for the whole file: its buffers are reused from page to page.
+    const ColumnSchema partition_schema;
+    std::vector<std::unique_ptr<ColumnSink>> sinks;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const ColumnSchema& schema = sources[c] < meta.columns.size() ? meta.columns[sources[c]] : partition_schema;
+      sinks.push_back(std::make_unique<ColumnSink>(*columns[c], schema, part.path, lock));
+    }
     for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
       const auto rows = static_cast<std::uint64_t>(meta.row_groups[group].num_rows);
       parallel_for_each_index(columns.size(), input.threads, [&](std::size_t c) {
-        FileColumn& column = *columns[c];
+        ColumnSink& sink = *sinks[c];
         const std::size_t source = sources[c];
         if (source >= meta.columns.size()) {
           const std::size_t key = source - meta.columns.size();
-          ColumnSink(column, meta.columns.empty() ? ColumnSchema{} : meta.columns.front(), part.path, lock)
-              .add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
-          return;
+          return sink.add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
         }
-        ColumnSink sink(column, meta.columns[source], part.path, lock);
         parquet_file.read_column(group, source, [&](const PageValues& page) { sink.add_page(page); });
       });
       file.rows += rows;

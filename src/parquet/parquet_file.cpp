@@ -109,9 +109,11 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
   const std::uint64_t end = start + length;
   const auto rows = static_cast<std::uint64_t>(row_group.num_rows);
 
-  Values dictionary, values;
+  // Kept from chunk to chunk on each thread: fresh memory costs page faults.
+  thread_local Values dictionary, values;
+  thread_local std::vector<std::uint8_t> raw, page, header_bytes;
+  dictionary.clear(Values::Form::integers);
   bool have_dictionary = false;
-  std::vector<std::uint8_t> raw, page, header_bytes;
   std::uint64_t seen = 0;  // values so far, nulls included
   for (std::uint64_t at = start; at < end && seen < rows;) {
     const std::string where = "page at byte " + std::to_string(at);
