@@ -180,8 +180,9 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
         decompress(header.values_compressed ? chunk.codec : Codec::uncompressed, stored, expected, page);
         value_bytes = page;
       }
+      const bool indexed = header.encoding == Encoding::plain_dictionary || header.encoding == Encoding::rle_dictionary;
+      if (indexed && !have_dictionary) fail("a dictionary-encoded page without a dictionary page");
       decode_values(schema, header.encoding, value_bytes, present, dictionary.size(), values);
-      if (values.form == Values::Form::indices && !have_dictionary) fail("a dictionary-encoded page without a dictionary page");
       seen += count;
       on_page(PageValues{count - present, values, have_dictionary ? &dictionary : nullptr});
     } catch (const FormatError& error) {

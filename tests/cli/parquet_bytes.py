@@ -106,3 +106,23 @@ def optional_levels(levels):
         packed[i // 8] |= (level & 1) << (i % 8)
     runs = varint((groups << 1) | 1) + bytes(packed)
     return struct.pack("<I", len(runs)) + runs
+
+
+def parquet_file_groups(name, physical, groups):
+    """One REQUIRED column in several row groups: groups is [(pages, rows)]; no pages and
+    0 rows is an empty row group."""
+    data, row_groups, offset = b"", [], 4
+    for pages, rows in groups:
+        chunk = b"".join(pages)
+        meta = [(1, I32, physical), (2, LIST, (I32, [0])), (3, LIST, (BINARY, [name])), (4, I32, 0), (5, I64, rows),
+                (6, I64, len(chunk)), (7, I64, len(chunk)), (9, I64, offset)]
+        row_groups.append([(1, LIST, (STRUCT, [[(2, I64, offset), (3, STRUCT, meta)]])), (2, I64, len(chunk)), (3, I64, rows)])
+        data += chunk
+        offset += len(chunk)
+    footer = thrift_struct([
+        (1, I32, 1),
+        (2, LIST, (STRUCT, [[(4, BINARY, "schema"), (5, I32, 1)], [(1, I32, physical), (3, I32, 0), (4, BINARY, name)]])),
+        (3, I64, sum(rows for _, rows in groups)),
+        (4, LIST, (STRUCT, row_groups)),
+    ])
+    return b"PAR1" + data + footer + struct.pack("<I", len(footer)) + b"PAR1"

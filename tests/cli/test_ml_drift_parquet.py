@@ -105,6 +105,21 @@ class ParquetEqualsCsv(CliTest):
                 self.check_pair(f"{name}.ref.parquet", f"{name}.cur.parquet", f"{name}.ref.csv", f"{name}.cur.csv")
 
 
+    def test_empty_row_groups(self):
+        for side, values in (("ref", [[1, 2, 3], [], [4, 5], []]), ("cur", [[], [2, 3, 4, 5, 6, 7], [], [9]])):
+            groups = [([pq.page(0, pq.plain_int32(v), len(v))] if v else [], len(v)) for v in values]
+            self.write(f"{side}.parquet", pq.parquet_file_groups("x", 1, groups))
+            self.write(f"{side}.csv", "x\n" + "".join(f"{x}\n" for v in values for x in v))
+        report = self.check_pair("ref.parquet", "cur.parquet", "ref.csv", "cur.csv")
+        self.assertEqual(report["rows"], {"reference": 5, "current": 7})
+
+    def test_a_file_of_only_empty_row_groups_has_no_rows(self):
+        self.write("empty.parquet", pq.parquet_file_groups("x", 1, [([], 0), ([], 0)]))
+        self.write("cur.csv", "x\n1\n")
+        r = self.run_tool("ml-drift", "--reference", "empty.parquet", "--current", "cur.csv")
+        self.assertFails(r, 3, "ml-drift: error: 'empty.parquet': no data rows, only a header")
+
+
 class BadFiles(CliTest):
     """Each defect: exit 3 and one exact line naming the file (and row group and column)."""
 
@@ -166,6 +181,10 @@ class BadFiles(CliTest):
         self.check(pq.parquet_file("x", 1, [dictionary, indices], 5, dictionary=True),
                    f'row group 0, column "x": page at byte {4 + len(dictionary)}: dictionary index 3 out of range '
                    '(the dictionary has 2 values)')
+
+    def test_dictionary_page_missing(self):
+        self.check(pq.parquet_file("x", 1, [pq.page(0, b"\x02" + pq.rle_run(1, 5), 5, encoding=8)], 5),
+                   'row group 0, column "x": page at byte 4: a dictionary-encoded page without a dictionary page')
 
     def test_definition_level_above_the_maximum(self):
         runs = pq.rle_run(2, 5)
