@@ -14,6 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "drift/parquet_columns.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -375,7 +376,7 @@ std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head) cons
   }
 }
 
-void CategoryCounts::add_padded(std::string_view cell) {
+void CategoryCounts::add_padded(std::string_view cell, std::uint64_t times) {
   if (slots_.empty()) slots_.resize(16);
   std::uint64_t head;
   std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
@@ -386,10 +387,10 @@ void CategoryCounts::add_padded(std::string_view cell) {
     slot = {head, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
     if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
       grow();
-      return add_padded(cell);  // counted in its new slot
+      return add_padded(cell, times);  // counted in its new slot
     }
   }
-  ++slot.count;
+  slot.count += times;
 }
 
 void CategoryCounts::grow() {
@@ -465,6 +466,7 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
 }
 
 void reread_as_text(LoadedFile& file, const std::vector<std::size_t>& columns) {
+  if (file.parquet) return reread_parquet_as_text(file, columns);
   std::vector<std::string> header;
   auto reader = open_csv(file.path, file.delimiter, header);
   LoadedFile pass;

@@ -139,8 +139,9 @@ class NumberColumn {
 // without hashing or comparing its text byte by byte.
 class CategoryCounts {
  public:
-  // Counts a cell followed by at least 8 readable bytes (as every CsvReader field is).
-  void add_padded(std::string_view cell);
+  // Counts a cell followed by at least 8 readable bytes (as every CsvReader field is),
+  // `times` times (a Parquet dictionary entry is counted once per page).
+  void add_padded(std::string_view cell, std::uint64_t times = 1);
   std::uint64_t count_of(std::string_view cell) const;  // 0 when absent
   std::size_t size() const { return texts_.size(); }
   // Each distinct cell and its count, in the order first seen.
@@ -182,9 +183,12 @@ struct FileColumn {
   Extremes extremes;                         // the lowest and highest numbers
 };
 
-// The selected columns of one CSV file.
+// The selected columns of one input: a CSV file, or a Parquet file or dataset.
+struct ParquetInput;  // drift/parquet_columns.hpp
+
 struct LoadedFile {
   std::string path;
+  std::shared_ptr<ParquetInput> parquet;  // set when the input is Parquet, not CSV
   char delimiter = ',';
   std::vector<std::string> header;
   std::uint64_t rows = 0;

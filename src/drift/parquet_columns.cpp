@@ -1,0 +1,505 @@
+#include "drift/parquet_columns.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+#include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/parallel.hpp"
+#include "csv/cells.hpp"
+#include "parquet/parquet_file.hpp"
+#include "parquet/thrift_compact.hpp"
+
+namespace lean {
+
+using parquet::ColumnSchema;
+using parquet::PageValues;
+using parquet::ValueKind;
+using parquet::Values;
+
+struct ParquetPart {
+  std::string path;
+  std::vector<std::string> partition_values;  // in ParquetInput::partition_keys order
+};
+
+struct ParquetInput {
+  std::vector<ParquetPart> parts;
+  std::vector<std::string> partition_keys;
+  std::vector<bool> partition_numeric;  // every value of the key is a number (or missing)
+  std::vector<ColumnSchema> columns;    // the first file's
+  unsigned threads = 1;
+};
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kHiveNull = "__HIVE_DEFAULT_PARTITION__";
+
+std::string percent_decoded(const std::string& text) {  // Hive escapes '/', '=', '%' and others
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned value = 0;
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
+      out += static_cast<char>(value);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+bool is_data_file(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] != '.' && name[0] != '_';  // _SUCCESS, _metadata, .crc files
+}
+
+std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
+  std::vector<ParquetPart> parts;
+  std::error_code error;
+  std::vector<fs::path> files;
+  for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_directory() && !is_data_file(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && is_data_file(it->path())) files.push_back(it->path());
+  }
+  if (error) throw_input(folder, "cannot list the folder: " + error.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw_input(folder, "no Parquet files in the folder");
+  bool first = true;
+  for (const fs::path& file : files) {
+    ParquetPart part;
+    part.path = file.string();
+    std::vector<std::string> file_keys;
+    for (const fs::path& component : fs::relative(file.parent_path(), folder)) {
+      const std::string text = component.string();
+      const auto equals = text.find('=');
+      if (text == "." || equals == std::string::npos || equals == 0) continue;
+      file_keys.push_back(percent_decoded(text.substr(0, equals)));
+      part.partition_values.push_back(percent_decoded(text.substr(equals + 1)));
+    }
+    if (first) keys = file_keys;
+    else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
+    first = false;
+    if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+bool is_numeric_kind(ValueKind kind) { return kind != ValueKind::text && kind != ValueKind::boolean; }
+
+const char* kind_name(ValueKind kind) { return is_numeric_kind(kind) ? "numbers" : "text"; }
+
+std::uint64_t magnitude(std::int64_t value) {
+  return value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+}
+
+// unscaled / 10^scale, correctly rounded: the double parsing its decimal text gives (what
+// the same value read from CSV becomes).
+double scaled_double(const std::string& digits, int scale) {
+  std::string text = digits + "e-" + std::to_string(scale);
+  double value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+__extension__ typedef __int128 Int128;  // DECIMAL values of up to 16 bytes
+__extension__ typedef unsigned __int128 UInt128;
+
+std::string int128_digits(Int128 value) {
+  const bool negative = value < 0;
+  UInt128 rest = negative ? 0 - static_cast<UInt128>(value) : static_cast<UInt128>(value);
+  std::string digits;
+  do {
+    digits += static_cast<char>('0' + static_cast<int>(rest % 10));
+    rest /= 10;
+  } while (rest > 0);
+  if (negative) digits += '-';
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+// Decimal text of unscaled / 10^scale with exactly `scale` digits after the point.
+std::string decimal_text(const std::string& digits, int scale) {
+  if (scale <= 0) return digits;
+  const bool negative = !digits.empty() && digits[0] == '-';
+  std::string body = negative ? digits.substr(1) : digits;
+  if (body.size() <= static_cast<std::size_t>(scale)) body.insert(0, static_cast<std::size_t>(scale) + 1 - body.size(), '0');
+  body.insert(body.size() - static_cast<std::size_t>(scale), ".");
+  return (negative ? "-" : "") + body;
+}
+
+std::string shortest(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// What one column of one input turns its pages into.
+class ColumnSink {
+ public:
+  ColumnSink(FileColumn& column, const ColumnSchema& schema, const std::string& path, std::mutex& lock)
+      : column_(column), schema_(schema), path_(path), lock_(lock) {}
+
+  void add_page(const PageValues& page) {
+    // Converted outside the lock, added under it: the file's columns share one arena.
+    numbers_.clear();
+    texts_.clear();
+    missing_ = page.nulls;
+    if (page.values.form == Values::Form::indices) {
+      const Values& dictionary = *page.dictionary;
+      if (!column_.numeric && dictionary.form != Values::Form::reals && dictionary.form != Values::Form::integers) {
+        count_indices(page.values.indices, dictionary);  // categories counted on the indices
+      } else {
+        for (const std::uint32_t index : page.values.indices) convert(dictionary, index);
+      }
+    } else {
+      const std::size_t n = page.values.size();
+      if (!column_.numeric && page.values.form == Values::Form::integers && schema_.kind == ValueKind::boolean) {
+        boolean_counts(page.values.integers);
+      } else {
+        for (std::size_t i = 0; i < n; ++i) convert(page.values, i);
+      }
+    }
+    std::lock_guard guard(lock_);
+    column_.missing += missing_;
+    for (const Number& number : numbers_) {
+      if (number.exact) column_.numbers.add(number.decimal);
+      else column_.numbers.add(number.value);
+    }
+    for (const auto& [text, times] : texts_) add_category(text, times);
+  }
+
+  void add_repeated(const std::string& value, bool numeric, std::uint64_t rows) {  // a partition column
+    std::lock_guard guard(lock_);
+    if (value == kHiveNull) {
+      column_.missing += rows;
+      return;
+    }
+    if (column_.numeric && numeric) {
+      const auto decimal = parse_plain_decimal(value);
+      const auto number = parse_finite_number(value);
+      for (std::uint64_t i = 0; i < rows; ++i) {
+        if (decimal) column_.numbers.add(*decimal);
+        else column_.numbers.add(*number);
+      }
+      return;
+    }
+    if (column_.numeric) fail_not_a_number(value);
+    add_category(value, rows);
+  }
+
+ private:
+  struct Number {
+    bool exact = false;
+    PlainDecimal decimal;
+    double value = 0;
+  };
+
+  [[noreturn]] void fail_not_a_number(std::string_view text) const {
+    throw_input(path_, "column \"" + column_.name + "\": \"" + std::string(text.substr(0, 40)) + (text.size() > 40 ? "..." : "") +
+                           "\" is not a number (--numeric)");
+  }
+
+  void add_category(std::string_view text, std::uint64_t times) {  // under the lock
+    padded_.assign(text.data(), text.size());
+    padded_.append(8, '\0');
+    const std::size_t distinct = column_.categories.size();
+    column_.categories.add_padded(std::string_view(padded_.data(), text.size()), times);
+    if (column_.categories.size() != distinct) {
+      std::uint64_t& held = column_.numbers.arena()->category_bytes;
+      held += text.size() + 64;
+      if (held > limits::kCategoryBytes) {
+        throw_input(path_, "the distinct values of the text columns exceed " + describe_bytes_limit(limits::kCategoryBytes) +
+                               " (the limit; see docs/hardening.md); column \"" + column_.name + "\" may be an id: leave it out with --exclude");
+      }
+    }
+  }
+
+  void number(std::int64_t unscaled, int scale) {
+    if (!column_.numeric) return text(decimal_text(std::to_string(unscaled), scale));
+    const std::uint64_t size = magnitude(unscaled);
+    if (size <= (std::uint64_t{1} << 53) && scale <= 22) {
+      Number n;
+      n.exact = true;
+      n.decimal.mantissa = size;
+      n.decimal.decimals = scale;
+      n.decimal.negative = unscaled < 0;
+      return numbers_.push_back(n);
+    }
+    real(scale == 0 ? static_cast<double>(unscaled) : scaled_double(std::to_string(unscaled), scale));
+  }
+
+  void real(double value) {
+    if (!std::isfinite(value)) {  // NaN (and infinities) are missing, as "NaN" in CSV
+      ++missing_;
+      return;
+    }
+    if (!column_.numeric) return text(shortest(value));
+    Number n;
+    n.value = value;
+    // A double that is a short decimal (12.3456 written as DOUBLE) is kept as that decimal:
+    // the same double comes back, but NumberColumn packs and sorts it as a fixed-point
+    // integer, as the CSV path does.
+    auto exactly_at = [&](int scale) {
+      const double scaled = std::nearbyint(value * exact_power_of_ten(scale));
+      if (!(std::fabs(scaled) <= 9007199254740992.0) || (scaled == 0 && std::signbit(value))) return false;
+      PlainDecimal decimal;
+      decimal.mantissa = static_cast<std::uint64_t>(std::fabs(scaled));
+      decimal.decimals = scale;
+      decimal.negative = scaled < 0;
+      if (decimal.value() != value) return false;
+      n.exact = true;
+      n.decimal = decimal;
+      scale_hint_ = scale;
+      return true;
+    };
+    for (int scale = -1; scale <= kMaxDecimalScale; ++scale) {  // the last scale that held one first
+      if (scale == -1 ? exactly_at(scale_hint_) : scale != scale_hint_ && exactly_at(scale)) break;
+    }
+    numbers_.push_back(n);
+  }
+
+  void text(std::string_view value) {
+    if (column_.numeric) {  // a text column read with --numeric: as its CSV cells would be
+      if (is_missing_cell(value)) {
+        ++missing_;
+        return;
+      }
+      if (auto decimal = parse_plain_decimal(value)) {
+        Number n;
+        n.exact = true;
+        n.decimal = *decimal;
+        return numbers_.push_back(n);
+      }
+      if (auto parsed = parse_finite_number(value)) return real(*parsed);
+      fail_not_a_number(value);
+    }
+    texts_.emplace_back(std::string(value), 1);
+  }
+
+  void decimal_bytes(std::string_view bytes) {
+    if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
+    Int128 value = 0;
+    for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
+    if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
+      value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
+    }
+    if (value >= INT64_MIN && value <= INT64_MAX) return number(static_cast<std::int64_t>(value), schema_.scale);
+    const std::string digits = int128_digits(value);
+    if (!column_.numeric) return text(decimal_text(digits, schema_.scale));
+    real(scaled_double(digits, schema_.scale));
+  }
+
+  void convert(const Values& values, std::size_t i) {
+    switch (values.form) {
+      case Values::Form::reals:
+        return real(values.reals[i]);
+      case Values::Form::texts:
+        if (schema_.kind == ValueKind::decimal) return decimal_bytes(values.text(i));
+        return text(values.text(i));
+      case Values::Form::integers: {
+        const std::int64_t v = values.integers[i];
+        switch (schema_.kind) {
+          case ValueKind::boolean: return text(v ? "true" : "false");
+          case ValueKind::unsigned_integer:
+            if (v < 0) return real(static_cast<double>(static_cast<std::uint64_t>(v)));
+            return number(v, 0);
+          case ValueKind::decimal:
+          case ValueKind::time:
+          case ValueKind::timestamp: return number(v, schema_.scale);
+          default: return number(v, 0);
+        }
+      }
+      case Values::Form::indices: break;
+    }
+  }
+
+  void count_indices(const std::vector<std::uint32_t>& indices, const Values& dictionary) {
+    counts_.assign(dictionary.size(), 0);
+    for (const std::uint32_t index : indices) ++counts_[index];
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] == 0) continue;
+      if (schema_.kind == ValueKind::decimal) {  // as text: rare, value by value
+        for (std::uint64_t k = 0; k < counts_[i]; ++k) decimal_bytes(dictionary.text(i));
+      } else {
+        texts_.emplace_back(std::string(dictionary.text(i)), counts_[i]);
+      }
+    }
+  }
+
+  void boolean_counts(const std::vector<std::int64_t>& values) {
+    const auto trues = static_cast<std::uint64_t>(std::count(values.begin(), values.end(), 1));
+    if (values.size() > trues) texts_.emplace_back("false", values.size() - trues);
+    if (trues > 0) texts_.emplace_back("true", trues);
+  }
+
+  FileColumn& column_;
+  const ColumnSchema& schema_;
+  const std::string& path_;
+  std::mutex& lock_;
+  static constexpr int kMaxDecimalScale = 8;
+  int scale_hint_ = 0;  // the last decimal scale that held a double exactly
+  std::uint64_t missing_ = 0;
+  // A page's converted values, on their way into the column: one set per thread, not per
+  // column (a page of 100,000 values takes megabytes; fresh memory costs page faults).
+  static thread_local std::vector<Number> numbers_;
+  static thread_local std::vector<std::pair<std::string, std::uint64_t>> texts_;
+  static thread_local std::vector<std::uint64_t> counts_;
+  std::string padded_;
+};
+
+thread_local std::vector<ColumnSink::Number> ColumnSink::numbers_;
+thread_local std::vector<std::pair<std::string, std::uint64_t>> ColumnSink::texts_;
+thread_local std::vector<std::uint64_t> ColumnSink::counts_;
+
+std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::string& name) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return i;
+  }
+  return columns.size();
+}
+
+}  // namespace
+
+bool is_parquet_input(const std::string& path) {
+  std::error_code error;
+  return fs::is_directory(path, error) || parquet::has_parquet_magic(path);
+}
+
+void open_parquet(LoadedFile& file) {
+  auto input = std::make_shared<ParquetInput>();
+  std::error_code error;
+  if (fs::is_directory(file.path, error)) {
+    input->parts = dataset_parts(file.path, input->partition_keys);
+  } else {
+    input->parts.push_back({file.path, {}});
+  }
+  const parquet::ParquetFile first(input->parts.front().path);
+  input->columns = first.meta().columns;
+  file.header.clear();
+  for (const ColumnSchema& column : input->columns) file.header.push_back(column.name);
+  for (const std::string& key : input->partition_keys) {
+    if (schema_index(input->columns, key) != input->columns.size()) {
+      throw_input(file.path, "the partition key \"" + key + "\" is also a column of the files");
+    }
+    file.header.push_back(key);
+  }
+  for (std::size_t k = 0; k < input->partition_keys.size(); ++k) {
+    bool numeric = true;
+    for (const ParquetPart& part : input->parts) {
+      const std::string& value = part.partition_values[k];
+      numeric = numeric && (value == kHiveNull || parse_finite_number(value).has_value());
+    }
+    input->partition_numeric.push_back(numeric);
+  }
+  // Each column's kind is its Parquet type's, unless --numeric or --categorical says otherwise.
+  file.parquet = input;
+}
+
+namespace {
+
+void set_kinds(LoadedFile& file) {
+  const ParquetInput& input = *file.parquet;
+  for (auto& column : file.columns) {
+    if (column->requested != ColumnKind::automatic) continue;
+    const std::size_t index = schema_index(input.columns, column->name);
+    if (index < input.columns.size()) {
+      column->numeric = is_numeric_kind(input.columns[index].kind);
+    } else {
+      const auto key = std::find(input.partition_keys.begin(), input.partition_keys.end(), column->name);
+      column->numeric = input.partition_numeric[static_cast<std::size_t>(key - input.partition_keys.begin())];
+    }
+  }
+}
+
+void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
+  const ParquetInput& input = *file.parquet;
+  std::mutex lock;
+  file.rows = 0;
+  for (const ParquetPart& part : input.parts) {
+    const parquet::ParquetFile parquet_file(part.path);
+    const auto& meta = parquet_file.meta();
+    // The file's column of each selected one, or a partition key (past the file's columns).
+    std::vector<std::size_t> sources;
+    for (FileColumn* column : columns) {
+      std::size_t index = schema_index(meta.columns, column->name);
+      if (index == meta.columns.size()) {
+        const auto key = std::find(input.partition_keys.begin(), input.partition_keys.end(), column->name);
+        if (key == input.partition_keys.end()) {
+          throw_input(part.path, "no column \"" + column->name + "\", which the dataset's first file has");
+        }
+        index = meta.columns.size() + static_cast<std::size_t>(key - input.partition_keys.begin());
+      } else {
+        const std::size_t first = schema_index(input.columns, column->name);
+        if (first < input.columns.size() && is_numeric_kind(meta.columns[index].kind) != is_numeric_kind(input.columns[first].kind)) {
+          throw_input(part.path, "column \"" + column->name + "\" holds " + kind_name(meta.columns[index].kind) +
+                                     ", in the dataset's first file " + kind_name(input.columns[first].kind));
+        }
+      }
+      sources.push_back(index);
+    }
+    // One sink per column for the whole file: its buffers are reused from page to page.
+    const ColumnSchema partition_schema;
+    std::vector<std::unique_ptr<ColumnSink>> sinks;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const ColumnSchema& schema = sources[c] < meta.columns.size() ? meta.columns[sources[c]] : partition_schema;
+      sinks.push_back(std::make_unique<ColumnSink>(*columns[c], schema, part.path, lock));
+    }
+    for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
+      const auto rows = static_cast<std::uint64_t>(meta.row_groups[group].num_rows);
+      parallel_for_each_index(columns.size(), input.threads, [&](std::size_t c) {
+        ColumnSink& sink = *sinks[c];
+        const std::size_t source = sources[c];
+        if (source >= meta.columns.size()) {
+          const std::size_t key = source - meta.columns.size();
+          return sink.add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
+        }
+        parquet_file.read_column(group, source, [&](const PageValues& page) { sink.add_page(page); });
+      });
+      file.rows += rows;
+    }
+  }
+}
+
+}  // namespace
+
+void read_parquet_rows(LoadedFile& file, std::size_t memory_budget_bytes, unsigned threads) {
+  file.arena->budget_bytes = memory_budget_bytes;
+  file.parquet->threads = threads;
+  set_kinds(file);
+  std::vector<FileColumn*> columns;
+  for (auto& column : file.columns) columns.push_back(column.get());
+  read_columns(file, columns);
+}
+
+void reread_parquet_as_text(LoadedFile& file, const std::vector<std::size_t>& indices) {
+  std::vector<std::unique_ptr<FileColumn>> fresh;
+  std::vector<FileColumn*> columns;
+  for (std::size_t index : indices) {
+    const FileColumn& original = *file.columns[index];
+    auto column = std::make_unique<FileColumn>(file.arena.get());
+    column->name = original.name;
+    column->field = original.field;
+    column->requested = ColumnKind::categorical;
+    column->numeric = false;
+    columns.push_back(column.get());
+    fresh.push_back(std::move(column));
+  }
+  const std::uint64_t rows = file.rows;
+  read_columns(file, columns);
+  file.rows = rows;
+  for (std::size_t i = 0; i < indices.size(); ++i) file.columns[indices[i]] = std::move(fresh[i]);
+}
+
+}  // namespace lean

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "drift/columns.hpp"
+
+namespace lean {
+
+// ml-drift's Parquet inputs: one file, or a folder of them read as one table (a
+// partitioned dataset: part-*.parquet, or Hive-style key=value/ folders whose values become
+// columns). Each column's kind comes from its Parquet type: numbers and dates/times are
+// numeric, text and booleans categorical; nulls are missing values.
+struct ParquetInput;
+
+// The one place an input's format is decided, by content, not name: a folder, or a file
+// that starts or ends with Parquet's magic bytes "PAR1", is Parquet; anything else is CSV.
+bool is_parquet_input(const std::string& path);
+
+// Opens `file.path` as Parquet: reads the (first) footer, sets file.parquet and file.header.
+void open_parquet(LoadedFile& file);
+
+// Reads the selected columns (file.columns) of every row group: only those column chunks,
+// a row group at a time, the columns of a row group decoded on up to `threads` threads.
+void read_parquet_rows(LoadedFile& file, std::size_t memory_budget_bytes, unsigned threads);
+
+// Reads the listed columns again as text (their kind settled by the other input).
+void reread_parquet_as_text(LoadedFile& file, const std::vector<std::size_t>& columns);
+
+}  // namespace lean

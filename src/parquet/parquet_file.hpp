@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "parquet/decoding.hpp"
+#include "parquet/metadata.hpp"
+
+namespace lean::parquet {
+
+// The most a page may declare: its decompressed bytes and its values (nulls included).
+// Pages of real writers hold about a megabyte; the limits keep a hostile header from
+// reserving unbounded memory (docs/hardening.md).
+inline constexpr std::uint32_t kMaxPageBytes = 256u << 20;
+inline constexpr std::uint32_t kMaxPageValues = 32u << 20;
+
+// One data page: how many of its values are null, and the others.
+struct PageValues {
+  std::uint64_t nulls = 0;
+  const Values& values;
+  const Values* dictionary = nullptr;  // when values.form is indices
+};
+
+// True when the file begins or ends with Parquet's magic bytes "PAR1" (so a Parquet file
+// with a damaged end or start is still read as Parquet, and its error says what is wrong).
+bool has_parquet_magic(const std::string& path);
+
+// A Parquet file on disk, read page by page: the footer when opened, then only the
+// column chunks asked for, each a page at a time (at most one page of a column in memory).
+// Safe to read different columns from different threads. Every error is an input error
+// (exit 3) naming the file, and for a column chunk also the row group and the column.
+//
+// Hand-written against the Parquet format specification (parquet-format's parquet.thrift
+// and Encodings.md): Apache Arrow's C++ library, the reference reader, is not packaged in
+// Debian 12, and the toolkit links only Debian's libraries (docs/developing.md).
+class ParquetFile {
+ public:
+  explicit ParquetFile(std::string path);
+  ~ParquetFile();
+  ParquetFile(const ParquetFile&) = delete;
+  ParquetFile& operator=(const ParquetFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const FileMeta& meta() const { return meta_; }
+  // Calls on_page for every data page of column `column` in row group `group`.
+  void read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const;
+
+ private:
+  void read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const;
+  void read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const;
+
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  std::uint64_t data_end_ = 0;  // where the footer starts
+  FileMeta meta_;
+};
+
+}  // namespace lean::parquet

@@ -1,0 +1,215 @@
+"""ml-drift on Parquet: the report on each Parquet pair equals the report on the same data
+as CSV (fixtures by DuckDB and parquet-wasm, tests/cli/parquet_fixtures.mjs, written at
+test time), and every bad file exits 3 with the exact error line."""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import unittest
+import zlib
+
+import parquet_bytes as pq
+from lean_cli import SOURCE_DIR, CliTest
+
+PAIRS = ["duckdb_uncompressed", "duckdb_snappy", "duckdb_gzip", "duckdb_zstd", "duckdb_lz4", "duckdb_brotli", "duckdb_v2",
+         "duckdb_small_groups", "wasm_v1_plain", "wasm_v2_delta", "wasm_v2_delta_length", "wasm_dictionary_fallback",
+         "wasm_brotli_lz4"]
+FIXTURES = None
+
+
+def setUpModule():
+    global FIXTURES
+    FIXTURES = tempfile.mkdtemp(prefix="lean-parquet-")
+    subprocess.run(["node", os.path.join(SOURCE_DIR, "tests", "cli", "parquet_fixtures.mjs"), FIXTURES], check=True,
+                   capture_output=True, timeout=300)
+
+
+def tearDownModule():
+    shutil.rmtree(FIXTURES, ignore_errors=True)
+
+
+def without_paths(report):
+    report = dict(report)
+    report.pop("reference")
+    report.pop("current")
+    return report
+
+
+class ParquetEqualsCsv(CliTest):
+    def drift(self, reference, current, *args):
+        r = self.run_tool("ml-drift", "--reference", reference, "--current", current, "--report", "report.json", *args)
+        self.assertIn(r.code, (0, 1), r)
+        self.assertEqual(r.stderr, "")
+        return without_paths(self.read_json("report.json")), r.stdout.replace(reference, "REF").replace(current, "CUR")
+
+    def check_pair(self, ref_parquet, cur_parquet, ref_csv, cur_csv, *args):
+        parquet_report, parquet_out = self.drift(ref_parquet, cur_parquet, *args)
+        csv_report, csv_out = self.drift(ref_csv, cur_csv, *args)
+        self.assertEqual(parquet_report, csv_report)
+        self.assertEqual(parquet_out, csv_out)
+        return parquet_report
+
+    def test_every_fixture_pair(self):
+        for name in PAIRS:
+            with self.subTest(pair=name):
+                base = os.path.join(FIXTURES, name)
+                report = self.check_pair(base + ".ref.parquet", base + ".cur.parquet", base + ".ref.csv", base + ".cur.csv")
+                self.assertGreaterEqual(len(report["columns"]), 11)
+
+    def test_partitioned_folder_is_one_table_with_partition_columns(self):
+        base = os.path.join(FIXTURES, "duckdb_partitioned")
+        report = self.check_pair(base + ".ref", base + ".cur", base + ".ref.csv", base + ".cur.csv")
+        kinds = {c["name"]: c["type"] for c in report["columns"]}
+        self.assertEqual((kinds["year"], kinds["region"]), ("numeric", "categorical"))
+        self.assertEqual(report["rows"], {"reference": 2000, "current": 2000})
+
+    def test_projection_threads_and_kind_options(self):
+        base = os.path.join(FIXTURES, "duckdb_snappy")
+        for args in (["--columns", "f64,cat", "--threads", "1"], ["--threads", "4"], ["--categorical", "i32,flag"],
+                     ["--exclude", "maybe,ts_ms"]):
+            with self.subTest(args=args):
+                self.check_pair(base + ".ref.parquet", base + ".cur.parquet", base + ".ref.csv", base + ".cur.csv", *args)
+
+    def test_parquet_against_csv(self):
+        base = os.path.join(FIXTURES, "wasm_v1_plain")
+        parquet_report, _ = self.drift(base + ".ref.parquet", base + ".cur.csv")
+        csv_report, _ = self.drift(base + ".ref.csv", base + ".cur.csv")
+        self.assertEqual(parquet_report, csv_report)
+
+    def test_types_no_npm_writer_produces(self):
+        # INT96 timestamps (nanoseconds in the day + Julian day) and FIXED_LEN_BYTE_ARRAY
+        # decimals (big-endian two's complement), with nulls, by the minimal writer.
+        def int96(seconds):
+            days, rest = divmod(seconds, 86400)
+            return struct.pack("<qI", rest * 10**9, days + 2440588)
+
+        def flba(unscaled):
+            return unscaled.to_bytes(16, "big", signed=True)
+
+        for side, shift in (("ref", 0), ("cur", 3)):
+            seconds = [1_700_000_000 + 37 * i * (i % 5 + shift) for i in range(40)]
+            decimals = [(i * 7919 + shift * 13) % 100000 - 50000 for i in range(40)]
+            levels = [0 if i % 9 == 4 else 1 for i in range(40)]
+            ts_body = pq.optional_levels(levels) + b"".join(int96(s) for s, l in zip(seconds, levels) if l)
+            self.write(f"ts.{side}.parquet", pq.parquet_file("ts", 3, [pq.page(0, ts_body, 40)], 40, optional=True))
+            self.write(f"ts.{side}.csv", "ts\n" + "".join(f"{s}\n" if l else "NA\n" for s, l in zip(seconds, levels)))
+            dec_body = b"".join(flba(d) for d in decimals)
+            self.write(f"dec.{side}.parquet", pq.parquet_file("dec", 7, [pq.page(0, dec_body, 40)], 40, type_length=16,
+                                                               converted=5, scale=3, precision=30))
+            self.write(f"dec.{side}.csv", "dec\n" + "".join(f"{'-' if d < 0 else ''}{abs(d) // 1000}.{abs(d) % 1000:03d}\n"
+                                                              for d in decimals))
+        for name in ("ts", "dec"):
+            with self.subTest(name=name):
+                self.check_pair(f"{name}.ref.parquet", f"{name}.cur.parquet", f"{name}.ref.csv", f"{name}.cur.csv")
+
+
+    def test_empty_row_groups(self):
+        for side, values in (("ref", [[1, 2, 3], [], [4, 5], []]), ("cur", [[], [2, 3, 4, 5, 6, 7], [], [9]])):
+            groups = [([pq.page(0, pq.plain_int32(v), len(v))] if v else [], len(v)) for v in values]
+            self.write(f"{side}.parquet", pq.parquet_file_groups("x", 1, groups))
+            self.write(f"{side}.csv", "x\n" + "".join(f"{x}\n" for v in values for x in v))
+        report = self.check_pair("ref.parquet", "cur.parquet", "ref.csv", "cur.csv")
+        self.assertEqual(report["rows"], {"reference": 5, "current": 7})
+
+    def test_a_file_of_only_empty_row_groups_has_no_rows(self):
+        self.write("empty.parquet", pq.parquet_file_groups("x", 1, [([], 0), ([], 0)]))
+        self.write("cur.csv", "x\n1\n")
+        r = self.run_tool("ml-drift", "--reference", "empty.parquet", "--current", "cur.csv")
+        self.assertFails(r, 3, "ml-drift: error: 'empty.parquet': no data rows, only a header")
+
+
+class BadFiles(CliTest):
+    """Each defect: exit 3 and one exact line naming the file (and row group and column)."""
+
+    def setUp(self):
+        super().setUp()
+        self.good = pq.parquet_file("x", 1, [pq.page(0, pq.plain_int32([1, 2, 3, 4, 5]), 5)], 5)
+        self.write("cur.csv", "x\n1\n2\n3\n")
+
+    def check(self, content, message):
+        self.write("bad.parquet", content)
+        r = self.run_tool("ml-drift", "--reference", "bad.parquet", "--current", "cur.csv", "--report", "report.json")
+        self.assertFails(r, 3, f"ml-drift: error: 'bad.parquet': {message}")
+        self.assertEqual(self.read_json("report.json")["exit_code"], 3)
+
+    def footer(self):
+        length = struct.unpack("<I", self.good[-8:-4])[0]
+        return self.good[-8 - length:-8]
+
+    def test_the_good_file_reads(self):
+        self.write("good.parquet", self.good)
+        r = self.run_tool("ml-drift", "--reference", "good.parquet", "--current", "cur.csv")
+        self.assertEqual(r.code, 0, r)
+
+    def test_truncated_file(self):
+        self.check(self.good[:-5], "not a complete Parquet file: it does not end with the magic bytes PAR1")
+
+    def test_truncated_footer(self):
+        footer = self.footer()[:20]
+        self.check(self.good[:-8 - len(self.footer())] + footer + struct.pack("<I", len(footer)) + b"PAR1",
+                   "footer: corrupt Thrift: ends early")
+
+    def test_wrong_magic_at_the_start(self):
+        self.check(b"PARX" + self.good[4:], "not a Parquet file: it does not start with the magic bytes PAR1")
+
+    def test_wrong_magic_at_the_end(self):
+        self.check(self.good[:-4] + b"PARX", "not a complete Parquet file: it does not end with the magic bytes PAR1")
+
+    def test_too_short(self):
+        self.check(b"PAR1PAR1", "not a complete Parquet file: 8 bytes, too short for its magic bytes and footer")
+
+    def test_footer_length_outside_the_file(self):
+        self.check(self.good[:-8] + struct.pack("<I", 1_000_000) + b"PAR1",
+                   f"the footer length 1000000 points outside the file ({len(self.good)} bytes)")
+
+    def test_corrupt_thrift(self):
+        start = len(self.good) - 8 - len(self.footer())
+        self.check(self.good[:start] + b"\x1d" + self.good[start + 1:], "footer: corrupt Thrift: unknown field type 13")
+
+    def test_page_decompressing_to_the_wrong_size(self):
+        body = pq.plain_int32([1, 2, 3, 4, 5])
+        self.check(pq.parquet_file("x", 1, [pq.page(0, body, 5, uncompressed=23)], 5),
+                   'row group 0, column "x": page at byte 4: UNCOMPRESSED page decompresses to 20 bytes, its header says 23 bytes')
+        self.check(pq.parquet_file("x", 1, [pq.page(0, zlib.compress(body), 5, uncompressed=23)], 5, codec=2),
+                   'row group 0, column "x": page at byte 4: GZIP page decompresses to 20 bytes, its header says 23 bytes')
+
+    def test_dictionary_index_out_of_range(self):
+        dictionary = pq.page(2, pq.plain_int32([10, 20]), 2)
+        indices = pq.page(0, b"\x02" + pq.rle_run(3, 5), 5, encoding=8)
+        self.check(pq.parquet_file("x", 1, [dictionary, indices], 5, dictionary=True),
+                   f'row group 0, column "x": page at byte {4 + len(dictionary)}: dictionary index 3 out of range '
+                   '(the dictionary has 2 values)')
+
+    def test_dictionary_page_missing(self):
+        self.check(pq.parquet_file("x", 1, [pq.page(0, b"\x02" + pq.rle_run(1, 5), 5, encoding=8)], 5),
+                   'row group 0, column "x": page at byte 4: a dictionary-encoded page without a dictionary page')
+
+    def test_definition_level_above_the_maximum(self):
+        runs = pq.rle_run(2, 5)
+        body = struct.pack("<I", len(runs)) + runs + pq.plain_int32([1, 2, 3, 4, 5])
+        self.check(pq.parquet_file("x", 1, [pq.page(0, body, 5)], 5, optional=True),
+                   'row group 0, column "x": page at byte 4: definition level 2 above the maximum 1')
+
+    def test_column_chunk_outside_the_file(self):
+        content = pq.parquet_file("x", 1, [pq.page(0, pq.plain_int32([1, 2, 3, 4, 5]), 5)], 5, chunk_offset=1_000_000)
+        data_end = len(content) - 8 - struct.unpack("<I", content[-8:-4])[0]
+        self.check(content, f'row group 0, column "x": the column chunk ({data_end - 4} bytes at byte 1000000) lies outside '
+                            f"the file's data (bytes 4 to {data_end})")
+
+    def test_unsupported_codec(self):
+        self.check(pq.parquet_file("x", 1, [pq.page(0, b"\x00" * 20, 5)], 5, codec=3),
+                   'row group 0, column "x": page at byte 4: compression codec LZO is not supported')
+
+    def test_nested_column(self):
+        footer = pq.thrift_struct([(1, pq.I32, 1), (2, pq.LIST, (pq.STRUCT, [
+            [(4, pq.BINARY, "schema"), (5, pq.I32, 1)],
+            [(3, pq.I32, 1), (4, pq.BINARY, "address"), (5, pq.I32, 1)],
+            [(1, pq.I32, 6), (3, pq.I32, 1), (4, pq.BINARY, "city")]])), (3, pq.I64, 0)])
+        self.check(b"PAR1" + footer + struct.pack("<I", len(footer)) + b"PAR1",
+                   'footer: column "address" is nested (a group of 1 fields): only flat schemas are supported')
+
+
+if __name__ == "__main__":
+    unittest.main()
