@@ -17,6 +17,8 @@
 #include "drift/pushgateway.hpp"
 #include "drift/report.hpp"
 #include "drift/trigger.hpp"
+#include "profile/profile_drift.hpp"
+#include "profile/profile_tool.hpp"
 
 namespace lean {
 namespace {
@@ -316,6 +318,7 @@ Outcome run_drift(const po::variables_map& vm) {
     if (!vm.count("state")) throw_usage("--changed needs --state STATE.json to remember the files' hashes");
     return check_changed_files(vm["changed"].as<std::vector<std::string>>(), get(vm, "state"));
   }
+  if (vm.count("reference-profile") || vm.count("current-profile")) return run_profile_drift(vm, settings_from(vm));
   return run_drift_check(vm);
 }
 
@@ -328,6 +331,9 @@ ToolSpec drift_tool() {
       "ml-drift --reference REF.csv --current CUR.csv [--columns a,b | --exclude id,ts] [--categorical c,...]\n"
       "                [--numeric c,...] [--numeric-method M] [--categorical-method M] [--threshold X]\n"
       "                [--drift-share S] [--correction none|bonferroni|fdr] [--threads N] [--html FILE]\n"
+      "       ml-drift --reference-profile REF.profile (--current CUR.csv | --current-profile CUR.profile)\n"
+      "                [--on-undecided drift|pass|error] [options as above]\n"
+      "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
       "       ml-drift --changed FILE... --state STATE.json";
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
     options.add_options()
@@ -354,12 +360,19 @@ ToolSpec drift_tool() {
          "with --pushgateway: PEM file of the CAs to trust for https (certificates are always verified)")
         ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
          "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
-        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed");
+        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
+        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference")
+        ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
+        ("on-undecided", po::value<std::string>()->value_name("X"),
+         "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
   };
   spec.run = run_drift;
   return spec;
 }
 
-int drift_main(int argc, const char* const* argv) { return run_tool(drift_tool(), argc, argv); }
+int drift_main(int argc, const char* const* argv) {
+  if (argc > 1 && std::string(argv[1]) == "profile") return profile_main(argc - 1, argv + 1);
+  return run_tool(drift_tool(), argc, argv);
+}
 
 }  // namespace lean

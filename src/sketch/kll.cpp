@@ -391,9 +391,11 @@ KllSketch KllSketch::deserialize(std::string_view data) {
     if (!(item >= sketch.min_ && item <= sketch.max_)) throw KllFormatError("an item is NaN or outside [min, max]");
     sketch.items_[i] = item;
   }
-  unsigned __int128 weight = 0;
+  std::uint64_t weight = 0;
   for (unsigned lvl = 0; lvl < levels; ++lvl) {
-    weight += static_cast<unsigned __int128>(offsets[lvl + 1] - offsets[lvl]) << lvl;
+    const std::uint64_t size = offsets[lvl + 1] - offsets[lvl];
+    if (size > ((~std::uint64_t{0} - weight) >> lvl)) throw KllFormatError("the items' weights overflow");
+    weight += size << lvl;
     if (lvl > 0 && !std::is_sorted(sketch.items_.begin() + offsets[lvl], sketch.items_.begin() + offsets[lvl + 1])) {
       throw KllFormatError("level " + std::to_string(lvl) + " is not sorted");
     }

@@ -1,5 +1,6 @@
 #include "sketch/kll.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -71,7 +72,7 @@ void check_answers(const KllSketch& sketch, const std::string& name) {
 
 // The true rank of x in values (inclusive: the share <= x).
 double true_rank(std::vector<double> sorted, double x) {
-  return static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / sorted.size();
+  return static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / static_cast<double>(sorted.size());
 }
 
 }  // namespace
