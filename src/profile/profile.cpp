@@ -470,6 +470,11 @@ Profile parse_profile(const std::string& text, const std::string& path) {
   return profile;
 }
 
+std::string profile_checksum(const std::string& json_text) {
+  const ordered_json json = ordered_json::parse(json_text, nullptr, false);
+  return json.is_discarded() || !json.is_object() ? std::string() : checksum_of(json);
+}
+
 Profile read_profile(const std::string& path) { return parse_profile(read_text_file(path, kProfileBytes), path); }
 
 std::string base64_encode(const std::string& bytes) {

@@ -75,6 +75,9 @@ void import_sketch(Profile& profile, const std::string& column, const KllSketch&
 std::string write_profile(const Profile& profile);
 Profile parse_profile(const std::string& text, const std::string& path);
 Profile read_profile(const std::string& path);
+// The "sha256" a profile's JSON text carries: of its compact dump without that field
+// (empty when the text is not JSON). For tests and fuzzing that build profiles by hand.
+std::string profile_checksum(const std::string& json_text);
 
 // Standard base64 (RFC 4648), for the sketches inside a profile.
 std::string base64_encode(const std::string& bytes);

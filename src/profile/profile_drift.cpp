@@ -15,6 +15,21 @@ namespace lean {
 namespace {
 
 constexpr std::uint64_t kSmallSample = 1000;  // as the raw path's auto: up to this many reference values, KS
+constexpr std::size_t kFewValues = 5;         // as the raw path's auto: numeric with at most this many values is categorical
+constexpr std::uint64_t kExpandUpTo = 10000;  // the raw path's exact KS p-values stop here (scipy's MAX_AUTO_N)
+
+// Distinct values of both sides together, counting stops after `stop_after`.
+std::size_t distinct_up_to(const WeightedCdf& a, const WeightedCdf& b, std::size_t stop_after) {
+  std::size_t count = 0, i = 0, j = 0;
+  while ((i < a.items.size() || j < b.items.size()) && count <= stop_after) {
+    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first)) ? a.items[i].first
+                                                                                                         : b.items[j].first;
+    while (i < a.items.size() && a.items[i].first <= x) ++i;
+    while (j < b.items.size() && b.items[j].first <= x) ++j;
+    ++count;
+  }
+  return count;
+}
 
 std::string get(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::string>() : std::string();
@@ -253,7 +268,15 @@ Interval binned_distance(Method method, const WeightedCdf& reference, const Weig
 ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile& current, const DriftSettings& settings) {
   const WeightedCdf ref = reference.numeric ? cdf_of(reference) : WeightedCdf{};
   const WeightedCdf cur = reference.numeric ? cdf_of(current) : WeightedCdf{};
-  if (!reference.numeric || (ref.rank_error == 0 && cur.rank_error == 0) || reference.count == 0 || current.count == 0) {
+  const bool exact = ref.rank_error == 0 && cur.rank_error == 0;
+  const Method chosen = settings.numeric_method;
+  // Exact on both sides: the raw path's own analysis over the values, unless there are too
+  // many to expand cheaply; then the same formulas over the counts (KS D and p bit for bit,
+  // the distances up to the order of summation), in time independent of the rows.
+  const bool expand = !reference.numeric || reference.count == 0 || current.count == 0 ||
+                      (exact && (std::max(ref.n, cur.n) <= kExpandUpTo || chosen == Method::chi2 || chosen == Method::ztest ||
+                                 distinct_up_to(ref, cur, kFewValues) <= kFewValues));
+  if (expand) {
     ColumnData data = exact_data(reference, current);
     return analyze_column(data, settings);
   }
@@ -264,7 +287,7 @@ ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile
   result.missing_current = current.missing;
   result.n_reference = reference.count;
   result.n_current = current.count;
-  result.approximate = true;
+  result.approximate = !exact;
   Method method = settings.numeric_method;
   if (method == Method::automatic) method = automatic_numeric(reference.count);
   result.method = method;
@@ -294,6 +317,10 @@ ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile
     default:
       result.skipped = std::string(method_name(method)) + " needs exact counts; a KLL sketch stands in for this column";
       result.threshold.reset();
+  }
+  if (exact) {
+    result.statistic_interval.reset();
+    result.p_value_interval.reset();
   }
   return result;
 }
