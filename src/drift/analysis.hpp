@@ -68,6 +68,12 @@ struct ColumnResult {
   std::uint64_t missing_reference = 0, missing_current = 0;
   std::string skipped;  // why the column was not tested; empty when tested
   Chart chart;
+  // Drift from a profile whose KLL sketch stands in for the values (src/profile/): the
+  // statistic is an estimate, the truth lies in the intervals (at the sketch's 99 %
+  // confidence), and the verdict holds only when the whole interval agrees.
+  bool approximate = false;
+  std::optional<std::pair<double, double>> statistic_interval, p_value_interval;
+  bool undecided = false;
 };
 
 // Sorts, picks the method and computes the statistic of one column; no verdict yet.
@@ -78,6 +84,8 @@ struct DatasetResult {
   std::size_t drifted = 0;
   double share = 0;
   bool drift = false;
+  std::size_t undecided = 0;  // approximate columns whose interval spans the threshold
+  bool decided = true;        // false when the undecided columns could tip the dataset rule
 };
 
 // Applies the correction across the tested p-value columns, then each column's threshold

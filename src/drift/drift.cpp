@@ -22,6 +22,8 @@
 #include "drift/schema.hpp"
 #include "drift/report.hpp"
 #include "drift/trigger.hpp"
+#include "profile/profile_drift.hpp"
+#include "profile/profile_tool.hpp"
 
 namespace lean {
 namespace {
@@ -656,6 +658,7 @@ Outcome run_drift(const po::variables_map& vm) {
     return run_schema_command(vm);
   }
   if (vm.count("output")) throw_usage("--output goes with ml-drift schema");
+  if (vm.count("reference-profile") || vm.count("current-profile")) return run_profile_drift(vm, settings_from(vm));
   return run_drift_check(vm);
 }
 
@@ -671,6 +674,9 @@ ToolSpec drift_tool() {
       "                [--quality] [--schema SCHEMA.json] [quality options]\n"
       "       ml-drift --schema SCHEMA.json --current CUR.csv [quality options]\n"
       "       ml-drift schema --reference REF.csv --output SCHEMA.json [--max-categories N]\n"
+      "       ml-drift --reference-profile REF.profile (--current CUR.csv | --current-profile CUR.profile)\n"
+      "                [--on-undecided drift|pass|error] [options as above]\n"
+      "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
       "       ml-drift --changed FILE... --state STATE.json";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
@@ -717,13 +723,20 @@ ToolSpec drift_tool() {
         ("output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")
         ("max-categories", po::value<int>()->value_name("N"),
          "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")
-        ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference");
+        ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")
+        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference")
+        ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
+        ("on-undecided", po::value<std::string>()->value_name("X"),
+         "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
     positional.add("command", 1);
   };
   spec.run = run_drift;
   return spec;
 }
 
-int drift_main(int argc, const char* const* argv) { return run_tool(drift_tool(), argc, argv); }
+int drift_main(int argc, const char* const* argv) {
+  if (argc > 1 && std::string(argv[1]) == "profile") return profile_main(argc - 1, argv + 1);
+  return run_tool(drift_tool(), argc, argv);
+}
 
 }  // namespace lean

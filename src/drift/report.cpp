@@ -1,5 +1,6 @@
 #include "drift/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/format.hpp"
@@ -30,6 +31,14 @@ ordered_json column_json(const ColumnResult& column, Correction correction) {
   out["missing_cur"] = column.missing_current;
   if (column.dof) out["dof"] = *column.dof;
   if (!column.skipped.empty()) out["skipped"] = column.skipped;
+  if (column.approximate) {
+    out["approximate"] = true;
+    if (column.statistic_interval) {
+      out["statistic_interval"] = {column.statistic_interval->first, column.statistic_interval->second};
+    }
+    if (column.p_value_interval) out["p_value_interval"] = {column.p_value_interval->first, column.p_value_interval->second};
+    if (column.skipped.empty()) out["verdict"] = column.undecided ? "undecided" : column.drift ? "drift" : "no drift";
+  }
   return out;
 }
 
@@ -37,6 +46,11 @@ ordered_json column_json(const ColumnResult& column, Correction correction) {
 std::string verdict_text(const ColumnResult& column) {
   if (!column.skipped.empty()) return "skipped: " + column.skipped;
   const std::string method = method_name(*column.method);
+  if (column.undecided) {
+    const auto& range = column.p_value_interval ? *column.p_value_interval : *column.statistic_interval;
+    return method + " undecided: " + (column.p_value_interval ? "p" : "statistic") + " in [" + short_number(range.first) +
+           ", " + short_number(range.second) + "], threshold " + short_number(*column.threshold);
+  }
   if (column.p_value) {
     const double p = column.p_value_adjusted.value_or(*column.p_value);
     const std::string p_name = column.p_value_adjusted ? "adjusted p " : "p ";
@@ -114,6 +128,11 @@ Outcome drift_outcome(const DriftRun& run) {
                                {"drift_share", dataset.share},
                                {"threshold_share", run.settings.drift_share},
                                {"drift", dataset.drift}};
+  const bool approximate = std::any_of(run.columns.begin(), run.columns.end(), [](const auto& c) { return c.approximate; });
+  if (approximate) {
+    outcome.fields["dataset"]["undecided_columns"] = dataset.undecided;
+    outcome.fields["dataset"]["verdict"] = dataset.drift ? "drift" : dataset.decided ? "no drift" : "undecided";
+  }
 
   MarkdownTable table({"Column", "Type", "Method", "Statistic", "p-value", "Threshold", "Result"});
   for (std::size_t i : reading_order(run.columns)) {
@@ -130,8 +149,8 @@ Outcome drift_outcome(const DriftRun& run) {
                    column.method ? method_name(*column.method) : "—",
                    column.statistic ? short_number(*column.statistic) : "—", p_text,
                    column.threshold ? short_number(*column.threshold) : "—",
-                   column.drift ? "❌ drift" : column.skipped.empty() ? "✅ no drift" : "⚪ " + column.skipped});
-    const char* tag = column.drift ? "DRIFT " : column.skipped.empty() ? "OK    " : "SKIP  ";
+                   column.drift ? "❌ drift" : column.undecided ? "❔ undecided" : column.skipped.empty() ? "✅ no drift" : "⚪ " + column.skipped});
+    const char* tag = column.drift ? "DRIFT " : column.undecided ? "UNDEC " : column.skipped.empty() ? "OK    " : "SKIP  ";
     outcome.console += tag + name + ": " + verdict + "\n";
   }
   outcome.headline = std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) +
@@ -140,7 +159,8 @@ Outcome drift_outcome(const DriftRun& run) {
   if (dataset.tested == 0) outcome.headline = "no column could be tested";
   const std::size_t skipped = run.columns.size() - dataset.tested;
   if (skipped > 0) outcome.headline += ", " + std::to_string(skipped) + " skipped";
-  outcome.headline = (dataset.drift ? "dataset drift: " : "no dataset drift: ") + outcome.headline;
+  if (dataset.undecided > 0) outcome.headline += ", " + std::to_string(dataset.undecided) + " undecided";
+  outcome.headline = (dataset.drift ? "dataset drift: " : dataset.decided ? "no dataset drift: " : "undecided: ") + outcome.headline;
   outcome.markdown_body = table.render();
   if (!run.drift_checked) outcome.markdown_body.clear();
   outcome.dotenv = {{"DRIFT", dataset.drift ? "true" : "false"},

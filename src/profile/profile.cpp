@@ -1,0 +1,530 @@
+#include "profile/profile.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/format.hpp"
+#include "core/suggest.hpp"
+#include "crypto/sha256.hpp"
+#include "csv/cells.hpp"
+#include "drift/columns.hpp"
+
+namespace lean {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+constexpr const char* kFormatName = "lean-mlops-profile";
+// A profile holds at most max_exact values per column and its sketches: far below this.
+constexpr std::uint64_t kProfileBytes = std::uint64_t{1} << 30;
+
+std::string quote_text(std::string_view text) {
+  constexpr std::size_t kShown = 40;
+  std::string out = "\"";
+  out.append(text.substr(0, kShown));
+  if (text.size() > kShown) out += "...";
+  return out + "\"";
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  auto guess = closest_match(word, candidates);
+  return guess ? "; did you mean \"" + *guess + "\"?" : "";
+}
+
+char delimiter_for(const std::string& text, const std::string& path) {
+  if (text.empty()) return default_delimiter(path);
+  if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+  if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r") {
+    throw_usage("--delimiter must be one character (or \"tab\"), not \"" + text + "\"");
+  }
+  return text[0];
+}
+
+KllSketch sketch_of(const std::map<double, std::uint64_t>& counts, std::uint16_t k) {
+  KllSketch sketch(k);
+  for (const auto& [value, count] : counts) {
+    for (std::uint64_t i = 0; i < count; ++i) sketch.update(value);
+  }
+  return sketch;
+}
+
+// One selected column while its files stream by.
+struct ColumnBuilder {
+  ColumnProfile profile;
+  std::size_t field = 0;
+  ColumnKind kind = ColumnKind::automatic;
+  std::unordered_map<double, std::uint64_t> numbers;  // while exact
+  std::unordered_map<std::string, std::uint64_t> texts;
+
+  void add(std::string_view cell, const ProfileOptions& options, const CsvReader& reader) {
+    if (is_missing_cell(cell)) {
+      ++profile.missing;
+      return;
+    }
+    ++profile.count;
+    if (profile.numeric && kind != ColumnKind::categorical) {
+      if (const auto value = parse_finite_number(cell)) {
+        profile.moments.add(*value);
+        if (profile.sketch) {
+          profile.sketch->update(*value);
+        } else if (++numbers[*value] == 1 && numbers.size() > options.max_exact) {
+          profile.sketch = sketch_of(std::map<double, std::uint64_t>(numbers.begin(), numbers.end()), options.sketch_k);
+          numbers = {};
+        }
+        return;
+      }
+      const std::string where = reader.path() + ":" + std::to_string(reader.line());
+      if (kind == ColumnKind::numeric) {
+        throw_input(where, "column \"" + profile.name + "\": " + quote_text(cell) + " is not a number (--numeric)");
+      }
+      if (profile.sketch) {
+        throw_input(where, "column \"" + profile.name + "\": " + quote_text(cell) + " is not a number, after more than " +
+                               std::to_string(options.max_exact) +
+                               " distinct numbers (--max-exact); give --categorical or --numeric for it");
+      }
+      // Numbers seen before the first text count by their shortest form ("1.0" as "1").
+      for (const auto& [value, count] : numbers) texts[format_number(value)] += count;
+      numbers = {};
+      profile.numeric = false;
+      profile.moments = {};
+    }
+    if (++texts[std::string(cell)] == 1 && texts.size() > options.max_exact) {
+      throw_input(reader.path() + ":" + std::to_string(reader.line()),
+                  "column \"" + profile.name + "\" has more than " + std::to_string(options.max_exact) +
+                      " distinct values (--max-exact); leave it out with --exclude");
+    }
+  }
+
+  ColumnProfile finish() {
+    if (profile.numeric && kind != ColumnKind::categorical) {
+      if (!profile.sketch) profile.number_counts.insert(numbers.begin(), numbers.end());
+    } else {
+      profile.numeric = false;
+      profile.text_counts.insert(texts.begin(), texts.end());
+    }
+    return std::move(profile);
+  }
+};
+
+std::vector<std::string> selected_names(const ProfileOptions& options, const std::vector<std::string>& header,
+                                        const std::string& path) {
+  if (!options.columns.empty() && !options.exclude.empty()) throw_usage("give --columns or --exclude, not both");
+  for (const auto* list : {&options.columns, &options.exclude, &options.numeric, &options.categorical}) {
+    for (const auto& name : *list) {
+      if (std::find(header.begin(), header.end(), name) == header.end()) {
+        throw_input(path, "no column \"" + name + "\"" + did_you_mean(name, header));
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& name : header) {
+    const auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+    if (options.columns.empty() ? !in(options.exclude) : in(options.columns)) names.push_back(name);
+    if (in(options.numeric) && in(options.categorical)) {
+      throw_usage("column \"" + name + "\" is in both --numeric and --categorical");
+    }
+  }
+  if (names.empty()) throw_usage("no column left to compare after --exclude");
+  return names;
+}
+
+// Typed access to a parsed profile: a missing or mistyped field is an input error naming it.
+class Fields {
+ public:
+  Fields(const ordered_json& json, std::string path, std::string where)
+      : json_(json), path_(std::move(path)), where_(std::move(where)) {}
+  const ordered_json& get(const char* key, bool (ordered_json::*is)() const) const {
+    const auto found = json_.find(key);
+    if (found == json_.end() || !((*found).*is)()) {
+      throw_input(path_, "profile field \"" + where_ + key + "\" is missing or has the wrong type");
+    }
+    return *found;
+  }
+  std::uint64_t count(const char* key) const { return get(key, &ordered_json::is_number_unsigned).get<std::uint64_t>(); }
+  double number(const char* key) const { return get(key, &ordered_json::is_number).get<double>(); }
+  std::string text(const char* key) const { return get(key, &ordered_json::is_string).get<std::string>(); }
+  [[noreturn]] void fail(const std::string& message) const { throw_input(path_, "profile column " + where_ + message); }
+
+ private:
+  const ordered_json& json_;
+  std::string path_, where_;
+};
+
+ordered_json column_json(const ColumnProfile& column) {
+  ordered_json out;
+  out["name"] = column.name;
+  out["type"] = column.numeric ? "numeric" : "categorical";
+  out["count"] = column.count;
+  out["missing"] = column.missing;
+  const bool moments = column.moments.count == column.count;  // else some part came from an imported sketch
+  if (column.numeric && column.count > 0) {
+    out["min"] = moments ? column.moments.min : column.sketch->min();
+    out["max"] = moments ? column.moments.max : column.sketch->max();
+    if (moments) {
+      out["mean"] = column.moments.mean;
+      out["variance"] = column.moments.variance();
+      out["m2"] = column.moments.m2;
+    }
+  }
+  if (column.sketch) {
+    out["distribution"] = "kll";
+    out["kll"] = {{"k", column.sketch->k()},
+                  {"n", column.sketch->n()},
+                  {"retained", column.sketch->num_retained()},
+                  {"rank_error", column.sketch->normalized_rank_error(true)},
+                  {"sketch", base64_encode(column.sketch->serialize())}};
+  } else {
+    out["distribution"] = "exact";
+    ordered_json values = ordered_json::array();
+    if (column.numeric) {
+      for (const auto& [value, count] : column.number_counts) values.push_back(ordered_json::array({value, count}));
+    } else {
+      for (const auto& [value, count] : column.text_counts) values.push_back(ordered_json::array({value, count}));
+    }
+    out["values"] = std::move(values);
+  }
+  return out;
+}
+
+ColumnProfile column_from_json(const ordered_json& json, const std::string& path, std::size_t index) {
+  if (!json.is_object()) throw_input(path, "profile column " + std::to_string(index) + " is not an object");
+  const Fields fields(json, path, "columns[" + std::to_string(index) + "].");
+  ColumnProfile column;
+  column.name = fields.text("name");
+  const std::string type = fields.text("type");
+  if (type != "numeric" && type != "categorical") fields.fail("has unknown type " + quote_text(type));
+  column.numeric = type == "numeric";
+  column.count = fields.count("count");
+  column.missing = fields.count("missing");
+  if (column.numeric && column.count > 0 && json.contains("mean")) {
+    column.moments.count = column.count;
+    column.moments.min = fields.number("min");
+    column.moments.max = fields.number("max");
+    column.moments.mean = fields.number("mean");
+    column.moments.m2 = fields.number("m2");
+  }
+  const std::string distribution = fields.text("distribution");
+  std::uint64_t total = 0;
+  if (distribution == "kll") {
+    if (!column.numeric) fields.fail("is categorical but has a KLL sketch");
+    const Fields kll(fields.get("kll", &ordered_json::is_object), path, "columns[" + std::to_string(index) + "].kll.");
+    const auto bytes = base64_decode(kll.text("sketch"));
+    if (!bytes) kll.fail("sketch is not base64");
+    try {
+      column.sketch = KllSketch::deserialize(*bytes);
+    } catch (const KllFormatError& e) {
+      fields.fail("sketch: " + std::string(e.what()));
+    }
+    total = column.sketch->n();
+  } else if (distribution == "exact") {
+    for (const auto& entry : fields.get("values", &ordered_json::is_array)) {
+      if (!entry.is_array() || entry.size() != 2 || !entry[1].is_number_unsigned() ||
+          !(column.numeric ? entry[0].is_number() : entry[0].is_string())) {
+        fields.fail("has a value that is not [value, count]");
+      }
+      const auto count = entry[1].get<std::uint64_t>();
+      if (column.numeric) {
+        column.number_counts[entry[0].get<double>()] += count;
+      } else {
+        column.text_counts[entry[0].get<std::string>()] += count;
+      }
+      total += count;
+    }
+  } else {
+    fields.fail("has unknown distribution " + quote_text(distribution));
+  }
+  if (column.numeric && column.count > 0 && column.moments.count == 0 && !column.sketch) {
+    fields.fail("has exact values but no mean");
+  }
+  if (total != column.count) fields.fail("counts " + std::to_string(total) + " values, not its count " + std::to_string(column.count));
+  return column;
+}
+
+std::string checksum_of(const ordered_json& profile) {
+  ordered_json copy = profile;
+  copy.erase("sha256");
+  Sha256 hash;
+  hash.update(copy.dump());
+  return hash.finish_hex();
+}
+
+void merge_distribution(ColumnProfile& into, const ColumnProfile& other, std::uint16_t k, std::uint64_t max_exact) {
+  into.count += other.count;
+  into.missing += other.missing;
+  if (!into.numeric) {
+    for (const auto& [text, count] : other.text_counts) into.text_counts[text] += count;
+    return;
+  }
+  into.moments.merge(other.moments);
+  if (into.sketch && other.sketch) {
+    into.sketch->merge(*other.sketch);
+  } else if (into.sketch) {
+    into.sketch->merge(sketch_of(other.number_counts, k));
+  } else if (other.sketch) {
+    KllSketch merged = sketch_of(into.number_counts, k);
+    merged.merge(*other.sketch);
+    into.sketch = std::move(merged);
+    into.number_counts.clear();
+  } else {
+    for (const auto& [value, count] : other.number_counts) into.number_counts[value] += count;
+    if (into.number_counts.size() > max_exact) {
+      into.sketch = sketch_of(into.number_counts, k);
+      into.number_counts.clear();
+    }
+  }
+}
+
+}  // namespace
+
+void Moments::add(double value) {
+  if (count == 0) {
+    min = max = value;
+  } else {
+    min = std::min(min, value);
+    max = std::max(max, value);
+  }
+  ++count;
+  const double delta = value - mean;
+  mean += delta / static_cast<double>(count);
+  m2 += delta * (value - mean);
+}
+
+void Moments::merge(const Moments& other) {
+  if (other.count == 0) return;
+  if (count == 0) {
+    *this = other;
+    return;
+  }
+  const double n_a = static_cast<double>(count), n_b = static_cast<double>(other.count), n = n_a + n_b;
+  const double delta = other.mean - mean;
+  mean += delta * (n_b / n);
+  m2 += other.m2 + delta * delta * (n_a * n_b / n);
+  min = std::min(min, other.min);
+  max = std::max(max, other.max);
+  count += other.count;
+}
+
+const ColumnProfile* Profile::find(const std::string& name) const {
+  for (const auto& column : columns) {
+    if (column.name == name) return &column;
+  }
+  return nullptr;
+}
+
+Profile build_profile(const std::vector<std::string>& paths, const ProfileOptions& options) {
+  Profile profile;
+  profile.sketch_k = options.sketch_k;
+  profile.max_exact = options.max_exact;
+  std::vector<ColumnBuilder> builders;
+  std::vector<std::string> names;
+  for (const auto& path : paths) {
+    std::vector<std::string> header;
+    auto reader = open_csv(path, delimiter_for(options.delimiter, path), header);
+    if (names.empty()) {
+      names = selected_names(options, header, path);
+      for (const auto& name : names) {
+        ColumnBuilder builder;
+        builder.profile.name = name;
+        const auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+        builder.kind = in(options.numeric) ? ColumnKind::numeric : in(options.categorical) ? ColumnKind::categorical : ColumnKind::automatic;
+        builders.push_back(std::move(builder));
+      }
+    }
+    for (auto& builder : builders) {
+      const auto found = std::find(header.begin(), header.end(), builder.profile.name);
+      if (found == header.end()) {
+        throw_input(path, "no column \"" + builder.profile.name + "\", which " + paths.front() + " has" +
+                              did_you_mean(builder.profile.name, header));
+      }
+      builder.field = static_cast<std::size_t>(found - header.begin());
+    }
+    const std::size_t width = header.size();
+    for (std::span<const std::string_view> fields; !(fields = reader->next()).empty();) {
+      if (fields.size() != width) {
+        throw_input(reader->path() + ":" + std::to_string(reader->line()),
+                    "row has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
+                        ", the header has " + std::to_string(width));
+      }
+      ++profile.rows;
+      for (auto& builder : builders) builder.add(fields[builder.field], options, *reader);
+    }
+    ++profile.files;
+  }
+  for (auto& builder : builders) profile.columns.push_back(builder.finish());
+  return profile;
+}
+
+void merge_profile(Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
+                   bool allow_new_columns) {
+  if (other.files == 0 && other.columns.empty()) {  // an empty shard
+    return;
+  }
+  if (into.files == 0 && into.columns.empty()) {
+    const auto files = into.files;
+    into = other;
+    into.files += files;
+    return;
+  }
+  for (const auto& column : other.columns) {
+    if (into.find(column.name) || allow_new_columns) continue;
+    throw_input(other_path, "column \"" + column.name + "\" is not in " + into_path +
+                                " (profiles of different column sets; give --allow-new-columns to merge them)");
+  }
+  for (const auto& column : into.columns) {
+    if (other.find(column.name) || allow_new_columns) continue;
+    throw_input(other_path, "has no column \"" + column.name + "\", which " + into_path +
+                                " has (profiles of different column sets; give --allow-new-columns to merge them)");
+  }
+  for (auto& column : into.columns) {
+    const ColumnProfile* theirs = other.find(column.name);
+    if (!theirs) {
+      column.missing += other.rows;
+      continue;
+    }
+    if (theirs->numeric != column.numeric) {
+      throw_input(other_path, "column \"" + column.name + "\" is " + (theirs->numeric ? "numeric" : "categorical") +
+                                  " here but " + (column.numeric ? "numeric" : "categorical") + " in " + into_path);
+    }
+    merge_distribution(column, *theirs, into.sketch_k, into.max_exact);
+  }
+  for (const auto& column : other.columns) {
+    if (into.find(column.name)) continue;
+    ColumnProfile added = column;
+    added.missing += into.rows;
+    into.columns.push_back(std::move(added));
+  }
+  into.rows += other.rows;
+  into.files += other.files;
+}
+
+void import_sketch(Profile& profile, const std::string& name, const KllSketch& sketch) {
+  ColumnProfile* column = nullptr;
+  for (auto& c : profile.columns) {
+    if (c.name == name) column = &c;
+  }
+  ColumnProfile imported;
+  imported.name = name;
+  imported.count = sketch.n();
+  // A sketch keeps n, min and max but not the mean and variance: those stay unknown (left
+  // out of the profile) rather than estimated.
+  imported.sketch = sketch;
+  if (!column) {
+    profile.rows = std::max(profile.rows, sketch.n());
+    profile.columns.push_back(std::move(imported));
+    return;
+  }
+  if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
+  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);
+}
+
+std::string write_profile(const Profile& profile) {
+  ordered_json out;
+  out["format"] = kFormatName;
+  out["version"] = Profile::kVersion;
+  out["rows"] = profile.rows;
+  out["files"] = profile.files;
+  out["sketch_k"] = profile.sketch_k;
+  out["max_exact"] = profile.max_exact;
+  ordered_json columns = ordered_json::array();
+  for (const auto& column : profile.columns) columns.push_back(column_json(column));
+  out["columns"] = std::move(columns);
+  out["sha256"] = checksum_of(out);
+  return out.dump(1) + "\n";
+}
+
+Profile parse_profile(const std::string& text, const std::string& path) {
+  const ordered_json json = ordered_json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) {
+    throw Error(ExitStatus::integrity, path, "not a complete profile: the JSON is truncated or damaged");
+  }
+  const Fields fields(json, path, "");
+  if (fields.text("format") != kFormatName) throw_input(path, "not a lean-mlops profile (format is not \"" + std::string(kFormatName) + "\")");
+  const auto version = fields.count("version");
+  if (version != Profile::kVersion) {
+    throw_input(path, "profile version " + std::to_string(version) + " is not supported (this ml-drift reads version " +
+                          std::to_string(Profile::kVersion) + ")");
+  }
+  if (fields.text("sha256") != checksum_of(json)) {
+    throw Error(ExitStatus::integrity, path, "checksum mismatch: the profile was changed or damaged after it was written");
+  }
+  Profile profile;
+  profile.rows = fields.count("rows");
+  profile.files = fields.count("files");
+  const auto k = fields.count("sketch_k");
+  if (k < KllSketch::kMinK || k > KllSketch::kMaxK) throw_input(path, "profile field \"sketch_k\" must be between 8 and 65535");
+  profile.sketch_k = static_cast<std::uint16_t>(k);
+  profile.max_exact = fields.count("max_exact");
+  std::size_t index = 0;
+  for (const auto& column : fields.get("columns", &ordered_json::is_array)) {
+    profile.columns.push_back(column_from_json(column, path, index++));
+    if (profile.columns.back().count + profile.columns.back().missing > profile.rows) {
+      throw_input(path, "profile column \"" + profile.columns.back().name + "\" has more cells than the profile has rows");
+    }
+  }
+  return profile;
+}
+
+std::string profile_checksum(const std::string& json_text) {
+  const ordered_json json = ordered_json::parse(json_text, nullptr, false);
+  return json.is_discarded() || !json.is_object() ? std::string() : checksum_of(json);
+}
+
+Profile read_profile(const std::string& path) { return parse_profile(read_text_file(path, kProfileBytes), path); }
+
+std::string base64_encode(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
+std::optional<std::string> base64_decode(const std::string& text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool padding = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || padding)) return std::nullopt;
+  }
+  std::string out(3 * (text.size() / 4) + 1, '\0');
+  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (written < 0) return std::nullopt;
+  std::size_t size = static_cast<std::size_t>(written);
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  if (!text.empty() && text.back() == '=') --size;
+  if (text.size() >= 2 && text[text.size() - 2] == '=') --size;
+  out.resize(size);
+  return out;
+}
+
+std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& spec) {
+  const auto slash = spec.find('/');
+  const auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  const std::string index = slash == std::string::npos ? "" : spec.substr(0, slash);
+  const std::string count = slash == std::string::npos ? "" : spec.substr(slash + 1);
+  if (!digits(index) || !digits(count) || std::stoull(index) < 1 || std::stoull(index) > std::stoull(count)) {
+    throw_usage("--shard must be I/N with 1 <= I <= N, not " + quote_text(spec));
+  }
+  return {std::stoull(index), std::stoull(count)};
+}
+
+bool in_shard(const std::string& path, std::uint64_t index, std::uint64_t count) {
+  const auto slash = path.find_last_of('/');
+  Sha256 hash;
+  hash.update(slash == std::string::npos ? path : path.substr(slash + 1));
+  const std::string digest = hash.finish_raw();
+  std::uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(digest[i]);
+  return value % count == index - 1;
+}
+
+}  // namespace lean

@@ -1,0 +1,196 @@
+"""ml-drift profile: profiles, merging, shards, imported KLL sketches, drift from profiles."""
+import json
+import os
+import random
+import shutil
+import unittest
+
+from lean_cli import SOURCE_DIR, CliTest
+
+FIXTURES = os.path.join(SOURCE_DIR, "tests", "data", "drift")
+CSV = os.path.join(FIXTURES, "csv")
+KLL = os.path.join(SOURCE_DIR, "tests", "data", "kll")
+with open(os.path.join(FIXTURES, "cli_cases.json")) as f:
+    CASES = json.load(f)["cases"]
+
+COMPARED = ("name", "type", "method", "statistic", "p_value", "p_value_adjusted", "threshold", "drift", "n_ref",
+            "n_cur", "missing_ref", "missing_cur", "dof", "skipped")
+
+
+class FromProfileEqualsRaw(CliTest):
+    """Where both sides are exact, drift from a profile reports what the raw path reports."""
+
+    def setUp(self):
+        super().setUp()
+        for name in os.listdir(CSV):
+            shutil.copy(os.path.join(CSV, name), self.path(name))
+
+    def test_every_fixture_case(self):
+        for case in CASES:
+            args = list(case["args"])
+            with self.subTest(case=case["name"]):
+                raw = self.run_tool("ml-drift", *args, "--report", "raw.json")
+                at = args.index("--reference")
+                reference = args[at + 1]
+                del args[at:at + 2]
+                typing = []
+                for option in ("--categorical", "--numeric", "--delimiter"):
+                    if option in args:
+                        i = args.index(option)
+                        typing += args[i:i + 2]
+                        if option != "--delimiter":
+                            del args[i:i + 2]
+                made = self.run_tool("ml-drift", "profile", reference, "--output", "ref.profile", *typing)
+                self.assertEqual(made.code, 0, made)
+                got = self.run_tool("ml-drift", "--reference-profile", "ref.profile", *args, "--report", "profile.json")
+                self.assertEqual(got.code, raw.code, got)
+                want, have = self.read_json("raw.json"), self.read_json("profile.json")
+                for w, h in zip(want["columns"], have["columns"]):
+                    self.assertEqual({k: h.get(k) for k in COMPARED}, {k: w.get(k) for k in COMPARED})
+                    self.assertNotIn("approximate", h)
+                self.assertEqual(have["dataset"], want["dataset"])
+
+
+def write_csv(path, columns, rows):
+    with open(path, "w") as f:
+        f.write(",".join(columns) + "\n")
+        for row in rows:
+            f.write(",".join(str(v) for v in row) + "\n")
+
+
+class Profiles(CliTest):
+    def test_shards_merge_to_the_profile_of_all_files(self):
+        rng = random.Random(7)
+        names = []
+        for part in range(6):
+            name = f"part-{part}.csv"
+            write_csv(self.path(name), ["n", "c"], [(rng.randint(0, 30), rng.choice("abc")) for _ in range(200)])
+            names.append(name)
+        shards = []
+        for i in (1, 2, 3):
+            r = self.run_tool("ml-drift", "profile", *names, "--shard", f"{i}/3", "--output", f"s{i}.profile")
+            self.assertEqual(r.code, 0, r)
+            shards.append(f"s{i}.profile")
+        self.assertEqual(sum(self.read_json(s)["files"] for s in shards), 6)
+        r = self.run_tool("ml-drift", "profile", "merge", *shards, "--output", "merged.profile", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["rows"], 1200)
+        self.assertEqual(self.run_tool("ml-drift", "profile", *names, "--output", "all.profile").code, 0)
+        merged, whole = self.read_json("merged.profile"), self.read_json("all.profile")
+        self.assertEqual(merged["rows"], whole["rows"])
+        for m, w in zip(merged["columns"], whole["columns"]):
+            self.assertEqual((m["name"], m["count"], m["values"]), (w["name"], w["count"], w["values"]))
+
+    def test_bad_shard_specs_are_usage_errors(self):
+        write_csv(self.path("a.csv"), ["x"], [(1,)])
+        for spec in ("3/2", "0/4"):
+            r = self.run_tool("ml-drift", "profile", "a.csv", "--shard", spec, "--output", "p.profile")
+            self.assertFails(r, 2, f'ml-drift: error: --shard must be I/N with 1 <= I <= N, not "{spec}"')
+
+    def profile(self, name="ref.profile"):
+        write_csv(self.path("ref.csv"), ["x", "y"], [(i % 7, "ab"[i % 2]) for i in range(50)])
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", name).code, 0)
+        write_csv(self.path("cur.csv"), ["x", "y"], [(i % 5, "ab"[i % 3 % 2]) for i in range(40)])
+        return self.read(name)
+
+    def test_a_tampered_or_truncated_profile_is_an_integrity_error(self):
+        text = self.profile()
+        self.write("tampered.profile", text.replace('"count": 50', '"count": 51', 1))
+        r = self.run_tool("ml-drift", "--reference-profile", "tampered.profile", "--current", "cur.csv")
+        self.assertFails(r, 5, "ml-drift: error: 'tampered.profile': checksum mismatch: the profile was changed or "
+                               "damaged after it was written")
+        self.write("truncated.profile", text[: len(text) // 2])
+        r = self.run_tool("ml-drift", "--reference-profile", "truncated.profile", "--current", "cur.csv")
+        self.assertFails(r, 5, "ml-drift: error: 'truncated.profile': not a complete profile: the JSON is truncated "
+                               "or damaged")
+
+    def test_a_version_2_profile_is_refused(self):
+        text = self.profile()
+        self.write("v2.profile", text.replace('"version": 1', '"version": 2', 1))
+        r = self.run_tool("ml-drift", "--reference-profile", "v2.profile", "--current", "cur.csv")
+        self.assertFails(r, 3, "ml-drift: error: 'v2.profile': profile version 2 is not supported (this ml-drift "
+                               "reads version 1)")
+
+    def test_profiles_of_different_columns_do_not_merge_silently(self):
+        self.profile("a.profile")
+        write_csv(self.path("b.csv"), ["x", "z"], [(1, 2)])
+        self.assertEqual(self.run_tool("ml-drift", "profile", "b.csv", "--output", "b.profile").code, 0)
+        r = self.run_tool("ml-drift", "profile", "merge", "a.profile", "b.profile", "--output", "m.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'b.profile': column \"z\" is not in a.profile (profiles of different "
+                               "column sets; give --allow-new-columns to merge them)")
+        r = self.run_tool("ml-drift", "profile", "merge", "a.profile", "b.profile", "--output", "m.profile",
+                          "--allow-new-columns")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual([c["name"] for c in self.read_json("m.profile")["columns"]], ["x", "y", "z"])
+
+    def test_a_column_typed_differently_names_both_profiles(self):
+        self.profile("a.profile")
+        write_csv(self.path("b.csv"), ["x", "y"], [("text", "a")])
+        self.assertEqual(self.run_tool("ml-drift", "profile", "b.csv", "--output", "b.profile").code, 0)
+        r = self.run_tool("ml-drift", "profile", "merge", "a.profile", "b.profile", "--output", "m.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'b.profile': column \"x\" is categorical here but numeric in a.profile")
+
+
+class ImportedSketches(CliTest):
+    def test_a_datasketches_sketch_becomes_an_approximate_reference(self):
+        shutil.copy(os.path.join(KLL, "normal_100k_k200.sk"), self.path("age.sk"))
+        r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "age=age.sk", "--output", "ref.profile")
+        self.assertEqual(r.code, 0, r)
+        column = self.read_json("ref.profile")["columns"][0]
+        self.assertEqual((column["name"], column["distribution"], column["count"]), ("age", "kll", 100000))
+        rng = random.Random(3)
+        write_csv(self.path("same.csv"), ["age"], [(rng.gauss(50, 10),) for _ in range(3000)])
+        write_csv(self.path("moved.csv"), ["age"], [(rng.gauss(60, 10),) for _ in range(3000)])
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "moved.csv",
+                          "--numeric-method", "ks", "--report", "moved.json")
+        self.assertEqual(r.code, 1, r)
+        moved = self.read_json("moved.json")["columns"][0]
+        self.assertTrue(moved["approximate"])
+        self.assertEqual(moved["verdict"], "drift")
+        low, high = moved["statistic_interval"]
+        self.assertLessEqual(low, moved["statistic"])
+        self.assertLessEqual(moved["statistic"], high)
+        self.assertAlmostEqual(high - low, 2 * 0.016515619085289819, places=9)  # the sketch's CDF error, each way
+        # K = 200 knows the reference's CDF within 1.65 %: too coarse to call the same distribution
+        # "no drift" at the default threshold (undecided), not too coarse for a looser one.
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "same.csv", "--report", "same.json")
+        self.assertEqual(r.code, 1, r)
+        same = self.read_json("same.json")["columns"][0]
+        self.assertEqual((same["method"], same["verdict"]), ("wasserstein", "undecided"))
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "same.csv", "--threshold",
+                          "wasserstein=0.25", "--report", "same.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("same.json")["columns"][0]["verdict"], "no drift")
+
+    def test_bytes_that_are_not_a_kll_sketch_are_input_errors(self):
+        self.write("bad.bin", "not a sketch at all")
+        r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'bad.bin': not a DataSketches KLL doubles sketch: not a KLL sketch "
+                               "(family 116, not 15)")
+
+
+class Undecided(CliTest):
+    """The sketch's error leaves the verdict open: --on-undecided decides the exit code."""
+
+    def test_on_undecided(self):
+        rng = random.Random(684)
+        write_csv(self.path("ref.csv"), ["v"], [(rng.gauss(0, 1),) for _ in range(60000)])
+        write_csv(self.path("cur.csv"), ["v"], [(rng.gauss(0.012, 1),) for _ in range(60000)])
+        r = self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile", "--max-exact", "1000")
+        self.assertEqual(r.code, 0, r)
+        common = ["--reference-profile", "ref.profile", "--current", "cur.csv", "--numeric-method", "ks"]
+        r = self.run_tool("ml-drift", *common, "--report", "r.json")
+        report = self.read_json("r.json")
+        self.assertEqual(report["columns"][0]["verdict"], "undecided", report)
+        self.assertEqual(report["dataset"]["verdict"], "undecided")
+        self.assertEqual(r.code, 1, r)  # the default: drift
+        self.assertEqual(self.run_tool("ml-drift", *common, "--on-undecided", "pass").code, 0)
+        r = self.run_tool("ml-drift", *common, "--on-undecided", "error")
+        self.assertFails(r, 3, "ml-drift: error: 'ref.profile': undecided: 1 columns' intervals span their thresholds "
+                               "(--on-undecided error)")
+        r = self.run_tool("ml-drift", *common, "--on-undecided", "maybe")
+        self.assertFails(r, 2, 'ml-drift: error: --on-undecided must be drift, pass or error, not "maybe"')
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,162 @@
+#include "profile/profile.hpp"
+
+#include <cmath>
+#include <random>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+namespace {
+
+ProfileOptions small_exact(std::uint64_t max_exact) {
+  ProfileOptions options;
+  options.max_exact = max_exact;
+  return options;
+}
+
+std::string change_first(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("moments merged pairwise equal the moments of all the values") {
+  std::mt19937_64 random(5);
+  std::normal_distribution<double> normal(1e6, 3);  // a large mean: the naive formula loses digits
+  std::vector<double> values;
+  Moments all, a, b;
+  for (int i = 0; i < 10000; ++i) {
+    values.push_back(normal(random));
+    all.add(values.back());
+    (i % 3 == 0 ? a : b).add(values.back());
+  }
+  a.merge(b);
+  double mean = 0;
+  for (double v : values) mean += v;
+  const double n = static_cast<double>(values.size());
+  mean /= n;
+  double ss = 0;
+  for (double v : values) ss += (v - mean) * (v - mean);
+  CHECK(a.count == all.count);
+  CHECK(a.mean == doctest::Approx(mean).epsilon(1e-14));
+  CHECK(a.variance() == doctest::Approx(ss / n).epsilon(1e-9));
+  CHECK(all.variance() == doctest::Approx(ss / n).epsilon(1e-9));
+  CHECK(a.min == all.min);
+  CHECK(a.max == all.max);
+}
+
+TEST_CASE("a profile counts values exactly, or sketches them past --max-exact, and reads back") {
+  test::TempDir dir;
+  std::string csv = "x,color,few\n";
+  for (int i = 0; i < 3000; ++i) csv += std::to_string(i * 0.5) + "," + (i % 3 ? "red" : "blue") + "," + std::to_string(i % 4) + "\n";
+  csv += ",NA,\n";
+  const auto path = dir.write("data.csv", csv);
+  const Profile profile = build_profile({path}, small_exact(100));
+  REQUIRE(profile.columns.size() == 3);
+  CHECK(profile.rows == 3001);
+  const auto& x = profile.columns[0];
+  CHECK(x.numeric);
+  CHECK(x.count == 3000);
+  CHECK(x.missing == 1);
+  REQUIRE(x.sketch);
+  CHECK(x.sketch->n() == 3000);
+  CHECK(x.moments.min == 0);
+  CHECK(x.moments.max == 1499.5);
+  CHECK(x.moments.mean == doctest::Approx(749.75));
+  const auto& color = profile.columns[1];
+  CHECK_FALSE(color.numeric);
+  CHECK(color.text_counts.at("red") == 2000);
+  CHECK(color.text_counts.at("blue") == 1000);
+  const auto& few = profile.columns[2];
+  CHECK(few.exact());
+  CHECK(few.number_counts.at(3) == 750);
+
+  const std::string text = write_profile(profile);
+  const Profile back = parse_profile(text, "p");
+  CHECK(write_profile(back) == text);
+  CHECK(write_profile(build_profile({path}, small_exact(100))) == text);  // deterministic
+}
+
+TEST_CASE("a changed, truncated, or newer profile is refused") {
+  test::TempDir dir;
+  const auto path = dir.write("data.csv", "a,b\n1,x\n2,y\n");
+  const std::string text = write_profile(build_profile({path}, {}));
+  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\": 2", "\"count\": 3"), "p"); });
+  CHECK(tampered.status() == ExitStatus::integrity);
+  CHECK(tampered.describe() == "'p': checksum mismatch: the profile was changed or damaged after it was written");
+  auto truncated = test::expect_error([&] { (void)parse_profile(text.substr(0, text.size() / 2), "p"); });
+  CHECK(truncated.status() == ExitStatus::integrity);
+  CHECK(truncated.describe() == "'p': not a complete profile: the JSON is truncated or damaged");
+  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\": 1", "\"version\": 2"), "p"); });
+  CHECK(newer.status() == ExitStatus::input_data);
+  CHECK(newer.describe() == "'p': profile version 2 is not supported (this ml-drift reads version 1)");
+}
+
+TEST_CASE("merging shard profiles gives the profile of all the data for the exact parts") {
+  test::TempDir dir;
+  std::vector<std::string> paths;
+  std::string all = "v,c\n";
+  for (int shard = 0; shard < 4; ++shard) {
+    std::string csv = "v,c\n";
+    for (int i = 0; i < 50; ++i) {
+      const std::string row = std::to_string((i * 7 + shard) % 13) + "," + (i % 2 ? "a" : "b") + "\n";
+      csv += row;
+      all += row;
+    }
+    paths.push_back(dir.write("s" + std::to_string(shard) + ".csv", csv));
+  }
+  const Profile whole = build_profile({dir.write("all.csv", all)}, {});
+  Profile merged = build_profile({paths[2]}, {});
+  for (int shard : {0, 3, 1}) merge_profile(merged, "a", build_profile({paths[shard]}, {}), "b", false);
+  CHECK(merged.rows == whole.rows);
+  CHECK(merged.columns[0].number_counts == whole.columns[0].number_counts);
+  CHECK(merged.columns[0].moments.mean == doctest::Approx(whole.columns[0].moments.mean));
+  CHECK(merged.columns[0].moments.variance() == doctest::Approx(whole.columns[0].moments.variance()));
+  CHECK(merged.columns[1].text_counts == whole.columns[1].text_counts);
+}
+
+TEST_CASE("merging different column sets or types names both profiles") {
+  test::TempDir dir;
+  Profile a = build_profile({dir.write("a.csv", "x,y\n1,2\n")}, {});
+  const Profile b = build_profile({dir.write("b.csv", "x,z\n1,2\n")}, {});
+  const Profile c = build_profile({dir.write("c.csv", "x,y\nq,2\n")}, {});
+  auto sets = test::expect_error([&] { merge_profile(a, "a.profile", b, "b.profile", false); });
+  CHECK(sets.describe() ==
+        "'b.profile': column \"z\" is not in a.profile (profiles of different column sets; give --allow-new-columns to merge them)");
+  auto types = test::expect_error([&] { merge_profile(a, "a.profile", c, "c.profile", false); });
+  CHECK(types.status() == ExitStatus::input_data);
+  CHECK(types.describe() == "'c.profile': column \"x\" is categorical here but numeric in a.profile");
+  merge_profile(a, "a.profile", b, "b.profile", true);
+  REQUIRE(a.columns.size() == 3);
+  CHECK(a.columns[1].missing == 1);  // y: b has no y
+  CHECK(a.columns[2].missing == 1);  // z: a had no z
+}
+
+TEST_CASE("shards: I/N with 1 <= I <= N; each file in exactly one shard") {
+  CHECK(parse_shard("2/4") == std::make_pair<std::uint64_t, std::uint64_t>(2, 4));
+  for (const char* bad : {"3/2", "0/4", "1", "a/b", "1/0", "-1/3", "1/2/3"}) {
+    auto error = test::expect_error([&] { (void)parse_shard(bad); });
+    CHECK(error.status() == ExitStatus::usage);
+  }
+  CHECK(test::expect_error([] { (void)parse_shard("3/2"); }).describe() == "--shard must be I/N with 1 <= I <= N, not \"3/2\"");
+  for (int f = 0; f < 50; ++f) {
+    const std::string name = "dir/part-" + std::to_string(f) + ".csv";
+    int owners = 0;
+    for (std::uint64_t i = 1; i <= 4; ++i) owners += in_shard(name, i, 4);
+    CHECK(owners == 1);
+    CHECK(in_shard(name, 1, 4) == in_shard("other/part-" + std::to_string(f) + ".csv", 1, 4));  // by base name
+  }
+}
+
+TEST_CASE("base64 round-trips and refuses what is not base64") {
+  for (std::string bytes : {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\0\xff\x10", 3)}) {
+    CHECK(base64_decode(base64_encode(bytes)) == bytes);
+  }
+  CHECK(base64_encode("abcd") == "YWJjZA==");
+  CHECK_FALSE(base64_decode("YWJjZA="));
+  CHECK_FALSE(base64_decode("YW=jZA=="));
+  CHECK_FALSE(base64_decode("YWJj ZA="));
+}
