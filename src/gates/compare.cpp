@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "gates/compare_predictions.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/open_registry.hpp"
@@ -122,6 +123,8 @@ Baseline load_baseline(const po::variables_map& vm) {
 namespace {
 
 Outcome run_compare(const po::variables_map& vm) {
+  if (wants_prediction_compare(vm)) return run_compare_predictions(vm);
+  if (!vm.count("candidate")) throw_usage("the option '--candidate' is required but missing");
   const std::string candidate_path = vm["candidate"].as<std::string>();
   const std::string metric = vm["metric"].as<std::string>();
   const Direction direction = primary_direction(vm, metric);
@@ -270,10 +273,12 @@ ToolSpec compare_tool() {
       "ml-compare --candidate NEW.json --baseline PROD.json --metric PATH [--min-delta X | --min-rel-delta X]\n"
       "                  [--lower-is-better | --higher-is-better] [--guard PATH[:TOL]]... "
       "[--if-no-baseline promote|fail]\n"
-      "       ml-compare --candidate NEW.json --baseline-registry URL --model NAME --channel CH --metric PATH ...";
+      "       ml-compare --candidate NEW.json --baseline-registry URL --model NAME --channel CH --metric PATH ...\n"
+      "       ml-compare --candidate-predictions NEW.csv --baseline-predictions PROD.csv --metric M\n"
+      "                  [--significance ALPHA] [--test auto|mcnemar|delong|paired-t|bootstrap] [column options] ...";
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
     options.add_options()
-        ("candidate", po::value<std::string>()->required()->value_name("FILE"), "metrics of the new model")
+        ("candidate", po::value<std::string>()->value_name("FILE"), "metrics of the new model")
         ("baseline", po::value<std::string>()->value_name("FILE"), "metrics of the model in production")
         ("baseline-registry", po::value<std::string>()->value_name("URL"),
          "instead of --baseline: the metrics published with the version --channel points to")
@@ -288,6 +293,7 @@ ToolSpec compare_tool() {
          "a metric that may regress by at most TOL (absolute, or N%); repeatable")
         ("if-no-baseline", po::value<std::string>()->default_value("promote")->value_name("RULE"),
          "promote or fail when there is no baseline yet (no file, no channel)");
+    declare_compare_prediction_options(options);
   };
   spec.run = run_compare;
   return spec;

@@ -7,6 +7,7 @@
 #include "core/format.hpp"
 #include "core/limits.hpp"
 #include "core/suggest.hpp"
+#include "gates/validate_predictions.hpp"
 #include "metrics/expression.hpp"
 #include "metrics/history.hpp"
 #include "metrics/metrics.hpp"
@@ -138,13 +139,33 @@ Outcome run_validate(const po::variables_map& vm) {
     auto from_policy = requirements_from_policy(vm["policy"].as<std::string>());
     requirements.insert(requirements.end(), from_policy.begin(), from_policy.end());
   }
-  if (requirements.empty()) throw_usage("nothing to check: give --require EXPR or --policy FILE");
+  if (requirements.empty() && !vm.count("require-slices") && !vm.count("write-metrics")) {
+    throw_usage("nothing to check: give --require EXPR or --policy FILE");
+  }
 
   const bool allow_missing = vm.count("allow-missing") > 0;
   std::vector<std::string> files;
   if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
 
   std::optional<History> history;
+  if (vm.count("predictions")) {
+    if (!files.empty() || vm.count("history")) throw_usage("give metrics files, --history or --predictions, not more than one");
+    for (const auto& req : requirements) {
+      if (req.aggregate != Aggregate::none) throw_usage("\"" + req.text + "\" aggregates a history; give --history FILE");
+    }
+    const PredictionMetrics run = evaluate_predictions_option(vm);
+    std::vector<CheckResult> results;
+    for (const auto& req : requirements) {
+      std::optional<double> value = prediction_metric(run, run.evaluation, req.metric, allow_missing, "");
+      results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
+    }
+    Outcome outcome = build_outcome(results, {run.path}, std::nullopt);
+    add_slice_checks(run, vm, allow_missing, outcome);
+    return outcome;
+  }
+  if (vm.count("require-slices") || vm.count("slice-by") || vm.count("write-metrics")) {
+    throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE");
+  }
   if (vm.count("history")) {
     if (!files.empty()) throw_usage("give metrics files or --history, not both");
     const std::size_t window = vm.count("window") ? vm["window"].as<std::size_t>() : 0;
@@ -190,7 +211,9 @@ ToolSpec validate_tool() {
   spec.name = "ml-validate";
   spec.synopsis =
       "ml-validate METRICS.json [MORE.json ...] --require EXPR [--require EXPR ...] [--policy FILE]\n"
-      "       ml-validate --history FILE.jsonl [--window N] [--min-count N] --require 'mean(accuracy)>=0.85'";
+      "       ml-validate --history FILE.jsonl [--window N] [--min-count N] --require 'mean(accuracy)>=0.85'\n"
+      "       ml-validate --predictions PRED.csv [column options] [--slice-by COL --require-slices EXPR]\n"
+      "                   [--write-metrics FILE] --require EXPR ...";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
         ("metrics", po::value<std::vector<std::string>>()->composing(), "metrics JSON file(s), merged")
@@ -202,6 +225,7 @@ ToolSpec validate_tool() {
         ("window", po::value<std::size_t>()->value_name("N"), "with --history: only the last N records count")
         ("min-count", po::value<std::size_t>()->value_name("N"),
          "with --history: fewest records accepted (default: the window)");
+    declare_validate_prediction_options(options);
     positional.add("metrics", -1);
   };
   spec.run = run_validate;

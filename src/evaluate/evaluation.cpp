@@ -1,0 +1,496 @@
+#include "evaluate/evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.hpp"
+
+namespace lean {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+// sklearn's log_loss clips probabilities to [eps, 1 - eps] with eps = np.finfo(float64).eps.
+constexpr double kLogLossEpsilon = std::numeric_limits<double>::epsilon();
+
+const std::vector<std::string> kConfusionMetrics = {
+    "accuracy", "balanced_accuracy", "precision", "recall", "f1", "precision_macro", "precision_micro",
+    "precision_weighted", "recall_macro", "recall_micro", "recall_weighted", "f1_macro", "f1_micro", "f1_weighted",
+    "mcc", "cohen_kappa", "tp", "fp", "tn", "fn"};
+
+double safe_divide(long double numerator, long double denominator) {  // zero_division=0
+  return denominator == 0 ? 0.0 : static_cast<double>(numerator / denominator);
+}
+
+// sklearn's F-score with beta = 1: 2 p r / (p + r), 0 when p + r is 0.
+double f1_of(double precision, double recall) {
+  const double denominator = precision + recall;
+  return 2 * precision * recall / (denominator == 0 ? 1 : denominator);
+}
+
+double weight_of(const PredictionTable& table, std::span<const double> multiplicity, std::size_t row) {
+  const double w = table.weights.empty() ? 1.0 : table.weights[row];
+  return multiplicity.empty() ? w : w * multiplicity[row];
+}
+
+bool counted(std::span<const double> multiplicity, std::size_t row) { return multiplicity.empty() || multiplicity[row] > 0; }
+
+struct Curve {
+  std::vector<double> tps, fps;  // cumulative at each distinct score, descending
+};
+
+// sklearn's _binary_clf_curve: cumulative weighted true and false positives at each distinct
+// score, from the highest.
+Curve binary_curve(const std::vector<std::uint32_t>& order, const std::vector<double>& scores,
+                   const std::vector<bool>& positive, const PredictionTable& table, std::span<const double> multiplicity) {
+  Curve curve;
+  double tps = 0, fps = 0;
+  std::size_t last = order.size();
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const std::uint32_t row = order[i];
+    if (!counted(multiplicity, row)) continue;
+    if (last != order.size() && scores[order[last]] != scores[row]) {
+      curve.tps.push_back(tps);
+      curve.fps.push_back(fps);
+    }
+    const double w = weight_of(table, multiplicity, row);
+    (positive[row] ? tps : fps) += w;
+    last = i;
+  }
+  if (last != order.size()) {
+    curve.tps.push_back(tps);
+    curve.fps.push_back(fps);
+  }
+  return curve;
+}
+
+// sklearn's roc_curve (drop_intermediate=True) and auc: the trapezoidal area.
+double roc_area(const Curve& curve) {
+  std::vector<double> fps{0}, tps{0};
+  const std::size_t m = curve.tps.size();
+  for (std::size_t i = 0; i < m; ++i) {
+    const bool ends = i == 0 || i + 1 == m;
+    const bool bends = !ends && ((curve.fps[i + 1] - curve.fps[i]) - (curve.fps[i] - curve.fps[i - 1]) != 0 ||
+                                 (curve.tps[i + 1] - curve.tps[i]) - (curve.tps[i] - curve.tps[i - 1]) != 0);
+    if (ends || bends) {
+      fps.push_back(curve.fps[i]);
+      tps.push_back(curve.tps[i]);
+    }
+  }
+  const double fp_total = fps.back(), tp_total = tps.back();
+  long double area = 0;
+  for (std::size_t i = 1; i < fps.size(); ++i) {
+    const double dx = fps[i] / fp_total - fps[i - 1] / fp_total;
+    area += dx * (tps[i] / tp_total + tps[i - 1] / tp_total) / 2.0;
+  }
+  return static_cast<double>(area);
+}
+
+// sklearn's average_precision_score: sum over thresholds of (R_i - R_{i-1}) P_i.
+double average_precision(const Curve& curve) {
+  const double tp_total = curve.tps.back();
+  long double sum = 0;
+  double previous_recall = 0;
+  for (std::size_t i = 0; i < curve.tps.size(); ++i) {
+    const double predicted = curve.tps[i] + curve.fps[i];
+    const double precision = predicted != 0 ? curve.tps[i] / predicted : 0.0;
+    const double recall = curve.tps[i] / tp_total;
+    sum += (recall - previous_recall) * precision;
+    previous_recall = recall;
+  }
+  return static_cast<double>(sum);
+}
+
+std::vector<std::uint32_t> descending_order(const std::vector<double>& scores, std::size_t stride, std::size_t column,
+                                            std::size_t rows) {
+  std::vector<std::uint32_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return scores[a * stride + column] > scores[b * stride + column];
+  });
+  return order;
+}
+
+// The number at a dotted name ("per_class.cat.f1") of a nested metrics object.
+std::optional<double> find_metric(const ordered_json& metrics, const std::string& name) {
+  const nlohmann::ordered_json* node = &metrics;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    const std::string key = name.substr(start, dot - start);
+    if (!node->is_object() || !node->contains(key)) return std::nullopt;
+    node = &(*node)[key];
+    start = dot + 1;
+  }
+  if (!node->is_number()) return std::nullopt;
+  return node->get<double>();
+}
+
+}  // namespace
+
+bool is_confusion_metric(const std::string& metric) {
+  return std::find(kConfusionMetrics.begin(), kConfusionMetrics.end(), metric) != kConfusionMetrics.end() ||
+         (metric.rfind("per_class.", 0) == 0 && metric.size() > 8 && metric.substr(metric.size() - 8) != ".support");
+}
+
+bool is_mean_loss_metric(const std::string& metric) {
+  return metric == "mae" || metric == "mse" || metric == "rmse" || metric == "log_loss" || metric == "brier_score";
+}
+
+Evaluator::Evaluator(const PredictionTable& table, std::string average) : table_(table), average_(std::move(average)) {
+  if (table.classification()) {
+    const bool binary = table.task == Task::binary;
+    if (average_.empty()) average_ = binary ? "binary" : "macro";
+    if (average_ != "binary" && average_ != "macro" && average_ != "micro" && average_ != "weighted") {
+      throw_usage("--average must be binary, macro, micro or weighted, not \"" + average_ + "\"");
+    }
+    if (average_ == "binary" && !binary) {
+      throw_usage("--average binary needs two labels; '" + table.path + "' has " + std::to_string(table.labels.size()));
+    }
+  }
+  if (!table.scores.empty()) score_orders_.push_back(descending_order(table.scores, 1, 0, table.rows));
+  for (std::size_t label = 0; !table.probabilities.empty() && label < table.labels.size(); ++label) {
+    score_orders_.push_back(descending_order(table.probabilities, table.labels.size(), label, table.rows));
+  }
+}
+
+bool Evaluator::knows(const std::string& name) const {
+  const Evaluation probe = all();
+  return probe.undefined.count(name) > 0 || find_metric(probe.metrics, name).has_value();
+}
+
+void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
+  const PredictionTable& t = table_;
+  const std::size_t k = c.k;
+  std::vector<std::size_t> present;
+  for (std::size_t l = 0; l < k; ++l) {
+    if (c.present[l]) present.push_back(l);
+  }
+  std::vector<long double> tp(k, 0), pred_sum(k, 0), true_sum(k, 0);
+  long double total = 0, trace = 0;
+  for (std::size_t a = 0; a < k; ++a) {
+    for (std::size_t b = 0; b < k; ++b) {
+      const double v = c.at(a, b);
+      true_sum[a] += v;
+      pred_sum[b] += v;
+      total += v;
+      if (a == b) {
+        tp[a] += v;
+        trace += v;
+      }
+    }
+  }
+  ordered_json& m = out.metrics;
+  if (total == 0) {
+    out.undefined["accuracy"] = "the rows weigh 0 in total";
+    return;
+  }
+  m["accuracy"] = static_cast<double>(trace / total);
+  long double balanced = 0;
+  std::size_t balanced_count = 0;
+  for (std::size_t l : present) {
+    if (true_sum[l] > 0) {
+      balanced += static_cast<double>(tp[l] / true_sum[l]);
+      ++balanced_count;
+    }
+  }
+  m["balanced_accuracy"] = static_cast<double>(balanced / balanced_count);
+
+  std::vector<double> precision(k), recall(k), f1(k);
+  for (std::size_t l : present) {
+    precision[l] = safe_divide(tp[l], pred_sum[l]);
+    recall[l] = safe_divide(tp[l], true_sum[l]);
+    f1[l] = f1_of(precision[l], recall[l]);
+  }
+  auto macro = [&](const std::vector<double>& v) {
+    long double s = 0;
+    for (std::size_t l : present) s += v[l];
+    return static_cast<double>(s / present.size());
+  };
+  auto weighted = [&](const std::vector<double>& v) {
+    long double s = 0, w = 0;
+    for (std::size_t l : present) {
+      s += v[l] * static_cast<double>(true_sum[l]);
+      w += true_sum[l];
+    }
+    return w == 0 ? 0.0 : static_cast<double>(s / w);
+  };
+  long double tp_all = 0, pred_all = 0, true_all = 0;
+  for (std::size_t l : present) {
+    tp_all += tp[l];
+    pred_all += pred_sum[l];
+    true_all += true_sum[l];
+  }
+  const double precision_micro = safe_divide(tp_all, pred_all), recall_micro = safe_divide(tp_all, true_all);
+  const double values[3][3] = {{macro(precision), precision_micro, weighted(precision)},
+                               {macro(recall), recall_micro, weighted(recall)},
+                               {macro(f1), f1_of(precision_micro, recall_micro), weighted(f1)}};
+  const char* names[3] = {"precision", "recall", "f1"};
+  const char* averages[3] = {"macro", "micro", "weighted"};
+  for (int i = 0; i < 3; ++i) {
+    if (average_ == "binary") {
+      const std::size_t p = t.positive;
+      const double v = i == 0 ? safe_divide(tp[p], pred_sum[p]) : i == 1 ? safe_divide(tp[p], true_sum[p])
+                                                                         : f1_of(safe_divide(tp[p], pred_sum[p]), safe_divide(tp[p], true_sum[p]));
+      m[names[i]] = v;
+    } else {
+      const int a = average_ == "macro" ? 0 : average_ == "micro" ? 1 : 2;
+      m[names[i]] = values[i][a];
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (int a = 0; a < 3; ++a) m[std::string(names[i]) + "_" + averages[a]] = values[i][a];
+  }
+
+  // Matthews: sklearn's multiclass form (Gorodkin's R_K).
+  long double dot_tp = 0, dot_pp = 0, dot_tt = 0;
+  for (std::size_t l = 0; l < k; ++l) {
+    dot_tp += true_sum[l] * pred_sum[l];
+    dot_pp += pred_sum[l] * pred_sum[l];
+    dot_tt += true_sum[l] * true_sum[l];
+  }
+  const long double cov_ytyp = trace * total - dot_tp, cov_ypyp = total * total - dot_pp, cov_ytyt = total * total - dot_tt;
+  m["mcc"] = cov_ypyp * cov_ytyt == 0 ? 0.0 : static_cast<double>(cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  // Cohen's kappa: 1 - observed disagreement / expected disagreement.
+  const long double expected_agreement = dot_tp / total;
+  if (total - expected_agreement == 0) {
+    out.undefined["cohen_kappa"] = "the expected disagreement is 0 (one label only in y_true and y_pred)";
+  } else {
+    m["cohen_kappa"] = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
+  }
+
+  ordered_json per_class = ordered_json::object();
+  for (std::size_t l : present) {
+    per_class[t.labels[l]] = {{"precision", precision[l]}, {"recall", recall[l]}, {"f1", f1[l]},
+                              {"support", static_cast<double>(true_sum[l])}};
+  }
+  m["per_class"] = per_class;
+  if (t.task == Task::binary) {
+    const std::size_t p = t.positive, q = 1 - t.positive;
+    m["tp"] = c.at(p, p);
+    m["fp"] = c.at(q, p);
+    m["tn"] = c.at(q, q);
+    m["fn"] = c.at(p, q);
+  }
+}
+
+void Evaluator::classification(Evaluation& out, std::span<const double> multiplicity) const {
+  const PredictionTable& t = table_;
+  const std::size_t k = t.labels.size();
+  Confusion c;
+  c.k = k;
+  c.cells.assign(k * k, 0.0);
+  c.present.assign(k, false);
+  std::vector<bool> in_truth(k, false);
+  std::size_t n = 0;
+  for (std::size_t row = 0; row < t.rows; ++row) {
+    if (!counted(multiplicity, row)) continue;
+    n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[row]);
+    c.cells[t.truth[row] * k + t.predicted[row]] += weight_of(t, multiplicity, row);
+    c.present[t.truth[row]] = c.present[t.predicted[row]] = true;
+    in_truth[t.truth[row]] = true;
+  }
+  out.metrics["n"] = n;
+  confusion_metrics(c, out);
+
+  if (!t.has_scores()) return;
+  if (t.task == Task::binary) {
+    std::vector<bool> positive(t.rows);
+    long double brier = 0, log_loss = 0, weights = 0;
+    for (std::size_t row = 0; row < t.rows; ++row) {
+      positive[row] = t.truth[row] == t.positive;
+      if (!counted(multiplicity, row)) continue;
+      const double w = weight_of(t, multiplicity, row), p = t.scores[row];
+      weights += w;
+      const double e = (positive[row] ? 1.0 : 0.0) - p;
+      brier += w * (e * e);
+      const double clipped = std::clamp(p, kLogLossEpsilon, 1 - kLogLossEpsilon);
+      const double sum = (1 - clipped) + clipped;
+      log_loss += w * -std::log((positive[row] ? clipped : 1 - clipped) / sum);
+    }
+    const Curve curve = binary_curve(score_orders_[0], t.scores, positive, t, multiplicity);
+    if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
+    else out.metrics["roc_auc"] = roc_area(curve);
+    if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
+    else out.metrics["average_precision"] = average_precision(curve);
+    if (!t.scores_are_probabilities) {
+      const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
+                              std::to_string(t.first_non_probability_line) + ")";
+      out.undefined["log_loss"] = why;
+      out.undefined["brier_score"] = why;
+    } else {
+      out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
+      out.metrics["brier_score"] = static_cast<double>(brier / weights);
+    }
+    return;
+  }
+  // Multiclass: one-vs-rest macro ROC AUC, and the log loss over the class probabilities.
+  long double log_loss = 0, weights = 0;
+  std::vector<double> row(k);
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (!counted(multiplicity, r)) continue;
+    const double w = weight_of(t, multiplicity, r);
+    double sum = 0;
+    for (std::size_t l = 0; l < k; ++l) {
+      row[l] = std::clamp(t.probabilities[r * k + l], kLogLossEpsilon, 1 - kLogLossEpsilon);
+      sum += row[l];
+    }
+    weights += w;
+    log_loss += w * -std::log(row[t.truth[r]] / sum);
+  }
+  out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
+  if (std::find(in_truth.begin(), in_truth.end(), false) != in_truth.end()) {
+    out.undefined["roc_auc"] = "y_true lacks a class that has a probability column (one-vs-rest needs every class)";
+    return;
+  }
+  long double auc_sum = 0;
+  for (std::size_t l = 0; l < k; ++l) {
+    std::vector<bool> positive(t.rows);
+    std::vector<double> column(t.rows);
+    for (std::size_t r = 0; r < t.rows; ++r) {
+      positive[r] = t.truth[r] == l;
+      column[r] = t.probabilities[r * k + l];
+    }
+    auc_sum += roc_area(binary_curve(score_orders_[l], column, positive, t, multiplicity));
+  }
+  out.metrics["roc_auc"] = static_cast<double>(auc_sum / k);
+}
+
+void Evaluator::regression(Evaluation& out, std::span<const double> multiplicity) const {
+  const PredictionTable& t = table_;
+  long double w_sum = 0, abs_sum = 0, sq_sum = 0, ape_sum = 0, y_sum = 0, diff_sum = 0;
+  double max_error = 0;
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (!counted(multiplicity, r)) continue;
+    n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[r]);
+    const double w = weight_of(t, multiplicity, r), y = t.true_values[r], yhat = t.predicted_values[r];
+    const double e = y - yhat, a = std::fabs(yhat - y);
+    w_sum += w;
+    abs_sum += w * a;
+    sq_sum += w * (e * e);
+    ape_sum += w * (a / std::max(std::fabs(y), std::numeric_limits<double>::epsilon()));
+    y_sum += w * y;
+    diff_sum += w * e;
+    max_error = std::max(max_error, a);
+  }
+  ordered_json& m = out.metrics;
+  m["n"] = n;
+  if (w_sum == 0) {
+    out.undefined["mae"] = "the rows weigh 0 in total";
+    return;
+  }
+  const double y_mean = static_cast<double>(y_sum / w_sum), diff_mean = static_cast<double>(diff_sum / w_sum);
+  long double total_sq = 0, centred_sq = 0;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (!counted(multiplicity, r)) continue;
+    const double w = weight_of(t, multiplicity, r), y = t.true_values[r];
+    const double d = y - y_mean, e = (y - t.predicted_values[r]) - diff_mean;
+    total_sq += w * (d * d);
+    centred_sq += w * (e * e);
+  }
+  const double mse = static_cast<double>(sq_sum / w_sum);
+  m["mae"] = static_cast<double>(abs_sum / w_sum);
+  m["mse"] = mse;
+  m["rmse"] = std::sqrt(mse);
+  if (total_sq == 0) {
+    out.undefined["r2"] = "y_true is constant";
+    out.undefined["explained_variance"] = "y_true is constant";
+  } else {
+    m["r2"] = static_cast<double>(1 - sq_sum / total_sq);
+    m["explained_variance"] = static_cast<double>(1 - centred_sq / total_sq);
+  }
+  m["mape"] = static_cast<double>(ape_sum / w_sum);
+  // Median absolute error: np.median without weights, sklearn's _weighted_percentile with them.
+  std::vector<std::pair<double, double>> errors;  // |e|, count or weight
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (!counted(multiplicity, r)) continue;
+    const double a = std::fabs(t.predicted_values[r] - t.true_values[r]);
+    errors.emplace_back(a, t.weights.empty() ? (multiplicity.empty() ? 1.0 : multiplicity[r]) : weight_of(t, multiplicity, r));
+  }
+  std::sort(errors.begin(), errors.end());
+  double median = 0;
+  if (t.weights.empty()) {
+    const double count = static_cast<double>(n);
+    auto at = [&](double position) {  // the element at 0-based `position` of the expanded multiset
+      double seen = 0;
+      for (const auto& [value, times] : errors) {
+        seen += times;
+        if (position < seen) return value;
+      }
+      return errors.back().first;
+    };
+    median = static_cast<std::size_t>(count) % 2 ? at(std::floor(count / 2)) : (at(count / 2 - 1) + at(count / 2)) / 2;
+  } else {
+    double cdf = 0, total = 0;
+    for (const auto& e : errors) total += e.second;
+    double target = 0.5 * total;
+    if (target == 0) target = std::nextafter(target, 1.0);
+    median = errors.back().first;
+    for (const auto& [value, weight] : errors) {
+      cdf += weight;
+      if (cdf >= target) {
+        median = value;
+        break;
+      }
+    }
+  }
+  m["median_absolute_error"] = median;
+  m["max_error"] = max_error;
+}
+
+Evaluation Evaluator::all(std::span<const double> multiplicity) const {
+  Evaluation out;
+  if (table_.classification()) classification(out, multiplicity);
+  else regression(out, multiplicity);
+  return out;
+}
+
+std::optional<double> Evaluator::metric(const std::string& name, std::span<const double> multiplicity) const {
+  Evaluation evaluation = all(multiplicity);
+  return find_metric(evaluation.metrics, name);
+}
+
+std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, const std::string& name) const {
+  Evaluation out;
+  confusion_metrics(confusion, out);
+  return find_metric(out.metrics, name);
+}
+
+std::vector<double> Evaluator::row_losses(const std::string& metric) const {
+  const PredictionTable& t = table_;
+  std::vector<double> losses(t.rows);
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (metric == "mae" || metric == "mse" || metric == "rmse") {
+      const double e = t.true_values[r] - t.predicted_values[r];
+      losses[r] = metric == "mae" ? std::fabs(e) : e * e;
+    } else if (metric == "brier_score") {
+      const double e = (t.truth[r] == t.positive ? 1.0 : 0.0) - t.scores[r];
+      losses[r] = e * e;
+    } else if (t.task == Task::binary) {  // log_loss
+      const double clipped = std::clamp(t.scores[r], kLogLossEpsilon, 1 - kLogLossEpsilon);
+      losses[r] = -std::log((t.truth[r] == t.positive ? clipped : 1 - clipped) / ((1 - clipped) + clipped));
+    } else {
+      const std::size_t k = t.labels.size();
+      double sum = 0, own = 0;
+      for (std::size_t l = 0; l < k; ++l) {
+        const double p = std::clamp(t.probabilities[r * k + l], kLogLossEpsilon, 1 - kLogLossEpsilon);
+        sum += p;
+        if (l == t.truth[r]) own = p;
+      }
+      losses[r] = -std::log(own / sum);
+    }
+  }
+  return losses;
+}
+
+nlohmann::ordered_json metrics_document(const Evaluation& evaluation, const PredictionTable& table) {
+  nlohmann::ordered_json document = evaluation.metrics;
+  document["predictions"] = {{"task", task_name(table.task)}, {"label_sha256", table.label_sha256}};
+  return document;
+}
+
+}  // namespace lean

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "evaluate/predictions.hpp"
+
+namespace lean {
+
+// Metrics of a predictions table, as scikit-learn 1.2 defines them (docs/metrics.md).
+struct Evaluation {
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();  // nested: per_class.<label>.f1
+  std::map<std::string, std::string> undefined;  // metric -> why it is undefined on these rows
+};
+
+// The weighted confusion matrix of one model, k x k, [true label][predicted label], with the
+// labels that occur at all (sklearn's unique_labels of y_true and y_pred).
+struct Confusion {
+  std::size_t k = 0;
+  std::vector<double> cells;
+  std::vector<bool> present;
+  double at(std::size_t truth, std::size_t predicted) const { return cells[truth * k + predicted]; }
+};
+
+// The metrics that depend on the confusion matrix only (a paired bootstrap can resample the
+// matrix's cells instead of rows).
+bool is_confusion_metric(const std::string& metric);
+// The metrics that are means of a per-row loss (a paired t-test applies).
+bool is_mean_loss_metric(const std::string& metric);
+
+class Evaluator {
+ public:
+  // `average`: binary, macro, micro or weighted; empty for the default (binary for two
+  // labels, macro above).
+  Evaluator(const PredictionTable& table, std::string average);
+
+  // Every metric. `multiplicity`: how often each row counts (a bootstrap resample); empty:
+  // each row once.
+  Evaluation all(std::span<const double> multiplicity = {}) const;
+  // One metric (dotted name), nullopt when undefined on these rows or unknown.
+  std::optional<double> metric(const std::string& name, std::span<const double> multiplicity = {}) const;
+  // The confusion-matrix metric `name` of a matrix (nullopt when undefined).
+  std::optional<double> confusion_metric(const Confusion& confusion, const std::string& name) const;
+  // Per-row losses whose weighted mean is the metric (mae: |e|; mse, rmse: e^2; log_loss; brier_score).
+  std::vector<double> row_losses(const std::string& metric) const;
+  // Whether `name` is a metric this table has at all (undefined ones included).
+  bool knows(const std::string& name) const;
+
+  const PredictionTable& table() const { return table_; }
+  const std::string& average() const { return average_; }
+
+ private:
+  void classification(Evaluation& out, std::span<const double> multiplicity) const;
+  void regression(Evaluation& out, std::span<const double> multiplicity) const;
+  void confusion_metrics(const Confusion& confusion, Evaluation& out) const;
+
+  const PredictionTable& table_;
+  std::string average_;
+  // Rows by descending score: the binary score, or each class's probability (multiclass).
+  std::vector<std::vector<std::uint32_t>> score_orders_;
+};
+
+// The metrics JSON --write-metrics writes: the evaluation, then its provenance.
+nlohmann::ordered_json metrics_document(const Evaluation& evaluation, const PredictionTable& table);
+
+}  // namespace lean

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include "evaluate/predictions.hpp"
+
+namespace lean {
+
+// The column options ml-validate --predictions and ml-compare --candidate-predictions share.
+void declare_prediction_column_options(boost::program_options::options_description& options);
+PredictionColumns prediction_columns(const boost::program_options::variables_map& vm);
+
+}  // namespace lean

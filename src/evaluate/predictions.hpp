@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lean {
+
+enum class Task { automatic, binary, multiclass, regression };
+
+// Which columns of a predictions file hold what, and how to read them (ml-validate's and
+// ml-compare's column options).
+struct PredictionColumns {
+  Task task = Task::automatic;
+  std::string label = "y_true";
+  std::string prediction = "y_pred";
+  std::string score = "y_score";
+  std::string score_prefix = "proba_";
+  bool score_named = false;   // --score-column given: the column must exist
+  bool prefix_named = false;  // --score-prefix given: some column must carry it
+  std::string weight;         // empty: unweighted
+  std::string slice;          // empty: no slices
+  std::string id;             // empty: rows pair by order (ml-compare)
+  std::optional<std::string> pos_label;
+  double decision_threshold = 0.5;
+};
+
+// A predictions file read into columns. Classification labels are indices into `labels`,
+// which is sorted as scikit-learn sorts them (numerically when every label is a number,
+// else by code point).
+struct PredictionTable {
+  std::string path;
+  Task task = Task::binary;
+  std::size_t rows = 0;
+  std::vector<std::string> labels;      // classification: sorted, as written in reports
+  std::vector<std::uint32_t> truth;     // classification: label index per row
+  std::vector<std::uint32_t> predicted; // classification: label index per row
+  std::uint32_t positive = 0;           // binary: the positive label's index
+  std::vector<double> true_values;      // regression
+  std::vector<double> predicted_values; // regression
+  // Binary: the positive class's score per row (empty without scores); `scores_are_probabilities`
+  // false when a score lies outside [0, 1] (then the line of the first such row is kept).
+  std::vector<double> scores;
+  bool scores_are_probabilities = true;
+  std::uint64_t first_non_probability_line = 0;
+  // Multiclass: rows x labels class probabilities, row-major (empty without them).
+  std::vector<double> probabilities;
+  std::vector<double> weights;          // empty: every row weighs 1
+  std::vector<std::string> slice_values;
+  std::vector<std::string> ids;         // with PredictionColumns::id
+  std::vector<std::uint64_t> lines;     // the line each row starts on
+  std::string label_sha256;             // of the label cells, one per line, in row order
+
+  bool classification() const { return task != Task::regression; }
+  bool has_scores() const { return !scores.empty() || !probabilities.empty(); }
+  // The rows `keep` (indices), in that order, as a table of their own (slices, pairing).
+  PredictionTable subset(const std::vector<std::size_t>& keep) const;
+};
+
+// Reads and checks a predictions file; every problem is an input error naming the file (and
+// line), an option that does not fit the data a usage error.
+PredictionTable read_predictions(const std::string& path, const PredictionColumns& columns);
+
+const char* task_name(Task task);
+
+}  // namespace lean

@@ -1,0 +1,314 @@
+"""End-to-end tests of metrics computed from predictions files (ml-validate --predictions) and of
+ml-compare's significance tests, against scikit-learn, scipy and statsmodels: the fixtures and
+their expected values come from tests/data/predictions/generate.py."""
+import gzip
+import json
+import os
+import shutil
+import unittest
+
+from lean_cli import CliTest, SOURCE_DIR
+
+DATA = os.path.join(SOURCE_DIR, "tests", "data", "predictions")
+with open(os.path.join(DATA, "expected.json")) as f:
+    EXPECTED = json.load(f)
+
+
+def lookup(metrics, dotted):
+    node = metrics
+    for key in dotted.split("."):
+        node = node[key]
+    return node
+
+
+class PredictionsTest(CliTest):
+    def fixture(self, name):
+        shutil.copy(os.path.join(DATA, name), self.path(name))
+        return name
+
+    def metrics_of(self, name, *args):
+        self.fixture(name)
+        r = self.run_tool("ml-validate", "--predictions", name, "--write-metrics", "m.json", *args)
+        self.assertEqual(r.code, 0, r)
+        return self.read_json("m.json")
+
+    def assertMatches(self, metrics, expected, rel=1e-12):
+        for key, value in expected.items():
+            got = lookup(metrics, key)
+            self.assertLessEqual(abs(got - value), rel * max(abs(value), 1e-300), f"{key}: {got} against sklearn {value}")
+
+
+class MetricsAgainstSklearn(PredictionsTest):
+    def test_binary(self):
+        self.assertMatches(self.metrics_of("binary.csv"), EXPECTED["binary"])
+
+    def test_binary_weighted(self):
+        self.assertMatches(self.metrics_of("binary.csv", "--weight-column", "w"), EXPECTED["binary_weighted"])
+
+    def test_binary_micro_average(self):
+        self.assertMatches(self.metrics_of("binary.csv", "--average", "micro"), EXPECTED["binary_micro"])
+
+    def test_string_labels_with_pos_label(self):
+        self.assertMatches(self.metrics_of("strings.csv", "--pos-label", "dog"), EXPECTED["strings"])
+
+    def test_multiclass(self):
+        metrics = self.metrics_of("multiclass.csv")
+        self.assertMatches(metrics, EXPECTED["multiclass"])
+        self.assertEqual(metrics["predictions"]["task"], "multiclass")
+
+    def test_multiclass_weighted(self):
+        self.assertMatches(self.metrics_of("multiclass.csv", "--weight-column", "w"), EXPECTED["multiclass_weighted"])
+
+    def test_multiclass_weighted_average(self):
+        self.assertMatches(self.metrics_of("multiclass.csv", "--average", "weighted"),
+                           EXPECTED["multiclass_weighted_average"])
+
+    def test_regression(self):
+        metrics = self.metrics_of("regression.csv")
+        self.assertMatches(metrics, EXPECTED["regression"])
+        self.assertEqual(metrics["predictions"]["task"], "regression")
+
+    def test_regression_weighted(self):
+        self.assertMatches(self.metrics_of("regression.csv", "--weight-column", "w"), EXPECTED["regression_weighted"])
+
+    def test_gzip_input_gives_the_same_metrics(self):
+        with open(os.path.join(DATA, "binary.csv"), "rb") as src, gzip.open(self.path("binary.csv.gz"), "wb") as dst:
+            dst.write(src.read())
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv.gz", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertMatches(self.read_json("m.json"), EXPECTED["binary"])
+
+    def test_predictions_derived_from_scores(self):
+        # Without y_pred the binary prediction is y_score >= --decision-threshold: here the same.
+        with open(os.path.join(DATA, "binary.csv")) as f:
+            rows = [line.rstrip("\n").split(",") for line in f]
+        self.write("scores.csv", "\n".join(",".join([r[1], r[3]]) for r in rows) + "\n")
+        r = self.run_tool("ml-validate", "--predictions", "scores.csv", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertMatches(self.read_json("m.json"), EXPECTED["binary"])
+
+    def test_write_metrics_is_deterministic_and_records_the_label_hash(self):
+        first = json.dumps(self.metrics_of("binary.csv"))
+        second = json.dumps(self.metrics_of("binary.csv"))
+        self.assertEqual(first, second)
+        self.assertRegex(json.loads(first)["predictions"]["label_sha256"], "^[0-9a-f]{64}$")
+
+    def test_written_metrics_feed_ml_validate_and_ml_compare(self):
+        self.metrics_of("binary.csv")
+        r = self.run_tool("ml-validate", "m.json", "--require", "roc_auc >= 0.8")
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-compare", "--candidate", "m.json", "--baseline", "m.json", "--metric", "f1")
+        self.assertEqual(r.code, 0, r)
+
+
+class Slices(PredictionsTest):
+    def test_every_metric_per_slice_and_the_worst_slices(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.8", "--min-slice-size", "100", "--write-metrics", "m.json",
+                          "--report", "r.json", "--markdown", "s.md")
+        metrics = self.read_json("m.json")
+        for region, expected in EXPECTED["binary_slices"].items():
+            self.assertMatches(metrics["slices"]["region"][region], expected)
+        report = self.read_json("r.json")
+        small = [s["slice"] for s in report["slices"]["too_small"]]
+        self.assertEqual(small, ["apac"])  # 10 % of 600 rows: below --min-slice-size 100
+        checked = {c["slice"]: c for c in report["slices"]["checks"]}
+        self.assertEqual(set(checked), {"eu", "us"})
+        expected_code = 0 if all(EXPECTED["binary_slices"][s]["accuracy"] >= 0.8 for s in ("eu", "us")) else 1
+        self.assertEqual(r.code, expected_code, r)
+        worst = report["slices"]["worst"]["accuracy >= 0.8"]
+        self.assertLessEqual(worst[0]["value"], worst[1]["value"])
+        self.assertIn("Worst slices by region", self.read("s.md"))
+
+    def test_a_failing_slice_fails_the_gate(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "1")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("FAIL  accuracy in slice region=", r.stdout)
+        self.assertTrue(r.stdout.endswith("ml-validate: fail (0 of 0 checks passed; 3 slice checks failed)\n"), r)
+
+
+class BadInput(PredictionsTest):
+    def validate(self, content, *args):
+        self.write("p.csv", content)
+        return self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "accuracy >= 0", *args)
+
+    def test_missing_column_suggests_the_closest(self):
+        self.assertFails(self.validate("y_ture,y_pred\n1,1\n"), 3,
+                         "ml-validate: error: 'p.csv': no column \"y_true\"; did you mean \"y_ture\"?")
+
+    def test_score_not_a_finite_number(self):
+        self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,inf\n"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"y_score\": \"inf\" is not a finite number")
+
+    def test_probability_outside_0_1(self):
+        self.assertFails(self.validate("y_true,proba_a,proba_b,proba_c\na,0.5,0.5,0\nb,1.2,-0.2,0\nc,0,0,1\n"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"proba_a\": 1.2 is not a probability (outside [0, 1])")
+
+    def test_class_probabilities_not_summing_to_one(self):
+        self.assertFails(self.validate("y_true,proba_a,proba_b,proba_c\na,0.5,0.5,0\nb,0.5,0.4,0\nc,0,0,1\n"), 3,
+                         "ml-validate: error: 'p.csv:3': the class probabilities sum to 0.9, not 1 within 1e-6 "
+                         "(rows are renormalised only within that tolerance)")
+
+    def test_predicted_label_not_in_the_label_set(self):
+        self.assertFails(self.validate("y_true,y_pred\ncat,cat\ndog,cow\n", "--pos-label", "dog"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"y_pred\": \"cow\" is not one of the labels (cat, dog)")
+
+    def test_empty_file(self):
+        self.assertFails(self.validate(""), 3, "ml-validate: error: 'p.csv': empty file: no header row")
+
+    def test_header_only(self):
+        self.assertFails(self.validate("y_true,y_pred\n"), 3, "ml-validate: error: 'p.csv': no rows: the file holds a header only")
+
+    def test_negative_weight(self):
+        self.assertFails(self.validate("y_true,y_pred,w\n1,1,1\n0,1,-0.5\n", "--weight-column", "w"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"w\": the weight -0.5 is negative")
+
+    def test_other_binary_labels_need_pos_label(self):
+        self.assertFails(self.validate("y_true,y_pred\ncat,cat\ndog,dog\n"), 2,
+                         "ml-validate: error: the labels of 'p.csv' are \"cat\" and \"dog\": give --pos-label to say which is positive")
+
+    def test_undefined_metric_names_the_metric_and_why(self):
+        self.write("p.csv", "y_true,y_pred,y_score\n1,1,0.9\n1,0,0.2\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc >= 0.5")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': roc_auc is undefined: y_true holds one class only")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc >= 0.5", "--allow-missing")
+        self.assertEqual(r.code, 0, r)
+
+    def test_r2_of_a_constant_target(self):
+        rows = "".join(f"5,{5 + i / 10}\n" for i in range(30))
+        self.write("p.csv", "y_true,y_pred\n" + rows)
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--task", "regression", "--require", "r2 >= 0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': r2 is undefined: y_true is constant")
+
+
+class Significance(PredictionsTest):
+    def compare(self, metric, *args, candidate="candidate.csv", baseline="baseline.csv"):
+        self.fixture(candidate)
+        self.fixture(baseline)
+        r = self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-predictions", baseline,
+                          "--metric", metric, "--report", "r.json", *args)
+        self.assertIn(r.code, (0, 1), r)
+        return r, self.read_json("r.json")
+
+    def test_mcnemar_exact_against_scipy_and_statsmodels(self):
+        e = EXPECTED["compare_binary"]
+        r, report = self.compare("accuracy", "--id-column", "id", "--significance", "0.05")
+        s = report["significance"]
+        self.assertEqual((s["test"], s["b"], s["c"], s["n"]), ("mcnemar", e["b"], e["c"], e["n"]))
+        self.assertLess(abs(s["p_value"] - e["mcnemar_p"]), 1e-10)
+        self.assertLess(abs(min(1, 2 * min(s["p_value"], s["p_value_worse"])) - e["statsmodels_two_sided"]), 1e-10)
+        self.assertAlmostEqual(report["primary"]["candidate"], e["accuracy_candidate"], delta=1e-12)
+        self.assertEqual(report["decision"], "keep" if e["mcnemar_p"] >= 0.05 else "promote")
+        self.assertIn("ml-compare: keep: accuracy +0.013 meets the margin but is not significant (p = 0.20 ≥ 0.05; "
+                      "with 1,500 rows only gains above +0.035 are detectable)\n", r.stdout)
+
+    def test_paired_t_against_scipy(self):
+        e = EXPECTED["compare_binary"]
+        for metric, key in (("log_loss", "log_loss"), ("brier_score", "brier")):
+            _, report = self.compare(metric, "--id-column", "id", "--significance", "0.05")
+            s = report["significance"]
+            self.assertEqual(s["test"], "paired-t")
+            self.assertLess(abs(s["statistic"] - e[key + "_t"]), 1e-10 * abs(e[key + "_t"]))
+            self.assertLess(abs(s["p_value"] - e[key + "_p"]), 1e-10)
+        r = e = EXPECTED["compare_regression"]
+        for metric in ("mse", "mae"):
+            _, report = self.compare(metric, "--significance", "0.05", candidate="reg_candidate.csv",
+                                     baseline="reg_baseline.csv")
+            s = report["significance"]
+            self.assertLess(abs(s["p_value"] - e[metric + "_p"]), 1e-10)
+            self.assertEqual(report["decision"], "keep")
+
+    def test_delong_against_the_reference(self):
+        e = EXPECTED["compare_binary"]
+        _, report = self.compare("roc_auc", "--id-column", "id", "--significance", "0.05")
+        s = report["significance"]
+        self.assertEqual(s["test"], "delong")
+        self.assertLess(abs(report["primary"]["candidate"] - e["delong_auc_candidate"]), 1e-12)
+        self.assertLess(abs(s["statistic"] - e["delong_z"]), 1e-9)
+        self.assertLess(abs(s["p_value"] - e["delong_p"]), 1e-10)
+
+    def test_bootstrap_is_reproducible_and_agrees_with_the_standard_error(self):
+        _, first = self.compare("f1", "--id-column", "id", "--significance", "0.05", "--bootstrap-samples", "2000")
+        _, second = self.compare("f1", "--id-column", "id", "--significance", "0.05", "--bootstrap-samples", "2000")
+        self.assertEqual(first["significance"], second["significance"])
+        self.assertEqual(first["significance"]["test"], "bootstrap")
+        _, other_seed = self.compare("f1", "--id-column", "id", "--significance", "0.05", "--bootstrap-samples", "2000",
+                                     "--seed", "7")
+        self.assertNotEqual(first["significance"]["p_value"], other_seed["significance"]["p_value"])
+        self.assertLess(abs(first["significance"]["p_value"] - other_seed["significance"]["p_value"]), 0.05)
+        # Index resampling (roc_auc by bootstrap) has DeLong's standard error, within bootstrap noise.
+        _, boot = self.compare("roc_auc", "--id-column", "id", "--significance", "0.05", "--test", "bootstrap",
+                               "--bootstrap-samples", "1000")
+        e = EXPECTED["compare_binary"]
+        self.assertLess(abs(boot["significance"]["p_value"] - e["delong_p"]), 0.03)
+
+    def test_significant_gain_promotes_with_the_worded_line(self):
+        # The candidate is compared with a clearly worse copy of itself: every tenth prediction flipped.
+        with open(os.path.join(DATA, "candidate.csv")) as f:
+            lines = f.read().splitlines()
+        worse = [lines[0]]
+        for i, line in enumerate(lines[1:]):
+            cells = line.split(",")
+            if i % 10 == 0:
+                cells[2] = "1" if cells[2] == "0" else "0"
+            worse.append(",".join(cells))
+        self.write("worse.csv", "\n".join(worse) + "\n")
+        self.fixture("candidate.csv")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions", "worse.csv",
+                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml",
+                          "--markdown", "s.md")
+        self.assertEqual(r.code, 0, r)
+        self.assertRegex(r.stdout, r"ml-compare: promote: accuracy \+0\.\d{3} \(0\.\d{3} → 0\.\d{3}\), significant: "
+                                   r"p < 0\.001 \(McNemar exact, 1,500 paired rows\)\n")
+        self.assertIn("significant: p &lt; 0.001 (McNemar exact, 1,500 paired rows)", self.read("j.xml"))
+        self.assertIn("significant", self.read("s.md"))
+        # The other way round it is significantly worse, in every output.
+        r = self.run_tool("ml-compare", "--candidate-predictions", "worse.csv", "--baseline-predictions", "candidate.csv",
+                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("is significantly worse: p < 0.001 (McNemar exact, 1,500 paired rows)", r.stdout)
+        self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
+        self.assertIn("significantly worse", self.read("j.xml"))
+
+    def test_guard_regressing_significantly(self):
+        _, report = self.compare("accuracy", "--id-column", "id", "--significance", "0.05", "--guard", "roc_auc:0.5")
+        guard = report["guards"][0]
+        self.assertEqual(guard["significance"]["test"], "delong")
+        self.assertFalse(guard["significance"]["significantly_worse"])
+
+
+class PairingErrors(PredictionsTest):
+    def test_unmatched_ids_in_each_direction(self):
+        self.write("a.csv", "id,y_true,y_pred\n1,0,0\n2,1,1\n3,1,0\n")
+        self.write("b.csv", "id,y_true,y_pred\n1,0,0\n2,1,1\n4,1,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--id-column", "id")
+        self.assertFails(r, 3, "ml-compare: error: 'a.csv': the two files hold different ids: \"3\" is not in 'b.csv'; "
+                               "\"4\" is not in 'a.csv'")
+
+    def test_row_order_needs_identical_labels(self):
+        self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")
+        self.write("b.csv", "y_true,y_pred\n0,0\n0,1\n1,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy")
+        self.assertFails(r, 3, "ml-compare: error: 'b.csv:3': the label differs from 'a.csv' line 3 (\"0\" against \"1\"); "
+                               "rows pair by order without --id-column")
+
+    def test_unweighted_test_with_weights_is_a_usage_error(self):
+        self.write("a.csv", "y_true,y_pred,w\n0,0,1\n1,1,2\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "a.csv",
+                          "--metric", "accuracy", "--weight-column", "w", "--significance", "0.05", "--test", "mcnemar")
+        self.assertFails(r, 2, "ml-compare: error: --test mcnemar is unweighted; with --weight-column use --test bootstrap")
+
+    def test_alpha_out_of_range(self):
+        self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "a.csv",
+                          "--metric", "accuracy", "--significance", "0.5")
+        self.assertFails(r, 2, "ml-compare: error: --significance must be between 0 and 0.5 (exclusive)")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,70 @@
+#include "evaluate/evaluation.hpp"
+
+#include <doctest/doctest.h>
+
+namespace {
+
+lean::PredictionTable binary_table() {
+  // y = [0, 0, 1, 1, 1, 0], scores with ties; predictions at 0.5.
+  lean::PredictionTable t;
+  t.path = "p.csv";
+  t.task = lean::Task::binary;
+  t.rows = 6;
+  t.labels = {"0", "1"};
+  t.positive = 1;
+  t.truth = {0, 0, 1, 1, 1, 0};
+  t.scores = {0.1, 0.4, 0.4, 0.8, 0.9, 0.8};
+  for (double s : t.scores) t.predicted.push_back(s >= 0.5 ? 1 : 0);
+  t.lines = {2, 3, 4, 5, 6, 7};
+  return t;
+}
+
+}  // namespace
+
+// Reference values: sklearn 1.2 on the same rows.
+TEST_CASE("binary metrics with tied scores") {
+  const lean::PredictionTable t = binary_table();
+  const lean::Evaluator evaluator(t, "");
+  const lean::Evaluation e = evaluator.all();
+  CHECK(e.metrics["accuracy"].get<double>() == doctest::Approx(4.0 / 6));
+  CHECK(e.metrics["roc_auc"].get<double>() == doctest::Approx(0.7777777777777778).epsilon(1e-15));
+  CHECK(e.metrics["average_precision"].get<double>() == doctest::Approx(0.7555555555555555).epsilon(1e-15));
+  CHECK(e.metrics["tp"].get<double>() == 2);
+  CHECK(e.metrics["fp"].get<double>() == 1);
+  CHECK(e.metrics["per_class"]["1"]["support"].get<double>() == 3);
+  CHECK(lean::is_confusion_metric("f1"));
+  CHECK(lean::is_confusion_metric("per_class.1.recall"));
+  CHECK_FALSE(lean::is_confusion_metric("roc_auc"));
+}
+
+TEST_CASE("a bootstrap multiplicity counts rows as often as drawn") {
+  const lean::PredictionTable t = binary_table();
+  const lean::Evaluator evaluator(t, "");
+  const std::vector<double> twice_the_first{2, 1, 1, 1, 1, 0};
+  CHECK(evaluator.metric("n", twice_the_first) == 6);
+  CHECK(*evaluator.metric("accuracy", twice_the_first) == doctest::Approx(5.0 / 6));
+}
+
+TEST_CASE("undefined metrics say why") {
+  lean::PredictionTable t = binary_table();
+  t.truth = {1, 1, 1, 1, 1, 1};
+  const lean::Evaluation e = lean::Evaluator(t, "").all();
+  CHECK(e.undefined.at("roc_auc") == "y_true holds one class only");
+}
+
+TEST_CASE("regression metrics") {
+  lean::PredictionTable t;
+  t.path = "r.csv";
+  t.task = lean::Task::regression;
+  t.rows = 4;
+  t.true_values = {3, -0.5, 2, 7};
+  t.predicted_values = {2.5, 0.0, 2, 8};
+  const lean::Evaluation e = lean::Evaluator(t, "").all();
+  // sklearn's documented examples for these rows.
+  CHECK(e.metrics["mae"].get<double>() == doctest::Approx(0.5));
+  CHECK(e.metrics["mse"].get<double>() == doctest::Approx(0.375));
+  CHECK(e.metrics["r2"].get<double>() == doctest::Approx(0.9486081370449679).epsilon(1e-14));
+  CHECK(e.metrics["explained_variance"].get<double>() == doctest::Approx(0.9571734475374732).epsilon(1e-14));
+  CHECK(e.metrics["median_absolute_error"].get<double>() == doctest::Approx(0.5));
+  CHECK(e.metrics["max_error"].get<double>() == 1);
+}

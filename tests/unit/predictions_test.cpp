@@ -1,0 +1,41 @@
+#include "evaluate/predictions.hpp"
+
+#include <doctest/doctest.h>
+
+#include "test_util.hpp"
+
+TEST_CASE("labels sort numerically when every label is a number; the task follows the labels") {
+  lean::test::TempDir dir;
+  const std::string path = dir.write("p.csv", "y_true,y_pred\n10,9\n9,10\n2,2\n");
+  const lean::PredictionTable t = lean::read_predictions(path, lean::PredictionColumns{});
+  CHECK(t.task == lean::Task::multiclass);
+  CHECK(t.labels == std::vector<std::string>{"2", "9", "10"});
+  CHECK(t.truth == std::vector<std::uint32_t>{2, 1, 0});
+  CHECK(t.lines == std::vector<std::uint64_t>{2, 3, 4});
+}
+
+TEST_CASE("non-integer or many distinct values are a regression") {
+  lean::test::TempDir dir;
+  const std::string path = dir.write("p.csv", "y_true,y_pred\n1.5,1\n2,2\n");
+  CHECK(lean::read_predictions(path, lean::PredictionColumns{}).task == lean::Task::regression);
+}
+
+TEST_CASE("booleans: true is positive; scores derive predictions at the threshold") {
+  lean::test::TempDir dir;
+  const std::string path = dir.write("p.csv", "y_true,y_score\nTrue,0.7\nFalse,0.5\nFalse,0.2\n");
+  lean::PredictionColumns columns;
+  columns.decision_threshold = 0.6;
+  const lean::PredictionTable t = lean::read_predictions(path, columns);
+  CHECK(t.labels == std::vector<std::string>{"False", "True"});
+  CHECK(t.positive == 1);
+  CHECK(t.predicted == std::vector<std::uint32_t>{1, 0, 0});
+}
+
+TEST_CASE("multiclass predictions from probabilities: ties go to the first label") {
+  lean::test::TempDir dir;
+  const std::string path = dir.write("p.csv", "y_true,proba_b,proba_a,proba_c\na,0.4,0.4,0.2\nc,0,0,1\nb,0.5,0.25,0.25\n");
+  const lean::PredictionTable t = lean::read_predictions(path, lean::PredictionColumns{});
+  CHECK(t.labels == std::vector<std::string>{"a", "b", "c"});
+  CHECK(t.predicted == std::vector<std::uint32_t>{0, 2, 1});
+  CHECK(t.probabilities[0] == 0.4);  // proba_a first: in label order
+}
