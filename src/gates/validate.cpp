@@ -1,5 +1,7 @@
 #include "gates/validate.hpp"
 
+#include <algorithm>
+#include <ctime>
 #include <optional>
 
 #include "core/error.hpp"
@@ -7,10 +9,12 @@
 #include "core/format.hpp"
 #include "core/limits.hpp"
 #include "core/suggest.hpp"
+#include "core/timestamp.hpp"
 #include "gates/validate_predictions.hpp"
 #include "metrics/expression.hpp"
 #include "metrics/history.hpp"
 #include "metrics/metrics.hpp"
+#include "prometheus/gate.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -132,6 +136,80 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
   return outcome;
 }
 
+// --prometheus: each --query is a metric, evaluated now (or --at), or over --range.
+Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requirement>& requirements, bool allow_missing) {
+  if (vm.count("metrics") || vm.count("history")) throw_usage("give metrics files, --history or --prometheus, not two");
+  if (!vm.count("query")) throw_usage("--prometheus needs at least one --query NAME=PROMQL");
+  prometheus::GateRequest request;
+  request.url = vm["prometheus"].as<std::string>();
+  request.allow_missing = allow_missing;
+  request.http.ca_bundle = ca_bundle_option(vm);
+  for (const auto& text : vm["query"].as<std::vector<std::string>>()) {
+    request.queries.push_back(prometheus::parse_gate_query(text));
+    for (std::size_t i = 0; i + 1 < request.queries.size(); ++i) {
+      if (request.queries[i].name == request.queries.back().name) {
+        throw_usage("--query " + request.queries.back().name + " is given twice");
+      }
+    }
+  }
+  const auto duration = [&](const char* name) {
+    const std::string text = vm[name].as<std::string>();
+    const auto seconds = prometheus::parse_duration(text);
+    if (!seconds) throw_usage("invalid --" + std::string(name) + " \"" + text + "\": a duration such as 90s, 5m, 24h, 1h30m");
+    return *seconds;
+  };
+  if (vm.count("at")) {
+    const auto at = parse_timestamp(vm["at"].as<std::string>());
+    if (!at) throw_usage("invalid --at \"" + vm["at"].as<std::string>() + "\": use 2026-11-24T09:00Z or Unix seconds");
+    request.at = *at;
+  } else {
+    request.at = static_cast<double>(std::time(nullptr));
+  }
+  if (vm.count("range")) {
+    request.range = duration("range");
+    if (vm.count("step")) request.step = duration("step");
+    if (vm.count("max-gap")) request.max_gap = duration("max-gap");
+    if (request.step > *request.range) throw_usage("--step is longer than --range");
+  } else if (vm.count("step") || vm.count("max-gap") || vm.count("require-complete")) {
+    throw_usage("--step, --max-gap and --require-complete need --range DURATION");
+  }
+  std::vector<std::string> names;
+  for (const auto& query : request.queries) names.push_back(query.name);
+  for (const auto& req : requirements) {
+    if (std::find(names.begin(), names.end(), req.metric) == names.end()) {
+      std::string message = "\"" + req.text + "\" checks " + req.metric + ", which no --query names";
+      if (auto guess = closest_match(req.metric, names)) message += "; did you mean \"" + *guess + "\"?";
+      throw_usage(message + " (queries: " + join_limited(names, 10) + ")");
+    }
+    if (req.aggregate != Aggregate::none && !request.range) {
+      throw_usage("\"" + req.text + "\" aggregates over time; give --range DURATION");
+    }
+  }
+
+  const std::vector<prometheus::GateSeries> series = prometheus::query_for_gate(request);
+  std::vector<CheckResult> results;
+  for (const auto& req : requirements) {
+    const auto& s = *std::find_if(series.begin(), series.end(), [&](const auto& x) { return x.name == req.metric; });
+    std::optional<double> value;
+    if (!s.missing) value = aggregate_values(req.aggregate, s.values);
+    results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
+  }
+  Outcome outcome = build_outcome(results, {}, std::nullopt);
+  ordered_json queries = ordered_json::array();
+  for (const auto& s : series) queries.push_back(s.report);
+  outcome.fields.erase("sources");
+  ordered_json source = {{"url", prometheus::shown_url(request.url)}};
+  if (request.range) source["range"] = prometheus::format_duration(*request.range);
+  source["queries"] = std::move(queries);
+  outcome.fields["prometheus"] = std::move(source);
+  if (request.range) prometheus::add_completeness(outcome, series, vm.count("require-complete") > 0);
+  if (vm.count("write-metrics")) {
+    write_file_atomically(vm["write-metrics"].as<std::string>(),
+                          prometheus::gate_metrics_json(series, request.range.has_value()).dump(2) + "\n");
+  }
+  return outcome;
+}
+
 Outcome run_validate(const po::variables_map& vm) {
   std::vector<Requirement> requirements;
   if (vm.count("require")) requirements = requirements_from_flags(vm["require"].as<std::vector<std::string>>());
@@ -144,6 +222,10 @@ Outcome run_validate(const po::variables_map& vm) {
   }
 
   const bool allow_missing = vm.count("allow-missing") > 0;
+  if (vm.count("prometheus")) return run_prometheus(vm, requirements, allow_missing);
+  for (const char* name : {"query", "at", "range", "step", "max-gap", "require-complete"}) {
+    if (vm.count(name)) throw_usage("--" + std::string(name) + " needs --prometheus URL");
+  }
   std::vector<std::string> files;
   if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
 
@@ -164,7 +246,7 @@ Outcome run_validate(const po::variables_map& vm) {
     return outcome;
   }
   if (vm.count("require-slices") || vm.count("slice-by") || vm.count("write-metrics")) {
-    throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE");
+    throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for --write-metrics)");
   }
   if (vm.count("history")) {
     if (!files.empty()) throw_usage("give metrics files or --history, not both");
@@ -213,7 +295,9 @@ ToolSpec validate_tool() {
       "ml-validate METRICS.json [MORE.json ...] --require EXPR [--require EXPR ...] [--policy FILE]\n"
       "       ml-validate --history FILE.jsonl [--window N] [--min-count N] --require 'mean(accuracy)>=0.85'\n"
       "       ml-validate --predictions PRED.csv [column options] [--slice-by COL --require-slices EXPR]\n"
-      "                   [--write-metrics FILE] --require EXPR ...";
+      "                   [--write-metrics FILE] --require EXPR ...\n"
+      "       ml-validate --prometheus URL --query NAME=PROMQL [--query ...] [--at TIME]\n"
+      "                   [--range 24h [--step 5m] [--max-gap D] [--require-complete]] --require 'max(NAME)<0.05'";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
         ("metrics", po::value<std::vector<std::string>>()->composing(), "metrics JSON file(s), merged")
@@ -224,7 +308,21 @@ ToolSpec validate_tool() {
         ("history", po::value<std::string>()->value_name("FILE"), "JSON Lines file, one metrics object per line")
         ("window", po::value<std::size_t>()->value_name("N"), "with --history: only the last N records count")
         ("min-count", po::value<std::size_t>()->value_name("N"),
-         "with --history: fewest records accepted (default: the window)");
+         "with --history: fewest records accepted (default: the window)")
+        ("prometheus", po::value<std::string>()->value_name("URL"),
+         "a Prometheus query API (Prometheus, Thanos, Mimir, VictoriaMetrics): the metrics are --query results")
+        ("query", po::value<std::vector<std::string>>()->composing()->value_name("NAME=PROMQL"),
+         "with --prometheus: a PromQL query whose value is metric NAME (repeatable)")
+        ("at", po::value<std::string>()->value_name("TIME"),
+         "with --prometheus: evaluate at TIME (RFC 3339 or Unix seconds; default: now), the end of a --range")
+        ("range", po::value<std::string>()->value_name("DURATION"),
+         "with --prometheus: evaluate over the last DURATION (24h); checks aggregate: max(NAME) < 0.05")
+        ("step", po::value<std::string>()->value_name("DURATION"), "with --range: the resolution (default: 5m)")
+        ("max-gap", po::value<std::string>()->value_name("DURATION"),
+         "with --range: missing points up to this long are not reported as a gap (default: 0)")
+        ("require-complete", "with --range: a gap in the data fails the gate")
+        ("ca-bundle", po::value<std::string>()->value_name("FILE"),
+         "with --prometheus: PEM file of the CAs to trust for https");
     declare_validate_prediction_options(options);
     positional.add("metrics", -1);
   };

@@ -47,7 +47,7 @@ void declare_validate_prediction_options(po::options_description& options) {
        "--require-slices checks only slices of at least N rows")
       ("require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
        "a check every slice must pass (repeatable)")
-      ("write-metrics", po::value<std::string>()->value_name("FILE"), "write the computed metrics as a metrics JSON");
+      ("write-metrics", po::value<std::string>()->value_name("FILE"), "with --predictions or --prometheus: write the computed or queried metrics as a metrics JSON");
 }
 
 PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {

@@ -11,6 +11,7 @@
 #include "metrics/metrics.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
+#include "release/maintenance.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -52,6 +53,25 @@ void declare_option(po::options_description& options, const std::string& name) {
       {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
       {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
             "PEM file of the CAs to trust for https (a private CA); certificates are always verified"); }},
+      {"from-channel", [](auto& o) { o.add_options()("from-channel", po::value<std::string>()->value_name("CH"),
+            "promote the version this channel points to (exit 5 if it moves during the command)"); }},
+      {"expect-version", [](auto& o) { o.add_options()("expect-version", po::value<std::string>()->value_name("VER"),
+            "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere"); }},
+      {"if-version", [](auto& o) { o.add_options()("if-version", po::value<std::string>()->value_name("VER"),
+            "roll back only while the channel points to VER (else nothing to do, exit 0)"); }},
+      {"at", [](auto& o) { o.add_options()("at", po::value<std::string>()->value_name("TIME"),
+            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)"); }},
+      {"keep", [](auto& o) { o.add_options()("keep", po::value<std::size_t>()->value_name("N"),
+            "keep the newest N versions"); }},
+      {"keep-days", [](auto& o) { o.add_options()("keep-days", po::value<double>()->value_name("D"),
+            "also keep every version younger than D days"); }},
+      {"keep-history", [](auto& o) { o.add_options()("keep-history", po::value<std::size_t>()->value_name("K"),
+            "also keep the versions in each channel's last K history entries (default: 10)"); }},
+      {"grace", [](auto& o) { o.add_options()("grace", po::value<double>()->value_name("SECONDS"),
+            "wait between hiding versions and deleting their files (default: 5)"); }},
+      {"dry-run", [](auto& o) { o.add_options()("dry-run", "print what would be deleted, delete nothing"); }},
+      {"versions", [](auto& o) { o.add_options()("versions", po::value<std::vector<std::string>>()->value_name("A B"),
+            "the two versions or channels to compare"); }},
   };
   kOptions.at(name)(options);
 }
@@ -222,8 +242,44 @@ Outcome channel_outcome(const char* command, const Session& session, const std::
   return outcome;
 }
 
+// promote --from-channel: the version the source channel points to, read before and
+// after the write; a source that moved in between undoes the promote (exit 5).
+Outcome run_promote_from_channel(const po::variables_map& vm, const std::string& model, const std::string& channel) {
+  const std::string source = vm["from-channel"].as<std::string>();
+  check_name("model", model);
+  check_name("channel", source);
+  const std::optional<std::string> expected = optional_option(vm, "expect-version");
+  if (expected) check_name("version", *expected);
+  if (source == channel) throw_usage("--from-channel must differ from --channel");
+  Session session = open_session(vm);
+  const std::optional<Channel> before = session.registry->channel(model, source);
+  if (!before) session.registry->resolve(model, Selector{std::nullopt, source});  // the registry's "no channel"
+  if (expected && before->version != *expected) {
+    throw Error(ExitStatus::integrity, session.storage->describe(),
+                "channel " + source + " of " + model + " points to " + before->version + ", not the checked " +
+                    *expected + "; not promoting");
+  }
+  const ChannelChange change = session.registry->promote(model, before->version, channel, vm.count("verify") > 0);
+  const std::optional<Channel> after = session.registry->channel(model, source);
+  if (!after || after->version != before->version || after->manifest_sha256 != before->manifest_sha256) {
+    if (change.changed && change.previous) session.registry->rollback(model, channel, change.previous);
+    throw Error(ExitStatus::integrity, session.storage->describe(),
+                "channel " + source + " of " + model + " moved from " + before->version + " to " +
+                    (after ? after->version : std::string("nothing")) + " during the promote; " + channel +
+                    (change.changed && change.previous ? " was put back to " + *change.previous : " was left as it was"));
+  }
+  Outcome outcome = channel_outcome("promote", session, model, change);
+  outcome.fields["from_channel"] = source;
+  return outcome;
+}
+
 Outcome run_promote(const po::variables_map& vm) {
   const std::string model = required(vm, "model", "NAME");
+  if (vm.count("from-channel")) {
+    if (vm.count("version")) throw_usage("give --version VER or --from-channel CH, not both");
+    return run_promote_from_channel(vm, model, required(vm, "channel", "CH"));
+  }
+  if (vm.count("expect-version")) throw_usage("--expect-version needs --from-channel CH");
   const std::string version = required(vm, "version", "VER");
   const std::string channel = required(vm, "channel", "CH");
   Session session = open_session(vm);
@@ -235,8 +291,44 @@ Outcome run_rollback(const po::variables_map& vm) {
   const std::string model = required(vm, "model", "NAME");
   const std::string channel = required(vm, "channel", "CH");
   Session session = open_session(vm);
+  if (const auto only_from = optional_option(vm, "if-version")) {
+    // Idempotent for a retried job: a channel that no longer points to VER is left alone.
+    check_name("model", model);
+    check_name("channel", channel);
+    check_name("version", *only_from);
+    const std::optional<Channel> current = session.registry->channel(model, channel);
+    if (!current) session.registry->resolve(model, Selector{std::nullopt, channel});  // the registry's "no channel"
+    if (current->version != *only_from) {
+      Outcome outcome = base_outcome("rollback", session, model);
+      outcome.fields["channel"] = channel;
+      outcome.fields["version"] = current->version;
+      outcome.fields["previous_version"] = nullptr;
+      outcome.fields["changed"] = false;
+      conclude(outcome, "rollback " + channel,
+               channel + " of " + model + " points to " + current->version + ", not " + *only_from +
+                   ": nothing to roll back");
+      outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", current->version}, {"PREVIOUS_VERSION", ""}};
+      return outcome;
+    }
+    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
+    if (change.previous && *change.previous != *only_from) {
+      throw Error(ExitStatus::integrity, session.storage->describe(),
+                  "channel " + channel + " of " + model + " moved from " + *only_from + " to " + *change.previous +
+                      " during the rollback, which then rolled back " + *change.previous + " to " + change.version);
+    }
+    return channel_outcome("rollback", session, model, change);
+  }
   const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
   return channel_outcome("rollback", session, model, change);
+}
+
+Outcome run_maintenance(const po::variables_map& vm, const char* command,
+                        Outcome (*run)(Outcome, Storage&, Registry&, const std::string&, const po::variables_map&)) {
+  const std::string model = required(vm, "model", "NAME");
+  check_name("model", model);
+  if (std::string(command) == "history") check_name("channel", required(vm, "channel", "CH"));
+  Session session = open_session(vm);
+  return run(base_outcome(command, session, model), *session.storage, *session.registry, model, vm);
 }
 
 Outcome run_list_models(Session& session) {
@@ -384,15 +476,23 @@ const std::vector<Command>& commands() {
       {"publish",
        "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
        {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
-      {"promote", "ml-release promote --model NAME --version VER --channel CH [--verify]",
-       {"model", "version", "channel", "verify"}, run_promote},
-      {"rollback", "ml-release rollback --model NAME --channel CH [--to VER]", {"model", "channel", "to"}, run_rollback},
+      {"promote", "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH [--verify]",
+       {"model", "version", "channel", "verify", "from-channel", "expect-version"}, run_promote},
+      {"rollback", "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
+       {"model", "channel", "to", "if-version"}, run_rollback},
       {"list", "ml-release list [--model NAME]", {"model"}, run_list},
       {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},
       {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR",
        {"model", "version", "channel", "dest"}, run_fetch},
       {"verify", "ml-release verify --model NAME (--version VER | --channel CH)", {"model", "version", "channel"},
        run_verify},
+      {"history", "ml-release history --model NAME --channel CH [--at TIME]", {"model", "channel", "at"},
+       [](const po::variables_map& vm) { return run_maintenance(vm, "history", history_command); }},
+      {"gc", "ml-release gc --model NAME --keep N [--keep-days D] [--keep-history K] [--grace SECONDS] [--dry-run]",
+       {"model", "keep", "keep-days", "keep-history", "grace", "dry-run"},
+       [](const po::variables_map& vm) { return run_maintenance(vm, "gc", gc_command); }},
+      {"diff", "ml-release diff --model NAME A B   (A, B: versions or channels)", {"model", "versions"},
+       [](const po::variables_map& vm) { return run_maintenance(vm, "diff", diff_command); }},
   };
   return kCommands;
 }
@@ -424,6 +524,7 @@ ToolSpec release_tool(const std::string& name) {
       for (const auto& option : command.options) declare_option(options, option);
       for (const auto& option : kSharedOptions) declare_option(options, option);
       if (command.name == "publish") positional.add("files", -1);
+      if (command.name == "diff") positional.add("versions", -1);
     };
     spec.run = command.run;
     return spec;

@@ -1,0 +1,143 @@
+#include "prometheus/client.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+namespace lean::prometheus {
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace
+
+Credentials Credentials::from_env() {
+  Credentials c{env("PROMETHEUS_TOKEN"), env("PROMETHEUS_USER"), env("PROMETHEUS_PASSWORD")};
+  if (!c.token.empty() && (!c.user.empty() || !c.password.empty())) {
+    throw_usage("set PROMETHEUS_TOKEN or PROMETHEUS_USER and PROMETHEUS_PASSWORD, not both");
+  }
+  if (c.user.empty() != c.password.empty()) {
+    throw_usage("basic auth needs both PROMETHEUS_USER and PROMETHEUS_PASSWORD");
+  }
+  return c;
+}
+
+std::vector<std::string> Credentials::secrets() const {
+  std::vector<std::string> out;
+  for (const auto* secret : {&token, &password}) {
+    if (!secret->empty()) out.push_back(*secret);
+  }
+  if (!password.empty()) out.push_back(base64(user + ":" + password));
+  if (!token.empty()) out.push_back(form_encode(token));
+  return out;
+}
+
+std::string form_encode(std::string_view text) {
+  // Written here rather than shared with the S3 and forge encoders: those live beside
+  // OpenSSL code, and ml-validate must not load libcrypto at start-up for a gate.
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  // OpenSSL's EVP_EncodeBlock does this, but linking libcrypto would load it at every
+  // gate's start-up (ml-validate's start-up is its run time: docs/ml-validate.md).
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], kAlphabet[n & 63]};
+  }
+  if (i + 1 == bytes.size()) {
+    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
+  } else if (i + 2 == bytes.size()) {
+    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
+  }
+  return out;
+}
+
+std::string sanitize(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+Client::Client(const std::string& url, Credentials credentials, http::ClientOptions options)
+    : base_(url), credentials_(std::move(credentials)), http_(std::move(options)) {
+  if (base_.rfind("http://", 0) != 0 && base_.rfind("https://", 0) != 0) {
+    throw_usage("--prometheus needs an http:// or https:// URL, not \"" + sanitize(http::redact_url(url), {}) + "\"");
+  }
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  shown_url_ = sanitize(http::redact_url(base_), credentials_.secrets());
+}
+
+QueryData Client::send(const std::string& path, const std::string& name, const std::string& form) {
+  http::Request request;
+  request.method = "POST";  // the query in the body: no URL length limit, not in access logs
+  request.url = base_ + path;
+  request.subject = shown_url_ + path;
+  request.body = form;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  if (!credentials_.token.empty()) {
+    request.headers.emplace_back("Authorization", "Bearer " + credentials_.token);
+  } else if (!credentials_.user.empty()) {
+    request.headers.emplace_back("Authorization", "Basic " + base64(credentials_.user + ":" + credentials_.password));
+  }
+  const http::Response response = http_.send(request);
+  if (response.status == 401 || response.status == 403) {
+    throw Error(ExitStatus::remote, request.subject,
+                "query " + name + ": credentials refused (HTTP " + std::to_string(response.status) +
+                    "); set PROMETHEUS_TOKEN, or PROMETHEUS_USER and PROMETHEUS_PASSWORD");
+  }
+  try {
+    return decode_query_response(response.status, response.body, request.subject, name);
+  } catch (const Error& e) {
+    // The server's own words (errorType, error) are shown, made safe to print.
+    throw Error(e.status(), e.subject(), sanitize(e.what(), credentials_.secrets()));
+  }
+}
+
+QueryData Client::instant(const std::string& name, const std::string& promql, double time) {
+  return send("/api/v1/query", name, "query=" + form_encode(promql) + "&time=" + format_number(time));
+}
+
+QueryData Client::range(const std::string& name, const std::string& promql, double start, double end, double step) {
+  return send("/api/v1/query_range", name,
+              "query=" + form_encode(promql) + "&start=" + format_number(start) + "&end=" + format_number(end) +
+                  "&step=" + format_number(step));
+}
+
+}  // namespace lean::prometheus

@@ -1,0 +1,132 @@
+#include "registry/gc.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/format.hpp"
+#include "core/timestamp.hpp"
+#include "registry/history.hpp"
+#include "registry/provenance.hpp"
+
+namespace lean {
+namespace {
+
+// Why each version must stay because of a channel: "channel production", "history of canary".
+std::map<std::string, std::string> channel_holds(Storage& storage, Registry& registry, const std::string& model,
+                                                  std::size_t keep_history) {
+  std::map<std::string, std::string> holds;
+  const std::string prefix = model + "/channels/";
+  for (const auto& key : storage.list(prefix)) {
+    const std::string rest = key.substr(prefix.size());
+    if (rest.size() <= 5 || rest.compare(rest.size() - 5, 5, ".json") != 0 || rest.find('/') != std::string::npos) continue;
+    const std::string name = rest.substr(0, rest.size() - 5);
+    const std::optional<Channel> pointer = registry.channel(model, name);
+    if (!pointer) continue;
+    holds.emplace(pointer->version, "channel " + name);
+    std::size_t taken = 0;
+    for (const auto& entry : pointer->doc["history"]) {
+      if (taken++ == keep_history) break;
+      if (entry.contains("version") && entry["version"].is_string()) {
+        holds.emplace(entry["version"].get<std::string>(), "history of " + name);
+      }
+    }
+  }
+  return holds;
+}
+
+GcVersion describe_version(const VersionSummary& summary) {
+  return {summary.version, summary.manifest.doc.value("created_at", ""), "", summary.manifest.sha256,
+          summary.manifest.files.size()};
+}
+
+}  // namespace
+
+GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& request) {
+  ModelListing listing = registry.list(request.model);
+  std::vector<VersionSummary>& versions = listing.versions;
+  // Newest first: by creation time, then by version order.
+  std::stable_sort(versions.begin(), versions.end(), [](const VersionSummary& a, const VersionSummary& b) {
+    const std::string ca = a.manifest.doc.value("created_at", ""), cb = b.manifest.doc.value("created_at", "");
+    if (ca != cb) return ca > cb;
+    return version_less(b.version, a.version);
+  });
+  const double now = static_cast<double>(now_epoch_seconds());
+  const auto holds = channel_holds(storage, registry, request.model, request.keep_history);
+
+  GcResult result;
+  std::vector<GcVersion> candidates;
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    GcVersion v = describe_version(versions[i]);
+    const auto created = parse_timestamp(v.created_at);
+    if (i < request.keep) {
+      v.reason = "one of the newest " + std::to_string(request.keep);
+    } else if (auto hold = holds.find(v.version); hold != holds.end()) {
+      v.reason = hold->second;
+    } else if (request.keep_days && (!created || now - *created < *request.keep_days * 86400)) {
+      v.reason = "younger than " + format_number(*request.keep_days) + " days";
+    }
+    if (!v.reason.empty()) {
+      result.kept.push_back(std::move(v));
+    } else {
+      candidates.push_back(std::move(v));
+    }
+  }
+  std::reverse(candidates.begin(), candidates.end());  // oldest first
+  if (request.dry_run) {
+    for (auto& v : candidates) v.reason = "would be deleted";
+    result.deleted = std::move(candidates);
+    return result;
+  }
+
+  // Pass 1: hide, each after a fresh look at the channels.
+  struct Hidden {
+    GcVersion version;
+    std::string manifest_body;
+  };
+  std::vector<Hidden> hidden;
+  for (auto& v : candidates) {
+    const auto now_holds = channel_holds(storage, registry, request.model, request.keep_history);
+    if (auto hold = now_holds.find(v.version); hold != now_holds.end()) {
+      v.reason = hold->second + " (since gc started)";
+      result.kept.push_back(std::move(v));
+      continue;
+    }
+    const std::string key = manifest_key(request.model, v.version);
+    const std::optional<StoredObject> manifest = storage.get(key);
+    if (!manifest) continue;  // deleted by someone else meanwhile
+    storage.remove(key);
+    hidden.push_back({std::move(v), manifest->body});
+  }
+  if (hidden.empty()) return result;
+
+  // Pass 2: a promote that read a manifest before it was hidden has had time to write.
+  if (request.grace_seconds > 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(request.grace_seconds));
+  }
+  // Pass 3: each version re-checked against every channel right before its files go; one
+  // that a channel now points to gets its manifest back instead.
+  for (auto& h : hidden) {
+    const auto holds_now = channel_holds(storage, registry, request.model, request.keep_history);
+    if (auto hold = holds_now.find(h.version.version); hold != holds_now.end()) {
+      storage.put(manifest_key(request.model, h.version.version), h.manifest_body, WriteCondition::absent());
+      h.version.reason = hold->second + " (since gc started; manifest restored)";
+      result.kept.push_back(h.version);
+      continue;
+    }
+    for (const auto& key : storage.list(version_prefix(request.model, h.version.version))) storage.remove(key);
+    write_audit_event(storage, registry, request.model,
+                      {{"event", "delete"},
+                       {"model", request.model},
+                       {"version", h.version.version},
+                       {"manifest_sha256", h.version.manifest_sha256}});
+    h.version.reason = "deleted";
+    result.deleted.push_back(std::move(h.version));
+  }
+  return result;
+}
+
+}  // namespace lean

@@ -1,0 +1,248 @@
+"""ml-release history, gc and diff, and promote --from-channel / rollback --if-version, on
+every backend: a local folder, S3 (s3rver), and the GitHub and GitLab fakes. Times are
+pinned per command (SOURCE_DATE_EPOCH), so every move has a known time."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import unittest
+
+import test_ml_release as local
+import test_ml_release_github as github
+import test_ml_release_gitlab as gitlab
+import test_ml_release_s3 as s3
+from lean_cli import BIN_DIR
+from release_cli import PINNED
+
+T0 = int(PINNED["SOURCE_DATE_EPOCH"])  # 2026-01-01T00:00:00Z
+RUN_URL = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/churn", "GITHUB_RUN_ID": "77",
+           "GITHUB_ACTOR": "octocat"}
+
+
+def at(seconds):
+    return {"SOURCE_DATE_EPOCH": str(T0 + seconds)}
+
+
+def iso(seconds):
+    import datetime
+    return datetime.datetime.fromtimestamp(T0 + seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Maintenance:
+    """The cases every backend runs; the backend class gives release() and its setup."""
+
+    def ok(self, *args, env=None):
+        r = self.release(*args, env=env)
+        self.assertEqual(r.code, 0, r)
+        return r
+
+    def publish_at(self, version, seconds, content=None, metrics=None, extra_file=None):
+        self.write("model.bin", content or f"weights {version}".encode())
+        args = ["--model", "churn", "--version", version, "model.bin"]
+        if metrics is not None:
+            self.write("m.json", metrics)
+            args += ["--metrics", "m.json"]
+        if extra_file:
+            self.write(extra_file[0], extra_file[1])
+            args.append(extra_file[0])
+        self.ok("publish", *args, env=at(seconds))
+
+    def test_history_newest_first_with_who_and_at_boundaries(self):
+        for i, v in enumerate(("1.0", "1.1")):
+            self.publish_at(v, i)
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production", env=at(100))
+        self.ok("promote", "--model", "churn", "--version", "1.1", "--channel", "production",
+                env={**at(200), **RUN_URL})
+        self.ok("rollback", "--model", "churn", "--channel", "production", env=at(300))
+        self.ok("promote", "--model", "churn", "--version", "1.1", "--channel", "canary", env=at(400))
+        r = self.ok("history", "--model", "churn", "--channel", "production", "--report", "r.json")
+        moves = self.read_json("r.json")["moves"]
+        self.assertEqual([(m["at"], m["action"], m["from"], m["to"]) for m in moves],
+                         [(iso(300), "rollback", "1.1", "1.0"), (iso(200), "promote", "1.0", "1.1"),
+                          (iso(100), "promote", None, "1.0")])
+        self.assertEqual((moves[1]["by"], moves[1]["ci_run_url"]), ("octocat", "https://github.com/acme/churn/actions/runs/77"))
+        self.assertEqual(moves[0]["by"], "tester")
+        self.assertEqual(r.stdout.splitlines()[-1], "ml-release: 3 moves of channel production of churn, now 1.0")
+        cases = [(200, "1.1"), (199, "1.0"), (100, "1.0"), (300, "1.0"), (299, "1.1"), (10**6, "1.0")]
+        for seconds, version in cases:
+            with self.subTest(at=seconds):
+                r = self.ok("history", "--model", "churn", "--channel", "production", "--at", iso(seconds),
+                            "--report", "r.json")
+                self.assertEqual(self.read_json("r.json")["version"], version)
+        r = self.release("history", "--model", "churn", "--channel", "production", "--at", iso(99))
+        self.assertEqual(r.code, 3, r)
+        self.assertTrue(r.stderr.endswith(f": channel production of churn did not exist yet at {iso(99)} "
+                                          f"(its first move: {iso(100)})\n"), r)
+        r = self.release("history", "--model", "churn", "--channel", "staging")
+        self.assertEqual(r.code, 3, r)
+        self.assertIn('model churn has no channel "staging"', r.stderr)
+
+    def test_gc_keeps_the_newest_the_pointed_to_and_recent_history(self):
+        for i in range(1, 7):
+            self.publish_at(f"{i}.0", i * 86400)
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production", env=at(7 * 86400))
+        self.ok("promote", "--model", "churn", "--version", "2.0", "--channel", "production", env=at(7 * 86400))
+        self.ok("promote", "--model", "churn", "--version", "3.0", "--channel", "canary", env=at(7 * 86400))
+        gc = ("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--grace", "0", "--report", "r.json")
+        r = self.ok(*gc, "--dry-run", env=at(8 * 86400))
+        report = self.read_json("r.json")
+        self.assertEqual([v["version"] for v in report["deleted"]], ["4.0", "5.0"])
+        self.assertEqual({v["version"]: v["reason"] for v in report["kept"]},
+                         {"6.0": "one of the newest 1", "3.0": "channel canary", "2.0": "channel production",
+                          "1.0": "history of production"})
+        self.assertIn("WOULD DELETE  4.0", r.stdout)
+        self.assertEqual(self.list_versions(), ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"])
+        r = self.ok(*gc, "--keep-days", "3.5", env=at(8 * 86400))  # 5.0 is 3 days old
+        self.assertEqual([v["version"] for v in self.read_json("r.json")["deleted"]], ["4.0"])
+        self.assertEqual(r.stdout.splitlines()[-1], "ml-release: deleted 1 version of churn, kept 5")
+        self.assertEqual(self.list_versions(), ["1.0", "2.0", "3.0", "5.0", "6.0"])
+        r = self.ok(*gc, env=at(8 * 86400))
+        self.assertEqual(self.list_versions(), ["1.0", "2.0", "3.0", "6.0"])
+        r = self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual(self.read_json("l.json")["incomplete"], [])  # the files went too
+        self.ok("verify", "--model", "churn", "--channel", "production")
+        r = self.ok("history", "--model", "churn", "--channel", "production", "--report", "h.json")
+        self.assertEqual(len(self.read_json("h.json")["moves"]), 2)  # gc moved no channel
+        self.assertEqual(self.release("gc", "--model", "churn").code, 2)
+
+    def test_diff_of_a_channel_and_a_version(self):
+        self.publish_at("1.0", 0, b"one", {"accuracy": 0.9, "f1": 0.8}, ("vocab.txt", "a\n"))
+        self.publish_at("1.1", 1, b"two", {"accuracy": 0.92, "auc": 0.7})
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production")
+        r = self.ok("diff", "--model", "churn", "production", "1.1", "--report", "r.json", "--markdown", "d.md")
+        report = self.read_json("r.json")
+        self.assertEqual((report["a"]["version"], report["b"]["version"]), ("1.0", "1.1"))
+        metrics = {m["metric"]: (m["a"], m["b"]) for m in report["metrics"]}
+        self.assertEqual(metrics, {"accuracy": (0.9, 0.92), "f1": (0.8, None), "auc": (None, 0.7)})
+        self.assertAlmostEqual(report["metrics"][0]["delta"], 0.02)
+        self.assertEqual({f["name"]: f["status"] for f in report["files"]}, {"model.bin": "changed", "vocab.txt": "removed"})
+        self.assertIn("| `accuracy` | 0.9 | 0.92 | +0.02 |", self.read("d.md"))
+        self.assertEqual(r.stdout.splitlines()[-1],
+                         "ml-release: churn production (1.0) vs 1.1: 3 metrics, 2 of 2 files changed")
+        r = self.release("diff", "--model", "churn", "1.0")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.stderr, "ml-release: error: diff compares two versions or channels: "
+                                   "ml-release diff --model NAME A B\n")
+        self.assertEqual(self.release("diff", "--model", "churn", "1.0", "9.9").code, 3)
+
+    def test_promote_from_channel_and_rollback_if_version(self):
+        for i, v in enumerate(("1.0", "1.1", "1.2")):
+            self.publish_at(v, i)
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production")
+        self.ok("promote", "--model", "churn", "--version", "1.1", "--channel", "canary")
+        r = self.release("promote", "--model", "churn", "--from-channel", "canary", "--expect-version", "1.2",
+                         "--channel", "production")
+        self.assertEqual(r.code, 5, r)
+        self.assertTrue(r.stderr.endswith(": channel canary of churn points to 1.1, not the checked 1.2; not promoting\n"), r)
+        r = self.ok("promote", "--model", "churn", "--from-channel", "canary", "--expect-version", "1.1",
+                    "--channel", "production", "--report", "r.json")
+        self.assertEqual((self.read_json("r.json")["version"], self.read_json("r.json")["from_channel"]), ("1.1", "canary"))
+        self.assertEqual(r.stdout, "ml-release: production of churn now points to 1.1 (was 1.0)\n")
+        # The canary turned out bad: roll it back, twice (a retried job) — the second is a no-op.
+        self.ok("promote", "--model", "churn", "--version", "1.2", "--channel", "canary")
+        r = self.ok("rollback", "--model", "churn", "--channel", "canary", "--if-version", "1.2")
+        self.assertEqual(r.stdout, "ml-release: canary of churn now points to 1.1 (was 1.2)\n")
+        r = self.ok("rollback", "--model", "churn", "--channel", "canary", "--if-version", "1.2", "--report", "r.json")
+        self.assertEqual(r.stdout, "ml-release: canary of churn points to 1.1, not 1.2: nothing to roll back\n")
+        self.assertFalse(self.read_json("r.json")["changed"])
+        r = self.release("promote", "--model", "churn", "--version", "1.0", "--from-channel", "canary",
+                         "--channel", "production")
+        self.assertEqual(r.stderr, "ml-release: error: give --version VER or --from-channel CH, not both\n")
+
+    def list_versions(self):
+        r = self.ok("list", "--model", "churn", "--report", "list.json")
+        return [v["version"] for v in self.read_json("list.json")["versions"]]
+
+
+def backend(base):
+    """The maintenance cases over a backend's test class, without that class's own tests."""
+    cls = type(base.__name__ + "Maintenance", (Maintenance, base), {})
+    for name in dir(base):
+        if name.startswith("test") and not hasattr(Maintenance, name):
+            setattr(cls, name, None)
+    return cls
+
+
+LocalMaintenance = backend(local.ReleaseTest)
+S3Maintenance = backend(s3.ReleaseS3Test)
+GitlabMaintenance = backend(gitlab.GitlabTest)
+
+
+class GithubMaintenance(backend(github.GithubTest)):
+    def test_gc_keeps_the_newest_the_pointed_to_and_recent_history(self):
+        # Published releases are immutable to the GitHub backend: gc lists, and stops there.
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i * 86400)
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production")
+        self.ok("gc", "--model", "churn", "--keep", "1", "--dry-run", "--report", "r.json")
+        self.assertEqual([v["version"] for v in self.read_json("r.json")["deleted"]], ["2.0"])
+        r = self.release("gc", "--model", "churn", "--keep", "1")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("gc cannot delete versions on github:// yet", r.stderr)
+        self.assertEqual(self.list_versions(), ["1.0", "2.0", "3.0"])
+
+
+def setUpModule():
+    github.setUpModule()
+    gitlab.setUpModule()
+
+
+def tearDownModule():
+    github.tearDownModule()
+    gitlab.tearDownModule()
+
+
+class GcAgainstConcurrentPromotes(backend(local.ReleaseTest)):
+    """A fault test: gc runs while promotes point channels at the versions it is deleting.
+    Afterwards every channel must point to a complete version (manifest and every file)."""
+
+    TRIALS = int(os.environ.get("GC_TRIALS", "50"))
+    test_history_newest_first_with_who_and_at_boundaries = None
+    test_gc_keeps_the_newest_the_pointed_to_and_recent_history = None
+    test_diff_of_a_channel_and_a_version = None
+    test_promote_from_channel_and_rollback_if_version = None
+
+    def test_gc_never_deletes_a_version_a_channel_points_to(self):
+        for i in range(1, 7):
+            self.publish_at(f"{i}.0", i)
+        self.ok("promote", "--model", "churn", "--version", "6.0", "--channel", "production")
+        shutil.copytree(self.path("reg"), self.path("base"))
+        rng = random.Random(17)
+        deleted = landed = refused = lost = 0
+        release = os.path.join(BIN_DIR, "ml-release")
+        env = {**os.environ, **PINNED}
+        for trial in range(self.TRIALS):
+            shutil.rmtree(self.path("reg"))
+            shutil.copytree(self.path("base"), self.path("reg"))
+            gc = subprocess.Popen([release, "gc", "--registry", "reg", "--model", "churn", "--keep", "1",
+                                   "--keep-history", "0", "--grace", "0.5", "--report", "gc.json"],
+                                  cwd=self.dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            while gc.poll() is None:
+                version = f"{rng.randint(1, 5)}.0"
+                p = subprocess.run([release, "promote", "--registry", "reg", "--model", "churn", "--version", version,
+                                    "--channel", rng.choice(["canary", "staging"])], cwd=self.dir, env=env,
+                                   capture_output=True, text=True)
+                if p.returncode == 0:
+                    landed += 1
+                else:
+                    self.assertIn(p.returncode, (3, 5), p.stderr)  # hidden or gone: refused cleanly
+                    refused += 1
+            self.assertEqual(gc.wait(), 0, gc.stderr.read())
+            gc.stderr.close()
+            deleted += len(self.read_json("gc.json")["deleted"])
+            for name in os.listdir(self.path("reg/churn/channels")):
+                channel = name[:-len(".json")]
+                r = self.release("verify", "--model", "churn", "--channel", channel)
+                if r.code != 0:
+                    lost += 1
+                    print(f"trial {trial}: channel {channel}: {r.stderr.strip()}")
+        print(f"fault injection gc against concurrent promotes (local): {self.TRIALS} trials, {deleted} versions "
+              f"deleted, {landed} promotes landed, {refused} refused, {lost} pointed-to versions lost")
+        self.assertEqual(lost, 0)
+        self.assertGreater(deleted, 0)
+        self.assertGreater(landed, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

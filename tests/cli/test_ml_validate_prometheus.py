@@ -1,0 +1,219 @@
+"""ml-validate --prometheus against a real Prometheus (Debian's package) on loopback, serving
+known samples at known times (prometheus_fixture.py); the expected values are computed there
+from the same samples."""
+import base64
+import os
+import re
+import statistics
+import unittest
+
+import prometheus_fixture as pf
+from lean_cli import CliTest
+
+AT = str(pf.END)
+CANARY = 'http_error_ratio{track="canary"}'
+STABLE = 'http_error_ratio{track="stable"}'
+LATENCY = 'latency_p95_ms{track="canary"}'
+TOKEN = "PLANTED-PROMETHEUS-TOKEN-0101"
+PASSWORD = "PLANTED-PROMETHEUS-PASSWORD-0102"
+BASIC = base64.b64encode(f"gate:{PASSWORD}".encode()).decode()  # as the header carries it
+
+
+@unittest.skipUnless(os.path.exists(pf.PROMETHEUS), "needs Debian's prometheus package (scripts/packages/prometheus.txt)")
+class PrometheusGate(CliTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = pf.PrometheusServer()
+        cls.url = cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def gate(self, *args, env=None):
+        return self.run_tool("ml-validate", "--prometheus", self.url, *args, env=env)
+
+    def test_instant_queries_become_metrics_with_query_and_time_in_the_report(self):
+        r = self.gate("--query", f"err={CANARY}", "--query", f"stable={STABLE}", "--at", AT,
+                      "--require", "err < 0.05", "--require", "stable < 0.05", "--report", "r.json",
+                      "--write-metrics", "canary.json")
+        self.assertEqual(r.code, 0, r)
+        expected = pf.value_at("http_error_ratio", 'track="canary"', pf.END)
+        self.assertIn(f"PASS  err is {expected:g} (< 0.05)", r.stdout)
+        report = self.read_json("r.json")
+        query = report["prometheus"]["queries"][0]
+        self.assertEqual(report["prometheus"]["url"], self.url)
+        self.assertEqual((query["name"], query["query"], query["time"]), ("err", CANARY, "2026-01-01T03:00:00Z"))
+        self.assertEqual(query["value"], expected)
+        self.assertEqual(query["labels"], {"__name__": "http_error_ratio", "track": "canary"})
+        self.assertEqual(report["checks"][0]["value"], expected)
+        self.assertEqual(self.read_json("canary.json"),
+                         {"err": expected, "stable": pf.value_at("http_error_ratio", 'track="stable"', pf.END)})
+
+    def test_a_failing_value_fails_the_gate(self):
+        r = self.gate("--query", 'err=http_error_ratio{track="bad"}', "--at", AT, "--require", "err < 0.05")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("FAIL  err is 0.09, required < 0.05", r.stdout)
+
+    def test_the_written_metrics_feed_ml_compare_canary_against_stable(self):
+        for name, selector in (("canary", CANARY), ("stable", STABLE)):
+            r = self.gate("--query", f"error_rate={selector}", "--at", AT, "--require", "error_rate < 1",
+                          "--write-metrics", f"{name}.json")
+            self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-compare", "--candidate", "canary.json", "--baseline", "stable.json", "--metric",
+                          "error_rate", "--lower-is-better", "--min-delta", "0")
+        self.assertEqual(r.code, 0, r)
+
+    def test_a_range_aggregates_as_history_mode(self):
+        start = pf.END - 3 * 3600
+        err = [v for _, v in pf.range_values("http_error_ratio", 'track="canary"', start, pf.END, 300)]
+        lat = [v for _, v in pf.range_values("latency_p95_ms", 'track="canary"', start, pf.END, 300)]
+        r = self.gate("--query", f"err={CANARY}", "--query", f"lat={LATENCY}", "--at", AT, "--range", "3h",
+                      "--step", "5m", "--require", "max(err) < 0.05", "--require", "mean(lat) <= 120",
+                      "--require", f"count(lat) >= {len(lat)}", "--require", "last(err) < 0.05",
+                      "--require", "median(lat) < 200", "--report", "r.json", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        values = {c["expr"]: c["value"] for c in self.read_json("r.json")["checks"]}
+        self.assertAlmostEqual(values["max(err) < 0.05"], max(err), places=12)
+        self.assertAlmostEqual(values["mean(lat) <= 120"], statistics.mean(lat), places=9)
+        self.assertEqual(values[f"count(lat) >= {len(lat)}"], len(lat))
+        self.assertAlmostEqual(values["last(err) < 0.05"], err[-1], places=12)
+        self.assertEqual(len(lat), 37)  # 3h every 5m, both ends included
+        report = self.read_json("r.json")
+        self.assertEqual(report["prometheus"]["range"], "3h")
+        q = report["prometheus"]["queries"][1]
+        self.assertEqual((q["start"], q["end"], q["step"], q["points"], q["expected_points"], q["gaps"]),
+                         ("2026-01-01T00:00:00Z", "2026-01-01T03:00:00Z", "5m", 37, 37, []))
+        self.assertEqual(report["gaps"], 0)
+        self.assertAlmostEqual(self.read_json("m.json")["lat"]["mean"], statistics.mean(lat), places=9)
+
+    def test_a_range_that_turns_bad_fails_on_its_max(self):
+        r = self.gate("--query", 'err=http_error_ratio{track="bad"}', "--at", AT, "--range", "3h",
+                      "--require", "max(err) < 0.05")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("FAIL  max(err) is 0.09, required < 0.05", r.stdout)
+
+    def test_a_gap_is_reported_and_fails_with_require_complete(self):
+        start = pf.END - 3 * 3600
+        present = {t for t, _ in pf.range_values("gappy", 'job="batch"', start, pf.END, 300)}
+        missing = [t for t in range(start, pf.END + 1, 300) if t not in present]
+        self.assertEqual(missing, list(range(missing[0], missing[-1] + 1, 300)))  # one stretch
+        stretch = (f"{pf_time(missing[0])}..{pf_time(missing[-1])} ({len(missing)} steps, "
+                   f"{len(missing) * 5}m)")
+        args = ("--query", "g=gappy", "--at", AT, "--range", "3h", "--require", "count(g) >= 1")
+        r = self.gate(*args, "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(f"GAP   g has no data {stretch}\n", r.stdout)
+        report = self.read_json("r.json")
+        self.assertEqual(report["gaps"], 1)
+        self.assertEqual(report["prometheus"]["queries"][0]["gaps"][0]["missing_steps"], len(missing))
+        r = self.gate(*args, "--require-complete", "--report", "r.json")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn(f"FAIL  g has no data {stretch} (--require-complete)\n", r.stdout)
+        self.assertEqual(r.stdout.splitlines()[-1],
+                         "ml-validate: fail (1 of 1 checks passed; 1 query with gaps in the data)")
+        self.assertEqual(self.read_json("r.json")["failed"], 1)
+        r = self.gate(*args, "--require-complete", "--max-gap", f"{len(missing) * 5}m")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("GAP", r.stdout)
+
+    def test_no_data_is_exit_3_unless_allowed(self):
+        r = self.gate("--query", "gone=absent_metric", "--at", AT, "--require", "gone < 1")
+        self.assertFails(r, 3, f"ml-validate: error: '{self.url}/api/v1/query': query gone: the query returned "
+                               f"no data (--allow-missing skips it)")
+        r = self.gate("--query", "gone=absent_metric", "--at", AT, "--require", "gone < 1", "--allow-missing",
+                      "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("SKIP  gone is missing (allowed by --allow-missing)", r.stdout)
+        self.assertTrue(self.read_json("r.json")["prometheus"]["queries"][0]["missing"])
+
+    def test_several_series_is_exit_3_listing_their_label_sets(self):
+        r = self.gate("--query", "up=up_multi", "--at", AT, "--require", "up >= 1")
+        self.assertFails(r, 3, f"ml-validate: error: '{self.url}/api/v1/query': query up: returned 3 series, a gate "
+                               f"needs one (aggregate them, e.g. sum(...) or max(...)): "
+                               '{__name__="up_multi", instance="a", job="node"}, '
+                               '{__name__="up_multi", instance="b", job="node"}, '
+                               '{__name__="up_multi", instance="c", job="node"}')
+
+    def test_a_promql_syntax_error_is_exit_3_with_prometheus_words(self):
+        r = self.gate("--query", "bad=sum(", "--at", AT, "--require", "bad < 1")
+        self.assertFails(r, 3, f"ml-validate: error: '{self.url}/api/v1/query': query bad: bad_data: invalid "
+                               f"parameter \"query\": 1:5: parse error: unclosed left parenthesis")
+
+    def test_usage_errors(self):
+        cases = [
+            (("--query", "errors=up", "--require", "latency < 1"),
+             "ml-validate: error: \"latency < 1\" checks latency, which no --query names (queries: errors)"),
+            (("--query", "errors=up", "--require", "error < 1"),
+             "ml-validate: error: \"error < 1\" checks error, which no --query names; did you mean \"errors\"? "
+             "(queries: errors)"),
+            (("--query", "a=up", "--require", "max(a) < 1"),
+             "ml-validate: error: \"max(a) < 1\" aggregates over time; give --range DURATION"),
+            (("--query", "a=up", "--range", "1x", "--require", "a < 1"),
+             "ml-validate: error: invalid --range \"1x\": a duration such as 90s, 5m, 24h, 1h30m"),
+            (("--query", "a=up", "--at", "yesterday", "--require", "a < 1"),
+             "ml-validate: error: invalid --at \"yesterday\": use 2026-11-24T09:00Z or Unix seconds"),
+            (("--query", "a=up", "--require-complete", "--require", "a < 1"),
+             "ml-validate: error: --step, --max-gap and --require-complete need --range DURATION"),
+            (("--query", "a=up", "--query", "a=down", "--require", "a < 1"),
+             "ml-validate: error: --query a is given twice"),
+            (("--require", "a < 1"), "ml-validate: error: --prometheus needs at least one --query NAME=PROMQL"),
+        ]
+        for args, line in cases:
+            with self.subTest(args=args):
+                self.assertFails(self.gate(*args), 2, line)
+        self.write("m.json", {"a": 1})
+        self.assertFails(self.run_tool("ml-validate", "m.json", "--query", "a=up", "--require", "a < 1"), 2,
+                         "ml-validate: error: --query needs --prometheus URL")
+
+    def test_auth_through_a_proxy_that_checks_it_and_no_secret_in_any_output(self):
+        bearer = pf.AuthProxy(self.url, token=TOKEN)
+        basic = pf.AuthProxy(self.url, user="gate", password=PASSWORD)
+        self.addCleanup(bearer.stop)
+        self.addCleanup(basic.stop)
+        args = ("--query", f"err={CANARY}", "--at", AT, "--require", "err < 0.05", "--report", "r.json",
+                "--markdown", "s.md", "--junit", "j.xml", "--dotenv", "d.env", "--write-metrics", "m.json")
+        runs = [
+            (bearer.url, {"PROMETHEUS_TOKEN": TOKEN}, 0),
+            (basic.url, {"PROMETHEUS_USER": "gate", "PROMETHEUS_PASSWORD": PASSWORD}, 0),
+            # Refused: the proxy echoes the header it got; the tool must not print it.
+            (bearer.url, {"PROMETHEUS_TOKEN": TOKEN + "-WRONG"}, 4),
+            (basic.url, {"PROMETHEUS_USER": "gate", "PROMETHEUS_PASSWORD": PASSWORD + "-WRONG"}, 4),
+            (bearer.url, {}, 4),
+        ]
+        for url, env, code in runs:
+            with self.subTest(url=url, env=list(env)):
+                for name in ("r.json", "s.md", "j.xml", "d.env", "m.json"):
+                    if os.path.exists(self.path(name)):
+                        os.remove(self.path(name))
+                r = self.run_tool("ml-validate", "--prometheus", url, *args, env=env)
+                self.assertEqual(r.code, code, r)
+                if code == 4:
+                    self.assertEqual(r.stderr, f"ml-validate: error: '{url}/api/v1/query': query err: credentials "
+                                               f"refused (HTTP 401); set PROMETHEUS_TOKEN, or PROMETHEUS_USER and "
+                                               f"PROMETHEUS_PASSWORD\n")
+                written = r.stdout + r.stderr
+                for name in ("r.json", "s.md", "j.xml", "d.env", "m.json"):
+                    if os.path.exists(self.path(name)):
+                        written += self.read(name)
+                for secret in (TOKEN, PASSWORD, BASIC):
+                    self.assertNotIn(secret, written)
+        self.assertEqual(bearer.seen[0], f"Bearer {TOKEN}")
+
+
+class PrometheusDown(CliTest):
+    def test_a_server_that_is_down_is_exit_4(self):
+        url = f"http://127.0.0.1:{pf.free_port()}"
+        r = self.run_tool("ml-validate", "--prometheus", url, "--query", "a=up", "--require", "a < 1")
+        self.assertEqual(r.code, 4, r)
+        self.assertRegex(r.stderr, rf"^ml-validate: error: '{re.escape(url)}/api/v1/query': cannot connect to the "
+                                   r"endpoint: .*\(gave up after \d+ attempts? in [0-9.]+ s\)\n$")
+
+
+def pf_time(t):
+    import datetime
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,50 @@
+#include "prometheus/client.hpp"
+
+#include <cstdlib>
+
+#include "test_util.hpp"
+
+using namespace lean;
+using namespace lean::prometheus;
+
+TEST_CASE("base64 as RFC 4648's test vectors") {
+  CHECK(base64("") == "");
+  CHECK(base64("f") == "Zg==");
+  CHECK(base64("fo") == "Zm8=");
+  CHECK(base64("foo") == "Zm9v");
+  CHECK(base64("foob") == "Zm9vYg==");
+  CHECK(base64("fooba") == "Zm9vYmE=");
+  CHECK(base64("foobar") == "Zm9vYmFy");
+  CHECK(base64("\xff\xfe") == "//4=");
+}
+
+TEST_CASE("a form value is percent-encoded") {
+  CHECK(form_encode("sum(rate(x{a=\"b c\"}[5m]))") == "sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B5m%5D%29%29");
+  CHECK(form_encode("a-b_c.d~") == "a-b_c.d~");
+}
+
+TEST_CASE("what a server says is shown without secrets or control characters") {
+  CHECK(sanitize("got Bearer s3cret and s3cret", {"s3cret"}) == "got Bearer *** and ***");
+  CHECK(sanitize("red \x1b[31m\n", {}) == "red \\x1b[31m\\x0a");
+}
+
+TEST_CASE("credentials come from the environment, one kind at a time") {
+  ::setenv("PROMETHEUS_TOKEN", "tok", 1);
+  ::setenv("PROMETHEUS_USER", "u", 1);
+  ::setenv("PROMETHEUS_PASSWORD", "pw", 1);
+  CHECK(test::expect_error([] { Credentials::from_env(); }).describe() ==
+        "set PROMETHEUS_TOKEN or PROMETHEUS_USER and PROMETHEUS_PASSWORD, not both");
+  ::unsetenv("PROMETHEUS_TOKEN");
+  Credentials basic = Credentials::from_env();
+  CHECK(basic.user == "u");
+  CHECK(basic.secrets() == std::vector<std::string>{"pw", base64("u:pw")});
+  ::unsetenv("PROMETHEUS_PASSWORD");
+  CHECK(test::expect_error([] { Credentials::from_env(); }).status() == ExitStatus::usage);
+  ::unsetenv("PROMETHEUS_USER");
+  CHECK(Credentials::from_env().secrets().empty());
+}
+
+TEST_CASE("the URL must be http or https") {
+  CHECK(test::expect_error([] { Client("ftp://x", {}, {}); }).describe() ==
+        "--prometheus needs an http:// or https:// URL, not \"ftp://x\"");
+}
