@@ -374,7 +374,7 @@ ToolSpec compare_tool() {
         ("channel", po::value<std::string>()->value_name("CH"), "with --baseline-registry: the channel, e.g. production")
         ("metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")
         ("min-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")
-        ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|")
+        ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|, X between 0 and 1")
         ("lower-is-better", "the primary metric improves downwards")
         ("higher-is-better", "the primary metric improves upwards (overrides a loss-like name)")
         ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL][:DIR]"),

@@ -26,8 +26,9 @@ std::string History::describe_window() const {
   if (records.empty()) return "the window (no records)";
   const std::string lines = "line" + std::string(records.size() == 1 ? " " : "s ") + std::to_string(records.front().line) +
                             (records.size() == 1 ? "" : "-" + std::to_string(records.back().line));
-  if (records.size() == total_records) return "all " + std::to_string(records.size()) + " records (" + lines + ")";
-  return "the last " + std::to_string(records.size()) + " records (" + lines + ")";
+  const std::string count = records.size() == 1 ? "record" : std::to_string(records.size()) + " records";
+  if (records.size() == total_records) return (records.size() == 1 ? "the only " : "all ") + count + " (" + lines + ")";
+  return "the last " + count + " (" + lines + ")";
 }
 
 namespace {

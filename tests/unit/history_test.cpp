@@ -51,5 +51,5 @@ TEST_CASE("a checked metric must be finite on every line, also outside the windo
   CHECK(test::expect_error([&] { load_history(path, 1, 1, {"acc"}); }).subject() == path + ":1");
   History h = load_history(path, 1, 1, {"other"});
   CHECK(h.total_records == 2);
-  CHECK(h.describe_window() == "the last 1 records (line 2)");
+  CHECK(h.describe_window() == "the last record (line 2)");
 }
