@@ -168,9 +168,9 @@ class Outputs(CliTest):
                           stdin='{"accuracy": 0.9}')
         self.assertEqual(r.code, 0, r)
         self.assertEqual(self.read_json("r.json")["sources"], ["stdin"])
-        r = self.run_tool("ml-validate", "-", "-r", "accuracy >= 0.85", stdin='{"accuracy": ')
-        self.assertEqual(r.code, 3, r)
-        self.assertTrue(r.stderr.startswith("ml-validate: error: 'stdin': malformed JSON at line 1, column 14"), r)
+        self.assertFails(self.run_tool("ml-validate", "-", "-r", "accuracy >= 0.85", stdin='{"accuracy": '), 3,
+                         "ml-validate: error: 'stdin': malformed JSON at line 1, column 14: unexpected end of input; "
+                         "expected '[', '{', or a literal")
         self.assertFails(self.run_tool("ml-validate", "-", "-", "-r", "a > 0"), 2,
                          "ml-validate: error: \"-\" (standard input) can be given only once")
 
