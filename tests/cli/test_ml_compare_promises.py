@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from release_cli import PINNED, ReleaseCommands
 from lean_cli import CliTest
+from s3_fixture import BUCKET, S3Fixture
 
 
 class RegistryBaseline(ReleaseCommands):
@@ -77,6 +78,46 @@ class RegistryBaseline(ReleaseCommands):
                          "ml-compare: error: --baseline-registry is empty (an unset variable?)")
         self.assertFails(self.compare(model=""), 2, "ml-compare: error: --model is empty (an unset variable?)")
         self.assertFails(self.compare(channel=""), 2, "ml-compare: error: --channel is empty (an unset variable?)")
+
+
+class S3RegistryBaseline(ReleaseCommands):
+    """A wrong S3 prefix lists no objects at all: an empty registry, which is no model."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = S3Fixture()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s3.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.s3.proxy.reset()
+
+    def release(self, command, *args):
+        return self.run_tool("ml-release", command, "--registry", f"s3://{BUCKET}/models", *args, "--no-ci",
+                             env={**PINNED, **self.s3.env()})
+
+    def test_a_wrong_s3_prefix_keeps_the_baseline(self):
+        self.write("m.json", {"accuracy": 0.85})
+        self.publish("1.0.0", b"w", "--metrics", "m.json")
+        self.promote("1.0.0")
+        self.write("new.json", {"accuracy": 0.9})
+
+        def compare(prefix, *args):
+            return self.run_tool("ml-compare", "--candidate", "new.json", "--metric", "accuracy", "--baseline-registry",
+                                 f"s3://{BUCKET}/{prefix}", "--model", "churn", "--channel", "production",
+                                 "--report", "r.json", *args, env=self.s3.env())
+
+        r = compare("modles")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.read_json("r.json")["reason"],
+                         "no baseline (the registry holds no model yet (a new registry, or a wrong URL or prefix)); "
+                         "--if-no-baseline fail (the default for a registry baseline)")
+        r = compare("models")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["baseline_registry"]["version"], "1.0.0")
 
 
 class FileBaseline(CliTest):
