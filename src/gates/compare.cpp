@@ -1,6 +1,7 @@
 #include "gates/compare.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -62,6 +63,13 @@ Guard parse_guard(const std::string& text) {
     if (!number.empty() && number.back() == '%') {
       guard.relative = true;
       number.pop_back();
+    }
+    if (!number.empty() && std::isalpha(static_cast<unsigned char>(number[0]))) {
+      // A misspelt direction ("lowr") would otherwise read as a tolerance that is no number.
+      if (auto guess = closest_match(number, {"higher", "lower"})) {
+        throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" + *guess +
+                    "\"?");
+      }
     }
     guard.tolerance = parse_number(number, "invalid --guard \"" + text + "\"");
     if (guard.relative) guard.tolerance /= 100.0;
@@ -291,7 +299,8 @@ Outcome run_compare(const po::variables_map& vm) {
                                       "), required " + rule + ", " + direction_word(direction) + " is better (" +
                                       direction.reason + ")";
   outcome.checks.push_back({metric + " beats the baseline", primary_passed, primary_message});
-  table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value),
+  const auto [baseline_cell, candidate_cell] = distinct_texts(baseline_value, candidate_value);
+  table.add_row({"`" + metric + "`", baseline_cell, candidate_cell,
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
   outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + primary_message + "\n";
@@ -327,7 +336,8 @@ Outcome run_compare(const po::variables_map& vm) {
                                 guard.spelled + "), " + direction_word(guard_direction) + " is better (" +
                                 guard_direction.reason + ")";
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
-    table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), change_text(b, c),
+    const auto [b_cell, c_cell] = distinct_texts(b, c);
+    table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c),
                    passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
     outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
   }

@@ -197,6 +197,9 @@ class Direction(CliTest):
                           ("mape", "lower", "the name contains \"mape\"", True)])
         self.assertIn("FAIL  guard score is 0.52 against 0.5 (+0.02, +4.00%), allowed <= 0.51 (tolerance 0.01), "
                       "lower is better (--guard ...:lower)\n", r.stdout)
+        self.assertFails(self.compare({"accuracy": 0.9}, "--metric", "accuracy", "--guard", "score:0.01:lowr"), 2,
+                         "ml-compare: error: invalid --guard \"score:0.01:lowr\": \"lowr\" is not a direction; did you "
+                         "mean \"lower\"?")
         r = self.compare({"accuracy": 0.9, "score": 0.49}, "--metric", "accuracy", "--guard", "score:higher")
         self.assertEqual(r.code, 1, r)
         self.assertEqual(self.read_json("r.json")["guards"][0]["tolerance"], "0")
@@ -229,6 +232,9 @@ class Tolerance(CliTest):
         self.assertEqual(r.code, 1, r)
         self.assertIn("FAIL  m is 0.85999999999999 against 0.85 (+0.01, +1.18%), required >= 0.86,", r.stdout)
         self.assertIn("ml-compare: keep the baseline: m 0.85999999999999 does not meet >= 0.86\n", r.stdout)
+        r = self.compare(0.86, 0.85999999999999, "--markdown", "s.md")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("| `m` | 0.86 | 0.85999999999999 |", self.read("s.md"))
 
 
 class RelativeMargin(CliTest):
