@@ -78,6 +78,22 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs) {
+  for (const char* option : {"report", "markdown", "junit", "dotenv"}) {
+    if (!vm.count(option)) continue;
+    const std::string output = vm[option].as<std::string>();
+    struct stat out_st {};
+    if (::stat(output.c_str(), &out_st) != 0) continue;  // a new file overwrites nothing
+    for (const auto& input : inputs) {
+      struct stat in_st {};
+      if (input != "-" && ::stat(input.c_str(), &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
+          in_st.st_ino == out_st.st_ino) {
+        throw Error(ExitStatus::usage, output, std::string("--") + option + " would overwrite an input file");
+      }
+    }
+  }
+}
+
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
   const std::string& tool = spec.name;
   install_signal_handlers(tool);
@@ -122,11 +138,14 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     } catch (const po::error& e) {
       throw_usage(e.what());
     }
+    // Before the output options are taken: a refused run writes no file at all.
+    if (spec.inputs) refuse_overwriting_inputs(vm, spec.inputs(vm));
     outputs = output_options(vm);
 
     Outcome outcome = spec.run(vm);
+    write_output_files(tool, outcome, outputs);  // first: a report that cannot be written is no "pass"
     if (!outputs.quiet) std::cout << outcome.console << std::flush;
-    emit_outputs(tool, outcome, outputs);
+    emit_ci_outputs(tool, outcome, outputs);
     return to_int(outcome.status);
   } catch (const Error& e) {
     std::cerr << tool << ": error: " << e.describe() << std::endl;

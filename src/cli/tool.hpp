@@ -18,6 +18,9 @@ struct ToolSpec {
   std::string synopsis;  // usage lines printed by --help
   std::function<void(po::options_description&, po::positional_options_description&)> declare_options;
   std::function<Outcome(const po::variables_map&)> run;
+  // The files the run reads (optional): an output flag naming one is refused before
+  // anything is read or written (refuse_overwriting_inputs).
+  std::function<std::vector<std::string>(const po::variables_map&)> inputs;
 };
 
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
@@ -29,5 +32,9 @@ std::string ca_bundle_option(const po::variables_map& vm);
 
 // Splits "a,b,c" as the comma-separated list options take.
 std::vector<std::string> split_list(const std::string& text);
+
+// An output flag (--report, --markdown, --junit, --dotenv) naming one of the run's input
+// files is a usage error: the run would destroy what it read.
+void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs);
 
 }  // namespace lean

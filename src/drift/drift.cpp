@@ -396,7 +396,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
   }
   if (!again.empty()) reread_as_text(ref, again);
 
-  DatasetProfile profile;
+  ExpectedDataset profile;
   profile.rows = ref.rows;
   profile.duplicate_share = static_cast<double>(find_duplicates(hashes.rows).count) / static_cast<double>(ref.rows);
   profile.columns.resize(selection.names.size());
@@ -405,7 +405,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
     HugePageVector<double> values;
     SortSpace space;
     if (column.numeric) column.numbers.take_sorted(values, space);
-    ColumnProfile& out = profile.columns[i];
+    ExpectedColumn& out = profile.columns[i];
     out = profile_column(observe(column, ref.rows, values), max_categories);
     const std::uint64_t count = hashes.unique[i].size();
     // Unique: every cell present and distinct, and an id rather than a measurement
@@ -434,7 +434,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   const QualitySettings quality = quality_settings_from(vm);
   const unsigned threads = threads_option(vm);
   const std::string delimiter_text = get(vm, "delimiter");
-  std::optional<DatasetProfile> schema;
+  std::optional<ExpectedDataset> schema;
   if (!schema_path.empty()) schema = read_schema(schema_path);
   const bool with_reference = !reference_path.empty();
 
@@ -464,7 +464,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   }
 
   std::vector<QualityFinding> findings;
-  auto expected_of = [&](const std::string& name) -> const ColumnProfile* { return schema ? schema->find(name) : nullptr; };
+  auto expected_of = [&](const std::string& name) -> const ExpectedColumn* { return schema ? schema->find(name) : nullptr; };
   auto in_current = [&](const std::string& name) {
     return std::find(cur.header.begin(), cur.header.end(), name) != cur.header.end();
   };
@@ -473,9 +473,9 @@ Outcome run_drift_check(const po::variables_map& vm) {
     if (in_current(name)) {
       compared.push_back(name);
     } else if (quality.enabled) {
-      ColumnProfile absent;
+      ExpectedColumn absent;
       absent.name = name;
-      if (const ColumnProfile* known = expected_of(name)) absent = *known;
+      if (const ExpectedColumn* known = expected_of(name)) absent = *known;
       findings.push_back(missing_column_finding(absent));
     } else {
       throw_input(cur_reader ? cur.path + ":" + std::to_string(cur_reader->line()) : cur.path,
@@ -577,8 +577,8 @@ Outcome run_drift_check(const po::variables_map& vm) {
     space.reserve(std::max(ref.rows, cur.rows));
     FileColumn& c = *cur.columns[i];
     if (type_changed[i]) {  // a finding; the column is not compared
-      ColumnProfile expected;
-      if (const ColumnProfile* known = expected_of(c.name)) {
+      ExpectedColumn expected;
+      if (const ExpectedColumn* known = expected_of(c.name)) {
         expected = *known;
       } else {
         const FileColumn& r = *ref.columns[i];
@@ -607,8 +607,8 @@ Outcome run_drift_check(const po::variables_map& vm) {
     if (quality.enabled) {
       observed.numeric = data.numeric;
       observed.sorted_values = data.current;
-      ColumnProfile expected;
-      if (const ColumnProfile* known = expected_of(c.name)) {
+      ExpectedColumn expected;
+      if (const ExpectedColumn* known = expected_of(c.name)) {
         expected = *known;
       } else {
         ObservedColumn reference;

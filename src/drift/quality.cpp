@@ -58,7 +58,7 @@ std::size_t distinct_values(const ObservedColumn& column) {
   return v.front() == v.back() ? 1 : 2;  // 2: "more than one", all the checks need
 }
 
-QualityFinding type_finding(const ColumnProfile& expected, const ObservedColumn& current) {
+QualityFinding type_finding(const ExpectedColumn& expected, const ObservedColumn& current) {
   QualityFinding out = finding("type", current.name);
   const bool changed = expected.numeric && !current.numeric;
   out.passed = !changed;
@@ -76,7 +76,7 @@ QualityFinding type_finding(const ColumnProfile& expected, const ObservedColumn&
   return out;
 }
 
-QualityFinding missing_finding(const ColumnProfile& expected, const ObservedColumn& current, const QualitySettings& settings) {
+QualityFinding missing_finding(const ExpectedColumn& expected, const ObservedColumn& current, const QualitySettings& settings) {
   QualityFinding out = finding("missing", current.name);
   const double share = share_of(current.missing, current.rows);
   const double increase = share - expected.missing_share;
@@ -102,7 +102,7 @@ QualityFinding missing_finding(const ColumnProfile& expected, const ObservedColu
   return out;
 }
 
-QualityFinding range_finding(const ColumnProfile& expected, const ObservedColumn& current, const QualitySettings& settings) {
+QualityFinding range_finding(const ExpectedColumn& expected, const ObservedColumn& current, const QualitySettings& settings) {
   QualityFinding out = finding("range", current.name);
   const double low = *expected.min, high = *expected.max;
   const auto& values = current.sorted_values;
@@ -118,7 +118,7 @@ QualityFinding range_finding(const ColumnProfile& expected, const ObservedColumn
   return out;
 }
 
-QualityFinding categories_finding(const ColumnProfile& expected, const ObservedColumn& current,
+QualityFinding categories_finding(const ExpectedColumn& expected, const ObservedColumn& current,
                                   const QualitySettings& settings) {
   QualityFinding out = finding("categories", current.name);
   std::vector<std::size_t> fresh;  // indexes into current.counts
@@ -266,15 +266,15 @@ Duplicates find_duplicates(std::vector<std::pair<std::uint64_t, std::uint64_t>>&
   return out;
 }
 
-const ColumnProfile* DatasetProfile::find(const std::string& name) const {
+const ExpectedColumn* ExpectedDataset::find(const std::string& name) const {
   for (const auto& column : columns) {
     if (column.name == name) return &column;
   }
   return nullptr;
 }
 
-ColumnProfile profile_column(const ObservedColumn& column, std::size_t max_categories) {
-  ColumnProfile out;
+ExpectedColumn profile_column(const ObservedColumn& column, std::size_t max_categories) {
+  ExpectedColumn out;
   out.name = column.name;
   out.numeric = column.numeric;
   out.missing_share = share_of(column.missing, column.rows);
@@ -292,7 +292,7 @@ ColumnProfile profile_column(const ObservedColumn& column, std::size_t max_categ
   return out;
 }
 
-std::vector<QualityFinding> check_column(const ColumnProfile& expected, const ObservedColumn& current,
+std::vector<QualityFinding> check_column(const ExpectedColumn& expected, const ObservedColumn& current,
                                          const QualitySettings& settings) {
   std::vector<QualityFinding> out;
   out.push_back(type_finding(expected, current));
@@ -314,7 +314,7 @@ std::vector<QualityFinding> check_column(const ColumnProfile& expected, const Ob
   return out;
 }
 
-QualityFinding missing_column_finding(const ColumnProfile& expected) {
+QualityFinding missing_column_finding(const ExpectedColumn& expected) {
   QualityFinding out = finding("columns", expected.name);
   out.observed = 0;
   out.expected = 1;

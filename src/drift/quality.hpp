@@ -69,7 +69,7 @@ struct Duplicates {
 Duplicates find_duplicates(std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes);
 
 // What a column is expected to look like: from the reference data or from a schema.
-struct ColumnProfile {
+struct ExpectedColumn {
   std::string name;
   bool numeric = true;
   bool optional = false;           // schema: may be absent from the data
@@ -82,11 +82,11 @@ struct ColumnProfile {
   bool empty = false;     // every cell missing
 };
 
-struct DatasetProfile {
+struct ExpectedDataset {
   std::uint64_t rows = 0;
   double duplicate_share = 0;
-  std::vector<ColumnProfile> columns;  // in file order
-  const ColumnProfile* find(const std::string& name) const;
+  std::vector<ExpectedColumn> columns;  // in file order
+  const ExpectedColumn* find(const std::string& name) const;
 };
 
 // One column of the current data as read, the input of the column checks.
@@ -116,15 +116,15 @@ struct QualityFinding {
 };
 
 // The profile of a column of reference data.
-ColumnProfile profile_column(const ObservedColumn& column, std::size_t max_categories);
+ExpectedColumn profile_column(const ObservedColumn& column, std::size_t max_categories);
 
 // The checks of one column present in both: type, missing, range, categories, constant,
 // empty, and unique when `unique` (its duplicates) is given.
-std::vector<QualityFinding> check_column(const ColumnProfile& expected, const ObservedColumn& current,
+std::vector<QualityFinding> check_column(const ExpectedColumn& expected, const ObservedColumn& current,
                                          const QualitySettings& settings);
 
 // A finding of the `columns` check: a column expected but absent, or one not expected.
-QualityFinding missing_column_finding(const ColumnProfile& expected);
+QualityFinding missing_column_finding(const ExpectedColumn& expected);
 QualityFinding new_column_finding(const std::string& name, const QualitySettings& settings);
 QualityFinding rows_finding(std::uint64_t expected_rows, std::uint64_t current_rows, const QualitySettings& settings);
 QualityFinding duplicates_finding(double expected_share, std::uint64_t rows, const Duplicates& duplicates,

@@ -50,10 +50,10 @@ std::optional<double> number_field(const json& object, const char* key, const st
   return object[key].get<double>();
 }
 
-ColumnProfile parse_column(const json& item, std::size_t index, const std::string& path) {
+ExpectedColumn parse_column(const json& item, std::size_t index, const std::string& path) {
   const std::string where = "columns[" + std::to_string(index) + "].";
   if (!item.is_object()) throw_config(path, "\"columns[" + std::to_string(index) + "]\" must be an object");
-  ColumnProfile column;
+  ExpectedColumn column;
   if (!item.contains("name") || !item["name"].is_string() || item["name"].get<std::string>().empty()) {
     throw_config(path, "\"" + where + "name\" must be the column's name");
   }
@@ -91,7 +91,7 @@ ColumnProfile parse_column(const json& item, std::size_t index, const std::strin
 
 }  // namespace
 
-ordered_json schema_json(const DatasetProfile& profile) {
+ordered_json schema_json(const ExpectedDataset& profile) {
   ordered_json out;
   out["schema_version"] = kSchemaVersion;
   out["rows"] = profile.rows;
@@ -118,7 +118,7 @@ ordered_json schema_json(const DatasetProfile& profile) {
   return out;
 }
 
-DatasetProfile parse_schema(const std::string& text, const std::string& path) {
+ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   if (json_nesting_depth(text) > limits::kJsonDepth) {
     throw_config(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
   }
@@ -148,7 +148,7 @@ DatasetProfile parse_schema(const std::string& text, const std::string& path) {
     for (std::size_t i = 0; i < unknown.size(); ++i) message += (i ? ", " : "") + unknown[i];
     throw_config(path, message);
   }
-  DatasetProfile profile;
+  ExpectedDataset profile;
   if (schema.contains("rows")) {
     if (!schema["rows"].is_number_unsigned()) throw_config(path, "\"rows\" must be a whole number, not " + schema["rows"].dump());
     profile.rows = schema["rows"].get<std::uint64_t>();
@@ -159,14 +159,14 @@ DatasetProfile parse_schema(const std::string& text, const std::string& path) {
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < schema["columns"].size(); ++i) {
-    ColumnProfile column = parse_column(schema["columns"][i], i, path);
+    ExpectedColumn column = parse_column(schema["columns"][i], i, path);
     if (!names.insert(column.name).second) throw_config(path, "column \"" + column.name + "\" appears twice");
     profile.columns.push_back(std::move(column));
   }
   return profile;
 }
 
-DatasetProfile read_schema(const std::string& path) {
+ExpectedDataset read_schema(const std::string& path) {
   std::string text;
   try {
     text = read_text_file(path);

@@ -1,5 +1,7 @@
 #include "gates/compare.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -8,23 +10,19 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "gates/compare_predictions.hpp"
+#include "core/suggest.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
+#include "metrics/tolerance.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
+#include "storage/local_storage.hpp"
 
 namespace lean {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-
-// Decimal margins are not exact in binary (0.85 + 0.01 is 0.86000000000000010), so the
-// inclusive comparisons allow a relative slack far below any meaningful metric change.
-bool at_least(double value, double bound) {
-  const double slack = 1e-12 * std::max({1.0, std::fabs(value), std::fabs(bound)});
-  return value >= bound - slack;
-}
 
 double parse_number(const std::string& text, const std::string& what) {
   double value = 0;
@@ -41,24 +39,44 @@ struct Guard {
   double tolerance = 0;
   bool relative = false;  // tolerance given as a percentage of |baseline|
   std::string spelled;    // "0.01" or "5%"
+  std::optional<bool> lower_is_better;  // :lower or :higher; none: from the name
 };
 
+// PATH[:TOL][:higher|lower], read from the right: a metric name may itself hold ":".
 Guard parse_guard(const std::string& text) {
   Guard guard;
   guard.metric = text;
-  if (auto colon = text.rfind(':'); colon != std::string::npos) {
-    guard.metric = text.substr(0, colon);
-    guard.spelled = text.substr(colon + 1);
+  auto take_last = [&guard]() -> std::optional<std::string> {
+    const auto colon = guard.metric.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    std::string part = guard.metric.substr(colon + 1);
+    guard.metric.erase(colon);
+    return part;
+  };
+  std::optional<std::string> part = take_last();
+  if (part && (*part == "lower" || *part == "higher")) {
+    guard.lower_is_better = *part == "lower";
+    part = take_last();
+  }
+  if (part) {
+    guard.spelled = *part;
     std::string number = guard.spelled;
     if (!number.empty() && number.back() == '%') {
       guard.relative = true;
       number.pop_back();
     }
+    if (!number.empty() && std::isalpha(static_cast<unsigned char>(number[0]))) {
+      // A misspelt direction ("lowr") would otherwise read as a tolerance that is no number.
+      if (auto guess = closest_match(number, {"higher", "lower"})) {
+        throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" + *guess +
+                    "\"?");
+      }
+    }
     guard.tolerance = parse_number(number, "invalid --guard \"" + text + "\"");
     if (guard.relative) guard.tolerance /= 100.0;
     if (guard.tolerance < 0) throw_usage("invalid --guard \"" + text + "\": the tolerance cannot be negative");
   }
-  if (guard.metric.empty()) throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL]");
+  if (guard.metric.empty()) throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL][:higher|lower]");
   if (guard.spelled.empty()) guard.spelled = "0";
   return guard;
 }
@@ -86,34 +104,95 @@ Direction primary_direction(const po::variables_map& vm, const std::string& metr
 struct Baseline {
   std::optional<MetricSet> metrics;  // none: no baseline yet (the --if-no-baseline rule)
   std::string absent;                // why there is none: "'prod.json' does not exist"
+  bool from_registry = false;
   ordered_json file = nullptr;       // the report's baseline_file
   ordered_json registry = nullptr;   // the report's baseline_registry
 };
+
+// An option's text; an empty one (an unset CI variable) is a usage error, never "no baseline".
+std::string non_empty(const po::variables_map& vm, const char* option) {
+  std::string value = vm[option].as<std::string>();
+  if (value.empty()) throw_usage(std::string("--") + option + " is empty (an unset variable?)");
+  return value;
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
+  if (auto guess = closest_match(word, known)) return "; did you mean \"" + *guess + "\"?";
+  return "";
+}
+
+// Why a registry has no baseline for MODEL/CHANNEL, or nullopt when the channel exists.
+// "No baseline yet" needs a registry that exists: a missing or foreign folder is a
+// configuration error, and a misspelt model or channel is named with its likely spelling.
+std::optional<std::string> registry_gap(Storage& storage, const std::string& url, const std::string& model,
+                                        const std::string& channel) {
+  if (dynamic_cast<LocalStorage*>(&storage)) {
+    const std::string folder = local_path_of(url);
+    std::error_code ec;
+    if (!std::filesystem::exists(folder, ec)) {
+      throw_config(folder, "--baseline-registry: the registry folder does not exist");
+    }
+    if (!std::filesystem::is_directory(folder, ec)) throw_config(folder, "--baseline-registry: not a folder");
+  }
+  Registry registry(storage);
+  if (registry.channel(model, channel)) return std::nullopt;
+  const std::vector<std::string> models = registry.models();
+  if (std::find(models.begin(), models.end(), model) == models.end()) {
+    if (models.empty() && !storage.list("").empty()) {
+      throw_config(storage.describe(), "--baseline-registry: not a registry (no MODEL/versions or MODEL/channels in it)");
+    }
+    if (models.empty()) return "the registry holds no model yet (a new registry, or a wrong URL or prefix)";
+    return "no model \"" + model + "\" in the registry" + suggestion(model, models) + " (models: " +
+           join_limited(models, 10) + ")";
+  }
+  const std::string prefix = channel_key(model, "");
+  const std::string folder = prefix.substr(0, prefix.rfind('/') + 1);
+  std::vector<std::string> channels;
+  for (const auto& key : storage.list(folder)) {
+    const std::string name = key.substr(folder.size());
+    if (name.size() > 5 && name.find('/') == std::string::npos && name.ends_with(".json")) {
+      channels.push_back(name.substr(0, name.size() - 5));
+    }
+  }
+  return "model " + model + " has no channel \"" + channel + "\"" + suggestion(channel, channels) +
+         (channels.empty() ? std::string(" (no channel yet)") : " (channels: " + join_limited(channels, 10) + ")");
+}
 
 Baseline load_baseline(const po::variables_map& vm) {
   Baseline baseline;
   if (!vm.count("baseline-registry") && !vm.count("model") && !vm.count("channel")) {
     if (!vm.count("baseline")) throw_usage("missing --baseline FILE or --baseline-registry URL");
-    const std::string path = vm["baseline"].as<std::string>();
+    const std::string path = non_empty(vm, "baseline");
     baseline.file = path;
     std::error_code ec;
-    if (std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
+    if (path == "-" || std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
     else baseline.absent = "'" + path + "' does not exist";
     return baseline;
   }
-  if (vm.count("baseline")) throw_usage("give --baseline FILE or --baseline-registry URL, not both");
+  if (vm.count("baseline")) {
+    // Named after what was given: "--baseline base.json --model churn" mixes the two forms.
+    throw_usage(vm.count("baseline-registry")
+                    ? "give --baseline FILE or --baseline-registry URL, not both"
+                    : "--model and --channel go with --baseline-registry URL, not with --baseline FILE");
+  }
   if (!vm.count("baseline-registry") || !vm.count("model") || !vm.count("channel")) {
     throw_usage("a registry baseline needs --baseline-registry URL, --model NAME and --channel CH");
   }
-  const std::string model = vm["model"].as<std::string>(), channel = vm["channel"].as<std::string>();
-  std::unique_ptr<Storage> storage = open_storage(vm["baseline-registry"].as<std::string>(), RegistryOptions{});
+  baseline.from_registry = true;
+  const std::string url = non_empty(vm, "baseline-registry");
+  const std::string model = non_empty(vm, "model"), channel = non_empty(vm, "channel");
+  check_name("model", model);
+  check_name("channel", channel);
+  std::unique_ptr<Storage> storage = open_storage(url, RegistryOptions{});
   Registry registry(*storage);
   baseline.registry = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr}};
-  if (auto found = registry.channel_metrics(model, channel)) {
+  if (std::optional<std::string> gap = registry_gap(*storage, url, model, channel)) {
+    baseline.absent = *gap;
+  } else if (auto found = registry.channel_metrics(model, channel)) {
     baseline.registry["version"] = found->version;
     baseline.metrics = MetricSet::parse(found->metrics_json, found->source);
   } else {
-    baseline.absent = "channel " + channel + " of " + model + " does not exist yet";
+    baseline.absent = "model " + model + " has no channel \"" + channel + "\"";
   }
   return baseline;
 }
@@ -134,13 +213,19 @@ Outcome run_compare(const po::variables_map& vm) {
   if (!std::isfinite(margin) || margin < 0) {
     throw_usage(std::string(relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
   }
-  const std::string if_no_baseline = vm["if-no-baseline"].as<std::string>();
-  if (if_no_baseline != "promote" && if_no_baseline != "fail") {
+  // A fraction of |baseline|: above 1 a lower-is-better metric would have to change sign,
+  // and "--min-rel-delta 2" is more likely meant as 2 % (MLflow's range is the same).
+  if (relative && margin > 1) throw_usage("--min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)");
+  const std::string if_no_baseline = vm.count("if-no-baseline") ? vm["if-no-baseline"].as<std::string>() : "";
+  if (vm.count("if-no-baseline") && if_no_baseline != "promote" && if_no_baseline != "fail") {
     throw_usage("--if-no-baseline must be promote or fail, not \"" + if_no_baseline + "\"");
   }
   std::vector<Guard> guards;
   if (vm.count("guard")) {
     for (const auto& text : vm["guard"].as<std::vector<std::string>>()) guards.push_back(parse_guard(text));
+  }
+  if (candidate_path == "-" && vm.count("baseline") && vm["baseline"].as<std::string>() == "-") {
+    throw_usage("\"-\" (standard input) can be given only once");
   }
   const MetricSet candidate = MetricSet::load(candidate_path);
   const double candidate_value = candidate.number(metric);
@@ -158,7 +243,13 @@ Outcome run_compare(const po::variables_map& vm) {
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
 
   if (!source.metrics) {
-    const bool promote = if_no_baseline == "promote";
+    // A missing file is how a project's first run looks; a registry that lacks the model
+    // or channel is as likely a typo, so there promoting must be asked for.
+    const std::string rule = !if_no_baseline.empty() ? if_no_baseline : source.from_registry ? "fail" : "promote";
+    const std::string rule_origin = !if_no_baseline.empty() ? ""
+                                    : source.from_registry ? " (the default for a registry baseline)"
+                                                           : " (the default for a baseline file)";
+    const bool promote = rule == "promote";
     outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
     primary["baseline"] = nullptr;
     primary["candidate"] = candidate_value;
@@ -167,14 +258,16 @@ Outcome run_compare(const po::variables_map& vm) {
     primary["required"] = nullptr;
     primary["passed"] = promote;
     outcome.fields["decision"] = promote ? "promote" : "keep";
-    outcome.fields["reason"] = "no baseline (" + source.absent + "); --if-no-baseline " + if_no_baseline;
+    const std::string reason = "no baseline (" + source.absent + "); --if-no-baseline " + rule + rule_origin;
+    outcome.fields["reason"] = reason;
     outcome.fields["primary"] = primary;
     outcome.fields["guards"] = ordered_json::array();
-    outcome.headline = promote ? "promote: no baseline yet" : "keep: no baseline and --if-no-baseline fail";
-    outcome.checks.push_back({metric + " beats the baseline", promote, outcome.fields["reason"].get<std::string>()});
+    outcome.headline = promote ? "promote without a comparison" : "keep";
+    // Promoted without a comparison: a skipped check, so JUnit shows the reason too.
+    outcome.checks.push_back({metric + " beats the baseline", promote, reason, promote});
     table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
-    outcome.markdown_body = table.render();
-    outcome.console = "ml-compare: " + outcome.headline + " (" + source.absent + ")\n";
+    outcome.markdown_body = table.render() + "\n" + (promote ? "Promoted without a comparison: " : "Kept: ") + reason + "\n";
+    outcome.console = "ml-compare: " + outcome.headline + ": " + reason + "\n";
     outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
     return outcome;
   }
@@ -187,13 +280,15 @@ Outcome run_compare(const po::variables_map& vm) {
   const double required = baseline_value + sign * margin_abs;
   bool primary_passed;
   std::string rule;
+  const auto [candidate_text, required_text] = distinct_texts(candidate_value, required);
+  const std::string baseline_text = distinct_texts(candidate_value, baseline_value).second;
   if (relative && baseline_value == 0 && margin > 0) {
     // No relative change can be measured against 0: any strict improvement counts.
     primary_passed = sign * candidate_value > 0;
     rule = std::string("strictly ") + (direction.lower_is_better ? "< 0" : "> 0") + " (relative margin against a baseline of 0)";
   } else {
     primary_passed = at_least(sign * candidate_value, sign * required);
-    rule = std::string(direction.lower_is_better ? "<= " : ">= ") + format_human(required);
+    rule = std::string(direction.lower_is_better ? "<= " : ">= ") + required_text;
   }
   primary["baseline"] = baseline_value;
   primary["candidate"] = candidate_value;
@@ -202,12 +297,13 @@ Outcome run_compare(const po::variables_map& vm) {
   primary["required"] = required;
   primary["passed"] = primary_passed;
 
-  const std::string primary_message = metric + " is " + format_human(candidate_value) + " against " +
-                                      format_human(baseline_value) + " (" + change_text(baseline_value, candidate_value, true) +
+  const std::string primary_message = metric + " is " + candidate_text + " against " +
+                                      baseline_text + " (" + change_text(baseline_value, candidate_value, true) +
                                       "), required " + rule + ", " + direction_word(direction) + " is better (" +
                                       direction.reason + ")";
   outcome.checks.push_back({metric + " beats the baseline", primary_passed, primary_message});
-  table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value),
+  const auto [baseline_cell, candidate_cell] = distinct_texts(baseline_value, candidate_value);
+  table.add_row({"`" + metric + "`", baseline_cell, candidate_cell,
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
   outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + primary_message + "\n";
@@ -215,7 +311,9 @@ Outcome run_compare(const po::variables_map& vm) {
   ordered_json guard_reports = ordered_json::array();
   std::vector<std::string> regressed;
   for (const auto& guard : guards) {
-    const Direction guard_direction = infer_direction(guard.metric);
+    const Direction guard_direction =
+        guard.lower_is_better ? Direction{*guard.lower_is_better, *guard.lower_is_better ? "--guard ...:lower" : "--guard ...:higher"}
+                              : infer_direction(guard.metric);
     const double guard_sign = guard_direction.lower_is_better ? -1.0 : 1.0;
     const double b = baseline.number(guard.metric);
     const double c = candidate.number(guard.metric);
@@ -231,13 +329,18 @@ Outcome run_compare(const po::variables_map& vm) {
     report["tolerance"] = guard.spelled;
     report["bound"] = bound;
     report["direction"] = direction_word(guard_direction);
+    report["direction_reason"] = guard_direction.reason;
     report["passed"] = passed;
     guard_reports.push_back(report);
-    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + format_human(bound);
-    const std::string message = "guard " + guard.metric + " is " + format_human(c) + " against " + format_human(b) +
-                                " (" + change_text(b, c, true) + "), allowed " + bound_text + " (tolerance " + guard.spelled + ")";
+    const auto [c_text, bound_number] = distinct_texts(c, bound);
+    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + bound_number;
+    const std::string message = "guard " + guard.metric + " is " + c_text + " against " + distinct_texts(c, b).second +
+                                " (" + change_text(b, c, true) + "), allowed " + bound_text + " (tolerance " +
+                                guard.spelled + "), " + direction_word(guard_direction) + " is better (" +
+                                guard_direction.reason + ")";
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
-    table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), change_text(b, c),
+    const auto [b_cell, c_cell] = distinct_texts(b, c);
+    table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c),
                    passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
     outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
   }
@@ -246,12 +349,12 @@ Outcome run_compare(const po::variables_map& vm) {
   outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
   std::string reason;
   if (!primary_passed) {
-    reason = metric + " " + format_human(candidate_value) + " does not meet " + rule;
+    reason = metric + " " + candidate_text + " does not meet " + rule;
   } else if (!regressed.empty()) {
     reason = "guard regressed: ";
     for (std::size_t i = 0; i < regressed.size(); ++i) reason += (i ? ", " : "") + regressed[i];
   } else {
-    reason = metric + " " + format_human(candidate_value) + " meets " + rule;
+    reason = metric + " " + candidate_text + " meets " + rule;
   }
   outcome.fields["decision"] = promote ? "promote" : "keep";
   outcome.fields["reason"] = reason;
@@ -271,7 +374,7 @@ ToolSpec compare_tool() {
   spec.name = "ml-compare";
   spec.synopsis =
       "ml-compare --candidate NEW.json --baseline PROD.json --metric PATH [--min-delta X | --min-rel-delta X]\n"
-      "                  [--lower-is-better | --higher-is-better] [--guard PATH[:TOL]]... "
+      "                  [--lower-is-better | --higher-is-better] [--guard PATH[:TOL][:DIR]]... "
       "[--if-no-baseline promote|fail]\n"
       "       ml-compare --candidate NEW.json --baseline-registry URL --model NAME --channel CH --metric PATH ...\n"
       "       ml-compare --candidate-predictions NEW.csv --baseline-predictions PROD.csv --metric M\n"
@@ -286,16 +389,24 @@ ToolSpec compare_tool() {
         ("channel", po::value<std::string>()->value_name("CH"), "with --baseline-registry: the channel, e.g. production")
         ("metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")
         ("min-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")
-        ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|")
+        ("min-rel-delta", po::value<double>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|, X between 0 and 1")
         ("lower-is-better", "the primary metric improves downwards")
         ("higher-is-better", "the primary metric improves upwards (overrides a loss-like name)")
-        ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL]"),
-         "a metric that may regress by at most TOL (absolute, or N%); repeatable")
-        ("if-no-baseline", po::value<std::string>()->default_value("promote")->value_name("RULE"),
-         "promote or fail when there is no baseline yet (no file, no channel)");
+        ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL][:DIR]"),
+         "a metric that may regress by at most TOL (absolute, or N%); DIR higher or lower overrides the name; repeatable")
+        ("if-no-baseline", po::value<std::string>()->value_name("RULE"),
+         "promote or fail when there is no baseline yet: no file (default promote), no model or channel in the "
+         "registry (default fail)");
     declare_compare_prediction_options(options);
   };
   spec.run = run_compare;
+  spec.inputs = [](const po::variables_map& vm) {
+    std::vector<std::string> inputs;
+    for (const char* option : {"candidate", "baseline"}) {
+      if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
+    }
+    return inputs;
+  };
   return spec;
 }
 

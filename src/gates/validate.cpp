@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <cmath>
 #include <optional>
 
 #include "core/error.hpp"
@@ -15,6 +16,7 @@
 #include "metrics/history.hpp"
 #include "metrics/metrics.hpp"
 #include "prometheus/gate.hpp"
+#include "metrics/tolerance.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -97,22 +99,26 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
     check["passed"] = result.passed;
     std::string left = req.aggregate == Aggregate::none ? req.metric
                                                         : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
-    std::string message, verdict, value_text = result.value ? format_human(*result.value) : "missing";
+    // As many digits as it takes to tell the value from the threshold.
+    auto [value_text, threshold_text] = distinct_texts(result.value.value_or(0), req.threshold);
+    if (!result.value) value_text = "missing";
+    std::string message, verdict;
     if (!result.value) {
       ++skipped;
-      check["skipped"] = "metric missing, allowed by --allow-missing";
+      check["skipped"] = true;
+      check["skip_reason"] = "metric missing, allowed by --allow-missing";
       message = left + " is missing (allowed by --allow-missing)";
       verdict = "⚪ skipped";
     } else if (result.passed) {
       ++passed;
-      message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + format_human(req.threshold) + ")";
+      message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + threshold_text + ")";
       verdict = "✅ pass";
     } else {
       ++failed;
-      message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + format_human(req.threshold);
+      message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + threshold_text;
       verdict = "❌ fail";
     }
-    outcome.checks.push_back({name, result.passed, message});
+    outcome.checks.push_back({name, result.passed, message, !result.value});
     table.add_row({"`" + name + "`", value_text, verdict});
     outcome.console += std::string(!result.value ? "SKIP  " : result.passed ? "PASS  " : "FAIL  ") + message + "\n";
     checks.push_back(std::move(check));
@@ -120,7 +126,9 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
   outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
   outcome.fields["sources"] = sources;
   if (history) {
-    outcome.fields["history"] = {{"file", history->path}, {"records", history->records.size()}};
+    outcome.fields["history"] = {{"file", history->path},
+                                 {"records", history->records.size()},
+                                 {"records_in_file", history->total_records}};
   }
   outcome.fields["checks"] = std::move(checks);
   outcome.fields["passed"] = passed;
@@ -132,7 +140,8 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
   if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
   outcome.console += "ml-validate: " + std::string(status_word(outcome.status)) + " (" + outcome.headline + ")\n";
   outcome.markdown_body = table.render();
-  outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)}};
+  outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)},
+                    {"SKIPPED", std::to_string(skipped)}};
   return outcome;
 }
 
@@ -210,6 +219,14 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
   return outcome;
 }
 
+// --window and --min-count: read as signed numbers, so "-1" is an error, not 2^64 - 1.
+std::size_t count_option(const po::variables_map& vm, const char* option, std::size_t fallback) {
+  if (!vm.count(option)) return fallback;
+  const long long value = vm[option].as<long long>();
+  if (value < 1) throw_usage(std::string("--") + option + " must be at least 1, not " + std::to_string(value));
+  return static_cast<std::size_t>(value);
+}
+
 Outcome run_validate(const po::variables_map& vm) {
   std::vector<Requirement> requirements;
   if (vm.count("require")) requirements = requirements_from_flags(vm["require"].as<std::vector<std::string>>());
@@ -228,6 +245,7 @@ Outcome run_validate(const po::variables_map& vm) {
   }
   std::vector<std::string> files;
   if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
+  if (std::count(files.begin(), files.end(), "-") > 1) throw_usage("\"-\" (standard input) can be given only once");
 
   std::optional<History> history;
   if (vm.count("predictions")) {
@@ -250,12 +268,12 @@ Outcome run_validate(const po::variables_map& vm) {
   }
   if (vm.count("history")) {
     if (!files.empty()) throw_usage("give metrics files or --history, not both");
-    const std::size_t window = vm.count("window") ? vm["window"].as<std::size_t>() : 0;
-    if (vm.count("window") && window == 0) throw_usage("--window must be at least 1");
-    std::size_t min_count = vm.count("min-count") ? vm["min-count"].as<std::size_t>() : (window ? window : 1);
-    if (min_count == 0) throw_usage("--min-count must be at least 1");
+    const std::size_t window = count_option(vm, "window", 0);
+    const std::size_t min_count = count_option(vm, "min-count", window ? window : 1);
     if (window && min_count > window) throw_usage("--min-count cannot exceed --window");
-    history = load_history(vm["history"].as<std::string>(), window, min_count);
+    std::vector<std::string> checked;
+    for (const auto& req : requirements) checked.push_back(req.metric);
+    history = load_history(vm["history"].as<std::string>(), window, min_count, checked);
   } else {
     if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
     if (files.empty()) throw_usage("no metrics file given");
@@ -269,9 +287,19 @@ Outcome run_validate(const po::variables_map& vm) {
   std::vector<CheckResult> results;
   if (history) {
     for (const auto& req : requirements) {
+      // count() and last() look only at the records that have the metric: a metric logged
+      // every few records is still counted, and its latest value is the last one.
+      const bool sparse = req.aggregate == Aggregate::count || req.aggregate == Aggregate::last ||
+                          req.aggregate == Aggregate::none;
+      std::vector<double> values = history->values(req.metric, allow_missing || sparse);
       std::optional<double> value;
-      std::vector<double> values = history->values(req.metric, allow_missing);
       if (!values.empty() || req.aggregate == Aggregate::count) value = aggregate_values(req.aggregate, values);
+      else if (!allow_missing) history->records.back().metrics.number(req.metric);  // the usual "no metric" error
+      if (value && !std::isfinite(*value)) {
+        throw_input(history->path, std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ") over " +
+                                       history->describe_window() +
+                                       " is not a finite number (the values overflow a double)");
+      }
       results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
     }
     return build_outcome(results, {history->path}, history);
@@ -283,7 +311,9 @@ Outcome run_validate(const po::variables_map& vm) {
     std::optional<double> value = allow_missing ? metrics.find_number(req.metric) : metrics.number(req.metric);
     results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
   }
-  return build_outcome(results, files, std::nullopt);
+  std::vector<std::string> sources;
+  for (const auto& file : files) sources.push_back(file == "-" ? "stdin" : file);
+  return build_outcome(results, sources, std::nullopt);
 }
 
 }  // namespace
@@ -300,14 +330,16 @@ ToolSpec validate_tool() {
       "                   [--range 24h [--step 5m] [--max-gap D] [--require-complete]] --require 'max(NAME)<0.05'";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
-        ("metrics", po::value<std::vector<std::string>>()->composing(), "metrics JSON file(s), merged")
+        ("metrics", po::value<std::vector<std::string>>()->composing()->value_name("FILE"),
+         "metrics JSON file(s), merged; the same as the positional METRICS.json (\"-\": standard input)")
         ("require,r", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
          "a check: PATH OP NUMBER, OP one of >= > <= < == != (repeatable)")
         ("policy", po::value<std::string>()->value_name("FILE"), "JSON file {\"require\": [EXPR, ...]}")
         ("allow-missing", "skip a check whose metric is missing instead of failing with exit 3")
-        ("history", po::value<std::string>()->value_name("FILE"), "JSON Lines file, one metrics object per line")
-        ("window", po::value<std::size_t>()->value_name("N"), "with --history: only the last N records count")
-        ("min-count", po::value<std::size_t>()->value_name("N"),
+        ("history", po::value<std::string>()->value_name("FILE"),
+         "JSON Lines file, one metrics object per line (\"-\": standard input)")
+        ("window", po::value<long long>()->value_name("N"), "with --history: only the last N records count")
+        ("min-count", po::value<long long>()->value_name("N"),
          "with --history: fewest records accepted (default: the window)")
         ("prometheus", po::value<std::string>()->value_name("URL"),
          "a Prometheus query API (Prometheus, Thanos, Mimir, VictoriaMetrics): the metrics are --query results")
@@ -327,6 +359,14 @@ ToolSpec validate_tool() {
     positional.add("metrics", -1);
   };
   spec.run = run_validate;
+  spec.inputs = [](const po::variables_map& vm) {
+    std::vector<std::string> inputs;
+    if (vm.count("metrics")) inputs = vm["metrics"].as<std::vector<std::string>>();
+    for (const char* option : {"policy", "history"}) {
+      if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
+    }
+    return inputs;
+  };
   return spec;
 }
 

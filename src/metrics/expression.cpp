@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <numeric>
 
 #include "core/format.hpp"
 #include "core/suggest.hpp"
+#include "metrics/tolerance.hpp"
 
 namespace lean {
 namespace {
@@ -95,16 +95,35 @@ Requirement parse_requirement(const std::string& text) {
 }
 
 bool compare(double value, Comparison op, double threshold) {
+  // Within the tolerance the two are equal: 0.1 + 0.2 == 0.3, and a mean of 0.85 computed
+  // as 0.8499999999999999 meets >= 0.85 (docs/conventions.md).
+  const bool equal = nearly_equal(value, threshold);
   switch (op) {
-    case Comparison::ge: return value >= threshold;
-    case Comparison::gt: return value > threshold;
-    case Comparison::le: return value <= threshold;
-    case Comparison::lt: return value < threshold;
-    case Comparison::eq: return value == threshold;
-    case Comparison::ne: return value != threshold;
+    case Comparison::ge: return value >= threshold || equal;
+    case Comparison::gt: return value > threshold && !equal;
+    case Comparison::le: return value <= threshold || equal;
+    case Comparison::lt: return value < threshold && !equal;
+    case Comparison::eq: return equal;
+    case Comparison::ne: return !equal;
   }
   return false;
 }
+
+namespace {
+
+// Neumaier's compensated sum: the rounding error of each addition is carried along, so a
+// mean over many records does not drift (std::accumulate loses up to n/2 ulps).
+double compensated_sum(const std::vector<double>& values) {
+  double sum = 0, compensation = 0;
+  for (double v : values) {
+    const double t = sum + v;
+    compensation += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  }
+  return sum + compensation;
+}
+
+}  // namespace
 
 const char* comparison_text(Comparison op) {
   for (const auto& candidate : kOperators) {
@@ -127,7 +146,7 @@ double aggregate_values(Aggregate aggregate, std::vector<double> values) {
     case Aggregate::last: return values.back();
     case Aggregate::min: return *std::min_element(values.begin(), values.end());
     case Aggregate::max: return *std::max_element(values.begin(), values.end());
-    case Aggregate::mean: return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+    case Aggregate::mean: return compensated_sum(values) / static_cast<double>(values.size());
     case Aggregate::median: {
       std::sort(values.begin(), values.end());
       const std::size_t mid = values.size() / 2;

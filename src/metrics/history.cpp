@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <iterator>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -21,6 +22,15 @@ std::vector<double> History::values(const std::string& metric, bool allow_missin
   return out;
 }
 
+std::string History::describe_window() const {
+  if (records.empty()) return "the window (no records)";
+  const std::string lines = "line" + std::string(records.size() == 1 ? " " : "s ") + std::to_string(records.front().line) +
+                            (records.size() == 1 ? "" : "-" + std::to_string(records.back().line));
+  const std::string count = records.size() == 1 ? "record" : std::to_string(records.size()) + " records";
+  if (records.size() == total_records) return (records.size() == 1 ? "the only " : "all ") + count + " (" + lines + ")";
+  return "the last " + count + " (" + lines + ")";
+}
+
 namespace {
 
 [[noreturn]] void throw_too_many(const std::string& path) {
@@ -30,36 +40,44 @@ namespace {
 
 }  // namespace
 
-History load_history(const std::string& path, std::size_t window, std::size_t min_count) {
-  const std::string text = read_text_file(path, limits::kHistoryFileBytes);
-  // Find the window's lines first: only those are parsed, however long the log grows, and
-  // only the window's are kept while looking (a log of millions of "{}" lines is bounded).
-  std::deque<std::pair<std::size_t, std::string_view>> lines;
+History load_history(const std::string& path, std::size_t window, std::size_t min_count,
+                     const std::vector<std::string>& checked) {
+  const std::string source = path == "-" ? "stdin" : path;
+  const std::string text = path == "-" ? read_text_file("/dev/stdin", limits::kHistoryFileBytes)
+                                       : read_text_file(path, limits::kHistoryFileBytes);
+  History history;
+  history.path = source;
+  // Every line is parsed and checked, so a malformed line or a NaN before the window is
+  // not passed over; only the window's records are kept (a log of millions of lines stays
+  // bounded in memory).
+  std::deque<History::Record> kept;
+  std::size_t held = 0;  // metrics in memory, a record counting at least one
   std::size_t line_number = 0, start = 0;
+  auto weight = [](const History::Record& record) { return std::max<std::size_t>(1, record.metrics.size()); };
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     ++line_number;
-    std::string_view line(text.data() + start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
-      lines.emplace_back(line_number, line);
-      if (window && lines.size() > window) lines.pop_front();
-      if (lines.size() > limits::kMetrics) throw_too_many(path);
-    }
+    const std::string_view line(text.data() + start, end - start);
     start = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    History::Record record{line_number,
+                           MetricSet::parse(std::string(line), source + ":" + std::to_string(line_number), true)};
+    for (const auto& metric : checked) record.metrics.find_number(metric);  // throws for NaN, strings, ...
+    ++history.total_records;
+    held += weight(record);
+    kept.push_back(std::move(record));
+    if (window && kept.size() > window) {
+      held -= weight(kept.front());
+      kept.pop_front();
+    }
+    if (held > limits::kMetrics) throw_too_many(source);
   }
-  if (lines.size() < min_count) {
-    throw_input(path, "has " + std::to_string(lines.size()) + " records, fewer than the " + std::to_string(min_count) +
-                          " required (lower the requirement with --min-count)");
+  if (kept.size() < min_count) {
+    throw_input(source, "has " + std::to_string(kept.size()) + " records, fewer than the " + std::to_string(min_count) +
+                            " required (lower the requirement with --min-count)");
   }
-  History history;
-  history.path = path;
-  std::size_t held = 0;  // metrics in memory, a record counting at least one
-  for (const auto& [number, line] : lines) {
-    history.records.push_back({number, MetricSet::parse(std::string(line), path + ":" + std::to_string(number))});
-    held += std::max<std::size_t>(1, history.records.back().metrics.size());
-    if (held > limits::kMetrics) throw_too_many(path);
-  }
+  history.records.assign(std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()));
   return history;
 }
 

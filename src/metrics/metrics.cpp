@@ -121,9 +121,12 @@ std::string mark_nonfinite_tokens(const std::string& text) {
   return out;
 }
 
-MetricSet MetricSet::load(const std::string& path) { return parse(read_text_file(path), path); }
+MetricSet MetricSet::load(const std::string& path) {
+  if (path == "-") return parse(read_text_file("/dev/stdin"), "stdin");
+  return parse(read_text_file(path), path);
+}
 
-MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
+MetricSet MetricSet::parse(const std::string& text, const std::string& source, bool one_line) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
   check_json_depth(text, source);  // also keeps array_levels within its 64 bits
   MetricSet set;
@@ -146,8 +149,9 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
     bool ignore = false;            // the root is not an object: only the syntax is checked
     std::string root_type;
     std::optional<std::string> duplicate;  // the first key written twice (it may be "")
+    bool one_line = false;
 
-    Flattener(MetricSet& s, const std::string& src) : set(s), source(src) {}
+    Flattener(MetricSet& s, const std::string& src, bool line) : set(s), source(src), one_line(line) {}
 
     // The pointer, dotted name and array levels of the next child of the innermost container.
     std::tuple<std::string, std::string, std::uint64_t> next_child() {
@@ -223,11 +227,14 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
         throw_input(source, "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
                                 " is out of range, not a finite number");
       }
-      throw_input(source, clean_parse_error(what));
+      std::string message = clean_parse_error(what);
+      // "'h.jsonl:2': malformed JSON at line 1, column 16" would name two lines.
+      if (one_line && message.rfind("malformed JSON at line 1, ", 0) == 0) message.erase(18, 8);
+      throw_input(source, message);
     }
   };
 
-  Flattener flattener(set, source);
+  Flattener flattener(set, source, one_line);
   ordered_json::sax_parse(mark_nonfinite_tokens(text), &flattener);
   // Duplicate keys are kept by JSON parsers (last wins); a metrics file with two values
   // for one metric is ambiguous.
@@ -321,7 +328,18 @@ void MetricSet::throw_missing(const std::string& path) const {
     throw_input(source_, "metric \"" + path + "\" is an object, not a number (it holds " + join_limited(below, 5) + ")");
   }
   std::string message = "no metric \"" + path + "\"";
-  if (auto guess = closest_match(path, candidates)) message += "; did you mean \"" + *guess + "\"?";
+  std::optional<std::string> guess = closest_match(path, candidates);
+  if (!guess) {
+    // A shortened name: "eval.f1" for "eval.f1_score" (the name and then a word separator).
+    for (const auto& name : candidates) {
+      if (name.size() > path.size() && name.rfind(path, 0) == 0 &&
+          std::string_view("._-/").find(name[path.size()]) != std::string_view::npos &&
+          (!guess || name.size() < guess->size())) {
+        guess = name;
+      }
+    }
+  }
+  if (guess) message += "; did you mean \"" + *guess + "\"?";
   message += candidates.empty() ? " (the file has no metrics)" : " (available: " + join_limited(candidates, 8) + ")";
   throw_input(source_, message);
 }

@@ -13,10 +13,12 @@ namespace lean {
 // form when keys themselves contain dots.
 class MetricSet {
  public:
-  // Reads a JSON object from a file; every problem is an input error naming the file.
+  // Reads a JSON object from a file ("-": standard input, named "stdin"); every problem is
+  // an input error naming the file.
   static MetricSet load(const std::string& path);
   // Parses JSON text that came from `source` (a file name, "file:line", a registry URL).
-  static MetricSet parse(const std::string& text, const std::string& source);
+  // `one_line`: the text is one line of a larger file, so a syntax error names only its column.
+  static MetricSet parse(const std::string& text, const std::string& source, bool one_line = false);
   static MetricSet from_json(const nlohmann::json& object, const std::string& source);
 
   // Adds another set; a metric defined in both with different values is an input error.

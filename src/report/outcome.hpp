@@ -14,6 +14,7 @@ struct Check {
   std::string name;     // "accuracy >= 0.85"
   bool passed = false;
   std::string message;  // why it failed (or what it measured), one line
+  bool skipped = false;  // not evaluated (a missing metric, no baseline): JUnit <skipped/>
 };
 
 // What a tool run produced, before it is rendered into the report formats.

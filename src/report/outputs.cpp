@@ -99,18 +99,24 @@ std::string escape_xml(const std::string& text) {
 }
 
 std::string render_junit(const std::string& tool, const Outcome& outcome) {
-  std::size_t failures = 0;
-  for (const auto& check : outcome.checks) failures += check.passed ? 0 : 1;
+  std::size_t failures = 0, skipped = 0;
+  for (const auto& check : outcome.checks) {
+    failures += check.passed ? 0 : 1;
+    skipped += check.skipped ? 1 : 0;
+  }
   const bool errored = outcome.status >= ExitStatus::usage;
   const std::size_t tests = outcome.checks.size() + (errored ? 1 : 0);
   const std::string counts = " tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                             "\" errors=\"" + std::to_string(errored ? 1 : 0) + "\"";
+                             "\" errors=\"" + std::to_string(errored ? 1 : 0) + "\"" +
+                             (skipped ? " skipped=\"" + std::to_string(skipped) + "\"" : std::string());
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<testsuites name=\"" + escape_xml(tool) + "\"" + counts + ">\n";
   out += "  <testsuite name=\"" + escape_xml(tool) + "\"" + counts + ">\n";
   for (const auto& check : outcome.checks) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(check.name) + "\"";
-    if (check.passed) {
+    if (check.skipped) {
+      out += ">\n      <skipped message=\"" + escape_xml(one_line(check.message)) + "\"/>\n    </testcase>\n";
+    } else if (check.passed) {
       out += "/>\n";
     } else {
       out += ">\n      <failure message=\"" + escape_xml(one_line(check.message)) + "\">" +
@@ -160,7 +166,7 @@ std::string escape_github_property(const std::string& text) {
   return out;
 }
 
-std::string render_github_annotations(const std::string& tool, const Outcome& outcome) {
+std::string render_github_annotations(const std::string& tool, const Outcome& outcome, bool report_written) {
   std::string out;
   std::size_t shown = 0, failed = 0;
   for (const auto& check : outcome.checks) {
@@ -172,7 +178,9 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
            escape_github_data(check.message) + "\n";
   }
   if (failed > shown) {
-    out += std::to_string(failed - shown) + " more failed checks are in the report\n";
+    out += std::to_string(failed - shown) +
+           (report_written ? " more failed checks are in the report\n"
+                           : " more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n");
   }
   if (!outcome.error.empty()) {
     out += "::error title=" + escape_github_property(tool) + "::" + escape_github_data(outcome.error) + "\n";
@@ -180,14 +188,21 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
   return out;
 }
 
-void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
+void write_output_files(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
   if (!options.report.empty()) write_file_atomically(options.report, render_report_json(tool, outcome));
   if (!options.markdown.empty()) write_file_atomically(options.markdown, render_markdown(tool, outcome));
   if (!options.junit.empty()) write_file_atomically(options.junit, render_junit(tool, outcome));
   if (!options.dotenv.empty()) write_file_atomically(options.dotenv, render_dotenv(tool, outcome, options));
+}
 
+void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
+  write_output_files(tool, outcome, options);
+  emit_ci_outputs(tool, outcome, options);
+}
+
+void emit_ci_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
   if (options.no_ci || env_or_empty("GITHUB_ACTIONS") != "true") return;
-  std::cout << render_github_annotations(tool, outcome) << std::flush;
+  std::cout << render_github_annotations(tool, outcome, !options.report.empty()) << std::flush;
   if (auto summary = env_or_empty("GITHUB_STEP_SUMMARY"); !summary.empty()) {
     append_to_file(summary, render_markdown(tool, outcome) + "\n");
   }

@@ -21,8 +21,9 @@ std::string render_markdown(const std::string& tool, const Outcome& outcome);
 std::string render_junit(const std::string& tool, const Outcome& outcome);
 std::string render_dotenv(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
 
-// GitHub Actions workflow-command annotations, one per failed check (at most 10).
-std::string render_github_annotations(const std::string& tool, const Outcome& outcome);
+// GitHub Actions workflow-command annotations, one per failed check (at most 10); the line
+// about the rest points to the report only when one is written.
+std::string render_github_annotations(const std::string& tool, const Outcome& outcome, bool report_written = true);
 
 // Escaping of workflow-command data and properties, per GitHub's runner.
 std::string escape_github_data(const std::string& text);
@@ -31,5 +32,9 @@ std::string escape_xml(const std::string& text);
 
 // Writes every requested file and, inside GitHub Actions, the step summary and outputs.
 void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
+// The two halves of emit_outputs: a tool writes its files before it prints a verdict, so an
+// unwritable --report fails the run before stdout says "pass".
+void write_output_files(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
+void emit_ci_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options);
 
 }  // namespace lean

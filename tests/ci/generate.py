@@ -43,7 +43,7 @@ TOOLS = {
         ("min-rel-delta", "MIN_REL_DELTA", "Promote when candidate >= baseline + X * |baseline|.", False),
         ("direction", "DIRECTION", "auto (from the metric's name), higher or lower: which way the metric improves.", False),
         ("guard", "GUARD", "Metrics that may regress by at most TOL, one per line: PATH[:TOL] (TOL absolute or N%).", False),
-        ("if-no-baseline", "IF_NO_BASELINE", "promote or fail when there is no baseline yet (default promote).", False),
+        ("if-no-baseline", "IF_NO_BASELINE", "promote or fail when there is no baseline yet (default: promote for a missing baseline file, fail for a model or channel missing from the registry).", False),
     ], [("decision", "promote or keep")]),
     "drift": ("Detect data drift between reference and current CSVs, with an HTML report (ml-drift).", [
         ("reference", "REFERENCE", "Reference CSV (the training data); .csv.gz and .tsv too.", False),

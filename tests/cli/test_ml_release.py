@@ -430,12 +430,13 @@ class CompareAgainstRegistry(ReleaseTest):
         self.assertEqual(self.compare("--min-delta", "0.01").code, 1)
 
     def test_no_channel_yet_follows_if_no_baseline(self):
+        self.publish("1.0.0")
         self.write("new.json", {"accuracy": 0.8})
-        r = self.compare()
+        r = self.compare("--if-no-baseline", "promote")
         self.assertEqual(r.code, 0, r)
-        self.assertEqual(r.stdout, "ml-compare: promote: no baseline yet (channel production of churn does not "
-                                   "exist yet)\n")
-        self.assertEqual(self.compare("--if-no-baseline", "fail").code, 1)
+        self.assertEqual(r.stdout, "ml-compare: promote without a comparison: no baseline (model churn has no "
+                                   "channel \"production\" (no channel yet)); --if-no-baseline promote\n")
+        self.assertEqual(self.compare().code, 1)  # the default for a registry baseline is fail
 
     def test_a_baseline_version_without_metrics_is_exit_3(self):
         self.publish("1.0.0")

@@ -42,7 +42,8 @@ class Gate(CliTest):
         failure = suite.findall("testcase")[1].find("failure")
         self.assertEqual(failure.get("message"), "eval.f1 is 0.79, required >= 0.8")
         self.assertEqual(self.read("d.env"), "ML_VALIDATE_STATUS=fail\nML_VALIDATE_EXIT_CODE=1\n"
-                                             "ML_VALIDATE_REPORT=r.json\nML_VALIDATE_PASSED=1\nML_VALIDATE_FAILED=1\n")
+                                             "ML_VALIDATE_REPORT=r.json\nML_VALIDATE_PASSED=1\nML_VALIDATE_FAILED=1\n"
+                                             "ML_VALIDATE_SKIPPED=0\n")
 
     def test_reports_are_deterministic(self):
         args = ["metrics.json", "-r", "accuracy>=0.85", "--no-ci"]

@@ -83,3 +83,20 @@ TEST_CASE("aggregates over a window, oldest first") {
   CHECK(aggregate_values(Aggregate::count, values) == 4);
   CHECK(aggregate_values(Aggregate::count, {}) == 0);
 }
+
+TEST_CASE("comparisons use the relative floating-point tolerance") {
+  CHECK(compare(0.1 + 0.2, Comparison::eq, 0.3));
+  CHECK_FALSE(compare(0.1 + 0.2, Comparison::ne, 0.3));
+  CHECK(compare(0.8499999999999999, Comparison::ge, 0.85));
+  CHECK_FALSE(compare(0.8500000000000001, Comparison::gt, 0.85));
+  CHECK(compare(0.86, Comparison::gt, 0.85));
+  CHECK_FALSE(compare(0.8499999999999999, Comparison::lt, 0.85));
+  CHECK(compare(0.8500000000000001, Comparison::le, 0.85));
+}
+
+TEST_CASE("mean uses compensated summation") {
+  // Naive left-to-right summation loses the 1 beside 1e16 and returns 0.
+  CHECK(aggregate_values(Aggregate::mean, {1e16, 1, -1e16}) == doctest::Approx(1.0 / 3));
+  // Ten times 0.1 sums to 0.9999999999999999 naively, to 1 (Python's math.fsum) compensated.
+  CHECK(aggregate_values(Aggregate::mean, std::vector<double>(10, 0.1)) == 0.1);
+}

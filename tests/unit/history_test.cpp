@@ -35,3 +35,21 @@ TEST_CASE("a record without the metric fails unless missing is allowed") {
   CHECK(test::expect_error([&] { h.values("acc", false); }).subject() == path + ":2");
   CHECK(h.values("acc", true) == std::vector<double>{0.9});
 }
+
+TEST_CASE("every line is parsed, also outside the window") {
+  test::TempDir dir;
+  auto path = dir.write("h.jsonl", "{\"acc\": 0.9\n{\"acc\": 0.8}\n{\"acc\": 0.7}\n");
+  Error e = test::expect_error([&] { load_history(path, 2, 1); });
+  CHECK(e.subject() == path + ":1");
+  CHECK(std::string(e.what()) == "malformed JSON at column 12: unexpected end of input; expected '}'");
+}
+
+TEST_CASE("a checked metric must be finite on every line, also outside the window") {
+  test::TempDir dir;
+  auto path = dir.write("h.jsonl", "{\"acc\": NaN, \"other\": 1}\n{\"acc\": 0.8}\n");
+  CHECK(load_history(path, 1, 1).records.size() == 1);  // acc not checked
+  CHECK(test::expect_error([&] { load_history(path, 1, 1, {"acc"}); }).subject() == path + ":1");
+  History h = load_history(path, 1, 1, {"other"});
+  CHECK(h.total_records == 2);
+  CHECK(h.describe_window() == "the last record (line 2)");
+}

@@ -88,3 +88,10 @@ TEST_CASE("mark_nonfinite_tokens rewrites only bare tokens") {
   CHECK(mark_nonfinite_tokens(R"({"a":"NaN"})") == R"({"a":"NaN"})");
   CHECK(mark_nonfinite_tokens(R"({"a":NaN})") == "{\"a\":\"\\u0001nonfinite:NaN\"}");
 }
+
+TEST_CASE("a shortened metric name suggests the full one") {
+  MetricSet set = MetricSet::parse(R"({"accuracy": 0.9, "eval": {"precision": 0.8, "f1_score": 0.7}})", "m.json");
+  CHECK(test::expect_error([&] { set.number("eval.f1"); }).describe() ==
+        "'m.json': no metric \"eval.f1\"; did you mean \"eval.f1_score\"? (available: accuracy, eval.precision, "
+        "eval.f1_score)");
+}

@@ -56,6 +56,24 @@ TEST_CASE("JUnit: one testcase per check, failures as <failure>, escaped") {
   CHECK(xml.find("bad &lt;value&gt;") != std::string::npos);
 }
 
+TEST_CASE("JUnit: a skipped check is a <skipped/> testcase with its reason") {
+  Outcome o;
+  o.checks.push_back({"auc > 0.9", true, "auc is missing (allowed by --allow-missing)", true});
+  const std::string xml = render_junit("ml-validate", o);
+  CHECK(xml.find("tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\"") != std::string::npos);
+  CHECK(xml.find("<testcase classname=\"ml-validate\" name=\"auc &gt; 0.9\">\n"
+                 "      <skipped message=\"auc is missing (allowed by --allow-missing)\"/>\n    </testcase>") !=
+        std::string::npos);
+}
+
+TEST_CASE("GitHub annotations: the line about more failures names the report only when there is one") {
+  Outcome many;
+  for (int i = 0; i < 12; ++i) many.checks.push_back({"c" + std::to_string(i), false, "m"});
+  CHECK(render_github_annotations("ml-validate", many, false).find(
+            "2 more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("JUnit: an error is an <error> testcase") {
   Outcome o;
   o.status = ExitStatus::usage;

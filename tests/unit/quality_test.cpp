@@ -48,7 +48,7 @@ TEST_CASE("find_duplicates counts repeats and names the earliest with the line t
 }
 
 TEST_CASE("missing: exactly at the threshold passes, just above fails; a column limit applies on top") {
-  ColumnProfile expected;
+  ExpectedColumn expected;
   expected.name = "x";
   expected.missing_share = 0.01;
   QualitySettings settings;
@@ -66,7 +66,7 @@ TEST_CASE("missing: exactly at the threshold passes, just above fails; a column 
 }
 
 TEST_CASE("range, constant and empty against the reference profile") {
-  ColumnProfile expected = profile_column(numbers({0, 1, 2, 3}, 0), 10);
+  ExpectedColumn expected = profile_column(numbers({0, 1, 2, 3}, 0), 10);
   CHECK(expected.min == 0);
   CHECK(expected.max == 3);
   QualitySettings settings;
@@ -77,7 +77,7 @@ TEST_CASE("range, constant and empty against the reference profile") {
   CHECK(above.observed == 0.5);
   CHECK_FALSE(find(check_column(expected, numbers({2, 2, 2}, 0), settings), "constant").passed);
   CHECK_FALSE(find(check_column(expected, numbers({}, 4), settings), "empty").passed);
-  ColumnProfile constant = profile_column(numbers({2, 2}, 0), 10);
+  ExpectedColumn constant = profile_column(numbers({2, 2}, 0), 10);
   CHECK(find(check_column(constant, numbers({2, 2, 2}, 0), settings), "constant").passed);
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("categories: the share of unseen values, the new ones by count with th
   reference.numeric = false;
   reference.rows = 4;
   reference.counts = {{"Paris", 3}, {"Lagos", 1}};
-  const ColumnProfile expected = profile_column(reference, 10);
+  const ExpectedColumn expected = profile_column(reference, 10);
   CHECK(expected.categories == std::vector<std::string>{"Lagos", "Paris"});
   CHECK(profile_column(reference, 1).categories_listed == false);
   ObservedColumn current = reference;

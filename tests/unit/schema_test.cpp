@@ -21,15 +21,15 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("a schema written and read back is the same profile") {
-  DatasetProfile profile;
+  ExpectedDataset profile;
   profile.rows = 10;
   profile.duplicate_share = 0.1;
-  ColumnProfile age;
+  ExpectedColumn age;
   age.name = "age";
   age.min = 18;
   age.max = 90;
   age.missing_share = 0.25;
-  ColumnProfile city;
+  ExpectedColumn city;
   city.name = "city";
   city.numeric = false;
   city.categories_listed = true;
@@ -38,7 +38,7 @@ TEST_CASE("a schema written and read back is the same profile") {
   profile.columns = {age, city};
   const std::string text = schema_json(profile).dump(2);
   CHECK(text.find("\"categories\": [\n        \"Lagos\",\n        \"Paris\"") != std::string::npos);  // sorted
-  const DatasetProfile back = parse_schema(text, "s.json");
+  const ExpectedDataset back = parse_schema(text, "s.json");
   CHECK(back.rows == 10);
   CHECK(back.duplicate_share == 0.1);
   REQUIRE(back.columns.size() == 2);
@@ -70,7 +70,7 @@ TEST_CASE("schema errors are configuration errors naming the file") {
 }
 
 TEST_CASE("derived expectations: constant and empty") {
-  const DatasetProfile profile = parse_schema(
+  const ExpectedDataset profile = parse_schema(
       R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "min": 2, "max": 2},
           {"name": "b", "type": "categorical", "categories": ["x"], "missing_share": 1}]})",
       "s.json");

@@ -12,6 +12,12 @@ TEST_CASE("edit distance counts insertions, deletions and substitutions") {
   CHECK(edit_distance("", "four") == 4);
 }
 
+TEST_CASE("swapping two adjacent characters is one edit") {
+  CHECK(edit_distance("chrun", "churn") == 1);
+  CHECK(edit_distance("prdo", "prod") == 1);
+  CHECK(closest_match("chrun", {"churn", "fraud"}) == "churn");
+}
+
 TEST_CASE("a close name is suggested, a far one is not") {
   std::vector<std::string> names = {"accuracy", "eval.f1", "loss"};
   CHECK(closest_match("acuracy", names) == "accuracy");
