@@ -10,4 +10,7 @@ TEST_CASE("a table right-aligns every column but the first and escapes pipes") {
   CHECK(table.render() == "| Metric | Value |\n| --- | ---: |\n| a\\|b | 1 |\n");
 }
 
-TEST_CASE("cells stay on one line") { CHECK(escape_markdown_cell("a\nb") == "a b"); }
+TEST_CASE("cells stay on one line, their control characters shown as escapes") {
+  CHECK(escape_markdown_cell("a\nb") == "a\\nb");
+  CHECK(escape_markdown_cell("x\x1b[31m|y") == "x\\e[31m\\|y");
+}
