@@ -58,6 +58,22 @@ class Terminal(CliTest):
                                "cannot open: No such file or directory")
         self.assert_nothing_raw(r)
 
+    def test_a_manifest_file_name_with_a_forged_command(self):
+        self.write("ok.bin", b"x")
+        self.assertEqual(self.run_tool("ml-release", "publish", "--registry", "reg", "--model", "m", "--version", "1.0",
+                                       "ok.bin").code, 0)
+        manifest_path = self.path("reg/m/versions/1.0/manifest.json")
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+        manifest["files"][0]["name"] = FORGED + ESCAPES
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f)
+        os.rename(self.path("reg/m/versions/1.0/ok.bin"), self.path("reg/m/versions/1.0/" + FORGED + ESCAPES))
+        for command in (["verify", "--version", "1.0"], ["fetch", "--version", "1.0", "--dest", "out"], ["list"]):
+            r = self.run_tool("ml-release", command[0], "--registry", "reg", "--model", "m", *command[1:], env=self.env())
+            self.assertNotEqual(r.code, 0, r)  # a hostile manifest is refused (the exit code is ml-release's)
+            self.assert_nothing_raw(r)
+
     def test_a_registry_url_with_a_forged_command(self):
         r = self.run_tool("ml-release", "list", "--registry", "bogus://" + FORGED, "--model", "m", env=self.env())
         self.assertEqual(r.code, 2, r)
