@@ -4,10 +4,14 @@
 
 using namespace lean;
 
-TEST_CASE("a table right-aligns every column but the first and escapes pipes") {
+TEST_CASE("a table right-aligns its columns of numbers only, and escapes pipes") {
   MarkdownTable table({"Metric", "Value"});
   table.add_row({"a|b", "1"});
   CHECK(table.render() == "| Metric | Value |\n| --- | ---: |\n| a\\|b | 1 |\n");
+  MarkdownTable mixed({"Column", "Type", "Statistic", "Change", "Size", "Result"});
+  mixed.add_row({"`age`", "numeric", "0.2044", "+0.05 (+5.88%)", "1.5 MiB", "❌ drift"});
+  mixed.add_row({"`city`", "categorical", "—", "-3", "12 B", "✅ no drift"});
+  CHECK(mixed.render().find("| --- | --- | ---: | ---: | ---: | --- |\n") != std::string::npos);
 }
 
 TEST_CASE("cells stay on one line, their control characters shown as escapes") {
