@@ -9,6 +9,8 @@
 #include <new>
 
 #include "core/error.hpp"
+#include "core/printable.hpp"
+#include "core/redact.hpp"
 #include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
@@ -144,14 +146,15 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
 
     Outcome outcome = spec.run(vm);
     write_output_files(tool, outcome, outputs);  // first: a report that cannot be written is no "pass"
-    if (!outputs.quiet) std::cout << outcome.console << std::flush;
+    if (!outputs.quiet) std::cout << printable_lines(redact(outcome.console)) << std::flush;
     emit_ci_outputs(tool, outcome, outputs);
     return to_int(outcome.status);
   } catch (const Error& e) {
-    std::cerr << tool << ": error: " << e.describe() << std::endl;
+    // The message may hold a server's answer or registry content: redacted and escaped.
+    std::cerr << tool << ": error: " << safe_line(e.describe()) << std::endl;
     Outcome failed;
     failed.status = e.status();
-    failed.error = e.describe();
+    failed.error = redact(e.describe());
     // The outputs are best effort here: the error itself is already on stderr.
     try {
       emit_outputs(tool, failed, outputs);
@@ -160,13 +163,13 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     return to_int(e.status());
   } catch (const Interrupted& e) {
     // No output file: an interrupted run has no result to report (docs/hardening.md).
-    std::cerr << tool << ": error: " << e.what() << std::endl;
+    std::cerr << tool << ": error: " << safe_line(e.what()) << std::endl;
     return e.exit_code();
   } catch (const std::bad_alloc&) {
     std::cerr << tool << ": error: out of memory" << std::endl;
     return to_int(ExitStatus::input_data);
   } catch (const std::exception& e) {
-    std::cerr << tool << ": error: " << e.what() << std::endl;
+    std::cerr << tool << ": error: " << safe_line(e.what()) << std::endl;
     return to_int(ExitStatus::input_data);
   }
 }

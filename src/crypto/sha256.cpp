@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
@@ -54,7 +56,7 @@ std::string sha256_hex(std::string_view data) {
 
 std::string sha256_file_hex(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw_input(path, "cannot open for reading");
+  if (!in) throw_input(path, std::string("cannot open: ") + std::strerror(errno));  // the wording of every tool
   Sha256 hash;
   std::vector<char> block(1 << 20);
   while (in) {

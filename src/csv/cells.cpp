@@ -3,7 +3,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace lean {
 double exact_power_of_ten(int k) {
@@ -50,11 +52,16 @@ std::optional<PlainDecimal> parse_plain_decimal(std::string_view cell) {
 }
 
 bool is_missing_cell(std::string_view cell) {
+  // pandas' default na_values (pandas.read_csv, "na_values"), "None" included as pandas 2 does.
   switch (cell.size()) {
     case 0: return true;
     case 2: return cell == "NA";
-    case 3: return cell == "N/A" || cell == "NaN" || cell == "nan";
-    case 4: return cell == "null" || cell == "NULL" || cell == "None";
+    case 3: return cell == "N/A" || cell == "n/a" || cell == "NaN" || cell == "nan" || cell == "#NA";
+    case 4: return cell == "null" || cell == "NULL" || cell == "None" || cell == "#N/A" || cell == "-NaN" ||
+                   cell == "-nan" || cell == "<NA>";
+    case 6: return cell == "1.#IND";
+    case 7: return cell == "-1.#IND" || cell == "1.#QNAN";
+    case 8: return cell == "-1.#QNAN" || cell == "#N/A N/A";
     default: return false;
   }
 }
@@ -68,7 +75,15 @@ std::optional<double> parse_finite_number(std::string_view cell) {
   if (cell.empty()) return std::nullopt;
   double value;
   const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  if (error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value)) return std::nullopt;
+  if (end != cell.data() + cell.size()) return std::nullopt;
+  if (error == std::errc::result_out_of_range) {
+    // from_chars leaves the value alone when out of range; an underflow ("1e-400") is a
+    // number, 0 or a subnormal, as Python and pandas read it. An overflow stays text.
+    const std::string copy(cell);
+    value = std::strtod(copy.c_str(), nullptr);
+    return std::fabs(value) < 1 ? std::optional<double>(value) : std::nullopt;
+  }
+  if (error != std::errc() || !std::isfinite(value)) return std::nullopt;
   return value;
 }
 

@@ -66,7 +66,8 @@ inline std::optional<PlainDecimal> parse_short_decimal_padded(std::string_view c
 // 10^k for k in [0, 22], all exact doubles.
 double exact_power_of_ten(int k);
 
-// A cell that stands for "no value": empty, NA, N/A, NaN, nan, null, NULL or None.
+// A cell that stands for "no value": pandas' default missing values (empty, NA, N/A, n/a, NaN,
+// nan, -NaN, -nan, null, NULL, None, <NA>, #N/A, #NA, #N/A N/A, 1.#IND, -1.#IND, 1.#QNAN, -1.#QNAN).
 bool is_missing_cell(std::string_view cell);
 
 // The cell as a finite number ("1", "-2.5e3", " +0.1 "; spaces and tabs around allowed),

@@ -89,13 +89,15 @@ std::vector<double> shares_of(const std::vector<std::uint64_t>& counts) {
   return out;
 }
 
-// The largest categories by their total, the rest gathered in one bar.
-Chart category_chart(const Table& table) {
+// The largest categories by their total, the rest gathered in one bar. Numbers compared as
+// categories (`by_value`: the table is in ascending order) are drawn in the order of their values.
+Chart category_chart(const Table& table, bool by_value = false) {
   std::vector<std::size_t> order(table.labels.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return table.reference[a] + table.current[a] > table.reference[b] + table.current[b];
   });
+  if (by_value) std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), kChartCategories)));
   Chart chart;
   std::vector<std::uint64_t> ref, cur;
   std::uint64_t other_ref = 0, other_cur = 0;
@@ -120,15 +122,40 @@ Chart category_chart(const Table& table) {
   return chart;
 }
 
-// Equal-width bins over the range of both samples.
+// The value at quantile q of a sorted sample (the lower one: an edge is a value seen).
+double quantile_of(std::span<const double> sorted, double q) {
+  return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+// A column whose extremes lie far outside its bulk (incomes, latencies): equal-width bins
+// would put nearly every value in the first bar.
+bool long_tailed(std::span<const double> ref, std::span<const double> cur) {
+  const double low = std::min(ref.front(), cur.front()), high = std::max(ref.back(), cur.back());
+  const double bulk = quantile_of(ref, 0.99) - quantile_of(ref, 0.01);
+  return bulk > 0 && high - low > 20 * bulk;
+}
+
+// Equal-width bins over the range of both samples, or, for a long-tailed column, bins at
+// the reference's quantiles (each holds an equal share of the reference).
 Chart histogram_chart(std::span<const double> ref, std::span<const double> cur) {
   Chart chart;
   chart.histogram = true;
   const double low = std::min(ref.front(), cur.front()), high = std::max(ref.back(), cur.back());
-  const std::size_t bins = low == high ? 1 : kHistogramBins;
-  for (std::size_t b = 0; b <= bins; ++b) {
-    chart.edges.push_back(b == bins ? high : low + (high - low) * static_cast<double>(b) / static_cast<double>(bins));
+  if (low != high && long_tailed(ref, cur)) {
+    chart.quantile_bins = true;
+    chart.edges.push_back(low);
+    for (std::size_t b = 1; b < kHistogramBins; ++b) {
+      const double edge = quantile_of(ref, static_cast<double>(b) / static_cast<double>(kHistogramBins));
+      if (edge > chart.edges.back() && edge < high) chart.edges.push_back(edge);
+    }
+    chart.edges.push_back(high);
+  } else {
+    const std::size_t bins = low == high ? 1 : kHistogramBins;
+    for (std::size_t b = 0; b <= bins; ++b) {
+      chart.edges.push_back(b == bins ? high : low + (high - low) * static_cast<double>(b) / static_cast<double>(bins));
+    }
   }
+  const std::size_t bins = chart.edges.size() - 1;
   auto count = [&](std::span<const double> sorted) {
     std::vector<std::uint64_t> counts;
     std::size_t below = 0;
@@ -200,11 +227,11 @@ void analyze_numeric(ColumnData& column, const DriftSettings& settings, ColumnRe
     method = automatic_method(!as_categories, result.n_reference, distinct);
   }
   result.method = method;
-  result.threshold = settings.threshold(method);
+  result.threshold = settings.threshold(method, result.name);
   if (as_categories) {
     const Table table = table_from_values(ref, cur);
     test_table(result, method, table);
-    result.chart = category_chart(table);
+    result.chart = category_chart(table, true);
     return;
   }
   result.chart = histogram_chart(ref, cur);
@@ -237,7 +264,7 @@ void analyze_categorical(ColumnData& column, const DriftSettings& settings, Colu
   Method method = settings.categorical_method;
   if (method == Method::automatic) method = automatic_method(false, result.n_reference, table.labels.size());
   result.method = method;
-  result.threshold = settings.threshold(method);
+  result.threshold = settings.threshold(method, result.name);
   test_table(result, method, table);
 }
 

@@ -24,11 +24,13 @@ std::vector<std::string> method_names();
 struct DriftSettings {
   Method numeric_method = Method::automatic;
   Method categorical_method = Method::automatic;
-  std::map<Method, double> thresholds;  // overrides of default_threshold
+  std::map<Method, double> thresholds;                // overrides of default_threshold
+  std::map<std::string, double> column_thresholds;    // --threshold COLUMN=X, over the method's
   double drift_share = 0.5;
   Correction correction = Correction::none;
 
-  double threshold(Method method) const {
+  double threshold(Method method, const std::string& column = {}) const {
+    if (auto found = column_thresholds.find(column); found != column_thresholds.end()) return found->second;
     auto found = thresholds.find(method);
     return found == thresholds.end() ? default_threshold(method) : found->second;
   }
@@ -41,6 +43,7 @@ struct Chart {
   std::vector<double> edges;
   std::vector<double> reference_share;
   std::vector<double> current_share;
+  bool quantile_bins = false;  // a long-tailed column: the bins hold equal shares of the reference
 };
 
 // One column's values after the missing cells are dropped.

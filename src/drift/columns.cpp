@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "drift/parquet_columns.hpp"
+#include "csv/sniff.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -31,6 +32,17 @@ std::string quoted(std::string_view text) {
   out.append(text.substr(0, kShown));
   if (text.size() > kShown) out += "...";
   return out + "\"";
+}
+
+constexpr std::size_t kStrayLinesKept = 3;
+constexpr std::uint64_t kStrayPercent = 1;       // a column is numeric with under 1 % stray cells
+constexpr std::uint64_t kStrayMinimumCells = 100;  // below this many values, any stray cell decides
+
+// Turns a numeric column categorical: the numbers it kept are read again as text.
+void make_categorical(FileColumn& column) {
+  column.numeric = false;
+  if (column.numbers.size() > 0) column.needs_text_pass = true;
+  column.numbers.clear();
 }
 
 // A cell that is not a plain decimal: missing, a number in another form, or text.
@@ -50,12 +62,18 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "column \"" + column.name + "\": " + quoted(cell) + " is not a number (--numeric)");
     }
-    column.numeric = false;
-    column.first_text_line = reader.line();
-    column.first_text = std::string(cell.substr(0, 80));
-    if (column.numbers.size() > 0) column.needs_text_pass = true;
-    column.numbers.clear();
-    if (column.track_quality) column.text_examples.push_back({column.first_text, column.first_text_line});
+    if (column.stray_cells++ == 0) {
+      column.first_text_line = reader.line();
+      column.first_text = std::string(cell.substr(0, 80));
+    }
+    if (column.stray_lines.size() < kStrayLinesKept) column.stray_lines.push_back(reader.line());
+    if (column.track_quality && column.text_examples.size() < kMaxExamples) {
+      column.text_examples.push_back({std::string(cell.substr(0, 80)), reader.line()});
+    }
+    const std::uint64_t seen = column.numbers.size() + column.stray_cells;
+    const bool many = column.stray_cells * 100 >= seen * kStrayPercent;
+    if (column.numbers.size() > 0 && (!many || seen < kStrayMinimumCells)) return;  // decided at the end
+    make_categorical(column);
   } else if (column.track_quality && !column.text_examples.empty() && column.text_examples.size() < kMaxExamples &&
              !parse_finite_number(cell)) {
     column.text_examples.push_back({std::string(cell.substr(0, 80)), reader.line()});
@@ -417,6 +435,7 @@ std::vector<std::pair<std::string, std::uint64_t>> CategoryCounts::entries() con
 }
 
 std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std::vector<std::string>& header) {
+  if (auto kind = non_csv_kind(path)) throw_input(path, "is " + *kind + ", not CSV");
   auto reader = std::make_unique<CsvReader>(path, delimiter);
   std::vector<std::string_view> fields;
   if (!reader->next(fields)) throw_input(path, "empty file: no header row");
@@ -461,6 +480,12 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
         }
       }
       add_other_cell(*column, cell, reader);
+    }
+  }
+  for (auto& column : file.columns) {
+    const std::uint64_t seen = column->numbers.size() + column->stray_cells;
+    if (column->numeric && column->stray_cells > 0 && column->stray_cells * 100 >= seen * kStrayPercent) {
+      make_categorical(*column);
     }
   }
 }

@@ -173,6 +173,10 @@ struct FileColumn {
   std::uint64_t missing = 0;
   std::uint64_t first_text_line = 0;  // the first cell that is not a number, for errors
   std::string first_text;
+  // Cells that are not numbers in a column that is numeric otherwise (kept numeric while they
+  // are under 1 % of its values, to be reported rather than turn it categorical).
+  std::uint64_t stray_cells = 0;
+  std::vector<std::uint64_t> stray_lines;  // the first few
   NumberColumn numbers;
   CategoryCounts categories;
   // Evidence for the data-quality checks (drift/quality.hpp), kept only with track_quality.
@@ -202,7 +206,8 @@ struct LoadedFile {
 std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std::vector<std::string>& header);
 
 // Reads every remaining row of `reader` into the file's columns. `memory_budget_bytes`
-// bounds the encoded numbers kept in memory.
+// bounds the encoded numbers kept in memory. A column of numbers with a few cells that are
+// not (under 1 %) stays numeric, those cells counted in stray_cells, for the caller to report.
 void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes);
 
 // Reads the file again for the columns listed (by index into file.columns), as text.

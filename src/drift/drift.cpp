@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/format.hpp"
 #include "core/suggest.hpp"
 #include "drift/columns.hpp"
 #include "drift/html.hpp"
@@ -70,27 +71,64 @@ double positive_number(const std::string& text, const std::string& option) {
   return value;
 }
 
-// --threshold 0.01 (every method) or --threshold ks=0.01,psi=0.25 (per method).
-std::map<Method, double> threshold_option(const std::string& text) {
-  std::map<Method, double> thresholds;
-  if (text.empty()) return thresholds;
+// A p-value threshold is a probability: drift when p < t, so t >= 1 flags every column.
+void require_p_value_threshold(double value, const std::string& spelled) {
+  if (value >= 1) throw_usage("--threshold " + spelled + ": a p-value threshold must be between 0 and 1");
+}
+
+// --threshold 0.01 (every method), or per method and per column: ks=0.01,psi=0.25,age=0.001.
+// A key that names a method is the method; any other key is a column of the reference
+// (checked by require_threshold_columns once the header is known).
+void threshold_option(const std::string& text, DriftSettings& settings) {
+  if (text.empty()) return;
   if (text.find('=') == std::string::npos) {
     const double value = positive_number(text, "--threshold");
+    require_p_value_threshold(value, text + " (it applies to ks, chi2 and ztest too; give METHOD=X for one method)");
     for (const auto& name : method_names()) {
-      if (auto method = parse_method(name); method && *method != Method::automatic) thresholds[*method] = value;
+      if (auto method = parse_method(name); method && *method != Method::automatic) settings.thresholds[*method] = value;
     }
-    return thresholds;
+    return;
   }
+  std::set<std::string> seen;
   for (const auto& item : split_list(text)) {
     const auto equals = item.find('=');
     const std::string name = item.substr(0, equals);
-    auto method = parse_method(name);
-    if (equals == std::string::npos || !method || *method == Method::automatic) {
-      throw_usage("--threshold \"" + item + "\" is not METHOD=NUMBER" + did_you_mean(name, method_names()));
+    if (equals == std::string::npos || name.empty() || name == "auto") {
+      throw_usage("--threshold \"" + item + "\" is not METHOD=NUMBER or COLUMN=NUMBER" + did_you_mean(name, method_names()));
     }
-    thresholds[*method] = positive_number(item.substr(equals + 1), "--threshold " + name);
+    if (!seen.insert(name).second) throw_usage("--threshold names \"" + name + "\" twice");
+    const double value = positive_number(item.substr(equals + 1), "--threshold " + name);
+    if (auto method = parse_method(name)) {
+      if (gives_p_value(*method)) require_p_value_threshold(value, item);
+      settings.thresholds[*method] = value;
+    } else {
+      settings.column_thresholds[name] = value;
+    }
   }
-  return thresholds;
+}
+
+// Each COLUMN=X key names a column of the reference (a misspelt method or column is an error).
+void require_threshold_columns(const DriftSettings& settings, const std::vector<std::string>& header) {
+  std::vector<std::string> candidates = method_names();
+  candidates.insert(candidates.end(), header.begin(), header.end());
+  for (const auto& [name, value] : settings.column_thresholds) {
+    if (std::find(header.begin(), header.end(), name) == header.end()) {
+      throw_usage("--threshold \"" + name + "=" + format_number(value) + "\" names no method and no column of the reference" +
+                  did_you_mean(name, candidates));
+    }
+  }
+}
+
+// A COLUMN=X threshold of a column that a p-value test decided must be a probability too.
+void require_column_p_value_thresholds(const DriftSettings& settings, const std::vector<ColumnResult>& columns) {
+  for (const auto& column : columns) {
+    auto found = settings.column_thresholds.find(column.name);
+    if (found == settings.column_thresholds.end() || !column.method || !gives_p_value(*column.method)) continue;
+    if (found->second >= 1) {
+      throw_usage("--threshold " + column.name + "=" + format_number(found->second) + ": column \"" + column.name +
+                  "\" is tested with " + method_name(*column.method) + ", whose p-value threshold must be between 0 and 1");
+    }
+  }
 }
 
 char delimiter_option(const std::string& text, const std::string& path) {
@@ -100,6 +138,18 @@ char delimiter_option(const std::string& text, const std::string& path) {
     throw_usage("--delimiter must be one character (or \"tab\"), not \"" + text + "\"");
   }
   return text[0];
+}
+
+// A header of one field holding ';', a tab or '|' is a file with another delimiter (a
+// semicolon CSV from a decimal-comma locale), not one column: it would pass as one.
+void require_delimited_header(const LoadedFile& file) {
+  if (file.header.size() != 1) return;
+  for (const auto& [c, spelled] : {std::pair<char, const char*>{';', ";"}, {'\t', "tab"}, {'|', "|"}}) {
+    if (c != file.delimiter && file.header[0].find(c) != std::string::npos) {
+      throw_input(file.path, std::string("the header is one column but holds '") + (c == '\t' ? "\\t" : spelled) +
+                                 "': give --delimiter '" + spelled + "'");
+    }
+  }
 }
 
 unsigned threads_option(const po::variables_map& vm) {
@@ -208,6 +258,19 @@ void add_columns(LoadedFile& file, const Selection& selection) {
   }
 }
 
+// A numeric reference column with a few cells that are not numbers: those cells are the
+// likely mistake (an "#N/A" from a spreadsheet, a typo), not a reason to compare the column
+// as categories.
+std::string stray_cells_message(const FileColumn& column) {
+  std::string lines;
+  for (std::uint64_t line : column.stray_lines) lines += (lines.empty() ? "" : ", ") + std::to_string(line);
+  if (column.stray_cells > column.stray_lines.size()) lines += ", ...";
+  const std::string cells = column.stray_cells == 1 ? "1 cell" : std::to_string(column.stray_cells) + " cells";
+  return "column \"" + column.name + "\" holds numbers but for " + cells + " (line" +
+         (column.stray_cells == 1 ? " " : "s ") + lines + ", first \"" + column.first_text +
+         "\"): fix or empty them, or give --categorical " + column.name;
+}
+
 // Settles each column's type by the reference and reads again, as text, the columns whose
 // type changed after numbers had been kept.
 // With the quality checks (`type_changed` given) a numeric column turned text is a finding,
@@ -217,11 +280,14 @@ void reconcile_types(LoadedFile& ref, LoadedFile& cur, std::vector<bool>* type_c
   for (std::size_t i = 0; i < ref.columns.size(); ++i) {
     FileColumn& r = *ref.columns[i];
     FileColumn& c = *cur.columns[i];
-    if (r.numeric && !c.numeric && type_changed) {
+    if (r.numeric && r.stray_cells > 0) throw_input(ref.path + ":" + std::to_string(r.first_text_line), stray_cells_message(r));
+    // No value in the reference: the column is skipped whatever the current data holds.
+    if (r.numeric && r.numbers.size() == 0) continue;
+    if (r.numeric && (!c.numeric || c.stray_cells > 0) && type_changed) {
       (*type_changed)[i] = true;
       continue;
     }
-    if (r.numeric && !c.numeric) {
+    if (r.numeric && (!c.numeric || c.stray_cells > 0)) {
       throw_input(cur.path + ":" + std::to_string(c.first_text_line),
                   "column \"" + c.name + "\": \"" + c.first_text + "\" is not a number, but the reference column is numeric");
     }
@@ -260,7 +326,7 @@ DriftSettings settings_from(const po::variables_map& vm) {
   DriftSettings settings;
   settings.numeric_method = method_option(vm, "numeric-method", false);
   settings.categorical_method = method_option(vm, "categorical-method", true);
-  settings.thresholds = threshold_option(get(vm, "threshold"));
+  threshold_option(get(vm, "threshold"), settings);
   if (vm.count("drift-share")) {
     settings.drift_share = positive_number(get(vm, "drift-share"), "--drift-share");
     if (settings.drift_share > 1) throw_usage("--drift-share must be at most 1, not \"" + get(vm, "drift-share") + "\"");
@@ -448,6 +514,17 @@ Outcome run_drift_check(const po::variables_map& vm) {
   }
   cur.delimiter = delimiter_option(delimiter_text, current_path);
   auto cur_reader = open_input(cur);
+  if (delimiter_text.empty()) {
+    if (ref_reader) require_delimited_header(ref);
+    if (cur_reader) require_delimited_header(cur);
+  }
+  if (with_reference && (ref.header.size() == 1) != (cur.header.size() == 1)) {
+    const bool ref_single = ref.header.size() == 1;
+    throw_input(ref_single ? ref.path : cur.path,
+                "has one column, but " + std::string(ref_single ? "the current data" : "the reference") + " has " +
+                    std::to_string(ref_single ? cur.header.size() : ref.header.size()) +
+                    ": check the delimiter (--delimiter)");
+  }
   if (quality.enabled && (cur.parquet || ref.parquet)) {
     // The row hashes and example cells of the quality checks are taken in the CSV pass.
     throw_usage("--quality and --schema read CSV inputs; Parquet inputs are not supported by the quality checks yet");
@@ -457,6 +534,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
     for (const auto& column : schema->columns) schema_names.push_back(column.name);
   }
   Selection selection = select_columns(vm, with_reference ? ref.header : schema_names, with_reference ? ref.path : schema_path);
+  require_threshold_columns(settings, with_reference ? ref.header : schema_names);
   if (!with_reference) {  // the schema's types decide how the current cells are read
     for (const auto& column : schema->columns) {
       if (!column.numeric && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
@@ -550,6 +628,9 @@ Outcome run_drift_check(const po::variables_map& vm) {
   run.drift_checked = with_reference;
   run.schema_path = schema_path;
   run.quality_checked = quality.enabled;
+  for (const auto& name : with_reference ? ref.header : schema_names) {
+    if (std::find(selection.names.begin(), selection.names.end(), name) == selection.names.end()) run.excluded.push_back(name);
+  }
   if (with_reference) run.columns.resize(compared.size());
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
   // The hashed rows and unique columns are sorted as tasks beside the columns': the
@@ -624,7 +705,10 @@ Outcome run_drift_check(const po::variables_map& vm) {
     }
     run.columns[i] = analyze_column(data, run.settings);
   });
-  if (with_reference) run.dataset = decide_drift(run.columns, run.settings);
+  if (with_reference) {
+    require_column_p_value_thresholds(run.settings, run.columns);
+    run.dataset = decide_drift(run.columns, run.settings);
+  }
 
   if (quality.enabled) {
     for (auto& found : column_findings) findings.insert(findings.end(), found.begin(), found.end());
@@ -691,8 +775,8 @@ ToolSpec drift_tool() {
          "auto (default), ks, wasserstein, psi, jensenshannon, chi2, ztest")
         ("categorical-method", po::value<std::string>()->value_name("M"), "auto (default), chi2, jensenshannon, psi, ztest")
         ("threshold", po::value<std::string>()->value_name("X"),
-         "drift threshold for every method, or per method: ks=0.01,psi=0.25 (defaults: p-values 0.05, psi 0.2, "
-         "other distances 0.1)")
+         "drift threshold for every method, or per method and column: ks=0.01,psi=0.25,age=0.001 (defaults: "
+         "p-values 0.05, psi 0.2, other distances 0.1)")
         ("drift-share", po::value<std::string>()->value_name("S"), "dataset drift when this share of tested columns drift (0.5)")
         ("correction", po::value<std::string>()->value_name("C"), "p-value correction across columns: none, bonferroni, fdr")
         ("threads", po::value<int>()->value_name("N"), "threads to use (default: every core)")

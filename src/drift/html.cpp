@@ -88,6 +88,10 @@ std::string chart_svg(const Chart& chart, const std::string& title) {
       svg += "<text x=\"" + fixed(x) + "\" y=\"" + fixed(base + 14) + "\" text-anchor=\"" + anchors[m] + "\">" +
              escape_html(short_number(chart.edges[k])) + "</text>";
     }
+    if (chart.quantile_bins) {
+      svg += "<text x=\"" + fixed(kLeft + plot_width / 2) + "\" y=\"" + fixed(base + 28) +
+             "\" text-anchor=\"middle\">long-tailed: bins at the reference's quantiles (not to scale)</text>";
+    }
   } else {
     // Side by side within each category, so both stay visible however they compare.
     const double width = step * 0.4;
@@ -107,13 +111,20 @@ std::string chart_svg(const Chart& chart, const std::string& title) {
   return svg + "</svg>";
 }
 
+// The rule that decides drift: "p < 0.05" for a test, "≥ 0.1" for a distance.
+std::string threshold_rule(const ColumnResult& column) {
+  if (!column.threshold) return "—";
+  const bool p_value = column.method && gives_p_value(*column.method);
+  return (p_value ? "p < " : "statistic ≥ ") + short_number(*column.threshold);
+}
+
 std::string column_details(const ColumnResult& column) {
   std::string out = column.numeric ? "numeric" : "categorical";
   if (column.method) out += " · " + std::string(method_name(*column.method));
   if (column.statistic) out += " · statistic " + short_number(*column.statistic);
   if (column.p_value) out += " · p " + short_number(*column.p_value);
   if (column.p_value_adjusted) out += " (adjusted " + short_number(*column.p_value_adjusted) + ")";
-  if (column.threshold) out += " · threshold " + short_number(*column.threshold);
+  if (column.threshold) out += " · drift when " + threshold_rule(column);
   out += " · n " + std::to_string(column.n_reference) + " / " + std::to_string(column.n_current);
   out += " · missing " + std::to_string(column.missing_reference) + " / " + std::to_string(column.missing_current);
   if (!column.skipped.empty()) out += " · skipped: " + column.skipped;
@@ -155,8 +166,13 @@ std::string render_drift_html(const DriftRun& run) {
   html += quality_html(run);
 
   const auto order = reading_order(run.columns);
+  if (!run.excluded.empty()) {
+    std::string names;
+    for (const auto& name : run.excluded) names += (names.empty() ? "" : ", ") + valid_utf8(name);
+    html += "<p class=\"meta\">Not compared (--columns / --exclude): " + escape_html(names) + "</p>\n";
+  }
   html += "<table><thead><tr><th>Column</th><th>Type</th><th>Method</th><th>Statistic</th><th>p-value</th>"
-          "<th>Threshold</th><th>Result</th></tr></thead><tbody>\n";
+          "<th>Drift when</th><th>Result</th></tr></thead><tbody>\n";
   for (std::size_t i : order) {
     const auto& c = run.columns[i];
     const char* row_class = c.drift ? "drift" : c.skipped.empty() ? "ok" : "skip";
@@ -165,7 +181,7 @@ std::string render_drift_html(const DriftRun& run) {
             (c.method ? method_name(*c.method) : "—") + "</td><td class=\"n\">" +
             (c.statistic ? short_number(*c.statistic) : "—") + "</td><td class=\"n\">" +
             (c.p_value ? short_number(c.p_value_adjusted.value_or(*c.p_value)) : "—") + "</td><td class=\"n\">" +
-            (c.threshold ? short_number(*c.threshold) : "—") + "</td><td>" +
+            escape_html(threshold_rule(c)) + "</td><td>" +
             (c.drift ? "drift" : c.skipped.empty() ? "no drift" : "skipped: " + escape_html(c.skipped)) + "</td></tr>\n";
   }
   html += "</tbody></table>\n<p class=\"meta\"><span class=\"key ref\" style=\"background:#0969da80\"></span>reference"

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/format.hpp"
+#include "core/printable.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -18,7 +19,8 @@ ordered_json optional_number(const std::optional<double>& value) {
 ordered_json column_json(const ColumnResult& column, Correction correction) {
   ordered_json out;
   out["name"] = valid_utf8(column.name);
-  out["type"] = column.numeric ? "numeric" : "categorical";
+  // A column with no value in the reference has no type to speak of.
+  out["type"] = column.n_reference == 0 ? ordered_json(nullptr) : ordered_json(column.numeric ? "numeric" : "categorical");
   out["method"] = column.method ? ordered_json(method_name(*column.method)) : ordered_json(nullptr);
   out["statistic"] = optional_number(column.statistic);
   out["p_value"] = optional_number(column.p_value);
@@ -66,6 +68,14 @@ std::string percent(double share) {
 }
 
 }  // namespace
+
+std::vector<std::string> corrected_columns(const DriftRun& run) {
+  std::vector<std::string> names;
+  for (const auto& column : run.columns) {
+    if (column.p_value_adjusted) names.push_back(valid_utf8(column.name));
+  }
+  return names;
+}
 
 std::string short_number(double value) {
   char buffer[32];
@@ -122,6 +132,13 @@ Outcome drift_outcome(const DriftRun& run) {
   outcome.fields["current"] = run.current_path;
   outcome.fields["rows"] = {{"reference", run.reference_rows}, {"current", run.current_rows}};
   outcome.fields["correction"] = correction_name(run.settings.correction);
+  const std::vector<std::string> corrected = corrected_columns(run);
+  if (run.settings.correction != Correction::none) outcome.fields["corrected_columns"] = corrected;
+  if (!run.excluded.empty()) {
+    ordered_json excluded = ordered_json::array();
+    for (const auto& name : run.excluded) excluded.push_back(valid_utf8(name));
+    outcome.fields["excluded_columns"] = std::move(excluded);
+  }
   outcome.fields["columns"] = std::move(columns);
   outcome.fields["dataset"] = {{"tested_columns", dataset.tested},
                                {"drifted_columns", dataset.drifted},
@@ -151,7 +168,19 @@ Outcome drift_outcome(const DriftRun& run) {
                    column.threshold ? short_number(*column.threshold) : "—",
                    column.drift ? "❌ drift" : column.undecided ? "❔ undecided" : column.skipped.empty() ? "✅ no drift" : "⚪ " + column.skipped});
     const char* tag = column.drift ? "DRIFT " : column.undecided ? "UNDEC " : column.skipped.empty() ? "OK    " : "SKIP  ";
-    outcome.console += tag + name + ": " + verdict + "\n";
+    outcome.console += tag + printable(column.name) + ": " + printable(verdict) + "\n";
+  }
+  std::string correction_note;
+  if (run.settings.correction != Correction::none) {
+    // A correction adjusts p-values only: say which columns it changed, not just its name.
+    std::string names;
+    for (const auto& name : corrected) names += (names.empty() ? "" : ", ") + name;
+    const std::string note =
+        "--correction " + std::string(correction_name(run.settings.correction)) +
+        (corrected.empty() ? " applied to no column: every tested column was decided by a distance, which is not corrected"
+                           : " applied to the p-values of " + names + " (distances are not corrected)");
+    outcome.console += printable(note) + "\n";
+    correction_note = note;
   }
   outcome.headline = std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) +
                      " columns drifted (" + percent(dataset.share) + (dataset.drift ? " >= " : " < ") +
@@ -162,6 +191,7 @@ Outcome drift_outcome(const DriftRun& run) {
   if (dataset.undecided > 0) outcome.headline += ", " + std::to_string(dataset.undecided) + " undecided";
   outcome.headline = (dataset.drift ? "dataset drift: " : dataset.decided ? "no dataset drift: " : "undecided: ") + outcome.headline;
   outcome.markdown_body = table.render();
+  if (!correction_note.empty()) outcome.markdown_body += "\n" + escape_markdown_cell(correction_note) + "\n";
   if (!run.drift_checked) outcome.markdown_body.clear();
   outcome.dotenv = {{"DRIFT", dataset.drift ? "true" : "false"},
                     {"DRIFTED_COLUMNS", std::to_string(dataset.drifted)},

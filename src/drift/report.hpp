@@ -15,6 +15,7 @@ struct DriftRun {
   std::uint64_t reference_rows = 0, current_rows = 0;
   DriftSettings settings;
   std::vector<ColumnResult> columns;  // in the reference's column order
+  std::vector<std::string> excluded;  // reference columns left out (--columns, --exclude)
   DatasetResult dataset;
   bool drift_checked = true;          // false with --schema and no --reference
   std::string schema_path;            // with --schema
@@ -35,6 +36,9 @@ std::vector<std::size_t> reading_order(const std::vector<ColumnResult>& columns)
 
 // The JSON fields, checks, markdown, console text and dotenv keys of a drift check.
 Outcome drift_outcome(const DriftRun& run);
+
+// The tested columns whose p-value --correction adjusted (distances are never adjusted).
+std::vector<std::string> corrected_columns(const DriftRun& run);
 
 // "0.0123", "1.2e-07": short numbers for tables and charts (the JSON keeps every digit).
 std::string short_number(double value);

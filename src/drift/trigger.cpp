@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/printable.hpp"
 #include "core/limits.hpp"
 #include "crypto/sha256.hpp"
 #include "report/markdown.hpp"
@@ -61,10 +62,19 @@ Outcome check_changed_files(const std::vector<std::string>& files, const std::st
                        {"changed", differs}});
     const std::string why = !differs ? "unchanged" : known ? "changed" : "new (not in the state)";
     outcome.checks.push_back({file, !differs, file + ": " + why});
-    outcome.console += std::string(differs ? "CHANGED " : "SAME    ") + file + " (" + why + ", sha256 " + hash.substr(0, 12) + ")\n";
+    outcome.console += std::string(differs ? "CHANGED " : "SAME    ") + printable(file) + " (" + why + ", sha256 " + hash.substr(0, 12) + ")\n";
     table.add_row({"`" + file + "`", "`" + hash.substr(0, 12) + "`", differs ? "🔄 " + why : "✅ unchanged"});
   }
-  if (changed > 0) write_file_atomically(state_path, ordered_json{{"files", recorded}}.dump(2) + "\n");
+  if (changed > 0) {
+    // A first run in CI names a state file in a cache folder that does not exist yet.
+    const std::filesystem::path parent = std::filesystem::path(state_path).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+      std::filesystem::create_directories(parent, ec);
+      if (ec) throw_input(parent.string(), "cannot create the folder of --state: " + ec.message());
+    }
+    write_file_atomically(state_path, ordered_json{{"files", recorded}}.dump(2) + "\n");
+  }
   outcome.status = changed ? ExitStatus::gate_failed : ExitStatus::pass;
   outcome.fields["state"] = state_path;
   outcome.fields["files"] = std::move(results);

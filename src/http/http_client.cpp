@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
 #include "http/curl_library.hpp"
@@ -226,6 +227,38 @@ std::optional<std::string> Response::header(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// "scheme://user:PASS@host/...": libcurl sends PASS as Basic authentication.
+void register_url_password(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return;
+  const std::string_view authority = url.substr(scheme + 3, url.find_first_of("/?#", scheme + 3) - scheme - 3);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return;
+  const std::string_view user_info = authority.substr(0, at);
+  if (auto colon = user_info.find(':'); colon != std::string_view::npos) add_secret(user_info.substr(colon + 1));
+}
+
+}  // namespace
+
+void register_credential_header(std::string_view name, std::string_view value) {
+  const std::string key = lower(name);
+  if (key != "authorization" && key != "private-token" && key != "job-token" && key != "x-amz-security-token") return;
+  add_secret(value);
+  // "token T", "Bearer T", "Basic B64": a server may echo the credential without its scheme.
+  if (auto space = value.find(' '); space != std::string_view::npos) {
+    std::string_view rest = value.substr(space + 1);
+    // SigV4: "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=HEX"; S3 echoes
+    // the bare signature in <SignatureProvided>.
+    if (auto signature = rest.find("Signature="); signature != std::string_view::npos) {
+      add_secret(rest.substr(signature + 10));
+    } else {
+      add_secret(rest);
+    }
+  }
+}
+
 std::string redact_url(std::string_view url) {
   std::string_view rest = url;
   std::string scheme;
@@ -302,6 +335,7 @@ Client::~Client() = default;
 
 Response Client::send(Request& request) {
   const std::string subject = request.subject.empty() ? redact_url(request.url) : request.subject;
+  register_url_password(request.url);
   // SIGINT/SIGTERM during a transfer stop it at the next progress check and throw
   // Interrupted, so the caller can clean up on the way out (docs/hardening.md). A request
   // made after the signal is that cleanup (aborting a multipart upload): one short attempt.
@@ -382,6 +416,7 @@ Response Client::send(Request& request) {
     };
     for (const auto& [name, value] : request.headers) {
       if (lower(name) == "content-type") has_content_type = true;
+      register_credential_header(name, value);
       add_header(name + ": " + value);
     }
     // No "Expect: 100-continue" round trip; no form content type libcurl would invent.
@@ -478,7 +513,7 @@ Response send_text(const std::string& method, const std::string& url, const std:
   request.body = body;
   Response response = client.send(request);
   if (!response.ok()) {
-    std::string detail = trim(response.body.substr(0, response.body.find('\n')));
+    std::string detail = trim(redact(response.body.substr(0, response.body.find('\n'))));
     if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
     throw Error(ExitStatus::remote, redact_url(url),
                 "HTTP " + std::to_string(response.status) + (detail.empty() ? "" : ": " + detail));

@@ -157,6 +157,11 @@ Response send_text(const std::string& method, const std::string& url, const std:
                    const std::string& content_type = "text/plain; charset=utf-8", const Headers& headers = {},
                    const ClientOptions& options = {});
 
+// Hands a request header that carries a credential (Authorization, PRIVATE-TOKEN,
+// JOB-TOKEN, X-Amz-Security-Token) to core/redact.hpp, so a server that echoes it in an
+// error body is not quoted with it; a SigV4 Authorization adds its signature alone.
+void register_credential_header(std::string_view name, std::string_view value);
+
 // The URL without credentials, query string or fragment: what messages may show.
 std::string redact_url(std::string_view url);
 

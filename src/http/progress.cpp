@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/redact.hpp"
+
 namespace lean::http {
 
 std::string format_bytes(double bytes) {
@@ -28,7 +30,7 @@ std::unique_ptr<Progress> start_progress(std::string label, std::uint64_t total,
 }
 
 Progress::Progress(std::string label, std::uint64_t total, std::FILE* out, std::optional<bool> tty)
-    : label_(std::move(label)),
+    : label_(safe_line(label)),  // a file name from a manifest: escaped like every printed text
       total_(total),
       out_(out),
       tty_(tty.value_or(::isatty(::fileno(out)) == 1)),

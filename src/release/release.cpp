@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/open_registry.hpp"
@@ -116,7 +117,7 @@ Session open_session(const po::variables_map& vm) {
   Session session;
   session.storage = open_storage(url, options);
   Registry::Log log;
-  if (vm.count("verbose")) log = [](const std::string& line) { std::cerr << "ml-release: " << line << std::endl; };
+  if (vm.count("verbose")) log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
   session.registry = std::make_unique<Registry>(*session.storage, log);
   return session;
 }

@@ -1,12 +1,16 @@
 #include "report/markdown.hpp"
 
+#include <cctype>
+#include <cstdlib>
+
+#include "core/printable.hpp"
+
 namespace lean {
 
 std::string escape_markdown_cell(const std::string& text) {
   std::string out;
-  for (char c : text) {
+  for (char c : printable(text)) {
     if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
     else out += c;
   }
   return out;

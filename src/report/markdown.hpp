@@ -6,6 +6,7 @@
 namespace lean {
 
 // A GitHub-flavoured markdown table; cells are escaped so a "|" in a name keeps the layout.
+// Columns of numbers are right-aligned, text columns (and the first column) left-aligned.
 class MarkdownTable {
  public:
   explicit MarkdownTable(std::vector<std::string> header) : header_(std::move(header)) {}

@@ -5,6 +5,8 @@
 #include <random>
 
 #include "core/files.hpp"
+#include "core/printable.hpp"
+#include "core/redact.hpp"
 #include "core/version.hpp"
 
 namespace lean {
@@ -18,11 +20,8 @@ std::string upper_snake(const std::string& tool) {
   return out;
 }
 
-std::string one_line(const std::string& text) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\r') ? ' ' : c;
-  return out;
-}
+// One line of text from anywhere, controls shown as escapes (core/printable.hpp).
+std::string one_line(const std::string& text) { return printable(text); }
 
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);
@@ -113,19 +112,19 @@ std::string render_junit(const std::string& tool, const Outcome& outcome) {
   out += "<testsuites name=\"" + escape_xml(tool) + "\"" + counts + ">\n";
   out += "  <testsuite name=\"" + escape_xml(tool) + "\"" + counts + ">\n";
   for (const auto& check : outcome.checks) {
-    out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(check.name) + "\"";
+    out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(printable(check.name)) + "\"";
     if (check.skipped) {
       out += ">\n      <skipped message=\"" + escape_xml(one_line(check.message)) + "\"/>\n    </testcase>\n";
     } else if (check.passed) {
       out += "/>\n";
     } else {
       out += ">\n      <failure message=\"" + escape_xml(one_line(check.message)) + "\">" +
-             escape_xml(check.message) + "</failure>\n    </testcase>\n";
+             escape_xml(printable_lines(check.message)) + "</failure>\n    </testcase>\n";
     }
   }
   if (errored) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(tool) + "\">\n";
-    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" + escape_xml(outcome.error) +
+    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" + escape_xml(printable_lines(outcome.error)) +
            "</error>\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
@@ -174,8 +173,8 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
     ++failed;
     if (shown == kMaxAnnotations) continue;
     ++shown;
-    out += "::error title=" + escape_github_property(tool + ": " + check.name) + "::" +
-           escape_github_data(check.message) + "\n";
+    out += "::error title=" + escape_github_property(tool + ": " + printable(check.name)) + "::" +
+           escape_github_data(printable(check.message)) + "\n";
   }
   if (failed > shown) {
     out += std::to_string(failed - shown) +
@@ -183,16 +182,17 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
                            : " more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n");
   }
   if (!outcome.error.empty()) {
-    out += "::error title=" + escape_github_property(tool) + "::" + escape_github_data(outcome.error) + "\n";
+    out += "::error title=" + escape_github_property(tool) + "::" + escape_github_data(printable(outcome.error)) + "\n";
   }
   return out;
 }
 
 void write_output_files(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
-  if (!options.report.empty()) write_file_atomically(options.report, render_report_json(tool, outcome));
-  if (!options.markdown.empty()) write_file_atomically(options.markdown, render_markdown(tool, outcome));
-  if (!options.junit.empty()) write_file_atomically(options.junit, render_junit(tool, outcome));
-  if (!options.dotenv.empty()) write_file_atomically(options.dotenv, render_dotenv(tool, outcome, options));
+  // Every byte written passes redact(): a check message or error may quote a server's answer.
+  if (!options.report.empty()) write_file_atomically(options.report, redact(render_report_json(tool, outcome)));
+  if (!options.markdown.empty()) write_file_atomically(options.markdown, redact(render_markdown(tool, outcome)));
+  if (!options.junit.empty()) write_file_atomically(options.junit, redact(render_junit(tool, outcome)));
+  if (!options.dotenv.empty()) write_file_atomically(options.dotenv, redact(render_dotenv(tool, outcome, options)));
 }
 
 void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
@@ -202,14 +202,14 @@ void emit_outputs(const std::string& tool, const Outcome& outcome, const OutputO
 
 void emit_ci_outputs(const std::string& tool, const Outcome& outcome, const OutputOptions& options) {
   if (options.no_ci || env_or_empty("GITHUB_ACTIONS") != "true") return;
-  std::cout << render_github_annotations(tool, outcome, !options.report.empty()) << std::flush;
+  std::cout << redact(render_github_annotations(tool, outcome, !options.report.empty())) << std::flush;
   if (auto summary = env_or_empty("GITHUB_STEP_SUMMARY"); !summary.empty()) {
-    append_to_file(summary, render_markdown(tool, outcome) + "\n");
+    append_to_file(summary, redact(render_markdown(tool, outcome) + "\n"));
   }
   if (auto output = env_or_empty("GITHUB_OUTPUT"); !output.empty()) {
-    append_to_file(output, github_output_line("status", status_word(outcome.status)) +
-                               github_output_line("exit-code", std::to_string(to_int(outcome.status))) +
-                               github_output_line("report", options.report));
+    append_to_file(output, redact(github_output_line("status", status_word(outcome.status)) +
+                                  github_output_line("exit-code", std::to_string(to_int(outcome.status))) +
+                                  github_output_line("report", options.report)));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/redact.hpp"
 
 namespace lean::forge {
 namespace {
@@ -237,6 +238,7 @@ std::string error_detail(const http::Response& response) {
   } catch (const nlohmann::json::exception&) {
     detail = response.body.substr(0, response.body.find('\n'));
   }
+  detail = redact(detail);  // before it is shortened: a cut credential would no longer match
   while (!detail.empty() && (detail.back() == '\r' || detail.back() == ' ' || detail.back() == '.')) detail.pop_back();
   if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
   return detail;

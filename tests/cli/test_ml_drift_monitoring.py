@@ -71,7 +71,7 @@ class ChangedTrigger(CliTest):
         self.assertFails(self.run_tool("ml-drift", "--changed", "a.csv", "--state", "state.json"), 3,
                          "ml-drift: error: 'state.json': malformed JSON; a state file is {\"files\": {\"path\": \"sha256 hex\", ...}}")
         self.assertFails(self.run_tool("ml-drift", "--changed", "gone.csv", "--state", "s.json"), 3,
-                         "ml-drift: error: 'gone.csv': cannot open for reading")
+                         "ml-drift: error: 'gone.csv': cannot open: No such file or directory")
         self.assertFails(self.run_tool("ml-drift", "--changed", "a.csv", "--state", "s.json", "--reference", "a.csv"), 2,
                          "ml-drift: error: --changed checks files; give it without --reference/--current")
 

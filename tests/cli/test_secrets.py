@@ -2,7 +2,11 @@
 credential from, and the tools run with --verbose, on success and on every error path, on
 every backend. Not one byte a tool writes (stdout, stderr, reports, markdown, JUnit, dotenv,
 GitHub outputs and summary, fetched folders) may contain a secret."""
+import http.server
+import json
 import os
+import re
+import threading
 import unittest
 
 from lean_cli import CliTest
@@ -19,7 +23,9 @@ SECRETS = {
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
 
 
-class SecretsTest(CliTest):
+class PlantedSecrets(CliTest):
+    """The planted environment and the checks every secrets test shares."""
+
     def setUp(self):
         super().setUp()
         self.secrets = dict(SECRETS)
@@ -64,6 +70,8 @@ class SecretsTest(CliTest):
         self.run_all_outputs("ml-release", "list", *reg, "--model", "churn", env=env)
         self.assertEqual(self.codes, [0, 0, 0, 4])
 
+
+class SecretsTest(PlantedSecrets):
     def test_gates_on_every_outcome(self):
         self.write("a.json", {"accuracy": 0.9, "loss": 0.1})
         self.write("b.json", {"accuracy": 0.8, "loss": 0.2})
@@ -132,6 +140,109 @@ class SecretsTest(CliTest):
         env = self.env(CI_API_V4_URL=fake.api_url, CI_JOB_TOKEN="")
         self.publish_promote_fetch_then_refused("gitlab://acme/ml/models", env, "GITLAB_TOKEN",
                                                 "glpat-WRONGPLANTEDTOKEN0011")
+
+
+class EchoingServer:
+    """A store that refuses every request and echoes its headers in the error body, the way
+    a misconfigured proxy or a verbose API does; a control sequence and a forged workflow
+    command ride along. `flavour` picks the body a backend parses: S3's XML or the forges'
+    JSON. Every SigV4 signature it was sent is kept in `signatures`."""
+
+    def __init__(self, flavour):
+        server = self
+        self.signatures = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                found = re.search(r"Signature=([0-9a-f]+)", self.headers.get("Authorization", ""))
+                if found:
+                    server.signatures.append(found.group(1))
+                hostile = "\n::warning title=x::injected\n\x1b[2K\r"
+                if flavour == "s3":
+                    provided = found.group(1) if found else ""
+                    body = (f"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>you sent "
+                            f"{provided} in {echoed}{hostile}</Message><SignatureProvided>{provided}"
+                            f"</SignatureProvided></Error>").encode()
+                    kind = "application/xml"
+                else:
+                    body = json.dumps({"message": f"Bad credentials: {echoed}{hostile}"}).encode()
+                    kind = "application/json"
+                self.send_response(403)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = answer
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class EchoedSecretsTest(PlantedSecrets):
+    """Servers that echo the request headers (credentials included) in their error bodies:
+    the echo is quoted in the error, redacted, and its control characters escaped."""
+
+    def echo(self, flavour):
+        server = EchoingServer(flavour)
+        self.addCleanup(server.stop)
+        return server
+
+    def assert_one_escaped_error_line(self, result, prefix):
+        self.assertEqual(result.stderr.count("\n"), 1, result)
+        self.assertTrue(result.stderr.startswith(prefix), result)
+        self.assertIn("\\n::warning title=x::injected\\n\\e[2K", result.stderr)
+        self.assertIn("***", result.stderr)
+        for line in result.stdout.splitlines():
+            self.assertFalse(line.startswith("::warning"), result)
+
+    def test_an_s3_store_that_echoes_headers_and_the_signature(self):
+        server = self.echo("s3")
+        env = self.env(AWS_ENDPOINT_URL=server.url, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="AKIDPLANTED",
+                       AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", NO_PROXY="127.0.0.1")
+        r = self.run_all_outputs("ml-release", "list", "--registry", "s3://models/echo", "--model", "churn",
+                                 "--verbose", env=env)
+        self.assertEqual(r.code, 4, r)
+        self.assertTrue(server.signatures, "the store saw no signed request")
+        for i, signature in enumerate(server.signatures):
+            self.secrets[f"signature {i}"] = signature
+        self.assert_no_secret_anywhere(r)
+        self.assert_one_escaped_error_line(r, "ml-release: error: 's3://models/echo")
+
+    def test_a_github_api_that_echoes_the_token(self):
+        server = self.echo("json")
+        r = self.run_all_outputs("ml-release", "list", "--registry", "github://acme/models", "--model", "churn",
+                                 "--verbose", env=self.env(GITHUB_API_URL=server.url))
+        self.assertEqual(r.code, 4, r)
+        self.assert_one_escaped_error_line(r, "ml-release: error: ")
+
+    def test_a_gitlab_api_that_echoes_the_job_token(self):
+        server = self.echo("json")
+        r = self.run_all_outputs("ml-release", "list", "--registry", "gitlab://acme/ml/models", "--model", "churn",
+                                 "--verbose", env=self.env(CI_API_V4_URL=server.url + "/api/v4"))
+        self.assertEqual(r.code, 4, r)
+        self.assert_one_escaped_error_line(r, "ml-release: error: ")
+
+    def test_a_password_in_a_registry_url_is_not_printed(self):
+        self.secrets["URL password"] = "PLANTED-URL-PASSWORD"
+        r = self.run_all_outputs("ml-release", "list", "--registry", "github://x:PLANTED-URL-PASSWORD@acme/models",
+                                 "--model", "churn")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("github://***@acme/models", r.stderr)
 
 
 if __name__ == "__main__":

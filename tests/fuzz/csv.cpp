@@ -1,11 +1,13 @@
 // The CSV reader of ml-drift: plain, gzip-compressed and corrupt-gzip input (first byte:
-// mode and delimiter), every record read and every cell parsed as a number. A cell that
+// mode and delimiter), first sniffed for what is not CSV (csv/sniff.hpp), then every record
+// read and every cell parsed as a number. A cell that
 // is a plain decimal must read back as the same double the general number parser gives.
 #include <zlib.h>
 
 #include "core/error.hpp"
 #include "csv/cells.hpp"
 #include "csv/reader.hpp"
+#include "csv/sniff.hpp"
 #include "fuzz_util.hpp"
 
 namespace {
@@ -35,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (mode == 1) body = gzip(body);
   if (mode == 2) body = "\x1f\x8b" + body;
   const std::string path = run.write("data.csv", body);
+  if (auto kind = lean::non_csv_kind(path); kind && kind->empty()) lean::fuzz::finding("an unnamed kind of file");
   try {
     lean::CsvReader reader(path, delimiter);
     std::vector<std::string_view> fields;

@@ -89,6 +89,33 @@ TEST_CASE("thresholds: defaults per kind of method, overridable per method") {
   CHECK(settings.threshold(Method::jensenshannon) == 0.1);
   settings.thresholds[Method::psi] = 0.25;
   CHECK(settings.threshold(Method::psi) == 0.25);
+  settings.column_thresholds["age"] = 0.001;  // a column's threshold wins over its method's
+  CHECK(settings.threshold(Method::psi, "age") == 0.001);
+  CHECK(settings.threshold(Method::psi, "city") == 0.25);
   CHECK(parse_method("wasserstein") == Method::wasserstein);
   CHECK_FALSE(parse_method("kl"));
+}
+
+TEST_CASE("numbers compared as categories are charted in the order of their values") {
+  DriftSettings settings;
+  // 10 is the most frequent value, 2 the least: by count the bars would read 10, 3, 2.
+  ColumnData data = numeric({10, 10, 10, 10, 3, 3, 2}, {10, 3, 3, 2, 2});
+  const ColumnResult result = analyze_column(data, settings);
+  REQUIRE(result.method == Method::chi2);
+  CHECK(result.chart.labels == std::vector<std::string>{"2", "3", "10"});
+}
+
+TEST_CASE("a long-tailed column is charted over the reference's quantiles, others over equal widths") {
+  DriftSettings settings;
+  std::vector<double> incomes = range(0, 200);
+  incomes.push_back(1e6);  // one value far beyond the bulk
+  ColumnData tailed = numeric(incomes, range(10, 210));
+  const ColumnResult result = analyze_column(tailed, settings);
+  CHECK(result.chart.quantile_bins);
+  REQUIRE(result.chart.edges.size() == 31);
+  CHECK(result.chart.edges.front() == 0);
+  CHECK(result.chart.edges.back() == 1e6);
+  CHECK(result.chart.edges[15] < 110);  // the median of the bulk, not half the range
+  ColumnData plain = numeric(range(0, 200), range(10, 210));
+  CHECK_FALSE(analyze_column(plain, settings).chart.quantile_bins);
 }

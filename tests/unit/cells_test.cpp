@@ -9,9 +9,21 @@
 
 using namespace lean;
 
-TEST_CASE("the missing-value markers, and nothing else") {
-  for (const char* cell : {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"}) CHECK(is_missing_cell(cell));
-  for (const char* cell : {"na", "0", " ", "none", "NAN", "-"}) CHECK_FALSE(is_missing_cell(cell));
+TEST_CASE("the missing-value markers are pandas' default na_values, and nothing else") {
+  for (const char* cell : {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                           "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}) {
+    CHECK(is_missing_cell(cell));
+  }
+  for (const char* cell : {"na", "0", " ", "none", "NAN", "-", "#N/", "1.#INDX", "n/a "}) CHECK_FALSE(is_missing_cell(cell));
+}
+
+TEST_CASE("a number that underflows is 0 or a subnormal, as in Python; one that overflows is not a number") {
+  CHECK(parse_finite_number("1e-400") == 0.0);
+  CHECK(std::signbit(*parse_finite_number("-1e-400")));
+  CHECK(parse_finite_number("4.9e-324") == 4.9e-324);
+  CHECK(parse_finite_number("2e-320") == 2e-320);
+  CHECK_FALSE(parse_finite_number("1e400"));
+  CHECK_FALSE(parse_finite_number("-1e400"));
 }
 
 TEST_CASE("finite numbers parse exactly; text, infinities and out-of-range values do not") {

@@ -94,7 +94,7 @@ TEST_CASE("dotenv keys are prefixed by the tool and values stay on one line") {
   options.report = "out/report.json";
   CHECK(render_dotenv("ml-validate", o, options) ==
         "ML_VALIDATE_STATUS=fail\nML_VALIDATE_EXIT_CODE=1\nML_VALIDATE_REPORT=out/report.json\n"
-        "ML_VALIDATE_FAILED=1\nML_VALIDATE_NOTE=two lines\n");
+        "ML_VALIDATE_FAILED=1\nML_VALIDATE_NOTE=two\\nlines\n");
 }
 
 TEST_CASE("GitHub annotations: escaped, one per failed check, at most ten") {

@@ -286,7 +286,8 @@ def expected_report(ref_name, cur_name, sep=",", numeric_method="auto", categori
         else:
             r, c = r.to_numpy(str), c.to_numpy(str)
         e = column_expectation(r, c, numeric, numeric_method, categorical_method)
-        e["type"] = "numeric" if numeric else "categorical"
+        # ml-drift gives a column with no reference value no type (it is skipped).
+        e["type"] = None if len(r) == 0 else "numeric" if numeric else "categorical"
         e["missing_ref"] = int(ref[col].isna().sum())
         e["missing_cur"] = int(cur[col].isna().sum())
         columns[col] = e

@@ -1,0 +1,75 @@
+#include "core/printable.hpp"
+
+#include <cstdio>
+
+namespace lean {
+namespace {
+
+void append_hex(std::string& out, const char* format, unsigned value) {
+  char buffer[8];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  out += buffer;
+}
+
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, low = lead == 0xE0 ? 0xA0 : 0x80, high = lead == 0xED ? 0x9F : 0xBF;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, low = lead == 0xF0 ? 0x90 : 0x80, high = lead == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+std::string escape(std::string_view text, bool keep_layout) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '\n': out += keep_layout ? "\n" : "\\n"; break;
+        case '\t': out += keep_layout ? "\t" : "\\t"; break;
+        case '\r': out += "\\r"; break;
+        case 0x1B: out += "\\e"; break;
+        default: append_hex(out, "\\x%02x", c);
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t length = utf8_length(text, i);
+    if (length == 0) {
+      append_hex(out, "\\x%02x", c);
+      ++i;
+    } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+      append_hex(out, "\\u%04x", static_cast<unsigned char>(text[i + 1]));  // a C1 control: CSI, NEL, ...
+      i += 2;
+    } else {
+      out.append(text.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) { return escape(text, false); }
+
+std::string printable_lines(std::string_view text) { return escape(text, true); }
+
+}  // namespace lean

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lean {
+
+// Text from outside (file and column names, server messages, registry content) made safe
+// for a terminal and a CI log: every C0 control, DEL, C1 control (U+0080..U+009F) and byte
+// that is not UTF-8 becomes a visible escape ("\n", "\r", "\t", "\e", "\x01", "\u009b"),
+// so it can neither forge a line (a "::warning::" workflow command on a line of its own)
+// nor move the cursor. Backslashes stay as they are: the escapes are for people, not a
+// reversible encoding.
+std::string printable(std::string_view text);
+
+// The same for a tool's own multi-line text (the console): its line feeds and tabs are its
+// layout and stay; every other control is escaped. Untrusted parts of such text go through
+// printable() when they are inserted, so they cannot add a line.
+std::string printable_lines(std::string_view text);
+
+}  // namespace lean

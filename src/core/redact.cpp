@@ -1,0 +1,109 @@
+#include "core/redact.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "core/printable.hpp"
+
+namespace lean {
+namespace {
+
+constexpr std::size_t kMinSecretLength = 6;
+// The newest registered values are kept: a multipart upload signs thousands of requests,
+// and only the latest answers can still be printed.
+constexpr std::size_t kMaxRegistered = 4096;
+
+constexpr const char* kCredentialVariables[] = {
+    "GITHUB_TOKEN",          "GH_TOKEN",           "GITLAB_TOKEN",           "CI_JOB_TOKEN",
+    "CI_JOB_JWT",            "CI_REGISTRY_PASSWORD", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",  "AWS_SECURITY_TOKEN",
+};
+
+struct Secrets {
+  std::mutex mutex;
+  std::deque<std::string> values;
+
+  Secrets() {
+    for (const char* name : kCredentialVariables) {
+      if (const char* value = std::getenv(name)) add(value);
+    }
+  }
+  void add(std::string_view value) {
+    if (value.size() < kMinSecretLength) return;
+    if (std::find(values.begin(), values.end(), value) != values.end()) return;
+    values.emplace_back(value);
+    if (values.size() > kMaxRegistered) values.pop_front();
+  }
+};
+
+Secrets& secrets() {
+  static Secrets instance;
+  return instance;
+}
+
+void replace_all(std::string& text, const std::string& secret) {
+  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+    text.replace(at, secret.size(), "***");
+  }
+}
+
+bool ends_authority(char c) {
+  return c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+         static_cast<unsigned char>(c) <= 0x20;
+}
+
+// "scheme://user:pass@host" -> "scheme://***@host".
+void redact_user_info(std::string& text) {
+  for (std::size_t at = text.find("://"); at != std::string::npos; at = text.find("://", at + 3)) {
+    const std::size_t start = at + 3;
+    std::size_t end = start;
+    while (end < text.size() && !ends_authority(text[end])) ++end;
+    const std::size_t sign = text.rfind('@', end == start ? start : end - 1);
+    if (sign == std::string::npos || sign < start || sign >= end) continue;
+    text.replace(start, sign - start, "***");
+  }
+}
+
+// "Signature=0123abcd..." (SigV4 header or presigned query) -> "Signature=***".
+void redact_signatures(std::string& text) {
+  static const std::string key = "Signature=";
+  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + key.size())) {
+    const std::size_t start = at + key.size();
+    std::size_t end = start;
+    while (end < text.size() && std::isxdigit(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > start) text.replace(start, end - start, "***");
+  }
+}
+
+}  // namespace
+
+void add_secret(std::string_view value) {
+  Secrets& all = secrets();
+  std::lock_guard lock(all.mutex);
+  all.add(value);
+}
+
+std::string redact(std::string_view input) {
+  std::string text(input);
+  Secrets& all = secrets();
+  {
+    std::lock_guard lock(all.mutex);
+    std::vector<const std::string*> longest_first;
+    for (const auto& value : all.values) longest_first.push_back(&value);
+    // A secret that contains another is removed whole.
+    std::stable_sort(longest_first.begin(), longest_first.end(),
+                     [](const std::string* a, const std::string* b) { return a->size() > b->size(); });
+    for (const std::string* value : longest_first) replace_all(text, *value);
+  }
+  redact_user_info(text);
+  redact_signatures(text);
+  return text;
+}
+
+std::string safe_line(std::string_view text) { return printable(redact(text)); }
+
+}  // namespace lean

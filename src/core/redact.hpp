@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lean {
+
+// Every credential this process holds, removed from a text before it is written anywhere
+// (stderr, stdout, reports, CI outputs): a server may echo a request's headers in an error
+// body, and a user may put a password in a URL. Removed are
+//  - the values of the environment variables a tool takes credentials from (GITHUB_TOKEN,
+//    GH_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, ...),
+//  - every value registered with add_secret() (the HTTP client registers each credential
+//    header it sends and each SigV4 signature),
+//  - the user-info of any URL ("https://user:PASS@host" -> "https://***@host") and the
+//    value after any "Signature=".
+// Each becomes "***".
+std::string redact(std::string_view text);
+
+// A credential value to remove from everything written from now on. Values shorter than
+// six characters are ignored: they would mangle ordinary text and guard nothing.
+void add_secret(std::string_view value);
+
+// The one step every text from outside passes before it is printed on a line: redacted,
+// then made printable (core/printable.hpp).
+std::string safe_line(std::string_view text);
+
+}  // namespace lean

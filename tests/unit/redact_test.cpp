@@ -1,0 +1,40 @@
+#include "core/redact.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace lean;
+
+TEST_CASE("a registered secret is removed wherever it appears") {
+  add_secret("s3cr3t-value-1");
+  CHECK(redact("echo: Authorization: token s3cr3t-value-1, again s3cr3t-value-1") ==
+        "echo: Authorization: token ***, again ***");
+}
+
+TEST_CASE("a secret that contains another is removed whole") {
+  add_secret("inner-secret");
+  add_secret("outer-inner-secret-value");
+  CHECK(redact("x outer-inner-secret-value y inner-secret") == "x *** y ***");
+}
+
+TEST_CASE("short values are not treated as secrets") {
+  add_secret("abc");
+  CHECK(redact("abc") == "abc");
+}
+
+TEST_CASE("URL user-info is removed, user and password alike") {
+  CHECK(redact("invalid registry URL \"github://x:PASS@acme/models\"") == "invalid registry URL \"github://***@acme/models\"");
+  CHECK(redact("http://user:tok@127.0.0.1:9/metrics") == "http://***@127.0.0.1:9/metrics");
+  CHECK(redact("https://host/path?email=a@b") == "https://host/path?email=a@b");
+  CHECK(redact("mail me at a@b.c, see https://example.org") == "mail me at a@b.c, see https://example.org");
+}
+
+TEST_CASE("SigV4 signatures are removed from headers and presigned URLs") {
+  CHECK(redact("Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0a1b2c3d") ==
+        "Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=***");
+  CHECK(redact("?X-Amz-Signature=deadbeef&x=1") == "?X-Amz-Signature=***&x=1");
+}
+
+TEST_CASE("one safe line: redacted, then escaped") {
+  add_secret("line-secret-42");
+  CHECK(safe_line("HTTP 403: line-secret-42\n\x1b[31m") == "HTTP 403: ***\\n\\e[31m");
+}
