@@ -146,6 +146,9 @@ Outcome run_validate(const po::variables_map& vm) {
   const bool allow_missing = vm.count("allow-missing") > 0;
   std::vector<std::string> files;
   if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
+  if (vm.count("mlflow-run")) {
+    for (const auto& run : vm["mlflow-run"].as<std::vector<std::string>>()) files.push_back(run);
+  }
 
   std::optional<History> history;
   if (vm.count("predictions")) {
@@ -225,6 +228,8 @@ ToolSpec validate_tool() {
         ("window", po::value<std::size_t>()->value_name("N"), "with --history: only the last N records count")
         ("min-count", po::value<std::size_t>()->value_name("N"),
          "with --history: fewest records accepted (default: the window)");
+    options.add_options()("mlflow-run", po::value<std::vector<std::string>>()->composing()->value_name("DIR"),
+                          "an MLflow file-store run folder (mlruns/<experiment>/<run_id>) as a metrics file");
     declare_validate_prediction_options(options);
     positional.add("metrics", -1);
   };

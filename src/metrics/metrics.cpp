@@ -1,5 +1,7 @@
 #include "metrics/metrics.hpp"
 
+#include "metrics/metrics_formats.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -121,7 +123,10 @@ std::string mark_nonfinite_tokens(const std::string& text) {
   return out;
 }
 
-MetricSet MetricSet::load(const std::string& path) { return parse(read_text_file(path), path); }
+MetricSet MetricSet::load(const std::string& path) {
+  if (auto converted = metrics_json_from_other_format(path)) return parse(*converted, path);  // YAML, an MLflow run
+  return parse(read_text_file(path), path);
+}
 
 MetricSet MetricSet::parse(const std::string& text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
