@@ -127,7 +127,7 @@ class Slices(PredictionsTest):
                           "accuracy >= 0.99", "--min-slice-size", "1")
         self.assertEqual(r.code, 1, r)
         self.assertIn("FAIL  accuracy in slice region=", r.stdout)
-        self.assertTrue(r.stdout.endswith("ml-validate: fail (0 of 0 checks passed; 3 slice checks failed)\n"), r)
+        self.assertTrue(r.stdout.endswith("ml-validate: fail (3 of 3 checks failed (3 on slices of region))\n"), r)
 
 
 class BadInput(PredictionsTest):
