@@ -47,6 +47,12 @@ struct LabelDictionary {
   std::vector<std::optional<double>> numbers;
   std::vector<std::uint64_t> first_lines;
   std::uint32_t add(std::string_view cell, std::uint64_t line) {
+    // A few classes are the common case: compare with each, no hashing or allocation.
+    if (texts.size() <= 8) {
+      for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (texts[i] == cell) return static_cast<std::uint32_t>(i);
+      }
+    }
     auto [it, inserted] = index.try_emplace(std::string(cell), static_cast<std::uint32_t>(texts.size()));
     if (inserted) {
       texts.emplace_back(cell);
@@ -163,6 +169,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   bool truth_interning = columns.task != Task::regression;  // false once the labels are a regression target
   bool predicted_interning = true;
   Sha256 label_hash;
+  std::string hash_buffer;
   std::vector<double> raw_scores, raw_probabilities;
   const std::size_t width = header.size();
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
@@ -178,8 +185,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     const std::string_view label = fields[label_field];
     if (is_missing_cell(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
-    label_hash.update(label);
-    label_hash.update("\n", 1);
+    hash_buffer.append(label);  // hashed in blocks: one EVP call per row would dominate
+    hash_buffer += '\n';
+    if (hash_buffer.size() >= (1u << 16)) {
+      label_hash.update(hash_buffer);
+      hash_buffer.clear();
+    }
     table.lines.push_back(reader->line());
     // Labels are kept as indices into a dictionary of their texts while they may be classes
     // (4 bytes a row), as numbers once they are a regression target.
@@ -241,6 +252,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     ++table.rows;
   }
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");
+  label_hash.update(hash_buffer);
   table.label_sha256 = label_hash.finish_hex();
 
   // The task.
