@@ -197,6 +197,19 @@ case $tool in
     add_value --window "$(v WINDOW)"
     add_value --min-count "$(v MIN_COUNT)"
     add_flag --allow-missing "$(v ALLOW_MISSING)" allow-missing
+    add_value --mlflow-run "$(v MLFLOW_RUN)"
+    add_value --predictions "$(v PREDICTIONS)"
+    add_value --task "$(v TASK)"
+    add_value --label-column "$(v LABEL_COLUMN)"
+    add_value --prediction-column "$(v PREDICTION_COLUMN)"
+    add_value --score-column "$(v SCORE_COLUMN)"
+    add_value --weight-column "$(v WEIGHT_COLUMN)"
+    add_value --pos-label "$(v POS_LABEL)"
+    add_value --average "$(v AVERAGE)"
+    add_value --slice-by "$(v SLICE_BY)"
+    add_list --require-slices "$(v REQUIRE_SLICES)"
+    add_value --min-slice-size "$(v MIN_SLICE_SIZE)"
+    add_value --write-metrics "$(v WRITE_METRICS)"
     ;;
   compare)
     add_value --candidate "$(v CANDIDATE)"
@@ -215,6 +228,18 @@ case $tool in
     add_value --baseline-registry "$(v BASELINE_REGISTRY)"
     add_value --model "$(v MODEL)"
     add_value --channel "$(v CHANNEL)"
+    add_value --candidate-predictions "$(v CANDIDATE_PREDICTIONS)"
+    add_value --baseline-predictions "$(v BASELINE_PREDICTIONS)"
+    add_value --id-column "$(v ID_COLUMN)"
+    add_value --significance "$(v SIGNIFICANCE)"
+    add_value --test "$(v TEST)"
+    add_value --bootstrap-samples "$(v BOOTSTRAP_SAMPLES)"
+    add_value --seed "$(v SEED)"
+    add_value --label-column "$(v LABEL_COLUMN)"
+    add_value --prediction-column "$(v PREDICTION_COLUMN)"
+    add_value --score-column "$(v SCORE_COLUMN)"
+    add_value --weight-column "$(v WEIGHT_COLUMN)"
+    add_value --pos-label "$(v POS_LABEL)"
     ;;
   drift)
     add_value --reference "$(v REFERENCE)"

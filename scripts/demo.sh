@@ -100,6 +100,18 @@ step "14. Data drift of production against the training data (dataset drift: exi
 run ml-drift --reference "$examples/drift/training.csv" --current "$examples/drift/production.csv" \
   --html drift.html --markdown drift.md --openmetrics drift-metrics.txt --report drift.json --no-ci
 
+step "15. Metrics computed from the predictions themselves, as scikit-learn defines them, per region too"
+run ml-validate --predictions "$examples/predictions/candidate.csv" --require 'accuracy >= 0.8' \
+  --require 'roc_auc >= 0.85' --write-metrics predictions-metrics.json --no-ci
+
+step "16. Is the gain real? +0.013 accuracy on 1,500 rows is not significant (keep: exit 1)"
+run ml-compare --candidate-predictions "$examples/predictions/candidate.csv" \
+  --baseline-predictions "$examples/predictions/production.csv" --id-column id --metric accuracy \
+  --significance 0.05 --no-ci
+run ml-compare --candidate-predictions "$examples/predictions/candidate-strong.csv" \
+  --baseline-predictions "$examples/predictions/production.csv" --id-column id --metric accuracy \
+  --significance 0.05 --markdown significance.md --no-ci
+
 printf '\nReports are in %s/: ' "$out"; ls | tr '\n' ' '; echo
 printf '\nThe pull-request summary of step 3 (%s/compare.md):\n\n' "$out"
 cat compare.md

@@ -107,7 +107,8 @@ std::vector<std::uint32_t> descending_order(const std::vector<double>& scores, s
                                             std::size_t rows) {
   std::vector<std::uint32_t> order(rows);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+  // The order within tied scores does not matter: a curve takes a point after each group.
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return scores[a * stride + column] > scores[b * stride + column];
   });
   return order;

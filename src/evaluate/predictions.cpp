@@ -47,6 +47,12 @@ struct LabelDictionary {
   std::vector<std::optional<double>> numbers;
   std::vector<std::uint64_t> first_lines;
   std::uint32_t add(std::string_view cell, std::uint64_t line) {
+    // A few classes are the common case: compare with each, no hashing or allocation.
+    if (texts.size() <= 8) {
+      for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (texts[i] == cell) return static_cast<std::uint32_t>(i);
+      }
+    }
     auto [it, inserted] = index.try_emplace(std::string(cell), static_cast<std::uint32_t>(texts.size()));
     if (inserted) {
       texts.emplace_back(cell);
@@ -54,6 +60,12 @@ struct LabelDictionary {
       first_lines.push_back(line);
     }
     return it->second;
+  }
+  std::vector<double> values_of(const std::vector<std::uint32_t>& raw) const {  // NaN for text
+    std::vector<double> out;
+    out.reserve(raw.size());
+    for (std::uint32_t id : raw) out.push_back(numbers[id] ? *numbers[id] : std::nan(""));
+    return out;
   }
   bool all_numeric() const {
     return std::all_of(numbers.begin(), numbers.end(), [](const auto& n) { return n.has_value(); });
@@ -155,7 +167,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::vector<std::uint32_t> truth_raw, predicted_raw;
   std::vector<double> truth_numbers, predicted_numbers;
   bool truth_interning = columns.task != Task::regression;  // false once the labels are a regression target
+  bool predicted_interning = true;
   Sha256 label_hash;
+  std::string hash_buffer;
   std::vector<double> raw_scores, raw_probabilities;
   const std::size_t width = header.size();
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
@@ -171,27 +185,43 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     const std::string_view label = fields[label_field];
     if (is_missing_cell(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
-    label_hash.update(label);
-    label_hash.update("\n", 1);
+    hash_buffer.append(label);  // hashed in blocks: one EVP call per row would dominate
+    hash_buffer += '\n';
+    if (hash_buffer.size() >= (1u << 16)) {
+      label_hash.update(hash_buffer);
+      hash_buffer.clear();
+    }
     table.lines.push_back(reader->line());
-    const auto truth_number = parse_number_cell(label);
-    truth_numbers.push_back(truth_number ? *truth_number : std::nan(""));
+    // Labels are kept as indices into a dictionary of their texts while they may be classes
+    // (4 bytes a row), as numbers once they are a regression target.
     if (truth_interning) {
       truth_raw.push_back(truth_labels.add(label, reader->line()));
       if (columns.task == Task::automatic && truth_labels.texts.size() > kMaxClasses && truth_labels.all_numeric()) {
         truth_interning = false;
-        truth_raw.clear();
+        truth_numbers = truth_labels.values_of(truth_raw);
+        truth_raw = {};
       }
-    } else if (!truth_number) {
-      throw_input(where(), "column \"" + columns.label + "\": " + quote_text(label) + " is not a finite number (a regression target)");
+    } else {
+      const auto truth_number = parse_number_cell(label);
+      if (!truth_number) {
+        throw_input(where(), "column \"" + columns.label + "\": " + quote_text(label) + " is not a finite number (a regression target)");
+      }
+      truth_numbers.push_back(*truth_number);
     }
     if (prediction_field) {
       const std::string_view cell = fields[*prediction_field];
       if (is_missing_cell(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
-      const auto number = parse_number_cell(cell);
-      predicted_numbers.push_back(number ? *number : std::nan(""));
-      predicted_raw.push_back(predicted_labels.add(cell, reader->line()));
-      if (predicted_labels.texts.size() > kMaxClasses) predicted_labels = LabelDictionary{};  // a regression: the texts are not needed
+      if (predicted_interning) {
+        predicted_raw.push_back(predicted_labels.add(cell, reader->line()));
+        if (predicted_labels.texts.size() > kMaxClasses) {  // a regression: the texts are not needed
+          predicted_interning = false;
+          predicted_numbers = predicted_labels.values_of(predicted_raw);
+          predicted_raw = {};
+        }
+      } else {
+        const auto number = parse_number_cell(cell);
+        predicted_numbers.push_back(number ? *number : std::nan(""));
+      }
     }
     if (score_field) raw_scores.push_back(number_in(columns.score, fields[*score_field]));
     if (!proba_fields.empty()) {
@@ -222,6 +252,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     ++table.rows;
   }
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");
+  label_hash.update(hash_buffer);
   table.label_sha256 = label_hash.finish_hex();
 
   // The task.
@@ -249,6 +280,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
 
   if (task == Task::regression) {
     if (!prediction_field) throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
+    if (truth_interning) truth_numbers = truth_labels.values_of(truth_raw);
+    if (predicted_interning) predicted_numbers = predicted_labels.values_of(predicted_raw);
     for (std::size_t row = 0; row < table.rows; ++row) {
       if (std::isnan(truth_numbers[row])) {
         throw_input(path + ":" + std::to_string(table.lines[row]),
@@ -375,7 +408,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       }
       predicted_map.push_back(*index);
     }
-    if (predicted_labels.texts.empty()) throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
+    if (!predicted_interning) throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
     for (std::size_t row = 0; row < table.rows; ++row) table.predicted[row] = predicted_map[predicted_raw[row]];
   } else if (task == Task::binary) {
     if (table.scores.empty()) throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");

@@ -9,7 +9,14 @@
 #include "evaluate/options.hpp"
 #include "evaluate/paired.hpp"
 #include "metrics/direction.hpp"
+#include "registry/open_registry.hpp"
+#include "registry/registry.hpp"
 #include "report/markdown.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace lean {
 namespace {
@@ -105,6 +112,63 @@ Guard parse_guard(const std::string& text) {
   return guard;
 }
 
+// A scratch folder for the registry's baseline predictions, removed when done.
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/lean-baseline-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw_input(pattern, "cannot create a temporary folder");
+    path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// --baseline-predictions-file NAME: the file of the version the channel points to, fetched
+// and verified into `scratch`; `recorded_label_sha256` is what --write-metrics recorded in the
+// version's metrics (empty when it was published without one).
+struct RegistryBaseline {
+  std::string path, version, recorded_label_sha256;
+  ordered_json report;
+};
+
+RegistryBaseline fetch_registry_baseline(const po::variables_map& vm, const ScratchFolder& scratch) {
+  if (!vm.count("baseline-registry") || !vm.count("model") || !vm.count("channel")) {
+    throw_usage("--baseline-predictions-file needs --baseline-registry URL, --model NAME and --channel CH");
+  }
+  const std::string name = vm["baseline-predictions-file"].as<std::string>();
+  const std::string model = vm["model"].as<std::string>(), channel = vm["channel"].as<std::string>();
+  std::unique_ptr<Storage> storage = open_storage(vm["baseline-registry"].as<std::string>(), RegistryOptions{});
+  Registry registry(*storage);
+  if (!registry.channel(model, channel)) throw_input(storage->describe(), "channel " + channel + " of " + model + " does not exist yet");
+  auto [version, manifest] = registry.resolve(model, Selector{std::nullopt, channel});
+  bool found = false;
+  for (const auto& file : manifest.files) found = found || file.name == name;
+  if (!found) throw_input(storage->describe(), "version " + version + " of " + model + " has no file \"" + name + "\"");
+  registry.fetch(model, version, manifest, scratch.path());  // every file checked against the manifest
+  RegistryBaseline out;
+  out.path = scratch.path() + "/" + name;
+  out.version = version;
+  const auto& metrics = manifest.doc.contains("metrics") ? manifest.doc["metrics"] : ordered_json(nullptr);
+  if (metrics.is_object() && metrics.contains("predictions") && metrics["predictions"].is_object() &&
+      metrics["predictions"].contains("label_sha256") && metrics["predictions"]["label_sha256"].is_string()) {
+    out.recorded_label_sha256 = metrics["predictions"]["label_sha256"].get<std::string>();
+  }
+  out.report = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", version},
+                {"file", name}, {"label_sha256", out.recorded_label_sha256.empty() ? ordered_json(nullptr)
+                                                                                : ordered_json(out.recorded_label_sha256)}};
+  return out;
+}
+
 }  // namespace
 
 void declare_compare_prediction_options(po::options_description& options) {
@@ -119,19 +183,22 @@ void declare_compare_prediction_options(po::options_description& options) {
       ("test", po::value<std::string>()->default_value("auto")->value_name("TEST"),
        "auto, mcnemar, delong, paired-t or bootstrap")
       ("bootstrap-samples", po::value<std::size_t>()->default_value(10000)->value_name("N"), "resamples of the paired bootstrap")
-      ("seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed");
+      ("seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed")
+      ("baseline-predictions-file", po::value<std::string>()->value_name("NAME"),
+       "instead of --baseline-predictions: this file of the version --baseline-registry's --channel points to");
   declare_prediction_column_options(options);
 }
 
 bool wants_prediction_compare(const po::variables_map& vm) {
-  return vm.count("candidate-predictions") || vm.count("baseline-predictions");
+  return vm.count("candidate-predictions") || vm.count("baseline-predictions") || vm.count("baseline-predictions-file");
 }
 
 Outcome run_compare_predictions(const po::variables_map& vm) {
-  if (!vm.count("candidate-predictions") || !vm.count("baseline-predictions")) {
-    throw_usage("give both --candidate-predictions FILE and --baseline-predictions FILE");
+  const bool from_registry = vm.count("baseline-predictions-file") > 0;
+  if (!vm.count("candidate-predictions") || (vm.count("baseline-predictions") == from_registry)) {
+    throw_usage("give --candidate-predictions FILE and one of --baseline-predictions FILE or --baseline-predictions-file NAME");
   }
-  if (vm.count("candidate") || vm.count("baseline") || vm.count("baseline-registry")) {
+  if (vm.count("candidate") || vm.count("baseline") || (vm.count("baseline-registry") && !from_registry)) {
     throw_usage("give metrics files (--candidate, --baseline) or predictions files, not both");
   }
   const std::string metric = vm["metric"].as<std::string>();
@@ -166,8 +233,16 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   PredictionColumns columns = prediction_columns(vm);
   if (vm.count("id-column")) columns.id = vm["id-column"].as<std::string>();
   const std::string candidate_path = vm["candidate-predictions"].as<std::string>();
-  const std::string baseline_path = vm["baseline-predictions"].as<std::string>();
+  const ScratchFolder scratch;
+  std::optional<RegistryBaseline> registry_baseline;
+  if (from_registry) registry_baseline = fetch_registry_baseline(vm, scratch);
+  const std::string baseline_path = from_registry ? registry_baseline->path : vm["baseline-predictions"].as<std::string>();
   const PredictionTable candidate_table = read_predictions(candidate_path, columns);
+  if (registry_baseline && !registry_baseline->recorded_label_sha256.empty() && columns.id.empty() &&
+      registry_baseline->recorded_label_sha256 != candidate_table.label_sha256) {
+    throw_input(candidate_path, "the baseline was evaluated on a different test set (the label column's SHA-256 differs "
+                                "from the one recorded with version " + registry_baseline->version + ")");
+  }
   const PredictionTable baseline_table = pair_baseline(candidate_table, read_predictions(baseline_path, columns));
   const std::string average = vm.count("average") ? vm["average"].as<std::string>() : "";
   const Evaluator candidate(candidate_table, average), baseline(baseline_table, average);
@@ -190,7 +265,8 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
 
   Outcome outcome;
   outcome.fields["candidate_predictions"] = candidate_path;
-  outcome.fields["baseline_predictions"] = baseline_path;
+  outcome.fields["baseline_predictions"] = from_registry ? ordered_json(nullptr) : ordered_json(baseline_path);
+  if (registry_baseline) outcome.fields["baseline_registry"] = registry_baseline->report;
   ordered_json primary;
   primary["metric"] = metric;
   primary["direction"] = direction.lower_is_better ? "lower" : "higher";

@@ -246,6 +246,9 @@ Outcome run_validate(const po::variables_map& vm) {
   std::vector<std::string> files;
   if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
   if (std::count(files.begin(), files.end(), "-") > 1) throw_usage("\"-\" (standard input) can be given only once");
+  if (vm.count("mlflow-run")) {
+    for (const auto& run : vm["mlflow-run"].as<std::vector<std::string>>()) files.push_back(run);
+  }
 
   std::optional<History> history;
   if (vm.count("predictions")) {
@@ -355,6 +358,8 @@ ToolSpec validate_tool() {
         ("require-complete", "with --range: a gap in the data fails the gate")
         ("ca-bundle", po::value<std::string>()->value_name("FILE"),
          "with --prometheus: PEM file of the CAs to trust for https");
+    options.add_options()("mlflow-run", po::value<std::vector<std::string>>()->composing()->value_name("DIR"),
+                          "an MLflow file-store run folder (mlruns/<experiment>/<run_id>) as a metrics file");
     declare_validate_prediction_options(options);
     positional.add("metrics", -1);
   };

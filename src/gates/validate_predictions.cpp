@@ -158,9 +158,14 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
   if (!requirements.empty()) {
     outcome.markdown_body += "\n**Worst slices by " + run.slice_column + "**\n\n" + table.render();
   }
-  if (failed) {
-    outcome.status = ExitStatus::gate_failed;
-    outcome.headline += "; " + std::to_string(failed) + " slice check" + (failed == 1 ? "" : "s") + " failed";
+  if (failed) outcome.status = ExitStatus::gate_failed;
+  if (!requirements.empty()) {  // the headline counts every check, the slices' too
+    std::size_t all_failed = 0;
+    for (const auto& check : outcome.checks) all_failed += check.passed ? 0 : 1;
+    const std::size_t total = outcome.checks.size();
+    outcome.headline = all_failed ? std::to_string(all_failed) + " of " + std::to_string(total) + " checks failed"
+                                  : std::to_string(total) + " of " + std::to_string(total) + " checks passed";
+    outcome.headline += " (" + std::to_string(checks.size()) + " on slices of " + run.slice_column + ")";
   }
   // The summary line last, with the slice checks counted.
   if (const auto summary = outcome.console.rfind("ml-validate: "); summary != std::string::npos) {

@@ -88,6 +88,20 @@ class CiRunTest(TempDirTest):
         proc, _ = self.run_ci("compare", LEAN_COMPARE_DIRECTION="sideways")
         self.assertEqual(proc.returncode, 2)
 
+    def test_predictions_inputs(self):
+        proc, argv = self.run_ci("validate", LEAN_VALIDATE_PREDICTIONS="pred.csv", LEAN_VALIDATE_REQUIRE="f1 >= 0.8",
+                                 LEAN_VALIDATE_SLICE_BY="region", LEAN_VALIDATE_REQUIRE_SLICES="recall >= 0.7",
+                                 LEAN_VALIDATE_WRITE_METRICS="metrics.json")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(argv, ["--require", "f1 >= 0.8", "--predictions", "pred.csv", "--slice-by", "region",
+                                "--require-slices", "recall >= 0.7", "--write-metrics", "metrics.json"])
+        proc, argv = self.run_ci("compare", LEAN_COMPARE_CANDIDATE_PREDICTIONS="new.csv",
+                                 LEAN_COMPARE_BASELINE_PREDICTIONS="prod.csv", LEAN_COMPARE_METRIC="accuracy",
+                                 LEAN_COMPARE_SIGNIFICANCE="0.05", LEAN_COMPARE_ID_COLUMN="id")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(argv, ["--metric", "accuracy", "--candidate-predictions", "new.csv", "--baseline-predictions",
+                                "prod.csv", "--id-column", "id", "--significance", "0.05"])
+
     def test_drift_columns_join_and_reports_dir(self):
         proc, argv = self.run_ci("drift", LEAN_DRIFT_REFERENCE="ref.csv", LEAN_DRIFT_CURRENT="cur.csv",
                                  LEAN_DRIFT_COLUMNS="age\nincome, city\n", LEAN_REPORTS_DIR="out/reports")

@@ -127,7 +127,7 @@ class Slices(PredictionsTest):
                           "accuracy >= 0.99", "--min-slice-size", "1")
         self.assertEqual(r.code, 1, r)
         self.assertIn("FAIL  accuracy in slice region=", r.stdout)
-        self.assertTrue(r.stdout.endswith("ml-validate: fail (0 of 0 checks passed; 3 slice checks failed)\n"), r)
+        self.assertTrue(r.stdout.endswith("ml-validate: fail (3 of 3 checks failed (3 on slices of region))\n"), r)
 
 
 class BadInput(PredictionsTest):
@@ -308,6 +308,44 @@ class PairingErrors(PredictionsTest):
         r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "a.csv",
                           "--metric", "accuracy", "--significance", "0.5")
         self.assertFails(r, 2, "ml-compare: error: --significance must be between 0 and 0.5 (exclusive)")
+
+
+class RegistryBaseline(PredictionsTest):
+    """The baseline's own predictions, published with its version and fetched from the registry."""
+
+    def publish_baseline(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--write-metrics", "metrics.json")
+        self.assertEqual(r.code, 0, r)
+        for args in (("publish", "--model", "churn", "--version", "1", "--metrics", "metrics.json", "binary.csv"),
+                     ("promote", "--model", "churn", "--version", "1", "--channel", "production")):
+            r = self.run_tool("ml-release", args[0], "--registry", "reg", *args[1:], "--no-ci")
+            self.assertEqual(r.code, 0, r)
+
+    def compare(self, candidate):
+        return self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-registry", "reg",
+                             "--model", "churn", "--channel", "production", "--baseline-predictions-file", "binary.csv",
+                             "--metric", "accuracy", "--significance", "0.05", "--report", "r.json")
+
+    def test_publish_takes_the_written_metrics_and_compare_fetches_the_predictions(self):
+        self.publish_baseline()
+        shutil.copy(self.path("binary.csv"), self.path("new.csv"))
+        r = self.compare("new.csv")
+        self.assertEqual(r.code, 1, r)  # the same predictions: no gain, not significant
+        report = self.read_json("r.json")
+        self.assertEqual(report["baseline_registry"]["version"], "1")
+        self.assertEqual(report["significance"]["b"], 0)
+
+    def test_a_different_test_set_is_refused(self):
+        self.publish_baseline()
+        with open(self.path("binary.csv")) as f:
+            lines = f.read().splitlines()
+        cells = lines[1].split(",")
+        cells[1] = "1" if cells[1] == "0" else "0"
+        self.write("new.csv", "\n".join([lines[0], ",".join(cells)] + lines[2:]) + "\n")
+        self.assertFails(self.compare("new.csv"), 3,
+                         "ml-compare: error: 'new.csv': the baseline was evaluated on a different test set (the label "
+                         "column's SHA-256 differs from the one recorded with version 1)")
 
 
 if __name__ == "__main__":

@@ -39,3 +39,14 @@ TEST_CASE("multiclass predictions from probabilities: ties go to the first label
   CHECK(t.predicted == std::vector<std::uint32_t>{0, 2, 1});
   CHECK(t.probabilities[0] == 0.4);  // proba_a first: in label order
 }
+
+TEST_CASE("a target with more distinct values than classes can have is read as numbers") {
+  lean::test::TempDir dir;
+  std::string content = "y_true,y_pred\n";
+  for (int i = 0; i < 1500; ++i) content += std::to_string(i) + "," + std::to_string(i + 1) + "\n";
+  const lean::PredictionTable t = lean::read_predictions(dir.write("p.csv", content), lean::PredictionColumns{});
+  REQUIRE(t.task == lean::Task::regression);
+  CHECK(t.true_values.size() == 1500);
+  CHECK(t.true_values[1499] == 1499);
+  CHECK(t.predicted_values[0] == 1);
+}

@@ -1,0 +1,149 @@
+#include "metrics/metrics_formats.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/limits.hpp"
+#include "csv/cells.hpp"
+
+namespace lean {
+namespace {
+
+namespace fs = std::filesystem;
+using ordered_json = nlohmann::ordered_json;
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A YAML scalar as JSON: numbers (YAML 1.2 core schema: .inf and .nan are not finite, an
+// error as in a JSON metrics file), booleans, null, else text.
+ordered_json scalar_json(const YAML::Node& node, const std::string& path, const std::string& where) {
+  const std::string text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always text
+  if (text == "~" || text == "null" || text == "Null" || text == "NULL" || text.empty()) return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* special : {".inf", "+.inf", "-.inf", ".nan"}) {
+    if (lower == special) throw_input(path, "metric \"" + where + "\" is " + text + ", not a finite number");
+  }
+  if (auto number = parse_finite_number(text)) {
+    if (text.find_first_of(".eE") == std::string::npos && std::fabs(*number) < 9e15) return static_cast<std::int64_t>(*number);
+    return *number;
+  }
+  return text;
+}
+
+ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const std::string& where, std::size_t depth) {
+  if (depth > limits::kJsonDepth) {
+    throw_input(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
+  }
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      ordered_json object = ordered_json::object();
+      std::set<std::string> seen;
+      for (const auto& entry : node) {
+        if (!entry.first.IsScalar()) throw_input(path, "a key under \"" + where + "\" is not a plain text");
+        const std::string key = entry.first.Scalar();
+        const std::string child = where.empty() ? key : where + "." + key;
+        if (!seen.insert(key).second) throw_input(path, "duplicate key \"" + child + "\"");
+        object[key] = yaml_to_json(entry.second, path, child, depth + 1);
+      }
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      ordered_json array = ordered_json::array();
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        array.push_back(yaml_to_json(node[i], path, where + "." + std::to_string(i), depth + 1));
+      }
+      return array;
+    }
+    case YAML::NodeType::Scalar: return scalar_json(node, path, where);
+    default: return nullptr;
+  }
+}
+
+std::string yaml_metrics(const std::string& path) {
+  const std::string text = read_text_file(path);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw_input(path, "malformed YAML at line " + std::to_string(e.mark.line + 1));
+  }
+  if (!root.IsMap()) throw_input(path, "expected a YAML mapping of metrics");
+  return yaml_to_json(root, path, "", 0).dump();
+}
+
+// One line of an MLflow metric file: "timestamp value step" (older runs omit the step).
+struct MetricPoint {
+  long long step = 0, timestamp = 0;
+  double value = 0;
+  std::string value_text;
+};
+
+std::string mlflow_metrics(const std::string& dir) {
+  const fs::path run(dir);
+  std::error_code ec;
+  if (!fs::exists(run / "meta.yaml", ec) || !fs::is_directory(run / "metrics", ec)) {
+    throw_input(dir, "not an MLflow run: expected meta.yaml and metrics/ (mlruns/<experiment>/<run_id>)");
+  }
+  std::vector<std::pair<std::string, MetricPoint>> latest;
+  for (auto it = fs::recursive_directory_iterator(run / "metrics", ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const std::string name = fs::relative(it->path(), run / "metrics").generic_string();  // "eval/accuracy" for nested names
+    const std::string file = (fs::path(dir) / "metrics" / name).string();
+    std::istringstream lines(read_text_file(it->path().string()));
+    std::optional<MetricPoint> best;
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(lines, line)) {
+      ++number;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      std::istringstream fields(line);
+      MetricPoint point;
+      if (!(fields >> point.timestamp >> point.value_text)) {
+        throw_input(file + ":" + std::to_string(number), "expected \"timestamp value step\"");
+      }
+      if (!(fields >> point.step)) point.step = 0;
+      auto value = parse_finite_number(point.value_text);
+      point.value = value ? *value : std::nan("");
+      // MLflow's latest metric: max by (step, timestamp, value).
+      if (!best || std::tie(point.step, point.timestamp, point.value) > std::tie(best->step, best->timestamp, best->value)) {
+        best = point;
+      }
+    }
+    if (!best) throw_input(file, "holds no value");
+    if (std::isnan(best->value)) throw_input(file, "metric \"" + name + "\" is " + best->value_text + ", not a finite number");
+    latest.emplace_back(name, *best);
+  }
+  if (ec) throw_input(dir, "cannot list metrics/: " + ec.message());
+  std::sort(latest.begin(), latest.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  ordered_json object = ordered_json::object();
+  for (const auto& [name, point] : latest) object[name] = point.value;  // flat: "eval/accuracy" stays one key
+  return object.dump();
+}
+
+}  // namespace
+
+std::optional<std::string> metrics_json_from_other_format(const std::string& path) {
+  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return yaml_metrics(path);
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return mlflow_metrics(path);
+  return std::nullopt;
+}
+
+}  // namespace lean

@@ -1,0 +1,76 @@
+"""End-to-end tests of the metrics files other than JSON: YAML (DVC's metrics.yaml) and MLflow
+file-store runs, wherever a metrics file is read."""
+import os
+import unittest
+
+from lean_cli import CliTest
+
+
+class YamlMetrics(CliTest):
+    def test_yaml_metrics_are_gated_like_json(self):
+        self.write("metrics.yaml", "accuracy: 0.9\neval:\n  f1: 0.8\n")
+        r = self.run_tool("ml-validate", "metrics.yaml", "--require", "accuracy >= 0.85", "--require", "eval.f1 >= 0.7")
+        self.assertEqual(r.code, 0, r)
+        self.write("prod.yml", "accuracy: 0.85\n")
+        r = self.run_tool("ml-compare", "--candidate", "metrics.yaml", "--baseline", "prod.yml", "--metric", "accuracy",
+                          "--min-delta", "0.01")
+        self.assertEqual(r.code, 0, r)
+
+    def test_duplicate_key(self):
+        self.write("m.yaml", "accuracy: 0.9\naccuracy: 0.8\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "accuracy >= 0"), 3,
+                         "ml-validate: error: 'm.yaml': duplicate key \"accuracy\"")
+
+    def test_not_finite(self):
+        self.write("m.yaml", "eval:\n  loss: .nan\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "eval.loss <= 1"), 3,
+                         "ml-validate: error: 'm.yaml': metric \"eval.loss\" is .nan, not a finite number")
+
+    def test_malformed(self):
+        self.write("m.yaml", "a: [1\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
+                         "ml-validate: error: 'm.yaml': malformed YAML at line 2")
+
+    def test_not_a_mapping(self):
+        self.write("m.yaml", "- 1\n- 2\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
+                         "ml-validate: error: 'm.yaml': expected a YAML mapping of metrics")
+
+
+class MlflowRuns(CliTest):
+    def run_folder(self):
+        self.write("mlruns/1/abc/meta.yaml", "run_id: abc\n")
+        self.write("mlruns/1/abc/params/lr", "0.1")
+        # The latest metric: the highest step, the latest timestamp on ties (MLflow's rule).
+        self.write("mlruns/1/abc/metrics/accuracy", "1000 0.5 0\n1003 0.61 2\n1001 0.7 2\n")
+        self.write("mlruns/1/abc/metrics/eval/loss", "5 0.3 0\n")
+        return "mlruns/1/abc"
+
+    def test_latest_metric_of_each_name(self):
+        run = self.run_folder()
+        r = self.run_tool("ml-validate", "--mlflow-run", run, "--require", "accuracy == 0.61",
+                          "--require", "/eval~1loss <= 0.3", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+
+    def test_a_run_as_compare_candidate(self):
+        run = self.run_folder()
+        self.write("prod.json", {"accuracy": 0.6})
+        r = self.run_tool("ml-compare", "--candidate", run, "--baseline", "prod.json", "--metric", "accuracy")
+        self.assertEqual(r.code, 0, r)
+
+    def test_folder_that_is_not_a_run(self):
+        os.makedirs(self.path("empty"))
+        self.assertFails(self.run_tool("ml-validate", "--mlflow-run", "empty", "--require", "a >= 0"), 3,
+                         "ml-validate: error: 'empty': not an MLflow run: expected meta.yaml and metrics/ "
+                         "(mlruns/<experiment>/<run_id>)")
+
+    def test_non_finite_latest_value(self):
+        run = self.run_folder()
+        self.write(run + "/metrics/accuracy", "1 nan 3\n")
+        self.assertFails(self.run_tool("ml-validate", "--mlflow-run", run, "--require", "accuracy >= 0"), 3,
+                         "ml-validate: error: 'mlruns/1/abc/metrics/accuracy': metric \"accuracy\" is nan, "
+                         "not a finite number")
+
+
+if __name__ == "__main__":
+    unittest.main()
