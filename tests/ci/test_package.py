@@ -20,12 +20,6 @@ def glibc_versions(binary):
     return {tuple(int(x) for x in v.split(".")) for v in re.findall(r"\(GLIBC_([0-9.]+)\)", out)}
 
 
-def is_static(binary):
-    """No program interpreter: the kernel starts it without the dynamic loader."""
-    headers = subprocess.run(["objdump", "-p", binary], capture_output=True, text=True, check=True).stdout
-    return not re.search(r"^\s*INTERP\s", headers, re.M)
-
-
 class PackageTest(TempDirTest):
     def test_archive_checksums_and_layout(self):
         dist = package(self.path("dist"))
@@ -70,9 +64,6 @@ class PackageTest(TempDirTest):
         for tool in TOOLS:
             with self.subTest(tool=tool):
                 binary = os.path.join(BIN_DIR, tool)
-                if is_static(binary):  # LEAN_FULLY_STATIC_TOOLS: needs no library at all
-                    self.assertEqual(glibc_versions(binary), set(), tool)
-                    continue
                 newest = max(glibc_versions(binary))
                 self.assertLessEqual(newest, OLDEST_GLIBC, f"{tool} needs GLIBC_{'.'.join(map(str, newest))}")
                 needed = subprocess.run(["objdump", "-p", binary], capture_output=True, text=True).stdout
