@@ -99,8 +99,13 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
                     .run(), vm);
       // --help and --version answer even when required options are missing.
       if (vm.count("help")) {
-        std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\nExit codes: 0 pass, 1 gate failed, "
-                  << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
+        std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\n";
+        if (!spec.exit_codes.empty()) {
+          std::cout << spec.exit_codes << "\n";
+        } else {
+          std::cout << "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool
+                    << ".md\n";
+        }
         return 0;
       }
       if (!version_is_data && vm.count("version")) {
@@ -127,6 +132,8 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     Outcome outcome = spec.run(vm);
     if (!outputs.quiet) std::cout << outcome.console << std::flush;
     emit_outputs(tool, outcome, outputs);
+    // A run that listed what it could and still failed (ml-release list) says why last.
+    if (!outcome.error.empty()) std::cerr << tool << ": error: " << outcome.error << std::endl;
     return to_int(outcome.status);
   } catch (const Error& e) {
     std::cerr << tool << ": error: " << e.describe() << std::endl;

@@ -18,6 +18,8 @@ struct ToolSpec {
   std::string synopsis;  // usage lines printed by --help
   std::function<void(po::options_description&, po::positional_options_description&)> declare_options;
   std::function<Outcome(const po::variables_map&)> run;
+  // The exit-code line of --help; empty: the gates' "0 pass, 1 gate failed, ...".
+  std::string exit_codes;
 };
 
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
