@@ -409,6 +409,7 @@ void Registry::throw_no_channel(const std::string& model, const std::string& cha
 
 Manifest Registry::load_manifest(const std::string& model, const std::string& version) {
   const std::string key = manifest_key(model, version);
+  log("reading " + location(key));
   std::optional<StoredObject> object = storage_.get(key);
   if (!object) {
     if (!storage_.list(version_prefix(model, version)).empty()) {
@@ -452,6 +453,7 @@ std::optional<Channel> Registry::read_channel(const std::string& model, const st
   // store is one is not probed here: that would write, and reading commands never write.
   const int attempts = storage_.known_atomic_conditional_writes().value_or(false) ? 1 : 5;
   for (int attempt = 1;; ++attempt) {
+    log("reading " + location(key));
     std::optional<StoredObject> object = storage_.get(key);
     if (!object) return std::nullopt;
     try {
@@ -633,6 +635,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     return {std::move(published), true};
   };
 
+  log("reading " + location(key));
   if (std::optional<StoredObject> existing = storage_.get(key)) return settle_existing(*existing);
 
   // Each attempt stages its files under names no other attempt uses; the manifest, written

@@ -47,7 +47,9 @@ void declare_option(po::options_description& options, const std::string& name) {
             "a metadata pair for the manifest (repeatable)"); }},
       {"dest", [](auto& o) { o.add_options()("dest", po::value<std::string>()->value_name("DIR"),
             "folder to fetch into; written only when every file matches"); }},
-      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it"); }},
+      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it (the default)"); }},
+      {"no-verify", [](auto& o) { o.add_options()("no-verify",
+            "promote without re-reading the version's files (only the manifest and the files' presence are checked)"); }},
       {"clean", [](auto& o) { o.add_options()("clean",
             "DIR ends up holding exactly the version's files (other files in it are removed)"); }},
       {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
@@ -233,7 +235,20 @@ Outcome run_publish(const po::variables_map& vm) {
   return outcome;
 }
 
-Outcome channel_outcome(const char* command, const Session& session, const std::string& model, const ChannelChange& change) {
+// The metrics of a manifest as markdown rows (nested ones by JSON Pointer), for the summaries.
+std::string metrics_markdown(const Manifest& manifest) {
+  if (!manifest.doc.contains("metrics") || !manifest.doc["metrics"].is_object() || manifest.doc["metrics"].empty()) {
+    return "";
+  }
+  MarkdownTable table({"Metric", "Value"});
+  const ordered_json leaves = manifest.doc["metrics"].flatten();
+  for (const auto& [name, value] : leaves.items()) {
+    table.add_row({"`" + escape_markdown_cell(name) + "`", escape_markdown_cell(value.dump())});
+  }
+  return "\n" + table.render();
+}
+
+Outcome channel_outcome(const char* command, Session& session, const std::string& model, const ChannelChange& change) {
   Outcome outcome = base_outcome(command, session, model);
   outcome.fields["channel"] = change.channel;
   outcome.fields["version"] = change.version;
@@ -248,6 +263,11 @@ Outcome channel_outcome(const char* command, const Session& session, const std::
     headline += " now points to " + change.version + (change.previous ? " (was " + *change.previous + ")" : " (new channel)");
   }
   conclude(outcome, std::string(command) + " " + change.channel, headline);
+  MarkdownTable table({"Channel", "Previous version", "Version"});
+  table.add_row({"`" + change.channel + "`", change.previous ? "`" + *change.previous + "`" : "(new channel)",
+                 "`" + change.version + "`"});
+  const Manifest manifest = session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
+  outcome.markdown_body = table.render() + metrics_markdown(manifest);
   outcome.dotenv = {{"MODEL", model},
                     {"CHANNEL", change.channel},
                     {"VERSION", change.version},
@@ -260,7 +280,8 @@ Outcome run_promote(const po::variables_map& vm) {
   const std::string version = required(vm, "version", "VER");
   const std::string channel = required(vm, "channel", "CH");
   Session session = open_session(vm);
-  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("verify") > 0);
+  if (vm.count("verify") && vm.count("no-verify")) throw_usage("give --verify or --no-verify, not both");
+  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("no-verify") == 0);
   return channel_outcome("promote", session, model, change);
 }
 
@@ -368,6 +389,11 @@ Outcome run_show(const po::variables_map& vm) {
   outcome.fields["manifest"] = manifest.doc;
   outcome.console = manifest.doc.dump(2) + "\n";  // the manifest alone, for `| jq`
   outcome.headline = model + " " + version;
+  MarkdownTable files({"File", "Size", "SHA-256"});
+  for (const auto& file : manifest.files) {
+    files.add_row({"`" + escape_markdown_cell(file.name) + "`", human_bytes(file.size), "`" + file.sha256 + "`"});
+  }
+  outcome.markdown_body = files.render() + metrics_markdown(manifest);
   outcome.checks.push_back({"show " + model + " " + version, true, outcome.headline});
   outcome.dotenv = {{"MODEL", model}, {"VERSION", version}, {"MANIFEST_SHA256", manifest.sha256}};
   return outcome;
@@ -441,8 +467,8 @@ const std::vector<Command>& commands() {
       {"publish",
        "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
        {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
-      {"promote", "ml-release promote --model NAME --version VER --channel CH [--verify]",
-       {"model", "version", "channel", "verify"}, run_promote},
+      {"promote", "ml-release promote --model NAME --version VER --channel CH [--no-verify]",
+       {"model", "version", "channel", "verify", "no-verify"}, run_promote},
       {"rollback", "ml-release rollback --model NAME --channel CH [--to VER]", {"model", "channel", "to"}, run_rollback},
       {"list", "ml-release list [--model NAME]", {"model"}, run_list},
       {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},

@@ -361,5 +361,46 @@ class LeftoversOfKilledRuns(ReleaseTest):
         self.assertFalse(os.path.exists(stale))
 
 
+
+
+class PromoteVerifiesByDefault(ReleaseTest):
+    def test_promote_refuses_a_version_that_does_not_verify_unless_no_verify(self):
+        self.publish("1.0.0")
+        with open(self.path("reg/churn/versions/1.0.0/model.bin"), "wb") as f:
+            f.write(b"tampered")
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest; "
+                               "not promoting")
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/prod.json")))
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod", "--no-verify")
+        self.assertEqual(r.code, 0, r)
+
+    def test_promote_and_show_markdown_show_the_versions_and_metrics(self):
+        self.write("m.json", {"accuracy": 0.9, "eval": {"f1": 0.8}})
+        self.publish("1.0.0", b"a", "--metrics", "m.json")
+        self.publish("1.1.0", b"b", "--metrics", "m.json")
+        self.promote("1.0.0")
+        r = self.release("promote", "--model", "churn", "--version", "1.1.0", "--channel", "production",
+                         "--markdown", "p.md")
+        self.assertEqual(r.code, 0, r)
+        md = self.read("p.md")
+        self.assertIn("`production`", md)
+        self.assertIn("`1.0.0`", md)
+        self.assertIn("`1.1.0`", md)
+        self.assertIn("`/eval/f1`", md)
+        r = self.release("show", "--model", "churn", "--channel", "production", "--markdown", "s.md")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("`model.bin`", self.read("s.md"))
+        self.assertIn("`/accuracy`", self.read("s.md"))
+
+    def test_verbose_logs_every_object_read(self):
+        self.publish("1.0.0")
+        self.promote("1.0.0")
+        r = self.release("show", "--model", "churn", "--channel", "production", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("ml-release: reading reg/churn/channels/production.json\n", r.stderr)
+        self.assertIn("ml-release: reading reg/churn/versions/1.0.0/manifest.json\n", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
