@@ -108,7 +108,7 @@ class PublishRace:
         counts = RaceCounts(f"{self.backend} {kind}")
         for trial in range(TRIALS):
             self.check_trial(counts, f"{1 if kind == 'identical' else 2}.0.{trial}", kind == "identical")
-        print(counts.summary(), file=sys.stderr)
+        print("\n" + counts.summary(), file=sys.stderr)  # a line of its own for scripts/test.sh
         self.assertEqual(counts.lost, [])
         self.assertEqual(counts.winners, TRIALS)
         self.assertEqual(counts.leaked, 0)
