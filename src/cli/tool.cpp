@@ -117,8 +117,13 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
                     .run(), vm);
       // --help and --version answer even when required options are missing.
       if (vm.count("help")) {
-        std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\nExit codes: 0 pass, 1 gate failed, "
-                  << "2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool << ".md\n";
+        std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\n";
+        if (!spec.exit_codes.empty()) {
+          std::cout << spec.exit_codes << "\n";
+        } else {
+          std::cout << "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool
+                    << ".md\n";
+        }
         return 0;
       }
       if (!version_is_data && vm.count("version")) {
@@ -148,6 +153,8 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     write_output_files(tool, outcome, outputs);  // first: a report that cannot be written is no "pass"
     if (!outputs.quiet) std::cout << printable_lines(redact(outcome.console)) << std::flush;
     emit_ci_outputs(tool, outcome, outputs);
+    // A run that listed what it could and still failed (ml-release list) says why last.
+    if (!outcome.error.empty()) std::cerr << tool << ": error: " << safe_line(outcome.error) << std::endl;
     return to_int(outcome.status);
   } catch (const Error& e) {
     // The message may hold a server's answer or registry content: redacted and escaped.

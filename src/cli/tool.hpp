@@ -21,6 +21,8 @@ struct ToolSpec {
   // The files the run reads (optional): an output flag naming one is refused before
   // anything is read or written (refuse_overwriting_inputs).
   std::function<std::vector<std::string>(const po::variables_map&)> inputs;
+  // The exit-code line of --help; empty: the gates' "0 pass, 1 gate failed, ...".
+  std::string exit_codes;
 };
 
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.

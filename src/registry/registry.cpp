@@ -1,12 +1,14 @@
 #include "registry/registry.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -20,6 +22,7 @@
 #include "core/version.hpp"
 #include "crypto/sha256.hpp"
 #include "registry/provenance.hpp"
+#include "storage/temp_names.hpp"
 
 namespace lean {
 namespace fs = std::filesystem;
@@ -28,6 +31,7 @@ using ordered_json = nlohmann::ordered_json;
 namespace {
 
 constexpr const char* kManifestName = "manifest.json";
+constexpr const char* kFetchTempPrefix = ".lean-fetch-";
 constexpr std::size_t kMaxNameLength = 128;
 constexpr std::size_t kMaxHistory = 100;  // a channel keeps the last 100 earlier versions
 constexpr int kMaxChannelAttempts = 50;   // lost races before a promote gives up (exit 5)
@@ -101,17 +105,75 @@ void check_stored_json(const std::string& body, const std::string& where, const 
   }
 }
 
+// A text as it appears in messages: in JSON quotes, control characters escaped.
+std::string json_quoted(const std::string& text) { return ordered_json(text).dump(); }
+
+bool is_valid_name(const std::string& name) {
+  return !name.empty() && name.size() <= kMaxNameLength && std::isalnum(static_cast<unsigned char>(name[0])) &&
+         std::all_of(name.begin(), name.end(), is_name_char);
+}
+
+// No C0 or C1 control character, no DEL: a stored text printed as it is cannot forge a line.
+bool is_printable(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_sha256_hex(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Parses a stored object. A key written twice in one object is malformed: the JSON library
+// would keep the last one silently, and two readers could disagree about what it says.
+ordered_json parse_stored_json(const std::string& body, const std::string& where, const std::string& what) {
+  check_stored_json(body, where, what);
+  std::vector<std::set<std::string>> open_objects;
+  std::optional<std::string> duplicate;
+  const ordered_json::parser_callback_t track = [&](int, ordered_json::parse_event_t event, ordered_json& parsed) {
+    using Event = ordered_json::parse_event_t;
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty() && !duplicate && parsed.is_string()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second) duplicate = key;
+    }
+    return true;
+  };
+  ordered_json doc;
+  try {
+    doc = ordered_json::parse(body, track);
+  } catch (const nlohmann::json::exception&) {  // also out_of_range: a number like 1e999
+    throw_integrity(where, "malformed " + what + ": not JSON");
+  }
+  if (duplicate) throw_integrity(where, "malformed " + what + ": key " + json_quoted(*duplicate) + " twice");
+  return doc;
+}
+
+// A text field that must be absent, null or printable text.
+void check_text_field(const ordered_json& doc, const char* key, const std::string& where, const std::string& what) {
+  if (!doc.contains(key) || doc[key].is_null()) return;
+  if (!doc[key].is_string() || !is_printable(doc[key].get<std::string>())) {
+    throw_integrity(where, "malformed " + what + ": \"" + key + "\" is not printable text");
+  }
+}
+
 // Reads a stored manifest, rejecting anything a later fetch could not trust.
 Manifest parse_manifest(const StoredObject& object, const std::string& model, const std::string& version,
                         const std::string& where) {
   Manifest manifest;
   manifest.sha256 = sha256_hex(object.body);
-  check_stored_json(object.body, where, "manifest");
-  try {
-    manifest.doc = ordered_json::parse(object.body);
-  } catch (const nlohmann::json::exception&) {  // also out_of_range: a number like 1e999
-    throw_integrity(where, "malformed manifest: not JSON");
-  }
+  manifest.doc = parse_stored_json(object.body, where, "manifest");
   const ordered_json& doc = manifest.doc;
   if (!doc.is_object() || text_or_empty(doc, "model") != model || text_or_empty(doc, "version") != version) {
     throw_integrity(where, "malformed manifest: it is not the manifest of " + model + " " + version);
@@ -119,11 +181,23 @@ Manifest parse_manifest(const StoredObject& object, const std::string& model, co
   if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty()) {
     throw_integrity(where, "malformed manifest: no \"files\" list");
   }
+  for (const char* key : {"created_at", "created_by", "git_commit", "ci_run_url", "tool_version"}) {
+    check_text_field(doc, key, where, "manifest");
+  }
+  manifest.files_prefix = version_prefix(model, version);
+  if (doc.contains("files_folder")) {
+    const ordered_json& folder = doc["files_folder"];
+    if (!folder.is_string() || !is_valid_name(folder.get<std::string>())) {
+      throw_integrity(where, "malformed manifest: \"files_folder\" is not a folder name");
+    }
+    manifest.files_prefix += folder.get<std::string>() + "/";
+  }
   std::set<std::string> names;
   for (const auto& entry : doc["files"]) {
     ManifestFile file;
     if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() || !entry.contains("size") ||
-        !entry["size"].is_number_unsigned() || !entry.contains("sha256") || !entry["sha256"].is_string()) {
+        !entry["size"].is_number_unsigned() || !entry.contains("sha256") || !entry["sha256"].is_string() ||
+        !is_sha256_hex(entry["sha256"].get<std::string>())) {
       throw_integrity(where, "malformed manifest: a file entry needs name, size and sha256");
     }
     file.name = entry["name"].get<std::string>();
@@ -133,33 +207,43 @@ Manifest parse_manifest(const StoredObject& object, const std::string& model, co
       check_file_name(file.name, file.name);
     } catch (const Error&) {
       // A name that could escape the fetch destination is never acted on.
-      throw_integrity(where, "malformed manifest: unsafe file name " + in_quotes(file.name));
+      throw_integrity(where, "malformed manifest: unsafe file name " + json_quoted(file.name));
     }
-    if (!names.insert(file.name).second) throw_integrity(where, "malformed manifest: file " + in_quotes(file.name) + " twice");
+    if (!names.insert(file.name).second) throw_integrity(where, "malformed manifest: file " + json_quoted(file.name) + " twice");
     manifest.files.push_back(std::move(file));
   }
   return manifest;
 }
 
-Channel parse_channel(const StoredObject& object, const std::string& where) {
+// A channel pointer names versions that become path segments and lines of `list`: each is
+// checked as a name, and the pointer must be the one of this model and channel.
+Channel parse_channel(const StoredObject& object, const std::string& where, const std::string& model,
+                      const std::string& name) {
   Channel channel;
   channel.etag = object.etag;
-  check_stored_json(object.body, where, "channel pointer");
-  try {
-    channel.doc = ordered_json::parse(object.body);
-  } catch (const nlohmann::json::exception&) {
-    throw_integrity(where, "malformed channel pointer: not JSON");
-  }
+  channel.doc = parse_stored_json(object.body, where, "channel pointer");
   const ordered_json& doc = channel.doc;
+  auto malformed = [&](const std::string& why) { throw_integrity(where, "malformed channel pointer: " + why); };
+  auto valid_entry = [](const ordered_json& entry) {
+    return entry.is_object() && entry.contains("version") && entry["version"].is_string() &&
+           is_valid_name(entry["version"].get<std::string>()) && entry.contains("manifest_sha256") &&
+           entry["manifest_sha256"].is_string() && is_sha256_hex(entry["manifest_sha256"].get<std::string>());
+  };
   if (!doc.is_object() || !doc.contains("version") || !doc["version"].is_string() || !doc.contains("manifest_sha256") ||
       !doc["manifest_sha256"].is_string() || !doc.contains("history") || !doc["history"].is_array()) {
-    throw_integrity(where, "malformed channel pointer: needs version, manifest_sha256 and history");
+    malformed("needs version, manifest_sha256 and history");
+  }
+  if (!valid_entry(doc)) malformed("\"version\" is not a version name or \"manifest_sha256\" not a SHA-256");
+  if ((doc.contains("model") && doc["model"] != model) || (doc.contains("channel") && doc["channel"] != name)) {
+    malformed("it is not the pointer of channel " + name + " of " + model);
   }
   for (const auto& entry : doc["history"]) {
-    if (!entry.is_object() || !entry.contains("version") || !entry["version"].is_string() ||
-        !entry.contains("manifest_sha256") || !entry["manifest_sha256"].is_string()) {
-      throw_integrity(where, "malformed channel pointer: a history entry needs version and manifest_sha256");
-    }
+    if (!valid_entry(entry)) malformed("a history entry needs a version name and a manifest_sha256");
+  }
+  for (const char* key : {"updated_at", "updated_by", "ci_run_url", "action"}) check_text_field(doc, key, where, "channel pointer");
+  if (doc.contains("previous_version") && !doc["previous_version"].is_null() &&
+      !(doc["previous_version"].is_string() && is_valid_name(doc["previous_version"].get<std::string>()))) {
+    malformed("\"previous_version\" is not a version name");
   }
   channel.version = doc["version"].get<std::string>();
   channel.manifest_sha256 = doc["manifest_sha256"].get<std::string>();
@@ -190,7 +274,8 @@ class StagingDir {
     fs::path parent = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
     std::error_code ec;
     fs::create_directories(parent, ec);
-    path_ = (parent / (".lean-fetch-" + dest.filename().string() + "-XXXXXX")).string();
+    remove_stale_temps(parent.string(), kFetchTempPrefix);  // what a killed fetch left
+    path_ = (parent / (kFetchTempPrefix + temp_owner() + dest.filename().string() + "-XXXXXX")).string();
     SignalsHeldBack held;  // guarded from its creation on: SIGINT/SIGTERM remove it too
     if (!::mkdtemp(path_.data())) throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
     guard_.emplace(path_, true);
@@ -227,9 +312,7 @@ std::string audit_prefix(const std::string& model) { return model + "/audit/"; }
 
 void check_name(const std::string& what, const std::string& name) {
   if (name.empty()) throw_usage(what + " name is empty");
-  const bool valid = name.size() <= kMaxNameLength && std::isalnum(static_cast<unsigned char>(name[0])) &&
-                     std::all_of(name.begin(), name.end(), is_name_char);
-  if (!valid) {
+  if (!is_valid_name(name)) {
     throw_usage("invalid " + what + " name " + in_quotes(name) +
                 ": use a letter or digit, then letters, digits, '.', '_', '-' or '+' (at most 128)");
   }
@@ -326,6 +409,7 @@ void Registry::throw_no_channel(const std::string& model, const std::string& cha
 
 Manifest Registry::load_manifest(const std::string& model, const std::string& version) {
   const std::string key = manifest_key(model, version);
+  log("reading " + location(key));
   std::optional<StoredObject> object = storage_.get(key);
   if (!object) {
     if (!storage_.list(version_prefix(model, version)).empty()) {
@@ -338,41 +422,42 @@ Manifest Registry::load_manifest(const std::string& model, const std::string& ve
   return parse_manifest(*object, model, version, location(key));
 }
 
-std::vector<std::string> Registry::missing_files(const std::string& model, const std::string& version,
-                                                 const Manifest& manifest) {
-  const std::string prefix = version_prefix(model, version);
-  const std::vector<std::string> stored = storage_.list(prefix);
+std::vector<std::string> Registry::missing_files(const Manifest& manifest) {
+  const std::vector<std::string> stored = storage_.list(manifest.files_prefix);
   const std::set<std::string> present(stored.begin(), stored.end());
   std::vector<std::string> missing;
   for (const auto& file : manifest.files) {
-    if (!present.count(prefix + file.name)) missing.push_back(file.name);
+    if (!present.count(manifest.file_key(file.name))) missing.push_back(file.name);
   }
   return missing;
 }
 
 Manifest Registry::load_complete(const std::string& model, const std::string& version) {
   Manifest manifest = load_manifest(model, version);
-  const std::vector<std::string> missing = missing_files(model, version, manifest);
+  const std::vector<std::string> missing = missing_files(manifest);
   if (!missing.empty()) {
-    throw_integrity(location(version_prefix(model, version) + missing.front()),
+    throw_integrity(location(manifest.file_key(missing.front())),
                     "is in the manifest but missing from the registry");
   }
   return manifest;
 }
 
 std::optional<Channel> Registry::channel(const std::string& model, const std::string& name) {
-  return read_channel(channel_key(model, name));
+  return read_channel(model, name);
 }
 
-std::optional<Channel> Registry::read_channel(const std::string& key) {
+std::optional<Channel> Registry::read_channel(const std::string& model, const std::string& name) {
+  const std::string key = channel_key(model, name);
   // A store without atomic writes (s3rver writes objects in place) can show a concurrent
-  // writer's half-written pointer: read again before calling it malformed.
-  const int attempts = storage_.atomic_conditional_writes() ? 1 : 5;
+  // writer's half-written pointer: read again before calling it malformed. Whether the
+  // store is one is not probed here: that would write, and reading commands never write.
+  const int attempts = storage_.known_atomic_conditional_writes().value_or(false) ? 1 : 5;
   for (int attempt = 1;; ++attempt) {
+    log("reading " + location(key));
     std::optional<StoredObject> object = storage_.get(key);
     if (!object) return std::nullopt;
     try {
-      return parse_channel(*object, location(key));
+      return parse_channel(*object, location(key), model, name);
     } catch (const Error&) {
       if (attempt >= attempts) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
@@ -410,7 +495,7 @@ std::optional<Registry::ChannelMetrics> Registry::channel_metrics(const std::str
   return ChannelMetrics{version, metrics.dump(), source};
 }
 
-void Registry::record_event(const std::string& model, ordered_json event) {
+void Registry::record_event(const std::string& model, ordered_json event, const std::optional<std::string>& name) {
   const Provenance who = provenance_from_env();
   event["at"] = utc_timestamp(now_epoch_seconds());
   event["by"] = who.actor;
@@ -418,6 +503,11 @@ void Registry::record_event(const std::string& model, ordered_json event) {
   event["ci_run_url"] = optional_text(who.ci_run_url);
   event["tool_version"] = std::string("ml-release ") + kVersion;
   const std::string body = serialize(event);
+  if (name) {  // an event of a fixed name: written once, however often it is retried
+    const std::string key = audit_prefix(model) + *name + ".json";
+    if (storage_.put(key, body, WriteCondition::absent())) log("audit event " + location(key));
+    return;
+  }
   // A fresh object per event: concurrent writers never touch each other's events.
   for (int attempt = 0; attempt < 5; ++attempt) {
     const std::string key = audit_prefix(model) + audit_time_stamp() + "-" + random_hex(16) + ".json";
@@ -428,6 +518,40 @@ void Registry::record_event(const std::string& model, ordered_json event) {
   }
   throw_integrity(location(audit_prefix(model)), "cannot write an audit event under a fresh name");
 }
+
+namespace {
+
+// The audit object of a version's publish is named after its manifest (its creation time,
+// then its hash): a re-publish that finds the version complete writes it if a failure
+// (a full disk) stopped the first publish between the manifest and its event.
+std::string publish_event_name(const Manifest& manifest) {
+  std::string stamp;
+  for (char c : text_or_empty(manifest.doc, "created_at")) {
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == 'T') stamp += c;
+  }
+  if (stamp.size() != 15) stamp = "00000000T000000";  // not written by ml-release: sorts first
+  return stamp + ".000000Z-publish-" + manifest.sha256.substr(0, 16);
+}
+
+// A name no other publish attempt uses: it staged its files under it.
+std::string attempt_name() { return "upload-" + audit_time_stamp() + "-" + random_hex(12); }
+
+// How old an attempt folder on a remote store must be before a publish removes it: longer
+// than any upload runs (a live attempt's files must never go before its manifest is written).
+constexpr std::time_t kStaleAttemptSeconds = 24 * 3600;
+
+// When the attempt folder "upload-20261105T101112.123456Z-..." was started; nullopt for
+// another name.
+std::optional<std::time_t> attempt_started(const std::string& folder) {
+  std::tm tm{};
+  if (folder.rfind("upload-", 0) != 0 || !strptime(folder.c_str() + 7, "%Y%m%dT%H%M%S", &tm)) return std::nullopt;
+  return timegm(&tm);
+}
+
+// JSON values compared as data: the order of an object's keys does not matter.
+bool same_data(const ordered_json& a, const ordered_json& b) { return nlohmann::json(a) == nlohmann::json(b); }
+
+}  // namespace
 
 PublishResult Registry::publish(const PublishRequest& request) {
   const std::string& model = request.model;
@@ -448,14 +572,24 @@ PublishResult Registry::publish(const PublishRequest& request) {
     names.push_back(std::move(name));
   }
   std::set<std::string> meta_keys;
+  ordered_json meta = ordered_json::object();
   for (const auto& [key, value] : request.meta) {
     if (!meta_keys.insert(key).second) throw_usage("--meta " + key + " given twice");
+    meta[key] = value;
+  }
+  const ordered_json metrics = request.metrics ? *request.metrics : ordered_json(nullptr);
+  const Provenance who = provenance_from_env();
+  try {  // what goes into the manifest must serialize: checked before the first write
+    (void)ordered_json({optional_text(who.git_commit), optional_text(who.ci_run_url), who.actor, meta}).dump();
+  } catch (const nlohmann::json::type_error&) {
+    throw_usage("the CI environment (commit, run URL, actor) or --meta is not valid UTF-8");
   }
 
   const std::string prefix = version_prefix(model, version);
   const std::string key = manifest_key(model, version);
 
-  // Compares the local files with a published manifest: the same names, sizes and hashes.
+  // Identical means the same manifest content: files (names, sizes, hashes), metrics, meta.
+  std::vector<std::optional<std::string>> local_sha256(names.size());
   auto same_content = [&](const Manifest& published) -> std::optional<std::string> {
     if (published.files.size() != names.size()) {
       std::vector<std::string> stored;
@@ -466,7 +600,15 @@ PublishResult Registry::publish(const PublishRequest& request) {
       auto it = std::find_if(published.files.begin(), published.files.end(),
                              [&](const ManifestFile& f) { return f.name == names[i]; });
       if (it == published.files.end()) return "it has no file " + names[i];
-      if (it->size != states[i].size || it->sha256 != sha256_file_hex(request.files[i])) return names[i] + " differs";
+      if (!local_sha256[i] && it->size == states[i].size) local_sha256[i] = sha256_file_hex(request.files[i]);
+      if (it->size != states[i].size || it->sha256 != *local_sha256[i]) return names[i] + " differs";
+    }
+    const ordered_json none;
+    if (!same_data(published.doc.contains("metrics") ? published.doc["metrics"] : none, metrics)) {
+      return "its metrics differ from --metrics";
+    }
+    if (!same_data(published.doc.contains("meta") ? published.doc["meta"] : ordered_json::object(), meta)) {
+      return "its meta differs from --meta";
     }
     return std::nullopt;
   };
@@ -475,28 +617,69 @@ PublishResult Registry::publish(const PublishRequest& request) {
                                           " is already published with different content (" + why +
                                           "); versions are immutable: publish a new version");
   };
-
-  if (std::optional<StoredObject> existing = storage_.get(key)) {
-    Manifest published = parse_manifest(*existing, model, version, location(key));
+  // A complete version is "identical" only when its manifest matches and its stored files
+  // still verify: a damaged version is never reported as published.
+  auto settle_existing = [&](const StoredObject& stored) -> PublishResult {
+    Manifest published = parse_manifest(stored, model, version, location(key));
     if (auto why = same_content(published)) conflict(*why);
-    log("version " + version + " is already published with identical files: nothing to do");
-    storage_.version_published(model, version, existing->body);
+    for (const FileCheck& check : verify(model, version, published)) {
+      if (check.ok()) continue;
+      throw_integrity(location(published.file_key(check.expected.name)),
+                      std::string(check.actual ? "does not match the manifest" : "is in the manifest but missing from the registry") +
+                          ": version " + version + " of " + model + " is damaged; publish a new version");
+    }
+    log("version " + version + " is already published with identical content: nothing to do");
+    record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
+                 publish_event_name(published));
+    storage_.version_published(model, version, stored.body);
     return {std::move(published), true};
-  }
+  };
 
-  // Leftovers of an interrupted publish are replaced, so the version holds only its files.
-  for (const auto& stale : storage_.list(prefix)) {
-    if (std::find(names.begin(), names.end(), stale.substr(prefix.size())) == names.end()) {
-      log("removing leftover " + location(stale));
-      storage_.remove(stale);
+  log("reading " + location(key));
+  if (std::optional<StoredObject> existing = storage_.get(key)) return settle_existing(*existing);
+
+  // Each attempt stages its files under names no other attempt uses; the manifest, written
+  // only while absent, decides which attempt's files the version is (docs/hardening.md).
+  const std::string attempt = attempt_name();
+  const std::string folder = storage_.attempt_folder(attempt);
+  const std::string files_prefix = prefix + (folder.empty() ? "" : folder + "/");
+  if (!folder.empty()) {
+    // Folders of attempts killed long ago (no manifest names them: the version is not
+    // complete) are removed; leftovers of other kinds are never touched.
+    const std::time_t now = std::time(nullptr);
+    for (const auto& stale : storage_.list(prefix)) {
+      const std::string rest = stale.substr(prefix.size());
+      const auto started = attempt_started(rest.substr(0, rest.find('/')));
+      if (rest.find('/') != std::string::npos && started && now - *started > kStaleAttemptSeconds) {
+        log("removing the leftover of an interrupted publish " + location(stale));
+        storage_.remove(stale);
+      }
     }
   }
+  std::vector<std::string> keys;
+  for (const auto& name : names) keys.push_back(files_prefix + name);
+  bool committed = false;
+  auto discard = [&]() {
+    try {
+      storage_.discard_staged(keys, attempt);
+      if (!folder.empty()) {
+        for (const auto& staged : keys) storage_.remove(staged);
+      }
+    } catch (const Error&) {
+      // Left behind: a later publish removes a stale attempt (docs/hardening.md, "Crashes").
+    }
+  };
+  struct DiscardUnlessCommitted {
+    std::function<void()> run;
+    ~DiscardUnlessCommitted() { run(); }
+  } cleanup{[&] {
+    if (!committed) discard();
+  }};
 
   ordered_json files = ordered_json::array();
   for (std::size_t i = 0; i < names.size(); ++i) {
-    log("uploading " + request.files[i] + " (" + std::to_string(states[i].size) + " bytes) to " +
-        location(prefix + names[i]));
-    const FileDigest digest = storage_.upload_file(prefix + names[i], request.files[i]);
+    log("uploading " + request.files[i] + " (" + std::to_string(states[i].size) + " bytes) to " + location(keys[i]));
+    const FileDigest digest = storage_.stage_file(keys[i], request.files[i], attempt);
     // The digest is of the bytes that were stored; the file must not have changed meanwhile.
     if (digest.size != states[i].size || !same_state(stat_local_file(request.files[i]), states[i])) {
       throw Error(ExitStatus::integrity, request.files[i], "changed while it was being published; publish it again");
@@ -505,14 +688,12 @@ PublishResult Registry::publish(const PublishRequest& request) {
     files.push_back({{"name", names[i]}, {"size", digest.size}, {"sha256", digest.sha256}});
   }
 
-  const Provenance who = provenance_from_env();
   ordered_json doc;
   doc["model"] = model;
   doc["version"] = version;
   doc["files"] = files;
-  doc["metrics"] = request.metrics ? *request.metrics : ordered_json(nullptr);
-  ordered_json meta = ordered_json::object();
-  for (const auto& [k, v] : request.meta) meta[k] = v;
+  if (!folder.empty()) doc["files_folder"] = folder;
+  doc["metrics"] = metrics;
   doc["meta"] = meta;
   doc["git_commit"] = optional_text(who.git_commit);
   doc["ci_run_url"] = optional_text(who.ci_run_url);
@@ -521,18 +702,20 @@ PublishResult Registry::publish(const PublishRequest& request) {
   doc["tool_version"] = std::string("ml-release ") + kVersion;
   const std::string body = serialize(doc);
 
-  // The manifest last, and only if no one else completed this version meanwhile.
-  if (!storage_.put(key, body, WriteCondition::absent())) {
+  // The last step, and only if no one else completed this version meanwhile.
+  if (!storage_.commit_version(key, body, keys, attempt)) {
+    discard();
+    committed = true;  // discarded already
+    log("another publish completed version " + version + " first");
     std::optional<StoredObject> winner = storage_.get(key);
     if (!winner) throw_integrity(location(key), "the manifest could not be written and is not there");
-    Manifest published = parse_manifest(*winner, model, version, location(key));
-    if (auto why = same_content(published)) conflict(*why);
-    storage_.version_published(model, version, winner->body);
-    return {std::move(published), true};
+    return settle_existing(*winner);
   }
+  committed = true;
   log("wrote " + location(key));
   Manifest manifest = parse_manifest({body, ""}, model, version, location(key));
-  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}});
+  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}},
+               publish_event_name(manifest));
   storage_.version_published(model, version, body);
   return {std::move(manifest), false};
 }
@@ -545,7 +728,7 @@ ChannelChange Registry::update_channel(const std::string& model, const std::stri
   }
   std::mt19937 jitter{std::random_device{}()};
   for (int attempt = 1; attempt <= kMaxChannelAttempts; ++attempt) {
-    std::optional<Channel> current = read_channel(key);
+    std::optional<Channel> current = read_channel(model, name);
     std::optional<ordered_json> next = edit(current);
     ChannelChange change;
     change.channel = name;
@@ -560,7 +743,7 @@ ChannelChange Registry::update_channel(const std::string& model, const std::stri
     const WriteCondition condition = current ? WriteCondition::match(current->etag) : WriteCondition::absent();
     if (storage_.put(key, body, condition)) {
       change.changed = true;
-      change.pointer = parse_channel({body, ""}, location(key));
+      change.pointer = parse_channel({body, ""}, location(key), model, name);
       change.version = change.pointer.version;
       return change;
     }
@@ -614,8 +797,7 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
   if (verify_files) {
     for (const auto& check : verify(model, version, manifest)) {
       if (!check.ok()) {
-        throw_integrity(location(version_prefix(model, version) + check.expected.name),
-                        "does not match the manifest; not promoting");
+        throw_integrity(location(manifest.file_key(check.expected.name)), "does not match the manifest; not promoting");
       }
     }
   }
@@ -710,17 +892,39 @@ ModelListing Registry::list(const std::string& model) {
   if (versions.empty() && channel_names.empty()) throw_no_model(model);
 
   ModelListing listing;
+  // One malformed object does not hide the others: each is listed as what it is.
   for (const auto& name : channel_names) {
-    if (auto pointer = channel(model, name)) listing.channels.emplace_back(name, std::move(*pointer));
+    if (!is_valid_name(name)) {
+      listing.malformed_channels.emplace_back(json_quoted(name), "'" + location(channels_prefix) + "': malformed channel " +
+                                                                json_quoted(name) + ": not a channel name");
+      continue;
+    }
+    try {
+      if (auto pointer = channel(model, name)) listing.channels.emplace_back(name, std::move(*pointer));
+    } catch (const Error& e) {
+      if (e.status() != ExitStatus::integrity) throw;
+      listing.malformed_channels.emplace_back(name, e.describe());
+    }
   }
   for (const auto& version : versions) {
+    if (!is_valid_name(version)) {  // not written by ml-release: named, escaped, never used
+      listing.malformed_versions.emplace_back(json_quoted(version), "'" + location(versions_prefix) + "': malformed version folder " +
+                                                                   json_quoted(version) + ": not a version name");
+      continue;
+    }
     if (!complete.count(version)) {
       listing.incomplete.push_back(version);
       continue;
     }
     VersionSummary summary;
     summary.version = version;
-    summary.manifest = load_manifest(model, version);
+    try {
+      summary.manifest = load_manifest(model, version);
+    } catch (const Error& e) {
+      if (e.status() != ExitStatus::integrity) throw;
+      listing.malformed_versions.emplace_back(version, e.describe());
+      continue;
+    }
     for (const auto& [name, pointer] : listing.channels) {
       if (pointer.version == version) summary.channels.push_back(name);
     }
@@ -732,14 +936,27 @@ ModelListing Registry::list(const std::string& model) {
   return listing;
 }
 
+std::vector<std::string> Registry::leftovers(const std::string& model, const std::string& version,
+                                             const Manifest& manifest) {
+  const std::string prefix = version_prefix(model, version);
+  std::vector<std::string> found = storage_.leftovers(prefix);
+  std::set<std::string> expected{manifest_key(model, version)};
+  for (const auto& file : manifest.files) expected.insert(manifest.file_key(file.name));
+  for (const auto& key : storage_.list(prefix)) {
+    if (!expected.count(key)) found.push_back(location(key));
+  }
+  return found;
+}
+
 std::vector<FileCheck> Registry::verify(const std::string& model, const std::string& version, const Manifest& manifest) {
-  const std::vector<std::string> missing = missing_files(model, version, manifest);
+  log("verifying " + model + " " + version + " (" + std::to_string(manifest.files.size()) + " files)");
+  const std::vector<std::string> missing = missing_files(manifest);
   std::vector<FileCheck> checks;
   for (const auto& file : manifest.files) {
     FileCheck check{file, std::nullopt};
     if (std::find(missing.begin(), missing.end(), file.name) == missing.end()) {
-      log("reading " + location(version_prefix(model, version) + file.name));
-      check.actual = storage_.read_digest(version_prefix(model, version) + file.name);
+      log("reading " + location(manifest.file_key(file.name)));
+      check.actual = storage_.read_digest(manifest.file_key(file.name));
     }
     checks.push_back(std::move(check));
   }
@@ -747,14 +964,15 @@ std::vector<FileCheck> Registry::verify(const std::string& model, const std::str
 }
 
 std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::string& version, const Manifest& manifest,
-                                          const std::string& dest) {
+                                          const std::string& dest, bool clean) {
+  log("fetching " + model + " " + version + " into " + dest);
   const fs::path target(dest);
   std::error_code ec;
   const bool dest_exists = fs::exists(target, ec);
   if (dest_exists && !fs::is_directory(target, ec)) throw_input(dest, "exists and is not a folder");
   StagingDir staging(target);
   for (const auto& file : manifest.files) {
-    const std::string key = version_prefix(model, version) + file.name;
+    const std::string key = manifest.file_key(file.name);
     log("downloading " + location(key) + " (" + std::to_string(file.size) + " bytes)");
     const FileDigest got = storage_.download_file(key, (fs::path(staging.path()) / file.name).string());
     if (got.size != file.size || got.sha256 != file.sha256) {
@@ -763,7 +981,36 @@ std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::s
                                          " bytes); nothing was written to '" + dest + "'");
     }
   }
-  // Every file matched: move them into place.
+  // Every file matched. Every target is checked before anything is replaced, so DEST ends
+  // all new or untouched.
+  if (dest_exists && clean) {
+    // Exactly the version's files: the staged folder takes DEST's place, the old one goes.
+    std::string old = (target.has_parent_path() ? target.parent_path() : fs::path(".")).string() + "/" + kFetchTempPrefix +
+                      temp_owner() + "old-" + target.filename().string() + "-" + random_hex(8);
+    ::chmod(staging.path().c_str(), 0755);
+    if (::rename(dest.c_str(), old.c_str()) != 0) throw_input(dest, std::string("cannot replace: ") + std::strerror(errno));
+    if (::rename(staging.path().c_str(), dest.c_str()) != 0) {
+      const int err = errno;
+      ::rename(old.c_str(), dest.c_str());
+      throw_input(dest, std::string("cannot replace: ") + std::strerror(err));
+    }
+    staging.release();
+    fs::remove_all(old, ec);
+    return manifest.files;
+  }
+  if (dest_exists) {
+    for (const auto& file : manifest.files) {
+      const fs::path into = target / file.name;
+      const fs::file_status status = fs::symlink_status(into, ec);
+      if (fs::is_directory(status)) throw_input(into.string(), "is a folder; nothing was written to '" + dest + "'");
+      if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status)) {
+        throw_input(into.string(), "is not a regular file; nothing was written to '" + dest + "'");
+      }
+    }
+    if (::access(dest.c_str(), W_OK | X_OK) != 0) {
+      throw_input(dest, std::string("cannot write: ") + std::strerror(errno) + "; nothing was written to it");
+    }
+  }
   if (!dest_exists) {
     ::chmod(staging.path().c_str(), 0755);  // mkdtemp makes 0700; DEST is an ordinary folder
     if (::rename(staging.path().c_str(), dest.c_str()) == 0) {

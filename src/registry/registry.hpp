@@ -43,6 +43,10 @@ struct Manifest {
   nlohmann::ordered_json doc;
   std::string sha256;  // of the stored bytes; channels record it
   std::vector<ManifestFile> files;
+  // Where its files are: the version's prefix, plus the folder of the publish attempt that
+  // won ("files_folder", on backends that stage per attempt in place).
+  std::string files_prefix;
+  std::string file_key(const std::string& name) const { return files_prefix + name; }
 };
 
 // A channel pointer (CH.json) as stored, with the token a conditional write needs.
@@ -91,6 +95,9 @@ struct ModelListing {
   std::vector<VersionSummary> versions;                       // complete versions, natural order
   std::vector<std::pair<std::string, Channel>> channels;      // by channel name
   std::vector<std::string> incomplete;                        // files without a manifest
+  // Versions and channels whose stored object is malformed: (name, the error's text), each
+  // listed beside the good ones; the list command then exits 5.
+  std::vector<std::pair<std::string, std::string>> malformed_versions, malformed_channels;
 };
 
 // Either a version or a channel, as the show/fetch/verify commands take them.
@@ -131,10 +138,14 @@ class Registry {
   };
   std::optional<ChannelMetrics> channel_metrics(const std::string& model, const std::string& channel);
 
-  // Downloads a version into a temporary folder beside `dest`, checks every file and only
-  // then moves them into `dest`; on any mismatch `dest` is left as it was (exit 5).
+  // Downloads a version into a temporary folder beside `dest`, checks every file and every
+  // target, and only then moves them into `dest`: on any failure `dest` is left as it was.
+  // Other files in `dest` stay, unless `clean`: then `dest` holds exactly the version's files.
   std::vector<ManifestFile> fetch(const std::string& model, const std::string& version, const Manifest& manifest,
-                                  const std::string& dest);
+                                  const std::string& dest, bool clean = false);
+  // What interrupted writes left in a version's folder: temporaries and the files of
+  // attempts that did not become the version (the next publish removes stale ones).
+  std::vector<std::string> leftovers(const std::string& model, const std::string& version, const Manifest& manifest);
   // Re-reads every file of a version and compares it with the manifest.
   std::vector<FileCheck> verify(const std::string& model, const std::string& version, const Manifest& manifest);
 
@@ -143,13 +154,15 @@ class Registry {
 
  private:
   Manifest load_manifest(const std::string& model, const std::string& version);
-  std::vector<std::string> missing_files(const std::string& model, const std::string& version, const Manifest& manifest);
+  std::vector<std::string> missing_files(const Manifest& manifest);
   Manifest load_complete(const std::string& model, const std::string& version);
-  std::optional<Channel> read_channel(const std::string& key);
+  std::optional<Channel> read_channel(const std::string& model, const std::string& channel);
   [[noreturn]] void throw_no_version(const std::string& model, const std::string& version);
   [[noreturn]] void throw_no_model(const std::string& model);
   [[noreturn]] void throw_no_channel(const std::string& model, const std::string& channel);
-  void record_event(const std::string& model, nlohmann::ordered_json event);
+  // `name`: the event's fixed object name (written if absent), else a fresh one.
+  void record_event(const std::string& model, nlohmann::ordered_json event,
+                    const std::optional<std::string>& name = std::nullopt);
   // The new pointer for the current one (none: the channel does not exist yet), or none
   // to leave it as it is.
   using ChannelEdit = std::function<std::optional<nlohmann::ordered_json>(const std::optional<Channel>&)>;

@@ -57,6 +57,29 @@ class Storage {
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
   virtual void remove(const std::string& key) = 0;
 
+  // A publish stages its files per attempt (docs/hardening.md, "Races"), `attempt` being
+  // unique to one run, so two publishes of a version never write to the same key. The folder
+  // under the version's prefix where the attempt's files stay, recorded in the manifest; ""
+  // keeps the files at the version's prefix (a backend that stages them aside and moves them
+  // in commit_version, or one that settles concurrent uploads itself).
+  virtual std::string attempt_folder(const std::string& /*attempt*/) const { return ""; }
+  // Stores a file of a publish attempt for `key`: there, or staged aside until commit_version.
+  virtual FileDigest stage_file(const std::string& key, const std::string& local_path, const std::string& /*attempt*/) {
+    return upload_file(key, local_path);
+  }
+  // The last step of a publish: only while `manifest_key` is absent, makes the attempt's
+  // staged files those of `file_keys` and writes the manifest; false, changing nothing, when
+  // another publish completed the version first.
+  virtual bool commit_version(const std::string& manifest_key, const std::string& manifest_body,
+                              const std::vector<std::string>& /*file_keys*/, const std::string& /*attempt*/) {
+    return put(manifest_key, manifest_body, WriteCondition::absent());
+  }
+  // Removes what an attempt staged aside (a lost race, a failed publish).
+  virtual void discard_staged(const std::vector<std::string>& /*file_keys*/, const std::string& /*attempt*/) {}
+
+  // Temporaries an interrupted write left under `prefix`, which list() hides (verify names them).
+  virtual std::vector<std::string> leftovers(const std::string& /*prefix*/) { return {}; }
+
   // Called once a version is complete (its manifest just written, or an identical re-publish):
   // a backend that also shows versions elsewhere (a GitLab release) does it here.
   virtual void version_published(const std::string& /*model*/, const std::string& /*version*/,
@@ -64,6 +87,9 @@ class Storage {
 
   // Whether put() enforces if_match/if_absent atomically on this store (documented per backend).
   virtual bool atomic_conditional_writes() const = 0;
+  // The same when it is known without writing anything (a reading command never writes, so
+  // read-only credentials can read); nullopt while a store would have to be probed.
+  virtual std::optional<bool> known_atomic_conditional_writes() const { return atomic_conditional_writes(); }
   // The registry URL, for messages (never with credentials).
   virtual std::string describe() const = 0;
 };

@@ -49,7 +49,11 @@ void declare_option(po::options_description& options, const std::string& name) {
             "a metadata pair for the manifest (repeatable)"); }},
       {"dest", [](auto& o) { o.add_options()("dest", po::value<std::string>()->value_name("DIR"),
             "folder to fetch into; written only when every file matches"); }},
-      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it"); }},
+      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it (the default)"); }},
+      {"no-verify", [](auto& o) { o.add_options()("no-verify",
+            "promote without re-reading the version's files (only the manifest and the files' presence are checked)"); }},
+      {"clean", [](auto& o) { o.add_options()("clean",
+            "DIR ends up holding exactly the version's files (other files in it are removed)"); }},
       {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
       {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
       {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
@@ -84,6 +88,35 @@ struct Command {
   std::function<Outcome(const po::variables_map&)> run;
 };
 
+// Whether `text` is UTF-8, checked by the JSON library that writes manifests and reports, so
+// what passes here can never fail there after files were uploaded.
+bool is_utf8(const std::string& text) {
+  try {
+    (void)ordered_json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+// Every text an option gives ends up in a manifest or a report: it must be UTF-8 (exit 2).
+void check_utf8_options(const po::variables_map& vm) {
+  for (const char* name : {"registry", "endpoint-url", "region", "api-url", "tag-format", "model", "version", "channel",
+                           "to", "metrics", "dest", "ca-bundle"}) {
+    if (vm.count(name) && !is_utf8(vm[name].as<std::string>())) throw_usage(std::string("--") + name + " is not valid UTF-8");
+  }
+  for (const char* name : {"meta", "files"}) {
+    if (!vm.count(name)) continue;
+    const auto& items = vm[name].as<std::vector<std::string>>();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (is_utf8(items[i])) continue;
+      throw_usage(std::string(name) == "meta" ? "--meta (pair " + std::to_string(i + 1) + "): not valid UTF-8"
+                                              : "cannot publish file " + std::to_string(i + 1) +
+                                                    ": its name is not valid UTF-8");
+    }
+  }
+}
+
 std::string text_option(const po::variables_map& vm, const char* name) {
   return vm.count(name) ? vm[name].as<std::string>() : std::string();
 }
@@ -105,6 +138,7 @@ struct Session {
 };
 
 Session open_session(const po::variables_map& vm) {
+  check_utf8_options(vm);
   const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
   RegistryOptions options;
   options.endpoint_url = text_option(vm, "endpoint-url");
@@ -172,6 +206,7 @@ void conclude(Outcome& outcome, const std::string& check, const std::string& hea
 }
 
 Outcome run_publish(const po::variables_map& vm) {
+  check_utf8_options(vm);
   PublishRequest request;
   request.model = required(vm, "model", "NAME");
   request.version = required(vm, "version", "VER");
@@ -221,7 +256,20 @@ Outcome run_publish(const po::variables_map& vm) {
   return outcome;
 }
 
-Outcome channel_outcome(const char* command, const Session& session, const std::string& model, const ChannelChange& change) {
+// The metrics of a manifest as markdown rows (nested ones by JSON Pointer), for the summaries.
+std::string metrics_markdown(const Manifest& manifest) {
+  if (!manifest.doc.contains("metrics") || !manifest.doc["metrics"].is_object() || manifest.doc["metrics"].empty()) {
+    return "";
+  }
+  MarkdownTable table({"Metric", "Value"});
+  const ordered_json leaves = manifest.doc["metrics"].flatten();
+  for (const auto& [name, value] : leaves.items()) {
+    table.add_row({"`" + escape_markdown_cell(name) + "`", escape_markdown_cell(value.dump())});
+  }
+  return "\n" + table.render();
+}
+
+Outcome channel_outcome(const char* command, Session& session, const std::string& model, const ChannelChange& change) {
   Outcome outcome = base_outcome(command, session, model);
   outcome.fields["channel"] = change.channel;
   outcome.fields["version"] = change.version;
@@ -236,6 +284,11 @@ Outcome channel_outcome(const char* command, const Session& session, const std::
     headline += " now points to " + change.version + (change.previous ? " (was " + *change.previous + ")" : " (new channel)");
   }
   conclude(outcome, std::string(command) + " " + change.channel, headline);
+  MarkdownTable table({"Channel", "Previous version", "Version"});
+  table.add_row({"`" + change.channel + "`", change.previous ? "`" + *change.previous + "`" : "(new channel)",
+                 "`" + change.version + "`"});
+  const Manifest manifest = session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
+  outcome.markdown_body = table.render() + metrics_markdown(manifest);
   outcome.dotenv = {{"MODEL", model},
                     {"CHANNEL", change.channel},
                     {"VERSION", change.version},
@@ -284,7 +337,8 @@ Outcome run_promote(const po::variables_map& vm) {
   const std::string version = required(vm, "version", "VER");
   const std::string channel = required(vm, "channel", "CH");
   Session session = open_session(vm);
-  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("verify") > 0);
+  if (vm.count("verify") && vm.count("no-verify")) throw_usage("give --verify or --no-verify, not both");
+  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("no-verify") == 0);
   return channel_outcome("promote", session, model, change);
 }
 
@@ -386,14 +440,31 @@ Outcome run_list(const po::variables_map& vm) {
   for (const auto& version : listing.incomplete) {
     console += "incomplete " + version + " (files without a manifest: an interrupted publish, not usable)\n";
   }
+  // Malformed objects are listed after the good ones, and make the run exit 5.
+  ordered_json malformed = ordered_json::array();
+  for (const auto& [kind, entries] : {std::pair{"version", &listing.malformed_versions},
+                                      std::pair{"channel", &listing.malformed_channels}}) {
+    for (const auto& [name, message] : *entries) {
+      malformed.push_back({{"kind", kind}, {"name", name}, {"error", message}});
+      console += std::string("malformed ") + kind + " " + name + " (" + message + ")\n";
+      outcome.checks.push_back({std::string(kind) + " " + name, false, message});
+    }
+  }
   outcome.fields["versions"] = versions;
   outcome.fields["channels"] = channels;
   outcome.fields["incomplete"] = listing.incomplete;
+  outcome.fields["malformed"] = malformed;
+  if (!malformed.empty()) {
+    outcome.status = ExitStatus::integrity;
+    outcome.error = malformed[0]["error"].get<std::string>();
+    if (malformed.size() > 1) outcome.error += " (and " + std::to_string(malformed.size() - 1) + " more malformed; see the listing)";
+  }
   outcome.console = console;
   outcome.markdown_body = table.render();
   outcome.headline = std::to_string(listing.versions.size()) + " version" + (listing.versions.size() == 1 ? "" : "s") +
                      " of " + model + ", " + std::to_string(listing.channels.size()) + " channel" +
                      (listing.channels.size() == 1 ? "" : "s");
+  if (!malformed.empty()) outcome.headline += ", " + std::to_string(malformed.size()) + " malformed";
   outcome.checks.push_back({"list " + model, true, outcome.headline});
   return outcome;
 }
@@ -411,6 +482,11 @@ Outcome run_show(const po::variables_map& vm) {
   outcome.fields["manifest"] = manifest.doc;
   outcome.console = manifest.doc.dump(2) + "\n";  // the manifest alone, for `| jq`
   outcome.headline = model + " " + version;
+  MarkdownTable files({"File", "Size", "SHA-256"});
+  for (const auto& file : manifest.files) {
+    files.add_row({"`" + escape_markdown_cell(file.name) + "`", human_bytes(file.size), "`" + file.sha256 + "`"});
+  }
+  outcome.markdown_body = files.render() + metrics_markdown(manifest);
   outcome.checks.push_back({"show " + model + " " + version, true, outcome.headline});
   outcome.dotenv = {{"MODEL", model}, {"VERSION", version}, {"MANIFEST_SHA256", manifest.sha256}};
   return outcome;
@@ -421,9 +497,10 @@ Outcome run_fetch(const po::variables_map& vm) {
   check_name("model", model);
   const Selector selector = selector_of(vm);
   const std::string dest = required(vm, "dest", "DIR");
+  if (dest.empty()) throw_usage("--dest is empty: give the folder to fetch into");
   Session session = open_session(vm);
   const auto [version, manifest] = session.registry->resolve(model, selector);
-  const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest);
+  const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest, vm.count("clean") > 0);
   Outcome outcome = base_outcome("fetch", session, model);
   if (selector.channel) outcome.fields["channel"] = *selector.channel;
   outcome.fields["version"] = version;
@@ -465,8 +542,14 @@ Outcome run_verify(const po::variables_map& vm) {
     outcome.checks.push_back({"verify " + check.expected.name, true, check.expected.sha256});
     outcome.console += "OK    " + check.expected.name + " " + check.expected.sha256 + "\n";
   }
+  const std::vector<std::string> leftovers = session.registry->leftovers(model, version, manifest);
+  outcome.fields["leftovers"] = leftovers;
+  for (const auto& leftover : leftovers) {
+    outcome.console += "LEFTOVER " + leftover + " (left by an interrupted write; not part of the version)\n";
+  }
   outcome.headline = model + " " + version + ": " + std::to_string(checks.size()) + " of " +
                      std::to_string(checks.size()) + " files match the manifest";
+  if (!leftovers.empty()) outcome.headline += ", " + std::to_string(leftovers.size()) + " leftover temporaries";
   outcome.console += "ml-release: " + outcome.headline + "\n";
   outcome.dotenv = {{"MODEL", model}, {"VERSION", version}};
   return outcome;
@@ -477,14 +560,16 @@ const std::vector<Command>& commands() {
       {"publish",
        "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
        {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
-      {"promote", "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH [--verify]",
-       {"model", "version", "channel", "verify", "from-channel", "expect-version"}, run_promote},
+      {"promote",
+       "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH "
+       "[--no-verify]",
+       {"model", "version", "channel", "verify", "no-verify", "from-channel", "expect-version"}, run_promote},
       {"rollback", "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
        {"model", "channel", "to", "if-version"}, run_rollback},
       {"list", "ml-release list [--model NAME]", {"model"}, run_list},
       {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},
-      {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR",
-       {"model", "version", "channel", "dest"}, run_fetch},
+      {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR [--clean]",
+       {"model", "version", "channel", "dest", "clean"}, run_fetch},
       {"verify", "ml-release verify --model NAME (--version VER | --channel CH)", {"model", "version", "channel"},
        run_verify},
       {"history", "ml-release history --model NAME --channel CH [--at TIME]", {"model", "channel", "at"},
@@ -503,6 +588,8 @@ const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "re
 constexpr const char* kSharedSynopsis =
     "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT]\n"
     "         [--ca-bundle FILE] [--verbose]";
+constexpr const char* kExitCodes =
+    "Exit codes: 0 done, 2 usage, 3 input data, 4 remote, 5 integrity or conflict. See docs/ml-release.md";
 
 }  // namespace
 
@@ -518,6 +605,7 @@ const std::vector<std::string>& release_commands() {
 ToolSpec release_tool(const std::string& name) {
   ToolSpec spec;
   spec.name = "ml-release";
+  spec.exit_codes = kExitCodes;
   for (const auto& command : commands()) {
     if (command.name != name) continue;
     spec.synopsis = command.synopsis + "\n         " + kSharedSynopsis;
@@ -559,10 +647,36 @@ ToolSpec release_tool(const std::string& name) {
 
 int release_main(int argc, const char* const* argv) {
   if (argc >= 2) {
+    const std::string first = argv[1];
     const auto& names = release_commands();
-    if (std::find(names.begin(), names.end(), std::string(argv[1])) != names.end()) {
+    if (first == "rollback") {
+      for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--version" || arg.rfind("--version=", 0) == 0) {
+          ToolSpec spec = release_tool("");
+          spec.run = [](const po::variables_map&) -> Outcome {
+            throw_usage("rollback takes --to VER (the earlier version to go back to), not --version");
+          };
+          const char* const just_the_tool[] = {argv[0]};
+          return run_tool(spec, 1, just_the_tool);
+        }
+      }
+    }
+    if (std::find(names.begin(), names.end(), first) != names.end()) {
       // The command's own parser sees the command word where a program name would be.
       return run_tool(release_tool(argv[1]), argc - 1, argv + 1);
+    }
+    if (!first.empty() && first[0] != '-') {
+      // An unknown command: exit 2 with a did-you-mean, whatever follows (also --help or
+      // --version, which would otherwise answer 0 as if the command existed).
+      const char* const just_the_command[] = {argv[0], argv[1]};
+      return run_tool(release_tool(""), 2, just_the_command);
+    }
+    if (first == "--help" || first == "-h") {
+      // The commands, not the options of the command-less parser (it accepts every option
+      // only to say the command is missing).
+      std::cout << "usage: " << release_tool("").synopsis << "\n\n" << kExitCodes << "\n";
+      return 0;
     }
   }
   return run_tool(release_tool(""), argc, argv);

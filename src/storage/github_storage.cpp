@@ -97,6 +97,7 @@ class GithubStorage : public Storage {
       : url_(std::move(url)),
         options_(std::move(options)),
         api_(std::move(api_url), repo, std::move(token), url_, options_.http) {
+    requested_format_ = options_.tag_format;
     if (options_.tag_format.empty()) options_.tag_format = "{model}-v{version}";
   }
 
@@ -111,9 +112,12 @@ class GithubStorage : public Storage {
 
  private:
   std::string location(const std::string& key) const { return url_ + "/" + key; }
-  std::string tag_of(const std::string& model, const std::string& version) const {
-    return github_tag(options_.tag_format, model, version);
+  std::string tag_of(const std::string& model, const std::string& version) {
+    return github_tag(tag_format_of(model), model, version);
   }
+  // The tag format of a model's versions: the one recorded in the marker of its first
+  // version release, so later runs need no --tag-format; else --tag-format or the default.
+  std::string tag_format_of(const std::string& model);
   const std::vector<GithubRelease>& all_releases(bool fresh);
   // The release of a version: the published one, else the oldest draft with its tag.
   std::optional<GithubRelease> version_release(const KeyRef& ref, bool fresh);
@@ -141,11 +145,34 @@ class GithubStorage : public Storage {
   GithubApi api_;
   std::optional<std::vector<GithubRelease>> releases_;
   std::map<std::string, GithubRelease> state_;  // "MODEL/role" -> its draft
+  std::string requested_format_;                  // --tag-format as given ("": not given)
+  std::map<std::string, std::string> recorded_formats_;  // model -> recorded format ("": none yet)
 };
 
 const std::vector<GithubRelease>& GithubStorage::all_releases(bool fresh) {
   if (fresh || !releases_) releases_ = api_.releases();
   return *releases_;
+}
+
+std::string GithubStorage::tag_format_of(const std::string& model) {
+  auto it = recorded_formats_.find(model);
+  if (it == recorded_formats_.end()) {
+    std::optional<GithubRelease> first;
+    for (const auto& release : all_releases(false)) {
+      const auto m = marker_of(release.body);
+      if (m && text_of(*m, "model") == model && !text_of(*m, "tag_format").empty() && (!first || release.id < first->id)) {
+        first = release;
+      }
+    }
+    it = recorded_formats_.emplace(model, first ? text_of(*marker_of(first->body), "tag_format") : "").first;
+  }
+  const std::string recorded = it->second;
+  if (recorded.empty()) return options_.tag_format;
+  if (!requested_format_.empty() && requested_format_ != recorded) {
+    throw_usage("--tag-format \"" + requested_format_ + "\" conflicts with \"" + recorded + "\", the tag format " +
+                model + " was first published with (recorded in " + url_ + "); leave --tag-format out");
+  }
+  return recorded;
 }
 
 std::optional<GithubRelease> GithubStorage::version_release(const KeyRef& ref, bool fresh) {
@@ -195,7 +222,8 @@ GithubRelease GithubStorage::version_release_for_upload(const KeyRef& ref, const
     return *release;
   }
   const std::string tag = tag_of(ref.model, ref.version);
-  json marker = {{"model", ref.model}, {"version", ref.version}};
+  // The format is recorded with the version (the first one records it for the model).
+  json marker = {{"model", ref.model}, {"version", ref.version}, {"tag_format", tag_format_of(ref.model)}};
   json body = {{"tag_name", tag},
                {"name", ref.model + " " + ref.version},
                {"body", "Version " + ref.version + " of model " + ref.model +

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "crypto/sha256.hpp"
+#include "storage/temp_names.hpp"
 
 namespace lean {
 namespace fs = std::filesystem;
@@ -31,6 +32,18 @@ std::string errno_text(int err) { return std::strerror(err); }
 // store failing, exit 4, like an unreachable bucket; the subject is the registry path.
 [[noreturn]] void throw_store(const std::string& path, const std::string& what, int err) {
   throw Error(ExitStatus::remote, path, what + ": " + errno_text(err));
+}
+
+[[noreturn]] void throw_not_regular(const std::string& path) {
+  throw Error(ExitStatus::integrity, path, "is not a regular file (the registry never follows a symbolic link)");
+}
+
+// Creates the folders of a registry path; a failure (a read-only registry folder) names
+// its real cause, not the "No such file or directory" of the write that would follow.
+void make_folders(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw_store(dir.string(), "cannot create the folder", ec.value());
 }
 
 class FileHandle {
@@ -57,11 +70,18 @@ class FileHandle {
 class RegistryLock {
  public:
   explicit RegistryLock(const std::string& root) {
-    std::error_code ec;
-    fs::create_directories(root, ec);
+    make_folders(root);
     const std::string path = (fs::path(root) / kLocalLockFile).string();
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd_ < 0 && errno == ELOOP) {
+      throw Error(ExitStatus::integrity, path, "is a symbolic link inside the registry; the registry never follows one");
+    }
     if (fd_ < 0) throw_store(path, "cannot open the lock file", errno);
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0 && !S_ISREG(info.st_mode)) {
+      ::close(fd_);
+      throw_not_regular(path);
+    }
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) {
         int err = errno;
@@ -114,9 +134,9 @@ void sync_directory(const fs::path& dir) {
 class TempFile {
  public:
   explicit TempFile(const fs::path& target) : target_(target) {
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    path_ = (target.parent_path() / (std::string(kLocalTempPrefix) + target.filename().string() + "-XXXXXX")).string();
+    make_folders(target.parent_path());
+    remove_stale_temps(target.parent_path().string(), kLocalTempPrefix);  // what a killed run left
+    path_ = (target.parent_path() / (kLocalTempPrefix + temp_owner() + target.filename().string() + "-XXXXXX")).string();
     int fd = -1;
     int create_errno = 0;
     {
@@ -174,16 +194,19 @@ FileDigest copy_and_hash(const Endpoint& in, const Endpoint* out) {
   return digest;
 }
 
-// Opens a stored object for reading; -1 when it does not exist.
+// Opens a stored object for reading; -1 when it does not exist. A symbolic link, FIFO or
+// device in its place is never opened through (O_NOFOLLOW, O_NONBLOCK: a FIFO cannot block).
 int open_object(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0 && errno == ELOOP) throw_not_regular(path);
   if (fd < 0 && errno != ENOENT && errno != ENOTDIR) throw_store(path, "cannot read", errno);
   if (fd >= 0) {
     struct stat info {};
     if (::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) {
       ::close(fd);
-      throw Error(ExitStatus::integrity, path, "is not a file");
+      throw_not_regular(path);
     }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   }
   return fd;
 }
@@ -202,6 +225,23 @@ std::string LocalStorage::path_of(const std::string& key) const {
     if (segment.empty() || segment == "." || segment == "..") {
       throw Error(ExitStatus::usage, key, "is not a valid registry key");
     }
+    start = slash + 1;
+  }
+  // No folder on the way from the root to the object may be a symbolic link: a write through
+  // one would land outside the registry (docs/hardening.md, "Symbolic links").
+  fs::path path(root_);
+  start = 0;
+  while (true) {
+    const std::size_t slash = key.find('/', start);
+    path /= key.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) break;  // absent from here on: created as folders
+    if (S_ISLNK(info.st_mode) && slash == std::string::npos) throw_not_regular(path.string());
+    if (S_ISLNK(info.st_mode)) {
+      throw Error(ExitStatus::integrity, path.string(), "is a symbolic link inside the registry; the registry never follows one");
+    }
+    if (slash == std::string::npos) break;
+    if (!S_ISDIR(info.st_mode)) throw Error(ExitStatus::integrity, path.string(), "is not a folder; the registry needs one here");
     start = slash + 1;
   }
   return (fs::path(root_) / key).string();
@@ -276,6 +316,86 @@ FileDigest LocalStorage::read_digest(const std::string& key) {
   return copy_and_hash({object.get(), path, ExitStatus::remote}, nullptr);
 }
 
+std::string LocalStorage::staged_path(const std::string& key, const std::string& attempt) const {
+  const fs::path target = path_of(key);
+  return (target.parent_path() / (kLocalTempPrefix + temp_owner() + attempt + "-" + target.filename().string())).string();
+}
+
+FileDigest LocalStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
+  const fs::path target = path_of(key);
+  const std::string path = staged_path(key, attempt);
+  FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
+  ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  make_folders(target.parent_path());
+  remove_stale_temps(target.parent_path().string(), kLocalTempPrefix);  // what a killed run left
+  int fd = -1;
+  int create_errno = 0;
+  {
+    SignalsHeldBack held;  // guarded from its creation on
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    create_errno = errno;
+    if (fd >= 0) staged_[path] = std::make_unique<TempFileGuard>(path);
+  }
+  if (fd < 0) throw_store(target.string(), "cannot create", create_errno);
+  FileHandle out(fd);
+  const Endpoint in{source.get(), local_path, ExitStatus::input_data};
+  const Endpoint to{out.get(), target.string(), ExitStatus::remote};
+  FileDigest digest = copy_and_hash(in, &to);
+  if (::fsync(out.get()) != 0 || out.close() != 0) throw_store(target.string(), "cannot write", errno);
+  return digest;
+}
+
+bool LocalStorage::commit_version(const std::string& manifest_key, const std::string& manifest_body,
+                                  const std::vector<std::string>& file_keys, const std::string& attempt) {
+  const fs::path manifest = path_of(manifest_key);
+  RegistryLock lock(root_);
+  {
+    FileHandle existing(open_object(manifest.string()));
+    if (existing.get() >= 0) return false;
+  }
+  // Under the lock and with no manifest, nobody else is completing this version: files an
+  // interrupted publish left (not staged temporaries) are replaced, so it holds only its own.
+  std::vector<std::string> targets;
+  for (const auto& key : file_keys) targets.push_back(fs::path(path_of(key)).filename().string());
+  std::error_code ec;
+  for (fs::directory_iterator it(manifest.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(kLocalTempPrefix, 0) == 0 || std::find(targets.begin(), targets.end(), name) != targets.end()) continue;
+    if (it->symlink_status(ec).type() == fs::file_type::regular) ::unlink(it->path().c_str());
+  }
+  for (const auto& key : file_keys) {
+    const std::string from = staged_path(key, attempt);
+    const std::string into = path_of(key);
+    if (::rename(from.c_str(), into.c_str()) != 0) throw_store(into, "cannot write", errno);
+    staged_.erase(from);
+  }
+  sync_directory(manifest.parent_path());
+  TempFile temp(manifest);
+  write_all({temp.fd(), manifest.string(), ExitStatus::remote}, manifest_body.data(), manifest_body.size());
+  temp.commit();
+  return true;
+}
+
+void LocalStorage::discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) {
+  for (const auto& key : file_keys) {
+    const std::string path = staged_path(key, attempt);
+    ::unlink(path.c_str());
+    staged_.erase(path);
+  }
+}
+
+std::vector<std::string> LocalStorage::leftovers(const std::string& prefix) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  const std::string folder = path_of(prefix.substr(0, prefix.find_last_not_of('/') + 1));
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind(kLocalTempPrefix, 0) == 0) found.push_back(it->path().string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 std::vector<std::string> LocalStorage::list(const std::string& prefix) {
   // Walk only the folder the prefix names, not the whole registry.
   const std::size_t slash = prefix.rfind('/');
@@ -290,8 +410,11 @@ std::vector<std::string> LocalStorage::list(const std::string& prefix) {
     if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
     const std::string name = it->path().filename().string();
     if (name.rfind(kLocalTempPrefix, 0) == 0) continue;
-    if (!it->is_regular_file(ec)) continue;
-    std::string key = fs::relative(it->path(), root_, ec).generic_string();
+    // Symbolic links (never followed: the iterator does not descend into them either), FIFOs
+    // and devices are listed, so reading them reports them rather than a missing file.
+    const fs::file_type type = it->symlink_status(ec).type();
+    if (type == fs::file_type::directory || type == fs::file_type::not_found) continue;
+    std::string key = it->path().lexically_relative(root_).generic_string();  // never resolves a link
     if (key == kLocalLockFile) continue;
     if (key.rfind(prefix, 0) == 0) keys.push_back(std::move(key));
   }

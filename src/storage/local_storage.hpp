@@ -1,8 +1,11 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "core/signals.hpp"
 #include "registry/storage.hpp"
 
 namespace lean {
@@ -23,6 +26,13 @@ class LocalStorage : public Storage {
   FileDigest read_digest(const std::string& key) override;
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
+  // A publish attempt's files are staged as temporary files beside their targets and
+  // renamed into place under the lock, together with the manifest write.
+  FileDigest stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) override;
+  bool commit_version(const std::string& manifest_key, const std::string& manifest_body,
+                      const std::vector<std::string>& file_keys, const std::string& attempt) override;
+  void discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) override;
+  std::vector<std::string> leftovers(const std::string& prefix) override;
   bool atomic_conditional_writes() const override { return true; }
   std::string describe() const override { return url_; }
 
@@ -30,8 +40,12 @@ class LocalStorage : public Storage {
   std::string path_of(const std::string& key) const;
 
  private:
+  std::string staged_path(const std::string& key, const std::string& attempt) const;
+
   std::string root_;
   std::string url_;
+  // Staged files of this process, removed by the signal handler if it is interrupted.
+  std::map<std::string, std::unique_ptr<TempFileGuard>> staged_;
 };
 
 // Temporary files are named ".lean-tmp-*" so list() never reports a half-written object.

@@ -278,6 +278,9 @@ class S3Storage : public Storage {
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
   bool atomic_conditional_writes() const override;
+  std::optional<bool> known_atomic_conditional_writes() const override;
+  // No rename on S3: an attempt's files stay in a folder of its own the manifest names.
+  std::string attempt_folder(const std::string& attempt) const override { return attempt; }
   std::string describe() const override { return url_; }
 
  private:
@@ -465,6 +468,14 @@ bool S3Storage::atomic_conditional_writes() const {
     }
   }
   return *conditional_writes_;
+}
+
+std::optional<bool> S3Storage::known_atomic_conditional_writes() const {
+  std::lock_guard lock(probe_mutex_);
+  if (conditional_writes_) return *conditional_writes_;
+  if (options_.conditional_writes == S3Options::ConditionalWrites::enforced) return true;
+  if (options_.conditional_writes == S3Options::ConditionalWrites::unsupported) return false;
+  return std::nullopt;
 }
 
 // Writes a probe object, then writes it again under conditions that must fail: a store that

@@ -53,6 +53,8 @@ class CliTest(unittest.TestCase):
         environment.update(env or {})
         proc = subprocess.run([os.path.join(BIN_DIR, tool), *args], cwd=self.dir, env=environment,
                               input=stdin, capture_output=True, text=True, timeout=300)
+        # No internal exception text ever reaches a user (docs/conventions.md): every run checks it.
+        self.assertNotIn("json.exception", proc.stderr, f"{tool} {args}")
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     def assertFails(self, result, code, stderr):

@@ -150,6 +150,21 @@ class Publish(GithubTest):
                          "ml-release: error: invalid --tag-format \"{model}\": it needs {version} (and {model} when the "
                          "repository holds several models)")
 
+    def test_the_tag_format_is_recorded_by_the_first_publish_and_used_from_then_on(self):
+        self.write("model.bin", b"w")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "--tag-format", "models/{model}/{version}",
+                         "model.bin")
+        self.assertEqual(r.code, 0, r)
+        self.promote("1.0.0")  # without --tag-format: found by the recorded format
+        self.publish("2.0.0", b"w2")  # a plain publish uses it too
+        self.assertIsNotNone(FAKE.release("models/churn/2.0.0"))
+        self.assertIsNone(FAKE.release("churn-v2.0.0"))
+        r = self.release("promote", "--model", "churn", "--version", "2.0.0", "--channel", "production",
+                         "--tag-format", "{model}-{version}")
+        self.assertFails(r, 2, "ml-release: error: --tag-format \"{model}-{version}\" conflicts with "
+                               "\"models/{model}/{version}\", the tag format churn was first published with (recorded "
+                               "in github://acme/models); leave --tag-format out")
+
     def test_large_transfers_show_progress_on_stderr_without_the_token(self):
         # Prism refuses bodies over 10 MB: this transfer goes to the fake directly.
         direct = {"GITHUB_API_URL": FAKE.without_prism()}
@@ -303,7 +318,9 @@ class Faults(GithubTest):
         self.write("model.bin", b"w")
         r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--verbose",
                          env={"GITHUB_TOKEN": "ghp_wrongTOKENwrong"})
-        self.assertFails(r, 4, "ml-release: error: 'github://acme/models': cannot read release churn-v1.0.0: GitHub "
+        r.stderr = "".join(line for line in r.stderr.splitlines(True) if not line.startswith("ml-release: reading "))
+        # The first request reads the releases (the model's recorded tag format): it is refused.
+        self.assertFails(r, 4, "ml-release: error: 'github://acme/models': cannot list the releases: GitHub "
                                "refused the credentials (HTTP 401: Bad credentials); check GITHUB_TOKEN or GH_TOKEN")
         self.assertNotIn("ghp_wrongTOKENwrong", r.stdout + r.stderr)
         r = self.run_tool("ml-release", "list", "--registry", "github://acme/other", "--model", "churn",

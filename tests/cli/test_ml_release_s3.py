@@ -47,6 +47,11 @@ class ReleaseS3Test(ReleaseCommands):
         with open(self.path("aws.out"), "rb") as f:
             return f.read()
 
+    def file_key(self, version, name):
+        """Where a version's file is stored: in the folder of the publish attempt that won."""
+        manifest = json.loads(self.aws_get(f"churn/versions/{version}/manifest.json"))
+        return f"churn/versions/{version}/{manifest['files_folder']}/{name}"
+
     def aws_put(self, key, data):
         self.write("aws.in", data)
         got = self.s3.aws("s3", "cp", self.path("aws.in"), f"s3://{BUCKET}/{self.prefix}/{key}")
@@ -69,7 +74,7 @@ class ReleaseS3Test(ReleaseCommands):
         self.publish("1.0.0", b"\x00weights\xff", "--metrics", "m.json")
         manifest = json.loads(self.aws_get("churn/versions/1.0.0/manifest.json"))
         self.assertEqual(manifest["files"], [{"name": "model.bin", "size": 9, "sha256": sha256(b"\x00weights\xff")}])
-        self.assertEqual(self.aws_get("churn/versions/1.0.0/model.bin"), b"\x00weights\xff")  # bit-identical
+        self.assertEqual(self.aws_get(self.file_key("1.0.0", "model.bin")), b"\x00weights\xff")  # bit-identical
         self.promote("1.0.0")
         channel = json.loads(self.aws_get("churn/channels/production.json"))
         self.assertEqual(channel["version"], "1.0.0")
@@ -93,13 +98,13 @@ class ReleaseS3Test(ReleaseCommands):
                           "--region", "eu-west-3", "--model", "churn", "--version", "1.0.0", "model.bin", "--no-ci",
                           env=self.env(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1"))
         self.assertEqual(r.code, 0, r)
-        self.assertEqual(self.aws_get("churn/versions/1.0.0/model.bin"), b"w")
+        self.assertEqual(self.aws_get(self.file_key("1.0.0", "model.bin")), b"w")
 
     def test_a_multipart_model_round_trips_and_the_aws_cli_agrees(self):
         data = os.urandom(70 * MiB + 3)  # above the 64 MiB multipart threshold
         self.publish("2.0.0", data, "--quiet")
         self.assertGreaterEqual(len(self.s3.proxy.calls("PUT", "partNumber")), 9)
-        self.assertEqual(sha256(self.aws_get("churn/versions/2.0.0/model.bin")), sha256(data))
+        self.assertEqual(sha256(self.aws_get(self.file_key("2.0.0", "model.bin"))), sha256(data))
         r = self.release("fetch", "--model", "churn", "--version", "2.0.0", "--dest", "out", "--quiet")
         self.assertEqual(r.code, 0, r)
         with open(self.path("out/model.bin"), "rb") as f:
@@ -108,7 +113,7 @@ class ReleaseS3Test(ReleaseCommands):
     def test_fetch_verifies_what_the_aws_cli_put_there(self):
         self.publish("1.0.0", b"original")
         # An operator replaces the object by hand with the same bytes: still verifies.
-        self.aws_put("churn/versions/1.0.0/model.bin", b"original")
+        self.aws_put(self.file_key("1.0.0", "model.bin"), b"original")
         r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
         self.assertEqual(r.code, 0, r)
 
@@ -117,10 +122,10 @@ class ReleaseS3Test(ReleaseCommands):
     def test_a_corrupted_object_on_fetch_is_exit_5_and_dest_untouched(self):
         self.publish("1.9.0", b"nine")
         self.promote("1.9.0")
-        self.aws_put("churn/versions/1.9.0/model.bin", b"nin3")
+        self.aws_put(self.file_key("1.9.0", "model.bin"), b"nin3")
         self.write("deploy/keep.txt", "mine")
         r = self.release("fetch", "--model", "churn", "--channel", "production", "--dest", "deploy")
-        self.assertFails(r, 5, f"ml-release: error: '{self.registry}/churn/versions/1.9.0/model.bin': does not match "
+        self.assertFails(r, 5, f"ml-release: error: '{self.registry}/{self.file_key('1.9.0', 'model.bin')}': does not match "
                                f"the manifest (sha256 {sha256(b'nin3')}, 4 bytes; expected {sha256(b'nine')}, 4 bytes); "
                                "nothing was written to 'deploy'")
         self.assertEqual(sorted(os.listdir(self.path("deploy"))), ["keep.txt"])
@@ -209,12 +214,12 @@ class ReleaseS3Test(ReleaseCommands):
         self.assertFails(r, 5, f"ml-release: error: '{self.registry}/churn/versions/1.0.0': version 1.0.0 of churn is "
                                "already published with different content (model.bin differs); versions are immutable: "
                                "publish a new version")
-        self.assertEqual(self.aws_get("churn/versions/1.0.0/model.bin"), b"weights")
+        self.assertEqual(self.aws_get(self.file_key("1.0.0", "model.bin")), b"weights")
 
     def test_slowdown_is_retried(self):
         self.s3.proxy.faults.append(Fault(503, "SlowDown", method="PUT", count=2, retry_after=0))
         self.publish("1.0.0", b"w")
-        self.assertEqual(self.aws_get("churn/versions/1.0.0/model.bin"), b"w")
+        self.assertEqual(self.aws_get(self.file_key("1.0.0", "model.bin")), b"w")
 
 
 if __name__ == "__main__":

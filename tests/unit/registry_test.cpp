@@ -32,6 +32,17 @@ class ScriptedStorage : public LocalStorage {
     writes.push_back("upload " + key);
     return LocalStorage::upload_file(key, local_path);
   }
+  // A publish stages its files, then commits them with the manifest (the manifest's put).
+  FileDigest stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) override {
+    writes.push_back("upload " + key);
+    return LocalStorage::stage_file(key, local_path, attempt);
+  }
+  bool commit_version(const std::string& manifest_key, const std::string& body, const std::vector<std::string>& keys,
+                      const std::string& attempt) override {
+    if (before_put) before_put(manifest_key);
+    writes.push_back("put " + manifest_key);
+    return LocalStorage::commit_version(manifest_key, body, keys, attempt);
+  }
 };
 
 struct Fixture {
@@ -97,7 +108,11 @@ TEST_CASE("re-publishing identical files succeeds and writes nothing; different 
   f.store.writes.clear();
 
   CHECK(f.publish("1.0.0", "weights").already_published);
-  CHECK(f.store.writes.empty());
+  // Only the if-absent write of the publish's audit event (there already: nothing written).
+  REQUIRE(f.store.writes.size() == 1);
+  CHECK(f.store.writes[0].rfind("put churn/audit/", 0) == 0);
+  CHECK(f.audit_events().size() == 1);
+  f.store.writes.clear();
 
   const Error e = test::expect_error([&] { f.publish("1.0.0", "weights v2"); });
   CHECK(e.status() == ExitStatus::integrity);
@@ -121,13 +136,15 @@ TEST_CASE("a publish that dies before its manifest leaves nothing usable; the re
   CHECK(test::expect_error([&] { f.registry.publish(request); }).status() == ExitStatus::remote);
   f.store.before_put = nullptr;
 
+  // The staged files went with the failed attempt: no trace of 1.1.0 at all.
   const ModelListing listing = f.registry.list("churn");
   REQUIRE(listing.versions.size() == 1);
   CHECK(listing.versions[0].version == "1.0.0");
-  CHECK(listing.incomplete == std::vector<std::string>{"1.1.0"});
+  CHECK(listing.incomplete.empty());
+  CHECK(f.store.leftovers("churn/versions/1.1.0/").empty());
   const Error promote = test::expect_error([&] { f.registry.promote("churn", "1.1.0", "production", false); });
   CHECK(promote.status() == ExitStatus::input_data);
-  CHECK(std::string(promote.what()).find("is incomplete") != std::string::npos);
+  CHECK(std::string(promote.what()).find("has no version \"1.1.0\"") != std::string::npos);
   CHECK(test::expect_error([&] { f.registry.resolve("churn", Selector{"1.1.0", std::nullopt}); }).status() ==
         ExitStatus::input_data);
   CHECK_FALSE(f.store.get(channel_key("churn", "production")));
@@ -327,4 +344,37 @@ TEST_CASE("versions sort naturally") {
   std::vector<std::string> versions{"1.10.0", "1.9.0", "1.0.0", "2", "1.0.0-rc1", "v01", "v1"};
   std::sort(versions.begin(), versions.end(), version_less);
   CHECK(versions == std::vector<std::string>{"1.0.0", "1.0.0-rc1", "1.9.0", "1.10.0", "2", "v01", "v1"});
+}
+
+TEST_CASE("a publish that loses the manifest race leaves the winner's files and manifest as they were") {
+  Fixture f;
+  f.publish("0.9.0");
+  bool interfered = false;
+  f.store.before_put = [&](const std::string& key) {
+    if (interfered || key != manifest_key("churn", "1.0.0")) return;
+    interfered = true;  // another process completes 1.0.0 with other files between our check and our write
+    LocalStorage other(f.dir.file("reg"), "reg");
+    Registry(other).publish(PublishRequest{"churn", "1.0.0", {f.model_file("winner/model.bin", "winner")}, std::nullopt, {}});
+  };
+  const Error e = test::expect_error([&] { f.publish("1.0.0", "loser"); });
+  CHECK(e.status() == ExitStatus::integrity);
+  CHECK(std::string(e.what()).find("already published with different content") != std::string::npos);
+  CHECK(test::read_all(f.dir.file("reg/churn/versions/1.0.0/model.bin")) == "winner");
+  CHECK(f.store.leftovers("churn/versions/1.0.0/").empty());
+  const auto [version, manifest] = f.registry.resolve("churn", Selector{"1.0.0", std::nullopt});
+  for (const auto& check : f.registry.verify("churn", version, manifest)) CHECK(check.ok());
+}
+
+TEST_CASE("a publish stopped between its manifest and its audit event (a full disk) is audited by the retry") {
+  Fixture f;
+  f.store.before_put = [](const std::string& key) {
+    if (key.rfind("churn/audit/", 0) == 0) throw Error(ExitStatus::remote, key, "cannot write: No space left on device");
+  };
+  CHECK(test::expect_error([&] { f.publish("1.0.0"); }).status() == ExitStatus::remote);
+  f.store.before_put = nullptr;
+  CHECK(f.audit_events().empty());
+  CHECK(f.publish("1.0.0").already_published);
+  CHECK(f.audit_events().size() == 1);
+  CHECK(f.publish("1.0.0").already_published);  // recorded once, however often retried
+  CHECK(f.audit_events().size() == 1);
 }

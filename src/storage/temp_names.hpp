@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace lean {
+
+// Temporary files and folders (docs/hardening.md, "Crashes") carry their owner in their
+// name, "p<pid>@<host>-", so a later run can tell a dead process's leftovers from a live
+// process's work in progress: `kill -9` runs no cleanup, the next run of the same kind does.
+std::string temp_owner();
+
+// A leftover of another run may go once its owner is a dead process on this host, or (for an
+// owner elsewhere, or a name without one) once it has not changed for this long: a live
+// writer keeps changing it.
+inline constexpr std::chrono::hours kStaleTempAge{1};
+
+// Removes the entries of folder `dir` whose names start with `prefix` and that are stale,
+// files and folders alike, never following a symbolic link. Errors are ignored: a leftover
+// that cannot go now goes on a later run.
+void remove_stale_temps(const std::string& dir, const std::string& prefix);
+
+}  // namespace lean

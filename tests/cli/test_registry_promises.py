@@ -1,0 +1,406 @@
+"""The registry's promises under damage, hostile content and crashes (docs/hardening.md): a damaged
+version is never "identical", identical means the whole manifest, symbolic links inside a local
+registry are never followed, every stored object is validated on the way in, one bad object
+does not hide the others, a fetch leaves DEST all new or untouched, and leftovers of killed
+runs are named and removed."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
+
+from lean_cli import BIN_DIR
+from test_ml_release import ReleaseTest, read_bytes
+
+NEVER_FOLLOWS = "is a symbolic link inside the registry; the registry never follows one"
+NOT_REGULAR = "is not a regular file (the registry never follows a symbolic link)"
+
+
+def dead_pid():
+    """The pid of a process that has ended."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def owner_tag(pid):
+    host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
+    return f"p{pid}@{host}-"
+
+
+class RepublishChecksWhatIsStored(ReleaseTest):
+    def test_republishing_onto_a_damaged_version_is_exit_5_naming_the_file(self):
+        self.publish("1.0.0", b"weights")
+        with open(self.path("reg/churn/versions/1.0.0/model.bin"), "wb") as f:
+            f.write(b"damaged")
+        self.write("model.bin", b"weights")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest: "
+                               "version 1.0.0 of churn is damaged; publish a new version")
+        os.remove(self.path("reg/churn/versions/1.0.0/model.bin"))
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': is in the manifest but missing "
+                               "from the registry: version 1.0.0 of churn is damaged; publish a new version")
+
+    def test_republishing_identical_files_with_other_metrics_or_meta_is_exit_5(self):
+        self.write("m.json", {"accuracy": 0.9})
+        self.publish("1.0.0", b"w", "--metrics", "m.json", "--meta", "dataset=a")
+        before = read_bytes(self.path("reg/churn/versions/1.0.0/manifest.json"))
+        self.write("m2.json", {"accuracy": 0.8})
+        conflict = ("ml-release: error: 'reg/churn/versions/1.0.0': version 1.0.0 of churn is already published with "
+                    "different content ({}); versions are immutable: publish a new version")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--metrics", "m2.json",
+                         "--meta", "dataset=a")
+        self.assertFails(r, 5, conflict.format("its metrics differ from --metrics"))
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--metrics", "m.json")
+        self.assertFails(r, 5, conflict.format("its meta differs from --meta"))
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--meta", "dataset=a")
+        self.assertFails(r, 5, conflict.format("its metrics differ from --metrics"))
+        self.assertEqual(read_bytes(self.path("reg/churn/versions/1.0.0/manifest.json")), before)
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--metrics", "m.json",
+                         "--meta", "dataset=a")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("already published", r.stdout)
+
+
+class SymbolicLinks(ReleaseTest):
+    def setUp(self):
+        super().setUp()
+        os.makedirs(self.path("outside"))
+
+    def outside_is_empty(self):
+        self.assertEqual(os.listdir(self.path("outside")), [])
+
+    def test_a_symlinked_version_folder_is_exit_5_and_nothing_is_written_outside(self):
+        self.publish("1.0.0")
+        os.symlink(self.path("outside"), self.path("reg/churn/versions/4.0.0"))
+        r = self.release("publish", "--model", "churn", "--version", "4.0.0", "model.bin")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/4.0.0': {NEVER_FOLLOWS}")
+        self.outside_is_empty()
+
+    def test_a_symlinked_model_audit_or_channels_folder_is_exit_5(self):
+        self.publish("1.0.0")
+        shutil.rmtree(self.path("reg/churn/channels"), ignore_errors=True)
+        os.symlink(self.path("outside"), self.path("reg/churn/channels"))
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/channels': {NEVER_FOLLOWS}")
+        os.remove(self.path("reg/churn/channels"))
+        shutil.rmtree(self.path("reg/churn/audit"))
+        os.symlink(self.path("outside"), self.path("reg/churn/audit"))
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/audit': {NEVER_FOLLOWS}")
+        os.symlink(self.path("outside"), self.path("reg/other"))
+        r = self.release("publish", "--model", "other", "--version", "1", "model.bin")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/other': {NEVER_FOLLOWS}")
+        self.outside_is_empty()
+
+    def test_a_dangling_lock_symlink_is_exit_5_and_its_target_is_not_created(self):
+        self.publish("1.0.0")
+        os.remove(self.path("reg/.lean-lock"))
+        os.symlink(self.path("outside/created"), self.path("reg/.lean-lock"))
+        r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/.lean-lock': {NEVER_FOLLOWS}")
+        self.outside_is_empty()
+
+    def test_data_files_that_are_symlinks_or_fifos_are_not_regular_files(self):
+        self.publish("1.0.0")
+        stored = self.path("reg/churn/versions/1.0.0/model.bin")
+        shutil.copy(stored, self.path("outside/model.bin"))
+        os.remove(stored)
+        os.symlink(self.path("outside/model.bin"), stored)
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR}")
+        os.remove(stored)
+        os.mkfifo(stored)
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0")  # must not block on the FIFO
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR}")
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR}")
+        self.assertFalse(os.path.exists(self.path("out")))
+
+
+class HostileContent(ReleaseTest):
+    def setUp(self):
+        super().setUp()
+        self.publish("1.0.0")
+        self.promote("1.0.0", "prod")
+        self.pointer = self.channel("prod")
+
+    def plant(self, text, channel="prod"):
+        with open(self.path(f"reg/churn/channels/{channel}.json"), "w") as f:
+            f.write(text)
+
+    def test_hostile_channel_pointers_are_exit_5_malformed_channel(self):
+        sha = self.pointer["manifest_sha256"]
+        cases = [
+            ({**self.pointer, "version": "../../x"},
+             "\"version\" is not a version name or \"manifest_sha256\" not a SHA-256"),
+            ({**self.pointer, "version": "1.0.0\n\x1b[2K\rforged"},
+             "\"version\" is not a version name or \"manifest_sha256\" not a SHA-256"),
+            ({**self.pointer, "model": "fraud"}, "it is not the pointer of channel prod of churn"),
+            ({**self.pointer, "channel": "staging"}, "it is not the pointer of channel prod of churn"),
+            ({**self.pointer, "history": [{"version": "../1", "manifest_sha256": sha}]},
+             "a history entry needs a version name and a manifest_sha256"),
+            ({**self.pointer, "updated_by": "x\n::warning::injected"}, "\"updated_by\" is not printable text"),
+        ]
+        for doc, why in cases:
+            with self.subTest(why=why, doc=doc.get("version")):
+                self.plant(json.dumps(doc))
+                for command in (("show", "--channel", "prod"), ("fetch", "--channel", "prod", "--dest", "out"),
+                                ("verify", "--channel", "prod")):
+                    r = self.release(command[0], "--model", "churn", *command[1:])
+                    self.assertFails(r, 5, f"ml-release: error: 'reg/churn/channels/prod.json': malformed channel "
+                                           f"pointer: {why}")
+        self.assertFalse(os.path.exists(self.path("out")))
+
+    def test_a_key_written_twice_in_a_stored_object_is_malformed_not_last_wins(self):
+        body = json.dumps(self.pointer)
+        self.plant(body[:-1] + ', "version": "9.9.9"}')
+        r = self.release("show", "--model", "churn", "--channel", "prod")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/channels/prod.json': malformed channel pointer: "
+                               "key \"version\" twice")
+        manifest = self.path("reg/churn/versions/1.0.0/manifest.json")
+        with open(manifest) as f:
+            text = f.read().rstrip()
+        with open(manifest, "w") as f:
+            f.write(text[:-1] + ', "metrics": {"accuracy": 1.0}}')
+        r = self.release("show", "--model", "churn", "--version", "1.0.0")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/manifest.json': malformed manifest: "
+                               "key \"metrics\" twice")
+
+    def test_list_shows_the_good_versions_marks_the_bad_ones_and_exits_5(self):
+        self.publish("1.1.0", b"w2")
+        self.publish("1.2.0", b"w3")
+        with open(self.path("reg/churn/versions/1.1.0/manifest.json"), "w") as f:
+            f.write("{not json")
+        self.plant(json.dumps({**self.pointer, "version": "1.0.0\n\x1b[2K\rforged"}), channel="evil")
+        os.makedirs(self.path("reg/churn/versions/x\ny"))
+        with open(self.path("reg/churn/versions/x\ny/manifest.json"), "w") as f:
+            f.write("{}")
+        r = self.release("list", "--model", "churn", "--report", "r.json")
+        self.assertEqual(r.code, 5, r)
+        lines = r.stdout.splitlines()
+        self.assertEqual([line.split("\t")[0] for line in lines[1:3]], ["1.0.0", "1.2.0"])
+        self.assertIn("channel prod -> 1.0.0", lines)
+        self.assertIn("malformed version 1.1.0 ('reg/churn/versions/1.1.0/manifest.json': malformed manifest: "
+                      "not JSON)", lines)
+        self.assertIn("malformed version \"x\\ny\" ('reg/churn/versions': malformed version folder \"x\\ny\": not a "
+                      "version name)", lines)
+        self.assertTrue(any(line.startswith("malformed channel evil (") for line in lines), lines)
+        self.assertNotIn("\x1b", r.stdout)
+        self.assertFalse(any(line == "forged" or line.startswith("\rforged") for line in lines), lines)
+        self.assertEqual(r.stderr, "ml-release: error: 'reg/churn/versions/1.1.0/manifest.json': malformed manifest: "
+                                   "not JSON (and 2 more malformed; see the listing)\n")
+        report = self.read_json("r.json")
+        self.assertEqual([v["version"] for v in report["versions"]], ["1.0.0", "1.2.0"])
+        self.assertEqual([(m["kind"], m["name"]) for m in report["malformed"]],
+                         [("version", "1.1.0"), ("version", "\"x\\ny\""), ("channel", "evil")])
+
+
+class FetchIsAllOrNothing(ReleaseTest):
+    def publish_two(self, version="1.0.0"):
+        self.write("a.bin", b"alpha " + version.encode())
+        self.write("b.bin", b"beta " + version.encode())
+        r = self.release("publish", "--model", "churn", "--version", version, "a.bin", "b.bin")
+        self.assertEqual(r.code, 0, r)
+
+    def test_a_target_that_cannot_be_replaced_leaves_dest_untouched(self):
+        self.publish_two()
+        self.write("out/a.bin", b"old a")
+        os.makedirs(self.path("out/b.bin"))
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
+        self.assertFails(r, 3, "ml-release: error: 'out/b.bin': is a folder; nothing was written to 'out'")
+        self.assertEqual(read_bytes(self.path("out/a.bin")), b"old a")
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted(["a.bin", "b.bin", "out", "reg"]))
+
+    def test_an_empty_dest_is_a_usage_error(self):
+        self.publish_two()
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "")
+        self.assertFails(r, 2, "ml-release: error: --dest is empty: give the folder to fetch into")
+
+    def test_other_files_stay_unless_clean_makes_dest_exactly_the_version(self):
+        self.publish_two("1.0.0")
+        self.write("vocab.json", b"{}")
+        r = self.release("publish", "--model", "churn", "--version", "2.0.0", "a.bin", "b.bin", "vocab.json")
+        self.assertEqual(r.code, 0, r)
+        r = self.release("fetch", "--model", "churn", "--version", "2.0.0", "--dest", "out")
+        self.assertEqual(r.code, 0, r)
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(os.listdir(self.path("out"))), ["a.bin", "b.bin", "vocab.json"])  # left alone
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out", "--clean")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(os.listdir(self.path("out"))), ["a.bin", "b.bin"])
+        self.assertEqual(read_bytes(self.path("out/a.bin")), b"alpha 1.0.0")
+        self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
+
+
+class InvalidUtf8(ReleaseTest):
+    def test_invalid_utf8_in_an_option_is_exit_2_before_anything_is_written(self):
+        bad = os.fsdecode(b"\xff\xfe")
+        self.write("model.bin", b"w")
+        self.write(f"m{bad}.bin", b"w")
+        cases = [
+            (("--meta", f"note={bad}", "model.bin"), "--meta (pair 1): not valid UTF-8"),
+            (("--meta", "a=1", "--meta", f"{bad}=x", "model.bin"), "--meta (pair 2): not valid UTF-8"),
+            (("model.bin", f"m{bad}.bin"), "cannot publish file 2: its name is not valid UTF-8"),
+        ]
+        for args, message in cases:
+            with self.subTest(message=message):
+                r = self.release("publish", "--model", "churn", "--version", "1.0.0", *args, "--report", "r.json")
+                self.assertFails(r, 2, "ml-release: error: " + message)
+                self.assertFalse(os.path.exists(self.path("reg")))
+                self.assertEqual(self.read_json("r.json")["exit_code"], 2)
+        self.publish("1.0.0")
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", f"out{bad}")
+        self.assertFails(r, 2, "ml-release: error: --dest is not valid UTF-8")
+        r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin", env={"GITHUB_ACTOR": bad})
+        self.assertFails(r, 2, "ml-release: error: the CI environment (commit, run URL, actor) or --meta is not "
+                               "valid UTF-8")
+        self.assertFalse(os.path.exists(self.path("reg/churn/versions/2.0.0")))
+
+
+class CommandLineMessages(ReleaseTest):
+    COMMANDS = "(commands: publish, promote, rollback, list, show, fetch, verify)"
+
+    def test_an_unknown_command_is_exit_2_even_with_version_or_help(self):
+        for args in (("delete", "--version", "1.2.0"), ("delete", "--help"), ("delete",)):
+            with self.subTest(args=args):
+                r = self.run_tool("ml-release", *args)
+                self.assertFails(r, 2, f"ml-release: error: unknown command 'delete' {self.COMMANDS}")
+        r = self.run_tool("ml-release", "pubish", "--help")
+        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean 'publish'? {self.COMMANDS}")
+
+    def test_help_shows_no_internal_options_and_no_gate_exit_code(self):
+        r = self.run_tool("ml-release", "--help")
+        self.assertEqual(r.code, 0, r)
+        for internal in ("--command", "--files", "gate failed"):
+            self.assertNotIn(internal, r.stdout)
+        self.assertIn("ml-release publish --model NAME --version VER", r.stdout)
+        self.assertIn("Exit codes: 0 done, 2 usage, 3 input data, 4 remote, 5 integrity or conflict.", r.stdout)
+        r = self.run_tool("ml-release", "fetch", "--help")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("gate failed", r.stdout)
+        self.assertIn("--clean", r.stdout)
+
+    def test_rollback_with_version_says_to_use_to(self):
+        r = self.release("rollback", "--model", "churn", "--channel", "prod", "--version", "1.0.0")
+        self.assertFails(r, 2, "ml-release: error: rollback takes --to VER (the earlier version to go back to), "
+                               "not --version")
+
+    def test_a_file_where_the_registry_needs_a_folder_is_named(self):
+        self.write("reg/churn", b"not a folder")
+        self.write("model.bin", b"w")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn': is not a folder; the registry needs one here")
+
+    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only folders")
+    def test_a_read_only_registry_folder_says_permission_denied(self):
+        os.makedirs(self.path("reg"))
+        os.chmod(self.path("reg"), 0o555)
+        self.addCleanup(os.chmod, self.path("reg"), 0o755)
+        self.write("model.bin", b"w")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
+        self.assertFails(r, 4, "ml-release: error: 'reg/churn/versions/1.0.0': cannot create the folder: "
+                               "Permission denied")
+
+
+class LeftoversOfKilledRuns(ReleaseTest):
+    def test_a_publish_after_a_kill_9_removes_the_dead_runs_temporaries(self):
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.truncate(256 << 20)
+        folder = self.path("reg/churn/versions/2.0.0")
+        proc = subprocess.Popen([os.path.join(BIN_DIR, "ml-release"), "publish", "--registry", "reg", "--model",
+                                 "churn", "--version", "2.0.0", "big.bin"], cwd=self.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline and not (os.path.isdir(folder) and os.listdir(folder)):
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self.assertEqual(proc.returncode, -signal.SIGKILL, "publish finished before it could be killed")
+        self.assertTrue(any(n.startswith(".lean-tmp-") for n in os.listdir(folder)))
+        self.write("model.bin", b"small")
+        r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(os.listdir(folder)), ["manifest.json", "model.bin"])
+
+    def test_an_old_temporary_of_another_host_goes_a_live_ones_stays(self):
+        self.publish("1.0.0")
+        folder = self.path("reg/churn/versions/2.0.0")
+        os.makedirs(folder)
+        old = self.write("reg/churn/versions/2.0.0/.lean-tmp-p1@elsewhere-model.bin-AAAAAA", b"half")
+        os.utime(old, (time.time() - 7200, time.time() - 7200))
+        fresh = self.write("reg/churn/versions/2.0.0/.lean-tmp-p1@elsewhere-model.bin-BBBBBB", b"in progress")
+        live = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(os.getpid())}model.bin-CCCCCC", b"mine")
+        self.publish("2.0.0")
+        self.assertFalse(os.path.exists(old))
+        self.assertTrue(os.path.exists(fresh))
+        self.assertTrue(os.path.exists(live))
+
+    def test_verify_names_leftover_temporaries(self):
+        self.publish("1.0.0")
+        leftover = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        leftover = os.path.relpath(leftover, self.dir)
+        self.assertIn(f"LEFTOVER {leftover} (left by an interrupted write; not part of the version)\n", r.stdout)
+        self.assertEqual(self.read_json("r.json")["leftovers"], [leftover])
+
+    def test_a_fetch_removes_the_staging_folder_a_killed_fetch_left(self):
+        self.publish("1.0.0")
+        stale = self.path(f".lean-fetch-{owner_tag(dead_pid())}out-AAAAAA")
+        os.makedirs(stale)
+        self.write(os.path.basename(stale) + "/model.bin", b"half")
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
+        self.assertEqual(r.code, 0, r)
+        self.assertFalse(os.path.exists(stale))
+
+
+
+
+class PromoteVerifiesByDefault(ReleaseTest):
+    def test_promote_refuses_a_version_that_does_not_verify_unless_no_verify(self):
+        self.publish("1.0.0")
+        with open(self.path("reg/churn/versions/1.0.0/model.bin"), "wb") as f:
+            f.write(b"tampered")
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest; "
+                               "not promoting")
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/prod.json")))
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod", "--no-verify")
+        self.assertEqual(r.code, 0, r)
+
+    def test_promote_and_show_markdown_show_the_versions_and_metrics(self):
+        self.write("m.json", {"accuracy": 0.9, "eval": {"f1": 0.8}})
+        self.publish("1.0.0", b"a", "--metrics", "m.json")
+        self.publish("1.1.0", b"b", "--metrics", "m.json")
+        self.promote("1.0.0")
+        r = self.release("promote", "--model", "churn", "--version", "1.1.0", "--channel", "production",
+                         "--markdown", "p.md")
+        self.assertEqual(r.code, 0, r)
+        md = self.read("p.md")
+        self.assertIn("`production`", md)
+        self.assertIn("`1.0.0`", md)
+        self.assertIn("`1.1.0`", md)
+        self.assertIn("`/eval/f1`", md)
+        r = self.release("show", "--model", "churn", "--channel", "production", "--markdown", "s.md")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("`model.bin`", self.read("s.md"))
+        self.assertIn("`/accuracy`", self.read("s.md"))
+
+    def test_verbose_logs_every_object_read(self):
+        self.publish("1.0.0")
+        self.promote("1.0.0")
+        r = self.release("show", "--model", "churn", "--channel", "production", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("ml-release: reading reg/churn/channels/production.json\n", r.stderr)
+        self.assertIn("ml-release: reading reg/churn/versions/1.0.0/manifest.json\n", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
