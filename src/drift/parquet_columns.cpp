@@ -456,17 +456,25 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       const ColumnSchema& schema = sources[c] < meta.columns.size() ? meta.columns[sources[c]] : partition_schema;
       sinks.push_back(std::make_unique<ColumnSink>(*columns[c], schema, part.path, lock));
     }
+    const bool reads_a_column = std::any_of(sources.begin(), sources.end(), [&](std::size_t s) { return s < meta.columns.size(); });
+    if (!reads_a_column && meta.columns.empty() && meta.num_rows > 0) {
+      throw_input(part.path, "the file has rows but no columns");
+    }
     for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
       const auto rows = static_cast<std::uint64_t>(meta.row_groups[group].num_rows);
       parallel_for_each_index(columns.size(), input.threads, [&](std::size_t c) {
-        ColumnSink& sink = *sinks[c];
-        const std::size_t source = sources[c];
-        if (source >= meta.columns.size()) {
-          const std::size_t key = source - meta.columns.size();
-          return sink.add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
+        if (sources[c] < meta.columns.size()) {
+          parquet_file.read_column(group, sources[c], [&](const PageValues& page) { sinks[c]->add_page(page); });
         }
-        parquet_file.read_column(group, source, [&](const PageValues& page) { sink.add_page(page); });
       });
+      // The row count the footer claims, checked against a column chunk's values before a
+      // partition column repeats its value that often.
+      if (!reads_a_column && !meta.columns.empty()) parquet_file.read_column(group, 0, [](const PageValues&) {});
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (sources[c] < meta.columns.size()) continue;
+        const std::size_t key = sources[c] - meta.columns.size();
+        sinks[c]->add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
+      }
       file.rows += rows;
     }
   }
