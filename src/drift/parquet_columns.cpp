@@ -1,5 +1,7 @@
 #include "drift/parquet_columns.hpp"
 
+#include <glob.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -372,9 +374,41 @@ std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::st
 
 }  // namespace
 
+namespace {
+
+// "a.parquet,b.parquet" or "data/part-*.parquet" (quoted, so the shell leaves it): the
+// files it names, in order (each pattern's matches sorted), when the text is not itself a
+// file and every file it names is Parquet; else nothing.
+std::vector<std::string> parquet_file_list(const std::string& text) {
+  std::error_code error;
+  if (fs::exists(text, error)) return {};
+  std::vector<std::string> files;
+  std::size_t start = 0;
+  for (std::size_t comma; start <= text.size(); start = comma + 1) {
+    comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    if (item.find_first_of("*?[") != std::string::npos) {
+      glob_t matches{};
+      if (::glob(item.c_str(), 0, nullptr, &matches) == 0) {
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
+      }
+      ::globfree(&matches);
+    } else if (!item.empty()) {
+      files.push_back(item);
+    }
+  }
+  if (files.empty()) return {};
+  for (const std::string& file : files) {
+    if (!parquet::has_parquet_magic(file)) return {};
+  }
+  return files;
+}
+
+}  // namespace
+
 bool is_parquet_input(const std::string& path) {
   std::error_code error;
-  return fs::is_directory(path, error) || parquet::has_parquet_magic(path);
+  return fs::is_directory(path, error) || parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
 }
 
 void open_parquet(LoadedFile& file) {
@@ -382,6 +416,8 @@ void open_parquet(LoadedFile& file) {
   std::error_code error;
   if (fs::is_directory(file.path, error)) {
     input->parts = dataset_parts(file.path, input->partition_keys);
+  } else if (auto files = parquet_file_list(file.path); !files.empty()) {
+    for (std::string& path : files) input->parts.push_back({std::move(path), {}});
   } else {
     input->parts.push_back({file.path, {}});
   }
