@@ -404,11 +404,22 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
   return files;
 }
 
+// A folder holding a Parquet file (at any depth): a folder of anything else stays an error
+// of the CSV reader ("is a directory, not a file").
+bool holds_parquet(const std::string& folder) {
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_regular_file() && is_data_file(it->path()) && parquet::has_parquet_magic(it->path().string())) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_parquet_input(const std::string& path) {
   std::error_code error;
-  return fs::is_directory(path, error) || parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
+  if (fs::is_directory(path, error)) return holds_parquet(path);
+  return parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
 }
 
 void open_parquet(LoadedFile& file) {

@@ -27,6 +27,9 @@ bool is_truncated_thrift(const FormatError& error) { return std::strstr(error.wh
 }  // namespace
 
 bool has_parquet_magic(const std::string& path) {
+  struct stat before {};
+  // Only a regular file is looked into: opening a pipe would take its writer from the reader.
+  if (::stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode)) return false;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char head[4] = {}, tail[4] = {};
