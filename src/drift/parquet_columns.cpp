@@ -174,6 +174,7 @@ class ColumnSink {
       }
     }
     std::lock_guard guard(lock_);
+    if (column_.first_text.empty() && !texts_.empty()) column_.first_text = texts_.front().first.substr(0, 80);  // for errors
     column_.missing += missing_;
     for (const Number& number : numbers_) {
       if (number.exact) column_.numbers.add(number.decimal);

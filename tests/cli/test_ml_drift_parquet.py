@@ -213,6 +213,14 @@ class BadFiles(CliTest):
         self.check(content, f'row group 0, column "x": the column chunk ({data_end - 4} bytes at byte 1000000) lies outside '
                             f"the file's data (bytes 4 to {data_end})")
 
+    def test_text_where_the_reference_is_numeric(self):
+        self.write("ref.parquet", self.good)
+        text = b"".join(struct.pack("<I", len(v)) + v for v in (b"abc", b"d"))
+        self.write("cur.parquet", pq.parquet_file("x", 6, [pq.page(0, text, 2)], 2, converted=0))
+        r = self.run_tool("ml-drift", "--reference", "ref.parquet", "--current", "cur.parquet")
+        self.assertFails(r, 3, "ml-drift: error: 'cur.parquet': column \"x\": \"abc\" is not a number, "
+                               "but the reference column is numeric")
+
     def test_unsupported_codec(self):
         self.check(pq.parquet_file("x", 1, [pq.page(0, b"\x00" * 20, 5)], 5, codec=3),
                    'row group 0, column "x": page at byte 4: compression codec LZO is not supported')
