@@ -288,7 +288,7 @@ void reconcile_types(LoadedFile& ref, LoadedFile& cur, std::vector<bool>* type_c
       continue;
     }
     if (r.numeric && (!c.numeric || c.stray_cells > 0)) {
-      throw_input(cur.path + ":" + std::to_string(c.first_text_line),
+      throw_input(c.first_text_line > 0 ? cur.path + ":" + std::to_string(c.first_text_line) : cur.path,  // Parquet: no lines
                   "column \"" + c.name + "\": \"" + c.first_text + "\" is not a number, but the reference column is numeric");
     }
     if (r.numeric) continue;

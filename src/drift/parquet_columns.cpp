@@ -1,5 +1,7 @@
 #include "drift/parquet_columns.hpp"
 
+#include <glob.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -172,6 +174,7 @@ class ColumnSink {
       }
     }
     std::lock_guard guard(lock_);
+    if (column_.first_text.empty() && !texts_.empty()) column_.first_text = texts_.front().first.substr(0, 80);  // for errors
     column_.missing += missing_;
     for (const Number& number : numbers_) {
       if (number.exact) column_.numbers.add(number.decimal);
@@ -372,9 +375,52 @@ std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::st
 
 }  // namespace
 
+namespace {
+
+// "a.parquet,b.parquet" or "data/part-*.parquet" (quoted, so the shell leaves it): the
+// files it names, in order (each pattern's matches sorted), when the text is not itself a
+// file and every file it names is Parquet; else nothing.
+std::vector<std::string> parquet_file_list(const std::string& text) {
+  std::error_code error;
+  if (fs::exists(text, error)) return {};
+  std::vector<std::string> files;
+  std::size_t start = 0;
+  for (std::size_t comma; start <= text.size(); start = comma + 1) {
+    comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    if (item.find_first_of("*?[") != std::string::npos) {
+      glob_t matches{};
+      if (::glob(item.c_str(), 0, nullptr, &matches) == 0) {
+        for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
+      }
+      ::globfree(&matches);
+    } else if (!item.empty()) {
+      files.push_back(item);
+    }
+  }
+  if (files.empty()) return {};
+  for (const std::string& file : files) {
+    if (!parquet::has_parquet_magic(file)) return {};
+  }
+  return files;
+}
+
+// A folder holding a Parquet file (at any depth): a folder of anything else stays an error
+// of the CSV reader ("is a directory, not a file").
+bool holds_parquet(const std::string& folder) {
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_regular_file() && is_data_file(it->path()) && parquet::has_parquet_magic(it->path().string())) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool is_parquet_input(const std::string& path) {
   std::error_code error;
-  return fs::is_directory(path, error) || parquet::has_parquet_magic(path);
+  if (fs::is_directory(path, error)) return holds_parquet(path);
+  return parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
 }
 
 void open_parquet(LoadedFile& file) {
@@ -382,6 +428,8 @@ void open_parquet(LoadedFile& file) {
   std::error_code error;
   if (fs::is_directory(file.path, error)) {
     input->parts = dataset_parts(file.path, input->partition_keys);
+  } else if (auto files = parquet_file_list(file.path); !files.empty()) {
+    for (std::string& path : files) input->parts.push_back({std::move(path), {}});
   } else {
     input->parts.push_back({file.path, {}});
   }
@@ -456,17 +504,25 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       const ColumnSchema& schema = sources[c] < meta.columns.size() ? meta.columns[sources[c]] : partition_schema;
       sinks.push_back(std::make_unique<ColumnSink>(*columns[c], schema, part.path, lock));
     }
+    const bool reads_a_column = std::any_of(sources.begin(), sources.end(), [&](std::size_t s) { return s < meta.columns.size(); });
+    if (!reads_a_column && meta.columns.empty() && meta.num_rows > 0) {
+      throw_input(part.path, "the file has rows but no columns");
+    }
     for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
       const auto rows = static_cast<std::uint64_t>(meta.row_groups[group].num_rows);
       parallel_for_each_index(columns.size(), input.threads, [&](std::size_t c) {
-        ColumnSink& sink = *sinks[c];
-        const std::size_t source = sources[c];
-        if (source >= meta.columns.size()) {
-          const std::size_t key = source - meta.columns.size();
-          return sink.add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
+        if (sources[c] < meta.columns.size()) {
+          parquet_file.read_column(group, sources[c], [&](const PageValues& page) { sinks[c]->add_page(page); });
         }
-        parquet_file.read_column(group, source, [&](const PageValues& page) { sink.add_page(page); });
       });
+      // The row count the footer claims, checked against a column chunk's values before a
+      // partition column repeats its value that often.
+      if (!reads_a_column && !meta.columns.empty()) parquet_file.read_column(group, 0, [](const PageValues&) {});
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (sources[c] < meta.columns.size()) continue;
+        const std::size_t key = sources[c] - meta.columns.size();
+        sinks[c]->add_repeated(part.partition_values[key], input.partition_numeric[key], rows);
+      }
       file.rows += rows;
     }
   }

@@ -7,14 +7,15 @@
 
 namespace lean {
 
-// ml-drift's Parquet inputs: one file, or a folder of them read as one table (a
-// partitioned dataset: part-*.parquet, or Hive-style key=value/ folders whose values become
-// columns). Each column's kind comes from its Parquet type: numbers and dates/times are
+// ml-drift's Parquet inputs: one file, or several read as one table: a list, or a folder
+// (a partitioned dataset: part-*.parquet, or Hive-style key=value/ folders whose values
+// become columns). Each column's kind comes from its Parquet type: numbers and dates/times are
 // numeric, text and booleans categorical; nulls are missing values.
 struct ParquetInput;
 
-// The one place an input's format is decided, by content, not name: a folder, or a file
-// that starts or ends with Parquet's magic bytes "PAR1", is Parquet; anything else is CSV.
+// The one place an input's format is decided, by content, not name: a folder, a file that
+// starts or ends with Parquet's magic bytes "PAR1", or a list of such files ("a,b", or a
+// quoted pattern "data/part-*.parquet"), is Parquet; anything else is CSV.
 bool is_parquet_input(const std::string& path);
 
 // Opens `file.path` as Parquet: reads the (first) footer, sets file.parquet and file.header.

@@ -27,6 +27,9 @@ bool is_truncated_thrift(const FormatError& error) { return std::strstr(error.wh
 }  // namespace
 
 bool has_parquet_magic(const std::string& path) {
+  struct stat before {};
+  // Only a regular file is looked into: opening a pipe would take its writer from the reader.
+  if (::stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode)) return false;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char head[4] = {}, tail[4] = {};
@@ -41,10 +44,10 @@ bool has_parquet_magic(const std::string& path) {
 }
 
 ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
+  file_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (file_.fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
   struct stat info {};
-  if (::fstat(fd_, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
+  if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
   size_ = static_cast<std::uint64_t>(info.st_size);
   if (size_ < 12) throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
   std::vector<std::uint8_t> bytes;
@@ -67,15 +70,15 @@ ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
   }
 }
 
-ParquetFile::~ParquetFile() {
-  if (fd_ >= 0) ::close(fd_);
+ParquetFile::Descriptor::~Descriptor() {
+  if (fd >= 0) ::close(fd);
 }
 
 void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const {
   out.resize(size);
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t n = ::pread(fd_, out.data() + done, size - done, static_cast<off_t>(offset + done));
+    const ssize_t n = ::pread(file_.fd, out.data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw_input(path_, std::string("cannot read: ") + (n < 0 ? std::strerror(errno) : "the file got shorter"));
     done += static_cast<std::size_t>(n);

@@ -37,7 +37,6 @@ bool has_parquet_magic(const std::string& path);
 class ParquetFile {
  public:
   explicit ParquetFile(std::string path);
-  ~ParquetFile();
   ParquetFile(const ParquetFile&) = delete;
   ParquetFile& operator=(const ParquetFile&) = delete;
 
@@ -50,8 +49,17 @@ class ParquetFile {
   void read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const;
   void read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const;
 
+  // Closed by its own destructor, so a constructor that throws (a bad footer) leaks no descriptor.
+  struct Descriptor {
+    int fd = -1;
+    Descriptor() = default;
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    ~Descriptor();
+  };
+
   std::string path_;
-  int fd_ = -1;
+  Descriptor file_;
   std::uint64_t size_ = 0;
   std::uint64_t data_end_ = 0;  // where the footer starts
   FileMeta meta_;

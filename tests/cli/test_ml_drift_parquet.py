@@ -72,6 +72,21 @@ class ParquetEqualsCsv(CliTest):
             with self.subTest(args=args):
                 self.check_pair(base + ".ref.parquet", base + ".cur.parquet", base + ".ref.csv", base + ".cur.csv", *args)
 
+    def test_a_list_or_a_pattern_of_files_is_one_table(self):
+        first, second = (os.path.join(FIXTURES, name) for name in ("duckdb_snappy.ref", "duckdb_gzip.cur"))
+        with open(first + ".csv") as a, open(second + ".csv") as b:
+            self.write("both.csv", a.read() + "".join(b.readlines()[1:]))
+        os.makedirs(self.path("parts"))
+        shutil.copy(first + ".parquet", self.path("parts/part-0.parquet"))
+        shutil.copy(second + ".parquet", self.path("parts/part-1.parquet"))
+        cur = os.path.join(FIXTURES, "duckdb_zstd.cur")
+        for reference in (f"{first}.parquet,{second}.parquet", "parts/part-*.parquet"):
+            with self.subTest(reference=reference):
+                parquet_report, _ = self.drift(reference, cur + ".parquet")
+                csv_report, _ = self.drift("both.csv", cur + ".csv")
+                self.assertEqual(parquet_report, csv_report)
+                self.assertEqual(parquet_report["rows"]["reference"], 6000)
+
     def test_parquet_against_csv(self):
         base = os.path.join(FIXTURES, "wasm_v1_plain")
         parquet_report, _ = self.drift(base + ".ref.parquet", base + ".cur.csv")
@@ -197,6 +212,14 @@ class BadFiles(CliTest):
         data_end = len(content) - 8 - struct.unpack("<I", content[-8:-4])[0]
         self.check(content, f'row group 0, column "x": the column chunk ({data_end - 4} bytes at byte 1000000) lies outside '
                             f"the file's data (bytes 4 to {data_end})")
+
+    def test_text_where_the_reference_is_numeric(self):
+        self.write("ref.parquet", self.good)
+        text = b"".join(struct.pack("<I", len(v)) + v for v in (b"abc", b"d"))
+        self.write("cur.parquet", pq.parquet_file("x", 6, [pq.page(0, text, 2)], 2, converted=0))
+        r = self.run_tool("ml-drift", "--reference", "ref.parquet", "--current", "cur.parquet")
+        self.assertFails(r, 3, "ml-drift: error: 'cur.parquet': column \"x\": \"abc\" is not a number, "
+                               "but the reference column is numeric")
 
     def test_unsupported_codec(self):
         self.check(pq.parquet_file("x", 1, [pq.page(0, b"\x00" * 20, 5)], 5, codec=3),
