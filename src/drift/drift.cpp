@@ -470,6 +470,9 @@ Outcome run_drift_check(const po::variables_map& vm) {
       if (!known) findings.push_back(new_column_finding(name, quality));
     }
     require_columns(quality.unique, cur.header, cur.path);
+    std::vector<std::string> limited;
+    for (const auto& [name, limit] : quality.max_missing) limited.push_back(name);
+    require_columns(limited, cur.header, cur.path);
   }
   selection.names = compared;
   if (with_reference) add_columns(ref, selection);
