@@ -81,7 +81,7 @@ measure() {  # label, command...: wall seconds and max RSS (KiB) of one run
   local label=$1
   shift
   /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" >/dev/null
-  cat "$work/$label.time"
+  tail -n 1 "$work/$label.time"  # after "Command exited with non-zero status 1" on a failed gate
 }
 
 echo "running pandas + scipy once, ml-drift $runs times..."

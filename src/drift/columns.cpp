@@ -468,13 +468,13 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
       if (column->numeric) {
         if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
-          if (column->track_quality) column->extremes.add(decimal->value(), reader.line());
+          if (column->track_quality) column->extremes.add(*decimal, reader.line());
           continue;
         }
         if (cell.size() > 8) {  // may be a longer plain decimal
           if (auto decimal = parse_plain_decimal(cell)) {
             column->numbers.add(*decimal);
-            if (column->track_quality) column->extremes.add(decimal->value(), reader.line());
+            if (column->track_quality) column->extremes.add(*decimal, reader.line());
             continue;
           }
         }

@@ -452,6 +452,8 @@ Outcome run_schema_command(const po::variables_map& vm) {
   hashes.row_fields = header_positions(selection.names, ref.header);
   hashes.unique_fields = hashes.row_fields;  // every column: is it an id?
   hashes.unique.resize(selection.names.size());
+  hashes.unique_lines.resize(selection.names.size());
+  hashes.row_lines_wanted = false;
   ref.row_hashes = &hashes;
   read_rows(*reader, ref, kMemoryBudgetPerFile);
   reader.reset();
@@ -464,7 +466,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
 
   ExpectedDataset profile;
   profile.rows = ref.rows;
-  profile.duplicate_share = static_cast<double>(find_duplicates(hashes.rows).count) / static_cast<double>(ref.rows);
+  profile.duplicate_share = static_cast<double>(find_duplicates(hashes.rows, {}).count) / static_cast<double>(ref.rows);
   profile.columns.resize(selection.names.size());
   parallel_for(selection.names.size(), threads, [&](std::size_t i) {
     FileColumn& column = *ref.columns[i];
@@ -476,7 +478,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
     const std::uint64_t count = hashes.unique[i].size();
     // Unique: every cell present and distinct, and an id rather than a measurement
     // (text or whole numbers), so a continuous column with no ties is not taken for a key.
-    out.unique = column.missing == 0 && count > 1 && find_duplicates(hashes.unique[i]).count == 0 &&
+    out.unique = column.missing == 0 && count > 1 && find_duplicates(hashes.unique[i], {}).count == 0 &&
                  (!column.numeric || all_integers(values));
   });
   write_file_atomically(output, schema_json(profile).dump(2) + "\n");
@@ -573,6 +575,9 @@ Outcome run_drift_check(const po::variables_map& vm) {
       if (!known) findings.push_back(new_column_finding(name, quality));
     }
     require_columns(quality.unique, cur.header, cur.path);
+    std::vector<std::string> limited;
+    for (const auto& [name, limit] : quality.max_missing) limited.push_back(name);
+    require_columns(limited, cur.header, cur.path);
   }
   selection.names = compared;
   if (with_reference) add_columns(ref, selection);
@@ -596,9 +601,11 @@ Outcome run_drift_check(const po::variables_map& vm) {
     cur_hashes.row_fields = header_positions(compared, cur.header);
     cur_hashes.unique_fields = header_positions(unique_names, cur.header);
     cur_hashes.unique.resize(unique_names.size());
+    cur_hashes.unique_lines.resize(unique_names.size());
     cur.row_hashes = &cur_hashes;
     if (with_reference && !schema) {
       ref_hashes.row_fields = header_positions(compared, ref.header);
+      ref_hashes.row_lines_wanted = false;
       ref.row_hashes = &ref_hashes;
     }
   }
@@ -635,19 +642,23 @@ Outcome run_drift_check(const po::variables_map& vm) {
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
   // The hashed rows and unique columns are sorted as tasks beside the columns': the
   // reference's rows, the current rows, then each unique column.
-  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>*> hash_tasks;
+  std::vector<std::pair<std::vector<std::uint64_t>*, std::vector<std::uint64_t>*>> hash_tasks;  // hashes, lines
   if (quality.enabled) {
-    hash_tasks.push_back(&ref_hashes.rows);
-    hash_tasks.push_back(&cur_hashes.rows);
-    for (auto& hashes : cur_hashes.unique) hash_tasks.push_back(&hashes);
+    hash_tasks.emplace_back(&ref_hashes.rows, &ref_hashes.row_lines);
+    hash_tasks.emplace_back(&cur_hashes.rows, &cur_hashes.row_lines);
+    for (std::size_t k = 0; k < cur_hashes.unique.size(); ++k) {
+      hash_tasks.emplace_back(&cur_hashes.unique[k], &cur_hashes.unique_lines[k]);
+    }
   }
   std::vector<Duplicates> duplicates(hash_tasks.size());
   std::vector<std::uint64_t> hashed(hash_tasks.size());
   parallel_for(hash_tasks.size() + compared.size(), threads, [&](std::size_t task) {
     if (task < hash_tasks.size()) {  // first: the longest tasks start early
-      hashed[task] = hash_tasks[task]->size();
-      duplicates[task] = find_duplicates(*hash_tasks[task]);
-      *hash_tasks[task] = {};
+      auto [hashes, lines] = hash_tasks[task];
+      hashed[task] = hashes->size();
+      duplicates[task] = find_duplicates(*hashes, *lines);
+      *hashes = {};
+      *lines = {};
       return;
     }
     const std::size_t i = task - hash_tasks.size();

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/format.hpp"
 #include "csv/cells.hpp"
+#include "stats/sort.hpp"
 
 namespace lean {
 namespace {
@@ -197,9 +199,9 @@ std::vector<Example> Extremes::outside(double low, double high) const {
 
 namespace {
 
-// A 64-bit hash of a cell's bytes (word at a time, MurmurHash3's finaliser to mix). Written
-// here: none of the allowed libraries offers a fast non-cryptographic hash, and SHA-256 per
-// row would cost more than the drift statistics.
+// 64-bit hashes of rows and cells (multiply-xorshift per word, MurmurHash3's finaliser per
+// row). Written here: none of the allowed libraries offers a fast non-cryptographic hash, and
+// SHA-256 per row would cost more than the drift statistics.
 std::uint64_t finalise(std::uint64_t x) {
   x ^= x >> 33;
   x *= 0xFF51AFD7ED558CCD;
@@ -208,60 +210,77 @@ std::uint64_t finalise(std::uint64_t x) {
   return x ^ (x >> 33);
 }
 
-std::uint64_t hash_cell(std::string_view cell) {
-  std::uint64_t hash = 0x9E3779B97F4A7C15 ^ cell.size();
-  std::size_t i = 0;
-  for (; i + 8 <= cell.size(); i += 8) {
+constexpr std::uint64_t kMultiplier = 0x9FB21C651E98DF25;
+
+// Mixes a cell's size and bytes into `hash`, a word at a time; the last word is loaded
+// whole (the field's padding makes it readable) and masked to the cell.
+std::uint64_t mix_cell(std::uint64_t hash, std::string_view cell) {
+  hash = (hash ^ (cell.size() + 0x9E3779B97F4A7C15)) * kMultiplier;
+  const char* p = cell.data();
+  for (std::size_t left = cell.size(); left > 0;) {
     std::uint64_t word;
-    std::memcpy(&word, cell.data() + i, sizeof word);
-    hash = (hash ^ word) * 0x9FB21C651E98DF25;
+    std::memcpy(&word, p, sizeof word);
+    if (left < 8) word &= (std::uint64_t{1} << (8 * left)) - 1;
+    hash = (hash ^ word) * kMultiplier;
     hash ^= hash >> 29;
+    const std::size_t used = left < 8 ? left : 8;
+    p += used;
+    left -= used;
   }
-  if (i < cell.size()) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, cell.data() + i, cell.size() - i);
-    hash = (hash ^ word) * 0x9FB21C651E98DF25;
-  }
-  return finalise(hash);
+  return hash;
 }
+
+}  // namespace
+
+namespace {
+
+// Every spelling of a missing cell is at most 4 characters: longer cells skip the call.
+bool missing(std::string_view cell) { return cell.size() <= 4 && is_missing_cell(cell); }
 
 }  // namespace
 
 void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t line) {
   std::uint64_t hash = 0;
-  for (std::size_t field : row_fields) {
+  for (std::size_t field : row_fields) {  // in order: (a, b) and (b, a) are different rows
     const std::string_view cell = fields[field];
     // A missing cell hashes as missing in any spelling, as the columns count it.
-    hash = (hash ^ (is_missing_cell(cell) ? 0 : hash_cell(cell))) * 0x9E3779B97F4A7C15;
-    hash ^= hash >> 32;  // order matters: (a, b) and (b, a) are different rows
+    hash = mix_cell(hash, missing(cell) ? std::string_view() : cell);
   }
-  rows.emplace_back(finalise(hash), line);
+  rows.push_back(finalise(hash));
+  if (row_lines_wanted) row_lines.push_back(line);
   for (std::size_t k = 0; k < unique_fields.size(); ++k) {
     const std::string_view cell = fields[unique_fields[k]];
-    if (!is_missing_cell(cell)) unique[k].emplace_back(hash_cell(cell), line);
+    if (!missing(cell)) {
+      unique[k].push_back(finalise(mix_cell(0, cell)));
+      unique_lines[k].push_back(line);
+    }
   }
 }
 
-Duplicates find_duplicates(std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes) {
-  std::sort(hashes.begin(), hashes.end());
+Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const std::uint64_t> lines) {
   Duplicates out;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> first;  // (line, first line of its group)
-  for (std::size_t i = 1, group = 0; i < hashes.size(); ++i) {
-    if (hashes[i].first != hashes[group].first) {
-      group = i;
-      continue;
-    }
-    ++out.count;
-    first.emplace_back(hashes[i].second, hashes[group].second);
-    if (first.size() > 4 * kMaxExamples) {  // keep the earliest lines only
-      std::sort(first.begin(), first.end());
-      first.resize(kMaxExamples);
+  std::vector<std::uint64_t> repeated;  // the hashes seen more than once, ascending
+  {
+    // Without lines only the count is wanted: the hashes are sorted in place.
+    std::vector<std::uint64_t> copy, scratch(hashes.size());
+    if (!lines.empty()) copy = hashes;
+    std::vector<std::uint64_t>& sorted = lines.empty() ? hashes : copy;
+    radix_sort(sorted, scratch);
+    for (std::size_t i = 1; i < sorted.size(); ++i) {
+      if (sorted[i] != sorted[i - 1]) continue;
+      ++out.count;
+      if (repeated.empty() || repeated.back() != sorted[i]) repeated.push_back(sorted[i]);
     }
   }
-  std::sort(first.begin(), first.end());
-  for (std::size_t i = 0; i < first.size() && i < kMaxExamples; ++i) {
-    out.lines.push_back(first[i].first);
-    out.same_as.push_back(first[i].second);
+  if (out.count == 0 || lines.empty()) return out;
+  // The examples: the first rows, in file order, whose hash was seen before.
+  std::unordered_map<std::uint64_t, std::uint64_t> first_line;
+  for (std::size_t i = 0; i < hashes.size() && out.lines.size() < kMaxExamples; ++i) {
+    if (!std::binary_search(repeated.begin(), repeated.end(), hashes[i])) continue;
+    const auto [at, fresh] = first_line.emplace(hashes[i], lines[i]);
+    if (fresh) continue;
+    out.lines.push_back(lines[i]);
+    out.same_as.push_back(at->second);
   }
   return out;
 }

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "csv/cells.hpp"
+
 namespace lean {
 
 // A cell shown as evidence of a finding: its text and the line it is on.
@@ -39,10 +41,21 @@ class Extremes {
   void add(double value, std::uint64_t line) {
     if (value < low_cut_ || value > high_cut_ || count_ < kMaxExamples) insert(value, line);
   }
+  // The same for a plain decimal, called for nearly every cell: compared by a product
+  // (within an ulp of the value; a miss is a tie, and the earlier line is kept on ties
+  // anyway), the exact value decoded only for the rare candidates.
+  void add(PlainDecimal decimal, std::uint64_t line) {
+    double approximate = static_cast<double>(decimal.mantissa) * kInversePowers[decimal.decimals];
+    if (decimal.negative) approximate = -approximate;
+    if (approximate < low_cut_ || approximate > high_cut_ || count_ < kMaxExamples) insert(decimal.value(), line);
+  }
   // Up to kMaxExamples values outside [low, high], the most extreme first.
   std::vector<Example> outside(double low, double high) const;
 
  private:
+  static constexpr double kInversePowers[23] = {1,     1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+                                                1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
+                                                1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
   void insert(double value, std::uint64_t line);
   std::array<std::pair<double, std::uint64_t>, kMaxExamples> lows_{}, highs_{};  // sorted, most extreme first
   std::size_t count_ = 0;
@@ -51,22 +64,25 @@ class Extremes {
 
 // What the single pass over a file records for the quality checks besides the columns:
 // a 64-bit hash of each row's compared cells and of each --unique column's cells, with the
-// line, so duplicates are counted without holding rows (16 bytes a row).
+// line where examples are wanted, so duplicates are counted without holding rows (16 bytes
+// a row). Fields must be followed by at least 8 readable bytes, as CsvReader's are.
 struct RowHashes {
   std::vector<std::size_t> row_fields;     // header positions hashed into the row hash
   std::vector<std::size_t> unique_fields;  // header positions whose values must be unique
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> rows;  // (hash, line)
-  std::vector<std::vector<std::pair<std::uint64_t, std::uint64_t>>> unique;  // per unique field
+  bool row_lines_wanted = true;            // false for the reference: only the count matters
+  std::vector<std::uint64_t> rows, row_lines;
+  std::vector<std::vector<std::uint64_t>> unique, unique_lines;  // per unique field
   void add_row(std::span<const std::string_view> fields, std::uint64_t line);
 };
 
-// Duplicates among hashed (hash, line) pairs: how many repeat an earlier one, and the first
-// kMaxExamples lines that do. Sorts `hashes`.
+// Duplicates among hashes: how many repeat an earlier one, and (given the lines, in the
+// same order) the first kMaxExamples that do with the line each repeats. Without lines the
+// hashes are sorted in place.
 struct Duplicates {
   std::uint64_t count = 0;
   std::vector<std::uint64_t> lines, same_as;  // a repeating line and the first line it repeats
 };
-Duplicates find_duplicates(std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes);
+Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const std::uint64_t> lines);
 
 // What a column is expected to look like: from the reference data or from a schema.
 struct ExpectedColumn {

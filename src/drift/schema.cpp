@@ -1,6 +1,7 @@
 #include "drift/schema.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/error.hpp"
@@ -89,22 +90,29 @@ ExpectedColumn parse_column(const json& item, std::size_t index, const std::stri
   return column;
 }
 
+// Whole numbers written without ".0" (18, not 18.0): the file is read and edited by people.
+ordered_json number_json(double value) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (value == std::floor(value) && std::fabs(value) < kExact) return static_cast<std::int64_t>(value);
+  return value;
+}
+
 }  // namespace
 
 ordered_json schema_json(const ExpectedDataset& profile) {
   ordered_json out;
   out["schema_version"] = kSchemaVersion;
   out["rows"] = profile.rows;
-  out["duplicate_share"] = profile.duplicate_share;
+  out["duplicate_share"] = number_json(profile.duplicate_share);
   ordered_json columns = ordered_json::array();
   for (const auto& column : profile.columns) {
     ordered_json item;
     item["name"] = valid_utf8(column.name);
     item["type"] = column.numeric ? "numeric" : "categorical";
     item["optional"] = column.optional;
-    item["missing_share"] = column.missing_share;
-    if (column.min) item["min"] = *column.min;
-    if (column.max) item["max"] = *column.max;
+    item["missing_share"] = number_json(column.missing_share);
+    if (column.min) item["min"] = number_json(*column.min);
+    if (column.max) item["max"] = number_json(*column.max);
     if (column.categories_listed) {
       std::vector<std::string> texts;
       for (const auto& text : column.categories) texts.push_back(valid_utf8(text));

@@ -154,6 +154,12 @@ class EachAnomaly(QualityTest):
         r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "clean.csv", "--quality",
                           "--unique", "idd")
         self.assertFails(r, 3, "ml-drift: error: 'clean.csv': no column \"idd\"; did you mean \"id\"?")
+        r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "clean.csv", "--quality",
+                          "--max-missing", "incme=0")
+        self.assertFails(r, 3, "ml-drift: error: 'clean.csv': no column \"incme\"; did you mean \"income\"?")
+        r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "clean.csv", "--quality",
+                          "--max-missing", "income")
+        self.assertFails(r, 2, "ml-drift: error: --max-missing \"income\" is not COLUMN=SHARE")
         r = self.run_tool("ml-drift", "scheme", "--reference", "reference.csv")
         self.assertFails(r, 2, "ml-drift: error: unknown command \"scheme\" (ml-drift schema writes a schema; checks take options only)")
 

@@ -40,11 +40,23 @@ TEST_CASE("Extremes keeps the five lowest and highest values, earliest line on t
 }
 
 TEST_CASE("find_duplicates counts repeats and names the earliest with the line they repeat") {
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes = {{7, 2}, {3, 3}, {7, 4}, {7, 5}, {9, 6}, {3, 7}};
-  const Duplicates found = find_duplicates(hashes);
+  std::vector<std::uint64_t> hashes = {7, 3, 7, 7, 9, 3};
+  const std::vector<std::uint64_t> lines = {2, 3, 4, 5, 6, 7};
+  const Duplicates found = find_duplicates(hashes, lines);
   CHECK(found.count == 3);
   CHECK(found.lines == std::vector<std::uint64_t>{4, 5, 7});
   CHECK(found.same_as == std::vector<std::uint64_t>{2, 2, 3});
+  CHECK(hashes == std::vector<std::uint64_t>{7, 3, 7, 7, 9, 3});  // kept in order for the examples
+  CHECK(find_duplicates(hashes, {}).lines.empty());            // the count alone
+  std::vector<std::uint64_t> many(5000), many_lines(5000);
+  for (std::size_t i = 0; i < many.size(); ++i) {  // radix-sorted: more than std::sort's share
+    many[i] = (i % 2500) * 0x9E3779B97F4A7C15;
+    many_lines[i] = i + 2;
+  }
+  const Duplicates repeated = find_duplicates(many, many_lines);
+  CHECK(repeated.count == 2500);
+  CHECK(repeated.lines == std::vector<std::uint64_t>{2502, 2503, 2504, 2505, 2506});
+  CHECK(repeated.same_as == std::vector<std::uint64_t>{2, 3, 4, 5, 6});
 }
 
 TEST_CASE("missing: exactly at the threshold passes, just above fails; a column limit applies on top") {
