@@ -318,7 +318,9 @@ Outcome run_drift(const po::variables_map& vm) {
     if (!vm.count("state")) throw_usage("--changed needs --state STATE.json to remember the files' hashes");
     return check_changed_files(vm["changed"].as<std::vector<std::string>>(), get(vm, "state"));
   }
-  if (vm.count("reference-profile") || vm.count("current-profile")) return run_profile_drift(vm, settings_from(vm));
+  if (vm.count("reference-profile") || vm.count("current-profile") || vm.count("reference-registry")) {
+    return run_profile_drift(vm, settings_from(vm));
+  }
   return run_drift_check(vm);
 }
 
@@ -331,7 +333,8 @@ ToolSpec drift_tool() {
       "ml-drift --reference REF.csv --current CUR.csv [--columns a,b | --exclude id,ts] [--categorical c,...]\n"
       "                [--numeric c,...] [--numeric-method M] [--categorical-method M] [--threshold X]\n"
       "                [--drift-share S] [--correction none|bonferroni|fdr] [--threads N] [--html FILE]\n"
-      "       ml-drift --reference-profile REF.profile (--current CUR.csv | --current-profile CUR.profile)\n"
+      "       ml-drift (--reference-profile REF.profile | --reference-registry URL --model M --channel CH)\n"
+      "                (--current CUR.csv | --current-profile CUR.profile)\n"
       "                [--on-undecided drift|pass|error] [options as above]\n"
       "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
       "       ml-drift --changed FILE... --state STATE.json";
@@ -363,6 +366,10 @@ ToolSpec drift_tool() {
         ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
         ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference")
         ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
+        ("reference-registry", po::value<std::string>()->value_name("URL"),
+         "compare with the profile published with the version --channel points to (ml-release publish --profile)")
+        ("model", po::value<std::string>()->value_name("NAME"), "with --reference-registry: the model")
+        ("channel", po::value<std::string>()->value_name("CH"), "with --reference-registry: the channel, e.g. production")
         ("on-undecided", po::value<std::string>()->value_name("X"),
          "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
   };
