@@ -171,9 +171,11 @@ struct ColumnBuilder {
       if (!profile.sketch) {
         for (const auto& entry : numbers.sorted()) profile.number_counts.emplace_hint(profile.number_counts.end(), entry);
       }
+      numbers.clear();
     } else {
       profile.numeric = false;
       profile.text_counts.insert(texts.begin(), texts.end());
+      texts = {};
     }
     return std::move(profile);
   }
@@ -313,11 +315,10 @@ ColumnProfile column_from_json(const ordered_json& json, const std::string& path
   return column;
 }
 
-std::string checksum_of(const ordered_json& profile) {
-  ordered_json copy = profile;
-  copy.erase("sha256");
+// Of the compact dump of a profile without its "sha256" field (which it must not hold).
+std::string checksum_of(const ordered_json& profile_without_checksum) {
   Sha256 hash;
-  hash.update(copy.dump());
+  hash.update(profile_without_checksum.dump());
   return hash.finish_hex();
 }
 
@@ -501,15 +502,22 @@ std::string write_profile(const Profile& profile) {
   ordered_json columns = ordered_json::array();
   for (const auto& column : profile.columns) columns.push_back(column_json(column));
   out["columns"] = std::move(columns);
-  out["sha256"] = checksum_of(out);
-  return out.dump(1) + "\n";
+  // Compact: a profile's exact counts may hold millions of numbers.
+  std::string text = out.dump();
+  Sha256 hash;
+  hash.update(text);
+  text.pop_back();  // the closing brace
+  return text + ",\"sha256\":\"" + hash.finish_hex() + "\"}\n";
 }
 
 Profile parse_profile(const std::string& text, const std::string& path) {
-  const ordered_json json = ordered_json::parse(text, nullptr, false);
+  ordered_json json = ordered_json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
     throw Error(ExitStatus::integrity, path, "not a complete profile: the JSON is truncated or damaged");
   }
+  const auto stated = json.find("sha256");
+  const std::string checksum = stated != json.end() && stated->is_string() ? stated->get<std::string>() : std::string();
+  json.erase("sha256");
   const Fields fields(json, path, "");
   if (fields.text("format") != kFormatName) throw_input(path, "not a lean-mlops profile (format is not \"" + std::string(kFormatName) + "\")");
   const auto version = fields.count("version");
@@ -517,7 +525,8 @@ Profile parse_profile(const std::string& text, const std::string& path) {
     throw_input(path, "profile version " + std::to_string(version) + " is not supported (this ml-drift reads version " +
                           std::to_string(Profile::kVersion) + ")");
   }
-  if (fields.text("sha256") != checksum_of(json)) {
+  if (checksum.empty()) throw_input(path, "profile field \"sha256\" is missing or has the wrong type");
+  if (checksum != checksum_of(json)) {
     throw Error(ExitStatus::integrity, path, "checksum mismatch: the profile was changed or damaged after it was written");
   }
   Profile profile;
@@ -538,8 +547,10 @@ Profile parse_profile(const std::string& text, const std::string& path) {
 }
 
 std::string profile_checksum(const std::string& json_text) {
-  const ordered_json json = ordered_json::parse(json_text, nullptr, false);
-  return json.is_discarded() || !json.is_object() ? std::string() : checksum_of(json);
+  ordered_json json = ordered_json::parse(json_text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return std::string();
+  json.erase("sha256");
+  return checksum_of(json);
 }
 
 Profile read_profile(const std::string& path) { return parse_profile(read_text_file(path, kProfileBytes), path); }

@@ -95,7 +95,7 @@ class Profiles(CliTest):
 
     def test_a_tampered_or_truncated_profile_is_an_integrity_error(self):
         text = self.profile()
-        self.write("tampered.profile", text.replace('"count": 50', '"count": 51', 1))
+        self.write("tampered.profile", text.replace('"count":50', '"count":51', 1))
         r = self.run_tool("ml-drift", "--reference-profile", "tampered.profile", "--current", "cur.csv")
         self.assertFails(r, 5, "ml-drift: error: 'tampered.profile': checksum mismatch: the profile was changed or "
                                "damaged after it was written")
@@ -106,7 +106,7 @@ class Profiles(CliTest):
 
     def test_a_version_2_profile_is_refused(self):
         text = self.profile()
-        self.write("v2.profile", text.replace('"version": 1', '"version": 2', 1))
+        self.write("v2.profile", text.replace('"version":1', '"version":2', 1))
         r = self.run_tool("ml-drift", "--reference-profile", "v2.profile", "--current", "cur.csv")
         self.assertFails(r, 3, "ml-drift: error: 'v2.profile': profile version 2 is not supported (this ml-drift "
                                "reads version 1)")
@@ -192,7 +192,7 @@ class FromTheRegistry(CliTest):
         with open(stored) as f:
             text = f.read()
         with open(stored, "w") as f:
-            f.write(text.replace('"rows": 50', '"rows": 51'))
+            f.write(text.replace('"rows":50', '"rows":51'))
         r = self.run_tool("ml-drift", *common)
         self.assertFails(r, 5, "ml-drift: error: 'reg/m/versions/1/ref.profile': differs from the manifest's SHA-256")
 

@@ -84,13 +84,13 @@ TEST_CASE("a changed, truncated, or newer profile is refused") {
   test::TempDir dir;
   const auto path = dir.write("data.csv", "a,b\n1,x\n2,y\n");
   const std::string text = write_profile(build_profile({path}, {}));
-  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\": 2", "\"count\": 3"), "p"); });
+  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\":2", "\"count\":3"), "p"); });
   CHECK(tampered.status() == ExitStatus::integrity);
   CHECK(tampered.describe() == "'p': checksum mismatch: the profile was changed or damaged after it was written");
   auto truncated = test::expect_error([&] { (void)parse_profile(text.substr(0, text.size() / 2), "p"); });
   CHECK(truncated.status() == ExitStatus::integrity);
   CHECK(truncated.describe() == "'p': not a complete profile: the JSON is truncated or damaged");
-  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\": 1", "\"version\": 2"), "p"); });
+  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\":1", "\"version\":2"), "p"); });
   CHECK(newer.status() == ExitStatus::input_data);
   CHECK(newer.describe() == "'p': profile version 2 is not supported (this ml-drift reads version 1)");
 }
