@@ -483,12 +483,15 @@ void import_sketch(Profile& profile, const std::string& name, const KllSketch& s
   // out of the profile) rather than estimated.
   imported.sketch = sketch;
   if (!column) {
+    // A sketch skips missing cells: beside columns of more rows, the rest count as missing.
+    if (sketch.n() <= profile.rows) imported.missing = profile.rows - sketch.n();
     profile.rows = std::max(profile.rows, sketch.n());
     profile.columns.push_back(std::move(imported));
     return;
   }
   if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
-  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);
+  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);  // more values of the column
+  profile.rows = std::max(profile.rows, column->count + column->missing);
 }
 
 std::string write_profile(const Profile& profile) {

@@ -160,3 +160,21 @@ TEST_CASE("base64 round-trips and refuses what is not base64") {
   CHECK_FALSE(base64_decode("YW=jZA=="));
   CHECK_FALSE(base64_decode("YWJj ZA="));
 }
+
+TEST_CASE("imported sketches make or extend a profile that reads back") {
+  KllSketch age, income;
+  for (int i = 0; i < 5000; ++i) age.update(20 + i % 50);
+  for (int i = 0; i < 4000; ++i) income.update(1000.0 * i);
+  Profile profile;
+  import_sketch(profile, "age", age);
+  import_sketch(profile, "income", income);
+  CHECK(profile.rows == 5000);
+  CHECK(profile.columns[1].missing == 1000);
+  import_sketch(profile, "age", age);  // more values of a column it has
+  CHECK(profile.columns[0].count == 10000);
+  CHECK(profile.rows == 10000);
+  const Profile back = parse_profile(write_profile(profile), "p");
+  REQUIRE(back.columns[0].sketch);
+  CHECK(back.columns[0].sketch->n() == 10000);
+  CHECK(back.columns[0].moments.count == 0);  // a sketch has no mean or variance
+}
