@@ -753,7 +753,9 @@ Outcome run_drift(const po::variables_map& vm) {
     return run_schema_command(vm);
   }
   if (vm.count("output")) throw_usage("--output goes with ml-drift schema");
-  if (vm.count("reference-profile") || vm.count("current-profile")) return run_profile_drift(vm, settings_from(vm));
+  if (vm.count("reference-profile") || vm.count("current-profile") || vm.count("reference-registry")) {
+    return run_profile_drift(vm, settings_from(vm));
+  }
   return run_drift_check(vm);
 }
 
@@ -769,7 +771,8 @@ ToolSpec drift_tool() {
       "                [--quality] [--schema SCHEMA.json] [quality options]\n"
       "       ml-drift --schema SCHEMA.json --current CUR.csv [quality options]\n"
       "       ml-drift schema --reference REF.csv --output SCHEMA.json [--max-categories N]\n"
-      "       ml-drift --reference-profile REF.profile (--current CUR.csv | --current-profile CUR.profile)\n"
+      "       ml-drift (--reference-profile REF.profile | --reference-registry URL --model M --channel CH)\n"
+      "                (--current CUR.csv | --current-profile CUR.profile)\n"
       "                [--on-undecided drift|pass|error] [options as above]\n"
       "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
       "       ml-drift --changed FILE... --state STATE.json";
@@ -821,6 +824,10 @@ ToolSpec drift_tool() {
         ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")
         ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference")
         ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
+        ("reference-registry", po::value<std::string>()->value_name("URL"),
+         "compare with the profile published with the version --channel points to (ml-release publish --profile)")
+        ("model", po::value<std::string>()->value_name("NAME"), "with --reference-registry: the model")
+        ("channel", po::value<std::string>()->value_name("CH"), "with --reference-registry: the channel, e.g. production")
         ("on-undecided", po::value<std::string>()->value_name("X"),
          "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
     positional.add("command", 1);

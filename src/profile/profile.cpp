@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -46,7 +47,9 @@ char delimiter_for(const std::string& text, const std::string& path) {
   return text[0];
 }
 
-KllSketch sketch_of(const std::map<double, std::uint64_t>& counts, std::uint16_t k) {
+// Exact counts fed into a new sketch, ascending: deterministic.
+template <class Counts>
+KllSketch sketch_of(const Counts& counts, std::uint16_t k) {
   KllSketch sketch(k);
   for (const auto& [value, count] : counts) {
     for (std::uint64_t i = 0; i < count; ++i) sketch.update(value);
@@ -54,12 +57,72 @@ KllSketch sketch_of(const std::map<double, std::uint64_t>& counts, std::uint16_t
   return sketch;
 }
 
+// Counts per distinct number: open addressing over the doubles' bits (linear probing, a
+// power-of-two table at most half full), where std::unordered_map allocates a node per value.
+class NumberCounts {
+ public:
+  bool add(double value) {  // true when the value is new
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(value == 0 ? 0.0 : value);  // -0 counts as 0
+    for (std::size_t i = mix(bits) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& slot = slots_[i];
+      if (slot.count == 0) {
+        slot = {bits, 1};
+        ++size_;
+        return true;
+      }
+      if (slot.bits == bits) {
+        ++slot.count;
+        return false;
+      }
+    }
+  }
+  std::size_t size() const { return size_; }
+  std::vector<std::pair<double, std::uint64_t>> sorted() const {
+    std::vector<std::pair<double, std::uint64_t>> out;
+    out.reserve(size_);
+    for (const auto& slot : slots_) {
+      if (slot.count > 0) out.emplace_back(std::bit_cast<double>(slot.bits), slot.count);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  void clear() {
+    slots_ = {};
+    size_ = 0;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t bits = 0, count = 0;
+  };
+  static std::uint64_t mix(std::uint64_t x) {  // MurmurHash3's finaliser
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
+    for (const auto& slot : old) {
+      if (slot.count == 0) continue;
+      std::size_t i = mix(slot.bits) & (slots_.size() - 1);
+      while (slots_[i].count != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 // One selected column while its files stream by.
 struct ColumnBuilder {
   ColumnProfile profile;
   std::size_t field = 0;
   ColumnKind kind = ColumnKind::automatic;
-  std::unordered_map<double, std::uint64_t> numbers;  // while exact
+  NumberCounts numbers;  // while exact
   std::unordered_map<std::string, std::uint64_t> texts;
 
   void add(std::string_view cell, const ProfileOptions& options, const CsvReader& reader) {
@@ -69,13 +132,15 @@ struct ColumnBuilder {
     }
     ++profile.count;
     if (profile.numeric && kind != ColumnKind::categorical) {
-      if (const auto value = parse_finite_number(cell)) {
+      // The short-decimal fast path first, as the raw path reads (CsvReader pads every field).
+      const auto short_decimal = parse_short_decimal_padded(cell);
+      if (const auto value = short_decimal ? std::optional<double>(short_decimal->value()) : parse_finite_number(cell)) {
         profile.moments.add(*value);
         if (profile.sketch) {
           profile.sketch->update(*value);
-        } else if (++numbers[*value] == 1 && numbers.size() > options.max_exact) {
-          profile.sketch = sketch_of(std::map<double, std::uint64_t>(numbers.begin(), numbers.end()), options.sketch_k);
-          numbers = {};
+        } else if (numbers.add(*value) && numbers.size() > options.max_exact) {
+          profile.sketch = sketch_of(numbers.sorted(), options.sketch_k);
+          numbers.clear();
         }
         return;
       }
@@ -89,8 +154,8 @@ struct ColumnBuilder {
                                " distinct numbers (--max-exact); give --categorical or --numeric for it");
       }
       // Numbers seen before the first text count by their shortest form ("1.0" as "1").
-      for (const auto& [value, count] : numbers) texts[format_number(value)] += count;
-      numbers = {};
+      for (const auto& [value, count] : numbers.sorted()) texts[format_number(value)] += count;
+      numbers.clear();
       profile.numeric = false;
       profile.moments = {};
     }
@@ -103,10 +168,14 @@ struct ColumnBuilder {
 
   ColumnProfile finish() {
     if (profile.numeric && kind != ColumnKind::categorical) {
-      if (!profile.sketch) profile.number_counts.insert(numbers.begin(), numbers.end());
+      if (!profile.sketch) {
+        for (const auto& entry : numbers.sorted()) profile.number_counts.emplace_hint(profile.number_counts.end(), entry);
+      }
+      numbers.clear();
     } else {
       profile.numeric = false;
       profile.text_counts.insert(texts.begin(), texts.end());
+      texts = {};
     }
     return std::move(profile);
   }
@@ -246,11 +315,10 @@ ColumnProfile column_from_json(const ordered_json& json, const std::string& path
   return column;
 }
 
-std::string checksum_of(const ordered_json& profile) {
-  ordered_json copy = profile;
-  copy.erase("sha256");
+// Of the compact dump of a profile without its "sha256" field (which it must not hold).
+std::string checksum_of(const ordered_json& profile_without_checksum) {
   Sha256 hash;
-  hash.update(copy.dump());
+  hash.update(profile_without_checksum.dump());
   return hash.finish_hex();
 }
 
@@ -415,12 +483,15 @@ void import_sketch(Profile& profile, const std::string& name, const KllSketch& s
   // out of the profile) rather than estimated.
   imported.sketch = sketch;
   if (!column) {
+    // A sketch skips missing cells: beside columns of more rows, the rest count as missing.
+    if (sketch.n() <= profile.rows) imported.missing = profile.rows - sketch.n();
     profile.rows = std::max(profile.rows, sketch.n());
     profile.columns.push_back(std::move(imported));
     return;
   }
   if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
-  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);
+  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);  // more values of the column
+  profile.rows = std::max(profile.rows, column->count + column->missing);
 }
 
 std::string write_profile(const Profile& profile) {
@@ -434,15 +505,22 @@ std::string write_profile(const Profile& profile) {
   ordered_json columns = ordered_json::array();
   for (const auto& column : profile.columns) columns.push_back(column_json(column));
   out["columns"] = std::move(columns);
-  out["sha256"] = checksum_of(out);
-  return out.dump(1) + "\n";
+  // Compact: a profile's exact counts may hold millions of numbers.
+  std::string text = out.dump();
+  Sha256 hash;
+  hash.update(text);
+  text.pop_back();  // the closing brace
+  return text + ",\"sha256\":\"" + hash.finish_hex() + "\"}\n";
 }
 
 Profile parse_profile(const std::string& text, const std::string& path) {
-  const ordered_json json = ordered_json::parse(text, nullptr, false);
+  ordered_json json = ordered_json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) {
     throw Error(ExitStatus::integrity, path, "not a complete profile: the JSON is truncated or damaged");
   }
+  const auto stated = json.find("sha256");
+  const std::string checksum = stated != json.end() && stated->is_string() ? stated->get<std::string>() : std::string();
+  json.erase("sha256");
   const Fields fields(json, path, "");
   if (fields.text("format") != kFormatName) throw_input(path, "not a lean-mlops profile (format is not \"" + std::string(kFormatName) + "\")");
   const auto version = fields.count("version");
@@ -450,7 +528,8 @@ Profile parse_profile(const std::string& text, const std::string& path) {
     throw_input(path, "profile version " + std::to_string(version) + " is not supported (this ml-drift reads version " +
                           std::to_string(Profile::kVersion) + ")");
   }
-  if (fields.text("sha256") != checksum_of(json)) {
+  if (checksum.empty()) throw_input(path, "profile field \"sha256\" is missing or has the wrong type");
+  if (checksum != checksum_of(json)) {
     throw Error(ExitStatus::integrity, path, "checksum mismatch: the profile was changed or damaged after it was written");
   }
   Profile profile;
@@ -471,8 +550,10 @@ Profile parse_profile(const std::string& text, const std::string& path) {
 }
 
 std::string profile_checksum(const std::string& json_text) {
-  const ordered_json json = ordered_json::parse(json_text, nullptr, false);
-  return json.is_discarded() || !json.is_object() ? std::string() : checksum_of(json);
+  ordered_json json = ordered_json::parse(json_text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return std::string();
+  json.erase("sha256");
+  return checksum_of(json);
 }
 
 Profile read_profile(const std::string& path) { return parse_profile(read_text_file(path, kProfileBytes), path); }

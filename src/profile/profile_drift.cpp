@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/suggest.hpp"
 #include "drift/report.hpp"
+#include "registry/open_registry.hpp"
+#include "registry/registry.hpp"
+#include "crypto/sha256.hpp"
 #include "stats/distance.hpp"
 #include "stats/kolmogorov.hpp"
 
@@ -155,6 +159,43 @@ ColumnProfile as_categorical(const ColumnProfile& column, const std::string& pat
   for (const auto& [value, count] : column.number_counts) text.text_counts[format_number(value)] += count;
   text.number_counts.clear();
   return text;
+}
+
+// The profile published with the version a channel points to: the version's one
+// NAME.profile file, read and checked against the manifest's SHA-256 (exit 5 otherwise).
+std::pair<std::string, Profile> registry_profile(const po::variables_map& vm) {
+  const std::string model = get(vm, "model"), channel = get(vm, "channel");
+  if (model.empty() || channel.empty()) throw_usage("--reference-registry needs --model NAME and --channel CH");
+  check_name("model", model);
+  check_name("channel", channel);
+  RegistryOptions options;
+  options.progress = false;
+  options.ca_bundle = ca_bundle_option(vm);
+  auto storage = open_storage(get(vm, "reference-registry"), options);
+  Registry registry(*storage);
+  Selector selector;
+  selector.channel = channel;
+  const auto [version, manifest] = registry.resolve(model, selector);
+  const ManifestFile* found = nullptr;
+  for (const auto& file : manifest.files) {
+    if (!file.name.ends_with(".profile")) continue;
+    if (found) {
+      throw_input(registry.location(version_prefix(model, version)), "has more than one .profile file (" + found->name +
+                                                                         ", " + file.name + ")");
+    }
+    found = &file;
+  }
+  const std::string where = registry.location(version_prefix(model, version));
+  if (!found) throw_input(where, "has no profile (publish one with ml-release publish --profile FILE.profile)");
+  const std::string key = version_prefix(model, version) + found->name;
+  const auto object = storage->get(key);
+  if (!object) throw Error(ExitStatus::integrity, registry.location(key), "missing, but the manifest lists it");
+  Sha256 hash;
+  hash.update(object->body);
+  if (object->body.size() != found->size || hash.finish_hex() != found->sha256) {
+    throw Error(ExitStatus::integrity, registry.location(key), "differs from the manifest's SHA-256");
+  }
+  return {registry.location(key), parse_profile(object->body, registry.location(key))};
 }
 
 }  // namespace
@@ -367,8 +408,12 @@ DatasetResult decide_profile_drift(std::vector<ColumnResult>& columns, const Dri
 }
 
 Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& settings) {
-  const std::string reference_path = get(vm, "reference-profile");
-  if (reference_path.empty()) throw_usage("--current-profile goes with --reference-profile REF.profile");
+  if (vm.count("reference-profile") && vm.count("reference-registry")) {
+    throw_usage("give --reference-profile or --reference-registry, not both");
+  }
+  if (!vm.count("reference-profile") && !vm.count("reference-registry")) {
+    throw_usage("--current-profile goes with --reference-profile REF.profile");
+  }
   if (vm.count("reference")) throw_usage("give --reference or --reference-profile, not both");
   if (vm.count("current") == vm.count("current-profile")) {
     throw_usage("give --current CUR.csv or --current-profile CUR.profile with --reference-profile");
@@ -380,7 +425,13 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
   if (on_undecided != "drift" && on_undecided != "pass" && on_undecided != "error") {
     throw_usage("--on-undecided must be drift, pass or error, not \"" + on_undecided + "\"");
   }
-  const Profile reference = read_profile(reference_path);
+  std::string reference_path = get(vm, "reference-profile");
+  Profile reference;
+  if (vm.count("reference-registry")) {
+    std::tie(reference_path, reference) = registry_profile(vm);
+  } else {
+    reference = read_profile(reference_path);
+  }
   if (reference.rows == 0) throw_input(reference_path, "the profile has no rows");
 
   std::vector<std::string> names, all;

@@ -10,6 +10,7 @@
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "metrics/metrics.hpp"
+#include "profile/profile.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "release/maintenance.hpp"
@@ -55,6 +56,8 @@ void declare_option(po::options_description& options, const std::string& name) {
       {"clean", [](auto& o) { o.add_options()("clean",
             "DIR ends up holding exactly the version's files (other files in it are removed)"); }},
       {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
+      {"profile", [](auto& o) { o.add_options()("profile", po::value<std::string>()->value_name("FILE"),
+        "a reference profile (ml-drift profile) to publish with the version, checked first"); }},
       {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
       {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
             "PEM file of the CAs to trust for https (a private CA); certificates are always verified"); }},
@@ -212,8 +215,14 @@ Outcome run_publish(const po::variables_map& vm) {
   request.version = required(vm, "version", "VER");
   check_name("model", request.model);
   check_name("version", request.version);
-  if (!vm.count("files")) throw_usage("nothing to publish: give one or more FILE");
-  request.files = vm["files"].as<std::vector<std::string>>();
+  if (!vm.count("files") && !vm.count("profile")) throw_usage("nothing to publish: give one or more FILE");
+  if (vm.count("files")) request.files = vm["files"].as<std::vector<std::string>>();
+  if (vm.count("profile")) {  // an ordinary file of the version, once it reads as a profile
+    const std::string profile = vm["profile"].as<std::string>();
+    (void)read_profile(profile);
+    if (!profile.ends_with(".profile")) throw_usage("--profile " + profile + ": name the file NAME.profile, so ml-drift finds it");
+    request.files.push_back(profile);
+  }
   if (vm.count("meta")) {
     for (const auto& pair : vm["meta"].as<std::vector<std::string>>()) {
       const std::size_t equals = pair.find('=');
@@ -558,8 +567,8 @@ Outcome run_verify(const po::variables_map& vm) {
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"publish",
-       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] FILE...",
-       {"model", "version", "metrics", "meta", "gitlab-release", "files"}, run_publish},
+       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] [--profile P.profile] FILE...",
+       {"model", "version", "metrics", "meta", "gitlab-release", "files", "profile"}, run_publish},
       {"promote",
        "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH "
        "[--no-verify]",

@@ -95,7 +95,7 @@ class Profiles(CliTest):
 
     def test_a_tampered_or_truncated_profile_is_an_integrity_error(self):
         text = self.profile()
-        self.write("tampered.profile", text.replace('"count": 50', '"count": 51', 1))
+        self.write("tampered.profile", text.replace('"count":50', '"count":51', 1))
         r = self.run_tool("ml-drift", "--reference-profile", "tampered.profile", "--current", "cur.csv")
         self.assertFails(r, 5, "ml-drift: error: 'tampered.profile': checksum mismatch: the profile was changed or "
                                "damaged after it was written")
@@ -106,7 +106,7 @@ class Profiles(CliTest):
 
     def test_a_version_2_profile_is_refused(self):
         text = self.profile()
-        self.write("v2.profile", text.replace('"version": 1', '"version": 2', 1))
+        self.write("v2.profile", text.replace('"version":1', '"version":2', 1))
         r = self.run_tool("ml-drift", "--reference-profile", "v2.profile", "--current", "cur.csv")
         self.assertFails(r, 3, "ml-drift: error: 'v2.profile': profile version 2 is not supported (this ml-drift "
                                "reads version 1)")
@@ -167,6 +167,41 @@ class ImportedSketches(CliTest):
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
         self.assertFails(r, 3, "ml-drift: error: 'bad.bin': not a DataSketches KLL doubles sketch: not a KLL sketch "
                                "(family 116, not 15)")
+
+
+class FromTheRegistry(CliTest):
+    """The profile published with the production version is the reference: no training data needed."""
+
+    def test_publish_a_profile_and_compare_with_the_channel(self):
+        write_csv(self.path("ref.csv"), ["x", "y"], [(i % 7, "ab"[i % 2]) for i in range(50)])
+        write_csv(self.path("cur.csv"), ["x", "y"], [(i % 7, "ab"[i % 2]) for i in range(30)])
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile").code, 0)
+        self.write("model.bin", "weights")
+        r = self.run_tool("ml-release", "publish", "--registry", "reg", "--model", "m", "--version", "1",
+                          "--profile", "ref.profile", "model.bin")
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-release", "promote", "--registry", "reg", "--model", "m", "--version", "1",
+                          "--channel", "production")
+        self.assertEqual(r.code, 0, r)
+        common = ["--reference-registry", "reg", "--model", "m", "--channel", "production", "--current", "cur.csv"]
+        r = self.run_tool("ml-drift", *common, "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["reference_profile"], "reg/m/versions/1/ref.profile")
+        stored = self.path("reg/m/versions/1/ref.profile")
+        os.chmod(stored, 0o644)
+        with open(stored) as f:
+            text = f.read()
+        with open(stored, "w") as f:
+            f.write(text.replace('"rows":50', '"rows":51'))
+        r = self.run_tool("ml-drift", *common)
+        self.assertFails(r, 5, "ml-drift: error: 'reg/m/versions/1/ref.profile': differs from the manifest's SHA-256")
+
+    def test_publish_checks_the_profile_first(self):
+        self.write("bad.profile", "{\"format\": ")
+        r = self.run_tool("ml-release", "publish", "--registry", "reg", "--model", "m", "--version", "1",
+                          "--profile", "bad.profile")
+        self.assertFails(r, 5, "ml-release: error: 'bad.profile': not a complete profile: the JSON is truncated or "
+                               "damaged")
 
 
 class Undecided(CliTest):

@@ -84,13 +84,13 @@ TEST_CASE("a changed, truncated, or newer profile is refused") {
   test::TempDir dir;
   const auto path = dir.write("data.csv", "a,b\n1,x\n2,y\n");
   const std::string text = write_profile(build_profile({path}, {}));
-  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\": 2", "\"count\": 3"), "p"); });
+  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\":2", "\"count\":3"), "p"); });
   CHECK(tampered.status() == ExitStatus::integrity);
   CHECK(tampered.describe() == "'p': checksum mismatch: the profile was changed or damaged after it was written");
   auto truncated = test::expect_error([&] { (void)parse_profile(text.substr(0, text.size() / 2), "p"); });
   CHECK(truncated.status() == ExitStatus::integrity);
   CHECK(truncated.describe() == "'p': not a complete profile: the JSON is truncated or damaged");
-  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\": 1", "\"version\": 2"), "p"); });
+  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\":1", "\"version\":2"), "p"); });
   CHECK(newer.status() == ExitStatus::input_data);
   CHECK(newer.describe() == "'p': profile version 2 is not supported (this ml-drift reads version 1)");
 }
@@ -159,4 +159,22 @@ TEST_CASE("base64 round-trips and refuses what is not base64") {
   CHECK_FALSE(base64_decode("YWJjZA="));
   CHECK_FALSE(base64_decode("YW=jZA=="));
   CHECK_FALSE(base64_decode("YWJj ZA="));
+}
+
+TEST_CASE("imported sketches make or extend a profile that reads back") {
+  KllSketch age, income;
+  for (int i = 0; i < 5000; ++i) age.update(20 + i % 50);
+  for (int i = 0; i < 4000; ++i) income.update(1000.0 * i);
+  Profile profile;
+  import_sketch(profile, "age", age);
+  import_sketch(profile, "income", income);
+  CHECK(profile.rows == 5000);
+  CHECK(profile.columns[1].missing == 1000);
+  import_sketch(profile, "age", age);  // more values of a column it has
+  CHECK(profile.columns[0].count == 10000);
+  CHECK(profile.rows == 10000);
+  const Profile back = parse_profile(write_profile(profile), "p");
+  REQUIRE(back.columns[0].sketch);
+  CHECK(back.columns[0].sketch->n() == 10000);
+  CHECK(back.columns[0].moments.count == 0);  // a sketch has no mean or variance
 }
