@@ -197,6 +197,14 @@ case $tool in
     add_value --window "$(v WINDOW)"
     add_value --min-count "$(v MIN_COUNT)"
     add_flag --allow-missing "$(v ALLOW_MISSING)" allow-missing
+    add_value --prometheus "$(v PROMETHEUS)"
+    add_list --query "$(v QUERY)"
+    add_value --at "$(v AT)"
+    add_value --range "$(v RANGE)"
+    add_value --step "$(v STEP)"
+    add_value --max-gap "$(v MAX_GAP)"
+    add_flag --require-complete "$(v REQUIRE_COMPLETE)" require-complete
+    add_value --write-metrics "$(v WRITE_METRICS)"
     ;;
   compare)
     add_value --candidate "$(v CANDIDATE)"
@@ -237,15 +245,22 @@ case $tool in
   release)
     command=$(trim "$(v COMMAND)")
     case $command in
-      publish|promote|rollback|list|show|fetch|verify) add_arg "$command" ;;
+      publish|promote|rollback|list|show|fetch|verify|history|gc|diff) add_arg "$command" ;;
       '') ;;  # given in LEAN_ARGS
-      *) die_usage "command must be publish, promote, rollback, list, show, fetch or verify, not '$command'" ;;
+      *) die_usage "command must be publish, promote, rollback, list, show, fetch, verify, history, gc or diff, not '$command'" ;;
     esac
     add_value --registry "$(v REGISTRY)"
     add_value --model "$(v MODEL)"
     add_value --version "$(v VERSION)"
     add_value --channel "$(v CHANNEL)"
     add_value --to "$(v TO)"
+    add_value --from-channel "$(v FROM_CHANNEL)"
+    add_value --expect-version "$(v EXPECT_VERSION)"
+    add_value --if-version "$(v IF_VERSION)"
+    add_value --at "$(v AT)"
+    add_value --keep "$(v KEEP)"
+    add_value --keep-days "$(v KEEP_DAYS)"
+    add_flag --dry-run "$(v DRY_RUN)" dry-run
     add_value --dest "$(v DEST)"
     add_value --metrics "$(v METRICS)"
     add_list --meta "$(v META)"

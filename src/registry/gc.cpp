@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/timestamp.hpp"
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 #include "registry/provenance.hpp"
 
 namespace lean {

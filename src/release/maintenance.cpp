@@ -9,7 +9,7 @@
 #include "core/timestamp.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/gc.hpp"
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {

@@ -1,4 +1,4 @@
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 
 #include <algorithm>
 #include <chrono>
