@@ -209,6 +209,13 @@ case $tool in
     add_value --slice-by "$(v SLICE_BY)"
     add_list --require-slices "$(v REQUIRE_SLICES)"
     add_value --min-slice-size "$(v MIN_SLICE_SIZE)"
+    add_value --prometheus "$(v PROMETHEUS)"
+    add_list --query "$(v QUERY)"
+    add_value --at "$(v AT)"
+    add_value --range "$(v RANGE)"
+    add_value --step "$(v STEP)"
+    add_value --max-gap "$(v MAX_GAP)"
+    add_flag --require-complete "$(v REQUIRE_COMPLETE)" require-complete
     add_value --write-metrics "$(v WRITE_METRICS)"
     ;;
   compare)
@@ -272,15 +279,22 @@ case $tool in
   release)
     command=$(trim "$(v COMMAND)")
     case $command in
-      publish|promote|rollback|list|show|fetch|verify) add_arg "$command" ;;
+      publish|promote|rollback|list|show|fetch|verify|history|gc|diff) add_arg "$command" ;;
       '') ;;  # given in LEAN_ARGS
-      *) die_usage "command must be publish, promote, rollback, list, show, fetch or verify, not '$command'" ;;
+      *) die_usage "command must be publish, promote, rollback, list, show, fetch, verify, history, gc or diff, not '$command'" ;;
     esac
     add_value --registry "$(v REGISTRY)"
     add_value --model "$(v MODEL)"
     add_value --version "$(v VERSION)"
     add_value --channel "$(v CHANNEL)"
     add_value --to "$(v TO)"
+    add_value --from-channel "$(v FROM_CHANNEL)"
+    add_value --expect-version "$(v EXPECT_VERSION)"
+    add_value --if-version "$(v IF_VERSION)"
+    add_value --at "$(v AT)"
+    add_value --keep "$(v KEEP)"
+    add_value --keep-days "$(v KEEP_DAYS)"
+    add_flag --dry-run "$(v DRY_RUN)" dry-run
     add_value --dest "$(v DEST)"
     add_value --metrics "$(v METRICS)"
     add_list --meta "$(v META)"

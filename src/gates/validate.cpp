@@ -203,11 +203,11 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
     if (!s.missing) value = aggregate_values(req.aggregate, s.values);
     results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
   }
-  Outcome outcome = build_outcome(results, {}, std::nullopt);
+  const std::string url = prometheus::shown_url(request.url);
+  Outcome outcome = build_outcome(results, {url}, std::nullopt);
   ordered_json queries = ordered_json::array();
   for (const auto& s : series) queries.push_back(s.report);
-  outcome.fields.erase("sources");
-  ordered_json source = {{"url", prometheus::shown_url(request.url)}};
+  ordered_json source = {{"url", url}};
   if (request.range) source["range"] = prometheus::format_duration(*request.range);
   source["queries"] = std::move(queries);
   outcome.fields["prometheus"] = std::move(source);

@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/timestamp.hpp"
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 #include "registry/provenance.hpp"
 
 namespace lean {
@@ -28,7 +28,9 @@ std::map<std::string, std::string> channel_holds(Storage& storage, Registry& reg
     if (!pointer) continue;
     holds.emplace(pointer->version, "channel " + name);
     std::size_t taken = 0;
-    for (const auto& entry : pointer->doc["history"]) {
+    const auto history = pointer->doc.find("history");
+    if (history == pointer->doc.end() || !history->is_array()) continue;
+    for (const auto& entry : *history) {
       if (taken++ == keep_history) break;
       if (entry.contains("version") && entry["version"].is_string()) {
         holds.emplace(entry["version"].get<std::string>(), "history of " + name);

@@ -9,7 +9,7 @@
 #include "core/timestamp.hpp"
 #include "metrics/metrics.hpp"
 #include "registry/gc.hpp"
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
@@ -137,7 +137,7 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   return outcome;
 }
 
-Outcome diff_command(Outcome outcome, Storage& storage, Registry& registry, const std::string& model,
+Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, const std::string& model,
                      const po::variables_map& vm) {
   const std::vector<std::string> sides =
       vm.count("versions") ? vm["versions"].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -155,7 +155,6 @@ Outcome diff_command(Outcome outcome, Storage& storage, Registry& registry, cons
     auto [version, manifest] = registry.resolve(model, selector, false);
     resolved.push_back({name, version, std::move(manifest)});
   }
-  (void)storage;
   const auto metrics_of = [&](const Side& side) {
     const auto it = side.manifest.doc.find("metrics");
     if (it == side.manifest.doc.end() || !it->is_object()) return MetricSet();

@@ -316,7 +316,10 @@ Outcome run_promote_from_channel(const po::variables_map& vm, const std::string&
   if (source == channel) throw_usage("--from-channel must differ from --channel");
   Session session = open_session(vm);
   const std::optional<Channel> before = session.registry->channel(model, source);
-  if (!before) session.registry->resolve(model, Selector{std::nullopt, source});  // the registry's "no channel"
+  if (!before) {
+    session.registry->resolve(model, Selector{std::nullopt, source});  // throws the registry's "no channel"
+    throw Error(ExitStatus::input_data, session.storage->describe(), "model " + model + " has no channel " + source);
+  }
   if (expected && before->version != *expected) {
     throw Error(ExitStatus::integrity, session.storage->describe(),
                 "channel " + source + " of " + model + " points to " + before->version + ", not the checked " +
@@ -361,7 +364,10 @@ Outcome run_rollback(const po::variables_map& vm) {
     check_name("channel", channel);
     check_name("version", *only_from);
     const std::optional<Channel> current = session.registry->channel(model, channel);
-    if (!current) session.registry->resolve(model, Selector{std::nullopt, channel});  // the registry's "no channel"
+    if (!current) {
+      session.registry->resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
+      throw Error(ExitStatus::input_data, session.storage->describe(), "model " + model + " has no channel " + channel);
+    }
     if (current->version != *only_from) {
       Outcome outcome = base_outcome("rollback", session, model);
       outcome.fields["channel"] = channel;

@@ -14,7 +14,8 @@ from ci_support import NODE, SOURCE_DIR
 ACTIONS = [os.path.join(SOURCE_DIR, "action.yml")] + sorted(glob.glob(os.path.join(SOURCE_DIR, "*", "action.yml")))
 WORKFLOWS = sorted(glob.glob(os.path.join(SOURCE_DIR, "docs", "examples", "github", "*.yml")))
 GITLAB = sorted(glob.glob(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "*.yml"))) + \
-    [os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml")]
+    [os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml"),
+     os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", "canary.gitlab-ci.yml")]
 SCRIPTS = [os.path.join(SOURCE_DIR, "scripts", s) for s in ("install.sh", "ci-run.sh", "action-install.sh", "action-comment.sh",
                                                          "package.sh")]
 

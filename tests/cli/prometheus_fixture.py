@@ -26,6 +26,9 @@ HOURS = 3
 SCRAPE = 60  # one sample a minute
 END = T0 + HOURS * 3600  # where the tests evaluate ("--at")
 GAP = (T0 + 3600, T0 + 5400)  # gappy has no sample in [start, end)
+CANARY_HOURS = 3  # the example's canary is healthy this long, then fails 9 % of requests
+HEALTHY_AT = T0 + CANARY_HOURS * 3600
+UNHEALTHY_AT = T0 + 2 * CANARY_HOURS * 3600
 
 
 def _series():
@@ -44,6 +47,25 @@ def _series():
     add("gappy", 'job="batch"', lambda t: 1.0, keep=lambda t: not GAP[0] <= t < GAP[1])
     for instance in ("a", "b", "c"):
         add("up_multi", f'instance="{instance}",job="node"', lambda t: 1.0)
+    # The canary example (docs/canary.md): request counters per track, 100 requests a
+    # minute; the canary fails 1 % of them for CANARY_HOURS hours, then 9 %; stable 2 %.
+    canary_times = range(T0, T0 + 2 * CANARY_HOURS * 3600 + 1, SCRAPE)
+
+    def counter(labels, per_minute):
+        out[("http_requests_total", labels)] = [(t, per_minute(t) * ((t - T0) // SCRAPE)) for t in canary_times]
+
+    def canary_errors(t):
+        healthy = min(t, T0 + CANARY_HOURS * 3600) - T0
+        return healthy // SCRAPE * 1 + max(0, t - T0 - CANARY_HOURS * 3600) // SCRAPE * 9
+
+    out[("http_requests_total", 'code="200",track="canary"')] = [(t, 100 * ((t - T0) // SCRAPE) - canary_errors(t))
+                                                                 for t in canary_times]
+    out[("http_requests_total", 'code="500",track="canary"')] = [(t, canary_errors(t)) for t in canary_times]
+    counter('code="200",track="stable"', lambda t: 98)
+    counter('code="500",track="stable"', lambda t: 2)
+    for track in ("canary", "stable"):
+        out[("request_latency_p95_seconds", f'track="{track}"')] = [(t, 0.1) for t in canary_times]
+    out[("ml_drift_dataset_drift", 'job="ml-drift"')] = [(t, 0.0) for t in canary_times]
     return out
 
 

@@ -201,6 +201,23 @@ class PrometheusGate(CliTest):
         self.assertEqual(bearer.seen[0], f"Bearer {TOKEN}")
 
 
+    def test_https_with_a_private_ca_needs_ca_bundle(self):
+        import subprocess
+        from fault_proxy import FaultProxy
+        cert, key = self.path("cert.pem"), self.path("key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        front = FaultProxy(self.url, tls=(cert, key))
+        self.addCleanup(front.stop)
+        args = ("--prometheus", front.base, "--query", f"err={CANARY}", "--at", AT, "--require", "err < 0.05")
+        r = self.run_tool("ml-validate", *args)
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("certificate", r.stderr)
+        r = self.run_tool("ml-validate", *args, "--ca-bundle", "cert.pem")
+        self.assertEqual(r.code, 0, r)
+
+
 class PrometheusDown(CliTest):
     def test_a_server_that_is_down_is_exit_4(self):
         url = f"http://127.0.0.1:{pf.free_port()}"

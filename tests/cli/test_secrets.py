@@ -92,6 +92,18 @@ class SecretsTest(PlantedSecrets):
                              "--pushgateway", "http://user:" + SECRETS["GITLAB_TOKEN"] + "@127.0.0.1:9/")
         self.assertEqual(self.codes[1], 4)
 
+    def test_validate_with_an_unreachable_prometheus(self):
+        # Credentials in the URL and in both kinds of variables (a usage error), then a token.
+        url = "http://user:" + SECRETS["GITLAB_TOKEN"] + "@127.0.0.1:9"
+        args = ("--query", "a=up", "--require", "a < 1")
+        self.secrets.update(PROMETHEUS_TOKEN="PLANTED-PROMETHEUS-TOKEN-0008",
+                            PROMETHEUS_PASSWORD="PLANTED-PROMETHEUS-PASSWORD-0009")
+        self.run_all_outputs("ml-validate", "--prometheus", url, *args,
+                             env=self.env(PROMETHEUS_USER="gate"))
+        del self.secrets["PROMETHEUS_PASSWORD"]
+        self.run_all_outputs("ml-validate", "--prometheus", url, *args, env=self.env())
+        self.assertEqual(self.codes, [2, 4])
+
     def test_release_on_a_local_registry_verbose(self):
         self.write("model.bin", b"weights")
         self.write("m.json", {"accuracy": 0.9})

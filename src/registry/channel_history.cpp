@@ -1,4 +1,4 @@
-#include "registry/history.hpp"
+#include "registry/channel_history.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -103,7 +103,10 @@ std::vector<ChannelMove> channel_history(Storage& storage, Registry& registry, c
   check_name("model", model);
   check_name("channel", channel);
   const std::optional<Channel> pointer = registry.channel(model, channel);
-  if (!pointer) registry.resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
+  if (!pointer) {
+    registry.resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
+    throw Error(ExitStatus::input_data, storage.describe(), "model " + model + " has no channel " + channel);
+  }
   std::vector<ChannelMove> moves;
   for (const auto& event : read_audit_events(storage, registry, model)) {
     const std::string kind = text_of(event.doc, "event");
