@@ -8,11 +8,8 @@ from lean_cli import SOURCE_DIR, CliTest
 
 HELP_FLAG = re.compile(r"^  (?:-\w \[ )?--([a-z0-9][a-z0-9-]*)", re.MULTILINE)
 DOC_FLAG = re.compile(r"--([a-z0-9][a-z0-9-]*)")
-RELEASE_COMMANDS = ("publish", "promote", "rollback", "list", "show", "fetch", "verify")
+RELEASE_COMMANDS = ("publish", "promote", "rollback", "list", "show", "fetch", "verify", "history", "gc", "diff")
 
-# TODO(registry branch): ml-release's internal --command and --files are removed from its
-# --help on the `registry` branch (issue 11 item 25); once merged, delete this set.
-RELEASE_INTERNAL_UNTIL_REGISTRY_MERGE = {"command", "files"}
 
 
 def docs_page(tool):
@@ -58,7 +55,7 @@ class HelpMatchesDocs(CliTest):
         flags = self.help_flags("ml-release")
         for command in RELEASE_COMMANDS:
             flags |= self.help_flags("ml-release", command)
-        self.check("ml-release", flags - RELEASE_INTERNAL_UNTIL_REGISTRY_MERGE)
+        self.check("ml-release", flags)
 
     def test_help_shows_no_boost_arg_placeholder(self):
         for tool in ("ml-validate", "ml-compare", "ml-drift", "ml-release"):
