@@ -123,13 +123,15 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
 
 // Why a registry has no baseline for MODEL/CHANNEL, or nullopt when the channel exists.
 // "No baseline yet" needs a registry that exists: a missing or foreign folder is a
-// configuration error, and a misspelt model or channel is named with its likely spelling.
+// configuration error (unless `--if-no-baseline promote` was given: a project's first run,
+// before its first publish), and a misspelt model or channel is named with its likely spelling.
 std::optional<std::string> registry_gap(Storage& storage, const std::string& url, const std::string& model,
-                                        const std::string& channel) {
+                                        const std::string& channel, bool promote_without_baseline) {
   if (dynamic_cast<LocalStorage*>(&storage)) {
     const std::string folder = local_path_of(url);
     std::error_code ec;
     if (!std::filesystem::exists(folder, ec)) {
+      if (promote_without_baseline) return "the registry folder does not exist yet";
       throw_config(folder, "--baseline-registry: the registry folder does not exist");
     }
     if (!std::filesystem::is_directory(folder, ec)) throw_config(folder, "--baseline-registry: not a folder");
@@ -186,7 +188,8 @@ Baseline load_baseline(const po::variables_map& vm) {
   std::unique_ptr<Storage> storage = open_storage(url, RegistryOptions{});
   Registry registry(*storage);
   baseline.registry = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr}};
-  if (std::optional<std::string> gap = registry_gap(*storage, url, model, channel)) {
+  const bool promote_without_baseline = vm.count("if-no-baseline") && vm["if-no-baseline"].as<std::string>() == "promote";
+  if (std::optional<std::string> gap = registry_gap(*storage, url, model, channel, promote_without_baseline)) {
     baseline.absent = *gap;
   } else if (auto found = registry.channel_metrics(model, channel)) {
     baseline.registry["version"] = found->version;

@@ -49,7 +49,10 @@ class HelpMatchesDocs(CliTest):
         self.check("ml-compare", self.help_flags("ml-compare"))
 
     def test_ml_drift_help_and_docs_have_the_same_flags(self):
-        self.check("ml-drift", self.help_flags("ml-drift"))
+        flags = self.help_flags("ml-drift")
+        for command in (("profile",), ("profile", "merge"), ("profile", "import-kll")):
+            flags |= self.help_flags("ml-drift", *command)
+        self.check("ml-drift", flags)
 
     def test_ml_release_help_and_docs_have_the_same_flags(self):
         flags = self.help_flags("ml-release")

@@ -264,7 +264,7 @@ class InvalidUtf8(ReleaseTest):
 
 
 class CommandLineMessages(ReleaseTest):
-    COMMANDS = "(commands: publish, promote, rollback, list, show, fetch, verify)"
+    COMMANDS = "(commands: publish, promote, rollback, list, show, fetch, verify, history, gc, diff)"
 
     def test_an_unknown_command_is_exit_2_even_with_version_or_help(self):
         for args in (("delete", "--version", "1.2.0"), ("delete", "--help"), ("delete",)):
