@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <new>
 
@@ -80,20 +81,61 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+namespace {
+
+// Every option that names a file the run writes.
+constexpr const char* kOutputOptions[] = {"report", "markdown", "junit", "dotenv", "write-metrics", "html", "openmetrics", "output"};
+
+// Two paths that name one file: the same inode when both exist, else the same absolute path.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat a_st {}, b_st {};
+  if (::stat(a.c_str(), &a_st) == 0 && ::stat(b.c_str(), &b_st) == 0) {
+    return a_st.st_dev == b_st.st_dev && a_st.st_ino == b_st.st_ino;
+  }
+  std::error_code ec1, ec2;
+  const auto pa = std::filesystem::weakly_canonical(a, ec1), pb = std::filesystem::weakly_canonical(b, ec2);
+  return !ec1 && !ec2 && pa == pb;
+}
+
+}  // namespace
+
 void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs) {
-  for (const char* option : {"report", "markdown", "junit", "dotenv"}) {
-    if (!vm.count(option)) continue;
+  std::vector<std::pair<std::string, std::string>> outputs;  // option, path
+  for (const char* option : kOutputOptions) {
+    if (!vm.count(option) || vm[option].value().type() != typeid(std::string)) continue;
     const std::string output = vm[option].as<std::string>();
+    if (output.empty()) continue;
+    for (const auto& [other, path] : outputs) {
+      if (same_file(output, path)) {
+        throw Error(ExitStatus::usage, output, "--" + other + " and --" + option + " name the same file");
+      }
+    }
+    outputs.emplace_back(option, output);
     struct stat out_st {};
     if (::stat(output.c_str(), &out_st) != 0) continue;  // a new file overwrites nothing
     for (const auto& input : inputs) {
-      struct stat in_st {};
-      if (input != "-" && ::stat(input.c_str(), &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
-          in_st.st_ino == out_st.st_ino) {
+      if (input != "-" && same_file(input, output)) {
         throw Error(ExitStatus::usage, output, std::string("--") + option + " would overwrite an input file");
       }
     }
   }
+}
+
+std::function<std::vector<std::string>(const po::variables_map&)> input_options(std::vector<std::string> names) {
+  return [names](const po::variables_map& vm) {
+    std::vector<std::string> inputs;
+    for (const auto& name : names) {
+      if (!vm.count(name)) continue;
+      const auto& value = vm[name].value();
+      if (value.type() == typeid(std::string)) {
+        inputs.push_back(vm[name].as<std::string>());
+      } else if (value.type() == typeid(std::vector<std::string>)) {
+        const auto& many = vm[name].as<std::vector<std::string>>();
+        inputs.insert(inputs.end(), many.begin(), many.end());
+      }
+    }
+    return inputs;
+  };
 }
 
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
@@ -146,7 +188,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
       throw_usage(e.what());
     }
     // Before the output options are taken: a refused run writes no file at all.
-    if (spec.inputs) refuse_overwriting_inputs(vm, spec.inputs(vm));
+    refuse_overwriting_inputs(vm, spec.inputs ? spec.inputs(vm) : std::vector<std::string>{});
     outputs = output_options(vm);
 
     Outcome outcome = spec.run(vm);

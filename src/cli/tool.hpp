@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "report/outcome.hpp"
 #include "report/outputs.hpp"
@@ -35,8 +36,12 @@ std::string ca_bundle_option(const po::variables_map& vm);
 // Splits "a,b,c" as the comma-separated list options take.
 std::vector<std::string> split_list(const std::string& text);
 
-// An output flag (--report, --markdown, --junit, --dotenv) naming one of the run's input
-// files is a usage error: the run would destroy what it read.
+// An output flag (--report, --markdown, --junit, --dotenv, --write-metrics, --html,
+// --openmetrics, --output) naming one of the run's input files, or two of them naming one
+// file, is a usage error: the run would destroy what it read or wrote.
 void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs);
+
+// ToolSpec::inputs for tools whose inputs are these options' values (one or repeated).
+std::function<std::vector<std::string>(const po::variables_map&)> input_options(std::vector<std::string> names);
 
 }  // namespace lean

@@ -65,6 +65,21 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
 
 void write_file_atomically(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
+  // A stream (`--report /dev/stdout`, a FIFO, a device) is written through: renaming over
+  // it would replace the device or its symlink with a regular file.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    const int out = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (out < 0) throw_input(path, "cannot open: " + errno_text(errno));
+    try {
+      write_all(out, content, path);
+    } catch (...) {
+      ::close(out);
+      throw;
+    }
+    ::close(out);
+    return;
+  }
   fs::path target(path);
   fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();

@@ -405,7 +405,7 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
 ObservedColumn observe(const FileColumn& column, std::uint64_t rows, std::span<const double> sorted) {
   ObservedColumn out;
   out.name = column.name;
-  out.numeric = column.numeric;
+  out.numeric = column.numeric && column.stray_cells == 0;  // a few text cells are a type change too
   out.rows = rows;
   out.missing = column.missing;
   out.missing_lines = column.missing_lines;
@@ -623,7 +623,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   if (with_reference) {
     reconcile_types(ref, cur, quality.enabled ? &type_changed : nullptr);
   } else {
-    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && !cur.columns[i]->numeric;
+    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && (!cur.columns[i]->numeric || cur.columns[i]->stray_cells > 0);
   }
 
   DriftRun run;
@@ -833,6 +833,7 @@ ToolSpec drift_tool() {
     positional.add("command", 1);
   };
   spec.run = run_drift;
+  spec.inputs = input_options({"reference", "current", "schema", "reference-profile", "current-profile", "changed"});
   return spec;
 }
 

@@ -3,6 +3,7 @@
 #include "drift/quality_report.hpp"
 
 #include "core/format.hpp"
+#include "core/printable.hpp"
 #include "drift/html.hpp"
 #include "drift/openmetrics.hpp"
 #include "report/markdown.hpp"
@@ -83,7 +84,7 @@ void add_quality_outcome(const DriftRun& run, Outcome& outcome) {
     outcome.checks.push_back({name_of(finding), finding.passed, message});
     table.add_row({finding.check, finding.column.empty() ? "—" : "`" + valid_utf8(finding.column) + "`",
                    finding.passed ? "✅ pass" : "❌ fail", message, examples_text(finding)});
-    lines += std::string(finding.passed ? "OK    " : "FAIL  ") + finding.check + ": " + message + "\n";
+    lines += std::string(finding.passed ? "OK    " : "FAIL  ") + finding.check + ": " + printable(message) + "\n";
   }
   outcome.console += lines;
   outcome.markdown_body += (outcome.markdown_body.empty() ? "" : "\n") + std::string("### Data quality\n\n") + table.render();

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/printable.hpp"
 #include "gates/compare_predictions.hpp"
 #include "core/suggest.hpp"
 #include "metrics/direction.hpp"
@@ -270,7 +271,7 @@ Outcome run_compare(const po::variables_map& vm) {
     outcome.checks.push_back({metric + " beats the baseline", promote, reason, promote});
     table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
     outcome.markdown_body = table.render() + "\n" + (promote ? "Promoted without a comparison: " : "Kept: ") + reason + "\n";
-    outcome.console = "ml-compare: " + outcome.headline + ": " + reason + "\n";
+    outcome.console = "ml-compare: " + printable(outcome.headline + ": " + reason) + "\n";
     outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
     return outcome;
   }
@@ -309,7 +310,7 @@ Outcome run_compare(const po::variables_map& vm) {
   table.add_row({"`" + metric + "`", baseline_cell, candidate_cell,
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
-  outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + primary_message + "\n";
+  outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + printable(primary_message) + "\n";
 
   ordered_json guard_reports = ordered_json::array();
   std::vector<std::string> regressed;
@@ -345,7 +346,7 @@ Outcome run_compare(const po::variables_map& vm) {
     const auto [b_cell, c_cell] = distinct_texts(b, c);
     table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c),
                    passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
-    outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
+    outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + printable(message) + "\n";
   }
 
   const bool promote = primary_passed && regressed.empty();
@@ -364,7 +365,7 @@ Outcome run_compare(const po::variables_map& vm) {
   outcome.fields["primary"] = primary;
   outcome.fields["guards"] = guard_reports;
   outcome.headline = std::string(promote ? "promote" : "keep the baseline") + ": " + reason;
-  outcome.console += "ml-compare: " + outcome.headline + "\n";
+  outcome.console += "ml-compare: " + printable(outcome.headline) + "\n";
   outcome.markdown_body = table.render();
   outcome.dotenv = {{"DECISION", promote ? "promote" : "keep"}};
   return outcome;

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/printable.hpp"
 #include "core/limits.hpp"
 #include "core/suggest.hpp"
 #include "core/timestamp.hpp"
@@ -120,7 +121,7 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
     }
     outcome.checks.push_back({name, result.passed, message, !result.value});
     table.add_row({"`" + name + "`", value_text, verdict});
-    outcome.console += std::string(!result.value ? "SKIP  " : result.passed ? "PASS  " : "FAIL  ") + message + "\n";
+    outcome.console += std::string(!result.value ? "SKIP  " : result.passed ? "PASS  " : "FAIL  ") + printable(message) + "\n";
     checks.push_back(std::move(check));
   }
   outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
@@ -138,7 +139,7 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
   outcome.headline = failed ? std::to_string(failed) + " of " + std::to_string(total) + " checks failed"
                             : std::to_string(passed) + " of " + std::to_string(total) + " checks passed";
   if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
-  outcome.console += "ml-validate: " + std::string(status_word(outcome.status)) + " (" + outcome.headline + ")\n";
+  outcome.console += "ml-validate: " + std::string(status_word(outcome.status)) + " (" + printable(outcome.headline) + ")\n";
   outcome.markdown_body = table.render();
   outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)},
                     {"SKIPPED", std::to_string(skipped)}};

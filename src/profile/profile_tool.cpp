@@ -145,6 +145,7 @@ ToolSpec profile_tool() {
     positional.add("data", -1);
   };
   spec.run = run_profile;
+  spec.inputs = input_options({"data", "profiles", "add-to"});
   return spec;
 }
 

@@ -16,6 +16,16 @@ std::string env(const char* name) {
 
 }  // namespace
 
+std::string seconds_parameter(double seconds) {
+  // Plain decimal seconds, never an exponent: "1.795e+09" arrives as "1.795e 09" in a form.
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  std::string out = text;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
 Credentials Credentials::from_env() {
   Credentials c{env("PROMETHEUS_TOKEN"), env("PROMETHEUS_USER"), env("PROMETHEUS_PASSWORD")};
   if (!c.token.empty() && (!c.user.empty() || !c.password.empty())) {
@@ -131,13 +141,13 @@ QueryData Client::send(const std::string& path, const std::string& name, const s
 }
 
 QueryData Client::instant(const std::string& name, const std::string& promql, double time) {
-  return send("/api/v1/query", name, "query=" + form_encode(promql) + "&time=" + format_number(time));
+  return send("/api/v1/query", name, "query=" + form_encode(promql) + "&time=" + seconds_parameter(time));
 }
 
 QueryData Client::range(const std::string& name, const std::string& promql, double start, double end, double step) {
   return send("/api/v1/query_range", name,
-              "query=" + form_encode(promql) + "&start=" + format_number(start) + "&end=" + format_number(end) +
-                  "&step=" + format_number(step));
+              "query=" + form_encode(promql) + "&start=" + seconds_parameter(start) + "&end=" + seconds_parameter(end) +
+                  "&step=" + seconds_parameter(step));
 }
 
 }  // namespace lean::prometheus

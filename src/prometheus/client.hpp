@@ -47,6 +47,9 @@ class Client {
 
 // Percent-encodes a form value (RFC 3986 unreserved characters pass).
 std::string form_encode(std::string_view text);
+
+// A time or duration as the query API reads it: decimal seconds, at most milliseconds.
+std::string seconds_parameter(double seconds);
 // RFC 4648 base64 (basic auth).
 std::string base64(std::string_view bytes);
 // `text` with every secret replaced by "***" and control characters written as \xNN: what

@@ -6,14 +6,17 @@
 #include <ctime>
 
 #include "core/error.hpp"
+#include "core/printable.hpp"
 
 namespace lean {
 namespace {
 
+// CI variables are stored in channel pointers and audit events, which accept printable text
+// only: a control character in an actor name is kept as its escape, never written raw.
 std::optional<std::string> env(const char* name) {
   const char* value = std::getenv(name);
   if (!value || !*value) return std::nullopt;
-  return std::string(value);
+  return printable(value);
 }
 
 std::optional<std::string> github_run_url() {

@@ -68,9 +68,9 @@ std::string render_report_json(const std::string& tool, const Outcome& outcome) 
 std::string render_markdown(const std::string& tool, const Outcome& outcome) {
   std::string out = "### " + std::string(status_icon(outcome.status)) + " " + tool + ": " +
                     status_word(outcome.status);
-  if (!outcome.headline.empty()) out += " — " + outcome.headline;
+  if (!outcome.headline.empty()) out += " — " + printable(outcome.headline);
   out += "\n\n";
-  if (!outcome.error.empty()) out += "> " + one_line(outcome.error) + "\n\n";
+  if (!outcome.error.empty()) out += "> " + printable(outcome.error) + "\n\n";
   out += outcome.markdown_body;
   return out;
 }
@@ -119,12 +119,12 @@ std::string render_junit(const std::string& tool, const Outcome& outcome) {
       out += "/>\n";
     } else {
       out += ">\n      <failure message=\"" + escape_xml(one_line(check.message)) + "\">" +
-             escape_xml(printable_lines(check.message)) + "</failure>\n    </testcase>\n";
+             escape_xml(printable(check.message)) + "</failure>\n    </testcase>\n";
     }
   }
   if (errored) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(tool) + "\">\n";
-    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" + escape_xml(printable_lines(outcome.error)) +
+    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" + escape_xml(printable(outcome.error)) +
            "</error>\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";

@@ -827,8 +827,13 @@ S3Location parse_s3_url(const std::string& url) {
   while (!location.prefix.empty() && location.prefix.back() == '/') location.prefix.pop_back();
   while (!location.prefix.empty() && location.prefix.front() == '/') location.prefix.erase(0, 1);
   if (location.bucket.empty()) throw_usage("'" + url + "' names no bucket: use s3://BUCKET/PREFIX");
+  if (location.bucket.find('@') != std::string::npos) {
+    // Never repeat it: the part before '@' is likely a key and secret (redact() hides the subject).
+    throw_usage("'" + url + "': an s3:// URL holds no credentials (user-info before '@'); give them in the environment "
+                "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a profile");
+  }
   for (char c : location.bucket) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' || c == '@' || c == ':') {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' || c == ':') {
       throw_usage("'" + url + "': '" + location.bucket + "' is not a valid bucket name");
     }
   }

@@ -23,6 +23,17 @@ class DriftInput(CliTest):
         self.assertFails(r, code, "ml-drift: error: " + line)
         return r
 
+    def test_an_output_naming_an_input_is_refused(self):
+        self.fails(2, "'ref.csv': --report would overwrite an input file", "ref.csv", "cur.csv", "--report", "ref.csv")
+        self.fails(2, "'./cur.csv': --html would overwrite an input file", "ref.csv", "cur.csv", "--html", "./cur.csv")
+        self.fails(2, "'r.json': --report and --markdown name the same file", "ref.csv", "cur.csv",
+                   "--report", "r.json", "--markdown", "r.json")
+        r = self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.csv")
+        self.assertFails(r, 2, "ml-drift: error: 'ref.csv': --output would overwrite an input file")
+        r = self.run_tool("ml-drift", "schema", "--reference", "ref.csv", "--output", "ref.csv")
+        self.assertFails(r, 2, "ml-drift: error: 'ref.csv': --output would overwrite an input file")
+        self.assertEqual(self.read("ref.csv"), "age,city\n31,Berlin\n42,Paris\n")
+
     # 21: files that are not the CSV they seem
 
     def test_a_semicolon_csv_is_not_one_column(self):

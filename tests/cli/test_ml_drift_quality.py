@@ -67,6 +67,17 @@ class EachAnomaly(QualityTest):
                 self.assertEqual(r.code, 1 if want else 0, r)
                 self.assertEqual(r.stderr, "")
 
+    def test_one_late_text_cell_in_a_numeric_column_fails_type(self):
+        # Under 1 % of the cells (the stray-cell rule): still a type change, never a silent pass.
+        lines = self.read("clean.csv").splitlines(True)
+        cells = lines[150].split(",")
+        cells[1] = "forty"
+        lines[150] = ",".join(cells)
+        self.write("late_text.csv", "".join(lines))
+        r, report = self.quality("late_text.csv", "--no-unique")
+        self.assertIn(("type", "age"), self.failed(report), r.stdout)
+        self.assertEqual(r.code, 1, r)
+
     def test_without_quality_nothing_changes(self):
         r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "missing_above.csv", "--report", "r.json")
         self.assertEqual(r.code, 0, r)

@@ -256,6 +256,16 @@ class EchoedSecretsTest(PlantedSecrets):
         self.assertEqual(r.code, 2, r)
         self.assertIn("github://***@acme/models", r.stderr)
 
+    def test_a_password_in_an_s3_url_is_not_printed(self):
+        self.secrets["URL password"] = "PLANTED-S3-PASSWORD"
+        self.write("c.json", '{"accuracy": 0.9}')
+        r = self.run_all_outputs("ml-compare", "--candidate", "c.json", "--baseline-registry",
+                                 "s3://AKIAXX:PLANTED-S3-PASSWORD@bucket/p", "--model", "churn", "--channel", "prod",
+                                 "--metric", "accuracy")
+        self.assertFails(r, 2, "ml-compare: error: 's3://***@bucket/p': an s3:// URL holds no credentials (user-info "
+                               "before '@'); give them in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) "
+                               "or a profile")
+
 
 if __name__ == "__main__":
     unittest.main()

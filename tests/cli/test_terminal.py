@@ -47,6 +47,27 @@ class Terminal(CliTest):
         self.assert_nothing_raw(r)
         self.assertIn(SHOWN, r.stderr)
 
+    def test_a_checked_metric_name_with_a_forged_command_in_every_output(self):
+        """A name that is checked (not only one that is misspelt) reaches the verdict lines,
+        the markdown heading and the JUnit body: escaped there too."""
+        self.write("m.json", json.dumps({FORGED + ESCAPES: 0.5}))
+        self.write("b.json", json.dumps({FORGED + ESCAPES: 0.4}))
+        path = "/" + FORGED + ESCAPES
+        r = self.run_tool("ml-validate", "m.json", "-r", path + ">= 1", "--markdown", "v.md", "--junit", "v.xml",
+                          env=self.env())
+        self.assertEqual(r.code, 1, r)
+        self.assert_nothing_raw(r)
+        self.assertIn("FAIL  /" + SHOWN, r.stdout)
+        r = self.run_tool("ml-compare", "--candidate", "m.json", "--baseline", "b.json", "--metric", path,
+                          "--markdown", "c.md", "--junit", "c.xml", env=self.env())
+        self.assertEqual(r.code, 0, r)
+        self.assert_nothing_raw(r)
+        for name in ("v.md", "v.xml", "c.md", "c.xml", "gh-summary"):
+            text = self.read(name)
+            self.assertNotIn("\x1b", text, name)
+            self.assertNotIn("\u009b", text, name)
+            self.assertFalse(any(line.startswith("::warning") for line in text.splitlines()), name)
+
     def test_a_file_name_with_a_forged_command(self):
         self.write(FORGED, "x\n1\n")
         r = self.run_tool("ml-drift", "--changed", FORGED, "--state", "s.json", env=self.env())

@@ -48,3 +48,10 @@ TEST_CASE("the URL must be http or https") {
   CHECK(test::expect_error([] { Client("ftp://x", {}, {}); }).describe() ==
         "--prometheus needs an http:// or https:// URL, not \"ftp://x\"");
 }
+
+TEST_CASE("times and steps are sent as plain decimal seconds, never with an exponent") {
+  CHECK(seconds_parameter(1795000000) == "1795000000");  // a round time: format_number gives 1.795e+09
+  CHECK(seconds_parameter(1800000000.5) == "1800000000.5");
+  CHECK(seconds_parameter(300) == "300");
+  CHECK(seconds_parameter(0.25) == "0.25");
+}

@@ -16,6 +16,15 @@ TEST_CASE("an atomic write replaces the file and leaves no temporary behind") {
   CHECK(entries == 1);
 }
 
+TEST_CASE("a write to a symlink of a device goes through it: the link and the device stay") {
+  test::TempDir dir;
+  const std::string link = (std::filesystem::path(dir.write("x", "")).parent_path() / "out").string();
+  std::filesystem::create_symlink("/dev/null", link);  // as /dev/stdout -> /proc/self/fd/1
+  write_file_atomically(link, "report\n");
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(std::filesystem::is_character_file("/dev/null"));
+}
+
 TEST_CASE("an atomic write into a missing directory is an input error naming the file") {
   test::TempDir dir;
   const std::string path = dir.file("missing/report.json");

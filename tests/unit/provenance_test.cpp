@@ -64,6 +64,13 @@ TEST_CASE("outside CI: no commit nor run URL, the login name") {
   CHECK(p.actor == "dev");
 }
 
+TEST_CASE("a control character in a CI variable is kept as its escape (channel pointers hold printable text)") {
+  ScopedEnv env({{"GITHUB_ACTOR", "eve\x1b[31m"}, {"CI_JOB_URL", "http://x/\n::error::url"}});
+  const lean::Provenance p = lean::provenance_from_env();
+  CHECK(p.actor == "eve\\e[31m");
+  CHECK(p.ci_run_url == "http://x/\\n::error::url");
+}
+
 TEST_CASE("SOURCE_DATE_EPOCH pins the clock; garbage in it is a usage error") {
   {
     ScopedEnv env({{"SOURCE_DATE_EPOCH", "1700000000"}});
