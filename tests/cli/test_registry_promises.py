@@ -261,7 +261,6 @@ class InvalidUtf8(ReleaseTest):
         r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin", env={"GITHUB_ACTOR": bad})
         self.assertEqual(r.code, 0, r)
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "2.0.0").code, 0)
-        self.assertFalse(os.path.exists(self.path("reg/churn/versions/2.0.0")))
 
 
 class CommandLineMessages(ReleaseTest):

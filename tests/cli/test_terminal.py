@@ -50,14 +50,15 @@ class Terminal(CliTest):
     def test_a_checked_metric_name_with_a_forged_command_in_every_output(self):
         """A name that is checked (not only one that is misspelt) reaches the verdict lines,
         the markdown heading and the JUnit body: escaped there too."""
-        self.write("m.json", json.dumps({FORGED + ESCAPES: 0.5}))
-        self.write("b.json", json.dumps({FORGED + ESCAPES: 0.4}))
-        path = "/" + FORGED + ESCAPES
+        name = "a\n::warning::injected\nb" + ESCAPES  # no "=": a check's operator
+        self.write("m.json", json.dumps({name: 0.5}))
+        self.write("b.json", json.dumps({name: 0.4}))
+        path = "/" + name
         r = self.run_tool("ml-validate", "m.json", "-r", path + ">= 1", "--markdown", "v.md", "--junit", "v.xml",
                           env=self.env())
         self.assertEqual(r.code, 1, r)
         self.assert_nothing_raw(r)
-        self.assertIn("FAIL  /" + SHOWN, r.stdout)
+        self.assertIn("FAIL  /a\\n::warning::injected\\nb", r.stdout)
         r = self.run_tool("ml-compare", "--candidate", "m.json", "--baseline", "b.json", "--metric", path,
                           "--markdown", "c.md", "--junit", "c.xml", env=self.env())
         self.assertEqual(r.code, 0, r)
