@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
+#include "core/parallel.hpp"
 #include "core/suggest.hpp"
 #include "drift/columns.hpp"
 #include "drift/html.hpp"
@@ -171,31 +172,6 @@ void require_columns(const std::vector<std::string>& names, const std::vector<st
     if (std::find(header.begin(), header.end(), name) == header.end()) {
       throw_input(path, "no column \"" + name + "\"" + did_you_mean(name, header));
     }
-  }
-}
-
-// Runs `work(i)` for i in [0, count) on up to `threads` threads; rethrows the first error
-// (by index, so the message does not depend on timing).
-template <class Work>
-void parallel_for(std::size_t count, unsigned threads, Work work) {
-  std::vector<std::exception_ptr> errors(count);
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < count;) {
-      try {
-        work(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  const std::size_t extra = std::min<std::size_t>(threads, count) > 0 ? std::min<std::size_t>(threads, count) - 1 : 0;
-  for (std::size_t t = 0; t < extra; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& thread : pool) thread.join();
-  for (auto& error : errors) {
-    if (error) std::rethrow_exception(error);
   }
 }
 
@@ -468,7 +444,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
   profile.rows = ref.rows;
   profile.duplicate_share = static_cast<double>(find_duplicates(hashes.rows, {}).count) / static_cast<double>(ref.rows);
   profile.columns.resize(selection.names.size());
-  parallel_for(selection.names.size(), threads, [&](std::size_t i) {
+  parallel_for_each_index(selection.names.size(), threads, [&](std::size_t i) {
     FileColumn& column = *ref.columns[i];
     HugePageVector<double> values;
     SortSpace space;
@@ -611,7 +587,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   }
 
   // The two files are read at the same time, one thread each.
-  parallel_for(with_reference ? 2 : 1, threads, [&](std::size_t i) {
+  parallel_for_each_index(with_reference ? 2 : 1, threads, [&](std::size_t i) {
     if (i == 0 && with_reference) read_input(ref_reader.get(), ref, threads);
     else read_input(cur_reader.get(), cur, threads);
   });
@@ -652,7 +628,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   }
   std::vector<Duplicates> duplicates(hash_tasks.size());
   std::vector<std::uint64_t> hashed(hash_tasks.size());
-  parallel_for(hash_tasks.size() + compared.size(), threads, [&](std::size_t task) {
+  parallel_for_each_index(hash_tasks.size() + compared.size(), threads, [&](std::size_t task) {
     if (task < hash_tasks.size()) {  // first: the longest tasks start early
       auto [hashes, lines] = hash_tasks[task];
       hashed[task] = hashes->size();
