@@ -81,7 +81,8 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 
 void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs) {
-  for (const char* option : {"report", "markdown", "junit", "dotenv"}) {
+  // --write-metrics (ml-validate) is an output too.
+  for (const char* option : {"report", "markdown", "junit", "dotenv", "write-metrics"}) {
     if (!vm.count(option)) continue;
     const std::string output = vm[option].as<std::string>();
     struct stat out_st {};

@@ -405,7 +405,7 @@ ToolSpec compare_tool() {
   spec.run = run_compare;
   spec.inputs = [](const po::variables_map& vm) {
     std::vector<std::string> inputs;
-    for (const char* option : {"candidate", "baseline"}) {
+    for (const char* option : {"candidate", "baseline", "candidate-predictions", "baseline-predictions"}) {
       if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
     }
     return inputs;

@@ -367,7 +367,7 @@ ToolSpec validate_tool() {
   spec.inputs = [](const po::variables_map& vm) {
     std::vector<std::string> inputs;
     if (vm.count("metrics")) inputs = vm["metrics"].as<std::vector<std::string>>();
-    for (const char* option : {"policy", "history"}) {
+    for (const char* option : {"policy", "history", "predictions"}) {
       if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
     }
     return inputs;

@@ -43,7 +43,7 @@ void declare_validate_prediction_options(po::options_description& options) {
   declare_prediction_column_options(options);
   options.add_options()
       ("slice-by", po::value<std::string>()->value_name("COL"), "also compute every metric per value of COL")
-      ("min-slice-size", po::value<std::size_t>()->default_value(30)->value_name("N"),
+      ("min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
        "--require-slices checks only slices of at least N rows")
       ("require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
        "a check every slice must pass (repeatable)")
@@ -51,6 +51,8 @@ void declare_validate_prediction_options(po::options_description& options) {
 }
 
 PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
+  // Signed, so that -1 is refused rather than wrapped to a size no slice reaches.
+  if (vm["min-slice-size"].as<long long>() < 0) throw_usage("--min-slice-size must be 0 or more");
   PredictionColumns columns = prediction_columns(vm);
   if (vm.count("slice-by")) columns.slice = vm["slice-by"].as<std::string>();
   if (vm.count("require-slices") && !vm.count("slice-by")) throw_usage("--require-slices needs --slice-by COL");
@@ -98,7 +100,7 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
   outcome.fields["predictions"] = {{"file", run.path}, {"task", task_name(run.task)}};
   if (run.slice_column.empty()) return;
   const std::vector<Requirement> requirements = slice_requirements(vm);
-  const std::size_t min_size = vm["min-slice-size"].as<std::size_t>();
+  const auto min_size = static_cast<std::size_t>(vm["min-slice-size"].as<long long>());
   ordered_json report;
   report["column"] = run.slice_column;
   report["min_slice_size"] = min_size;

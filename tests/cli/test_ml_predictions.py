@@ -131,6 +131,12 @@ class Slices(PredictionsTest):
 
 
 class BadInput(PredictionsTest):
+    def test_negative_min_slice_size_is_a_usage_error(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "-1")
+        self.assertFails(r, 2, "ml-validate: error: --min-slice-size must be 0 or more")
+
     def validate(self, content, *args):
         self.write("p.csv", content)
         return self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "accuracy >= 0", *args)
@@ -138,6 +144,13 @@ class BadInput(PredictionsTest):
     def test_missing_column_suggests_the_closest(self):
         self.assertFails(self.validate("y_ture,y_pred\n1,1\n"), 3,
                          "ml-validate: error: 'p.csv': no column \"y_true\"; did you mean \"y_ture\"?")
+
+    def test_a_mistyped_prediction_or_score_column_is_not_ignored(self):
+        content = "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.2\n"
+        self.assertFails(self.validate(content, "--prediction-column", "y_prd"), 3,
+                         "ml-validate: error: 'p.csv': no column \"y_prd\"; did you mean \"y_pred\"?")
+        self.assertFails(self.validate(content, "--score-column", "y_scr"), 3,
+                         "ml-validate: error: 'p.csv': no column \"y_scr\"; did you mean \"y_score\"?")
 
     def test_score_not_a_finite_number(self):
         self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,inf\n"), 3,
@@ -350,3 +363,31 @@ class RegistryBaseline(PredictionsTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OutputsNeverOverwriteInputs(PredictionsTest):
+    def test_an_output_naming_the_predictions_file_is_refused(self):
+        self.fixture("binary.csv")
+        original = self.read("binary.csv")
+        for flag, target in (("--write-metrics", "./binary.csv"), ("--report", "binary.csv"), ("--markdown", "binary.csv")):
+            with self.subTest(flag=flag):
+                r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--require", "accuracy >= 0", flag, target)
+                self.assertFails(r, 2, f"ml-validate: error: '{target}': {flag} would overwrite an input file")
+        self.assertEqual(self.read("binary.csv"), original)
+
+    def test_write_metrics_naming_a_metrics_input_is_refused(self):
+        self.fixture("binary.csv")
+        self.write("m.json", {"accuracy": 0.9})
+        r = self.run_tool("ml-validate", "m.json", "--require", "accuracy >= 0", "--write-metrics", "m.json")
+        self.assertFails(r, 2, "ml-validate: error: 'm.json': --write-metrics would overwrite an input file")
+
+    def test_compare_outputs_naming_either_predictions_file_are_refused(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        originals = (self.read("candidate.csv"), self.read("baseline.csv"))
+        for flag, target in (("--report", "candidate.csv"), ("--markdown", "baseline.csv")):
+            with self.subTest(flag=flag):
+                r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                                  "baseline.csv", "--metric", "accuracy", flag, target)
+                self.assertFails(r, 2, f"ml-compare: error: '{target}': {flag} would overwrite an input file")
+        self.assertEqual((self.read("candidate.csv"), self.read("baseline.csv")), originals)
