@@ -31,6 +31,19 @@ class YamlMetrics(CliTest):
         self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
                          "ml-validate: error: 'm.yaml': malformed YAML at line 2")
 
+    def test_a_second_document_is_refused(self):
+        self.write("m.yaml", "accuracy: 0.9\n---\naccuracy: 0.1\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "accuracy >= 0.5"), 3,
+                         "ml-validate: error: 'm.yaml': holds 2 YAML documents (separated by \"---\"); "
+                         "a metrics file is one document")
+
+    def test_uppercase_extensions_are_yaml(self):
+        for name in ("M.YAML", "M.YML"):
+            with self.subTest(name=name):
+                self.write(name, "accuracy: 0.9\n")
+                r = self.run_tool("ml-validate", name, "--require", "accuracy >= 0.85")
+                self.assertEqual(r.code, 0, r)
+
     def test_not_a_mapping(self):
         self.write("m.yaml", "- 1\n- 2\n")
         self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
