@@ -31,6 +31,16 @@ std::vector<Requirement> slice_requirements(const po::variables_map& vm) {
   return out;
 }
 
+// A computed metric that is not finite (mse of values near 1e200 overflows a double) is an
+// input error naming it: JSON has no infinity, it would be written and checked as null.
+void refuse_non_finite(const ordered_json& node, const std::string& name, const std::string& path, const std::string& where) {
+  if (node.is_object()) {
+    for (const auto& [key, child] : node.items()) refuse_non_finite(child, name.empty() ? key : name + "." + key, path, where);
+  } else if (node.is_number_float() && !std::isfinite(node.get<double>())) {
+    throw_input(path, "metric \"" + name + "\"" + where + " overflows: it is not a finite number (the values are too large for a double)");
+  }
+}
+
 // A lower value fails a >= or > check first: those slices are the worst.
 bool lower_is_worse(Comparison op) { return op == Comparison::ge || op == Comparison::gt; }
 
@@ -63,6 +73,7 @@ PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
   const std::string average = vm.count("average") ? vm["average"].as<std::string>() : "";
   const Evaluator evaluator(table, average);
   run.evaluation = evaluator.all();
+  refuse_non_finite(run.evaluation.metrics, "", run.path, "");
   ordered_json document = metrics_document(run.evaluation, table);
   if (!columns.slice.empty()) {
     run.slice_column = columns.slice;
@@ -72,6 +83,7 @@ PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
     for (const auto& [value, rows] : rows_by_value) {
       const PredictionTable part = table.subset(rows);
       Evaluation evaluation = Evaluator(part, evaluator.average()).all();
+      refuse_non_finite(evaluation.metrics, "", run.path, " in slice " + columns.slice + "=" + value);
       slices[value] = evaluation.metrics;
       run.slice_rows[value] = rows.size();
       run.slices.emplace(value, std::move(evaluation));

@@ -190,6 +190,15 @@ class BadInput(PredictionsTest):
         r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc >= 0.5", "--allow-missing")
         self.assertEqual(r.code, 0, r)
 
+    def test_an_overflowing_metric_is_an_input_error_naming_it(self):
+        self.write("p.csv", "y_true,y_pred\n1e200,-1e200\n-1e200,1e200\n5,6\n")
+        for args in (("--write-metrics", "m.json"), ("--require", "mse <= 1")):
+            with self.subTest(args=args):
+                r = self.run_tool("ml-validate", "--predictions", "p.csv", "--task", "regression", *args)
+                self.assertFails(r, 3, "ml-validate: error: 'p.csv': metric \"mse\" overflows: it is not a finite number "
+                                       "(the values are too large for a double)")
+        self.assertFalse(os.path.exists(self.path("m.json")))
+
     def test_r2_of_a_constant_target(self):
         rows = "".join(f"5,{5 + i / 10}\n" for i in range(30))
         self.write("p.csv", "y_true,y_pred\n" + rows)
