@@ -121,6 +121,11 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
     if (rows < min_size) too_small.push_back({{"slice", value}, {"n", rows}});
   }
   report["too_small"] = too_small;
+  // Not a failure (the gate has nothing to say about slices it does not check), but never silent.
+  if (!requirements.empty() && !run.slice_rows.empty() && too_small.size() == run.slice_rows.size()) {
+    outcome.console += "WARN  every slice of " + run.slice_column + " has fewer than " + std::to_string(min_size) +
+                       " rows (--min-slice-size): no --require-slices check was evaluated\n";
+  }
   ordered_json checks = ordered_json::array();
   int failed = 0;
   MarkdownTable table({"Slice", "Check", "Value", "Result"});
@@ -154,10 +159,15 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
                   (row.passed ? ")" : "");
       }
       if (!row.passed) ++failed;
-      outcome.checks.push_back({name, row.passed, message});
+      outcome.checks.push_back({name, row.passed, message, !row.value});
       outcome.console += std::string(!row.value ? "SKIP  " : row.passed ? "PASS  " : "FAIL  ") + message + "\n";
-      checks.push_back({{"expr", req.text}, {"slice", row.slice}, {"n", run.slice_rows.at(row.slice)},
-                        {"value", row.value ? ordered_json(*row.value) : ordered_json(nullptr)}, {"passed", row.passed}});
+      ordered_json check = {{"expr", req.text}, {"slice", row.slice}, {"n", run.slice_rows.at(row.slice)},
+                            {"value", row.value ? ordered_json(*row.value) : ordered_json(nullptr)}, {"passed", row.passed}};
+      if (!row.value) {  // as the checks of the whole file say it
+        check["skipped"] = true;
+        check["skip_reason"] = "metric missing, allowed by --allow-missing";
+      }
+      checks.push_back(check);
       if (worst.size() < kWorstSlicesShown && row.value) {
         worst.push_back({{"slice", row.slice}, {"value", *row.value}});
         table.add_row({"`" + escape_markdown_cell(row.slice) + "`", "`" + describe(req) + "`", format_human(*row.value),

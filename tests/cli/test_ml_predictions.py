@@ -130,6 +130,27 @@ class Slices(PredictionsTest):
         self.assertTrue(r.stdout.endswith("ml-validate: fail (3 of 3 checks failed (3 on slices of region))\n"), r)
 
 
+class SkippedSlices(PredictionsTest):
+    def test_a_missing_slice_metric_allowed_is_reported_skipped(self):
+        # The "b" slice holds one class only: its roc_auc is undefined, allowed by --allow-missing.
+        self.write("p.csv", "y_true,y_pred,y_score,g\n1,1,0.9,a\n0,0,0.2,a\n1,1,0.8,b\n1,0,0.4,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require-slices", "roc_auc >= 0.5",
+                          "--min-slice-size", "1", "--allow-missing", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        checks = {c["slice"]: c for c in self.read_json("r.json")["slices"]["checks"]}
+        self.assertEqual((checks["b"]["skipped"], checks["b"]["skip_reason"]),
+                         (True, "metric missing, allowed by --allow-missing"))
+        self.assertNotIn("skipped", checks["a"])
+
+    def test_every_slice_too_small_is_a_warning(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "100000")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("WARN  every slice of region has fewer than 100000 rows (--min-slice-size): "
+                      "no --require-slices check was evaluated\n", r.stdout)
+
+
 class BadInput(PredictionsTest):
     def test_negative_min_slice_size_is_a_usage_error(self):
         self.fixture("binary.csv")
