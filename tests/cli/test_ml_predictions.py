@@ -308,9 +308,13 @@ class Significance(PredictionsTest):
                                    r"p < 0\.001 \(McNemar exact, 1,500 paired rows\)\n")
         self.assertIn("significant: p &lt; 0.001 (McNemar exact, 1,500 paired rows)", self.read("j.xml"))
         self.assertIn("significant", self.read("s.md"))
+        self.assertIn(" | < 0.001 | ✅ better |\n", self.read("s.md"))  # as the console: not "0.001"
         # The other way round it is significantly worse, in every output.
         r = self.run_tool("ml-compare", "--candidate-predictions", "worse.csv", "--baseline-predictions", "candidate.csv",
-                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml")
+                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml",
+                          "--markdown", "s.md")
+        # The p of "worse" (the p of "better" is near 1 here).
+        self.assertIn(" | < 0.001 | ❌ significantly worse |\n", self.read("s.md"))
         self.assertEqual(r.code, 1, r)
         self.assertIn("is significantly worse: p < 0.001 (McNemar exact, 1,500 paired rows)", r.stdout)
         self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
