@@ -154,4 +154,16 @@ std::optional<std::string> metrics_json_from_other_format(const std::string& pat
   return std::nullopt;
 }
 
+std::vector<std::string> metrics_input_files(const std::string& path) {
+  std::vector<std::string> files{path};
+  std::error_code ec;
+  if (path == "-" || !fs::is_directory(path, ec)) return files;
+  files.push_back((fs::path(path) / "meta.yaml").string());
+  const fs::path metrics = fs::path(path) / "metrics";
+  for (auto it = fs::recursive_directory_iterator(metrics, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path().string());
+  }
+  return files;
+}
+
 }  // namespace lean

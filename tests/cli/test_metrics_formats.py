@@ -71,6 +71,17 @@ class MlflowRuns(CliTest):
         r = self.run_tool("ml-compare", "--candidate", run, "--baseline", "prod.json", "--metric", "accuracy")
         self.assertEqual(r.code, 0, r)
 
+    def test_an_output_naming_a_file_of_the_run_is_refused(self):
+        run = self.run_folder()
+        target = run + "/metrics/accuracy"
+        r = self.run_tool("ml-validate", "--mlflow-run", run, "--require", "accuracy >= 0", "--report", target)
+        self.assertFails(r, 2, f"ml-validate: error: '{target}': --report would overwrite an input file")
+        self.write("prod.json", {"accuracy": 0.6})
+        r = self.run_tool("ml-compare", "--candidate", run, "--baseline", "prod.json", "--metric", "accuracy",
+                          "--markdown", run + "/meta.yaml")
+        self.assertFails(r, 2, f"ml-compare: error: '{run}/meta.yaml': --markdown would overwrite an input file")
+        self.assertEqual(self.read(target), "1000 0.5 0\n1003 0.61 2\n1001 0.7 2\n")
+
     def test_folder_that_is_not_a_run(self):
         os.makedirs(self.path("empty"))
         self.assertFails(self.run_tool("ml-validate", "--mlflow-run", "empty", "--require", "a >= 0"), 3,
