@@ -38,6 +38,7 @@ PredictionColumns prediction_columns(const po::variables_map& vm) {
   else throw_usage("--task must be auto, binary, multiclass or regression, not \"" + task + "\"");
   columns.label = vm["label-column"].as<std::string>();
   columns.prediction = vm["prediction-column"].as<std::string>();
+  columns.prediction_named = !vm["prediction-column"].defaulted();
   if (vm.count("score-column") && vm.count("score-prefix")) throw_usage("give --score-column or --score-prefix, not both");
   if (vm.count("score-column")) {
     columns.score = vm["score-column"].as<std::string>();

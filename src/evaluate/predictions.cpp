@@ -72,8 +72,23 @@ struct LabelDictionary {
   }
 };
 
+// `word` with letters left out of `candidate` ("y_scr" of "y_score"), same first letter.
+bool abbreviates(const std::string& word, const std::string& candidate) {
+  if (word.empty() || candidate.empty() || word.front() != candidate.front()) return false;
+  std::size_t next = 0;
+  for (char c : candidate) {
+    if (next < word.size() && c == word[next]) ++next;
+  }
+  return next == word.size();
+}
+
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   auto guess = closest_match(word, candidates);
+  if (!guess) {  // short names allow one edit only: an abbreviated column name is a likely typo too
+    const auto it = std::find_if(candidates.begin(), candidates.end(),
+                                 [&](const std::string& candidate) { return abbreviates(word, candidate); });
+    if (it != candidates.end()) guess = *it;
+  }
   return guess ? "; did you mean \"" + *guess + "\"?" : "";
 }
 
@@ -140,6 +155,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   const std::size_t label_field = require_column(header, columns.label, path);
   const std::optional<std::size_t> prediction_field = find_column(header, columns.prediction);
   std::optional<std::size_t> score_field = find_column(header, columns.score);
+  // A column named on the command line must exist: a typo is not "derive it from the scores".
+  if (columns.prediction_named && !prediction_field) require_column(header, columns.prediction, path);
   if (columns.score_named && !score_field) require_column(header, columns.score, path);
   // The class-probability columns, by the label text after the prefix.
   std::vector<std::pair<std::string, std::size_t>> proba_fields;

@@ -17,6 +17,7 @@ struct PredictionColumns {
   std::string prediction = "y_pred";
   std::string score = "y_score";
   std::string score_prefix = "proba_";
+  bool prediction_named = false;  // --prediction-column given: the column must exist
   bool score_named = false;   // --score-column given: the column must exist
   bool prefix_named = false;  // --score-prefix given: some column must carry it
   std::string weight;         // empty: unweighted

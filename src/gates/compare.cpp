@@ -14,6 +14,7 @@
 #include "core/suggest.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
+#include "metrics/metrics_formats.hpp"
 #include "metrics/tolerance.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
@@ -406,7 +407,11 @@ ToolSpec compare_tool() {
   spec.run = run_compare;
   spec.inputs = [](const po::variables_map& vm) {
     std::vector<std::string> inputs;
-    for (const char* option : {"candidate", "baseline"}) {
+    for (const char* option : {"candidate", "baseline"}) {  // a metrics file or an MLflow run folder
+      if (!vm.count(option)) continue;
+      for (auto& file : metrics_input_files(vm[option].as<std::string>())) inputs.push_back(std::move(file));
+    }
+    for (const char* option : {"candidate-predictions", "baseline-predictions"}) {
       if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
     }
     return inputs;

@@ -52,6 +52,9 @@ std::string p_text(double p) {
   return buffer;
 }
 
+// The markdown p column: the number of p_text, and "< 0.001" as the console says it.
+std::string p_cell(double p) { return p < 0.001 ? "< 0.001" : p_text(p).substr(4); }
+
 std::string with_thousands(std::size_t n) {
   std::string digits = std::to_string(n), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -306,7 +309,10 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   outcome.checks.push_back({metric + " beats the baseline: " + sentence, primary_passed, sentence});
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "p", "Verdict"});
   table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value), format_signed(delta),
-                 significance ? p_text(significance->p_value).substr(4) : "—",
+                 // A significantly worse candidate: the p of "worse", as the sentence gives it.
+                 !significance ? "—"
+                 : significance->significantly_worse() ? p_cell(significance->p_worse)
+                                                       : p_cell(significance->p_value),
                  primary_passed ? "✅ better"
                  : significance && significance->significantly_worse() ? "❌ significantly worse"
                  : meets_margin ? "❌ not significant"
@@ -349,7 +355,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
     }
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
     table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), format_signed(c - b),
-                   guard_test ? p_text(guard_test->p_worse).substr(4) : "—",
+                   guard_test ? p_cell(guard_test->p_worse) : "—",
                    passed ? "✅ within " + guard.spelled : worse ? "❌ significantly worse" : "❌ regressed beyond " + guard.spelled});
     outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
   }

@@ -16,6 +16,7 @@
 #include "metrics/expression.hpp"
 #include "metrics/history.hpp"
 #include "metrics/metrics.hpp"
+#include "metrics/metrics_formats.hpp"
 #include "prometheus/gate.hpp"
 #include "metrics/tolerance.hpp"
 #include "report/markdown.hpp"
@@ -367,8 +368,15 @@ ToolSpec validate_tool() {
   spec.run = run_validate;
   spec.inputs = [](const po::variables_map& vm) {
     std::vector<std::string> inputs;
-    if (vm.count("metrics")) inputs = vm["metrics"].as<std::vector<std::string>>();
-    for (const char* option : {"policy", "history"}) {
+    std::vector<std::string> metrics;
+    if (vm.count("metrics")) metrics = vm["metrics"].as<std::vector<std::string>>();
+    if (vm.count("mlflow-run")) {
+      for (const auto& run : vm["mlflow-run"].as<std::vector<std::string>>()) metrics.push_back(run);
+    }
+    for (const auto& path : metrics) {
+      for (auto& file : metrics_input_files(path)) inputs.push_back(std::move(file));
+    }
+    for (const char* option : {"policy", "history", "predictions"}) {
       if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
     }
     return inputs;

@@ -31,6 +31,16 @@ std::vector<Requirement> slice_requirements(const po::variables_map& vm) {
   return out;
 }
 
+// A computed metric that is not finite (mse of values near 1e200 overflows a double) is an
+// input error naming it: JSON has no infinity, it would be written and checked as null.
+void refuse_non_finite(const ordered_json& node, const std::string& name, const std::string& path, const std::string& where) {
+  if (node.is_object()) {
+    for (const auto& [key, child] : node.items()) refuse_non_finite(child, name.empty() ? key : name + "." + key, path, where);
+  } else if (node.is_number_float() && !std::isfinite(node.get<double>())) {
+    throw_input(path, "metric \"" + name + "\"" + where + " overflows: it is not a finite number (the values are too large for a double)");
+  }
+}
+
 // A lower value fails a >= or > check first: those slices are the worst.
 bool lower_is_worse(Comparison op) { return op == Comparison::ge || op == Comparison::gt; }
 
@@ -43,7 +53,7 @@ void declare_validate_prediction_options(po::options_description& options) {
   declare_prediction_column_options(options);
   options.add_options()
       ("slice-by", po::value<std::string>()->value_name("COL"), "also compute every metric per value of COL")
-      ("min-slice-size", po::value<std::size_t>()->default_value(30)->value_name("N"),
+      ("min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
        "--require-slices checks only slices of at least N rows")
       ("require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
        "a check every slice must pass (repeatable)")
@@ -51,6 +61,8 @@ void declare_validate_prediction_options(po::options_description& options) {
 }
 
 PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
+  // Signed, so that -1 is refused rather than wrapped to a size no slice reaches.
+  if (vm["min-slice-size"].as<long long>() < 0) throw_usage("--min-slice-size must be 0 or more");
   PredictionColumns columns = prediction_columns(vm);
   if (vm.count("slice-by")) columns.slice = vm["slice-by"].as<std::string>();
   if (vm.count("require-slices") && !vm.count("slice-by")) throw_usage("--require-slices needs --slice-by COL");
@@ -61,6 +73,7 @@ PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
   const std::string average = vm.count("average") ? vm["average"].as<std::string>() : "";
   const Evaluator evaluator(table, average);
   run.evaluation = evaluator.all();
+  refuse_non_finite(run.evaluation.metrics, "", run.path, "");
   ordered_json document = metrics_document(run.evaluation, table);
   if (!columns.slice.empty()) {
     run.slice_column = columns.slice;
@@ -70,6 +83,7 @@ PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
     for (const auto& [value, rows] : rows_by_value) {
       const PredictionTable part = table.subset(rows);
       Evaluation evaluation = Evaluator(part, evaluator.average()).all();
+      refuse_non_finite(evaluation.metrics, "", run.path, " in slice " + columns.slice + "=" + value);
       slices[value] = evaluation.metrics;
       run.slice_rows[value] = rows.size();
       run.slices.emplace(value, std::move(evaluation));
@@ -98,7 +112,7 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
   outcome.fields["predictions"] = {{"file", run.path}, {"task", task_name(run.task)}};
   if (run.slice_column.empty()) return;
   const std::vector<Requirement> requirements = slice_requirements(vm);
-  const std::size_t min_size = vm["min-slice-size"].as<std::size_t>();
+  const auto min_size = static_cast<std::size_t>(vm["min-slice-size"].as<long long>());
   ordered_json report;
   report["column"] = run.slice_column;
   report["min_slice_size"] = min_size;
@@ -107,6 +121,11 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
     if (rows < min_size) too_small.push_back({{"slice", value}, {"n", rows}});
   }
   report["too_small"] = too_small;
+  // Not a failure (the gate has nothing to say about slices it does not check), but never silent.
+  if (!requirements.empty() && !run.slice_rows.empty() && too_small.size() == run.slice_rows.size()) {
+    outcome.console += "WARN  every slice of " + run.slice_column + " has fewer than " + std::to_string(min_size) +
+                       " rows (--min-slice-size): no --require-slices check was evaluated\n";
+  }
   ordered_json checks = ordered_json::array();
   int failed = 0;
   MarkdownTable table({"Slice", "Check", "Value", "Result"});
@@ -140,10 +159,15 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
                   (row.passed ? ")" : "");
       }
       if (!row.passed) ++failed;
-      outcome.checks.push_back({name, row.passed, message});
+      outcome.checks.push_back({name, row.passed, message, !row.value});
       outcome.console += std::string(!row.value ? "SKIP  " : row.passed ? "PASS  " : "FAIL  ") + message + "\n";
-      checks.push_back({{"expr", req.text}, {"slice", row.slice}, {"n", run.slice_rows.at(row.slice)},
-                        {"value", row.value ? ordered_json(*row.value) : ordered_json(nullptr)}, {"passed", row.passed}});
+      ordered_json check = {{"expr", req.text}, {"slice", row.slice}, {"n", run.slice_rows.at(row.slice)},
+                            {"value", row.value ? ordered_json(*row.value) : ordered_json(nullptr)}, {"passed", row.passed}};
+      if (!row.value) {  // as the checks of the whole file say it
+        check["skipped"] = true;
+        check["skip_reason"] = "metric missing, allowed by --allow-missing";
+      }
+      checks.push_back(check);
       if (worst.size() < kWorstSlicesShown && row.value) {
         worst.push_back({{"slice", row.slice}, {"value", *row.value}});
         table.add_row({"`" + escape_markdown_cell(row.slice) + "`", "`" + describe(req) + "`", format_human(*row.value),

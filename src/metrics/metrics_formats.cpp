@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -78,12 +79,17 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
 std::string yaml_metrics(const std::string& path) {
   const std::string text = read_text_file(path);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
+    documents = YAML::LoadAll(text);  // all of them: a second document must not be dropped unread
   } catch (const YAML::Exception& e) {
     throw_input(path, "malformed YAML at line " + std::to_string(e.mark.line + 1));
   }
+  if (documents.size() > 1) {
+    throw_input(path, "holds " + std::to_string(documents.size()) +
+                          " YAML documents (separated by \"---\"); a metrics file is one document");
+  }
+  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   if (!root.IsMap()) throw_input(path, "expected a YAML mapping of metrics");
   return yaml_to_json(root, path, "", 0).dump();
 }
@@ -140,10 +146,24 @@ std::string mlflow_metrics(const std::string& dir) {
 }  // namespace
 
 std::optional<std::string> metrics_json_from_other_format(const std::string& path) {
-  if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return yaml_metrics(path);
+  std::string lower = path;  // METRICS.YAML is YAML too
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ends_with(lower, ".yaml") || ends_with(lower, ".yml")) return yaml_metrics(path);
   std::error_code ec;
   if (fs::is_directory(path, ec)) return mlflow_metrics(path);
   return std::nullopt;
+}
+
+std::vector<std::string> metrics_input_files(const std::string& path) {
+  std::vector<std::string> files{path};
+  std::error_code ec;
+  if (path == "-" || !fs::is_directory(path, ec)) return files;
+  files.push_back((fs::path(path) / "meta.yaml").string());
+  const fs::path metrics = fs::path(path) / "metrics";
+  for (auto it = fs::recursive_directory_iterator(metrics, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path().string());
+  }
+  return files;
 }
 
 }  // namespace lean

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lean {
 
@@ -13,5 +14,9 @@ namespace lean {
 //   latest timestamp on ties), as MLflow's own "latest metric"; params/ is ignored.
 // nullopt for any other path (a JSON file). Input errors name the file or folder.
 std::optional<std::string> metrics_json_from_other_format(const std::string& path);
+
+// The files reading `path` as a metrics input reads: an MLflow run folder's metrics/ files and
+// meta.yaml, else `path` itself. For the check that no output overwrites an input.
+std::vector<std::string> metrics_input_files(const std::string& path);
 
 }  // namespace lean

@@ -31,6 +31,19 @@ class YamlMetrics(CliTest):
         self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
                          "ml-validate: error: 'm.yaml': malformed YAML at line 2")
 
+    def test_a_second_document_is_refused(self):
+        self.write("m.yaml", "accuracy: 0.9\n---\naccuracy: 0.1\n")
+        self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "accuracy >= 0.5"), 3,
+                         "ml-validate: error: 'm.yaml': holds 2 YAML documents (separated by \"---\"); "
+                         "a metrics file is one document")
+
+    def test_uppercase_extensions_are_yaml(self):
+        for name in ("M.YAML", "M.YML"):
+            with self.subTest(name=name):
+                self.write(name, "accuracy: 0.9\n")
+                r = self.run_tool("ml-validate", name, "--require", "accuracy >= 0.85")
+                self.assertEqual(r.code, 0, r)
+
     def test_not_a_mapping(self):
         self.write("m.yaml", "- 1\n- 2\n")
         self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
@@ -57,6 +70,17 @@ class MlflowRuns(CliTest):
         self.write("prod.json", {"accuracy": 0.6})
         r = self.run_tool("ml-compare", "--candidate", run, "--baseline", "prod.json", "--metric", "accuracy")
         self.assertEqual(r.code, 0, r)
+
+    def test_an_output_naming_a_file_of_the_run_is_refused(self):
+        run = self.run_folder()
+        target = run + "/metrics/accuracy"
+        r = self.run_tool("ml-validate", "--mlflow-run", run, "--require", "accuracy >= 0", "--report", target)
+        self.assertFails(r, 2, f"ml-validate: error: '{target}': --report would overwrite an input file")
+        self.write("prod.json", {"accuracy": 0.6})
+        r = self.run_tool("ml-compare", "--candidate", run, "--baseline", "prod.json", "--metric", "accuracy",
+                          "--markdown", run + "/meta.yaml")
+        self.assertFails(r, 2, f"ml-compare: error: '{run}/meta.yaml': --markdown would overwrite an input file")
+        self.assertEqual(self.read(target), "1000 0.5 0\n1003 0.61 2\n1001 0.7 2\n")
 
     def test_folder_that_is_not_a_run(self):
         os.makedirs(self.path("empty"))

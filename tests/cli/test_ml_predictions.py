@@ -130,7 +130,34 @@ class Slices(PredictionsTest):
         self.assertTrue(r.stdout.endswith("ml-validate: fail (3 of 3 checks failed (3 on slices of region))\n"), r)
 
 
+class SkippedSlices(PredictionsTest):
+    def test_a_missing_slice_metric_allowed_is_reported_skipped(self):
+        # The "b" slice holds one class only: its roc_auc is undefined, allowed by --allow-missing.
+        self.write("p.csv", "y_true,y_pred,y_score,g\n1,1,0.9,a\n0,0,0.2,a\n1,1,0.8,b\n1,0,0.4,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require-slices", "roc_auc >= 0.5",
+                          "--min-slice-size", "1", "--allow-missing", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        checks = {c["slice"]: c for c in self.read_json("r.json")["slices"]["checks"]}
+        self.assertEqual((checks["b"]["skipped"], checks["b"]["skip_reason"]),
+                         (True, "metric missing, allowed by --allow-missing"))
+        self.assertNotIn("skipped", checks["a"])
+
+    def test_every_slice_too_small_is_a_warning(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "100000")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("WARN  every slice of region has fewer than 100000 rows (--min-slice-size): "
+                      "no --require-slices check was evaluated\n", r.stdout)
+
+
 class BadInput(PredictionsTest):
+    def test_negative_min_slice_size_is_a_usage_error(self):
+        self.fixture("binary.csv")
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "-1")
+        self.assertFails(r, 2, "ml-validate: error: --min-slice-size must be 0 or more")
+
     def validate(self, content, *args):
         self.write("p.csv", content)
         return self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "accuracy >= 0", *args)
@@ -138,6 +165,13 @@ class BadInput(PredictionsTest):
     def test_missing_column_suggests_the_closest(self):
         self.assertFails(self.validate("y_ture,y_pred\n1,1\n"), 3,
                          "ml-validate: error: 'p.csv': no column \"y_true\"; did you mean \"y_ture\"?")
+
+    def test_a_mistyped_prediction_or_score_column_is_not_ignored(self):
+        content = "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.2\n"
+        self.assertFails(self.validate(content, "--prediction-column", "y_prd"), 3,
+                         "ml-validate: error: 'p.csv': no column \"y_prd\"; did you mean \"y_pred\"?")
+        self.assertFails(self.validate(content, "--score-column", "y_scr"), 3,
+                         "ml-validate: error: 'p.csv': no column \"y_scr\"; did you mean \"y_score\"?")
 
     def test_score_not_a_finite_number(self):
         self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,inf\n"), 3,
@@ -176,6 +210,15 @@ class BadInput(PredictionsTest):
         self.assertFails(r, 3, "ml-validate: error: 'p.csv': roc_auc is undefined: y_true holds one class only")
         r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc >= 0.5", "--allow-missing")
         self.assertEqual(r.code, 0, r)
+
+    def test_an_overflowing_metric_is_an_input_error_naming_it(self):
+        self.write("p.csv", "y_true,y_pred\n1e200,-1e200\n-1e200,1e200\n5,6\n")
+        for args in (("--write-metrics", "m.json"), ("--require", "mse <= 1")):
+            with self.subTest(args=args):
+                r = self.run_tool("ml-validate", "--predictions", "p.csv", "--task", "regression", *args)
+                self.assertFails(r, 3, "ml-validate: error: 'p.csv': metric \"mse\" overflows: it is not a finite number "
+                                       "(the values are too large for a double)")
+        self.assertFalse(os.path.exists(self.path("m.json")))
 
     def test_r2_of_a_constant_target(self):
         rows = "".join(f"5,{5 + i / 10}\n" for i in range(30))
@@ -265,9 +308,13 @@ class Significance(PredictionsTest):
                                    r"p < 0\.001 \(McNemar exact, 1,500 paired rows\)\n")
         self.assertIn("significant: p &lt; 0.001 (McNemar exact, 1,500 paired rows)", self.read("j.xml"))
         self.assertIn("significant", self.read("s.md"))
+        self.assertIn(" | < 0.001 | ✅ better |\n", self.read("s.md"))  # as the console: not "0.001"
         # The other way round it is significantly worse, in every output.
         r = self.run_tool("ml-compare", "--candidate-predictions", "worse.csv", "--baseline-predictions", "candidate.csv",
-                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml")
+                          "--metric", "accuracy", "--significance", "0.05", "--report", "r.json", "--junit", "j.xml",
+                          "--markdown", "s.md")
+        # The p of "worse" (the p of "better" is near 1 here).
+        self.assertIn(" | < 0.001 | ❌ significantly worse |\n", self.read("s.md"))
         self.assertEqual(r.code, 1, r)
         self.assertIn("is significantly worse: p < 0.001 (McNemar exact, 1,500 paired rows)", r.stdout)
         self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
@@ -350,3 +397,31 @@ class RegistryBaseline(PredictionsTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class OutputsNeverOverwriteInputs(PredictionsTest):
+    def test_an_output_naming_the_predictions_file_is_refused(self):
+        self.fixture("binary.csv")
+        original = self.read("binary.csv")
+        for flag, target in (("--write-metrics", "./binary.csv"), ("--report", "binary.csv"), ("--markdown", "binary.csv")):
+            with self.subTest(flag=flag):
+                r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--require", "accuracy >= 0", flag, target)
+                self.assertFails(r, 2, f"ml-validate: error: '{target}': {flag} would overwrite an input file")
+        self.assertEqual(self.read("binary.csv"), original)
+
+    def test_write_metrics_naming_a_metrics_input_is_refused(self):
+        self.fixture("binary.csv")
+        self.write("m.json", {"accuracy": 0.9})
+        r = self.run_tool("ml-validate", "m.json", "--require", "accuracy >= 0", "--write-metrics", "m.json")
+        self.assertFails(r, 2, "ml-validate: error: 'm.json': --write-metrics would overwrite an input file")
+
+    def test_compare_outputs_naming_either_predictions_file_are_refused(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        originals = (self.read("candidate.csv"), self.read("baseline.csv"))
+        for flag, target in (("--report", "candidate.csv"), ("--markdown", "baseline.csv")):
+            with self.subTest(flag=flag):
+                r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                                  "baseline.csv", "--metric", "accuracy", flag, target)
+                self.assertFails(r, 2, f"ml-compare: error: '{target}': {flag} would overwrite an input file")
+        self.assertEqual((self.read("candidate.csv"), self.read("baseline.csv")), originals)
