@@ -421,24 +421,22 @@ Outcome run_rollback(const po::variables_map& vm) {
       session.registry->resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
       throw Error(ExitStatus::input_data, session.storage->describe(), "model " + model + " has no channel " + channel);
     }
-    if (current->version != *only_from) {
+    auto nothing_to_roll_back = [&](const std::string& now) {
       Outcome outcome = base_outcome("rollback", session, model);
       outcome.fields["channel"] = channel;
-      outcome.fields["version"] = current->version;
+      outcome.fields["version"] = now;
       outcome.fields["previous_version"] = nullptr;
       outcome.fields["changed"] = false;
       conclude(outcome, "rollback " + channel,
-               channel + " of " + model + " points to " + current->version + ", not " + *only_from +
-                   ": nothing to roll back");
-      outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", current->version}, {"PREVIOUS_VERSION", ""}};
+               channel + " of " + model + " points to " + now + ", not " + *only_from + ": nothing to roll back");
+      outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", now}, {"PREVIOUS_VERSION", ""}};
       return outcome;
-    }
-    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
-    if (change.previous && *change.previous != *only_from) {
-      throw Error(ExitStatus::integrity, session.storage->describe(),
-                  "channel " + channel + " of " + model + " moved from " + *only_from + " to " + *change.previous +
-                      " during the rollback, which then rolled back " + *change.previous + " to " + change.version);
-    }
+    };
+    if (current->version != *only_from) return nothing_to_roll_back(current->version);
+    // The rollback checks VER again right before its write: a channel that moved away from
+    // VER in between (a newer version promoted) is left as it is.
+    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"), only_from);
+    if (!change.changed && change.version != *only_from) return nothing_to_roll_back(change.version);
     return channel_outcome("rollback", session, model, change);
   }
   const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));

@@ -474,3 +474,33 @@ class ReviewedMisuses(ReleaseTest):
             r = self.run_tool("ml-release", args[0], "--registry", "nonexist", *args[1:])
             self.assertFails(r, 2, missing)
         self.assertFalse(os.path.exists(self.path("out")))
+
+
+class HostileHistoryAndDiff(ReleaseTest):
+    """Registry content cannot forge a console line (a GitHub workflow command) through history or diff."""
+
+    FORGED = "x\n::warning title=x::injected"
+
+    def test_diff_escapes_a_metric_name_with_a_newline(self):
+        self.write("m1.json", {self.FORGED: 1})
+        self.write("m2.json", {self.FORGED: 2})
+        self.publish("1", b"w", "--metrics", "m1.json")
+        self.publish("2", b"w", "--metrics", "m2.json")
+        r = self.release("diff", "--model", "churn", "1", "2")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("x\\n::warning title=x::injected\t1\t2\t+1\n", r.stdout)
+        self.assertFalse(any(line.startswith("::") for line in r.stdout.splitlines()), r.stdout)
+
+    def test_history_refuses_an_audit_event_with_control_characters_or_a_key_twice(self):
+        self.publish("1", b"w")
+        self.promote("1")
+        name = "20991231T000000.000000Z-ffffffffffffffff.json"
+        event = ('{"event": "promote", "model": "churn", "channel": "production", "version": "1", '
+                 '"previous_version": null, "at": "2026-01-01T00:00:00Z", "by": %s}')
+        for by, why in ((json.dumps(self.FORGED), '"by" is not printable text'),
+                        ('"a", "by": "b"', 'key "by" twice')):
+            with open(self.path(f"reg/churn/audit/{name}"), "w") as f:
+                f.write(event % by)
+            r = self.release("history", "--model", "churn", "--channel", "production")
+            self.assertFails(r, 5, f"ml-release: error: 'reg/churn/audit/{name}': malformed audit event: {why}")
+            self.assertNotIn("::warning", r.stdout)
