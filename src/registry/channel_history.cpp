@@ -7,7 +7,6 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "core/limits.hpp"
 #include "core/timestamp.hpp"
 #include "core/version.hpp"
 #include "registry/provenance.hpp"
@@ -72,13 +71,7 @@ std::vector<AuditEvent> read_audit_events(Storage& storage, Registry& registry, 
     if (key.size() < 5 || key.compare(key.size() - 5, 5, ".json") != 0) continue;
     const auto object = storage.get(key);
     if (!object) continue;  // removed since the listing
-    const std::string where = registry.location(key);
-    ordered_json doc;
-    if (object->body.size() <= limits::kJsonFileBytes && json_nesting_depth(object->body) <= limits::kJsonDepth) {
-      doc = ordered_json::parse(object->body, nullptr, false);
-    }
-    if (!doc.is_object()) throw Error(ExitStatus::integrity, where, "malformed audit event: not a JSON object");
-    events.push_back({key, std::move(doc)});
+    events.push_back({key, parse_audit_event(object->body, registry.location(key))});
   }
   return events;  // keys sort by the time they were written
 }

@@ -299,6 +299,16 @@ class StagingDir {
 
 }  // namespace
 
+ordered_json parse_audit_event(const std::string& body, const std::string& where) {
+  ordered_json doc = parse_stored_json(body, where, "audit event");
+  if (!doc.is_object()) throw_integrity(where, "malformed audit event: not a JSON object");
+  for (const char* key : {"event", "model", "channel", "version", "previous_version", "manifest_sha256", "at", "by",
+                          "git_commit", "ci_run_url", "tool_version"}) {
+    check_text_field(doc, key, where, "audit event");
+  }
+  return doc;
+}
+
 std::string version_prefix(const std::string& model, const std::string& version) {
   return model + "/versions/" + version + "/";
 }
@@ -821,7 +831,8 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
   return change;
 }
 
-ChannelChange Registry::rollback(const std::string& model, const std::string& name, const std::optional<std::string>& to) {
+ChannelChange Registry::rollback(const std::string& model, const std::string& name, const std::optional<std::string>& to,
+                                const std::optional<std::string>& only_from) {
   check_name("model", model);
   check_name("channel", name);
   if (to) check_name("version", *to);
@@ -829,6 +840,7 @@ ChannelChange Registry::rollback(const std::string& model, const std::string& na
   std::string from;
   ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
     if (!current) throw_no_channel(model, name);
+    if (only_from && current->version != *only_from) return std::nullopt;  // moved on: not ours to roll back
     // Rolling back to where the channel already is: done (a retried `rollback --to` is safe).
     if (to && current->version == *to) return std::nullopt;
     const ordered_json& history = current->doc["history"];

@@ -21,6 +21,9 @@ std::string version_prefix(const std::string& model, const std::string& version)
 std::string manifest_key(const std::string& model, const std::string& version);
 std::string channel_key(const std::string& model, const std::string& channel);
 std::string audit_prefix(const std::string& model);
+// A stored audit event, validated like a channel pointer (exit 5 `malformed audit event: ...`):
+// JSON without a key twice, an object, its text fields printable.
+nlohmann::ordered_json parse_audit_event(const std::string& body, const std::string& where);
 
 // Model, version and channel names become path segments on every backend: a letter or
 // digit, then letters, digits and . _ - +, at most 128 characters. Usage error otherwise.
@@ -118,7 +121,11 @@ class Registry {
   ChannelChange promote(const std::string& model, const std::string& version, const std::string& channel,
                         bool verify_files);
   // Back to the previous version in the channel's history, or to `to` (which must be in it).
-  ChannelChange rollback(const std::string& model, const std::string& channel, const std::optional<std::string>& to);
+  // `only_from` (--if-version): only while the channel points to it, checked on each
+  // read-modify-write round right before the write; otherwise the channel is left as it is
+  // (changed: false, version: where it points).
+  ChannelChange rollback(const std::string& model, const std::string& channel, const std::optional<std::string>& to,
+                         const std::optional<std::string>& only_from = std::nullopt);
 
   std::vector<std::string> models();
   ModelListing list(const std::string& model);

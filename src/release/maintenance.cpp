@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/printable.hpp"
 #include "core/format.hpp"
 #include "core/timestamp.hpp"
 #include "metrics/metrics.hpp"
@@ -55,8 +56,10 @@ Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, c
     listed.push_back(move_json(move));
     table.add_row({move.at, move.action, move.from ? "`" + *move.from + "`" : "", "`" + move.version + "`", move.by,
                    move.ci_run_url.value_or("")});
-    outcome.console += move.at + "\t" + move.action + "\t" + move.from.value_or("-") + "\t" + move.version + "\t" +
-                       move.by + "\t" + move.ci_run_url.value_or("-") + "\n";
+    // Audit-event fields are registry content: escaped, so none can forge a console line.
+    outcome.console += printable(move.at) + "\t" + printable(move.action) + "\t" + printable(move.from.value_or("-")) +
+                       "\t" + printable(move.version) + "\t" + printable(move.by) + "\t" +
+                       printable(move.ci_run_url.value_or("-")) + "\n";
   }
   outcome.fields["moves"] = std::move(listed);
   outcome.markdown_body = table.render();
@@ -89,12 +92,19 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   if (!vm.count("keep")) throw_usage("missing --keep N");
   GcRequest request;
   request.model = model;
-  request.keep = vm["keep"].as<std::size_t>();
+  // Parsed signed: an unsigned parse would wrap "-1" to 2^64 and keep everything.
+  const long long keep = vm["keep"].as<long long>();
+  if (keep < 0) throw_usage("--keep cannot be negative");
+  request.keep = static_cast<std::size_t>(keep);
   if (vm.count("keep-days")) {
     request.keep_days = vm["keep-days"].as<double>();
     if (!(*request.keep_days >= 0)) throw_usage("--keep-days cannot be negative");
   }
-  if (vm.count("keep-history")) request.keep_history = vm["keep-history"].as<std::size_t>();
+  if (vm.count("keep-history")) {
+    const long long keep_history = vm["keep-history"].as<long long>();
+    if (keep_history < 0) throw_usage("--keep-history cannot be negative");
+    request.keep_history = static_cast<std::size_t>(keep_history);
+  }
   if (vm.count("grace")) {
     request.grace_seconds = vm["grace"].as<double>();
     if (!(request.grace_seconds >= 0 && request.grace_seconds <= 3600)) throw_usage("--grace must be 0 to 3600 seconds");
@@ -171,7 +181,7 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
                                                                        : resolved[1].name + " (" + resolved[1].version + ")";
   MarkdownTable metrics_table({"Metric", label_a, label_b, "Change"});
   ordered_json metrics = ordered_json::array();
-  outcome.console = "METRIC\t" + label_a + "\t" + label_b + "\tCHANGE\n";
+  outcome.console = "METRIC\t" + printable(label_a) + "\t" + printable(label_b) + "\tCHANGE\n";
   for (const auto& name : names) {
     const std::optional<double> va = a.find_number(name), vb = b.find_number(name);
     const std::string change = va && vb ? format_signed(*vb - *va) : "";
@@ -181,7 +191,8 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
                        {"delta", va && vb ? ordered_json(*vb - *va) : ordered_json(nullptr)}});
     const std::string ta = va ? format_human(*va) : "—", tb = vb ? format_human(*vb) : "—";
     metrics_table.add_row({"`" + name + "`", ta, tb, change});
-    outcome.console += name + "\t" + ta + "\t" + tb + "\t" + (change.empty() ? "-" : change) + "\n";
+    // A metric name is registry content: escaped, so none can forge a console line.
+    outcome.console += printable(name) + "\t" + ta + "\t" + tb + "\t" + (change.empty() ? "-" : change) + "\n";
   }
   // Files: by name, compared by SHA-256.
   std::map<std::string, const ManifestFile*> files_a, files_b;
@@ -204,7 +215,7 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
                      {"b_sha256", fb ? ordered_json(fb->sha256) : ordered_json(nullptr)}});
     files_table.add_row({"`" + name + "`", status, fa ? "`" + fa->sha256.substr(0, 12) + "`" : "—",
                          fb ? "`" + fb->sha256.substr(0, 12) + "`" : "—"});
-    outcome.console += "FILE  " + name + " " + status + "\n";
+    outcome.console += "FILE  " + printable(name) + " " + status + "\n";
   }
   outcome.fields["a"] = {{"name", resolved[0].name}, {"version", resolved[0].version},
                          {"manifest_sha256", resolved[0].manifest.sha256}};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -20,6 +21,7 @@ namespace lean {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
 
 // Every option any command takes, declared by name so each command lists its own.
 void declare_option(po::options_description& options, const std::string& name) {
@@ -69,11 +71,11 @@ void declare_option(po::options_description& options, const std::string& name) {
             "roll back only while the channel points to VER (else nothing to do, exit 0)"); }},
       {"at", [](auto& o) { o.add_options()("at", po::value<std::string>()->value_name("TIME"),
             "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)"); }},
-      {"keep", [](auto& o) { o.add_options()("keep", po::value<std::size_t>()->value_name("N"),
+      {"keep", [](auto& o) { o.add_options()("keep", po::value<long long>()->value_name("N"),
             "keep the newest N versions"); }},
       {"keep-days", [](auto& o) { o.add_options()("keep-days", po::value<double>()->value_name("D"),
             "also keep every version younger than D days"); }},
-      {"keep-history", [](auto& o) { o.add_options()("keep-history", po::value<std::size_t>()->value_name("K"),
+      {"keep-history", [](auto& o) { o.add_options()("keep-history", po::value<long long>()->value_name("K"),
             "also keep the versions in each channel's last K history entries (default: 10)"); }},
       {"grace", [](auto& o) { o.add_options()("grace", po::value<double>()->value_name("SECONDS"),
             "wait between hiding versions and deleting their files (default: 5)"); }},
@@ -157,6 +159,57 @@ Session open_session(const po::variables_map& vm) {
   if (vm.count("verbose")) log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
   session.registry = std::make_unique<Registry>(*session.storage, log);
   return session;
+}
+
+// The folder of a local registry (a plain path or file://); empty for a remote one.
+std::string local_registry_folder(const po::variables_map& vm) {
+  const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
+  if (url.find("://") != std::string::npos && url.rfind("file://", 0) != 0) return "";
+  return local_path_of(url);
+}
+
+// The commands that only read: a local registry folder that does not exist is a mistyped
+// --registry (exit 2), not an empty registry, as in ml-compare.
+void require_existing_registry(const po::variables_map& vm) {
+  const std::string folder = local_registry_folder(vm);
+  std::error_code ec;
+  if (!folder.empty() && !fs::exists(folder, ec)) throw_config(folder, "the registry folder does not exist");
+}
+
+// An absolute, normalized path without a trailing separator, for comparing folders.
+fs::path comparable_path(const std::string& path) {
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(fs::absolute(path), ec).lexically_normal();
+  if (out.has_relative_path() && out.filename().empty()) out = out.parent_path();
+  return out;
+}
+
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  const auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+// fetch replaces DEST (with --clean, removes what else is in it): a DEST inside the registry
+// or containing it would destroy the registry, an output file inside DEST would be
+// overwritten by (or overwrite) a file of the version, and the current folder cannot be
+// renamed away. All refused before anything is read.
+void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool clean) {
+  const fs::path target = comparable_path(dest);
+  const std::string folder = local_registry_folder(vm);
+  if (!folder.empty()) {
+    const fs::path registry = comparable_path(folder);
+    if (is_within(target, registry)) throw_config(dest, "--dest is inside the registry " + folder + "; fetch into a folder outside it");
+    if (is_within(registry, target)) throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
+  }
+  if (clean && is_within(comparable_path("."), target)) {
+    throw_config(dest, "--clean cannot replace the current folder or one that contains it; fetch into a folder below it");
+  }
+  for (const char* option : {"report", "markdown", "junit", "dotenv"}) {
+    if (vm.count(option) && is_within(comparable_path(vm[option].as<std::string>()), target)) {
+      throw_config(vm[option].as<std::string>(), std::string("--") + option + " is inside --dest " + dest +
+                                                     "; write it outside the folder fetch fills");
+    }
+  }
 }
 
 Selector selector_of(const po::variables_map& vm) {
@@ -368,24 +421,22 @@ Outcome run_rollback(const po::variables_map& vm) {
       session.registry->resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
       throw Error(ExitStatus::input_data, session.storage->describe(), "model " + model + " has no channel " + channel);
     }
-    if (current->version != *only_from) {
+    auto nothing_to_roll_back = [&](const std::string& now) {
       Outcome outcome = base_outcome("rollback", session, model);
       outcome.fields["channel"] = channel;
-      outcome.fields["version"] = current->version;
+      outcome.fields["version"] = now;
       outcome.fields["previous_version"] = nullptr;
       outcome.fields["changed"] = false;
       conclude(outcome, "rollback " + channel,
-               channel + " of " + model + " points to " + current->version + ", not " + *only_from +
-                   ": nothing to roll back");
-      outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", current->version}, {"PREVIOUS_VERSION", ""}};
+               channel + " of " + model + " points to " + now + ", not " + *only_from + ": nothing to roll back");
+      outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", now}, {"PREVIOUS_VERSION", ""}};
       return outcome;
-    }
-    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
-    if (change.previous && *change.previous != *only_from) {
-      throw Error(ExitStatus::integrity, session.storage->describe(),
-                  "channel " + channel + " of " + model + " moved from " + *only_from + " to " + *change.previous +
-                      " during the rollback, which then rolled back " + *change.previous + " to " + change.version);
-    }
+    };
+    if (current->version != *only_from) return nothing_to_roll_back(current->version);
+    // The rollback checks VER again right before its write: a channel that moved away from
+    // VER in between (a newer version promoted) is left as it is.
+    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"), only_from);
+    if (!change.changed && change.version != *only_from) return nothing_to_roll_back(change.version);
     return channel_outcome("rollback", session, model, change);
   }
   const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
@@ -397,6 +448,7 @@ Outcome run_maintenance(const po::variables_map& vm, const char* command,
   const std::string model = required(vm, "model", "NAME");
   check_name("model", model);
   if (std::string(command) == "history") check_name("channel", required(vm, "channel", "CH"));
+  if (std::string(command) != "gc") require_existing_registry(vm);
   Session session = open_session(vm);
   return run(base_outcome(command, session, model), *session.storage, *session.registry, model, vm);
 }
@@ -418,6 +470,7 @@ Outcome run_list_models(Session& session) {
 }
 
 Outcome run_list(const po::variables_map& vm) {
+  require_existing_registry(vm);
   Session session = open_session(vm);
   if (!vm.count("model")) return run_list_models(session);
   const std::string model = vm["model"].as<std::string>();
@@ -488,6 +541,7 @@ Outcome run_show(const po::variables_map& vm) {
   const std::string model = required(vm, "model", "NAME");
   check_name("model", model);
   const Selector selector = selector_of(vm);
+  require_existing_registry(vm);
   Session session = open_session(vm);
   const auto [version, manifest] = session.registry->resolve(model, selector);
   Outcome outcome = base_outcome("show", session, model);
@@ -513,6 +567,8 @@ Outcome run_fetch(const po::variables_map& vm) {
   const Selector selector = selector_of(vm);
   const std::string dest = required(vm, "dest", "DIR");
   if (dest.empty()) throw_usage("--dest is empty: give the folder to fetch into");
+  require_existing_registry(vm);
+  check_fetch_dest(vm, dest, vm.count("clean") > 0);
   Session session = open_session(vm);
   const auto [version, manifest] = session.registry->resolve(model, selector);
   const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest, vm.count("clean") > 0);
@@ -536,6 +592,7 @@ Outcome run_verify(const po::variables_map& vm) {
   const std::string model = required(vm, "model", "NAME");
   check_name("model", model);
   const Selector selector = selector_of(vm);
+  require_existing_registry(vm);
   Session session = open_session(vm);
   const auto [version, manifest] = session.registry->resolve(model, selector, false);
   const std::vector<FileCheck> checks = session.registry->verify(model, version, manifest);
@@ -631,6 +688,15 @@ ToolSpec release_tool(const std::string& name) {
       if (command.name == "diff") positional.add("versions", -1);
     };
     spec.run = command.run;
+    // What publish reads: an output flag naming one of them is refused (docs/conventions.md).
+    spec.inputs = [](const po::variables_map& vm) {
+      std::vector<std::string> inputs;
+      if (vm.count("files")) inputs = vm["files"].as<std::vector<std::string>>();
+      for (const char* option : {"metrics", "profile"}) {
+        if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
+      }
+      return inputs;
+    };
     return spec;
   }
   // No command, or an unknown one: accept every option so the message is about the command.
@@ -686,6 +752,20 @@ int release_main(int argc, const char* const* argv) {
       // --version, which would otherwise answer 0 as if the command existed).
       const char* const just_the_command[] = {argv[0], argv[1]};
       return run_tool(release_tool(""), 2, just_the_command);
+    }
+    if (first[0] == '-') {
+      // An option before the command ("--registry reg publish ..."): the command-less parser
+      // would take --version VER for the tool's --version and answer 0 without publishing.
+      for (int i = 2; i < argc; ++i) {
+        if (std::find(names.begin(), names.end(), std::string(argv[i])) == names.end()) continue;
+        const std::string word = argv[i];
+        ToolSpec spec = release_tool("");
+        spec.run = [word](const po::variables_map&) -> Outcome {
+          throw_usage("put the command first: ml-release " + word + " [OPTIONS]");
+        };
+        const char* const just_the_tool[] = {argv[0]};
+        return run_tool(spec, 1, just_the_tool);
+      }
     }
     if (first == "--help" || first == "-h") {
       // The commands, not the options of the command-less parser (it accepts every option

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -404,3 +405,102 @@ class PromoteVerifiesByDefault(ReleaseTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReviewedMisuses(ReleaseTest):
+    """Misuses an independent review found: each is refused (exit 2) before anything is read or written."""
+
+    def test_an_option_before_any_command_is_exit_2_and_publishes_nothing(self):
+        self.write("model.bin", b"w")
+        r = self.run_tool("ml-release", "--registry", "reg", "publish", "--model", "churn", "--version", "1.0.1",
+                          "model.bin")
+        self.assertFails(r, 2, "ml-release: error: put the command first: ml-release publish [OPTIONS]")
+        self.assertFalse(os.path.exists(self.path("reg")))
+        for command in ("gc", "fetch", "history", "diff", "promote", "rollback"):
+            r = self.run_tool("ml-release", "--registry", "reg", command, "--model", "churn", "--keep", "1")
+            self.assertFails(r, 2, f"ml-release: error: put the command first: ml-release {command} [OPTIONS]")
+
+    def test_fetch_into_or_around_the_registry_is_exit_2_and_the_registry_stays(self):
+        self.publish("2.0", b"weights", model="m")
+        for dest, where in (("reg/m", "is inside"), ("reg", "is inside"), (".", "contains")):
+            for clean in ((), ("--clean",)):
+                r = self.release("fetch", "--model", "m", "--version", "2.0", "--dest", dest, *clean)
+                self.assertFails(r, 2, f"ml-release: error: '{dest}': --dest {where} the registry reg; fetch into a "
+                                       "folder outside it")
+        self.assertEqual(read_bytes(self.path("reg/m/versions/2.0/model.bin")), b"weights")
+
+    def test_fetch_clean_into_the_current_folder_is_a_clear_exit_2(self):
+        elsewhere = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, elsewhere)
+        self.write("model.bin", b"weights")
+        r = self.run_tool("ml-release", "publish", "--registry", elsewhere, "--model", "m", "--version", "2.0",
+                          "model.bin")
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-release", "fetch", "--registry", elsewhere, "--model", "m", "--version", "2.0", "--dest",
+                          ".", "--clean")
+        self.assertFails(r, 2, "ml-release: error: '.': --clean cannot replace the current folder or one that "
+                               "contains it; fetch into a folder below it")
+        self.assertEqual(read_bytes(self.path("model.bin")), b"weights")
+
+    def test_an_output_flag_naming_an_input_is_exit_2(self):
+        self.write("mp.pkl", b"weights")
+        r = self.release("publish", "--model", "churn", "--version", "1", "mp.pkl", "--report", "mp.pkl")
+        self.assertFails(r, 2, "ml-release: error: 'mp.pkl': --report would overwrite an input file")
+        self.assertEqual(read_bytes(self.path("mp.pkl")), b"weights")
+        self.write("mm.json", {"accuracy": 0.9})
+        r = self.release("publish", "--model", "churn", "--version", "1", "mp.pkl", "--markdown", "mm.json",
+                         "--metrics", "mm.json")
+        self.assertFails(r, 2, "ml-release: error: 'mm.json': --markdown would overwrite an input file")
+        self.assertFalse(os.path.exists(self.path("reg")))
+        self.publish("1", b"weights", name="mp.pkl")
+        r = self.release("fetch", "--model", "churn", "--version", "1", "--dest", "fz", "--report", "fz/mp.pkl")
+        self.assertFails(r, 2, "ml-release: error: 'fz/mp.pkl': --report is inside --dest fz; write it outside the "
+                               "folder fetch fills")
+        self.assertFalse(os.path.exists(self.path("fz")))
+
+    def test_negative_keep_counts_are_exit_2(self):
+        self.publish("1", b"weights")
+        self.assertFails(self.release("gc", "--model", "churn", "--keep", "-1"), 2,
+                         "ml-release: error: --keep cannot be negative")
+        self.assertFails(self.release("gc", "--model", "churn", "--keep", "1", "--keep-history", "-1"), 2,
+                         "ml-release: error: --keep-history cannot be negative")
+
+    def test_reading_a_registry_folder_that_does_not_exist_is_exit_2(self):
+        missing = "ml-release: error: 'nonexist': the registry folder does not exist"
+        for args in (("list",), ("show", "--model", "m", "--version", "1"),
+                     ("fetch", "--model", "m", "--version", "1", "--dest", "out"),
+                     ("verify", "--model", "m", "--version", "1"), ("history", "--model", "m", "--channel", "p"),
+                     ("diff", "--model", "m", "1", "2")):
+            r = self.run_tool("ml-release", args[0], "--registry", "nonexist", *args[1:])
+            self.assertFails(r, 2, missing)
+        self.assertFalse(os.path.exists(self.path("out")))
+
+
+class HostileHistoryAndDiff(ReleaseTest):
+    """Registry content cannot forge a console line (a GitHub workflow command) through history or diff."""
+
+    FORGED = "x\n::warning title=x::injected"
+
+    def test_diff_escapes_a_metric_name_with_a_newline(self):
+        self.write("m1.json", {self.FORGED: 1})
+        self.write("m2.json", {self.FORGED: 2})
+        self.publish("1", b"w", "--metrics", "m1.json")
+        self.publish("2", b"w", "--metrics", "m2.json")
+        r = self.release("diff", "--model", "churn", "1", "2")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("x\\n::warning title=x::injected\t1\t2\t+1\n", r.stdout)
+        self.assertFalse(any(line.startswith("::") for line in r.stdout.splitlines()), r.stdout)
+
+    def test_history_refuses_an_audit_event_with_control_characters_or_a_key_twice(self):
+        self.publish("1", b"w")
+        self.promote("1")
+        name = "20991231T000000.000000Z-ffffffffffffffff.json"
+        event = ('{"event": "promote", "model": "churn", "channel": "production", "version": "1", '
+                 '"previous_version": null, "at": "2026-01-01T00:00:00Z", "by": %s}')
+        for by, why in ((json.dumps(self.FORGED), '"by" is not printable text'),
+                        ('"a", "by": "b"', 'key "by" twice')):
+            with open(self.path(f"reg/churn/audit/{name}"), "w") as f:
+                f.write(event % by)
+            r = self.release("history", "--model", "churn", "--channel", "production")
+            self.assertFails(r, 5, f"ml-release: error: 'reg/churn/audit/{name}': malformed audit event: {why}")
+            self.assertNotIn("::warning", r.stdout)

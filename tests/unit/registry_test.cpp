@@ -378,3 +378,22 @@ TEST_CASE("a publish stopped between its manifest and its audit event (a full di
   CHECK(f.publish("1.0.0").already_published);  // recorded once, however often retried
   CHECK(f.audit_events().size() == 1);
 }
+
+TEST_CASE("rollback only_from: a channel that moves away from the version before the write is left as it is") {
+  Fixture f;
+  for (const char* version : {"1.0.0", "2.0.0", "3.0.0"}) f.publish(version);
+  f.registry.promote("churn", "1.0.0", "production", false);
+  f.registry.promote("churn", "2.0.0", "production", false);
+  bool interfered = false;
+  f.store.before_put = [&](const std::string& key) {
+    if (interfered || key != "churn/channels/production.json") return;
+    interfered = true;  // another job promotes 3.0.0 between the rollback's read and its write
+    LocalStorage other(f.dir.file("reg"), "reg");
+    Registry(other).promote("churn", "3.0.0", "production", false);
+  };
+  const ChannelChange change = f.registry.rollback("churn", "production", std::nullopt, std::string("2.0.0"));
+  CHECK(interfered);
+  CHECK_FALSE(change.changed);
+  CHECK(change.version == "3.0.0");
+  CHECK(f.registry.channel("churn", "production")->version == "3.0.0");
+}

@@ -1,5 +1,6 @@
 #include "release/release.hpp"
 
+#include <filesystem>
 #include <vector>
 
 #include "test_util.hpp"
@@ -27,6 +28,9 @@ TEST_CASE("dispatch: a command gets its own options; anything else is a usage er
   CHECK(run({"--version"}) == 0);                         // the tool's version
   CHECK(run({"list", "--version", "1", "--no-ci"}) == 2);  // list takes no --version
   CHECK(run({"promote", "--dest", "x", "--no-ci"}) == 2);  // an option of another command
+  CHECK(run({"list", "--registry", registry.c_str(), "--no-ci", "--quiet"}) == 2);  // no such folder: a typo
+  CHECK(run({"--registry", registry.c_str(), "publish", "--model", "m", "--version", "1", "--no-ci"}) == 2);
+  std::filesystem::create_directories(registry);
   CHECK(run({"list", "--registry", registry.c_str(), "--no-ci", "--quiet"}) == 0);
   CHECK(run({"list", "--registry", registry.c_str(), "--model", "none", "--no-ci"}) == 3);
 }
