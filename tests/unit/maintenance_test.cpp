@@ -12,7 +12,7 @@ namespace {
 po::variables_map options_of(std::vector<std::string> args) {
   po::options_description options;
   options.add_options()("versions", po::value<std::vector<std::string>>())("channel", po::value<std::string>())(
-      "at", po::value<std::string>())("keep", po::value<std::size_t>())("dry-run", "");
+      "at", po::value<std::string>())("keep", po::value<long long>())("dry-run", "");
   po::positional_options_description positional;
   positional.add("versions", -1);
   std::vector<const char*> argv{"test"};
