@@ -72,8 +72,8 @@ Outcome run_profile(const po::variables_map& vm) {
   options.sketch_k = static_cast<std::uint16_t>(whole_number(vm, "sketch-k", KllSketch::kMinK, KllSketch::kMaxK, KllSketch::kDefaultK));
   options.max_exact = whole_number(vm, "max-exact", 1, 100000000, Profile::kDefaultMaxExact);
   if (vm.count("shard")) {
-    const auto [index, count] = parse_shard(get(vm, "shard"));
-    std::erase_if(paths, [&](const std::string& path) { return !in_shard(path, index, count); });
+    const auto shard = parse_shard(get(vm, "shard"));  // clang 14 cannot capture structured bindings
+    std::erase_if(paths, [&](const std::string& path) { return !in_shard(path, shard.first, shard.second); });
   }
   Profile profile = paths.empty() ? Profile{} : build_profile(paths, options);
   if (paths.empty()) {
