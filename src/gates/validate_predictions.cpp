@@ -91,8 +91,8 @@ PredictionMetrics evaluate_predictions_option(const po::variables_map& vm) {
     document["slices"] = {{columns.slice, slices}};
   }
   run.document = document;
-  run.metrics = MetricSet::from_json(nlohmann::json::parse(document.dump()), run.path);
-  if (vm.count("write-metrics")) write_file_atomically(vm["write-metrics"].as<std::string>(), document.dump(2) + "\n");
+  run.metrics = MetricSet::from_json(nlohmann::json::parse(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run.path);
+  if (vm.count("write-metrics")) write_file_atomically(vm["write-metrics"].as<std::string>(), document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   return run;
 }
 
@@ -104,7 +104,7 @@ std::optional<double> prediction_metric(const PredictionMetrics& run, const Eval
   }
   if (&evaluation == &run.evaluation) return allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric);
   // A slice's metric: its own set (a label absent from the slice has no per-class metrics).
-  const MetricSet set = MetricSet::from_json(nlohmann::json::parse(evaluation.metrics.dump()), run.path);
+  const MetricSet set = MetricSet::from_json(nlohmann::json::parse(evaluation.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run.path);
   return allow_missing ? set.find_number(metric) : set.number(metric);
 }
 

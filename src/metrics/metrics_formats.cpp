@@ -91,7 +91,7 @@ std::string yaml_metrics(const std::string& path) {
   }
   const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   if (!root.IsMap()) throw_input(path, "expected a YAML mapping of metrics");
-  return yaml_to_json(root, path, "", 0).dump();
+  return yaml_to_json(root, path, "", 0).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // One line of an MLflow metric file: "timestamp value step" (older runs omit the step).
@@ -140,7 +140,7 @@ std::string mlflow_metrics(const std::string& dir) {
   std::sort(latest.begin(), latest.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   ordered_json object = ordered_json::object();
   for (const auto& [name, point] : latest) object[name] = point.value;  // flat: "eval/accuracy" stays one key
-  return object.dump();
+  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
