@@ -79,12 +79,15 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
 std::string yaml_metrics(const std::string& path) {
   const std::string text = read_text_file(path);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
-  // yaml-cpp 0.7 loops without bound on a line that starts with a flow indicator (",i+lii)",
-  // found by the metrics_yaml fuzz target); no metrics mapping starts a line with one.
+  // yaml-cpp 0.7 loops without bound on a line that starts with a flow indicator (",i+lii)")
+  // or holds control characters before one (found by the metrics_yaml fuzz target); no
+  // metrics mapping has either.
   for (std::size_t start = 0, line = 1; start < text.size(); ++line) {
     const std::size_t end = std::min(text.find('\n', start), text.size());
     const std::size_t first = text.find_first_not_of(" \t\r", start);
-    if (first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}')) {
+    const bool control = std::any_of(text.begin() + static_cast<std::ptrdiff_t>(start), text.begin() + static_cast<std::ptrdiff_t>(end),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r'; });
+    if (control || (first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}'))) {
       throw_input(path, "malformed YAML at line " + std::to_string(line));
     }
     start = end + 1;
