@@ -9,12 +9,14 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/parallel.hpp"
 #include "core/suggest.hpp"
+#include "csv/cells.hpp"
 #include "drift/columns.hpp"
 #include "drift/html.hpp"
 #include "drift/openmetrics.hpp"
@@ -59,17 +61,9 @@ Method method_option(const po::variables_map& vm, const char* option, bool categ
 }
 
 double positive_number(const std::string& text, const std::string& option) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || !std::isfinite(value) || value <= 0) {
-    throw_usage(option + " must be a positive number, not \"" + text + "\"");
-  }
-  return value;
+  const std::optional<double> value = parse_finite_number(text);
+  if (!value || *value <= 0) throw_usage(option + " must be a positive number, not \"" + text + "\"");
+  return *value;
 }
 
 // A p-value threshold is a probability: drift when p < t, so t >= 1 flags every column.
@@ -319,18 +313,11 @@ DriftSettings settings_from(const po::variables_map& vm) {
   return settings;
 }
 
+// Read as every number of the project is (parse_finite_number: "1e-400" is 0, as in Python).
 double share_value(const std::string& text, const std::string& option) {
-  std::size_t used = 0;
-  double value = -1;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || !(value >= 0 && value <= 1)) {
-    throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
-  }
-  return value;
+  const std::optional<double> value = parse_finite_number(text);
+  if (!value || !(*value >= 0 && *value <= 1)) throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
+  return *value;
 }
 
 double share_option(const po::variables_map& vm, const char* option, double fallback) {
@@ -348,21 +335,19 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
   for (const auto& item : list_option(vm, "max-missing")) {
     const auto equals = item.find('=');
     if (equals == std::string::npos || equals == 0) throw_usage("--max-missing \"" + item + "\" is not COLUMN=SHARE");
-    quality.max_missing[item.substr(0, equals)] = share_value(item.substr(equals + 1), "--max-missing " + item.substr(0, equals));
+    const std::string name = item.substr(0, equals);
+    // Two limits for one column: which one was meant is a guess, so neither is taken.
+    if (quality.max_missing.count(name)) throw_usage("--max-missing names \"" + name + "\" twice");
+    quality.max_missing[name] = share_value(item.substr(equals + 1), "--max-missing " + name);
   }
   if (vm.count("rows-ratio")) {
     const std::string text = get(vm, "rows-ratio");
     const auto colon = text.find(':');
     double low = -1, high = -1;
-    try {
-      std::size_t used_low = 0, used_high = 0;
-      if (colon != std::string::npos) {
-        low = std::stod(text.substr(0, colon), &used_low);
-        high = std::stod(text.substr(colon + 1), &used_high);
-      }
-      if (used_low != colon || used_high != text.size() - colon - 1) low = -1;
-    } catch (const std::exception&) {
-      low = -1;
+    if (colon != std::string::npos) {
+      const auto parsed_low = parse_finite_number(std::string_view(text).substr(0, colon));
+      const auto parsed_high = parse_finite_number(std::string_view(text).substr(colon + 1));
+      if (parsed_low && parsed_high) std::tie(low, high) = std::pair(*parsed_low, *parsed_high);
     }
     if (!(low >= 0 && high >= low && std::isfinite(high))) {
       throw_usage("--rows-ratio must be MIN:MAX with 0 <= MIN <= MAX, not \"" + text + "\"");
@@ -370,6 +355,11 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
     quality.rows_ratio = std::make_pair(low, high);
   }
   quality.unique = list_option(vm, "unique");
+  for (std::size_t i = 0; i < quality.unique.size(); ++i) {
+    if (std::find(quality.unique.begin(), quality.unique.begin() + i, quality.unique[i]) != quality.unique.begin() + i) {
+      throw_usage("--unique names \"" + quality.unique[i] + "\" twice");
+    }
+  }
   const bool tuned = vm.count("fail-on-new-columns") || vm.count("max-missing-increase") || vm.count("max-missing") ||
                      vm.count("max-out-of-range") || vm.count("max-new-categories") || vm.count("rows-ratio") ||
                      vm.count("max-duplicate-increase") || vm.count("unique");
@@ -574,7 +564,17 @@ Outcome run_drift_check(const po::variables_map& vm) {
         }
       }
     }
-    cur_hashes.row_fields = header_positions(compared, cur.header);
+    // A schema's duplicate_share is over its columns: the current rows are hashed over the
+    // same ones (those present), whatever --columns compares, so a subset cannot make
+    // distinct rows look duplicated.
+    std::vector<std::string> hashed_names = compared;
+    if (schema) {
+      hashed_names.clear();
+      for (const auto& column : schema->columns) {
+        if (in_current(column.name)) hashed_names.push_back(column.name);
+      }
+    }
+    cur_hashes.row_fields = header_positions(hashed_names, cur.header);
     cur_hashes.unique_fields = header_positions(unique_names, cur.header);
     cur_hashes.unique.resize(unique_names.size());
     cur_hashes.unique_lines.resize(unique_names.size());

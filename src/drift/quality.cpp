@@ -316,14 +316,16 @@ std::vector<QualityFinding> check_column(const ExpectedColumn& expected, const O
   std::vector<QualityFinding> out;
   out.push_back(type_finding(expected, current));
   const bool type_changed = !out.back().passed;
-  out.push_back(missing_finding(expected, current, settings));
+  const bool empty = value_count(current) == 0;
+  // An all-missing column where values are expected is one finding, `empty`, not a `missing`
+  // one as well.
+  if (!empty || expected.empty) out.push_back(missing_finding(expected, current, settings));
   if (!type_changed && expected.numeric && current.numeric && expected.min && expected.max) {
     out.push_back(range_finding(expected, current, settings));
   }
   if (!type_changed && !expected.numeric && !current.numeric && expected.categories_listed) {
     out.push_back(categories_finding(expected, current, settings));
   }
-  const bool empty = value_count(current) == 0;
   // After a type change the column's values are not all counted: no constant check.
   if (!type_changed) {
     out.push_back(shape_finding("constant", distinct_values(current) == 1, expected.constant, current.name,

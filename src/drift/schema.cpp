@@ -139,7 +139,9 @@ ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   if (!schema.is_object()) throw_config(path, "a schema is a JSON object: {\"schema_version\": 1, \"columns\": [...]}");
   if (!schema.contains("schema_version")) throw_config(path, "no \"schema_version\"; this ml-drift reads version 1");
   const json& version = schema["schema_version"];
-  if (!version.is_number_integer() || version.get<std::int64_t>() != kSchemaVersion) {
+  // Any number form of the integer (1, 1.0, 1e0): JSON does not tell them apart, and tools
+  // that rewrite the file (Python's json with floats, jq) may change the spelling.
+  if (!version.is_number() || version.get<double>() != static_cast<double>(kSchemaVersion)) {
     throw_config(path, "schema_version " + version.dump() + " is not supported; this ml-drift reads version 1");
   }
   std::vector<std::string> unknown;

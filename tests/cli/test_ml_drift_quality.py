@@ -12,9 +12,9 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "data", "quality"))
 import make_fixtures  # noqa: E402
 
 QUALITY = ["--quality", "--unique", "id"]
-# Fixture -> (extra options, the failed (check, column) pairs). An empty column implies
-# missing values too, so that fixture lifts the missing limit; a duplicated row repeats its
-# id, so that fixture leaves out --unique id.
+# Fixture -> (extra options, the failed (check, column) pairs). An empty column is reported
+# once, as empty (not as missing too); a duplicated row repeats its id, so that fixture leaves
+# out --unique id.
 CASES = {
     "clean": ([], set()),
     "columns_missing": ([], {("columns", "segment")}),
@@ -27,7 +27,7 @@ CASES = {
     "categories_at": ([], set()),
     "categories_above": ([], {("categories", "city")}),
     "constant": ([], {("constant", "score")}),
-    "empty": (["--max-missing-increase", "1"], {("empty", "segment")}),
+    "empty": ([], {("empty", "segment")}),
     "rows_at": (["--rows-ratio", "0.8:1.25"], set()),
     "rows_above": (["--rows-ratio", "0.8:1.25"], {("rows", None)}),
     "duplicates_at": (["--no-unique"], set()),
@@ -175,6 +175,31 @@ class EachAnomaly(QualityTest):
         self.assertFails(r, 2, "ml-drift: error: unknown command \"scheme\" (ml-drift schema writes a schema; checks take options only)")
 
 
+    def test_a_key_given_twice_is_a_usage_error(self):
+        base = ["--reference", "reference.csv", "--current", "clean.csv", "--quality"]
+        r = self.run_tool("ml-drift", *base, "--max-missing", "income=0,age=0,income=0.1")
+        self.assertFails(r, 2, "ml-drift: error: --max-missing names \"income\" twice")
+        r = self.run_tool("ml-drift", *base, "--unique", "id,age,id")
+        self.assertFails(r, 2, "ml-drift: error: --unique names \"id\" twice")
+
+    def test_shares_are_read_by_the_project_s_number_parser(self):
+        r, report = self.quality("clean.csv", "--max-new-categories", "1e-400", "--max-missing-increase", "5e-1")
+        self.assertEqual(r.code, 0, r)  # 1e-400 is 0 (an underflow), as Python reads it
+        thresholds = {f["check"]: f.get("threshold") for f in report["quality"] if f["column"] == "city"}
+        self.assertEqual(thresholds["categories"], 0)
+        self.assertEqual(thresholds["missing"], 0.5)
+        r = self.run_tool("ml-drift", "--reference", "reference.csv", "--current", "clean.csv", "--quality",
+                          "--max-new-categories", "1e400")
+        self.assertFails(r, 2, "ml-drift: error: --max-new-categories must be a share between 0 and 1, not \"1e400\"")
+
+    def test_an_empty_column_is_reported_once(self):
+        r, report = self.quality("empty.csv")
+        findings = [(f["check"], f["passed"]) for f in report["quality"] if f["column"] == "segment"]
+        self.assertEqual([check for check, passed in findings if not passed], ["empty"])
+        self.assertNotIn("missing", [check for check, _ in findings])
+        self.assertEqual(r.stdout.count("FAIL  "), 1, r.stdout)
+
+
 class Schema(QualityTest):
     def infer(self):
         r = self.run_tool("ml-drift", "schema", "--reference", "reference.csv", "--output", "schema.json")
@@ -259,6 +284,28 @@ class Schema(QualityTest):
         self.assertIn("FAIL  columns: zip is missing from the current data\n", r.stdout)
         r, report = self.check("clean.csv", "--fail-on-new-columns")
         self.assertEqual(self.failed(report), {("columns", "zip"), ("columns", "segment")})
+
+    def test_schema_version_as_a_float(self):
+        schema = self.infer()
+        schema["schema_version"] = 1.0
+        self.write("schema.json", json.dumps(schema))
+        self.assertIn('"schema_version": 1.0', self.read("schema.json"))
+        r, report = self.check("clean.csv")
+        self.assertEqual(r.code, 0, r)
+        schema["schema_version"] = 1.5
+        self.write("schema.json", json.dumps(schema))
+        r = self.run_tool("ml-drift", "--schema", "schema.json", "--current", "clean.csv")
+        self.assertFails(r, 2, "ml-drift: error: 'schema.json': schema_version 1.5 is not supported; this ml-drift reads version 1")
+
+    def test_a_column_subset_does_not_make_rows_duplicates(self):
+        # city and segment repeat across rows; the rows (with their id) do not.
+        self.infer()
+        r, report = self.check("clean.csv", "--columns", "city,segment")
+        self.assertEqual(self.failed(report), set(), r.stdout)
+        duplicates = next(f for f in report["quality"] if f["check"] == "duplicates")
+        self.assertEqual(duplicates["observed"], 0)
+        r, report = self.check("duplicates_above.csv", "--columns", "city,segment")
+        self.assertIn(("duplicates", None), self.failed(report))  # real duplicates still count
 
     def test_unknown_fields(self):
         schema = self.infer()
