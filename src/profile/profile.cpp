@@ -428,17 +428,13 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
   return profile;
 }
 
-void merge_profile(Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
+namespace {
+
+bool empty_shard(const Profile& profile) { return profile.files == 0 && profile.columns.empty(); }
+
+// The column sets and types of two profiles to be merged agree (or --allow-new-columns).
+void check_columns(const Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
                    bool allow_new_columns) {
-  if (other.files == 0 && other.columns.empty()) {  // an empty shard
-    return;
-  }
-  if (into.files == 0 && into.columns.empty()) {
-    const auto files = into.files;
-    into = other;
-    into.files += files;
-    return;
-  }
   for (const auto& column : other.columns) {
     if (into.find(column.name) || allow_new_columns) continue;
     throw_input(other_path, "column \"" + column.name + "\" is not in " + into_path +
@@ -449,15 +445,53 @@ void merge_profile(Profile& into, const std::string& into_path, const Profile& o
     throw_input(other_path, "has no column \"" + column.name + "\", which " + into_path +
                                 " has (profiles of different column sets; give --allow-new-columns to merge them)");
   }
+  for (const auto& column : into.columns) {
+    const ColumnProfile* theirs = other.find(column.name);
+    if (theirs && theirs->numeric != column.numeric) {
+      throw_input(other_path, "column \"" + column.name + "\" is " + (theirs->numeric ? "numeric" : "categorical") +
+                                  " here but " + (column.numeric ? "numeric" : "categorical") + " in " + into_path);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> check_mergeable(const std::vector<std::pair<std::string, const Profile*>>& profiles,
+                                         bool allow_new_columns) {
+  Profile shape;  // the names and types of the columns so far, in the order given
+  std::string first;
+  for (const auto& [path, profile] : profiles) {
+    if (empty_shard(*profile)) continue;
+    if (first.empty()) first = path;
+    else check_columns(shape, first, *profile, path, allow_new_columns);
+    for (const auto& column : profile->columns) {
+      if (shape.find(column.name)) continue;
+      ColumnProfile named;
+      named.name = column.name;
+      named.numeric = column.numeric;
+      shape.columns.push_back(std::move(named));
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& column : shape.columns) names.push_back(column.name);
+  return names;
+}
+
+void merge_profile(Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
+                   bool allow_new_columns) {
+  if (empty_shard(other)) return;
+  if (empty_shard(into)) {
+    const auto files = into.files;
+    into = other;
+    into.files += files;
+    return;
+  }
+  check_columns(into, into_path, other, other_path, allow_new_columns);
   for (auto& column : into.columns) {
     const ColumnProfile* theirs = other.find(column.name);
     if (!theirs) {
       column.missing += other.rows;
       continue;
-    }
-    if (theirs->numeric != column.numeric) {
-      throw_input(other_path, "column \"" + column.name + "\" is " + (theirs->numeric ? "numeric" : "categorical") +
-                                  " here but " + (column.numeric ? "numeric" : "categorical") + " in " + into_path);
     }
     merge_distribution(column, *theirs, into.sketch_k, into.max_exact);
   }
@@ -471,27 +505,37 @@ void merge_profile(Profile& into, const std::string& into_path, const Profile& o
   into.files += other.files;
 }
 
-void import_sketch(Profile& profile, const std::string& name, const KllSketch& sketch) {
-  ColumnProfile* column = nullptr;
-  for (auto& c : profile.columns) {
-    if (c.name == name) column = &c;
+void import_sketches(Profile& profile, const std::vector<std::pair<std::string, KllSketch>>& sketches) {
+  // The sketches of one import are one batch of rows, as many as the largest holds (a sketch
+  // skips missing cells). A batch that extends a column the profile has is more rows; a batch
+  // of new columns only sits beside the profile's rows.
+  std::uint64_t batch = 0;
+  bool more_rows = false;
+  for (const auto& [name, sketch] : sketches) {
+    batch = std::max(batch, sketch.n());
+    more_rows = more_rows || profile.find(name);
   }
-  ColumnProfile imported;
-  imported.name = name;
-  imported.count = sketch.n();
-  // A sketch keeps n, min and max but not the mean and variance: those stay unknown (left
-  // out of the profile) rather than estimated.
-  imported.sketch = sketch;
-  if (!column) {
-    // A sketch skips missing cells: beside columns of more rows, the rest count as missing.
-    if (sketch.n() <= profile.rows) imported.missing = profile.rows - sketch.n();
-    profile.rows = std::max(profile.rows, sketch.n());
-    profile.columns.push_back(std::move(imported));
-    return;
+  for (const auto& [name, sketch] : sketches) {
+    ColumnProfile* column = nullptr;
+    for (auto& c : profile.columns) {
+      if (c.name == name) column = &c;
+    }
+    ColumnProfile imported;
+    imported.name = name;
+    imported.count = sketch.n();
+    // A sketch keeps n, min and max but not the mean and variance: those stay unknown (left
+    // out of the profile) rather than estimated.
+    imported.sketch = sketch;
+    if (!column) {
+      profile.columns.push_back(std::move(imported));
+      continue;
+    }
+    if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
+    merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);  // more values of the column
   }
-  if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
-  merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);  // more values of the column
-  profile.rows = std::max(profile.rows, column->count + column->missing);
+  profile.rows = more_rows ? profile.rows + batch : std::max(profile.rows, batch);
+  // Every column covers every row: the cells it lacks are missing.
+  for (auto& column : profile.columns) column.missing = profile.rows - column.count;
 }
 
 std::string write_profile(const Profile& profile) {

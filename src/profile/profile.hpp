@@ -66,8 +66,16 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
 void merge_profile(Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
                    bool allow_new_columns);
 
-// Adds a KLL sketch (made elsewhere, e.g. by Spark) as the distribution of a numeric column.
-void import_sketch(Profile& profile, const std::string& column, const KllSketch& sketch);
+// The checks of merge_profile over profiles in the order given (errors name the first), so
+// they can be merged in any order afterwards; the column names in the order given.
+std::vector<std::string> check_mergeable(const std::vector<std::pair<std::string, const Profile*>>& profiles,
+                                         bool allow_new_columns);
+
+// Adds KLL sketches (made elsewhere, e.g. by Spark) as the distributions of numeric columns.
+// They are one batch of rows (as many as the largest sketch holds): appended to the profile's
+// rows when a sketch extends a column it has, else beside them; every column's count plus
+// missing is the profile's rows.
+void import_sketches(Profile& profile, const std::vector<std::pair<std::string, KllSketch>>& sketches);
 
 // The profile as JSON with its SHA-256 (deterministic), and back: a truncated or changed
 // profile fails its checksum (integrity, exit 5); another version or a malformed field is

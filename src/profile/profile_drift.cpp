@@ -414,12 +414,14 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
   if (!vm.count("reference-profile") && !vm.count("reference-registry")) {
     throw_usage("--current-profile goes with --reference-profile REF.profile");
   }
-  if (vm.count("reference")) throw_usage("give --reference or --reference-profile, not both");
+  // Messages name the reference option the user gave.
+  const std::string given = vm.count("reference-registry") ? "--reference-registry" : "--reference-profile";
+  if (vm.count("reference")) throw_usage("give --reference or " + given + ", not both");
   if (vm.count("current") == vm.count("current-profile")) {
-    throw_usage("give --current CUR.csv or --current-profile CUR.profile with --reference-profile");
+    throw_usage("give --current CUR.csv or --current-profile CUR.profile with " + given);
   }
   for (const char* option : {"html", "openmetrics", "pushgateway", "changed", "numeric", "categorical"}) {
-    if (vm.count(option)) throw_usage("--" + std::string(option) + " does not go with --reference-profile");
+    if (vm.count(option)) throw_usage("--" + std::string(option) + " does not go with " + given);
   }
   const std::string on_undecided = vm.count("on-undecided") ? get(vm, "on-undecided") : "drift";
   if (on_undecided != "drift" && on_undecided != "pass" && on_undecided != "error") {
@@ -490,14 +492,18 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
   outcome.fields["reference_profile"] = reference_path;
   outcome.fields["on_undecided"] = on_undecided;
   if (!run.dataset.drift && !run.dataset.decided) {
-    if (on_undecided == "error") {
-      throw_input(reference_path, "undecided: " + std::to_string(run.dataset.undecided) +
-                                      " columns' intervals span their thresholds (--on-undecided error)");
-    }
-    outcome.status = on_undecided == "drift" ? ExitStatus::gate_failed : ExitStatus::pass;
     const auto last = outcome.console.rfind("ml-drift: ");
-    outcome.console = outcome.console.substr(0, last) + "ml-drift: " + status_word(outcome.status) + " (" + outcome.headline +
-                      ", --on-undecided " + on_undecided + ")\n";
+    if (on_undecided == "error") {
+      // The column lines (UNDEC ...) and the outputs as in the other modes; the error line last.
+      outcome.status = ExitStatus::input_data;
+      outcome.error = "'" + reference_path + "': undecided: " + std::to_string(run.dataset.undecided) +
+                      " columns' intervals span their thresholds (--on-undecided error)";
+      outcome.console = outcome.console.substr(0, last);
+    } else {
+      outcome.status = on_undecided == "drift" ? ExitStatus::gate_failed : ExitStatus::pass;
+      outcome.console = outcome.console.substr(0, last) + "ml-drift: " + status_word(outcome.status) + " (" +
+                        outcome.headline + ", --on-undecided " + on_undecided + ")\n";
+    }
   }
   return outcome;
 }

@@ -1,5 +1,6 @@
 #include "profile/profile_tool.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -89,10 +90,34 @@ Outcome run_merge(const po::variables_map& vm) {
   const std::string output = output_option(vm);
   const auto paths = many(vm, "profiles");
   if (paths.empty()) throw_usage("give the profiles to merge: ml-drift profile merge A.profile B.profile... --output FILE");
-  Profile merged = read_profile(paths.front());
-  for (std::size_t i = 1; i < paths.size(); ++i) {
-    merge_profile(merged, paths.front(), read_profile(paths[i]), paths[i], vm.count("allow-new-columns") > 0);
+  const bool allow_new_columns = vm.count("allow-new-columns") > 0;
+  struct Input {
+    std::string path, canonical;  // canonical: the profile's own serialisation
+    Profile profile;
+  };
+  std::vector<Input> inputs;
+  for (const auto& path : paths) {
+    Input input{path, "", read_profile(path)};
+    input.canonical = write_profile(input.profile);
+    inputs.push_back(std::move(input));
   }
+  std::vector<std::pair<std::string, const Profile*>> given;
+  for (const auto& input : inputs) given.emplace_back(input.path, &input.profile);
+  const std::vector<std::string> column_order = check_mergeable(given, allow_new_columns);
+  // Floating-point merges (the means, the sketches' compactions) depend on the order: merged
+  // in the order of their content, the same profiles give the same bytes however they are
+  // listed (a CI matrix hands its shards over in any order).
+  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
+  Profile merged = std::move(inputs.front().profile);
+  for (std::size_t i = 1; i < inputs.size(); ++i) {
+    merge_profile(merged, inputs.front().path, inputs[i].profile, inputs[i].path, allow_new_columns);
+  }
+  // The columns in the order the profiles were given, as a merge in that order lists them.
+  auto position = [&](const ColumnProfile& column) {
+    return std::find(column_order.begin(), column_order.end(), column.name) - column_order.begin();
+  };
+  std::stable_sort(merged.columns.begin(), merged.columns.end(),
+                   [&](const ColumnProfile& a, const ColumnProfile& b) { return position(a) < position(b); });
   const std::string bytes = write_profile(merged);
   write_file_atomically(output, bytes);
   return wrote(output, merged, bytes);
@@ -103,19 +128,24 @@ Outcome run_import(const po::variables_map& vm) {
   const auto specs = many(vm, "column");
   if (specs.empty()) throw_usage("give --column NAME=FILE.bin for each sketch to import");
   Profile profile = vm.count("add-to") ? read_profile(get(vm, "add-to")) : Profile{};
+  std::vector<std::pair<std::string, KllSketch>> sketches;
   for (const auto& spec : specs) {
     const auto equals = spec.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
       throw_usage("--column must be NAME=FILE.bin, not \"" + spec + "\"");
     }
     const std::string name = spec.substr(0, equals), file = spec.substr(equals + 1);
+    for (const auto& [seen, sketch] : sketches) {
+      if (seen == name) throw_usage("--column " + name + " is given twice (one sketch per column and import)");
+    }
     const std::string bytes = read_text_file(file, std::uint64_t{1} << 30);
     try {
-      import_sketch(profile, name, KllSketch::deserialize(bytes));
+      sketches.emplace_back(name, KllSketch::deserialize(bytes));
     } catch (const KllFormatError& e) {
       throw_input(file, std::string("not a DataSketches KLL doubles sketch: ") + e.what());
     }
   }
+  import_sketches(profile, sketches);
   if (!vm.count("add-to")) profile.files = 0;
   const std::string text = write_profile(profile);
   write_file_atomically(output, text);

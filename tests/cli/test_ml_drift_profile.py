@@ -81,6 +81,24 @@ class Profiles(CliTest):
         for m, w in zip(merged["columns"], whole["columns"]):
             self.assertEqual((m["name"], m["count"], m["values"]), (w["name"], w["count"], w["values"]))
 
+    def test_merging_in_any_order_gives_the_same_bytes(self):
+        rng = random.Random(12)
+        for name in ("a", "b", "c"):  # means of non-integers differ in the last bit by order
+            write_csv(self.path(f"{name}.csv"), ["v", "w", "c"],
+                      [(rng.gauss(3, 1) / 7, rng.gauss(0, 1), rng.choice("xyz")) for _ in range(rng.randint(300, 900))])
+            r = self.run_tool("ml-drift", "profile", f"{name}.csv", "--output", f"{name}.profile", "--max-exact", "100")
+            self.assertEqual(r.code, 0, r)
+        orders = (("a", "b"), ("b", "a"), ("a", "b", "c"), ("c", "b", "a"), ("b", "c", "a"))
+        merged = {}
+        for order in orders:
+            r = self.run_tool("ml-drift", "profile", "merge", *(f"{n}.profile" for n in order), "--output", "m.profile")
+            self.assertEqual(r.code, 0, r)
+            merged[order] = self.read("m.profile")
+        self.assertEqual(merged[("a", "b")], merged[("b", "a")])
+        self.assertEqual(merged[("a", "b", "c")], merged[("c", "b", "a")])
+        self.assertEqual(merged[("a", "b", "c")], merged[("b", "c", "a")])
+        self.assertEqual(self.read_json("m.profile")["columns"][0]["distribution"], "kll")
+
     def test_bad_shard_specs_are_usage_errors(self):
         write_csv(self.path("a.csv"), ["x"], [(1,)])
         for spec in ("3/2", "0/4"):
@@ -162,6 +180,25 @@ class ImportedSketches(CliTest):
         self.assertEqual(r.code, 0, r)
         self.assertEqual(self.read_json("same.json")["columns"][0]["verdict"], "no drift")
 
+    def test_add_to_a_profile_keeps_every_column_s_rows_adding_up(self):
+        shutil.copy(os.path.join(KLL, "exact_150_k200.sk"), self.path("x.sk"))
+        write_csv(self.path("ref.csv"), ["x", "y"], [(i % 7, "ab"[i % 2]) for i in range(50)])
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile").code, 0)
+        r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=x.sk", "--add-to", "ref.profile",
+                          "--output", "more.profile", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        report = self.read_json("r.json")
+        self.assertEqual(report["rows"], 200)  # 150 more rows of x: y lacks them
+        self.assertEqual([(c["name"], c["count"], c["missing"]) for c in report["columns"]],
+                         [("x", 200, 0), ("y", 50, 150)])
+        profile = self.read_json("more.profile")
+        self.assertEqual(profile["rows"], 200)
+        for column in profile["columns"]:
+            self.assertEqual(column["count"] + column["missing"], profile["rows"], column["name"])
+        r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=x.sk", "--column", "x=x.sk",
+                          "--output", "twice.profile")
+        self.assertFails(r, 2, "ml-drift: error: --column x is given twice (one sketch per column and import)")
+
     def test_bytes_that_are_not_a_kll_sketch_are_input_errors(self):
         self.write("bad.bin", "not a sketch at all")
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
@@ -196,6 +233,18 @@ class FromTheRegistry(CliTest):
         r = self.run_tool("ml-drift", *common)
         self.assertFails(r, 5, "ml-drift: error: 'reg/m/versions/1/ref.profile': differs from the manifest's SHA-256")
 
+    def test_usage_errors_name_the_reference_option_given(self):
+        registry = ["--reference-registry", "reg", "--model", "m", "--channel", "production"]
+        r = self.run_tool("ml-drift", *registry, "--reference", "ref.csv", "--current", "cur.csv")
+        self.assertFails(r, 2, "ml-drift: error: give --reference or --reference-registry, not both")
+        r = self.run_tool("ml-drift", *registry)
+        self.assertFails(r, 2, "ml-drift: error: give --current CUR.csv or --current-profile CUR.profile with "
+                               "--reference-registry")
+        r = self.run_tool("ml-drift", *registry, "--current", "cur.csv", "--html", "r.html")
+        self.assertFails(r, 2, "ml-drift: error: --html does not go with --reference-registry")
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--reference", "ref.csv", "--current", "c.csv")
+        self.assertFails(r, 2, "ml-drift: error: give --reference or --reference-profile, not both")
+
     def test_publish_checks_the_profile_first(self):
         self.write("bad.profile", "{\"format\": ")
         r = self.run_tool("ml-release", "publish", "--registry", "reg", "--model", "m", "--version", "1",
@@ -220,9 +269,11 @@ class Undecided(CliTest):
         self.assertEqual(report["dataset"]["verdict"], "undecided")
         self.assertEqual(r.code, 1, r)  # the default: drift
         self.assertEqual(self.run_tool("ml-drift", *common, "--on-undecided", "pass").code, 0)
-        r = self.run_tool("ml-drift", *common, "--on-undecided", "error")
+        r = self.run_tool("ml-drift", *common, "--on-undecided", "error", "--report", "e.json")
         self.assertFails(r, 3, "ml-drift: error: 'ref.profile': undecided: 1 columns' intervals span their thresholds "
                                "(--on-undecided error)")
+        self.assertRegex(r.stdout, r"(?m)^UNDEC v: ")  # the column lines, as the other modes print them
+        self.assertEqual(self.read_json("e.json")["columns"][0]["verdict"], "undecided")
         r = self.run_tool("ml-drift", *common, "--on-undecided", "maybe")
         self.assertFails(r, 2, 'ml-drift: error: --on-undecided must be drift, pass or error, not "maybe"')
 

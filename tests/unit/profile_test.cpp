@@ -161,20 +161,30 @@ TEST_CASE("base64 round-trips and refuses what is not base64") {
   CHECK_FALSE(base64_decode("YWJj ZA="));
 }
 
-TEST_CASE("imported sketches make or extend a profile that reads back") {
+TEST_CASE("imported sketches make or extend a profile whose row counts add up and that reads back") {
   KllSketch age, income;
   for (int i = 0; i < 5000; ++i) age.update(20 + i % 50);
   for (int i = 0; i < 4000; ++i) income.update(1000.0 * i);
   Profile profile;
-  import_sketch(profile, "age", age);
-  import_sketch(profile, "income", income);
+  import_sketches(profile, {{"age", age}, {"income", income}});  // one batch: as many rows as the largest
   CHECK(profile.rows == 5000);
   CHECK(profile.columns[1].missing == 1000);
-  import_sketch(profile, "age", age);  // more values of a column it has
+  import_sketches(profile, {{"age", age}});  // more rows of a column it has: missing in the others
   CHECK(profile.columns[0].count == 10000);
   CHECK(profile.rows == 10000);
+  CHECK(profile.columns[1].count + profile.columns[1].missing == 10000);
+  import_sketches(profile, {{"age", age}, {"income", income}});  // a batch extending both columns
+  CHECK(profile.rows == 15000);
+  CHECK(profile.columns[0].missing == 0);
+  CHECK(profile.columns[1].count == 8000);
+  CHECK(profile.columns[1].missing == 7000);
+  KllSketch score;
+  for (int i = 0; i < 100; ++i) score.update(i);
+  import_sketches(profile, {{"score", score}});  // a new column beside the rows
+  CHECK(profile.rows == 15000);
+  CHECK(profile.columns[2].missing == 14900);
   const Profile back = parse_profile(write_profile(profile), "p");
   REQUIRE(back.columns[0].sketch);
-  CHECK(back.columns[0].sketch->n() == 10000);
+  CHECK(back.columns[0].sketch->n() == 15000);
   CHECK(back.columns[0].moments.count == 0);  // a sketch has no mean or variance
 }
