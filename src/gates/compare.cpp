@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/printable.hpp"
+#include "gates/compare_common.hpp"
 #include "gates/compare_predictions.hpp"
 #include "core/suggest.hpp"
 #include "metrics/direction.hpp"
@@ -26,63 +27,6 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-double parse_number(const std::string& text, const std::string& what) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
-    throw_usage(what + ": \"" + text + "\" is not a finite number");
-  }
-  return value;
-}
-
-struct Guard {
-  std::string metric;
-  double tolerance = 0;
-  bool relative = false;  // tolerance given as a percentage of |baseline|
-  std::string spelled;    // "0.01" or "5%"
-  std::optional<bool> lower_is_better;  // :lower or :higher; none: from the name
-};
-
-// PATH[:TOL][:higher|lower], read from the right: a metric name may itself hold ":".
-Guard parse_guard(const std::string& text) {
-  Guard guard;
-  guard.metric = text;
-  auto take_last = [&guard]() -> std::optional<std::string> {
-    const auto colon = guard.metric.rfind(':');
-    if (colon == std::string::npos) return std::nullopt;
-    std::string part = guard.metric.substr(colon + 1);
-    guard.metric.erase(colon);
-    return part;
-  };
-  std::optional<std::string> part = take_last();
-  if (part && (*part == "lower" || *part == "higher")) {
-    guard.lower_is_better = *part == "lower";
-    part = take_last();
-  }
-  if (part) {
-    guard.spelled = *part;
-    std::string number = guard.spelled;
-    if (!number.empty() && number.back() == '%') {
-      guard.relative = true;
-      number.pop_back();
-    }
-    if (!number.empty() && std::isalpha(static_cast<unsigned char>(number[0]))) {
-      // A misspelt direction ("lowr") would otherwise read as a tolerance that is no number.
-      if (auto guess = closest_match(number, {"higher", "lower"})) {
-        throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" + *guess +
-                    "\"?");
-      }
-    }
-    guard.tolerance = parse_number(number, "invalid --guard \"" + text + "\"");
-    if (guard.relative) guard.tolerance /= 100.0;
-    if (guard.tolerance < 0) throw_usage("invalid --guard \"" + text + "\": the tolerance cannot be negative");
-  }
-  if (guard.metric.empty()) throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL][:higher|lower]");
-  if (guard.spelled.empty()) guard.spelled = "0";
-  return guard;
-}
-
 // "+0.019 (+2.18%)" for the markdown table; "+0.019, +2.18%" inside a sentence's parentheses.
 std::string change_text(double baseline, double candidate, bool in_parentheses = false) {
   std::string text = format_signed(candidate - baseline);
@@ -92,15 +36,6 @@ std::string change_text(double baseline, double candidate, bool in_parentheses =
 }
 
 const char* direction_word(const Direction& direction) { return direction.lower_is_better ? "lower" : "higher"; }
-
-Direction primary_direction(const po::variables_map& vm, const std::string& metric) {
-  if (vm.count("lower-is-better") && vm.count("higher-is-better")) {
-    throw_usage("give --lower-is-better or --higher-is-better, not both");
-  }
-  if (vm.count("lower-is-better")) return {true, "--lower-is-better"};
-  if (vm.count("higher-is-better")) return {false, "--higher-is-better"};
-  return infer_direction(metric);
-}
 
 // The baseline's metrics, from a file or from the version a registry channel points to.
 struct Baseline {
@@ -116,50 +51,6 @@ std::string non_empty(const po::variables_map& vm, const char* option) {
   std::string value = vm[option].as<std::string>();
   if (value.empty()) throw_usage(std::string("--") + option + " is empty (an unset variable?)");
   return value;
-}
-
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-  if (auto guess = closest_match(word, known)) return "; did you mean \"" + *guess + "\"?";
-  return "";
-}
-
-// Why a registry has no baseline for MODEL/CHANNEL, or nullopt when the channel exists.
-// "No baseline yet" needs a registry that exists: a missing or foreign folder is a
-// configuration error (unless `--if-no-baseline promote` was given: a project's first run,
-// before its first publish), and a misspelt model or channel is named with its likely spelling.
-std::optional<std::string> registry_gap(Storage& storage, const std::string& url, const std::string& model,
-                                        const std::string& channel, bool promote_without_baseline) {
-  if (dynamic_cast<LocalStorage*>(&storage)) {
-    const std::string folder = local_path_of(url);
-    std::error_code ec;
-    if (!std::filesystem::exists(folder, ec)) {
-      if (promote_without_baseline) return "the registry folder does not exist yet";
-      throw_config(folder, "--baseline-registry: the registry folder does not exist");
-    }
-    if (!std::filesystem::is_directory(folder, ec)) throw_config(folder, "--baseline-registry: not a folder");
-  }
-  Registry registry(storage);
-  if (registry.channel(model, channel)) return std::nullopt;
-  const std::vector<std::string> models = registry.models();
-  if (std::find(models.begin(), models.end(), model) == models.end()) {
-    if (models.empty() && !storage.list("").empty()) {
-      throw_config(storage.describe(), "--baseline-registry: not a registry (no MODEL/versions or MODEL/channels in it)");
-    }
-    if (models.empty()) return "the registry holds no model yet (a new registry, or a wrong URL or prefix)";
-    return "no model \"" + model + "\" in the registry" + suggestion(model, models) + " (models: " +
-           join_limited(models, 10) + ")";
-  }
-  const std::string prefix = channel_key(model, "");
-  const std::string folder = prefix.substr(0, prefix.rfind('/') + 1);
-  std::vector<std::string> channels;
-  for (const auto& key : storage.list(folder)) {
-    const std::string name = key.substr(folder.size());
-    if (name.size() > 5 && name.find('/') == std::string::npos && name.ends_with(".json")) {
-      channels.push_back(name.substr(0, name.size() - 5));
-    }
-  }
-  return "model " + model + " has no channel \"" + channel + "\"" + suggestion(channel, channels) +
-         (channels.empty() ? std::string(" (no channel yet)") : " (channels: " + join_limited(channels, 10) + ")");
 }
 
 Baseline load_baseline(const po::variables_map& vm) {
@@ -211,24 +102,11 @@ Outcome run_compare(const po::variables_map& vm) {
   if (!vm.count("candidate")) throw_usage("the option '--candidate' is required but missing");
   const std::string candidate_path = vm["candidate"].as<std::string>();
   const std::string metric = vm["metric"].as<std::string>();
-  const Direction direction = primary_direction(vm, metric);
-  if (vm.count("min-delta") && vm.count("min-rel-delta")) throw_usage("give --min-delta or --min-rel-delta, not both");
-  const bool relative = vm.count("min-rel-delta") > 0;
-  const double margin = relative ? vm["min-rel-delta"].as<double>() : vm.count("min-delta") ? vm["min-delta"].as<double>() : 0.0;
-  if (!std::isfinite(margin) || margin < 0) {
-    throw_usage(std::string(relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
-  }
-  // A fraction of |baseline|: above 1 a lower-is-better metric would have to change sign,
-  // and "--min-rel-delta 2" is more likely meant as 2 % (MLflow's range is the same).
-  if (relative && margin > 1) throw_usage("--min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)");
-  const std::string if_no_baseline = vm.count("if-no-baseline") ? vm["if-no-baseline"].as<std::string>() : "";
-  if (vm.count("if-no-baseline") && if_no_baseline != "promote" && if_no_baseline != "fail") {
-    throw_usage("--if-no-baseline must be promote or fail, not \"" + if_no_baseline + "\"");
-  }
-  std::vector<Guard> guards;
-  if (vm.count("guard")) {
-    for (const auto& text : vm["guard"].as<std::vector<std::string>>()) guards.push_back(parse_guard(text));
-  }
+  const Direction direction = primary_direction(vm, metric, infer_direction);
+  const Margin margin = margin_option(vm);
+  const bool relative = margin.relative;
+  const std::string if_no_baseline = if_no_baseline_option(vm);
+  const std::vector<Guard> guards = guard_options(vm);
   if (candidate_path == "-" && vm.count("baseline") && vm["baseline"].as<std::string>() == "-") {
     throw_usage("\"-\" (standard input) can be given only once");
   }
@@ -244,50 +122,24 @@ Outcome run_compare(const po::variables_map& vm) {
   primary["metric"] = metric;
   primary["direction"] = direction_word(direction);
   primary["direction_reason"] = direction.reason;
-  primary[relative ? "min_rel_delta" : "min_delta"] = margin;
-  MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
-
+  primary[relative ? "min_rel_delta" : "min_delta"] = margin.value;
   if (!source.metrics) {
-    // A missing file is how a project's first run looks; a registry that lacks the model
-    // or channel is as likely a typo, so there promoting must be asked for.
-    const std::string rule = !if_no_baseline.empty() ? if_no_baseline : source.from_registry ? "fail" : "promote";
-    const std::string rule_origin = !if_no_baseline.empty() ? ""
-                                    : source.from_registry ? " (the default for a registry baseline)"
-                                                           : " (the default for a baseline file)";
-    const bool promote = rule == "promote";
-    outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
-    primary["baseline"] = nullptr;
-    primary["candidate"] = candidate_value;
-    primary["delta"] = nullptr;
-    primary["rel_delta"] = nullptr;
-    primary["required"] = nullptr;
-    primary["passed"] = promote;
-    outcome.fields["decision"] = promote ? "promote" : "keep";
-    const std::string reason = "no baseline (" + source.absent + "); --if-no-baseline " + rule + rule_origin;
-    outcome.fields["reason"] = reason;
-    outcome.fields["primary"] = primary;
-    outcome.fields["guards"] = ordered_json::array();
-    outcome.headline = promote ? "promote without a comparison" : "keep";
-    // Promoted without a comparison: a skipped check, so JUnit shows the reason too.
-    outcome.checks.push_back({metric + " beats the baseline", promote, reason, promote});
-    table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
-    outcome.markdown_body = table.render() + "\n" + (promote ? "Promoted without a comparison: " : "Kept: ") + reason + "\n";
-    outcome.console = "ml-compare: " + printable(outcome.headline + ": " + reason) + "\n";
-    outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
-    return outcome;
+    return no_baseline_outcome(std::move(outcome), std::move(primary), candidate_value, source.absent, if_no_baseline,
+                               source.from_registry);
   }
+  MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
 
   const MetricSet& baseline = *source.metrics;
   const double baseline_value = baseline.number(metric);
   const double delta = candidate_value - baseline_value;
   const double sign = direction.lower_is_better ? -1.0 : 1.0;
-  const double margin_abs = relative ? margin * std::fabs(baseline_value) : margin;
+  const double margin_abs = relative ? margin.value * std::fabs(baseline_value) : margin.value;
   const double required = baseline_value + sign * margin_abs;
   bool primary_passed;
   std::string rule;
   const auto [candidate_text, required_text] = distinct_texts(candidate_value, required);
   const std::string baseline_text = distinct_texts(candidate_value, baseline_value).second;
-  if (relative && baseline_value == 0 && margin > 0) {
+  if (relative && baseline_value == 0 && margin.value > 0) {
     // No relative change can be measured against 0: any strict improvement counts.
     primary_passed = sign * candidate_value > 0;
     rule = std::string("strictly ") + (direction.lower_is_better ? "< 0" : "> 0") + " (relative margin against a baseline of 0)";
@@ -311,64 +163,33 @@ Outcome run_compare(const po::variables_map& vm) {
   table.add_row({"`" + metric + "`", baseline_cell, candidate_cell,
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
-  outcome.console += std::string(primary_passed ? "PASS  " : "FAIL  ") + printable(primary_message) + "\n";
+  outcome.console += check_line(primary_passed, primary_message);
 
   ordered_json guard_reports = ordered_json::array();
   std::vector<std::string> regressed;
   for (const auto& guard : guards) {
-    const Direction guard_direction =
-        guard.lower_is_better ? Direction{*guard.lower_is_better, *guard.lower_is_better ? "--guard ...:lower" : "--guard ...:higher"}
-                              : infer_direction(guard.metric);
-    const double guard_sign = guard_direction.lower_is_better ? -1.0 : 1.0;
+    const Direction guard_dir = guard_direction(guard, infer_direction);
     const double b = baseline.number(guard.metric);
     const double c = candidate.number(guard.metric);
-    const double allowed = guard.relative ? guard.tolerance * std::fabs(b) : guard.tolerance;
-    const double bound = b - guard_sign * allowed;
-    const bool passed = at_least(guard_sign * c, guard_sign * bound);
+    const GuardCheck check = check_guard(guard, guard_dir, b, c);
+    const bool passed = check.within;
     if (!passed) regressed.push_back(guard.metric);
-    ordered_json report;
-    report["metric"] = guard.metric;
-    report["baseline"] = b;
-    report["candidate"] = c;
-    report["delta"] = c - b;
-    report["tolerance"] = guard.spelled;
-    report["bound"] = bound;
-    report["direction"] = direction_word(guard_direction);
-    report["direction_reason"] = guard_direction.reason;
-    report["passed"] = passed;
-    guard_reports.push_back(report);
-    const auto [c_text, bound_number] = distinct_texts(c, bound);
-    const std::string bound_text = std::string(guard_direction.lower_is_better ? "<= " : ">= ") + bound_number;
+    guard_reports.push_back(guard_json(guard, guard_dir, b, c, check, passed, true));
+    const auto [c_text, bound_number] = distinct_texts(c, check.bound);
+    const std::string bound_text = std::string(guard_dir.lower_is_better ? "<= " : ">= ") + bound_number;
     const std::string message = "guard " + guard.metric + " is " + c_text + " against " + distinct_texts(c, b).second +
                                 " (" + change_text(b, c, true) + "), allowed " + bound_text + " (tolerance " +
-                                guard.spelled + "), " + direction_word(guard_direction) + " is better (" +
-                                guard_direction.reason + ")";
+                                guard.spelled + "), " + direction_word(guard_dir) + " is better (" +
+                                guard_dir.reason + ")";
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
     const auto [b_cell, c_cell] = distinct_texts(b, c);
-    table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c),
-                   passed ? "✅ within " + guard.spelled : "❌ regressed beyond " + guard.spelled});
-    outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + printable(message) + "\n";
+    table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c), guard_verdict_cell(guard, passed, false)});
+    outcome.console += check_line(passed, message);
   }
 
-  const bool promote = primary_passed && regressed.empty();
-  outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
-  std::string reason;
-  if (!primary_passed) {
-    reason = metric + " " + candidate_text + " does not meet " + rule;
-  } else if (!regressed.empty()) {
-    reason = "guard regressed: ";
-    for (std::size_t i = 0; i < regressed.size(); ++i) reason += (i ? ", " : "") + regressed[i];
-  } else {
-    reason = metric + " " + candidate_text + " meets " + rule;
-  }
-  outcome.fields["decision"] = promote ? "promote" : "keep";
-  outcome.fields["reason"] = reason;
-  outcome.fields["primary"] = primary;
-  outcome.fields["guards"] = guard_reports;
-  outcome.headline = std::string(promote ? "promote" : "keep the baseline") + ": " + reason;
-  outcome.console += "ml-compare: " + printable(outcome.headline) + "\n";
+  const std::string reason = metric + " " + candidate_text + (primary_passed ? " meets " : " does not meet ") + rule;
+  decide(outcome, primary_passed, reason, regressed, "keep the baseline", std::move(primary), nullptr, std::move(guard_reports));
   outcome.markdown_body = table.render();
-  outcome.dotenv = {{"DECISION", promote ? "promote" : "keep"}};
   return outcome;
 }
 

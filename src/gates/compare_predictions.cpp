@@ -8,7 +8,9 @@
 #include "core/format.hpp"
 #include "evaluate/options.hpp"
 #include "evaluate/paired.hpp"
+#include "gates/compare_common.hpp"
 #include "metrics/direction.hpp"
+#include "metrics/tolerance.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
@@ -31,11 +33,6 @@ Direction prediction_metric_direction(const std::string& metric) {
     if (metric == name) return {true, "\"" + metric + "\" is a loss"};
   }
   return infer_direction(metric);
-}
-
-bool at_least(double value, double bound) {  // as ml-compare's point rule: inclusive, with a relative slack
-  const double slack = 1e-12 * std::max({1.0, std::fabs(value), std::fabs(bound)});
-  return value >= bound - slack;
 }
 
 // Three decimals for a sentence: "0.871", "+0.018".
@@ -85,36 +82,6 @@ ordered_json significance_json(const Significance& s) {
   return out;
 }
 
-struct Guard {
-  std::string metric;
-  double tolerance = 0;
-  bool relative = false;
-  std::string spelled;
-};
-
-Guard parse_guard(const std::string& text) {
-  Guard guard;
-  guard.metric = text;
-  guard.spelled = "0";
-  if (auto colon = text.rfind(':'); colon != std::string::npos) {
-    guard.metric = text.substr(0, colon);
-    guard.spelled = text.substr(colon + 1);
-    std::string number = guard.spelled;
-    if (!number.empty() && number.back() == '%') {
-      guard.relative = true;
-      number.pop_back();
-    }
-    const char* end = number.data() + number.size();
-    auto [ptr, ec] = std::from_chars(number.data(), end, guard.tolerance);
-    if (number.empty() || ec != std::errc() || ptr != end || !std::isfinite(guard.tolerance) || guard.tolerance < 0) {
-      throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL] with TOL a number >= 0 or N%");
-    }
-    if (guard.relative) guard.tolerance /= 100.0;
-  }
-  if (guard.metric.empty()) throw_usage("invalid --guard \"" + text + "\": expected PATH[:TOL]");
-  return guard;
-}
-
 // A scratch folder for the registry's baseline predictions, removed when done.
 class ScratchFolder {
  public:
@@ -144,21 +111,29 @@ struct RegistryBaseline {
   ordered_json report;
 };
 
-RegistryBaseline fetch_registry_baseline(const po::variables_map& vm, const ScratchFolder& scratch) {
+// No baseline yet (the --if-no-baseline rule): `absent` says why.
+RegistryBaseline fetch_registry_baseline(const po::variables_map& vm, const ScratchFolder& scratch, std::string& absent) {
   if (!vm.count("baseline-registry") || !vm.count("model") || !vm.count("channel")) {
     throw_usage("--baseline-predictions-file needs --baseline-registry URL, --model NAME and --channel CH");
   }
   const std::string name = vm["baseline-predictions-file"].as<std::string>();
+  const std::string url = vm["baseline-registry"].as<std::string>();
   const std::string model = vm["model"].as<std::string>(), channel = vm["channel"].as<std::string>();
-  std::unique_ptr<Storage> storage = open_storage(vm["baseline-registry"].as<std::string>(), RegistryOptions{});
+  std::unique_ptr<Storage> storage = open_storage(url, RegistryOptions{});
   Registry registry(*storage);
-  if (!registry.channel(model, channel)) throw_input(storage->describe(), "channel " + channel + " of " + model + " does not exist yet");
+  RegistryBaseline out;
+  out.report = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr},
+                {"file", name}, {"label_sha256", nullptr}};
+  const bool promote_without_baseline = if_no_baseline_option(vm) == "promote";
+  if (std::optional<std::string> gap = registry_gap(*storage, url, model, channel, promote_without_baseline)) {
+    absent = *gap;
+    return out;
+  }
   auto [version, manifest] = registry.resolve(model, Selector{std::nullopt, channel});
   bool found = false;
   for (const auto& file : manifest.files) found = found || file.name == name;
   if (!found) throw_input(storage->describe(), "version " + version + " of " + model + " has no file \"" + name + "\"");
   registry.fetch(model, version, manifest, scratch.path());  // every file checked against the manifest
-  RegistryBaseline out;
   out.path = scratch.path() + "/" + name;
   out.version = version;
   const auto& metrics = manifest.doc.contains("metrics") ? manifest.doc["metrics"] : ordered_json(nullptr);
@@ -205,18 +180,10 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
     throw_usage("give metrics files (--candidate, --baseline) or predictions files, not both");
   }
   const std::string metric = vm["metric"].as<std::string>();
-  if (vm.count("min-delta") && vm.count("min-rel-delta")) throw_usage("give --min-delta or --min-rel-delta, not both");
-  const bool relative = vm.count("min-rel-delta") > 0;
-  const double margin = relative ? vm["min-rel-delta"].as<double>() : vm.count("min-delta") ? vm["min-delta"].as<double>() : 0.0;
-  if (!std::isfinite(margin) || margin < 0) {
-    throw_usage(std::string(relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
-  }
-  if (vm.count("lower-is-better") && vm.count("higher-is-better")) {
-    throw_usage("give --lower-is-better or --higher-is-better, not both");
-  }
-  const Direction direction = vm.count("lower-is-better")    ? Direction{true, "--lower-is-better"}
-                              : vm.count("higher-is-better") ? Direction{false, "--higher-is-better"}
-                                                             : prediction_metric_direction(metric);
+  const Margin margin = margin_option(vm);
+  const bool relative = margin.relative;
+  const Direction direction = primary_direction(vm, metric, prediction_metric_direction);
+  const std::string if_no_baseline = if_no_baseline_option(vm);
   SignificanceOptions options;
   const bool tested = vm.count("significance") > 0;
   if (tested) {
@@ -228,43 +195,38 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   if (options.bootstrap_samples < 100) throw_usage("--bootstrap-samples must be at least 100");
   options.seed = vm["seed"].as<std::uint64_t>();
   options.lower_is_better = direction.lower_is_better;
-  std::vector<Guard> guards;
-  if (vm.count("guard")) {
-    for (const auto& text : vm["guard"].as<std::vector<std::string>>()) guards.push_back(parse_guard(text));
-  }
+  const std::vector<Guard> guards = guard_options(vm);
 
   PredictionColumns columns = prediction_columns(vm);
   if (vm.count("id-column")) columns.id = vm["id-column"].as<std::string>();
   const std::string candidate_path = vm["candidate-predictions"].as<std::string>();
   const ScratchFolder scratch;
   std::optional<RegistryBaseline> registry_baseline;
-  if (from_registry) registry_baseline = fetch_registry_baseline(vm, scratch);
-  const std::string baseline_path = from_registry ? registry_baseline->path : vm["baseline-predictions"].as<std::string>();
-  const PredictionTable candidate_table = read_predictions(candidate_path, columns);
-  if (registry_baseline && !registry_baseline->recorded_label_sha256.empty() && columns.id.empty() &&
-      registry_baseline->recorded_label_sha256 != candidate_table.label_sha256) {
-    throw_input(candidate_path, "the baseline was evaluated on a different test set (the label column's SHA-256 differs "
-                                "from the one recorded with version " + registry_baseline->version + ")");
+  std::string absent;  // why there is no baseline yet
+  if (from_registry) registry_baseline = fetch_registry_baseline(vm, scratch, absent);
+  std::string baseline_path = from_registry ? registry_baseline->path : vm["baseline-predictions"].as<std::string>();
+  if (!from_registry) {
+    // An empty value (an unset CI variable) is a usage error, never "no baseline".
+    if (baseline_path.empty()) throw_usage("--baseline-predictions is empty (an unset variable?)");
+    std::error_code ec;
+    if (!std::filesystem::exists(baseline_path, ec)) absent = "'" + baseline_path + "' does not exist";
   }
-  const PredictionTable baseline_table = pair_baseline(candidate_table, read_predictions(baseline_path, columns));
+  const PredictionTable candidate_table = read_predictions(candidate_path, columns);
   const std::string average = vm.count("average") ? vm["average"].as<std::string>() : "";
-  const Evaluator candidate(candidate_table, average), baseline(baseline_table, average);
-
   auto value_of = [](const Evaluator& evaluator, const std::string& name) {
-    if (auto value = evaluator.metric(name)) return *value;
+    if (auto value = evaluator.metric(name)) {
+      // As ml-validate --predictions: JSON has no infinity, and no test is meaningful on it.
+      if (!std::isfinite(*value)) {
+        throw_input(evaluator.table().path,
+                    "metric \"" + name + "\" overflows: it is not a finite number (the values are too large for a double)");
+      }
+      return *value;
+    }
     const Evaluation all = evaluator.all();
     auto why = all.undefined.find(name);
     throw_input(evaluator.table().path,
                 why != all.undefined.end() ? name + " is undefined: " + why->second : "no metric \"" + name + "\"");
   };
-  const double candidate_value = value_of(candidate, metric), baseline_value = value_of(baseline, metric);
-  const double delta = candidate_value - baseline_value;
-  const double sign = direction.lower_is_better ? -1.0 : 1.0;
-  const double required = baseline_value + sign * (relative ? margin * std::fabs(baseline_value) : margin);
-  const bool meets_margin = at_least(sign * candidate_value, sign * required);
-  std::optional<Significance> significance;
-  if (tested) significance = test_improvement(candidate, baseline, metric, options);
-  const bool primary_passed = meets_margin && (!significance || significance->significant());
 
   Outcome outcome;
   outcome.fields["candidate_predictions"] = candidate_path;
@@ -274,7 +236,29 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   primary["metric"] = metric;
   primary["direction"] = direction.lower_is_better ? "lower" : "higher";
   primary["direction_reason"] = direction.reason;
-  primary[relative ? "min_rel_delta" : "min_delta"] = margin;
+  primary[relative ? "min_rel_delta" : "min_delta"] = margin.value;
+  if (!absent.empty()) {
+    const double candidate_value = value_of(Evaluator(candidate_table, average), metric);
+    return no_baseline_outcome(std::move(outcome), std::move(primary), candidate_value, absent, if_no_baseline, from_registry);
+  }
+
+  if (registry_baseline && !registry_baseline->recorded_label_sha256.empty() && columns.id.empty() &&
+      registry_baseline->recorded_label_sha256 != candidate_table.label_sha256) {
+    throw_input(candidate_path, "the baseline was evaluated on a different test set (the label column's SHA-256 differs "
+                                "from the one recorded with version " + registry_baseline->version + ")");
+  }
+  const PredictionTable baseline_table = pair_baseline(candidate_table, read_predictions(baseline_path, columns));
+  const Evaluator candidate(candidate_table, average), baseline(baseline_table, average);
+
+  const double candidate_value = value_of(candidate, metric), baseline_value = value_of(baseline, metric);
+  const double delta = candidate_value - baseline_value;
+  const double sign = direction.lower_is_better ? -1.0 : 1.0;
+  const double required = baseline_value + sign * (relative ? margin.value * std::fabs(baseline_value) : margin.value);
+  const bool meets_margin = at_least(sign * candidate_value, sign * required);
+  std::optional<Significance> significance;
+  if (tested) significance = test_improvement(candidate, baseline, metric, options);
+  const bool primary_passed = meets_margin && (!significance || significance->significant());
+
   primary["baseline"] = baseline_value;
   primary["candidate"] = candidate_value;
   primary["delta"] = delta;
@@ -307,6 +291,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   }
   // JUnit shows a passed check by its name only: the name carries the sentence.
   outcome.checks.push_back({metric + " beats the baseline: " + sentence, primary_passed, sentence});
+  outcome.console += check_line(primary_passed, sentence);
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "p", "Verdict"});
   table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value), format_signed(delta),
                  // A significantly worse candidate: the p of "worse", as the sentence gives it.
@@ -321,66 +306,42 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   ordered_json guard_reports = ordered_json::array();
   std::vector<std::string> regressed;
   for (const auto& guard : guards) {
-    const Direction guard_direction = prediction_metric_direction(guard.metric);
-    const double guard_sign = guard_direction.lower_is_better ? -1.0 : 1.0;
+    const Direction guard_dir = guard_direction(guard, prediction_metric_direction);
     const double b = value_of(baseline, guard.metric), c = value_of(candidate, guard.metric);
-    const double bound = b - guard_sign * (guard.relative ? guard.tolerance * std::fabs(b) : guard.tolerance);
-    const bool within = at_least(guard_sign * c, guard_sign * bound);
+    const GuardCheck check = check_guard(guard, guard_dir, b, c);
+    // A guard is tested as the primary metric is, for "worse" (docs/ml-compare.md, Significance).
     std::optional<Significance> guard_test;
     if (tested) {
       SignificanceOptions guard_options = options;
       guard_options.test = TestKind::automatic;
-      guard_options.lower_is_better = guard_direction.lower_is_better;
+      guard_options.lower_is_better = guard_dir.lower_is_better;
       guard_test = test_improvement(candidate, baseline, guard.metric, guard_options);
     }
     const bool worse = guard_test && guard_test->significantly_worse();
-    const bool passed = within && !worse;
+    const bool passed = check.within && !worse;
     if (!passed) regressed.push_back(guard.metric);
-    ordered_json report;
-    report["metric"] = guard.metric;
-    report["baseline"] = b;
-    report["candidate"] = c;
-    report["delta"] = c - b;
-    report["tolerance"] = guard.spelled;
-    report["bound"] = bound;
-    report["direction"] = guard_direction.lower_is_better ? "lower" : "higher";
-    report["passed"] = passed;
+    ordered_json report = guard_json(guard, guard_dir, b, c, check, passed, false);
     if (guard_test) report["significance"] = significance_json(*guard_test);
     guard_reports.push_back(report);
     std::string message = "guard " + guard.metric + " " + short_number(c - b, true) + " (" + short_number(b) + " → " +
-                          short_number(c) + "), allowed " + (guard_direction.lower_is_better ? "<= " : ">= ") +
-                          format_human(bound) + " (tolerance " + guard.spelled + ")";
+                          short_number(c) + "), allowed " + (guard_dir.lower_is_better ? "<= " : ">= ") +
+                          format_human(check.bound) + " (tolerance " + guard.spelled + ")";
     if (worse) {
       message += ", significantly worse: " + p_text(guard_test->p_worse) + " (" + guard_test->description + ")";
     }
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
     table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), format_signed(c - b),
-                   guard_test ? p_cell(guard_test->p_worse) : "—",
-                   passed ? "✅ within " + guard.spelled : worse ? "❌ significantly worse" : "❌ regressed beyond " + guard.spelled});
-    outcome.console += std::string(passed ? "PASS  " : "FAIL  ") + message + "\n";
+                   guard_test ? p_cell(guard_test->p_worse) : "—", guard_verdict_cell(guard, passed, worse)});
+    outcome.console += check_line(passed, message);
   }
 
-  const bool promote = primary_passed && regressed.empty();
-  outcome.status = promote ? ExitStatus::pass : ExitStatus::gate_failed;
-  std::string reason = sentence;
-  if (primary_passed && !regressed.empty()) {
-    reason = "guard regressed: ";
-    for (std::size_t i = 0; i < regressed.size(); ++i) reason += (i ? ", " : "") + regressed[i];
-  }
-  outcome.fields["decision"] = promote ? "promote" : "keep";
-  outcome.fields["reason"] = reason;
-  outcome.fields["primary"] = primary;
-  outcome.fields["significance"] = significance ? significance_json(*significance) : ordered_json(nullptr);
-  outcome.fields["guards"] = guard_reports;
-  outcome.headline = std::string(promote ? "promote" : "keep") + ": " + reason;
-  outcome.console = std::string(primary_passed ? "PASS  " : "FAIL  ") + sentence + "\n" + outcome.console;
-  outcome.console += "ml-compare: " + outcome.headline + "\n";
+  const ordered_json significance_report = significance ? significance_json(*significance) : ordered_json(nullptr);
+  decide(outcome, primary_passed, sentence, regressed, "keep", std::move(primary), &significance_report,
+         std::move(guard_reports));
+  const bool promote = outcome.status == ExitStatus::pass;
   outcome.markdown_body = "**" + std::string(promote ? "promote" : "keep") + ":** " + escape_markdown_cell(sentence) + "\n\n" +
                           table.render();
-  outcome.dotenv = {{"DECISION", promote ? "promote" : "keep"}};
-  if (significance) {
-    outcome.dotenv.emplace_back("P_VALUE", format_number(significance->p_value));
-  }
+  if (significance) outcome.dotenv.emplace_back("P_VALUE", format_number(significance->p_value));
   return outcome;
 }
 

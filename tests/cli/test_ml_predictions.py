@@ -327,6 +327,27 @@ class Significance(PredictionsTest):
         self.assertFalse(guard["significance"]["significantly_worse"])
 
 
+class SharedRules(PredictionsTest):
+    """The point rule, guards and the decision are the metrics mode's (src/gates/compare_common)."""
+
+    def test_guard_directions_and_errors_as_in_the_metrics_mode(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        common = ["ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions", "baseline.csv",
+                  "--id-column", "id", "--metric", "accuracy", "--report", "r.json"]
+        r = self.run_tool(*common, "--guard", "log_loss:0.1:higher", "--guard", "roc_auc:lower")
+        self.assertIn(r.code, (0, 1), r)
+        guards = self.read_json("r.json")["guards"]
+        self.assertEqual([(g["metric"], g["direction"]) for g in guards], [("log_loss", "higher"), ("roc_auc", "lower")])
+        r = self.run_tool(*common, "--guard", "f1:0.01:lowr")
+        self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:0.01:lowr\": \"lowr\" is not a direction; did you "
+                               "mean \"lower\"?")
+        r = self.run_tool(*common, "--guard", "f1:lots")
+        self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is not a finite number")
+        r = self.run_tool(*common, "--min-rel-delta", "2")
+        self.assertFails(r, 2, "ml-compare: error: --min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)")
+
+
 class PairingErrors(PredictionsTest):
     def test_unmatched_ids_in_each_direction(self):
         self.write("a.csv", "id,y_true,y_pred\n1,0,0\n2,1,1\n3,1,0\n")
