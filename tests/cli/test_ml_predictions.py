@@ -320,6 +320,26 @@ class Significance(PredictionsTest):
         self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
         self.assertIn("significantly worse", self.read("j.xml"))
 
+    def test_a_guard_within_its_tolerance_fails_when_significantly_worse(self):
+        # docs/ml-compare.md, "Guards and significance": the candidate flips every tenth prediction.
+        with open(os.path.join(DATA, "candidate.csv")) as f:
+            lines = f.read().splitlines()
+        worse = [lines[0]] + [",".join(c if j != 2 or i % 10 else ("1" if c == "0" else "0") for j, c in enumerate(line.split(",")))
+                              for i, line in enumerate(lines[1:])]
+        self.write("worse.csv", "\n".join(worse) + "\n")
+        self.fixture("candidate.csv")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "worse.csv", "--baseline-predictions", "candidate.csv",
+                          "--metric", "roc_auc", "--significance", "0.05", "--test", "bootstrap", "--bootstrap-samples",
+                          "200", "--guard", "accuracy:0.5", "--report", "r.json", "--markdown", "s.md")
+        self.assertEqual(r.code, 1, r)
+        guard = self.read_json("r.json")["guards"][0]
+        self.assertLess(guard["bound"], guard["candidate"])  # within the tolerance...
+        self.assertFalse(guard["passed"])  # ...and still failed: significantly worse
+        self.assertEqual(guard["significance"]["test"], "mcnemar")  # auto for the guard's metric, not --test
+        self.assertTrue(guard["significance"]["significantly_worse"])
+        self.assertIn(", significantly worse: p < 0.001 (McNemar exact)\n", r.stdout)
+        self.assertIn("| < 0.001 | ❌ significantly worse |", self.read("s.md"))
+
     def test_guard_regressing_significantly(self):
         _, report = self.compare("accuracy", "--id-column", "id", "--significance", "0.05", "--guard", "roc_auc:0.5")
         guard = report["guards"][0]
@@ -346,6 +366,60 @@ class SharedRules(PredictionsTest):
         self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is not a finite number")
         r = self.run_tool(*common, "--min-rel-delta", "2")
         self.assertFails(r, 2, "ml-compare: error: --min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)")
+
+
+class NoBaselineYet(PredictionsTest):
+    """--if-no-baseline as in the metrics mode: a missing file promotes, a missing model fails."""
+
+    def compare(self, *args):
+        self.fixture("candidate.csv")
+        return self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--metric", "accuracy",
+                             "--report", "r.json", "--junit", "j.xml", *args)
+
+    def test_a_baseline_file_that_does_not_exist(self):
+        r = self.compare("--baseline-predictions", "prod.csv")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.stdout, "ml-compare: promote without a comparison: no baseline ('prod.csv' does not exist); "
+                                   "--if-no-baseline promote (the default for a baseline file)\n")
+        report = self.read_json("r.json")
+        self.assertEqual((report["decision"], report["primary"]["baseline"]), ("promote", None))
+        self.assertAlmostEqual(report["primary"]["candidate"], EXPECTED["compare_binary"]["accuracy_candidate"], delta=1e-12)
+        self.assertIn("<skipped", self.read("j.xml"))
+        r = self.compare("--baseline-predictions", "prod.csv", "--if-no-baseline", "fail")
+        self.assertEqual(r.code, 1, r)
+        self.assertEqual(self.read_json("r.json")["decision"], "keep")
+        r = self.compare("--baseline-predictions", "prod.csv", "--if-no-baseline", "maybe")
+        self.assertFails(r, 2, "ml-compare: error: --if-no-baseline must be promote or fail, not \"maybe\"")
+        r = self.compare("--baseline-predictions", "")
+        self.assertFails(r, 2, "ml-compare: error: --baseline-predictions is empty (an unset variable?)")
+
+    def test_a_registry_without_the_model_or_folder(self):
+        registry = ["--baseline-registry", "reg", "--model", "churn", "--channel", "production",
+                    "--baseline-predictions-file", "predictions.csv"]
+        r = self.compare(*registry)
+        self.assertFails(r, 2, "ml-compare: error: 'reg': --baseline-registry: the registry folder does not exist")
+        r = self.compare(*registry, "--if-no-baseline", "promote")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("no baseline (the registry folder does not exist yet); --if-no-baseline promote", r.stdout)
+        os.mkdir(self.path("reg"))
+        r = self.compare(*registry)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("no baseline (the registry holds no model yet (a new registry, or a wrong URL or prefix)); "
+                      "--if-no-baseline fail (the default for a registry baseline)", r.stdout)
+
+
+class Overflow(PredictionsTest):
+    def test_an_overflowing_metric_is_an_input_error_naming_it(self):
+        self.write("c.csv", "y_true,y_pred\n1e200,-1e200\n-1e200,1e200\n5,6\n")
+        self.write("b.csv", "y_true,y_pred\n1e200,1e200\n-1e200,-1e200\n5,5\n")
+        for metric, guard in (("mse", "mae"), ("mae", "mse"), ("mae", "rmse")):
+            with self.subTest(metric=metric, guard=guard):
+                r = self.run_tool("ml-compare", "--candidate-predictions", "c.csv", "--baseline-predictions", "b.csv",
+                                  "--task", "regression", "--metric", metric, "--guard", guard, "--significance", "0.05",
+                                  "--report", "r.json")
+                self.assertFails(r, 3, f"ml-compare: error: 'c.csv': metric \"{'mse' if 'mse' in (metric, guard) else guard}\" "
+                                       "overflows: it is not a finite number (the values are too large for a double)")
+                self.assertEqual(self.read_json("r.json")["status"], "error")  # never a decision on infinity
 
 
 class PairingErrors(PredictionsTest):
