@@ -26,6 +26,8 @@ namespace {
 namespace po = boost::program_options;
 using ordered_json = nlohmann::ordered_json;
 
+constexpr long long kMaxBootstrapSamples = 1000000;
+
 // The metrics a predictions file yields that improve downwards (some lack a loss-like word).
 Direction prediction_metric_direction(const std::string& metric) {
   for (const char* name : {"mae", "mse", "rmse", "log_loss", "brier_score", "mape", "median_absolute_error", "max_error",
@@ -160,7 +162,9 @@ void declare_compare_prediction_options(po::options_description& options) {
        "promote only when the one-sided test of \"the candidate is better\" gives p < ALPHA (0 < ALPHA < 0.5)")
       ("test", po::value<std::string>()->default_value("auto")->value_name("TEST"),
        "auto, mcnemar, delong, paired-t or bootstrap")
-      ("bootstrap-samples", po::value<std::size_t>()->default_value(10000)->value_name("N"), "resamples of the paired bootstrap")
+      // Signed, so that -1 is refused rather than wrapped to 2^64 - 1 resamples.
+      ("bootstrap-samples", po::value<long long>()->default_value(10000)->value_name("N"),
+       "resamples of the paired bootstrap (100 to 1000000)")
       ("seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed")
       ("baseline-predictions-file", po::value<std::string>()->value_name("NAME"),
        "instead of --baseline-predictions: this file of the version --baseline-registry's --channel points to");
@@ -191,8 +195,14 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
     if (!(options.alpha > 0 && options.alpha < 0.5)) throw_usage("--significance must be between 0 and 0.5 (exclusive)");
   }
   options.test = parse_test_kind(vm["test"].as<std::string>());
-  options.bootstrap_samples = vm["bootstrap-samples"].as<std::size_t>();
-  if (options.bootstrap_samples < 100) throw_usage("--bootstrap-samples must be at least 100");
+  // Bounded: each resample keeps its delta, and a count that cannot be held (or would run
+  // for days) is a usage error, never an allocation failure.
+  const long long samples = vm["bootstrap-samples"].as<long long>();
+  if (samples < 100 || samples > kMaxBootstrapSamples) {
+    throw_usage("--bootstrap-samples must be a whole number from 100 to " + std::to_string(kMaxBootstrapSamples) + ", not " +
+                std::to_string(samples));
+  }
+  options.bootstrap_samples = static_cast<std::size_t>(samples);
   options.seed = vm["seed"].as<std::uint64_t>();
   options.lower_is_better = direction.lower_is_better;
   const std::vector<Guard> guards = guard_options(vm);

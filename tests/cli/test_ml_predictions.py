@@ -368,6 +368,18 @@ class SharedRules(PredictionsTest):
         self.assertFails(r, 2, "ml-compare: error: --min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)")
 
 
+class HugeCounts(PredictionsTest):
+    def test_bootstrap_samples_out_of_range_are_usage_errors(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        for count in ("-1", "99", "100000000000"):
+            with self.subTest(count=count):
+                r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                                  "baseline.csv", "--metric", "f1", "--significance", "0.05", "--bootstrap-samples", count)
+                self.assertFails(r, 2, "ml-compare: error: --bootstrap-samples must be a whole number from 100 to 1000000, "
+                                       f"not {count}")
+
+
 class NoBaselineYet(PredictionsTest):
     """--if-no-baseline as in the metrics mode: a missing file promotes, a missing model fails."""
 
