@@ -1,5 +1,7 @@
 #pragma once
 
+#include <mutex>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -58,10 +60,13 @@ class Evaluator {
   void regression(Evaluation& out, std::span<const double> multiplicity) const;
   void confusion_metrics(const Confusion& confusion, Evaluation& out) const;
 
+  // Rows by descending score: the binary score, or each class's probability (multiclass).
+  const std::vector<std::vector<std::uint32_t>>& score_orders() const;
+
   const PredictionTable& table_;
   std::string average_;
-  // Rows by descending score: the binary score, or each class's probability (multiclass).
-  std::vector<std::vector<std::uint32_t>> score_orders_;
+  mutable std::once_flag orders_built_;
+  mutable std::vector<std::vector<std::uint32_t>> score_orders_;
 };
 
 // The metrics JSON --write-metrics writes: the evaluation, then its provenance.

@@ -138,7 +138,7 @@ PredictionTable PredictionTable::subset(const std::vector<std::size_t>& keep) co
   pick(weights, out.weights);
   pick(slice_values, out.slice_values);
   pick(ids, out.ids);
-  pick(lines, out.lines);
+  for (std::size_t row : keep) out.lines.push_back(lines[row]);
   if (!probabilities.empty()) {
     const std::size_t k = labels.size();
     out.probabilities.reserve(keep.size() * k);
@@ -356,8 +356,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   }
   std::vector<std::uint32_t> truth_map;
   for (const auto& text : truth_labels.texts) truth_map.push_back(*label_index(text));
-  table.truth.reserve(table.rows);
-  for (std::uint32_t raw : truth_raw) table.truth.push_back(truth_map[raw]);
+  // Mapped in place: a second vector of a row each would double the peak memory.
+  for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  table.truth = std::move(truth_raw);
 
   // The positive label.
   if (task == Task::binary) {
@@ -413,7 +414,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   }
 
   // Predictions: the column, else derived from the scores.
-  table.predicted.resize(table.rows);
+  if (!prediction_field) table.predicted.resize(table.rows);
   if (prediction_field) {
     std::vector<std::uint32_t> predicted_map;
     for (std::size_t i = 0; i < predicted_labels.texts.size(); ++i) {
@@ -426,7 +427,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       predicted_map.push_back(*index);
     }
     if (!predicted_interning) throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
-    for (std::size_t row = 0; row < table.rows; ++row) table.predicted[row] = predicted_map[predicted_raw[row]];
+    for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    table.predicted = std::move(predicted_raw);
   } else if (task == Task::binary) {
     if (table.scores.empty()) throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
     for (std::size_t row = 0; row < table.rows; ++row) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +29,32 @@ struct PredictionColumns {
   double decision_threshold = 0.5;
 };
 
+// The line each row starts on, held as runs of consecutive lines (an entry where a record
+// does not follow the previous one directly, e.g. after a quoted line break), not 8 bytes a row.
+class RowLines {
+ public:
+  RowLines() = default;
+  RowLines(std::initializer_list<std::uint64_t> lines) {
+    for (std::uint64_t line : lines) push_back(line);
+  }
+  void push_back(std::uint64_t line) {
+    if (size_ == 0 || line != last_ + 1) runs_.emplace_back(size_, line);
+    last_ = line;
+    ++size_;
+  }
+  std::uint64_t operator[](std::size_t row) const {
+    const auto run = std::upper_bound(runs_.begin(), runs_.end(), row,
+                                      [](std::size_t r, const auto& entry) { return r < entry.first; }) - 1;
+    return run->second + (row - run->first);
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::vector<std::pair<std::size_t, std::uint64_t>> runs_;  // the first row of a run, its line
+  std::size_t size_ = 0;
+  std::uint64_t last_ = 0;
+};
+
 // A predictions file read into columns. Classification labels are indices into `labels`,
 // which is sorted as scikit-learn sorts them (numerically when every label is a number,
 // else by code point).
@@ -50,7 +78,7 @@ struct PredictionTable {
   std::vector<double> weights;          // empty: every row weighs 1
   std::vector<std::string> slice_values;
   std::vector<std::string> ids;         // with PredictionColumns::id
-  std::vector<std::uint64_t> lines;     // the line each row starts on
+  RowLines lines;                       // the line each row starts on
   std::string label_sha256;             // of the label cells, one per line, in row order
 
   bool classification() const { return task != Task::regression; }

@@ -18,6 +18,8 @@ double from_key(std::uint64_t key) {
 
 }  // namespace
 
+std::uint64_t order_key(double value) { return to_key(value); }
+
 void radix_sort(std::span<std::uint64_t> keys, std::span<std::uint64_t> scratch) {
   using Key = std::uint64_t;
   const std::size_t n = keys.size();

@@ -68,3 +68,27 @@ TEST_CASE("regression metrics") {
   CHECK(e.metrics["median_absolute_error"].get<double>() == doctest::Approx(0.5));
   CHECK(e.metrics["max_error"].get<double>() == 1);
 }
+
+TEST_CASE("unweighted rows take the sorted-scores curve; it equals the row-order curve exactly") {
+  // Many ties, -0.0 beside 0.0, and unit weights (which take the row-order path).
+  lean::PredictionTable t;
+  t.path = "p.csv";
+  t.task = lean::Task::binary;
+  t.labels = {"0", "1"};
+  t.positive = 1;
+  for (int i = 0; i < 3000; ++i) {
+    t.truth.push_back((i * 7919) % 5 < 2 ? 1 : 0);
+    const double score = ((i * 104729) % 41) / 40.0;
+    t.scores.push_back(i % 97 == 0 ? -0.0 : score);
+    t.predicted.push_back(score >= 0.5 ? 1 : 0);
+    t.lines.push_back(static_cast<std::uint64_t>(i) + 2);
+  }
+  t.rows = t.truth.size();
+  lean::PredictionTable weighted = t;
+  weighted.weights.assign(t.rows, 1.0);
+  const lean::Evaluation fast = lean::Evaluator(t, "").all(), ordered = lean::Evaluator(weighted, "").all();
+  for (const char* metric : {"roc_auc", "average_precision"}) {
+    CAPTURE(metric);
+    CHECK(fast.metrics[metric].get<double>() == ordered.metrics[metric].get<double>());
+  }
+}

@@ -11,7 +11,8 @@ TEST_CASE("labels sort numerically when every label is a number; the task follow
   CHECK(t.task == lean::Task::multiclass);
   CHECK(t.labels == std::vector<std::string>{"2", "9", "10"});
   CHECK(t.truth == std::vector<std::uint32_t>{2, 1, 0});
-  CHECK(t.lines == std::vector<std::uint64_t>{2, 3, 4});
+  REQUIRE(t.lines.size() == 3);
+  CHECK((t.lines[0] == 2 && t.lines[1] == 3 && t.lines[2] == 4));
 }
 
 TEST_CASE("non-integer or many distinct values are a regression") {
@@ -49,4 +50,12 @@ TEST_CASE("a target with more distinct values than classes can have is read as n
   CHECK(t.true_values.size() == 1500);
   CHECK(t.true_values[1499] == 1499);
   CHECK(t.predicted_values[0] == 1);
+}
+
+TEST_CASE("row lines are held as runs and answer every row") {
+  lean::RowLines lines;
+  for (std::uint64_t line : {2, 3, 4, 7, 8, 12, 13, 14, 15}) lines.push_back(line);  // records over several lines
+  const std::vector<std::uint64_t> expected{2, 3, 4, 7, 8, 12, 13, 14, 15};
+  REQUIRE(lines.size() == expected.size());
+  for (std::size_t row = 0; row < expected.size(); ++row) CHECK(lines[row] == expected[row]);
 }
