@@ -1,8 +1,5 @@
 #include "gates/compare.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -12,7 +9,6 @@
 #include "core/printable.hpp"
 #include "gates/compare_common.hpp"
 #include "gates/compare_predictions.hpp"
-#include "core/suggest.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/metrics_formats.hpp"
@@ -20,7 +16,6 @@
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
-#include "storage/local_storage.hpp"
 
 namespace lean {
 namespace {

@@ -1,6 +1,5 @@
 #include "gates/compare_predictions.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 
