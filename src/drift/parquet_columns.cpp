@@ -3,8 +3,10 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -14,6 +16,7 @@
 #include "core/limits.hpp"
 #include "core/parallel.hpp"
 #include "csv/cells.hpp"
+#include "input/s3_input.hpp"
 #include "parquet/parquet_file.hpp"
 #include "parquet/thrift_compact.hpp"
 
@@ -63,6 +66,48 @@ bool is_data_file(const fs::path& path) {
   return !name.empty() && name[0] != '.' && name[0] != '_';  // _SUCCESS, _metadata, .crc files
 }
 
+// The partition values of a file of a dataset: its key=value/ folders below the dataset's.
+std::vector<std::string> partition_keys_of(const std::vector<std::string>& folders, ParquetPart& part) {
+  std::vector<std::string> file_keys;
+  for (const std::string& text : folders) {
+    const auto equals = text.find('=');
+    if (text == "." || equals == std::string::npos || equals == 0) continue;
+    file_keys.push_back(percent_decoded(text.substr(0, equals)));
+    part.partition_values.push_back(percent_decoded(text.substr(equals + 1)));
+  }
+  return file_keys;
+}
+
+// s3://BUCKET/PREFIX/: every object under it is a file of the dataset, the parts of its key
+// below the prefix its folders (hidden ones skipped, as on disk).
+std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
+  std::vector<ParquetPart> parts;
+  const std::string base = folder.substr(0, folder.find_last_not_of('/') + 1) + "/";
+  bool first = true;
+  for (const std::string& url : input::list_s3_folder(folder)) {
+    std::vector<std::string> folders;
+    bool hidden = false;
+    for (std::size_t at = base.size(); at < url.size();) {
+      const std::size_t slash = std::min(url.find('/', at), url.size());
+      const std::string name = url.substr(at, slash - at);
+      hidden = hidden || name.empty() || name[0] == '.' || name[0] == '_';
+      if (slash < url.size()) folders.push_back(name);
+      at = slash + 1;
+    }
+    if (hidden) continue;
+    ParquetPart part;
+    part.path = url;
+    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
+    if (first) keys = file_keys;
+    else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
+    first = false;
+    if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
+  return parts;
+}
+
 std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
   std::vector<ParquetPart> parts;
   std::error_code error;
@@ -81,14 +126,9 @@ std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<st
   for (const fs::path& file : files) {
     ParquetPart part;
     part.path = file.string();
-    std::vector<std::string> file_keys;
-    for (const fs::path& component : fs::relative(file.parent_path(), folder)) {
-      const std::string text = component.string();
-      const auto equals = text.find('=');
-      if (text == "." || equals == std::string::npos || equals == 0) continue;
-      file_keys.push_back(percent_decoded(text.substr(0, equals)));
-      part.partition_values.push_back(percent_decoded(text.substr(equals + 1)));
-    }
+    std::vector<std::string> folders;
+    for (const fs::path& component : fs::relative(file.parent_path(), folder)) folders.push_back(component.string());
+    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
     if (first) keys = file_keys;
     else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
     first = false;
@@ -383,6 +423,8 @@ namespace {
 std::vector<std::string> parquet_file_list(const std::string& text) {
   std::error_code error;
   if (fs::exists(text, error)) return {};
+  if (text.find_first_of(",*?[") == std::string::npos) return {};  // one path: the reader says what is wrong
+  // A list: each error names the one entry at fault, not the whole list.
   std::vector<std::string> files;
   std::size_t start = 0;
   for (std::size_t comma; start <= text.size(); start = comma + 1) {
@@ -393,31 +435,44 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
       if (::glob(item.c_str(), 0, nullptr, &matches) == 0) {
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
       }
+      const bool none = matches.gl_pathc == 0;
       ::globfree(&matches);
+      if (none) throw_input(item, "no file matches the pattern, in a list of Parquet files");
     } else if (!item.empty()) {
+      if (!input::is_s3_url(item) && !fs::exists(item, error)) throw_input(item, std::string("cannot open: ") + std::strerror(ENOENT));
       files.push_back(item);
     }
   }
-  if (files.empty()) return {};
   for (const std::string& file : files) {
-    if (!parquet::has_parquet_magic(file)) return {};
+    if (fs::is_directory(file, error)) throw_input(file, "is a directory, in a list of Parquet files (give the folder alone)");
+    if (!parquet::has_parquet_magic(file)) throw_input(file, "not a Parquet file, in a list of Parquet files");
   }
   return files;
 }
 
 // A folder holding a Parquet file (at any depth): a folder of anything else stays an error
-// of the CSV reader ("is a directory, not a file").
+// of the CSV reader ("is a directory, not a file"); one holding no data file at all is
+// neither, and says so.
 bool holds_parquet(const std::string& folder) {
   std::error_code error;
+  bool empty = true;
   for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_regular_file() && is_data_file(it->path()) && parquet::has_parquet_magic(it->path().string())) return true;
+    if (it->is_directory() && !is_data_file(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || !is_data_file(it->path())) continue;
+    if (parquet::has_parquet_magic(it->path().string())) return true;
+    empty = false;
   }
+  if (empty && !error) throw_input(folder, "is an empty folder: neither a CSV file nor a Parquet dataset (no .parquet file in it)");
   return false;
 }
 
 }  // namespace
 
 bool is_parquet_input(const std::string& path) {
+  if (input::is_s3_folder(path)) return true;
   std::error_code error;
   if (fs::is_directory(path, error)) return holds_parquet(path);
   return parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
@@ -426,7 +481,9 @@ bool is_parquet_input(const std::string& path) {
 void open_parquet(LoadedFile& file) {
   auto input = std::make_shared<ParquetInput>();
   std::error_code error;
-  if (fs::is_directory(file.path, error)) {
+  if (input::is_s3_folder(file.path)) {
+    input->parts = s3_dataset_parts(file.path, input->partition_keys);
+  } else if (fs::is_directory(file.path, error)) {
     input->parts = dataset_parts(file.path, input->partition_keys);
   } else if (auto files = parquet_file_list(file.path); !files.empty()) {
     for (std::string& path : files) input->parts.push_back({std::move(path), {}});

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "input/s3_input.hpp"
 #include "parquet/codecs.hpp"
 #include "parquet/thrift_compact.hpp"
 
@@ -27,6 +28,14 @@ bool is_truncated_thrift(const FormatError& error) { return std::strstr(error.wh
 }  // namespace
 
 bool has_parquet_magic(const std::string& path) {
+  if (input::is_s3_url(path)) {
+    const auto object = input::S3Object::open(path);
+    if (object->size() < 4) return false;
+    std::vector<std::uint8_t> head, tail;
+    object->read_at(0, 4, head);
+    object->read_at(object->size() - 4, 4, tail);
+    return std::memcmp(head.data(), kMagic, 4) == 0 || std::memcmp(tail.data(), kMagic, 4) == 0;
+  }
   struct stat before {};
   // Only a regular file is looked into: opening a pipe would take its writer from the reader.
   if (::stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode)) return false;
@@ -44,11 +53,16 @@ bool has_parquet_magic(const std::string& path) {
 }
 
 ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
-  file_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file_.fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
-  struct stat info {};
-  if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
-  size_ = static_cast<std::uint64_t>(info.st_size);
+  if (input::is_s3_url(path_)) {
+    remote_ = input::S3Object::open(path_);
+    size_ = remote_->size();
+  } else {
+    file_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file_.fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
+    struct stat info {};
+    if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
+    size_ = static_cast<std::uint64_t>(info.st_size);
+  }
   if (size_ < 12) throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
   std::vector<std::uint8_t> bytes;
   read_at(0, 4, bytes);
@@ -75,6 +89,7 @@ ParquetFile::Descriptor::~Descriptor() {
 }
 
 void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const {
+  if (remote_) return remote_->read_at(offset, size, out);
   out.resize(size);
   std::size_t done = 0;
   while (done < size) {
@@ -110,6 +125,7 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
          std::to_string(chunk.data_page_offset) + ") lies outside the file's data (bytes 4 to " + std::to_string(data_end_) + ")");
   }
   const std::uint64_t end = start + length;
+  if (remote_) remote_->load_window(start, length);  // one ranged GET for the whole chunk
   const auto rows = static_cast<std::uint64_t>(row_group.num_rows);
 
   // Kept from chunk to chunk on each thread: fresh memory costs page faults.

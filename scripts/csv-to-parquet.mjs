@@ -1,0 +1,12 @@
+// Writes a CSV file as Parquet (snappy) with DuckDB (@duckdb/node-api, pinned in
+// package-lock.json): the demo's Parquet pair. Usage: node scripts/csv-to-parquet.mjs IN.csv OUT.parquet
+import { DuckDBInstance } from '@duckdb/node-api';
+
+const [input, output] = process.argv.slice(2);
+if (!input || !output) {
+  console.error('usage: node scripts/csv-to-parquet.mjs IN.csv OUT.parquet');
+  process.exit(2);
+}
+const quoted = (path) => `'${path.replaceAll("'", "''")}'`;
+const db = await (await DuckDBInstance.create(':memory:')).connect();
+await db.run(`COPY (SELECT * FROM read_csv(${quoted(input)}, header = true)) TO ${quoted(output)} (FORMAT parquet, COMPRESSION snappy)`);
