@@ -63,7 +63,7 @@ char default_delimiter(const std::string& path) {
 struct CsvReader::Source {
   int fd = -1;
   gzFile file = nullptr;
-  std::unique_ptr<input::S3Stream> remote;
+  std::unique_ptr<input::FedStream> remote;
   std::vector<std::size_t> unescape;  // the fields of the record being scanned that hold ""
   // At the end of the bytes: a remote stream says whether they all came (or throws why not).
   void at_end() {
@@ -80,9 +80,11 @@ CsvReader::CsvReader(std::string path, char delimiter)
   window_ = kInitialWindow;
   buffer_.resize(window_ + kFieldPadding);
   if (input::is_s3_url(path_)) {
-    source_->remote = std::make_unique<input::S3Stream>(path_);
+    auto stream = std::make_unique<input::S3Stream>(path_);
+    const bool gzip = stream->starts_with_gzip();
+    source_->remote = std::move(stream);
     source_->fd = source_->remote->release_fd();
-    if (source_->remote->starts_with_gzip()) {
+    if (gzip) {
       source_->file = gzdopen(source_->fd, "rb");
       if (!source_->file) throw_input(path_, "cannot open: out of memory");
       gzbuffer(source_->file, kZlibBuffer);
@@ -104,6 +106,14 @@ CsvReader::CsvReader(std::string path, char delimiter)
     if (!source_->file) throw_input(path_, "cannot open: out of memory");
     gzbuffer(source_->file, kZlibBuffer);
   }
+}
+
+CsvReader::CsvReader(std::string name, char delimiter, std::unique_ptr<input::FedStream> stream)
+    : path_(std::move(name)), delimiter_(delimiter), source_(std::make_unique<Source>()) {
+  window_ = kInitialWindow;
+  buffer_.resize(window_ + kFieldPadding);
+  source_->remote = std::move(stream);
+  source_->fd = source_->remote->release_fd();
 }
 
 CsvReader::~CsvReader() = default;

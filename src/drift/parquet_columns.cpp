@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <system_error>
@@ -15,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/parallel.hpp"
+#include "csv/reader.hpp"
 #include "csv/cells.hpp"
 #include "input/s3_input.hpp"
 #include "parquet/parquet_file.hpp"
@@ -181,6 +183,17 @@ std::string decimal_text(const std::string& digits, int scale) {
   return (negative ? "-" : "") + body;
 }
 
+// A DECIMAL stored as bytes (FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY): big-endian two's complement.
+Int128 decimal_value(std::string_view bytes) {
+  if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
+  Int128 value = 0;
+  for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
+  if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
+    value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
+  }
+  return value;
+}
+
 std::string shortest(double value) {
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
@@ -332,12 +345,7 @@ class ColumnSink {
   }
 
   void decimal_bytes(std::string_view bytes) {
-    if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
-    Int128 value = 0;
-    for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
-    if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
-      value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
-    }
+    const Int128 value = decimal_value(bytes);
     if (value >= INT64_MIN && value <= INT64_MAX) return number(static_cast<std::int64_t>(value), schema_.scale);
     const std::string digits = int128_digits(value);
     if (!column_.numeric) return text(decimal_text(digits, schema_.scale));
@@ -594,6 +602,141 @@ void read_parquet_rows(LoadedFile& file, std::size_t memory_budget_bytes, unsign
   std::vector<FileColumn*> columns;
   for (auto& column : file.columns) columns.push_back(column.get());
   read_columns(file, columns);
+}
+
+namespace {
+
+// A field of CSV text: quoted when it holds the delimiter, a quote or a line break.
+void append_field(std::string_view text, char delimiter, std::string& out) {
+  if (text.find_first_of(std::string{delimiter, '"', '\n', '\r'}) == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Value i of a page as the text ColumnSink makes of it for a categorical column: the exact
+// decimal text of integers, decimals, dates, times and timestamps (in their documented
+// units), a double's shortest form, true/false; NaN and infinities are missing (empty).
+void append_cell(const ColumnSchema& schema, const Values& values, std::size_t i, char delimiter, std::string& out) {
+  switch (values.form) {
+    case Values::Form::reals:
+      if (std::isfinite(values.reals[i])) out += shortest(values.reals[i]);
+      return;
+    case Values::Form::texts: {
+      if (schema.kind != ValueKind::decimal) return append_field(values.text(i), delimiter, out);
+      const Int128 value = decimal_value(values.text(i));
+      out += decimal_text(value >= INT64_MIN && value <= INT64_MAX ? std::to_string(static_cast<std::int64_t>(value)) : int128_digits(value),
+                          schema.scale);
+      return;
+    }
+    case Values::Form::integers: {
+      const std::int64_t v = values.integers[i];
+      switch (schema.kind) {
+        case ValueKind::boolean: out += v ? "true" : "false"; return;
+        case ValueKind::unsigned_integer:
+          out += v < 0 ? shortest(static_cast<double>(static_cast<std::uint64_t>(v))) : std::to_string(v);
+          return;
+        case ValueKind::decimal:
+        case ValueKind::time:
+        case ValueKind::timestamp: out += decimal_text(std::to_string(v), schema.scale); return;
+        default: out += std::to_string(v); return;
+      }
+    }
+    case Values::Form::indices: return;
+  }
+}
+
+// One column's cells of a row group, back to back.
+struct ColumnCells {
+  std::string text;
+  std::vector<std::size_t> ends;
+  void clear() {
+    text.clear();
+    ends.clear();
+  }
+};
+
+void render_parquet(const ParquetInput& input, const std::vector<std::string>& header, char delimiter,
+                    const std::function<bool(std::string_view)>& write) {
+  constexpr std::size_t kChunk = 1 << 20;
+  std::string out;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (c > 0) out += delimiter;
+    append_field(header[c], delimiter, out);
+  }
+  out += '\n';
+  std::vector<ColumnCells> cells(header.size());
+  for (const ParquetPart& part : input.parts) {
+    const parquet::ParquetFile file(part.path);
+    const auto& meta = file.meta();
+    std::vector<std::size_t> sources;
+    for (const ColumnSchema& column : input.columns) {
+      const std::size_t index = schema_index(meta.columns, column.name);
+      if (index == meta.columns.size()) throw_input(part.path, "no column \"" + column.name + "\", which the dataset's first file has");
+      sources.push_back(index);
+    }
+    for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
+      const auto rows = static_cast<std::size_t>(meta.row_groups[group].num_rows);
+      for (std::size_t c = 0; c < header.size(); ++c) {
+        ColumnCells& column = cells[c];
+        column.clear();
+        if (c >= sources.size()) {  // a partition key: its value on every row
+          const std::string& value = part.partition_values[c - sources.size()];
+          for (std::size_t r = 0; r < rows; ++r) {
+            if (value != kHiveNull) append_field(value, delimiter, column.text);
+            column.ends.push_back(column.text.size());
+          }
+          continue;
+        }
+        const ColumnSchema& schema = meta.columns[sources[c]];
+        file.read_column(group, sources[c], [&](const PageValues& page) {
+          const Values& values = page.values.form == Values::Form::indices ? *page.dictionary : page.values;
+          const std::size_t page_rows = page.values.size() + page.nulls;
+          for (std::size_t r = 0, v = 0; r < page_rows; ++r) {
+            if (!page.present || (*page.present)[r]) {
+              const std::size_t at = v++;
+              append_cell(schema, values, page.values.form == Values::Form::indices ? page.values.indices[at] : at, delimiter,
+                          column.text);
+            }
+            column.ends.push_back(column.text.size());
+          }
+        }, true);
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          if (c > 0) out += delimiter;
+          const std::size_t begin = r == 0 ? 0 : cells[c].ends[r - 1];
+          out.append(cells[c].text, begin, cells[c].ends[r] - begin);
+        }
+        out += '\n';
+        if (out.size() >= kChunk) {
+          if (!write(out)) return;
+          out.clear();
+        }
+      }
+    }
+  }
+  write(out);
+}
+
+}  // namespace
+
+std::unique_ptr<CsvReader> open_parquet_as_csv(const std::string& path, char delimiter) {
+  LoadedFile file;
+  file.path = path;
+  open_parquet(file);
+  std::shared_ptr<const ParquetInput> input = file.parquet;
+  auto stream = std::make_unique<input::FedStream>(
+      [input, header = file.header, delimiter](const std::function<bool(std::string_view)>& write) {
+        render_parquet(*input, header, delimiter, write);
+      });
+  return std::make_unique<CsvReader>(path, delimiter, std::move(stream));
 }
 
 void reread_parquet_as_text(LoadedFile& file, const std::vector<std::size_t>& indices) {

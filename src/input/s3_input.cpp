@@ -138,66 +138,68 @@ std::vector<std::string> list_s3_folder(const std::string& url) {
   return urls;
 }
 
-S3Stream::S3Stream(const std::string& url) : object_(S3Object::open(url)) {
-  // The first block is read here, on the caller's thread: a missing or unreadable object is
-  // its error at once, and the gzip magic bytes are known.
-  first_block_ = object_->read_range(0, std::min(kStreamBlock, object_->size()));
-  gzip_ = first_block_.size() >= 2 && first_block_[0] == '\x1f' && first_block_[1] == '\x8b';
+FedStream::FedStream(Producer producer) { start(std::move(producer)); }
+
+void FedStream::start(Producer producer) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-    throw_input(url, std::string("cannot open: ") + std::strerror(errno));
+    throw Error(ExitStatus::input_data, "socketpair", std::string("cannot open a stream: ") + std::strerror(errno));
   }
   read_fd_ = ends[0];
   write_fd_ = ends[1];
-  feeder_ = std::thread([this] { feed(); });
-}
-
-void S3Stream::feed() {
-  try {
-    std::string block = std::move(first_block_);
-    for (std::uint64_t at = block.size();;) {
-      for (std::size_t sent = 0; sent < block.size();) {
+  feeder_ = std::thread([this, producer = std::move(producer)] {
+    bool open = true;
+    const auto write = [&](std::string_view bytes) {
+      while (open && !bytes.empty()) {
         // MSG_NOSIGNAL: a reader that stopped early closed its end; that ends the feed, quietly.
-        const ssize_t n = ::send(write_fd_, block.data() + sent, block.size() - sent, MSG_NOSIGNAL);
+        const ssize_t n = ::send(write_fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          ::close(write_fd_);
-          write_fd_ = -1;
-          return;
-        }
-        sent += static_cast<std::size_t>(n);
+        if (n < 0) open = false;
+        else bytes.remove_prefix(static_cast<std::size_t>(n));
       }
-      if (at >= object_->size()) break;
-      const std::uint64_t length = std::min(kStreamBlock, object_->size() - at);
-      block = object_->read_range(at, length);
-      at += length;
+      return open;
+    };
+    try {
+      producer(write);
+    } catch (...) {
+      error_ = std::current_exception();
     }
-  } catch (...) {
-    error_ = std::current_exception();
-  }
-  ::close(write_fd_);  // the reader sees the end of the stream, then asks finish() why
-  write_fd_ = -1;
+    ::close(write_fd_);  // the reader sees the end of the stream, then asks finish() why
+    write_fd_ = -1;
+  });
 }
 
-int S3Stream::release_fd() {
+int FedStream::release_fd() {
   const int fd = read_fd_;
   read_fd_ = -1;
   return fd;
 }
 
-bool S3Stream::starts_with_gzip() const { return gzip_; }
-
-void S3Stream::finish() {
-  if (!joined_) {
+void FedStream::finish() {
+  if (!joined_ && feeder_.joinable()) {
     feeder_.join();
     joined_ = true;
   }
   if (error_) std::rethrow_exception(error_);
 }
 
-S3Stream::~S3Stream() {
+FedStream::~FedStream() {
   if (read_fd_ >= 0) ::close(read_fd_);
   if (!joined_ && feeder_.joinable()) feeder_.join();
+}
+
+S3Stream::S3Stream(const std::string& url) : object_(S3Object::open(url)) {
+  auto first = std::make_shared<std::string>(object_->read_range(0, std::min(kStreamBlock, object_->size())));
+  gzip_ = first->size() >= 2 && (*first)[0] == '\x1f' && (*first)[1] == '\x8b';
+  start([object = object_, first](const std::function<bool(std::string_view)>& write) {
+    std::string block = std::move(*first);
+    for (std::uint64_t at = block.size();;) {
+      if (!write(block) || at >= object->size()) return;
+      const std::uint64_t length = std::min(kStreamBlock, object->size() - at);
+      block = object->read_range(at, length);
+      at += length;
+    }
+  });
 }
 
 }  // namespace lean::input

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,33 +67,47 @@ bool is_s3_folder(std::string_view url);
 // The objects under the folder, as s3:// URLs, sorted.
 std::vector<std::string> list_s3_folder(const std::string& url);
 
-// An S3 object read front to back through a file descriptor (one end of a socket pair a
-// thread of its own fills, block by block with ranged GETs), so the CSV reader reads it as it
-// reads a local file, gzip included, without a temporary file and with bounded memory.
-class S3Stream {
+// Bytes a thread of its own produces, read through a file descriptor (one end of a socket
+// pair the thread writes into), so the CSV reader reads them as it reads a local file, gzip
+// included: an S3 object streamed, a Parquet table rendered as CSV text. Memory stays
+// bounded: the thread waits while the reader is behind.
+class FedStream {
  public:
-  explicit S3Stream(const std::string& url);
-  ~S3Stream();
-  S3Stream(const S3Stream&) = delete;
-  S3Stream& operator=(const S3Stream&) = delete;
+  // Writes its bytes with `write`, which blocks while the reader is behind and throws
+  // nothing: a reader that stopped early ends the stream quietly.
+  using Producer = std::function<void(const std::function<bool(std::string_view)>& write)>;
+  explicit FedStream(Producer producer);
+  ~FedStream();
+  FedStream(const FedStream&) = delete;
+  FedStream& operator=(const FedStream&) = delete;
 
   // The reading end; the caller owns it (closes it, e.g. through gzclose) before this is destroyed.
   int release_fd();
-  bool starts_with_gzip() const;
-  // At the end of the stream: waits for the thread and rethrows its error, so an object
-  // cut short by a failed read is that error, never a shorter input.
+  // At the end of the stream: waits for the thread and rethrows its error, so bytes cut
+  // short by a failure are that error, never a shorter input.
   void finish();
 
- private:
-  void feed();
+ protected:
+  FedStream() = default;
+  void start(Producer producer);
 
-  std::shared_ptr<const S3Object> object_;
-  std::string first_block_;
-  bool gzip_ = false;
+ private:
   int read_fd_ = -1, write_fd_ = -1;
   std::thread feeder_;
   std::exception_ptr error_;
   bool joined_ = false;
+};
+
+// An S3 object read front to back, in 8 MiB ranges; the first one is read by the
+// constructor (a missing or unreadable object is its error at once).
+class S3Stream : public FedStream {
+ public:
+  explicit S3Stream(const std::string& url);
+  bool starts_with_gzip() const { return gzip_; }
+
+ private:
+  std::shared_ptr<const S3Object> object_;
+  bool gzip_ = false;
 };
 
 }  // namespace lean::input

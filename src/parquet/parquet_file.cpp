@@ -100,15 +100,17 @@ void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<st
   }
 }
 
-void ParquetFile::read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const {
+void ParquetFile::read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                              bool with_rows) const {
   try {
-    read_chunk(group, column, on_page);
+    read_chunk(group, column, on_page, with_rows);
   } catch (const FormatError& error) {
     throw_input(path_, "row group " + std::to_string(group) + ", column \"" + meta_.columns[column].name + "\": " + error.what());
   }
 }
 
-void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const {
+void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                             bool with_rows) const {
   const ColumnSchema& schema = meta_.columns[column];
   const RowGroupMeta& row_group = meta_.row_groups[group];
   const ColumnChunkMeta& chunk = row_group.columns[column];
@@ -130,7 +132,7 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
 
   // Kept from chunk to chunk on each thread: fresh memory costs page faults.
   thread_local Values dictionary, values;
-  thread_local std::vector<std::uint8_t> raw, page, header_bytes;
+  thread_local std::vector<std::uint8_t> raw, page, header_bytes, present_rows;
   dictionary.clear(Values::Form::integers);
   bool have_dictionary = false;
   std::uint64_t seen = 0;  // values so far, nulls included
@@ -186,6 +188,7 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
           const std::uint32_t size = little_endian32(rest.data());
           if (size > rest.size() - 4) fail("the definition levels end early");
           present = count_max_levels(rest.subspan(4, size), 1, count, 1);
+          if (with_rows && present < count) read_max_levels(rest.subspan(4, size), 1, count, 1, present_rows);
           rest = rest.subspan(4 + size);
         }
         value_bytes = rest;
@@ -194,6 +197,9 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
         if (levels > raw.size() || levels > static_cast<std::uint64_t>(header.uncompressed_size)) fail("the levels are larger than the page");
         if (header.repetition_bytes > 0) fail("repetition levels in a flat column");
         if (schema.optional) present = count_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1);
+        if (with_rows && present < count) {
+          read_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1, present_rows);
+        }
         const std::span<const std::uint8_t> stored = std::span(raw).subspan(static_cast<std::size_t>(levels));
         const auto expected = static_cast<std::size_t>(static_cast<std::uint64_t>(header.uncompressed_size) - levels);
         decompress(header.values_compressed ? chunk.codec : Codec::uncompressed, stored, expected, page);
@@ -203,7 +209,8 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
       if (indexed && !have_dictionary) fail("a dictionary-encoded page without a dictionary page");
       decode_values(schema, header.encoding, value_bytes, present, dictionary.size(), values);
       seen += count;
-      on_page(PageValues{count - present, values, have_dictionary ? &dictionary : nullptr});
+      on_page(PageValues{count - present, values, have_dictionary ? &dictionary : nullptr,
+                         with_rows && present < count ? &present_rows : nullptr});
     } catch (const FormatError& error) {
       if (std::strncmp(error.what(), "page at byte", 12) == 0) throw;
       fail(where + ": " + error.what());

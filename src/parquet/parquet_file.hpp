@@ -25,6 +25,9 @@ struct PageValues {
   std::uint64_t nulls = 0;
   const Values& values;
   const Values* dictionary = nullptr;  // when values.form is indices
+  // With read_column(..., with_rows): 1 per row of the page holding a value, 0 per null
+  // (nullptr when the page has no null).
+  const std::vector<std::uint8_t>* present = nullptr;
 };
 
 // True when the file begins or ends with Parquet's magic bytes "PAR1" (so a Parquet file
@@ -50,10 +53,13 @@ class ParquetFile {
   const std::string& path() const { return path_; }
   const FileMeta& meta() const { return meta_; }
   // Calls on_page for every data page of column `column` in row group `group`.
-  void read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const;
+  // `with_rows`: also where the nulls are (PageValues::present), for row-wise readers.
+  void read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                   bool with_rows = false) const;
 
  private:
-  void read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const;
+  void read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                  bool with_rows) const;
   void read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const;
 
   // Closed by its own destructor, so a constructor that throws (a bad footer) leaks no descriptor.
