@@ -7,6 +7,9 @@ if (!input || !output) {
   console.error('usage: node scripts/csv-to-parquet.mjs IN.csv OUT.parquet');
   process.exit(2);
 }
-const quoted = (path) => `'${path.replaceAll("'", "''")}'`;
+const quoted = (text) => `'${text.replaceAll("'", "''")}'`;
+// The missing-value spellings the toolkit reads as missing (pandas' na_values; csv/cells.cpp).
+const missing = ['', 'NA', 'N/A', 'n/a', 'NaN', 'nan', '#NA', 'null', 'NULL', 'None', '#N/A', '-NaN', '-nan', '<NA>',
+  '1.#IND', '-1.#IND', '1.#QNAN', '-1.#QNAN', '#N/A N/A'];
 const db = await (await DuckDBInstance.create(':memory:')).connect();
-await db.run(`COPY (SELECT * FROM read_csv(${quoted(input)}, header = true)) TO ${quoted(output)} (FORMAT parquet, COMPRESSION snappy)`);
+await db.run(`COPY (SELECT * FROM read_csv(${quoted(input)}, header = true, nullstr = [${missing.map(quoted).join(', ')}])) TO ${quoted(output)} (FORMAT parquet, COMPRESSION snappy)`);

@@ -101,7 +101,7 @@ step "14. Data drift of production against the training data (dataset drift: exi
 run ml-drift --reference "$examples/drift/training.csv" --current "$examples/drift/production.csv" \
   --html drift.html --markdown drift.md --openmetrics drift-metrics.txt --report drift.json --no-ci
 
-step "14b. The same check on Parquet (the CSVs written as Parquet by DuckDB): the same verdict"
+step "14b. The same check on Parquet (the CSVs written as Parquet by DuckDB): the same report"
 if node "$to_parquet" "$examples/drift/training.csv" training.parquet 2>/dev/null &&
   node "$to_parquet" "$examples/drift/production.csv" production.parquet 2>/dev/null; then
   run ml-drift --reference training.parquet --current production.parquet --report drift-parquet.json --no-ci

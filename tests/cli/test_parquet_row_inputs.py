@@ -21,9 +21,11 @@ def setUpModule():
     FIXTURES = tempfile.mkdtemp(prefix="lean-parquet-rows-")
     subprocess.run(["node", os.path.join(SOURCE_DIR, "tests", "cli", "parquet_fixtures.mjs"), FIXTURES], check=True,
                    capture_output=True, timeout=300)
-    for name in ("candidate", "production"):
-        subprocess.run(["node", os.path.join(SOURCE_DIR, "scripts", "csv-to-parquet.mjs"), os.path.join(EXAMPLES, name + ".csv"),
-                        os.path.join(FIXTURES, name + ".parquet")], check=True, capture_output=True, timeout=300)
+    for folder, name in (("predictions", "candidate"), ("predictions", "production"), ("drift", "training"),
+                         ("drift", "production")):
+        subprocess.run(["node", os.path.join(SOURCE_DIR, "scripts", "csv-to-parquet.mjs"),
+                        os.path.join(SOURCE_DIR, "examples", folder, name + ".csv"),
+                        os.path.join(FIXTURES, f"{folder}-{name}.parquet")], check=True, capture_output=True, timeout=300)
 
 
 def tearDownModule():
@@ -53,12 +55,12 @@ class ParquetRows(CliTest):
 
     def test_predictions(self):
         self.same_output(
-            [(os.path.join(EXAMPLES, "candidate.csv"),), (fixture("candidate.parquet"),)], "metrics.json",
+            [(os.path.join(EXAMPLES, "candidate.csv"),), (fixture("predictions-candidate.parquet"),)], "metrics.json",
             lambda p: ("ml-validate", "--predictions", p, "--require", "accuracy >= 0.8", "--write-metrics", "metrics.json",
                        "--report", "report.json", "--no-ci"))
         self.same_output(
             [(os.path.join(EXAMPLES, "candidate.csv"), os.path.join(EXAMPLES, "production.csv")),
-             (fixture("candidate.parquet"), fixture("production.parquet"))], "compare.json",
+             (fixture("predictions-candidate.parquet"), fixture("predictions-production.parquet"))], "compare.json",
             lambda c, b: ("ml-compare", "--candidate-predictions", c, "--baseline-predictions", b, "--id-column", "id",
                           "--metric", "accuracy", "--significance", "0.05", "--report", "compare.json", "--no-ci"))
 
@@ -91,6 +93,13 @@ class ParquetRows(CliTest):
                 finding.pop("message")
             reports.append((r.code, report["columns"], report["quality"]))
         self.assertEqual(reports[0], reports[1])
+
+    def test_the_demo_pair_as_parquet_gives_the_csv_report(self):
+        drift = os.path.join(SOURCE_DIR, "examples", "drift")
+        self.same_output([(os.path.join(drift, "training.csv"), os.path.join(drift, "production.csv")),
+                          (fixture("drift-training.parquet"), fixture("drift-production.parquet"))], "report.json",
+                         lambda ref, cur: ("ml-drift", "--reference", ref, "--current", cur, "--report", "report.json",
+                                           "--no-ci"))
 
     def test_a_damaged_file_is_still_named(self):
         with open(fixture("duckdb_snappy.ref.parquet"), "rb") as f:
