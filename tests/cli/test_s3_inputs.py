@@ -132,15 +132,16 @@ class S3Inputs(CliTest):
             reports.append(self.read("compare.json").replace(candidate, "CAND").replace(baseline, "BASE"))
         self.assertEqual(reports[0], reports[1])
 
-    def test_schema_and_profile_of_an_s3_csv(self):
+    def test_schema_and_profile_of_an_s3_csv_and_parquet(self):
         outputs = []
-        for source in (local(f"{PAIR}.ref.csv"), remote(f"{PAIR}.ref.csv.gz")):
+        for source in (local(f"{PAIR}.ref.csv"), remote(f"{PAIR}.ref.csv.gz"), remote(f"{PAIR}.ref.parquet")):
             r = self.run_tool("ml-drift", "schema", "--reference", source, "--output", "schema.json", "--no-ci", env=S3.env())
             self.assertEqual(r.code, 0, r)
             r = self.run_tool("ml-drift", "profile", source, "--output", "ref.profile", "--no-ci", env=S3.env())
             self.assertEqual(r.code, 0, r)
             outputs.append((self.read("schema.json"), self.read_json("ref.profile")["columns"]))
         self.assertEqual(outputs[0], outputs[1])
+        self.assertEqual(outputs[0], outputs[2])
 
     def test_a_missing_object_is_exit_3_naming_it(self):
         r = self.drift(remote("nope.csv"), local(f"{PAIR}.cur.csv"))
