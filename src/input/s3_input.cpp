@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::uint64_t kEdgeBytes = 64 << 10;   // the magic bytes, and most files' footer
 constexpr std::uint64_t kStreamBlock = 8 << 20;  // one ranged GET of a streamed object
+constexpr std::uint64_t kMaxWindowBytes = 256 << 20;  // one column chunk fetched at once
 
 struct OpenInputs {
   std::mutex mutex;
@@ -108,6 +109,9 @@ void S3Object::read_at(std::uint64_t offset, std::size_t size, std::vector<std::
 
 void S3Object::load_window(std::uint64_t offset, std::uint64_t length) const {
   window.owner = nullptr;
+  // A larger chunk (or a footer that claims one) is read a page at a time instead: memory
+  // stays bounded by the page limits (parquet_file.hpp), whatever the footer says.
+  if (length > kMaxWindowBytes) return;
   window.bytes = read_range(offset, length);
   window.offset = offset;
   window.owner = this;

@@ -41,7 +41,8 @@ class S3Object {
   // and the footer: fetched once), else with a ranged GET of their own. Thread-safe.
   void read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const;
   // Fetches [offset, offset + length) with one ranged GET into the calling thread's window,
-  // which the reads of a Parquet column chunk (page headers, pages) then come from.
+  // which the reads of a Parquet column chunk (page headers, pages) then come from; above
+  // 256 MiB nothing is fetched (each read asks for its own range).
   void load_window(std::uint64_t offset, std::uint64_t length) const;
   std::string read_range(std::uint64_t offset, std::uint64_t length) const;
   // The whole object (a metrics file), at most max_bytes: larger is an input error.

@@ -67,6 +67,14 @@ TEST_CASE("an object's edges are fetched once, a window serves its thread, other
   CHECK(as_text(out) == bytes.substr(150'000, 10));
   CHECK(reader->ranges.back() == std::pair<std::uint64_t, std::uint64_t>{150'000, 10});
 
+  // A chunk above 256 MiB (a footer may claim anything) is not fetched at once.
+  const std::size_t before = reader->ranges.size();
+  object.load_window(0, std::uint64_t{1} << 40);
+  CHECK(reader->ranges.size() == before);
+  object.read_at(120'000, 10, out);
+  CHECK(reader->ranges.size() == before + 1);
+  object.load_window(100'000, 50'000);
+
   // Another thread has no window of its own yet.
   std::thread other([&] {
     std::vector<std::uint8_t> mine;
