@@ -217,6 +217,9 @@ case $tool in
     add_value --max-gap "$(v MAX_GAP)"
     add_flag --require-complete "$(v REQUIRE_COMPLETE)" require-complete
     add_value --write-metrics "$(v WRITE_METRICS)"
+    add_value --endpoint-url "$(v ENDPOINT_URL)"
+    add_value --region "$(v REGION)"
+    add_value --ca-bundle "$(v CA_BUNDLE)"
     ;;
   compare)
     add_value --candidate "$(v CANDIDATE)"
@@ -247,6 +250,9 @@ case $tool in
     add_value --score-column "$(v SCORE_COLUMN)"
     add_value --weight-column "$(v WEIGHT_COLUMN)"
     add_value --pos-label "$(v POS_LABEL)"
+    add_value --endpoint-url "$(v ENDPOINT_URL)"
+    add_value --region "$(v REGION)"
+    add_value --ca-bundle "$(v CA_BUNDLE)"
     ;;
   drift)
     add_value --reference "$(v REFERENCE)"
@@ -275,6 +281,9 @@ case $tool in
     add_value --rows-ratio "$(v ROWS_RATIO)"
     add_value --max-duplicate-increase "$(v MAX_DUPLICATE_INCREASE)"
     add_joined --unique "$(v UNIQUE)"
+    add_value --endpoint-url "$(v ENDPOINT_URL)"
+    add_value --region "$(v REGION)"
+    add_value --ca-bundle "$(v CA_BUNDLE)"
     ;;
   release)
     command=$(trim "$(v COMMAND)")

@@ -13,6 +13,7 @@ unset ML_REGISTRY  # the demo shows the default registry, ./.ml-registry
 out=${DEMO_DIR:-demo-output}
 rm -rf "$out" && mkdir -p "$out"
 examples=$(realpath --relative-to="$out" examples)
+to_parquet=$PWD/scripts/csv-to-parquet.mjs
 cd "$out"
 
 bold=$(tput bold 2>/dev/null || true)
@@ -99,6 +100,14 @@ run ml-drift --changed "$examples/drift/production.csv" --state drift-state.json
 step "14. Data drift of production against the training data (dataset drift: exit 1), with an HTML report"
 run ml-drift --reference "$examples/drift/training.csv" --current "$examples/drift/production.csv" \
   --html drift.html --markdown drift.md --openmetrics drift-metrics.txt --report drift.json --no-ci
+
+step "14b. The same check on Parquet (the CSVs written as Parquet by DuckDB): the same report"
+if node "$to_parquet" "$examples/drift/training.csv" training.parquet 2>/dev/null &&
+  node "$to_parquet" "$examples/drift/production.csv" production.parquet 2>/dev/null; then
+  run ml-drift --reference training.parquet --current production.parquet --report drift-parquet.json --no-ci
+else
+  echo "(skipped: node and @duckdb/node-api are needed to write the Parquet pair; ./scripts/setup.sh installs them)"
+fi
 
 step "15. Metrics computed from the predictions themselves, as scikit-learn defines them, per region too"
 run ml-validate --predictions "$examples/predictions/candidate.csv" --require 'accuracy >= 0.8' \

@@ -15,6 +15,7 @@
 #include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
+#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -66,6 +67,32 @@ std::string ca_bundle_option(const po::variables_map& vm) {
   if (::stat(path.c_str(), &st) != 0) throw_config(path, std::string("--ca-bundle: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode) || ::access(path.c_str(), R_OK) != 0) throw_config(path, "--ca-bundle: not a readable file");
   return path;
+}
+
+void declare_endpoint_url_option(po::options_description& options) {
+  options.add_options()("endpoint-url", po::value<std::string>()->value_name("URL"),
+                        "S3-compatible endpoint: MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL)");
+}
+
+void declare_region_option(po::options_description& options) {
+  options.add_options()("region", po::value<std::string>()->value_name("REGION"), "S3 region (default: $AWS_REGION)");
+}
+
+void declare_s3_options(po::options_description& options, bool ca_bundle) {
+  declare_endpoint_url_option(options);
+  declare_region_option(options);
+  if (ca_bundle) {
+    options.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
+                          "PEM file of the CAs to trust for https (s3:// inputs); certificates are always verified");
+  }
+}
+
+void configure_s3_inputs(const po::variables_map& vm) {
+  S3Options options;
+  if (vm.count("endpoint-url")) options.endpoint_url = vm["endpoint-url"].as<std::string>();
+  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  options.http.ca_bundle = ca_bundle_option(vm);
+  input::set_s3_options(options);
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -190,6 +217,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     // Before the output options are taken: a refused run writes no file at all.
     refuse_overwriting_inputs(vm, spec.inputs ? spec.inputs(vm) : std::vector<std::string>{});
     outputs = output_options(vm);
+    configure_s3_inputs(vm);
 
     Outcome outcome = spec.run(vm);
     write_output_files(tool, outcome, outputs);  // first: a report that cannot be written is no "pass"

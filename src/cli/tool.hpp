@@ -33,6 +33,17 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv);
 // configuration error (exit 2) names it otherwise, rather than a failed TLS handshake.
 std::string ca_bundle_option(const po::variables_map& vm);
 
+// --endpoint-url and --region: the S3 connection options of ml-release's registry and of
+// every s3:// input, declared once; with `ca_bundle` also --ca-bundle (for tools that have
+// no other use for it).
+void declare_endpoint_url_option(po::options_description& options);
+void declare_region_option(po::options_description& options);
+void declare_s3_options(po::options_description& options, bool ca_bundle);
+
+// Hands --endpoint-url, --region and --ca-bundle (those the tool declares) to the s3:// data
+// and metrics inputs (input/s3_input.hpp); run_tool calls it before the run.
+void configure_s3_inputs(const po::variables_map& vm);
+
 // Splits "a,b,c" as the comma-separated list options take.
 std::vector<std::string> split_list(const std::string& text);
 

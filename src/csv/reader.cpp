@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -57,11 +58,17 @@ char default_delimiter(const std::string& path) {
   return ',';
 }
 
-// Plain files are read with read(2) straight into the window; gzip files through zlib.
+// Plain files are read with read(2) straight into the window; gzip files through zlib. An
+// s3:// object comes through a socket its stream fills (input/s3_input.hpp).
 struct CsvReader::Source {
   int fd = -1;
   gzFile file = nullptr;
+  std::unique_ptr<input::FedStream> remote;
   std::vector<std::size_t> unescape;  // the fields of the record being scanned that hold ""
+  // At the end of the bytes: a remote stream says whether they all came (or throws why not).
+  void at_end() {
+    if (remote) remote->finish();
+  }
   ~Source() {
     if (file) gzclose(file);
     else if (fd >= 0) ::close(fd);
@@ -70,6 +77,20 @@ struct CsvReader::Source {
 
 CsvReader::CsvReader(std::string path, char delimiter)
     : path_(std::move(path)), delimiter_(delimiter), source_(std::make_unique<Source>()) {
+  window_ = kInitialWindow;
+  buffer_.resize(window_ + kFieldPadding);
+  if (input::is_s3_url(path_)) {
+    auto stream = std::make_unique<input::S3Stream>(path_);
+    const bool gzip = stream->starts_with_gzip();
+    source_->remote = std::move(stream);
+    source_->fd = source_->remote->release_fd();
+    if (gzip) {
+      source_->file = gzdopen(source_->fd, "rb");
+      if (!source_->file) throw_input(path_, "cannot open: out of memory");
+      gzbuffer(source_->file, kZlibBuffer);
+    }
+    return;
+  }
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
   struct stat info {};
@@ -85,8 +106,14 @@ CsvReader::CsvReader(std::string path, char delimiter)
     if (!source_->file) throw_input(path_, "cannot open: out of memory");
     gzbuffer(source_->file, kZlibBuffer);
   }
+}
+
+CsvReader::CsvReader(std::string name, char delimiter, std::unique_ptr<input::FedStream> stream)
+    : path_(std::move(name)), delimiter_(delimiter), source_(std::make_unique<Source>()) {
   window_ = kInitialWindow;
   buffer_.resize(window_ + kFieldPadding);
+  source_->remote = std::move(stream);
+  source_->fd = source_->remote->release_fd();
 }
 
 CsvReader::~CsvReader() = default;
@@ -116,6 +143,7 @@ bool CsvReader::refill() {
     do {
       got = ::read(source_->fd, buffer_.data() + end_, wanted);
     } while (got < 0 && errno == EINTR);
+    if (got <= 0) source_->at_end();
     if (got < 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
     after_read(static_cast<std::size_t>(got));
     return got > 0;
@@ -123,6 +151,7 @@ bool CsvReader::refill() {
   const int got = gzread(source_->file, buffer_.data() + end_, wanted);
   int code = Z_OK;
   const char* message = gzerror(source_->file, &code);
+  if (got <= 0 || (code != Z_OK && code != Z_STREAM_END)) source_->at_end();
   if (got < 0 || (code != Z_OK && code != Z_STREAM_END)) {
     if (code == Z_ERRNO) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
     if (code == Z_BUF_ERROR) throw_input(path_, "truncated gzip data: unexpected end of file");

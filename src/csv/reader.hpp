@@ -9,6 +9,10 @@
 
 namespace lean {
 
+namespace input {
+class FedStream;
+}
+
 // The delimiter a file's name implies: tab for .tsv and .tab (also gzipped), else comma.
 char default_delimiter(const std::string& path);
 
@@ -20,6 +24,9 @@ char default_delimiter(const std::string& path);
 class CsvReader {
  public:
   CsvReader(std::string path, char delimiter);
+  // CSV text (not gzip) a thread produces, e.g. a Parquet table rendered as CSV; `name` is
+  // what errors name.
+  CsvReader(std::string name, char delimiter, std::unique_ptr<input::FedStream> stream);
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;

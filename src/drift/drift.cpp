@@ -21,6 +21,7 @@
 #include "drift/html.hpp"
 #include "drift/openmetrics.hpp"
 #include "drift/parquet_columns.hpp"
+#include "profile/profile_schema.hpp"
 #include "drift/pushgateway.hpp"
 #include "drift/quality.hpp"
 #include "drift/schema.hpp"
@@ -396,21 +397,38 @@ bool all_integers(std::span<const double> values) {
 }
 
 // `ml-drift schema`: the reference's profile as a schema file.
+Outcome schema_written(const std::string& source, const std::string& output, const ExpectedDataset& schema) {
+  write_file_atomically(output, schema_json(schema).dump(2) + "\n");
+  Outcome outcome;
+  outcome.fields["reference"] = source;
+  outcome.fields["schema"] = output;
+  outcome.fields["columns"] = schema.columns.size();
+  outcome.headline = "schema of " + std::to_string(schema.columns.size()) + " columns written to " + output;
+  outcome.console = "ml-drift: " + outcome.headline + "\n";
+  return outcome;
+}
+
 Outcome run_schema_command(const po::variables_map& vm) {
   const std::string reference_path = get(vm, "reference"), output = get(vm, "output");
-  if (reference_path.empty() || output.empty()) throw_usage("ml-drift schema needs --reference REF.csv and --output SCHEMA.json");
-  if (vm.count("current") || vm.count("schema")) throw_usage("ml-drift schema reads only --reference; give --current when checking");
+  const std::string profile_path = get(vm, "reference-profile");
+  if ((reference_path.empty() && profile_path.empty()) || output.empty()) {
+    throw_usage("ml-drift schema needs --reference REF.csv (or --reference-profile REF.profile) and --output SCHEMA.json");
+  }
+  if (!reference_path.empty() && !profile_path.empty()) throw_usage("give --reference or --reference-profile, not both");
+  if (vm.count("current") || vm.count("schema") || vm.count("current-profile")) {
+    throw_usage("ml-drift schema reads only --reference; give --current when checking");
+  }
   std::size_t max_categories = 1000;
   if (vm.count("max-categories")) {
     const int value = vm["max-categories"].as<int>();
     if (value < 0) throw_usage("--max-categories must be 0 or more");
     max_categories = static_cast<std::size_t>(value);
   }
+  if (!profile_path.empty()) return schema_written(profile_path, output, schema_from_profile(read_profile(profile_path), max_categories));
   const unsigned threads = threads_option(vm);
   LoadedFile ref;
   ref.path = reference_path;
   ref.delimiter = delimiter_option(get(vm, "delimiter"), reference_path);
-  if (is_parquet_input(ref.path)) throw_usage("ml-drift schema reads a CSV reference; Parquet inputs are not supported by the schema inference yet");
   auto reader = open_csv(ref.path, ref.delimiter, ref.header);
   const Selection selection = select_columns(vm, ref.header, ref.path);
   add_columns(ref, selection);
@@ -447,14 +465,7 @@ Outcome run_schema_command(const po::variables_map& vm) {
     out.unique = column.missing == 0 && count > 1 && find_duplicates(hashes.unique[i], {}).count == 0 &&
                  (!column.numeric || all_integers(values));
   });
-  write_file_atomically(output, schema_json(profile).dump(2) + "\n");
-  Outcome outcome;
-  outcome.fields["reference"] = reference_path;
-  outcome.fields["schema"] = output;
-  outcome.fields["columns"] = selection.names.size();
-  outcome.headline = "schema of " + std::to_string(selection.names.size()) + " columns written to " + output;
-  outcome.console = "ml-drift: " + outcome.headline + "\n";
-  return outcome;
+  return schema_written(reference_path, output, profile);
 }
 
 Outcome run_drift_check(const po::variables_map& vm) {
@@ -475,13 +486,16 @@ Outcome run_drift_check(const po::variables_map& vm) {
   LoadedFile ref, cur;
   ref.path = reference_path;
   cur.path = current_path;
+  // The quality checks hash rows and quote cells in the CSV pass: a Parquet input comes
+  // to them as its CSV text (open_csv), the same result as a CSV of the same data.
+  const auto open = [&](LoadedFile& file) { return quality.enabled ? open_csv(file.path, file.delimiter, file.header) : open_input(file); };
   std::unique_ptr<CsvReader> ref_reader;
   if (with_reference) {
     ref.delimiter = delimiter_option(delimiter_text, reference_path);
-    ref_reader = open_input(ref);
+    ref_reader = open(ref);
   }
   cur.delimiter = delimiter_option(delimiter_text, current_path);
-  auto cur_reader = open_input(cur);
+  auto cur_reader = open(cur);
   if (delimiter_text.empty()) {
     if (ref_reader) require_delimited_header(ref);
     if (cur_reader) require_delimited_header(cur);
@@ -492,10 +506,6 @@ Outcome run_drift_check(const po::variables_map& vm) {
                 "has one column, but " + std::string(ref_single ? "the current data" : "the reference") + " has " +
                     std::to_string(ref_single ? cur.header.size() : ref.header.size()) +
                     ": check the delimiter (--delimiter)");
-  }
-  if (quality.enabled && (cur.parquet || ref.parquet)) {
-    // The row hashes and example cells of the quality checks are taken in the CSV pass.
-    throw_usage("--quality and --schema read CSV inputs; Parquet inputs are not supported by the quality checks yet");
   }
   std::vector<std::string> schema_names;
   if (schema) {
@@ -746,7 +756,8 @@ ToolSpec drift_tool() {
       "                [--drift-share S] [--correction none|bonferroni|fdr] [--threads N] [--html FILE]\n"
       "                [--quality] [--schema SCHEMA.json] [quality options]\n"
       "       ml-drift --schema SCHEMA.json --current CUR.csv [quality options]\n"
-      "       ml-drift schema --reference REF.csv --output SCHEMA.json [--max-categories N]\n"
+      "       ml-drift schema (--reference REF.csv | --reference-profile REF.profile) --output SCHEMA.json\n"
+      "                [--max-categories N]\n"
       "       ml-drift (--reference-profile REF.profile | --reference-registry URL --model M --channel CH)\n"
       "                (--current CUR.csv | --current-profile CUR.profile)\n"
       "                [--on-undecided drift|pass|error] [options as above]\n"
@@ -775,7 +786,7 @@ ToolSpec drift_tool() {
         ("openmetrics", po::value<std::string>()->value_name("FILE"), "write the scores as OpenMetrics text to FILE")
         ("pushgateway", po::value<std::string>()->value_name("URL"), "push the scores to a Prometheus Pushgateway")
         ("ca-bundle", po::value<std::string>()->value_name("FILE"),
-         "with --pushgateway: PEM file of the CAs to trust for https (certificates are always verified)")
+         "with --pushgateway or s3:// inputs: PEM file of the CAs to trust for https (certificates are always verified)")
         ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
          "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
         ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
@@ -798,7 +809,7 @@ ToolSpec drift_tool() {
         ("max-categories", po::value<int>()->value_name("N"),
          "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")
         ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")
-        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference")
+        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference; ml-drift schema: derive the schema from it")
         ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
         ("reference-registry", po::value<std::string>()->value_name("URL"),
          "compare with the profile published with the version --channel points to (ml-release publish --profile)")
@@ -806,6 +817,7 @@ ToolSpec drift_tool() {
         ("channel", po::value<std::string>()->value_name("CH"), "with --reference-registry: the channel, e.g. production")
         ("on-undecided", po::value<std::string>()->value_name("X"),
          "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
+    declare_s3_options(options, false);
     positional.add("command", 1);
   };
   spec.run = run_drift;

@@ -3,9 +3,12 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <system_error>
@@ -13,7 +16,9 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/parallel.hpp"
+#include "csv/reader.hpp"
 #include "csv/cells.hpp"
+#include "input/s3_input.hpp"
 #include "parquet/parquet_file.hpp"
 #include "parquet/thrift_compact.hpp"
 
@@ -63,6 +68,48 @@ bool is_data_file(const fs::path& path) {
   return !name.empty() && name[0] != '.' && name[0] != '_';  // _SUCCESS, _metadata, .crc files
 }
 
+// The partition values of a file of a dataset: its key=value/ folders below the dataset's.
+std::vector<std::string> partition_keys_of(const std::vector<std::string>& folders, ParquetPart& part) {
+  std::vector<std::string> file_keys;
+  for (const std::string& text : folders) {
+    const auto equals = text.find('=');
+    if (text == "." || equals == std::string::npos || equals == 0) continue;
+    file_keys.push_back(percent_decoded(text.substr(0, equals)));
+    part.partition_values.push_back(percent_decoded(text.substr(equals + 1)));
+  }
+  return file_keys;
+}
+
+// s3://BUCKET/PREFIX/: every object under it is a file of the dataset, the parts of its key
+// below the prefix its folders (hidden ones skipped, as on disk).
+std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
+  std::vector<ParquetPart> parts;
+  const std::string base = folder.substr(0, folder.find_last_not_of('/') + 1) + "/";
+  bool first = true;
+  for (const std::string& url : input::list_s3_folder(folder)) {
+    std::vector<std::string> folders;
+    bool hidden = false;
+    for (std::size_t at = base.size(); at < url.size();) {
+      const std::size_t slash = std::min(url.find('/', at), url.size());
+      const std::string name = url.substr(at, slash - at);
+      hidden = hidden || name.empty() || name[0] == '.' || name[0] == '_';
+      if (slash < url.size()) folders.push_back(name);
+      at = slash + 1;
+    }
+    if (hidden) continue;
+    ParquetPart part;
+    part.path = url;
+    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
+    if (first) keys = file_keys;
+    else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
+    first = false;
+    if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
+    parts.push_back(std::move(part));
+  }
+  if (parts.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
+  return parts;
+}
+
 std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
   std::vector<ParquetPart> parts;
   std::error_code error;
@@ -81,14 +128,9 @@ std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<st
   for (const fs::path& file : files) {
     ParquetPart part;
     part.path = file.string();
-    std::vector<std::string> file_keys;
-    for (const fs::path& component : fs::relative(file.parent_path(), folder)) {
-      const std::string text = component.string();
-      const auto equals = text.find('=');
-      if (text == "." || equals == std::string::npos || equals == 0) continue;
-      file_keys.push_back(percent_decoded(text.substr(0, equals)));
-      part.partition_values.push_back(percent_decoded(text.substr(equals + 1)));
-    }
+    std::vector<std::string> folders;
+    for (const fs::path& component : fs::relative(file.parent_path(), folder)) folders.push_back(component.string());
+    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
     if (first) keys = file_keys;
     else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
     first = false;
@@ -139,6 +181,17 @@ std::string decimal_text(const std::string& digits, int scale) {
   if (body.size() <= static_cast<std::size_t>(scale)) body.insert(0, static_cast<std::size_t>(scale) + 1 - body.size(), '0');
   body.insert(body.size() - static_cast<std::size_t>(scale), ".");
   return (negative ? "-" : "") + body;
+}
+
+// A DECIMAL stored as bytes (FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY): big-endian two's complement.
+Int128 decimal_value(std::string_view bytes) {
+  if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
+  Int128 value = 0;
+  for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
+  if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
+    value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
+  }
+  return value;
 }
 
 std::string shortest(double value) {
@@ -292,12 +345,7 @@ class ColumnSink {
   }
 
   void decimal_bytes(std::string_view bytes) {
-    if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
-    Int128 value = 0;
-    for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
-    if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
-      value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
-    }
+    const Int128 value = decimal_value(bytes);
     if (value >= INT64_MIN && value <= INT64_MAX) return number(static_cast<std::int64_t>(value), schema_.scale);
     const std::string digits = int128_digits(value);
     if (!column_.numeric) return text(decimal_text(digits, schema_.scale));
@@ -383,6 +431,8 @@ namespace {
 std::vector<std::string> parquet_file_list(const std::string& text) {
   std::error_code error;
   if (fs::exists(text, error)) return {};
+  if (text.find_first_of(",*?[") == std::string::npos) return {};  // one path: the reader says what is wrong
+  // A list: each error names the one entry at fault, not the whole list.
   std::vector<std::string> files;
   std::size_t start = 0;
   for (std::size_t comma; start <= text.size(); start = comma + 1) {
@@ -393,31 +443,44 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
       if (::glob(item.c_str(), 0, nullptr, &matches) == 0) {
         for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
       }
+      const bool none = matches.gl_pathc == 0;
       ::globfree(&matches);
+      if (none) throw_input(item, "no file matches the pattern, in a list of Parquet files");
     } else if (!item.empty()) {
+      if (!input::is_s3_url(item) && !fs::exists(item, error)) throw_input(item, std::string("cannot open: ") + std::strerror(ENOENT));
       files.push_back(item);
     }
   }
-  if (files.empty()) return {};
   for (const std::string& file : files) {
-    if (!parquet::has_parquet_magic(file)) return {};
+    if (fs::is_directory(file, error)) throw_input(file, "is a directory, in a list of Parquet files (give the folder alone)");
+    if (!parquet::has_parquet_magic(file)) throw_input(file, "not a Parquet file, in a list of Parquet files");
   }
   return files;
 }
 
 // A folder holding a Parquet file (at any depth): a folder of anything else stays an error
-// of the CSV reader ("is a directory, not a file").
+// of the CSV reader ("is a directory, not a file"); one holding no data file at all is
+// neither, and says so.
 bool holds_parquet(const std::string& folder) {
   std::error_code error;
+  bool empty = true;
   for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_regular_file() && is_data_file(it->path()) && parquet::has_parquet_magic(it->path().string())) return true;
+    if (it->is_directory() && !is_data_file(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || !is_data_file(it->path())) continue;
+    if (parquet::has_parquet_magic(it->path().string())) return true;
+    empty = false;
   }
+  if (empty && !error) throw_input(folder, "is an empty folder: neither a CSV file nor a Parquet dataset (no .parquet file in it)");
   return false;
 }
 
 }  // namespace
 
 bool is_parquet_input(const std::string& path) {
+  if (input::is_s3_folder(path)) return true;
   std::error_code error;
   if (fs::is_directory(path, error)) return holds_parquet(path);
   return parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
@@ -426,7 +489,9 @@ bool is_parquet_input(const std::string& path) {
 void open_parquet(LoadedFile& file) {
   auto input = std::make_shared<ParquetInput>();
   std::error_code error;
-  if (fs::is_directory(file.path, error)) {
+  if (input::is_s3_folder(file.path)) {
+    input->parts = s3_dataset_parts(file.path, input->partition_keys);
+  } else if (fs::is_directory(file.path, error)) {
     input->parts = dataset_parts(file.path, input->partition_keys);
   } else if (auto files = parquet_file_list(file.path); !files.empty()) {
     for (std::string& path : files) input->parts.push_back({std::move(path), {}});
@@ -537,6 +602,141 @@ void read_parquet_rows(LoadedFile& file, std::size_t memory_budget_bytes, unsign
   std::vector<FileColumn*> columns;
   for (auto& column : file.columns) columns.push_back(column.get());
   read_columns(file, columns);
+}
+
+namespace {
+
+// A field of CSV text: quoted when it holds the delimiter, a quote or a line break.
+void append_field(std::string_view text, char delimiter, std::string& out) {
+  if (text.find_first_of(std::string{delimiter, '"', '\n', '\r'}) == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Value i of a page as the text ColumnSink makes of it for a categorical column: the exact
+// decimal text of integers, decimals, dates, times and timestamps (in their documented
+// units), a double's shortest form, true/false; NaN and infinities are missing (empty).
+void append_cell(const ColumnSchema& schema, const Values& values, std::size_t i, char delimiter, std::string& out) {
+  switch (values.form) {
+    case Values::Form::reals:
+      if (std::isfinite(values.reals[i])) out += shortest(values.reals[i]);
+      return;
+    case Values::Form::texts: {
+      if (schema.kind != ValueKind::decimal) return append_field(values.text(i), delimiter, out);
+      const Int128 value = decimal_value(values.text(i));
+      out += decimal_text(value >= INT64_MIN && value <= INT64_MAX ? std::to_string(static_cast<std::int64_t>(value)) : int128_digits(value),
+                          schema.scale);
+      return;
+    }
+    case Values::Form::integers: {
+      const std::int64_t v = values.integers[i];
+      switch (schema.kind) {
+        case ValueKind::boolean: out += v ? "true" : "false"; return;
+        case ValueKind::unsigned_integer:
+          out += v < 0 ? shortest(static_cast<double>(static_cast<std::uint64_t>(v))) : std::to_string(v);
+          return;
+        case ValueKind::decimal:
+        case ValueKind::time:
+        case ValueKind::timestamp: out += decimal_text(std::to_string(v), schema.scale); return;
+        default: out += std::to_string(v); return;
+      }
+    }
+    case Values::Form::indices: return;
+  }
+}
+
+// One column's cells of a row group, back to back.
+struct ColumnCells {
+  std::string text;
+  std::vector<std::size_t> ends;
+  void clear() {
+    text.clear();
+    ends.clear();
+  }
+};
+
+void render_parquet(const ParquetInput& input, const std::vector<std::string>& header, char delimiter,
+                    const std::function<bool(std::string_view)>& write) {
+  constexpr std::size_t kChunk = 1 << 20;
+  std::string out;
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (c > 0) out += delimiter;
+    append_field(header[c], delimiter, out);
+  }
+  out += '\n';
+  std::vector<ColumnCells> cells(header.size());
+  for (const ParquetPart& part : input.parts) {
+    const parquet::ParquetFile file(part.path);
+    const auto& meta = file.meta();
+    std::vector<std::size_t> sources;
+    for (const ColumnSchema& column : input.columns) {
+      const std::size_t index = schema_index(meta.columns, column.name);
+      if (index == meta.columns.size()) throw_input(part.path, "no column \"" + column.name + "\", which the dataset's first file has");
+      sources.push_back(index);
+    }
+    for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
+      const auto rows = static_cast<std::size_t>(meta.row_groups[group].num_rows);
+      for (std::size_t c = 0; c < header.size(); ++c) {
+        ColumnCells& column = cells[c];
+        column.clear();
+        if (c >= sources.size()) {  // a partition key: its value on every row
+          const std::string& value = part.partition_values[c - sources.size()];
+          for (std::size_t r = 0; r < rows; ++r) {
+            if (value != kHiveNull) append_field(value, delimiter, column.text);
+            column.ends.push_back(column.text.size());
+          }
+          continue;
+        }
+        const ColumnSchema& schema = meta.columns[sources[c]];
+        file.read_column(group, sources[c], [&](const PageValues& page) {
+          const Values& values = page.values.form == Values::Form::indices ? *page.dictionary : page.values;
+          const std::size_t page_rows = page.values.size() + page.nulls;
+          for (std::size_t r = 0, v = 0; r < page_rows; ++r) {
+            if (!page.present || (*page.present)[r]) {
+              const std::size_t at = v++;
+              append_cell(schema, values, page.values.form == Values::Form::indices ? page.values.indices[at] : at, delimiter,
+                          column.text);
+            }
+            column.ends.push_back(column.text.size());
+          }
+        }, true);
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          if (c > 0) out += delimiter;
+          const std::size_t begin = r == 0 ? 0 : cells[c].ends[r - 1];
+          out.append(cells[c].text, begin, cells[c].ends[r] - begin);
+        }
+        out += '\n';
+        if (out.size() >= kChunk) {
+          if (!write(out)) return;
+          out.clear();
+        }
+      }
+    }
+  }
+  write(out);
+}
+
+}  // namespace
+
+std::unique_ptr<CsvReader> open_parquet_as_csv(const std::string& path, char delimiter) {
+  LoadedFile file;
+  file.path = path;
+  open_parquet(file);
+  std::shared_ptr<const ParquetInput> input = file.parquet;
+  auto stream = std::make_unique<input::FedStream>(
+      [input, header = file.header, delimiter](const std::function<bool(std::string_view)>& write) {
+        render_parquet(*input, header, delimiter, write);
+      });
+  return std::make_unique<CsvReader>(path, delimiter, std::move(stream));
 }
 
 void reread_parquet_as_text(LoadedFile& file, const std::vector<std::size_t>& indices) {

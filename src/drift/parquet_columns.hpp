@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,14 @@ void open_parquet(LoadedFile& file);
 // Reads the selected columns (file.columns) of every row group: only those column chunks,
 // a row group at a time, the columns of a row group decoded on up to `threads` threads.
 void read_parquet_rows(LoadedFile& file, std::size_t memory_budget_bytes, unsigned threads);
+
+// A Parquet input as CSV text, for the readers that take rows (predictions, ml-drift
+// schema, the quality checks, profiles): a header, then one line per row, each value as the
+// comparison reads it as text (exact decimal text of integers, decimals, dates, times and
+// timestamps in their documented units; a double's shortest form; true/false; a null empty),
+// so they give what they give on a CSV of the same data. Rendered by a thread of its own, a
+// row group at a time.
+std::unique_ptr<CsvReader> open_parquet_as_csv(const std::string& path, char delimiter);
 
 // Reads the listed columns again as text (their kind settled by the other input).
 void reread_parquet_as_text(LoadedFile& file, const std::vector<std::size_t>& columns);

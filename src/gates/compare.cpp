@@ -9,6 +9,7 @@
 #include "core/printable.hpp"
 #include "gates/compare_common.hpp"
 #include "gates/compare_predictions.hpp"
+#include "input/s3_input.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/metrics_formats.hpp"
@@ -55,7 +56,7 @@ Baseline load_baseline(const po::variables_map& vm) {
     const std::string path = non_empty(vm, "baseline");
     baseline.file = path;
     std::error_code ec;
-    if (path == "-" || std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
+    if (path == "-" || input::is_s3_url(path) || std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
     else baseline.absent = "'" + path + "' does not exist";
     return baseline;
   }
@@ -219,6 +220,7 @@ ToolSpec compare_tool() {
          "promote or fail when there is no baseline yet: no file (default promote), no model or channel in the "
          "registry (default fail)");
     declare_compare_prediction_options(options);
+    declare_s3_options(options, true);
   };
   spec.run = run_compare;
   spec.inputs = [](const po::variables_map& vm) {

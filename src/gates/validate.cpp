@@ -359,7 +359,8 @@ ToolSpec validate_tool() {
          "with --range: missing points up to this long are not reported as a gap (default: 0)")
         ("require-complete", "with --range: a gap in the data fails the gate")
         ("ca-bundle", po::value<std::string>()->value_name("FILE"),
-         "with --prometheus: PEM file of the CAs to trust for https");
+         "with --prometheus or s3:// inputs: PEM file of the CAs to trust for https");
+    declare_s3_options(options, false);
     options.add_options()("mlflow-run", po::value<std::vector<std::string>>()->composing()->value_name("DIR"),
                           "an MLflow file-store run folder (mlruns/<experiment>/<run_id>) as a metrics file");
     declare_validate_prediction_options(options);

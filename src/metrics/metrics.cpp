@@ -1,5 +1,7 @@
 #include "metrics/metrics.hpp"
 
+#include "input/s3_input.hpp"
+
 #include "metrics/metrics_formats.hpp"
 
 #include <algorithm>
@@ -126,7 +128,7 @@ std::string mark_nonfinite_tokens(const std::string& text) {
 MetricSet MetricSet::load(const std::string& path) {
   if (path == "-") return parse(read_text_file("/dev/stdin"), "stdin");
   if (auto converted = metrics_json_from_other_format(path)) return parse(*converted, path);  // YAML, an MLflow run
-  return parse(read_text_file(path), path);
+  return parse(input::read_text_input(path), path);
 }
 
 MetricSet MetricSet::parse(const std::string& text, const std::string& source, bool one_line) {

@@ -16,6 +16,7 @@
 #include "core/files.hpp"
 #include "core/limits.hpp"
 #include "csv/cells.hpp"
+#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -77,7 +78,7 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
 }
 
 std::string yaml_metrics(const std::string& path) {
-  const std::string text = read_text_file(path);
+  const std::string text = input::read_text_input(path);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
   // yaml-cpp 0.7 loops without bound on a line that starts with a flow indicator (",i+lii)")
   // or holds control characters before one (found by the metrics_yaml fuzz target); no

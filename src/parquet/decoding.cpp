@@ -390,4 +390,22 @@ std::size_t count_max_levels(std::span<const std::uint8_t> data, int bit_width, 
   return at_max;
 }
 
+void read_max_levels(std::span<const std::uint8_t> data, int bit_width, std::size_t count, int max_level,
+                     std::vector<std::uint8_t>& present) {
+  Cursor in(data);
+  present.clear();
+  auto level_of = [&](std::uint64_t level) -> std::uint8_t {
+    if (level > static_cast<std::uint64_t>(max_level)) {
+      fail("definition level " + std::to_string(level) + " above the maximum " + std::to_string(max_level));
+    }
+    return level == static_cast<std::uint64_t>(max_level);
+  };
+  read_hybrid(
+      in, bit_width, count, [&](std::uint64_t level, std::size_t repeat) { present.insert(present.end(), repeat, level_of(level)); },
+      [&](const std::uint64_t* levels, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) present.push_back(level_of(levels[i]));
+      });
+  present.resize(count, 0);
+}
+
 }  // namespace lean::parquet

@@ -40,6 +40,11 @@ void decode_values(const ColumnSchema& column, Encoding encoding, std::span<cons
 // many equal `max_level`; a level above it is an error.
 std::size_t count_max_levels(std::span<const std::uint8_t> data, int bit_width, std::size_t count, int max_level);
 
+// The same levels one by one: present[i] is 1 when value i of the page is there (its level
+// is max_level), 0 when it is null; for readers that need the rows, not only the counts.
+void read_max_levels(std::span<const std::uint8_t> data, int bit_width, std::size_t count, int max_level,
+                     std::vector<std::uint8_t>& present);
+
 // The most text bytes one page may decode to (DELTA_BYTE_ARRAY shares prefixes, so its
 // output can be far larger than its input).
 inline constexpr std::uint64_t kMaxPageTextBytes = std::uint64_t{256} << 20;

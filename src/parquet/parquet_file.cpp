@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "input/s3_input.hpp"
 #include "parquet/codecs.hpp"
 #include "parquet/thrift_compact.hpp"
 
@@ -27,6 +28,14 @@ bool is_truncated_thrift(const FormatError& error) { return std::strstr(error.wh
 }  // namespace
 
 bool has_parquet_magic(const std::string& path) {
+  if (input::is_s3_url(path)) {
+    const auto object = input::S3Object::open(path);
+    if (object->size() < 4) return false;
+    std::vector<std::uint8_t> head, tail;
+    object->read_at(0, 4, head);
+    object->read_at(object->size() - 4, 4, tail);
+    return std::memcmp(head.data(), kMagic, 4) == 0 || std::memcmp(tail.data(), kMagic, 4) == 0;
+  }
   struct stat before {};
   // Only a regular file is looked into: opening a pipe would take its writer from the reader.
   if (::stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode)) return false;
@@ -44,11 +53,16 @@ bool has_parquet_magic(const std::string& path) {
 }
 
 ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
-  file_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (file_.fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
-  struct stat info {};
-  if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
-  size_ = static_cast<std::uint64_t>(info.st_size);
+  if (input::is_s3_url(path_)) {
+    remote_ = input::S3Object::open(path_);
+    size_ = remote_->size();
+  } else {
+    file_.fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file_.fd < 0) throw_input(path_, std::string("cannot open: ") + std::strerror(errno));
+    struct stat info {};
+    if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
+    size_ = static_cast<std::uint64_t>(info.st_size);
+  }
   if (size_ < 12) throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
   std::vector<std::uint8_t> bytes;
   read_at(0, 4, bytes);
@@ -75,6 +89,7 @@ ParquetFile::Descriptor::~Descriptor() {
 }
 
 void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<std::uint8_t>& out) const {
+  if (remote_) return remote_->read_at(offset, size, out);
   out.resize(size);
   std::size_t done = 0;
   while (done < size) {
@@ -85,15 +100,17 @@ void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<st
   }
 }
 
-void ParquetFile::read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const {
+void ParquetFile::read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                              bool with_rows) const {
   try {
-    read_chunk(group, column, on_page);
+    read_chunk(group, column, on_page, with_rows);
   } catch (const FormatError& error) {
     throw_input(path_, "row group " + std::to_string(group) + ", column \"" + meta_.columns[column].name + "\": " + error.what());
   }
 }
 
-void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page) const {
+void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
+                             bool with_rows) const {
   const ColumnSchema& schema = meta_.columns[column];
   const RowGroupMeta& row_group = meta_.row_groups[group];
   const ColumnChunkMeta& chunk = row_group.columns[column];
@@ -110,11 +127,12 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
          std::to_string(chunk.data_page_offset) + ") lies outside the file's data (bytes 4 to " + std::to_string(data_end_) + ")");
   }
   const std::uint64_t end = start + length;
+  if (remote_) remote_->load_window(start, length);  // one ranged GET for the whole chunk
   const auto rows = static_cast<std::uint64_t>(row_group.num_rows);
 
   // Kept from chunk to chunk on each thread: fresh memory costs page faults.
   thread_local Values dictionary, values;
-  thread_local std::vector<std::uint8_t> raw, page, header_bytes;
+  thread_local std::vector<std::uint8_t> raw, page, header_bytes, present_rows;
   dictionary.clear(Values::Form::integers);
   bool have_dictionary = false;
   std::uint64_t seen = 0;  // values so far, nulls included
@@ -170,6 +188,7 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
           const std::uint32_t size = little_endian32(rest.data());
           if (size > rest.size() - 4) fail("the definition levels end early");
           present = count_max_levels(rest.subspan(4, size), 1, count, 1);
+          if (with_rows && present < count) read_max_levels(rest.subspan(4, size), 1, count, 1, present_rows);
           rest = rest.subspan(4 + size);
         }
         value_bytes = rest;
@@ -178,6 +197,9 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
         if (levels > raw.size() || levels > static_cast<std::uint64_t>(header.uncompressed_size)) fail("the levels are larger than the page");
         if (header.repetition_bytes > 0) fail("repetition levels in a flat column");
         if (schema.optional) present = count_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1);
+        if (with_rows && present < count) {
+          read_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1, present_rows);
+        }
         const std::span<const std::uint8_t> stored = std::span(raw).subspan(static_cast<std::size_t>(levels));
         const auto expected = static_cast<std::size_t>(static_cast<std::uint64_t>(header.uncompressed_size) - levels);
         decompress(header.values_compressed ? chunk.codec : Codec::uncompressed, stored, expected, page);
@@ -187,7 +209,8 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
       if (indexed && !have_dictionary) fail("a dictionary-encoded page without a dictionary page");
       decode_values(schema, header.encoding, value_bytes, present, dictionary.size(), values);
       seen += count;
-      on_page(PageValues{count - present, values, have_dictionary ? &dictionary : nullptr});
+      on_page(PageValues{count - present, values, have_dictionary ? &dictionary : nullptr,
+                         with_rows && present < count ? &present_rows : nullptr});
     } catch (const FormatError& error) {
       if (std::strncmp(error.what(), "page at byte", 12) == 0) throw;
       fail(where + ": " + error.what());

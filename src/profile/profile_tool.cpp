@@ -172,6 +172,7 @@ ToolSpec profile_tool() {
         ("max-exact", po::value<std::string>()->value_name("N"), "exact value counts up to N distinct values per column (default 100000)")
         ("shard", po::value<std::string>()->value_name("I/N"), "profile only the I-th of N shares of the files (by file name)")
         ("delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)");
+    declare_s3_options(options, true);
     positional.add("data", -1);
   };
   spec.run = run_profile;

@@ -29,10 +29,8 @@ void declare_option(po::options_description& options, const std::string& name) {
       {"registry", [](auto& o) { o.add_options()("registry", po::value<std::string>()->value_name("URL"),
             "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
             "(default: $ML_REGISTRY, else ./.ml-registry)"); }},
-      {"endpoint-url", [](auto& o) { o.add_options()("endpoint-url", po::value<std::string>()->value_name("URL"),
-            "S3-compatible endpoint: MinIO, R2, Ceph (default: $AWS_ENDPOINT_URL)"); }},
-      {"region", [](auto& o) { o.add_options()("region", po::value<std::string>()->value_name("REGION"),
-            "S3 region (default: $AWS_REGION)"); }},
+      {"endpoint-url", [](auto& o) { declare_endpoint_url_option(o); }},
+      {"region", [](auto& o) { declare_region_option(o); }},
       {"api-url", [](auto& o) { o.add_options()("api-url", po::value<std::string>()->value_name("URL"),
             "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
             "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)"); }},

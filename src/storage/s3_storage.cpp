@@ -266,7 +266,7 @@ std::string random_hex(std::size_t bytes) {
 
 // ---- the storage -----------------------------------------------------------------------------
 
-class S3Storage : public Storage {
+class S3Storage : public Storage, public S3ObjectReader {
  public:
   S3Storage(const std::string& url, S3Options options);
 
@@ -282,6 +282,11 @@ class S3Storage : public Storage {
   // No rename on S3: an attempt's files stay in a folder of its own the manifest names.
   std::string attempt_folder(const std::string& attempt) const override { return attempt; }
   std::string describe() const override { return url_; }
+
+  Object head(const std::string& key) override;
+  std::string read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+                         std::uint64_t length) override;
+  std::vector<std::string> list_keys(const std::string& prefix) override { return list(prefix); }
 
  private:
   struct Call {
@@ -316,6 +321,12 @@ class S3Storage : public Storage {
   Endpoint endpoint_;
   bool path_style_ = true;
   std::unique_ptr<http::Client> main_client_;  // for the calling thread; workers have their own
+  // Connections of the readers' threads (S3ObjectReader), taken and given back per call.
+  std::mutex reader_clients_mutex_;
+  std::vector<std::unique_ptr<http::Client>> reader_clients_;
+  std::unique_ptr<http::Client> take_reader_client();
+  void give_back(std::unique_ptr<http::Client> client);
+  [[noreturn]] void fail_reading(const std::string& object, const http::Response& response);
   mutable std::mutex probe_mutex_;
   mutable std::optional<bool> conditional_writes_;
 };
@@ -778,6 +789,85 @@ FileDigest S3Storage::download_file(const std::string& key, const std::string& l
 
 FileDigest S3Storage::read_digest(const std::string& key) { return get_into(key, ""); }
 
+std::unique_ptr<http::Client> S3Storage::take_reader_client() {
+  {
+    std::lock_guard<std::mutex> guard(reader_clients_mutex_);
+    if (!reader_clients_.empty()) {
+      auto client = std::move(reader_clients_.back());
+      reader_clients_.pop_back();
+      return client;
+    }
+  }
+  return std::make_unique<http::Client>(options_.http);
+}
+
+void S3Storage::give_back(std::unique_ptr<http::Client> client) {
+  std::lock_guard<std::mutex> guard(reader_clients_mutex_);
+  reader_clients_.push_back(std::move(client));
+}
+
+void S3Storage::fail_reading(const std::string& object, const http::Response& response) {
+  const auto info = s3::parse_error(response.body);
+  if (info.code == "NoSuchBucket") {
+    throw_input(s3_url(object), "bucket '" + location_.bucket + "' does not exist at " + endpoint_.scheme + "://" + endpoint_.host);
+  }
+  if (response.status == 404) throw_input(s3_url(object), "no such object (HTTP 404" + (info.code.empty() ? "" : " " + info.code) + ")");
+  fail(object, response, "reading");
+}
+
+S3ObjectReader::Object S3Storage::head(const std::string& key) {
+  auto client = take_reader_client();
+  Call call;
+  call.method = "HEAD";
+  call.key = key;
+  auto response = send(*client, std::move(call));
+  if (!response.ok()) {
+    // A HEAD answer has no body: a one-byte GET fetches the error's code for the message.
+    Call again;
+    again.key = key;
+    again.headers = {{"range", "bytes=0-0"}};
+    auto detail = send(*client, std::move(again));
+    give_back(std::move(client));
+    fail_reading(key, detail.ok() ? response : detail);
+  }
+  give_back(std::move(client));
+  Object object;
+  object.size = std::strtoull(response.header("content-length").value_or("0").c_str(), nullptr, 10);
+  object.etag = response.header("etag").value_or("");
+  return object;
+}
+
+std::string S3Storage::read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+                                  std::uint64_t length) {
+  if (length == 0) return {};
+  auto client = take_reader_client();
+  Call call;
+  call.key = key;
+  call.headers = {{"range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+  if (!etag.empty()) call.headers.emplace_back("if-match", etag);
+  // A body cut short is retried like a dropped connection: it is never taken for the range.
+  call.retry_if = [length](const http::Response& r) { return r.ok() && r.body.size() != length; };
+  auto response = send(*client, std::move(call));
+  give_back(std::move(client));
+  const std::string now = response.header("etag").value_or("");
+  if (response.status == 412 || (response.ok() && !etag.empty() && !now.empty() && now != etag)) {
+    throw Error(ExitStatus::remote, s3_url(key),
+                "changed while reading (its ETag was " + etag + (now.empty() || now == etag ? "" : ", now " + now) +
+                    "): run again once it is written");
+  }
+  if (!response.ok()) fail_reading(key, response);
+  if (response.status != 206 && !(offset == 0 && response.body.size() == length)) {
+    throw Error(ExitStatus::remote, s3_url(key), "the store ignored the byte range asked for (HTTP " +
+                                                     std::to_string(response.status) + ")");
+  }
+  if (response.body.size() != length) {
+    throw Error(ExitStatus::remote, s3_url(key), "reading bytes " + std::to_string(offset) + " to " +
+                                                     std::to_string(offset + length) + " ended early (" +
+                                                     std::to_string(response.body.size()) + " bytes)");
+  }
+  return std::move(response.body);
+}
+
 std::vector<std::string> S3Storage::list(const std::string& prefix) {
   const std::string full_prefix = object_key(prefix);
   const std::size_t strip = location_.prefix.empty() ? 0 : location_.prefix.size() + 1;
@@ -842,6 +932,10 @@ S3Location parse_s3_url(const std::string& url) {
 
 std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options) {
   return std::make_unique<S3Storage>(url, options);
+}
+
+std::unique_ptr<S3ObjectReader> open_s3_reader(const std::string& bucket, const S3Options& options) {
+  return std::make_unique<S3Storage>("s3://" + bucket, options);
 }
 
 namespace s3 {

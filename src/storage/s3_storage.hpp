@@ -63,6 +63,29 @@ S3Location parse_s3_url(const std::string& url);
 // S3-compatible storage") for what is atomic where.
 std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options = {});
 
+// Read-only access to the objects of one bucket, for data inputs (src/input): the registry's
+// client (credential chain, endpoint, SigV4, retries, error wording), and never a write, so a
+// read-only key is enough. Thread-safe: each call takes a connection of its own.
+class S3ObjectReader {
+ public:
+  virtual ~S3ObjectReader() = default;
+  struct Object {
+    std::uint64_t size = 0;
+    std::string etag;
+  };
+  // A HEAD: the object's size and ETag. A missing object or bucket is an input error (exit
+  // 3), access denied exit 4 with S3's error code, each naming s3://BUCKET/KEY.
+  virtual Object head(const std::string& key) = 0;
+  // Bytes [offset, offset + length) of the object as the HEAD that gave `etag` saw it (an
+  // explicit range, never a suffix range: s3rver answers those with the first bytes). An
+  // object replaced in between is exit 4 "changed while reading".
+  virtual std::string read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+                                 std::uint64_t length) = 0;
+  // The keys under `prefix` (a "folder" ends with '/'), sorted.
+  virtual std::vector<std::string> list_keys(const std::string& prefix) = 0;
+};
+std::unique_ptr<S3ObjectReader> open_s3_reader(const std::string& bucket, const S3Options& options = {});
+
 namespace s3 {
 
 // The text of every <tag>...</tag> in an XML document, entities decoded. S3 answers are

@@ -113,6 +113,16 @@ class CiRunTest(TempDirTest):
                                 "--html", f"{reports}/drift.html", "--openmetrics", f"{reports}/drift.metrics.txt"])
         self.assertTrue(os.path.isdir(self.path("out", "reports")))
 
+    def test_s3_connection_inputs(self):
+        for tool in ("validate", "compare", "drift"):
+            prefix = f"LEAN_{tool.upper()}_"
+            proc, argv = self.run_ci(tool, **{prefix + "ENDPOINT_URL": "http://127.0.0.1:9000", prefix + "REGION": "eu-west-1",
+                                              prefix + "CA_BUNDLE": "ca.pem"})
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            start = argv.index("--endpoint-url")
+            self.assertEqual(argv[start:start + 6], ["--endpoint-url", "http://127.0.0.1:9000", "--region", "eu-west-1",
+                                                     "--ca-bundle", "ca.pem"], tool)
+
     def test_drift_quality_inputs(self):
         proc, argv = self.run_ci("drift", LEAN_DRIFT_CURRENT="cur.csv", LEAN_DRIFT_SCHEMA="schema.json",
                                  LEAN_DRIFT_QUALITY="true", LEAN_DRIFT_FAIL_ON_NEW_COLUMNS="false",

@@ -133,8 +133,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response_only(status)
         for name, value in headers:
             self.send_header(name, value)
-        # An empty answer is cut too: it announces one byte that never comes.
-        self.send_header("Content-Length", str(len(body) if body or not cut else 1))
+        # An empty answer is cut too: it announces one byte that never comes. A HEAD answer
+        # keeps the upstream's Content-Length (the object's size).
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            self.send_header("Content-Length", str(len(body) if body or not cut else 1))
         if cut:
             self.send_header("Connection", "close")
         self.end_headers()
@@ -158,8 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
             conn.request(method, self.path, body=body, headers=headers)
             response = conn.getresponse()
             data = response.read()
-            out_headers = [(k, v) for k, v in response.getheaders()
-                           if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+            dropped = ("transfer-encoding", "connection") if method == "HEAD" else ("content-length", "transfer-encoding", "connection")
+            out_headers = [(k, v) for k, v in response.getheaders() if k.lower() not in dropped]
             return response.status, out_headers, data
         finally:
             conn.close()

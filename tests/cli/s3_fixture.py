@@ -172,11 +172,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def _answer(self, status, body=b"", headers=()):
+    def _answer(self, status, body=b"", headers=(), length=None):
+        """`length`: a HEAD answer's Content-Length (the object's size, not the empty body's)."""
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -251,8 +252,9 @@ class Handler(BaseHTTPRequestHandler):
                 with proxy.lock:
                     proxy.in_flight_parts -= 1
         proxy.record(method, raw_path, raw_query, status)
+        length = (out_headers or {}).get("content-length") if method == "HEAD" else None
         self._answer(status, out_body, [(k, v) for k, v in (out_headers or {}).items()
-                                        if k not in ("content-length", "transfer-encoding", "connection")])
+                                        if k not in ("content-length", "transfer-encoding", "connection")], length)
 
     def _forward(self, method, raw_path, raw_query, headers, body):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=60)

@@ -180,6 +180,9 @@ class BadInput(CliTest):
     def test_missing_files_and_directories(self):
         self.fails(3, "'nope.csv': cannot open: No such file or directory", *self.pair(ref="nope.csv"))
         os.mkdir(self.path("dir.csv"))
+        self.fails(3, "'dir.csv': is an empty folder: neither a CSV file nor a Parquet dataset (no .parquet file in it)",
+                   *self.pair(cur="dir.csv"))
+        self.write("dir.csv/notes.txt", "not data")
         self.fails(3, "'dir.csv': is a directory, not a file", *self.pair(cur="dir.csv"))
 
     def test_malformed_csv(self):

@@ -87,6 +87,28 @@ class ParquetEqualsCsv(CliTest):
                 self.assertEqual(parquet_report, csv_report)
                 self.assertEqual(parquet_report["rows"]["reference"], 6000)
 
+    def test_a_bad_entry_of_a_list_is_named_alone(self):
+        good = os.path.join(FIXTURES, "duckdb_snappy.ref.parquet")
+        cur = os.path.join(FIXTURES, "duckdb_snappy.cur.parquet")
+        self.write("notes.csv", "a,b\n1,2\n")
+        os.makedirs(self.path("folder"))
+        for reference, line in (
+                (f"{good},missing.parquet", "'missing.parquet': cannot open: No such file or directory"),
+                (f"{good},notes.csv", "'notes.csv': not a Parquet file, in a list of Parquet files"),
+                (f"{good},nothing-*.parquet", "'nothing-*.parquet': no file matches the pattern, in a list of Parquet files"),
+                (f"{good},folder", "'folder': is a directory, in a list of Parquet files (give the folder alone)")):
+            with self.subTest(reference=reference):
+                r = self.run_tool("ml-drift", "--reference", reference, "--current", cur, "--no-ci")
+                self.assertFails(r, 3, f"ml-drift: error: {line}")
+
+    def test_an_empty_folder_says_it_is_empty(self):
+        os.makedirs(self.path("empty/_temporary"))
+        self.write("empty/_SUCCESS", "")
+        cur = os.path.join(FIXTURES, "duckdb_snappy.cur.parquet")
+        r = self.run_tool("ml-drift", "--reference", "empty", "--current", cur, "--no-ci")
+        self.assertFails(r, 3, "ml-drift: error: 'empty': is an empty folder: neither a CSV file nor a Parquet dataset "
+                               "(no .parquet file in it)")
+
     def test_parquet_against_csv(self):
         base = os.path.join(FIXTURES, "wasm_v1_plain")
         parquet_report, _ = self.drift(base + ".ref.parquet", base + ".cur.csv")

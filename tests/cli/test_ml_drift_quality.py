@@ -344,4 +344,5 @@ class Schema(QualityTest):
         r = self.run_tool("ml-drift", "--schema", "none.json", "--current", "clean.csv")
         self.assertEqual(r.code, 2, r)
         r = self.run_tool("ml-drift", "schema", "--reference", "reference.csv")
-        self.assertFails(r, 2, "ml-drift: error: ml-drift schema needs --reference REF.csv and --output SCHEMA.json")
+        self.assertFails(r, 2, "ml-drift: error: ml-drift schema needs --reference REF.csv (or --reference-profile REF.profile) "
+                               "and --output SCHEMA.json")

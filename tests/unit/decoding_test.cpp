@@ -122,6 +122,14 @@ TEST_CASE("definition levels: counted by run, a level above the maximum is an er
   CHECK(error_of([&] { count_max_levels(bytes({0x06, 0x01}), 1, 5, 1); }) == "RLE data ends early");
 }
 
+TEST_CASE("definition levels one by one: where the nulls are, as the counts say") {
+  std::vector<std::uint8_t> present;
+  // A bit-packed group of 8 (1 0 1 0 1 1 0 1, low bit first), then three 1s, read as 11 levels.
+  read_max_levels(bytes({0x03, 0b10110101, 0x06, 0x01}), 1, 11, 1, present);
+  CHECK(present == std::vector<std::uint8_t>{1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1});
+  CHECK(error_of([&] { read_max_levels(bytes({0x06, 0x02}), 1, 3, 1, present); }) == "definition level 2 above the maximum 1");
+}
+
 TEST_CASE("an encoding that does not fit the type is an error naming it") {
   Values v;
   CHECK(error_of([&] { decode_values(column(PhysicalType::float64, ValueKind::real), Encoding::delta_binary_packed, bytes({0}), 1, 0, v); }) ==

@@ -1,0 +1,222 @@
+"""s3:// data and metrics inputs (docs/ml-drift.md "Input formats"): read from s3rver through
+the SigV4-verifying proxy, a Parquet pair, a Parquet dataset folder and a CSV(gz) pair give
+byte-identical reports to the local pair; under injected faults (resets mid-body, truncation,
+503 SlowDown) the report is the right one or the run exits 4, never a wrong result; a
+read-only key is enough; every error names the URL with the exact line."""
+import gzip
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from fault_proxy import FaultProxy
+from lean_cli import SOURCE_DIR, CliTest
+from s3_fixture import BUCKET, Fault, S3Fixture
+
+FIXTURES = None
+S3 = None
+PAIR = "duckdb_snappy"
+
+
+def setUpModule():
+    global FIXTURES, S3
+    FIXTURES = tempfile.mkdtemp(prefix="lean-s3-inputs-")
+    subprocess.run(["node", os.path.join(SOURCE_DIR, "tests", "cli", "parquet_fixtures.mjs"), FIXTURES], check=True,
+                   capture_output=True, timeout=300)
+    for side in ("ref", "cur"):
+        with open(os.path.join(FIXTURES, f"{PAIR}.{side}.csv"), "rb") as f, \
+                gzip.open(os.path.join(FIXTURES, f"{PAIR}.{side}.csv.gz"), "wb") as out:
+            out.write(f.read())
+    S3 = S3Fixture()
+    upload = os.path.join(FIXTURES, "upload")
+    os.makedirs(upload)
+    for name in (f"{PAIR}.ref.parquet", f"{PAIR}.cur.parquet", f"{PAIR}.ref.csv.gz", f"{PAIR}.cur.csv.gz",
+                 f"{PAIR}.ref.csv", f"{PAIR}.cur.csv"):
+        shutil.copy(os.path.join(FIXTURES, name), os.path.join(upload, name))
+    shutil.copytree(os.path.join(FIXTURES, "duckdb_partitioned.ref"), os.path.join(upload, "partitioned.ref"))
+    shutil.copytree(os.path.join(FIXTURES, "duckdb_partitioned.cur"), os.path.join(upload, "partitioned.cur"))
+    for name in ("candidate.csv", "production.csv"):
+        shutil.copy(os.path.join(SOURCE_DIR, "examples", "predictions", name), os.path.join(upload, name))
+    with open(os.path.join(upload, "metrics.json"), "w") as f:
+        f.write('{"accuracy": 0.91, "loss": 0.2}')
+    got = S3.aws("s3", "cp", "--recursive", upload, f"s3://{BUCKET}/data")
+    assert got.returncode == 0, got.stderr
+
+
+def tearDownModule():
+    if S3:
+        S3.stop()
+    shutil.rmtree(FIXTURES, ignore_errors=True)
+
+
+def local(name):
+    return os.path.join(FIXTURES, name)
+
+
+def remote(name):
+    return f"s3://{BUCKET}/data/{name}"
+
+
+class S3Inputs(CliTest):
+    def setUp(self):
+        super().setUp()
+        S3.proxy.reset()
+        # A read-only key: every write is refused, and none is tried (checked in tearDown).
+        for method in ("PUT", "POST", "DELETE"):
+            S3.proxy.faults.append(Fault(403, "AccessDenied", method=method, count=10 ** 6))
+
+    def tearDown(self):
+        self.assertEqual([c for c in S3.proxy.requests if c[0] not in ("GET", "HEAD")], [])
+        self.assertEqual(S3.proxy.signature_failures, [])
+        super().tearDown()
+
+    def drift(self, reference, current, *args, env=None, report="report.json"):
+        return self.run_tool("ml-drift", "--reference", reference, "--current", current, "--report", report,
+                             "--no-ci", *args, env=env or S3.env())
+
+    def same_report(self, ref_remote, cur_remote, ref_local, cur_local, *args):
+        here = self.drift(ref_local, cur_local, *args, report="local.json")
+        there = self.drift(ref_remote, cur_remote, *args, report="remote.json")
+        self.assertIn(here.code, (0, 1), here)
+        self.assertEqual(there.code, here.code, there)
+        self.assertEqual(there.stderr, "")
+        local_report = self.read("local.json").replace(ref_local, "REF").replace(cur_local, "CUR")
+        remote_report = self.read("remote.json").replace(ref_remote, "REF").replace(cur_remote, "CUR")
+        self.assertEqual(remote_report, local_report)
+        return here
+
+    def test_a_parquet_pair_gives_the_local_report(self):
+        self.same_report(remote(f"{PAIR}.ref.parquet"), remote(f"{PAIR}.cur.parquet"),
+                         local(f"{PAIR}.ref.parquet"), local(f"{PAIR}.cur.parquet"), "--threads", "4")
+        # Ranged GETs only, never the whole object, never a suffix range.
+        self.assertTrue(all(c[0] in ("HEAD", "GET") for c in S3.proxy.requests))
+
+    def test_a_parquet_dataset_folder_gives_the_local_report(self):
+        self.same_report(remote("partitioned.ref/"), remote("partitioned.cur/"),
+                         local("duckdb_partitioned.ref"), local("duckdb_partitioned.cur"))
+
+    def test_a_csv_and_a_gzipped_csv_pair_give_the_local_report(self):
+        for suffix in ("csv", "csv.gz"):
+            with self.subTest(suffix=suffix):
+                self.same_report(remote(f"{PAIR}.ref.{suffix}"), remote(f"{PAIR}.cur.{suffix}"),
+                                 local(f"{PAIR}.ref.csv"), local(f"{PAIR}.cur.csv"))
+
+    def test_endpoint_and_region_options_instead_of_the_environment(self):
+        env = S3.env(AWS_ENDPOINT_URL="", AWS_REGION="")
+        r = self.drift(remote(f"{PAIR}.ref.parquet"), remote(f"{PAIR}.cur.parquet"), "--endpoint-url", S3.endpoint,
+                       "--region", "us-east-1", env=env)
+        self.assertIn(r.code, (0, 1), r)
+
+    def test_metrics_files_from_s3(self):
+        r = self.run_tool("ml-validate", remote("metrics.json"), "--require", "accuracy>=0.9", "--no-ci", env=S3.env())
+        self.assertEqual(r.code, 0, r)
+        self.write("new.json", '{"accuracy": 0.95, "loss": 0.1}')
+        r = self.run_tool("ml-compare", "--candidate", "new.json", "--baseline", remote("metrics.json"), "--metric",
+                          "accuracy", "--no-ci", env=S3.env())
+        self.assertEqual(r.code, 0, r)
+
+    def test_predictions_from_s3_give_the_local_metrics(self):
+        examples = os.path.join(SOURCE_DIR, "examples", "predictions")
+        for source, out in ((os.path.join(examples, "candidate.csv"), "local.json"), (remote("candidate.csv"), "remote.json")):
+            r = self.run_tool("ml-validate", "--predictions", source, "--require", "accuracy >= 0.5", "--write-metrics", out,
+                              "--no-ci", env=S3.env())
+            self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read("remote.json"), self.read("local.json"))
+        reports = []
+        for candidate, baseline in ((os.path.join(examples, "candidate.csv"), os.path.join(examples, "production.csv")),
+                                    (remote("candidate.csv"), remote("production.csv"))):
+            r = self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-predictions", baseline,
+                              "--id-column", "id", "--metric", "accuracy", "--report", "compare.json", "--no-ci", env=S3.env())
+            self.assertIn(r.code, (0, 1), r)
+            reports.append(self.read("compare.json").replace(candidate, "CAND").replace(baseline, "BASE"))
+        self.assertEqual(reports[0], reports[1])
+
+    def test_schema_and_profile_of_an_s3_csv_and_parquet(self):
+        outputs = []
+        for source in (local(f"{PAIR}.ref.csv"), remote(f"{PAIR}.ref.csv.gz"), remote(f"{PAIR}.ref.parquet")):
+            r = self.run_tool("ml-drift", "schema", "--reference", source, "--output", "schema.json", "--no-ci", env=S3.env())
+            self.assertEqual(r.code, 0, r)
+            r = self.run_tool("ml-drift", "profile", source, "--output", "ref.profile", "--no-ci", env=S3.env())
+            self.assertEqual(r.code, 0, r)
+            outputs.append((self.read("schema.json"), self.read_json("ref.profile")["columns"]))
+        self.assertEqual(outputs[0], outputs[1])
+        self.assertEqual(outputs[0], outputs[2])
+
+    def test_a_missing_object_is_exit_3_naming_it(self):
+        r = self.drift(remote("nope.csv"), local(f"{PAIR}.cur.csv"))
+        self.assertFails(r, 3, f"ml-drift: error: '{remote('nope.csv')}': no such object (HTTP 404 NoSuchKey)")
+
+    def test_a_missing_bucket_is_exit_3_naming_it(self):
+        r = self.drift("s3://no-such-bucket/ref.csv", local(f"{PAIR}.cur.csv"))
+        self.assertFails(r, 3, "ml-drift: error: 's3://no-such-bucket/ref.csv': bucket 'no-such-bucket' does not exist "
+                               f"at {S3.endpoint}")
+
+    def test_an_empty_s3_folder_is_exit_3(self):
+        r = self.drift(remote("nothing-here/"), local(f"{PAIR}.cur.csv"))
+        self.assertFails(r, 3, f"ml-drift: error: '{remote('nothing-here/')}': no Parquet files in the folder (no object under the prefix)")
+
+    def test_access_denied_is_exit_4_with_the_s3_error_code(self):
+        S3.proxy.faults.insert(0, Fault(403, "AccessDenied", path=r"ref\.parquet", count=10))
+        r = self.drift(remote(f"{PAIR}.ref.parquet"), local(f"{PAIR}.cur.parquet"))
+        self.assertFails(r, 4, f"ml-drift: error: '{remote(f'{PAIR}.ref.parquet')}': access denied while reading "
+                               "(HTTP 403 AccessDenied: injected); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+                               "AWS_SESSION_TOKEN and the bucket policy")
+
+    def test_an_object_replaced_while_it_is_read_is_exit_4(self):
+        # What S3 answers a ranged GET whose If-Match names the ETag the HEAD saw, once replaced.
+        S3.proxy.faults.insert(0, Fault(412, "PreconditionFailed", method="GET", path=r"cur\.parquet", count=10))
+        r = self.drift(local(f"{PAIR}.ref.parquet"), remote(f"{PAIR}.cur.parquet"))
+        etag = [line for line in r.stderr.splitlines() if "ETag" in line]
+        self.assertEqual(r.code, 4, r)
+        self.assertRegex(r.stderr, rf"^ml-drift: error: '{remote(f'{PAIR}.cur.parquet')}': changed while reading "
+                                   r'\(its ETag was "[0-9a-f]+"\): run again once it is written\n$', etag)
+
+
+class S3InputFaults(CliTest):
+    """A fault on each request in turn: the run gives the fault-free report or exits 4."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proxy = FaultProxy(S3.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.stop()
+
+    def trials(self, reference, current, kinds):
+        env = S3.env(AWS_ENDPOINT_URL=self.proxy.base)
+        self.proxy.arm(None)
+        clean = self.run_tool("ml-drift", "--reference", reference, "--current", current, "--report", "clean.json",
+                              "--no-ci", env=env)
+        self.assertIn(clean.code, (0, 1), clean)
+        requests = self.proxy.requests()
+        expected = self.read("clean.json")
+        outcomes = set()
+        # Each request in turn gets one fault, the kinds taking turns (a fast suite).
+        for at in range(1, requests + 1):
+            kind = kinds[at % len(kinds)]
+            with self.subTest(kind=kind, at=at):
+                if os.path.exists(self.path("run.json")):
+                    os.remove(self.path("run.json"))
+                self.proxy.arm(kind, at)
+                r = self.run_tool("ml-drift", "--reference", reference, "--current", current, "--report",
+                                  "run.json", "--no-ci", env=env)
+                if r.code == 4:
+                    self.assertFalse(os.path.exists(self.path("run.json")))
+                    outcomes.add("exit 4")
+                else:
+                    self.assertEqual(r.code, clean.code, r)
+                    self.assertEqual(self.read("run.json"), expected)
+                    outcomes.add("right report")
+        self.assertIn("right report", outcomes)
+
+    def test_parquet_under_faults(self):
+        self.trials(remote(f"{PAIR}.ref.parquet"), remote(f"{PAIR}.cur.parquet"), ("reset_response", "truncate", "slow_down"))
+
+    def test_gzipped_csv_under_faults(self):
+        self.trials(remote(f"{PAIR}.ref.csv.gz"), remote(f"{PAIR}.cur.csv.gz"), ("reset_response", "truncate", "slow_down"))
+
+
+if __name__ == "__main__":
+    unittest.main()
