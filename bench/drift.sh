@@ -4,9 +4,13 @@
 # categorical columns, five of them drifted, missing cells in several, quoted text with
 # commas and doubled quotes. Both compute the same statistics (the `auto` choice: normed
 # Wasserstein for numbers, Jensen-Shannon for categories); the script checks they agree.
-# Prints wall time and peak memory (max RSS, GNU time) of each and the ratios; the anchor
-# is the Python script. A third run adds --quality (the data-quality checks): its slowdown
-# against the plain run, and its ratio against the anchor. A benchmark, not a test: nothing here fails on a slow machine.
+# Prints wall, user and system time and peak memory (max RSS, GNU time) of ml-drift on
+# every core and with --threads 1 (medians of RUNS, interleaved so load spreads), of the
+# Python script (the anchor, once), and the floor: both files read, and read with every
+# field scanned by std::from_chars (bench/drift_floor.cpp). A --quality run (the
+# data-quality checks) gives its slowdown against the plain run. DATA=dir keeps the
+# generated files there for the next run. A benchmark, not a test: nothing here fails on a
+# slow machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -14,10 +18,15 @@ runs=${RUNS:-3}
 [ -x build/bin/ml-drift ] || ./scripts/build.sh >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+data=${DATA:-$work}
+mkdir -p "$data"
 python=/usr/bin/python3
 
+if [ -s "$data/current.csv" ] && [ "$(cat "$data/rows" 2>/dev/null)" = "$rows" ]; then
+  echo "reusing 2 x $rows rows in $data"
+else
 echo "generating 2 x $rows rows..."
-$python - "$work" "$rows" <<'PY'
+$python - "$data" "$rows" <<'PY'
 import sys
 import numpy as np
 import pandas as pd
@@ -46,7 +55,9 @@ def frame(drifted):
 frame(False).to_csv(f"{work}/reference.csv", index=False)
 frame(True).to_csv(f"{work}/current.csv", index=False)
 PY
-ls -l "$work"/*.csv | awk '{printf "  %s: %.0f MB\n", $NF, $5 / 1e6}'
+echo "$rows" >"$data/rows"
+fi
+ls -l "$data"/*.csv | awk '{printf "  %s: %.0f MB\n", $NF, $5 / 1e6}'
 
 cat > "$work/drift.py" <<'PY'
 """The pandas + scipy drift check: the same statistics ml-drift's `auto` computes."""
@@ -77,58 +88,58 @@ for column in ref.columns:
 json.dump(results, open(sys.argv[3], "w"))
 PY
 
-measure() {  # label, command...: wall seconds and max RSS (KiB) of one run
+ref="$data/reference.csv" cur="$data/current.csv"
+measure() {  # label, command...: "wall user sys maxrss_kib" of one run, appended to $work/label.runs
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" >/dev/null
-  tail -n 1 "$work/$label.time"  # after "Command exited with non-zero status 1" on a failed gate
+  /usr/bin/time -f "%e %U %S %M" -o "$work/$label.time" "$@" >/dev/null
+  tail -n 1 "$work/$label.time" >>"$work/$label.runs"  # after "Command exited with non-zero status 1" on a failed gate
 }
 
-echo "running pandas + scipy once, ml-drift $runs times..."
-read -r py_wall py_rss < <(measure python $python "$work/drift.py" "$work/reference.csv" "$work/current.csv" "$work/py.json")
-ml_walls=() ml_rss=0
+echo "running pandas + scipy once, the floor, and ml-drift $runs times each way..."
+measure python $python "$work/drift.py" "$ref" "$cur" "$work/py.json"
+c++ -O2 -std=c++20 -pthread -o "$work/drift_floor" bench/drift_floor.cpp
+"$work/drift_floor" "$ref" "$cur" >"$work/floor" 2>/dev/null
+# --quality: every check, the row hashes and a unique column.
 for _ in $(seq "$runs"); do
-  read -r wall rss < <(measure ml build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
-    --no-ci --quiet --report "$work/ml.json" || true)
-  ml_walls+=("$wall")
-  [ "$rss" -gt "$ml_rss" ] && ml_rss=$rss
+  measure ml build/bin/ml-drift --reference "$ref" --current "$cur" --no-ci --quiet --report "$work/ml.json" || true
+  measure ml1 build/bin/ml-drift --reference "$ref" --current "$cur" --no-ci --quiet --threads 1 \
+    --report "$work/ml1.json" || true
+  measure mlq build/bin/ml-drift --reference "$ref" --current "$cur" --quality --unique num_01 --no-ci --quiet \
+    --report "$work/mlq.json" || true
 done
-# The same run with the data-quality checks (--quality --unique num_01: every check, the
-# row hashes and a unique column), interleaved with the plain runs above so load spreads.
-quality_walls=() quality_rss=0
-for _ in $(seq "$runs"); do
-  read -r wall rss < <(measure mlq build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
-    --quality --unique num_01 --no-ci --quiet --report "$work/mlq.json" || true)
-  quality_walls+=("$wall")
-  [ "$rss" -gt "$quality_rss" ] && quality_rss=$rss
-done
-read -r one_wall one_rss < <(measure ml1 build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
-  --no-ci --quiet --threads 1 || true)
+cmp -s "$work/ml.json" "$work/ml1.json" || { echo "the --threads 1 report differs from the default one" >&2; exit 1; }
 
-$python - "$work" "$py_wall" "$py_rss" "$ml_rss" "$one_wall" "$one_rss" "$quality_rss" "${quality_walls[*]}" "${ml_walls[@]}" <<'PY'
+$python - "$work" <<'PY'
 import json
 import statistics
 import sys
 
-work, py_wall, py_rss, ml_rss, one_wall, one_rss = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
-    float(sys.argv[5]), int(sys.argv[6])
-quality_rss, quality_wall = int(sys.argv[7]), statistics.median(map(float, sys.argv[8].split()))
-sys.argv[7:9] = []
-ml_wall = statistics.median(map(float, sys.argv[7:]))
-py = json.load(open(f"{work}/py.json"))
-ml = {c["name"]: c for c in json.load(open(f"{work}/ml.json"))["columns"]}
-worst = max(abs(ml[k]["statistic"] - v["statistic"]) / max(abs(v["statistic"]), 1e-300) for k, v in py.items())
-assert all(ml[k]["method"] == v["method"] and ml[k]["drift"] == v["drift"] for k, v in py.items()), "results differ"
-drifted = sum(v["drift"] for v in py.values())
-print(f"same statistics on all {len(py)} columns ({drifted} drifted); largest relative difference {worst:.1e}")
-print(f"  pandas + scipy (anchor):  {py_wall:7.2f} s  {py_rss / 1024:7.0f} MiB peak")
-print(f"  ml-drift (2 threads):     {ml_wall:7.2f} s  {ml_rss / 1024:7.0f} MiB peak   (median of {len(sys.argv) - 7})")
-print(f"  ml-drift --threads 1:     {one_wall:7.2f} s  {one_rss / 1024:7.0f} MiB peak")
-print(f"  ml-drift --quality:       {quality_wall:7.2f} s  {quality_rss / 1024:7.0f} MiB peak   (median of {len(sys.argv) - 7})")
-print(f"  ratio: ml-drift is {py_wall / ml_wall:.1f}x faster (target >= 25x) "
-      f"with {ml_rss / py_rss:.2f} of the peak memory (target <= 0.33)")
-quality = json.load(open(f"{work}/mlq.json"))["quality"]
-print(f"  --quality: {len(quality)} checks, {sum(not f['passed'] for f in quality)} failed; "
-      f"{(quality_wall / ml_wall - 1) * 100:+.1f}% time vs without (target <= +15%), "
-      f"{py_wall / quality_wall:.1f}x faster than pandas + scipy (target >= 25x)")
+work = sys.argv[1]
+def runs(label):  # medians of wall, user, sys, and the largest max RSS in MiB
+    rows = [list(map(float, line.split())) for line in open(f"{work}/{label}.runs")]
+    wall, user, system = (statistics.median(r[k] for r in rows) for k in range(3))
+    return wall, user, system, max(r[3] for r in rows) / 1024, len(rows)
+py, ml, one, quality = runs("python"), runs("ml"), runs("ml1"), runs("mlq")
+floor_read, floor_scan = map(float, open(f"{work}/floor").read().split())
+py_result = json.load(open(f"{work}/py.json"))
+ml_result = {c["name"]: c for c in json.load(open(f"{work}/ml.json"))["columns"]}
+worst = max(abs(ml_result[k]["statistic"] - v["statistic"]) / max(abs(v["statistic"]), 1e-300) for k, v in py_result.items())
+assert all(ml_result[k]["method"] == v["method"] and ml_result[k]["drift"] == v["drift"] for k, v in py_result.items()), "results differ"
+drifted = sum(v["drift"] for v in py_result.values())
+print(f"same statistics on all {len(py_result)} columns ({drifted} drifted); largest relative difference {worst:.1e}; "
+      "--threads 1 and default reports identical")
+print(f"{'':28}{'wall s':>8}{'user s':>8}{'sys s':>8}{'peak MiB':>10}")
+for name, r in (("pandas + scipy (anchor)", py), ("ml-drift (every core)", ml), ("ml-drift --threads 1", one),
+                ("ml-drift --quality", quality)):
+    print(f"  {name:26}{r[0]:8.2f}{r[1]:8.2f}{r[2]:8.2f}{r[3]:10.0f}" + (f"   (median of {r[4]})" if r[4] > 1 else ""))
+print(f"  {'floor: read both files':26}{floor_read:8.2f}")
+print(f"  {'floor: read + from_chars':26}{floor_scan:8.2f}   (every field, one thread a file; best of 3)")
+print(f"ratios: ml-drift is {py[0] / ml[0]:.1f}x faster than pandas + scipy (target >= 40x) with {ml[3] / py[3]:.2f} of its "
+      f"peak memory (target <= 0.33); system time {ml[2] / (ml[1] + ml[2]) * 100:.1f}% of CPU (target < 10%); "
+      f"{ml[0] / floor_scan:.2f}x the floor (target <= 2x)")
+findings = json.load(open(f"{work}/mlq.json"))["quality"]
+print(f"  --quality: {len(findings)} checks, {sum(not f['passed'] for f in findings)} failed; "
+      f"{(quality[0] / ml[0] - 1) * 100:+.1f}% wall, {((quality[1] + quality[2]) / (ml[1] + ml[2]) - 1) * 100:+.1f}% CPU "
+      f"vs without (target <= +15%), {py[0] / quality[0]:.1f}x faster than pandas + scipy (target >= 25x)")
 PY

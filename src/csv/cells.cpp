@@ -8,17 +8,6 @@
 #include <string>
 
 namespace lean {
-double exact_power_of_ten(int k) {
-  static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  return kPowers[k];
-}
-
-double PlainDecimal::value() const {
-  const double magnitude = static_cast<double>(mantissa) / exact_power_of_ten(decimals);
-  return negative ? -magnitude : magnitude;
-}
-
 namespace {
 
 std::optional<PlainDecimal> parse_plain_decimal_bytewise(std::string_view cell) {

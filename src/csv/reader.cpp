@@ -185,7 +185,7 @@ CsvReader::Scan CsvReader::scan_record() {
   // The fields go to fields_, used up to its size and doubled when full.
   std::string_view* out = fields_.data();
   std::string_view* out_end = out + fields_.size();
-  auto emit = [&](const char* text, std::size_t size) {
+  auto emit = [&](const char* text, std::size_t size) __attribute__((always_inline)) {  // inline: once a field
     if (out == out_end) [[unlikely]] {
       const auto used = static_cast<std::size_t>(out - fields_.data());
       fields_.resize(std::max<std::size_t>(16, 2 * fields_.size()));

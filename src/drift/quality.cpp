@@ -1,10 +1,12 @@
 #include "drift/quality.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include "core/format.hpp"
 #include "csv/cells.hpp"
@@ -240,11 +242,15 @@ bool missing(std::string_view cell) { return cell.size() <= 4 && is_missing_cell
 }  // namespace
 
 void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t line) {
-  std::uint64_t hash = 0;
-  for (std::size_t field : row_fields) {  // in order: (a, b) and (b, a) are different rows
+  // Each cell hashed on its own, from a seed of its position, and the hashes summed: the
+  // cells' multiply chains run side by side rather than one after the other, and (a, b) and
+  // (b, a) still differ because their seeds do.
+  std::uint64_t hash = 0, seed = 0;
+  for (std::size_t field : row_fields) {
     const std::string_view cell = fields[field];
     // A missing cell hashes as missing in any spelling, as the columns count it.
-    hash = mix_cell(hash, missing(cell) ? std::string_view() : cell);
+    hash += finalise(mix_cell(seed, missing(cell) ? std::string_view() : cell));
+    seed += kMultiplier;
   }
   rows.push_back(finalise(hash));
   if (row_lines_wanted) row_lines.push_back(line);
@@ -257,15 +263,47 @@ void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t 
   }
 }
 
+namespace {
+
+// Sorts hashes ascending: by their top 33 bits with three radix passes of 11 bits (the
+// whole hash needs six), then each run of equal top bits by the whole hash. Hashes are
+// random, so such runs are the duplicates and a few dozen coincidences per million.
+void sort_hashes(std::vector<std::uint64_t>& hashes) {
+  constexpr int kDigitBits = 11, kPasses = 3, kLowestBit = 64 - kPasses * kDigitBits;
+  constexpr std::size_t kDigits = std::size_t{1} << kDigitBits;
+  const std::size_t n = hashes.size();
+  if (n < radix::kSmall) return std::sort(hashes.begin(), hashes.end());
+  std::vector<std::array<std::size_t, kDigits>> starts(kPasses);
+  auto digit = [](std::uint64_t hash, int pass) { return (hash >> (kLowestBit + pass * kDigitBits)) & (kDigits - 1); };
+  for (const std::uint64_t hash : hashes) {
+    for (int p = 0; p < kPasses; ++p) ++starts[p][digit(hash, p)];
+  }
+  for (auto& start : starts) {
+    std::size_t offset = 0;
+    for (std::size_t& count : start) offset += std::exchange(count, offset);
+  }
+  std::vector<std::uint64_t> scratch(n);
+  for (int p = 0; p < kPasses; ++p) {
+    for (const std::uint64_t hash : hashes) scratch[starts[p][digit(hash, p)]++] = hash;
+    hashes.swap(scratch);
+  }
+  for (std::size_t begin = 0, end; begin < n; begin = end) {
+    for (end = begin + 1; end < n && (hashes[end] >> kLowestBit) == (hashes[begin] >> kLowestBit); ++end) {}
+    if (end - begin > 1) std::sort(hashes.begin() + static_cast<std::ptrdiff_t>(begin), hashes.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+}
+
+}  // namespace
+
 Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const std::uint64_t> lines) {
   Duplicates out;
   std::vector<std::uint64_t> repeated;  // the hashes seen more than once, ascending
   {
     // Without lines only the count is wanted: the hashes are sorted in place.
-    std::vector<std::uint64_t> copy, scratch(hashes.size());
+    std::vector<std::uint64_t> copy;
     if (!lines.empty()) copy = hashes;
     std::vector<std::uint64_t>& sorted = lines.empty() ? hashes : copy;
-    radix_sort(sorted, scratch);
+    sort_hashes(sorted);
     for (std::size_t i = 1; i < sorted.size(); ++i) {
       if (sorted[i] != sorted[i - 1]) continue;
       ++out.count;

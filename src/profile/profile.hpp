@@ -1,9 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sketch/kll.hpp"
@@ -52,6 +54,7 @@ struct ProfileOptions {
   std::string delimiter;  // empty: by each file's name
   std::uint16_t sketch_k = KllSketch::kDefaultK;
   std::uint64_t max_exact = Profile::kDefaultMaxExact;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // the columns are shared among them
 };
 
 // Profiles the files in one streaming pass each; memory is bounded by the distinct values

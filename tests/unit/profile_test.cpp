@@ -80,6 +80,42 @@ TEST_CASE("a profile counts values exactly, or sketches them past --max-exact, a
   CHECK(write_profile(build_profile({path}, small_exact(100))) == text);  // deterministic
 }
 
+TEST_CASE("a profile read on several threads is the one read on one, and fails at the same first error") {
+  test::TempDir dir;
+  std::mt19937_64 random(18);
+  std::normal_distribution<double> normal(0, 3);
+  std::string csv = "a,b,c,d,e\n";
+  for (int i = 0; i < 20000; ++i) {
+    csv += std::to_string(normal(random)) + "," + std::to_string(i % 97) + "," + (i % 5 ? "x" : "y") + "," +
+           std::to_string(std::round(normal(random) * 1e4) / 1e4) + "," + (i % 50 ? "" : "NA") + "\n";
+  }
+  const auto path = dir.write("data.csv", csv);
+  ProfileOptions one = small_exact(500), three = small_exact(500);
+  one.threads = 1;
+  three.threads = 3;
+  CHECK(write_profile(build_profile({path}, one)) == write_profile(build_profile({path}, three)));
+  // Errors in several columns: the one a single reader meets first, whichever thread meets it.
+  std::string broken = "a,b,c,d\n1,2,3,4\n5,6,7,8\n";
+  broken += "9,10,11,oops\n";      // line 4, the last column's share
+  broken += "13,nope,15,16\n";     // line 5, an earlier column
+  const auto bad = dir.write("bad.csv", broken);
+  for (unsigned threads : {1u, 2u, 4u}) {
+    ProfileOptions options;
+    options.numeric = {"b", "d"};
+    options.threads = threads;
+    const Error error = test::expect_error([&] { build_profile({bad}, options); });
+    CHECK(error.subject() == bad + ":4");
+    CHECK(std::string(error.what()).find("\"oops\"") != std::string::npos);
+  }
+  const auto short_row = dir.write("short.csv", "a,b,c,d\n1,2,3,4\n5,6,7\n9,x,11,12\n");
+  for (unsigned threads : {1u, 2u}) {
+    ProfileOptions options;
+    options.numeric = {"b"};
+    options.threads = threads;
+    CHECK(test::expect_error([&] { build_profile({short_row}, options); }).subject() == short_row + ":3");
+  }
+}
+
 TEST_CASE("a changed, truncated, or newer profile is refused") {
   test::TempDir dir;
   const auto path = dir.write("data.csv", "a,b\n1,x\n2,y\n");

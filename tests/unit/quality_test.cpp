@@ -1,5 +1,7 @@
 #include "drift/quality.hpp"
 
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 using namespace lean;
@@ -57,6 +59,19 @@ TEST_CASE("find_duplicates counts repeats and names the earliest with the line t
   CHECK(repeated.count == 2500);
   CHECK(repeated.lines == std::vector<std::uint64_t>{2502, 2503, 2504, 2505, 2506});
   CHECK(repeated.same_as == std::vector<std::uint64_t>{2, 3, 4, 5, 6});
+}
+
+TEST_CASE("find_duplicates tells apart hashes that share their top bits and differ below") {
+  // The radix passes order the top 33 bits; hashes alike there must still be compared whole.
+  std::vector<std::uint64_t> hashes;
+  for (std::uint64_t i = 0; i < 3000; ++i) hashes.push_back((i % 40) << 40 | (i % 7) << 3 | (i % 1000 == 0));
+  std::vector<std::uint64_t> sorted = hashes;
+  std::sort(sorted.begin(), sorted.end());
+  const auto distinct = static_cast<std::uint64_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
+  std::vector<std::uint64_t> lines(hashes.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = i + 2;
+  CHECK(find_duplicates(hashes, lines).count == hashes.size() - distinct);
+  CHECK(find_duplicates(hashes, {}).count == hashes.size() - distinct);
 }
 
 TEST_CASE("missing: exactly at the threshold passes, just above fails; a column limit applies on top") {
