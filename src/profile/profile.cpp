@@ -18,6 +18,8 @@
 #include "crypto/sha256.hpp"
 #include "csv/cells.hpp"
 #include "drift/columns.hpp"
+#include "drift/parquet_columns.hpp"
+#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -480,8 +482,11 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
       builder.field = static_cast<std::size_t>(found - header.begin());
     }
     // The columns are shared out among the threads, each reading the file with a reader of
-    // its own: tokenising twice costs less than a second core saves on the columns.
-    const std::size_t shares = std::min<std::size_t>(std::max(1u, options.threads), builders.size());
+    // its own: tokenising twice costs less than a second core saves on the columns. Not so for
+    // an s3:// object (each reader would download it again) or Parquet (decoded to text again).
+    const bool read_once = is_s3_url(path) || is_parquet_input(path);
+    const std::size_t shares =
+        read_once ? 1 : std::min<std::size_t>(std::max(1u, options.threads), builders.size());
     std::vector<std::unique_ptr<CsvReader>> readers;
     readers.push_back(std::move(reader));
     for (std::size_t t = 1; t < shares; ++t) {
