@@ -484,7 +484,7 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
     // The columns are shared out among the threads, each reading the file with a reader of
     // its own: tokenising twice costs less than a second core saves on the columns. Not so for
     // an s3:// object (each reader would download it again) or Parquet (decoded to text again).
-    const bool read_once = is_s3_url(path) || is_parquet_input(path);
+    const bool read_once = input::is_s3_url(path) || is_parquet_input(path);
     const std::size_t shares =
         read_once ? 1 : std::min<std::size_t>(std::max(1u, options.threads), builders.size());
     std::vector<std::unique_ptr<CsvReader>> readers;
