@@ -101,6 +101,10 @@ class GitlabStorage : public Storage {
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
   void version_published(const std::string& model, const std::string& version, const std::string& manifest_body) override;
+  // A package keeps every upload of a name and serves the newest, so a publish attempt's
+  // files stay under names of their own ("ATTEMPT+2FFILE"), which the manifest names: a
+  // losing attempt never uploads a name the winner's manifest points to.
+  std::string attempt_folder(const std::string& attempt) const override { return attempt; }
   // A generic package keeps every upload of a name; a conditional write decides by the
   // lowest package file id after a settle delay, which is not a server-side compare-and-swap.
   bool atomic_conditional_writes() const override { return false; }
@@ -534,9 +538,11 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
   json links = json::array();
   try {
     const json manifest = json::parse(manifest_body);
+    const std::string folder = manifest.contains("files_folder") ? manifest["files_folder"].get<std::string>() + "/" : "";
     for (const auto& file : manifest.at("files")) {
       const std::string name = file["name"].get<std::string>();
-      links.push_back({{"name", name}, {"url", generic_url(ref, forge::encode_name(name))}, {"link_type", "package"}});
+      links.push_back(
+          {{"name", name}, {"url", generic_url(ref, forge::encode_name(folder + name))}, {"link_type", "package"}});
     }
   } catch (const json::exception&) {
     throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifest), "malformed manifest");
