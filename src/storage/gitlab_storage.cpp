@@ -121,6 +121,9 @@ class GitlabStorage : public Storage {
   http::Response call(const std::string& method, const std::string& url, const json* body = nullptr,
                       http::BodySink* sink = nullptr);
   [[noreturn]] void fail(const http::Response& response, const std::string& what) const;
+  // One read of a small object; `winner_sha256` is the listed SHA-256 of the copy that counts
+  // (a manifest or channel generation), empty for others.
+  std::optional<StoredObject> get_once(const std::string& key, std::string& winner_sha256);
   // Every page of a list answer.
   std::vector<json> pages(const std::string& url, const std::string& what);
   // The generic packages of a model (or of every model): package version -> id.
@@ -314,6 +317,18 @@ void GitlabStorage::delete_file(const KeyRef& ref, long long file_id) {
 }
 
 std::optional<StoredObject> GitlabStorage::get(const std::string& key) {
+  // A download by name serves the newest upload of the name: a losing writer's copy that
+  // lands between the listing and the download. What arrived must hash to the winner listed.
+  for (int round = 0;; ++round) {
+    std::string winner_sha256;
+    std::optional<StoredObject> object = get_once(key, winner_sha256);
+    if (!object || winner_sha256.empty() || sha256_hex(object->body) == winner_sha256) return object;
+    if (round >= 20) throw Error(ExitStatus::remote, location(key), "kept changing while it was read");
+    settle();
+  }
+}
+
+std::optional<StoredObject> GitlabStorage::get_once(const std::string& key, std::string& winner_sha256) {
   const KeyRef ref = parse_key(key);
   std::string stored = ref.kind == KeyRef::Kind::version_file ? forge::encode_name(ref.name) : ref.name;
   std::string etag;
@@ -345,6 +360,7 @@ std::optional<StoredObject> GitlabStorage::get(const std::string& key) {
     }
     if (!winner) return std::nullopt;
     stored = winner->name;
+    winner_sha256 = winner->sha256;
     etag = ref.kind == KeyRef::Kind::channel ? std::to_string(generation) : std::to_string(winner->id);
   }
   forge::HashingSink sink;
