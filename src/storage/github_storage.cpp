@@ -115,6 +115,10 @@ class GithubStorage : public Storage {
                       const std::vector<std::string>& file_keys, const std::string& attempt) override;
   void discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) override;
   std::vector<std::string> leftovers(const std::string& prefix) override;
+  // A version is a release: deleting the release deletes every file and the manifest at once
+  // (also an immutable release, whose assets cannot be deleted one by one).
+  bool removes_versions_whole() const override { return true; }
+  void remove_version(const std::string& model, const std::string& version) override;
   bool atomic_conditional_writes() const override { return true; }
   std::string describe() const override { return url_; }
 
@@ -589,6 +593,21 @@ void GithubStorage::discard_staged(const std::vector<std::string>& /*file_keys*/
   // Only while it is still a draft: a published release is a version.
   if (auto fresh = api_.release(it->second.id); fresh && fresh->draft) api_.delete_release(fresh->id);
   attempt_drafts_.erase(it);
+  releases_.reset();
+}
+
+void GithubStorage::remove_version(const std::string& model, const std::string& version) {
+  KeyRef ref;
+  ref.model = model;
+  ref.version = version;
+  if (auto published = published_version(ref)) api_.delete_release(published->id);
+  // And the drafts of killed attempts of that version: nothing of it stays.
+  for (const auto& release : all_releases(true)) {
+    const auto marker = marker_of(release.body);
+    if (release.draft && marker && text_of(*marker, "model") == model && text_of(*marker, "version") == version) {
+      api_.delete_release(release.id);
+    }
+  }
   releases_.reset();
 }
 
