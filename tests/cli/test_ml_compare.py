@@ -149,7 +149,8 @@ class BadInput(CliTest):
         self.assertFails(self.compare("--metric", "accuracy", "--lower-is-better", "--higher-is-better"), 2,
                          "ml-compare: error: give --lower-is-better or --higher-is-better, not both")
         self.assertFails(self.compare("--metric", "accuracy", "--guard", "f1:lots"), 2,
-                         "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is not a finite number")
+                         "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is neither a tolerance (a number, "
+                         "or N%) nor a direction (higher or lower)")
         self.assertFails(self.compare("--metric", "accuracy", "--if-no-baseline", "maybe"), 2,
                          "ml-compare: error: --if-no-baseline must be promote or fail, not \"maybe\"")
         self.assertFails(self.compare(), 2, "ml-compare: error: the option '--metric' is required but missing")
