@@ -124,6 +124,30 @@ bool same_file(const std::string& a, const std::string& b) {
   return !ec1 && !ec2 && pa == pb;
 }
 
+// An output file whose folder is missing, not a folder or not writable fails before the run
+// does any work (a publish would upload, then not report it), with the error and exit code
+// (3, a local file) its write would end in.
+void refuse_unwritable_outputs(const po::variables_map& vm) {
+  for (const char* option : kOutputOptions) {
+    if (!vm.count(option) || vm[option].value().type() != typeid(std::string)) continue;
+    const std::string output = vm[option].as<std::string>();
+    if (output.empty() || output == "-" || output.find("://") != std::string::npos) continue;
+    const std::string folder = std::filesystem::path(output).parent_path().string();
+    struct stat st {};
+    int err = 0;
+    if (::stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      err = EISDIR;
+    } else if (::stat(folder.empty() ? "." : folder.c_str(), &st) != 0) {
+      err = errno;
+    } else if (!S_ISDIR(st.st_mode)) {
+      err = ENOTDIR;
+    } else if (::access(folder.empty() ? "." : folder.c_str(), W_OK | X_OK) != 0) {
+      err = errno;
+    }
+    if (err != 0) throw_input(output, std::string("cannot create: ") + std::strerror(err));
+  }
+}
+
 }  // namespace
 
 void refuse_overwriting_inputs(const po::variables_map& vm, const std::vector<std::string>& inputs) {
@@ -216,6 +240,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     }
     // Before the output options are taken: a refused run writes no file at all.
     refuse_overwriting_inputs(vm, spec.inputs ? spec.inputs(vm) : std::vector<std::string>{});
+    refuse_unwritable_outputs(vm);
     outputs = output_options(vm);
     configure_s3_inputs(vm);
 

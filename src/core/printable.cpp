@@ -6,7 +6,7 @@ namespace lean {
 namespace {
 
 void append_hex(std::string& out, const char* format, unsigned value) {
-  char buffer[8];
+  char buffer[16];
   std::snprintf(buffer, sizeof buffer, format, value);
   out += buffer;
 }
@@ -28,6 +28,23 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
     if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
   }
   return length;
+}
+
+// The code point of the well-formed sequence of `length` bytes at text[i].
+unsigned code_point(std::string_view text, std::size_t i, std::size_t length) {
+  static constexpr unsigned kLeadMask[] = {0, 0, 0x1F, 0x0F, 0x07};
+  unsigned point = static_cast<unsigned char>(text[i]) & kLeadMask[length];
+  for (std::size_t k = 1; k < length; ++k) point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  return point;
+}
+
+// Characters that are not controls to Unicode but act like them in a terminal or a log
+// viewer: the bidirectional formatting characters reorder what follows (U+202E shows
+// "exe.txt" for "txt.exe"; "Trojan Source", CVE-2021-42574), and the line and paragraph
+// separators start a new line in some viewers.
+bool invisible_format(unsigned point) {
+  return point == 0x061C || point == 0x200E || point == 0x200F || (point >= 0x2028 && point <= 0x202E) ||
+         (point >= 0x2066 && point <= 0x2069);
 }
 
 std::string escape(std::string_view text, bool keep_layout) {
@@ -58,6 +75,9 @@ std::string escape(std::string_view text, bool keep_layout) {
     } else if (c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
       append_hex(out, "\\u%04x", static_cast<unsigned char>(text[i + 1]));  // a C1 control: CSI, NEL, ...
       i += 2;
+    } else if (const unsigned point = code_point(text, i, length); invisible_format(point)) {
+      append_hex(out, "\\u%04x", point);
+      i += length;
     } else {
       out.append(text.substr(i, length));
       i += length;
@@ -69,6 +89,19 @@ std::string escape(std::string_view text, bool keep_layout) {
 }  // namespace
 
 std::string printable(std::string_view text) { return escape(text, false); }
+
+bool is_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t length = utf8_length(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
 
 std::string printable_lines(std::string_view text) { return escape(text, true); }
 

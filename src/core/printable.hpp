@@ -7,7 +7,8 @@ namespace lean {
 
 // Text from outside (file and column names, server messages, registry content) made safe
 // for a terminal and a CI log: every C0 control, DEL, C1 control (U+0080..U+009F) and byte
-// that is not UTF-8 becomes a visible escape ("\n", "\r", "\t", "\e", "\x01", "\u009b"),
+// that is not UTF-8 becomes a visible escape ("\n", "\r", "\t", "\e", "\x01", "\u009b"), and
+// so do the bidirectional formatting characters and line separators ("\u202e", "\u2028"),
 // so it can neither forge a line (a "::warning::" workflow command on a line of its own)
 // nor move the cursor. Backslashes stay as they are: the escapes are for people, not a
 // reversible encoding.
@@ -17,5 +18,9 @@ std::string printable(std::string_view text);
 // layout and stay; every other control is escaped. Untrusted parts of such text go through
 // printable() when they are inserted, so they cannot add a line.
 std::string printable_lines(std::string_view text);
+
+// Whether `text` is well-formed UTF-8 (RFC 3629), what the JSON of a report can hold: an
+// option value that is not is a usage error before any work starts.
+bool is_utf8(std::string_view text);
 
 }  // namespace lean

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
@@ -93,7 +94,26 @@ Baseline load_baseline(const po::variables_map& vm) {
 
 namespace {
 
+// Every name, metric and rule an option gives ends up in the report's JSON: it must be
+// UTF-8 (exit 2, ml-release's wording), before any file is read. The output files' paths
+// are the shared options' business.
+void check_utf8_options(const po::variables_map& vm) {
+  static const std::set<std::string> kOutputs = {"report", "markdown", "junit", "dotenv"};
+  for (const auto& [name, value] : vm) {
+    if (kOutputs.count(name)) continue;
+    if (const auto* text = boost::any_cast<std::string>(&value.value()); text && !is_utf8(*text)) {
+      throw_usage("--" + name + " is not valid UTF-8");
+    }
+    if (const auto* items = boost::any_cast<std::vector<std::string>>(&value.value())) {
+      for (const auto& item : *items) {
+        if (!is_utf8(item)) throw_usage("--" + name + " is not valid UTF-8");
+      }
+    }
+  }
+}
+
 Outcome run_compare(const po::variables_map& vm) {
+  check_utf8_options(vm);
   if (wants_prediction_compare(vm)) return run_compare_predictions(vm);
   if (!vm.count("candidate")) throw_usage("the option '--candidate' is required but missing");
   const std::string candidate_path = vm["candidate"].as<std::string>();

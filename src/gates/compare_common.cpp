@@ -61,6 +61,9 @@ Guard parse_guard(const std::string& text) {
         throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" + *guess +
                     "\"?");
       }
+      // A word is not a number that failed: say what the place takes.
+      throw_usage("invalid --guard \"" + text + "\": \"" + number +
+                  "\" is neither a tolerance (a number, or N%) nor a direction (higher or lower)");
     }
     guard.tolerance = parse_number(number, "invalid --guard \"" + text + "\"");
     if (guard.relative) guard.tolerance /= 100.0;

@@ -56,6 +56,11 @@ std::string clean_parse_error(const std::string& what) {
                             "syntax error while parsing array - ", "syntax error while parsing value - "}) {
     if (auto at = text.find(noise); at != std::string::npos) text.erase(at, std::string(noise).size());
   }
+  // "line 1, column 6: invalid string: ill-formed UTF-8 byte; last read: ...": the position,
+  // then what is wrong in the project's words, not the parser's.
+  if (text.find("ill-formed UTF-8 byte") != std::string::npos) {
+    return "malformed JSON at " + text.substr(0, text.find(':')) + ": the text is not valid UTF-8";
+  }
   return "malformed JSON at " + text;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/redact.hpp"
 
 namespace lean::prometheus {
 namespace {
@@ -34,6 +35,9 @@ Credentials Credentials::from_env() {
   if (c.user.empty() != c.password.empty()) {
     throw_usage("basic auth needs both PROMETHEUS_USER and PROMETHEUS_PASSWORD");
   }
+  // Redacted from everything the process writes from now on (core/redact.hpp), in every form
+  // a server may echo: raw, the Basic header's base64 and the token as a form sends it.
+  for (const auto& secret : c.secrets()) add_secret(secret);
   return c;
 }
 
@@ -109,6 +113,15 @@ Client::Client(const std::string& url, Credentials credentials, http::ClientOpti
     : base_(url), credentials_(std::move(credentials)), http_(std::move(options)) {
   if (base_.rfind("http://", 0) != 0 && base_.rfind("https://", 0) != 0) {
     throw_usage("--prometheus needs an http:// or https:// URL, not \"" + sanitize(http::redact_url(url), {}) + "\"");
+  }
+  // Credentials in the URL would reach the report, logs and process listings: refused, and the
+  // URL is not repeated in the message.
+  const std::size_t authority = base_.find("://") + 3;
+  const std::size_t authority_end = base_.find_first_of("/?#", authority);
+  if (base_.substr(authority, authority_end == std::string::npos ? std::string::npos : authority_end - authority)
+          .find('@') != std::string::npos) {
+    throw_usage("--prometheus URL carries credentials (USER:PASSWORD@); set PROMETHEUS_USER and PROMETHEUS_PASSWORD "
+                "(or PROMETHEUS_TOKEN) instead");
   }
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   shown_url_ = sanitize(http::redact_url(base_), credentials_.secrets());

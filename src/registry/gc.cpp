@@ -84,6 +84,27 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     return result;
   }
 
+  if (storage.removes_versions_whole()) {
+    // One request deletes the whole version (a GitHub release), so it is never half deleted
+    // and cannot be hidden first: each version is re-checked against every channel right
+    // before it goes (the window that remains: docs/ml-release.md).
+    for (auto& v : candidates) {
+      const auto now_holds = channel_holds(storage, registry, request.model, request.keep_history);
+      if (auto hold = now_holds.find(v.version); hold != now_holds.end()) {
+        v.reason = hold->second + " (since gc started)";
+        result.kept.push_back(std::move(v));
+        continue;
+      }
+      storage.remove_version(request.model, v.version);
+      write_audit_event(storage, registry, request.model,
+                        {{"event", "delete"}, {"model", request.model}, {"version", v.version},
+                         {"manifest_sha256", v.manifest_sha256}});
+      v.reason = "deleted";
+      result.deleted.push_back(std::move(v));
+    }
+    return result;
+  }
+
   // Pass 1: hide, each after a fresh look at the channels.
   struct Hidden {
     GcVersion version;

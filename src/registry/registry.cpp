@@ -639,6 +639,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
                           ": version " + version + " of " + model + " is damaged; publish a new version");
     }
     log("version " + version + " is already published with identical content: nothing to do");
+    storage_.remove_stale_leftovers(prefix);  // a crashed attempt's temporaries, never the version's files
     record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
                  publish_event_name(published));
     storage_.version_published(model, version, stored.body);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace lean {
 
 // What a stored file's bytes were, computed in the same pass that moved them.
@@ -77,8 +79,19 @@ class Storage {
   // Removes what an attempt staged aside (a lost race, a failed publish).
   virtual void discard_staged(const std::vector<std::string>& /*file_keys*/, const std::string& /*attempt*/) {}
 
+  // Whether a version is deleted with one request that takes all of it at once (a GitHub
+  // release): gc then cannot hide it first, and never leaves it half deleted.
+  virtual bool removes_versions_whole() const { return false; }
+  // Deletes a whole version, where removes_versions_whole() says so.
+  virtual void remove_version(const std::string& model, const std::string& /*version*/) {
+    throw Error(ExitStatus::usage, describe(), "cannot delete version of " + model + " in one step");
+  }
+
   // Temporaries an interrupted write left under `prefix`, which list() hides (verify names them).
   virtual std::vector<std::string> leftovers(const std::string& /*prefix*/) { return {}; }
+  // Removes those of them that are stale (their owner dead, or unchanged for long), never
+  // anything else: an identical re-publish of a complete version cleans up after crashes.
+  virtual void remove_stale_leftovers(const std::string& /*prefix*/) {}
 
   // Called once a version is complete (its manifest just written, or an identical re-publish):
   // a backend that also shows versions elsewhere (a GitLab release) does it here.

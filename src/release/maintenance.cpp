@@ -110,12 +110,6 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
     if (!(request.grace_seconds >= 0 && request.grace_seconds <= 3600)) throw_usage("--grace must be 0 to 3600 seconds");
   }
   request.dry_run = vm.count("dry-run") > 0;
-  // A published GitHub release is immutable to the GitHub backend (its assets cannot be
-  // removed one by one), so gc there stops at what it would delete.
-  if (!request.dry_run && storage.describe().rfind("github://", 0) == 0) {
-    throw_usage("gc cannot delete versions on github:// yet (published releases are immutable to the registry): "
-                "run it with --dry-run and delete the releases it lists in GitHub");
-  }
   const GcResult result = collect_garbage(storage, registry, request);
 
   const auto version_json = [](const GcVersion& v) {

@@ -199,6 +199,12 @@ void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool
     if (is_within(target, registry)) throw_config(dest, "--dest is inside the registry " + folder + "; fetch into a folder outside it");
     if (is_within(registry, target)) throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
   }
+  std::error_code ec;
+  if (clean && fs::is_symlink(fs::symlink_status(dest, ec))) {
+    // The verified folder would take the link's place: a deploy's "current -> v3" link would
+    // become a folder. Refused rather than followed, so what is replaced is what was named.
+    throw_config(dest, "--clean replaces DEST whole, and DEST is a symbolic link; give the folder it points to");
+  }
   if (clean && is_within(comparable_path("."), target)) {
     throw_config(dest, "--clean cannot replace the current folder or one that contains it; fetch into a folder below it");
   }

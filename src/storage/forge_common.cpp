@@ -46,6 +46,11 @@ KeyRef parse_key(const std::string& key) {
     ref.kind = ref.name == "manifest.json" ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
     return ref;
   }
+  if (parts.size() == 5 && parts[1] == "versions") {  // a file in a publish attempt's folder
+    ref.version = parts[2];
+    ref.name = parts[3] + "/" + parts[4];
+    return ref;
+  }
   if (parts.size() == 3 && parts[1] == "channels" && parts[2].size() > 5 &&
       parts[2].compare(parts[2].size() - 5, 5, ".json") == 0) {
     ref.kind = KeyRef::Kind::channel;

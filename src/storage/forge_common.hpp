@@ -28,7 +28,9 @@ struct KeyRef {
 };
 
 // "churn/versions/1.0.0/model.bin", "churn/channels/production.json", "churn/audit/E.json";
-// anything else (an empty part, another shape) is a usage error naming the key.
+// a file in a publish attempt's folder, "churn/versions/1.0.0/ATTEMPT/model.bin", is a
+// version file named "ATTEMPT/model.bin"; anything else (an empty part, another shape) is a
+// usage error naming the key.
 KeyRef parse_key(const std::string& key);
 
 // The keys that start with `prefix`, sorted, each once: what Storage::list answers.

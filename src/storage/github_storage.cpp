@@ -20,6 +20,7 @@ using std::chrono::milliseconds;
 constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
 constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
+constexpr long long kStaleDraftSeconds = 24 * 3600;  // a publish attempt's draft left this long was killed
 
 using forge::id_of;
 using forge::KeyRef;
@@ -107,6 +108,17 @@ class GithubStorage : public Storage {
   FileDigest download_file(const std::string& key, const std::string& local_path) override;
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
+  // A publish attempt uploads into a draft release of its own, which only it ever changes;
+  // publishing the draft is the if-absent step (GitHub publishes one release per tag).
+  FileDigest stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) override;
+  bool commit_version(const std::string& manifest_key, const std::string& manifest_body,
+                      const std::vector<std::string>& file_keys, const std::string& attempt) override;
+  void discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) override;
+  std::vector<std::string> leftovers(const std::string& prefix) override;
+  // A version is a release: deleting the release deletes every file and the manifest at once
+  // (also an immutable release, whose assets cannot be deleted one by one).
+  bool removes_versions_whole() const override { return true; }
+  void remove_version(const std::string& model, const std::string& version) override;
   bool atomic_conditional_writes() const override { return true; }
   std::string describe() const override { return url_; }
 
@@ -122,6 +134,15 @@ class GithubStorage : public Storage {
   // The release of a version: the published one, else the oldest draft with its tag.
   std::optional<GithubRelease> version_release(const KeyRef& ref, bool fresh);
   GithubRelease version_release_for_upload(const KeyRef& ref, const std::string& key);
+  // The body of a version's draft release; `attempt` names the publish attempt that owns it.
+  json version_release_body(const KeyRef& ref, const std::string& attempt);
+  // The published release of a version (nullopt while there is none); exit 5 for a release
+  // of that tag that ml-release did not create.
+  std::optional<GithubRelease> published_version(const KeyRef& ref);
+  // The draft of a publish attempt, created on its first file; older drafts of the version
+  // that killed attempts left (a day old) go then. nullopt when another run has published the
+  // version since (GitHub refuses a draft of a published tag).
+  std::optional<GithubRelease> attempt_draft(const KeyRef& ref, const std::string& attempt);
   // The draft that holds a model's channels ("channels") or audit events ("audit").
   std::optional<GithubRelease> state_release(const std::string& model, const std::string& role, bool create);
   GithubRelease create_converging(const json& body, const std::function<bool(const GithubRelease&)>& same);
@@ -145,6 +166,7 @@ class GithubStorage : public Storage {
   GithubApi api_;
   std::optional<std::vector<GithubRelease>> releases_;
   std::map<std::string, GithubRelease> state_;  // "MODEL/role" -> its draft
+  std::map<std::string, GithubRelease> attempt_drafts_;  // publish attempt -> its own draft
   std::string requested_format_;                  // --tag-format as given ("": not given)
   std::map<std::string, std::string> recorded_formats_;  // model -> recorded format ("": none yet)
 };
@@ -222,19 +244,50 @@ GithubRelease GithubStorage::version_release_for_upload(const KeyRef& ref, const
     return *release;
   }
   const std::string tag = tag_of(ref.model, ref.version);
-  // The format is recorded with the version (the first one records it for the model).
-  json marker = {{"model", ref.model}, {"version", ref.version}, {"tag_format", tag_format_of(ref.model)}};
-  json body = {{"tag_name", tag},
-               {"name", ref.model + " " + ref.version},
-               {"body", "Version " + ref.version + " of model " + ref.model +
-                            ", published by ml-release: every file is verified against manifest.json "
-                            "(`ml-release fetch`).\n\n" + marker_line(marker)},
-               {"draft", true},
-               {"prerelease", false}};
-  return create_converging(body, [&](const GithubRelease& release) {
+  return create_converging(version_release_body(ref, ""), [&](const GithubRelease& release) {
     const auto m = marker_of(release.body);
     return release.tag == tag && m && text_of(*m, "model") == ref.model && text_of(*m, "version") == ref.version;
   });
+}
+
+json GithubStorage::version_release_body(const KeyRef& ref, const std::string& attempt) {
+  // The format is recorded with the version (the first one records it for the model).
+  json marker = {{"model", ref.model}, {"version", ref.version}, {"tag_format", tag_format_of(ref.model)}};
+  if (!attempt.empty()) marker["attempt"] = attempt;
+  return {{"tag_name", tag_of(ref.model, ref.version)},
+          {"name", ref.model + " " + ref.version},
+          {"body", "Version " + ref.version + " of model " + ref.model +
+                       ", published by ml-release: every file is verified against manifest.json "
+                       "(`ml-release fetch`).\n\n" + marker_line(marker)},
+          {"draft", true},
+          {"prerelease", false}};
+}
+
+std::optional<GithubRelease> GithubStorage::published_version(const KeyRef& ref) {
+  std::optional<GithubRelease> release = version_release(ref, false);
+  if (release && release->draft) return std::nullopt;
+  return release;
+}
+
+std::optional<GithubRelease> GithubStorage::attempt_draft(const KeyRef& ref, const std::string& attempt) {
+  if (auto it = attempt_drafts_.find(attempt); it != attempt_drafts_.end()) return it->second;
+  // Drafts of this version that killed attempts left: invisible to readers, gone after a day
+  // (longer than any upload runs, so a live attempt's draft is never one of them).
+  for (const auto& release : all_releases(true)) {
+    const auto marker = marker_of(release.body);
+    if (!release.draft || !marker || text_of(*marker, "model") != ref.model || text_of(*marker, "version") != ref.version) {
+      continue;
+    }
+    const long long created = epoch_of(release.created_at);
+    if (created != 0 && now_seconds() - created > kStaleDraftSeconds) api_.delete_release(release.id);
+  }
+  std::optional<GithubRelease> created = api_.create_release(version_release_body(ref, attempt));
+  releases_.reset();
+  if (!created) {
+    if (published_version(ref)) return std::nullopt;
+    throw Error(ExitStatus::remote, location(version_prefix_of(ref)), "GitHub did not create a draft release");
+  }
+  return attempt_drafts_[attempt] = *created;
 }
 
 std::optional<GithubRelease> GithubStorage::state_release(const std::string& model, const std::string& role, bool create) {
@@ -489,6 +542,92 @@ bool GithubStorage::put(const std::string& key, const std::string& body, const W
   return false;
 }
 
+FileDigest GithubStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
+  const KeyRef ref = parse_key(key);
+  if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
+  std::optional<GithubRelease> draft;
+  if (attempt_drafts_.count(attempt) || !published_version(ref)) draft = attempt_draft(ref, attempt);
+  if (!draft) {
+    // Published by another run since the registry looked: nothing is uploaded, the manifest
+    // write then loses and the registry compares the manifests.
+    return {forge::HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
+  }
+  forge::HashingFileSource source(local_path);
+  source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
+  // The draft is this attempt's alone: an asset of the name is its own retried upload.
+  std::optional<GithubAsset> asset =
+      upload(*draft, forge::encode_name(ref.name), ref.name, source, key, [](const GithubAsset&) { return true; });
+  const FileDigest sent = source.digest();
+  if (!asset) throw Error(ExitStatus::remote, location(key), "GitHub kept refusing the upload");
+  check_uploaded(*asset, sent, key);
+  return sent;
+}
+
+bool GithubStorage::commit_version(const std::string& manifest_key, const std::string& manifest_body,
+                                   const std::vector<std::string>& /*file_keys*/, const std::string& attempt) {
+  const KeyRef ref = parse_key(manifest_key);
+  if (published_version(ref)) return false;
+  const std::optional<GithubRelease> draft = attempt_draft(ref, attempt);
+  if (!draft) return false;
+  http::MemorySource source(manifest_body);
+  std::optional<GithubAsset> asset =
+      upload(*draft, kManifest, "", source, manifest_key, [](const GithubAsset&) { return true; });
+  if (!asset) throw Error(ExitStatus::remote, location(manifest_key), "GitHub kept refusing the upload");
+  check_uploaded(*asset, {manifest_body.size(), sha256_hex(manifest_body)}, manifest_key);
+  // Every file and the manifest are in the draft: publishing makes the whole version visible
+  // at once, and (with immutable releases) unchangeable. Of two attempts, GitHub publishes one.
+  releases_.reset();
+  try {
+    if (api_.publish_release(draft->id)) return true;
+  } catch (const Error&) {
+    // A dropped answer to a publish that happened: the published release tells who won.
+    if (auto published = published_version(ref)) return published->id == draft->id;
+    throw;
+  }
+  return false;
+}
+
+void GithubStorage::discard_staged(const std::vector<std::string>& /*file_keys*/, const std::string& attempt) {
+  auto it = attempt_drafts_.find(attempt);
+  if (it == attempt_drafts_.end()) return;
+  // Only while it is still a draft: a published release is a version.
+  if (auto fresh = api_.release(it->second.id); fresh && fresh->draft) api_.delete_release(fresh->id);
+  attempt_drafts_.erase(it);
+  releases_.reset();
+}
+
+void GithubStorage::remove_version(const std::string& model, const std::string& version) {
+  KeyRef ref;
+  ref.model = model;
+  ref.version = version;
+  if (auto published = published_version(ref)) api_.delete_release(published->id);
+  // And the drafts of killed attempts of that version: nothing of it stays.
+  for (const auto& release : all_releases(true)) {
+    const auto marker = marker_of(release.body);
+    if (release.draft && marker && text_of(*marker, "model") == model && text_of(*marker, "version") == version) {
+      api_.delete_release(release.id);
+    }
+  }
+  releases_.reset();
+}
+
+std::vector<std::string> GithubStorage::leftovers(const std::string& prefix) {
+  std::vector<std::string> found;
+  const std::size_t versions_at = prefix.find("/versions/");
+  if (versions_at == std::string::npos) return found;
+  const std::string model = prefix.substr(0, versions_at);
+  std::string version = prefix.substr(versions_at + 10);
+  if (!version.empty() && version.back() == '/') version.pop_back();
+  for (const auto& release : all_releases(true)) {
+    const auto marker = marker_of(release.body);
+    if (release.draft && marker && text_of(*marker, "model") == model && text_of(*marker, "version") == version) {
+      found.push_back(location(model + "/versions/" + version) + " (draft release " + std::to_string(release.id) +
+                      " of an interrupted publish)");
+    }
+  }
+  return found;
+}
+
 FileDigest GithubStorage::upload_file(const std::string& key, const std::string& local_path) {
   const KeyRef ref = parse_key(key);
   if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
@@ -674,6 +813,7 @@ GithubRelease parse_github_release(const json& doc) {
   release.name = text_of(doc, "name");
   release.body = text_of(doc, "body");
   release.upload_url = text_of(doc, "upload_url");
+  release.created_at = text_of(doc, "created_at");
   release.draft = doc.contains("draft") && doc["draft"].is_boolean() && doc["draft"].get<bool>();
   if (doc.contains("assets") && doc["assets"].is_array()) {
     for (const auto& asset : doc["assets"]) release.assets.push_back(parse_github_asset(asset));
@@ -883,6 +1023,16 @@ std::optional<GithubRelease> GithubApi::create_release(const json& body) {
 GithubRelease GithubApi::update_release(long long id, const json& body) {
   const std::string what = "cannot update release " + std::to_string(id);
   http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), what, &body);
+  if (!response.ok()) fail(response, what);
+  return parse_github_release(parse_body(response, subject_, what));
+}
+
+std::optional<GithubRelease> GithubApi::publish_release(long long id) {
+  const std::string what = "cannot publish release " + std::to_string(id);
+  // It does not become the repository's "Latest" release.
+  const json body = {{"draft", false}, {"make_latest", "false"}};
+  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), what, &body);
+  if (already_exists(response)) return std::nullopt;
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
 }

@@ -37,7 +37,7 @@ struct GithubAsset {
 
 struct GithubRelease {
   long long id = 0;
-  std::string tag, name, body, upload_url;
+  std::string tag, name, body, upload_url, created_at;
   bool draft = false;
   std::vector<GithubAsset> assets;
 };
@@ -61,6 +61,9 @@ class GithubApi {
   std::optional<GithubRelease> create_release(const nlohmann::json& body);
   // PATCH /repos/{repo}/releases/{id}
   GithubRelease update_release(long long id, const nlohmann::json& body);
+  // PATCH /repos/{repo}/releases/{id} {"draft": false}: publishes a draft; nullopt on 422
+  // already_exists (another release of that tag is published: GitHub keeps one per tag).
+  std::optional<GithubRelease> publish_release(long long id);
   // DELETE /repos/{repo}/releases/{id}
   void delete_release(long long id);
   // GET /repos/{repo}/releases/{id}/assets, every page.

@@ -101,6 +101,10 @@ class GitlabStorage : public Storage {
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
   void version_published(const std::string& model, const std::string& version, const std::string& manifest_body) override;
+  // A package keeps every upload of a name and serves the newest, so a publish attempt's
+  // files stay under names of their own ("ATTEMPT+2FFILE"), which the manifest names: a
+  // losing attempt never uploads a name the winner's manifest points to.
+  std::string attempt_folder(const std::string& attempt) const override { return attempt; }
   // A generic package keeps every upload of a name; a conditional write decides by the
   // lowest package file id after a settle delay, which is not a server-side compare-and-swap.
   bool atomic_conditional_writes() const override { return false; }
@@ -117,6 +121,9 @@ class GitlabStorage : public Storage {
   http::Response call(const std::string& method, const std::string& url, const json* body = nullptr,
                       http::BodySink* sink = nullptr);
   [[noreturn]] void fail(const http::Response& response, const std::string& what) const;
+  // One read of a small object; `winner_sha256` is the listed SHA-256 of the copy that counts
+  // (a manifest or channel generation), empty for others.
+  std::optional<StoredObject> get_once(const std::string& key, std::string& winner_sha256);
   // Every page of a list answer.
   std::vector<json> pages(const std::string& url, const std::string& what);
   // The generic packages of a model (or of every model): package version -> id.
@@ -310,6 +317,18 @@ void GitlabStorage::delete_file(const KeyRef& ref, long long file_id) {
 }
 
 std::optional<StoredObject> GitlabStorage::get(const std::string& key) {
+  // A download by name serves the newest upload of the name: a losing writer's copy that
+  // lands between the listing and the download. What arrived must hash to the winner listed.
+  for (int round = 0;; ++round) {
+    std::string winner_sha256;
+    std::optional<StoredObject> object = get_once(key, winner_sha256);
+    if (!object || winner_sha256.empty() || sha256_hex(object->body) == winner_sha256) return object;
+    if (round >= 20) throw Error(ExitStatus::remote, location(key), "kept changing while it was read");
+    settle();
+  }
+}
+
+std::optional<StoredObject> GitlabStorage::get_once(const std::string& key, std::string& winner_sha256) {
   const KeyRef ref = parse_key(key);
   std::string stored = ref.kind == KeyRef::Kind::version_file ? forge::encode_name(ref.name) : ref.name;
   std::string etag;
@@ -341,6 +360,7 @@ std::optional<StoredObject> GitlabStorage::get(const std::string& key) {
     }
     if (!winner) return std::nullopt;
     stored = winner->name;
+    winner_sha256 = winner->sha256;
     etag = ref.kind == KeyRef::Kind::channel ? std::to_string(generation) : std::to_string(winner->id);
   }
   forge::HashingSink sink;
@@ -534,9 +554,11 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
   json links = json::array();
   try {
     const json manifest = json::parse(manifest_body);
+    const std::string folder = manifest.contains("files_folder") ? manifest["files_folder"].get<std::string>() + "/" : "";
     for (const auto& file : manifest.at("files")) {
       const std::string name = file["name"].get<std::string>();
-      links.push_back({{"name", name}, {"url", generic_url(ref, forge::encode_name(name))}, {"link_type", "package"}});
+      links.push_back(
+          {{"name", name}, {"url", generic_url(ref, forge::encode_name(folder + name))}, {"link_type", "package"}});
     }
   } catch (const json::exception&) {
     throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifest), "malformed manifest");

@@ -34,8 +34,15 @@ std::string errno_text(int err) { return std::strerror(err); }
   throw Error(ExitStatus::remote, path, what + ": " + errno_text(err));
 }
 
-[[noreturn]] void throw_not_regular(const std::string& path) {
-  throw Error(ExitStatus::integrity, path, "is not a regular file (the registry never follows a symbolic link)");
+// What is in a regular file's place, named: "a FIFO", "a symbolic link, which ...".
+[[noreturn]] void throw_not_regular(const std::string& path, mode_t mode) {
+  std::string what = "something else";
+  if (S_ISLNK(mode)) what = "a symbolic link, which the registry never follows";
+  else if (S_ISFIFO(mode)) what = "a FIFO";
+  else if (S_ISCHR(mode) || S_ISBLK(mode)) what = "a device";
+  else if (S_ISSOCK(mode)) what = "a socket";
+  else if (S_ISDIR(mode)) what = "a folder";
+  throw Error(ExitStatus::integrity, path, "is not a regular file: it is " + what);
 }
 
 // Creates the folders of a registry path; a failure (a read-only registry folder) names
@@ -80,7 +87,7 @@ class RegistryLock {
     struct stat info {};
     if (::fstat(fd_, &info) == 0 && !S_ISREG(info.st_mode)) {
       ::close(fd_);
-      throw_not_regular(path);
+      throw_not_regular(path, info.st_mode);
     }
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) {
@@ -198,13 +205,13 @@ FileDigest copy_and_hash(const Endpoint& in, const Endpoint* out) {
 // device in its place is never opened through (O_NOFOLLOW, O_NONBLOCK: a FIFO cannot block).
 int open_object(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0 && errno == ELOOP) throw_not_regular(path);
+  if (fd < 0 && errno == ELOOP) throw_not_regular(path, S_IFLNK);
   if (fd < 0 && errno != ENOENT && errno != ENOTDIR) throw_store(path, "cannot read", errno);
   if (fd >= 0) {
     struct stat info {};
     if (::fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) {
       ::close(fd);
-      throw_not_regular(path);
+      throw_not_regular(path, info.st_mode);
     }
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   }
@@ -236,7 +243,7 @@ std::string LocalStorage::path_of(const std::string& key) const {
     path /= key.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     struct stat info {};
     if (::lstat(path.c_str(), &info) != 0) break;  // absent from here on: created as folders
-    if (S_ISLNK(info.st_mode) && slash == std::string::npos) throw_not_regular(path.string());
+    if (S_ISLNK(info.st_mode) && slash == std::string::npos) throw_not_regular(path.string(), S_IFLNK);
     if (S_ISLNK(info.st_mode)) {
       throw Error(ExitStatus::integrity, path.string(), "is a symbolic link inside the registry; the registry never follows one");
     }
@@ -394,6 +401,10 @@ std::vector<std::string> LocalStorage::leftovers(const std::string& prefix) {
   }
   std::sort(found.begin(), found.end());
   return found;
+}
+
+void LocalStorage::remove_stale_leftovers(const std::string& prefix) {
+  remove_stale_temps(path_of(prefix.substr(0, prefix.find_last_not_of('/') + 1)), kLocalTempPrefix);
 }
 
 std::vector<std::string> LocalStorage::list(const std::string& prefix) {

@@ -33,6 +33,7 @@ class LocalStorage : public Storage {
                       const std::vector<std::string>& file_keys, const std::string& attempt) override;
   void discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) override;
   std::vector<std::string> leftovers(const std::string& prefix) override;
+  void remove_stale_leftovers(const std::string& prefix) override;
   bool atomic_conditional_writes() const override { return true; }
   std::string describe() const override { return url_; }
 

@@ -1,4 +1,5 @@
 """End-to-end tests of ml-compare: the promote/keep decision, guards, direction, errors."""
+import os
 import unittest
 
 from lean_cli import CliTest
@@ -148,7 +149,8 @@ class BadInput(CliTest):
         self.assertFails(self.compare("--metric", "accuracy", "--lower-is-better", "--higher-is-better"), 2,
                          "ml-compare: error: give --lower-is-better or --higher-is-better, not both")
         self.assertFails(self.compare("--metric", "accuracy", "--guard", "f1:lots"), 2,
-                         "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is not a finite number")
+                         "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is neither a tolerance (a number, "
+                         "or N%) nor a direction (higher or lower)")
         self.assertFails(self.compare("--metric", "accuracy", "--if-no-baseline", "maybe"), 2,
                          "ml-compare: error: --if-no-baseline must be promote or fail, not \"maybe\"")
         self.assertFails(self.compare(), 2, "ml-compare: error: the option '--metric' is required but missing")
@@ -156,6 +158,24 @@ class BadInput(CliTest):
                          "ml-compare: error: --min-delta must be a finite number >= 0")
         self.assertFails(self.compare("--metric", "accuracy", "--gaurd", "f1"), 2,
                          "ml-compare: error: unknown option '--gaurd'; did you mean '--guard'?")
+
+
+class OptionText(CliTest):
+    def test_option_values_that_are_not_utf8_are_usage_errors_before_any_file_is_read(self):
+        self.write("prod.json", PROD)
+        self.write("new.json", PROD)
+        bad = os.fsdecode(b"acc\xff")
+        base = ("--candidate", "new.json", "--baseline", "prod.json", "--report", "r.json")
+        for args, option in ((("--metric", bad), "--metric"),
+                             (("--metric", "accuracy", "--guard", bad), "--guard"),
+                             (("--metric", "accuracy", "--guard", "f1", "--guard", bad + ":0.1"), "--guard"),
+                             (("--metric", "accuracy", "--if-no-baseline", bad), "--if-no-baseline")):
+            r = self.run_tool("ml-compare", *base, *args)
+            self.assertFails(r, 2, f"ml-compare: error: {option} is not valid UTF-8")
+            self.assertEqual(self.read_json("r.json")["error"], f"{option} is not valid UTF-8")
+        r = self.run_tool("ml-compare", "--candidate", "new.json", "--baseline-registry", self.path("reg"), "--model",
+                          bad, "--channel", "prod", "--metric", "accuracy")
+        self.assertFails(r, 2, "ml-compare: error: --model is not valid UTF-8")
 
 
 if __name__ == "__main__":

@@ -203,6 +203,10 @@ class Direction(CliTest):
         self.assertFails(self.compare({"accuracy": 0.9}, "--metric", "accuracy", "--guard", "score:0.01:lowr"), 2,
                          "ml-compare: error: invalid --guard \"score:0.01:lowr\": \"lowr\" is not a direction; did you "
                          "mean \"lower\"?")
+        for guard, word in (("score:0.01:up", "up"), ("score:fast", "fast")):
+            self.assertFails(self.compare({"accuracy": 0.9}, "--metric", "accuracy", "--guard", guard), 2,
+                             f"ml-compare: error: invalid --guard \"{guard}\": \"{word}\" is neither a tolerance (a "
+                             "number, or N%) nor a direction (higher or lower)")
         r = self.compare({"accuracy": 0.9, "score": 0.49}, "--metric", "accuracy", "--guard", "score:higher")
         self.assertEqual(r.code, 1, r)
         self.assertEqual(self.read_json("r.json")["guards"][0]["tolerance"], "0")

@@ -125,8 +125,25 @@ class Publish(GithubTest):
         self.write("model.bin", b"v2")
         r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin")
         self.assertEqual(r.code, 4, r)
-        self.assertTrue(FAKE.release("churn-v2.0.0")["draft"])
+        # The failed attempt deleted its own draft; a killed one leaves it (made here).
+        self.assertIsNone(FAKE.release("churn-v2.0.0"))
         FAKE.state.faults.clear()
+        with FAKE.state.lock:
+            rid = FAKE.state.new_id()
+            FAKE.state.releases[rid] = {
+                "id": rid, "tag_name": "churn-v2.0.0", "name": "churn 2.0.0", "draft": True, "prerelease": False,
+                "immutable": False, "created_at": "2026-01-01T00:00:00Z", "published_at": None,
+                "updated_at": "2026-01-01T00:00:00Z", "assets": [],
+                "body": '<!-- ml-release:{"model":"churn","version":"2.0.0","tag_format":"{model}-v{version}",'
+                        '"attempt":"upload-20260101T000000.000000Z-0123456789ab"} -->'}
+            aid = FAKE.state.new_id()
+            FAKE.state.assets[aid] = {"id": aid, "name": "model.bin", "label": "model.bin", "state": "uploaded",
+                                      "size": 4, "digest": "sha256:" + sha256(b"half"), "_data": b"half",
+                                      "_release": rid, "url": "https://api.github.com/x", "node_id": "RA_x",
+                                      "browser_download_url": "https://github.com/x", "content_type": "application/octet-stream",
+                                      "download_count": 0, "created_at": "2026-01-01T00:00:00Z",
+                                      "updated_at": "2026-01-01T00:00:00Z", "uploader": USER}
+            FAKE.state.releases[rid]["assets"].append(aid)
         r = self.release("list", "--model", "churn", "--report", "l.json")
         self.assertEqual(r.code, 0, r)
         self.assertEqual(([v["version"] for v in self.read_json("l.json")["versions"]],
@@ -134,9 +151,12 @@ class Publish(GithubTest):
         self.assertFails(self.release("promote", "--model", "churn", "--version", "2.0.0", "--channel", "prod"), 3,
                          "ml-release: error: 'github://acme/models/churn/versions/2.0.0': version 2.0.0 of churn is "
                          "incomplete: it has files but no manifest (an interrupted publish); publish it again")
-        self.publish("2.0.0", b"v2")
-        self.assertFalse(FAKE.release("churn-v2.0.0")["draft"])
+        self.publish("2.0.0", b"v2")  # and deletes the killed attempt's draft: older than a day
+        with FAKE.state.lock:
+            releases = [r for r in FAKE.state.releases.values() if r["tag_name"] == "churn-v2.0.0"]
+        self.assertEqual([r["draft"] for r in releases], [False])
         self.assertEqual(FAKE.asset_names("churn-v2.0.0"), ["manifest.json", "model.bin"])
+        self.assertEqual(FAKE.asset_data("churn-v2.0.0", "model.bin"), b"v2")
 
     def test_tag_format_and_verbose_never_print_the_token(self):
         self.write("model.bin", b"w")

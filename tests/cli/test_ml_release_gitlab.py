@@ -1,6 +1,7 @@
 """End-to-end tests of ml-release on gitlab://: the real binary against a stateful fake of GitLab's
 generic packages, packages and releases APIs (fake_gitlab.py names the documentation of each route)."""
 import json
+import re
 import os
 import subprocess
 import unittest
@@ -33,13 +34,21 @@ class GitlabTest(ReleaseCommands):
     def release(self, command, *args, env=None, registry=REGISTRY):
         return self.run_tool("ml-release", command, "--registry", registry, *args, env=self.env(env))
 
+    def stored(self, version, name):
+        """The package file name of a version's file: under the folder of the publish attempt
+        that won, which the manifest names."""
+        folder = json.loads(FAKE.file("churn", version, "manifest.json")["_data"])["files_folder"]
+        self.assertRegex(folder, r"^upload-\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}$")
+        return f"{folder}+2F{name}"
+
 
 class Registry(GitlabTest):
     def test_the_whole_loop_on_the_generic_package_registry(self):
         self.write("m.json", {"accuracy": 0.9})
         self.publish("1.0.0", b"one", "--metrics", "m.json")
-        self.assertEqual(FAKE.names("churn", "1.0.0"), ["manifest.json", "model.bin"])
-        self.assertEqual(FAKE.file("churn", "1.0.0", "model.bin")["_data"], b"one")
+        stored = self.stored("1.0.0", "model.bin")
+        self.assertEqual(FAKE.names("churn", "1.0.0"), ["manifest.json", stored])
+        self.assertEqual(FAKE.file("churn", "1.0.0", stored)["_data"], b"one")
         manifest = json.loads(FAKE.file("churn", "1.0.0", "manifest.json")["_data"])
         self.assertEqual(manifest["files"], [{"name": "model.bin", "size": 3, "sha256": sha256(b"one")}])
         self.publish("1.1.0", b"two")
@@ -83,7 +92,7 @@ class Registry(GitlabTest):
                           env={**PINNED, "CI_JOB_TOKEN": JOB_TOKEN, "CI_API_V4_URL": FAKE.api_url})
         self.assertEqual(r.code, 0, r)
         self.assertNotIn(JOB_TOKEN, r.stdout + r.stderr)
-        self.assertEqual(FAKE.names("churn", "1"), ["manifest.json", "my+20model+20+28v2+29.pkl"])
+        self.assertEqual(FAKE.names("churn", "1"), ["manifest.json", self.stored("1", "my+20model+20+28v2+29.pkl")])
         r = self.release("fetch", "--model", "churn", "--version", "1", "--dest", "out")
         self.assertEqual((r.code, os.listdir(self.path("out"))), (0, ["my model (v2).pkl"]), r)
 
@@ -93,32 +102,44 @@ class Registry(GitlabTest):
         self.assertEqual(release["ref"], "main")
         self.assertEqual([l["name"] for l in release["assets"]["links"]], ["model.bin", "manifest.json"])
         self.assertEqual(release["assets"]["links"][0]["url"],
-                         FAKE.api_url + "/projects/acme%2Fml%2Fmodels/packages/generic/churn/1.0.0/model.bin")
+                         FAKE.api_url + "/projects/acme%2Fml%2Fmodels/packages/generic/churn/1.0.0/" +
+                         self.stored("1.0.0", "model.bin").replace("+", "%2B"))
         self.publish("1.0.0", b"w", "--gitlab-release")  # a retry: the release is there (409)
 
     def test_an_interrupted_publish_leaves_an_incomplete_version_and_older_duplicates_go(self):
         self.publish("1.0.0")
-        # A killed publish of 2.0.0: a file, no manifest.
+        # A publish of 2.0.0 whose manifest cannot be written removes the files it staged.
         self.write("model.bin", b"half")
         FAKE.faults.append(lambda h, m, p: m == "PUT" and p.endswith("/manifest.json") and
                            (h.body(), h.send(500, {"message": "500 Internal Server Error"}))[1] is None)
         r = self.release("publish", "--model", "churn", "--version", "2.0.0", "model.bin")
         self.assertEqual(r.code, 4, r)
         FAKE.faults.clear()
+        self.assertEqual(FAKE.names("churn", "2.0.0"), [])
+        # What a publish killed a day ago leaves: its attempt's file, no manifest.
+        with FAKE.lock:
+            package = FAKE.package("churn", "2.0.0", create=True)
+            package["files"].append({"id": FAKE.new_id(), "package_id": package["id"], "created_at": "2026-01-01T00:00:00Z",
+                                     "updated_at": "2026-01-01T00:00:00Z", "size": 4, "file_store": 1,
+                                     "file_md5": None, "file_sha1": None, "file_sha256": sha256(b"half"),
+                                     "file_name": "upload-20260101T000000.000000Z-0123456789ab+2Fmodel.bin",
+                                     "_data": b"half"})
         r = self.release("list", "--model", "churn", "--report", "l.json")
         self.assertEqual(self.read_json("l.json")["incomplete"], ["2.0.0"])
         self.assertEqual(self.release("fetch", "--model", "churn", "--version", "2.0.0", "--dest", "o").code, 3)
-        self.publish("2.0.0", b"whole")
-        self.assertEqual(FAKE.names("churn", "2.0.0"), ["manifest.json", "model.bin"])
+        self.publish("2.0.0", b"whole")  # and removes the killed attempt's file: older than a day
+        self.assertEqual(FAKE.names("churn", "2.0.0"), ["manifest.json", self.stored("2.0.0", "model.bin")])
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "2.0.0").code, 0)
 
     def test_large_transfers_show_progress_on_stderr_without_the_token(self):
         r = self.publish("1.0.0", os.urandom(PROGRESS_MIN_BYTES), "--verbose")
-        self.assertProgress(r.stderr, "upload gitlab://acme/ml/models/churn/versions/1.0.0/model.bin", "32.0 MiB")
+        folder = self.stored("1.0.0", "model.bin").split("+2F")[0]
+        self.assertProgress(r.stderr, f"upload gitlab://acme/ml/models/churn/versions/1.0.0/{folder}/model.bin", "32.0 MiB")
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
         r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out", "--verbose")
         self.assertEqual(r.code, 0, r)
-        self.assertProgress(r.stderr, "download gitlab://acme/ml/models/churn/versions/1.0.0/model.bin", "32.0 MiB")
+        self.assertProgress(r.stderr, f"download gitlab://acme/ml/models/churn/versions/1.0.0/{folder}/model.bin",
+                            "32.0 MiB")
         self.assertNotIn(TOKEN, r.stdout + r.stderr)
         r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "quiet", "--quiet")
         self.assertEqual((r.code, r.stderr), (0, ""), r)
@@ -157,7 +178,7 @@ class Faults(GitlabTest):
 
     def test_corrupted_checksum_is_exit_5(self):
         def corrupt(handler, method, path):
-            if method == "PUT" and path.endswith("/model.bin"):
+            if method == "PUT" and path.endswith("model.bin"):
                 data = handler.body()
                 handler.send(201, {"id": 999, "package_id": 1, "file_name": "model.bin", "size": len(data),
                                    "file_sha256": sha256(b"something else")})
@@ -166,9 +187,11 @@ class Faults(GitlabTest):
         FAKE.faults.append(corrupt)
         self.write("model.bin", b"w")
         r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
-        self.assertFails(r, 5, "ml-release: error: 'gitlab://acme/ml/models/churn/versions/1.0.0/model.bin': GitLab "
-                               f"stored other bytes than were sent (sha256 {sha256(b'something else')}, 1 bytes; sent "
-                               f"{sha256(b'w')}, 1 bytes); publish again")
+        self.assertEqual(r.code, 5, r)
+        self.assertRegex(r.stderr, r"^ml-release: error: 'gitlab://acme/ml/models/churn/versions/1\.0\.0/upload-[^/]+/"
+                                   r"model\.bin': GitLab " + re.escape(
+                                       f"stored other bytes than were sent (sha256 {sha256(b'something else')}, 1 bytes; "
+                                       f"sent {sha256(b'w')}, 1 bytes); publish again") + "\n$")
 
     def test_401_403_404_are_exit_4(self):
         r = self.release("list", "--model", "churn", env={"GITLAB_TOKEN": "glpat-wrong-secret"})
@@ -181,9 +204,12 @@ class Faults(GitlabTest):
         FAKE.faults.append(lambda h, m, p: m == "PUT" and (h.body(), h.send(403, {"message": "403 Forbidden"}))[1] is None)
         self.write("model.bin", b"w")
         r = self.release("publish", "--model", "churn", "--version", "1", "model.bin")
-        self.assertFails(r, 4, "ml-release: error: 'gitlab://acme/ml/models': cannot upload churn/versions/1/model.bin: "
-                               "GitLab denied it (HTTP 403: 403 Forbidden); the token needs the api scope (or a deploy "
-                               "token's read_package_registry/write_package_registry) and the Developer role")
+        self.assertEqual(r.code, 4, r)
+        self.assertRegex(r.stderr, r"^ml-release: error: 'gitlab://acme/ml/models': cannot upload churn/versions/1/"
+                                   r"upload-[^/]+/model\.bin: " + re.escape(
+                                       "GitLab denied it (HTTP 403: 403 Forbidden); the token needs the api scope (or a "
+                                       "deploy token's read_package_registry/write_package_registry) and the Developer "
+                                       "role") + "\n$")
 
     def test_a_failing_promote_leaves_the_previous_pointer(self):
         self.publish("1.0.0", b"one")

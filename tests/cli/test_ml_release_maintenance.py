@@ -171,16 +171,13 @@ GitlabMaintenance = backend(gitlab.GitlabTest)
 
 class GithubMaintenance(backend(github.GithubTest)):
     def test_gc_keeps_the_newest_the_pointed_to_and_recent_history(self):
-        # Published releases are immutable to the GitHub backend: gc lists, and stops there.
-        for i in range(1, 4):
-            self.publish_at(f"{i}.0", i * 86400)
-        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "production")
-        self.ok("gc", "--model", "churn", "--keep", "1", "--dry-run", "--report", "r.json")
-        self.assertEqual([v["version"] for v in self.read_json("r.json")["deleted"]], ["2.0"])
-        r = self.release("gc", "--model", "churn", "--keep", "1")
-        self.assertEqual(r.code, 2, r)
-        self.assertIn("gc cannot delete versions on github:// yet", r.stderr)
-        self.assertEqual(self.list_versions(), ["1.0", "2.0", "3.0"])
+        # A version is a release: gc deletes the release (immutable ones too) in one request.
+        super().test_gc_keeps_the_newest_the_pointed_to_and_recent_history()
+        with github.FAKE.state.lock:
+            tags = sorted(r["tag_name"] for r in github.FAKE.state.releases.values() if not r["draft"])
+        self.assertEqual(tags, ["churn-v1.0", "churn-v2.0", "churn-v3.0", "churn-v6.0"])
+        deletes = [e for e in self.audit_events() if e["event"] == "delete"]
+        self.assertEqual(sorted(e["version"] for e in deletes), ["4.0", "5.0"])
 
 
 def setUpModule():

@@ -227,6 +227,77 @@ class PrometheusDown(CliTest):
                                    r"endpoint: .*\(gave up after \d+ attempts? in [0-9.]+ s\)\n$")
 
 
+class HostilePrometheus(CliTest):
+    """A server that echoes the credentials it got, decoded and as sent, in every answer: an
+    error (400 bad_data, 422 execution), a 503 the client retries, and a success whose
+    warnings carry them. Nothing the tool writes may contain them."""
+
+    def setUp(self):
+        super().setUp()
+        import http.server
+        import json
+        import threading
+        answers = self.answers = []
+        requests = self.requests = []
+
+        class Echo(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                requests.append(self.path)
+                header = self.headers.get("Authorization", "")
+                decoded = base64.b64decode(header[6:]).decode() if header.startswith("Basic ") else ""
+                echo = f"got Authorization: {header} ({decoded}); password {decoded.partition(':')[2]}"
+                status = answers[0] if answers else 400
+                if status == 200:
+                    body = {"status": "success", "warnings": [echo],
+                            "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.01"]}]}}
+                else:
+                    body = {"status": "error", "errorType": "bad_data" if status == 400 else "execution", "error": echo}
+                reply = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def test_echoed_basic_credentials_are_redacted_from_every_output(self):
+        env = {"PROMETHEUS_USER": "gate", "PROMETHEUS_PASSWORD": PASSWORD}
+        outputs = ("r.json", "s.md", "j.xml", "d.env")
+        for status, code in ((400, 3), (422, 3), (503, 3), (200, 0)):
+            with self.subTest(status=status):
+                self.answers[:] = [status]
+                for name in outputs:
+                    if os.path.exists(self.path(name)):
+                        os.remove(self.path(name))
+                r = self.run_tool("ml-validate", "--prometheus", self.url, "--query", "err=up", "--at", AT, "--require",
+                                  "err < 0.05", "--report", "r.json", "--markdown", "s.md", "--junit", "j.xml",
+                                  "--dotenv", "d.env", env=env)
+                self.assertEqual(r.code, code, r)
+                written = r.stdout + r.stderr + "".join(self.read(n) for n in outputs if os.path.exists(self.path(n)))
+                for secret in (PASSWORD, BASIC):
+                    self.assertNotIn(secret, written)
+                if status != 200:
+                    self.assertIn("got Authorization: Basic *** (gate:***); password ***", r.stderr)
+
+    def test_a_url_with_credentials_is_refused_without_repeating_it(self):
+        url = self.url.replace("http://", f"http://gate:{PASSWORD}@")
+        r = self.run_tool("ml-validate", "--prometheus", url, "--query", "err=up", "--require", "err < 0.05",
+                          "--report", "r.json")
+        self.assertFails(r, 2, "ml-validate: error: --prometheus URL carries credentials (USER:PASSWORD@); set "
+                               "PROMETHEUS_USER and PROMETHEUS_PASSWORD (or PROMETHEUS_TOKEN) instead")
+        self.assertNotIn(PASSWORD, r.stdout + (self.read("r.json") if os.path.exists(self.path("r.json")) else ""))
+        self.assertEqual(self.requests, [])
+
+
 def pf_time(t):
     import datetime
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

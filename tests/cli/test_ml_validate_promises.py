@@ -152,6 +152,12 @@ class Outputs(CliTest):
         self.assertNotEqual(r.code, 0, r)
         self.assertEqual(r.stdout, "")
 
+    def test_a_metrics_file_that_is_not_utf8_is_named_in_the_projects_words(self):
+        with open(self.path("bad.json"), "wb") as f:
+            f.write(b'{"acc\xff": 0.9}')
+        self.assertFails(self.run_tool("ml-validate", "bad.json", "-r", "acc > 0.5"), 3,
+                         "ml-validate: error: 'bad.json': malformed JSON at line 1, column 6: the text is not valid UTF-8")
+
     def test_an_unwritable_report_fails_before_printing_pass_even_as_root(self):
         self.write("blocker", "a file where a folder should be")
         r = self.run_tool("ml-validate", "m.json", "-r", "accuracy > 0.5", "--report", "blocker/r.json")

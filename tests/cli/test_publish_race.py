@@ -1,11 +1,13 @@
 """Concurrent publishes of one version (docs/hardening.md, "Races"): 16 processes start together,
-with identical files or each with its own, on the local backend and on S3 (s3rver behind the
-test proxy, which emulates S3's conditional writes). In every trial exactly one publish wins,
+with identical files or each with its own, on the local backend, on S3 (s3rver behind the
+test proxy, which emulates S3's conditional writes), on GitHub Releases (the stateful fake
+behind Prism) and on the GitLab package registry (its fake). In every trial exactly one publish wins,
 the others exit 0 `already_published` (identical files) or 5 (different files), the version
 verifies and holds the winner's bytes, and no staged file is left behind.
 
 Each backend prints one line for scripts/test.sh: trials, winners, lost (broken promises) and
-leaked temporaries. RACE_TRIALS=N (default 20) trials per backend and kind."""
+leaked temporaries. RACE_TRIALS=N (default 20; 8 on the forges, whose fakes answer more
+slowly) trials per backend and kind."""
 import json
 import os
 import subprocess
@@ -104,13 +106,15 @@ class PublishRace:
         if problems:
             counts.lost.append((version, problems))
 
+    trials = TRIALS
+
     def run_trials(self, kind):
         counts = RaceCounts(f"{self.backend} {kind}")
-        for trial in range(TRIALS):
+        for trial in range(self.trials):
             self.check_trial(counts, f"{1 if kind == 'identical' else 2}.0.{trial}", kind == "identical")
         print("\n" + counts.summary(), file=sys.stderr)  # a line of its own for scripts/test.sh
         self.assertEqual(counts.lost, [])
-        self.assertEqual(counts.winners, TRIALS)
+        self.assertEqual(counts.winners, self.trials)
         self.assertEqual(counts.leaked, 0)
 
     def test_concurrent_publishes_of_identical_files_have_exactly_one_winner(self):
@@ -167,6 +171,87 @@ class S3Race(PublishRace, CliTest):
         with urllib.request.urlopen(f"{self.s3.direct}/models/{prefix}manifest.json", timeout=30) as answer:
             folder = json.loads(answer.read())["files_folder"]
         return [k for k in self.stored_keys(prefix) if k != prefix + "manifest.json" and not k.startswith(prefix + folder + "/")]
+
+
+FORGE_TRIALS = int(os.environ.get("RACE_TRIALS", "8"))
+
+
+class GithubRace(PublishRace, CliTest):
+    """Each attempt uploads into a draft release of its own and publishes it last: GitHub
+    publishes one release per tag, so the losers' drafts are never the version."""
+    backend = "github"
+    trials = FORGE_TRIALS
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        from fake_github import FakeGitHub
+        cls.spec_dir = tempfile.mkdtemp(prefix="lean-prism-")
+        cls.fake = FakeGitHub(spec_dir=cls.spec_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+        self.violations_before = len(self.fake.violations())
+
+    def tearDown(self):
+        self.assertEqual(self.fake.violations()[self.violations_before:], [])
+        super().tearDown()
+
+    def registry_url(self):
+        return "github://acme/models"
+
+    def env(self):
+        from fake_github import TOKEN
+        return {**super().env(), "GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": self.fake.api_url}
+
+    def leaked_temps(self, version):
+        """Drafts of the version (a loser's) and assets the published release holds beyond
+        the manifest and its files."""
+        tag = f"churn-v{version}"
+        state = self.fake.state
+        with state.lock:
+            drafts = [r["id"] for r in state.releases.values() if r["tag_name"] == tag and r["draft"]]
+            published = [r for r in state.releases.values() if r["tag_name"] == tag and not r["draft"]]
+            names = [state.assets[a]["name"] for r in published for a in r["assets"]]
+        return [f"draft {d}" for d in drafts] + [n for n in names if n not in ("manifest.json", "model.bin")]
+
+
+class GitlabRace(PublishRace, CliTest):
+    """Each attempt uploads its files under names of its own (the attempt's folder, which the
+    manifest names); the lowest package-file id of the manifest wins."""
+    backend = "gitlab"
+    trials = FORGE_TRIALS
+
+    @classmethod
+    def setUpClass(cls):
+        from fake_gitlab import FakeGitLab
+        cls.fake = FakeGitLab()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset()
+
+    def registry_url(self):
+        return "gitlab://acme/ml/models"
+
+    def env(self):
+        from fake_gitlab import TOKEN
+        return {**super().env(), "GITLAB_TOKEN": TOKEN, "CI_API_V4_URL": self.fake.api_url}
+
+    def leaked_temps(self, version):
+        names = self.fake.names("churn", version)
+        manifest = self.fake.file("churn", version, "manifest.json")
+        folder = json.loads(manifest["_data"]).get("files_folder", "") if manifest else ""
+        return [n for n in names if n not in ("manifest.json", f"{folder}+2Fmodel.bin")]
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from lean_cli import BIN_DIR
 from test_ml_release import ReleaseTest, read_bytes
 
 NEVER_FOLLOWS = "is a symbolic link inside the registry; the registry never follows one"
-NOT_REGULAR = "is not a regular file (the registry never follows a symbolic link)"
+NOT_REGULAR = "is not a regular file: it is a symbolic link, which the registry never follows"
+NOT_REGULAR_FIFO = "is not a regular file: it is a FIFO"
 
 
 def dead_pid():
@@ -117,9 +118,9 @@ class SymbolicLinks(ReleaseTest):
         os.remove(stored)
         os.mkfifo(stored)
         r = self.release("verify", "--model", "churn", "--version", "1.0.0")  # must not block on the FIFO
-        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR}")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR_FIFO}")
         r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "out")
-        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR}")
+        self.assertFails(r, 5, f"ml-release: error: 'reg/churn/versions/1.0.0/model.bin': {NOT_REGULAR_FIFO}")
         self.assertFalse(os.path.exists(self.path("out")))
 
 
@@ -343,6 +344,19 @@ class LeftoversOfKilledRuns(ReleaseTest):
         self.assertTrue(os.path.exists(fresh))
         self.assertTrue(os.path.exists(live))
 
+    def test_an_identical_republish_removes_a_dead_runs_temporaries_and_keeps_the_version(self):
+        self.publish("1.0.0")
+        folder = self.path("reg/churn/versions/1.0.0")
+        before = {n: read_bytes(os.path.join(folder, n)) for n in os.listdir(folder)}
+        dead = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
+        live = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(os.getpid())}model.bin-BBBBBB", b"mine")
+        r = self.publish("1.0.0")
+        self.assertIn("was already published with identical files", r.stdout)
+        self.assertFalse(os.path.exists(dead))
+        self.assertTrue(os.path.exists(live))
+        os.remove(live)
+        self.assertEqual({n: read_bytes(os.path.join(folder, n)) for n in os.listdir(folder)}, before)
+
     def test_verify_names_leftover_temporaries(self):
         self.publish("1.0.0")
         leftover = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
@@ -429,6 +443,20 @@ class ReviewedMisuses(ReleaseTest):
                                        "folder outside it")
         self.assertEqual(read_bytes(self.path("reg/m/versions/2.0/model.bin")), b"weights")
 
+    def test_fetch_clean_never_replaces_a_symlinked_dest(self):
+        self.publish("2.0", b"weights", model="m")
+        os.makedirs(self.path("releases/v1"))
+        self.write("releases/v1/old.bin", b"old")
+        os.symlink("releases/v1", self.path("current"))
+        r = self.release("fetch", "--model", "m", "--version", "2.0", "--dest", "current", "--clean")
+        self.assertFails(r, 2, "ml-release: error: 'current': --clean replaces DEST whole, and DEST is a symbolic "
+                               "link; give the folder it points to")
+        self.assertEqual((os.readlink(self.path("current")), os.listdir(self.path("releases/v1"))),
+                         ("releases/v1", ["old.bin"]))
+        r = self.release("fetch", "--model", "m", "--version", "2.0", "--dest", "releases/v1", "--clean")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(os.listdir(self.path("current")), ["model.bin"])
+
     def test_fetch_clean_into_the_current_folder_is_a_clear_exit_2(self):
         elsewhere = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, elsewhere)
@@ -453,10 +481,11 @@ class ReviewedMisuses(ReleaseTest):
         self.assertFails(r, 2, "ml-release: error: 'mm.json': --markdown would overwrite an input file")
         self.assertFalse(os.path.exists(self.path("reg")))
         self.publish("1", b"weights", name="mp.pkl")
+        os.makedirs(self.path("fz"))  # (a DEST that does not exist yet: its report's folder is missing, exit 3)
         r = self.release("fetch", "--model", "churn", "--version", "1", "--dest", "fz", "--report", "fz/mp.pkl")
         self.assertFails(r, 2, "ml-release: error: 'fz/mp.pkl': --report is inside --dest fz; write it outside the "
                                "folder fetch fills")
-        self.assertFalse(os.path.exists(self.path("fz")))
+        self.assertEqual(self.read_json("fz/mp.pkl")["status"], "error")  # the refusal's report, no version file
 
     def test_negative_keep_counts_are_exit_2(self):
         self.publish("1", b"weights")
@@ -474,6 +503,28 @@ class ReviewedMisuses(ReleaseTest):
             r = self.run_tool("ml-release", args[0], "--registry", "nonexist", *args[1:])
             self.assertFails(r, 2, missing)
         self.assertFalse(os.path.exists(self.path("out")))
+
+
+class UnwritableOutputs(ReleaseTest):
+    def test_an_unwritable_report_fails_before_any_work_with_the_same_exit_in_every_tool(self):
+        self.write("model.bin", b"weights")
+        self.write("m.json", {"accuracy": 0.9})
+        line = "error: '/nonexistent/r.json': cannot create: No such file or directory"
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--report", "/nonexistent/r.json")
+        self.assertFails(r, 3, "ml-release: " + line)
+        self.assertFalse(os.path.exists(self.path("reg/churn")))  # nothing was uploaded
+        self.publish("1.0.0")
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod",
+                         "--markdown", "/nonexistent/r.json")
+        self.assertFails(r, 3, "ml-release: " + line)
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels")))
+        for tool, args in (("ml-validate", ("m.json", "-r", "accuracy > 0.5")),
+                           ("ml-compare", ("--candidate", "m.json", "--baseline", "m.json", "--metric", "accuracy"))):
+            self.assertFails(self.run_tool(tool, *args, "--junit", "/nonexistent/r.json"), 3, f"{tool}: " + line)
+        self.write("blocker", "a file where a folder should be")
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod",
+                         "--report", "blocker/r.json")
+        self.assertFails(r, 3, "ml-release: error: 'blocker/r.json': cannot create: Not a directory")
 
 
 class HostileHistoryAndDiff(ReleaseTest):

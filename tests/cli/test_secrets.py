@@ -101,8 +101,9 @@ class SecretsTest(PlantedSecrets):
         self.run_all_outputs("ml-validate", "--prometheus", url, *args,
                              env=self.env(PROMETHEUS_USER="gate"))
         del self.secrets["PROMETHEUS_PASSWORD"]
-        self.run_all_outputs("ml-validate", "--prometheus", url, *args, env=self.env())
-        self.assertEqual(self.codes, [2, 4])
+        self.run_all_outputs("ml-validate", "--prometheus", url, *args, env=self.env())  # refused: user-info
+        self.run_all_outputs("ml-validate", "--prometheus", "http://127.0.0.1:9", *args, env=self.env())
+        self.assertEqual(self.codes, [2, 2, 4])
 
     def test_release_on_a_local_registry_verbose(self):
         self.write("model.bin", b"weights")

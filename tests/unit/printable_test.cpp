@@ -26,3 +26,22 @@ TEST_CASE("a tool's own layout keeps its line feeds and tabs, everything else is
   CHECK(printable_lines("VERSION\tFILES\n1.0\t2\n") == "VERSION\tFILES\n1.0\t2\n");
   CHECK(printable_lines("x\r\x1b]0;title\x07\n") == "x\\r\\e]0;title\\x07\n");
 }
+
+TEST_CASE("bidirectional overrides and line separators are escaped like controls") {
+  CHECK(printable("model\xe2\x80\xae" "nib.exe") == "model\\u202enib.exe");  // RLO: "Trojan Source"
+  CHECK(printable("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad") == "\\u202a\\u202b\\u202c\\u202d");
+  CHECK(printable("\xe2\x81\xa6x\xe2\x81\xa9") == "\\u2066x\\u2069");  // LRI ... PDI
+  CHECK(printable("\xe2\x80\x8f\xd8\x9c") == "\\u200f\\u061c");          // RLM, ALM
+  CHECK(printable("a\xe2\x80\xa8" "b") == "a\\u2028b");                    // LINE SEPARATOR
+  CHECK(printable_lines("\xe2\x80\xae\n") == "\\u202e\n");
+  CHECK(printable("\xe2\x80\x94 \xe2\x82\xac") == "\xe2\x80\x94 \xe2\x82\xac");  // an em dash and the euro stay
+}
+
+TEST_CASE("is_utf8 accepts well-formed UTF-8 only") {
+  CHECK(is_utf8("plain"));
+  CHECK(is_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_utf8("acc\xff"));
+  CHECK_FALSE(is_utf8("\xc3"));
+  CHECK_FALSE(is_utf8("\xed\xa0\x80"));
+  CHECK_FALSE(is_utf8("\xc0\xaf"));
+}
