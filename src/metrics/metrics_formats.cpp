@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -77,22 +78,47 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
   }
 }
 
-std::string yaml_metrics(const std::string& path) {
-  const std::string text = input::read_text_input(path);
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
-  // yaml-cpp 0.7 loops without bound on a line that starts with a flow indicator (",i+lii)")
-  // or holds control characters before one (found by the metrics_yaml fuzz target); no
-  // metrics mapping has either.
+// yaml-cpp 0.7 loops without bound, allocating, on some malformed inputs the metrics_yaml
+// fuzz target found: a line that starts with a flow indicator (",i+lii)"), control characters
+// before one, an anchor that runs into a flow indicator ("&N4;,"). No metrics mapping needs
+// any of these, nor node properties at all (anchors, aliases, tags) or directives, so they are
+// refused before yaml-cpp reads the text.
+void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::string& text) {
   for (std::size_t start = 0, line = 1; start < text.size(); ++line) {
     const std::size_t end = std::min(text.find('\n', start), text.size());
     const std::size_t first = text.find_first_not_of(" \t\r", start);
-    const bool control = std::any_of(text.begin() + static_cast<std::ptrdiff_t>(start), text.begin() + static_cast<std::ptrdiff_t>(end),
-                                     [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r'; });
-    if (control || (first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}'))) {
-      throw_input(path, "malformed YAML at line " + std::to_string(line));
+    const auto malformed = [&] { throw_input(path, "malformed YAML at line " + std::to_string(line)); };
+    for (std::size_t i = start; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 && c != '\t' && c != '\r') malformed();
+    }
+    if (first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}')) malformed();
+    if (first < end && text[first] == '%') {
+      throw_input(path, "line " + std::to_string(line) + ": YAML directives are not read in a metrics file");
+    }
+    char quote = 0;
+    for (std::size_t i = start; i < end; ++i) {
+      const char c = text[i];
+      const bool token_start = i == start || std::strchr(" \t[{,", text[i - 1]) != nullptr;
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if ((c == '"' || c == '\'') && token_start) {
+        quote = c;
+      } else if (c == '#' && token_start) {
+        break;  // a comment
+      } else if ((c == '&' || c == '*' || c == '!') && token_start) {
+        throw_input(path, "line " + std::to_string(line) +
+                              ": YAML anchors, aliases and tags are not read in a metrics file");
+      }
     }
     start = end + 1;
   }
+}
+
+std::string yaml_metrics(const std::string& path) {
+  const std::string text = input::read_text_input(path);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(path, "is empty, expected a YAML mapping");
+  refuse_what_yaml_cpp_cannot_bound(path, text);
   std::vector<YAML::Node> documents;
   try {
     documents = YAML::LoadAll(text);  // all of them: a second document must not be dropped unread

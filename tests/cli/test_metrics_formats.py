@@ -37,6 +37,21 @@ class YamlMetrics(CliTest):
                          "ml-validate: error: 'm.yaml': holds 2 YAML documents (separated by \"---\"); "
                          "a metrics file is one document")
 
+    def test_anchors_aliases_tags_and_directives_are_refused_before_yaml_cpp_reads_them(self):
+        # yaml-cpp 0.7 loops without bound on "&N4;," (found by the metrics_yaml fuzz target).
+        for text, line, what in (("&N4;,", 1, "anchors, aliases and tags"),
+                                 ("a: 1\nb: &x 2\n", 2, "anchors, aliases and tags"),
+                                 ("a: !!str 1\n", 1, "anchors, aliases and tags"),
+                                 ("a: [1, *x]\n", 1, "anchors, aliases and tags"),
+                                 ("%YAML 1.2\n---\na: 1\n", 1, "directives")):
+            with self.subTest(text=text):
+                self.write("m.yaml", text)
+                self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
+                                 f"ml-validate: error: 'm.yaml': line {line}: YAML {what} are not read in a metrics file")
+        # The same characters inside a value, a quoted text or a comment are text.
+        self.write("m.yaml", "a: 1 # & * !\nb: 'x &y'\nc: 2*3\n")
+        self.assertEqual(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 1").code, 0)
+
     def test_uppercase_extensions_are_yaml(self):
         for name in ("M.YAML", "M.YML"):
             with self.subTest(name=name):
