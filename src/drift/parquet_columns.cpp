@@ -80,12 +80,24 @@ std::vector<std::string> partition_keys_of(const std::vector<std::string>& folde
   return file_keys;
 }
 
+// One file of a dataset: its partition values, the same partition keys as the first file's,
+// and Parquet's magic bytes.
+void add_dataset_part(const std::string& path, const std::vector<std::string>& folders, std::vector<ParquetPart>& parts,
+                      std::vector<std::string>& keys) {
+  ParquetPart part;
+  part.path = path;
+  const std::vector<std::string> file_keys = partition_keys_of(folders, part);
+  if (parts.empty()) keys = file_keys;
+  else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
+  if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
+  parts.push_back(std::move(part));
+}
+
 // s3://BUCKET/PREFIX/: every object under it is a file of the dataset, the parts of its key
 // below the prefix its folders (hidden ones skipped, as on disk).
 std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
   std::vector<ParquetPart> parts;
   const std::string base = folder.substr(0, folder.find_last_not_of('/') + 1) + "/";
-  bool first = true;
   for (const std::string& url : input::list_s3_folder(folder)) {
     std::vector<std::string> folders;
     bool hidden = false;
@@ -97,14 +109,7 @@ std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector
       at = slash + 1;
     }
     if (hidden) continue;
-    ParquetPart part;
-    part.path = url;
-    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
-    if (first) keys = file_keys;
-    else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
-    first = false;
-    if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
-    parts.push_back(std::move(part));
+    add_dataset_part(url, folders, parts, keys);
   }
   if (parts.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
   return parts;
@@ -124,18 +129,10 @@ std::vector<ParquetPart> dataset_parts(const std::string& folder, std::vector<st
   if (error) throw_input(folder, "cannot list the folder: " + error.message());
   std::sort(files.begin(), files.end());
   if (files.empty()) throw_input(folder, "no Parquet files in the folder");
-  bool first = true;
   for (const fs::path& file : files) {
-    ParquetPart part;
-    part.path = file.string();
     std::vector<std::string> folders;
     for (const fs::path& component : fs::relative(file.parent_path(), folder)) folders.push_back(component.string());
-    const std::vector<std::string> file_keys = partition_keys_of(folders, part);
-    if (first) keys = file_keys;
-    else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
-    first = false;
-    if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
-    parts.push_back(std::move(part));
+    add_dataset_part(file.string(), folders, parts, keys);
   }
   return parts;
 }

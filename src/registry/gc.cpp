@@ -84,17 +84,23 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     return result;
   }
 
+  // A fresh look at the channels right before a version goes: one a promote made since gc
+  // started is kept.
+  const auto kept_since_start = [&](GcVersion& v) {
+    const auto now_holds = channel_holds(storage, registry, request.model, request.keep_history);
+    const auto hold = now_holds.find(v.version);
+    if (hold == now_holds.end()) return false;
+    v.reason = hold->second + " (since gc started)";
+    result.kept.push_back(std::move(v));
+    return true;
+  };
+
   if (storage.removes_versions_whole()) {
     // One request deletes the whole version (a GitHub release), so it is never half deleted
     // and cannot be hidden first: each version is re-checked against every channel right
     // before it goes (the window that remains: docs/ml-release.md).
     for (auto& v : candidates) {
-      const auto now_holds = channel_holds(storage, registry, request.model, request.keep_history);
-      if (auto hold = now_holds.find(v.version); hold != now_holds.end()) {
-        v.reason = hold->second + " (since gc started)";
-        result.kept.push_back(std::move(v));
-        continue;
-      }
+      if (kept_since_start(v)) continue;
       storage.remove_version(request.model, v.version);
       write_audit_event(storage, registry, request.model,
                         {{"event", "delete"}, {"model", request.model}, {"version", v.version},
@@ -112,12 +118,7 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   };
   std::vector<Hidden> hidden;
   for (auto& v : candidates) {
-    const auto now_holds = channel_holds(storage, registry, request.model, request.keep_history);
-    if (auto hold = now_holds.find(v.version); hold != now_holds.end()) {
-      v.reason = hold->second + " (since gc started)";
-      result.kept.push_back(std::move(v));
-      continue;
-    }
+    if (kept_since_start(v)) continue;
     const std::string key = manifest_key(request.model, v.version);
     const std::optional<StoredObject> manifest = storage.get(key);
     if (!manifest) continue;  // deleted by someone else meanwhile

@@ -363,7 +363,8 @@ class SharedRules(PredictionsTest):
         self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:0.01:lowr\": \"lowr\" is not a direction; did you "
                                "mean \"lower\"?")
         r = self.run_tool(*common, "--guard", "f1:lots")
-        self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is not a finite number")
+        self.assertFails(r, 2, "ml-compare: error: invalid --guard \"f1:lots\": \"lots\" is neither a tolerance "
+                               "(a number, or N%) nor a direction (higher or lower)")
         r = self.run_tool(*common, "--min-rel-delta", "2")
         self.assertFails(r, 2, "ml-compare: error: --min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)")
 
