@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace lean {
 
@@ -18,5 +19,9 @@ std::string format_signed(double value);
 
 // A percentage with at most two decimals: "+1.25%".
 std::string format_percent(double fraction);
+
+// "%2F" -> "/": Hive partition folders, the user-info of URLs. A '%' without two hex digits
+// after it stays as it is.
+std::string percent_decoded(std::string_view text);
 
 }  // namespace lean

@@ -13,6 +13,7 @@ namespace limits {
 inline constexpr std::uint64_t kJsonFileBytes = 16u << 20;      // a metrics, policy or manifest file
 inline constexpr std::uint64_t kHistoryFileBytes = 256u << 20;  // a history (JSON Lines) file
 inline constexpr std::size_t kJsonDepth = 64;                   // nested objects and arrays
+inline constexpr std::size_t kYamlEntries = 5'000;              // lines + flow items of a YAML metrics file
 inline constexpr std::size_t kMetrics = 1'000'000;              // metrics held at once (files or a window)
 inline constexpr std::size_t kManifestMetrics = 10'000;         // metrics a published version carries
 inline constexpr std::size_t kStoredJsonMembers = 50'000;       // object members of a stored manifest

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/base64.hpp"
+#include "core/format.hpp"
 #include "core/printable.hpp"
 
 namespace lean {
@@ -68,6 +70,19 @@ void redact_user_info(std::string& text) {
   }
 }
 
+// "http:/user:PASS@host", "http//user:PASS@host" (a mistyped scheme) -> ".../***@host": the
+// user-info is whatever follows a '/' up to an '@' and holds a ':'.
+void redact_user_info_after_slash(std::string& text) {
+  for (std::size_t sign = text.find('@'); sign != std::string::npos; sign = text.find('@', sign + 1)) {
+    std::size_t start = sign;
+    while (start > 0 && !ends_authority(text[start - 1]) && text[start - 1] != '@') --start;
+    if (start == 0 || text[start - 1] != '/') continue;
+    if (text.find(':', start) >= sign) continue;
+    text.replace(start, sign - start, "***");
+    sign = start + 3;
+  }
+}
+
 // "Signature=0123abcd..." (SigV4 header or presigned query) -> "Signature=***".
 void redact_signatures(std::string& text) {
   static const std::string key = "Signature=";
@@ -87,6 +102,23 @@ void add_secret(std::string_view value) {
   all.add(value);
 }
 
+void add_url_credentials(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return;
+  const std::size_t start = scheme + 3;
+  std::size_t end = start;
+  while (end < url.size() && !ends_authority(url[end])) ++end;
+  const std::size_t sign = url.substr(0, end).rfind('@');
+  if (sign == std::string_view::npos || sign < start) return;
+  const std::string user_info(url.substr(start, sign - start));
+  const std::string decoded = percent_decoded(user_info);
+  add_secret(user_info);
+  add_secret(decoded);
+  add_secret(base64_encode(decoded));
+  if (const std::size_t colon = user_info.find(':'); colon != std::string::npos) add_secret(user_info.substr(colon + 1));
+  if (const std::size_t colon = decoded.find(':'); colon != std::string::npos) add_secret(decoded.substr(colon + 1));
+}
+
 std::string redact(std::string_view input) {
   std::string text(input);
   Secrets& all = secrets();
@@ -100,6 +132,7 @@ std::string redact(std::string_view input) {
     for (const std::string* value : longest_first) replace_all(text, *value);
   }
   redact_user_info(text);
+  redact_user_info_after_slash(text);
   redact_signatures(text);
   return text;
 }

@@ -12,14 +12,19 @@ namespace lean {
 //    GH_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, ...),
 //  - every value registered with add_secret() (the HTTP client registers each credential
 //    header it sends and each SigV4 signature),
-//  - the user-info of any URL ("https://user:PASS@host" -> "https://***@host") and the
-//    value after any "Signature=".
+//  - the user-info of any URL ("https://user:PASS@host" -> "https://***@host"; also after a
+//    mistyped scheme, "http:/user:PASS@host" -> "http:/***@host") and the value after any
+//    "Signature=".
 // Each becomes "***".
 std::string redact(std::string_view text);
 
 // A credential value to remove from everything written from now on. Values shorter than
 // six characters are ignored: they would mangle ordinary text and guard nothing.
 void add_secret(std::string_view value);
+
+// The user-info of a URL a request goes to, registered as add_secret() does: raw, its
+// password, and the base64 of the Basic header libcurl makes of it (a server may echo that).
+void add_url_credentials(std::string_view url);
 
 // The one step every text from outside passes before it is printed on a line: redacted,
 // then made printable (core/printable.hpp).

@@ -740,6 +740,14 @@ Outcome run_drift(const po::variables_map& vm) {
   }
   if (vm.count("output")) throw_usage("--output goes with ml-drift schema");
   if (vm.count("reference-profile") || vm.count("current-profile") || vm.count("reference-registry")) {
+    // The data-quality checks read the rows of both sides; a profile holds none.
+    for (const char* option : {"quality", "schema", "fail-on-new-columns", "max-missing-increase", "max-missing",
+                               "max-out-of-range", "max-new-categories", "rows-ratio", "max-duplicate-increase",
+                               "unique"}) {
+      if (vm.count(option) && !vm[option].defaulted()) {
+        throw_usage(std::string("--") + option + " checks the reference's rows: it does not go with a reference profile");
+      }
+    }
     return run_profile_drift(vm, settings_from(vm));
   }
   return run_drift_check(vm);

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
 #include "core/limits.hpp"
 #include "core/parallel.hpp"
 #include "csv/reader.hpp"
@@ -47,21 +48,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kHiveNull = "__HIVE_DEFAULT_PARTITION__";
-
-std::string percent_decoded(const std::string& text) {  // Hive escapes '/', '=', '%' and others
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    unsigned value = 0;
-    if (text[i] == '%' && i + 2 < text.size() &&
-        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
-      out += static_cast<char>(value);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 bool is_data_file(const fs::path& path) {
   const std::string name = path.filename().string();
@@ -427,10 +413,22 @@ namespace {
 // file and every file it names is Parquet; else nothing.
 std::vector<std::string> parquet_file_list(const std::string& text) {
   std::error_code error;
+  std::vector<std::string> files;
+  if (input::is_s3_url(text)) {
+    // Object keys are literal ('?', '[' and ',' included): only ",s3://" starts another entry.
+    if (text.find(",s3://") == std::string::npos) return {};
+    for (std::size_t start = 0, next; start < text.size(); start = next + 1) {
+      next = std::min(text.find(",s3://", start), text.size());
+      files.push_back(text.substr(start, next - start));
+    }
+    for (const std::string& file : files) {
+      if (!parquet::has_parquet_magic(file)) throw_input(file, "not a Parquet file, in a list of Parquet files");
+    }
+    return files;
+  }
   if (fs::exists(text, error)) return {};
   if (text.find_first_of(",*?[") == std::string::npos) return {};  // one path: the reader says what is wrong
   // A list: each error names the one entry at fault, not the whole list.
-  std::vector<std::string> files;
   std::size_t start = 0;
   for (std::size_t comma; start <= text.size(); start = comma + 1) {
     comma = std::min(text.find(',', start), text.size());
@@ -442,6 +440,7 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
       }
       const bool none = matches.gl_pathc == 0;
       ::globfree(&matches);
+      if (none && item.size() == text.size()) return {};  // one path after all: the reader says what is wrong
       if (none) throw_input(item, "no file matches the pattern, in a list of Parquet files");
     } else if (!item.empty()) {
       if (!input::is_s3_url(item) && !fs::exists(item, error)) throw_input(item, std::string("cannot open: ") + std::strerror(ENOENT));
@@ -480,7 +479,7 @@ bool is_parquet_input(const std::string& path) {
   if (input::is_s3_folder(path)) return true;
   std::error_code error;
   if (fs::is_directory(path, error)) return holds_parquet(path);
-  return parquet::has_parquet_magic(path) || !parquet_file_list(path).empty();
+  return !parquet_file_list(path).empty() || parquet::has_parquet_magic(path);
 }
 
 void open_parquet(LoadedFile& file) {

@@ -115,6 +115,13 @@ void check_utf8_options(const po::variables_map& vm) {
 Outcome run_compare(const po::variables_map& vm) {
   check_utf8_options(vm);
   if (wants_prediction_compare(vm)) return run_compare_predictions(vm);
+  // A metrics file holds one number, no rows to test: a significance option would be ignored.
+  for (const char* option : {"significance", "test", "bootstrap-samples", "seed", "id-column"}) {
+    if (vm.count(option) && !vm[option].defaulted()) {
+      throw_usage(std::string("--") + option +
+                  " compares predictions: give --candidate-predictions and --baseline-predictions, not metrics files");
+    }
+  }
   if (!vm.count("candidate")) throw_usage("the option '--candidate' is required but missing");
   const std::string candidate_path = vm["candidate"].as<std::string>();
   const std::string metric = vm["metric"].as<std::string>();

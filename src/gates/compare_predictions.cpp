@@ -8,6 +8,7 @@
 #include "evaluate/options.hpp"
 #include "evaluate/paired.hpp"
 #include "gates/compare_common.hpp"
+#include "input/s3_input.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/tolerance.hpp"
 #include "registry/open_registry.hpp"
@@ -218,7 +219,10 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
     // An empty value (an unset CI variable) is a usage error, never "no baseline".
     if (baseline_path.empty()) throw_usage("--baseline-predictions is empty (an unset variable?)");
     std::error_code ec;
-    if (!std::filesystem::exists(baseline_path, ec)) absent = "'" + baseline_path + "' does not exist";
+    // An s3:// object is read (a missing one is exit 3, as for --baseline), never "no baseline".
+    if (!input::is_s3_url(baseline_path) && !std::filesystem::exists(baseline_path, ec)) {
+      absent = "'" + baseline_path + "' does not exist";
+    }
   }
   const PredictionTable candidate_table = read_predictions(candidate_path, columns);
   const std::string average = vm.count("average") ? vm["average"].as<std::string>() : "";

@@ -375,6 +375,7 @@ Response Client::send(Request& request) {
     lib.easy_reset(curl);  // keeps the connection cache
     handle_->error[0] = '\0';
     lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, handle_->error);
+    add_url_credentials(request.url);  // libcurl sends them as a Basic header
     lib.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -417,6 +418,8 @@ Response Client::send(Request& request) {
     for (const auto& [name, value] : request.headers) {
       if (lower(name) == "content-type") has_content_type = true;
       register_credential_header(name, value);
+      // A line break would end the header and send the rest as headers of its own.
+      if (value.find_first_of("\r\n") != std::string::npos) throw_usage("the " + name + " header holds a line break");
       add_header(name + ": " + value);
     }
     // No "Expect: 100-continue" round trip; no form content type libcurl would invent.

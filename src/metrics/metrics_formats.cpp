@@ -68,8 +68,9 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
     }
     case YAML::NodeType::Sequence: {
       ordered_json array = ordered_json::array();
-      for (std::size_t i = 0; i < node.size(); ++i) {
-        array.push_back(yaml_to_json(node[i], path, where + "." + std::to_string(i), depth + 1));
+      std::size_t i = 0;
+      for (const auto& item : node) {  // an iterator: node[i] searches from the start
+        array.push_back(yaml_to_json(item, path, where + "." + std::to_string(i++), depth + 1));
       }
       return array;
     }
@@ -83,8 +84,19 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
 // before one, an anchor that runs into a flow indicator ("&N4;,"). No metrics mapping needs
 // any of these, nor node properties at all (anchors, aliases, tags) or directives, so they are
 // refused before yaml-cpp reads the text.
+// yaml-cpp's time also grows faster than the text (quadratic in the keys of a mapping, and
+// deep flow brackets cost gigabytes before it gives up), so a YAML metrics file holds at
+// most kYamlEntries lines and flow items, nested at most kJsonDepth deep.
 void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::string& text) {
+  std::size_t entries = 0, depth = 0;
+  const auto count_entry = [&] {
+    if (++entries > limits::kYamlEntries) {
+      throw_input(path, "holds more than " + std::to_string(limits::kYamlEntries) +
+                            " lines and items (the limit of a YAML metrics file; see docs/hardening.md)");
+    }
+  };
   for (std::size_t start = 0, line = 1; start < text.size(); ++line) {
+    count_entry();
     const std::size_t end = std::min(text.find('\n', start), text.size());
     const std::size_t first = text.find_first_not_of(" \t\r", start);
     const auto malformed = [&] { throw_input(path, "malformed YAML at line " + std::to_string(line)); };
@@ -106,6 +118,15 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
         quote = c;
       } else if (c == '#' && token_start) {
         break;  // a comment
+      } else if (c == '[' || c == '{') {
+        if (++depth > limits::kJsonDepth) {
+          throw_input(path, "nests deeper than " + std::to_string(limits::kJsonDepth) +
+                                " levels (the limit; see docs/hardening.md)");
+        }
+      } else if (c == ']' || c == '}') {
+        depth -= depth > 0;
+      } else if (c == ',') {
+        count_entry();
       } else if ((c == '&' || c == '*' || c == '!') && token_start) {
         throw_input(path, "line " + std::to_string(line) +
                               ": YAML anchors, aliases and tags are not read in a metrics file");

@@ -1,6 +1,5 @@
 #include "profile/profile.hpp"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
@@ -685,33 +685,6 @@ std::string profile_checksum(const std::string& json_text) {
 }
 
 Profile read_profile(const std::string& path) { return parse_profile(read_text_file(path, kProfileBytes), path); }
-
-std::string base64_encode(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
-
-std::optional<std::string> base64_decode(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool padding = c == '=' && i + 2 >= text.size() && (i + 1 == text.size() || text[i + 1] == '=');
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || padding)) return std::nullopt;
-  }
-  std::string out(3 * (text.size() / 4) + 1, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (written < 0) return std::nullopt;
-  std::size_t size = static_cast<std::size_t>(written);
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  if (!text.empty() && text.back() == '=') --size;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --size;
-  out.resize(size);
-  return out;
-}
 
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& spec) {
   const auto slash = spec.find('/');

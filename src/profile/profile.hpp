@@ -90,9 +90,6 @@ Profile read_profile(const std::string& path);
 // (empty when the text is not JSON). For tests and fuzzing that build profiles by hand.
 std::string profile_checksum(const std::string& json_text);
 
-// Standard base64 (RFC 4648), for the sketches inside a profile.
-std::string base64_encode(const std::string& bytes);
-std::optional<std::string> base64_decode(const std::string& text);
 
 // 1-based shard I of N takes the files whose base name's SHA-256 (first 8 bytes, big-endian)
 // is I - 1 modulo N. `spec` is "I/N"; anything else, or I outside 1..N, is a usage error.

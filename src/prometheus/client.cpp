@@ -3,19 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/base64.hpp"
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/redact.hpp"
 
 namespace lean::prometheus {
-namespace {
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
-}  // namespace
 
 std::string seconds_parameter(double seconds) {
   // Plain decimal seconds, never an exponent: "1.795e+09" arrives as "1.795e 09" in a form.
@@ -28,7 +22,8 @@ std::string seconds_parameter(double seconds) {
 }
 
 Credentials Credentials::from_env() {
-  Credentials c{env("PROMETHEUS_TOKEN"), env("PROMETHEUS_USER"), env("PROMETHEUS_PASSWORD")};
+  Credentials c{environment_variable("PROMETHEUS_TOKEN"), environment_variable("PROMETHEUS_USER"),
+                environment_variable("PROMETHEUS_PASSWORD")};
   if (!c.token.empty() && (!c.user.empty() || !c.password.empty())) {
     throw_usage("set PROMETHEUS_TOKEN or PROMETHEUS_USER and PROMETHEUS_PASSWORD, not both");
   }
@@ -46,7 +41,7 @@ std::vector<std::string> Credentials::secrets() const {
   for (const auto* secret : {&token, &password}) {
     if (!secret->empty()) out.push_back(*secret);
   }
-  if (!password.empty()) out.push_back(base64(user + ":" + password));
+  if (!password.empty()) out.push_back(base64_encode(user + ":" + password));
   if (!token.empty()) out.push_back(form_encode(token));
   return out;
 }
@@ -65,27 +60,6 @@ std::string form_encode(std::string_view text) {
       out += kHex[c >> 4];
       out += kHex[c & 0xf];
     }
-  }
-  return out;
-}
-
-std::string base64(std::string_view bytes) {
-  // OpenSSL's EVP_EncodeBlock does this, but linking libcrypto would load it at every
-  // gate's start-up (ml-validate's start-up is its run time: docs/ml-validate.md).
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], kAlphabet[n & 63]};
-  }
-  if (i + 1 == bytes.size()) {
-    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
   }
   return out;
 }
@@ -137,7 +111,7 @@ QueryData Client::send(const std::string& path, const std::string& name, const s
   if (!credentials_.token.empty()) {
     request.headers.emplace_back("Authorization", "Bearer " + credentials_.token);
   } else if (!credentials_.user.empty()) {
-    request.headers.emplace_back("Authorization", "Basic " + base64(credentials_.user + ":" + credentials_.password));
+    request.headers.emplace_back("Authorization", "Basic " + base64_encode(credentials_.user + ":" + credentials_.password));
   }
   const http::Response response = http_.send(request);
   if (response.status == 401 || response.status == 403) {

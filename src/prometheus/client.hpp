@@ -50,8 +50,6 @@ std::string form_encode(std::string_view text);
 
 // A time or duration as the query API reads it: decimal seconds, at most milliseconds.
 std::string seconds_parameter(double seconds);
-// RFC 4648 base64 (basic auth).
-std::string base64(std::string_view bytes);
 // `text` with every secret replaced by "***" and control characters written as \xNN: what
 // a server answered is shown in messages, but never a credential and never a terminal
 // escape sequence.

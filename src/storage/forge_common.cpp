@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
 
@@ -252,11 +253,6 @@ std::string error_detail(const http::Response& response) {
 std::string status_text(const http::Response& response) {
   const std::string detail = error_detail(response);
   return "HTTP " + std::to_string(response.status) + (detail.empty() ? "" : ": " + detail);
-}
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
 }
 
 }  // namespace lean::forge

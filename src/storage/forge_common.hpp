@@ -109,7 +109,5 @@ std::string error_detail(const http::Response& response);
 // "HTTP 403: Resource not accessible by integration".
 std::string status_text(const http::Response& response);
 
-// The environment variable's value, or empty.
-std::string env(const char* name);
 
 }  // namespace lean::forge

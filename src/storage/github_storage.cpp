@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
@@ -1180,13 +1181,13 @@ std::unique_ptr<Storage> open_github_storage(const std::string& url, const Githu
   if (!valid(owner) || !valid(repo) || repo == "." || repo == "..") {
     throw_usage("invalid registry URL \"" + url + "\": use github://OWNER/REPO");
   }
-  std::string api_url = options.api_url.empty() ? forge::env("GITHUB_API_URL") : options.api_url;
+  std::string api_url = options.api_url.empty() ? environment_variable("GITHUB_API_URL") : options.api_url;
   if (api_url.empty()) api_url = "https://api.github.com";
   if (api_url.rfind("https://", 0) != 0 && api_url.rfind("http://", 0) != 0) {
     throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST[/api/v3]");
   }
-  std::string token = forge::env("GITHUB_TOKEN");
-  if (token.empty()) token = forge::env("GH_TOKEN");
+  std::string token = environment_variable("GITHUB_TOKEN");
+  if (token.empty()) token = environment_variable("GH_TOKEN");
   if (!options.tag_format.empty()) github_tag(options.tag_format, "m", "v");  // a bad format fails before any request
   return std::make_unique<GithubStorage>("github://" + owner + "/" + repo, owner + "/" + repo, options, api_url, token);
 }

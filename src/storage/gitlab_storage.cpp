@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
@@ -86,10 +87,10 @@ class GitlabStorage : public Storage {
     while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
     if (options_.tag_format.empty()) options_.tag_format = "{model}-v{version}";
     // Inside a GitLab CI job its token; else a personal, project or group access token.
-    const std::string job_token = forge::env("CI_JOB_TOKEN");
+    const std::string job_token = environment_variable("CI_JOB_TOKEN");
     if (!job_token.empty()) {
       auth_ = {"JOB-TOKEN", job_token};
-    } else if (const std::string token = forge::env("GITLAB_TOKEN"); !token.empty()) {
+    } else if (const std::string token = environment_variable("GITLAB_TOKEN"); !token.empty()) {
       auth_ = {"PRIVATE-TOKEN", token};
     }
   }
@@ -564,7 +565,7 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
     throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifest), "malformed manifest");
   }
   links.push_back({{"name", kManifest}, {"url", generic_url(ref, kManifest)}, {"link_type", "other"}});
-  std::string ref_name = forge::env("CI_COMMIT_SHA");
+  std::string ref_name = environment_variable("CI_COMMIT_SHA");
   if (ref_name.empty()) {
     http::Response project = call("GET", project_url(""));
     if (!project.ok()) fail(project, "cannot read the project");
@@ -597,7 +598,7 @@ std::unique_ptr<Storage> open_gitlab_storage(const std::string& url, const Gitla
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') valid = false;
   }
   if (!valid) throw_usage("invalid registry URL \"" + url + "\": use gitlab://GROUP/PROJECT or gitlab://PROJECT_ID");
-  std::string api_url = options.api_url.empty() ? forge::env("CI_API_V4_URL") : options.api_url;
+  std::string api_url = options.api_url.empty() ? environment_variable("CI_API_V4_URL") : options.api_url;
   if (api_url.empty()) api_url = "https://gitlab.com/api/v4";
   if (api_url.rfind("https://", 0) != 0 && api_url.rfind("http://", 0) != 0) {
     throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST/api/v4");

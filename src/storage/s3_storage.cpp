@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "crypto/sha256.hpp"
 #include "http/progress.hpp"
@@ -27,11 +28,6 @@ namespace {
 constexpr std::uint64_t kMinPartSize = 5ull << 20;  // S3's minimum, but for the last part
 constexpr std::uint64_t kMaxParts = 10000;
 constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
-
-std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -46,13 +42,13 @@ std::string trim(std::string_view text) {
 // ~/.aws/credentials), profile $AWS_PROFILE or "default": used when the environment holds
 // no keys, so a developer's laptop works as it does with the AWS CLI.
 std::optional<sigv4::Credentials> shared_credentials() {
-  std::string path = env("AWS_SHARED_CREDENTIALS_FILE");
+  std::string path = environment_variable("AWS_SHARED_CREDENTIALS_FILE");
   if (path.empty()) {
-    const std::string home = env("HOME");
+    const std::string home = environment_variable("HOME");
     if (home.empty()) return std::nullopt;
     path = home + "/.aws/credentials";
   }
-  std::string profile = env("AWS_PROFILE");
+  std::string profile = environment_variable("AWS_PROFILE");
   if (profile.empty()) profile = "default";
   std::FILE* file = std::fopen(path.c_str(), "r");
   if (!file) return std::nullopt;
@@ -335,11 +331,11 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
     : url_(url),
       location_(parse_s3_url(url)),
       options_(std::move(options)) {
-  if (options_.region.empty()) options_.region = env("AWS_REGION");
-  if (options_.region.empty()) options_.region = env("AWS_DEFAULT_REGION");
+  if (options_.region.empty()) options_.region = environment_variable("AWS_REGION");
+  if (options_.region.empty()) options_.region = environment_variable("AWS_DEFAULT_REGION");
   if (options_.region.empty()) options_.region = "us-east-1";
-  if (options_.endpoint_url.empty()) options_.endpoint_url = env("AWS_ENDPOINT_URL_S3");
-  if (options_.endpoint_url.empty()) options_.endpoint_url = env("AWS_ENDPOINT_URL");
+  if (options_.endpoint_url.empty()) options_.endpoint_url = environment_variable("AWS_ENDPOINT_URL_S3");
+  if (options_.endpoint_url.empty()) options_.endpoint_url = environment_variable("AWS_ENDPOINT_URL");
   endpoint_ = parse_endpoint(options_.endpoint_url, options_.region);
   switch (options_.addressing) {
     case S3Options::Addressing::path: path_style_ = true; break;
@@ -351,7 +347,8 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
   if (options_.credentials) {
     credentials_ = *options_.credentials;
   } else {
-    credentials_ = {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+    credentials_ = {environment_variable("AWS_ACCESS_KEY_ID"), environment_variable("AWS_SECRET_ACCESS_KEY"),
+                    environment_variable("AWS_SESSION_TOKEN")};
     if (credentials_.access_key_id.empty() && credentials_.secret_access_key.empty()) {
       if (auto shared = shared_credentials()) credentials_ = *shared;
     }
@@ -359,7 +356,7 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
   if (credentials_.access_key_id.empty() || credentials_.secret_access_key.empty()) {
     throw Error(ExitStatus::remote, url_, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)");
   }
-  if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = env("AWS_CA_BUNDLE");
+  if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = environment_variable("AWS_CA_BUNDLE");
   main_client_ = std::make_unique<http::Client>(options_.http);
   options_.part_size = std::max(options_.part_size, kMinPartSize);
   options_.multipart_threshold = std::max<std::uint64_t>(options_.multipart_threshold, 1);

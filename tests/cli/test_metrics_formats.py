@@ -52,6 +52,22 @@ class YamlMetrics(CliTest):
         self.write("m.yaml", "a: 1 # & * !\nb: 'x &y'\nc: 2*3\n")
         self.assertEqual(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 1").code, 0)
 
+    def test_yaml_that_yaml_cpp_reads_slowly_is_refused_at_once(self):
+        # Many keys are quadratic in yaml-cpp and deep flow brackets cost gigabytes.
+        for text, message in (("".join(f"k{i}: {i}\n" for i in range(5001)),
+                               "holds more than 5000 lines and items (the limit of a YAML metrics file; "
+                               "see docs/hardening.md)"),
+                              ("a: [" + ",".join("1" * 1 for _ in range(6000)) + "]\n",
+                               "holds more than 5000 lines and items (the limit of a YAML metrics file; "
+                               "see docs/hardening.md)"),
+                              ("a: " + "[" * 100000 + "]" * 100000 + "\n",
+                               "nests deeper than 64 levels (the limit; see docs/hardening.md)")):
+            self.write("m.yaml", text)
+            self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
+                             f"ml-validate: error: 'm.yaml': {message}")
+        self.write("m.yaml", "".join(f"k{i}: {i}\n" for i in range(4998)) + "a: [1, 2]\n")
+        self.assertEqual(self.run_tool("ml-validate", "m.yaml", "--require", "k4997 >= 1").code, 0)
+
     def test_uppercase_extensions_are_yaml(self):
         for name in ("M.YAML", "M.YML"):
             with self.subTest(name=name):

@@ -32,6 +32,15 @@ class Decision(CliTest):
         self.assertAlmostEqual(primary["required"], 0.86)
         self.assertEqual(report["guards"], [])
 
+    def test_significance_options_need_predictions_files(self):
+        # A metrics file holds no rows to test: the option would be silently ignored.
+        for option, value in (("--significance", "0.05"), ("--test", "mcnemar"), ("--bootstrap-samples", "1000"),
+                              ("--seed", "7"), ("--id-column", "id")):
+            with self.subTest(option=option):
+                r = self.compare({**PROD, "accuracy": 0.9}, "--metric", "accuracy", option, value)
+                self.assertFails(r, 2, f"ml-compare: error: {option} compares predictions: give "
+                                       "--candidate-predictions and --baseline-predictions, not metrics files")
+
     def test_not_enough_improvement_keeps_the_baseline(self):
         r = self.compare({**PROD, "accuracy": 0.855}, "--metric", "accuracy", "--min-delta", "0.01")
         self.assertEqual(r.code, 1, r)

@@ -111,6 +111,16 @@ class Profiles(CliTest):
         write_csv(self.path("cur.csv"), ["x", "y"], [(i % 5, "ab"[i % 3 % 2]) for i in range(40)])
         return self.read(name)
 
+    def test_quality_checks_do_not_go_with_a_reference_profile(self):
+        # They read the reference's rows; a profile holds none (silently skipping them was a bypass).
+        self.profile()
+        self.write("s.json", "{}")
+        for args in (["--quality"], ["--schema", "s.json"], ["--max-out-of-range", "0.5"]):
+            with self.subTest(args=args):
+                r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "cur.csv", *args)
+                self.assertFails(r, 2, f"ml-drift: error: {args[0]} checks the reference's rows: it does not go "
+                                       "with a reference profile")
+
     def test_a_tampered_or_truncated_profile_is_an_integrity_error(self):
         text = self.profile()
         self.write("tampered.profile", text.replace('"count":50', '"count":51', 1))

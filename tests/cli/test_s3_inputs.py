@@ -96,6 +96,17 @@ class S3Inputs(CliTest):
         self.same_report(remote("partitioned.ref/"), remote("partitioned.cur/"),
                          local("duckdb_partitioned.ref"), local("duckdb_partitioned.cur"))
 
+    def test_a_list_of_objects_and_keys_with_pattern_characters(self):
+        # Only ",s3://" starts another entry: '?', '[' and ',' in a key are the key's own.
+        for key in ("odd?key[1],x.parquet",):
+            got = S3.aws("s3", "cp", local(f"{PAIR}.ref.parquet"), remote(key), endpoint=S3.direct)
+            self.assertEqual(got.returncode, 0, got.stderr)
+            self.same_report(remote(key), remote(f"{PAIR}.cur.parquet"),
+                             local(f"{PAIR}.ref.parquet"), local(f"{PAIR}.cur.parquet"))
+        both = remote(f"{PAIR}.ref.parquet") + "," + remote(f"{PAIR}.cur.parquet")
+        self.same_report(both, remote(f"{PAIR}.cur.parquet"),
+                         local(f"{PAIR}.ref.parquet") + "," + local(f"{PAIR}.cur.parquet"), local(f"{PAIR}.cur.parquet"))
+
     def test_a_csv_and_a_gzipped_csv_pair_give_the_local_report(self):
         for suffix in ("csv", "csv.gz"):
             with self.subTest(suffix=suffix):

@@ -2,6 +2,7 @@
 credential from, and the tools run with --verbose, on success and on every error path, on
 every backend. Not one byte a tool writes (stdout, stderr, reports, markdown, JUnit, dotenv,
 GitHub outputs and summary, fetched folders) may contain a secret."""
+import base64
 import http.server
 import json
 import os
@@ -249,6 +250,39 @@ class EchoedSecretsTest(PlantedSecrets):
                                  "--verbose", env=self.env(CI_API_V4_URL=server.url + "/api/v4"))
         self.assertEqual(r.code, 4, r)
         self.assert_one_escaped_error_line(r, "ml-release: error: ")
+
+    def test_a_pushgateway_that_echoes_the_basic_header(self):
+        # libcurl turns the URL's user-info into "Authorization: Basic BASE64": that is a secret too.
+        server = self.echo("json")
+        self.secrets.update(password="PLANTED-PUSH-PASSWORD", basic=base64.b64encode(b"bob:PLANTED-PUSH-PASSWORD").decode())
+        self.write("ref.csv", "x,c\n1,a\n2,b\n3,a\n")
+        self.write("cur.csv", "x,c\n1,a\n2,b\n9,b\n")
+        r = self.run_all_outputs("ml-drift", "--reference", "ref.csv", "--current", "cur.csv", "--pushgateway",
+                                 server.url.replace("http://", "http://bob:PLANTED-PUSH-PASSWORD@"))
+        self.assertEqual(r.code, 4, r)
+
+    def test_a_mistyped_scheme_does_not_repeat_the_password(self):
+        self.secrets["URL password"] = "PLANTED-TYPO-PASSWORD"
+        for url in ("http:/bob:PLANTED-TYPO-PASSWORD@127.0.0.1:9", "http//bob:PLANTED-TYPO-PASSWORD@127.0.0.1:9"):
+            with self.subTest(url=url):
+                r = self.run_all_outputs("ml-validate", "--prometheus", url, "--query", "a=up", "--require", "a < 1")
+                self.assertEqual(r.code, 2, r)
+                self.assertIn("/***@127.0.0.1:9", r.stderr)
+
+    def test_a_credential_with_a_line_break_is_refused_before_any_request(self):
+        # Sent as a header it would inject the rest as headers of their own and escape redaction.
+        for name, value in (("PROMETHEUS_TOKEN", "PLANTED-NL-TOKEN\n"),
+                            ("PROMETHEUS_TOKEN", "PLANTED-NL-TOKEN\r\nX-Injected: 1")):
+            with self.subTest(value=value):
+                r = self.run_tool("ml-validate", "--prometheus", "http://127.0.0.1:9", "--query", "a=up",
+                                  "--require", "a < 1", env=self.env(**{name: value}))
+                self.assertFails(r, 2, f"ml-validate: error: '${name}': holds a control character "
+                                       "(a trailing line break?); set it without one")
+        self.write("model.bin", b"weights")
+        r = self.run_tool("ml-release", "list", "--registry", "s3://models/x", "--model", "churn",
+                          env=self.env(AWS_SESSION_TOKEN="PLANTED-SESSION\n", AWS_ENDPOINT_URL="http://127.0.0.1:9"))
+        self.assertFails(r, 2, "ml-release: error: '$AWS_SESSION_TOKEN': holds a control character "
+                               "(a trailing line break?); set it without one")
 
     def test_a_password_in_a_registry_url_is_not_printed(self):
         self.secrets["URL password"] = "PLANTED-URL-PASSWORD"

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/environment.hpp"
 #include "core/error.hpp"
 #include "storage/forge_common.hpp"
 #include "storage/github_storage.hpp"
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
     const std::string subject = "github://" + repo;
     lean::GithubOptions options;
     options.http.connect_timeout = std::chrono::milliseconds(5'000);
-    lean::GithubApi api(api_url, repo, lean::forge::env("GITHUB_TOKEN"), subject, options.http);
+    lean::GithubApi api(api_url, repo, lean::environment_variable("GITHUB_TOKEN"), subject, options.http);
     std::optional<lean::GithubRelease> release;
     auto current = [&]() -> const lean::GithubRelease& {
       if (!release) lean::throw_usage("a step needs a release: run release:TAG first");

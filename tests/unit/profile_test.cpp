@@ -187,16 +187,6 @@ TEST_CASE("shards: I/N with 1 <= I <= N; each file in exactly one shard") {
   }
 }
 
-TEST_CASE("base64 round-trips and refuses what is not base64") {
-  for (std::string bytes : {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\0\xff\x10", 3)}) {
-    CHECK(base64_decode(base64_encode(bytes)) == bytes);
-  }
-  CHECK(base64_encode("abcd") == "YWJjZA==");
-  CHECK_FALSE(base64_decode("YWJjZA="));
-  CHECK_FALSE(base64_decode("YW=jZA=="));
-  CHECK_FALSE(base64_decode("YWJj ZA="));
-}
-
 TEST_CASE("imported sketches make or extend a profile whose row counts add up and that reads back") {
   KllSketch age, income;
   for (int i = 0; i < 5000; ++i) age.update(20 + i % 50);

@@ -1,5 +1,7 @@
 #include "core/redact.hpp"
 
+#include "core/base64.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace lean;
@@ -26,6 +28,20 @@ TEST_CASE("URL user-info is removed, user and password alike") {
   CHECK(redact("http://user:tok@127.0.0.1:9/metrics") == "http://***@127.0.0.1:9/metrics");
   CHECK(redact("https://host/path?email=a@b") == "https://host/path?email=a@b");
   CHECK(redact("mail me at a@b.c, see https://example.org") == "mail me at a@b.c, see https://example.org");
+}
+
+TEST_CASE("user-info after a mistyped scheme is removed too") {
+  CHECK(redact("not \"http:/bob:PASS@127.0.0.1:9\"") == "not \"http:/***@127.0.0.1:9\"");
+  CHECK(redact("http//bob:PASS@h https;//bob:PASS@h") == "http//***@h https;//***@h");
+  CHECK(redact("see docs/a@b and x/y:z") == "see docs/a@b and x/y:z");  // no ':' before the '@'
+}
+
+TEST_CASE("a URL's credentials are registered raw, decoded and as the Basic header libcurl sends") {
+  add_url_credentials("http://bob:PUSH%2Fpass@gateway:9091/metrics");
+  CHECK(redact("PUSH%2Fpass") == "***");
+  CHECK(redact("got PUSH/pass") == "got ***");
+  CHECK(redact("Basic " + base64_encode("bob:PUSH/pass")) == "Basic ***");
+  add_url_credentials("http://gateway:9091/no-user-info");  // nothing to register, no crash
 }
 
 TEST_CASE("SigV4 signatures are removed from headers and presigned URLs") {
