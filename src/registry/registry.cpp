@@ -315,6 +315,9 @@ std::string version_prefix(const std::string& model, const std::string& version)
 std::string manifest_key(const std::string& model, const std::string& version) {
   return version_prefix(model, version) + kManifestName;
 }
+std::string hidden_manifest_key(const std::string& model, const std::string& version) {
+  return version_prefix(model, version) + ".gc-hidden-manifest.json";  // no published file starts with '.'
+}
 std::string channel_key(const std::string& model, const std::string& channel) {
   return model + "/channels/" + channel + ".json";
 }
@@ -422,6 +425,11 @@ Manifest Registry::load_manifest(const std::string& model, const std::string& ve
   log("reading " + location(key));
   std::optional<StoredObject> object = storage_.get(key);
   if (!object) {
+    if (storage_.get(hidden_manifest_key(model, version))) {
+      throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
+                  "version " + version + " of " + model +
+                      " is being removed by ml-release gc (or an interrupted gc was removing it: the next gc finishes it)");
+    }
     if (!storage_.list(version_prefix(model, version)).empty()) {
       throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
                   "version " + version + " of " + model +
@@ -886,7 +894,7 @@ ModelListing Registry::list(const std::string& model) {
   const std::vector<std::string> keys = storage_.list(model + "/");
   const std::string versions_prefix = model + "/versions/";
   const std::string channels_prefix = model + "/channels/";
-  std::set<std::string> versions, complete;
+  std::set<std::string> versions, complete, hidden;
   std::vector<std::string> channel_names;
   for (const auto& key : keys) {
     if (key.rfind(versions_prefix, 0) == 0) {
@@ -895,6 +903,7 @@ ModelListing Registry::list(const std::string& model) {
       if (slash == std::string::npos) continue;
       versions.insert(rest.substr(0, slash));
       if (rest.substr(slash + 1) == kManifestName) complete.insert(rest.substr(0, slash));
+      if (key == hidden_manifest_key(model, rest.substr(0, slash))) hidden.insert(rest.substr(0, slash));
     } else if (key.rfind(channels_prefix, 0) == 0) {
       const std::string rest = key.substr(channels_prefix.size());
       if (rest.size() > 5 && rest.compare(rest.size() - 5, 5, ".json") == 0 && rest.find('/') == std::string::npos) {
@@ -926,7 +935,7 @@ ModelListing Registry::list(const std::string& model) {
       continue;
     }
     if (!complete.count(version)) {
-      listing.incomplete.push_back(version);
+      (hidden.count(version) ? listing.removing : listing.incomplete).push_back(version);
       continue;
     }
     VersionSummary summary;
@@ -946,6 +955,7 @@ ModelListing Registry::list(const std::string& model) {
   std::sort(listing.versions.begin(), listing.versions.end(),
             [](const VersionSummary& a, const VersionSummary& b) { return version_less(a.version, b.version); });
   std::sort(listing.incomplete.begin(), listing.incomplete.end(), version_less);
+  std::sort(listing.removing.begin(), listing.removing.end(), version_less);
   return listing;
 }
 
