@@ -829,6 +829,7 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
     }
     return channel_doc(model, name, version, manifest, "promote", current, std::move(history));
   });
+  change.manifest = manifest;
   if (change.changed) {
     record_event(model, {{"event", "promote"},
                          {"model", model},
@@ -847,6 +848,7 @@ ChannelChange Registry::rollback(const std::string& model, const std::string& na
   if (to) check_name("version", *to);
   if (!channel(model, name)) throw_no_channel(model, name);
   std::string from;
+  std::optional<Manifest> landed;
   ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
     if (!current) throw_no_channel(model, name);
     if (only_from && current->version != *only_from) return std::nullopt;  // moved on: not ours to roll back
@@ -876,8 +878,10 @@ ChannelChange Registry::rollback(const std::string& model, const std::string& na
     from = current->version;
     ordered_json rest = ordered_json::array();
     for (std::size_t i = index + 1; i < history.size(); ++i) rest.push_back(history[i]);
+    landed = manifest;
     return channel_doc(model, name, target, manifest, "rollback", current, std::move(rest));
   });
+  if (change.changed) change.manifest = std::move(landed);
   if (change.changed) {
     record_event(model, {{"event", "rollback"},
                          {"model", model},

@@ -83,6 +83,9 @@ struct ChannelChange {
   bool changed = false;                 // false: it already pointed there
   int attempts = 0;                     // read-modify-write rounds (> 1: lost a race)
   Channel pointer;
+  // The manifest of `version` as the change read it, before the write: a gc may hide it
+  // right after (and puts it back, a channel pointing to it), so it is not read again.
+  std::optional<Manifest> manifest;
 };
 
 struct FileCheck {

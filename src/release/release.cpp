@@ -353,7 +353,8 @@ Outcome channel_outcome(const char* command, Session& session, const std::string
   MarkdownTable table({"Channel", "Previous version", "Version"});
   table.add_row({"`" + change.channel + "`", change.previous ? "`" + *change.previous + "`" : "(new channel)",
                  "`" + change.version + "`"});
-  const Manifest manifest = session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
+  const Manifest manifest = change.manifest ? *change.manifest
+                                            : session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
   outcome.markdown_body = table.render() + metrics_markdown(manifest);
   outcome.dotenv = {{"MODEL", model},
                     {"CHANNEL", change.channel},

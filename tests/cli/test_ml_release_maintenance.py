@@ -321,5 +321,41 @@ class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
         self.ok("list", "--model", "churn", "--report", "l.json")
         self.assertEqual(self.read_json("l.json")["removing"], [])
 
+    @unittest.skipUnless(shutil.which("strace"), "strace is not installed (scripts/packages/gc.txt)")
+    def test_a_promote_that_read_the_manifest_before_the_hide_lands_and_gc_keeps_it(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i)
+        # The promote reads and verifies 1.0, then its channel write (the registry lock, the
+        # first flock) is held back 5 s by strace; gc hides 1.0 meanwhile.
+        log = self.path("promote.strace")
+        promote = subprocess.Popen(
+            ["strace", "-f", "-o", log, "-e", "trace=openat,flock", "-e", "inject=flock:delay_enter=5000000:when=1",
+             os.path.join(BIN_DIR, "ml-release"), "promote", "--registry", "reg", "--model", "churn",
+             "--version", "1.0", "--channel", "canary"],
+            cwd=self.dir, env={**os.environ, **PINNED}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: promote.poll() is None and promote.kill())
+        deadline = time.monotonic() + 60
+        def traced():
+            with open(log) as f:
+                return f.read()
+        while not (os.path.exists(log) and "reg/.lean-lock" in traced()):
+            self.assertIsNone(promote.poll(), promote.stderr.read() if promote.poll() is not None else "")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        gc = self.start_gc("--keep-history", "0", "--grace", "8")
+        self.wait_hidden(gc, "1.0", "2.0")
+        self.assertIsNone(promote.poll(), "the promote wrote before gc hid 1.0: no race to test")
+        out, err = promote.communicate(timeout=60)
+        self.assertEqual(promote.returncode, 0, err)
+        self.assertIn("ml-release: canary of churn now points to 1.0 (new channel)\n", out)
+        out, err = gc.communicate(timeout=60)
+        self.assertEqual(gc.returncode, 0, err)
+        report = self.read_json("gc.json")
+        self.assertEqual([v["version"] for v in report["deleted"]], ["2.0"])
+        self.assertIn({"1.0": "channel canary (since gc started; manifest restored)"},
+                      [{v["version"]: v["reason"]} for v in report["kept"]])
+        self.ok("verify", "--model", "churn", "--channel", "canary")
+
+
 if __name__ == "__main__":
     unittest.main()
