@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/timestamp.hpp"
+#include "crypto/sha256.hpp"
 #include "registry/channel_history.hpp"
 #include "registry/provenance.hpp"
 
@@ -45,9 +46,26 @@ GcVersion describe_version(const VersionSummary& summary) {
           summary.manifest.files.size()};
 }
 
+// Versions an interrupted gc hid (its copy of the manifest is there, the manifest is not)
+// get their manifest back, so this run decides about them like about any other version.
+void restore_interrupted(Storage& storage, const std::string& model) {
+  const std::string prefix = model + "/versions/";
+  for (const auto& key : storage.list(prefix)) {
+    const std::string rest = key.substr(prefix.size());
+    const std::string version = rest.substr(0, rest.find('/'));
+    if (key != hidden_manifest_key(model, version)) continue;
+    if (const std::optional<StoredObject> copy = storage.get(key)) {
+      // Absent only: a manifest that is there again (published since) stays as it is.
+      storage.put(manifest_key(model, version), copy->body, WriteCondition::absent());
+    }
+    storage.remove(key);
+  }
+}
+
 }  // namespace
 
 GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& request) {
+  if (!request.dry_run && !storage.removes_versions_whole()) restore_interrupted(storage, request.model);
   ModelListing listing = registry.list(request.model);
   std::vector<VersionSummary>& versions = listing.versions;
   // Newest first: by creation time, then by version order.
@@ -61,8 +79,10 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
 
   GcResult result;
   std::vector<GcVersion> candidates;
+  std::map<std::string, Manifest> manifests;  // of the candidates, as gc found them
   for (std::size_t i = 0; i < versions.size(); ++i) {
     GcVersion v = describe_version(versions[i]);
+    manifests[v.version] = versions[i].manifest;
     const auto created = parse_timestamp(v.created_at);
     if (i < request.keep) {
       v.reason = "one of the newest " + std::to_string(request.keep);
@@ -111,7 +131,8 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     return result;
   }
 
-  // Pass 1: hide, each after a fresh look at the channels.
+  // Pass 1: hide, each after a fresh look at the channels. The manifest is copied aside
+  // first, so a gc interrupted from here on is finished by the next one.
   struct Hidden {
     GcVersion version;
     std::string manifest_body;
@@ -122,6 +143,8 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     const std::string key = manifest_key(request.model, v.version);
     const std::optional<StoredObject> manifest = storage.get(key);
     if (!manifest) continue;  // deleted by someone else meanwhile
+    if (sha256_hex(manifest->body) != v.manifest_sha256) continue;  // deleted and published again meanwhile
+    storage.put(hidden_manifest_key(request.model, v.version), manifest->body, WriteCondition::always());
     storage.remove(key);
     hidden.push_back({std::move(v), manifest->body});
   }
@@ -131,17 +154,45 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   if (request.grace_seconds > 0) {
     std::this_thread::sleep_for(std::chrono::duration<double>(request.grace_seconds));
   }
+  // A version published again while it was hidden (its manifest is there again: that
+  // publish reported success) is kept; only the files of the hidden manifest that the new
+  // one does not name go.
+  const auto published_again = [&](Hidden& h) {
+    const std::string version = h.version.version;
+    const Manifest republished = registry.resolve(request.model, Selector{version, std::nullopt}, false).second;
+    std::set<std::string> named;
+    for (const auto& file : republished.files) named.insert(republished.file_key(file.name));
+    const Manifest& before = manifests.at(version);
+    for (const auto& file : before.files) {
+      if (!named.count(before.file_key(file.name))) storage.remove(before.file_key(file.name));
+    }
+    storage.remove(hidden_manifest_key(request.model, version));
+    h.version = describe_version({version, republished, {}});
+    h.version.reason = "published again since gc started";
+    result.kept.push_back(std::move(h.version));
+  };
   // Pass 3: each version re-checked against every channel right before its files go; one
   // that a channel now points to gets its manifest back instead.
   for (auto& h : hidden) {
+    const std::string& version = h.version.version;
     const auto holds_now = channel_holds(storage, registry, request.model, request.keep_history);
-    if (auto hold = holds_now.find(h.version.version); hold != holds_now.end()) {
-      storage.put(manifest_key(request.model, h.version.version), h.manifest_body, WriteCondition::absent());
+    if (auto hold = holds_now.find(version); hold != holds_now.end()) {
+      storage.put(manifest_key(request.model, version), h.manifest_body, WriteCondition::absent());
+      storage.remove(hidden_manifest_key(request.model, version));
       h.version.reason = hold->second + " (since gc started; manifest restored)";
       result.kept.push_back(h.version);
       continue;
     }
-    for (const auto& key : storage.list(version_prefix(request.model, h.version.version))) storage.remove(key);
+    // The hidden copy goes last: until then an interrupted run is finished by the next one.
+    std::vector<std::string> keys;
+    for (const auto& key : storage.list(version_prefix(request.model, version))) {
+      if (key != hidden_manifest_key(request.model, version)) keys.push_back(key);
+    }
+    keys.push_back(hidden_manifest_key(request.model, version));
+    if (!storage.remove_unless_published(manifest_key(request.model, version), keys)) {
+      published_again(h);
+      continue;
+    }
     write_audit_event(storage, registry, request.model,
                       {{"event", "delete"},
                        {"model", request.model},

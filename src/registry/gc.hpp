@@ -33,11 +33,14 @@ struct GcResult {
 // Deletes the versions of a model that are not kept, in three passes so that a version a
 // channel starts to point at while gc runs is never lost:
 //  1. hide: each version is re-checked against every channel (read again), then its
-//     manifest is deleted first, so it is never listed or resolved as complete again;
+//     manifest is copied aside (hidden_manifest_key) and deleted, so it is never listed or
+//     resolved as complete again;
 //  2. after `grace_seconds` every channel is read again, and a hidden version one of them
 //     now points to (a promote that read its manifest before it was hidden) gets its
-//     manifest back and is kept;
-//  3. the files of the rest are deleted, one audit event ("event": "delete") each.
+//     manifest back and is kept; so is one published again meanwhile;
+//  3. the files of the rest are deleted, the copy last, one audit event ("event":
+//     "delete") each.
+// A run first restores the versions an interrupted run hid, then decides about them anew.
 // The window that remains (docs/ml-release.md): a promote that read the manifest before
 // pass 1 and writes its channel after pass 2.
 GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& request);

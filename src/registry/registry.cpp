@@ -315,6 +315,9 @@ std::string version_prefix(const std::string& model, const std::string& version)
 std::string manifest_key(const std::string& model, const std::string& version) {
   return version_prefix(model, version) + kManifestName;
 }
+std::string hidden_manifest_key(const std::string& model, const std::string& version) {
+  return version_prefix(model, version) + ".gc-hidden-manifest.json";  // no published file starts with '.'
+}
 std::string channel_key(const std::string& model, const std::string& channel) {
   return model + "/channels/" + channel + ".json";
 }
@@ -422,6 +425,11 @@ Manifest Registry::load_manifest(const std::string& model, const std::string& ve
   log("reading " + location(key));
   std::optional<StoredObject> object = storage_.get(key);
   if (!object) {
+    if (storage_.get(hidden_manifest_key(model, version))) {
+      throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
+                  "version " + version + " of " + model +
+                      " is being removed by ml-release gc (or an interrupted gc was removing it: the next gc finishes it)");
+    }
     if (!storage_.list(version_prefix(model, version)).empty()) {
       throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
                   "version " + version + " of " + model +
@@ -821,6 +829,7 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
     }
     return channel_doc(model, name, version, manifest, "promote", current, std::move(history));
   });
+  change.manifest = manifest;
   if (change.changed) {
     record_event(model, {{"event", "promote"},
                          {"model", model},
@@ -839,6 +848,7 @@ ChannelChange Registry::rollback(const std::string& model, const std::string& na
   if (to) check_name("version", *to);
   if (!channel(model, name)) throw_no_channel(model, name);
   std::string from;
+  std::optional<Manifest> landed;
   ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
     if (!current) throw_no_channel(model, name);
     if (only_from && current->version != *only_from) return std::nullopt;  // moved on: not ours to roll back
@@ -868,8 +878,10 @@ ChannelChange Registry::rollback(const std::string& model, const std::string& na
     from = current->version;
     ordered_json rest = ordered_json::array();
     for (std::size_t i = index + 1; i < history.size(); ++i) rest.push_back(history[i]);
+    landed = manifest;
     return channel_doc(model, name, target, manifest, "rollback", current, std::move(rest));
   });
+  if (change.changed) change.manifest = std::move(landed);
   if (change.changed) {
     record_event(model, {{"event", "rollback"},
                          {"model", model},
@@ -886,7 +898,7 @@ ModelListing Registry::list(const std::string& model) {
   const std::vector<std::string> keys = storage_.list(model + "/");
   const std::string versions_prefix = model + "/versions/";
   const std::string channels_prefix = model + "/channels/";
-  std::set<std::string> versions, complete;
+  std::set<std::string> versions, complete, hidden;
   std::vector<std::string> channel_names;
   for (const auto& key : keys) {
     if (key.rfind(versions_prefix, 0) == 0) {
@@ -895,6 +907,7 @@ ModelListing Registry::list(const std::string& model) {
       if (slash == std::string::npos) continue;
       versions.insert(rest.substr(0, slash));
       if (rest.substr(slash + 1) == kManifestName) complete.insert(rest.substr(0, slash));
+      if (key == hidden_manifest_key(model, rest.substr(0, slash))) hidden.insert(rest.substr(0, slash));
     } else if (key.rfind(channels_prefix, 0) == 0) {
       const std::string rest = key.substr(channels_prefix.size());
       if (rest.size() > 5 && rest.compare(rest.size() - 5, 5, ".json") == 0 && rest.find('/') == std::string::npos) {
@@ -926,7 +939,7 @@ ModelListing Registry::list(const std::string& model) {
       continue;
     }
     if (!complete.count(version)) {
-      listing.incomplete.push_back(version);
+      (hidden.count(version) ? listing.removing : listing.incomplete).push_back(version);
       continue;
     }
     VersionSummary summary;
@@ -946,6 +959,7 @@ ModelListing Registry::list(const std::string& model) {
   std::sort(listing.versions.begin(), listing.versions.end(),
             [](const VersionSummary& a, const VersionSummary& b) { return version_less(a.version, b.version); });
   std::sort(listing.incomplete.begin(), listing.incomplete.end(), version_less);
+  std::sort(listing.removing.begin(), listing.removing.end(), version_less);
   return listing;
 }
 

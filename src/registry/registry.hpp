@@ -19,6 +19,9 @@ namespace lean {
 //   MODEL/audit/TIME-RANDOM.json        one object per publish, promote and rollback
 std::string version_prefix(const std::string& model, const std::string& version);
 std::string manifest_key(const std::string& model, const std::string& version);
+// Where gc keeps the manifest of a version it hid until it deletes the files (or puts the
+// manifest back): found without a manifest, the version is one an interrupted gc was removing.
+std::string hidden_manifest_key(const std::string& model, const std::string& version);
 std::string channel_key(const std::string& model, const std::string& channel);
 std::string audit_prefix(const std::string& model);
 // A stored audit event, validated like a channel pointer (exit 5 `malformed audit event: ...`):
@@ -80,6 +83,9 @@ struct ChannelChange {
   bool changed = false;                 // false: it already pointed there
   int attempts = 0;                     // read-modify-write rounds (> 1: lost a race)
   Channel pointer;
+  // The manifest of `version` as the change read it, before the write: a gc may hide it
+  // right after (and puts it back, a channel pointing to it), so it is not read again.
+  std::optional<Manifest> manifest;
 };
 
 struct FileCheck {
@@ -98,6 +104,7 @@ struct ModelListing {
   std::vector<VersionSummary> versions;                       // complete versions, natural order
   std::vector<std::pair<std::string, Channel>> channels;      // by channel name
   std::vector<std::string> incomplete;                        // files without a manifest
+  std::vector<std::string> removing;                          // hidden by a gc that did not finish
   // Versions and channels whose stored object is malformed: (name, the error's text), each
   // listed beside the good ones; the list command then exits 5.
   std::vector<std::pair<std::string, std::string>> malformed_versions, malformed_channels;

@@ -23,4 +23,10 @@ FileDigest Storage::read_digest(const std::string& key) {
   }
 }
 
+bool Storage::remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) {
+  if (get(manifest_key)) return false;
+  for (const auto& key : keys) remove(key);
+  return true;
+}
+
 }  // namespace lean

@@ -87,6 +87,11 @@ class Storage {
     throw Error(ExitStatus::usage, describe(), "cannot delete version of " + model + " in one step");
   }
 
+  // gc's last pass: removes `keys` (the files of a version gc hid) unless `manifest_key`
+  // exists again (a publish completed the version since it was hidden); false, removing
+  // nothing, then. A backend whose publishes commit under a lock checks under it.
+  virtual bool remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys);
+
   // Temporaries an interrupted write left under `prefix`, which list() hides (verify names them).
   virtual std::vector<std::string> leftovers(const std::string& /*prefix*/) { return {}; }
   // Removes those of them that are stale (their owner dead, or unchanged for long), never

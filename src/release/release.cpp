@@ -353,7 +353,8 @@ Outcome channel_outcome(const char* command, Session& session, const std::string
   MarkdownTable table({"Channel", "Previous version", "Version"});
   table.add_row({"`" + change.channel + "`", change.previous ? "`" + *change.previous + "`" : "(new channel)",
                  "`" + change.version + "`"});
-  const Manifest manifest = session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
+  const Manifest manifest = change.manifest ? *change.manifest
+                                            : session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
   outcome.markdown_body = table.render() + metrics_markdown(manifest);
   outcome.dotenv = {{"MODEL", model},
                     {"CHANNEL", change.channel},
@@ -512,6 +513,9 @@ Outcome run_list(const po::variables_map& vm) {
   for (const auto& version : listing.incomplete) {
     console += "incomplete " + version + " (files without a manifest: an interrupted publish, not usable)\n";
   }
+  for (const auto& version : listing.removing) {
+    console += "removing " + version + " (hidden by an ml-release gc that did not finish: the next gc finishes it)\n";
+  }
   // Malformed objects are listed after the good ones, and make the run exit 5.
   ordered_json malformed = ordered_json::array();
   for (const auto& [kind, entries] : {std::pair{"version", &listing.malformed_versions},
@@ -525,6 +529,7 @@ Outcome run_list(const po::variables_map& vm) {
   outcome.fields["versions"] = versions;
   outcome.fields["channels"] = channels;
   outcome.fields["incomplete"] = listing.incomplete;
+  outcome.fields["removing"] = listing.removing;
   outcome.fields["malformed"] = malformed;
   if (!malformed.empty()) {
     outcome.status = ExitStatus::integrity;

@@ -384,6 +384,18 @@ bool LocalStorage::commit_version(const std::string& manifest_key, const std::st
   return true;
 }
 
+bool LocalStorage::remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) {
+  const fs::path manifest = path_of(manifest_key);
+  RegistryLock lock(root_);
+  {
+    FileHandle existing(open_object(manifest.string()));
+    if (existing.get() >= 0) return false;
+  }
+  for (const auto& key : keys) remove(key);
+  ::rmdir(manifest.parent_path().c_str());  // fails, harmlessly, while anything is left in it
+  return true;
+}
+
 void LocalStorage::discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) {
   for (const auto& key : file_keys) {
     const std::string path = staged_path(key, attempt);

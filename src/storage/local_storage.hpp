@@ -32,6 +32,9 @@ class LocalStorage : public Storage {
   bool commit_version(const std::string& manifest_key, const std::string& manifest_body,
                       const std::vector<std::string>& file_keys, const std::string& attempt) override;
   void discard_staged(const std::vector<std::string>& file_keys, const std::string& attempt) override;
+  // Under the lock a publish commits under, so a publish either completed before (the
+  // manifest is there) or writes its files after; the emptied version folder goes too.
+  bool remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) override;
   std::vector<std::string> leftovers(const std::string& prefix) override;
   void remove_stale_leftovers(const std::string& prefix) override;
   bool atomic_conditional_writes() const override { return true; }

@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 import subprocess
+import time
 import unittest
 
 import test_ml_release as local
@@ -239,6 +240,121 @@ class GcAgainstConcurrentPromotes(backend(local.ReleaseTest)):
         self.assertEqual(lost, 0)
         self.assertGreater(deleted, 0)
         self.assertGreater(landed, 0)
+
+
+class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
+    """gc on a local folder while a version it hid is published again, and a gc killed
+    during its grace: no published version is lost, none stays hidden."""
+
+    test_history_newest_first_with_who_and_at_boundaries = None
+    test_gc_keeps_the_newest_the_pointed_to_and_recent_history = None
+    test_diff_of_a_channel_and_a_version = None
+    test_promote_from_channel_and_rollback_if_version = None
+
+    def start_gc(self, *args):
+        release = os.path.join(BIN_DIR, "ml-release")
+        gc = subprocess.Popen([release, "gc", "--registry", "reg", "--model", "churn", "--keep", "1", *args,
+                               "--report", "gc.json"], cwd=self.dir, env={**os.environ, **PINNED},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: gc.poll() is None and gc.kill())
+        return gc
+
+    def wait_hidden(self, gc, *versions):
+        # Pass 1 is done once every candidate's manifest is gone; the grace runs from there.
+        deadline = time.monotonic() + 60
+        while any(os.path.exists(self.path(f"reg/churn/versions/{v}/manifest.json")) for v in versions):
+            self.assertIsNone(gc.poll(), "gc ended before hiding " + ", ".join(versions))
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+
+    def test_a_version_published_again_during_the_grace_is_kept(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i)
+        gc = self.start_gc("--grace", "4")
+        self.wait_hidden(gc, "1.0", "2.0")
+        self.publish_at("1.0", 10, content=b"new weights 1.0")  # new content
+        self.publish_at("2.0", 2)  # identical content: a retried CI job
+        out, err = gc.communicate(timeout=60)
+        self.assertEqual(gc.returncode, 0, err)
+        self.assertNotIn("DELETED", out)
+        report = self.read_json("gc.json")
+        self.assertEqual(report["deleted"], [])
+        self.assertEqual({v["version"]: v["reason"] for v in report["kept"]},
+                         {"3.0": "one of the newest 1", "1.0": "published again since gc started",
+                          "2.0": "published again since gc started"})
+        for version in ("1.0", "2.0"):
+            self.ok("verify", "--model", "churn", "--version", version)
+            self.assertEqual(sorted(os.listdir(self.path(f"reg/churn/versions/{version}"))),
+                             ["manifest.json", "model.bin"])
+        self.ok("fetch", "--model", "churn", "--version", "1.0", "--dest", "got")
+        with open(self.path("got/model.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"new weights 1.0")
+        self.assertFalse([e for e in self.audit() if e["event"] == "delete"])
+
+    def test_the_next_gc_finishes_what_a_killed_gc_hid(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i)
+        self.ok("promote", "--model", "churn", "--version", "1.0", "--channel", "canary")
+        self.ok("promote", "--model", "churn", "--version", "3.0", "--channel", "canary")
+        gc = self.start_gc("--keep-history", "0", "--grace", "60")
+        self.wait_hidden(gc, "1.0", "2.0")
+        gc.kill()  # kill -9 during the grace
+        gc.communicate()
+        r = self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual((self.read_json("l.json")["removing"], self.read_json("l.json")["incomplete"]),
+                         (["1.0", "2.0"], []))
+        self.assertIn("removing 1.0 (hidden by an ml-release gc that did not finish: the next gc finishes it)\n",
+                      r.stdout)
+        r = self.release("verify", "--model", "churn", "--version", "2.0")
+        self.assertEqual(r.code, 3, r)
+        self.assertTrue(r.stderr.endswith(": version 2.0 of churn is being removed by ml-release gc (or an "
+                                          "interrupted gc was removing it: the next gc finishes it)\n"), r)
+        # The next gc decides by its own rules: 1.0 is canary's rollback target now.
+        self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--grace", "0", "--report", "gc.json")
+        report = self.read_json("gc.json")
+        self.assertEqual([v["version"] for v in report["deleted"]], ["2.0"])
+        self.assertEqual(sorted(v["version"] for v in report["kept"]), ["1.0", "3.0"])
+        self.ok("verify", "--model", "churn", "--version", "1.0")
+        # Nothing is left of 2.0, not even its folder, nor of gc's copy of 1.0's manifest.
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/versions"))), ["1.0", "3.0"])
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/versions/1.0"))), ["manifest.json", "model.bin"])
+        self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual(self.read_json("l.json")["removing"], [])
+
+    @unittest.skipUnless(shutil.which("strace"), "strace is not installed (scripts/packages/gc.txt)")
+    def test_a_promote_that_read_the_manifest_before_the_hide_lands_and_gc_keeps_it(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i)
+        # The promote reads and verifies 1.0, then its channel write (the registry lock, the
+        # first flock) is held back 5 s by strace; gc hides 1.0 meanwhile.
+        log = self.path("promote.strace")
+        promote = subprocess.Popen(
+            ["strace", "-f", "-o", log, "-e", "trace=openat,flock", "-e", "inject=flock:delay_enter=5000000:when=1",
+             os.path.join(BIN_DIR, "ml-release"), "promote", "--registry", "reg", "--model", "churn",
+             "--version", "1.0", "--channel", "canary"],
+            cwd=self.dir, env={**os.environ, **PINNED}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: promote.poll() is None and promote.kill())
+        deadline = time.monotonic() + 60
+        def traced():
+            with open(log) as f:
+                return f.read()
+        while not (os.path.exists(log) and "reg/.lean-lock" in traced()):
+            self.assertIsNone(promote.poll(), promote.stderr.read() if promote.poll() is not None else "")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.02)
+        gc = self.start_gc("--keep-history", "0", "--grace", "8")
+        self.wait_hidden(gc, "1.0", "2.0")
+        self.assertIsNone(promote.poll(), "the promote wrote before gc hid 1.0: no race to test")
+        out, err = promote.communicate(timeout=60)
+        self.assertEqual(promote.returncode, 0, err)
+        self.assertIn("ml-release: canary of churn now points to 1.0 (new channel)\n", out)
+        out, err = gc.communicate(timeout=60)
+        self.assertEqual(gc.returncode, 0, err)
+        report = self.read_json("gc.json")
+        self.assertEqual([v["version"] for v in report["deleted"]], ["2.0"])
+        self.assertIn({"1.0": "channel canary (since gc started; manifest restored)"},
+                      [{v["version"]: v["reason"]} for v in report["kept"]])
+        self.ok("verify", "--model", "churn", "--channel", "canary")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("gc deletes the manifest before the files, and writes one audit event per version") {
+TEST_CASE("gc hides the manifests before the files go, its copy of each last, and writes one audit event per version") {
   Fixture f;
   for (int i = 1; i <= 3; ++i) f.publish(std::to_string(i) + ".0", i);
   f.registry.promote("churn", "3.0", "production", false);
@@ -50,7 +50,9 @@ TEST_CASE("gc deletes the manifest before the files, and writes one audit event 
   REQUIRE(result.deleted.size() == 2);
   CHECK(result.deleted[0].version == "1.0");  // oldest first
   CHECK(f.store.removed == std::vector<std::string>{"churn/versions/1.0/manifest.json", "churn/versions/2.0/manifest.json",
-                                                    "churn/versions/1.0/model.bin", "churn/versions/2.0/model.bin"});
+                                                    "churn/versions/1.0/model.bin", hidden_manifest_key("churn", "1.0"),
+                                                    "churn/versions/2.0/model.bin", hidden_manifest_key("churn", "2.0")});
+  CHECK(!fs::exists(f.dir.file("reg/churn/versions/1.0")));  // the emptied folder too
   int deletes = 0;
   for (const auto& event : read_audit_events(f.store, f.registry, "churn")) {
     if (event.doc["event"] == "delete") ++deletes;
@@ -78,6 +80,25 @@ TEST_CASE("a version a promote points at while it is hidden gets its manifest ba
   bool kept = false;
   for (const auto& v : result.kept) kept |= v.version == "1.0" && v.reason == "channel canary (since gc started; manifest restored)";
   CHECK(kept);
+  ::unsetenv("SOURCE_DATE_EPOCH");
+}
+
+TEST_CASE("a version published again while it is hidden is kept with its files") {
+  Fixture f;
+  for (int i = 1; i <= 3; ++i) f.publish(std::to_string(i) + ".0", i);
+  f.store.after_remove = [&](const std::string& key) {
+    if (key != manifest_key("churn", "1.0")) return;
+    f.store.after_remove = nullptr;
+    f.publish("1.0", 9);  // a retried CI job: it reports success
+  };
+  const GcResult result = collect_garbage(f.store, f.registry, GcRequest{"churn", 1, std::nullopt, 10, false, 0});
+  REQUIRE(result.deleted.size() == 1);
+  CHECK(result.deleted[0].version == "2.0");
+  bool kept = false;
+  for (const auto& v : result.kept) kept |= v.version == "1.0" && v.reason == "published again since gc started";
+  CHECK(kept);
+  for (const auto& check : f.registry.verify("churn", "1.0", f.registry.resolve("churn", Selector{"1.0", std::nullopt}).second)) CHECK(check.ok());
+  CHECK(!f.store.get(hidden_manifest_key("churn", "1.0")));
   ::unsetenv("SOURCE_DATE_EPOCH");
 }
 
