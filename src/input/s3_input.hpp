@@ -78,7 +78,7 @@ class FedStream {
   // nothing: a reader that stopped early ends the stream quietly.
   using Producer = std::function<void(const std::function<bool(std::string_view)>& write)>;
   explicit FedStream(Producer producer);
-  ~FedStream();
+  virtual ~FedStream();  // virtual: an S3Stream is owned and destroyed as a FedStream
   FedStream(const FedStream&) = delete;
   FedStream& operator=(const FedStream&) = delete;
 
