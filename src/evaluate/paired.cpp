@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -50,15 +51,17 @@ void for_blocks(std::size_t blocks, Work work) {
   for (auto& thread : pool) thread.join();
 }
 
-// The t quantile with `df` degrees of freedom, by bisection on student_t_sf.
-double t_quantile(double p, double df) {
+// t with P(T > t) = alpha for `df` degrees of freedom, by bisection on student_t_sf: the
+// upper tail itself, so a tiny alpha (1 - alpha rounds to 1) still has its finite quantile.
+double t_upper_quantile(double alpha, double df) {
   double low = 0, high = 1;
-  while (student_t_sf(high, df) > 1 - p) high *= 2;
-  for (int i = 0; i < 200; ++i) {
-    const double mid = (low + high) / 2;
-    (student_t_sf(mid, df) > 1 - p ? low : high) = mid;
+  while (student_t_sf(high, df) > alpha && high < std::numeric_limits<double>::max() / 4) high *= 2;
+  for (int i = 0; i < 2200 && low < high; ++i) {  // bisection halves the bracket: ~1100 steps from 1e308
+    const double mid = low + (high - low) / 2;
+    if (mid == low || mid == high) break;
+    (student_t_sf(mid, df) > alpha ? low : high) = mid;
   }
-  return (low + high) / 2;
+  return high;
 }
 
 double quantile_of_sorted(const std::vector<double>& sorted, double q) {  // numpy's linear interpolation
@@ -157,7 +160,7 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
   out.interval_high = quantile_of_sorted(defined, 1 - options.alpha);
   out.interval_method = "bootstrap percentile";
   const double se = m > 1 ? static_cast<double>(std::sqrt(squares / (m - 1))) : 0.0;
-  out.min_detectable_delta = (normal_quantile(1 - options.alpha) + normal_quantile(kPower)) * se;
+  out.min_detectable_delta = (normal_upper_quantile(options.alpha) + normal_quantile(kPower)) * se;
   return out;
 }
 
@@ -289,7 +292,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     auto why = e.undefined.find(metric);
     throw_input(t.path, why != e.undefined.end() ? metric + " is undefined: " + why->second : "no metric \"" + metric + "\"");
   }
-  const double z_alpha = normal_quantile(1 - options.alpha), z_power = normal_quantile(kPower);
+  const double z_alpha = normal_upper_quantile(options.alpha), z_power = normal_quantile(kPower);
   const double delta = *c_value - *b_value;
   Significance out;
   if (kind == TestKind::mcnemar) {
@@ -305,8 +308,10 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     out.b = b;
     out.c = c;
     out.statistic = static_cast<double>(b);
-    out.p_value = test.p_better;
-    out.p_worse = test.p_worse;
+    // With --lower-is-better (accuracy read the other way round) "better" is fewer right
+    // rows: the test is one-sided towards c, as every other test follows the direction.
+    out.p_value = options.lower_is_better ? test.p_worse : test.p_better;
+    out.p_worse = options.lower_is_better ? test.p_better : test.p_worse;
     const double discordant = static_cast<double>(b + c) / n, shift = (static_cast<double>(b) - static_cast<double>(c)) / n;
     const double se = std::sqrt(std::max(0.0, discordant - shift * shift) / n);
     out.interval_low = delta - z_alpha * se;
@@ -332,7 +337,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     // A loss improves downwards: "better" is loss_baseline - loss_candidate > 0.
     out.p_value = options.lower_is_better ? test.p_better : test.p_worse;
     out.p_worse = options.lower_is_better ? test.p_worse : test.p_better;
-    const double t = ct.rows > 1 ? t_quantile(1 - options.alpha, test.df) : 0.0;
+    const double t = ct.rows > 1 ? t_upper_quantile(options.alpha, test.df) : 0.0;
     double low = -test.mean_difference - t * test.standard_error, high = -test.mean_difference + t * test.standard_error;
     double detectable = (z_alpha + z_power) * test.standard_error;
     if (metric == "rmse") {  // the test is on squared errors; the interval is mapped back through the square root

@@ -73,10 +73,15 @@ double normal_quantile(double p) {
     x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   }
+  // The refinement needs exp(x²/2), which overflows below p ~ 1e-308 (|x| > 37.5): there
+  // the approximation's relative error (1e-9) is what there is, never a NaN.
   const double e = normal_cdf(x) - p;
   const double u = e * std::sqrt(2 * M_PI) * std::exp(x * x / 2);
-  return x - u / (1 + x * u / 2);
+  const double refined = x - u / (1 + x * u / 2);
+  return std::isfinite(refined) ? refined : x;
 }
+
+double normal_upper_quantile(double alpha) { return -normal_quantile(alpha); }
 
 double incomplete_beta(double a, double b, double x) { return static_cast<double>(incomplete_beta_long(a, b, x)); }
 

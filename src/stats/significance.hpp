@@ -13,6 +13,8 @@ namespace lean {
 // Standard normal distribution function and its inverse.
 double normal_cdf(double z);
 double normal_quantile(double p);  // 0 < p < 1
+// z with P(Z > z) = alpha, accurate for any tiny alpha (1 - alpha rounds to 1 below 1e-16).
+double normal_upper_quantile(double alpha);  // 0 < alpha < 1
 // P(T > t) for Student's t with `df` degrees of freedom.
 double student_t_sf(double t, double df);
 // The regularized incomplete beta function I_x(a, b).

@@ -248,6 +248,34 @@ class Significance(PredictionsTest):
         self.assertIn("ml-compare: keep: accuracy +0.013 meets the margin but is not significant (p = 0.20 ≥ 0.05; "
                       "with 1,500 rows only gains above +0.035 are detectable)\n", r.stdout)
 
+    def test_mcnemar_follows_lower_is_better(self):
+        # Accuracy read the other way round: "better" is fewer right rows, p = P(X >= c).
+        e = EXPECTED["compare_binary"]
+        _, report = self.compare("accuracy", "--id-column", "id", "--significance", "0.05", "--lower-is-better")
+        s = report["significance"]
+        self.assertEqual((s["test"], s["b"], s["c"]), ("mcnemar", e["b"], e["c"]))
+        self.assertLess(abs(s["p_value"] - e["mcnemar_p_worse"]), 1e-10)
+        self.assertLess(abs(s["p_value_worse"] - e["mcnemar_p"]), 1e-10)
+        self.assertLess(abs(min(1, 2 * min(s["p_value"], s["p_value_worse"])) - e["statsmodels_two_sided"]), 1e-10)
+        self.assertEqual(report["primary"]["direction"], "lower")
+        self.assertEqual(s["significantly_worse"], e["mcnemar_p"] < 0.05)
+
+    def test_a_tiny_alpha_has_finite_quantiles(self):
+        # 1 - 1e-17 rounds to 1: the quantiles come from the upper tail itself (scipy's isf).
+        e = EXPECTED["compare_binary"]
+        r, report = self.compare("accuracy", "--id-column", "id", "--significance", "1e-17")
+        s = report["significance"]
+        self.assertLess(abs(s["min_detectable_delta"] / e["mcnemar_min_detectable_1e-17"] - 1), 1e-9)
+        self.assertNotIn("nan", r.stdout)
+        self.assertNotIn("inf", r.stdout)
+        self.assertRegex(r.stdout, r"only gains above \+0\.\d+ are detectable\)")
+        e = EXPECTED["compare_regression"]
+        r, report = self.compare("mse", "--significance", "1e-17", candidate="reg_candidate.csv", baseline="reg_baseline.csv")
+        interval = report["significance"]["interval"]
+        self.assertLess(abs(interval["low"] / e["mse_interval_low_1e-17"] - 1), 1e-9)
+        self.assertLess(abs(interval["high"] / e["mse_interval_high_1e-17"] - 1), 1e-9)
+        self.assertNotIn("nan", r.stdout)
+
     def test_paired_t_against_scipy(self):
         e = EXPECTED["compare_binary"]
         for metric, key in (("log_loss", "log_loss"), ("brier_score", "brier")):
@@ -463,6 +491,10 @@ class PairingErrors(PredictionsTest):
         r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "a.csv",
                           "--metric", "accuracy", "--significance", "0.5")
         self.assertFails(r, 2, "ml-compare: error: --significance must be between 0 and 0.5 (exclusive)")
+        for alpha in ("0", "-0.01", "1e-400", "nan", "inf"):
+            r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "a.csv",
+                              "--metric", "accuracy", "--significance", alpha)
+            self.assertEqual(r.code, 2, (alpha, r))
 
 
 class RegistryBaseline(PredictionsTest):

@@ -196,6 +196,10 @@ expected["compare_binary"] = {
     "brier_t": t_brier.statistic, "brier_p": t_brier.pvalue,
     "delong_auc_candidate": auc_c, "delong_auc_baseline": auc_b, "delong_se": se, "delong_z": z,
     "delong_p": stats.norm.sf(z), "bootstrap_se": float(np.std(deltas)),
+    # --lower-is-better: "better" is fewer right rows, the one-sided test towards c.
+    "mcnemar_p_worse": stats.binomtest(c, b + c, 0.5, alternative="greater").pvalue,
+    # A tiny --significance (1 - alpha rounds to 1): the quantiles of the upper tail itself.
+    "mcnemar_min_detectable_1e-17": (stats.norm.isf(1e-17) + stats.norm.ppf(0.8)) * np.sqrt(b + c) / n,
 }
 
 # Regression pair, by row order: the candidate has smaller errors.
@@ -207,8 +211,13 @@ write_csv("reg_candidate.csv", {"y_true": target, "y_pred": cand_est})
 write_csv("reg_baseline.csv", {"y_true": target, "y_pred": base_est})
 t_mse = stats.ttest_rel((target - base_est) ** 2, (target - cand_est) ** 2, alternative="greater")
 t_mae = stats.ttest_rel(np.abs(target - base_est), np.abs(target - cand_est), alternative="greater")
+loss_difference = (target - base_est) ** 2 - (target - cand_est) ** 2
+mse_se = np.std(loss_difference, ddof=1) / np.sqrt(n)
+mse_t_1e17 = stats.t.isf(1e-17, n - 1)
 expected["compare_regression"] = {"n": n, "mse_t": t_mse.statistic, "mse_p": t_mse.pvalue,
-                                  "mae_t": t_mae.statistic, "mae_p": t_mae.pvalue}
+                                  "mae_t": t_mae.statistic, "mae_p": t_mae.pvalue,
+                                  "mse_interval_low_1e-17": -loss_difference.mean() - mse_t_1e17 * mse_se,
+                                  "mse_interval_high_1e-17": -loss_difference.mean() + mse_t_1e17 * mse_se}
 
 with open(os.path.join(HERE, "expected.json"), "w") as f:
     json.dump({k: {kk: float(vv) for kk, vv in v.items()} if k != "binary_slices" else
