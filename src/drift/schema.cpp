@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "core/error.hpp"
@@ -130,12 +131,27 @@ ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   if (json_nesting_depth(text) > limits::kJsonDepth) {
     throw_config(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
   }
+  // A key written twice in one object is refused: the JSON library would keep the last one
+  // silently, and a hand edit that adds "max" beside the old one must not be half-read.
+  std::vector<std::set<std::string>> open_objects;
+  std::optional<std::string> duplicate;
+  const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !open_objects.empty() && !duplicate && parsed.is_string()) {
+      if (!open_objects.back().insert(parsed.get_ref<const std::string&>()).second) duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
   json schema;
   try {
-    schema = json::parse(text);
+    schema = json::parse(text, track);
   } catch (const json::exception&) {  // also out_of_range: a number like 1e999
     throw_config(path, "malformed JSON; a schema is {\"schema_version\": 1, \"columns\": [...]} (ml-drift schema writes one)");
   }
+  if (duplicate) throw_config(path, "duplicate key \"" + *duplicate + "\"");
   if (!schema.is_object()) throw_config(path, "a schema is a JSON object: {\"schema_version\": 1, \"columns\": [...]}");
   if (!schema.contains("schema_version")) throw_config(path, "no \"schema_version\"; this ml-drift reads version 1");
   const json& version = schema["schema_version"];

@@ -335,6 +335,11 @@ class Schema(QualityTest):
              "\"columns[0].min\" is above \"max\""),
             ('{"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "missing_share": 2}]}',
              "\"columns[0].missing_share\" must be a share between 0 and 1, not 2"),
+            # A key written twice: refused, not the last one kept.
+            ('{"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "min": 0, "max": 1, "max": 5}]}',
+             "duplicate key \"max\""),
+            ('{"schema_version": 1, "schema_version": 1, "columns": [{"name": "a", "type": "numeric"}]}',
+             "duplicate key \"schema_version\""),
         ]
         for text, message in cases:
             with self.subTest(text=text):

@@ -51,6 +51,10 @@ TEST_CASE("a schema written and read back is the same profile") {
 }
 
 TEST_CASE("schema errors are configuration errors naming the file") {
+  CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "type": "categorical"}]})") ==
+        "'s.json': duplicate key \"type\"");
+  // The same key in two objects is no duplicate.
+  CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric"}, {"name": "b", "type": "numeric"}]})") == "");
   CHECK(error_of(R"({"schema_version": 2, "columns": []})") ==
         "'s.json': schema_version 2 is not supported; this ml-drift reads version 1");
   CHECK(error_of(R"({"schema_version": "1", "columns": []})") ==
