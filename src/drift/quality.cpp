@@ -10,6 +10,7 @@
 
 #include "core/format.hpp"
 #include "csv/cells.hpp"
+#include "metrics/tolerance.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -36,10 +37,11 @@ std::string percent(double share) {
 
 std::string signed_percent(double share) { return (share >= 0 ? "+" : "") + percent(share); }
 
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
+// A computed ratio beside its bound: as many digits as keep the two apart (at most 10, else
+// exact), so "ratio 1 outside 0.8:1" never shows for 1.0000001.
+std::string ratio_text(double ratio, double low, double high) {
+  const double bound = std::fabs(ratio - low) < std::fabs(ratio - high) ? low : high;
+  return distinct_texts(ratio, bound).first;
 }
 
 double share_of(std::uint64_t part, std::uint64_t whole) {
@@ -116,7 +118,7 @@ QualityFinding range_finding(const ExpectedColumn& expected, const ObservedColum
   out.observed = share;
   out.threshold = settings.max_out_of_range;
   out.passed = !exceeds(share, settings.max_out_of_range);
-  out.message = current.name + " " + percent(share) + " of values outside [" + number(low) + ", " + number(high) + "] (" +
+  out.message = current.name + " " + percent(share) + " of values outside [" + format_number(low) + ", " + format_number(high) + "] (" +
                 percent(share) + (out.passed ? " <= " : " > ") + percent(settings.max_out_of_range) + ")";
   if (share > 0 && current.extremes) out.examples = current.extremes->outside(low, high);
   return out;
@@ -399,7 +401,8 @@ QualityFinding rows_finding(std::uint64_t expected_rows, std::uint64_t current_r
   out.expected = static_cast<double>(expected_rows);
   out.passed = !(ratio < low - kTolerance) && !exceeds(ratio, high);
   out.message = std::to_string(current_rows) + " rows, reference " + std::to_string(expected_rows) + " (ratio " +
-                number(ratio) + (out.passed ? " within " : " outside ") + number(low) + ":" + number(high) + ")";
+                ratio_text(ratio, low, high) + (out.passed ? " within " : " outside ") + format_number(low) + ":" +
+                format_number(high) + ")";
   return out;
 }
 

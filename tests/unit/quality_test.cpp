@@ -148,3 +148,18 @@ TEST_CASE("rows and duplicates at their boundaries") {
   CHECK_FALSE(duplicates_finding(0, 200, three, settings).passed);
   CHECK(duplicates_finding(0.005, 200, three, settings).passed);  // +1% over the reference's 0.5%
 }
+
+TEST_CASE("range and rows bounds print in the shortest form that reads back exactly") {
+  ExpectedColumn expected = profile_column(numbers({1234567.5, 2345678.25}, 0), 10);
+  QualitySettings settings;
+  const auto range = find(check_column(expected, numbers({1234567.5, 2000000}, 0), settings), "range");
+  CHECK(range.message == "x 0% of values outside [1234567.5, 2345678.25] (0% <= 1%)");  // was [1.23457e+06, 2.34568e+06]
+  ExpectedColumn tiny = profile_column(numbers({0.1234567891, 0.30000000000000004}, 0), 10);
+  CHECK(find(check_column(tiny, numbers({0.2}, 0), settings), "range").message ==
+        "x 0% of values outside [0.1234567891, 0.30000000000000004] (0% <= 1%)");
+  settings.rows_ratio = std::make_pair(0.8123456789, 1.25);
+  // The ratio shows as many digits as keep it apart from the bound it is near.
+  CHECK(rows_finding(10000000, 8123456, settings).message ==
+        "8123456 rows, reference 10000000 (ratio 0.8123456 outside 0.8123456789:1.25)");
+  CHECK(rows_finding(200, 250, settings).message == "250 rows, reference 200 (ratio 1.25 within 0.8123456789:1.25)");
+}
