@@ -161,6 +161,17 @@ std::vector<std::string> list_option(const po::variables_map& vm, const char* op
   return split_list(get(vm, option));
 }
 
+// A per-column option that may be given more than once (`--unique id --unique ts`), each value
+// a comma list: all items, in order, so a column named twice is still caught.
+std::vector<std::string> repeated_list_option(const po::variables_map& vm, const char* option) {
+  std::vector<std::string> items;
+  if (!vm.count(option)) return items;
+  for (const auto& value : vm[option].as<std::vector<std::string>>()) {
+    for (auto& item : split_list(value)) items.push_back(std::move(item));
+  }
+  return items;
+}
+
 void require_columns(const std::vector<std::string>& names, const std::vector<std::string>& header,
                      const std::string& path) {
   for (const auto& name : names) {
@@ -333,7 +344,7 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
   quality.max_out_of_range = share_option(vm, "max-out-of-range", quality.max_out_of_range);
   quality.max_new_categories = share_option(vm, "max-new-categories", quality.max_new_categories);
   quality.max_duplicate_increase = share_option(vm, "max-duplicate-increase", quality.max_duplicate_increase);
-  for (const auto& item : list_option(vm, "max-missing")) {
+  for (const auto& item : repeated_list_option(vm, "max-missing")) {
     const auto equals = item.find('=');
     if (equals == std::string::npos || equals == 0) throw_usage("--max-missing \"" + item + "\" is not COLUMN=SHARE");
     const std::string name = item.substr(0, equals);
@@ -355,7 +366,7 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
     }
     quality.rows_ratio = std::make_pair(low, high);
   }
-  quality.unique = list_option(vm, "unique");
+  quality.unique = repeated_list_option(vm, "unique");
   for (std::size_t i = 0; i < quality.unique.size(); ++i) {
     if (std::find(quality.unique.begin(), quality.unique.begin() + i, quality.unique[i]) != quality.unique.begin() + i) {
       throw_usage("--unique names \"" + quality.unique[i] + "\" twice");
@@ -804,7 +815,8 @@ ToolSpec drift_tool() {
         ("fail-on-new-columns", "a column of the current data missing from the reference fails")
         ("max-missing-increase", po::value<std::string>()->value_name("X"),
          "fail when a column's missing share exceeds the reference's by more than X (0.05)")
-        ("max-missing", po::value<std::string>()->value_name("a=X,..."), "fail when a named column's missing share exceeds X")
+        ("max-missing", po::value<std::vector<std::string>>()->value_name("a=X,..."),
+         "fail when a named column's missing share exceeds X (repeatable)")
         ("max-out-of-range", po::value<std::string>()->value_name("X"),
          "fail when more than this share of a column's values is outside the reference's [min, max] (0.01)")
         ("max-new-categories", po::value<std::string>()->value_name("X"),
@@ -812,7 +824,7 @@ ToolSpec drift_tool() {
         ("rows-ratio", po::value<std::string>()->value_name("MIN:MAX"), "fail when current rows / reference rows is outside MIN:MAX")
         ("max-duplicate-increase", po::value<std::string>()->value_name("X"),
          "fail when the share of duplicated rows exceeds the reference's by more than X (0.01)")
-        ("unique", po::value<std::string>()->value_name("a,b"), "these columns must have no duplicate values")
+        ("unique", po::value<std::vector<std::string>>()->value_name("a,b"), "these columns must have no duplicate values (repeatable)")
         ("output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")
         ("max-categories", po::value<int>()->value_name("N"),
          "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")

@@ -181,6 +181,22 @@ class EachAnomaly(QualityTest):
         self.assertFails(r, 2, "ml-drift: error: --max-missing names \"income\" twice")
         r = self.run_tool("ml-drift", *base, "--unique", "id,age,id")
         self.assertFails(r, 2, "ml-drift: error: --unique names \"id\" twice")
+        # The same across repeated flags.
+        r = self.run_tool("ml-drift", *base, "--max-missing", "income=0", "--max-missing", "age=0,income=0.1")
+        self.assertFails(r, 2, "ml-drift: error: --max-missing names \"income\" twice")
+        r = self.run_tool("ml-drift", *base, "--unique", "id", "--unique", "id")
+        self.assertFails(r, 2, "ml-drift: error: --unique names \"id\" twice")
+
+    def test_per_column_options_repeat_as_flags(self):
+        # --max-missing a=X --max-missing b=Y is the comma form a=X,b=Y; --unique likewise.
+        _, comma = self.quality("clean.csv", "--no-unique", "--max-missing", "income=0,age=0.5", "--unique", "id,city")
+        _, repeated = self.quality("clean.csv", "--no-unique", "--max-missing", "income=0", "--max-missing", "age=0.5",
+                                   "--unique", "id", "--unique", "city")
+        self.assertEqual(comma["quality"], repeated["quality"])
+        self.assertIn(("missing", "income"), self.failed(repeated))
+        self.assertIn(("unique", "city"), self.failed(repeated))
+        thresholds = {f["column"]: f["threshold"] for f in repeated["quality"] if f["check"] == "missing"}
+        self.assertEqual((thresholds["income"], thresholds["age"]), (0, 0.5))
 
     def test_shares_are_read_by_the_project_s_number_parser(self):
         r, report = self.quality("clean.csv", "--max-new-categories", "1e-400", "--max-missing-increase", "5e-1")
