@@ -9,8 +9,10 @@
 # 2. the metrics of METRIC_ROWS binary predictions (default 10,000,000): ml-validate
 #    --predictions (every metric) against pandas.read_csv + sklearn (accuracy, f1, roc_auc,
 #    log_loss), wall time and peak memory (max RSS, GNU time).
-# The anchors are the Python versions. A benchmark, not a test: nothing here fails on a slow
-# (or loaded) machine.
+# The anchors are the Python versions. With BEFORE=/path/to/an/older/ml-compare, part 1 also
+# times that binary's bootstrap on the same data and prints the speed-up against it (and
+# whether both reports agree). A benchmark, not a test: nothing here fails on a slow (or
+# loaded) machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -74,6 +76,19 @@ p = (1 + sum(d <= 0 for d in deltas)) / (resamples + 1)
 print(time.perf_counter() - start, p)
 PY
 read -r py_loop py_p < <($python "$work/boot.py" "$work" "$py_samples")
+if [ -n "${BEFORE:-}" ]; then
+  read -r before_boot _ < <(timed before_boot "$BEFORE" --candidate-predictions "$work/cand.csv" \
+    --baseline-predictions "$work/base.csv" --metric f1 --significance 0.05 --test bootstrap \
+    --bootstrap-samples "$samples" --no-ci --quiet --report "$work/before.json" || true)
+  $python - "$before_boot" "$ml_boot" "$ml_read" "$samples" "$work/before.json" "$work/r.json" <<'PY'
+import json, sys
+before, after, read, samples = map(float, sys.argv[1:5])
+same = json.load(open(sys.argv[5]))["significance"] == json.load(open(sys.argv[6]))["significance"]
+b, a = max(before - read, 1e-3), max(after - read, 1e-3)
+print(f"  against BEFORE: bootstrap {b:.2f} s -> {a:.2f} s ({b / samples * 1e6:.1f} -> {a / samples * 1e6:.1f} us a resample): "
+      f"{b / a:.1f}x faster; the same significance report: {'yes' if same else 'NO'}")
+PY
+fi
 $python - "$ml_boot" "$ml_read" "$py_loop" "$py_samples" "$samples" "$py_p" "$work/r.json" <<'PY'
 import json, sys
 ml_boot, ml_read, py_loop, py_samples, samples, py_p = map(float, sys.argv[1:7])

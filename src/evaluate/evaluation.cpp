@@ -202,12 +202,12 @@ bool Evaluator::knows(const std::string& name) const {
   return probe.undefined.count(name) > 0 || find_metric(probe.metrics, name).has_value();
 }
 
-void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
+ConfusionValues Evaluator::confusion_values(const Confusion& c) const {
   const PredictionTable& t = table_;
   const std::size_t k = c.k;
-  std::vector<std::size_t> present;
+  ConfusionValues out;
   for (std::size_t l = 0; l < k; ++l) {
-    if (c.present[l]) present.push_back(l);
+    if (c.present[l]) out.present.push_back(l);
   }
   std::vector<long double> tp(k, 0), pred_sum(k, 0), true_sum(k, 0);
   long double total = 0, trace = 0;
@@ -223,66 +223,62 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
       }
     }
   }
-  ordered_json& m = out.metrics;
-  if (total == 0) {
-    out.undefined["accuracy"] = "the rows weigh 0 in total";
-    return;
-  }
-  m["accuracy"] = static_cast<double>(trace / total);
+  if (total == 0) return out;
+  out.defined = true;
+  out.accuracy = static_cast<double>(trace / total);
   long double balanced = 0;
   std::size_t balanced_count = 0;
-  for (std::size_t l : present) {
+  for (std::size_t l : out.present) {
     if (true_sum[l] > 0) {
       balanced += static_cast<double>(tp[l] / true_sum[l]);
       ++balanced_count;
     }
   }
-  m["balanced_accuracy"] = static_cast<double>(balanced / balanced_count);
+  out.balanced_accuracy = static_cast<double>(balanced / balanced_count);
 
-  std::vector<double> precision(k), recall(k), f1(k);
-  for (std::size_t l : present) {
-    precision[l] = safe_divide(tp[l], pred_sum[l]);
-    recall[l] = safe_divide(tp[l], true_sum[l]);
-    f1[l] = f1_of(precision[l], recall[l]);
+  out.precision.assign(k, 0);
+  out.recall.assign(k, 0);
+  out.f1.assign(k, 0);
+  out.support.assign(k, 0);
+  for (std::size_t l : out.present) {
+    out.precision[l] = safe_divide(tp[l], pred_sum[l]);
+    out.recall[l] = safe_divide(tp[l], true_sum[l]);
+    out.f1[l] = f1_of(out.precision[l], out.recall[l]);
+    out.support[l] = static_cast<double>(true_sum[l]);
   }
   auto macro = [&](const std::vector<double>& v) {
-    long double s = 0;
-    for (std::size_t l : present) s += v[l];
-    return static_cast<double>(s / present.size());
+    long double sum = 0;
+    for (std::size_t l : out.present) sum += v[l];
+    return static_cast<double>(sum / out.present.size());
   };
   auto weighted = [&](const std::vector<double>& v) {
-    long double s = 0, w = 0;
-    for (std::size_t l : present) {
-      s += v[l] * static_cast<double>(true_sum[l]);
+    long double sum = 0, w = 0;
+    for (std::size_t l : out.present) {
+      sum += v[l] * static_cast<double>(true_sum[l]);
       w += true_sum[l];
     }
-    return w == 0 ? 0.0 : static_cast<double>(s / w);
+    return w == 0 ? 0.0 : static_cast<double>(sum / w);
   };
   long double tp_all = 0, pred_all = 0, true_all = 0;
-  for (std::size_t l : present) {
+  for (std::size_t l : out.present) {
     tp_all += tp[l];
     pred_all += pred_sum[l];
     true_all += true_sum[l];
   }
   const double precision_micro = safe_divide(tp_all, pred_all), recall_micro = safe_divide(tp_all, true_all);
-  const double values[3][3] = {{macro(precision), precision_micro, weighted(precision)},
-                               {macro(recall), recall_micro, weighted(recall)},
-                               {macro(f1), f1_of(precision_micro, recall_micro), weighted(f1)}};
-  const char* names[3] = {"precision", "recall", "f1"};
-  const char* averages[3] = {"macro", "micro", "weighted"};
+  const double averaged[3][3] = {{macro(out.precision), precision_micro, weighted(out.precision)},
+                                 {macro(out.recall), recall_micro, weighted(out.recall)},
+                                 {macro(out.f1), f1_of(precision_micro, recall_micro), weighted(out.f1)}};
   for (int i = 0; i < 3; ++i) {
+    for (int a = 0; a < 3; ++a) out.averaged[i][a] = averaged[i][a];
     if (average_ == "binary") {
       const std::size_t p = t.positive;
-      const double v = i == 0 ? safe_divide(tp[p], pred_sum[p]) : i == 1 ? safe_divide(tp[p], true_sum[p])
-                                                                         : f1_of(safe_divide(tp[p], pred_sum[p]), safe_divide(tp[p], true_sum[p]));
-      m[names[i]] = v;
+      out.chosen[i] = i == 0   ? safe_divide(tp[p], pred_sum[p])
+                      : i == 1 ? safe_divide(tp[p], true_sum[p])
+                               : f1_of(safe_divide(tp[p], pred_sum[p]), safe_divide(tp[p], true_sum[p]));
     } else {
-      const int a = average_ == "macro" ? 0 : average_ == "micro" ? 1 : 2;
-      m[names[i]] = values[i][a];
+      out.chosen[i] = averaged[i][average_ == "macro" ? 0 : average_ == "micro" ? 1 : 2];
     }
-  }
-  for (int i = 0; i < 3; ++i) {
-    for (int a = 0; a < 3; ++a) m[std::string(names[i]) + "_" + averages[a]] = values[i][a];
   }
 
   // Matthews: sklearn's multiclass form (Gorodkin's R_K).
@@ -293,27 +289,47 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
     dot_tt += true_sum[l] * true_sum[l];
   }
   const long double cov_ytyp = trace * total - dot_tp, cov_ypyp = total * total - dot_pp, cov_ytyt = total * total - dot_tt;
-  m["mcc"] = cov_ypyp * cov_ytyt == 0 ? 0.0 : static_cast<double>(cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  out.mcc = cov_ypyp * cov_ytyt == 0 ? 0.0 : static_cast<double>(cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
   // Cohen's kappa: 1 - observed disagreement / expected disagreement.
   const long double expected_agreement = dot_tp / total;
-  if (total - expected_agreement == 0) {
+  if (total - expected_agreement != 0) out.kappa = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
+  if (t.task == Task::binary) {
+    const std::size_t p = t.positive, q = 1 - t.positive;
+    out.counts = {c.at(p, p), c.at(q, p), c.at(q, q), c.at(p, q)};
+  }
+  return out;
+}
+
+void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
+  const PredictionTable& t = table_;
+  const ConfusionValues v = confusion_values(c);
+  ordered_json& m = out.metrics;
+  if (!v.defined) {
+    out.undefined["accuracy"] = "the rows weigh 0 in total";
+    return;
+  }
+  m["accuracy"] = v.accuracy;
+  m["balanced_accuracy"] = v.balanced_accuracy;
+  const char* names[3] = {"precision", "recall", "f1"};
+  const char* averages[3] = {"macro", "micro", "weighted"};
+  for (int i = 0; i < 3; ++i) m[names[i]] = v.chosen[i];
+  for (int i = 0; i < 3; ++i) {
+    for (int a = 0; a < 3; ++a) m[std::string(names[i]) + "_" + averages[a]] = v.averaged[i][a];
+  }
+  m["mcc"] = v.mcc;
+  if (!v.kappa) {
     out.undefined["cohen_kappa"] = "the expected disagreement is 0 (one label only in y_true and y_pred)";
   } else {
-    m["cohen_kappa"] = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
+    m["cohen_kappa"] = *v.kappa;
   }
-
   ordered_json per_class = ordered_json::object();
-  for (std::size_t l : present) {
-    per_class[t.labels[l]] = {{"precision", precision[l]}, {"recall", recall[l]}, {"f1", f1[l]},
-                              {"support", static_cast<double>(true_sum[l])}};
+  for (std::size_t l : v.present) {
+    per_class[t.labels[l]] = {{"precision", v.precision[l]}, {"recall", v.recall[l]}, {"f1", v.f1[l]}, {"support", v.support[l]}};
   }
   m["per_class"] = per_class;
   if (t.task == Task::binary) {
-    const std::size_t p = t.positive, q = 1 - t.positive;
-    m["tp"] = c.at(p, p);
-    m["fp"] = c.at(q, p);
-    m["tn"] = c.at(q, q);
-    m["fn"] = c.at(p, q);
+    const char* count_names[4] = {"tp", "fp", "tn", "fn"};
+    for (int i = 0; i < 4; ++i) m[count_names[i]] = v.counts[i];
   }
 }
 
@@ -498,10 +514,60 @@ std::optional<double> Evaluator::metric(const std::string& name, std::span<const
   return find_metric(evaluation.metrics, name);
 }
 
-std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, const std::string& name) const {
-  Evaluation out;
-  confusion_metrics(confusion, out);
-  return find_metric(out.metrics, name);
+ConfusionMetric Evaluator::confusion_metric_named(const std::string& name) const {
+  using Kind = ConfusionMetric::Kind;
+  ConfusionMetric out;
+  const char* names[3] = {"precision", "recall", "f1"};
+  const char* averages[3] = {"macro", "micro", "weighted"};
+  if (name == "accuracy") out.kind = Kind::accuracy;
+  if (name == "balanced_accuracy") out.kind = Kind::balanced_accuracy;
+  if (name == "mcc") out.kind = Kind::mcc;
+  if (name == "cohen_kappa") out.kind = Kind::kappa;
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (name == names[i]) out = {Kind::chosen, i, 0, 0};
+    for (std::size_t a = 0; a < 3; ++a) {
+      if (name == std::string(names[i]) + "_" + averages[a]) out = {Kind::averaged, i, a, 0};
+    }
+  }
+  const char* count_names[4] = {"tp", "fp", "tn", "fn"};
+  for (std::size_t i = 0; i < 4 && table_.task == Task::binary; ++i) {
+    if (name == count_names[i]) out = {Kind::count, i, 0, 0};
+  }
+  // per_class.<label>.<precision|recall|f1>, the label as find_metric reads it (up to the next dot).
+  const std::string prefix = "per_class.";
+  if (name.rfind(prefix, 0) == 0) {
+    const std::size_t dot = name.find('.', prefix.size());
+    const std::string label = name.substr(prefix.size(), dot == std::string::npos ? std::string::npos : dot - prefix.size());
+    const std::string field = dot == std::string::npos ? "" : name.substr(dot + 1);
+    const auto it = std::find(table_.labels.begin(), table_.labels.end(), label);
+    for (std::size_t i = 0; i < 3 && it != table_.labels.end(); ++i) {
+      if (field == names[i]) out = {Kind::per_class, i, 0, static_cast<std::size_t>(it - table_.labels.begin())};
+    }
+  }
+  return out;
+}
+
+std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, const ConfusionMetric& which) const {
+  using Kind = ConfusionMetric::Kind;
+  if (which.kind == Kind::unknown) return std::nullopt;
+  const ConfusionValues v = confusion_values(confusion);
+  if (!v.defined) return std::nullopt;
+  switch (which.kind) {
+    case Kind::accuracy: return v.accuracy;
+    case Kind::balanced_accuracy: return v.balanced_accuracy;
+    case Kind::chosen: return v.chosen[which.field];
+    case Kind::averaged: return v.averaged[which.field][which.average];
+    case Kind::mcc: return v.mcc;
+    case Kind::kappa: return v.kappa;
+    case Kind::count: return v.counts[which.field];
+    case Kind::per_class: {
+      if (!confusion.present[which.label]) return std::nullopt;
+      const std::vector<double>* fields[3] = {&v.precision, &v.recall, &v.f1};
+      return (*fields[which.field])[which.label];
+    }
+    case Kind::unknown: break;
+  }
+  return std::nullopt;
 }
 
 std::vector<double> Evaluator::row_losses(const std::string& metric) const {

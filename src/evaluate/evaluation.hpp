@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <mutex>
 
 #include <map>
@@ -34,6 +35,29 @@ bool is_confusion_metric(const std::string& metric);
 // The metrics that are means of a per-row loss (a paired t-test applies).
 bool is_mean_loss_metric(const std::string& metric);
 
+// The confusion-matrix metrics as numbers: the metrics JSON is built from them, and a
+// bootstrap resample reads the one it tests without building the JSON (docs/metrics.md).
+struct ConfusionValues {
+  bool defined = false;  // the rows weigh more than 0
+  double accuracy = 0, balanced_accuracy = 0;
+  double chosen[3] = {0, 0, 0};  // precision, recall, f1 by the evaluator's --average
+  double averaged[3][3] = {};    // [precision, recall, f1][macro, micro, weighted]
+  double mcc = 0;
+  std::optional<double> kappa;        // undefined when the expected disagreement is 0
+  std::vector<std::size_t> present;   // labels in y_true or y_pred
+  std::vector<double> precision, recall, f1, support;  // per label
+  std::array<double, 4> counts{};      // binary: tp, fp, tn, fn
+};
+
+// A confusion-matrix metric's name, resolved once (Evaluator::confusion_metric_named).
+struct ConfusionMetric {
+  enum class Kind { unknown, accuracy, balanced_accuracy, chosen, averaged, mcc, kappa, count, per_class };
+  Kind kind = Kind::unknown;
+  std::size_t field = 0;    // precision, recall, f1 (chosen, averaged, per_class); tp fp tn fn (count)
+  std::size_t average = 0;  // macro, micro, weighted (averaged)
+  std::size_t label = 0;    // per_class
+};
+
 class Evaluator {
  public:
   // `average`: binary, macro, micro or weighted; empty for the default (binary for two
@@ -45,8 +69,10 @@ class Evaluator {
   Evaluation all(std::span<const double> multiplicity = {}) const;
   // One metric (dotted name), nullopt when undefined on these rows or unknown.
   std::optional<double> metric(const std::string& name, std::span<const double> multiplicity = {}) const;
-  // The confusion-matrix metric `name` of a matrix (nullopt when undefined).
-  std::optional<double> confusion_metric(const Confusion& confusion, const std::string& name) const;
+  // The confusion-matrix metric `which` of a matrix (nullopt when undefined or unknown): the
+  // value metric(name) has on rows with this matrix.
+  ConfusionMetric confusion_metric_named(const std::string& name) const;
+  std::optional<double> confusion_metric(const Confusion& confusion, const ConfusionMetric& which) const;
   // Per-row losses whose weighted mean is the metric (mae: |e|; mse, rmse: e^2; log_loss; brier_score).
   std::vector<double> row_losses(const std::string& metric) const;
   // Whether `name` is a metric this table has at all (undefined ones included).
@@ -59,6 +85,7 @@ class Evaluator {
   void classification(Evaluation& out, std::span<const double> multiplicity) const;
   void regression(Evaluation& out, std::span<const double> multiplicity) const;
   void confusion_metrics(const Confusion& confusion, Evaluation& out) const;
+  ConfusionValues confusion_values(const Confusion& confusion) const;
 
   // Rows by descending score: the binary score, or each class's probability (multiclass).
   const std::vector<std::vector<std::uint32_t>>& score_orders() const;

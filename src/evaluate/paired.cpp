@@ -89,6 +89,7 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (cells[i] > 0) occupied.push_back(i);
     }
+    const ConfusionMetric c_metric = candidate.confusion_metric_named(metric), b_metric = baseline.confusion_metric_named(metric);
     for_blocks(blocks, [&](std::size_t block) {
       std::mt19937_64 random(block_seed(options.seed, block));
       Confusion cc, bc;
@@ -115,7 +116,7 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
           bc.cells[truth * k + b_pred] += static_cast<double>(draw);
           cc.present[truth] = cc.present[c_pred] = bc.present[truth] = bc.present[b_pred] = true;
         }
-        const auto c_value = candidate.confusion_metric(cc, metric), b_value = baseline.confusion_metric(bc, metric);
+        const auto c_value = candidate.confusion_metric(cc, c_metric), b_value = baseline.confusion_metric(bc, b_metric);
         if (c_value && b_value) deltas[s] = *c_value - *b_value;
       }
     });

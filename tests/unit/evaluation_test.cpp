@@ -92,3 +92,54 @@ TEST_CASE("unweighted rows take the sorted-scores curve; it equals the row-order
     CHECK(fast.metrics[metric].get<double>() == ordered.metrics[metric].get<double>());
   }
 }
+
+// The bootstrap reads one confusion-matrix metric per resample without building the metrics
+// JSON: it must be the very number metric() gives on the same rows, for every name.
+TEST_CASE("a confusion metric resolved by name equals the metric of the same rows") {
+  lean::PredictionTable t;
+  t.path = "m.csv";
+  t.task = lean::Task::multiclass;
+  t.labels = {"a", "b", "c"};
+  t.truth = {0, 0, 1, 1, 1, 2, 2, 0, 1, 2, 2};
+  t.predicted = {0, 1, 1, 1, 2, 2, 0, 0, 1, 1, 2};
+  t.rows = t.truth.size();
+  for (std::size_t r = 0; r < t.rows; ++r) t.lines.push_back(r + 2);
+  const std::vector<std::string> names = {
+      "accuracy", "balanced_accuracy", "precision", "recall", "f1", "precision_macro", "precision_micro",
+      "precision_weighted", "recall_macro", "recall_micro", "recall_weighted", "f1_macro", "f1_micro", "f1_weighted",
+      "mcc", "cohen_kappa", "per_class.a.precision", "per_class.b.recall", "per_class.c.f1"};
+  for (const char* average : {"macro", "micro", "weighted"}) {
+    const lean::Evaluator evaluator(t, average);
+    lean::Confusion confusion;
+    confusion.k = 3;
+    confusion.cells.assign(9, 0.0);
+    confusion.present.assign(3, false);
+    for (std::size_t r = 0; r < t.rows; ++r) {
+      confusion.cells[t.truth[r] * 3 + t.predicted[r]] += 1;
+      confusion.present[t.truth[r]] = confusion.present[t.predicted[r]] = true;
+    }
+    for (const auto& name : names) {
+      CAPTURE(name);
+      const auto value = evaluator.confusion_metric(confusion, evaluator.confusion_metric_named(name));
+      REQUIRE(value.has_value());
+      CHECK(*value == *evaluator.metric(name));  // exactly: the same arithmetic
+    }
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("roc_auc")));
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("per_class.d.f1")));
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("tp")));  // binary only
+  }
+  lean::PredictionTable b = binary_table();
+  const lean::Evaluator binary(b, "");
+  lean::Confusion confusion;
+  confusion.k = 2;
+  confusion.cells.assign(4, 0.0);
+  confusion.present.assign(2, false);
+  for (std::size_t r = 0; r < b.rows; ++r) {
+    confusion.cells[b.truth[r] * 2 + b.predicted[r]] += 1;
+    confusion.present[b.truth[r]] = confusion.present[b.predicted[r]] = true;
+  }
+  for (const char* name : {"tp", "fp", "tn", "fn", "f1", "precision", "per_class.1.recall"}) {
+    CAPTURE(name);
+    CHECK(*binary.confusion_metric(confusion, binary.confusion_metric_named(name)) == *binary.metric(name));
+  }
+}
