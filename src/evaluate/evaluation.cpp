@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "metrics/metrics.hpp"
 #include "stats/sort.hpp"
 
 namespace lean {
@@ -568,6 +569,17 @@ std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, co
     case Kind::unknown: break;
   }
   return std::nullopt;
+}
+
+void throw_unavailable_metric(const Evaluator& evaluator, const std::string& name) {
+  const Evaluation all = evaluator.all();
+  const std::string& path = evaluator.table().path;
+  if (auto why = all.undefined.find(name); why != all.undefined.end()) throw_input(path, name + " is undefined: " + why->second);
+  // The metrics file's reader words the missing metric, as ml-validate --predictions says it.
+  const MetricSet metrics = MetricSet::from_json(
+      nlohmann::json::parse(all.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), path);
+  metrics.number(name);
+  throw_input(path, "no metric \"" + name + "\"");  // a value that is not a number: never computed, but never silent
 }
 
 std::vector<double> Evaluator::row_losses(const std::string& metric) const {

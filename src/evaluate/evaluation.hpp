@@ -96,6 +96,11 @@ class Evaluator {
   mutable std::vector<std::vector<std::uint32_t>> score_orders_;
 };
 
+// The input error for a metric `evaluator` has no value of: "NAME is undefined: why", or for
+// a name it does not compute at all, ml-validate's "no metric" line with a did-you-mean and
+// the metrics available.
+[[noreturn]] void throw_unavailable_metric(const Evaluator& evaluator, const std::string& name);
+
 // The metrics JSON --write-metrics writes: the evaluation, then its provenance.
 nlohmann::ordered_json metrics_document(const Evaluation& evaluation, const PredictionTable& table);
 

@@ -287,12 +287,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     throw_input(ct.has_scores() ? bt.path : ct.path, metric + " needs scores");
   }
   const auto c_value = candidate.metric(metric), b_value = baseline.metric(metric);
-  if (!c_value || !b_value) {
-    const PredictionTable& t = c_value ? bt : ct;
-    const Evaluation e = (c_value ? baseline : candidate).all();
-    auto why = e.undefined.find(metric);
-    throw_input(t.path, why != e.undefined.end() ? metric + " is undefined: " + why->second : "no metric \"" + metric + "\"");
-  }
+  if (!c_value || !b_value) throw_unavailable_metric(c_value ? baseline : candidate, metric);
   const double z_alpha = normal_upper_quantile(options.alpha), z_power = normal_quantile(kPower);
   const double delta = *c_value - *b_value;
   Significance out;

@@ -1,6 +1,7 @@
 #include "evaluate/predictions.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
@@ -82,8 +83,17 @@ bool abbreviates(const std::string& word, const std::string& candidate) {
   return next == word.size();
 }
 
+bool same_ignoring_case(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  auto guess = closest_match(word, candidates);
+  // The case first: "ID" is two edits from "id", more than a short name's one.
+  const auto same_letters = std::find_if(candidates.begin(), candidates.end(),
+                                         [&](const std::string& candidate) { return same_ignoring_case(word, candidate); });
+  auto guess = same_letters != candidates.end() ? std::optional<std::string>(*same_letters) : closest_match(word, candidates);
   if (!guess) {  // short names allow one edit only: an abbreviated column name is a likely typo too
     const auto it = std::find_if(candidates.begin(), candidates.end(),
                                  [&](const std::string& candidate) { return abbreviates(word, candidate); });

@@ -235,10 +235,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
       }
       return *value;
     }
-    const Evaluation all = evaluator.all();
-    auto why = all.undefined.find(name);
-    throw_input(evaluator.table().path,
-                why != all.undefined.end() ? name + " is undefined: " + why->second : "no metric \"" + name + "\"");
+    throw_unavailable_metric(evaluator, name);
   };
 
   Outcome outcome;
@@ -320,7 +317,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   std::vector<std::string> regressed;
   for (const auto& guard : guards) {
     const Direction guard_dir = guard_direction(guard, prediction_metric_direction);
-    const double b = value_of(baseline, guard.metric), c = value_of(candidate, guard.metric);
+    const double c = value_of(candidate, guard.metric), b = value_of(baseline, guard.metric);  // errors name the candidate first
     const GuardCheck check = check_guard(guard, guard_dir, b, c);
     // A guard is tested as the primary metric is, for "worse" (docs/ml-compare.md, Significance).
     std::optional<Significance> guard_test;

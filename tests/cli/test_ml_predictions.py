@@ -464,6 +464,33 @@ class Overflow(PredictionsTest):
 
 
 class PairingErrors(PredictionsTest):
+    def test_mistyped_metric_and_columns_suggest_the_closest(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        pair = ["--candidate-predictions", "candidate.csv", "--baseline-predictions", "baseline.csv"]
+        available = ("(available: accuracy, average_precision, balanced_accuracy, brier_score, cohen_kappa, f1, "
+                     "f1_macro, f1_micro, ...)")
+        cases = [
+            (["--id-column", "id", "--metric", "acuracy"],
+             "'candidate.csv': no metric \"acuracy\"; did you mean \"accuracy\"? " + available),
+            (["--id-column", "id", "--metric", "per_class.1.f2", "--significance", "0.05"],
+             "'candidate.csv': no metric \"per_class.1.f2\"; did you mean \"per_class.1.f1\"? " + available),
+            (["--id-column", "id", "--metric", "accuracy", "--guard", "f1_macr:0.1"],
+             "'candidate.csv': no metric \"f1_macr\"; did you mean \"f1_macro\"? " + available),
+            (["--id-column", "idd", "--metric", "accuracy"], "'candidate.csv': no column \"idd\"; did you mean \"id\"?"),
+            (["--id-column", "ID", "--metric", "accuracy"], "'candidate.csv': no column \"ID\"; did you mean \"id\"?"),
+            (["--label-column", "y_tru", "--metric", "accuracy"],
+             "'candidate.csv': no column \"y_tru\"; did you mean \"y_true\"?"),
+            (["--score-column", "Y_Score", "--metric", "roc_auc"],
+             "'candidate.csv': no column \"Y_Score\"; did you mean \"y_score\"?"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                r = self.run_tool("ml-compare", *pair, *args)
+                self.assertFails(r, 3, "ml-compare: error: " + message)
+        r = self.run_tool("ml-validate", "--predictions", "candidate.csv", "--label-column", "Y_TRUE", "--require", "f1 > 0")
+        self.assertFails(r, 3, "ml-validate: error: 'candidate.csv': no column \"Y_TRUE\"; did you mean \"y_true\"?")
+
     def test_unmatched_ids_in_each_direction(self):
         self.write("a.csv", "id,y_true,y_pred\n1,0,0\n2,1,1\n3,1,0\n")
         self.write("b.csv", "id,y_true,y_pred\n1,0,0\n2,1,1\n4,1,1\n")
