@@ -526,7 +526,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   require_threshold_columns(settings, with_reference ? ref.header : schema_names);
   if (!with_reference) {  // the schema's types decide how the current cells are read
     for (const auto& column : schema->columns) {
-      if (!column.numeric && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
+      if (!column.numeric && !column.untyped && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
     }
   }
 
@@ -620,7 +620,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   if (with_reference) {
     reconcile_types(ref, cur, quality.enabled ? &type_changed : nullptr);
   } else {
-    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && (!cur.columns[i]->numeric || cur.columns[i]->stray_cells > 0);
+    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && !expected_of(compared[i])->untyped && (!cur.columns[i]->numeric || cur.columns[i]->stray_cells > 0);
   }
 
   DriftRun run;

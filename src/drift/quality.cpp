@@ -66,9 +66,14 @@ std::size_t distinct_values(const ObservedColumn& column) {
 
 QualityFinding type_finding(const ExpectedColumn& expected, const ObservedColumn& current) {
   QualityFinding out = finding("type", current.name);
-  const bool changed = expected.numeric && !current.numeric;
+  const bool changed = !expected.untyped && expected.numeric && !current.numeric;
   out.passed = !changed;
   out.observed = current.numeric ? 1 : 0;
+  if (expected.untyped) {  // an all-missing reference column says nothing about the type
+    out.message = current.name + " is " + (current.numeric ? "numeric" : "categorical") +
+                  "; the reference has no value, so any type is expected";
+    return out;
+  }
   out.expected = expected.numeric ? 1 : 0;
   const char* want = expected.numeric ? "numeric" : "categorical";
   if (changed) {
@@ -338,12 +343,13 @@ ExpectedColumn profile_column(const ObservedColumn& column, std::size_t max_cate
   out.numeric = column.numeric;
   out.missing_share = share_of(column.missing, column.rows);
   out.empty = value_count(column) == 0;
+  out.untyped = out.empty;  // no value: neither numeric nor categorical, and no categories to list
   out.constant = distinct_values(column) == 1;
   if (column.numeric && !column.sorted_values.empty()) {
     out.min = column.sorted_values.front();
     out.max = column.sorted_values.back();
   }
-  if (!column.numeric && column.counts.size() <= max_categories) {
+  if (!column.numeric && !out.untyped && column.counts.size() <= max_categories) {
     out.categories_listed = true;
     for (const auto& entry : column.counts) out.categories.push_back(entry.first);
     std::sort(out.categories.begin(), out.categories.end());
@@ -366,8 +372,9 @@ std::vector<QualityFinding> check_column(const ExpectedColumn& expected, const O
   if (!type_changed && !expected.numeric && !current.numeric && expected.categories_listed) {
     out.push_back(categories_finding(expected, current, settings));
   }
-  // After a type change the column's values are not all counted: no constant check.
-  if (!type_changed) {
+  // After a type change the column's values are not all counted: no constant check; nor
+  // against an all-missing reference, which is not "not constant" but unknown.
+  if (!type_changed && !expected.empty) {
     out.push_back(shape_finding("constant", distinct_values(current) == 1, expected.constant, current.name,
                                 " is constant: one distinct value", " is not constant"));
   }

@@ -88,6 +88,7 @@ Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const s
 struct ExpectedColumn {
   std::string name;
   bool numeric = true;
+  bool untyped = false;            // no value in the reference: no evidence of a type, any type passes
   bool optional = false;           // schema: may be absent from the data
   double missing_share = 0;        // of the rows
   std::optional<double> min, max;  // numeric, when it has values

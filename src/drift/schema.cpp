@@ -60,11 +60,16 @@ ExpectedColumn parse_column(const json& item, std::size_t index, const std::stri
     throw_config(path, "\"" + where + "name\" must be the column's name");
   }
   column.name = item["name"].get<std::string>();
+  // null: the reference had no value, so any type passes (what ml-drift schema writes then).
+  column.untyped = item.contains("type") && item["type"].is_null();
   const std::string type = item.contains("type") && item["type"].is_string() ? item["type"].get<std::string>() : "";
-  if (type != "numeric" && type != "categorical") {
-    throw_config(path, "\"" + where + "type\" must be \"numeric\" or \"categorical\"");
+  if (type != "numeric" && type != "categorical" && !column.untyped) {
+    throw_config(path, "\"" + where + "type\" must be \"numeric\", \"categorical\" or null");
   }
   column.numeric = type == "numeric";
+  if (column.untyped && (item.contains("min") || item.contains("max") || item.contains("categories"))) {
+    throw_config(path, "\"" + where + "type\" is null: min, max and categories need a type");
+  }
   column.optional = bool_field(item, "optional", where, path);
   column.missing_share = share_field(item, "missing_share", where, path);
   column.unique = bool_field(item, "unique", where, path);
@@ -109,12 +114,12 @@ ordered_json schema_json(const ExpectedDataset& profile) {
   for (const auto& column : profile.columns) {
     ordered_json item;
     item["name"] = valid_utf8(column.name);
-    item["type"] = column.numeric ? "numeric" : "categorical";
+    item["type"] = column.untyped ? ordered_json(nullptr) : ordered_json(column.numeric ? "numeric" : "categorical");
     item["optional"] = column.optional;
     item["missing_share"] = number_json(column.missing_share);
     if (column.min) item["min"] = number_json(*column.min);
     if (column.max) item["max"] = number_json(*column.max);
-    if (column.categories_listed) {
+    if (column.categories_listed && !column.untyped) {
       std::vector<std::string> texts;
       for (const auto& text : column.categories) texts.push_back(valid_utf8(text));
       std::sort(texts.begin(), texts.end());

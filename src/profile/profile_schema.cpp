@@ -11,12 +11,13 @@ ExpectedDataset schema_from_profile(const Profile& profile, std::size_t max_cate
     out.numeric = column.numeric;
     out.missing_share = profile.rows > 0 ? static_cast<double>(column.missing) / static_cast<double>(profile.rows) : 0;
     out.empty = column.count == 0;
+    out.untyped = out.empty;  // no value: any type passes (ExpectedColumn::untyped)
     if (column.numeric && column.count > 0) {
       out.min = column.moments.min;
       out.max = column.moments.max;
       out.constant = column.moments.min == column.moments.max;
     }
-    if (!column.numeric) {
+    if (!column.numeric && !out.untyped) {
       out.constant = column.text_counts.size() == 1;
       if (column.text_counts.size() <= max_categories) {
         out.categories_listed = true;

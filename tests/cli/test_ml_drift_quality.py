@@ -323,6 +323,27 @@ class Schema(QualityTest):
         r, report = self.check("duplicates_above.csv", "--columns", "city,segment")
         self.assertIn(("duplicates", None), self.failed(report))  # real duplicates still count
 
+    def test_an_all_missing_reference_column_has_no_type(self):
+        # No value in the reference is no evidence of a type: the schema says null, and any
+        # later values pass the type check (they failed it: the column was inferred numeric).
+        self.write("ref.csv", "id,notes\n1,\n2,NA\n3,\n")
+        self.write("text.csv", "id,notes\n1,late\n2,entries\n3,late\n")
+        self.write("same.csv", "id,notes\n1,7\n2,7\n3,7\n")
+        r = self.run_tool("ml-drift", "schema", "--reference", "ref.csv", "--output", "schema.json")
+        self.assertEqual(r.code, 0, r)
+        notes = self.read_json("schema.json")["columns"][1]
+        self.assertEqual(notes, {"name": "notes", "type": None, "optional": False, "missing_share": 1, "unique": False})
+        for current in ("text.csv", "same.csv"):
+            with self.subTest(current=current):
+                r, report = self.check(current)
+                self.assertEqual(self.failed(report), set(), r.stdout)
+                findings = {f["check"]: f for f in report["quality"] if f["column"] == "notes"}
+                self.assertEqual(sorted(findings), ["empty", "missing", "type"])  # no categories, no constant
+                self.assertNotIn("expected", findings["type"])
+                self.assertIn("the reference has no value, so any type is expected", findings["type"]["message"])
+        r = self.run_tool("ml-drift", "--reference", "ref.csv", "--current", "text.csv", "--quality", "--report", "report.json")
+        self.assertEqual(self.failed(self.read_json("report.json")), set(), r.stdout)
+
     def test_unknown_fields(self):
         schema = self.infer()
         schema["colums"] = []
@@ -346,7 +367,9 @@ class Schema(QualityTest):
             ('{"columns": []}', "no \"schema_version\"; this ml-drift reads version 1"),
             ('{"schema_version": 1, "columns": []}', "\"columns\" must be a non-empty list of columns"),
             ('{"schema_version": 1, "columns": [{"name": "a", "type": "text"}]}',
-             "\"columns[0].type\" must be \"numeric\" or \"categorical\""),
+             "\"columns[0].type\" must be \"numeric\", \"categorical\" or null"),
+            ('{"schema_version": 1, "columns": [{"name": "a", "type": null, "min": 0, "max": 1}]}',
+             "\"columns[0].type\" is null: min, max and categories need a type"),
             ('{"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "min": 3, "max": 1}]}',
              "\"columns[0].min\" is above \"max\""),
             ('{"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "missing_share": 2}]}',

@@ -50,6 +50,36 @@ TEST_CASE("a schema written and read back is the same profile") {
   CHECK(schema_json(back).dump(2) == text);
 }
 
+TEST_CASE("an all-missing reference column has no type: null in the schema, any type passes") {
+  ObservedColumn reference;
+  reference.name = "notes";
+  reference.numeric = false;
+  reference.rows = 3;
+  reference.missing = 3;
+  const ExpectedColumn expected = profile_column(reference, 1000);
+  CHECK(expected.untyped);
+  CHECK_FALSE(expected.categories_listed);  // an empty list would make every value new
+  ExpectedDataset profile;
+  profile.columns = {expected};
+  const std::string text = schema_json(profile).dump();
+  CHECK(text.find("\"type\":null") != std::string::npos);
+  CHECK(text.find("categories") == std::string::npos);
+  const ExpectedColumn back = parse_schema(text, "s.json").columns.at(0);
+  CHECK(back.untyped);
+  ObservedColumn current;
+  current.name = "notes";
+  current.numeric = false;
+  current.rows = 2;
+  current.counts = {{"late", 2}};
+  current.first_lines = {2};
+  for (const auto& finding : check_column(back, current, QualitySettings())) {
+    CAPTURE(finding.check);
+    CHECK(finding.passed);
+    CHECK(finding.check != "categories");
+    CHECK(finding.check != "constant");
+  }
+}
+
 TEST_CASE("schema errors are configuration errors naming the file") {
   CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "type": "categorical"}]})") ==
         "'s.json': duplicate key \"type\"");
