@@ -203,14 +203,21 @@ bool Evaluator::knows(const std::string& name) const {
   return probe.undefined.count(name) > 0 || find_metric(probe.metrics, name).has_value();
 }
 
-ConfusionValues Evaluator::confusion_values(const Confusion& c) const {
+void Evaluator::confusion_values(const Confusion& c, ConfusionValues& out) const {
   const PredictionTable& t = table_;
   const std::size_t k = c.k;
-  ConfusionValues out;
+  out.defined = false;
+  out.kappa.reset();
+  out.present.clear();
   for (std::size_t l = 0; l < k; ++l) {
     if (c.present[l]) out.present.push_back(l);
   }
-  std::vector<long double> tp(k, 0), pred_sum(k, 0), true_sum(k, 0);
+  out.tp.assign(k, 0);
+  out.pred_sum.assign(k, 0);
+  out.true_sum.assign(k, 0);
+  auto& tp = out.tp;
+  auto& pred_sum = out.pred_sum;
+  auto& true_sum = out.true_sum;
   long double total = 0, trace = 0;
   for (std::size_t a = 0; a < k; ++a) {
     for (std::size_t b = 0; b < k; ++b) {
@@ -224,7 +231,7 @@ ConfusionValues Evaluator::confusion_values(const Confusion& c) const {
       }
     }
   }
-  if (total == 0) return out;
+  if (total == 0) return;
   out.defined = true;
   out.accuracy = static_cast<double>(trace / total);
   long double balanced = 0;
@@ -298,12 +305,12 @@ ConfusionValues Evaluator::confusion_values(const Confusion& c) const {
     const std::size_t p = t.positive, q = 1 - t.positive;
     out.counts = {c.at(p, p), c.at(q, p), c.at(q, q), c.at(p, q)};
   }
-  return out;
 }
 
 void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   const PredictionTable& t = table_;
-  const ConfusionValues v = confusion_values(c);
+  ConfusionValues v;
+  confusion_values(c, v);
   ordered_json& m = out.metrics;
   if (!v.defined) {
     out.undefined["accuracy"] = "the rows weigh 0 in total";
@@ -548,10 +555,12 @@ ConfusionMetric Evaluator::confusion_metric_named(const std::string& name) const
   return out;
 }
 
-std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, const ConfusionMetric& which) const {
+std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, const ConfusionMetric& which,
+                                                  ConfusionValues& scratch) const {
   using Kind = ConfusionMetric::Kind;
   if (which.kind == Kind::unknown) return std::nullopt;
-  const ConfusionValues v = confusion_values(confusion);
+  confusion_values(confusion, scratch);
+  const ConfusionValues& v = scratch;
   if (!v.defined) return std::nullopt;
   switch (which.kind) {
     case Kind::accuracy: return v.accuracy;

@@ -47,6 +47,7 @@ struct ConfusionValues {
   std::vector<std::size_t> present;   // labels in y_true or y_pred
   std::vector<double> precision, recall, f1, support;  // per label
   std::array<double, 4> counts{};      // binary: tp, fp, tn, fn
+  std::vector<long double> tp, pred_sum, true_sum;  // per label: kept so a reused object allocates once
 };
 
 // A confusion-matrix metric's name, resolved once (Evaluator::confusion_metric_named).
@@ -72,7 +73,9 @@ class Evaluator {
   // The confusion-matrix metric `which` of a matrix (nullopt when undefined or unknown): the
   // value metric(name) has on rows with this matrix.
   ConfusionMetric confusion_metric_named(const std::string& name) const;
-  std::optional<double> confusion_metric(const Confusion& confusion, const ConfusionMetric& which) const;
+  // `scratch` is reused from call to call (a bootstrap's resamples), so nothing is allocated.
+  std::optional<double> confusion_metric(const Confusion& confusion, const ConfusionMetric& which,
+                                         ConfusionValues& scratch) const;
   // Per-row losses whose weighted mean is the metric (mae: |e|; mse, rmse: e^2; log_loss; brier_score).
   std::vector<double> row_losses(const std::string& metric) const;
   // Whether `name` is a metric this table has at all (undefined ones included).
@@ -85,7 +88,7 @@ class Evaluator {
   void classification(Evaluation& out, std::span<const double> multiplicity) const;
   void regression(Evaluation& out, std::span<const double> multiplicity) const;
   void confusion_metrics(const Confusion& confusion, Evaluation& out) const;
-  ConfusionValues confusion_values(const Confusion& confusion) const;
+  void confusion_values(const Confusion& confusion, ConfusionValues& out) const;
 
   // Rows by descending score: the binary score, or each class's probability (multiclass).
   const std::vector<std::vector<std::uint32_t>>& score_orders() const;

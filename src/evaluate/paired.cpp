@@ -93,6 +93,7 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
     for_blocks(blocks, [&](std::size_t block) {
       std::mt19937_64 random(block_seed(options.seed, block));
       Confusion cc, bc;
+      ConfusionValues c_scratch, b_scratch;
       cc.k = bc.k = k;
       for (std::size_t s = block * kResamplesPerBlock; s < std::min(samples, (block + 1) * kResamplesPerBlock); ++s) {
         cc.cells.assign(k * k, 0.0);
@@ -116,7 +117,8 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
           bc.cells[truth * k + b_pred] += static_cast<double>(draw);
           cc.present[truth] = cc.present[c_pred] = bc.present[truth] = bc.present[b_pred] = true;
         }
-        const auto c_value = candidate.confusion_metric(cc, c_metric), b_value = baseline.confusion_metric(bc, b_metric);
+        const auto c_value = candidate.confusion_metric(cc, c_metric, c_scratch),
+                   b_value = baseline.confusion_metric(bc, b_metric, b_scratch);
         if (c_value && b_value) deltas[s] = *c_value - *b_value;
       }
     });

@@ -118,15 +118,16 @@ TEST_CASE("a confusion metric resolved by name equals the metric of the same row
       confusion.cells[t.truth[r] * 3 + t.predicted[r]] += 1;
       confusion.present[t.truth[r]] = confusion.present[t.predicted[r]] = true;
     }
+    lean::ConfusionValues scratch;  // reused across names, as the bootstrap reuses it across resamples
     for (const auto& name : names) {
       CAPTURE(name);
-      const auto value = evaluator.confusion_metric(confusion, evaluator.confusion_metric_named(name));
+      const auto value = evaluator.confusion_metric(confusion, evaluator.confusion_metric_named(name), scratch);
       REQUIRE(value.has_value());
       CHECK(*value == *evaluator.metric(name));  // exactly: the same arithmetic
     }
-    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("roc_auc")));
-    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("per_class.d.f1")));
-    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("tp")));  // binary only
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("roc_auc"), scratch));
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("per_class.d.f1"), scratch));
+    CHECK_FALSE(evaluator.confusion_metric(confusion, evaluator.confusion_metric_named("tp"), scratch));  // binary only
   }
   lean::PredictionTable b = binary_table();
   const lean::Evaluator binary(b, "");
@@ -138,8 +139,9 @@ TEST_CASE("a confusion metric resolved by name equals the metric of the same row
     confusion.cells[b.truth[r] * 2 + b.predicted[r]] += 1;
     confusion.present[b.truth[r]] = confusion.present[b.predicted[r]] = true;
   }
+  lean::ConfusionValues scratch;
   for (const char* name : {"tp", "fp", "tn", "fn", "f1", "precision", "per_class.1.recall"}) {
     CAPTURE(name);
-    CHECK(*binary.confusion_metric(confusion, binary.confusion_metric_named(name)) == *binary.metric(name));
+    CHECK(*binary.confusion_metric(confusion, binary.confusion_metric_named(name), scratch) == *binary.metric(name));
   }
 }
