@@ -184,6 +184,42 @@ class S3Inputs(CliTest):
                                    r'\(its ETag was "[0-9a-f]+"\): run again once it is written\n$', etag)
 
 
+class ReferenceProfileFromAnS3Registry(CliTest):
+    """--reference-registry s3://: the profile ml-release published with the version the channel
+    points to, reached through --endpoint-url and --region as the data inputs are."""
+
+    def test_the_published_profile_is_read_through_the_endpoint_option(self):
+        S3.proxy.reset()
+        self.write("ref.csv", "x,city\n" + "".join(f"{i % 7},c{i % 3}\n" for i in range(50)))
+        self.write("cur.csv", "x,city\n" + "".join(f"{i % 7},c{i % 3}\n" for i in range(40)))
+        self.write("model.bin", "weights")
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile").code, 0)
+        env = S3.env(AWS_ENDPOINT_URL="", AWS_REGION="")
+        where = ["--registry", f"s3://{BUCKET}/registry", "--endpoint-url", S3.endpoint, "--region", "us-east-1"]
+        r = self.run_tool("ml-release", "publish", *where, "--model", "m", "--version", "1",
+                          "--profile", "ref.profile", "model.bin", env=env)
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-release", "promote", *where, "--model", "m", "--version", "1", "--channel", "production",
+                          env=env)
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-drift", "--reference-registry", f"s3://{BUCKET}/registry", "--endpoint-url", S3.endpoint,
+                          "--region", "us-east-1", "--model", "m", "--channel", "production", "--current", "cur.csv",
+                          "--report", "remote.json", "--no-ci", env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.stderr, "")
+        # Where the publish stored it: the folder of its attempt, which the manifest names.
+        self.assertRegex(self.read_json("remote.json")["reference_profile"],
+                         rf"^s3://{BUCKET}/registry/m/versions/1/upload-[0-9TZ.]+-[0-9a-f]{{12}}/ref\.profile$")
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "cur.csv", "--report",
+                          "local.json", "--no-ci")
+        self.assertEqual(r.code, 0, r)
+        remote_report, local_report = self.read_json("remote.json"), self.read_json("local.json")
+        for report in (remote_report, local_report):
+            del report["reference_profile"], report["reference"]
+        self.assertEqual(remote_report, local_report)
+        self.assertEqual(S3.proxy.signature_failures, [])
+
+
 class S3InputFaults(CliTest):
     """A fault on each request in turn: the run gives the fault-free report or exits 4."""
 
