@@ -174,6 +174,17 @@ class S3Inputs(CliTest):
                                "(HTTP 403 AccessDenied: injected); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
                                "AWS_SESSION_TOKEN and the bucket policy")
 
+    def test_a_head_that_under_reports_the_size_is_exit_4(self):
+        # The ranged GET's Content-Range total is the object's size: a shorter HEAD would make
+        # a cut input look complete.
+        S3.proxy.head_size_change = -100
+        for name in (f"{PAIR}.cur.csv", f"{PAIR}.cur.parquet"):
+            with self.subTest(name=name):
+                r = self.drift(local(f"{PAIR}.ref.csv"), remote(name))
+                size = os.path.getsize(local(name))
+                self.assertFails(r, 4, f"ml-drift: error: '{remote(name)}': changed while reading (its size was "
+                                       f"{size - 100} bytes, now {size}): run again once it is written")
+
     def test_an_object_replaced_while_it_is_read_is_exit_4(self):
         # What S3 answers a ranged GET whose If-Match names the ETag the HEAD saw, once replaced.
         S3.proxy.faults.insert(0, Fault(412, "PreconditionFailed", method="GET", path=r"cur\.parquet", count=10))
