@@ -167,6 +167,14 @@ class S3Inputs(CliTest):
         r = self.drift(remote("nothing-here/"), local(f"{PAIR}.cur.csv"))
         self.assertFails(r, 3, f"ml-drift: error: '{remote('nothing-here/')}': no Parquet files in the folder (no object under the prefix)")
 
+    def test_a_folder_of_hidden_objects_only_says_so(self):
+        for key in ("only-hidden/_SUCCESS", "only-hidden/.part-0.crc"):
+            got = S3.aws("s3", "cp", local(f"{PAIR}.ref.csv"), remote(key), endpoint=S3.direct)
+            self.assertEqual(got.returncode, 0, got.stderr)
+        r = self.drift(remote("only-hidden/"), local(f"{PAIR}.cur.csv"))
+        self.assertFails(r, 3, f"ml-drift: error: '{remote('only-hidden/')}': no Parquet files in the folder (its 2 "
+                               "objects are hidden: a name or folder starting with '.' or '_', such as _SUCCESS)")
+
     def test_access_denied_is_exit_4_with_the_s3_error_code(self):
         S3.proxy.faults.insert(0, Fault(403, "AccessDenied", path=r"ref\.parquet", count=10))
         r = self.drift(remote(f"{PAIR}.ref.parquet"), local(f"{PAIR}.cur.parquet"))
