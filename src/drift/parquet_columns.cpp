@@ -84,7 +84,8 @@ void add_dataset_part(const std::string& path, const std::vector<std::string>& f
 std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector<std::string>& keys) {
   std::vector<ParquetPart> parts;
   const std::string base = folder.substr(0, folder.find_last_not_of('/') + 1) + "/";
-  for (const std::string& url : input::list_s3_folder(folder)) {
+  const std::vector<std::string> objects = input::list_s3_folder(folder);
+  for (const std::string& url : objects) {
     std::vector<std::string> folders;
     bool hidden = false;
     for (std::size_t at = base.size(); at < url.size();) {
@@ -97,7 +98,12 @@ std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector
     if (hidden) continue;
     add_dataset_part(url, folders, parts, keys);
   }
-  if (parts.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
+  if (parts.empty() && objects.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
+  if (parts.empty()) {
+    const std::string what = objects.size() == 1 ? "its one object is" : "its " + std::to_string(objects.size()) + " objects are";
+    throw_input(folder, "no Parquet files in the folder (" + what +
+                            " hidden: a name or folder starting with '.' or '_', such as _SUCCESS)");
+  }
   return parts;
 }
 

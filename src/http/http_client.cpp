@@ -366,7 +366,6 @@ Response Client::send(Request& request) {
       memory = std::make_unique<MemorySource>(request.body);
       source = memory.get();
     }
-    Request* saved_request = transfer.request;
     // The callbacks read the body through request.source.
     BodySource* saved_source = request.source;
     request.source = source;
@@ -449,7 +448,6 @@ Response Client::send(Request& request) {
 
     CURLcode code = lib.easy_perform(curl);
     request.source = saved_source;
-    transfer.request = saved_request;
     if (transfer.error) std::rethrow_exception(transfer.error);
     if (!cleanup) throw_if_interrupted();
 

@@ -84,7 +84,7 @@ std::shared_ptr<const S3Object> S3Object::open(const std::string& url) {
 }
 
 std::string S3Object::read_range(std::uint64_t offset, std::uint64_t length) const {
-  return reader_->read_range(key_, head_.etag, offset, length);
+  return reader_->read_range(key_, head_, offset, length);
 }
 
 const std::string& S3Object::edge(bool tail) const {

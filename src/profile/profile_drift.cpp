@@ -170,6 +170,8 @@ std::pair<std::string, Profile> registry_profile(const po::variables_map& vm) {
   check_name("channel", channel);
   RegistryOptions options;
   options.progress = false;
+  options.endpoint_url = get(vm, "endpoint-url");
+  options.region = get(vm, "region");
   options.ca_bundle = ca_bundle_option(vm);
   auto storage = open_storage(get(vm, "reference-registry"), options);
   Registry registry(*storage);
@@ -187,7 +189,7 @@ std::pair<std::string, Profile> registry_profile(const po::variables_map& vm) {
   }
   const std::string where = registry.location(version_prefix(model, version));
   if (!found) throw_input(where, "has no profile (publish one with ml-release publish --profile FILE.profile)");
-  const std::string key = version_prefix(model, version) + found->name;
+  const std::string key = manifest.file_key(found->name);  // files_folder: where this publish put them
   const auto object = storage->get(key);
   if (!object) throw Error(ExitStatus::integrity, registry.location(key), "missing, but the manifest lists it");
   Sha256 hash;

@@ -939,8 +939,8 @@ http::Response GithubApi::send(http::Request& request) {
   return response;
 }
 
-http::Response GithubApi::call(const std::string& method, const std::string& url, const std::string& what,
-                               const json* body, http::BodySink* sink) {
+http::Response GithubApi::call(const std::string& method, const std::string& url, const json* body,
+                               http::BodySink* sink) {
   http::Request request;
   request.method = method;
   request.url = url;
@@ -951,7 +951,6 @@ http::Response GithubApi::call(const std::string& method, const std::string& url
     request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
   }
   request.sink = sink;
-  (void)what;
   return send(request);
 }
 
@@ -984,7 +983,7 @@ void GithubApi::fail(const http::Response& response, const std::string& what) co
 
 std::optional<GithubRelease> GithubApi::release_by_tag(const std::string& tag) {
   const std::string what = "cannot read release " + tag;
-  http::Response response = call("GET", repo_url("/releases/tags/" + forge::url_encode(tag)), what);
+  http::Response response = call("GET", repo_url("/releases/tags/" + forge::url_encode(tag)));
   if (response.status == 404) return std::nullopt;
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
@@ -992,7 +991,7 @@ std::optional<GithubRelease> GithubApi::release_by_tag(const std::string& tag) {
 
 std::optional<GithubRelease> GithubApi::release(long long id) {
   const std::string what = "cannot read release " + std::to_string(id);
-  http::Response response = call("GET", repo_url("/releases/" + std::to_string(id)), what);
+  http::Response response = call("GET", repo_url("/releases/" + std::to_string(id)));
   if (response.status == 404) return std::nullopt;
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
@@ -1003,7 +1002,7 @@ std::vector<GithubRelease> GithubApi::releases() {
   std::vector<GithubRelease> out;
   std::string url = repo_url("/releases?per_page=100");
   for (int page = 0; !url.empty() && page < 1000; ++page) {
-    http::Response response = call("GET", url, what);
+    http::Response response = call("GET", url);
     if (!response.ok()) fail(response, what);
     const json doc = parse_body(response, subject_, what);
     if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
@@ -1015,7 +1014,7 @@ std::vector<GithubRelease> GithubApi::releases() {
 
 std::optional<GithubRelease> GithubApi::create_release(const json& body) {
   const std::string what = "cannot create release " + body.value("tag_name", std::string());
-  http::Response response = call("POST", repo_url("/releases"), what, &body);
+  http::Response response = call("POST", repo_url("/releases"), &body);
   if (already_exists(response)) return std::nullopt;
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
@@ -1023,7 +1022,7 @@ std::optional<GithubRelease> GithubApi::create_release(const json& body) {
 
 GithubRelease GithubApi::update_release(long long id, const json& body) {
   const std::string what = "cannot update release " + std::to_string(id);
-  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), what, &body);
+  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), &body);
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
 }
@@ -1032,7 +1031,7 @@ std::optional<GithubRelease> GithubApi::publish_release(long long id) {
   const std::string what = "cannot publish release " + std::to_string(id);
   // It does not become the repository's "Latest" release.
   const json body = {{"draft", false}, {"make_latest", "false"}};
-  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), what, &body);
+  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), &body);
   if (already_exists(response)) return std::nullopt;
   if (!response.ok()) fail(response, what);
   return parse_github_release(parse_body(response, subject_, what));
@@ -1040,7 +1039,7 @@ std::optional<GithubRelease> GithubApi::publish_release(long long id) {
 
 void GithubApi::delete_release(long long id) {
   const std::string what = "cannot delete release " + std::to_string(id);
-  http::Response response = call("DELETE", repo_url("/releases/" + std::to_string(id)), what);
+  http::Response response = call("DELETE", repo_url("/releases/" + std::to_string(id)));
   if (!response.ok() && response.status != 404) fail(response, what);
 }
 
@@ -1049,7 +1048,7 @@ std::vector<GithubAsset> GithubApi::assets(long long release_id) {
   std::vector<GithubAsset> out;
   std::string url = repo_url("/releases/" + std::to_string(release_id) + "/assets");
   for (int page = 0; !url.empty() && page < 100; ++page) {
-    http::Response response = call("GET", url, what);
+    http::Response response = call("GET", url);
     if (!response.ok()) fail(response, what);
     const json doc = parse_body(response, subject_, what);
     if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
@@ -1084,7 +1083,7 @@ GithubApi::Upload GithubApi::upload_asset(const GithubRelease& release, const st
 
 bool GithubApi::delete_asset(long long id) {
   const std::string what = "cannot delete asset " + std::to_string(id);
-  http::Response response = call("DELETE", repo_url("/releases/assets/" + std::to_string(id)), what);
+  http::Response response = call("DELETE", repo_url("/releases/assets/" + std::to_string(id)));
   if (response.status == 404) return false;
   if (!response.ok()) fail(response, what);
   return true;

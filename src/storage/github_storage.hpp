@@ -86,8 +86,8 @@ class GithubApi {
   const std::string& subject() const { return subject_; }
 
  private:
-  http::Response call(const std::string& method, const std::string& url, const std::string& what,
-                      const nlohmann::json* body = nullptr, http::BodySink* sink = nullptr);
+  http::Response call(const std::string& method, const std::string& url, const nlohmann::json* body = nullptr,
+                      http::BodySink* sink = nullptr);
   http::Response send(http::Request& request);
   [[noreturn]] void fail(const http::Response& response, const std::string& what) const;
   std::string repo_url(const std::string& path) const;

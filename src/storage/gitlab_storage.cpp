@@ -125,8 +125,12 @@ class GitlabStorage : public Storage {
   // One read of a small object; `winner_sha256` is the listed SHA-256 of the copy that counts
   // (a manifest or channel generation), empty for others.
   std::optional<StoredObject> get_once(const std::string& key, std::string& winner_sha256);
-  // Every page of a list answer.
-  std::vector<json> pages(const std::string& url, const std::string& what);
+  // Every page of a list answer; pages_if_present: none (a 404 on the first page) is nullopt.
+  std::vector<json> pages(const std::string& url, const std::string& what) { return *collect_pages(url, what, false); }
+  std::optional<std::vector<json>> pages_if_present(const std::string& url, const std::string& what) {
+    return collect_pages(url, what, true);
+  }
+  std::optional<std::vector<json>> collect_pages(const std::string& url, const std::string& what, bool missing_ok);
   // The generic packages of a model (or of every model): package version -> id.
   std::map<std::string, long long> packages(const std::string& model, bool fresh);
   std::vector<std::pair<std::string, std::string>> all_packages();  // (name, version)
@@ -187,11 +191,13 @@ void GitlabStorage::fail(const http::Response& response, const std::string& what
   throw Error(ExitStatus::remote, url_, what + ": " + status);
 }
 
-std::vector<json> GitlabStorage::pages(const std::string& first, const std::string& what) {
+std::optional<std::vector<json>> GitlabStorage::collect_pages(const std::string& first, const std::string& what,
+                                                              bool missing_ok) {
   std::vector<json> out;
   std::string url = first;
   for (int page = 0; !url.empty() && page < 1000; ++page) {
     http::Response response = call("GET", url);
+    if (missing_ok && page == 0 && response.status == 404) return std::nullopt;
     if (!response.ok()) fail(response, what);
     json doc;
     try {
@@ -252,20 +258,14 @@ std::vector<PackageFile> GitlabStorage::files(const KeyRef& ref) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::optional<long long> id = package_id(ref, attempt > 0);
     if (!id) return out;
-    http::Response probe;
+    const std::string url = project_url("/packages/" + std::to_string(*id) + "/package_files?per_page=100");
+    const std::string what = "cannot list the files of " + ref.model + " " + ref.version;
+    // A package removed with its last file: look it up again, once.
+    const auto items = attempt == 0 ? pages_if_present(url, what) : pages(url, what);
+    if (!items) continue;
     std::vector<PackageFile> listed;
-    bool gone = false;
-    try {
-      for (const auto& item : pages(project_url("/packages/" + std::to_string(*id) + "/package_files?per_page=100"),
-                                    "cannot list the files of " + ref.model + " " + ref.version)) {
-        listed.push_back(parse_file(item));
-      }
-    } catch (const Error& e) {
-      // A package removed with its last file: look it up again.
-      if (std::string(e.what()).find("HTTP 404") == std::string::npos || attempt > 0) throw;
-      gone = true;
-    }
-    if (!gone) return listed;
+    for (const auto& item : *items) listed.push_back(parse_file(item));
+    return listed;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -280,7 +281,7 @@ class S3Storage : public Storage, public S3ObjectReader {
   std::string describe() const override { return url_; }
 
   Object head(const std::string& key) override;
-  std::string read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+  std::string read_range(const std::string& key, const Object& seen, std::uint64_t offset,
                          std::uint64_t length) override;
   std::vector<std::string> list_keys(const std::string& prefix) override { return list(prefix); }
 
@@ -834,9 +835,10 @@ S3ObjectReader::Object S3Storage::head(const std::string& key) {
   return object;
 }
 
-std::string S3Storage::read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+std::string S3Storage::read_range(const std::string& key, const Object& seen, std::uint64_t offset,
                                   std::uint64_t length) {
   if (length == 0) return {};
+  const std::string& etag = seen.etag;
   auto client = take_reader_client();
   Call call;
   call.key = key;
@@ -856,6 +858,21 @@ std::string S3Storage::read_range(const std::string& key, const std::string& eta
   if (response.status != 206 && !(offset == 0 && response.body.size() == length)) {
     throw Error(ExitStatus::remote, s3_url(key), "the store ignored the byte range asked for (HTTP " +
                                                      std::to_string(response.status) + ")");
+  }
+  if (response.status == 206) {
+    const auto range = s3::parse_content_range(response.header("content-range").value_or(""));
+    if (!range || range->first != offset || range->last != offset + length - 1) {
+      throw Error(ExitStatus::remote, s3_url(key), "the store answered another byte range than the one asked for (" +
+                                                       std::to_string(offset) + "-" +
+                                                       std::to_string(offset + length - 1) + ")");
+    }
+    // The HEAD's size decides where a stream ends: a store that under-reports it would make a
+    // shorter input look complete.
+    if (range->total && *range->total != seen.size) {
+      throw Error(ExitStatus::remote, s3_url(key), "changed while reading (its size was " + std::to_string(seen.size) +
+                                                       " bytes, now " + std::to_string(*range->total) +
+                                                       "): run again once it is written");
+    }
   }
   if (response.body.size() != length) {
     throw Error(ExitStatus::remote, s3_url(key), "reading bytes " + std::to_string(offset) + " to " +
@@ -1052,6 +1069,29 @@ bool etag_is_md5(std::string_view etag) {
   return bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
+}
+
+std::optional<ContentRange> parse_content_range(std::string_view header) {
+  if (!header.starts_with("bytes ")) return std::nullopt;
+  header.remove_prefix(6);
+  const auto number = [&header](char end, std::uint64_t& out) {
+    const auto [next, ec] = std::from_chars(header.data(), header.data() + header.size(), out);
+    if (ec != std::errc{} || next == header.data() || next == header.data() + header.size() || *next != end) {
+      return false;
+    }
+    header.remove_prefix(static_cast<std::size_t>(next - header.data()) + 1);
+    return true;
+  };
+  ContentRange range;
+  if (!number('-', range.first) || !number('/', range.last) || range.last < range.first) return std::nullopt;
+  if (header == "*") return range;
+  std::uint64_t total = 0;
+  const auto [next, ec] = std::from_chars(header.data(), header.data() + header.size(), total);
+  if (ec != std::errc{} || header.empty() || next != header.data() + header.size() || total <= range.last) {
+    return std::nullopt;
+  }
+  range.total = total;
+  return range;
 }
 
 }  // namespace s3

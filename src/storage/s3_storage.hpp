@@ -76,10 +76,11 @@ class S3ObjectReader {
   // A HEAD: the object's size and ETag. A missing object or bucket is an input error (exit
   // 3), access denied exit 4 with S3's error code, each naming s3://BUCKET/KEY.
   virtual Object head(const std::string& key) = 0;
-  // Bytes [offset, offset + length) of the object as the HEAD that gave `etag` saw it (an
+  // Bytes [offset, offset + length) of the object as the HEAD that gave `seen` saw it (an
   // explicit range, never a suffix range: s3rver answers those with the first bytes). An
-  // object replaced in between is exit 4 "changed while reading".
-  virtual std::string read_range(const std::string& key, const std::string& etag, std::uint64_t offset,
+  // object replaced in between (another ETag, or a Content-Range total other than the HEAD's
+  // size) is exit 4 "changed while reading".
+  virtual std::string read_range(const std::string& key, const Object& seen, std::uint64_t offset,
                                  std::uint64_t length) = 0;
   // The keys under `prefix` (a "folder" ends with '/'), sorted.
   virtual std::vector<std::string> list_keys(const std::string& prefix) = 0;
@@ -104,6 +105,13 @@ ErrorInfo parse_error(std::string_view body);
 // Whether a returned ETag is a plain MD5 of the bytes (single PUT, no KMS) we can compare with.
 bool etag_is_md5(std::string_view etag);
 std::string unquote_etag(std::string_view etag);
+
+// A Content-Range header ("bytes FIRST-LAST/TOTAL", TOTAL "*" when unknown).
+struct ContentRange {
+  std::uint64_t first = 0, last = 0;
+  std::optional<std::uint64_t> total;
+};
+std::optional<ContentRange> parse_content_range(std::string_view header);
 
 }  // namespace s3
 

@@ -84,6 +84,7 @@ class Proxy(ThreadingHTTPServer):
         self.in_flight_parts = 0
         self.max_in_flight_parts = 0
         self.signature_failures = []
+        self.head_size_change = 0  # added to the Content-Length of every HEAD answer
 
     def reset(self):
         """Back to a plain, fault-free proxy: what every test starts from."""
@@ -93,6 +94,7 @@ class Proxy(ThreadingHTTPServer):
         self.part_delay = 0.0
         self.max_in_flight_parts = 0
         self.signature_failures.clear()
+        self.head_size_change = 0
 
     @property
     def port(self):
@@ -253,6 +255,8 @@ class Handler(BaseHTTPRequestHandler):
                     proxy.in_flight_parts -= 1
         proxy.record(method, raw_path, raw_query, status)
         length = (out_headers or {}).get("content-length") if method == "HEAD" else None
+        if length and proxy.head_size_change:
+            length = str(int(length) + proxy.head_size_change)
         self._answer(status, out_body, [(k, v) for k, v in (out_headers or {}).items()
                                         if k not in ("content-length", "transfer-encoding", "connection")], length)
 

@@ -43,6 +43,19 @@ class GitlabTest(ReleaseCommands):
 
 
 class Registry(GitlabTest):
+    def test_ml_drift_reads_the_profile_from_the_attempt_folder_the_manifest_names(self):
+        self.write("ref.csv", "x\n" + "".join(f"{i % 5}\n" for i in range(30)))
+        self.write("cur.csv", "x\n" + "".join(f"{i % 5}\n" for i in range(20)))
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile").code, 0)
+        self.publish("1.0.0", b"one", "--profile", "ref.profile")
+        self.promote("1.0.0")
+        r = self.run_tool("ml-drift", "--reference-registry", REGISTRY, "--model", "churn", "--channel", "production",
+                          "--current", "cur.csv", "--report", "r.json", "--no-ci", env=self.env())
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.stderr, "")
+        self.assertEqual(self.read_json("r.json")["reference_profile"],
+                         f"{REGISTRY}/churn/versions/1.0.0/{self.stored('1.0.0', 'ref.profile').replace('+2F', '/')}")
+
     def test_the_whole_loop_on_the_generic_package_registry(self):
         self.write("m.json", {"accuracy": 0.9})
         self.publish("1.0.0", b"one", "--metrics", "m.json")

@@ -167,12 +167,31 @@ class S3Inputs(CliTest):
         r = self.drift(remote("nothing-here/"), local(f"{PAIR}.cur.csv"))
         self.assertFails(r, 3, f"ml-drift: error: '{remote('nothing-here/')}': no Parquet files in the folder (no object under the prefix)")
 
+    def test_a_folder_of_hidden_objects_only_says_so(self):
+        for key in ("only-hidden/_SUCCESS", "only-hidden/.part-0.crc"):
+            got = S3.aws("s3", "cp", local(f"{PAIR}.ref.csv"), remote(key), endpoint=S3.direct)
+            self.assertEqual(got.returncode, 0, got.stderr)
+        r = self.drift(remote("only-hidden/"), local(f"{PAIR}.cur.csv"))
+        self.assertFails(r, 3, f"ml-drift: error: '{remote('only-hidden/')}': no Parquet files in the folder (its 2 "
+                               "objects are hidden: a name or folder starting with '.' or '_', such as _SUCCESS)")
+
     def test_access_denied_is_exit_4_with_the_s3_error_code(self):
         S3.proxy.faults.insert(0, Fault(403, "AccessDenied", path=r"ref\.parquet", count=10))
         r = self.drift(remote(f"{PAIR}.ref.parquet"), local(f"{PAIR}.cur.parquet"))
         self.assertFails(r, 4, f"ml-drift: error: '{remote(f'{PAIR}.ref.parquet')}': access denied while reading "
                                "(HTTP 403 AccessDenied: injected); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
                                "AWS_SESSION_TOKEN and the bucket policy")
+
+    def test_a_head_that_under_reports_the_size_is_exit_4(self):
+        # The ranged GET's Content-Range total is the object's size: a shorter HEAD would make
+        # a cut input look complete.
+        S3.proxy.head_size_change = -100
+        for name in (f"{PAIR}.cur.csv", f"{PAIR}.cur.parquet"):
+            with self.subTest(name=name):
+                r = self.drift(local(f"{PAIR}.ref.csv"), remote(name))
+                size = os.path.getsize(local(name))
+                self.assertFails(r, 4, f"ml-drift: error: '{remote(name)}': changed while reading (its size was "
+                                       f"{size - 100} bytes, now {size}): run again once it is written")
 
     def test_an_object_replaced_while_it_is_read_is_exit_4(self):
         # What S3 answers a ranged GET whose If-Match names the ETag the HEAD saw, once replaced.
@@ -182,6 +201,42 @@ class S3Inputs(CliTest):
         self.assertEqual(r.code, 4, r)
         self.assertRegex(r.stderr, rf"^ml-drift: error: '{remote(f'{PAIR}.cur.parquet')}': changed while reading "
                                    r'\(its ETag was "[0-9a-f]+"\): run again once it is written\n$', etag)
+
+
+class ReferenceProfileFromAnS3Registry(CliTest):
+    """--reference-registry s3://: the profile ml-release published with the version the channel
+    points to, reached through --endpoint-url and --region as the data inputs are."""
+
+    def test_the_published_profile_is_read_through_the_endpoint_option(self):
+        S3.proxy.reset()
+        self.write("ref.csv", "x,city\n" + "".join(f"{i % 7},c{i % 3}\n" for i in range(50)))
+        self.write("cur.csv", "x,city\n" + "".join(f"{i % 7},c{i % 3}\n" for i in range(40)))
+        self.write("model.bin", "weights")
+        self.assertEqual(self.run_tool("ml-drift", "profile", "ref.csv", "--output", "ref.profile").code, 0)
+        env = S3.env(AWS_ENDPOINT_URL="", AWS_REGION="")
+        where = ["--registry", f"s3://{BUCKET}/registry", "--endpoint-url", S3.endpoint, "--region", "us-east-1"]
+        r = self.run_tool("ml-release", "publish", *where, "--model", "m", "--version", "1",
+                          "--profile", "ref.profile", "model.bin", env=env)
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-release", "promote", *where, "--model", "m", "--version", "1", "--channel", "production",
+                          env=env)
+        self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-drift", "--reference-registry", f"s3://{BUCKET}/registry", "--endpoint-url", S3.endpoint,
+                          "--region", "us-east-1", "--model", "m", "--channel", "production", "--current", "cur.csv",
+                          "--report", "remote.json", "--no-ci", env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.stderr, "")
+        # Where the publish stored it: the folder of its attempt, which the manifest names.
+        self.assertRegex(self.read_json("remote.json")["reference_profile"],
+                         rf"^s3://{BUCKET}/registry/m/versions/1/upload-[0-9TZ.]+-[0-9a-f]{{12}}/ref\.profile$")
+        r = self.run_tool("ml-drift", "--reference-profile", "ref.profile", "--current", "cur.csv", "--report",
+                          "local.json", "--no-ci")
+        self.assertEqual(r.code, 0, r)
+        remote_report, local_report = self.read_json("remote.json"), self.read_json("local.json")
+        for report in (remote_report, local_report):
+            del report["reference_profile"], report["reference"]
+        self.assertEqual(remote_report, local_report)
+        self.assertEqual(S3.proxy.signature_failures, [])
 
 
 class S3InputFaults(CliTest):

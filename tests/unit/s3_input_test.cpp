@@ -15,9 +15,9 @@ class FakeReader : public S3ObjectReader {
  public:
   explicit FakeReader(std::string bytes) : bytes_(std::move(bytes)) {}
   Object head(const std::string&) override { return {bytes_.size(), "\"e1\""}; }
-  std::string read_range(const std::string&, const std::string& etag, std::uint64_t offset, std::uint64_t length) override {
+  std::string read_range(const std::string&, const Object& seen, std::uint64_t offset, std::uint64_t length) override {
     std::lock_guard<std::mutex> guard(mutex_);
-    CHECK(etag == "\"e1\"");
+    CHECK(seen.etag == "\"e1\"");
     ranges.emplace_back(offset, length);
     return bytes_.substr(offset, length);
   }

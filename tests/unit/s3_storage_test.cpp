@@ -66,3 +66,19 @@ TEST_CASE("opening needs credentials and a valid endpoint, and never contacts th
   options.credentials = sigv4::Credentials{"", "", ""};
   CHECK(test::expect_error([&] { open_s3_storage("s3://bucket", options); }).status() == ExitStatus::remote);
 }
+
+TEST_CASE("Content-Range headers") {
+  const auto range = s3::parse_content_range("bytes 0-99/1000");
+  REQUIRE(range);
+  CHECK(range->first == 0);
+  CHECK(range->last == 99);
+  CHECK(range->total == 1000u);
+  const auto unknown = s3::parse_content_range("bytes 5-9/*");
+  REQUIRE(unknown);
+  CHECK_FALSE(unknown->total);
+  for (const char* bad : {"", "bytes", "bytes 0-99", "bytes 9-5/100", "bytes 0-99/99", "bytes -5/100", "items 0-1/2",
+                          "bytes 0-99/1000x", "bytes 0-99/", "bytes a-b/c"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(s3::parse_content_range(bad));
+  }
+}
