@@ -1,4 +1,4 @@
-// Linked into every tool when LEAN_MLOPS_STATIC_RUNTIME is on (see CMakeLists.txt).
+// Linked into every tool when LEAN_MLOPS_STATIC_RUNTIME is on (cmake/StaticRuntime.cmake).
 //
 // The static libstdc++ of GCC 12 on Debian 12 calls arc4random(), which glibc only has
 // since 2.36, so binaries linked on Debian 12 would not start on ubuntu-22.04 (glibc 2.35)
