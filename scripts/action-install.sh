@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The install steps of the GitHub actions (action.yml and */action.yml), kept here so they
-# can be tested outside GitHub (tests/ci/test_action_install.sh).
+# can be tested outside GitHub (tests/ci/test_github_action.py).
 #
 #   action-install.sh resolve   which version, where it goes, the cache key; outputs:
 #                               version, path, key, installed (already in the tool cache),

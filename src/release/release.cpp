@@ -87,7 +87,7 @@ void declare_option(po::options_description& options, const std::string& name) {
 struct Command {
   std::string name;
   std::string synopsis;
-  std::vector<std::string> options;  // besides registry, endpoint-url, region, verbose
+  std::vector<std::string> options;  // besides kSharedOptions, which every command takes
   std::function<Outcome(const po::variables_map&)> run;
 };
 
