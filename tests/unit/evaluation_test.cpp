@@ -93,6 +93,19 @@ TEST_CASE("unweighted rows take the sorted-scores curve; it equals the row-order
   }
 }
 
+// The confusion matrix of a table's rows, as the bootstrap counts it.
+static lean::Confusion confusion_of(const lean::PredictionTable& t, std::size_t k) {
+  lean::Confusion confusion;
+  confusion.k = k;
+  confusion.cells.assign(k * k, 0.0);
+  confusion.present.assign(k, false);
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    confusion.cells[t.truth[r] * k + t.predicted[r]] += 1;
+    confusion.present[t.truth[r]] = confusion.present[t.predicted[r]] = true;
+  }
+  return confusion;
+}
+
 // The bootstrap reads one confusion-matrix metric per resample without building the metrics
 // JSON: it must be the very number metric() gives on the same rows, for every name.
 TEST_CASE("a confusion metric resolved by name equals the metric of the same rows") {
@@ -110,14 +123,7 @@ TEST_CASE("a confusion metric resolved by name equals the metric of the same row
       "mcc", "cohen_kappa", "per_class.a.precision", "per_class.b.recall", "per_class.c.f1"};
   for (const char* average : {"macro", "micro", "weighted"}) {
     const lean::Evaluator evaluator(t, average);
-    lean::Confusion confusion;
-    confusion.k = 3;
-    confusion.cells.assign(9, 0.0);
-    confusion.present.assign(3, false);
-    for (std::size_t r = 0; r < t.rows; ++r) {
-      confusion.cells[t.truth[r] * 3 + t.predicted[r]] += 1;
-      confusion.present[t.truth[r]] = confusion.present[t.predicted[r]] = true;
-    }
+    const lean::Confusion confusion = confusion_of(t, 3);
     lean::ConfusionValues scratch;  // reused across names, as the bootstrap reuses it across resamples
     for (const auto& name : names) {
       CAPTURE(name);
@@ -131,14 +137,7 @@ TEST_CASE("a confusion metric resolved by name equals the metric of the same row
   }
   lean::PredictionTable b = binary_table();
   const lean::Evaluator binary(b, "");
-  lean::Confusion confusion;
-  confusion.k = 2;
-  confusion.cells.assign(4, 0.0);
-  confusion.present.assign(2, false);
-  for (std::size_t r = 0; r < b.rows; ++r) {
-    confusion.cells[b.truth[r] * 2 + b.predicted[r]] += 1;
-    confusion.present[b.truth[r]] = confusion.present[b.predicted[r]] = true;
-  }
+  const lean::Confusion confusion = confusion_of(b, 2);
   lean::ConfusionValues scratch;
   for (const char* name : {"tp", "fp", "tn", "fn", "f1", "precision", "per_class.1.recall"}) {
     CAPTURE(name);
