@@ -78,9 +78,11 @@ std::string render_markdown(const std::string& tool, const Outcome& outcome) {
 }
 
 std::string escape_xml(const std::string& text) {
-  // Redacted before the entities, which would split a credential holding "&"; made printable
+  // Redacted before the entities when it has a character they replace (they would split a
+  // credential holding "&"; the whole file is redacted again when written); made printable
   // (controls and bidi characters as \e, \u202e: XML 1.0 cannot hold most controls).
-  const std::string shown = safe_line(text);
+  const bool has_entities = text.find_first_of("&<>\"'") != std::string::npos;
+  const std::string shown = has_entities ? safe_line(text) : printable(text);
   std::string out;
   out.reserve(shown.size());
   for (char c : shown) {
