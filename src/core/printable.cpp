@@ -105,4 +105,13 @@ bool is_utf8(std::string_view text) {
 
 std::string printable_lines(std::string_view text) { return escape(text, true); }
 
+std::string quote_printable(std::string_view text) {
+  std::string out = "\"";
+  for (char c : printable(text)) {
+    if (c == '"') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace lean

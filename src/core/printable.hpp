@@ -19,6 +19,11 @@ std::string printable(std::string_view text);
 // printable() when they are inserted, so they cannot add a line.
 std::string printable_lines(std::string_view text);
 
+// Text from outside in double quotes, for a message: printable(), and each '"' written \"
+// so the quotes delimit it: "a\"b", "x\e[2K". For quoting outside text in a message instead
+// of a JSON dump, which would show ESC as \u001b where the rest of the line shows \e.
+std::string quote_printable(std::string_view text);
+
 // Whether `text` is well-formed UTF-8 (RFC 3629), what the JSON of a report can hold: an
 // option value that is not is a usage error before any work starts.
 bool is_utf8(std::string_view text);

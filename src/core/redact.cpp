@@ -14,7 +14,6 @@
 namespace lean {
 namespace {
 
-constexpr std::size_t kMinSecretLength = 6;
 // The newest registered values are kept: a multipart upload signs thousands of requests,
 // and only the latest answers can still be printed.
 constexpr std::size_t kMaxRegistered = 4096;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,14 @@ namespace lean {
 // Each becomes "***".
 std::string redact(std::string_view text);
 
-// A credential value to remove from everything written from now on. Values shorter than
-// six characters are ignored: they would mangle ordinary text and guard nothing.
+// Values shorter than this are not removed as substrings: a password "pw" would turn every
+// "pw" of unrelated text ("upward") into "***" and guard nothing (six characters of a
+// credential can be guessed anyway). Where such a value is known to appear it is still
+// never printed: a URL's user-info is masked whole, whatever its length.
+inline constexpr std::size_t kMinSecretLength = 6;
+
+// A credential value to remove from everything written from now on (kMinSecretLength
+// characters or more; shorter values are ignored).
 void add_secret(std::string_view value);
 
 // The user-info of a URL a request goes to, registered as add_secret() does: raw, its

@@ -15,6 +15,7 @@
 #include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/parallel.hpp"
+#include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "csv/cells.hpp"
 #include "drift/columns.hpp"
@@ -732,8 +733,10 @@ Outcome run_drift_check(const po::variables_map& vm) {
   }
 
   Outcome outcome = drift_outcome(run);
-  if (vm.count("html")) write_file_atomically(get(vm, "html"), render_drift_html(run));
-  if (vm.count("openmetrics")) write_file_atomically(get(vm, "openmetrics"), render_openmetrics(run));
+  // Redacted whole like every other output (core/redact.hpp); each outside text was also
+  // redacted before it was escaped.
+  if (vm.count("html")) write_file_atomically(get(vm, "html"), redact(render_drift_html(run)));
+  if (vm.count("openmetrics")) write_file_atomically(get(vm, "openmetrics"), redact(render_openmetrics(run)));
   if (vm.count("pushgateway")) push_to_gateway(get(vm, "pushgateway"), render_prometheus_text(run), ca_bundle_option(vm));
   return outcome;
 }

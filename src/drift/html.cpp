@@ -140,7 +140,7 @@ std::string badge(const ColumnResult& column) {
 }  // namespace
 
 std::string escape_html(const std::string& text) {
-  return escape_xml(text);  // the XML escapes are valid HTML5 and SVG, and drop control characters
+  return escape_xml(text);  // valid HTML5 and SVG; controls and bidi characters shown as escapes
 }
 
 std::string render_drift_html(const DriftRun& run) {

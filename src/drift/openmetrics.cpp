@@ -1,6 +1,8 @@
 #include "drift/openmetrics.hpp"
 
 #include "core/format.hpp"
+#include "core/printable.hpp"
+#include "core/redact.hpp"
 #include "drift/quality_report.hpp"
 
 namespace lean {
@@ -54,14 +56,24 @@ std::string render(const DriftRun& run) {
 }  // namespace
 
 std::string escape_label_value(const std::string& text) {
+  // A label value may hold any UTF-8; its escapes are \\, \" and \n (OpenMetrics 1.0, also the
+  // Prometheus text format). Other controls and bidi characters would reach a dashboard or a
+  // terminal raw, so each line is made printable (\e, \u202e) and those escapes' backslashes
+  // are escaped in turn: the value reads back as the printable text.
+  const std::string shown = redact(text);
   std::string out;
-  for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = shown.find('\n', start);
+    for (char c : printable(std::string_view(shown).substr(start, end == std::string::npos ? end : end - start))) {
+      if (c == '\\') out += "\\\\";
+      else if (c == '"') out += "\\\"";
+      else out += c;
+    }
+    if (end == std::string::npos) return out;
+    out += "\\n";
+    start = end + 1;
   }
-  return out;
 }
 
 std::string render_openmetrics(const DriftRun& run) { return render(run) + "# EOF\n"; }

@@ -13,7 +13,9 @@ std::string render_openmetrics(const DriftRun& run);
 // The same metrics in the Prometheus text format 0.0.4 that a Pushgateway accepts.
 std::string render_prometheus_text(const DriftRun& run);
 
-// A label value with \, " and line feeds escaped.
+// A label value: redacted, \, " and line feeds escaped as the format prescribes, every other
+// control and bidi character as its printable escape (core/printable.hpp) with the backslash
+// escaped: ESC reads back as the escape "\e", as on a terminal.
 std::string escape_label_value(const std::string& text);
 
 }  // namespace lean

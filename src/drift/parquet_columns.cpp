@@ -17,6 +17,7 @@
 #include "core/format.hpp"
 #include "core/limits.hpp"
 #include "core/parallel.hpp"
+#include "core/url.hpp"
 #include "csv/reader.hpp"
 #include "csv/cells.hpp"
 #include "input/s3_input.hpp"
@@ -421,10 +422,17 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
   std::error_code error;
   std::vector<std::string> files;
   if (input::is_s3_url(text)) {
-    // Object keys are literal ('?', '[' and ',' included): only ",s3://" starts another entry.
-    if (text.find(",s3://") == std::string::npos) return {};
+    // Object keys are literal ('?', '[' and ',' included): only ",s3://" (the scheme in any
+    // case) starts another entry.
+    const auto next_entry = [&](std::size_t from) {
+      for (std::size_t comma = text.find(',', from); comma != std::string::npos; comma = text.find(',', comma + 1)) {
+        if (has_scheme(std::string_view(text).substr(comma + 1), "s3")) return comma;
+      }
+      return text.size();
+    };
+    if (next_entry(0) == text.size()) return {};
     for (std::size_t start = 0, next; start < text.size(); start = next + 1) {
-      next = std::min(text.find(",s3://", start), text.size());
+      next = next_entry(start);
       files.push_back(text.substr(start, next - start));
     }
     for (const std::string& file : files) {

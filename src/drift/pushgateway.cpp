@@ -1,6 +1,7 @@
 #include "drift/pushgateway.hpp"
 
 #include "core/error.hpp"
+#include "core/url.hpp"
 #include "http/http_client.hpp"
 
 namespace lean {
@@ -13,8 +14,8 @@ std::string pushgateway_group_url(const std::string& url) {
 }
 
 void push_to_gateway(const std::string& url, const std::string& metrics_text, const std::string& ca_bundle) {
-  const std::string target = pushgateway_group_url(url);
-  if (target.rfind("http://", 0) != 0 && target.rfind("https://", 0) != 0) {
+  const std::string target = pushgateway_group_url(with_lowercase_scheme(url));
+  if (!is_http_url(target)) {
     throw_usage("--pushgateway needs an http:// or https:// URL, not \"" + url + "\"");
   }
   // PUT replaces the group's metrics, so a column that is no longer checked disappears.

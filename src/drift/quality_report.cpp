@@ -82,8 +82,8 @@ void add_quality_outcome(const DriftRun& run, Outcome& outcome) {
     const auto& finding = run.quality[i];
     const std::string message = valid_utf8(finding.message);
     outcome.checks.push_back({name_of(finding), finding.passed, message});
-    table.add_row({finding.check, finding.column.empty() ? "—" : "`" + valid_utf8(finding.column) + "`",
-                   finding.passed ? "✅ pass" : "❌ fail", message, examples_text(finding)});
+    table.add_row({finding.check, finding.column.empty() ? "—" : markdown_code(valid_utf8(finding.column)),
+                   finding.passed ? "✅ pass" : "❌ fail", markdown_text(message), markdown_text(examples_text(finding))});
     lines += std::string(finding.passed ? "OK    " : "FAIL  ") + finding.check + ": " + printable(message) + "\n";
   }
   outcome.console += lines;

@@ -162,11 +162,11 @@ Outcome drift_outcome(const DriftRun& run) {
       p_text = short_number(*column.p_value);
       if (column.p_value_adjusted) p_text += " (adj. " + short_number(*column.p_value_adjusted) + ")";
     }
-    table.add_row({"`" + name + "`", column.numeric ? "numeric" : "categorical",
+    table.add_row({markdown_code(name), column.numeric ? "numeric" : "categorical",
                    column.method ? method_name(*column.method) : "—",
                    column.statistic ? short_number(*column.statistic) : "—", p_text,
                    column.threshold ? short_number(*column.threshold) : "—",
-                   column.drift ? "❌ drift" : column.undecided ? "❔ undecided" : column.skipped.empty() ? "✅ no drift" : "⚪ " + column.skipped});
+                   column.drift ? "❌ drift" : column.undecided ? "❔ undecided" : column.skipped.empty() ? "✅ no drift" : "⚪ " + markdown_text(column.skipped)});
     const char* tag = column.drift ? "DRIFT " : column.undecided ? "UNDEC " : column.skipped.empty() ? "OK    " : "SKIP  ";
     outcome.console += tag + printable(column.name) + ": " + printable(verdict) + "\n";
   }
@@ -191,7 +191,7 @@ Outcome drift_outcome(const DriftRun& run) {
   if (dataset.undecided > 0) outcome.headline += ", " + std::to_string(dataset.undecided) + " undecided";
   outcome.headline = (dataset.drift ? "dataset drift: " : dataset.decided ? "no dataset drift: " : "undecided: ") + outcome.headline;
   outcome.markdown_body = table.render();
-  if (!correction_note.empty()) outcome.markdown_body += "\n" + escape_markdown_cell(correction_note) + "\n";
+  if (!correction_note.empty()) outcome.markdown_body += "\n" + markdown_text(correction_note) + "\n";
   if (!run.drift_checked) outcome.markdown_body.clear();
   outcome.dotenv = {{"DRIFT", dataset.drift ? "true" : "false"},
                     {"DRIFTED_COLUMNS", std::to_string(dataset.drifted)},

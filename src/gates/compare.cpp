@@ -183,7 +183,7 @@ Outcome run_compare(const po::variables_map& vm) {
                                       direction.reason + ")";
   outcome.checks.push_back({metric + " beats the baseline", primary_passed, primary_message});
   const auto [baseline_cell, candidate_cell] = distinct_texts(baseline_value, candidate_value);
-  table.add_row({"`" + metric + "`", baseline_cell, candidate_cell,
+  table.add_row({markdown_code(metric), baseline_cell, candidate_cell,
                  change_text(baseline_value, candidate_value),
                  primary_passed ? "✅ better" : "❌ needs " + rule});
   outcome.console += check_line(primary_passed, primary_message);
@@ -206,7 +206,7 @@ Outcome run_compare(const po::variables_map& vm) {
                                 guard_dir.reason + ")";
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
     const auto [b_cell, c_cell] = distinct_texts(b, c);
-    table.add_row({"`" + guard.metric + "` (guard)", b_cell, c_cell, change_text(b, c), guard_verdict_cell(guard, passed, false)});
+    table.add_row({markdown_code(guard.metric) + " (guard)", b_cell, c_cell, change_text(b, c), guard_verdict_cell(guard, passed, false)});
     outcome.console += check_line(passed, message);
   }
 

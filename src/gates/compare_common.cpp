@@ -218,8 +218,8 @@ Outcome no_baseline_outcome(Outcome outcome, ordered_json primary, double candid
   // Promoted without a comparison: a skipped check, so JUnit shows the reason too.
   outcome.checks.push_back({metric + " beats the baseline", promote, reason, promote});
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
-  table.add_row({"`" + metric + "`", "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
-  outcome.markdown_body = table.render() + "\n" + (promote ? "Promoted without a comparison: " : "Kept: ") + reason + "\n";
+  table.add_row({markdown_code(metric), "—", format_human(candidate_value), "—", promote ? "✅ first model" : "❌ no baseline"});
+  outcome.markdown_body = table.render() + "\n" + (promote ? "Promoted without a comparison: " : "Kept: ") + markdown_text(reason) + "\n";
   outcome.console = "ml-compare: " + printable(outcome.headline + ": " + reason) + "\n";
   outcome.dotenv = {{"DECISION", outcome.fields["decision"].get<std::string>()}};
   return outcome;

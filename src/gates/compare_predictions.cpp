@@ -303,7 +303,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   outcome.checks.push_back({metric + " beats the baseline: " + sentence, primary_passed, sentence});
   outcome.console += check_line(primary_passed, sentence);
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "p", "Verdict"});
-  table.add_row({"`" + metric + "`", format_human(baseline_value), format_human(candidate_value), format_signed(delta),
+  table.add_row({markdown_code(metric), format_human(baseline_value), format_human(candidate_value), format_signed(delta),
                  // A significantly worse candidate: the p of "worse", as the sentence gives it.
                  !significance ? "—"
                  : significance->significantly_worse() ? p_cell(significance->p_worse)
@@ -340,7 +340,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
       message += ", significantly worse: " + p_text(guard_test->p_worse) + " (" + guard_test->description + ")";
     }
     outcome.checks.push_back({"guard " + guard.metric, passed, message});
-    table.add_row({"`" + guard.metric + "` (guard)", format_human(b), format_human(c), format_signed(c - b),
+    table.add_row({markdown_code(guard.metric) + " (guard)", format_human(b), format_human(c), format_signed(c - b),
                    guard_test ? p_cell(guard_test->p_worse) : "—", guard_verdict_cell(guard, passed, worse)});
     outcome.console += check_line(passed, message);
   }
@@ -349,7 +349,7 @@ Outcome run_compare_predictions(const po::variables_map& vm) {
   decide(outcome, primary_passed, sentence, regressed, "keep", std::move(primary), &significance_report,
          std::move(guard_reports));
   const bool promote = outcome.status == ExitStatus::pass;
-  outcome.markdown_body = "**" + std::string(promote ? "promote" : "keep") + ":** " + escape_markdown_cell(sentence) + "\n\n" +
+  outcome.markdown_body = "**" + std::string(promote ? "promote" : "keep") + ":** " + markdown_text(sentence) + "\n\n" +
                           table.render();
   if (significance) outcome.dotenv.emplace_back("P_VALUE", format_number(significance->p_value));
   return outcome;

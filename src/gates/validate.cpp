@@ -121,7 +121,7 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
       verdict = "❌ fail";
     }
     outcome.checks.push_back({name, result.passed, message, !result.value});
-    table.add_row({"`" + name + "`", value_text, verdict});
+    table.add_row({markdown_code(name), value_text, verdict});
     outcome.console += std::string(!result.value ? "SKIP  " : result.passed ? "PASS  " : "FAIL  ") + printable(message) + "\n";
     checks.push_back(std::move(check));
   }

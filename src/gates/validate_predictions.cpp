@@ -170,7 +170,7 @@ void add_slice_checks(const PredictionMetrics& run, const po::variables_map& vm,
       checks.push_back(check);
       if (worst.size() < kWorstSlicesShown && row.value) {
         worst.push_back({{"slice", row.slice}, {"value", *row.value}});
-        table.add_row({"`" + escape_markdown_cell(row.slice) + "`", "`" + describe(req) + "`", format_human(*row.value),
+        table.add_row({markdown_code(row.slice), markdown_code(describe(req)), format_human(*row.value),
                        row.passed ? "✅ pass" : "❌ fail"});
       }
     }

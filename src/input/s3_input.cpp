@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/url.hpp"
 
 namespace lean::input {
 namespace {
@@ -57,7 +58,7 @@ void copy_out(const std::string& bytes, std::uint64_t from, std::size_t size, st
 
 }  // namespace
 
-bool is_s3_url(std::string_view text) { return text.rfind("s3://", 0) == 0; }
+bool is_s3_url(std::string_view text) { return has_scheme(text, "s3"); }
 
 void set_s3_options(const S3Options& options) {
   OpenInputs& r = open_inputs();

@@ -14,6 +14,7 @@
 #include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/limits.hpp"
+#include "core/printable.hpp"
 #include "core/suggest.hpp"
 
 namespace lean {
@@ -272,8 +273,12 @@ void MetricSet::merge(const MetricSet& other) {
     if (auto it = mine.find(leaf.pointer); it != mine.end()) {
       const Leaf& known = leaves_[it->second];
       if (known.value != leaf.value) {
-        throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is " + leaf.value.dump() + " here but " +
-                                     known.value.dump() + " in '" + known.source + "'");
+        // A text value quoted as every message quotes (a JSON dump would show ESC as \u001b).
+        const auto shown = [](const auto& value) {
+          return value.is_string() ? quote_printable(value.template get<std::string>()) : value.dump();
+        };
+        throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is " + shown(leaf.value) + " here but " +
+                                     shown(known.value) + " in '" + known.source + "'");
       }
       continue;
     }

@@ -1,13 +1,13 @@
 #include "prometheus/client.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "core/base64.hpp"
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/redact.hpp"
+#include "core/url.hpp"
 
 namespace lean::prometheus {
 
@@ -66,26 +66,19 @@ std::string form_encode(std::string_view text) {
 
 std::string sanitize(std::string text, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
+    // A short value is not removed as a substring (core/redact.hpp): "pw" would mask every
+    // "pw" in the server's words and guard nothing.
+    if (secret.size() < kMinSecretLength) continue;
     for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
       text.replace(at, secret.size(), "***");
     }
   }
-  std::string out;
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      out += escaped;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
+  return safe_line(text);  // and escaped as every error line is (core/printable.hpp)
 }
 
 Client::Client(const std::string& url, Credentials credentials, http::ClientOptions options)
-    : base_(url), credentials_(std::move(credentials)), http_(std::move(options)) {
-  if (base_.rfind("http://", 0) != 0 && base_.rfind("https://", 0) != 0) {
+    : base_(with_lowercase_scheme(url)), credentials_(std::move(credentials)), http_(std::move(options)) {
+  if (!is_http_url(base_)) {
     throw_usage("--prometheus needs an http:// or https:// URL, not \"" + sanitize(http::redact_url(url), {}) + "\"");
   }
   // Credentials in the URL would reach the report, logs and process listings: refused, and the

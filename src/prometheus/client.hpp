@@ -50,9 +50,9 @@ std::string form_encode(std::string_view text);
 
 // A time or duration as the query API reads it: decimal seconds, at most milliseconds.
 std::string seconds_parameter(double seconds);
-// `text` with every secret replaced by "***" and control characters written as \xNN: what
-// a server answered is shown in messages, but never a credential and never a terminal
-// escape sequence.
+// `text` with every secret of kMinSecretLength characters or more replaced by "***", then
+// redacted and made printable (safe_line): what a server answered is shown in messages, but
+// never a credential and never a terminal escape sequence.
 std::string sanitize(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace lean::prometheus

@@ -1,11 +1,15 @@
 #include "prometheus/gate.hpp"
 
 #include <cmath>
+#include <iostream>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "core/timestamp.hpp"
+#include "core/url.hpp"
 #include "metrics/expression.hpp"
 #include "prometheus/client.hpp"
 
@@ -45,6 +49,26 @@ bool is_query_name(const std::string& name) {
   return true;
 }
 
+// The answer's warnings and infos change no verdict, but a person must see them (a partial
+// answer, a store that did not reply, can make a gate pass on too little data): in the
+// query's report and one stderr line each, redacted and escaped like an error line.
+void report_notes(GateSeries& series, const std::string& subject, const QueryData& data) {
+  for (const auto& [key, kind, notes, omitted] :
+       {std::tuple{"warnings", "warning", &data.warnings, data.warnings_omitted},
+        std::tuple{"infos", "info", &data.infos, data.infos_omitted}}) {
+    if (notes->empty()) continue;
+    series.report[key] = *notes;
+    if (omitted > 0) series.report[std::string(key) + "_omitted"] = omitted;
+    const std::string prefix = "'" + subject + "': query " + series.name + ": ";
+    for (const auto& note : *notes) std::cerr << "ml-validate: " << kind << ": " << safe_line(prefix + note) << std::endl;
+    if (omitted > 0) {
+      std::cerr << "ml-validate: " << kind << ": " << safe_line(prefix + std::to_string(omitted) + " more " + key +
+                                                                " (not shown)")
+                << std::endl;
+    }
+  }
+}
+
 }  // namespace
 
 GateQuery parse_gate_query(const std::string& text) {
@@ -79,6 +103,7 @@ std::vector<GateSeries> query_for_gate(const GateRequest& request) {
     } else {
       series.report["time"] = format_timestamp(request.at);
     }
+    report_notes(series, subject, data);
     if (data.series.size() > 1) throw_series(subject, query, data);
     if (data.series.empty() || data.series.front().samples.empty()) {
       if (!request.allow_missing) {
@@ -120,7 +145,9 @@ std::vector<GateSeries> query_for_gate(const GateRequest& request) {
   return out;
 }
 
-std::string shown_url(const std::string& url) { return sanitize(http::redact_url(url), Credentials{}.secrets()); }
+std::string shown_url(const std::string& url) {
+  return sanitize(http::redact_url(with_lowercase_scheme(url)), Credentials{}.secrets());
+}
 
 void add_completeness(Outcome& outcome, const std::vector<GateSeries>& series, bool require_complete) {
   std::string lines;

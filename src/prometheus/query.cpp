@@ -3,11 +3,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/limits.hpp"
+#include "core/printable.hpp"
 
 namespace lean::prometheus {
 namespace {
@@ -86,6 +88,15 @@ QueryData decode_query_response(long status, std::string_view body, const std::s
   const auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) throw_malformed(subject, query_name, "no \"data\"");
   QueryData out;
+  for (const auto& [key, notes, omitted] : {std::tuple{"warnings", &out.warnings, &out.warnings_omitted},
+                                            std::tuple{"infos", &out.infos, &out.infos_omitted}}) {
+    const auto it = doc.find(key);
+    if (it == doc.end() || !it->is_array()) continue;
+    for (const auto& note : *it) {
+      if (notes->size() == kShownNotes) ++*omitted;
+      else notes->push_back(note.is_string() ? note.get<std::string>() : note.dump());
+    }
+  }
   out.result_type = text_field(*data, "resultType");
   const auto result = data->find("result");
   if (result == data->end()) throw_malformed(subject, query_name, "no \"data.result\"");
@@ -108,7 +119,7 @@ std::string label_set_text(const Series& series) {
   std::string out = "{";
   for (const auto& [name, value] : series.labels) {
     if (out.size() > 1) out += ", ";
-    out += name + "=" + json(value).dump();
+    out += printable(name) + "=" + quote_printable(value);
   }
   return out + "}";
 }

@@ -21,7 +21,13 @@ struct Series {
 struct QueryData {
   std::string result_type;  // "vector", "scalar", "matrix" (a "string" answer is an input error)
   std::vector<Series> series;
+  // The answer's "warnings" and "infos" (Prometheus 2.x/3.x: a partial answer, a result that
+  // may be wrong, a hint about the query), as the server sent them, at most kShownNotes each;
+  // the *_omitted counts say how many more there were.
+  std::vector<std::string> warnings, infos;
+  std::size_t warnings_omitted = 0, infos_omitted = 0;
 };
+inline constexpr std::size_t kShownNotes = 10;
 
 // Decodes an answer of the query API (Prometheus, Thanos, Cortex/Mimir, VictoriaMetrics:
 // {"status": "success", "data": {"resultType": ..., "result": ...}}). An error answer

@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "core/printable.hpp"
 #include "core/signals.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
@@ -105,8 +106,8 @@ void check_stored_json(const std::string& body, const std::string& where, const 
   }
 }
 
-// A text as it appears in messages: in JSON quotes, control characters escaped.
-std::string json_quoted(const std::string& text) { return ordered_json(text).dump(); }
+// A text as it appears in messages: quoted as every message quotes (core/printable.hpp).
+std::string json_quoted(const std::string& text) { return quote_printable(text); }
 
 bool is_valid_name(const std::string& name) {
   return !name.empty() && name.size() <= kMaxNameLength && std::isalnum(static_cast<unsigned char>(name[0])) &&

@@ -54,8 +54,10 @@ Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, c
   outcome.console = "TIME\tACTION\tFROM\tTO\tBY\tCI RUN\n";
   for (const auto& move : moves) {
     listed.push_back(move_json(move));
-    table.add_row({move.at, move.action, move.from ? "`" + *move.from + "`" : "", "`" + move.version + "`", move.by,
-                   move.ci_run_url.value_or("")});
+    // Audit-event fields are registry content: markdown text, so none can break the table or
+    // add markup.
+    table.add_row({markdown_text(move.at), markdown_text(move.action), move.from ? markdown_code(*move.from) : "",
+                   markdown_code(move.version), markdown_text(move.by), markdown_url(move.ci_run_url.value_or(""))});
     // Audit-event fields are registry content: escaped, so none can forge a console line.
     outcome.console += printable(move.at) + "\t" + printable(move.action) + "\t" + printable(move.from.value_or("-")) +
                        "\t" + printable(move.version) + "\t" + printable(move.by) + "\t" +
@@ -120,13 +122,13 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   MarkdownTable table({"Version", "Created", "Result"});
   for (const auto& v : result.deleted) {
     deleted.push_back(version_json(v));
-    table.add_row({"`" + v.version + "`", v.created_at, request.dry_run ? "would be deleted" : "🗑️ deleted"});
+    table.add_row({markdown_code(v.version), markdown_text(v.created_at), request.dry_run ? "would be deleted" : "🗑️ deleted"});
     outcome.console += std::string(request.dry_run ? "WOULD DELETE  " : "DELETED  ") + v.version + " (" +
                        v.created_at + ")\n";
   }
   for (const auto& v : result.kept) {
     kept.push_back(version_json(v));
-    table.add_row({"`" + v.version + "`", v.created_at, "kept: " + v.reason});
+    table.add_row({markdown_code(v.version), markdown_text(v.created_at), "kept: " + markdown_text(v.reason)});
     outcome.console += "KEEP  " + v.version + " (" + v.reason + ")\n";
   }
   outcome.fields["dry_run"] = request.dry_run;
@@ -173,7 +175,7 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
                                                                        : resolved[0].name + " (" + resolved[0].version + ")";
   const std::string label_b = resolved[1].name == resolved[1].version ? resolved[1].version
                                                                        : resolved[1].name + " (" + resolved[1].version + ")";
-  MarkdownTable metrics_table({"Metric", label_a, label_b, "Change"});
+  MarkdownTable metrics_table({"Metric", markdown_text(label_a), markdown_text(label_b), "Change"});
   ordered_json metrics = ordered_json::array();
   outcome.console = "METRIC\t" + printable(label_a) + "\t" + printable(label_b) + "\tCHANGE\n";
   for (const auto& name : names) {
@@ -184,7 +186,7 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
                        {"b", vb ? ordered_json(*vb) : ordered_json(nullptr)},
                        {"delta", va && vb ? ordered_json(*vb - *va) : ordered_json(nullptr)}});
     const std::string ta = va ? format_human(*va) : "—", tb = vb ? format_human(*vb) : "—";
-    metrics_table.add_row({"`" + name + "`", ta, tb, change});
+    metrics_table.add_row({markdown_code(name), ta, tb, change});
     // A metric name is registry content: escaped, so none can forge a console line.
     outcome.console += printable(name) + "\t" + ta + "\t" + tb + "\t" + (change.empty() ? "-" : change) + "\n";
   }
@@ -195,7 +197,7 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
   std::set<std::string> file_names;
   for (const auto& [name, f] : files_a) file_names.insert(name);
   for (const auto& [name, f] : files_b) file_names.insert(name);
-  MarkdownTable files_table({"File", "Change", label_a, label_b});
+  MarkdownTable files_table({"File", "Change", markdown_text(label_a), markdown_text(label_b)});
   ordered_json files = ordered_json::array();
   std::size_t changed = 0;
   for (const auto& name : file_names) {
@@ -207,8 +209,8 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
     files.push_back({{"name", name}, {"status", status},
                      {"a_sha256", fa ? ordered_json(fa->sha256) : ordered_json(nullptr)},
                      {"b_sha256", fb ? ordered_json(fb->sha256) : ordered_json(nullptr)}});
-    files_table.add_row({"`" + name + "`", status, fa ? "`" + fa->sha256.substr(0, 12) + "`" : "—",
-                         fb ? "`" + fb->sha256.substr(0, 12) + "`" : "—"});
+    files_table.add_row({markdown_code(name), status, fa ? markdown_code(fa->sha256.substr(0, 12)) : "—",
+                         fb ? markdown_code(fb->sha256.substr(0, 12)) : "—"});
     outcome.console += "FILE  " + printable(name) + " " + status + "\n";
   }
   outcome.fields["a"] = {{"name", resolved[0].name}, {"version", resolved[0].version},

@@ -8,8 +8,10 @@
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "core/printable.hpp"
 #include "core/redact.hpp"
 #include "core/suggest.hpp"
+#include "core/url.hpp"
 #include "metrics/metrics.hpp"
 #include "profile/profile.hpp"
 #include "registry/open_registry.hpp"
@@ -162,7 +164,7 @@ Session open_session(const po::variables_map& vm) {
 // The folder of a local registry (a plain path or file://); empty for a remote one.
 std::string local_registry_folder(const po::variables_map& vm) {
   const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
-  if (url.find("://") != std::string::npos && url.rfind("file://", 0) != 0) return "";
+  if (url.find("://") != std::string::npos && !has_scheme(url, "file")) return "";
   return local_path_of(url);
 }
 
@@ -306,7 +308,7 @@ Outcome run_publish(const po::variables_map& vm) {
   outcome.fields["files"] = files_json(result.manifest.files);
   MarkdownTable table({"File", "Size", "SHA-256"});
   for (const auto& file : result.manifest.files) {
-    table.add_row({"`" + file.name + "`", human_bytes(file.size), "`" + file.sha256 + "`"});
+    table.add_row({markdown_code(file.name), human_bytes(file.size), markdown_code(file.sha256)});
     outcome.checks.push_back({"store " + file.name, true, file.sha256 + ", " + std::to_string(file.size) + " bytes"});
     outcome.console += "  " + file.sha256 + "  " + file.name + " (" + human_bytes(file.size) + ")\n";
   }
@@ -330,7 +332,7 @@ std::string metrics_markdown(const Manifest& manifest) {
   MarkdownTable table({"Metric", "Value"});
   const ordered_json leaves = manifest.doc["metrics"].flatten();
   for (const auto& [name, value] : leaves.items()) {
-    table.add_row({"`" + escape_markdown_cell(name) + "`", escape_markdown_cell(value.dump())});
+    table.add_row({markdown_code(name), value.is_number() ? value.dump() : markdown_code(value.dump())});
   }
   return "\n" + table.render();
 }
@@ -351,8 +353,8 @@ Outcome channel_outcome(const char* command, Session& session, const std::string
   }
   conclude(outcome, std::string(command) + " " + change.channel, headline);
   MarkdownTable table({"Channel", "Previous version", "Version"});
-  table.add_row({"`" + change.channel + "`", change.previous ? "`" + *change.previous + "`" : "(new channel)",
-                 "`" + change.version + "`"});
+  table.add_row({markdown_code(change.channel), change.previous ? markdown_code(*change.previous) : "(new channel)",
+                 markdown_code(change.version)});
   const Manifest manifest = change.manifest ? *change.manifest
                                             : session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
   outcome.markdown_body = table.render() + metrics_markdown(manifest);
@@ -464,7 +466,7 @@ Outcome run_list_models(Session& session) {
   outcome.fields["models"] = models;
   MarkdownTable table({"Model"});
   for (const auto& model : models) {
-    table.add_row({"`" + model + "`"});
+    table.add_row({markdown_code(model)});
     outcome.console += model + "\n";
   }
   outcome.markdown_body = table.render();
@@ -495,10 +497,10 @@ Outcome run_list(const po::variables_map& vm) {
                         {"channels", v.channels}});
     std::string channels;
     for (const auto& c : v.channels) channels += (channels.empty() ? "" : ",") + c;
-    table.add_row({"`" + v.version + "`", created, std::to_string(v.manifest.files.size()),
-                   human_bytes(total_size(v.manifest)), channels});
-    console += v.version + "\t" + created + "\t" + std::to_string(v.manifest.files.size()) + "\t" +
-               human_bytes(total_size(v.manifest)) + "\t" + channels + "\n";
+    table.add_row({markdown_code(v.version), markdown_text(created), std::to_string(v.manifest.files.size()),
+                   human_bytes(total_size(v.manifest)), markdown_text(channels)});
+    console += printable(v.version) + "\t" + printable(created) + "\t" + std::to_string(v.manifest.files.size()) + "\t" +
+               human_bytes(total_size(v.manifest)) + "\t" + printable(channels) + "\n";
   }
   ordered_json channels = ordered_json::object();
   for (const auto& [name, pointer] : listing.channels) {
@@ -522,7 +524,7 @@ Outcome run_list(const po::variables_map& vm) {
                                       std::pair{"channel", &listing.malformed_channels}}) {
     for (const auto& [name, message] : *entries) {
       malformed.push_back({{"kind", kind}, {"name", name}, {"error", message}});
-      console += std::string("malformed ") + kind + " " + name + " (" + message + ")\n";
+      console += std::string("malformed ") + kind + " " + printable(name) + " (" + printable(message) + ")\n";
       outcome.checks.push_back({std::string(kind) + " " + name, false, message});
     }
   }
@@ -562,7 +564,7 @@ Outcome run_show(const po::variables_map& vm) {
   outcome.headline = model + " " + version;
   MarkdownTable files({"File", "Size", "SHA-256"});
   for (const auto& file : manifest.files) {
-    files.add_row({"`" + escape_markdown_cell(file.name) + "`", human_bytes(file.size), "`" + file.sha256 + "`"});
+    files.add_row({markdown_code(file.name), human_bytes(file.size), markdown_code(file.sha256)});
   }
   outcome.markdown_body = files.render() + metrics_markdown(manifest);
   outcome.checks.push_back({"show " + model + " " + version, true, outcome.headline});

@@ -8,6 +8,7 @@
 #include "core/printable.hpp"
 #include "core/redact.hpp"
 #include "core/version.hpp"
+#include "report/markdown.hpp"
 
 namespace lean {
 namespace {
@@ -68,30 +69,30 @@ std::string render_report_json(const std::string& tool, const Outcome& outcome) 
 std::string render_markdown(const std::string& tool, const Outcome& outcome) {
   std::string out = "### " + std::string(status_icon(outcome.status)) + " " + tool + ": " +
                     status_word(outcome.status);
-  if (!outcome.headline.empty()) out += " — " + printable(outcome.headline);
+  // The headline and the error may quote outside text (names, a server's answer).
+  if (!outcome.headline.empty()) out += " — " + markdown_text(outcome.headline);
   out += "\n\n";
-  if (!outcome.error.empty()) out += "> " + printable(outcome.error) + "\n\n";
+  if (!outcome.error.empty()) out += "> " + markdown_text(outcome.error) + "\n\n";
   out += outcome.markdown_body;
   return out;
 }
 
 std::string escape_xml(const std::string& text) {
+  // Redacted before the entities when it has a character they replace (they would split a
+  // credential holding "&"; the whole file is redacted again when written); made printable
+  // (controls and bidi characters as \e, \u202e: XML 1.0 cannot hold most controls).
+  const bool has_entities = text.find_first_of("&<>\"'") != std::string::npos;
+  const std::string shown = has_entities ? safe_line(text) : printable(text);
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
+  out.reserve(shown.size());
+  for (char c : shown) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      default:
-        // Control characters other than tab and newlines are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += ' ';
-        } else {
-          out += c;
-        }
+      default: out += c;
     }
   }
   return out;

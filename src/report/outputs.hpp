@@ -28,6 +28,9 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
 // Escaping of workflow-command data and properties, per GitHub's runner.
 std::string escape_github_data(const std::string& text);
 std::string escape_github_property(const std::string& text);
+// Text as XML or HTML character data or an attribute value, the one rule of the JUnit file
+// and ml-drift's HTML: redacted, made printable (core/printable.hpp: line breaks, ESC and
+// bidi controls as \n, \e, \u202e) and "&<>\"'" as entities.
 std::string escape_xml(const std::string& text);
 
 // Writes every requested file and, inside GitHub Actions, the step summary and outputs.

@@ -9,6 +9,7 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
+#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
 
@@ -1182,7 +1183,8 @@ std::unique_ptr<Storage> open_github_storage(const std::string& url, const Githu
   }
   std::string api_url = options.api_url.empty() ? environment_variable("GITHUB_API_URL") : options.api_url;
   if (api_url.empty()) api_url = "https://api.github.com";
-  if (api_url.rfind("https://", 0) != 0 && api_url.rfind("http://", 0) != 0) {
+  api_url = with_lowercase_scheme(api_url);
+  if (!is_http_url(api_url)) {
     throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST[/api/v3]");
   }
   std::string token = environment_variable("GITHUB_TOKEN");

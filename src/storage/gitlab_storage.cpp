@@ -9,6 +9,7 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
+#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
 #include "storage/github_storage.hpp"
@@ -600,7 +601,8 @@ std::unique_ptr<Storage> open_gitlab_storage(const std::string& url, const Gitla
   if (!valid) throw_usage("invalid registry URL \"" + url + "\": use gitlab://GROUP/PROJECT or gitlab://PROJECT_ID");
   std::string api_url = options.api_url.empty() ? environment_variable("CI_API_V4_URL") : options.api_url;
   if (api_url.empty()) api_url = "https://gitlab.com/api/v4";
-  if (api_url.rfind("https://", 0) != 0 && api_url.rfind("http://", 0) != 0) {
+  api_url = with_lowercase_scheme(api_url);
+  if (!is_http_url(api_url)) {
     throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST/api/v4");
   }
   if (!options.tag_format.empty()) github_tag(options.tag_format, "m", "v");

@@ -20,6 +20,7 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
+#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "http/progress.hpp"
 
@@ -922,7 +923,7 @@ void S3Storage::remove(const std::string& key) {
 }  // namespace
 
 S3Location parse_s3_url(const std::string& url) {
-  if (url.rfind("s3://", 0) != 0) throw_usage("'" + url + "' is not an s3://BUCKET/PREFIX URL");
+  if (!has_scheme(url, "s3")) throw_usage("'" + url + "' is not an s3://BUCKET/PREFIX URL");
   std::string rest = url.substr(5);
   auto slash = rest.find('/');
   S3Location location;

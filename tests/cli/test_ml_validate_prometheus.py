@@ -239,6 +239,7 @@ class HostilePrometheus(CliTest):
         import threading
         answers = self.answers = []
         requests = self.requests = []
+        notes = self.notes = {}  # "warnings", "infos" of a success, "error" of an error answer
 
         class Echo(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -252,10 +253,13 @@ class HostilePrometheus(CliTest):
                 echo = f"got Authorization: {header} ({decoded}); password {decoded.partition(':')[2]}"
                 status = answers[0] if answers else 400
                 if status == 200:
-                    body = {"status": "success", "warnings": [echo],
+                    body = {"status": "success", "warnings": notes.get("warnings", [echo]),
                             "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.01"]}]}}
+                    if "infos" in notes:
+                        body["infos"] = notes["infos"]
                 else:
-                    body = {"status": "error", "errorType": "bad_data" if status == 400 else "execution", "error": echo}
+                    body = {"status": "error", "errorType": "bad_data" if status == 400 else "execution",
+                            "error": notes.get("error", "") + echo}
                 reply = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -287,6 +291,38 @@ class HostilePrometheus(CliTest):
                     self.assertNotIn(secret, written)
                 if status != 200:
                     self.assertIn("got Authorization: Basic *** (gate:***); password ***", r.stderr)
+
+    def test_warnings_and_infos_are_in_the_report_and_on_stderr_and_change_no_verdict(self):
+        self.answers[:] = [200]
+        forged = "partial answer\n::warning title=x::injected \x1b[2K\u202e"
+        self.notes.update({"warnings": [forged, "store eu-1 did not answer"], "infos": ["PromQL info: a hint"]})
+        subject = f"'{self.url}/api/v1/query': query err: "
+        r = self.run_tool("ml-validate", "--prometheus", self.url, "--query", "err=up", "--at", AT, "--require",
+                          "err < 0.05", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("PASS  err is 0.01 (< 0.05)", r.stdout)
+        self.assertEqual(r.stderr.splitlines(), [
+            "ml-validate: warning: " + subject + "partial answer\\n::warning title=x::injected \\e[2K\\u202e",
+            "ml-validate: warning: " + subject + "store eu-1 did not answer",
+            "ml-validate: info: " + subject + "PromQL info: a hint"])
+        query = self.read_json("r.json")["prometheus"]["queries"][0]
+        self.assertEqual((query["warnings"], query["infos"]), (self.notes["warnings"], self.notes["infos"]))
+        self.notes.clear()
+        self.notes["warnings"] = []
+        r = self.run_tool("ml-validate", "--prometheus", self.url, "--query", "err=up", "--at", AT, "--require",
+                          "err < 0.05", "--report", "r.json")
+        self.assertEqual((r.code, r.stderr), (0, ""), r)
+        self.assertNotIn("warnings", self.read_json("r.json")["prometheus"]["queries"][0])
+
+    def test_a_short_password_is_not_masked_inside_the_servers_words(self):
+        self.answers[:] = [400]
+        self.notes["error"] = "upward trend: "
+        r = self.run_tool("ml-validate", "--prometheus", self.url, "--query", "err=up", "--at", AT, "--require",
+                          "err < 0.05", env={"PROMETHEUS_USER": "gate", "PROMETHEUS_PASSWORD": "pw"})
+        self.assertEqual(r.code, 3, r)
+        # Under six characters a value is not removed as a substring (it would mask every "pw");
+        # the Authorization header it is sent in is still redacted.
+        self.assertIn("upward trend: got Authorization: Basic *** (gate:pw)", r.stderr)
 
     def test_a_url_with_credentials_is_refused_without_repeating_it(self):
         url = self.url.replace("http://", f"http://gate:{PASSWORD}@")

@@ -106,6 +106,11 @@ class S3Inputs(CliTest):
         both = remote(f"{PAIR}.ref.parquet") + "," + remote(f"{PAIR}.cur.parquet")
         self.same_report(both, remote(f"{PAIR}.cur.parquet"),
                          local(f"{PAIR}.ref.parquet") + "," + local(f"{PAIR}.cur.parquet"), local(f"{PAIR}.cur.parquet"))
+        # The scheme in any case (RFC 3986), also where it starts another entry of a list.
+        both = remote(f"{PAIR}.ref.parquet").replace("s3://", "S3://") + "," + \
+            remote(f"{PAIR}.cur.parquet").replace("s3://", "S3://")
+        self.same_report(both, remote(f"{PAIR}.cur.parquet"),
+                         local(f"{PAIR}.ref.parquet") + "," + local(f"{PAIR}.cur.parquet"), local(f"{PAIR}.cur.parquet"))
 
     def test_a_csv_and_a_gzipped_csv_pair_give_the_local_report(self):
         for suffix in ("csv", "csv.gz"):

@@ -15,7 +15,13 @@ TEST_CASE("a form value is percent-encoded") {
 
 TEST_CASE("what a server says is shown without secrets or control characters") {
   CHECK(sanitize("got Bearer s3cret and s3cret", {"s3cret"}) == "got Bearer *** and ***");
-  CHECK(sanitize("red \x1b[31m\n", {}) == "red \\x1b[31m\\x0a");
+  // The escapes of every error line (core/printable.hpp), not a style of its own.
+  CHECK(sanitize("red \x1b[31m\n\xe2\x80\xae", {}) == "red \\e[31m\\n\\u202e");
+}
+
+TEST_CASE("a password shorter than the redaction minimum is not masked inside other words") {
+  CHECK(sanitize("upward trend, pw", {"pw", "longer-secret"}) == "upward trend, pw");
+  CHECK(sanitize("echo longer-secret", {"pw", "longer-secret"}) == "echo ***");
 }
 
 TEST_CASE("credentials come from the environment, one kind at a time") {
@@ -34,9 +40,11 @@ TEST_CASE("credentials come from the environment, one kind at a time") {
   CHECK(Credentials::from_env().secrets().empty());
 }
 
-TEST_CASE("the URL must be http or https") {
+TEST_CASE("the URL must be http or https, in any case") {
   CHECK(test::expect_error([] { Client("ftp://x", {}, {}); }).describe() ==
         "--prometheus needs an http:// or https:// URL, not \"ftp://x\"");
+  CHECK(Client("HTTP://prometheus:9090/", {}, {}).shown_url() == "http://prometheus:9090");
+  CHECK(Client("Https://mimir/prometheus", {}, {}).shown_url() == "https://mimir/prometheus");
 }
 
 TEST_CASE("times and steps are sent as plain decimal seconds, never with an exponent") {

@@ -77,6 +77,10 @@ TEST_CASE("merging files: equal values are fine, different values are an error")
   CHECK(a.source() == "a.json, b.json");
   CHECK(test::expect_error([&] { a.merge(MetricSet::parse(R"({"f1": 0.7})", "c.json")); }).describe() ==
         "'c.json': metric \"f1\" is 0.7 here but 0.8 in 'a.json'");
+  MetricSet t = MetricSet::parse(R"({"model": "x\u001b[2K"})", "t.json");
+  // Quoted as every message quotes: ESC as \e, not JSON's \u001b (docs/conventions.md).
+  CHECK(test::expect_error([&] { t.merge(MetricSet::parse(R"({"model": "y"})", "u.json")); }).describe() ==
+        "'u.json': metric \"model\" is \"y\" here but \"x\\e[2K\" in 't.json'");
 }
 
 TEST_CASE("to_json rebuilds the nested object") {

@@ -24,3 +24,8 @@ TEST_CASE("OpenMetrics text: per-column gauges of tested columns, dataset gauges
   CHECK(render_prometheus_text(run).find("# EOF") == std::string::npos);
   CHECK(escape_label_value("x\ny") == "x\\ny");
 }
+
+TEST_CASE("a label value holds no raw control or bidi character: their printable escapes, backslash escaped") {
+  CHECK(escape_label_value("a\x1b[2K\xe2\x80\xae\"b\\\nc\td") == "a\\\\e[2K\\\\u202e\\\"b\\\\\\nc\\\\td");
+  CHECK(escape_label_value("caf\xc3\xa9") == "caf\xc3\xa9");
+}

@@ -83,8 +83,18 @@ TEST_CASE("JUnit: an error is an <error> testcase") {
   CHECK(xml.find("<error message=\"unknown option &apos;--x&apos;\">") != std::string::npos);
 }
 
-TEST_CASE("XML drops control characters it cannot hold") {
-  CHECK(escape_xml(std::string("a\x01" "b\tc")) == "a b\tc");
+TEST_CASE("XML and HTML show control and bidi characters as the printable escapes") {
+  CHECK(escape_xml(std::string("a\x01" "b\tc")) == "a\\x01b\\tc");
+  CHECK(escape_xml("x\x1b[2K\xe2\x80\xae<b>&\"'") == "x\\e[2K\\u202e&lt;b&gt;&amp;&quot;&apos;");
+}
+
+TEST_CASE("markdown headline and error are markdown text") {
+  Outcome o = sample_outcome();
+  o.headline = "a|b <script> [x](javascript:1)";
+  o.error = "- `x`";
+  const std::string md = render_markdown("ml-validate", o);
+  CHECK(md.find(" — a|b \\<script\\> \\[x\\](javascript:1)\n") != std::string::npos);
+  CHECK(md.find("> \\- \\`x\\`\n") != std::string::npos);
 }
 
 TEST_CASE("dotenv keys are prefixed by the tool and values stay on one line") {

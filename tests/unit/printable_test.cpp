@@ -45,3 +45,8 @@ TEST_CASE("is_utf8 accepts well-formed UTF-8 only") {
   CHECK_FALSE(is_utf8("\xed\xa0\x80"));
   CHECK_FALSE(is_utf8("\xc0\xaf"));
 }
+
+TEST_CASE("quote_printable: printable text in double quotes, its own quotes escaped") {
+  CHECK(quote_printable("a\"b") == "\"a\\\"b\"");
+  CHECK(quote_printable("x\x1b[2K\n") == "\"x\\e[2K\\n\"");
+}

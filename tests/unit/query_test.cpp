@@ -27,6 +27,27 @@ TEST_CASE("a vector answer keeps labels and the value; a scalar is one series wi
   CHECK(std::isinf(s.series[0].samples[0].value));
 }
 
+TEST_CASE("an answer's warnings and infos are kept, at most kShownNotes each with the rest counted") {
+  std::string many;
+  for (int i = 0; i < 12; ++i) many += std::string(i ? "," : "") + "\"w" + std::to_string(i) + "\"";
+  QueryData v = decode(200, R"({"status":"success","warnings":[)" + many + R"(],"infos":["hint",7],
+      "data":{"resultType":"vector","result":[]}})");
+  CHECK(v.warnings.size() == kShownNotes);
+  CHECK(v.warnings.front() == "w0");
+  CHECK(v.warnings_omitted == 2);
+  CHECK(v.infos == std::vector<std::string>{"hint", "7"});
+  CHECK(v.infos_omitted == 0);
+  QueryData none = decode(200, R"({"status":"success","data":{"resultType":"vector","result":[]}})");
+  CHECK(none.warnings.empty());
+  CHECK(none.infos.empty());
+}
+
+TEST_CASE("a label set is quoted as every message quotes: ESC as \\e, not JSON's \\u001b") {
+  QueryData v = decode(200, R"({"status":"success","data":{"resultType":"vector","result":[
+      {"metric":{"job":"a\u001b[2K\"b"},"value":[1,"1"]}]}})");
+  CHECK(label_set_text(v.series[0]) == R"({job="a\e[2K\"b"})");
+}
+
 TEST_CASE("a matrix answer keeps every point, oldest first") {
   QueryData m = decode(200, R"({"status":"success","data":{"resultType":"matrix","result":[
       {"metric":{},"values":[[60,"1"],[120,"NaN"],[180,"3"]]}]}})");

@@ -54,3 +54,10 @@ TEST_CASE("one safe line: redacted, then escaped") {
   add_secret("line-secret-42");
   CHECK(safe_line("HTTP 403: line-secret-42\n\x1b[31m") == "HTTP 403: ***\\n\\e[31m");
 }
+
+TEST_CASE("a URL password under the minimum length is not masked in other text, the URL's user-info is") {
+  add_url_credentials("http://user:pw@gateway:9091/metrics");
+  CHECK(redact("upward trend, pw") == "upward trend, pw");
+  CHECK(redact("pushing to http://user:pw@gateway:9091/metrics") == "pushing to http://***@gateway:9091/metrics");
+  CHECK(redact("Basic " + base64_encode("user:pw")) == "Basic ***");  // what the header carries: long enough
+}

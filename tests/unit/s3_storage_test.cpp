@@ -14,6 +14,7 @@ TEST_CASE("s3:// URLs: bucket and prefix, slashes trimmed") {
   CHECK(b.bucket == "models");
   CHECK(b.prefix.empty());
   CHECK(parse_s3_url("s3://models//x").prefix == "x");
+  CHECK(parse_s3_url("S3://models/team").bucket == "models");  // a scheme in any case (RFC 3986)
   for (const char* bad : {"s3://", "s3:///x", "http://models/x", "s3://a b/x", "s3://key:secret@bucket/x"}) {
     CAPTURE(bad);
     CHECK(test::expect_error([&] { parse_s3_url(bad); }).status() == ExitStatus::usage);
