@@ -706,6 +706,11 @@ ToolSpec release_tool(const std::string& name) {
       }
       return inputs;
     };
+    // An output inside a local registry would overwrite a stored object (docs/conventions.md).
+    spec.protected_folders = [](const po::variables_map& vm) {
+      const std::string folder = local_registry_folder(vm);
+      return folder.empty() ? std::vector<std::string>{} : std::vector<std::string>{folder};
+    };
     return spec;
   }
   // No command, or an unknown one: accept every option so the message is about the command.

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -525,6 +526,92 @@ class UnwritableOutputs(ReleaseTest):
         r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod",
                          "--report", "blocker/r.json")
         self.assertFails(r, 3, "ml-release: error: 'blocker/r.json': cannot create: Not a directory")
+
+
+class OutputsAreCheckedBeforeTheRegistryChanges(ReleaseTest):
+    """An output file inside a local registry would overwrite a stored object; one that cannot
+    be written (a folder, /proc, a FIFO nobody reads, GitHub's files) would fail only after the
+    registry changed. Both are found before anything is written."""
+
+    KERNEL = "cannot write there: /proc and /sys are the kernel's interface, not a place for files"
+    INSIDE = "ml-release: error: '{path}': {option} is inside the registry reg; write it outside the registry"
+
+    def snapshot(self):
+        files = {}
+        for folder, _, names in os.walk(self.path("reg")):
+            for name in names:
+                files[os.path.join(folder, name)] = read_bytes(os.path.join(folder, name))
+        return files
+
+    def test_an_output_inside_the_registry_is_exit_2_and_changes_nothing(self):
+        self.publish("1.0")
+        self.promote("1.0")
+        self.publish("2.0", b"weights 2")
+        before = self.snapshot()
+        manifest = "reg/churn/versions/1.0/manifest.json"
+        r = self.release("publish", "--model", "churn", "--version", "3.0", "model.bin", "--report", manifest)
+        self.assertFails(r, 2, self.INSIDE.format(path=manifest, option="--report"))
+        channel = "reg/churn/channels/production.json"
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         "--markdown", channel)
+        self.assertFails(r, 2, self.INSIDE.format(path=channel, option="--markdown"))
+        r = self.release("rollback", "--model", "churn", "--channel", "production", "--junit", "reg/new.xml")
+        self.assertFails(r, 2, self.INSIDE.format(path="reg/new.xml", option="--junit"))
+        os.symlink("reg/churn", self.path("link"))  # however it is spelt
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         "--dotenv", "link/channels/production.json")
+        self.assertFails(r, 2, self.INSIDE.format(path="link/channels/production.json", option="--dotenv"))
+        summary = self.path("reg/churn/channels/production.json")
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+        self.assertFails(r, 2, self.INSIDE.format(path=summary, option="$GITHUB_STEP_SUMMARY"))
+        self.assertEqual(self.snapshot(), before)
+        self.assertFalse(os.path.exists(self.path("reg/churn/versions/3.0")))
+
+    def test_an_output_that_cannot_be_written_is_exit_3_before_anything_is_published(self):
+        self.write("model.bin", b"weights")
+        os.makedirs(self.path("folder"))
+        os.mkfifo(self.path("fifo"))
+        self.write("summary.md", "")
+        cases = [(["--report", "folder"], {}, "'folder': cannot create: Is a directory"),
+                 (["--report", "/proc/self/lean-report.json"], {},
+                  "'/proc/self/lean-report.json': " + self.KERNEL),
+                 (["--markdown", "fifo"], {}, "'fifo': cannot open: it is a FIFO that no process reads"),
+                 ([], {"GITHUB_STEP_SUMMARY": self.path("folder")},
+                  f"'{self.path('folder')}': cannot open for appending: Is a directory"),
+                 ([], {"GITHUB_STEP_SUMMARY": self.path("summary.md"), "GITHUB_OUTPUT": "/proc/version"},
+                  "'/proc/version': " + self.KERNEL),
+                 ([], {"GITHUB_OUTPUT": self.path("fifo")},
+                  f"'{self.path('fifo')}': cannot open: it is a FIFO that no process reads"),
+                 ([], {"GITHUB_OUTPUT": self.path("missing/out")},
+                  f"'{self.path('missing/out')}': cannot open for appending: No such file or directory")]
+        for args, ci, line in cases:
+            env = {"GITHUB_ACTIONS": "true", **ci} if ci else {}
+            r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", *args, env=env)
+            self.assertFails(r, 3, "ml-release: error: " + line)
+            self.assertFalse(os.path.exists(self.path("reg/churn")), args)  # nothing was uploaded
+        self.assertEqual(self.read("summary.md"), "")  # a refused run does not append to GitHub's files
+        # --no-ci: GitHub's files are not written, so not checked.
+        r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", "--no-ci",
+                         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": self.path("folder")})
+        self.assertEqual(r.code, 0, r)
+
+    def test_a_fifo_with_a_reader_is_written_through(self):
+        self.write("model.bin", b"weights")
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        got = []
+        def read():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.2)  # the reader has opened the FIFO
+        r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", "--report", fifo)
+        reader.join(60)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(json.loads(got[0])["status"], "pass")
 
 
 class HostileHistoryAndDiff(ReleaseTest):
