@@ -200,7 +200,9 @@ void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool
     if (is_within(registry, target)) throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
   }
   std::error_code ec;
-  if (clean && fs::is_symlink(fs::symlink_status(dest, ec))) {
+  fs::path named(dest);  // "link/" names the link itself, not the folder it points to
+  while (named.has_relative_path() && named.filename().empty()) named = named.parent_path();
+  if (clean && fs::is_symlink(fs::symlink_status(named, ec))) {
     // The verified folder would take the link's place: a deploy's "current -> v3" link would
     // become a folder. Refused rather than followed, so what is replaced is what was named.
     throw_config(dest, "--clean replaces DEST whole, and DEST is a symbolic link; give the folder it points to");

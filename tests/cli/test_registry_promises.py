@@ -241,6 +241,62 @@ class FetchIsAllOrNothing(ReleaseTest):
         self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
 
 
+class ParallelFetches(ReleaseTest):
+    """fetch --clean run in parallel into one DEST: DEST always holds one version's files."""
+
+    TRIALS = int(os.environ.get("FETCH_TRIALS", "4"))
+    PARALLEL = 8
+
+    def test_parallel_clean_fetches_into_one_dest_leave_exactly_one_versions_files(self):
+        expected = {}
+        for version, names in (("1.0", ("a.bin", "b.bin")), ("2.0", ("c.bin", "d.bin", "e.bin"))):
+            for name in names:
+                self.write(name, f"{name} of {version}".encode())
+            r = self.release("publish", "--model", "churn", "--version", version, *names)
+            self.assertEqual(r.code, 0, r)
+            expected[version] = {name: f"{name} of {version}".encode() for name in names}
+        self.promote("1.0", "production")
+        self.promote("2.0", "canary")
+        release = os.path.join(BIN_DIR, "ml-release")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        mixed = 0
+        for trial in range(self.TRIALS):
+            shutil.rmtree(self.path("out"), ignore_errors=True)
+            if trial % 2:
+                os.makedirs(self.path("out"))  # an existing DEST as well as a new one
+            procs = [subprocess.Popen([release, "fetch", "--registry", "reg", "--model", "churn",
+                                       *(["--version", "1.0"] if i % 2 else ["--channel", "canary"]),
+                                       "--dest", "out", "--clean", "--quiet"],
+                                      cwd=self.dir, env=env, stderr=subprocess.PIPE, text=True)
+                     for i in range(self.PARALLEL)]
+            for proc in procs:
+                self.assertEqual(proc.wait(timeout=120), 0, proc.stderr.read())
+                proc.stderr.close()
+            got = {name: read_bytes(self.path("out/" + name)) for name in os.listdir(self.path("out"))}
+            if got not in expected.values():
+                mixed += 1
+                print(f"trial {trial}: DEST holds {sorted(got)}")
+            self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
+        print(f"parallel fetch --clean into one DEST: {self.TRIALS} trials of {self.PARALLEL} fetches, {mixed} mixed")
+        self.assertEqual(mixed, 0)
+
+    def test_a_dest_with_a_trailing_slash_is_that_folder(self):
+        self.publish("1.0", b"weights 1")
+        self.publish("2.0", b"weights 2", name="other.bin")
+        r = self.release("fetch", "--model", "churn", "--version", "1.0", "--dest", "out/")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(os.listdir(self.path("out")), ["model.bin"])
+        r = self.release("fetch", "--model", "churn", "--version", "2.0", "--dest", "out/", "--clean")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(os.listdir(self.path("out")), ["other.bin"])
+        self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
+        os.symlink("out", self.path("current"))
+        r = self.release("fetch", "--model", "churn", "--version", "1.0", "--dest", "current/", "--clean")
+        self.assertFails(r, 2, "ml-release: error: 'current/': --clean replaces DEST whole, and DEST is a symbolic "
+                               "link; give the folder it points to")
+        self.assertEqual(os.readlink(self.path("current")), "out")
+
+
 class InvalidUtf8(ReleaseTest):
     def test_invalid_utf8_in_an_option_is_exit_2_before_anything_is_written(self):
         bad = os.fsdecode(b"\xff\xfe")
