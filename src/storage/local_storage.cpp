@@ -254,6 +254,21 @@ std::string LocalStorage::path_of(const std::string& key) const {
   return (fs::path(root_) / key).string();
 }
 
+void LocalStorage::refuse_linked_folders(const std::string& key) const {
+  // A model's folders, checked on every write and not only on the way to the written key: a
+  // promote writes the channel and then the audit event, and a symlinked audit/ found only at
+  // the second write would leave the channel moved without its event.
+  const fs::path model = fs::path(root_) / key.substr(0, key.find('/'));
+  for (const fs::path& folder : {model, model / "versions", model / "channels", model / "audit"}) {
+    struct stat info {};
+    if (::lstat(folder.c_str(), &info) != 0) continue;  // created as a folder when needed
+    if (S_ISLNK(info.st_mode)) {
+      throw Error(ExitStatus::integrity, folder.string(), "is a symbolic link inside the registry; the registry never follows one");
+    }
+    if (!S_ISDIR(info.st_mode)) throw Error(ExitStatus::integrity, folder.string(), "is not a folder; the registry needs one here");
+  }
+}
+
 std::optional<StoredObject> LocalStorage::get(const std::string& key) {
   const std::string path = path_of(key);
   FileHandle file(open_object(path));
@@ -276,6 +291,7 @@ std::optional<StoredObject> LocalStorage::get(const std::string& key) {
 
 bool LocalStorage::put(const std::string& key, const std::string& body, const WriteCondition& condition) {
   const fs::path target = path_of(key);
+  refuse_linked_folders(key);
   RegistryLock lock(root_);
   if (condition.kind != WriteCondition::Kind::none) {
     std::optional<StoredObject> current = get(key);
@@ -290,6 +306,7 @@ bool LocalStorage::put(const std::string& key, const std::string& body, const Wr
 
 FileDigest LocalStorage::upload_file(const std::string& key, const std::string& local_path) {
   const fs::path target = path_of(key);
+  refuse_linked_folders(key);
   FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
   ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -330,6 +347,7 @@ std::string LocalStorage::staged_path(const std::string& key, const std::string&
 
 FileDigest LocalStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
   const fs::path target = path_of(key);
+  refuse_linked_folders(key);
   const std::string path = staged_path(key, attempt);
   FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
@@ -356,6 +374,7 @@ FileDigest LocalStorage::stage_file(const std::string& key, const std::string& l
 bool LocalStorage::commit_version(const std::string& manifest_key, const std::string& manifest_body,
                                   const std::vector<std::string>& file_keys, const std::string& attempt) {
   const fs::path manifest = path_of(manifest_key);
+  refuse_linked_folders(manifest_key);
   RegistryLock lock(root_);
   {
     FileHandle existing(open_object(manifest.string()));
@@ -386,6 +405,7 @@ bool LocalStorage::commit_version(const std::string& manifest_key, const std::st
 
 bool LocalStorage::remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) {
   const fs::path manifest = path_of(manifest_key);
+  refuse_linked_folders(manifest_key);
   RegistryLock lock(root_);
   {
     FileHandle existing(open_object(manifest.string()));
@@ -447,6 +467,7 @@ std::vector<std::string> LocalStorage::list(const std::string& prefix) {
 
 void LocalStorage::remove(const std::string& key) {
   const std::string path = path_of(key);
+  refuse_linked_folders(key);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_store(path, "cannot remove", errno);
 }
 

@@ -45,6 +45,9 @@ class LocalStorage : public Storage {
 
  private:
   std::string staged_path(const std::string& key, const std::string& attempt) const;
+  // Exit 5 when a folder of the key's model (the model, versions/, channels/, audit/) is a
+  // symbolic link or not a folder: refused before any write, so none lands half done.
+  void refuse_linked_folders(const std::string& key) const;
 
   std::string root_;
   std::string url_;

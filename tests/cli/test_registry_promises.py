@@ -100,6 +100,29 @@ class SymbolicLinks(ReleaseTest):
         self.assertFails(r, 5, f"ml-release: error: 'reg/other': {NEVER_FOLLOWS}")
         self.outside_is_empty()
 
+    def test_a_symlinked_audit_folder_is_found_before_the_channel_moves(self):
+        self.publish("1.0.0")
+        self.promote("1.0.0")
+        self.publish("2.0.0", b"weights 2")
+        self.promote("2.0.0")
+        self.publish("3.0.0", b"weights 3")
+        channel = read_bytes(self.path("reg/churn/channels/production.json"))
+        shutil.rmtree(self.path("reg/churn/audit"))
+        os.symlink(self.path("outside"), self.path("reg/churn/audit"))
+        line = f"ml-release: error: 'reg/churn/audit': {NEVER_FOLLOWS}"
+        for args in (("promote", "--model", "churn", "--version", "3.0.0", "--channel", "production"),
+                     ("promote", "--model", "churn", "--version", "3.0.0", "--channel", "canary"),
+                     ("rollback", "--model", "churn", "--channel", "production"),
+                     ("publish", "--model", "churn", "--version", "4.0.0", "model.bin"),
+                     ("gc", "--model", "churn", "--keep", "0", "--keep-history", "0", "--grace", "0")):
+            self.assertFails(self.release(*args), 5, line)
+        self.assertEqual(read_bytes(self.path("reg/churn/channels/production.json")), channel)
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/channels"))), ["production.json"])
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/versions"))), ["1.0.0", "2.0.0", "3.0.0"])
+        for version in ("1.0.0", "3.0.0"):
+            self.assertTrue(os.path.exists(self.path(f"reg/churn/versions/{version}/manifest.json")))
+        self.outside_is_empty()
+
     def test_a_dangling_lock_symlink_is_exit_5_and_its_target_is_not_created(self):
         self.publish("1.0.0")
         os.remove(self.path("reg/.lean-lock"))
