@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -318,6 +319,66 @@ class ParallelFetches(ReleaseTest):
         self.assertFails(r, 2, "ml-release: error: 'current/': --clean replaces DEST whole, and DEST is a symbolic "
                                "link; give the folder it points to")
         self.assertEqual(os.readlink(self.path("current")), "out")
+
+
+class StalledLockHolder(ReleaseTest):
+    """A process that holds the registry lock and does not let go (SIGSTOP, a hung client):
+    a writer says after 2 s what it waits for, and gives up (exit 4) after
+    ML_RELEASE_LOCK_TIMEOUT seconds."""
+
+    HOLDER = ("import fcntl, sys\n"
+              "f = open(sys.argv[1], 'r+')\n"
+              "fcntl.flock(f, fcntl.LOCK_EX)\n"
+              "f.write(sys.argv[2]); f.flush()\n"
+              "print('locked', flush=True)\n"
+              "sys.stdin.read()\n")
+
+    def hold_lock(self, record):
+        holder = subprocess.Popen([sys.executable, "-c", self.HOLDER, self.path("reg/.lean-lock"), record],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        self.assertEqual(holder.stdout.readline(), "locked\n")
+        return holder
+
+    def test_a_writer_says_it_waits_for_the_lock_and_gives_up_with_exit_4(self):
+        self.publish("1.0")
+        holder = self.hold_lock("")
+        host = owner_tag(holder.pid)[len(f"p{holder.pid}@"):-1]
+        # The record ml-release writes while it holds the lock, here written by the holder.
+        with open(self.path("reg/.lean-lock"), "r+") as f:
+            f.write(f"p{holder.pid}@{host} 2026-12-01T18:00:00Z\n")
+        held = f"held by process {holder.pid} on {host} since 2026-12-01T18:00:00Z"
+        started = time.monotonic()
+        r = self.release("promote", "--model", "churn", "--version", "1.0", "--channel", "production",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "3"})
+        waited = time.monotonic() - started
+        self.assertEqual(r.code, 4, r)
+        self.assertEqual(r.stderr.splitlines(), [
+            f"ml-release: waiting for the registry lock 'reg/.lean-lock' ({held}; giving up after 3 s)",
+            f"ml-release: error: 'reg/.lean-lock': gave up waiting for the registry lock after 3 s ({held}; another "
+            "ml-release is writing, or is stopped while it holds the lock); set ML_RELEASE_LOCK_TIMEOUT to wait "
+            "longer"])
+        self.assertGreaterEqual(waited, 3)
+        self.assertLess(waited, 30)
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/production.json")))
+        holder.stdin.close()
+        holder.wait()
+        self.promote("1.0")  # the lock is free again
+        self.assertEqual(read_bytes(self.path("reg/.lean-lock")), b"")  # no record of a holder that is gone
+
+    def test_a_holder_that_records_nothing_is_not_named_and_a_bad_timeout_is_exit_2(self):
+        self.publish("1.0")
+        self.hold_lock("")
+        r = self.release("publish", "--model", "churn", "--version", "2.0", "model.bin",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "2.5"})
+        self.assertEqual(r.code, 4, r)
+        self.assertEqual(r.stderr.splitlines()[0],
+                         "ml-release: waiting for the registry lock 'reg/.lean-lock' (giving up after 2.5 s)")
+        self.assertFalse(os.path.exists(self.path("reg/churn/versions/2.0/manifest.json")))
+        r = self.release("publish", "--model", "churn", "--version", "2.0", "model.bin",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "soon"})
+        self.assertFails(r, 2, "ml-release: error: ML_RELEASE_LOCK_TIMEOUT must be a number of seconds from 0 to 86400")
 
 
 class InvalidUtf8(ReleaseTest):
