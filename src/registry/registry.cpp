@@ -590,6 +590,15 @@ std::optional<std::time_t> attempt_started(const std::string& folder) {
   return timegm(&tm);
 }
 
+}  // namespace
+
+bool is_stale_attempt_folder(const std::string& folder) {
+  const auto started = attempt_started(folder);
+  return started && std::time(nullptr) - *started > kStaleAttemptSeconds;
+}
+
+namespace {
+
 // JSON values compared as data: the order of an object's keys does not matter.
 bool same_data(const ordered_json& a, const ordered_json& b) { return nlohmann::json(a) == nlohmann::json(b); }
 
@@ -689,11 +698,9 @@ PublishResult Registry::publish(const PublishRequest& request) {
   if (!folder.empty()) {
     // Folders of attempts killed long ago (no manifest names them: the version is not
     // complete) are removed; leftovers of other kinds are never touched.
-    const std::time_t now = std::time(nullptr);
     for (const auto& stale : storage_.list(prefix)) {
       const std::string rest = stale.substr(prefix.size());
-      const auto started = attempt_started(rest.substr(0, rest.find('/')));
-      if (rest.find('/') != std::string::npos && started && now - *started > kStaleAttemptSeconds) {
+      if (rest.find('/') != std::string::npos && is_stale_attempt_folder(rest.substr(0, rest.find('/')))) {
         log("removing the leftover of an interrupted publish " + location(stale));
         storage_.remove(stale);
       }

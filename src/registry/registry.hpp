@@ -35,6 +35,10 @@ void check_name(const std::string& what, const std::string& name);
 // manifest's own name. `origin` is the local path it came from, for the message.
 void check_file_name(const std::string& name, const std::string& origin);
 
+// Whether a publish attempt's folder ("upload-TIME-RANDOM") was started so long ago (a day)
+// that no publish still writes into it: a killed attempt's, which may go.
+bool is_stale_attempt_folder(const std::string& folder);
+
 // Versions in natural order: runs of digits compare as numbers, so 1.10 follows 1.9.
 bool version_less(const std::string& a, const std::string& b);
 
