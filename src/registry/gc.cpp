@@ -68,6 +68,17 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   if (!request.dry_run && !storage.removes_versions_whole()) restore_interrupted(storage, request.model);
   ModelListing listing = registry.list(request.model);
   std::vector<VersionSummary>& versions = listing.versions;
+  // A dry run restores nothing, so it decides about what an interrupted gc hid from gc's copy
+  // of the manifest, as the real run does once it has put the manifest back.
+  std::set<std::string> hidden_before;
+  if (request.dry_run) {
+    for (const auto& version : listing.removing) {
+      if (std::optional<Manifest> copy = registry.hidden_manifest(request.model, version)) {
+        versions.push_back({version, std::move(*copy), {}});
+        hidden_before.insert(version);
+      }
+    }
+  }
   // Newest first: by creation time, then by version order.
   std::stable_sort(versions.begin(), versions.end(), [](const VersionSummary& a, const VersionSummary& b) {
     const std::string ca = a.manifest.doc.value("created_at", ""), cb = b.manifest.doc.value("created_at", "");
@@ -99,7 +110,15 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   }
   std::reverse(candidates.begin(), candidates.end());  // oldest first
   if (request.dry_run) {
-    for (auto& v : candidates) v.reason = "would be deleted";
+    for (auto& v : result.kept) {
+      v.hidden = hidden_before.count(v.version) > 0;
+      if (v.hidden) v.reason += "; hidden by an ml-release gc that did not finish: gc restores its manifest";
+    }
+    for (auto& v : candidates) {
+      v.hidden = hidden_before.count(v.version) > 0;
+      v.reason = v.hidden ? "would be deleted; hidden by an ml-release gc that did not finish: gc finishes deleting it"
+                          : "would be deleted";
+    }
     result.deleted = std::move(candidates);
     return result;
   }

@@ -444,6 +444,14 @@ void Registry::throw_no_channel(const std::string& model, const std::string& cha
   throw Error(ExitStatus::input_data, storage_.describe(), message);
 }
 
+std::optional<Manifest> Registry::hidden_manifest(const std::string& model, const std::string& version) {
+  const std::string key = hidden_manifest_key(model, version);
+  log("reading " + location(key));
+  const std::optional<StoredObject> object = storage_.get(key);
+  if (!object) return std::nullopt;
+  return parse_manifest(*object, model, version, location(key));
+}
+
 Manifest Registry::load_manifest(const std::string& model, const std::string& version) {
   const std::string key = manifest_key(model, version);
   log("reading " + location(key));

@@ -167,6 +167,10 @@ class Registry {
   // Re-reads every file of a version and compares it with the manifest.
   std::vector<FileCheck> verify(const std::string& model, const std::string& version, const Manifest& manifest);
 
+  // The copy of its manifest gc keeps while a version is hidden (ModelListing::removing);
+  // nullopt when there is none. Validated like any manifest.
+  std::optional<Manifest> hidden_manifest(const std::string& model, const std::string& version);
+
   // "REGISTRY/KEY", the subject of messages about a stored object (or folder: no trailing "/").
   std::string location(const std::string& key) const;
 

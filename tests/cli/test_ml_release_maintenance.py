@@ -311,6 +311,18 @@ class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
         self.assertEqual(r.code, 3, r)
         self.assertTrue(r.stderr.endswith(": version 2.0 of churn is being removed by ml-release gc (or an "
                                           "interrupted gc was removing it: the next gc finishes it)\n"), r)
+        # A dry run shows what the next gc would do with them, and changes nothing.
+        r = self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--dry-run", "--report", "dry.json")
+        hidden = "hidden by an ml-release gc that did not finish"
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("dry.json")["kept"]},
+                         {"3.0": "one of the newest 1",
+                          "1.0": f"history of canary; {hidden}: gc restores its manifest"})
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("dry.json")["deleted"]},
+                         {"2.0": f"would be deleted; {hidden}: gc finishes deleting it"})
+        self.assertIn(f"WOULD DELETE  2.0 ({iso(2)}; {hidden}: gc finishes deleting it)\n", r.stdout)
+        self.assertIn(f"KEEP  1.0 (history of canary; {hidden}: gc restores its manifest)\n", r.stdout)
+        self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual(self.read_json("l.json")["removing"], ["1.0", "2.0"])
         # The next gc decides by its own rules: 1.0 is canary's rollback target now.
         self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--grace", "0", "--report", "gc.json")
         report = self.read_json("gc.json")
