@@ -166,8 +166,8 @@ std::string local_registry_folder(const po::variables_map& vm) {
   return local_path_of(url);
 }
 
-// The commands that only read: a local registry folder that does not exist is a mistyped
-// --registry (exit 2), not an empty registry, as in ml-compare.
+// The commands that only read, and gc (which only removes): a local registry folder that
+// does not exist is a mistyped --registry (exit 2), not an empty registry, as in ml-compare.
 void require_existing_registry(const po::variables_map& vm) {
   const std::string folder = local_registry_folder(vm);
   std::error_code ec;
@@ -455,7 +455,7 @@ Outcome run_maintenance(const po::variables_map& vm, const char* command,
   const std::string model = required(vm, "model", "NAME");
   check_name("model", model);
   if (std::string(command) == "history") check_name("channel", required(vm, "channel", "CH"));
-  if (std::string(command) != "gc") require_existing_registry(vm);
+  require_existing_registry(vm);
   Session session = open_session(vm);
   return run(base_outcome(command, session, model), *session.storage, *session.registry, model, vm);
 }

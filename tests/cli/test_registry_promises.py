@@ -640,7 +640,7 @@ class ReviewedMisuses(ReleaseTest):
         for args in (("list",), ("show", "--model", "m", "--version", "1"),
                      ("fetch", "--model", "m", "--version", "1", "--dest", "out"),
                      ("verify", "--model", "m", "--version", "1"), ("history", "--model", "m", "--channel", "p"),
-                     ("diff", "--model", "m", "1", "2")):
+                     ("diff", "--model", "m", "1", "2"), ("gc", "--model", "m", "--keep", "1")):
             r = self.run_tool("ml-release", args[0], "--registry", "nonexist", *args[1:])
             self.assertFails(r, 2, missing)
         self.assertFalse(os.path.exists(self.path("out")))
