@@ -345,6 +345,7 @@ void LocalStorage::refuse_linked_folders(const std::string& key) const {
   // A model's folders, checked on every write and not only on the way to the written key: a
   // promote writes the channel and then the audit event, and a symlinked audit/ found only at
   // the second write would leave the channel moved without its event.
+  if (key.find('/') == std::string::npos) return;  // not an object of a model
   const fs::path model = fs::path(root_) / key.substr(0, key.find('/'));
   for (const fs::path& folder : {model, model / "versions", model / "channels", model / "audit"}) {
     struct stat info {};
