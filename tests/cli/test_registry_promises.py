@@ -385,6 +385,39 @@ class StalledLockHolder(ReleaseTest):
         self.promote("1.0")  # the lock is free again
         self.assertEqual(read_bytes(self.path("reg/.lean-lock")), b"")  # no record of a holder that is gone
 
+    @unittest.skipUnless(shutil.which("strace"), "strace is not installed (scripts/packages/gc.txt)")
+    def test_a_stalled_ml_release_holding_the_lock_is_named(self):
+        self.publish("1.0")
+        # A promote that stalls while it holds the lock: strace holds its first fsync (the
+        # channel write, under the lock) back 8 s.
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
+        if "ASAN_OPTIONS" in env:  # LeakSanitizer cannot run under ptrace
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"
+        holder = subprocess.Popen(["strace", "-f", "-o", os.devnull, "-e", "trace=fsync",
+                                   "-e", "inject=fsync:delay_enter=8000000:when=1",
+                                   os.path.join(BIN_DIR, "ml-release"), "promote", "--registry", "reg", "--model",
+                                   "churn", "--version", "1.0", "--channel", "production"],
+                                  cwd=self.dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: holder.poll() is None and holder.kill())
+        deadline = time.monotonic() + 30
+        while not read_bytes(self.path("reg/.lean-lock")):
+            if holder.poll() is not None:
+                self.fail(f"the promote ended before it held the lock: {holder.communicate()}")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        record = read_bytes(self.path("reg/.lean-lock")).decode()
+        self.assertRegex(record, r"^p\d+@\S+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$")
+        pid, host = record[1:].split(" ")[0].split("@")
+        r = self.release("promote", "--model", "churn", "--version", "1.0", "--channel", "staging",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "3"})
+        self.assertEqual(r.code, 4, r)
+        self.assertIn(f"(held by process {pid} on {host} since {record.split(' ')[1].strip()}; giving up after 3 s)",
+                      r.stderr.splitlines()[0])
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/staging.json")))
+        out, err = holder.communicate(timeout=60)
+        self.assertEqual(holder.returncode, 0, err)
+        self.assertEqual(read_bytes(self.path("reg/.lean-lock")), b"")
+
     def test_a_holder_that_records_nothing_is_not_named_and_a_bad_timeout_is_exit_2(self):
         self.publish("1.0")
         self.hold_lock("")
