@@ -1,9 +1,14 @@
 #include "cli/tool.hpp"
 
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -124,27 +129,137 @@ bool same_file(const std::string& a, const std::string& b) {
   return !ec1 && !ec2 && pa == pb;
 }
 
-// An output file whose folder is missing, not a folder or not writable fails before the run
-// does any work (a publish would upload, then not report it), with the error and exit code
-// (3, a local file) its write would end in.
-void refuse_unwritable_outputs(const po::variables_map& vm) {
+// An absolute path with every symbolic link of its existing part resolved, for telling
+// whether an output lands inside a folder however it is spelt.
+std::filesystem::path resolved_path(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path out = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).lexically_normal();
+  if (out.has_relative_path() && out.filename().empty()) out = out.parent_path();
+  return out;
+}
+
+bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  const auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+// /proc and /sys take writes as kernel commands, not as files: a report there is refused
+// (root may open them, so access() does not tell).
+bool on_kernel_file_system(const std::string& path) {
+  struct statfs fs {};
+  if (::statfs(path.c_str(), &fs) != 0) return false;
+  return fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC;
+}
+
+// Write ends of FIFOs opened by the check and held until the process ends, so a reader
+// that is there now does not see an end of file before the real write.
+std::vector<int>& held_fifos() {
+  static std::vector<int> fds;
+  return fds;
+}
+
+// What writing `output` would fail with (empty: nothing), found before the run does any
+// work: a publish would upload, then not report it. `append` is for GitHub's files, which
+// are appended to rather than replaced.
+std::string output_problem(const std::string& output, bool append) {
+  constexpr const char* kKernel = "cannot write there: /proc and /sys are the kernel's interface, not a place for files";
+  const std::string cannot = append ? "cannot open for appending: " : "cannot create: ";
+  struct stat st {};
+  if (::stat(output.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return cannot + std::strerror(EISDIR);
+    if (S_ISSOCK(st.st_mode)) return "cannot open: it is a socket, not a file";
+    if (!S_ISREG(st.st_mode)) {
+      // A stream or device is written through (core/files.hpp): it must open for writing
+      // now, and a FIFO must have a reader, or the write would block for good.
+      const int fd = ::open(output.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0 && errno == ENXIO && S_ISFIFO(st.st_mode)) return "cannot open: it is a FIFO that no process reads";
+      if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+      if (S_ISFIFO(st.st_mode)) {
+        held_fifos().push_back(fd);
+      } else {
+        ::close(fd);
+      }
+      return "";
+    }
+    if (on_kernel_file_system(output)) return kKernel;
+    if (append) {
+      // Opening without O_CREAT or O_TRUNC changes nothing.
+      const int fd = ::open(output.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      if (fd < 0) return std::string("cannot open for appending: ") + std::strerror(errno);
+      ::close(fd);
+      return "";
+    }
+  }
+  std::string folder = std::filesystem::path(output).parent_path().string();
+  if (folder.empty()) folder = ".";
+  int err = 0;
+  if (::stat(folder.c_str(), &st) != 0) {
+    err = errno;
+  } else if (!S_ISDIR(st.st_mode)) {
+    err = ENOTDIR;
+  } else if (on_kernel_file_system(folder)) {
+    return kKernel;
+  } else if (::access(folder.c_str(), W_OK | X_OK) != 0) {
+    err = errno;
+  }
+  if (err == 0) return "";
+  return cannot + std::strerror(err);
+}
+
+// GitHub's step summary and output file, when the run will append to them.
+std::vector<std::pair<std::string, std::string>> github_files(const po::variables_map& vm) {
+  std::vector<std::pair<std::string, std::string>> files;  // variable, path
+  const char* actions = std::getenv("GITHUB_ACTIONS");
+  if (vm.count("no-ci") || !actions || std::string(actions) != "true") return files;
+  for (const char* variable : {"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"}) {
+    if (const char* path = std::getenv(variable); path && *path) files.emplace_back(variable, path);
+  }
+  return files;
+}
+
+// Every output file (option, path) the run may write, the options' first.
+std::vector<std::pair<std::string, std::string>> output_files(const po::variables_map& vm) {
+  std::vector<std::pair<std::string, std::string>> outputs;
   for (const char* option : kOutputOptions) {
     if (!vm.count(option) || vm[option].value().type() != typeid(std::string)) continue;
     const std::string output = vm[option].as<std::string>();
     if (output.empty() || output == "-" || output.find("://") != std::string::npos) continue;
-    const std::string folder = std::filesystem::path(output).parent_path().string();
-    struct stat st {};
-    int err = 0;
-    if (::stat(output.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      err = EISDIR;
-    } else if (::stat(folder.empty() ? "." : folder.c_str(), &st) != 0) {
-      err = errno;
-    } else if (!S_ISDIR(st.st_mode)) {
-      err = ENOTDIR;
-    } else if (::access(folder.empty() ? "." : folder.c_str(), W_OK | X_OK) != 0) {
-      err = errno;
+    outputs.emplace_back(std::string("--") + option, output);
+  }
+  for (const auto& [variable, path] : github_files(vm)) outputs.emplace_back("$" + variable, path);
+  return outputs;
+}
+
+// An output that resolves inside a folder the run must not write into (a local registry)
+// would overwrite what is stored there (a manifest, a channel): exit 2.
+void refuse_outputs_inside(const po::variables_map& vm, const std::vector<std::string>& folders) {
+  for (const auto& folder : folders) {
+    const std::filesystem::path root = resolved_path(folder);
+    for (const auto& [option, output] : output_files(vm)) {
+      if (is_within(resolved_path(output), root)) {
+        throw Error(ExitStatus::usage, output, option + " is inside the registry " + folder + "; write it outside the registry");
+      }
     }
-    if (err != 0) throw_input(output, std::string("cannot create: ") + std::strerror(err));
+  }
+}
+
+// Whether GitHub's files can be appended to, and lie outside `folders`.
+bool github_files_usable(const po::variables_map& vm, const std::vector<std::string>& folders) {
+  for (const auto& [variable, path] : github_files(vm)) {
+    if (!output_problem(path, true).empty()) return false;
+    for (const auto& folder : folders) {
+      if (is_within(resolved_path(path), resolved_path(folder))) return false;
+    }
+  }
+  return true;
+}
+
+// An output file that cannot be written fails before the run does any work, with the error
+// and exit code (3, a local file) its write would end in.
+void refuse_unwritable_outputs(const po::variables_map& vm) {
+  for (const auto& [option, output] : output_files(vm)) {
+    const std::string problem = output_problem(output, option.front() == '$');
+    if (!problem.empty()) throw_input(output, problem);
   }
 }
 
@@ -240,7 +355,16 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     }
     // Before the output options are taken: a refused run writes no file at all.
     refuse_overwriting_inputs(vm, spec.inputs ? spec.inputs(vm) : std::vector<std::string>{});
-    refuse_unwritable_outputs(vm);
+    const std::vector<std::string> protected_folders =
+        spec.protected_folders ? spec.protected_folders(vm) : std::vector<std::string>{};
+    try {
+      refuse_outputs_inside(vm, protected_folders);
+      refuse_unwritable_outputs(vm);
+    } catch (const Error&) {
+      // GitHub's files get the error too, unless one of them is what cannot be written.
+      if (!github_files_usable(vm, protected_folders)) outputs.no_ci = true;
+      throw;
+    }
     outputs = output_options(vm);
     configure_s3_inputs(vm);
 

@@ -22,6 +22,9 @@ struct ToolSpec {
   // The files the run reads (optional): an output flag naming one is refused before
   // anything is read or written (refuse_overwriting_inputs).
   std::function<std::vector<std::string>(const po::variables_map&)> inputs;
+  // Folders no output file may resolve into (optional; ml-release: a local registry, whose
+  // objects a --report or $GITHUB_STEP_SUMMARY would overwrite): refused before any work.
+  std::function<std::vector<std::string>(const po::variables_map&)> protected_folders;
   // The exit-code line of --help; empty: the gates' "0 pass, 1 gate failed, ...".
   std::string exit_codes;
 };

@@ -68,6 +68,17 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   if (!request.dry_run && !storage.removes_versions_whole()) restore_interrupted(storage, request.model);
   ModelListing listing = registry.list(request.model);
   std::vector<VersionSummary>& versions = listing.versions;
+  // A dry run restores nothing, so it decides about what an interrupted gc hid from gc's copy
+  // of the manifest, as the real run does once it has put the manifest back.
+  std::set<std::string> hidden_before;
+  if (request.dry_run) {
+    for (const auto& version : listing.removing) {
+      if (std::optional<Manifest> copy = registry.hidden_manifest(request.model, version)) {
+        versions.push_back({version, std::move(*copy), {}});
+        hidden_before.insert(version);
+      }
+    }
+  }
   // Newest first: by creation time, then by version order.
   std::stable_sort(versions.begin(), versions.end(), [](const VersionSummary& a, const VersionSummary& b) {
     const std::string ca = a.manifest.doc.value("created_at", ""), cb = b.manifest.doc.value("created_at", "");
@@ -99,7 +110,15 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   }
   std::reverse(candidates.begin(), candidates.end());  // oldest first
   if (request.dry_run) {
-    for (auto& v : candidates) v.reason = "would be deleted";
+    for (auto& v : result.kept) {
+      v.hidden = hidden_before.count(v.version) > 0;
+      if (v.hidden) v.reason += "; hidden by an ml-release gc that did not finish: gc restores its manifest";
+    }
+    for (auto& v : candidates) {
+      v.hidden = hidden_before.count(v.version) > 0;
+      v.reason = v.hidden ? "would be deleted; hidden by an ml-release gc that did not finish: gc finishes deleting it"
+                          : "would be deleted";
+    }
     result.deleted = std::move(candidates);
     return result;
   }
@@ -184,14 +203,36 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
       continue;
     }
     // The hidden copy goes last: until then an interrupted run is finished by the next one.
+    // Only what no publish can still be writing goes: the hidden manifest's files, files
+    // outside attempt folders, and attempt folders a day old. Where each publish attempt keeps
+    // its files in a folder of its own (S3, GitLab) and no lock keeps a publish from
+    // completing between the check for a new manifest and the deletion, a publish that
+    // completes meanwhile so keeps its files, and the check after the deletion sees it.
+    const std::string prefix = version_prefix(request.model, version);
+    std::set<std::string> named;
+    for (const auto& file : manifests.at(version).files) named.insert(manifests.at(version).file_key(file.name));
     std::vector<std::string> keys;
-    for (const auto& key : storage.list(version_prefix(request.model, version))) {
-      if (key != hidden_manifest_key(request.model, version)) keys.push_back(key);
+    for (const auto& key : storage.list(prefix)) {
+      if (key == hidden_manifest_key(request.model, version)) continue;
+      const std::string rest = key.substr(prefix.size());
+      const std::size_t slash = rest.find('/');
+      if (named.count(key) || slash == std::string::npos || is_stale_attempt_folder(rest.substr(0, slash))) {
+        keys.push_back(key);
+      }
     }
     keys.push_back(hidden_manifest_key(request.model, version));
     if (!storage.remove_unless_published(manifest_key(request.model, version), keys)) {
       published_again(h);
       continue;
+    }
+    if (const std::optional<StoredObject> again = storage.get(manifest_key(request.model, version))) {
+      if (sha256_hex(again->body) != h.version.manifest_sha256) {
+        published_again(h);  // completed between the check and the deletion, with its own files
+        continue;
+      }
+      // The hidden manifest itself, put back by another gc that restored it meanwhile: its
+      // files are gone, so it goes too rather than naming files that are not there.
+      storage.remove(manifest_key(request.model, version));
     }
     write_audit_event(storage, registry, request.model,
                       {{"event", "delete"},

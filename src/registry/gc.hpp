@@ -23,6 +23,7 @@ struct GcVersion {
   std::string reason;  // why it is kept, or "deleted" / "would be deleted"
   std::string manifest_sha256;
   std::size_t files = 0;
+  bool hidden = false;  // --dry-run: hidden by a gc that did not finish (the next gc restores it first)
 };
 
 struct GcResult {

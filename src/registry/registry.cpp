@@ -1,5 +1,7 @@
 #include "registry/registry.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -298,6 +300,28 @@ class StagingDir {
   std::optional<TempFileGuard> guard_;
 };
 
+// An exclusive flock on a folder, held while it lives (flock works on a folder's descriptor:
+// no lock file is left beside DEST).
+class FolderLock {
+ public:
+  FolderLock(const std::string& folder, const std::string& subject) {
+    fd_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw_input(subject, std::string("cannot open the folder beside it: ") + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd_);
+      throw_input(subject, std::string("cannot lock the folder beside it: ") + std::strerror(err));
+    }
+  }
+  ~FolderLock() { ::close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 ordered_json parse_audit_event(const std::string& body, const std::string& where) {
@@ -419,6 +443,14 @@ void Registry::throw_no_channel(const std::string& model, const std::string& cha
   std::string message = "model " + model + " has no channel " + in_quotes(channel) + did_you_mean(channel, channels);
   message += channels.empty() ? " (no channel yet: promote a version first)" : " (channels: " + join(channels) + ")";
   throw Error(ExitStatus::input_data, storage_.describe(), message);
+}
+
+std::optional<Manifest> Registry::hidden_manifest(const std::string& model, const std::string& version) {
+  const std::string key = hidden_manifest_key(model, version);
+  log("reading " + location(key));
+  const std::optional<StoredObject> object = storage_.get(key);
+  if (!object) return std::nullopt;
+  return parse_manifest(*object, model, version, location(key));
 }
 
 Manifest Registry::load_manifest(const std::string& model, const std::string& version) {
@@ -567,6 +599,15 @@ std::optional<std::time_t> attempt_started(const std::string& folder) {
   return timegm(&tm);
 }
 
+}  // namespace
+
+bool is_stale_attempt_folder(const std::string& folder) {
+  const auto started = attempt_started(folder);
+  return started && std::time(nullptr) - *started > kStaleAttemptSeconds;
+}
+
+namespace {
+
 // JSON values compared as data: the order of an object's keys does not matter.
 bool same_data(const ordered_json& a, const ordered_json& b) { return nlohmann::json(a) == nlohmann::json(b); }
 
@@ -666,11 +707,9 @@ PublishResult Registry::publish(const PublishRequest& request) {
   if (!folder.empty()) {
     // Folders of attempts killed long ago (no manifest names them: the version is not
     // complete) are removed; leftovers of other kinds are never touched.
-    const std::time_t now = std::time(nullptr);
     for (const auto& stale : storage_.list(prefix)) {
       const std::string rest = stale.substr(prefix.size());
-      const auto started = attempt_started(rest.substr(0, rest.find('/')));
-      if (rest.find('/') != std::string::npos && started && now - *started > kStaleAttemptSeconds) {
+      if (rest.find('/') != std::string::npos && is_stale_attempt_folder(rest.substr(0, rest.find('/')))) {
         log("removing the leftover of an interrupted publish " + location(stale));
         storage_.remove(stale);
       }
@@ -994,10 +1033,12 @@ std::vector<FileCheck> Registry::verify(const std::string& model, const std::str
 std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::string& version, const Manifest& manifest,
                                           const std::string& dest, bool clean) {
   log("fetching " + model + " " + version + " into " + dest);
-  const fs::path target(dest);
+  // "out/" is the folder out: the staging folder goes beside it, not into it.
+  fs::path target(dest);
+  while (target.has_relative_path() && target.filename().empty()) target = target.parent_path();
+  const std::string into_dest = target.string();
   std::error_code ec;
-  const bool dest_exists = fs::exists(target, ec);
-  if (dest_exists && !fs::is_directory(target, ec)) throw_input(dest, "exists and is not a folder");
+  if (fs::exists(target, ec) && !fs::is_directory(target, ec)) throw_input(dest, "exists and is not a folder");
   StagingDir staging(target);
   for (const auto& file : manifest.files) {
     const std::string key = manifest.file_key(file.name);
@@ -1009,43 +1050,52 @@ std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::s
                                          " bytes); nothing was written to '" + dest + "'");
     }
   }
-  // Every file matched. Every target is checked before anything is replaced, so DEST ends
-  // all new or untouched.
-  if (dest_exists && clean) {
-    // Exactly the version's files: the staged folder takes DEST's place, the old one goes.
+  ::chmod(staging.path().c_str(), 0755);  // mkdtemp makes 0700; DEST is an ordinary folder
+  // Every file matched. Fetches into one DEST place their files one at a time (a lock on
+  // DEST's parent folder), so a DEST never mixes the files of two fetches, and every target
+  // is checked before anything is replaced: DEST ends all new or untouched.
+  const FolderLock placing(staging.path().substr(0, staging.path().rfind('/')), dest);
+  const bool dest_exists = fs::exists(target, ec);
+  if (dest_exists && !fs::is_directory(target, ec)) throw_input(dest, "exists and is not a folder");
+  if (!dest_exists) {
+    if (::rename(staging.path().c_str(), into_dest.c_str()) == 0) {
+      staging.release();
+      return manifest.files;
+    }
+    // Created meanwhile by a process that is not a fetch: placed into as an existing DEST.
+    if (errno != ENOTEMPTY && errno != EEXIST) throw_input(dest, std::string("cannot create: ") + std::strerror(errno));
+  }
+  if (clean) {
+    // Exactly the version's files: the staged folder takes DEST's place, the old one goes. An
+    // exchange of the two names in one step, where the file system has it, so DEST is never
+    // missing for a reader either.
+    if (::renameat2(AT_FDCWD, staging.path().c_str(), AT_FDCWD, into_dest.c_str(), RENAME_EXCHANGE) == 0) {
+      fs::remove_all(staging.path(), ec);  // the old DEST, now under the staging name
+      staging.release();
+      return manifest.files;
+    }
     std::string old = (target.has_parent_path() ? target.parent_path() : fs::path(".")).string() + "/" + kFetchTempPrefix +
                       temp_owner() + "old-" + target.filename().string() + "-" + random_hex(8);
-    ::chmod(staging.path().c_str(), 0755);
-    if (::rename(dest.c_str(), old.c_str()) != 0) throw_input(dest, std::string("cannot replace: ") + std::strerror(errno));
-    if (::rename(staging.path().c_str(), dest.c_str()) != 0) {
+    if (::rename(into_dest.c_str(), old.c_str()) != 0) throw_input(dest, std::string("cannot replace: ") + std::strerror(errno));
+    if (::rename(staging.path().c_str(), into_dest.c_str()) != 0) {
       const int err = errno;
-      ::rename(old.c_str(), dest.c_str());
+      ::rename(old.c_str(), into_dest.c_str());
       throw_input(dest, std::string("cannot replace: ") + std::strerror(err));
     }
     staging.release();
     fs::remove_all(old, ec);
     return manifest.files;
   }
-  if (dest_exists) {
-    for (const auto& file : manifest.files) {
-      const fs::path into = target / file.name;
-      const fs::file_status status = fs::symlink_status(into, ec);
-      if (fs::is_directory(status)) throw_input(into.string(), "is a folder; nothing was written to '" + dest + "'");
-      if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status)) {
-        throw_input(into.string(), "is not a regular file; nothing was written to '" + dest + "'");
-      }
-    }
-    if (::access(dest.c_str(), W_OK | X_OK) != 0) {
-      throw_input(dest, std::string("cannot write: ") + std::strerror(errno) + "; nothing was written to it");
+  for (const auto& file : manifest.files) {
+    const fs::path into = target / file.name;
+    const fs::file_status status = fs::symlink_status(into, ec);
+    if (fs::is_directory(status)) throw_input(into.string(), "is a folder; nothing was written to '" + dest + "'");
+    if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status)) {
+      throw_input(into.string(), "is not a regular file; nothing was written to '" + dest + "'");
     }
   }
-  if (!dest_exists) {
-    ::chmod(staging.path().c_str(), 0755);  // mkdtemp makes 0700; DEST is an ordinary folder
-    if (::rename(staging.path().c_str(), dest.c_str()) == 0) {
-      staging.release();
-      return manifest.files;
-    }
-    fs::create_directories(target, ec);  // created meanwhile by someone else: move file by file
+  if (::access(into_dest.c_str(), W_OK | X_OK) != 0) {
+    throw_input(dest, std::string("cannot write: ") + std::strerror(errno) + "; nothing was written to it");
   }
   for (const auto& file : manifest.files) {
     const std::string from = (fs::path(staging.path()) / file.name).string();

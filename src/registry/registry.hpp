@@ -35,6 +35,10 @@ void check_name(const std::string& what, const std::string& name);
 // manifest's own name. `origin` is the local path it came from, for the message.
 void check_file_name(const std::string& name, const std::string& origin);
 
+// Whether a publish attempt's folder ("upload-TIME-RANDOM") was started so long ago (a day)
+// that no publish still writes into it: a killed attempt's, which may go.
+bool is_stale_attempt_folder(const std::string& folder);
+
 // Versions in natural order: runs of digits compare as numbers, so 1.10 follows 1.9.
 bool version_less(const std::string& a, const std::string& b);
 
@@ -162,6 +166,10 @@ class Registry {
   std::vector<std::string> leftovers(const std::string& model, const std::string& version, const Manifest& manifest);
   // Re-reads every file of a version and compares it with the manifest.
   std::vector<FileCheck> verify(const std::string& model, const std::string& version, const Manifest& manifest);
+
+  // The copy of its manifest gc keeps while a version is hidden (ModelListing::removing);
+  // nullopt when there is none. Validated like any manifest.
+  std::optional<Manifest> hidden_manifest(const std::string& model, const std::string& version);
 
   // "REGISTRY/KEY", the subject of messages about a stored object (or folder: no trailing "/").
   std::string location(const std::string& key) const;

@@ -122,9 +122,11 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   MarkdownTable table({"Version", "Created", "Result"});
   for (const auto& v : result.deleted) {
     deleted.push_back(version_json(v));
-    table.add_row({markdown_code(v.version), markdown_text(v.created_at), request.dry_run ? "would be deleted" : "🗑️ deleted"});
+    table.add_row({markdown_code(v.version), markdown_text(v.created_at),
+                   request.dry_run ? markdown_text(v.reason) : std::string("🗑️ deleted")});
     outcome.console += std::string(request.dry_run ? "WOULD DELETE  " : "DELETED  ") + v.version + " (" +
-                       v.created_at + ")\n";
+                       v.created_at +
+                       (v.hidden ? "; hidden by an ml-release gc that did not finish: gc finishes deleting it" : "") + ")\n";
   }
   for (const auto& v : result.kept) {
     kept.push_back(version_json(v));

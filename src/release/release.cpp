@@ -168,8 +168,8 @@ std::string local_registry_folder(const po::variables_map& vm) {
   return local_path_of(url);
 }
 
-// The commands that only read: a local registry folder that does not exist is a mistyped
-// --registry (exit 2), not an empty registry, as in ml-compare.
+// The commands that only read, and gc (which only removes): a local registry folder that
+// does not exist is a mistyped --registry (exit 2), not an empty registry, as in ml-compare.
 void require_existing_registry(const po::variables_map& vm) {
   const std::string folder = local_registry_folder(vm);
   std::error_code ec;
@@ -202,7 +202,9 @@ void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool
     if (is_within(registry, target)) throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
   }
   std::error_code ec;
-  if (clean && fs::is_symlink(fs::symlink_status(dest, ec))) {
+  fs::path named(dest);  // "link/" names the link itself, not the folder it points to
+  while (named.has_relative_path() && named.filename().empty()) named = named.parent_path();
+  if (clean && fs::is_symlink(fs::symlink_status(named, ec))) {
     // The verified folder would take the link's place: a deploy's "current -> v3" link would
     // become a folder. Refused rather than followed, so what is replaced is what was named.
     throw_config(dest, "--clean replaces DEST whole, and DEST is a symbolic link; give the folder it points to");
@@ -455,7 +457,7 @@ Outcome run_maintenance(const po::variables_map& vm, const char* command,
   const std::string model = required(vm, "model", "NAME");
   check_name("model", model);
   if (std::string(command) == "history") check_name("channel", required(vm, "channel", "CH"));
-  if (std::string(command) != "gc") require_existing_registry(vm);
+  require_existing_registry(vm);
   Session session = open_session(vm);
   return run(base_outcome(command, session, model), *session.storage, *session.registry, model, vm);
 }
@@ -707,6 +709,11 @@ ToolSpec release_tool(const std::string& name) {
         if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
       }
       return inputs;
+    };
+    // An output inside a local registry would overwrite a stored object (docs/conventions.md).
+    spec.protected_folders = [](const po::variables_map& vm) {
+      const std::string folder = local_registry_folder(vm);
+      return folder.empty() ? std::vector<std::string>{} : std::vector<std::string>{folder};
     };
     return spec;
   }

@@ -1,19 +1,28 @@
 #include "storage/local_storage.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <iostream>
+#include <thread>
 #include <filesystem>
 #include <optional>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/format.hpp"
+#include "core/printable.hpp"
 #include "core/signals.hpp"
+#include "core/timestamp.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/temp_names.hpp"
 
@@ -73,10 +82,58 @@ class FileHandle {
   int fd_;
 };
 
-// Blocks until this process holds the registry's lock; released when destroyed.
+// How long a writer waits for the registry lock: a holder that stalls (SIGSTOP, a hung NFS
+// client) must not block every other writer for ever. ML_RELEASE_LOCK_TIMEOUT (seconds).
+constexpr double kDefaultLockTimeout = 60;
+constexpr double kLockNoticeAfter = 2;  // then one line on stderr says what the run waits for
+
+}  // namespace
+
+double lock_timeout_seconds() {
+  const char* text = std::getenv("ML_RELEASE_LOCK_TIMEOUT");
+  if (!text || !*text) return kDefaultLockTimeout;
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  if (*end != '\0' || !(value >= 0 && value <= 86400)) {
+    throw_usage("ML_RELEASE_LOCK_TIMEOUT must be a number of seconds from 0 to 86400");
+  }
+  return value;
+}
+
+namespace {
+
+// Who holds the lock, from the record its holder wrote into the lock file ("p<PID>@<HOST>
+// <TIME>"): "process 42 on ci-1 since 2026-...Z"; empty when there is no readable record, or
+// it names a process of this host that has ended (a holder that does not record itself).
+std::string lock_holder(int fd) {
+  char buffer[256] = {};
+  const ssize_t n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+  if (n <= 0) return "";
+  const std::string record(buffer, static_cast<std::size_t>(n));
+  const std::size_t at = record.find('@'), space = record.find(' ');
+  if (record[0] != 'p' || at == std::string::npos || space == std::string::npos || at > space) return "";
+  const std::string pid = record.substr(1, at - 1), host = record.substr(at + 1, space - at - 1);
+  std::string since = record.substr(space + 1);
+  while (!since.empty() && since.back() == '\n') since.pop_back();
+  const auto all_of = [](const std::string& text, const char* allowed) {
+    return !text.empty() && text.size() <= 64 && text.find_first_not_of(allowed) == std::string::npos;
+  };
+  if (!all_of(pid, "0123456789") || !all_of(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._") ||
+      !all_of(since, "0123456789-:.TZ")) {
+    return "";
+  }
+  if (temp_owner().find("@" + host + "-") != std::string::npos && ::kill(std::stoi(pid), 0) != 0 && errno == ESRCH) {
+    return "";
+  }
+  return "process " + pid + " on " + host + " since " + since;
+}
+
+// Blocks until this process holds the registry's lock (at most lock_timeout_seconds(), then
+// exit 4); released when destroyed. The holder records itself in the lock file, so a writer
+// that waits can say for whom.
 class RegistryLock {
  public:
-  explicit RegistryLock(const std::string& root) {
+  RegistryLock(const std::string& root, double timeout) {
     make_folders(root);
     const std::string path = (fs::path(root) / kLocalLockFile).string();
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
@@ -89,19 +146,48 @@ class RegistryLock {
       ::close(fd_);
       throw_not_regular(path, info.st_mode);
     }
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        int err = errno;
-        ::close(fd_);
-        throw_store(path, "cannot lock", err);
-      }
+    try {
+      acquire(path, timeout);
+    } catch (...) {
+      ::close(fd_);
+      throw;
     }
+    const std::string record = temp_owner().substr(0, temp_owner().size() - 1) + " " +
+                               format_timestamp(static_cast<double>(std::time(nullptr))) + "\n";
+    if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, record.data(), record.size(), 0);
   }
-  ~RegistryLock() { ::close(fd_); }  // closing releases the flock
+  ~RegistryLock() {
+    (void)!::ftruncate(fd_, 0);  // no record of a holder that is gone
+    ::close(fd_);  // closing releases the flock
+  }
   RegistryLock(const RegistryLock&) = delete;
   RegistryLock& operator=(const RegistryLock&) = delete;
 
  private:
+  void acquire(const std::string& path, double timeout) {
+    const auto start = std::chrono::steady_clock::now();
+    bool said = false;
+    for (;;) {
+      if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+      if (errno != EWOULDBLOCK && errno != EINTR) throw_store(path, "cannot lock", errno);
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const std::string holder = lock_holder(fd_);
+      const std::string held = holder.empty() ? "" : "held by " + holder + "; ";
+      if (waited >= timeout) {
+        throw Error(ExitStatus::remote, path,
+                    "gave up waiting for the registry lock after " + format_number(timeout) + " s (" + held +
+                        "another ml-release is writing, or is stopped while it holds the lock); set "
+                        "ML_RELEASE_LOCK_TIMEOUT to wait longer");
+      }
+      if (!said && waited >= kLockNoticeAfter) {
+        std::cerr << program_invocation_short_name << ": waiting for the registry lock '" << printable(path) << "' ("
+                  << held << "giving up after " << format_number(timeout) << " s)" << std::endl;
+        said = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
   int fd_ = -1;
 };
 
@@ -220,7 +306,8 @@ int open_object(const std::string& path) {
 
 }  // namespace
 
-LocalStorage::LocalStorage(std::string root, std::string url) : root_(std::move(root)), url_(std::move(url)) {}
+LocalStorage::LocalStorage(std::string root, std::string url)
+    : root_(std::move(root)), url_(std::move(url)), lock_timeout_(lock_timeout_seconds()) {}
 
 std::string LocalStorage::path_of(const std::string& key) const {
   // Keys come from the registry, which validates every name; this keeps a bad key from
@@ -254,6 +341,22 @@ std::string LocalStorage::path_of(const std::string& key) const {
   return (fs::path(root_) / key).string();
 }
 
+void LocalStorage::refuse_linked_folders(const std::string& key) const {
+  // A model's folders, checked on every write and not only on the way to the written key: a
+  // promote writes the channel and then the audit event, and a symlinked audit/ found only at
+  // the second write would leave the channel moved without its event.
+  if (key.find('/') == std::string::npos) return;  // not an object of a model
+  const fs::path model = fs::path(root_) / key.substr(0, key.find('/'));
+  for (const fs::path& folder : {model, model / "versions", model / "channels", model / "audit"}) {
+    struct stat info {};
+    if (::lstat(folder.c_str(), &info) != 0) continue;  // created as a folder when needed
+    if (S_ISLNK(info.st_mode)) {
+      throw Error(ExitStatus::integrity, folder.string(), "is a symbolic link inside the registry; the registry never follows one");
+    }
+    if (!S_ISDIR(info.st_mode)) throw Error(ExitStatus::integrity, folder.string(), "is not a folder; the registry needs one here");
+  }
+}
+
 std::optional<StoredObject> LocalStorage::get(const std::string& key) {
   const std::string path = path_of(key);
   FileHandle file(open_object(path));
@@ -276,7 +379,8 @@ std::optional<StoredObject> LocalStorage::get(const std::string& key) {
 
 bool LocalStorage::put(const std::string& key, const std::string& body, const WriteCondition& condition) {
   const fs::path target = path_of(key);
-  RegistryLock lock(root_);
+  refuse_linked_folders(key);
+  RegistryLock lock(root_, lock_timeout_);
   if (condition.kind != WriteCondition::Kind::none) {
     std::optional<StoredObject> current = get(key);
     if (condition.kind == WriteCondition::Kind::if_absent && current) return false;
@@ -290,6 +394,7 @@ bool LocalStorage::put(const std::string& key, const std::string& body, const Wr
 
 FileDigest LocalStorage::upload_file(const std::string& key, const std::string& local_path) {
   const fs::path target = path_of(key);
+  refuse_linked_folders(key);
   FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
   ::posix_fadvise(source.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -330,6 +435,7 @@ std::string LocalStorage::staged_path(const std::string& key, const std::string&
 
 FileDigest LocalStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
   const fs::path target = path_of(key);
+  refuse_linked_folders(key);
   const std::string path = staged_path(key, attempt);
   FileHandle source(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw_input(local_path, "cannot open: " + errno_text(errno));
@@ -356,7 +462,8 @@ FileDigest LocalStorage::stage_file(const std::string& key, const std::string& l
 bool LocalStorage::commit_version(const std::string& manifest_key, const std::string& manifest_body,
                                   const std::vector<std::string>& file_keys, const std::string& attempt) {
   const fs::path manifest = path_of(manifest_key);
-  RegistryLock lock(root_);
+  refuse_linked_folders(manifest_key);
+  RegistryLock lock(root_, lock_timeout_);
   {
     FileHandle existing(open_object(manifest.string()));
     if (existing.get() >= 0) return false;
@@ -386,7 +493,8 @@ bool LocalStorage::commit_version(const std::string& manifest_key, const std::st
 
 bool LocalStorage::remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) {
   const fs::path manifest = path_of(manifest_key);
-  RegistryLock lock(root_);
+  refuse_linked_folders(manifest_key);
+  RegistryLock lock(root_, lock_timeout_);
   {
     FileHandle existing(open_object(manifest.string()));
     if (existing.get() >= 0) return false;
@@ -447,6 +555,7 @@ std::vector<std::string> LocalStorage::list(const std::string& prefix) {
 
 void LocalStorage::remove(const std::string& key) {
   const std::string path = path_of(key);
+  refuse_linked_folders(key);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_store(path, "cannot remove", errno);
 }
 

@@ -45,12 +45,20 @@ class LocalStorage : public Storage {
 
  private:
   std::string staged_path(const std::string& key, const std::string& attempt) const;
+  // Exit 5 when a folder of the key's model (the model, versions/, channels/, audit/) is a
+  // symbolic link or not a folder: refused before any write, so none lands half done.
+  void refuse_linked_folders(const std::string& key) const;
 
   std::string root_;
   std::string url_;
+  double lock_timeout_;  // seconds a writer waits for the registry lock
   // Staged files of this process, removed by the signal handler if it is interrupted.
   std::map<std::string, std::unique_ptr<TempFileGuard>> staged_;
 };
+
+// How long a writer waits for ROOT/.lean-lock: $ML_RELEASE_LOCK_TIMEOUT seconds (0 to 86400,
+// default 60; exit 2 otherwise), then exit 4. Read once, when the registry is opened.
+double lock_timeout_seconds();
 
 // Temporary files are named ".lean-tmp-*" so list() never reports a half-written object.
 inline constexpr const char* kLocalTempPrefix = ".lean-tmp-";

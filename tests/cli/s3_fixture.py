@@ -67,6 +67,21 @@ class Fault:
         return True
 
 
+class Hold:
+    """Keeps the first request that matches from going on until release(): `held` is set once
+    it waits (the gc tests hold a publish's manifest write while gc runs)."""
+
+    def __init__(self, method, path):
+        self.method, self.path = method, path
+        self.held, self.released = threading.Event(), threading.Event()
+
+    def matches(self, method, path):
+        return not self.held.is_set() and method == self.method and re.search(self.path, path)
+
+    def release(self):
+        self.released.set()
+
+
 class Proxy(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -79,6 +94,7 @@ class Proxy(ThreadingHTTPServer):
         self.write_lock = threading.Lock()
         self.requests = []  # (method, path, query, status)
         self.faults = []
+        self.holds = []
         self.emulate_conditional_writes = False
         self.part_delay = 0.0
         self.in_flight_parts = 0
@@ -89,6 +105,9 @@ class Proxy(ThreadingHTTPServer):
     def reset(self):
         """Back to a plain, fault-free proxy: what every test starts from."""
         self.faults.clear()
+        for hold in self.holds:
+            hold.release()
+        self.holds.clear()
         self.requests.clear()
         self.emulate_conditional_writes = False
         self.part_delay = 0.0
@@ -105,6 +124,21 @@ class Proxy(ThreadingHTTPServer):
         import sys
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)
+
+    def hold(self, method, path):
+        """Holds the next `method` request whose path matches the regular expression `path`."""
+        hold = Hold(method, path)
+        with self.lock:
+            self.holds.append(hold)
+        return hold
+
+    def take_hold(self, method, path):
+        with self.lock:
+            for hold in self.holds:
+                if hold.matches(method, path):
+                    hold.held.set()
+                    return hold
+        return None
 
     def take_fault(self, method, path, query):
         with self.lock:
@@ -218,6 +252,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             extra = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
             return self._answer(fault.status, fault.body if fault.body is not None else _error(fault.code, "injected"), extra)
+
+        hold = proxy.take_hold(method, raw_path)
+        if hold:
+            hold.released.wait(60)
 
         query = urllib.parse.parse_qs(raw_query, keep_blank_values=True)
         if method == "DELETE" and "uploadId" in query:

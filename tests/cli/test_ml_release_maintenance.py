@@ -4,8 +4,10 @@ pinned per command (SOURCE_DATE_EPOCH), so every move has a known time."""
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
+import threading
 import time
 import unittest
 
@@ -309,6 +311,18 @@ class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
         self.assertEqual(r.code, 3, r)
         self.assertTrue(r.stderr.endswith(": version 2.0 of churn is being removed by ml-release gc (or an "
                                           "interrupted gc was removing it: the next gc finishes it)\n"), r)
+        # A dry run shows what the next gc would do with them, and changes nothing.
+        r = self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--dry-run", "--report", "dry.json")
+        hidden = "hidden by an ml-release gc that did not finish"
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("dry.json")["kept"]},
+                         {"3.0": "one of the newest 1",
+                          "1.0": f"history of canary; {hidden}: gc restores its manifest"})
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("dry.json")["deleted"]},
+                         {"2.0": f"would be deleted; {hidden}: gc finishes deleting it"})
+        self.assertIn(f"WOULD DELETE  2.0 ({iso(2)}; {hidden}: gc finishes deleting it)\n", r.stdout)
+        self.assertIn(f"KEEP  1.0 (history of canary; {hidden}: gc restores its manifest)\n", r.stdout)
+        self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual(self.read_json("l.json")["removing"], ["1.0", "2.0"])
         # The next gc decides by its own rules: 1.0 is canary's rollback target now.
         self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "1", "--grace", "0", "--report", "gc.json")
         report = self.read_json("gc.json")
@@ -359,6 +373,93 @@ class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
                       [{v["version"]: v["reason"]} for v in report["kept"]])
         self.ok("verify", "--model", "churn", "--channel", "canary")
 
+
+
+class PublishInFlightDuringGc:
+    """On S3 and GitLab no lock keeps a publish from completing while gc deletes a version it
+    hid: a publish of that version in flight during gc (its files stored, its manifest not yet
+    written) must keep its files, so it completes a whole version. The backend class gives
+    registry_args(), tool_env(), hidden(version) and hold_manifest_write(version)."""
+
+    test_history_newest_first_with_who_and_at_boundaries = None
+    test_gc_keeps_the_newest_the_pointed_to_and_recent_history = None
+    test_diff_of_a_channel_and_a_version = None
+    test_promote_from_channel_and_rollback_if_version = None
+
+    def start(self, *args):
+        proc = subprocess.Popen([os.path.join(BIN_DIR, "ml-release"), args[0], *self.registry_args(), *args[1:],
+                                 "--no-ci"], cwd=self.dir, env={**os.environ, **self.tool_env()},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc
+
+    def wait_for(self, condition, proc, what):
+        deadline = time.monotonic() + 60
+        while not condition():
+            self.assertIsNone(proc.poll(), f"ended before {what}: {proc.communicate() if proc.poll() is not None else ''}")
+            self.assertLess(time.monotonic(), deadline, what)
+            time.sleep(0.05)
+
+    def test_a_publish_in_flight_during_gc_keeps_its_files(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i)
+        gc = self.start("gc", "--model", "churn", "--keep", "1", "--grace", "3", "--report", "gc.json")
+        self.wait_for(lambda: self.hidden("1.0") and self.hidden("2.0"), gc, "gc hid 1.0 and 2.0")
+        # The publish stores its files during gc's grace; its manifest write waits until gc is done.
+        held, release = self.hold_manifest_write("1.0")
+        self.write("new.bin", b"new weights 1.0")
+        publish = self.start("publish", "--model", "churn", "--version", "1.0", "new.bin")
+        self.wait_for(held.is_set, publish, "the publish wrote its manifest")
+        out, err = gc.communicate(timeout=60)
+        self.assertEqual(gc.returncode, 0, err)
+        self.assertEqual([v["version"] for v in self.read_json("gc.json")["deleted"]], ["1.0", "2.0"])
+        release()
+        out, err = publish.communicate(timeout=60)
+        self.assertEqual(publish.returncode, 0, err)
+        self.ok("verify", "--model", "churn", "--version", "1.0")  # gc did not delete its file
+        self.ok("fetch", "--model", "churn", "--version", "1.0", "--dest", "got")
+        with open(self.path("got/new.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"new weights 1.0")
+
+
+class GcAgainstPublishS3(PublishInFlightDuringGc, backend(s3.ReleaseS3Test)):
+    def registry_args(self):
+        return ["--registry", self.registry]
+
+    def tool_env(self):
+        return self.env()
+
+    def hidden(self, version):
+        return any(m == "DELETE" and p.endswith(f"/churn/versions/{version}/manifest.json")
+                   for m, p, q, status in self.s3.proxy.calls("DELETE"))
+
+    def hold_manifest_write(self, version):
+        hold = self.s3.proxy.hold("PUT", rf"/{self.prefix}/churn/versions/{re.escape(version)}/manifest\.json$")
+        return hold.held, hold.release
+
+
+class GcAgainstPublishGitlab(PublishInFlightDuringGc, backend(gitlab.GitlabTest)):
+    def registry_args(self):
+        return ["--registry", gitlab.REGISTRY]
+
+    def tool_env(self):
+        return self.env()
+
+    def hidden(self, version):
+        return "manifest.json" not in gitlab.FAKE.names("churn", version)
+
+    def hold_manifest_write(self, version):
+        held, released = threading.Event(), threading.Event()
+
+        def hold(handler, method, path):
+            if method == "PUT" and path.endswith(f"/packages/generic/churn/{version}/manifest.json") and not held.is_set():
+                held.set()
+                released.wait(60)
+            return False  # then answered as usual
+
+        gitlab.FAKE.faults.append(hold)
+        self.addCleanup(released.set)
+        return held, released.set
 
 if __name__ == "__main__":
     unittest.main()

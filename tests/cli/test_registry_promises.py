@@ -9,11 +9,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import unittest
 
-from lean_cli import BIN_DIR
+from lean_cli import BIN_DIR, Result
 from test_ml_release import ReleaseTest, read_bytes
 
 NEVER_FOLLOWS = "is a symbolic link inside the registry; the registry never follows one"
@@ -31,6 +33,24 @@ def dead_pid():
 def owner_tag(pid):
     host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
     return f"p{pid}@{host}-"
+
+
+def run_unprivileged(test, tool, *args):
+    """Runs a tool as nobody (uid 65534) with no groups, from the test's directory: what root
+    may write, nobody may not. Skips when setpriv (util-linux) is missing or nobody cannot
+    reach the binary."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        test.skipTest("setpriv (util-linux) is not installed")
+    binary = os.path.abspath(os.path.join(BIN_DIR, tool))
+    probe = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-x", binary])
+    if probe.returncode != 0:
+        test.skipTest(f"nobody cannot run {binary}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    proc = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", binary, *args],
+                          cwd=test.dir, env={**env, "SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"},
+                          capture_output=True, text=True, timeout=300)
+    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 class RepublishChecksWhatIsStored(ReleaseTest):
@@ -97,6 +117,29 @@ class SymbolicLinks(ReleaseTest):
         os.symlink(self.path("outside"), self.path("reg/other"))
         r = self.release("publish", "--model", "other", "--version", "1", "model.bin")
         self.assertFails(r, 5, f"ml-release: error: 'reg/other': {NEVER_FOLLOWS}")
+        self.outside_is_empty()
+
+    def test_a_symlinked_audit_folder_is_found_before_the_channel_moves(self):
+        self.publish("1.0.0")
+        self.promote("1.0.0")
+        self.publish("2.0.0", b"weights 2")
+        self.promote("2.0.0")
+        self.publish("3.0.0", b"weights 3")
+        channel = read_bytes(self.path("reg/churn/channels/production.json"))
+        shutil.rmtree(self.path("reg/churn/audit"))
+        os.symlink(self.path("outside"), self.path("reg/churn/audit"))
+        line = f"ml-release: error: 'reg/churn/audit': {NEVER_FOLLOWS}"
+        for args in (("promote", "--model", "churn", "--version", "3.0.0", "--channel", "production"),
+                     ("promote", "--model", "churn", "--version", "3.0.0", "--channel", "canary"),
+                     ("rollback", "--model", "churn", "--channel", "production"),
+                     ("publish", "--model", "churn", "--version", "4.0.0", "model.bin"),
+                     ("gc", "--model", "churn", "--keep", "0", "--keep-history", "0", "--grace", "0")):
+            self.assertFails(self.release(*args), 5, line)
+        self.assertEqual(read_bytes(self.path("reg/churn/channels/production.json")), channel)
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/channels"))), ["production.json"])
+        self.assertEqual(sorted(os.listdir(self.path("reg/churn/versions"))), ["1.0.0", "2.0.0", "3.0.0"])
+        for version in ("1.0.0", "3.0.0"):
+            self.assertTrue(os.path.exists(self.path(f"reg/churn/versions/{version}/manifest.json")))
         self.outside_is_empty()
 
     def test_a_dangling_lock_symlink_is_exit_5_and_its_target_is_not_created(self):
@@ -240,6 +283,155 @@ class FetchIsAllOrNothing(ReleaseTest):
         self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
 
 
+class ParallelFetches(ReleaseTest):
+    """fetch --clean run in parallel into one DEST: DEST always holds one version's files."""
+
+    TRIALS = int(os.environ.get("FETCH_TRIALS", "4"))
+    PARALLEL = 8
+
+    def test_parallel_clean_fetches_into_one_dest_leave_exactly_one_versions_files(self):
+        expected = {}
+        for version, names in (("1.0", ("a.bin", "b.bin")), ("2.0", ("c.bin", "d.bin", "e.bin"))):
+            for name in names:
+                self.write(name, f"{name} of {version}".encode())
+            r = self.release("publish", "--model", "churn", "--version", version, *names)
+            self.assertEqual(r.code, 0, r)
+            expected[version] = {name: f"{name} of {version}".encode() for name in names}
+        self.promote("1.0", "production")
+        self.promote("2.0", "canary")
+        release = os.path.join(BIN_DIR, "ml-release")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        mixed = 0
+        for trial in range(self.TRIALS):
+            shutil.rmtree(self.path("out"), ignore_errors=True)
+            if trial % 2:
+                os.makedirs(self.path("out"))  # an existing DEST as well as a new one
+            procs = [subprocess.Popen([release, "fetch", "--registry", "reg", "--model", "churn",
+                                       *(["--version", "1.0"] if i % 2 else ["--channel", "canary"]),
+                                       "--dest", "out", "--clean", "--quiet"],
+                                      cwd=self.dir, env=env, stderr=subprocess.PIPE, text=True)
+                     for i in range(self.PARALLEL)]
+            for proc in procs:
+                self.assertEqual(proc.wait(timeout=120), 0, proc.stderr.read())
+                proc.stderr.close()
+            got = {name: read_bytes(self.path("out/" + name)) for name in os.listdir(self.path("out"))}
+            if got not in expected.values():
+                mixed += 1
+                print(f"trial {trial}: DEST holds {sorted(got)}")
+            self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
+        print(f"parallel fetch --clean into one DEST: {self.TRIALS} trials of {self.PARALLEL} fetches, {mixed} mixed")
+        self.assertEqual(mixed, 0)
+
+    def test_a_dest_with_a_trailing_slash_is_that_folder(self):
+        self.publish("1.0", b"weights 1")
+        self.publish("2.0", b"weights 2", name="other.bin")
+        r = self.release("fetch", "--model", "churn", "--version", "1.0", "--dest", "out/")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(os.listdir(self.path("out")), ["model.bin"])
+        r = self.release("fetch", "--model", "churn", "--version", "2.0", "--dest", "out/", "--clean")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(os.listdir(self.path("out")), ["other.bin"])
+        self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".lean-")], [])
+        os.symlink("out", self.path("current"))
+        r = self.release("fetch", "--model", "churn", "--version", "1.0", "--dest", "current/", "--clean")
+        self.assertFails(r, 2, "ml-release: error: 'current/': --clean replaces DEST whole, and DEST is a symbolic "
+                               "link; give the folder it points to")
+        self.assertEqual(os.readlink(self.path("current")), "out")
+
+
+class StalledLockHolder(ReleaseTest):
+    """A process that holds the registry lock and does not let go (SIGSTOP, a hung client):
+    a writer says after 2 s what it waits for, and gives up (exit 4) after
+    ML_RELEASE_LOCK_TIMEOUT seconds."""
+
+    HOLDER = ("import fcntl, sys\n"
+              "f = open(sys.argv[1], 'r+')\n"
+              "fcntl.flock(f, fcntl.LOCK_EX)\n"
+              "f.write(sys.argv[2]); f.flush()\n"
+              "print('locked', flush=True)\n"
+              "sys.stdin.read()\n")
+
+    def hold_lock(self, record):
+        holder = subprocess.Popen([sys.executable, "-c", self.HOLDER, self.path("reg/.lean-lock"), record],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdin.close)
+        self.assertEqual(holder.stdout.readline(), "locked\n")
+        return holder
+
+    def test_a_writer_says_it_waits_for_the_lock_and_gives_up_with_exit_4(self):
+        self.publish("1.0")
+        holder = self.hold_lock("")
+        host = owner_tag(holder.pid)[len(f"p{holder.pid}@"):-1]
+        # The record ml-release writes while it holds the lock, here written by the holder.
+        with open(self.path("reg/.lean-lock"), "r+") as f:
+            f.write(f"p{holder.pid}@{host} 2026-12-01T18:00:00Z\n")
+        held = f"held by process {holder.pid} on {host} since 2026-12-01T18:00:00Z"
+        started = time.monotonic()
+        r = self.release("promote", "--model", "churn", "--version", "1.0", "--channel", "production",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "3"})
+        waited = time.monotonic() - started
+        self.assertEqual(r.code, 4, r)
+        self.assertEqual(r.stderr.splitlines(), [
+            f"ml-release: waiting for the registry lock 'reg/.lean-lock' ({held}; giving up after 3 s)",
+            f"ml-release: error: 'reg/.lean-lock': gave up waiting for the registry lock after 3 s ({held}; another "
+            "ml-release is writing, or is stopped while it holds the lock); set ML_RELEASE_LOCK_TIMEOUT to wait "
+            "longer"])
+        self.assertGreaterEqual(waited, 3)
+        self.assertLess(waited, 30)
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/production.json")))
+        holder.stdin.close()
+        holder.wait()
+        self.promote("1.0")  # the lock is free again
+        self.assertEqual(read_bytes(self.path("reg/.lean-lock")), b"")  # no record of a holder that is gone
+
+    @unittest.skipUnless(shutil.which("strace"), "strace is not installed (scripts/packages/gc.txt)")
+    def test_a_stalled_ml_release_holding_the_lock_is_named(self):
+        self.publish("1.0")
+        # A promote that stalls while it holds the lock: strace holds its first fsync (the
+        # channel write, under the lock) back 8 s.
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"}
+        if "ASAN_OPTIONS" in env:  # LeakSanitizer cannot run under ptrace
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"
+        holder = subprocess.Popen(["strace", "-f", "-o", os.devnull, "-e", "trace=fsync",
+                                   "-e", "inject=fsync:delay_enter=8000000:when=1",
+                                   os.path.join(BIN_DIR, "ml-release"), "promote", "--registry", "reg", "--model",
+                                   "churn", "--version", "1.0", "--channel", "production"],
+                                  cwd=self.dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: holder.poll() is None and holder.kill())
+        deadline = time.monotonic() + 30
+        while not read_bytes(self.path("reg/.lean-lock")):
+            if holder.poll() is not None:
+                self.fail(f"the promote ended before it held the lock: {holder.communicate()}")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        record = read_bytes(self.path("reg/.lean-lock")).decode()
+        self.assertRegex(record, r"^p\d+@\S+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$")
+        pid, host = record[1:].split(" ")[0].split("@")
+        r = self.release("promote", "--model", "churn", "--version", "1.0", "--channel", "staging",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "3"})
+        self.assertEqual(r.code, 4, r)
+        self.assertIn(f"(held by process {pid} on {host} since {record.split(' ')[1].strip()}; giving up after 3 s)",
+                      r.stderr.splitlines()[0])
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/staging.json")))
+        out, err = holder.communicate(timeout=60)
+        self.assertEqual(holder.returncode, 0, err)
+        self.assertEqual(read_bytes(self.path("reg/.lean-lock")), b"")
+
+    def test_a_holder_that_records_nothing_is_not_named_and_a_bad_timeout_is_exit_2(self):
+        self.publish("1.0")
+        self.hold_lock("")
+        r = self.release("publish", "--model", "churn", "--version", "2.0", "model.bin",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "2.5"})
+        self.assertEqual(r.code, 4, r)
+        self.assertEqual(r.stderr.splitlines()[0],
+                         "ml-release: waiting for the registry lock 'reg/.lean-lock' (giving up after 2.5 s)")
+        self.assertFalse(os.path.exists(self.path("reg/churn/versions/2.0/manifest.json")))
+        r = self.release("publish", "--model", "churn", "--version", "2.0", "model.bin",
+                         env={"ML_RELEASE_LOCK_TIMEOUT": "soon"})
+        self.assertFails(r, 2, "ml-release: error: ML_RELEASE_LOCK_TIMEOUT must be a number of seconds from 0 to 86400")
+
+
 class InvalidUtf8(ReleaseTest):
     def test_invalid_utf8_in_an_option_is_exit_2_before_anything_is_written(self):
         bad = os.fsdecode(b"\xff\xfe")
@@ -299,13 +491,18 @@ class CommandLineMessages(ReleaseTest):
         r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
         self.assertFails(r, 5, "ml-release: error: 'reg/churn': is not a folder; the registry needs one here")
 
-    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only folders")
     def test_a_read_only_registry_folder_says_permission_denied(self):
         os.makedirs(self.path("reg"))
         os.chmod(self.path("reg"), 0o555)
         self.addCleanup(os.chmod, self.path("reg"), 0o755)
         self.write("model.bin", b"w")
-        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
+        if os.geteuid() == 0:
+            # Root writes into read-only folders (CI runs as root): the publish runs as nobody.
+            os.chmod(self.dir, 0o755)
+            r = run_unprivileged(self, "ml-release", "publish", "--registry", "reg", "--model", "churn",
+                                 "--version", "1.0.0", "model.bin")
+        else:
+            r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
         self.assertFails(r, 4, "ml-release: error: 'reg/churn/versions/1.0.0': cannot create the folder: "
                                "Permission denied")
 
@@ -499,7 +696,7 @@ class ReviewedMisuses(ReleaseTest):
         for args in (("list",), ("show", "--model", "m", "--version", "1"),
                      ("fetch", "--model", "m", "--version", "1", "--dest", "out"),
                      ("verify", "--model", "m", "--version", "1"), ("history", "--model", "m", "--channel", "p"),
-                     ("diff", "--model", "m", "1", "2")):
+                     ("diff", "--model", "m", "1", "2"), ("gc", "--model", "m", "--keep", "1")):
             r = self.run_tool("ml-release", args[0], "--registry", "nonexist", *args[1:])
             self.assertFails(r, 2, missing)
         self.assertFalse(os.path.exists(self.path("out")))
@@ -525,6 +722,92 @@ class UnwritableOutputs(ReleaseTest):
         r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod",
                          "--report", "blocker/r.json")
         self.assertFails(r, 3, "ml-release: error: 'blocker/r.json': cannot create: Not a directory")
+
+
+class OutputsAreCheckedBeforeTheRegistryChanges(ReleaseTest):
+    """An output file inside a local registry would overwrite a stored object; one that cannot
+    be written (a folder, /proc, a FIFO nobody reads, GitHub's files) would fail only after the
+    registry changed. Both are found before anything is written."""
+
+    KERNEL = "cannot write there: /proc and /sys are the kernel's interface, not a place for files"
+    INSIDE = "ml-release: error: '{path}': {option} is inside the registry reg; write it outside the registry"
+
+    def snapshot(self):
+        files = {}
+        for folder, _, names in os.walk(self.path("reg")):
+            for name in names:
+                files[os.path.join(folder, name)] = read_bytes(os.path.join(folder, name))
+        return files
+
+    def test_an_output_inside_the_registry_is_exit_2_and_changes_nothing(self):
+        self.publish("1.0")
+        self.promote("1.0")
+        self.publish("2.0", b"weights 2")
+        before = self.snapshot()
+        manifest = "reg/churn/versions/1.0/manifest.json"
+        r = self.release("publish", "--model", "churn", "--version", "3.0", "model.bin", "--report", manifest)
+        self.assertFails(r, 2, self.INSIDE.format(path=manifest, option="--report"))
+        channel = "reg/churn/channels/production.json"
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         "--markdown", channel)
+        self.assertFails(r, 2, self.INSIDE.format(path=channel, option="--markdown"))
+        r = self.release("rollback", "--model", "churn", "--channel", "production", "--junit", "reg/new.xml")
+        self.assertFails(r, 2, self.INSIDE.format(path="reg/new.xml", option="--junit"))
+        os.symlink("reg/churn", self.path("link"))  # however it is spelt
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         "--dotenv", "link/channels/production.json")
+        self.assertFails(r, 2, self.INSIDE.format(path="link/channels/production.json", option="--dotenv"))
+        summary = self.path("reg/churn/channels/production.json")
+        r = self.release("promote", "--model", "churn", "--version", "2.0", "--channel", "production",
+                         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary})
+        self.assertFails(r, 2, self.INSIDE.format(path=summary, option="$GITHUB_STEP_SUMMARY"))
+        self.assertEqual(self.snapshot(), before)
+        self.assertFalse(os.path.exists(self.path("reg/churn/versions/3.0")))
+
+    def test_an_output_that_cannot_be_written_is_exit_3_before_anything_is_published(self):
+        self.write("model.bin", b"weights")
+        os.makedirs(self.path("folder"))
+        os.mkfifo(self.path("fifo"))
+        self.write("summary.md", "")
+        cases = [(["--report", "folder"], {}, "'folder': cannot create: Is a directory"),
+                 (["--report", "/proc/self/lean-report.json"], {},
+                  "'/proc/self/lean-report.json': " + self.KERNEL),
+                 (["--markdown", "fifo"], {}, "'fifo': cannot open: it is a FIFO that no process reads"),
+                 ([], {"GITHUB_STEP_SUMMARY": self.path("folder")},
+                  f"'{self.path('folder')}': cannot open for appending: Is a directory"),
+                 ([], {"GITHUB_STEP_SUMMARY": self.path("summary.md"), "GITHUB_OUTPUT": "/proc/version"},
+                  "'/proc/version': " + self.KERNEL),
+                 ([], {"GITHUB_OUTPUT": self.path("fifo")},
+                  f"'{self.path('fifo')}': cannot open: it is a FIFO that no process reads"),
+                 ([], {"GITHUB_OUTPUT": self.path("missing/out")},
+                  f"'{self.path('missing/out')}': cannot open for appending: No such file or directory")]
+        for args, ci, line in cases:
+            env = {"GITHUB_ACTIONS": "true", **ci} if ci else {}
+            r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", *args, env=env)
+            self.assertFails(r, 3, "ml-release: error: " + line)
+            self.assertFalse(os.path.exists(self.path("reg/churn")), args)  # nothing was uploaded
+        self.assertEqual(self.read("summary.md"), "")  # a refused run does not append to GitHub's files
+        # --no-ci: GitHub's files are not written, so not checked.
+        r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", "--no-ci",
+                         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": self.path("folder")})
+        self.assertEqual(r.code, 0, r)
+
+    def test_a_fifo_with_a_reader_is_written_through(self):
+        self.write("model.bin", b"weights")
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        got = []
+        def read():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.2)  # the reader has opened the FIFO
+        r = self.release("publish", "--model", "churn", "--version", "1.0", "model.bin", "--report", fifo)
+        reader.join(60)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(json.loads(got[0])["status"], "pass")
 
 
 class HostileHistoryAndDiff(ReleaseTest):

@@ -123,3 +123,16 @@ TEST_CASE("a read-only registry folder is a store failure, exit 4") {
   CHECK(test::expect_error([&] { store.put("m/x", "y", WriteCondition::always()); }).status() == ExitStatus::remote);
   fs::permissions(dir.file("reg/m"), fs::perms::owner_all);
 }
+
+TEST_CASE("a symlinked audit folder is refused before the channel write, not after it") {
+  test::TempDir dir;
+  LocalStorage store(dir.file("reg"), "reg");
+  REQUIRE(store.put("m/channels/prod.json", "{\"v\":1}", WriteCondition::always()));
+  fs::create_directories(dir.file("outside"));
+  fs::create_directory_symlink(dir.file("outside"), dir.file("reg/m/audit"));
+  CHECK_THROWS_WITH(store.put("m/channels/prod.json", "{\"v\":2}", WriteCondition::always()),
+                    doctest::Contains("is a symbolic link inside the registry"));
+  CHECK(store.get("m/channels/prod.json")->body == "{\"v\":1}");
+  CHECK(fs::is_empty(dir.file("outside")));
+  CHECK(store.put("top.json", "x", WriteCondition::always()));  // not a model's object: no model folders
+}
