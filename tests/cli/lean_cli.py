@@ -57,6 +57,24 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("json.exception", proc.stderr, f"{tool} {args}")
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def run_tool_as_nobody(self, tool, *args):
+        """A run as nobody (uid 65534, no groups), for what root may write and nobody may not
+        (CI runs as root). Skips when setpriv (util-linux) is missing or nobody cannot reach
+        the binary."""
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            self.skipTest("setpriv (util-linux) is not installed")
+        as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        binary = os.path.abspath(os.path.join(BIN_DIR, tool))
+        if subprocess.run([*as_nobody, "test", "-x", binary]).returncode != 0:
+            self.skipTest(f"nobody cannot run {binary}")
+        os.chmod(self.dir, 0o755)
+        environment = {k: v for k, v in os.environ.items() if k not in _CI_VARIABLES}
+        environment.update({"SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"})
+        proc = subprocess.run([*as_nobody, binary, *args], cwd=self.dir, env=environment, capture_output=True,
+                              text=True, timeout=300)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
     def assertFails(self, result, code, stderr):
         """Exit code and the exact stderr line."""
         self.assertEqual(result.code, code, result)

@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from lean_cli import BIN_DIR, Result
+from lean_cli import BIN_DIR
 from test_ml_release import ReleaseTest, read_bytes
 
 NEVER_FOLLOWS = "is a symbolic link inside the registry; the registry never follows one"
@@ -33,24 +33,6 @@ def dead_pid():
 def owner_tag(pid):
     host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
     return f"p{pid}@{host}-"
-
-
-def run_unprivileged(test, tool, *args):
-    """Runs a tool as nobody (uid 65534) with no groups, from the test's directory: what root
-    may write, nobody may not. Skips when setpriv (util-linux) is missing or nobody cannot
-    reach the binary."""
-    setpriv = shutil.which("setpriv")
-    if not setpriv:
-        test.skipTest("setpriv (util-linux) is not installed")
-    binary = os.path.abspath(os.path.join(BIN_DIR, tool))
-    probe = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "test", "-x", binary])
-    if probe.returncode != 0:
-        test.skipTest(f"nobody cannot run {binary}")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    proc = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", binary, *args],
-                          cwd=test.dir, env={**env, "SOURCE_DATE_EPOCH": "1767225600", "USER": "tester"},
-                          capture_output=True, text=True, timeout=300)
-    return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
 class RepublishChecksWhatIsStored(ReleaseTest):
@@ -498,9 +480,8 @@ class CommandLineMessages(ReleaseTest):
         self.write("model.bin", b"w")
         if os.geteuid() == 0:
             # Root writes into read-only folders (CI runs as root): the publish runs as nobody.
-            os.chmod(self.dir, 0o755)
-            r = run_unprivileged(self, "ml-release", "publish", "--registry", "reg", "--model", "churn",
-                                 "--version", "1.0.0", "model.bin")
+            r = self.run_tool_as_nobody("ml-release", "publish", "--registry", "reg", "--model", "churn",
+                                        "--version", "1.0.0", "model.bin")
         else:
             r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin")
         self.assertFails(r, 4, "ml-release: error: 'reg/churn/versions/1.0.0': cannot create the folder: "
