@@ -469,6 +469,9 @@ Response Client::send(Request& request) {
       if (retry_after && *retry_after > options_.retry_after_max) return response;
     } else {
       failure = handle_->error[0] ? handle_->error : lib.easy_strerror(code);
+      if (code == CURLE_SSL_CACERT_BADFILE && !options_.ca_bundle.empty()) {  // the user's file, not the server
+        throw Error(ExitStatus::usage, options_.ca_bundle, "--ca-bundle: holds no PEM certificate (" + failure + ")");
+      }
       if (!retryable_transport(code)) {
         throw Error(ExitStatus::remote, subject, "request failed: " + failure);
       }

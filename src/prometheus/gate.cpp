@@ -104,6 +104,13 @@ std::vector<GateSeries> query_for_gate(const GateRequest& request) {
       series.report["time"] = format_timestamp(request.at);
     }
     report_notes(series, subject, data);
+    // A range vector (`metric[2h]`) answers an instant query with many samples: which one to
+    // gate is not ours to guess.
+    if (!request.range && data.result_type == "matrix") {
+      throw Error(ExitStatus::input_data, subject,
+                  "query " + query.name + ": returns a range vector, a gate needs one value (give an instant "
+                  "expression, e.g. max_over_time(...[2h]), or --range to check every point)");
+    }
     if (data.series.size() > 1) throw_series(subject, query, data);
     if (data.series.empty() || data.series.front().samples.empty()) {
       if (!request.allow_missing) {

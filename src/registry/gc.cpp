@@ -46,34 +46,84 @@ GcVersion describe_version(const VersionSummary& summary) {
           summary.manifest.files.size()};
 }
 
-// Versions an interrupted gc hid (its copy of the manifest is there, the manifest is not)
-// get their manifest back, so this run decides about them like about any other version.
-void restore_interrupted(Storage& storage, const std::string& model) {
+void write_delete_event(Storage& storage, Registry& registry, const std::string& model, const GcVersion& v) {
+  write_audit_event(storage, registry, model,
+                    {{"event", "delete"}, {"model", model}, {"version", v.version}, {"manifest_sha256", v.manifest_sha256}});
+}
+
+// The last step of a deletion, after its audit event: gc's copy of the manifest (until then
+// an interrupted run is finished by the next one) and, on a folder, the empty version folder.
+void remove_hidden_copy(Storage& storage, const std::string& model, const std::string& version) {
+  if (!storage.remove_unless_published(manifest_key(model, version), {hidden_manifest_key(model, version)})) {
+    storage.remove(hidden_manifest_key(model, version));  // published again: that version stays
+  }
+}
+
+// Whether every file a manifest names is still stored: a gc interrupted while it deleted a
+// version's files left some of them gone.
+bool files_present(Storage& storage, const std::string& model, const std::string& version, const Manifest& manifest) {
+  std::set<std::string> stored;
+  for (auto& key : storage.list(version_prefix(model, version))) stored.insert(std::move(key));
+  return std::all_of(manifest.files.begin(), manifest.files.end(),
+                     [&](const ManifestFile& file) { return stored.count(manifest.file_key(file.name)) > 0; });
+}
+
+// Versions an interrupted gc hid (its copy of the manifest is there, the manifest is not):
+// one whose files are all there gets its manifest back, so this run decides about it like
+// about any other version; one whose deletion had begun is finished (its files, its audit
+// event, the copy) and returned.
+std::vector<GcVersion> finish_interrupted(Storage& storage, Registry& registry, const std::string& model) {
+  std::vector<GcVersion> finished;
   const std::string prefix = model + "/versions/";
   for (const auto& key : storage.list(prefix)) {
     const std::string rest = key.substr(prefix.size());
     const std::string version = rest.substr(0, rest.find('/'));
     if (key != hidden_manifest_key(model, version)) continue;
-    if (const std::optional<StoredObject> copy = storage.get(key)) {
-      // Absent only: a manifest that is there again (published since) stays as it is.
-      storage.put(manifest_key(model, version), copy->body, WriteCondition::absent());
+    if (storage.get(manifest_key(model, version))) {  // published again since: that version stays as it is
+      storage.remove(key);
+      continue;
+    }
+    const std::optional<Manifest> copy = registry.hidden_manifest(model, version);
+    if (copy && !files_present(storage, model, version, *copy)) {
+      for (const auto& file : copy->files) storage.remove(copy->file_key(file.name));
+      GcVersion v = describe_version({version, *copy, {}});
+      write_delete_event(storage, registry, model, v);
+      remove_hidden_copy(storage, model, version);
+      v.reason = "deleted (finishing a gc that was interrupted)";
+      finished.push_back(std::move(v));
+      continue;
+    }
+    if (const std::optional<StoredObject> body = storage.get(key)) {
+      // Absent only: a publish that lands meanwhile keeps its manifest.
+      storage.put(manifest_key(model, version), body->body, WriteCondition::absent());
     }
     storage.remove(key);
   }
+  return finished;
 }
 
 }  // namespace
 
 GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& request) {
-  if (!request.dry_run && !storage.removes_versions_whole()) restore_interrupted(storage, request.model);
+  GcResult result;
+  if (!request.dry_run && !storage.removes_versions_whole()) {
+    result.deleted = finish_interrupted(storage, registry, request.model);
+  }
   ModelListing listing = registry.list(request.model);
   std::vector<VersionSummary>& versions = listing.versions;
   // A dry run restores nothing, so it decides about what an interrupted gc hid from gc's copy
   // of the manifest, as the real run does once it has put the manifest back.
   std::set<std::string> hidden_before;
+  std::vector<GcVersion> half_deleted;  // --dry-run: what the real run finishes deleting first
   if (request.dry_run) {
     for (const auto& version : listing.removing) {
       if (std::optional<Manifest> copy = registry.hidden_manifest(request.model, version)) {
+        if (!files_present(storage, request.model, version, *copy)) {
+          half_deleted.push_back(describe_version({version, *copy, {}}));
+          half_deleted.back().hidden = true;
+          half_deleted.back().reason = "would be deleted; a gc that did not finish was deleting it: gc finishes it";
+          continue;
+        }
         versions.push_back({version, std::move(*copy), {}});
         hidden_before.insert(version);
       }
@@ -88,7 +138,6 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   const double now = static_cast<double>(now_epoch_seconds());
   const auto holds = channel_holds(storage, registry, request.model, request.keep_history);
 
-  GcResult result;
   std::vector<GcVersion> candidates;
   std::map<std::string, Manifest> manifests;  // of the candidates, as gc found them
   for (std::size_t i = 0; i < versions.size(); ++i) {
@@ -119,7 +168,8 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
       v.reason = v.hidden ? "would be deleted; hidden by an ml-release gc that did not finish: gc finishes deleting it"
                           : "would be deleted";
     }
-    result.deleted = std::move(candidates);
+    result.deleted = std::move(half_deleted);
+    result.deleted.insert(result.deleted.end(), candidates.begin(), candidates.end());
     return result;
   }
 
@@ -141,9 +191,7 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     for (auto& v : candidates) {
       if (kept_since_start(v)) continue;
       storage.remove_version(request.model, v.version);
-      write_audit_event(storage, registry, request.model,
-                        {{"event", "delete"}, {"model", request.model}, {"version", v.version},
-                         {"manifest_sha256", v.manifest_sha256}});
+      write_delete_event(storage, registry, request.model, v);
       v.reason = "deleted";
       result.deleted.push_back(std::move(v));
     }
@@ -220,7 +268,6 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
         keys.push_back(key);
       }
     }
-    keys.push_back(hidden_manifest_key(request.model, version));
     if (!storage.remove_unless_published(manifest_key(request.model, version), keys)) {
       published_again(h);
       continue;
@@ -234,11 +281,8 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
       // files are gone, so it goes too rather than naming files that are not there.
       storage.remove(manifest_key(request.model, version));
     }
-    write_audit_event(storage, registry, request.model,
-                      {{"event", "delete"},
-                       {"model", request.model},
-                       {"version", h.version.version},
-                       {"manifest_sha256", h.version.manifest_sha256}});
+    write_delete_event(storage, registry, request.model, h.version);
+    remove_hidden_copy(storage, request.model, version);
     h.version.reason = "deleted";
     result.deleted.push_back(std::move(h.version));
   }

@@ -335,6 +335,28 @@ class GcAgainstPublishAndInterruption(backend(local.ReleaseTest)):
         self.ok("list", "--model", "churn", "--report", "l.json")
         self.assertEqual(self.read_json("l.json")["removing"], [])
 
+    def test_a_gc_killed_while_it_deleted_files_is_finished_with_its_audit_event(self):
+        for i in range(1, 4):
+            self.publish_at(f"{i}.0", i, extra_file=("notes.txt", f"notes {i}"))
+        gc = self.start_gc("--keep-history", "0", "--grace", "60")
+        self.wait_hidden(gc, "1.0", "2.0")
+        gc.kill()
+        gc.communicate()
+        # Where a kill -9 in the middle of 1.0's deletion leaves it: one of its files gone.
+        os.remove(self.path("reg/churn/versions/1.0/model.bin"))
+        r = self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "0", "--dry-run", "--report", "dry.json")
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("dry.json")["deleted"]},
+                         {"1.0": "would be deleted; a gc that did not finish was deleting it: gc finishes it",
+                          "2.0": "would be deleted; hidden by an ml-release gc that did not finish: gc finishes "
+                                 "deleting it"})
+        self.ok("gc", "--model", "churn", "--keep", "1", "--keep-history", "0", "--grace", "0", "--report", "gc.json")
+        self.assertEqual({v["version"]: v["reason"] for v in self.read_json("gc.json")["deleted"]},
+                         {"1.0": "deleted (finishing a gc that was interrupted)", "2.0": "deleted"})
+        self.assertEqual(sorted(e["version"] for e in self.audit() if e["event"] == "delete"), ["1.0", "2.0"])
+        self.assertEqual(os.listdir(self.path("reg/churn/versions")), ["3.0"])
+        self.ok("list", "--model", "churn", "--report", "l.json")
+        self.assertEqual(self.read_json("l.json")["removing"], [])
+
     @unittest.skipUnless(shutil.which("strace"), "strace is not installed (scripts/packages/gc.txt)")
     def test_a_promote_that_read_the_manifest_before_the_hide_lands_and_gc_keeps_it(self):
         for i in range(1, 4):

@@ -135,6 +135,15 @@ class PrometheusGate(CliTest):
                                '{__name__="up_multi", instance="b", job="node"}, '
                                '{__name__="up_multi", instance="c", job="node"}')
 
+    def test_a_range_vector_in_an_instant_query_is_exit_3(self):
+        # Its first sample went to the report and --write-metrics, its last to the check.
+        r = self.gate("--query", f"err={STABLE}[2h]", "--at", AT, "--require", "err < 0.05", "--write-metrics",
+                      "w.json")
+        self.assertFails(r, 3, f"ml-validate: error: '{self.url}/api/v1/query': query err: returns a range vector, a "
+                               "gate needs one value (give an instant expression, e.g. max_over_time(...[2h]), or "
+                               "--range to check every point)")
+        self.assertFalse(os.path.exists(self.path("w.json")))
+
     def test_a_promql_syntax_error_is_exit_3_with_prometheus_words(self):
         r = self.gate("--query", "bad=sum(", "--at", AT, "--require", "bad < 1")
         self.assertFails(r, 3, f"ml-validate: error: '{self.url}/api/v1/query': query bad: bad_data: invalid "
@@ -216,6 +225,11 @@ class PrometheusGate(CliTest):
         self.assertIn("certificate", r.stderr)
         r = self.run_tool("ml-validate", *args, "--ca-bundle", "cert.pem")
         self.assertEqual(r.code, 0, r)
+        self.write("garbage.pem", "not a certificate\n")
+        r = self.run_tool("ml-validate", *args, "--ca-bundle", "garbage.pem")
+        self.assertEqual(r.code, 2, r)
+        self.assertTrue(r.stderr.startswith("ml-validate: error: 'garbage.pem': --ca-bundle: holds no PEM certificate ("),
+                        r)
 
 
 class PrometheusDown(CliTest):
