@@ -121,10 +121,10 @@ TEST_CASE("a self-signed loopback HTTPS server is refused without --ca-bundle an
     request.url = "https://localhost:" + std::to_string(server.port()) + "/";
     CHECK(test::expect_error([&] { client.send(request); }).status() == ExitStatus::remote);
   }
-  SUBCASE("a CA bundle that does not exist is an error, not a fallback to no verification") {
+  SUBCASE("a CA bundle that does not exist is a configuration error, not a fallback to no verification") {
     http::Client client(options(dir.file("missing.pem")));
     http::Request request;
     request.url = url;
-    CHECK(test::expect_error([&] { client.send(request); }).status() == ExitStatus::remote);
+    CHECK(test::expect_error([&] { client.send(request); }).status() == ExitStatus::usage);
   }
 }
