@@ -150,6 +150,7 @@ Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector
 // --prometheus: each --query is a metric, evaluated now (or --at), or over --range.
 Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requirement>& requirements, bool allow_missing) {
   if (vm.count("metrics") || vm.count("history")) throw_usage("give metrics files, --history or --prometheus, not two");
+  if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
   if (!vm.count("query")) throw_usage("--prometheus needs at least one --query NAME=PROMQL");
   prometheus::GateRequest request;
   request.url = vm["prometheus"].as<std::string>();

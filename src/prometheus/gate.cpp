@@ -208,7 +208,8 @@ ordered_json gate_metrics_json(const std::vector<GateSeries>& series, bool range
     ordered_json summary;
     for (const Aggregate aggregate : {Aggregate::mean, Aggregate::min, Aggregate::max, Aggregate::median,
                                       Aggregate::last, Aggregate::count}) {
-      summary[aggregate_name(aggregate)] = aggregate_values(aggregate, s.values);
+      if (aggregate == Aggregate::count) summary["count"] = s.values.size();  // 49, not 49.0
+      else summary[aggregate_name(aggregate)] = aggregate_values(aggregate, s.values);
     }
     out[s.name] = summary;
   }

@@ -86,6 +86,7 @@ class PrometheusGate(CliTest):
                          ("2026-01-01T00:00:00Z", "2026-01-01T03:00:00Z", "5m", 37, 37, []))
         self.assertEqual(report["gaps"], 0)
         self.assertAlmostEqual(self.read_json("m.json")["lat"]["mean"], statistics.mean(lat), places=9)
+        self.assertIn('"count": 37\n', self.read("m.json"))  # a count, not 37.0
 
     def test_a_range_that_turns_bad_fails_on_its_max(self):
         r = self.gate("--query", 'err=http_error_ratio{track="bad"}', "--at", AT, "--range", "3h",
@@ -167,6 +168,8 @@ class PrometheusGate(CliTest):
             (("--query", "a=up", "--query", "a=down", "--require", "a < 1"),
              "ml-validate: error: --query a is given twice"),
             (("--require", "a < 1"), "ml-validate: error: --prometheus needs at least one --query NAME=PROMQL"),
+            (("--query", "a=up", "--range", "1h", "--window", "3", "--require", "count(a) == 3"),
+             "ml-validate: error: --window and --min-count need --history FILE"),
         ]
         for args, line in cases:
             with self.subTest(args=args):
