@@ -100,6 +100,15 @@ void configure_s3_inputs(const po::variables_map& vm) {
   input::set_s3_options(options);
 }
 
+RegistryOptions registry_read_options(const po::variables_map& vm) {
+  RegistryOptions options;
+  if (vm.count("endpoint-url")) options.endpoint_url = vm["endpoint-url"].as<std::string>();
+  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  options.ca_bundle = ca_bundle_option(vm);
+  options.progress = false;
+  return options;
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::size_t start = 0;
@@ -341,6 +350,10 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
       po::notify(vm);
     } catch (const po::unknown_option& e) {
       throw_usage(unknown_option_message(e, options));
+    } catch (const po::multiple_occurrences& e) {
+      throw_usage("option '" + e.get_option_name() + "' is given more than once; give it once");
+    } catch (const po::too_many_positional_options_error&) {
+      throw_usage("too many arguments: an argument that is not an option's value is not taken here (see --help)");
     } catch (const po::error_with_option_name& e) {
       // Boost fills its message's placeholders with the user's text and loops forever when
       // that text holds a placeholder itself ("--min-count %value%"; found by fuzzing).

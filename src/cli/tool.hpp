@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/open_registry.hpp"
 #include "report/outcome.hpp"
 #include "report/outputs.hpp"
 
@@ -46,6 +47,10 @@ void declare_s3_options(po::options_description& options, bool ca_bundle);
 // Hands --endpoint-url, --region and --ca-bundle (those the tool declares) to the s3:// data
 // and metrics inputs (input/s3_input.hpp); run_tool calls it before the run.
 void configure_s3_inputs(const po::variables_map& vm);
+
+// The same options for a registry the tool only reads (ml-compare --baseline-registry,
+// ml-drift --reference-registry): no progress display.
+RegistryOptions registry_read_options(const po::variables_map& vm);
 
 // Splits "a,b,c" as the comma-separated list options take.
 std::vector<std::string> split_list(const std::string& text);

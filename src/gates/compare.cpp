@@ -15,6 +15,7 @@
 #include "metrics/metrics.hpp"
 #include "metrics/metrics_formats.hpp"
 #include "metrics/tolerance.hpp"
+#include "cli/tool.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
@@ -75,7 +76,7 @@ Baseline load_baseline(const po::variables_map& vm) {
   const std::string model = non_empty(vm, "model"), channel = non_empty(vm, "channel");
   check_name("model", model);
   check_name("channel", channel);
-  std::unique_ptr<Storage> storage = open_storage(url, RegistryOptions{});
+  std::unique_ptr<Storage> storage = open_storage(url, registry_read_options(vm));
   Registry registry(*storage);
   baseline.registry = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr}};
   const bool promote_without_baseline = vm.count("if-no-baseline") && vm["if-no-baseline"].as<std::string>() == "promote";

@@ -11,6 +11,7 @@
 #include "input/s3_input.hpp"
 #include "metrics/direction.hpp"
 #include "metrics/tolerance.hpp"
+#include "cli/tool.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
@@ -121,7 +122,7 @@ RegistryBaseline fetch_registry_baseline(const po::variables_map& vm, const Scra
   const std::string name = vm["baseline-predictions-file"].as<std::string>();
   const std::string url = vm["baseline-registry"].as<std::string>();
   const std::string model = vm["model"].as<std::string>(), channel = vm["channel"].as<std::string>();
-  std::unique_ptr<Storage> storage = open_storage(url, RegistryOptions{});
+  std::unique_ptr<Storage> storage = open_storage(url, registry_read_options(vm));
   Registry registry(*storage);
   RegistryBaseline out;
   out.report = {{"registry", storage->describe()}, {"model", model}, {"channel", channel}, {"version", nullptr},

@@ -9,6 +9,7 @@
 #include "core/format.hpp"
 #include "core/suggest.hpp"
 #include "drift/report.hpp"
+#include "cli/tool.hpp"
 #include "registry/open_registry.hpp"
 #include "registry/registry.hpp"
 #include "crypto/sha256.hpp"
@@ -168,12 +169,7 @@ std::pair<std::string, Profile> registry_profile(const po::variables_map& vm) {
   if (model.empty() || channel.empty()) throw_usage("--reference-registry needs --model NAME and --channel CH");
   check_name("model", model);
   check_name("channel", channel);
-  RegistryOptions options;
-  options.progress = false;
-  options.endpoint_url = get(vm, "endpoint-url");
-  options.region = get(vm, "region");
-  options.ca_bundle = ca_bundle_option(vm);
-  auto storage = open_storage(get(vm, "reference-registry"), options);
+  auto storage = open_storage(get(vm, "reference-registry"), registry_read_options(vm));
   Registry registry(*storage);
   Selector selector;
   selector.channel = channel;

@@ -146,6 +146,11 @@ class RegistryLock {
       ::close(fd_);
       throw_not_regular(path, info.st_mode);
     }
+    // The holder's record is written in place: through a hard link it would empty another file.
+    if (info.st_nlink > 1) {
+      ::close(fd_);
+      throw Error(ExitStatus::integrity, path, "has other hard links; the registry never writes through one");
+    }
     try {
       acquire(path, timeout);
     } catch (...) {

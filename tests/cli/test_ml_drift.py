@@ -240,6 +240,11 @@ class BadInput(CliTest):
                    *self.pair("--numeric", "age", "--categorical", "age"))
         self.fails(2, "--changed needs --state STATE.json to remember the files' hashes", "--changed", "ref.csv")
         self.fails(2, "unknown option '--treshold'; did you mean '--threshold'?", *self.pair("--treshold", "1"))
+        # Boost's own words never reach the user (one wording per error class).
+        self.fails(2, "option '--threshold' is given more than once; give it once",
+                   *self.pair("--threshold", "a=0.01", "--threshold", "b=0.02"))
+        self.fails(2, "too many arguments: an argument that is not an option's value is not taken here (see --help)",
+                   *self.pair("extra"))
 
     def test_an_error_still_writes_the_report(self):
         self.run_tool("ml-drift", *self.pair(ref="nope.csv"), "--report", "r.json")

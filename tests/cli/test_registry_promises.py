@@ -132,6 +132,18 @@ class SymbolicLinks(ReleaseTest):
         self.assertFails(r, 5, f"ml-release: error: 'reg/.lean-lock': {NEVER_FOLLOWS}")
         self.outside_is_empty()
 
+    def test_a_hard_linked_lock_file_is_exit_5_and_the_linked_file_keeps_its_bytes(self):
+        self.publish("1.0.0")
+        stored = self.path("reg/churn/versions/1.0.0/model.bin")
+        before = read_bytes(stored)
+        os.remove(self.path("reg/.lean-lock"))
+        os.link(stored, self.path("reg/.lean-lock"))
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "hl")
+        self.assertFails(r, 5, "ml-release: error: 'reg/.lean-lock': has other hard links; the registry never "
+                               "writes through one")
+        self.assertEqual(read_bytes(stored), before)
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/hl.json")))
+
     def test_data_files_that_are_symlinks_or_fifos_are_not_regular_files(self):
         self.publish("1.0.0")
         stored = self.path("reg/churn/versions/1.0.0/model.bin")

@@ -244,6 +244,27 @@ class ReferenceProfileFromAnS3Registry(CliTest):
         self.assertEqual(S3.proxy.signature_failures, [])
 
 
+class BaselineFromAnS3Registry(CliTest):
+    def test_ml_compare_reaches_the_registry_through_the_endpoint_option(self):
+        S3.proxy.reset()
+        env = S3.env(AWS_ENDPOINT_URL="", AWS_REGION="")
+        where = ["--endpoint-url", S3.endpoint, "--region", "us-east-1"]
+        self.write("model.bin", "weights")
+        self.write("prod.json", {"accuracy": 0.8})
+        self.write("cand.json", {"accuracy": 0.9})
+        for command in (["publish", "--version", "1", "--metrics", "prod.json", "model.bin"],
+                        ["promote", "--version", "1", "--channel", "production"]):
+            r = self.run_tool("ml-release", command[0], "--registry", f"s3://{BUCKET}/compare-registry", *where,
+                              "--model", "m", *command[1:], env=env)
+            self.assertEqual(r.code, 0, r)
+        r = self.run_tool("ml-compare", "--candidate", "cand.json", "--metric", "accuracy", "--baseline-registry",
+                          f"s3://{BUCKET}/compare-registry", *where, "--model", "m", "--channel", "production",
+                          "--report", "r.json", "--no-ci", env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["baseline_registry"]["version"], "1")
+        self.assertEqual(S3.proxy.signature_failures, [])
+
+
 class S3InputFaults(CliTest):
     """A fault on each request in turn: the run gives the fault-free report or exits 4."""
 
