@@ -118,6 +118,24 @@ void add_url_credentials(std::string_view url) {
   if (const std::size_t colon = decoded.find(':'); colon != std::string::npos) add_secret(decoded.substr(colon + 1));
 }
 
+void add_url_query_secrets(std::string_view url) {
+  const std::size_t question = url.find('?');
+  if (question == std::string_view::npos) return;
+  std::string_view query = url.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  add_secret(query);
+  for (std::size_t at = 0; at <= query.size();) {
+    const std::size_t end = std::min(query.find('&', at), query.size());
+    const std::string_view pair = query.substr(at, end - at);
+    if (const std::size_t equals = pair.find('='); equals != std::string_view::npos) {
+      const std::string_view value = pair.substr(equals + 1);
+      add_secret(value);
+      add_secret(percent_decoded(std::string(value)));
+    }
+    at = end + 1;
+  }
+}
+
 std::string redact(std::string_view input) {
   std::string text(input);
   Secrets& all = secrets();

@@ -32,6 +32,8 @@ void add_secret(std::string_view value);
 // The user-info of a URL a request goes to, registered as add_secret() does: raw, its
 // password, and the base64 of the Basic header libcurl makes of it (a server may echo that).
 void add_url_credentials(std::string_view url);
+// A signed URL (a storage host's redirect): its query and each parameter's value are secrets.
+void add_url_query_secrets(std::string_view url);
 
 // The one step every text from outside passes before it is printed on a line: redacted,
 // then made printable (core/printable.hpp).

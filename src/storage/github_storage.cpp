@@ -9,6 +9,7 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
+#include "core/redact.hpp"
 #include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
@@ -1102,6 +1103,7 @@ bool GithubApi::download_asset(long long id, http::BodySink& sink) {
   if (response.status == 302 || response.status == 301 || response.status == 307) {
     const std::string location = response.header("location").value_or("");
     if (location.empty()) throw Error(ExitStatus::remote, subject_, what + ": a redirect without a Location");
+    add_url_query_secrets(location);  // the signature and token in it are never printed
     http::Request follow;
     follow.method = "GET";
     follow.url = location;
@@ -1109,6 +1111,10 @@ bool GithubApi::download_asset(long long id, http::BodySink& sink) {
     follow.sink = &sink;
     // The storage host's URL is signed: the token never goes there.
     response = client_.send(follow);
+    if (!response.ok() && response.status != 404) {  // the storage host's: the token is not at fault
+      throw Error(ExitStatus::remote, subject_,
+                  what + ": GitHub's storage host answered " + forge::status_text(response) + "; run again");
+    }
   }
   if (response.status == 404) return false;
   if (!response.ok()) fail(response, what);

@@ -2,6 +2,7 @@
 releases API, every request and answer validated by Prism against GitHub's OpenAPI description."""
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -314,6 +315,29 @@ class Faults(GithubTest):
         self.assertEqual(FAKE.asset_names("churn-v1.0.0"), ["manifest.json", "model.bin"])
         self.assertEqual(FAKE.asset_data("churn-v1.0.0", "model.bin"), b"weights")
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "1.0.0").code, 0)
+
+    def test_a_storage_host_that_echoes_the_signed_url_never_gets_it_printed(self):
+        self.publish("1.0.0", b"weights")
+        signed = "sig=PLANTEDsig%2B0123&jwt=eyJPLANTEDjwt.abc&X-Amz-Signature=amzSigPLANTED999"
+
+        def signed_redirect(handler, method, path):
+            if re.fullmatch(r"/repos/acme/models/releases/assets/\d+", path) and \
+                    handler.headers.get("Accept") == "application/octet-stream":
+                aid = path.rsplit("/", 1)[1]
+                handler.send(302, None, {"Location": f"{handler.server.direct_url}/download/{aid}?{signed}"})
+                return True
+            if path.startswith("/download/"):  # the storage host refuses, echoing the request
+                handler.send(403, f"AuthenticationFailed: {handler.path}".encode())
+                return True
+            return False
+        FAKE.state.faults.append(signed_redirect)
+        r = self.release("fetch", "--model", "churn", "--version", "1.0.0", "--dest", "got", "--report", "r.json",
+                         "--markdown", "r.md")
+        self.assertEqual(r.code, 4, r)
+        self.assertIn("GitHub's storage host answered HTTP 403", r.stderr)
+        for planted in ("PLANTEDsig", "eyJPLANTEDjwt", "amzSigPLANTED"):
+            for text in (r.stdout, r.stderr, self.read("r.json"), self.read("r.md")):
+                self.assertNotIn(planted, text)
 
     def test_rate_limits_are_waited_out(self):
         calls = {"n": 0}

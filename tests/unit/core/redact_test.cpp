@@ -61,3 +61,10 @@ TEST_CASE("a URL password under the minimum length is not masked in other text, 
   CHECK(redact("pushing to http://user:pw@gateway:9091/metrics") == "pushing to http://***@gateway:9091/metrics");
   CHECK(redact("Basic " + base64_encode("user:pw")) == "Basic ***");  // what the header carries: long enough
 }
+
+TEST_CASE("a signed URL's query and each of its values are secrets") {
+  add_url_query_secrets("https://storage.example/f?sig=SIGNATURE%2Babc&jwt=eyJtoken.part&se=1#frag");
+  CHECK(redact("echo: /f?sig=SIGNATURE%2Babc&jwt=eyJtoken.part&se=1") == "echo: /f?***");
+  CHECK(redact("sig is SIGNATURE+abc, jwt eyJtoken.part") == "sig is ***, jwt ***");
+  add_url_query_secrets("https://storage.example/no-query");
+}
