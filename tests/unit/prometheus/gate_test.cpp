@@ -22,7 +22,7 @@ TEST_CASE("the metrics JSON: instant values, or a summary per range query") {
   CHECK(gate_metrics_json({instant, missing}, false).dump() == R"({"err":0.25})");
   GateSeries range{"lat", "q", false, {1, 2, 6}, {}, {}};
   CHECK(gate_metrics_json({range}, true).dump() ==
-        R"({"lat":{"mean":3.0,"min":1.0,"max":6.0,"median":2.0,"last":6.0,"count":3.0}})");
+        R"({"lat":{"mean":3.0,"min":1.0,"max":6.0,"median":2.0,"last":6.0,"count":3}})");
 }
 
 TEST_CASE("gaps: a GAP line before the summary, or a failed check with require_complete") {
