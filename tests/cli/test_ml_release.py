@@ -382,6 +382,11 @@ class CommandLine(ReleaseTest):
                                                          "promote, rollback, list, show, fetch, verify, history, gc, diff")
         self.assertFails(self.run_tool("ml-release", "--model", "x", "list"), 2,
                          "ml-release: error: put the command first: ml-release list [OPTIONS]")
+        # The tools' words, not the option library's ("too many positional options ...").
+        self.assertFails(self.run_tool("ml-release", "promote", "--model", "m", "--version", "1", "--channel", "c",
+                                       "extra"), 2,
+                         "ml-release: error: too many arguments: an argument that is not an option's value is not "
+                         "taken here (see --help)")
 
     def test_version_and_help(self):
         self.assertEqual(self.run_tool("ml-release", "--version").stdout, "ml-release 0.1.0\n")
