@@ -9,23 +9,17 @@
 #include <string>
 
 #include "parquet/thrift_compact.hpp"
+#include "parquet/parquet_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace lean::parquet;
+using lean::parquet::test::error_of;
 
 namespace {
 const std::string kText = "parquet pages compress well: " + std::string(2000, 'a') + "0123456789";
 
 std::span<const std::uint8_t> span_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
 
-std::string error_of(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const FormatError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 
 void round_trips(Codec codec, const std::string& compressed) {
   std::vector<std::uint8_t> out;

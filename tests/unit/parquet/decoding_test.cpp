@@ -6,16 +6,14 @@
 #include <vector>
 
 #include "parquet/thrift_compact.hpp"
+#include "parquet/parquet_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace lean::parquet;
+using lean::parquet::test::bytes;
+using lean::parquet::test::error_of;
 
 namespace {
-std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
-  std::vector<std::uint8_t> out;
-  for (int v : values) out.push_back(static_cast<std::uint8_t>(v));
-  return out;
-}
 void append(std::vector<std::uint8_t>& out, const std::string& text) { out.insert(out.end(), text.begin(), text.end()); }
 
 ColumnSchema column(PhysicalType physical, ValueKind kind = ValueKind::integer) {
@@ -32,14 +30,6 @@ std::vector<std::string> texts(const Values& v) {
   return out;
 }
 
-std::string error_of(const std::function<void()>& run) {
-  try {
-    run();
-  } catch (const FormatError& error) {
-    return error.what();
-  }
-  return "no error";
-}
 }  // namespace
 
 TEST_CASE("PLAIN: each physical type") {

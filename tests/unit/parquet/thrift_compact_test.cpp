@@ -3,17 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "parquet/parquet_test_util.hpp"
 #include "test_util.hpp"
 
 using namespace lean::parquet;
+using lean::parquet::test::bytes;
 
-namespace {
-std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
-  std::vector<std::uint8_t> out;
-  for (int v : values) out.push_back(static_cast<std::uint8_t>(v));
-  return out;
-}
-}  // namespace
 
 TEST_CASE("thrift compact: fields by delta and by explicit id, zigzag integers, strings, bools, lists") {
   // 1: i32 -3, 2: i64 300, 3: binary "ab", 4: true, 20 (long form): i32 7, 21: list<i32> [1, -1], stop.
