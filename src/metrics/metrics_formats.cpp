@@ -81,7 +81,8 @@ ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const
 
 // yaml-cpp 0.7 loops without bound, allocating, on some malformed inputs the metrics_yaml
 // fuzz target found: a line that starts with a flow indicator (",i+lii)"), control characters
-// before one, an anchor that runs into a flow indicator ("&N4;,"). No metrics mapping needs
+// before one, an anchor that runs into a flow indicator ("&N4;,"), text after a quoted
+// scalar or a closed flow collection ("\"a\",", "[1],"). No metrics mapping needs
 // any of these, nor node properties at all (anchors, aliases, tags) or directives, so they are
 // refused before yaml-cpp reads the text.
 // yaml-cpp's time also grows faster than the text (quadratic in the keys of a mapping, and
@@ -109,12 +110,28 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
       throw_input(path, "line " + std::to_string(line) + ": YAML directives are not read in a metrics file");
     }
     char quote = 0;
+    bool after_closed_node = false;  // a quoted scalar or a flow collection just ended
     for (std::size_t i = start; i < end; ++i) {
       const char c = text[i];
       const bool token_start = i == start || std::strchr(" \t[{,", text[i - 1]) != nullptr;
       if (quote) {
-        if (c == quote) quote = 0;
-      } else if ((c == '"' || c == '\'') && token_start) {
+        if (quote == '"' && c == '\\') {
+          ++i;  // an escaped character
+        } else if (quote == '\'' && c == '\'' && i + 1 < end && text[i + 1] == '\'') {
+          ++i;  // '' is a quote inside single quotes
+        } else if (c == quote) {
+          quote = 0;
+          after_closed_node = true;
+        }
+        continue;
+      }
+      if (after_closed_node && c != ' ' && c != '\t') {
+        // YAML allows only a key's colon, a comment or, in a flow collection, its punctuation
+        // after a closed node; yaml-cpp loops on other text there.
+        if (!std::strchr(depth == 0 ? ":#" : ":#,]}", c)) malformed();
+        after_closed_node = false;
+      }
+      if ((c == '"' || c == '\'') && token_start) {
         quote = c;
       } else if (c == '#' && token_start) {
         break;  // a comment
@@ -125,6 +142,7 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
         }
       } else if (c == ']' || c == '}') {
         depth -= depth > 0;
+        after_closed_node = true;
       } else if (c == ',') {
         count_entry();
       } else if ((c == '&' || c == '*' || c == '!') && token_start) {
