@@ -96,6 +96,7 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
                             " lines and items (the limit of a YAML metrics file; see docs/hardening.md)");
     }
   };
+  char quote = 0;  // a quoted scalar may span lines
   for (std::size_t start = 0, line = 1; start < text.size(); ++line) {
     count_entry();
     const std::size_t end = std::min(text.find('\n', start), text.size());
@@ -105,11 +106,10 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
       const auto c = static_cast<unsigned char>(text[i]);
       if (c < 0x20 && c != '\t' && c != '\r') malformed();
     }
-    if (first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}')) malformed();
-    if (first < end && text[first] == '%') {
+    if (!quote && first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}')) malformed();
+    if (!quote && first < end && text[first] == '%') {
       throw_input(path, "line " + std::to_string(line) + ": YAML directives are not read in a metrics file");
     }
-    char quote = 0;
     bool after_closed_node = false;  // a quoted scalar or a flow collection just ended
     for (std::size_t i = start; i < end; ++i) {
       const char c = text[i];

@@ -29,6 +29,7 @@ struct GcVersion {
 struct GcResult {
   std::vector<GcVersion> kept;     // newest first
   std::vector<GcVersion> deleted;  // oldest first: the order they went (or would go)
+  std::vector<std::string> leftovers_removed;  // what killed publishes left (Registry::remove_stale_leftovers)
 };
 
 // Deletes the versions of a model that are not kept, in three passes so that a version a
@@ -41,7 +42,9 @@ struct GcResult {
 //     manifest back and is kept; so is one published again meanwhile;
 //  3. the files of the rest are deleted, the copy last, one audit event ("event":
 //     "delete") each.
-// A run first restores the versions an interrupted run hid, then decides about them anew.
+// A run first finishes what an interrupted run was deleting and removes the stale leftovers
+// of killed publishes (not in a dry run), restores the versions an interrupted run hid, then
+// decides about them anew.
 // The window that remains (docs/ml-release.md): a promote that read the manifest before
 // pass 1 and writes its channel after pass 2.
 GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& request);

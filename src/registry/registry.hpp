@@ -164,6 +164,10 @@ class Registry {
   // What interrupted writes left in a version's folder: temporaries and the files of
   // attempts that did not become the version (the next publish removes stale ones).
   std::vector<std::string> leftovers(const std::string& model, const std::string& version, const Manifest& manifest);
+  // Removes what killed publishes left under any version of the model, also of a version
+  // never published again: stale temporaries, and attempt folders more than a day old of
+  // versions without a manifest (none gc hid). Returns where they were. Publish and gc run it.
+  std::vector<std::string> remove_stale_leftovers(const std::string& model);
   // Re-reads every file of a version and compares it with the manifest.
   std::vector<FileCheck> verify(const std::string& model, const std::string& version, const Manifest& manifest);
 

@@ -94,9 +94,10 @@ class Storage {
 
   // Temporaries an interrupted write left under `prefix`, which list() hides (verify names them).
   virtual std::vector<std::string> leftovers(const std::string& /*prefix*/) { return {}; }
-  // Removes those of them that are stale (their owner dead, or unchanged for long), never
-  // anything else: an identical re-publish of a complete version cleans up after crashes.
-  virtual void remove_stale_leftovers(const std::string& /*prefix*/) {}
+  // Removes those of them under `prefix`, in every folder below it, that are stale (their
+  // owner dead, or unchanged for long), never anything else, and returns where they were: a
+  // later publish cleans up after crashes.
+  virtual std::vector<std::string> remove_stale_leftovers(const std::string& /*prefix*/) { return {}; }
 
   // Called once a version is complete (its manifest just written, or an identical re-publish):
   // a backend that also shows versions elsewhere (a GitLab release) does it here.

@@ -133,9 +133,13 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
     table.add_row({markdown_code(v.version), markdown_text(v.created_at), "kept: " + markdown_text(v.reason)});
     outcome.console += "KEEP  " + v.version + " (" + v.reason + ")\n";
   }
+  for (const auto& leftover : result.leftovers_removed) {
+    outcome.console += "REMOVED LEFTOVER  " + leftover + " (left by an interrupted publish)\n";
+  }
   outcome.fields["dry_run"] = request.dry_run;
   outcome.fields["deleted"] = std::move(deleted);
   outcome.fields["kept"] = std::move(kept);
+  outcome.fields["leftovers_removed"] = result.leftovers_removed;
   outcome.markdown_body = table.render();
   outcome.headline = (request.dry_run ? "would delete " : "deleted ") + plural(result.deleted.size(), "version") +
                      " of " + model + ", kept " + std::to_string(result.kept.size());

@@ -528,8 +528,23 @@ std::vector<std::string> LocalStorage::leftovers(const std::string& prefix) {
   return found;
 }
 
-void LocalStorage::remove_stale_leftovers(const std::string& prefix) {
-  remove_stale_temps(path_of(prefix.substr(0, prefix.find_last_not_of('/') + 1)), kLocalTempPrefix);
+std::vector<std::string> LocalStorage::remove_stale_leftovers(const std::string& prefix) {
+  const fs::path top = path_of(prefix.substr(0, prefix.find_last_not_of('/') + 1));
+  std::vector<fs::path> folders{top};
+  std::error_code ec;
+  // Never into a symbolic link (the iterator's default) nor into a temporary folder itself.
+  for (fs::recursive_directory_iterator it(top, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind(kLocalTempPrefix, 0) == 0) {
+      it.disable_recursion_pending();
+    } else if (it->is_directory(ec) && !it->is_symlink(ec)) {
+      folders.push_back(it->path());
+    }
+  }
+  std::vector<std::string> removed;
+  for (const auto& folder : folders) {
+    for (auto& path : remove_stale_temps(folder.string(), kLocalTempPrefix)) removed.push_back(std::move(path));
+  }
+  return removed;
 }
 
 std::vector<std::string> LocalStorage::list(const std::string& prefix) {

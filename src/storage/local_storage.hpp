@@ -36,7 +36,7 @@ class LocalStorage : public Storage {
   // manifest is there) or writes its files after; the emptied version folder goes too.
   bool remove_unless_published(const std::string& manifest_key, const std::vector<std::string>& keys) override;
   std::vector<std::string> leftovers(const std::string& prefix) override;
-  void remove_stale_leftovers(const std::string& prefix) override;
+  std::vector<std::string> remove_stale_leftovers(const std::string& prefix) override;
   bool atomic_conditional_writes() const override { return true; }
   std::string describe() const override { return url_; }
 

@@ -47,7 +47,8 @@ std::optional<pid_t> local_owner(const std::string& rest) {
 
 std::string temp_owner() { return "p" + std::to_string(::getpid()) + "@" + host_name() + "-"; }
 
-void remove_stale_temps(const std::string& dir, const std::string& prefix) {
+std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> removed;
   std::error_code ec;
   const auto now = std::time(nullptr);
   const std::string own = temp_owner();
@@ -63,7 +64,9 @@ void remove_stale_temps(const std::string& dir, const std::string& prefix) {
     if (!stale) continue;
     std::error_code ignored;
     fs::remove_all(it->path(), ignored);  // does not follow symbolic links inside
+    if (!fs::exists(fs::symlink_status(it->path(), ignored))) removed.push_back(it->path().string());
   }
+  return removed;
 }
 
 }  // namespace lean

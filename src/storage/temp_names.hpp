@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace lean {
 
@@ -17,7 +18,7 @@ inline constexpr std::chrono::hours kStaleTempAge{1};
 
 // Removes the entries of folder `dir` whose names start with `prefix` and that are stale,
 // files and folders alike, never following a symbolic link. Errors are ignored: a leftover
-// that cannot go now goes on a later run.
-void remove_stale_temps(const std::string& dir, const std::string& prefix);
+// that cannot go now goes on a later run. Returns the paths it removed.
+std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix);
 
 }  // namespace lean

@@ -54,7 +54,8 @@ class YamlMetrics(CliTest):
 
     def test_a_comma_after_a_node_outside_any_collection_is_refused_before_yaml_cpp_reads_it(self):
         # yaml-cpp 0.7 loops without bound, allocating, on these (found by the metrics_yaml fuzz target).
-        for text in ('"",', "'' ,", '"a"x,"b",', "[1],", "{a: 1},\n", 'a: 1\n"b" ,\n'):
+        for text in ('"",', "'' ,", '"a"x,"b",', "[1],", "{a: 1},\n", 'a: 1\n"b" ,\n',
+                     '"\n.+",x'):
             with self.subTest(text=text):
                 self.write("m.yaml", text)
                 line = text.count("\n", 0, text.index(",")) + 1
@@ -62,7 +63,8 @@ class YamlMetrics(CliTest):
                                  f"ml-validate: error: 'm.yaml': malformed YAML at line {line}")
         # Commas in plain and quoted text and in flow collections are text and separators.
         self.write("m.yaml", "a: [1, 2]\nb: {c: 3, d: 4}\nname: 'x, y'\nnote: a, b\nq: 'it''s'\n"
-                             "s: \"say \\\"hi\\\", ok\"  # comment\n\"k\" : 5\nl: [\"x\", 'y']\n")
+                             "s: \"say \\\"hi\\\", ok\"  # comment\n\"k\" : 5\nl: [\"x\", 'y']\n"
+                             "m: \"two\n  lines, # not a comment\n  %not a directive\"\n")
         self.assertEqual(self.run_tool("ml-validate", "m.yaml", "--require", "b.d >= 4", "--require", "k == 5").code, 0)
 
     def test_yaml_that_yaml_cpp_reads_slowly_is_refused_at_once(self):

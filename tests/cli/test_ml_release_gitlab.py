@@ -4,6 +4,7 @@ import json
 import re
 import os
 import subprocess
+import time
 import unittest
 
 from fake_gitlab import JOB_TOKEN, TOKEN, FakeGitLab
@@ -143,6 +144,27 @@ class Registry(GitlabTest):
         self.publish("2.0.0", b"whole")  # and removes the killed attempt's file: older than a day
         self.assertEqual(FAKE.names("churn", "2.0.0"), ["manifest.json", self.stored("2.0.0", "model.bin")])
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "2.0.0").code, 0)
+
+    def test_a_killed_publish_of_a_version_never_published_again_is_cleaned_by_the_next_publish(self):
+        self.publish("1.0.0")
+        stale = "upload-20260101T000000.000000Z-0123456789ab+2Fmodel.bin"
+        fresh = "upload-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + ".000000Z-0123456789ab+2Fmodel.bin"
+        with FAKE.lock:
+            for version, names in (("2.0.0", [stale, fresh]), ("1.0.0", [stale])):
+                package = FAKE.package("churn", version, create=True)
+                for name in names:
+                    package["files"].append({"id": FAKE.new_id(), "package_id": package["id"],
+                                             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                                             "size": 4, "file_store": 1, "file_md5": None, "file_sha1": None,
+                                             "file_sha256": sha256(b"half"), "file_name": name, "_data": b"half"})
+        self.publish("3.0.0", b"other")
+        # 2.0.0's day-old attempt goes, a publish of it still running (a fresh attempt) stays,
+        # and so does anything of 1.0.0, which is complete (verify lists it).
+        self.assertEqual(FAKE.names("churn", "2.0.0"), [fresh])
+        self.assertIn(stale, FAKE.names("churn", "1.0.0"))
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0", "--report", "v.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(len(self.read_json("v.json")["leftovers"]), 1)
 
     def test_large_transfers_show_progress_on_stderr_without_the_token(self):
         r = self.publish("1.0.0", os.urandom(PROGRESS_MIN_BYTES), "--verbose")

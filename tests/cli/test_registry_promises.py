@@ -547,6 +547,30 @@ class LeftoversOfKilledRuns(ReleaseTest):
         os.remove(live)
         self.assertEqual({n: read_bytes(os.path.join(folder, n)) for n in os.listdir(folder)}, before)
 
+    def test_a_publish_of_another_version_or_a_gc_removes_what_a_killed_publish_of_a_version_left(self):
+        # 2.0.0 was never published again after its publish was killed: its temporaries must
+        # not stay forever (the next publish of any version of the model, or gc, removes them).
+        self.publish("1.0.0")
+        dead = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
+        live = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(os.getpid())}model.bin-BBBBBB", b"mine")
+        r = self.release("publish", "--model", "churn", "--version", "3.0.0", "model.bin", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertFalse(os.path.exists(dead))
+        self.assertTrue(os.path.exists(live))
+        self.assertIn(f"removed the leftover of an interrupted publish {os.path.relpath(dead, self.dir)}\n", r.stderr)
+        old = self.write("reg/churn/versions/4.0.0/.lean-tmp-p1@elsewhere-model.bin-CCCCCC", b"half")
+        os.utime(old, (time.time() - 7200, time.time() - 7200))
+        r = self.release("gc", "--model", "churn", "--keep", "5", "--dry-run")
+        self.assertTrue(os.path.exists(old), "a dry run removes nothing")
+        r = self.release("gc", "--model", "churn", "--keep", "5", "--report", "gc.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertFalse(os.path.exists(old))
+        old = os.path.relpath(old, self.dir)
+        self.assertIn(f"REMOVED LEFTOVER  {old} (left by an interrupted publish)\n", r.stdout)
+        self.assertEqual(self.read_json("gc.json")["leftovers_removed"], [old])
+        self.assertTrue(os.path.exists(live))
+        self.assertEqual(self.release("verify", "--model", "churn", "--version", "3.0.0").code, 0)
+
     def test_verify_names_leftover_temporaries(self):
         self.publish("1.0.0")
         leftover = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
