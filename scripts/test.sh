@@ -5,7 +5,9 @@
 #
 #   SANITIZE=0        skip the sanitizer build and run
 #   FAULT_TRIALS=N    fault-injection trials per command and backend (default 16; 4 under the
-#                     sanitizers, FAULT_TRIALS_SANITIZED)
+#                     sanitizers, FAULT_TRIALS_SANITIZED); likewise RACE_TRIALS (20 and 8 on
+#                     the forges; 4 under the sanitizers, RACE_TRIALS_SANITIZED) and GC_TRIALS
+#                     (50; 10, GC_TRIALS_SANITIZED)
 #   FUZZ_SECONDS=N    seconds per fuzz target (default: 600 s shared by the targets, at most
 #                     60 each); 0 skips fuzzing
 set -euo pipefail
@@ -24,10 +26,11 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   # Any report ends the process with exit 86: no test expects that code.
   export ASAN_OPTIONS=exitcode=86:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
   export UBSAN_OPTIONS=exitcode=86:halt_on_error=1:print_stacktrace=1
-  # The fault-injection trials run fewer faults per command here: the release stage ran 16.
+  # The fault-injection and race trials run fewer times here: the release stage ran them all.
   # The `ci` label packages and installs release binaries, which a sanitizer build is not
   # (dynamic C++ runtime, sanitizer runtimes): those tests ran in the release stage.
-  (cd build-asan && FAULT_TRIALS=${FAULT_TRIALS_SANITIZED:-4} ctest --output-on-failure -j "$(nproc)" --timeout 1800 -LE ci)
+  (cd build-asan && FAULT_TRIALS=${FAULT_TRIALS_SANITIZED:-4} RACE_TRIALS=${RACE_TRIALS_SANITIZED:-4} \
+    GC_TRIALS=${GC_TRIALS_SANITIZED:-10} ctest --output-on-failure -j "$(nproc)" --timeout 1800 -LE ci)
   fault_counts build-asan
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
