@@ -12,6 +12,8 @@ namespace lean {
 std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
 
 std::size_t edit_distance(std::string_view a, std::string_view b);
+// The distance when it is at most `limit`, otherwise limit + 1.
+std::size_t bounded_edit_distance(std::string_view a, std::string_view b, std::size_t limit);
 
 // "a, b, c, ..." with at most `limit` items.
 std::string join_limited(const std::vector<std::string>& items, std::size_t limit);

@@ -493,6 +493,14 @@ Manifest Registry::load_complete(const std::string& model, const std::string& ve
   return manifest;
 }
 
+bool Registry::conditional_writes_atomic() {
+  if (!storage_.known_atomic_conditional_writes()) {
+    log("probing whether " + storage_.describe() +
+        " enforces conditional writes (writing and removing a .lean-probe-* object)");
+  }
+  return storage_.atomic_conditional_writes();
+}
+
 std::optional<Channel> Registry::channel(const std::string& model, const std::string& name) {
   return read_channel(model, name);
 }
@@ -752,6 +760,8 @@ PublishResult Registry::publish(const PublishRequest& request) {
   const std::string body = serialize(doc);
 
   // The last step, and only if no one else completed this version meanwhile.
+  conditional_writes_atomic();  // probed before the write, so --verbose shows the probe
+  log("writing " + location(key) + " if absent");
   if (!storage_.commit_version(key, body, keys, attempt)) {
     discard();
     committed = true;  // discarded already
@@ -771,7 +781,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
 
 ChannelChange Registry::update_channel(const std::string& model, const std::string& name, const ChannelEdit& edit) {
   const std::string key = channel_key(model, name);
-  if (!storage_.atomic_conditional_writes()) {
+  if (!conditional_writes_atomic()) {
     log("warning: " + storage_.describe() + " does not enforce conditional writes atomically; a concurrent change of "
         "channel " + name + " can be lost (see docs/ml-release.md)");
   }
@@ -790,6 +800,7 @@ ChannelChange Registry::update_channel(const std::string& model, const std::stri
     }
     const std::string body = serialize(*next);
     const WriteCondition condition = current ? WriteCondition::match(current->etag) : WriteCondition::absent();
+    log("writing " + location(key) + (current ? " if unchanged since it was read" : " if absent"));
     if (storage_.put(key, body, condition)) {
       change.changed = true;
       change.pointer = parse_channel({body, ""}, location(key), model, name);

@@ -183,6 +183,9 @@ class Registry {
   std::vector<std::string> missing_files(const Manifest& manifest);
   Manifest load_complete(const std::string& model, const std::string& version);
   std::optional<Channel> read_channel(const std::string& model, const std::string& channel);
+  // Whether the store enforces conditional writes; the first ask of an S3 store writes a
+  // probe object, which --verbose shows.
+  bool conditional_writes_atomic();
   [[noreturn]] void throw_no_version(const std::string& model, const std::string& version);
   [[noreturn]] void throw_no_model(const std::string& model);
   [[noreturn]] void throw_no_channel(const std::string& model, const std::string& channel);

@@ -84,11 +84,17 @@ class Publish(ReleaseTest):
         self.assertEqual(r.code, 0, r)
         lines = [line for line in r.stderr.splitlines() if not line.startswith("ml-release: reading ")]
         self.assertIn("ml-release: reading reg/churn/versions/1/manifest.json", r.stderr)  # reads are logged too
-        self.assertEqual(lines[:3], ["ml-release: uploading model.bin (1 bytes) to reg/churn/versions/1/model.bin",
+        self.assertEqual(lines[:4], ["ml-release: uploading model.bin (1 bytes) to reg/churn/versions/1/model.bin",
                                      f"ml-release: stored model.bin sha256 {sha256(b'w')}",
+                                     "ml-release: writing reg/churn/versions/1/manifest.json if absent",
                                      "ml-release: wrote reg/churn/versions/1/manifest.json"])
-        self.assertTrue(lines[3].startswith("ml-release: audit event reg/churn/audit/"), r)
+        self.assertTrue(lines[4].startswith("ml-release: audit event reg/churn/audit/"), r)
         self.assertNotIn("do-not-print-me", r.stderr + r.stdout)
+        r = self.release("promote", "--model", "churn", "--version", "1", "--channel", "production", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("ml-release: writing reg/churn/channels/production.json if absent\n", r.stderr)
+        r = self.release("promote", "--model", "churn", "--version", "1", "--channel", "production", "--verbose")
+        self.assertNotIn("ml-release: writing reg/churn/channels/", r.stderr, "already there: nothing is written")
 
     def test_identical_republish_succeeds_so_ci_retries_are_safe(self):
         self.publish("1.0.0", b"weights")

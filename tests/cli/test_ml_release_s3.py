@@ -92,6 +92,22 @@ class ReleaseS3Test(ReleaseCommands):
         self.assertEqual([v["version"] for v in self.read_json("r.json")["versions"]], ["1.0.0"])
         self.assertEqual(sorted(e["event"] for e in self.audit()), ["promote", "publish"])
 
+    def test_verbose_names_the_probe_object_and_every_conditional_write(self):
+        self.write("model.bin", b"w")
+        r = self.release("publish", "--model", "churn", "--version", "1.0.0", "model.bin", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(f"ml-release: probing whether {self.registry} enforces conditional writes "
+                      "(writing and removing a .lean-probe-* object)\n", r.stderr)
+        self.assertIn(f"ml-release: writing {self.registry}/churn/versions/1.0.0/manifest.json if absent\n", r.stderr)
+        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "production", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("enforces conditional writes (writing and removing a .lean-probe-* object)", r.stderr)
+        self.assertIn(f"ml-release: writing {self.registry}/churn/channels/production.json if absent\n", r.stderr)
+        # Reading commands never write, so they never probe.
+        r = self.release("show", "--model", "churn", "--channel", "production", "--verbose")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("probing", r.stderr)
+
     def test_endpoint_and_region_options(self):
         self.write("model.bin", b"w")
         r = self.run_tool("ml-release", "publish", "--registry", self.registry, "--endpoint-url", self.s3.endpoint,
