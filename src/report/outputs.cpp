@@ -58,7 +58,7 @@ const char* status_word(ExitStatus status) {
 std::string render_report_json(const std::string& tool, const Outcome& outcome) {
   nlohmann::ordered_json report;
   report["tool"] = tool;
-  report["version"] = kVersion;
+  report["tool_version"] = kVersion;  // not "version": ml-release's reports name a model's version
   report["status"] = status_word(outcome.status);
   report["exit_code"] = to_int(outcome.status);
   if (!outcome.error.empty()) report["error"] = outcome.error;

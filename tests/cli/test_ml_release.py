@@ -347,6 +347,17 @@ class ListShowFetchVerify(ReleaseTest):
         self.assertEqual(self.read_json("r.json")["version"], "1.9.0")
         self.assertEqual(os.listdir(self.path("deploy")), ["model"])  # no staging folder left
 
+    def test_version_in_a_report_is_the_models_and_tool_version_the_tools(self):
+        r = self.release("fetch", "--model", "churn", "--channel", "production", "--dest", "d", "--report", "ok.json")
+        self.assertEqual(r.code, 0, r)
+        ok = self.read_json("ok.json")
+        self.assertEqual((list(ok)[:2], ok["tool_version"], ok["version"]), (["tool", "tool_version"], "0.1.0", "1.9.0"))
+        r = self.release("fetch", "--model", "churn", "--channel", "nightly", "--dest", "d", "--report", "err.json")
+        self.assertEqual(r.code, 3, r)
+        err = self.read_json("err.json")
+        self.assertEqual((err["tool_version"], err["status"]), ("0.1.0", "error"))
+        self.assertNotIn("version", err)  # no model version is known: none is claimed
+
     def test_fetch_of_a_corrupted_object_is_exit_5_and_leaves_dest_untouched(self):
         self.write("deploy/keep.txt", "mine")
         with open(self.path("reg/churn/versions/1.9.0/model.bin"), "wb") as f:

@@ -22,7 +22,7 @@ class Gate(CliTest):
         self.assertEqual(r.stdout, "PASS  accuracy is 0.91 (>= 0.85)\nPASS  /latency/p95_ms is 42 (<= 50)\n"
                                    "ml-validate: pass (2 of 2 checks passed)\n")
         report = self.read_json("report.json")
-        self.assertEqual(list(report)[:4], ["tool", "version", "status", "exit_code"])
+        self.assertEqual(list(report)[:4], ["tool", "tool_version", "status", "exit_code"])
         self.assertEqual((report["tool"], report["status"], report["exit_code"]), ("ml-validate", "pass", 0))
         self.assertEqual(report["checks"][1], {"expr": "/latency/p95_ms <= 50", "metric": "/latency/p95_ms", "op": "<=",
                                                "threshold": 50, "value": 42, "passed": True})

@@ -24,7 +24,7 @@ TEST_CASE("the report envelope comes first, in a fixed order") {
   auto parsed = nlohmann::ordered_json::parse(json);
   std::vector<std::string> keys;
   for (const auto& [key, value] : parsed.items()) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{"tool", "version", "status", "exit_code", "checks", "passed"});
+  CHECK(keys == std::vector<std::string>{"tool", "tool_version", "status", "exit_code", "checks", "passed"});
   CHECK(parsed["status"] == "fail");
   CHECK(parsed["exit_code"] == 1);
   CHECK(json == render_report_json("ml-validate", sample_outcome()));  // deterministic
