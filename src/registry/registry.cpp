@@ -1004,14 +1004,15 @@ ModelListing Registry::list(const std::string& model) {
   return listing;
 }
 
-std::vector<std::string> Registry::leftovers(const std::string& model, const std::string& version,
-                                             const Manifest& manifest) {
+std::vector<Registry::Leftover> Registry::leftovers(const std::string& model, const std::string& version,
+                                                    const Manifest& manifest) {
   const std::string prefix = version_prefix(model, version);
-  std::vector<std::string> found = storage_.leftovers(prefix);
+  std::vector<Leftover> found;
+  for (auto& temporary : storage_.leftovers(prefix)) found.push_back({std::move(temporary), true});
   std::set<std::string> expected{manifest_key(model, version)};
   for (const auto& file : manifest.files) expected.insert(manifest.file_key(file.name));
   for (const auto& key : storage_.list(prefix)) {
-    if (!expected.count(key)) found.push_back(location(key));
+    if (!expected.count(key)) found.push_back({location(key), false});
   }
   return found;
 }

@@ -163,7 +163,11 @@ class Registry {
                                   const std::string& dest, bool clean = false);
   // What interrupted writes left in a version's folder: temporaries and the files of
   // attempts that did not become the version (the next publish removes stale ones).
-  std::vector<std::string> leftovers(const std::string& model, const std::string& version, const Manifest& manifest);
+  struct Leftover {
+    std::string location;
+    bool temporary = false;  // an interrupted write's; otherwise a stored file no manifest names
+  };
+  std::vector<Leftover> leftovers(const std::string& model, const std::string& version, const Manifest& manifest);
   // Removes what killed publishes left under any version of the model, also of a version
   // never published again: stale temporaries, and attempt folders more than a day old of
   // versions without a manifest (none gc hid). Returns where they were. Publish and gc run it.

@@ -1,6 +1,7 @@
 #include "release/release.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -627,14 +628,20 @@ Outcome run_verify(const po::variables_map& vm) {
     outcome.checks.push_back({"verify " + check.expected.name, true, check.expected.sha256});
     outcome.console += "OK    " + check.expected.name + " " + check.expected.sha256 + "\n";
   }
-  const std::vector<std::string> leftovers = session.registry->leftovers(model, version, manifest);
-  outcome.fields["leftovers"] = leftovers;
+  const auto leftovers = session.registry->leftovers(model, version, manifest);
+  outcome.fields["leftovers"] = ordered_json::array();
   for (const auto& leftover : leftovers) {
-    outcome.console += "LEFTOVER " + leftover + " (left by an interrupted write; not part of the version)\n";
+    outcome.fields["leftovers"].push_back(leftover.location);
+    outcome.console += "LEFTOVER " + leftover.location +
+                       (leftover.temporary ? " (left by an interrupted write; not part of the version)\n"
+                                           : " (not in the manifest; not part of the version)\n");
   }
   outcome.headline = model + " " + version + ": " + std::to_string(checks.size()) + " of " +
                      std::to_string(checks.size()) + " files match the manifest";
-  if (!leftovers.empty()) outcome.headline += ", " + std::to_string(leftovers.size()) + " leftover temporaries";
+  if (!leftovers.empty()) {
+    outcome.headline += ", " + std::to_string(leftovers.size()) + (leftovers.size() == 1 ? " leftover" : " leftovers") +
+                        " not part of it";
+  }
   outcome.console += "ml-release: " + outcome.headline + "\n";
   outcome.dotenv = {{"MODEL", model}, {"VERSION", version}};
   return outcome;
@@ -745,6 +752,12 @@ ToolSpec release_tool(const std::string& name) {
 }
 
 int release_main(int argc, const char* const* argv) {
+  // The commands, not the options of the command-less parser (it accepts every option only
+  // to say the command is missing).
+  const auto commands_help = [] {
+    std::cout << "usage: " << release_tool("").synopsis << "\n\n" << kExitCodes << "\n";
+    return 0;
+  };
   if (argc >= 2) {
     const std::string first = argv[1];
     const auto& names = release_commands();
@@ -760,6 +773,13 @@ int release_main(int argc, const char* const* argv) {
           return run_tool(spec, 1, just_the_tool);
         }
       }
+    }
+    if (first == "help" && argc <= 3) {
+      // "ml-release help [COMMAND]", as git and gh answer it.
+      if (argc == 2) return commands_help();
+      const bool known = std::find(names.begin(), names.end(), std::string(argv[2])) != names.end();
+      if (known) return run_tool(release_tool(argv[2]), 2, std::array<const char*, 2>{argv[2], "--help"}.data());
+      return run_tool(release_tool(""), 2, std::array<const char*, 2>{argv[0], argv[2]}.data());
     }
     if (std::find(names.begin(), names.end(), first) != names.end()) {
       // The command's own parser sees the command word where a program name would be.
@@ -785,12 +805,7 @@ int release_main(int argc, const char* const* argv) {
         return run_tool(spec, 1, just_the_tool);
       }
     }
-    if (first == "--help" || first == "-h") {
-      // The commands, not the options of the command-less parser (it accepts every option
-      // only to say the command is missing).
-      std::cout << "usage: " << release_tool("").synopsis << "\n\n" << kExitCodes << "\n";
-      return 0;
-    }
+    if (first == "--help" || first == "-h") return commands_help();
   }
   return run_tool(release_tool(""), argc, argv);
 }

@@ -462,6 +462,13 @@ class CommandLineMessages(ReleaseTest):
         r = self.run_tool("ml-release", "pubish", "--help")
         self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean 'publish'? {self.COMMANDS}")
 
+    def test_help_and_help_command_answer_as_the_help_options_do(self):
+        self.assertEqual(self.run_tool("ml-release", "help").stdout, self.run_tool("ml-release", "--help").stdout)
+        r = self.run_tool("ml-release", "help", "publish")
+        self.assertEqual((r.code, r.stdout), (0, self.run_tool("ml-release", "publish", "--help").stdout), r)
+        r = self.run_tool("ml-release", "help", "pubish")
+        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean 'publish'? {self.COMMANDS}")
+
     def test_help_shows_no_internal_options_and_no_gate_exit_code(self):
         r = self.run_tool("ml-release", "--help")
         self.assertEqual(r.code, 0, r)
@@ -579,6 +586,11 @@ class LeftoversOfKilledRuns(ReleaseTest):
         leftover = os.path.relpath(leftover, self.dir)
         self.assertIn(f"LEFTOVER {leftover} (left by an interrupted write; not part of the version)\n", r.stdout)
         self.assertEqual(self.read_json("r.json")["leftovers"], [leftover])
+        self.write("reg/churn/versions/1.0.0/notes.txt", b"put there by hand")
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0")
+        self.assertIn("LEFTOVER reg/churn/versions/1.0.0/notes.txt (not in the manifest; not part of the version)\n",
+                      r.stdout)
+        self.assertIn("1 of 1 files match the manifest, 2 leftovers not part of it\n", r.stdout)
 
     def test_a_fetch_removes_the_staging_folder_a_killed_fetch_left(self):
         self.publish("1.0.0")
