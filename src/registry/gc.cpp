@@ -109,8 +109,8 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
   if (!request.dry_run && !storage.removes_versions_whole()) {
     result.deleted = finish_interrupted(storage, registry, request.model);
   }
+  ModelListing listing = registry.list(request.model);  // an unknown model fails before anything goes
   if (!request.dry_run) result.leftovers_removed = registry.remove_stale_leftovers(request.model);
-  ModelListing listing = registry.list(request.model);
   std::vector<VersionSummary>& versions = listing.versions;
   // A dry run restores nothing, so it decides about what an interrupted gc hid from gc's copy
   // of the manifest, as the real run does once it has put the manifest back.

@@ -134,7 +134,7 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
     outcome.console += "KEEP  " + v.version + " (" + v.reason + ")\n";
   }
   for (const auto& leftover : result.leftovers_removed) {
-    outcome.console += "REMOVED LEFTOVER  " + leftover + " (left by an interrupted publish)\n";
+    outcome.console += "REMOVED LEFTOVER  " + printable(leftover) + " (left by an interrupted publish)\n";
   }
   outcome.fields["dry_run"] = request.dry_run;
   outcome.fields["deleted"] = std::move(deleted);

@@ -388,7 +388,7 @@ Outcome run_promote_from_channel(const po::variables_map& vm, const std::string&
                 "channel " + source + " of " + model + " points to " + before->version + ", not the checked " +
                     *expected + "; not promoting");
   }
-  const ChannelChange change = session.registry->promote(model, before->version, channel, vm.count("verify") > 0);
+  const ChannelChange change = session.registry->promote(model, before->version, channel, vm.count("no-verify") == 0);
   const std::optional<Channel> after = session.registry->channel(model, source);
   if (!after || after->version != before->version || after->manifest_sha256 != before->manifest_sha256) {
     if (change.changed && change.previous) session.registry->rollback(model, channel, change.previous);
@@ -404,6 +404,7 @@ Outcome run_promote_from_channel(const po::variables_map& vm, const std::string&
 
 Outcome run_promote(const po::variables_map& vm) {
   const std::string model = required(vm, "model", "NAME");
+  if (vm.count("verify") && vm.count("no-verify")) throw_usage("give --verify or --no-verify, not both");
   if (vm.count("from-channel")) {
     if (vm.count("version")) throw_usage("give --version VER or --from-channel CH, not both");
     return run_promote_from_channel(vm, model, required(vm, "channel", "CH"));
@@ -412,7 +413,6 @@ Outcome run_promote(const po::variables_map& vm) {
   const std::string version = required(vm, "version", "VER");
   const std::string channel = required(vm, "channel", "CH");
   Session session = open_session(vm);
-  if (vm.count("verify") && vm.count("no-verify")) throw_usage("give --verify or --no-verify, not both");
   const ChannelChange change = session.registry->promote(model, version, channel, vm.count("no-verify") == 0);
   return channel_outcome("promote", session, model, change);
 }
@@ -632,7 +632,7 @@ Outcome run_verify(const po::variables_map& vm) {
   outcome.fields["leftovers"] = ordered_json::array();
   for (const auto& leftover : leftovers) {
     outcome.fields["leftovers"].push_back(leftover.location);
-    outcome.console += "LEFTOVER " + leftover.location +
+    outcome.console += "LEFTOVER " + printable(leftover.location) +
                        (leftover.temporary ? " (left by an interrupted write; not part of the version)\n"
                                            : " (not in the manifest; not part of the version)\n");
   }

@@ -63,7 +63,8 @@ std::string render_report_json(const std::string& tool, const Outcome& outcome) 
   report["exit_code"] = to_int(outcome.status);
   if (!outcome.error.empty()) report["error"] = outcome.error;
   for (const auto& [key, value] : outcome.fields.items()) report[key] = value;
-  return report.dump(2) + "\n";
+  // A name from outside that is not UTF-8 (a file name) shows as U+FFFD, never an exception.
+  return report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_markdown(const std::string& tool, const Outcome& outcome) {

@@ -122,7 +122,8 @@ std::string lock_holder(int fd) {
       !all_of(since, "0123456789-:.TZ")) {
     return "";
   }
-  if (temp_owner().find("@" + host + "-") != std::string::npos && ::kill(std::stoi(pid), 0) != 0 && errno == ESRCH) {
+  const std::string me = process_owner();
+  if (me.substr(me.find('@') + 1) == host && ::kill(std::stoi(pid), 0) != 0 && errno == ESRCH) {
     return "";
   }
   return "process " + pid + " on " + host + " since " + since;
@@ -157,7 +158,7 @@ class RegistryLock {
       ::close(fd_);
       throw;
     }
-    const std::string record = temp_owner().substr(0, temp_owner().size() - 1) + " " +
+    const std::string record = process_owner() + " " +
                                format_timestamp(static_cast<double>(std::time(nullptr))) + "\n";
     if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, record.data(), record.size(), 0);
   }
@@ -560,7 +561,10 @@ std::vector<std::string> LocalStorage::list(const std::string& prefix) {
   for (; it != end; it.increment(ec)) {
     if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
     const std::string name = it->path().filename().string();
-    if (name.rfind(kLocalTempPrefix, 0) == 0) continue;
+    if (name.rfind(kLocalTempPrefix, 0) == 0) {
+      it.disable_recursion_pending();  // nor what a temporary folder holds
+      continue;
+    }
     // Symbolic links (never followed: the iterator does not descend into them either), FIFOs
     // and devices are listed, so reading them reports them rather than a missing file.
     const fs::file_type type = it->symlink_status(ec).type();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <ctime>
@@ -25,27 +26,56 @@ std::string host_name() {
   return host.empty() ? "unknown" : host;
 }
 
-// The pid in "p<pid>@<host>-..." when <host> is this host; nullopt otherwise.
+// The inode number of this process's PID namespace: containers that share a host name (host
+// networking) and a registry folder can each have a process of one pid; only within one
+// namespace does a pid name one process.
+std::string pid_namespace() {
+  char link[64] = {};
+  const ssize_t n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);  // "pid:[4026531836]"
+  std::string id;
+  for (ssize_t i = 0; i < n; ++i) {
+    if (std::isdigit(static_cast<unsigned char>(link[i]))) id += link[i];
+  }
+  return id;
+}
+
+// The pid in "p<pid>.<pid namespace>@<host>-..." when the namespace and host are this
+// process's; nullopt otherwise (another host's, another container's, or a name without them).
 std::optional<pid_t> local_owner(const std::string& rest) {
-  if (rest.size() < 4 || rest[0] != 'p') return std::nullopt;
-  const std::size_t at = rest.find('@');
-  if (at == std::string::npos || at == 1) return std::nullopt;
-  const std::string host = host_name();
-  if (rest.compare(at + 1, host.size(), host) != 0 || rest.size() <= at + 1 + host.size() ||
-      rest[at + 1 + host.size()] != '-') {
+  const std::string place = "." + pid_namespace() + "@" + host_name() + "-";
+  const std::size_t end = rest.find(place);
+  if (rest.size() < 2 || rest[0] != 'p' || pid_namespace().empty() || end == std::string::npos || end == 1) {
     return std::nullopt;
   }
   long pid = 0;
-  for (std::size_t i = 1; i < at; ++i) {
+  for (std::size_t i = 1; i < end; ++i) {
     if (!std::isdigit(static_cast<unsigned char>(rest[i])) || pid > 100'000'000) return std::nullopt;
     pid = pid * 10 + (rest[i] - '0');
   }
   return static_cast<pid_t>(pid);
 }
 
+// When a temporary last changed: a folder's newest entry, since writing a file inside a
+// folder does not change the folder's own time.
+std::time_t last_change(const fs::path& path, const struct stat& info) {
+  std::time_t newest = info.st_mtime;
+  if (!S_ISDIR(info.st_mode)) return newest;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    struct stat entry {};
+    if (::lstat(it->path().c_str(), &entry) == 0) newest = std::max(newest, entry.st_mtime);
+  }
+  return newest;
+}
+
 }  // namespace
 
-std::string temp_owner() { return "p" + std::to_string(::getpid()) + "@" + host_name() + "-"; }
+std::string process_owner() { return "p" + std::to_string(::getpid()) + "@" + host_name(); }
+
+std::string temp_owner() {
+  const std::string ns = pid_namespace();
+  return "p" + std::to_string(::getpid()) + (ns.empty() ? "" : "." + ns) + "@" + host_name() + "-";
+}
 
 std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix) {
   std::vector<std::string> removed;
@@ -59,7 +89,7 @@ std::vector<std::string> remove_stale_temps(const std::string& dir, const std::s
     if (rest.rfind(own, 0) == 0) continue;  // this process's own
     struct stat info {};
     if (::lstat(it->path().c_str(), &info) != 0 || S_ISLNK(info.st_mode)) continue;
-    bool stale = now - info.st_mtime > std::chrono::duration_cast<std::chrono::seconds>(kStaleTempAge).count();
+    bool stale = now - last_change(it->path(), info) > std::chrono::duration_cast<std::chrono::seconds>(kStaleTempAge).count();
     if (auto pid = local_owner(rest)) stale = ::kill(*pid, 0) != 0 && errno == ESRCH;
     if (!stale) continue;
     std::error_code ignored;

@@ -7,9 +7,12 @@
 namespace lean {
 
 // Temporary files and folders (docs/hardening.md, "Crashes") carry their owner in their
-// name, "p<pid>@<host>-", so a later run can tell a dead process's leftovers from a live
-// process's work in progress: `kill -9` runs no cleanup, the next run of the same kind does.
+// name, "p<pid>.<pid namespace>@<host>-", so a later run can tell a dead process's leftovers
+// from a live process's work in progress: `kill -9` runs no cleanup, the next run of the
+// same kind does.
 std::string temp_owner();
+// "p<pid>@<host>": who holds a lock, for the message of a writer that waits for it.
+std::string process_owner();
 
 // A leftover of another run may go once its owner is a dead process on this host, or (for an
 // owner elsewhere, or a name without one) once it has not changed for this long: a live

@@ -30,9 +30,14 @@ def dead_pid():
     return proc.pid
 
 
+def host_tag():
+    return "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
+
+
 def owner_tag(pid):
-    host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
-    return f"p{pid}@{host}-"
+    """How a temporary names its owner: pid, the pid namespace (this test's and the tools') and host."""
+    namespace = "".join(c for c in os.readlink("/proc/self/ns/pid") if c.isdigit())
+    return f"p{pid}.{namespace}@{host_tag()}-"
 
 
 class RepublishChecksWhatIsStored(ReleaseTest):
@@ -356,7 +361,7 @@ class StalledLockHolder(ReleaseTest):
     def test_a_writer_says_it_waits_for_the_lock_and_gives_up_with_exit_4(self):
         self.publish("1.0")
         holder = self.hold_lock("")
-        host = owner_tag(holder.pid)[len(f"p{holder.pid}@"):-1]
+        host = host_tag()
         # The record ml-release writes while it holds the lock, here written by the holder.
         with open(self.path("reg/.lean-lock"), "r+") as f:
             f.write(f"p{holder.pid}@{host} 2026-12-01T18:00:00Z\n")
@@ -536,10 +541,18 @@ class LeftoversOfKilledRuns(ReleaseTest):
         os.utime(old, (time.time() - 7200, time.time() - 7200))
         fresh = self.write("reg/churn/versions/2.0.0/.lean-tmp-p1@elsewhere-model.bin-BBBBBB", b"in progress")
         live = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(os.getpid())}model.bin-CCCCCC", b"mine")
+        # A pid of another pid namespace (a container sharing the host name) says nothing here.
+        other_container = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-p{dead_pid()}.1@{host_tag()}-model.bin-DDDDDD",
+                                     b"in progress")
+        # A folder's age is its newest entry's: a long download into it keeps it fresh.
+        folder_in_use = self.path("reg/churn/versions/2.0.0/.lean-tmp-p1@elsewhere-dir-EEEEEE")
+        os.makedirs(folder_in_use)
+        self.write(os.path.relpath(folder_in_use, self.dir) + "/part", b"being written")
+        os.utime(folder_in_use, (time.time() - 7200, time.time() - 7200))
         self.publish("2.0.0")
         self.assertFalse(os.path.exists(old))
-        self.assertTrue(os.path.exists(fresh))
-        self.assertTrue(os.path.exists(live))
+        for kept in (fresh, live, other_container, folder_in_use):
+            self.assertTrue(os.path.exists(kept), kept)
 
     def test_an_identical_republish_removes_a_dead_runs_temporaries_and_keeps_the_version(self):
         self.publish("1.0.0")
@@ -578,6 +591,27 @@ class LeftoversOfKilledRuns(ReleaseTest):
         self.assertTrue(os.path.exists(live))
         self.assertEqual(self.release("verify", "--model", "churn", "--version", "3.0.0").code, 0)
 
+    def test_a_leftovers_hostile_name_is_escaped_and_a_name_that_is_not_utf8_reaches_the_report(self):
+        self.publish("1.0.0")
+        folder = self.path("reg/churn/versions/1.0.0")
+        for tail in (b"a\n::error::forged", b"b\xff"):
+            name = f".lean-tmp-{owner_tag(dead_pid())}".encode() + tail
+            with open(os.path.join(folder.encode(), name), "wb") as f:
+                f.write(b"half")
+        r = self.release("verify", "--model", "churn", "--version", "1.0.0", "--report", "v.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("\n::error::", r.stdout)
+        self.assertIn("a\\n::error::forged (left by an interrupted write; not part of the version)\n", r.stdout)
+        self.assertIn("b\\xff (left by", r.stdout)
+        self.assertEqual(len(self.read_json("v.json")["leftovers"]), 2)
+        self.assertTrue(any(p.endswith("b\ufffd") for p in self.read_json("v.json")["leftovers"]))
+        r = self.release("gc", "--model", "churn", "--keep", "5", "--report", "gc.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn("\n::error::", r.stdout)
+        self.assertIn("a\\n::error::forged (left by an interrupted publish)\n", r.stdout)
+        self.assertEqual(len(self.read_json("gc.json")["leftovers_removed"]), 2)
+        self.assertEqual(sorted(os.listdir(folder)), ["manifest.json", "model.bin"])
+
     def test_verify_names_leftover_temporaries(self):
         self.publish("1.0.0")
         leftover = self.write(f"reg/churn/versions/1.0.0/.lean-tmp-{owner_tag(dead_pid())}model.bin-AAAAAA", b"half")
@@ -614,6 +648,13 @@ class PromoteVerifiesByDefault(ReleaseTest):
                                "not promoting")
         self.assertFalse(os.path.exists(self.path("reg/churn/channels/prod.json")))
         r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod", "--no-verify")
+        self.assertEqual(r.code, 0, r)
+        # From a channel too: the version it points to is verified before a second channel points there.
+        r = self.release("promote", "--model", "churn", "--from-channel", "prod", "--channel", "production")
+        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest; "
+                               "not promoting")
+        self.assertFalse(os.path.exists(self.path("reg/churn/channels/production.json")))
+        r = self.release("promote", "--model", "churn", "--from-channel", "prod", "--channel", "production", "--no-verify")
         self.assertEqual(r.code, 0, r)
 
     def test_promote_and_show_markdown_show_the_versions_and_metrics(self):
