@@ -1046,7 +1046,8 @@ std::vector<std::string> Registry::remove_stale_leftovers(const std::string& mod
 }
 
 std::vector<FileCheck> Registry::verify(const std::string& model, const std::string& version, const Manifest& manifest) {
-  log("verifying " + model + " " + version + " (" + std::to_string(manifest.files.size()) + " files)");
+  log("verifying " + model + " " + version + " (" + std::to_string(manifest.files.size()) +
+      (manifest.files.size() == 1 ? " file)" : " files)"));
   const std::vector<std::string> missing = missing_files(manifest);
   std::vector<FileCheck> checks;
   for (const auto& file : manifest.files) {

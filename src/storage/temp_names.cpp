@@ -52,6 +52,7 @@ std::optional<pid_t> local_owner(const std::string& rest) {
     if (!std::isdigit(static_cast<unsigned char>(rest[i])) || pid > 100'000'000) return std::nullopt;
     pid = pid * 10 + (rest[i] - '0');
   }
+  if (pid <= 0) return std::nullopt;  // kill(0, 0) would ask about our own process group
   return static_cast<pid_t>(pid);
 }
 
@@ -89,8 +90,9 @@ std::vector<std::string> remove_stale_temps(const std::string& dir, const std::s
     if (rest.rfind(own, 0) == 0) continue;  // this process's own
     struct stat info {};
     if (::lstat(it->path().c_str(), &info) != 0 || S_ISLNK(info.st_mode)) continue;
-    bool stale = now - last_change(it->path(), info) > std::chrono::duration_cast<std::chrono::seconds>(kStaleTempAge).count();
-    if (auto pid = local_owner(rest)) stale = ::kill(*pid, 0) != 0 && errno == ESRCH;
+    const auto unchanged = std::chrono::seconds(now - last_change(it->path(), info));
+    bool stale = unchanged > kStaleTempAge;
+    if (auto pid = local_owner(rest)) stale = (::kill(*pid, 0) != 0 && errno == ESRCH) || unchanged > kAbandonedTempAge;
     if (!stale) continue;
     std::error_code ignored;
     fs::remove_all(it->path(), ignored);  // does not follow symbolic links inside

@@ -18,6 +18,9 @@ std::string process_owner();
 // owner elsewhere, or a name without one) once it has not changed for this long: a live
 // writer keeps changing it.
 inline constexpr std::chrono::hours kStaleTempAge{1};
+// Nor does a live owner keep one forever: its pid may have been reused by a process that
+// never wrote it, and no run leaves a temporary unchanged for a day.
+inline constexpr std::chrono::hours kAbandonedTempAge{24};
 
 // Removes the entries of folder `dir` whose names start with `prefix` and that are stale,
 // files and folders alike, never following a symbolic link. Errors are ignored: a leftover

@@ -549,7 +549,14 @@ class LeftoversOfKilledRuns(ReleaseTest):
         os.makedirs(folder_in_use)
         self.write(os.path.relpath(folder_in_use, self.dir) + "/part", b"being written")
         os.utime(folder_in_use, (time.time() - 7200, time.time() - 7200))
+        # A live pid that has not changed its temporary for two days is a reused pid; pid 0 is no process.
+        reused = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(os.getpid())}model.bin-FFFFFF", b"old")
+        os.utime(reused, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+        pid_zero = self.write(f"reg/churn/versions/2.0.0/.lean-tmp-{owner_tag(0)}model.bin-GGGGGG", b"old")
+        os.utime(pid_zero, (time.time() - 7200, time.time() - 7200))
         self.publish("2.0.0")
+        self.assertFalse(os.path.exists(reused))
+        self.assertFalse(os.path.exists(pid_zero))
         self.assertFalse(os.path.exists(old))
         for kept in (fresh, live, other_container, folder_in_use):
             self.assertTrue(os.path.exists(kept), kept)
@@ -643,19 +650,14 @@ class PromoteVerifiesByDefault(ReleaseTest):
         self.publish("1.0.0")
         with open(self.path("reg/churn/versions/1.0.0/model.bin"), "wb") as f:
             f.write(b"tampered")
-        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod")
-        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest; "
-                               "not promoting")
-        self.assertFalse(os.path.exists(self.path("reg/churn/channels/prod.json")))
-        r = self.release("promote", "--model", "churn", "--version", "1.0.0", "--channel", "prod", "--no-verify")
-        self.assertEqual(r.code, 0, r)
-        # From a channel too: the version it points to is verified before a second channel points there.
-        r = self.release("promote", "--model", "churn", "--from-channel", "prod", "--channel", "production")
-        self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the manifest; "
-                               "not promoting")
-        self.assertFalse(os.path.exists(self.path("reg/churn/channels/production.json")))
-        r = self.release("promote", "--model", "churn", "--from-channel", "prod", "--channel", "production", "--no-verify")
-        self.assertEqual(r.code, 0, r)
+        # By version, then from the channel that now points there: each verifies before it writes.
+        for source, channel in ((("--version", "1.0.0"), "prod"), (("--from-channel", "prod"), "production")):
+            r = self.release("promote", "--model", "churn", *source, "--channel", channel)
+            self.assertFails(r, 5, "ml-release: error: 'reg/churn/versions/1.0.0/model.bin': does not match the "
+                                   "manifest; not promoting")
+            self.assertFalse(os.path.exists(self.path(f"reg/churn/channels/{channel}.json")))
+            r = self.release("promote", "--model", "churn", *source, "--channel", channel, "--no-verify")
+            self.assertEqual(r.code, 0, r)
 
     def test_promote_and_show_markdown_show_the_versions_and_metrics(self):
         self.write("m.json", {"accuracy": 0.9, "eval": {"f1": 0.8}})
