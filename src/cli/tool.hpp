@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 #include "report/outcome.hpp"
 #include "report/outputs.hpp"
 

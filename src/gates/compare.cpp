@@ -16,7 +16,7 @@
 #include "metrics/metrics_formats.hpp"
 #include "metrics/tolerance.hpp"
 #include "cli/tool.hpp"
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
 

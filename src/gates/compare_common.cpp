@@ -11,7 +11,7 @@
 #include "core/printable.hpp"
 #include "core/suggest.hpp"
 #include "metrics/tolerance.hpp"
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 #include "registry/registry.hpp"
 #include "report/markdown.hpp"
 #include "storage/local_storage.hpp"

@@ -9,7 +9,7 @@
 
 #include "metrics/direction.hpp"
 #include "report/outcome.hpp"
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

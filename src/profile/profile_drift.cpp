@@ -10,7 +10,7 @@
 #include "core/suggest.hpp"
 #include "drift/report.hpp"
 #include "cli/tool.hpp"
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 #include "registry/registry.hpp"
 #include "crypto/sha256.hpp"
 #include "stats/distance.hpp"

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

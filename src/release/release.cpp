@@ -15,7 +15,7 @@
 #include "core/url.hpp"
 #include "metrics/metrics.hpp"
 #include "profile/profile.hpp"
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 #include "registry/registry.hpp"
 #include "release/maintenance.hpp"
 #include "report/markdown.hpp"

@@ -15,7 +15,7 @@
 #include "crypto/sha256.hpp"
 #include "http/http_client.hpp"
 #include "http/progress.hpp"
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean::forge {
 

@@ -7,7 +7,7 @@
 
 #include "http/http_client.hpp"
 #include "http/progress.hpp"
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

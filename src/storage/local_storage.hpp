@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/signals.hpp"
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

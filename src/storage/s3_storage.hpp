@@ -10,7 +10,7 @@
 #include "crypto/sigv4.hpp"
 #include "http/http_client.hpp"
 #include "http/progress.hpp"
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 namespace lean {
 

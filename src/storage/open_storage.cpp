@@ -1,4 +1,4 @@
-#include "registry/open_registry.hpp"
+#include "storage/open_storage.hpp"
 
 #include <cctype>
 #include <cstdlib>

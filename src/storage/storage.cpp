@@ -1,4 +1,4 @@
-#include "registry/storage.hpp"
+#include "storage/storage.hpp"
 
 #include <unistd.h>
 
