@@ -25,6 +25,7 @@
 #include "core/version.hpp"
 #include "crypto/sha256.hpp"
 #include "registry/provenance.hpp"
+#include "storage/ids.hpp"
 #include "storage/temp_names.hpp"
 
 namespace lean {
@@ -50,16 +51,6 @@ std::string join(const std::vector<std::string>& items) { return join_limited(it
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   if (auto guess = closest_match(word, candidates)) return "; did you mean " + in_quotes(*guess) + "?";
   return "";
-}
-
-// A random hex string for audit object names: two writers in the same microsecond still
-// write different objects.
-std::string random_hex(std::size_t digits) {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < digits; ++i) out += kDigits[generator() & 0xf];
-  return out;
 }
 
 // "20261105T101112.123456Z": audit objects sort by when they were written.

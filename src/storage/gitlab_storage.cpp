@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 #include <thread>
 
@@ -12,6 +11,7 @@
 #include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
+#include "storage/ids.hpp"
 #include "storage/github_storage.hpp"
 
 namespace lean {
@@ -40,20 +40,12 @@ PackageFile parse_file(const json& doc) {
   return file;
 }
 
-std::string random_hex8() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 8; ++i) out += kDigits[generator() & 0xf];
-  return out;
-}
-
 // A channel pointer generation: "production.0000000042-1a2b3c4d.json" (the suffix keeps two
 // writers of the same generation apart: GitLab keeps both, the lower id wins).
 std::string generation_name(const std::string& channel, long long generation) {
   char digits[32];
   std::snprintf(digits, sizeof digits, "%010lld", generation);
-  return channel + "." + digits + "-" + random_hex8() + ".json";
+  return channel + "." + digits + "-" + random_hex(8) + ".json";
 }
 
 std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name) {

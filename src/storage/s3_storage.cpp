@@ -15,7 +15,6 @@
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "core/environment.hpp"
@@ -23,6 +22,7 @@
 #include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "http/progress.hpp"
+#include "storage/ids.hpp"
 
 namespace lean {
 namespace {
@@ -255,13 +255,6 @@ FileState stat_file(const std::string& path) {
           static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
-std::string random_hex(std::size_t bytes) {
-  std::random_device device;
-  std::string raw;
-  for (std::size_t i = 0; i < bytes; ++i) raw += static_cast<char>(device() & 0xff);
-  return to_hex(raw);
-}
-
 // ---- the storage -----------------------------------------------------------------------------
 
 class S3Storage : public Storage, public S3ObjectReader {
@@ -492,7 +485,7 @@ std::optional<bool> S3Storage::known_atomic_conditional_writes() const {
 // answers 412 to both enforces conditional writes; one that overwrites ignores them (s3rver,
 // older MinIO and Ceph releases). The probe is removed afterwards.
 bool S3Storage::probe_conditional_writes() const {
-  const std::string object = object_key(".lean-probe-" + random_hex(8));
+  const std::string object = object_key(".lean-probe-" + random_hex(16));
   auto put_probe = [&](const char* header, const std::string& value) {
     Call call;
     call.method = "PUT";
