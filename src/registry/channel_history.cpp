@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "core/timestamp.hpp"
 #include "core/version.hpp"
 #include "registry/provenance.hpp"
@@ -15,11 +16,6 @@ namespace lean {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-
-std::string text_of(const ordered_json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::optional<std::string> optional_text_of(const ordered_json& doc, const char* key) {
   const auto it = doc.find(key);

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/json_text.hpp"
 #include "core/limits.hpp"
 #include "core/printable.hpp"
 #include "core/signals.hpp"
@@ -26,6 +27,7 @@
 #include "crypto/sha256.hpp"
 #include "registry/provenance.hpp"
 #include "storage/ids.hpp"
+#include "storage/local_file.hpp"
 #include "storage/temp_names.hpp"
 
 namespace lean {
@@ -75,12 +77,6 @@ std::string serialize(const ordered_json& doc) { return doc.dump(2) + "\n"; }
 
 [[noreturn]] void throw_integrity(const std::string& subject, const std::string& message) {
   throw Error(ExitStatus::integrity, subject, message);
-}
-
-// A text field of a stored document, empty when absent or not text (value() would throw a
-// JSON library exception on a wrong type).
-std::string text_or_empty(const ordered_json& doc, const char* key) {
-  return doc.is_object() && doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
 }
 
 // A stored object is read whole and its document is printed back (show, list): the limits
@@ -169,7 +165,7 @@ Manifest parse_manifest(const StoredObject& object, const std::string& model, co
   manifest.sha256 = sha256_hex(object.body);
   manifest.doc = parse_stored_json(object.body, where, "manifest");
   const ordered_json& doc = manifest.doc;
-  if (!doc.is_object() || text_or_empty(doc, "model") != model || text_or_empty(doc, "version") != version) {
+  if (!doc.is_object() || text_of(doc, "model") != model || text_of(doc, "version") != version) {
     throw_integrity(where, "malformed manifest: it is not the manifest of " + model + " " + version);
   }
   if (!doc.contains("files") || !doc["files"].is_array() || doc["files"].empty()) {
@@ -242,23 +238,6 @@ Channel parse_channel(const StoredObject& object, const std::string& where, cons
   channel.version = doc["version"].get<std::string>();
   channel.manifest_sha256 = doc["manifest_sha256"].get<std::string>();
   return channel;
-}
-
-struct LocalFileState {
-  std::uint64_t size = 0;
-  struct timespec modified {};
-};
-
-LocalFileState stat_local_file(const std::string& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) throw_input(path, std::string("cannot open: ") + std::strerror(errno));
-  if (S_ISDIR(info.st_mode)) throw_input(path, "is a directory; give the files in it");
-  if (!S_ISREG(info.st_mode)) throw_input(path, "is not a regular file");
-  return {static_cast<std::uint64_t>(info.st_size), info.st_mtim};
-}
-
-bool same_state(const LocalFileState& a, const LocalFileState& b) {
-  return a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec;
 }
 
 // A temporary folder beside the fetch destination, removed unless it was moved into place.
@@ -576,7 +555,7 @@ namespace {
 // (a full disk) stopped the first publish between the manifest and its event.
 std::string publish_event_name(const Manifest& manifest) {
   std::string stamp;
-  for (char c : text_or_empty(manifest.doc, "created_at")) {
+  for (char c : text_of(manifest.doc, "created_at")) {
     if (std::isdigit(static_cast<unsigned char>(c)) || c == 'T') stamp += c;
   }
   if (stamp.size() != 15) stamp = "00000000T000000";  // not written by ml-release: sorts first
@@ -729,7 +708,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     log("uploading " + request.files[i] + " (" + std::to_string(states[i].size) + " bytes) to " + location(keys[i]));
     const FileDigest digest = storage_.stage_file(keys[i], request.files[i], attempt);
     // The digest is of the bytes that were stored; the file must not have changed meanwhile.
-    if (digest.size != states[i].size || !same_state(stat_local_file(request.files[i]), states[i])) {
+    if (digest.size != states[i].size || stat_local_file(request.files[i]) != states[i]) {
       throw Error(ExitStatus::integrity, request.files[i], "changed while it was being published; publish it again");
     }
     log("stored " + names[i] + " sha256 " + digest.sha256);
@@ -833,8 +812,8 @@ ordered_json channel_doc(const std::string& model, const std::string& name, cons
 ordered_json history_entry(const Channel& current) {
   return {{"version", current.version},
           {"manifest_sha256", current.manifest_sha256},
-          {"updated_at", text_or_empty(current.doc, "updated_at")},
-          {"updated_by", text_or_empty(current.doc, "updated_by")}};
+          {"updated_at", text_of(current.doc, "updated_at")},
+          {"updated_by", text_of(current.doc, "updated_by")}};
 }
 
 }  // namespace

@@ -80,10 +80,6 @@ long long id_of(const nlohmann::json& doc, const char* key) {
   return doc.is_object() && doc.contains(key) && doc[key].is_number_integer() ? doc[key].get<long long>() : 0;
 }
 
-std::string text_of(const nlohmann::json& doc, const char* key) {
-  return doc.is_object() && doc.contains(key) && doc[key].is_string() ? doc[key].get<std::string>() : std::string();
-}
-
 std::string encode_name(std::string_view name) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

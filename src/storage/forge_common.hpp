@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_text.hpp"
 #include "crypto/sha256.hpp"
 #include "http/http_client.hpp"
 #include "http/progress.hpp"
@@ -39,8 +40,6 @@ std::vector<std::string> keys_under(std::vector<std::string> keys, const std::st
 // A whole number field, 0 when absent or of another type (value() would throw a JSON
 // library exception on a wrong type: an answer of the wrong shape is not a crash).
 long long id_of(const nlohmann::json& doc, const char* key);
-// A string field, empty when absent or of another type.
-std::string text_of(const nlohmann::json& doc, const char* key);
 
 // The name a file is stored under on a forge: letters, digits, '.', '_' and '-' pass; every
 // other byte (space, '~', '(', '+', non-ASCII, ...) becomes "+XX" (hex), which neither

@@ -28,7 +28,6 @@ constexpr long long kStaleDraftSeconds = 24 * 3600;  // a publish attempt's draf
 using forge::id_of;
 using forge::KeyRef;
 using forge::parse_key;
-using forge::text_of;
 
 // Seconds since the epoch of GitHub's "2026-11-05T10:11:12Z"; 0 when unparsable.
 long long epoch_of(const std::string& timestamp) {

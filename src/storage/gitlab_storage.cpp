@@ -23,7 +23,6 @@ constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
 using forge::id_of;
 using forge::KeyRef;
-using forge::text_of;
 
 struct PackageFile {
   long long id = 0;

@@ -23,6 +23,7 @@
 #include "crypto/sha256.hpp"
 #include "http/progress.hpp"
 #include "storage/ids.hpp"
+#include "storage/local_file.hpp"
 
 namespace lean {
 namespace {
@@ -241,20 +242,6 @@ std::string content_type_for(const std::string& key) {
   return "application/octet-stream";
 }
 
-struct FileState {
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-};
-
-FileState stat_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw_input(path, "cannot open: " + errno_text(errno));
-  if (S_ISDIR(st.st_mode)) throw_input(path, "is a directory, not a file");
-  if (!S_ISREG(st.st_mode)) throw_input(path, "is not a regular file");
-  return {static_cast<std::uint64_t>(st.st_size),
-          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
-}
-
 // ---- the storage -----------------------------------------------------------------------------
 
 class S3Storage : public Storage, public S3ObjectReader {
@@ -299,7 +286,7 @@ class S3Storage : public Storage, public S3ObjectReader {
   [[noreturn]] void fail(const std::string& object, const http::Response& response, const std::string& doing) const;
 
   FileDigest upload_single(const std::string& object, const std::string& local_path, std::uint64_t size);
-  FileDigest upload_multipart(const std::string& object, const std::string& local_path, const FileState& state);
+  FileDigest upload_multipart(const std::string& object, const std::string& local_path, const LocalFileState& state);
   void abort_multipart(const std::string& object, const std::string& upload_id);
   FileDigest get_into(const std::string& key, const std::string& local_path);
   bool probe_conditional_writes() const;
@@ -526,11 +513,11 @@ bool S3Storage::probe_conditional_writes() const {
 
 FileDigest S3Storage::upload_file(const std::string& key, const std::string& local_path) {
   const std::string object = object_key(key);
-  const FileState state = stat_file(local_path);
+  const LocalFileState state = stat_local_file(local_path);
   FileDigest digest = state.size > options_.multipart_threshold ? upload_multipart(object, local_path, state)
                                                                 : upload_single(object, local_path, state.size);
-  const FileState after = stat_file(local_path);
-  if (after.size != state.size || after.mtime_ns != state.mtime_ns) {
+  const LocalFileState after = stat_local_file(local_path);
+  if (after != state) {
     throw_input(local_path, "changed while it was uploaded");
   }
   return digest;
@@ -605,7 +592,7 @@ struct PartQueue {
 }  // namespace
 
 FileDigest S3Storage::upload_multipart(const std::string& object, const std::string& local_path,
-                                       const FileState& state) {
+                                       const LocalFileState& state) {
   const std::uint64_t size = state.size;
   const std::uint64_t part_size = std::max(options_.part_size, (size + kMaxParts - 1) / kMaxParts);
   const int part_count = static_cast<int>((size + part_size - 1) / part_size);
@@ -710,8 +697,8 @@ FileDigest S3Storage::upload_multipart(const std::string& object, const std::str
     buffers.clear();
     buffers.shrink_to_fit();
 
-    const FileState after = stat_file(local_path);
-    if (after.size != state.size || after.mtime_ns != state.mtime_ns) {
+    const LocalFileState after = stat_local_file(local_path);
+    if (after != state) {
       throw_input(local_path, "changed while it was uploaded");
     }
 

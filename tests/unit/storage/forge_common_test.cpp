@@ -52,9 +52,9 @@ TEST_CASE("id_of and text_of read a field of the right type only") {
   const auto doc = nlohmann::json::parse(R"({"id": 7, "name": "a", "size": "12", "label": null})");
   CHECK(forge::id_of(doc, "id") == 7);
   CHECK(forge::id_of(doc, "size") == 0);
-  CHECK(forge::text_of(doc, "name") == "a");
-  CHECK(forge::text_of(doc, "label").empty());
-  CHECK(forge::text_of(nlohmann::json::array(), "name").empty());
+  CHECK(text_of(doc, "name") == "a");
+  CHECK(text_of(doc, "label").empty());
+  CHECK(text_of(nlohmann::json::array(), "name").empty());
 }
 
 TEST_CASE("keys_under keeps the prefix's keys, sorted and each once") {
