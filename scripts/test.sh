@@ -12,9 +12,14 @@
 #                     60 each); 0 skips fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where the time goes, for keeping the CI run well inside its budget.
+elapsed() { echo "test: $1 after $((SECONDS / 60)) min $((SECONDS % 60)) s"; }
 ./scripts/setup.sh
+elapsed "set up"
 ./scripts/build.sh -DLEAN_MLOPS_WERROR=ON
+elapsed "built"
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+elapsed "suite passed"
 # The fault-injection counts (docs/hardening.md), which ctest keeps in its log.
 fault_counts() { grep -h '^fault injection' "$1/Testing/Temporary/LastTest.log" || true; }
 fault_counts build
@@ -23,6 +28,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   echo "test: the whole suite again under ASan + UBSan (build-asan/)"
   BUILD_DIR=build-asan ./scripts/build.sh -DLEAN_MLOPS_WERROR=ON -DLEAN_MLOPS_SANITIZE=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  elapsed "sanitizer build done"
   # Any report ends the process with exit 86: no test expects that code.
   export ASAN_OPTIONS=exitcode=86:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
   export UBSAN_OPTIONS=exitcode=86:halt_on_error=1:print_stacktrace=1
@@ -32,6 +38,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
   (cd build-asan && FAULT_TRIALS=${FAULT_TRIALS_SANITIZED:-4} RACE_TRIALS=${RACE_TRIALS_SANITIZED:-4} \
     GC_TRIALS=${GC_TRIALS_SANITIZED:-10} ctest --output-on-failure -j "$(nproc)" --timeout 1800 -LE ci)
   fault_counts build-asan
+  elapsed "sanitizer suite passed"
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
@@ -39,4 +46,5 @@ targets=$(find tests/fuzz -maxdepth 1 -name '*.cpp' ! -name replay_main.cpp | wc
 seconds=${FUZZ_SECONDS:-$(( 600 / targets < 60 ? 600 / targets : 60 ))}
 if [ "$seconds" != 0 ]; then
   ./scripts/fuzz.sh "$seconds"
+  elapsed "fuzzing passed"
 fi
