@@ -667,7 +667,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
                           ": version " + version + " of " + model + " is damaged; publish a new version");
     }
     log("version " + version + " is already published with identical content: nothing to do");
-    for (const auto& removed : remove_stale_leftovers(model)) log("removed the leftover of an interrupted publish " + removed);
+    remove_stale_leftovers(model);
     record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
                  publish_event_name(published));
     storage_.version_published(model, version, stored.body);
@@ -682,7 +682,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
   const std::string attempt = attempt_name();
   const std::string folder = storage_.attempt_folder(attempt);
   const std::string files_prefix = prefix + (folder.empty() ? "" : folder + "/");
-  for (const auto& removed : remove_stale_leftovers(model)) log("removed the leftover of an interrupted publish " + removed);
+  remove_stale_leftovers(model);
   std::vector<std::string> keys;
   for (const auto& name : names) keys.push_back(files_prefix + name);
   bool committed = false;
@@ -990,28 +990,30 @@ std::vector<Registry::Leftover> Registry::leftovers(const std::string& model, co
 std::vector<std::string> Registry::remove_stale_leftovers(const std::string& model) {
   const std::string versions = model + "/versions/";
   std::vector<std::string> removed = storage_.remove_stale_leftovers(versions);
-  if (storage_.attempt_folder("any").empty()) return removed;  // the backend stages no attempt folders
-  std::set<std::string> complete;
-  std::vector<std::pair<std::string, std::string>> in_attempts;  // version, key
-  for (const auto& key : storage_.list(versions)) {
-    const std::string rest = key.substr(versions.size());
-    const std::size_t slash = rest.find('/');
-    if (slash == std::string::npos) continue;
-    const std::string version = rest.substr(0, slash);
-    if (key == manifest_key(model, version) || key == hidden_manifest_key(model, version)) {
-      complete.insert(version);
-    } else if (const std::string inner = rest.substr(slash + 1);
-               inner.find('/') != std::string::npos && is_stale_attempt_folder(inner.substr(0, inner.find('/')))) {
-      in_attempts.emplace_back(version, key);
+  if (!storage_.attempt_folder("any").empty()) {  // a backend that stages attempt folders
+    std::set<std::string> complete;
+    std::vector<std::pair<std::string, std::string>> in_attempts;  // version, key
+    for (const auto& key : storage_.list(versions)) {
+      const std::string rest = key.substr(versions.size());
+      const std::size_t slash = rest.find('/');
+      if (slash == std::string::npos) continue;
+      const std::string version = rest.substr(0, slash);
+      if (key == manifest_key(model, version) || key == hidden_manifest_key(model, version)) {
+        complete.insert(version);
+      } else if (const std::string inner = rest.substr(slash + 1);
+                 inner.find('/') != std::string::npos && is_stale_attempt_folder(inner.substr(0, inner.find('/')))) {
+        in_attempts.emplace_back(version, key);
+      }
+    }
+    // Only attempts of versions no manifest completes: a complete version's files stay, and
+    // so do those of a version gc hid, whose manifest it may still restore.
+    for (const auto& [version, key] : in_attempts) {
+      if (complete.count(version)) continue;
+      storage_.remove(key);
+      removed.push_back(location(key));
     }
   }
-  // Only attempts of versions no manifest completes: a complete version's files stay, and so
-  // do those of a version gc hid, whose manifest it may still restore.
-  for (const auto& [version, key] : in_attempts) {
-    if (complete.count(version)) continue;
-    storage_.remove(key);
-    removed.push_back(location(key));
-  }
+  for (const auto& path : removed) log("removed the leftover of an interrupted publish " + path);
   return removed;
 }
 
