@@ -59,7 +59,7 @@ std::string unknown_option_message(const po::unknown_option& e, const po::option
   for (const auto& name : names) {
     if (!guess && e.get_option_name().size() > 3 && name.rfind(e.get_option_name(), 0) == 0) guess = name;
   }
-  if (guess) message += "; did you mean '" + *guess + "'?";
+  message += did_you_mean(guess);
   return message;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/printable.hpp"
+
 namespace lean {
 
 // Optimal string alignment: Levenshtein plus the swap of two adjacent characters as one
@@ -43,6 +45,14 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
     }
   }
   return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  return did_you_mean(closest_match(word, candidates));
+}
+
+std::string did_you_mean(const std::optional<std::string>& guess) {
+  return guess ? "; did you mean " + quote_printable(*guess) + "?" : "";
 }
 
 std::string join_limited(const std::vector<std::string>& items, std::size_t limit) {

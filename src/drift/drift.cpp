@@ -43,10 +43,6 @@ std::string get(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::string>() : std::string();
 }
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  auto guess = closest_match(word, candidates);
-  return guess ? "; did you mean \"" + *guess + "\"?" : "";
-}
 
 Method method_option(const po::variables_map& vm, const char* option, bool categorical) {
   const std::string text = get(vm, option);

@@ -89,7 +89,7 @@ bool same_ignoring_case(const std::string& a, const std::string& b) {
          });
 }
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+std::string column_suggestion(const std::string& word, const std::vector<std::string>& candidates) {
   // The case first: "ID" is two edits from "id", more than a short name's one.
   const auto same_letters = std::find_if(candidates.begin(), candidates.end(),
                                          [&](const std::string& candidate) { return same_ignoring_case(word, candidate); });
@@ -99,7 +99,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
                                  [&](const std::string& candidate) { return abbreviates(word, candidate); });
     if (it != candidates.end()) guess = *it;
   }
-  return guess ? "; did you mean \"" + *guess + "\"?" : "";
+  return lean::did_you_mean(guess);
 }
 
 std::optional<std::size_t> find_column(const std::vector<std::string>& header, const std::string& name) {
@@ -110,7 +110,7 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, c
 
 std::size_t require_column(const std::vector<std::string>& header, const std::string& name, const std::string& path) {
   if (auto index = find_column(header, name)) return *index;
-  throw_input(path, "no column \"" + name + "\"" + did_you_mean(name, header));
+  throw_input(path, "no column \"" + name + "\"" + column_suggestion(name, header));
 }
 
 }  // namespace
@@ -185,7 +185,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   if (!prediction_field && !score_field && proba_fields.empty()) {
     throw_input(path, "no column \"" + columns.prediction + "\" and no scores (\"" + columns.score + "\" or \"" +
                           columns.score_prefix + "<label>\") to derive predictions from" +
-                          did_you_mean(columns.prediction, header));
+                          column_suggestion(columns.prediction, header));
   }
 
   PredictionTable table;

@@ -74,10 +74,6 @@ Guard parse_guard(const std::string& text) {
   return guard;
 }
 
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-  if (auto guess = closest_match(word, known)) return "; did you mean \"" + *guess + "\"?";
-  return "";
-}
 
 }  // namespace
 
@@ -176,7 +172,7 @@ std::optional<std::string> registry_gap(Storage& storage, const std::string& url
       throw_config(storage.describe(), "--baseline-registry: not a registry (no MODEL/versions or MODEL/channels in it)");
     }
     if (models.empty()) return "the registry holds no model yet (a new registry, or a wrong URL or prefix)";
-    return "no model \"" + model + "\" in the registry" + suggestion(model, models) + " (models: " +
+    return "no model \"" + model + "\" in the registry" + did_you_mean(model, models) + " (models: " +
            join_limited(models, 10) + ")";
   }
   const std::string prefix = channel_key(model, "");
@@ -188,7 +184,7 @@ std::optional<std::string> registry_gap(Storage& storage, const std::string& url
       channels.push_back(name.substr(0, name.size() - 5));
     }
   }
-  return "model " + model + " has no channel \"" + channel + "\"" + suggestion(channel, channels) +
+  return "model " + model + " has no channel \"" + channel + "\"" + did_you_mean(channel, channels) +
          (channels.empty() ? std::string(" (no channel yet)") : " (channels: " + join_limited(channels, 10) + ")");
 }
 

@@ -58,7 +58,7 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
   for (const auto& [key, value] : policy.items()) {
     if (key == "require") continue;
     std::string message = "unknown policy key \"" + key + "\"";
-    if (closest_match(key, {"require"})) message += "; did you mean \"require\"?";
+    message += did_you_mean(key, {"require"});
     throw_config(path, message);
   }
   if (!policy.contains("require") || !policy["require"].is_array()) {
@@ -190,7 +190,7 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
   for (const auto& req : requirements) {
     if (std::find(names.begin(), names.end(), req.metric) == names.end()) {
       std::string message = "\"" + req.text + "\" checks " + req.metric + ", which no --query names";
-      if (auto guess = closest_match(req.metric, names)) message += "; did you mean \"" + *guess + "\"?";
+      message += did_you_mean(req.metric, names);
       throw_usage(message + " (queries: " + join_limited(names, 10) + ")");
     }
     if (req.aggregate != Aggregate::none && !request.range) {

@@ -81,7 +81,7 @@ Requirement parse_requirement(const std::string& text) {
     }
     if (req.aggregate == Aggregate::none) {
       std::string message = "unknown aggregate \"" + function + "\"";
-      if (auto guess = closest_match(function, names)) message += "; did you mean \"" + *guess + "\"?";
+      message += did_you_mean(function, names);
       throw ExpressionError(message + " (use mean, min, max, last, median, count)");
     }
     if (req.metric.empty()) throw ExpressionError("missing the metric name inside " + function + "()");

@@ -354,7 +354,7 @@ void MetricSet::throw_missing(const std::string& path) const {
       }
     }
   }
-  if (guess) message += "; did you mean \"" + *guess + "\"?";
+  message += did_you_mean(guess);
   message += candidates.empty() ? " (the file has no metrics)" : " (available: " + join_limited(candidates, 8) + ")";
   throw_input(source_, message);
 }

@@ -38,10 +38,6 @@ std::string quote_text(std::string_view text) {
   return out + "\"";
 }
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  auto guess = closest_match(word, candidates);
-  return guess ? "; did you mean \"" + *guess + "\"?" : "";
-}
 
 char delimiter_for(const std::string& text, const std::string& path) {
   if (text.empty()) return default_delimiter(path);

@@ -441,8 +441,7 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
   for (const auto* list : {&only, &excluded}) {
     for (const auto& name : *list) {
       if (!reference.find(name)) {
-        const auto guess = closest_match(name, all);
-        throw_input(reference_path, "no column \"" + name + "\"" + (guess ? "; did you mean \"" + *guess + "\"?" : ""));
+        throw_input(reference_path, "no column \"" + name + "\"" + did_you_mean(name, all));
       }
     }
   }

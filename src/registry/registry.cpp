@@ -50,10 +50,6 @@ std::string in_quotes(const std::string& text) { return "\"" + text + "\""; }
 
 std::string join(const std::vector<std::string>& items) { return join_limited(items, 10); }
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  if (auto guess = closest_match(word, candidates)) return "; did you mean " + in_quotes(*guess) + "?";
-  return "";
-}
 
 // "20261105T101112.123456Z": audit objects sort by when they were written.
 std::string audit_time_stamp() {

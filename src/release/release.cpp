@@ -745,7 +745,7 @@ ToolSpec release_tool(const std::string& name) {
       throw_usage("put the command first: ml-release " + word + " [OPTIONS]");
     }
     std::string message = "unknown command '" + word + "'";
-    if (auto guess = closest_match(word, names)) message += "; did you mean '" + *guess + "'?";
+    message += did_you_mean(word, names);
     throw_usage(message + " (commands: " + list + ")");
   };
   return spec;

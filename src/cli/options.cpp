@@ -1,0 +1,77 @@
+#include "cli/options.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/printable.hpp"
+#include "core/suggest.hpp"
+
+namespace lean {
+
+std::optional<std::string> string_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+std::string string_option_or(const po::variables_map& vm, const char* name, std::string fallback) {
+  return vm.count(name) ? vm[name].as<std::string>() : fallback;
+}
+
+std::vector<std::string> strings_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return {};
+  return vm[name].as<std::vector<std::string>>();
+}
+
+bool flag_option(const po::variables_map& vm, const char* name) { return vm.count(name) > 0; }
+
+double parse_number(const std::string& text, const std::string& what) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
+    throw_usage(what + ": " + quote_printable(text) + " is not a finite number");
+  }
+  return value;
+}
+
+std::optional<double> number_option(const po::variables_map& vm, const char* name) {
+  const std::optional<std::string> text = string_option(vm, name);
+  if (!text) return std::nullopt;
+  return parse_number(*text, std::string("--") + name);
+}
+
+std::uint64_t parse_whole_number(const std::string& text, const char* name, std::uint64_t low, std::uint64_t high) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < low || value > high) {
+    throw_usage("--" + std::string(name) + " must be a whole number from " + std::to_string(low) + " to " +
+                std::to_string(high) + ", not " + quote_printable(text));
+  }
+  return value;
+}
+
+std::optional<std::uint64_t> whole_number_option(const po::variables_map& vm, const char* name, std::uint64_t low,
+                                                 std::uint64_t high) {
+  const std::optional<std::string> text = string_option(vm, name);
+  if (!text) return std::nullopt;
+  return parse_whole_number(*text, name, low, high);
+}
+
+std::optional<std::string> choice_option(const po::variables_map& vm, const char* name,
+                                         const std::vector<std::string>& choices) {
+  const std::optional<std::string> text = string_option(vm, name);
+  if (!text) return std::nullopt;
+  for (const auto& choice : choices) {
+    if (*text == choice) return text;
+  }
+  std::string listed;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    listed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  }
+  throw_usage("--" + std::string(name) + " must be " + listed + ", not " + quote_printable(*text) +
+              did_you_mean(*text, choices));
+}
+
+}  // namespace lean
