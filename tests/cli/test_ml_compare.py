@@ -166,7 +166,7 @@ class BadInput(CliTest):
         self.assertFails(self.compare("--metric", "accuracy", "--min-delta", "-0.5"), 2,
                          "ml-compare: error: --min-delta must be a finite number >= 0")
         self.assertFails(self.compare("--metric", "accuracy", "--gaurd", "f1"), 2,
-                         "ml-compare: error: unknown option '--gaurd'; did you mean "--guard"?")
+                         "ml-compare: error: unknown option '--gaurd'; did you mean \"--guard\"?")
 
 
 class OptionText(CliTest):

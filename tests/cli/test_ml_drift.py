@@ -239,7 +239,7 @@ class BadInput(CliTest):
         self.fails(2, "column \"age\" is in both --numeric and --categorical",
                    *self.pair("--numeric", "age", "--categorical", "age"))
         self.fails(2, "--changed needs --state STATE.json to remember the files' hashes", "--changed", "ref.csv")
-        self.fails(2, "unknown option '--treshold'; did you mean "--threshold"?", *self.pair("--treshold", "1"))
+        self.fails(2, "unknown option '--treshold'; did you mean \"--threshold\"?", *self.pair("--treshold", "1"))
         # Boost's own words never reach the user (one wording per error class).
         self.fails(2, "option '--threshold' is given more than once; give it once",
                    *self.pair("--threshold", "a=0.01", "--threshold", "b=0.02"))

@@ -393,7 +393,7 @@ class ListShowFetchVerify(ReleaseTest):
 class CommandLine(ReleaseTest):
     def test_unknown_and_missing_commands(self):
         self.assertFails(self.run_tool("ml-release", "pubish", "--model", "x"), 2,
-                         "ml-release: error: unknown command 'pubish'; did you mean "publish"? (commands: publish, "
+                         "ml-release: error: unknown command 'pubish'; did you mean \"publish\"? (commands: publish, "
                          "promote, rollback, list, show, fetch, verify, history, gc, diff)")
         self.assertFails(self.run_tool("ml-release"), 2, "ml-release: error: missing command: give one of publish, "
                                                          "promote, rollback, list, show, fetch, verify, history, gc, diff")

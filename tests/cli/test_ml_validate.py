@@ -138,7 +138,7 @@ class BadInput(CliTest):
     def test_unknown_flag(self):
         self.write("metrics.json", METRICS)
         self.assertFails(self.validate("metrics.json", "--requires", "a>1"), 2,
-                         "ml-validate: error: unknown option '--requires'; did you mean "--require"?")
+                         "ml-validate: error: unknown option '--requires'; did you mean \"--require\"?")
 
     def test_bad_expression(self):
         self.write("metrics.json", METRICS)

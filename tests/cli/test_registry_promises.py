@@ -465,14 +465,14 @@ class CommandLineMessages(ReleaseTest):
                 r = self.run_tool("ml-release", *args)
                 self.assertFails(r, 2, f"ml-release: error: unknown command 'delete' {self.COMMANDS}")
         r = self.run_tool("ml-release", "pubish", "--help")
-        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean "publish"? {self.COMMANDS}")
+        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean \"publish\"? {self.COMMANDS}")
 
     def test_help_and_help_command_answer_as_the_help_options_do(self):
         self.assertEqual(self.run_tool("ml-release", "help").stdout, self.run_tool("ml-release", "--help").stdout)
         r = self.run_tool("ml-release", "help", "publish")
         self.assertEqual((r.code, r.stdout), (0, self.run_tool("ml-release", "publish", "--help").stdout), r)
         r = self.run_tool("ml-release", "help", "pubish")
-        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean "publish"? {self.COMMANDS}")
+        self.assertFails(r, 2, f"ml-release: error: unknown command 'pubish'; did you mean \"publish\"? {self.COMMANDS}")
 
     def test_help_shows_no_internal_options_and_no_gate_exit_code(self):
         r = self.run_tool("ml-release", "--help")

@@ -36,7 +36,6 @@ TEST_CASE("string options: given, missing, repeated") {
   CHECK_FALSE(string_option(vm, "x"));
   CHECK(string_option_or(vm, "x", "fallback") == "fallback");
   CHECK(strings_option(vm, "many") == std::vector<std::string>{"x", "y"});
-  CHECK(strings_option(vm, "name").empty() == false);
   CHECK(flag_option(vm, "flag"));
   CHECK_FALSE(flag_option(vm, "count"));
 }
