@@ -411,6 +411,12 @@ std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::st
   return columns.size();
 }
 
+// A compared column the reader cannot read (nested, repeated, an unsupported type) is an
+// error only now that it is compared: the others can be, with --exclude.
+void require_readable(const ColumnSchema& column, const std::string& path) {
+  if (!column.unsupported.empty()) throw_input(path, column.unsupported + "; --exclude it to compare the other columns");
+}
+
 }  // namespace
 
 namespace {
@@ -538,6 +544,7 @@ void set_kinds(LoadedFile& file) {
     if (column->requested != ColumnKind::automatic) continue;
     const std::size_t index = schema_index(input.columns, column->name);
     if (index < input.columns.size()) {
+      require_readable(input.columns[index], file.path);
       column->numeric = is_numeric_kind(input.columns[index].kind);
     } else {
       const auto key = std::find(input.partition_keys.begin(), input.partition_keys.end(), column->name);
@@ -564,6 +571,7 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
         }
         index = meta.columns.size() + static_cast<std::size_t>(key - input.partition_keys.begin());
       } else {
+        require_readable(meta.columns[index], part.path);
         const std::size_t first = schema_index(input.columns, column->name);
         if (first < input.columns.size() && is_numeric_kind(meta.columns[index].kind) != is_numeric_kind(input.columns[first].kind)) {
           throw_input(part.path, "column \"" + column->name + "\" holds " + kind_name(meta.columns[index].kind) +
@@ -583,6 +591,8 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
     if (!reads_a_column && meta.columns.empty() && meta.num_rows > 0) {
       throw_input(part.path, "the file has rows but no columns");
     }
+    const auto readable = std::find_if(meta.columns.begin(), meta.columns.end(),
+                                       [](const ColumnSchema& column) { return column.unsupported.empty(); });
     for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
       const auto rows = static_cast<std::uint64_t>(meta.row_groups[group].num_rows);
       parallel_for_each_index(columns.size(), input.threads, [&](std::size_t c) {
@@ -592,7 +602,9 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       });
       // The row count the footer claims, checked against a column chunk's values before a
       // partition column repeats its value that often.
-      if (!reads_a_column && !meta.columns.empty()) parquet_file.read_column(group, 0, [](const PageValues&) {});
+      if (!reads_a_column && readable != meta.columns.end()) {
+        parquet_file.read_column(group, static_cast<std::size_t>(readable - meta.columns.begin()), [](const PageValues&) {});
+      }
       for (std::size_t c = 0; c < columns.size(); ++c) {
         if (sources[c] < meta.columns.size()) continue;
         const std::size_t key = sources[c] - meta.columns.size();
@@ -742,6 +754,10 @@ std::unique_ptr<CsvReader> open_parquet_as_csv(const std::string& path, char del
   file.path = path;
   open_parquet(file);
   std::shared_ptr<const ParquetInput> input = file.parquet;
+  // The readers that take rows read every column, so any the reader cannot read is an error.
+  for (const ColumnSchema& column : input->columns) {
+    if (!column.unsupported.empty()) throw_input(path, column.unsupported);
+  }
   auto stream = std::make_unique<input::FedStream>(
       [input, header = file.header, delimiter](const std::function<bool(std::string_view)>& write) {
         render_parquet(*input, header, delimiter, write);

@@ -1,5 +1,7 @@
 #include "parquet/metadata.hpp"
 
+#include <vector>
+
 #include "parquet/thrift_compact.hpp"
 
 namespace lean::parquet {
@@ -82,10 +84,15 @@ const char* logical_name(int id) {
   }
 }
 
+// A field the reader does not read, thrown by to_column: not a corrupt file.
+struct Unsupported {
+  std::string reason;
+};
+
 ColumnSchema to_column(const SchemaElement& e) {
   ColumnSchema column;
   column.name = e.name;
-  if (e.repetition == 2) fail("column " + quoted(e.name) + " is repeated (a list): only flat schemas are supported");
+  if (e.repetition == 2) throw Unsupported{"column " + quoted(e.name) + " is repeated (a list): only flat schemas are supported"};
   column.optional = e.repetition == 1;
   if (!e.type || *e.type < 0 || *e.type > 7) fail("column " + quoted(e.name) + " has no valid physical type");
   column.physical = static_cast<PhysicalType>(*e.type);
@@ -95,7 +102,9 @@ ColumnSchema to_column(const SchemaElement& e) {
   }
   const int converted = e.converted.value_or(-1);
   const int logical = e.logical;
-  auto unsupported = [&](const std::string& what) { fail("column " + quoted(e.name) + " has type " + what + ", which is not supported"); };
+  auto unsupported = [&](const std::string& what) {
+    throw Unsupported{"column " + quoted(e.name) + " has type " + what + ", which is not supported"};
+  };
   if (logical != 0 && logical != 1 && logical != 4 && logical != 5 && logical != 6 && logical != 7 && logical != 8 &&
       logical != 10 && logical != 12 && logical != 13 && logical != 14) {
     unsupported(logical_name(logical));
@@ -197,6 +206,10 @@ RowGroupMeta read_row_group(ThriftReader& in) {
 
 }  // namespace
 
+void require_readable(const ColumnSchema& column) {
+  if (!column.unsupported.empty()) fail(column.unsupported);
+}
+
 FileMeta decode_file_meta(std::span<const std::uint8_t> footer) {
   ThriftReader in(footer);
   std::vector<SchemaElement> schema;
@@ -221,23 +234,60 @@ FileMeta decode_file_meta(std::span<const std::uint8_t> footer) {
     }
   });
   if (!have_schema || schema.empty()) fail("corrupt metadata: no schema");
-  // A flat schema: the root, then as many leaves as it has children.
-  const SchemaElement& root = schema.front();
-  for (std::size_t i = 1; i < schema.size(); ++i) {
-    if (schema[i].num_children > 0) {
-      fail("column " + quoted(schema[i].name) + " is nested (a group of " + std::to_string(schema[i].num_children) +
-           " fields): only flat schemas are supported");
+  // The schema is the tree in depth-first order: the root, then each field followed by its
+  // children. Each of the root's fields is a column; a group's leaves are column chunks too.
+  std::size_t next = 1;
+  // A group's subtree, skipped: returns its leaves. Iterative, as a crafted footer may nest
+  // as deep as it has elements.
+  const auto skip_subtree = [&]() {
+    std::size_t leaves = 0;
+    std::vector<std::int64_t> pending{1};  // fields still to read at each open level
+    while (!pending.empty()) {
+      if (pending.back() == 0) {
+        pending.pop_back();
+        continue;
+      }
+      --pending.back();
+      if (next >= schema.size()) fail("corrupt metadata: the schema's groups claim more fields than it has");
+      const SchemaElement& e = schema[next++];
+      if (e.num_children > 0) pending.push_back(e.num_children);
+      else ++leaves;
     }
+    return leaves;
+  };
+  const SchemaElement& root = schema.front();
+  if (root.num_children < 0) fail("corrupt metadata: the schema's root does not list its columns");
+  for (int field = 0; field < root.num_children; ++field) {
+    if (next >= schema.size()) fail("corrupt metadata: the schema's root does not list its columns");
+    const SchemaElement& e = schema[next];
+    ColumnSchema column;
+    if (e.num_children > 0) {
+      column.name = e.name;
+      column.unsupported = "column " + quoted(e.name) + " is nested (a group of " + std::to_string(e.num_children) +
+                           " fields): only flat schemas are supported";
+      column.chunk = meta.leaves;
+      meta.leaves += skip_subtree();
+    } else {
+      try {
+        column = to_column(e);
+      } catch (const Unsupported& unsupported) {
+        column = ColumnSchema{};
+        column.name = e.name;
+        column.unsupported = unsupported.reason;
+      }
+      column.chunk = meta.leaves++;
+      ++next;
+    }
+    meta.columns.push_back(std::move(column));
   }
-  if (root.num_children != static_cast<int>(schema.size() - 1)) fail("corrupt metadata: the schema's root does not list its columns");
-  for (std::size_t i = 1; i < schema.size(); ++i) meta.columns.push_back(to_column(schema[i]));
+  if (next != schema.size()) fail("corrupt metadata: the schema's root does not list its columns");
   if (meta.num_rows < 0) fail("corrupt metadata: a negative row count");
   for (std::size_t g = 0; g < meta.row_groups.size(); ++g) {
     const RowGroupMeta& group = meta.row_groups[g];
     if (group.num_rows < 0) fail("corrupt metadata: row group " + std::to_string(g) + " has a negative row count");
-    if (group.columns.size() != meta.columns.size()) {
+    if (group.columns.size() != meta.leaves) {
       fail("corrupt metadata: row group " + std::to_string(g) + " has " + std::to_string(group.columns.size()) +
-           " column chunks for " + std::to_string(meta.columns.size()) + " columns");
+           " column chunks for " + std::to_string(meta.leaves) + " columns");
     }
   }
   return meta;

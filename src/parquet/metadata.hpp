@@ -36,7 +36,15 @@ struct ColumnSchema {
   int type_length = 0;  // FIXED_LEN_BYTE_ARRAY
   int scale = 0;        // decimal: digits after the point; time/timestamp: 3, 6 or 9 (the unit)
   bool optional = false;  // max definition level 1 (0 when required)
+  // Why the reader cannot read the column (a nested group, a repeated field, a type it does
+  // not support), empty when it can: such a column is still part of the file, so a user can
+  // --exclude it, and only reading it is an error (parquet::require_readable).
+  std::string unsupported;
+  std::size_t chunk = 0;  // the index of its column chunk in each row group (of its first, if nested)
 };
+
+// Throws FormatError with the column's `unsupported` reason, if it has one.
+void require_readable(const ColumnSchema& column);
 
 struct ColumnChunkMeta {
   PhysicalType physical = PhysicalType::int32;
@@ -55,13 +63,15 @@ struct RowGroupMeta {
 };
 
 struct FileMeta {
-  std::vector<ColumnSchema> columns;  // the leaves of a flat schema
+  std::vector<ColumnSchema> columns;  // the root's fields, in schema order
+  std::size_t leaves = 0;             // column chunks per row group (a nested field has several)
   std::int64_t num_rows = 0;
   std::vector<RowGroupMeta> row_groups;
 };
 
-// Decodes the footer's FileMetaData. Throws FormatError for corrupt Thrift, a nested
-// column (named), an unsupported type, and a row group whose columns do not match the schema.
+// Decodes the footer's FileMetaData. Throws FormatError for corrupt Thrift, an inconsistent
+// schema tree, and a row group whose column chunks do not match the schema; a column it
+// cannot read is marked `unsupported` instead.
 FileMeta decode_file_meta(std::span<const std::uint8_t> footer);
 
 struct PageHeader {

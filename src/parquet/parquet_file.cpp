@@ -112,8 +112,9 @@ void ParquetFile::read_column(std::size_t group, std::size_t column, const std::
 void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
                              bool with_rows) const {
   const ColumnSchema& schema = meta_.columns[column];
+  require_readable(schema);
   const RowGroupMeta& row_group = meta_.row_groups[group];
-  const ColumnChunkMeta& chunk = row_group.columns[column];
+  const ColumnChunkMeta& chunk = row_group.columns[schema.chunk];
   if (!chunk.file_path.empty()) fail("the column chunk is in another file, which is not supported");
   if (!chunk.has_meta_data) fail("the column chunk has no metadata");
   if (chunk.physical != schema.physical) fail("the column chunk's physical type differs from the schema's");

@@ -94,6 +94,16 @@ for (const [side, shift] of [['ref', 0], ['cur', 5]]) {
   await db.run(`COPY (${select}) TO '${base}' (FORMAT parquet, PARTITION_BY (year, region), COMPRESSION snappy)`);
 }
 
+// Nested columns beside the flat ones (a STRUCT, a LIST, a MAP), in the middle of the file:
+// they cannot be compared, and excluding them must leave a pair equal to the flat CSV.
+for (const [side, shift] of [['ref', 0], ['cur', 5]]) {
+  const base = join(out, `duckdb_nested.${side}`);
+  writeFileSync(`${base}.csv`, csv(rows(1500, 11 + shift, shift)));
+  const select = typed(base + '.csv').replace(' AS flag,', ` AS flag,
+    {'city': cat, 'zip': i32} AS address, [i32, u16] AS tags, MAP {'k': f64} AS attrs,`);
+  await db.run(`COPY (${select}) TO '${base}.parquet' (FORMAT parquet, COMPRESSION snappy)`);
+}
+
 // --- parquet-wasm (arrow-rs): data page v1/v2, chosen encodings, LZ4_RAW, dictionary
 // fallback to plain mid-column, unsigned integers, timestamps in microseconds.
 function arrowTable(data) {

@@ -252,8 +252,61 @@ class BadFiles(CliTest):
             [(4, pq.BINARY, "schema"), (5, pq.I32, 1)],
             [(3, pq.I32, 1), (4, pq.BINARY, "address"), (5, pq.I32, 1)],
             [(1, pq.I32, 6), (3, pq.I32, 1), (4, pq.BINARY, "city")]])), (3, pq.I64, 0)])
+        self.write("bad.parquet", b"PAR1" + footer + struct.pack("<I", len(footer)) + b"PAR1")
+        r = self.run_tool("ml-drift", "--reference", "bad.parquet", "--current", "bad.parquet")
+        self.assertFails(r, 3, "ml-drift: error: 'bad.parquet': column \"address\" is nested (a group of 1 fields): "
+                               "only flat schemas are supported; --exclude it to compare the other columns")
+
+    def test_a_group_claiming_more_fields_than_the_schema_has(self):
+        footer = pq.thrift_struct([(1, pq.I32, 1), (2, pq.LIST, (pq.STRUCT, [
+            [(4, pq.BINARY, "schema"), (5, pq.I32, 1)],
+            [(3, pq.I32, 1), (4, pq.BINARY, "address"), (5, pq.I32, 3)],
+            [(1, pq.I32, 6), (3, pq.I32, 1), (4, pq.BINARY, "city")]])), (3, pq.I64, 0)])
         self.check(b"PAR1" + footer + struct.pack("<I", len(footer)) + b"PAR1",
-                   'footer: column "address" is nested (a group of 1 fields): only flat schemas are supported')
+                   "footer: corrupt metadata: the schema's groups claim more fields than it has")
+
+
+class NestedColumns(CliTest):
+    """DuckDB's file with a STRUCT, a LIST and a MAP column among the flat ones: those are
+    left out with --exclude or --columns, and the rest gives the report of the flat CSV."""
+    NESTED = ("address", "tags", "attrs")
+
+    def pair(self, suffix):
+        base = os.path.join(FIXTURES, "duckdb_nested")
+        return base + ".ref" + suffix, base + ".cur" + suffix
+
+    def report(self, reference, current, *args):
+        r = self.run_tool("ml-drift", "--reference", reference, "--current", current, "--report", "report.json", *args)
+        self.assertIn(r.code, (0, 1), r)
+        self.assertEqual(r.stderr, "")
+        report = without_paths(self.read_json("report.json"))
+        report.pop("excluded_columns", None)
+        report.pop("selected_columns", None)
+        return report
+
+    def test_excluding_the_nested_columns_gives_the_flat_csv_report(self):
+        expected = self.report(*self.pair(".csv"))
+        self.assertEqual(self.report(*self.pair(".parquet"), "--exclude", ",".join(self.NESTED)), expected)
+        self.assertEqual(len(expected["columns"]), 12)
+
+    def test_selecting_flat_columns_reads_past_the_nested_ones(self):
+        expected = self.report(*self.pair(".csv"), "--columns", "i32,maybe,u16")
+        self.assertEqual(self.report(*self.pair(".parquet"), "--columns", "i32,maybe,u16"), expected)
+
+    def test_a_compared_nested_column_is_an_error_naming_it(self):
+        reference, current = self.pair(".parquet")
+        r = self.run_tool("ml-drift", "--reference", reference, "--current", current, "--exclude", "address")
+        self.assertFails(r, 3, f"ml-drift: error: '{reference}': column \"tags\" is nested (a group of 1 fields): "
+                               "only flat schemas are supported; --exclude it to compare the other columns")
+        r = self.run_tool("ml-drift", "--reference", reference, "--current", current)
+        self.assertFails(r, 3, f"ml-drift: error: '{reference}': column \"address\" is nested (a group of 2 fields): "
+                               "only flat schemas are supported; --exclude it to compare the other columns")
+
+    def test_the_readers_that_take_rows_refuse_the_file(self):
+        reference, _ = self.pair(".parquet")
+        r = self.run_tool("ml-drift", "schema", "--reference", reference, "--output", "schema.json")
+        self.assertFails(r, 3, f"ml-drift: error: '{reference}': column \"address\" is nested (a group of 2 fields): "
+                               "only flat schemas are supported")
 
 
 if __name__ == "__main__":

@@ -131,15 +131,42 @@ TEST_CASE("logical and converted types map to how values are read") {
   CHECK(one({6}).optional);
 }
 
-TEST_CASE("types the reader does not support are errors naming the column") {
-  auto error_of = [](const Leaf& leaf) {
-    try {
-      one(leaf);
-    } catch (const FormatError& error) {
-      return std::string(error.what());
-    }
-    return std::string("no error");
+TEST_CASE("a type the reader does not support marks the column, and reading it is the error") {
+  auto reason_of = [](const Leaf& leaf) { return one(leaf).unsupported; };
+  CHECK(reason_of({7, -1, 15}) == "column \"c\" has type FLOAT16, which is not supported");
+  CHECK(reason_of({6, -1, 3}) == "column \"c\" has type LIST, which is not supported");
+  CHECK(reason_of({1}).empty());
+  ColumnSchema column = one({7, -1, 15});
+  CHECK_THROWS_WITH_AS(require_readable(column), "column \"c\" has type FLOAT16, which is not supported", FormatError);
+  column.unsupported.clear();
+  CHECK_NOTHROW(require_readable(column));
+}
+
+TEST_CASE("a nested field is one column marked unsupported, and the leaves after it keep their chunks") {
+  // schema { address { city, zip }, x }: three column chunks, two columns.
+  Writer w;
+  w.list(2, 5, ThriftReader::kStruct);
+  auto element = [&](const char* name, int children, int physical) {
+    w.begin_element();
+    if (physical >= 0) w.i32(1, physical);
+    w.i32(3, 1);
+    w.binary(4, name);
+    if (children > 0) w.i32(5, children);
+    w.end();
   };
-  CHECK(error_of({7, -1, 15}) == "column \"c\" has type FLOAT16, which is not supported");
-  CHECK(error_of({6, -1, 3}) == "column \"c\" has type LIST, which is not supported");
+  element("schema", 2, -1);
+  element("address", 2, -1);
+  element("city", 0, 6);
+  element("zip", 0, 1);
+  element("x", 0, 5);
+  w.i64(3, 0);
+  w.end();
+  const FileMeta meta = decode_file_meta(w.out);
+  REQUIRE(meta.columns.size() == 2);
+  CHECK(meta.leaves == 3);
+  CHECK(meta.columns[0].name == "address");
+  CHECK(meta.columns[0].unsupported == "column \"address\" is nested (a group of 2 fields): only flat schemas are supported");
+  CHECK(meta.columns[1].name == "x");
+  CHECK(meta.columns[1].unsupported.empty());
+  CHECK(meta.columns[1].chunk == 2);
 }
