@@ -67,6 +67,9 @@ class KllSketch {
   std::uint32_t level_size(std::size_t level) const {
     return level + 1 < levels_.size() ? levels_[level + 1] - levels_[level] : 0;
   }
+  // The capacity of `level` at the current number of levels. Cached: a full sketch compacts
+  // every few updates, and computing the capacities each time cost most of an update.
+  std::uint32_t capacity(std::uint8_t level);
   std::uint32_t next_slot();  // the library's internal_update
   void compress_while_updating();
   void add_empty_top_level();
@@ -83,6 +86,7 @@ class KllSketch {
   std::vector<std::uint32_t> levels_;  // num_levels + 1 offsets into items_
   std::uint64_t random_state_;
   mutable std::vector<std::pair<double, std::uint64_t>> sorted_view_;  // cumulative weights
+  std::vector<std::uint32_t> capacities_;  // of each level, for capacities_.size() levels
 };
 
 }  // namespace lean
