@@ -74,7 +74,7 @@ epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" --mode='u+rw,go+r,go-w' \
   -C "$stage" -cf - "$name" | gzip -n -9 >"$outdir/$name.tar.gz.tmp"
 mv -f "$outdir/$name.tar.gz.tmp" "$outdir/$name.tar.gz"
-cp scripts/install.sh "$outdir/install.sh"
+cp scripts/ship/install.sh "$outdir/install.sh"
 chmod 0755 "$outdir/install.sh"
 
 (cd "$outdir" && sha256sum -- lean-mlops-"$version"-*.tar.gz install.sh >SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)

@@ -1,4 +1,4 @@
-"""scripts/ci-run.sh builds each tool's argument vector from variables, under dash (GitLab
+"""scripts/ship/ci-run.sh builds each tool's argument vector from variables, under dash (GitLab
 images' /bin/sh) and bash (GitHub's shell), without ever running a value as shell code.
 A stand-in ml-* binary records the exact argv it was given."""
 import json
@@ -8,7 +8,7 @@ import unittest
 
 from ci_support import SOURCE_DIR, TempDirTest, clean_env
 
-SCRIPT = os.path.join(SOURCE_DIR, "scripts", "ci-run.sh")
+SCRIPT = os.path.join(SOURCE_DIR, "scripts", "ship", "ci-run.sh")
 RECORDER = """#!/bin/sh
 /usr/bin/python3 - "$0" "$@" <<'EOF'
 import json, sys

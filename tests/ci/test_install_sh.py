@@ -1,4 +1,4 @@
-"""scripts/install.sh as a laptop or a GitLab job runs it (under dash): a release built by
+"""scripts/ship/install.sh as a laptop or a GitLab job runs it (under dash): a release built by
 scripts/package.sh from the fresh binaries, served on loopback."""
 import os
 import shutil
@@ -11,7 +11,7 @@ from ci_support import SOURCE_DIR, ReleaseServer, TempDirTest, clean_env, packag
 
 VERSION = project_version()
 ASSET = f"lean-mlops-{VERSION}-linux-x86_64.tar.gz"
-INSTALL = os.path.join(SOURCE_DIR, "scripts", "install.sh")
+INSTALL = os.path.join(SOURCE_DIR, "scripts", "ship", "install.sh")
 
 
 def setUpModule():

@@ -5,7 +5,7 @@
 #
 #   curl -fsSLO https://github.com/lean-mlops/lean-mlops/releases/download/v0.1.0/install.sh
 #   sh install.sh --version 0.1.0 --prefix ~/.local
-#   ./scripts/install.sh --from-source --prefix /usr/local      # from a checkout
+#   ./scripts/ship/install.sh --from-source --prefix /usr/local      # from a checkout
 #
 # POSIX sh: runs in bash, dash and busybox ash (GitLab images without bash). Exit codes
 # follow the tools: 2 usage, 3 no usable archive or build, 4 download failed, 5 checksum
@@ -91,8 +91,8 @@ pin=$(printf '%s' "$pin" | tr 'A-F' 'a-f')
 
 # The checkout this script is in, if any: the default source and version.
 tree_dir=
-if [ -f "$script_dir/../CMakeLists.txt" ] && grep -q '^project(lean-mlops ' "$script_dir/../CMakeLists.txt"; then
-  tree_dir=$(CDPATH='' cd -- "$script_dir/.." && pwd)
+if [ -f "$script_dir/../../CMakeLists.txt" ] && grep -q '^project(lean-mlops ' "$script_dir/../../CMakeLists.txt"; then
+  tree_dir=$(CDPATH='' cd -- "$script_dir/../.." && pwd)
 fi
 tree_version() { sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' "$1/CMakeLists.txt" | head -n 1; }
 

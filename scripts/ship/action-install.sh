@@ -15,8 +15,8 @@
 set -euo pipefail
 
 # The repository root of the action: per-tool actions live in subfolders of it.
-action_dir=$(cd "$(dirname "$0")/.." && pwd)
-install_sh="$action_dir/scripts/install.sh"
+action_dir=$(cd "$(dirname "$0")/../.." && pwd)
+install_sh="$action_dir/scripts/ship/install.sh"
 
 fail() {
   echo "::error title=lean-mlops install::$*"
