@@ -20,7 +20,7 @@ build=${LEAN_MLOPS_BUILD_DIR:-build}
 
 die() { echo "package: error: $*" >&2; exit 1; }
 
-version=$(sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt | head -n 1)
+version=$(sh scripts/ship/install.sh --source-version . 2>/dev/null || true)
 [ -n "$version" ] || die "cannot read the version from CMakeLists.txt"
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) platform=linux-x86_64 ;;

@@ -116,6 +116,16 @@ class InstallShTest(TempDirTest):
                               env=clean_env(), capture_output=True, text=True)
         self.assertEqual(proc.stdout, f"{VERSION}\n")
 
+    def test_source_version_reads_a_source_tree(self):
+        proc = subprocess.run(["dash", INSTALL, "--source-version", SOURCE_DIR], env=clean_env(LEAN_MLOPS_VERSION="9.9.9"),
+                              capture_output=True, text=True)
+        self.assertEqual((proc.returncode, proc.stdout), (0, f"{VERSION}\n"), proc.stderr)
+        proc = subprocess.run(["dash", INSTALL, "--source-version", self.dir], env=clean_env(), capture_output=True,
+                              text=True)
+        self.assertEqual(proc.returncode, 3)
+        self.assertEqual(proc.stderr, f"lean-mlops install: error: cannot read the lean-mlops version from "
+                                      f"{self.dir}/CMakeLists.txt\n")
+
     def test_bad_option(self):
         proc = self.install("--verison", "1")
         self.assertEqual(proc.returncode, 2)
