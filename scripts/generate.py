@@ -271,8 +271,8 @@ def github_files():
           False)] + common,
         [], "${{ inputs.tool }}", []))
     for tool, (summary, inputs, outputs) in TOOLS.items():
-        extra = "\n# S3 credentials come from the step's env: (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...)." \
-            if tool == "release" else ""
+        extra = ("\n# Registry credentials: github:// uses the token input; s3:// and gitlab:// read the step's env:"
+                 "\n# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...; GITLAB_TOKEN).") if tool == "release" else ""
         files.append(action_yml(
             tool, f"lean-mlops {tool}", summary,
             HEADER.format(what=f"lean-mlops/{tool}: ml-{tool} with typed inputs.\n#   uses: {REPO}/{tool}@v1{extra}"),
