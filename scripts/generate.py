@@ -474,6 +474,10 @@ def ci_run_line(tool, name, var):
 
 
 def ci_run_section():
+    for tool, kinds in INPUT_KINDS.items():  # a misspelt variable would silently be a "value"
+        unknown = set(kinds) - {var for _, var, _, _ in TOOLS[tool][1]}
+        if unknown:
+            sys.exit(f"INPUT_KINDS[{tool!r}] names no input of TOOLS: {', '.join(sorted(unknown))}")
     def function(name, comment, trailing):
         lines = [f"# {comment}", f"{name}() {{", "  case $tool in"]
         for tool, (_, inputs, _) in TOOLS.items():
