@@ -117,8 +117,8 @@ class InstallShTest(TempDirTest):
         self.assertEqual(proc.stdout, f"{VERSION}\n")
 
     def test_source_version_reads_a_source_tree(self):
-        proc = subprocess.run(["dash", INSTALL, "--source-version", SOURCE_DIR], env=clean_env(LEAN_MLOPS_VERSION="9.9.9"),
-                              capture_output=True, text=True)
+        proc = subprocess.run(["dash", INSTALL, "--source-version", SOURCE_DIR],
+                              env=clean_env(LEAN_MLOPS_VERSION="9.9.9"), capture_output=True, text=True)
         self.assertEqual((proc.returncode, proc.stdout), (0, f"{VERSION}\n"), proc.stderr)
         proc = subprocess.run(["dash", INSTALL, "--source-version", self.dir], env=clean_env(), capture_output=True,
                               text=True)

@@ -16,7 +16,8 @@ WORKFLOWS = sorted(glob.glob(os.path.join(SOURCE_DIR, "docs", "examples", "githu
 GITLAB = sorted(glob.glob(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "*.yml"))) + \
     [os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml"),
      os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", "canary.gitlab-ci.yml")]
-SCRIPTS = sorted(glob.glob(os.path.join(SOURCE_DIR, "scripts", "ship", "*.sh"))) + [os.path.join(SOURCE_DIR, "scripts", "package.sh")]
+SCRIPTS = sorted(glob.glob(os.path.join(SOURCE_DIR, "scripts", "ship", "*.sh"))) + \
+    [os.path.join(SOURCE_DIR, "scripts", "package.sh")]
 
 
 def run(cmd, **kw):
