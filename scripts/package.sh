@@ -20,7 +20,7 @@ build=${LEAN_MLOPS_BUILD_DIR:-build}
 
 die() { echo "package: error: $*" >&2; exit 1; }
 
-version=$(sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' CMakeLists.txt | head -n 1)
+version=$(sh scripts/ship/install.sh --source-version . 2>/dev/null || true)
 [ -n "$version" ] || die "cannot read the version from CMakeLists.txt"
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) platform=linux-x86_64 ;;
@@ -74,7 +74,7 @@ epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" --mode='u+rw,go+r,go-w' \
   -C "$stage" -cf - "$name" | gzip -n -9 >"$outdir/$name.tar.gz.tmp"
 mv -f "$outdir/$name.tar.gz.tmp" "$outdir/$name.tar.gz"
-cp scripts/install.sh "$outdir/install.sh"
+cp scripts/ship/install.sh "$outdir/install.sh"
 chmod 0755 "$outdir/install.sh"
 
 (cd "$outdir" && sha256sum -- lean-mlops-"$version"-*.tar.gz install.sh >SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)

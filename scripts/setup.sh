@@ -4,12 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build: compiler, CMake, and the libraries the toolkit links against.
-packages=(g++ cmake ninja-build pkg-config
-  libboost-program-options-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev doctest-dev)
+# Build: scripts/packages/build.txt (read below), plus ninja and the unit tests' doctest.
+packages=(ninja-build doctest-dev)
 # Tests and benchmarks: Debian's Python with the scientific stack the reference checks use.
 packages+=(python3 python3-numpy python3-scipy python3-sklearn python3-botocore hyperfine time)
-# Extra packages of later features are listed in scripts/packages/*.txt, one per line.
+# The build's packages and those of later features: scripts/packages/*.txt, one per line.
 if compgen -G "scripts/packages/*.txt" >/dev/null; then
   while read -r pkg; do [ -n "$pkg" ] && packages+=("$pkg"); done < <(grep -hv '^#' scripts/packages/*.txt)
 fi

@@ -137,15 +137,63 @@ MetricSet MetricSet::load(const std::string& path) {
   return parse(input::read_text_input(path), path);
 }
 
-MetricSet MetricSet::parse(const std::string& text, const std::string& source, bool one_line) {
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
-  check_json_depth(text, source);  // also keeps array_levels within its 64 bits
-  MetricSet set;
-  set.source_ = source;
+namespace {
 
-  // Flattened while parsing (SAX), without building the document: an ordered_json object
-  // inserts each key with a linear search, which made a file of many keys quadratic (a
-  // 1 MB file of 60000 metrics took seconds, 16 MiB would take hours).
+// A syntax error as one input-error message. nlohmann's text is cleaned of its internals;
+// `one_line`: the text is one line of a larger file, so the message names only the column.
+std::string describe_parse_error(const nlohmann::detail::exception& e, bool one_line) {
+  const std::string what = e.what();
+  if (e.id == 406) {
+    // nlohmann: "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+    const auto quote = what.find('\'');
+    return "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
+           " is out of range, not a finite number";
+  }
+  std::string message = clean_parse_error(what);
+  // "'h.jsonl:2': malformed JSON at line 1, column 16" would name two lines.
+  if (one_line && message.rfind("malformed JSON at line 1, ", 0) == 0) message.erase(18, 8);
+  return message;
+}
+
+}  // namespace
+
+// Flattens the document while parsing (SAX), without building it: an ordered_json object
+// inserts each key with a linear search, which made a file of many keys quadratic (a 1 MB
+// file of 60000 metrics took seconds, 16 MiB would take hours).
+class MetricSet::SaxFlattener : public nlohmann::json_sax<ordered_json> {
+ public:
+  SaxFlattener(MetricSet& s, const std::string& src, bool line) : set(s), source(src), one_line(line) {}
+
+  // What the syntax cannot tell: a key written twice, a root that is not an object.
+  void check_document() const {
+    // Duplicate keys are kept by JSON parsers (last wins); a metrics file with two values
+    // for one metric is ambiguous.
+    if (duplicate) throw_input(source, "duplicate key \"" + *duplicate + "\"");
+    if (!root_type.empty()) throw_input(source, "expected a JSON object, found " + root_type);
+  }
+
+  bool null() override { return value(nullptr); }
+  bool boolean(bool v) override { return value(v); }
+  bool number_integer(number_integer_t v) override { return value(v); }
+  bool number_unsigned(number_unsigned_t v) override { return value(v); }
+  bool number_float(number_float_t v, const string_t&) override { return value(v); }
+  bool string(string_t& v) override { return value(std::move(v)); }
+  bool binary(binary_t&) override { return true; }  // not in JSON text
+  bool start_object(std::size_t) override { return open(false); }
+  bool start_array(std::size_t) override { return open(true); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    Frame& frame = frames.back();
+    if (!frame.keys.insert(k).second && !duplicate) duplicate = k;
+    frame.key = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    throw_input(source, describe_parse_error(e, one_line));
+  }
+
+ private:
   struct Frame {
     bool array = false;
     std::size_t level = 0, children = 0;
@@ -153,104 +201,74 @@ MetricSet MetricSet::parse(const std::string& text, const std::string& source, b
     std::string pointer, dotted, key;
     std::set<std::string> keys;  // to find a key written twice
   };
-  struct Flattener : nlohmann::json_sax<ordered_json> {
-    MetricSet& set;
-    const std::string& source;
-    std::vector<Frame> frames;
-    bool ignore = false;            // the root is not an object: only the syntax is checked
-    std::string root_type;
-    std::optional<std::string> duplicate;  // the first key written twice (it may be "")
-    bool one_line = false;
 
-    Flattener(MetricSet& s, const std::string& src, bool line) : set(s), source(src), one_line(line) {}
-
-    // The pointer, dotted name and array levels of the next child of the innermost container.
-    std::tuple<std::string, std::string, std::uint64_t> next_child() {
-      Frame& parent = frames.back();
-      const std::string name = parent.array ? std::to_string(parent.children) : parent.key;
-      ++parent.children;
-      return {parent.pointer + "/" + (parent.array ? name : escape_pointer_token(name)),
-              parent.dotted.empty() ? name : parent.dotted + "." + name,
-              parent.array_levels | (std::uint64_t{parent.array} << parent.level)};
-    }
-    void add_leaf(std::string pointer, std::string dotted, ordered_json value, std::uint64_t array_levels) {
-      if (set.leaves_.size() >= limits::kMetrics) throw_too_many(source);
-      set.leaves_.push_back({std::move(pointer), std::move(dotted), std::move(value), source, array_levels});
-    }
-    bool value(ordered_json value) {
-      if (frames.empty()) {
-        root_type = describe_type(value);
-      } else if (!ignore) {
-        auto [pointer, dotted, levels] = next_child();
-        add_leaf(std::move(pointer), std::move(dotted), std::move(value), levels);
-      }
-      return true;
-    }
-    bool open(bool array) {
-      if (frames.empty()) {
-        if (array) {
-          root_type = "an array";
-          ignore = true;
-        }
-        frames.push_back({array, 0, 0, 0, "", "", "", {}});
-        return true;
-      }
-      if (ignore) {
-        frames.push_back({array, frames.back().level + 1, 0, 0, "", "", "", {}});
-        return true;
-      }
+  // The pointer, dotted name and array levels of the next child of the innermost container.
+  std::tuple<std::string, std::string, std::uint64_t> next_child() {
+    Frame& parent = frames.back();
+    const std::string name = parent.array ? std::to_string(parent.children) : parent.key;
+    ++parent.children;
+    return {parent.pointer + "/" + (parent.array ? name : escape_pointer_token(name)),
+            parent.dotted.empty() ? name : parent.dotted + "." + name,
+            parent.array_levels | (std::uint64_t{parent.array} << parent.level)};
+  }
+  void add_leaf(std::string pointer, std::string dotted, ordered_json value, std::uint64_t array_levels) {
+    if (set.leaves_.size() >= limits::kMetrics) throw_too_many(source);
+    set.leaves_.push_back({std::move(pointer), std::move(dotted), std::move(value), source, array_levels});
+  }
+  bool value(ordered_json value) {
+    if (frames.empty()) {
+      root_type = describe_type(value);
+    } else if (!ignore) {
       auto [pointer, dotted, levels] = next_child();
-      frames.push_back({array, frames.back().level + 1, 0, levels, std::move(pointer), std::move(dotted), "", {}});
-      return true;
+      add_leaf(std::move(pointer), std::move(dotted), std::move(value), levels);
     }
-    bool close() {
-      Frame frame = std::move(frames.back());
-      frames.pop_back();
-      // An empty object or array inside the document is a leaf ("is an object, not a number").
-      if (!frames.empty() && frame.children == 0 && !ignore) {
-        add_leaf(std::move(frame.pointer), std::move(frame.dotted),
-                 frame.array ? ordered_json::array() : ordered_json::object(), frame.array_levels);
+    return true;
+  }
+  bool open(bool array) {
+    if (frames.empty()) {
+      if (array) {
+        root_type = "an array";
+        ignore = true;
       }
+      frames.push_back({array, 0, 0, 0, "", "", "", {}});
       return true;
     }
-    bool null() override { return value(nullptr); }
-    bool boolean(bool v) override { return value(v); }
-    bool number_integer(number_integer_t v) override { return value(v); }
-    bool number_unsigned(number_unsigned_t v) override { return value(v); }
-    bool number_float(number_float_t v, const string_t&) override { return value(v); }
-    bool string(string_t& v) override { return value(std::move(v)); }
-    bool binary(binary_t&) override { return true; }  // not in JSON text
-    bool start_object(std::size_t) override { return open(false); }
-    bool start_array(std::size_t) override { return open(true); }
-    bool end_object() override { return close(); }
-    bool end_array() override { return close(); }
-    bool key(string_t& k) override {
-      Frame& frame = frames.back();
-      if (!frame.keys.insert(k).second && !duplicate) duplicate = k;
-      frame.key = k;
+    if (ignore) {
+      frames.push_back({array, frames.back().level + 1, 0, 0, "", "", "", {}});
       return true;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-      const std::string what = e.what();
-      if (e.id == 406) {
-        // nlohmann: "[json.exception.out_of_range.406] number overflow parsing '1e999'"
-        const auto quote = what.find('\'');
-        throw_input(source, "number " + (quote == std::string::npos ? std::string("") : what.substr(quote)) +
-                                " is out of range, not a finite number");
-      }
-      std::string message = clean_parse_error(what);
-      // "'h.jsonl:2': malformed JSON at line 1, column 16" would name two lines.
-      if (one_line && message.rfind("malformed JSON at line 1, ", 0) == 0) message.erase(18, 8);
-      throw_input(source, message);
+    auto [pointer, dotted, levels] = next_child();
+    frames.push_back({array, frames.back().level + 1, 0, levels, std::move(pointer), std::move(dotted), "", {}});
+    return true;
+  }
+  bool close() {
+    Frame frame = std::move(frames.back());
+    frames.pop_back();
+    // An empty object or array inside the document is a leaf ("is an object, not a number").
+    if (!frames.empty() && frame.children == 0 && !ignore) {
+      add_leaf(std::move(frame.pointer), std::move(frame.dotted),
+               frame.array ? ordered_json::array() : ordered_json::object(), frame.array_levels);
     }
-  };
+    return true;
+  }
 
-  Flattener flattener(set, source, one_line);
+  MetricSet& set;
+  const std::string& source;
+  std::vector<Frame> frames;
+  bool ignore = false;  // the root is not an object: only the syntax is checked
+  std::string root_type;
+  std::optional<std::string> duplicate;  // the first key written twice (it may be "")
+  bool one_line = false;
+};
+
+MetricSet MetricSet::parse(const std::string& text, const std::string& source, bool one_line) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) throw_input(source, "is empty, expected a JSON object");
+  check_json_depth(text, source);  // also keeps array_levels within its 64 bits
+  MetricSet set;
+  set.source_ = source;
+  SaxFlattener flattener(set, source, one_line);
   ordered_json::sax_parse(mark_nonfinite_tokens(text), &flattener);
-  // Duplicate keys are kept by JSON parsers (last wins); a metrics file with two values
-  // for one metric is ambiguous.
-  if (flattener.duplicate) throw_input(source, "duplicate key \"" + *flattener.duplicate + "\"");
-  if (!flattener.root_type.empty()) throw_input(source, "expected a JSON object, found " + flattener.root_type);
+  flattener.check_document();
   return set;
 }
 

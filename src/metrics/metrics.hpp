@@ -46,6 +46,7 @@ class MetricSet {
     std::string source;
     std::uint64_t array_levels = 0;  // bit i: the i-th step of the pointer indexes an array
   };
+  class SaxFlattener;  // parse()'s SAX handler (metrics.cpp)
   void flatten(const nlohmann::ordered_json& value, const std::string& pointer, const std::string& dotted,
                const std::string& source, std::size_t level = 0, std::uint64_t array_levels = 0);
   const Leaf* find_leaf(const std::string& path) const;

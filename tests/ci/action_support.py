@@ -29,8 +29,9 @@ def start_release():
     package(DIST)
     SEED = tempfile.mkdtemp(prefix="lean-toolcache-")
     with ReleaseServer(DIST, VERSION) as server:
-        subprocess.run(["sh", os.path.join(SOURCE_DIR, "scripts", "install.sh"), "--quiet", "--version", VERSION,
-                        "--base-url", server.base_url, "--prefix", os.path.join(SEED, "lean-mlops", VERSION, "x86_64")],
+        install_sh = os.path.join(SOURCE_DIR, "scripts", "ship", "install.sh")
+        subprocess.run(["sh", install_sh, "--quiet", "--version", VERSION, "--base-url", server.base_url,
+                        "--prefix", os.path.join(SEED, "lean-mlops", VERSION, "x86_64")],
                        check=True, env=clean_env())
 
 

@@ -1,14 +1,18 @@
-"""scripts/ci-run.sh builds each tool's argument vector from variables, under dash (GitLab
+"""scripts/ship/ci-run.sh builds each tool's argument vector from variables, under dash (GitLab
 images' /bin/sh) and bash (GitHub's shell), without ever running a value as shell code.
 A stand-in ml-* binary records the exact argv it was given."""
 import json
 import os
 import subprocess
+import sys
 import unittest
 
 from ci_support import SOURCE_DIR, TempDirTest, clean_env
 
-SCRIPT = os.path.join(SOURCE_DIR, "scripts", "ci-run.sh")
+sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
+from generate import INPUT_KINDS, TOOLS  # noqa: E402  the table ci-run.sh's mapping is generated from
+
+SCRIPT = os.path.join(SOURCE_DIR, "scripts", "ship", "ci-run.sh")
 RECORDER = """#!/bin/sh
 /usr/bin/python3 - "$0" "$@" <<'EOF'
 import json, sys
@@ -37,6 +41,30 @@ class CiRunTest(TempDirTest):
                 argv = json.load(f)
             os.remove(self.path("bin", f"ml-{tool}.argv"))
         return proc, argv
+
+    def test_every_input_of_the_table_becomes_its_option(self):
+        samples = {"flag": "true", "direction": "higher", "command": "list"}
+        for tool, (_, inputs, _) in TOOLS.items():
+            with self.subTest(tool=tool):
+                kinds = {var: INPUT_KINDS[tool].get(var, "value") for _, var, _, _ in inputs}
+                variables = {f"LEAN_{tool.upper()}_{var}": samples.get(kind, f"v-{var}") for var, kind in kinds.items()
+                             if kind != "output"}
+                proc, argv = self.run_ci(tool, **variables)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                for var, kind in kinds.items():
+                    option = "--" + var.lower().replace("_", "-")
+                    if kind in ("value", "list", "files", "joined"):
+                        self.assertIn([option, f"v-{var}"], [argv[i:i + 2] for i in range(len(argv))], var)
+                    elif kind == "flag":
+                        self.assertIn(option, argv)
+                    elif kind == "positional":
+                        self.assertEqual(argv[0], f"v-{var}")
+                    elif kind == "trailing":
+                        self.assertEqual(argv[-1], f"v-{var}")
+                if tool == "compare":
+                    self.assertIn("--higher-is-better", argv)
+                if tool == "release":
+                    self.assertEqual(argv[0], "list")
 
     def test_shell_quoting_is_split_never_expanded(self):
         marker = self.path("pwned")
@@ -82,7 +110,7 @@ class CiRunTest(TempDirTest):
                                  LEAN_COMPARE_METRIC="loss", LEAN_COMPARE_DIRECTION="lower",
                                  LEAN_COMPARE_GUARD="eval.f1:0.02\nlatency.p95_ms:10%", LEAN_COMPARE_MIN_DELTA="0.01")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(argv, ["--candidate", "new.json", "--baseline", "prod.json", "--metric", "loss",
+        self.assertEqual(argv, ["--candidate", "new.json", "--metric", "loss", "--baseline", "prod.json",
                                 "--min-delta", "0.01", "--lower-is-better", "--guard", "eval.f1:0.02",
                                 "--guard", "latency.p95_ms:10%"])
         proc, _ = self.run_ci("compare", LEAN_COMPARE_DIRECTION="sideways")

@@ -79,10 +79,10 @@ class SourceFallbackTest(ActionTest):
 
     def fake_action(self, version):
         action = self.path("action")
-        os.makedirs(os.path.join(action, "scripts"))
+        os.makedirs(os.path.join(action, "scripts", "ship"))
         shutil.copy(os.path.join(SOURCE_DIR, "action.yml"), action)
         for script in ("install.sh", "action-install.sh", "ci-run.sh"):
-            shutil.copy(os.path.join(SOURCE_DIR, "scripts", script), os.path.join(action, "scripts"))
+            shutil.copy(os.path.join(SOURCE_DIR, "scripts", "ship", script), os.path.join(action, "scripts", "ship"))
         self.write("action/CMakeLists.txt", f"""cmake_minimum_required(VERSION 3.20)
 project(lean-mlops VERSION {version} LANGUAGES CXX)
 option(LEAN_MLOPS_TESTS "" ON)

@@ -140,15 +140,15 @@ validate:
         """An unreleased version: the template clones LEAN_MLOPS_SOURCE_URL at vVERSION and builds it.
         A stand-in source tree (a stub ml-validate) keeps it fast."""
         source = self.path("source")
-        os.makedirs(os.path.join(source, "scripts"))
+        os.makedirs(os.path.join(source, "scripts", "ship"))
         for script in ("install.sh", "ci-run.sh"):
-            shutil.copy(os.path.join(SOURCE_DIR, "scripts", script), os.path.join(source, "scripts"))
+            shutil.copy(os.path.join(SOURCE_DIR, "scripts", "ship", script), os.path.join(source, "scripts", "ship"))
         self.write("source/CMakeLists.txt", """cmake_minimum_required(VERSION 3.20)
 project(lean-mlops VERSION 9.9.9 LANGUAGES CXX)
 option(LEAN_MLOPS_TESTS "" ON)
 add_executable(ml-validate stub.cpp)
 install(TARGETS ml-validate RUNTIME DESTINATION bin)
-install(PROGRAMS scripts/ci-run.sh DESTINATION libexec/lean-mlops)
+install(PROGRAMS scripts/ship/ci-run.sh DESTINATION libexec/lean-mlops)
 """)
         self.write("source/stub.cpp", """#include <cstdio>
 #include <cstring>

@@ -1,4 +1,4 @@
-"""scripts/install.sh as a laptop or a GitLab job runs it (under dash): a release built by
+"""scripts/ship/install.sh as a laptop or a GitLab job runs it (under dash): a release built by
 scripts/package.sh from the fresh binaries, served on loopback."""
 import os
 import shutil
@@ -11,7 +11,7 @@ from ci_support import SOURCE_DIR, ReleaseServer, TempDirTest, clean_env, packag
 
 VERSION = project_version()
 ASSET = f"lean-mlops-{VERSION}-linux-x86_64.tar.gz"
-INSTALL = os.path.join(SOURCE_DIR, "scripts", "install.sh")
+INSTALL = os.path.join(SOURCE_DIR, "scripts", "ship", "install.sh")
 
 
 def setUpModule():
@@ -115,6 +115,16 @@ class InstallShTest(TempDirTest):
         proc = subprocess.run(["dash", INSTALL, "--resolve", "--version", "latest", "--base-url", self.server.base_url],
                               env=clean_env(), capture_output=True, text=True)
         self.assertEqual(proc.stdout, f"{VERSION}\n")
+
+    def test_source_version_reads_a_source_tree(self):
+        proc = subprocess.run(["dash", INSTALL, "--source-version", SOURCE_DIR],
+                              env=clean_env(LEAN_MLOPS_VERSION="9.9.9"), capture_output=True, text=True)
+        self.assertEqual((proc.returncode, proc.stdout), (0, f"{VERSION}\n"), proc.stderr)
+        proc = subprocess.run(["dash", INSTALL, "--source-version", self.dir], env=clean_env(), capture_output=True,
+                              text=True)
+        self.assertEqual(proc.returncode, 3)
+        self.assertEqual(proc.stderr, f"lean-mlops install: error: cannot read the lean-mlops version from "
+                                      f"{self.dir}/CMakeLists.txt\n")
 
     def test_bad_option(self):
         proc = self.install("--verison", "1")

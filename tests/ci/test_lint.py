@@ -16,8 +16,8 @@ WORKFLOWS = sorted(glob.glob(os.path.join(SOURCE_DIR, "docs", "examples", "githu
 GITLAB = sorted(glob.glob(os.path.join(SOURCE_DIR, ".gitlab-ci-templates", "*.yml"))) + \
     [os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", ".gitlab-ci.yml"),
      os.path.join(SOURCE_DIR, "docs", "examples", "gitlab", "canary.gitlab-ci.yml")]
-SCRIPTS = [os.path.join(SOURCE_DIR, "scripts", s) for s in ("install.sh", "ci-run.sh", "action-install.sh", "action-comment.sh",
-                                                         "package.sh")]
+SCRIPTS = sorted(glob.glob(os.path.join(SOURCE_DIR, "scripts", "ship", "*.sh"))) + \
+    [os.path.join(SOURCE_DIR, "scripts", "package.sh")]
 
 
 def run(cmd, **kw):
@@ -34,7 +34,7 @@ class LintTest(unittest.TestCase):
             self.assertTrue(os.path.isfile(path), path)
 
     def test_generated_files_are_up_to_date(self):
-        proc = run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "tests", "ci", "generate.py"), "--check"])
+        proc = run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "scripts", "generate.py"), "--check"])
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
 
     def test_actionlint_and_project_rules(self):

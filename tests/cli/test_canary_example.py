@@ -1,12 +1,12 @@
 """The canary examples of docs/canary.md, run end to end against a real Prometheus (the
 samples of prometheus_fixture.py: the canary is healthy for 3 hours, then fails 9 % of its
-requests) and a local registry, with the real binaries behind scripts/ci-run.sh, the script
+requests) and a local registry, with the real binaries behind scripts/ship/ci-run.sh, the script
 the GitHub actions and the GitLab templates run.
 
 Each job of the example is run as its CI would run it: the GitLab jobs' variables (with $VAR
 expanded from the pipeline's variables and the dotenv reports of the jobs it needs), the
 GitHub steps' `with:` inputs as the action passes them (LEAN_<TOOL>_<INPUT>, the table of
-tests/ci/generate.py) and their outputs read back from $GITHUB_OUTPUT. A healthy canary is
+scripts/generate.py) and their outputs read back from $GITHUB_OUTPUT. A healthy canary is
 promoted to production; an unhealthy one is rolled back, and a retried rollback does nothing."""
 import json
 import os
@@ -21,11 +21,11 @@ import prometheus_fixture as pf
 from lean_cli import BIN_DIR, SOURCE_DIR, CliTest
 from release_cli import PINNED
 
-sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "ci"))
+sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 from generate import TOOLS  # noqa: E402  the action inputs -> LEAN_<TOOL>_<VAR> table
 
 EXAMPLES = os.path.join(SOURCE_DIR, "docs", "examples")
-CI_RUN = os.path.join(SOURCE_DIR, "scripts", "ci-run.sh")
+CI_RUN = os.path.join(SOURCE_DIR, "scripts", "ship", "ci-run.sh")
 TOKEN = "PLANTED-CANARY-PROMETHEUS-TOKEN-0201"
 WINDOW = "2h"
 

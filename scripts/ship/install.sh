@@ -5,7 +5,7 @@
 #
 #   curl -fsSLO https://github.com/lean-mlops/lean-mlops/releases/download/v0.1.0/install.sh
 #   sh install.sh --version 0.1.0 --prefix ~/.local
-#   ./scripts/install.sh --from-source --prefix /usr/local      # from a checkout
+#   ./scripts/ship/install.sh --from-source --prefix /usr/local      # from a checkout
 #
 # POSIX sh: runs in bash, dash and busybox ash (GitLab images without bash). Exit codes
 # follow the tools: 2 usage, 3 no usable archive or build, 4 download failed, 5 checksum
@@ -30,6 +30,7 @@ usage: install.sh [--version VER|latest] [--prefix DIR] [options]
   --install-deps       let a source build install its Debian/Ubuntu build packages (apt-get)
   --force              reinstall even when the prefix already has this version
   --resolve            print the version that would be installed (resolving latest) and exit
+  --source-version DIR print the version of the lean-mlops source tree DIR and exit
   -q, --quiet          only errors
 EOF
 }
@@ -53,6 +54,7 @@ install_deps=0
 force=0
 quiet=0
 resolve=0
+source_version_of=
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -76,6 +78,7 @@ while [ $# -gt 0 ]; do
     --install-deps) install_deps=1; shift ;;
     --force) force=1; shift ;;
     --resolve) resolve=1; shift ;;
+    --source-version) [ $# -ge 2 ] || die 2 "--source-version needs a value"; source_version_of=$2; shift 2 ;;
     -q|--quiet) quiet=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die 2 "unknown option '$1'" ;;
@@ -91,10 +94,17 @@ pin=$(printf '%s' "$pin" | tr 'A-F' 'a-f')
 
 # The checkout this script is in, if any: the default source and version.
 tree_dir=
-if [ -f "$script_dir/../CMakeLists.txt" ] && grep -q '^project(lean-mlops ' "$script_dir/../CMakeLists.txt"; then
-  tree_dir=$(CDPATH='' cd -- "$script_dir/.." && pwd)
+if [ -f "$script_dir/../../CMakeLists.txt" ] && grep -q '^project(lean-mlops ' "$script_dir/../../CMakeLists.txt"; then
+  tree_dir=$(CDPATH='' cd -- "$script_dir/../.." && pwd)
 fi
+# The one reader of a source tree's version (action-install.sh and package.sh ask here too).
 tree_version() { sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' "$1/CMakeLists.txt" | head -n 1; }
+if [ -n "$source_version_of" ]; then
+  source_version=$(tree_version "$source_version_of" 2>/dev/null || true)
+  [ -n "$source_version" ] || die 3 "cannot read the lean-mlops version from $source_version_of/CMakeLists.txt"
+  printf '%s\n' "$source_version"
+  exit 0
+fi
 
 # --- platform -----------------------------------------------------------------------------
 [ -n "$os" ] || os=$(uname -s)
@@ -157,6 +167,14 @@ fetch() {
   fi
 }
 
+# apt_install PACKAGE...: Debian/Ubuntu packages, as root or through sudo.
+apt_install() {
+  sudo_cmd=
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 installed_version() {
   [ -f "$prefix/share/lean-mlops/receipt" ] || return 1
   sed -n 's/^version=//p' "$prefix/share/lean-mlops/receipt"
@@ -206,18 +224,12 @@ check_runtime() {
   done
   pkgs=$(printf '%s\n' $pkgs | sort -u | tr '\n' ' ')
   if [ "$install_deps" = 1 ] && command -v apt-get >/dev/null 2>&1 && case $pkgs in *'?'*) false ;; *) true ;; esac; then
-    sudo_cmd=
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
     say "installing the runtime libraries: $pkgs"
-    $sudo_cmd apt-get update -qq >/dev/null 2>&1
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $pkgs ca-certificates >/dev/null 2>&1 \
-      && return 0
+    apt_install $pkgs ca-certificates 2>/dev/null && return 0
   fi
   say "warning: this system lacks $(printf '%s' "$missing_libs" | tr '\n' ' ')(Debian/Ubuntu packages: $pkgs); the tools that need them will not start"
 }
-
-build_deps="g++ cmake make pkg-config libboost-program-options-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev zlib1g-dev"
 
 build_from_source() {
   src=$1
@@ -238,19 +250,17 @@ build_from_source() {
   fi
   [ -f "$src/CMakeLists.txt" ] || die 3 "'$src' is not a lean-mlops source tree"
   if [ "$version" = latest ] || [ -z "$version" ]; then version=$(tree_version "$src"); fi
+  # The build packages, the list scripts/setup.sh installs too.
+  build_deps=$(grep -v '^#' "$src/scripts/packages/build.txt" 2>/dev/null | tr '\n' ' ' | sed 's/  */ /g; s/ $//')
   if [ "$install_deps" = 1 ] && command -v apt-get >/dev/null 2>&1; then
     missing=
     for pkg in $build_deps; do
       dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
     done
     if [ -n "$missing" ]; then
-      sudo_cmd=
-      [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
       say "installing build packages:$missing"
-      $sudo_cmd apt-get update -qq >/dev/null
       # shellcheck disable=SC2086
-      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing >/dev/null \
-        || die 3 "apt-get could not install the build packages"
+      apt_install $missing || die 3 "apt-get could not install the build packages"
     fi
   fi
   command -v cmake >/dev/null 2>&1 || die 3 "building from source needs CMake and a C++20 compiler (Debian/Ubuntu: apt-get install $build_deps; or pass --install-deps)"

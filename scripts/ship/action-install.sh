@@ -15,8 +15,8 @@
 set -euo pipefail
 
 # The repository root of the action: per-tool actions live in subfolders of it.
-action_dir=$(cd "$(dirname "$0")/.." && pwd)
-install_sh="$action_dir/scripts/install.sh"
+action_dir=$(cd "$(dirname "$0")/../.." && pwd)
+install_sh="$action_dir/scripts/ship/install.sh"
 
 fail() {
   echo "::error title=lean-mlops install::$*"
@@ -45,7 +45,7 @@ tool_cache=${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}/tool-cache}
 
 requested=${LEAN_VERSION:-}
 requested=${requested#v}
-tree_version=$(sed -n 's/^project(lean-mlops VERSION \([0-9][0-9.]*\).*/\1/p' "$action_dir/CMakeLists.txt" | head -n 1)
+tree_version=$(sh "$install_sh" --source-version "$action_dir" 2>/dev/null || true)
 
 resolve() {
   local version source=false

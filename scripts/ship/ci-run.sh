@@ -10,7 +10,9 @@
 # expression per line) or LEAN_COMPARE_METRIC; lists take one item per line (blank lines and
 # lines starting with '#' are ignored; file lists expand * ? [ ] globs). LEAN_ARGS and
 # LEAN_<TOOL>_ARGS add arguments quoted as in a shell ('single', "double", backslash), which
-# are split but never expanded. docs/github.md and docs/gitlab.md list every variable.
+# are split but never expanded. docs/github.md and docs/gitlab.md list every variable; the
+# section mapping them to the tool's options is generated from the same table
+# (scripts/generate.py).
 #
 # Common variables:
 #   LEAN_WORKING_DIRECTORY   run the tool there
@@ -55,6 +57,8 @@ trim() {
 }
 
 # add_words TEXT: split like a shell does (quotes, backslash), with no expansion of any kind.
+# A lexer by hand, because sh has no splitter that does not also expand (eval, set -- $x) and
+# xargs quotes differently (no newline inside quotes, no backslash escapes inside them).
 add_words() {
   [ -n "$1" ] || return 0
   rest=$1 word='' have=0 state=plain
@@ -188,138 +192,162 @@ if [ -n "${LEAN_MLOPS_BIN_DIR:-}" ]; then binary="$LEAN_MLOPS_BIN_DIR/ml-$tool";
 
 v() { eval "printf '%s' \"\${LEAN_${TOOL}_$1:-}\""; }
 
-case $tool in
-  validate)
-    add_files "" "$(v METRICS)"
-    add_list --require "$(v REQUIRE)"
-    add_value --policy "$(v POLICY)"
-    add_value --history "$(v HISTORY)"
-    add_value --window "$(v WINDOW)"
-    add_value --min-count "$(v MIN_COUNT)"
-    add_flag --allow-missing "$(v ALLOW_MISSING)" allow-missing
-    add_value --mlflow-run "$(v MLFLOW_RUN)"
-    add_value --predictions "$(v PREDICTIONS)"
-    add_value --task "$(v TASK)"
-    add_value --label-column "$(v LABEL_COLUMN)"
-    add_value --prediction-column "$(v PREDICTION_COLUMN)"
-    add_value --score-column "$(v SCORE_COLUMN)"
-    add_value --weight-column "$(v WEIGHT_COLUMN)"
-    add_value --pos-label "$(v POS_LABEL)"
-    add_value --average "$(v AVERAGE)"
-    add_value --slice-by "$(v SLICE_BY)"
-    add_list --require-slices "$(v REQUIRE_SLICES)"
-    add_value --min-slice-size "$(v MIN_SLICE_SIZE)"
-    add_value --prometheus "$(v PROMETHEUS)"
-    add_list --query "$(v QUERY)"
-    add_value --at "$(v AT)"
-    add_value --range "$(v RANGE)"
-    add_value --step "$(v STEP)"
-    add_value --max-gap "$(v MAX_GAP)"
-    add_flag --require-complete "$(v REQUIRE_COMPLETE)" require-complete
-    add_value --write-metrics "$(v WRITE_METRICS)"
-    add_value --endpoint-url "$(v ENDPOINT_URL)"
-    add_value --region "$(v REGION)"
-    add_value --ca-bundle "$(v CA_BUNDLE)"
-    ;;
-  compare)
-    add_value --candidate "$(v CANDIDATE)"
-    add_value --baseline "$(v BASELINE)"
-    add_value --metric "$(v METRIC)"
-    add_value --min-delta "$(v MIN_DELTA)"
-    add_value --min-rel-delta "$(v MIN_REL_DELTA)"
-    case $(trim "$(v DIRECTION)") in
-      ''|auto) ;;
-      higher|higher-is-better) add_arg --higher-is-better ;;
-      lower|lower-is-better) add_arg --lower-is-better ;;
-      *) die_usage "direction must be auto, higher or lower, not '$(v DIRECTION)'" ;;
-    esac
-    add_list --guard "$(v GUARD)"
-    add_value --if-no-baseline "$(v IF_NO_BASELINE)"
-    add_value --baseline-registry "$(v BASELINE_REGISTRY)"
-    add_value --model "$(v MODEL)"
-    add_value --channel "$(v CHANNEL)"
-    add_value --candidate-predictions "$(v CANDIDATE_PREDICTIONS)"
-    add_value --baseline-predictions "$(v BASELINE_PREDICTIONS)"
-    add_value --id-column "$(v ID_COLUMN)"
-    add_value --significance "$(v SIGNIFICANCE)"
-    add_value --test "$(v TEST)"
-    add_value --bootstrap-samples "$(v BOOTSTRAP_SAMPLES)"
-    add_value --seed "$(v SEED)"
-    add_value --label-column "$(v LABEL_COLUMN)"
-    add_value --prediction-column "$(v PREDICTION_COLUMN)"
-    add_value --score-column "$(v SCORE_COLUMN)"
-    add_value --weight-column "$(v WEIGHT_COLUMN)"
-    add_value --pos-label "$(v POS_LABEL)"
-    add_value --endpoint-url "$(v ENDPOINT_URL)"
-    add_value --region "$(v REGION)"
-    add_value --ca-bundle "$(v CA_BUNDLE)"
-    ;;
-  drift)
-    add_value --reference "$(v REFERENCE)"
-    add_value --current "$(v CURRENT)"
-    add_joined --columns "$(v COLUMNS)"
-    add_joined --exclude "$(v EXCLUDE)"
-    add_joined --categorical "$(v CATEGORICAL)"
-    add_joined --numeric "$(v NUMERIC)"
-    add_value --numeric-method "$(v NUMERIC_METHOD)"
-    add_value --categorical-method "$(v CATEGORICAL_METHOD)"
-    add_value --threshold "$(v THRESHOLD)"
-    add_value --drift-share "$(v DRIFT_SHARE)"
-    add_value --correction "$(v CORRECTION)"
-    add_value --threads "$(v THREADS)"
-    add_value --delimiter "$(v DELIMITER)"
-    add_files --changed "$(v CHANGED)"
-    add_value --state "$(v STATE)"
-    add_value --pushgateway "$(v PUSHGATEWAY)"
-    add_flag --quality "$(v QUALITY)" quality
-    add_value --schema "$(v SCHEMA)"
-    add_flag --fail-on-new-columns "$(v FAIL_ON_NEW_COLUMNS)" fail-on-new-columns
-    add_value --max-missing-increase "$(v MAX_MISSING_INCREASE)"
-    add_joined --max-missing "$(v MAX_MISSING)"
-    add_value --max-out-of-range "$(v MAX_OUT_OF_RANGE)"
-    add_value --max-new-categories "$(v MAX_NEW_CATEGORIES)"
-    add_value --rows-ratio "$(v ROWS_RATIO)"
-    add_value --max-duplicate-increase "$(v MAX_DUPLICATE_INCREASE)"
-    add_joined --unique "$(v UNIQUE)"
-    add_value --endpoint-url "$(v ENDPOINT_URL)"
-    add_value --region "$(v REGION)"
-    add_value --ca-bundle "$(v CA_BUNDLE)"
-    ;;
-  release)
-    command=$(trim "$(v COMMAND)")
-    case $command in
-      publish|promote|rollback|list|show|fetch|verify|history|gc|diff) add_arg "$command" ;;
-      '') ;;  # given in LEAN_ARGS
-      *) die_usage "command must be publish, promote, rollback, list, show, fetch, verify, history, gc or diff, not '$command'" ;;
-    esac
-    add_value --registry "$(v REGISTRY)"
-    add_value --model "$(v MODEL)"
-    add_value --version "$(v VERSION)"
-    add_value --channel "$(v CHANNEL)"
-    add_value --to "$(v TO)"
-    add_value --from-channel "$(v FROM_CHANNEL)"
-    add_value --expect-version "$(v EXPECT_VERSION)"
-    add_value --if-version "$(v IF_VERSION)"
-    add_value --at "$(v AT)"
-    add_value --keep "$(v KEEP)"
-    add_value --keep-days "$(v KEEP_DAYS)"
-    add_flag --dry-run "$(v DRY_RUN)" dry-run
-    add_value --dest "$(v DEST)"
-    add_value --metrics "$(v METRICS)"
-    add_list --meta "$(v META)"
-    add_value --endpoint-url "$(v ENDPOINT_URL)"
-    add_value --region "$(v REGION)"
-    add_value --api-url "$(v API_URL)"
-    add_value --tag-format "$(v TAG_FORMAT)"
-    add_flag --gitlab-release "$(v GITLAB_RELEASE)" gitlab-release
-    # github:// registries authenticate with GITHUB_TOKEN: the action's token input by default.
-    if [ -z "${GITHUB_TOKEN:-}" ] && [ -n "${LEAN_GITHUB_TOKEN:-}" ]; then export GITHUB_TOKEN="$LEAN_GITHUB_TOKEN"; fi
-    ;;
-esac
+add_direction() {
+  case $(trim "$1") in
+    ''|auto) ;;
+    higher|higher-is-better) add_arg --higher-is-better ;;
+    lower|lower-is-better) add_arg --lower-is-better ;;
+    *) die_usage "direction must be auto, higher or lower, not '$1'" ;;
+  esac
+}
+
+add_command() {
+  command=$(trim "$1")
+  case $command in
+    publish|promote|rollback|list|show|fetch|verify|history|gc|diff) add_arg "$command" ;;
+    '') ;;  # given in LEAN_ARGS
+    *) die_usage "command must be publish, promote, rollback, list, show, fetch, verify, history, gc or diff, not '$command'" ;;
+  esac
+}
+
+# --- generated by scripts/generate.py from its TOOLS table (edit it there): the inputs
+# The typed inputs, in the order of the table.
+add_inputs() {
+  case $tool in
+    validate)
+      add_files "" "$(v METRICS)"
+      add_list --require "$(v REQUIRE)"
+      add_value --policy "$(v POLICY)"
+      add_value --history "$(v HISTORY)"
+      add_value --window "$(v WINDOW)"
+      add_value --min-count "$(v MIN_COUNT)"
+      add_flag --allow-missing "$(v ALLOW_MISSING)" allow-missing
+      add_value --mlflow-run "$(v MLFLOW_RUN)"
+      add_value --predictions "$(v PREDICTIONS)"
+      add_value --task "$(v TASK)"
+      add_value --label-column "$(v LABEL_COLUMN)"
+      add_value --prediction-column "$(v PREDICTION_COLUMN)"
+      add_value --score-column "$(v SCORE_COLUMN)"
+      add_value --weight-column "$(v WEIGHT_COLUMN)"
+      add_value --pos-label "$(v POS_LABEL)"
+      add_value --average "$(v AVERAGE)"
+      add_value --slice-by "$(v SLICE_BY)"
+      add_list --require-slices "$(v REQUIRE_SLICES)"
+      add_value --min-slice-size "$(v MIN_SLICE_SIZE)"
+      add_value --prometheus "$(v PROMETHEUS)"
+      add_list --query "$(v QUERY)"
+      add_value --at "$(v AT)"
+      add_value --range "$(v RANGE)"
+      add_value --step "$(v STEP)"
+      add_value --max-gap "$(v MAX_GAP)"
+      add_flag --require-complete "$(v REQUIRE_COMPLETE)" require-complete
+      add_value --write-metrics "$(v WRITE_METRICS)"
+      add_value --endpoint-url "$(v ENDPOINT_URL)"
+      add_value --region "$(v REGION)"
+      add_value --ca-bundle "$(v CA_BUNDLE)"
+      ;;
+    compare)
+      add_value --candidate "$(v CANDIDATE)"
+      add_value --metric "$(v METRIC)"
+      add_value --baseline "$(v BASELINE)"
+      add_value --baseline-registry "$(v BASELINE_REGISTRY)"
+      add_value --model "$(v MODEL)"
+      add_value --channel "$(v CHANNEL)"
+      add_value --min-delta "$(v MIN_DELTA)"
+      add_value --min-rel-delta "$(v MIN_REL_DELTA)"
+      add_direction "$(v DIRECTION)"
+      add_list --guard "$(v GUARD)"
+      add_value --if-no-baseline "$(v IF_NO_BASELINE)"
+      add_value --candidate-predictions "$(v CANDIDATE_PREDICTIONS)"
+      add_value --baseline-predictions "$(v BASELINE_PREDICTIONS)"
+      add_value --id-column "$(v ID_COLUMN)"
+      add_value --significance "$(v SIGNIFICANCE)"
+      add_value --test "$(v TEST)"
+      add_value --bootstrap-samples "$(v BOOTSTRAP_SAMPLES)"
+      add_value --seed "$(v SEED)"
+      add_value --label-column "$(v LABEL_COLUMN)"
+      add_value --prediction-column "$(v PREDICTION_COLUMN)"
+      add_value --score-column "$(v SCORE_COLUMN)"
+      add_value --weight-column "$(v WEIGHT_COLUMN)"
+      add_value --pos-label "$(v POS_LABEL)"
+      add_value --endpoint-url "$(v ENDPOINT_URL)"
+      add_value --region "$(v REGION)"
+      add_value --ca-bundle "$(v CA_BUNDLE)"
+      ;;
+    drift)
+      add_value --reference "$(v REFERENCE)"
+      add_value --current "$(v CURRENT)"
+      add_joined --columns "$(v COLUMNS)"
+      add_joined --exclude "$(v EXCLUDE)"
+      add_joined --categorical "$(v CATEGORICAL)"
+      add_joined --numeric "$(v NUMERIC)"
+      add_value --numeric-method "$(v NUMERIC_METHOD)"
+      add_value --categorical-method "$(v CATEGORICAL_METHOD)"
+      add_value --threshold "$(v THRESHOLD)"
+      add_value --drift-share "$(v DRIFT_SHARE)"
+      add_value --correction "$(v CORRECTION)"
+      add_value --threads "$(v THREADS)"
+      add_value --delimiter "$(v DELIMITER)"
+      add_value --pushgateway "$(v PUSHGATEWAY)"
+      add_files --changed "$(v CHANGED)"
+      add_value --state "$(v STATE)"
+      add_flag --quality "$(v QUALITY)" quality
+      add_value --schema "$(v SCHEMA)"
+      add_flag --fail-on-new-columns "$(v FAIL_ON_NEW_COLUMNS)" fail-on-new-columns
+      add_value --max-missing-increase "$(v MAX_MISSING_INCREASE)"
+      add_joined --max-missing "$(v MAX_MISSING)"
+      add_value --max-out-of-range "$(v MAX_OUT_OF_RANGE)"
+      add_value --max-new-categories "$(v MAX_NEW_CATEGORIES)"
+      add_value --rows-ratio "$(v ROWS_RATIO)"
+      add_value --max-duplicate-increase "$(v MAX_DUPLICATE_INCREASE)"
+      add_joined --unique "$(v UNIQUE)"
+      add_value --endpoint-url "$(v ENDPOINT_URL)"
+      add_value --region "$(v REGION)"
+      add_value --ca-bundle "$(v CA_BUNDLE)"
+      ;;
+    release)
+      add_command "$(v COMMAND)"
+      add_value --registry "$(v REGISTRY)"
+      add_value --model "$(v MODEL)"
+      add_value --version "$(v VERSION)"
+      add_value --channel "$(v CHANNEL)"
+      add_value --to "$(v TO)"
+      add_value --from-channel "$(v FROM_CHANNEL)"
+      add_value --expect-version "$(v EXPECT_VERSION)"
+      add_value --if-version "$(v IF_VERSION)"
+      add_value --at "$(v AT)"
+      add_value --keep "$(v KEEP)"
+      add_value --keep-days "$(v KEEP_DAYS)"
+      add_flag --dry-run "$(v DRY_RUN)" dry-run
+      add_value --dest "$(v DEST)"
+      add_value --metrics "$(v METRICS)"
+      add_list --meta "$(v META)"
+      add_value --endpoint-url "$(v ENDPOINT_URL)"
+      add_value --region "$(v REGION)"
+      add_value --api-url "$(v API_URL)"
+      add_value --tag-format "$(v TAG_FORMAT)"
+      add_flag --gitlab-release "$(v GITLAB_RELEASE)" gitlab-release
+      ;;
+  esac
+}
+# The positional files that go after every option (LEAN_ARGS too).
+add_trailing_inputs() {
+  case $tool in
+    release)
+      add_files "" "$(v FILES)"
+      ;;
+  esac
+}
+# --- end of the generated inputs
+
+add_inputs
+# github:// registries authenticate with GITHUB_TOKEN: the action's token input by default.
+if [ "$tool" = release ] && [ -z "${GITHUB_TOKEN:-}" ] && [ -n "${LEAN_GITHUB_TOKEN:-}" ]; then
+  export GITHUB_TOKEN="$LEAN_GITHUB_TOKEN"
+fi
 add_words "$(v ARGS)"
 add_words "${LEAN_ARGS:-}"
-# Positional files of ml-release publish go last, after every option.
-[ "$tool" != release ] || add_files "" "$(v FILES)"
+add_trailing_inputs
 
 # --- output files ------------------------------------------------------------------------------
 has_flag() { case " $argv " in *" '$1' "*|*" '$1="*) return 0 ;; esac; return 1; }

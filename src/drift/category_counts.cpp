@@ -1,0 +1,98 @@
+#include "drift/category_counts.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace lean {
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {
+  x *= 0xD6E8FEB86659FD93;
+  return x ^ (x >> 32);
+}
+
+std::uint64_t hash_text(std::string_view text) {
+  // Whole words, or two overlapping halves of short text (as wyhash reads), each mixed in
+  // by a multiply and xor-shift.
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  auto load64 = [](const char* at) {
+    std::uint64_t word;
+    std::memcpy(&word, at, sizeof word);
+    return word;
+  };
+  auto load32 = [](const char* at) {
+    std::uint32_t word;
+    std::memcpy(&word, at, sizeof word);
+    return std::uint64_t{word};
+  };
+  std::uint64_t hash = mix(n + 0x9E3779B97F4A7C15);
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) hash = mix(hash ^ load64(p + i));
+    hash = mix(hash ^ load64(p + n - 8));
+  } else if (n >= 4) {
+    hash = mix(hash ^ (load32(p) | load32(p + n - 4) << 32));
+  } else if (n > 0) {
+    const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+    hash = mix(hash ^ (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16));
+  }
+  return mix(hash);
+}
+
+}  // namespace
+
+std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head) const {
+  const std::size_t mask = slots_.size() - 1;
+  // Short cells hash by their head and size; longer ones by all their text, so cells that
+  // share a long prefix (ids) do not all collide.
+  const std::uint64_t hash = cell.size() <= 8 ? mix(head ^ (cell.size() * 0x9E3779B97F4A7C15)) : hash_text(cell);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.text == 0 ||
+        (slot.head == head && slot.size == cell.size() && (cell.size() <= 8 || texts_[slot.text - 1] == cell))) {
+      return i;
+    }
+  }
+}
+
+void CategoryCounts::add_padded(std::string_view cell, std::uint64_t times) {
+  if (slots_.empty()) slots_.resize(16);
+  std::uint64_t head;
+  std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
+  if (cell.size() < 8) head &= (std::uint64_t{1} << (8 * cell.size())) - 1;
+  Slot& slot = slots_[find(cell, head)];
+  if (slot.text == 0) {
+    texts_.emplace_back(cell);
+    slot = {head, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
+    if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
+      grow();
+      return add_padded(cell, times);  // counted in its new slot
+    }
+  }
+  slot.count += times;
+}
+
+void CategoryCounts::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  for (const Slot& slot : old) {
+    if (slot.text != 0) slots_[find(texts_[slot.text - 1], slot.head)] = slot;
+  }
+}
+
+std::uint64_t CategoryCounts::count_of(std::string_view cell) const {
+  if (slots_.empty()) return 0;
+  std::uint64_t head = 0;
+  std::memcpy(&head, cell.data(), std::min<std::size_t>(cell.size(), 8));
+  return slots_[find(cell, head)].count;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> CategoryCounts::entries() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out(texts_.size());
+  for (const Slot& slot : slots_) {
+    if (slot.text != 0) out[slot.text - 1] = {texts_[slot.text - 1], slot.count};
+  }
+  return out;
+}
+
+}  // namespace lean

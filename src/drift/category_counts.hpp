@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lean {
+
+// Cells counted by their text: open addressing over a power-of-two table. A category
+// column looks up every cell among a few distinct values, so each slot keeps the cell's
+// first 8 bytes and its size: a cell of up to 8 bytes is found with two integer compares,
+// without hashing or comparing its text byte by byte.
+class CategoryCounts {
+ public:
+  // Counts a cell followed by at least 8 readable bytes (as every CsvReader field is),
+  // `times` times (a Parquet dictionary entry is counted once per page).
+  void add_padded(std::string_view cell, std::uint64_t times = 1);
+  std::uint64_t count_of(std::string_view cell) const;  // 0 when absent
+  std::size_t size() const { return texts_.size(); }
+  // Each distinct cell and its count, in the order first seen.
+  std::vector<std::pair<std::string, std::uint64_t>> entries() const;
+
+ private:
+  struct Slot {
+    std::uint64_t head = 0;  // the first (up to) 8 bytes, zero-padded
+    std::uint32_t size = 0;
+    std::uint32_t text = 0;  // 1 + an index into texts_; 0 when free
+    std::uint64_t count = 0;
+  };
+  std::size_t find(std::string_view cell, std::uint64_t head) const;  // its slot, or the free one to take
+  void grow();
+  std::vector<Slot> slots_;
+  std::vector<std::string> texts_;
+};
+
+}  // namespace lean

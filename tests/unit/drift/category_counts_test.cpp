@@ -1,0 +1,30 @@
+#include "drift/category_counts.hpp"
+
+#include <string>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+TEST_CASE("category counts: short and long cells, shared prefixes, growth, first-seen order") {
+  CategoryCounts counts;
+  std::vector<std::string> cells;
+  for (int i = 0; i < 3000; ++i) cells.push_back("customer_" + std::to_string(i % 1000));  // long, one prefix
+  for (int i = 0; i < 30; ++i) cells.push_back(std::string("ab\0", i % 3 == 0 ? 3 : 2));   // a NUL is text too
+  for (int i = 0; i < 8; ++i) cells.push_back(std::string(static_cast<std::size_t>(i), 'x'));  // sizes 0 to 7
+  for (const auto& cell : cells) {
+    const std::string padded = cell + std::string(8, '?');  // what follows must not matter
+    counts.add_padded(std::string_view(padded.data(), cell.size()));
+  }
+  CHECK(counts.size() == 1000 + 2 + 8);
+  CHECK(counts.count_of("customer_7") == 3);
+  CHECK(counts.count_of("customer_1000") == 0);
+  CHECK(counts.count_of(std::string("ab\0", 3)) == 10);
+  CHECK(counts.count_of("ab") == 20);
+  CHECK(counts.count_of("") == 1);
+  CHECK(counts.count_of("xxxxxxx") == 1);
+  const auto entries = counts.entries();
+  CHECK(entries.front() == std::pair<std::string, std::uint64_t>{"customer_0", 3});
+  CHECK(entries[1000].first == std::string("ab\0", 3));
+  CHECK(entries.back() == std::pair<std::string, std::uint64_t>{"xxxxxxx", 1});
+}

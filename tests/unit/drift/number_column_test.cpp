@@ -1,0 +1,95 @@
+#include "drift/number_column.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "test_util.hpp"
+
+using namespace lean;
+
+namespace {
+
+std::vector<double> sorted_values(NumberColumn& column) {
+  HugePageVector<double> values;
+  SortSpace space;
+  column.take_sorted(values, space);
+  return {values.begin(), values.end()};
+}
+
+void add_text(NumberColumn& column, const std::string& text) {
+  if (auto decimal = parse_plain_decimal(text)) column.add(*decimal);
+  else column.add(*parse_finite_number(text));
+}
+
+}  // namespace
+
+TEST_CASE("numbers past the memory budget go to the spill file and come back, sorted") {
+  NumberColumn::Arena arena;
+  arena.budget_bytes = 8 * NumberColumn::kChunk;  // one chunk of doubles
+  NumberColumn a(&arena), b(&arena);
+  const std::size_t n = NumberColumn::kChunk * 3 + 17;
+  for (std::size_t i = 0; i < n; ++i) {
+    a.add(static_cast<double>(n - i));                          // doubles
+    b.add(PlainDecimal{static_cast<std::uint64_t>(i), 1, true});  // decimals: -i / 10
+  }
+  CHECK(arena.bytes_in_memory == 8 * NumberColumn::kChunk);
+  const std::vector<double> values = sorted_values(a), negatives = sorted_values(b);
+  REQUIRE(values.size() == n);
+  REQUIRE(negatives.size() == n);
+  bool as_expected = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    as_expected = as_expected && values[i] == static_cast<double>(i + 1) &&
+                  negatives[i] == -static_cast<double>(n - 1 - i) / 10;
+  }
+  CHECK(as_expected);
+  CHECK(a.size() == 0);
+}
+
+TEST_CASE("decimals on mixed scales sort as integers and decode to the doubles parsing gives") {
+  NumberColumn::Arena arena;
+  NumberColumn column(&arena);
+  const std::vector<std::string> texts{"0.1", "-2.25", "3", "0.30", "-0.000001", "12345.6789", "-0", "7.5"};
+  std::vector<double> expected;
+  for (const auto& text : texts) {
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(sorted_values(column) == expected);
+}
+
+TEST_CASE("one value in exponent form turns the column to doubles, earlier decimals included") {
+  NumberColumn::Arena arena;
+  arena.budget_bytes = NumberColumn::kChunk;
+  NumberColumn column(&arena);
+  std::vector<double> expected;
+  for (std::size_t i = 0; i < NumberColumn::kChunk + 5; ++i) {
+    const std::string text = i == NumberColumn::kChunk + 2 ? "1e-3" : std::to_string(i % 1000) + ".25";
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  add_text(column, "123456789012345678.5");  // too many digits for a plain decimal
+  expected.push_back(123456789012345678.5);
+  std::sort(expected.begin(), expected.end());
+  CHECK(sorted_values(column) == expected);
+}
+
+TEST_CASE("fixed-point values spanning more than 32 bits sort on 64-bit keys, chunks and tail alike") {
+  NumberColumn::Arena arena;
+  arena.budget_bytes = 1 << 20;
+  NumberColumn column(&arena);
+  std::vector<double> expected;
+  std::mt19937_64 random(5);
+  for (std::size_t i = 0; i < 2 * NumberColumn::kChunk + 100; ++i) {
+    // Four decimals over +-10^7: 2 * 10^11 apart at scale 4, past 2^32 within a chunk.
+    const auto scaled = static_cast<std::int64_t>(random() % 200000000000) - 100000000000;
+    const std::string text = (scaled < 0 ? "-" : "") + std::to_string(std::llabs(scaled) / 10000) + "." +
+                             std::to_string(10000 + std::llabs(scaled) % 10000).substr(1);
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(sorted_values(column) == expected);
+}
