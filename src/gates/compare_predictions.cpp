@@ -5,7 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "evaluate/options.hpp"
+#include "cli/prediction_options.hpp"
 #include "evaluate/paired.hpp"
 #include "gates/compare_common.hpp"
 #include "input/s3_input.hpp"

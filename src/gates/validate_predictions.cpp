@@ -6,7 +6,7 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/format.hpp"
-#include "evaluate/options.hpp"
+#include "cli/prediction_options.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {

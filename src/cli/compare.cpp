@@ -1,4 +1,4 @@
-#include "gates/compare.hpp"
+#include "cli/compare.hpp"
 
 #include <cmath>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "gates/validate.hpp"
+#include "cli/validate.hpp"
 
 #include <algorithm>
 #include <ctime>

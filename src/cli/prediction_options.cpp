@@ -1,4 +1,4 @@
-#include "evaluate/options.hpp"
+#include "cli/prediction_options.hpp"
 
 #include <cmath>
 
