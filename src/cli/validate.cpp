@@ -2,29 +2,19 @@
 
 #include <algorithm>
 #include <ctime>
-#include <cmath>
-#include <optional>
 
+#include "cli/options.hpp"
+#include "cli/prediction_options.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "core/format.hpp"
-#include "core/printable.hpp"
 #include "core/limits.hpp"
 #include "core/suggest.hpp"
 #include "core/timestamp.hpp"
-#include "gates/validate_predictions.hpp"
-#include "metrics/expression.hpp"
-#include "metrics/history.hpp"
-#include "metrics/metrics.hpp"
+#include "gates/validate_report.hpp"
 #include "metrics/metrics_formats.hpp"
-#include "prometheus/gate.hpp"
-#include "metrics/tolerance.hpp"
-#include "report/markdown.hpp"
 
 namespace lean {
 namespace {
-
-using ordered_json = nlohmann::ordered_json;
 
 std::vector<Requirement> requirements_from_flags(const std::vector<std::string>& texts) {
   std::vector<Requirement> out;
@@ -76,87 +66,44 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
   return out;
 }
 
-struct CheckResult {
-  const Requirement* requirement;
-  std::optional<double> value;  // nullopt: metric missing and --allow-missing
-  bool passed;
-};
-
-Outcome build_outcome(const std::vector<CheckResult>& results, const std::vector<std::string>& sources,
-                      const std::optional<History>& history) {
-  Outcome outcome;
-  ordered_json checks = ordered_json::array();
-  int passed = 0, failed = 0, skipped = 0;
-  MarkdownTable table({"Check", "Value", "Result"});
-  for (const auto& result : results) {
-    const Requirement& req = *result.requirement;
-    const std::string name = describe(req);
-    ordered_json check;
-    check["expr"] = req.text;
-    check["metric"] = req.metric;
-    if (req.aggregate != Aggregate::none) check["aggregate"] = aggregate_name(req.aggregate);
-    check["op"] = comparison_text(req.op);
-    check["threshold"] = req.threshold;
-    check["value"] = result.value ? ordered_json(*result.value) : ordered_json(nullptr);
-    check["passed"] = result.passed;
-    std::string left = req.aggregate == Aggregate::none ? req.metric
-                                                        : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
-    // As many digits as it takes to tell the value from the threshold.
-    auto [value_text, threshold_text] = distinct_texts(result.value.value_or(0), req.threshold);
-    if (!result.value) value_text = "missing";
-    std::string message, verdict;
-    if (!result.value) {
-      ++skipped;
-      check["skipped"] = true;
-      check["skip_reason"] = "metric missing, allowed by --allow-missing";
-      message = left + " is missing (allowed by --allow-missing)";
-      verdict = "⚪ skipped";
-    } else if (result.passed) {
-      ++passed;
-      message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + threshold_text + ")";
-      verdict = "✅ pass";
-    } else {
-      ++failed;
-      message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + threshold_text;
-      verdict = "❌ fail";
+std::vector<Requirement> slice_requirements(const po::variables_map& vm) {
+  std::vector<Requirement> out;
+  for (const auto& text : strings_option(vm, "require-slices")) {
+    try {
+      out.push_back(parse_requirement(text));
+    } catch (const ExpressionError& e) {
+      throw_usage("invalid --require-slices \"" + text + "\": " + e.what());
     }
-    outcome.checks.push_back({name, result.passed, message, !result.value});
-    table.add_row({markdown_code(name), value_text, verdict});
-    outcome.console += std::string(!result.value ? "SKIP  " : result.passed ? "PASS  " : "FAIL  ") + printable(message) + "\n";
-    checks.push_back(std::move(check));
+    if (out.back().aggregate != Aggregate::none) throw_usage("\"" + text + "\" aggregates a history; --require-slices checks metrics");
   }
-  outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
-  outcome.fields["sources"] = sources;
-  if (history) {
-    outcome.fields["history"] = {{"file", history->path},
-                                 {"records", history->records.size()},
-                                 {"records_in_file", history->total_records}};
+  return out;
+}
+
+void refuse_aggregates(const std::vector<Requirement>& requirements) {
+  for (const auto& req : requirements) {
+    if (req.aggregate != Aggregate::none) throw_usage("\"" + req.text + "\" aggregates a history; give --history FILE");
   }
-  outcome.fields["checks"] = std::move(checks);
-  outcome.fields["passed"] = passed;
-  outcome.fields["failed"] = failed;
-  outcome.fields["skipped"] = skipped;
-  const std::size_t total = results.size();
-  outcome.headline = failed ? std::to_string(failed) + " of " + std::to_string(total) + " checks failed"
-                            : std::to_string(passed) + " of " + std::to_string(total) + " checks passed";
-  if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
-  outcome.console += "ml-validate: " + std::string(status_word(outcome.status)) + " (" + printable(outcome.headline) + ")\n";
-  outcome.markdown_body = table.render();
-  outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)},
-                    {"SKIPPED", std::to_string(skipped)}};
-  return outcome;
+}
+
+// --window and --min-count: read as signed numbers, so "-1" is an error, not 2^64 - 1.
+std::size_t count_option(const po::variables_map& vm, const char* option, std::size_t fallback) {
+  if (!vm.count(option)) return fallback;
+  const long long value = vm[option].as<long long>();
+  if (value < 1) throw_usage(std::string("--") + option + " must be at least 1, not " + std::to_string(value));
+  return static_cast<std::size_t>(value);
 }
 
 // --prometheus: each --query is a metric, evaluated now (or --at), or over --range.
-Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requirement>& requirements, bool allow_missing) {
+void parse_prometheus_options(const po::variables_map& vm, ValidateOptions& options) {
   if (vm.count("metrics") || vm.count("history")) throw_usage("give metrics files, --history or --prometheus, not two");
   if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
   if (!vm.count("query")) throw_usage("--prometheus needs at least one --query NAME=PROMQL");
-  prometheus::GateRequest request;
-  request.url = vm["prometheus"].as<std::string>();
-  request.allow_missing = allow_missing;
+  options.source = MetricsSource::prometheus;
+  prometheus::GateRequest& request = options.prometheus;
+  request.url = *string_option(vm, "prometheus");
+  request.allow_missing = options.allow_missing;
   request.http.ca_bundle = ca_bundle_option(vm);
-  for (const auto& text : vm["query"].as<std::vector<std::string>>()) {
+  for (const auto& text : strings_option(vm, "query")) {
     request.queries.push_back(prometheus::parse_gate_query(text));
     for (std::size_t i = 0; i + 1 < request.queries.size(); ++i) {
       if (request.queries[i].name == request.queries.back().name) {
@@ -165,14 +112,14 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
     }
   }
   const auto duration = [&](const char* name) {
-    const std::string text = vm[name].as<std::string>();
+    const std::string text = *string_option(vm, name);
     const auto seconds = prometheus::parse_duration(text);
     if (!seconds) throw_usage("invalid --" + std::string(name) + " \"" + text + "\": a duration such as 90s, 5m, 24h, 1h30m");
     return *seconds;
   };
-  if (vm.count("at")) {
-    const auto at = parse_timestamp(vm["at"].as<std::string>());
-    if (!at) throw_usage("invalid --at \"" + vm["at"].as<std::string>() + "\": use 2026-11-24T09:00Z or Unix seconds");
+  if (const std::optional<std::string> text = string_option(vm, "at")) {
+    const auto at = parse_timestamp(*text);
+    if (!at) throw_usage("invalid --at \"" + *text + "\": use 2026-11-24T09:00Z or Unix seconds");
     request.at = *at;
   } else {
     request.at = static_cast<double>(std::time(nullptr));
@@ -185,9 +132,10 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
   } else if (vm.count("step") || vm.count("max-gap") || vm.count("require-complete")) {
     throw_usage("--step, --max-gap and --require-complete need --range DURATION");
   }
+  options.require_complete = flag_option(vm, "require-complete");
   std::vector<std::string> names;
   for (const auto& query : request.queries) names.push_back(query.name);
-  for (const auto& req : requirements) {
+  for (const auto& req : options.requirements) {
     if (std::find(names.begin(), names.end(), req.metric) == names.end()) {
       std::string message = "\"" + req.text + "\" checks " + req.metric + ", which no --query names";
       message += did_you_mean(req.metric, names);
@@ -197,132 +145,90 @@ Outcome run_prometheus(const po::variables_map& vm, const std::vector<Requiremen
       throw_usage("\"" + req.text + "\" aggregates over time; give --range DURATION");
     }
   }
-
-  const std::vector<prometheus::GateSeries> series = prometheus::query_for_gate(request);
-  std::vector<CheckResult> results;
-  for (const auto& req : requirements) {
-    const auto& s = *std::find_if(series.begin(), series.end(), [&](const auto& x) { return x.name == req.metric; });
-    std::optional<double> value;
-    if (!s.missing) value = aggregate_values(req.aggregate, s.values);
-    results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
-  }
-  const std::string url = prometheus::shown_url(request.url);
-  Outcome outcome = build_outcome(results, {url}, std::nullopt);
-  ordered_json queries = ordered_json::array();
-  for (const auto& s : series) queries.push_back(s.report);
-  ordered_json source = {{"url", url}};
-  if (request.range) source["range"] = prometheus::format_duration(*request.range);
-  source["queries"] = std::move(queries);
-  outcome.fields["prometheus"] = std::move(source);
-  if (request.range) prometheus::add_completeness(outcome, series, vm.count("require-complete") > 0);
-  if (vm.count("write-metrics")) {
-    write_file_atomically(vm["write-metrics"].as<std::string>(),
-                          prometheus::gate_metrics_json(series, request.range.has_value()).dump(2) + "\n");
-  }
-  return outcome;
+  options.write_metrics = string_option_or(vm, "write-metrics");
 }
 
-// --window and --min-count: read as signed numbers, so "-1" is an error, not 2^64 - 1.
-std::size_t count_option(const po::variables_map& vm, const char* option, std::size_t fallback) {
-  if (!vm.count(option)) return fallback;
-  const long long value = vm[option].as<long long>();
-  if (value < 1) throw_usage(std::string("--") + option + " must be at least 1, not " + std::to_string(value));
-  return static_cast<std::size_t>(value);
+// --predictions FILE with its column and slice options.
+void parse_predictions_options(const po::variables_map& vm, ValidateOptions& options) {
+  if (!options.files.empty() || vm.count("history")) throw_usage("give metrics files, --history or --predictions, not more than one");
+  refuse_aggregates(options.requirements);
+  options.source = MetricsSource::predictions;
+  PredictionsRun& run = options.predictions;
+  // Signed, so that -1 is refused rather than wrapped to a size no slice reaches.
+  const long long min_slice_size = vm["min-slice-size"].as<long long>();
+  if (min_slice_size < 0) throw_usage("--min-slice-size must be 0 or more");
+  run.min_slice_size = static_cast<std::size_t>(min_slice_size);
+  run.columns = prediction_columns(vm);
+  run.columns.slice = string_option_or(vm, "slice-by");
+  if (vm.count("require-slices") && !vm.count("slice-by")) throw_usage("--require-slices needs --slice-by COL");
+  run.path = *string_option(vm, "predictions");
+  run.average = string_option_or(vm, "average");
+  if (!run.columns.slice.empty()) run.slice_requirements = slice_requirements(vm);
+  options.write_metrics = string_option_or(vm, "write-metrics");
 }
 
-Outcome run_validate(const po::variables_map& vm) {
-  std::vector<Requirement> requirements;
-  if (vm.count("require")) requirements = requirements_from_flags(vm["require"].as<std::vector<std::string>>());
-  if (vm.count("policy")) {
-    auto from_policy = requirements_from_policy(vm["policy"].as<std::string>());
-    requirements.insert(requirements.end(), from_policy.begin(), from_policy.end());
+// The files the run reads, which no output flag may name (ToolSpec::inputs).
+std::vector<std::string> validate_input_files(const po::variables_map& vm) {
+  std::vector<std::string> inputs;
+  std::vector<std::string> metrics = strings_option(vm, "metrics");
+  for (auto& run : strings_option(vm, "mlflow-run")) metrics.push_back(std::move(run));
+  for (const auto& path : metrics) {
+    for (auto& file : metrics_input_files(path)) inputs.push_back(std::move(file));
   }
-  if (requirements.empty() && !vm.count("require-slices") && !vm.count("write-metrics")) {
+  for (const char* option : {"policy", "history", "predictions"}) {
+    if (const std::optional<std::string> path = string_option(vm, option)) inputs.push_back(*path);
+  }
+  return inputs;
+}
+
+}  // namespace
+
+ValidateOptions parse_validate_options(const po::variables_map& vm) {
+  ValidateOptions options;
+  options.requirements = requirements_from_flags(strings_option(vm, "require"));
+  if (const std::optional<std::string> policy = string_option(vm, "policy")) {
+    auto from_policy = requirements_from_policy(*policy);
+    options.requirements.insert(options.requirements.end(), from_policy.begin(), from_policy.end());
+  }
+  if (options.requirements.empty() && !vm.count("require-slices") && !vm.count("write-metrics")) {
     throw_usage("nothing to check: give --require EXPR or --policy FILE");
   }
-
-  const bool allow_missing = vm.count("allow-missing") > 0;
-  if (vm.count("prometheus")) return run_prometheus(vm, requirements, allow_missing);
+  options.allow_missing = flag_option(vm, "allow-missing");
+  if (vm.count("prometheus")) {
+    parse_prometheus_options(vm, options);
+    return options;
+  }
   for (const char* name : {"query", "at", "range", "step", "max-gap", "require-complete"}) {
     if (vm.count(name)) throw_usage("--" + std::string(name) + " needs --prometheus URL");
   }
-  std::vector<std::string> files;
-  if (vm.count("metrics")) files = vm["metrics"].as<std::vector<std::string>>();
-  if (std::count(files.begin(), files.end(), "-") > 1) throw_usage("\"-\" (standard input) can be given only once");
-  if (vm.count("mlflow-run")) {
-    for (const auto& run : vm["mlflow-run"].as<std::vector<std::string>>()) files.push_back(run);
+  options.files = strings_option(vm, "metrics");
+  if (std::count(options.files.begin(), options.files.end(), "-") > 1) {
+    throw_usage("\"-\" (standard input) can be given only once");
   }
-
-  std::optional<History> history;
+  for (auto& run : strings_option(vm, "mlflow-run")) options.files.push_back(std::move(run));
   if (vm.count("predictions")) {
-    if (!files.empty() || vm.count("history")) throw_usage("give metrics files, --history or --predictions, not more than one");
-    for (const auto& req : requirements) {
-      if (req.aggregate != Aggregate::none) throw_usage("\"" + req.text + "\" aggregates a history; give --history FILE");
-    }
-    const PredictionMetrics run = evaluate_predictions_option(vm);
-    std::vector<CheckResult> results;
-    for (const auto& req : requirements) {
-      std::optional<double> value = prediction_metric(run, run.evaluation, req.metric, allow_missing, "");
-      results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
-    }
-    Outcome outcome = build_outcome(results, {run.path}, std::nullopt);
-    add_slice_checks(run, vm, allow_missing, outcome);
-    return outcome;
+    parse_predictions_options(vm, options);
+    return options;
   }
   if (vm.count("require-slices") || vm.count("slice-by") || vm.count("write-metrics")) {
     throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for --write-metrics)");
   }
   if (vm.count("history")) {
-    if (!files.empty()) throw_usage("give metrics files or --history, not both");
-    const std::size_t window = count_option(vm, "window", 0);
-    const std::size_t min_count = count_option(vm, "min-count", window ? window : 1);
-    if (window && min_count > window) throw_usage("--min-count cannot exceed --window");
-    std::vector<std::string> checked;
-    for (const auto& req : requirements) checked.push_back(req.metric);
-    history = load_history(vm["history"].as<std::string>(), window, min_count, checked);
-  } else {
-    if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
-    if (files.empty()) throw_usage("no metrics file given");
-    for (const auto& req : requirements) {
-      if (req.aggregate != Aggregate::none) {
-        throw_usage("\"" + req.text + "\" aggregates a history; give --history FILE");
-      }
+    if (!options.files.empty()) throw_usage("give metrics files or --history, not both");
+    options.source = MetricsSource::history;
+    options.history.window = count_option(vm, "window", 0);
+    options.history.min_count = count_option(vm, "min-count", options.history.window ? options.history.window : 1);
+    if (options.history.window && options.history.min_count > options.history.window) {
+      throw_usage("--min-count cannot exceed --window");
     }
+    options.history.path = *string_option(vm, "history");
+    return options;
   }
-
-  std::vector<CheckResult> results;
-  if (history) {
-    for (const auto& req : requirements) {
-      // count() and last() look only at the records that have the metric: a metric logged
-      // every few records is still counted, and its latest value is the last one.
-      const bool sparse = req.aggregate == Aggregate::count || req.aggregate == Aggregate::last ||
-                          req.aggregate == Aggregate::none;
-      std::vector<double> values = history->values(req.metric, allow_missing || sparse);
-      std::optional<double> value;
-      if (!values.empty() || req.aggregate == Aggregate::count) value = aggregate_values(req.aggregate, values);
-      else if (!allow_missing) history->records.back().metrics.number(req.metric);  // the usual "no metric" error
-      if (value && !std::isfinite(*value)) {
-        throw_input(history->path, std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ") over " +
-                                       history->describe_window() +
-                                       " is not a finite number (the values overflow a double)");
-      }
-      results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
-    }
-    return build_outcome(results, {history->path}, history);
-  }
-
-  MetricSet metrics = MetricSet::load(files.front());
-  for (std::size_t i = 1; i < files.size(); ++i) metrics.merge(MetricSet::load(files[i]));
-  for (const auto& req : requirements) {
-    std::optional<double> value = allow_missing ? metrics.find_number(req.metric) : metrics.number(req.metric);
-    results.push_back({&req, value, value ? compare(*value, req.op, req.threshold) : true});
-  }
-  std::vector<std::string> sources;
-  for (const auto& file : files) sources.push_back(file == "-" ? "stdin" : file);
-  return build_outcome(results, sources, std::nullopt);
+  if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
+  if (options.files.empty()) throw_usage("no metrics file given");
+  refuse_aggregates(options.requirements);
+  return options;
 }
-
-}  // namespace
 
 ToolSpec validate_tool() {
   ToolSpec spec;
@@ -364,25 +270,21 @@ ToolSpec validate_tool() {
     declare_s3_options(options, false);
     options.add_options()("mlflow-run", po::value<std::vector<std::string>>()->composing()->value_name("DIR"),
                           "an MLflow file-store run folder (mlruns/<experiment>/<run_id>) as a metrics file");
-    declare_validate_prediction_options(options);
+    options.add_options()
+        ("predictions", po::value<std::string>()->value_name("FILE"),
+         "compute the metrics from a predictions CSV/TSV (plain or gzip) instead of reading a metrics file");
+    declare_prediction_column_options(options);
+    options.add_options()
+        ("slice-by", po::value<std::string>()->value_name("COL"), "also compute every metric per value of COL")
+        ("min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
+         "--require-slices checks only slices of at least N rows")
+        ("require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
+         "a check every slice must pass (repeatable)")
+        ("write-metrics", po::value<std::string>()->value_name("FILE"), "with --predictions or --prometheus: write the computed or queried metrics as a metrics JSON");
     positional.add("metrics", -1);
   };
-  spec.run = run_validate;
-  spec.inputs = [](const po::variables_map& vm) {
-    std::vector<std::string> inputs;
-    std::vector<std::string> metrics;
-    if (vm.count("metrics")) metrics = vm["metrics"].as<std::vector<std::string>>();
-    if (vm.count("mlflow-run")) {
-      for (const auto& run : vm["mlflow-run"].as<std::vector<std::string>>()) metrics.push_back(run);
-    }
-    for (const auto& path : metrics) {
-      for (auto& file : metrics_input_files(path)) inputs.push_back(std::move(file));
-    }
-    for (const char* option : {"policy", "history", "predictions"}) {
-      if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
-    }
-    return inputs;
-  };
+  spec.run = [](const po::variables_map& vm) { return validate_outcome(validate(parse_validate_options(vm))); };
+  spec.inputs = validate_input_files;
   return spec;
 }
 
