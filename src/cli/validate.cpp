@@ -16,13 +16,14 @@
 namespace lean {
 namespace {
 
-std::vector<Requirement> requirements_from_flags(const std::vector<std::string>& texts) {
+// The expressions of a repeatable option (--require, --require-slices).
+std::vector<Requirement> requirements_option(const po::variables_map& vm, const char* name) {
   std::vector<Requirement> out;
-  for (const auto& text : texts) {
+  for (const auto& text : strings_option(vm, name)) {
     try {
       out.push_back(parse_requirement(text));
     } catch (const ExpressionError& e) {
-      throw_usage("invalid --require \"" + text + "\": " + e.what());
+      throw_usage("invalid --" + std::string(name) + " \"" + text + "\": " + e.what());
     }
   }
   return out;
@@ -67,14 +68,9 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
 }
 
 std::vector<Requirement> slice_requirements(const po::variables_map& vm) {
-  std::vector<Requirement> out;
-  for (const auto& text : strings_option(vm, "require-slices")) {
-    try {
-      out.push_back(parse_requirement(text));
-    } catch (const ExpressionError& e) {
-      throw_usage("invalid --require-slices \"" + text + "\": " + e.what());
-    }
-    if (out.back().aggregate != Aggregate::none) throw_usage("\"" + text + "\" aggregates a history; --require-slices checks metrics");
+  std::vector<Requirement> out = requirements_option(vm, "require-slices");
+  for (const auto& req : out) {
+    if (req.aggregate != Aggregate::none) throw_usage("\"" + req.text + "\" aggregates a history; --require-slices checks metrics");
   }
   return out;
 }
@@ -185,7 +181,7 @@ std::vector<std::string> validate_input_files(const po::variables_map& vm) {
 
 ValidateOptions parse_validate_options(const po::variables_map& vm) {
   ValidateOptions options;
-  options.requirements = requirements_from_flags(strings_option(vm, "require"));
+  options.requirements = requirements_option(vm, "require");
   if (const std::optional<std::string> policy = string_option(vm, "policy")) {
     auto from_policy = requirements_from_policy(*policy);
     options.requirements.insert(options.requirements.end(), from_policy.begin(), from_policy.end());
