@@ -2,8 +2,8 @@
 // first byte picks the tool), over fixed metrics files. Output-file flags are dropped so
 // the fuzzer writes nothing outside its scratch directory.
 #include "fuzz_util.hpp"
-#include "gates/compare.hpp"
-#include "gates/validate.hpp"
+#include "cli/compare.hpp"
+#include "cli/validate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static lean::fuzz::ToolRun run;

@@ -1,7 +1,7 @@
 // A history (JSON Lines) file through ml-validate --history: the window (first byte),
 // the records, every aggregate over them, and every output written.
 #include "fuzz_util.hpp"
-#include "gates/validate.hpp"
+#include "cli/validate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static lean::fuzz::ToolRun run;

@@ -1,7 +1,7 @@
 // A policy file through the whole ml-validate command: read, parsed, every expression
 // checked against a metrics file, every output rendered and written.
 #include "fuzz_util.hpp"
-#include "gates/validate.hpp"
+#include "cli/validate.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static lean::fuzz::ToolRun run;

@@ -1,3 +1,3 @@
-#include "gates/validate.hpp"
+#include "cli/validate.hpp"
 
 int main(int argc, char** argv) { return lean::validate_main(argc, argv); }

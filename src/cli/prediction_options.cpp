@@ -1,7 +1,6 @@
-#include "evaluate/options.hpp"
+#include "cli/prediction_options.hpp"
 
-#include <cmath>
-
+#include "cli/options.hpp"
 #include "core/error.hpp"
 
 namespace lean {
@@ -22,7 +21,7 @@ void declare_prediction_column_options(po::options_description& options) {
       ("weight-column", po::value<std::string>()->value_name("COL"), "sample weights (>= 0)")
       ("pos-label", po::value<std::string>()->value_name("L"),
        "binary: the positive label (default 1 for 0/1 and -1/1, true for booleans)")
-      ("decision-threshold", po::value<double>()->default_value(0.5, "0.5")->value_name("X"),
+      ("decision-threshold", po::value<std::string>()->default_value("0.5")->value_name("X"),
        "binary without a prediction column: predict positive when the score >= X")
       ("average", po::value<std::string>()->value_name("AVG"),
        "precision/recall/f1: binary, macro, micro or weighted (default binary for two labels, macro above)");
@@ -30,29 +29,27 @@ void declare_prediction_column_options(po::options_description& options) {
 
 PredictionColumns prediction_columns(const po::variables_map& vm) {
   PredictionColumns columns;
-  const std::string task = vm["task"].as<std::string>();
-  if (task == "auto") columns.task = Task::automatic;
-  else if (task == "binary") columns.task = Task::binary;
-  else if (task == "multiclass") columns.task = Task::multiclass;
-  else if (task == "regression") columns.task = Task::regression;
-  else throw_usage("--task must be auto, binary, multiclass or regression, not \"" + task + "\"");
-  columns.label = vm["label-column"].as<std::string>();
-  columns.prediction = vm["prediction-column"].as<std::string>();
+  const std::string task = *choice_option(vm, "task", {"auto", "binary", "multiclass", "regression"});
+  columns.task = task == "binary" ? Task::binary : task == "multiclass" ? Task::multiclass
+                 : task == "regression" ? Task::regression : Task::automatic;
+  columns.label = *string_option(vm, "label-column");
+  columns.prediction = *string_option(vm, "prediction-column");
   columns.prediction_named = !vm["prediction-column"].defaulted();
-  if (vm.count("score-column") && vm.count("score-prefix")) throw_usage("give --score-column or --score-prefix, not both");
-  if (vm.count("score-column")) {
-    columns.score = vm["score-column"].as<std::string>();
+  const std::optional<std::string> score = string_option(vm, "score-column");
+  const std::optional<std::string> prefix = string_option(vm, "score-prefix");
+  if (score && prefix) throw_usage("give --score-column or --score-prefix, not both");
+  if (score) {
+    columns.score = *score;
     columns.score_named = true;
   }
-  if (vm.count("score-prefix")) {
-    columns.score_prefix = vm["score-prefix"].as<std::string>();
+  if (prefix) {
+    columns.score_prefix = *prefix;
     columns.prefix_named = true;
     if (columns.score_prefix.empty()) throw_usage("--score-prefix cannot be empty");
   }
-  if (vm.count("weight-column")) columns.weight = vm["weight-column"].as<std::string>();
-  if (vm.count("pos-label")) columns.pos_label = vm["pos-label"].as<std::string>();
-  columns.decision_threshold = vm["decision-threshold"].as<double>();
-  if (!std::isfinite(columns.decision_threshold)) throw_usage("--decision-threshold must be a finite number");
+  columns.weight = string_option_or(vm, "weight-column");
+  if (const std::optional<std::string> label = string_option(vm, "pos-label")) columns.pos_label = *label;
+  columns.decision_threshold = *number_option(vm, "decision-threshold");
   return columns;
 }
 

@@ -6,7 +6,8 @@
 
 namespace lean {
 
-// The column options ml-validate --predictions and ml-compare --candidate-predictions share.
+// The column options ml-validate --predictions and ml-compare --candidate-predictions share,
+// declared and read (by each tool's parse function) once.
 void declare_prediction_column_options(boost::program_options::options_description& options);
 PredictionColumns prediction_columns(const boost::program_options::variables_map& vm);
 

@@ -1,0 +1,179 @@
+#include "gates/validate_report.hpp"
+
+#include "core/format.hpp"
+#include "core/printable.hpp"
+#include "gates/check_line.hpp"
+#include "metrics/tolerance.hpp"
+#include "report/markdown.hpp"
+
+namespace lean {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+constexpr std::size_t kWorstSlicesShown = 5;
+
+const char* verdict_cell(const Check& check) {
+  return check.skipped ? "⚪ skipped" : check.passed ? "✅ pass" : "❌ fail";
+}
+
+std::string summary_line(const Outcome& outcome) {
+  return "ml-validate: " + std::string(status_word(outcome.status)) + " (" + printable(outcome.headline) + ")\n";
+}
+
+// The --require-slices checks, added to an outcome built from the --require checks.
+void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
+  outcome.fields["predictions"] = {{"file", result.path}, {"task", task_name(result.task)}};
+  if (result.slice_column.empty()) return;
+  ordered_json report;
+  report["column"] = result.slice_column;
+  report["min_slice_size"] = result.min_slice_size;
+  ordered_json too_small = ordered_json::array();
+  for (const auto& [value, rows] : result.too_small) too_small.push_back({{"slice", value}, {"n", rows}});
+  report["too_small"] = too_small;
+  const bool checked = !result.slice_checks.empty();
+  // Not a failure (the gate has nothing to say about slices it does not check), but never silent.
+  if (checked && result.slices > 0 && result.too_small.size() == result.slices) {
+    outcome.console += "WARN  every slice of " + result.slice_column + " has fewer than " +
+                       std::to_string(result.min_slice_size) +
+                       " rows (--min-slice-size): no --require-slices check was evaluated\n";
+  }
+  ordered_json checks = ordered_json::array();
+  int failed = 0;
+  MarkdownTable table({"Slice", "Check", "Value", "Result"});
+  for (const auto& requirement : result.slice_checks) {
+    ordered_json worst = ordered_json::array();
+    for (const auto& slice : requirement.slices) {
+      ValidateRow row = slice_row(result.slice_column, requirement.requirement, slice);
+      if (!slice.passed) ++failed;
+      outcome.console += check_line(row.check);
+      outcome.checks.push_back(std::move(row.check));
+      checks.push_back(std::move(row.report));
+      if (worst.size() < kWorstSlicesShown && slice.value) {
+        worst.push_back({{"slice", slice.slice}, {"value", *slice.value}});
+        table.add_row(std::move(row.cells));
+      }
+    }
+    report["worst"][requirement.requirement.text] = worst;
+  }
+  report["checks"] = checks;
+  report["failed"] = failed;
+  outcome.fields["slices"] = report;
+  if (checked) outcome.markdown_body += "\n**Worst slices by " + result.slice_column + "**\n\n" + table.render();
+  if (failed) outcome.status = ExitStatus::gate_failed;
+  if (checked) {  // the headline counts every check, the slices' too
+    std::size_t all_failed = 0;
+    for (const auto& check : outcome.checks) all_failed += check.passed ? 0 : 1;
+    const std::size_t total = outcome.checks.size();
+    outcome.headline = all_failed ? std::to_string(all_failed) + " of " + std::to_string(total) + " checks failed"
+                                  : std::to_string(total) + " of " + std::to_string(total) + " checks passed";
+    outcome.headline += " (" + std::to_string(checks.size()) + " on slices of " + result.slice_column + ")";
+  }
+}
+
+}  // namespace
+
+ValidateRow requirement_row(const RequirementResult& result) {
+  const Requirement& req = result.requirement;
+  ValidateRow row;
+  row.report["expr"] = req.text;
+  row.report["metric"] = req.metric;
+  if (req.aggregate != Aggregate::none) row.report["aggregate"] = aggregate_name(req.aggregate);
+  row.report["op"] = comparison_text(req.op);
+  row.report["threshold"] = req.threshold;
+  row.report["value"] = result.value ? ordered_json(*result.value) : ordered_json(nullptr);
+  row.report["passed"] = result.passed;
+  const std::string left =
+      req.aggregate == Aggregate::none ? req.metric : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
+  // As many digits as it takes to tell the value from the threshold.
+  auto [value_text, threshold_text] = distinct_texts(result.value.value_or(0), req.threshold);
+  std::string message;
+  if (!result.value) {
+    value_text = "missing";
+    row.report["skipped"] = true;
+    row.report["skip_reason"] = "metric missing, allowed by --allow-missing";
+    message = left + " is missing (allowed by --allow-missing)";
+  } else if (result.passed) {
+    message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + threshold_text + ")";
+  } else {
+    message = left + " is " + value_text + ", required " + comparison_text(req.op) + " " + threshold_text;
+  }
+  row.check = {describe(req), result.passed, message, !result.value};
+  row.cells = {markdown_code(row.check.name), value_text, verdict_cell(row.check)};
+  return row;
+}
+
+ValidateRow slice_row(const std::string& column, const Requirement& req, const SliceCheck& slice) {
+  ValidateRow row;
+  const std::string where = req.metric + " in slice " + column + "=" + slice.slice;
+  std::string message;
+  if (!slice.value) {
+    message = where + " is missing (allowed by --allow-missing)";
+  } else {
+    message = where + " is " + format_human(*slice.value) + (slice.passed ? " (" : ", required ") +
+              comparison_text(req.op) + " " + format_human(req.threshold) + (slice.passed ? ")" : "");
+  }
+  row.check = {column + "=" + slice.slice + ": " + describe(req), slice.passed, message, !slice.value};
+  row.report = {{"expr", req.text}, {"slice", slice.slice}, {"n", slice.n},
+                {"value", slice.value ? ordered_json(*slice.value) : ordered_json(nullptr)}, {"passed", slice.passed}};
+  if (!slice.value) {  // as the checks of the whole file say it
+    row.report["skipped"] = true;
+    row.report["skip_reason"] = "metric missing, allowed by --allow-missing";
+  }
+  if (slice.value) {
+    row.cells = {markdown_code(slice.slice), markdown_code(describe(req)), format_human(*slice.value),
+                 slice.passed ? "✅ pass" : "❌ fail"};
+  }
+  return row;
+}
+
+Outcome validate_outcome(const ValidateResult& result) {
+  Outcome outcome;
+  ordered_json checks = ordered_json::array();
+  int passed = 0, failed = 0, skipped = 0;
+  MarkdownTable table({"Check", "Value", "Result"});
+  for (const auto& checked : result.checks) {
+    ValidateRow row = requirement_row(checked);
+    row.check.skipped ? ++skipped : row.check.passed ? ++passed : ++failed;
+    outcome.console += check_line(row.check);
+    table.add_row(std::move(row.cells));
+    outcome.checks.push_back(std::move(row.check));
+    checks.push_back(std::move(row.report));
+  }
+  outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
+  outcome.fields["sources"] = result.sources;
+  if (result.history) {
+    outcome.fields["history"] = {{"file", result.history->path},
+                                 {"records", result.history->records},
+                                 {"records_in_file", result.history->records_in_file}};
+  }
+  outcome.fields["checks"] = std::move(checks);
+  outcome.fields["passed"] = passed;
+  outcome.fields["failed"] = failed;
+  outcome.fields["skipped"] = skipped;
+  const std::size_t total = result.checks.size();
+  outcome.headline = failed ? std::to_string(failed) + " of " + std::to_string(total) + " checks failed"
+                            : std::to_string(passed) + " of " + std::to_string(total) + " checks passed";
+  if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
+  outcome.markdown_body = table.render();
+  outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)},
+                    {"SKIPPED", std::to_string(skipped)}};
+  if (result.prometheus) {
+    ordered_json queries = ordered_json::array();
+    for (const auto& s : *result.prometheus) queries.push_back(s.report);
+    ordered_json source = {{"url", result.sources.front()}};
+    if (result.prometheus_range) source["range"] = prometheus::format_duration(*result.prometheus_range);
+    source["queries"] = std::move(queries);
+    outcome.fields["prometheus"] = std::move(source);
+    outcome.console += summary_line(outcome);
+    // Its GAP lines go before the summary line (and may fail the gate, which it then says).
+    if (result.prometheus_range) prometheus::add_completeness(outcome, *result.prometheus, result.require_complete);
+    return outcome;
+  }
+  if (result.predictions) add_slice_checks(*result.predictions, outcome);
+  // The summary line last, with every check counted.
+  outcome.console += summary_line(outcome);
+  return outcome;
+}
+
+}  // namespace lean
