@@ -15,6 +15,10 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 using forge::id_of;
 
+long long github_clock_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 GithubAsset parse_github_asset(const json& doc) {
   GithubAsset asset;
   asset.id = id_of(doc, "id");
@@ -43,10 +47,6 @@ GithubRelease parse_github_release(const json& doc) {
 }
 
 namespace {
-
-long long now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 json parse_body(const http::Response& response, const std::string& subject, const std::string& what) {
   try {
@@ -146,7 +146,7 @@ http::Response GithubApi::send(http::Request& request) {
     if (response.header("retry-after")) return std::nullopt;  // the client reads it
     if (response.header("x-ratelimit-remaining").value_or("") == "0") {
       if (const auto reset = ratelimit_reset(response)) {
-        const long long wait = *reset - now_seconds() + 1;
+        const long long wait = *reset - github_clock_seconds() + 1;
         return milliseconds(std::max(0LL, wait) * 1000);
       }
     }

@@ -82,6 +82,10 @@ class GithubApi {
   std::optional<std::chrono::system_clock::time_point> exhausted_until_;
 };
 
+// Seconds since the epoch by this machine's clock, what GitHub's timestamps and rate-limit
+// resets are compared with.
+long long github_clock_seconds();
+
 GithubAsset parse_github_asset(const nlohmann::json& doc);
 GithubRelease parse_github_release(const nlohmann::json& doc);
 

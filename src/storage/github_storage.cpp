@@ -35,15 +35,11 @@ long long epoch_of(const std::string& timestamp) {
   return static_cast<long long>(::timegm(&tm));
 }
 
-long long now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // An asset still uploading whose last change is older than `stale_after` was left by an
 // interrupted upload.
 bool stale_asset(const GithubAsset& asset, milliseconds stale_after) {
   const long long changed = epoch_of(asset.updated_at);
-  return changed == 0 || (now_seconds() - changed) * 1000 > stale_after.count();
+  return changed == 0 || (github_clock_seconds() - changed) * 1000 > stale_after.count();
 }
 
 // The marker in a release's body that says which model (and version, or role) it holds;
@@ -260,7 +256,7 @@ std::optional<GithubRelease> GithubStorage::attempt_draft(const KeyRef& ref, con
       continue;
     }
     const long long created = epoch_of(release.created_at);
-    if (created != 0 && now_seconds() - created > kStaleDraftSeconds) api_.delete_release(release.id);
+    if (created != 0 && github_clock_seconds() - created > kStaleDraftSeconds) api_.delete_release(release.id);
   }
   std::optional<GithubRelease> created = api_.create_release(version_release_body(ref, attempt));
   releases_.reset();
