@@ -13,9 +13,10 @@
 #include "core/signals.hpp"
 
 namespace lean {
-namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
+
+namespace {
 
 void write_all(int fd, const std::string& content, const std::string& path) {
   const char* data = content.data();

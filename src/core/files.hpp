@@ -7,6 +7,9 @@
 
 namespace lean {
 
+// strerror(err) as a string: the reason part of every "cannot open: ..." message.
+std::string errno_text(int err);
+
 // Whole file as bytes; throws an input error naming the file when it cannot be read, or
 // when it is larger than `max_bytes` (checked before reading, and while reading a pipe).
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes = limits::kJsonFileBytes);

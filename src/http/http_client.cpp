@@ -80,6 +80,7 @@ std::string seconds_text(Clock::duration d) {
 // Everything one attempt shares with libcurl's callbacks.
 struct Transfer {
   Request* request = nullptr;
+  BodySource* source = nullptr;  // request.source, or the request's in-memory body
   CURL* curl = nullptr;
   Response* response = nullptr;
   std::uint64_t sent = 0;
@@ -96,7 +97,7 @@ struct Transfer {
 size_t read_callback(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   try {
-    std::size_t n = t->request->source->read(buffer, size * count);
+    std::size_t n = t->source->read(buffer, size * count);
     t->sent += n;
     t->progress(static_cast<std::int64_t>(n));
     return n;
@@ -110,7 +111,7 @@ int seek_callback(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<Transfer*>(user);
   if (offset != 0 || origin != SEEK_SET) return CURL_SEEKFUNC_CANTSEEK;
   try {
-    t->request->source->rewind();
+    t->source->rewind();
     t->progress(-static_cast<std::int64_t>(t->sent));
     t->sent = 0;
     return CURL_SEEKFUNC_OK;
@@ -333,6 +334,115 @@ Client::Client(ClientOptions options) : options_(std::move(options)), handle_(st
 
 Client::~Client() = default;
 
+namespace {
+
+// Sets up the handle for one attempt (libcurl's connection cache survives the reset); the
+// header list it returns must outlive the transfer.
+std::unique_ptr<curl_slist, SlistDeleter> set_up_handle(CURL* curl, char* error_buffer, const ClientOptions& options,
+                                                        const Request& request, Transfer& transfer, bool cleanup,
+                                                        milliseconds connect_budget) {
+  const CurlLibrary& lib = curl_library();
+  lib.easy_reset(curl);  // keeps the connection cache
+  error_buffer[0] = '\0';
+  lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  add_url_credentials(request.url);  // libcurl sends them as a Basic header
+  lib.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  lib.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options.ca_bundle.empty()) lib.easy_setopt(curl, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  lib.easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  if (cleanup) {
+    lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
+  } else {
+    lib.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    lib.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, interrupt_callback);
+  }
+  lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_budget.count()));
+  const long stall_seconds = std::max(1L, static_cast<long>((options.stall_timeout.count() + 999) / 1000));
+  lib.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
+  if (options.attempt_timeout.count() > 0 && !cleanup) {
+    lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.attempt_timeout.count()));
+  }
+  // Larger buffers than the defaults: fewer callbacks and syscalls on fast links.
+  lib.easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  lib.easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+  lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
+  lib.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_callback);
+  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+
+  bool has_content_type = false;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  auto add_header = [&](const std::string& line) {
+    headers.reset(lib.slist_append(headers.release(), line.c_str()));
+  };
+  for (const auto& [name, value] : request.headers) {
+    if (lower(name) == "content-type") has_content_type = true;
+    register_credential_header(name, value);
+    // A line break would end the header and send the rest as headers of its own.
+    if (value.find_first_of("\r\n") != std::string::npos) throw_usage("the " + name + " header holds a line break");
+    add_header(name + ": " + value);
+  }
+  // No "Expect: 100-continue" round trip; no form content type libcurl would invent.
+  add_header("Expect:");
+  if (!has_content_type) add_header("Content-Type:");
+  lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+
+  if (request.method == "HEAD") {
+    lib.easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (transfer.source) {
+    lib.easy_setopt(curl, CURLOPT_READFUNCTION, read_callback);
+    lib.easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    lib.easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_callback);
+    lib.easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
+    const auto size = static_cast<curl_off_t>(transfer.source->size());
+    if (request.method == "POST") {
+      lib.easy_setopt(curl, CURLOPT_POST, 1L);
+      lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, size);
+    } else {
+      lib.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      lib.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
+      if (request.method != "PUT") lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+  } else if (request.method != "GET") {
+    lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  return headers;
+}
+
+// An answer is retried when its status or the caller says so and attempts are left, after the
+// service's own delay (nullopt: the backoff's). An answer not retried is the result: nullopt.
+struct Retry {
+  std::optional<milliseconds> after;
+};
+std::optional<Retry> retry_of_answer(const Request& request, const Response& response, const ClientOptions& options,
+                                     bool last_attempt) {
+  const bool retry = retryable_status(response.status) || (request.retry_if && request.retry_if(response));
+  if (!retry || last_attempt) return std::nullopt;
+  Retry next;
+  if (request.retry_delay) next.after = request.retry_delay(response);
+  if (!next.after) {
+    if (auto value = response.header("retry-after")) next.after = parse_retry_after(*value);
+  }
+  if (next.after && *next.after > options.retry_after_max) return std::nullopt;
+  return next;
+}
+
+// Asleep in short steps, so an interrupt is not kept waiting for a long backoff.
+void sleep_interruptibly(milliseconds delay) {
+  for (const auto until = Clock::now() + delay; Clock::now() < until;) {
+    throw_if_interrupted();
+    std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
+  }
+  throw_if_interrupted();
+}
+
+}  // namespace
+
 Response Client::send(Request& request) {
   const std::string subject = request.subject.empty() ? redact_url(request.url) : request.subject;
   register_url_password(request.url);
@@ -360,94 +470,21 @@ Response Client::send(Request& request) {
     transfer.response = &response;
 
     std::unique_ptr<MemorySource> memory;
-    BodySource* source = request.source;
-    const bool has_body = source || !request.body.empty() || request.method == "PUT" || request.method == "POST";
-    if (!source && has_body) {
+    transfer.source = request.source;
+    const bool has_body = transfer.source || !request.body.empty() || request.method == "PUT" || request.method == "POST";
+    if (!transfer.source && has_body) {
       memory = std::make_unique<MemorySource>(request.body);
-      source = memory.get();
+      transfer.source = memory.get();
     }
-    // The callbacks read the body through request.source.
-    BodySource* saved_source = request.source;
-    request.source = source;
-    if (source) source->rewind();
+    if (transfer.source) transfer.source->rewind();
 
-    lib.easy_reset(curl);  // keeps the connection cache
-    handle_->error[0] = '\0';
-    lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, handle_->error);
-    add_url_credentials(request.url);  // libcurl sends them as a Basic header
-    lib.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    lib.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    lib.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options_.ca_bundle.empty()) lib.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-    lib.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    if (cleanup) {
-      lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10'000L);
-    } else {
-      lib.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-      lib.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, interrupt_callback);
-    }
     // Never connected yet: the remaining connect budget bounds this attempt's connect.
     auto connect_budget = options_.connect_timeout;
     if (!ever_connected) {
       connect_budget = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now()));
     }
-    lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_budget.count()));
-    const long stall_seconds = std::max(1L, static_cast<long>((options_.stall_timeout.count() + 999) / 1000));
-    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    lib.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall_seconds);
-    if (options_.attempt_timeout.count() > 0 && !cleanup) {
-      lib.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.attempt_timeout.count()));
-    }
-    // Larger buffers than the defaults: fewer callbacks and syscalls on fast links.
-    lib.easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
-    lib.easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
-    lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, header_callback);
-    lib.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-    lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_callback);
-    lib.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-
-    bool has_content_type = false;
-    std::unique_ptr<curl_slist, SlistDeleter> headers;
-    auto add_header = [&](const std::string& line) {
-      headers.reset(lib.slist_append(headers.release(), line.c_str()));
-    };
-    for (const auto& [name, value] : request.headers) {
-      if (lower(name) == "content-type") has_content_type = true;
-      register_credential_header(name, value);
-      // A line break would end the header and send the rest as headers of its own.
-      if (value.find_first_of("\r\n") != std::string::npos) throw_usage("the " + name + " header holds a line break");
-      add_header(name + ": " + value);
-    }
-    // No "Expect: 100-continue" round trip; no form content type libcurl would invent.
-    add_header("Expect:");
-    if (!has_content_type) add_header("Content-Type:");
-    lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-
-    if (request.method == "HEAD") {
-      lib.easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    } else if (source) {
-      lib.easy_setopt(curl, CURLOPT_READFUNCTION, read_callback);
-      lib.easy_setopt(curl, CURLOPT_READDATA, &transfer);
-      lib.easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_callback);
-      lib.easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
-      const auto size = static_cast<curl_off_t>(source->size());
-      if (request.method == "POST") {
-        lib.easy_setopt(curl, CURLOPT_POST, 1L);
-        lib.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, size);
-      } else {
-        lib.easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-        lib.easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, size);
-        if (request.method != "PUT") lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      }
-    } else if (request.method != "GET") {
-      lib.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-
+    const auto headers = set_up_handle(curl, handle_->error, options_, request, transfer, cleanup, connect_budget);
     CURLcode code = lib.easy_perform(curl);
-    request.source = saved_source;
     if (transfer.error) std::rethrow_exception(transfer.error);
     if (!cleanup) throw_if_interrupted();
 
@@ -457,18 +494,13 @@ Response Client::send(Request& request) {
     if (connected) ever_connected = true;
 
     std::optional<milliseconds> retry_after;
-    std::string failure;
     if (code == CURLE_OK) {
       lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-      const bool retry = retryable_status(response.status) || (request.retry_if && request.retry_if(response));
-      if (!retry || attempt >= max_attempts) return response;
-      if (request.retry_delay) retry_after = request.retry_delay(response);
-      if (!retry_after) {
-        if (auto value = response.header("retry-after")) retry_after = parse_retry_after(*value);
-      }
-      if (retry_after && *retry_after > options_.retry_after_max) return response;
+      const auto retry = retry_of_answer(request, response, options_, attempt >= max_attempts);
+      if (!retry) return response;
+      retry_after = retry->after;
     } else {
-      failure = handle_->error[0] ? handle_->error : lib.easy_strerror(code);
+      const std::string failure = handle_->error[0] ? handle_->error : lib.easy_strerror(code);
       if (code == CURLE_SSL_CACERT_BADFILE && !options_.ca_bundle.empty()) {  // the user's file, not the server
         throw Error(ExitStatus::usage, options_.ca_bundle, "--ca-bundle: holds no PEM certificate (" + failure + ")");
       }
@@ -497,12 +529,7 @@ Response Client::send(Request& request) {
       const auto left = std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now());
       delay = std::clamp(delay, milliseconds(0), std::max(milliseconds(0), left - milliseconds(1)));
     }
-    // Asleep in short steps, so an interrupt is not kept waiting for a long backoff.
-    for (const auto until = Clock::now() + delay; Clock::now() < until;) {
-      throw_if_interrupted();
-      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(50)));
-    }
-    throw_if_interrupted();
+    sleep_interruptibly(delay);
   }
 }
 

@@ -27,6 +27,7 @@
 #include "crypto/sha256.hpp"
 #include "registry/provenance.hpp"
 #include "storage/ids.hpp"
+#include "storage/layout.hpp"
 #include "storage/local_file.hpp"
 #include "storage/temp_names.hpp"
 
@@ -36,7 +37,6 @@ using ordered_json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char* kManifestName = "manifest.json";
 constexpr const char* kFetchTempPrefix = ".lean-fetch-";
 constexpr std::size_t kMaxNameLength = 128;
 constexpr std::size_t kMaxHistory = 100;  // a channel keeps the last 100 earlier versions
@@ -587,44 +587,47 @@ bool same_data(const ordered_json& a, const ordered_json& b) { return nlohmann::
 
 }  // namespace
 
-PublishResult Registry::publish(const PublishRequest& request) {
-  const std::string& model = request.model;
-  const std::string& version = request.version;
-  check_name("model", model);
-  check_name("version", version);
+struct Registry::PublishInputs {
+  const PublishRequest& request;
+  std::vector<std::string> names;     // the files' base names, as stored
+  std::vector<LocalFileState> states;  // as they were before the upload
+  ordered_json meta = ordered_json::object();
+  ordered_json metrics;
+  Provenance who;
+  // Hashes of the local files, computed once when a published version is compared.
+  mutable std::vector<std::optional<std::string>> local_sha256;
 
   // Everything that can be wrong with the inputs fails before anything is written.
-  std::vector<std::string> names;
-  std::vector<LocalFileState> states;
-  for (const auto& path : request.files) {
-    states.push_back(stat_local_file(path));
-    std::string name = fs::path(path).filename().string();
-    check_file_name(name, path);
-    if (std::find(names.begin(), names.end(), name) != names.end()) {
-      throw_usage("two files named " + in_quotes(name) + ": files are stored under their base names");
+  explicit PublishInputs(const PublishRequest& publish) : request(publish) {
+    check_name("model", request.model);
+    check_name("version", request.version);
+    for (const auto& path : request.files) {
+      states.push_back(stat_local_file(path));
+      std::string name = fs::path(path).filename().string();
+      check_file_name(name, path);
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        throw_usage("two files named " + in_quotes(name) + ": files are stored under their base names");
+      }
+      names.push_back(std::move(name));
     }
-    names.push_back(std::move(name));
-  }
-  std::set<std::string> meta_keys;
-  ordered_json meta = ordered_json::object();
-  for (const auto& [key, value] : request.meta) {
-    if (!meta_keys.insert(key).second) throw_usage("--meta " + key + " given twice");
-    meta[key] = value;
-  }
-  const ordered_json metrics = request.metrics ? *request.metrics : ordered_json(nullptr);
-  const Provenance who = provenance_from_env();
-  try {  // what goes into the manifest must serialize: checked before the first write
-    (void)ordered_json({optional_text(who.git_commit), optional_text(who.ci_run_url), who.actor, meta}).dump();
-  } catch (const nlohmann::json::type_error&) {
-    throw_usage("the CI environment (commit, run URL, actor) or --meta is not valid UTF-8");
+    std::set<std::string> meta_keys;
+    for (const auto& [key, value] : request.meta) {
+      if (!meta_keys.insert(key).second) throw_usage("--meta " + key + " given twice");
+      meta[key] = value;
+    }
+    metrics = request.metrics ? *request.metrics : ordered_json(nullptr);
+    who = provenance_from_env();
+    try {  // what goes into the manifest must serialize: checked before the first write
+      (void)ordered_json({optional_text(who.git_commit), optional_text(who.ci_run_url), who.actor, meta}).dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw_usage("the CI environment (commit, run URL, actor) or --meta is not valid UTF-8");
+    }
+    local_sha256.resize(names.size());
   }
 
-  const std::string prefix = version_prefix(model, version);
-  const std::string key = manifest_key(model, version);
-
-  // Identical means the same manifest content: files (names, sizes, hashes), metrics, meta.
-  std::vector<std::optional<std::string>> local_sha256(names.size());
-  auto same_content = [&](const Manifest& published) -> std::optional<std::string> {
+  // How a published version differs from these inputs (files: names, sizes, hashes;
+  // metrics; meta); nullopt when it is identical.
+  std::optional<std::string> difference(const Manifest& published) const {
     if (published.files.size() != names.size()) {
       std::vector<std::string> stored;
       for (const auto& f : published.files) stored.push_back(f.name);
@@ -645,33 +648,79 @@ PublishResult Registry::publish(const PublishRequest& request) {
       return "its meta differs from --meta";
     }
     return std::nullopt;
-  };
-  auto conflict = [&](const std::string& why) {
-    throw_integrity(location(prefix), "version " + version + " of " + model +
-                                          " is already published with different content (" + why +
-                                          "); versions are immutable: publish a new version");
-  };
-  // A complete version is "identical" only when its manifest matches and its stored files
-  // still verify: a damaged version is never reported as published.
-  auto settle_existing = [&](const StoredObject& stored) -> PublishResult {
-    Manifest published = parse_manifest(stored, model, version, location(key));
-    if (auto why = same_content(published)) conflict(*why);
-    for (const FileCheck& check : verify(model, version, published)) {
-      if (check.ok()) continue;
-      throw_integrity(location(published.file_key(check.expected.name)),
-                      std::string(check.actual ? "does not match the manifest" : "is in the manifest but missing from the registry") +
-                          ": version " + version + " of " + model + " is damaged; publish a new version");
+  }
+
+  // The manifest of the uploaded `files` (staged in `folder`, if any).
+  std::string manifest_body(const ordered_json& files, const std::string& folder) const {
+    ordered_json doc;
+    doc["model"] = request.model;
+    doc["version"] = request.version;
+    doc["files"] = files;
+    if (!folder.empty()) doc["files_folder"] = folder;
+    doc["metrics"] = metrics;
+    doc["meta"] = meta;
+    doc["git_commit"] = optional_text(who.git_commit);
+    doc["ci_run_url"] = optional_text(who.ci_run_url);
+    doc["created_at"] = utc_timestamp(now_epoch_seconds());
+    doc["created_by"] = who.actor;
+    doc["tool_version"] = std::string("ml-release ") + kVersion;
+    return serialize(doc);
+  }
+};
+
+// A complete version is "identical" only when its manifest matches and its stored files
+// still verify: a damaged version is never reported as published.
+PublishResult Registry::settle_published(const PublishInputs& inputs, const StoredObject& stored) {
+  const std::string& model = inputs.request.model;
+  const std::string& version = inputs.request.version;
+  const std::string key = manifest_key(model, version);
+  Manifest published = parse_manifest(stored, model, version, location(key));
+  if (auto why = inputs.difference(published)) {
+    throw_integrity(location(version_prefix(model, version)),
+                    "version " + version + " of " + model + " is already published with different content (" + *why +
+                        "); versions are immutable: publish a new version");
+  }
+  for (const FileCheck& check : verify(model, version, published)) {
+    if (check.ok()) continue;
+    throw_integrity(location(published.file_key(check.expected.name)),
+                    std::string(check.actual ? "does not match the manifest" : "is in the manifest but missing from the registry") +
+                        ": version " + version + " of " + model + " is damaged; publish a new version");
+  }
+  log("version " + version + " is already published with identical content: nothing to do");
+  remove_stale_leftovers(model);
+  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
+               publish_event_name(published));
+  storage_.version_published(model, version, stored.body);
+  return {std::move(published), true};
+}
+
+// Stages each file under `keys` in the attempt; the manifest's "files".
+ordered_json Registry::upload_files(const PublishInputs& inputs, const std::vector<std::string>& keys,
+                                    const std::string& attempt) {
+  const auto& paths = inputs.request.files;
+  ordered_json files = ordered_json::array();
+  for (std::size_t i = 0; i < inputs.names.size(); ++i) {
+    log("uploading " + paths[i] + " (" + std::to_string(inputs.states[i].size) + " bytes) to " + location(keys[i]));
+    const FileDigest digest = storage_.stage_file(keys[i], paths[i], attempt);
+    // The digest is of the bytes that were stored; the file must not have changed meanwhile.
+    if (digest.size != inputs.states[i].size || stat_local_file(paths[i]) != inputs.states[i]) {
+      throw Error(ExitStatus::integrity, paths[i], "changed while it was being published; publish it again");
     }
-    log("version " + version + " is already published with identical content: nothing to do");
-    remove_stale_leftovers(model);
-    record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
-                 publish_event_name(published));
-    storage_.version_published(model, version, stored.body);
-    return {std::move(published), true};
-  };
+    log("stored " + inputs.names[i] + " sha256 " + digest.sha256);
+    files.push_back({{"name", inputs.names[i]}, {"size", digest.size}, {"sha256", digest.sha256}});
+  }
+  return files;
+}
+
+PublishResult Registry::publish(const PublishRequest& request) {
+  const PublishInputs inputs(request);
+  const std::string& model = request.model;
+  const std::string& version = request.version;
+  const std::string prefix = version_prefix(model, version);
+  const std::string key = manifest_key(model, version);
 
   log("reading " + location(key));
-  if (std::optional<StoredObject> existing = storage_.get(key)) return settle_existing(*existing);
+  if (std::optional<StoredObject> existing = storage_.get(key)) return settle_published(inputs, *existing);
 
   // Each attempt stages its files under names no other attempt uses; the manifest, written
   // only while absent, decides which attempt's files the version is (docs/hardening.md).
@@ -680,7 +729,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
   const std::string files_prefix = prefix + (folder.empty() ? "" : folder + "/");
   remove_stale_leftovers(model);
   std::vector<std::string> keys;
-  for (const auto& name : names) keys.push_back(files_prefix + name);
+  for (const auto& name : inputs.names) keys.push_back(files_prefix + name);
   bool committed = false;
   auto discard = [&]() {
     try {
@@ -699,31 +748,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     if (!committed) discard();
   }};
 
-  ordered_json files = ordered_json::array();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    log("uploading " + request.files[i] + " (" + std::to_string(states[i].size) + " bytes) to " + location(keys[i]));
-    const FileDigest digest = storage_.stage_file(keys[i], request.files[i], attempt);
-    // The digest is of the bytes that were stored; the file must not have changed meanwhile.
-    if (digest.size != states[i].size || stat_local_file(request.files[i]) != states[i]) {
-      throw Error(ExitStatus::integrity, request.files[i], "changed while it was being published; publish it again");
-    }
-    log("stored " + names[i] + " sha256 " + digest.sha256);
-    files.push_back({{"name", names[i]}, {"size", digest.size}, {"sha256", digest.sha256}});
-  }
-
-  ordered_json doc;
-  doc["model"] = model;
-  doc["version"] = version;
-  doc["files"] = files;
-  if (!folder.empty()) doc["files_folder"] = folder;
-  doc["metrics"] = metrics;
-  doc["meta"] = meta;
-  doc["git_commit"] = optional_text(who.git_commit);
-  doc["ci_run_url"] = optional_text(who.ci_run_url);
-  doc["created_at"] = utc_timestamp(now_epoch_seconds());
-  doc["created_by"] = who.actor;
-  doc["tool_version"] = std::string("ml-release ") + kVersion;
-  const std::string body = serialize(doc);
+  const std::string body = inputs.manifest_body(upload_files(inputs, keys, attempt), folder);
 
   // The last step, and only if no one else completed this version meanwhile.
   conditional_writes_atomic();  // probed before the write, so --verbose shows the probe
@@ -734,7 +759,7 @@ PublishResult Registry::publish(const PublishRequest& request) {
     log("another publish completed version " + version + " first");
     std::optional<StoredObject> winner = storage_.get(key);
     if (!winner) throw_integrity(location(key), "the manifest could not be written and is not there");
-    return settle_existing(*winner);
+    return settle_published(inputs, *winner);
   }
   committed = true;
   log("wrote " + location(key));

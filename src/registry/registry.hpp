@@ -203,6 +203,12 @@ class Registry {
   // changed it in between.
   ChannelChange update_channel(const std::string& model, const std::string& channel, const ChannelEdit& edit);
   void log(const std::string& line) const;
+  // The steps of publish: its inputs, checked before anything is written; a version found
+  // published (identical and intact, or a conflict); the files uploaded into an attempt.
+  struct PublishInputs;
+  PublishResult settle_published(const PublishInputs& inputs, const StoredObject& stored);
+  nlohmann::ordered_json upload_files(const PublishInputs& inputs, const std::vector<std::string>& keys,
+                                      const std::string& attempt);
 
   Storage& storage_;
   Log log_;

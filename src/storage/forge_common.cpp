@@ -1,16 +1,14 @@
 #include "storage/forge_common.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <cctype>
+#include <cstdio>
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
+#include "core/url.hpp"
+#include "storage/layout.hpp"
 
 namespace lean::forge {
 namespace {
@@ -44,7 +42,7 @@ KeyRef parse_key(const std::string& key) {
   if (parts.size() == 4 && parts[1] == "versions") {
     ref.version = parts[2];
     ref.name = parts[3];
-    ref.kind = ref.name == "manifest.json" ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
+    ref.kind = ref.name == kManifestName ? KeyRef::Kind::manifest : KeyRef::Kind::version_file;
     return ref;
   }
   if (parts.size() == 5 && parts[1] == "versions") {  // a file in a publish attempt's folder
@@ -64,6 +62,54 @@ KeyRef parse_key(const std::string& key) {
     return ref;
   }
   throw Error(ExitStatus::usage, key, "is not a key of the registry layout");
+}
+
+std::string generation_name(const std::string& channel, long long generation, const std::string& suffix) {
+  char digits[32];
+  std::snprintf(digits, sizeof digits, "%010lld", generation);
+  return channel + "." + digits + (suffix.empty() ? "" : "-" + suffix) + ".json";
+}
+
+std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name, GenerationNames style) {
+  if (name.size() < 7 || name.compare(name.size() - 5, 5, ".json") != 0) return std::nullopt;
+  const std::string stem = name.substr(0, name.size() - 5);
+  const std::size_t dot = stem.rfind('.');
+  if (dot == std::string::npos || dot == 0) return std::nullopt;
+  std::string digits = stem.substr(dot + 1);
+  if (style == GenerationNames::suffixed) {
+    const std::size_t dash = digits.find('-');
+    if (dash == std::string::npos) return std::nullopt;
+    digits.resize(dash);
+  }
+  if (digits.empty() || digits.size() > 18 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::make_pair(stem.substr(0, dot), std::stoll(digits));
+}
+
+bool stores_key(const KeyRef& ref, const std::string& stored_name, const std::optional<std::string>& file_name,
+                GenerationNames style) {
+  switch (ref.kind) {
+    case KeyRef::Kind::version_file: return file_name == ref.name;
+    case KeyRef::Kind::manifest: return stored_name == kManifestName;
+    case KeyRef::Kind::channel: {
+      const auto generation = parse_generation(stored_name, style);
+      return generation && generation->first == ref.name;
+    }
+    case KeyRef::Kind::audit: return stored_name == ref.name;
+  }
+  return false;
+}
+
+std::string api_url(const std::string& option, const char* variable, const char* fallback, const char* shape) {
+  std::string url = option.empty() ? environment_variable(variable) : option;
+  if (url.empty()) url = fallback;
+  url = with_lowercase_scheme(url);
+  if (!is_http_url(url)) {
+    throw_usage("invalid --api-url \"" + http::redact_url(url) + "\": use " + shape);
+  }
+  return url;
 }
 
 std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix) {
@@ -130,102 +176,6 @@ std::string url_encode(std::string_view text) {
     }
   }
   return out;
-}
-
-void HashingFileSource::rewind() {
-  file_.rewind();
-  hash_ = std::make_unique<Sha256>();
-  if (progress_) progress_->advance(-static_cast<std::int64_t>(sent_));
-  sent_ = 0;
-}
-
-std::size_t HashingFileSource::read(char* buffer, std::size_t capacity) {
-  const std::size_t n = file_.read(buffer, capacity);
-  hash_->update(buffer, n);
-  sent_ += n;
-  if (progress_) progress_->advance(static_cast<std::int64_t>(n));
-  return n;
-}
-
-void HashingFileSource::show_progress(std::string label, bool enabled, std::uint64_t min_bytes) {
-  progress_ = http::start_progress(std::move(label), size(), enabled, min_bytes);
-}
-
-FileDigest HashingFileSource::digest() {
-  if (progress_) progress_->finish();
-  FileDigest digest;
-  digest.size = sent_;
-  digest.sha256 = hash_->finish_hex();
-  hash_ = std::make_unique<Sha256>();
-  return digest;
-}
-
-HashingSink::HashingSink(std::string path) : path_(std::move(path)) {
-  if (!path_.empty()) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_input(path_, std::string("cannot create: ") + std::strerror(errno));
-  }
-}
-
-HashingSink::~HashingSink() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-void HashingSink::restart() {
-  hash_ = std::make_unique<Sha256>();
-  if (progress_) progress_->advance(-static_cast<std::int64_t>(size_));
-  size_ = 0;
-  memory_.clear();
-  if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) {
-    throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
-  }
-}
-
-void HashingSink::show_progress(std::string label, bool enabled, std::uint64_t min_bytes) {
-  progress_label_ = std::move(label);
-  progress_enabled_ = enabled;
-  progress_min_bytes_ = min_bytes;
-}
-
-void HashingSink::start(const http::Response& head) {
-  if (progress_) return;  // a retried attempt: the display goes on
-  const auto length = head.header("content-length");
-  if (!length) return;
-  progress_ = http::start_progress(progress_label_, std::strtoull(length->c_str(), nullptr, 10), progress_enabled_,
-                                   progress_min_bytes_);
-}
-
-void HashingSink::write(const char* data, std::size_t size) {
-  hash_->update(data, size);
-  size_ += size;
-  if (progress_) progress_->advance(static_cast<std::int64_t>(size));
-  if (fd_ < 0) {
-    memory_.append(data, size);
-    return;
-  }
-  while (size > 0) {
-    const ssize_t n = ::write(fd_, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-FileDigest HashingSink::finish() {
-  if (progress_) progress_->finish();
-  if (fd_ >= 0) {
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
-      fd_ = -1;
-      throw_input(path_, std::string("cannot write: ") + std::strerror(errno));
-    }
-    fd_ = -1;
-  }
-  FileDigest digest;
-  digest.size = size_;
-  digest.sha256 = hash_->finish_hex();
-  hash_ = std::make_unique<Sha256>();
-  return digest;
 }
 
 std::string error_detail(const http::Response& response) {

@@ -1,21 +1,18 @@
 #pragma once
 
-// What the GitHub and GitLab backends share: the keys of the layout, file names both
-// services keep as given, bodies hashed while they stream, fields of their JSON answers, and
-// the wording of a refused request.
+// What the GitHub and GitLab backends share: the keys of the layout and the names of channel
+// pointer generations, file names both services keep as given, the API URL, fields of their
+// JSON answers, and the wording of a refused request.
 
-#include <cstdint>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/json_text.hpp"
-#include "crypto/sha256.hpp"
 #include "http/http_client.hpp"
-#include "http/progress.hpp"
 #include "storage/storage.hpp"
 
 namespace lean::forge {
@@ -34,6 +31,31 @@ struct KeyRef {
 // usage error naming the key.
 KeyRef parse_key(const std::string& key);
 
+// Channel pointer generations a forge keeps: a name is free again only after that many newer
+// writes, so a reader that listed an older generation still finds it.
+inline constexpr long long kKeptGenerations = 10;
+
+// How a forge names a channel pointer's generations. GitHub keeps one asset per name, so
+// "production.0000000042.json" has one writer; GitLab keeps every file uploaded under a name,
+// so each writer's "production.0000000042-1a2b3c4d.json" has a random suffix (the lower id
+// wins).
+enum class GenerationNames { plain, suffixed };
+
+// The stored name of `channel`'s generation `generation`; `suffix` only for suffixed names.
+std::string generation_name(const std::string& channel, long long generation, const std::string& suffix = "");
+
+// The channel and generation of a stored name; nullopt for anything else.
+std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name, GenerationNames style);
+
+// Whether the stored file `stored_name` is (a generation of) what `ref` names: `file_name` is
+// the real name of the stored file (a version file's), as the backend decodes it.
+bool stores_key(const KeyRef& ref, const std::string& stored_name, const std::optional<std::string>& file_name,
+                GenerationNames style);
+
+// The REST API's base URL: `option` (--api-url), else $`variable`, else `fallback`, its scheme
+// lower-cased; anything but http(s) is a usage error that shows `shape` ("https://HOST/api/v4").
+std::string api_url(const std::string& option, const char* variable, const char* fallback, const char* shape);
+
 // The keys that start with `prefix`, sorted, each once: what Storage::list answers.
 std::vector<std::string> keys_under(std::vector<std::string> keys, const std::string& prefix);
 
@@ -51,55 +73,6 @@ std::optional<std::string> decode_name(std::string_view stored);
 
 // Percent-encodes one URL path segment or query value (RFC 3986 unreserved pass).
 std::string url_encode(std::string_view text);
-
-// A local file streamed as a request body, hashed in the same read; every retry starts the
-// hash again, so digest() is of the bytes of the last attempt.
-class HashingFileSource : public http::BodySource {
- public:
-  explicit HashingFileSource(const std::string& path) : file_(path) {}
-  std::uint64_t size() const override { return file_.size(); }
-  void rewind() override;
-  std::size_t read(char* buffer, std::size_t capacity) override;
-  // Shows the bytes sent on stderr under `label` (a registry URL, never a credential) by the
-  // rule of http::start_progress; a retried attempt takes its bytes back.
-  void show_progress(std::string label, bool enabled, std::uint64_t min_bytes);
-  FileDigest digest();  // once the transfer is done
-
- private:
-  http::FileSource file_;
-  std::unique_ptr<Sha256> hash_ = std::make_unique<Sha256>();
-  std::uint64_t sent_ = 0;
-  std::unique_ptr<http::Progress> progress_;
-};
-
-// A download into a local file (or memory when `path` is empty), hashed as it arrives.
-class HashingSink : public http::BodySink {
- public:
-  explicit HashingSink(std::string path = "");
-  ~HashingSink() override;
-  HashingSink(const HashingSink&) = delete;
-  HashingSink& operator=(const HashingSink&) = delete;
-  void restart() override;
-  void start(const http::Response& head) override;
-  void write(const char* data, std::size_t size) override;
-  // Shows the bytes received on stderr under `label` by the rule of http::start_progress, once
-  // the answer's Content-Length tells the size.
-  void show_progress(std::string label, bool enabled, std::uint64_t min_bytes);
-  // Flushes the file; the digest of what was received.
-  FileDigest finish();
-  const std::string& memory() const { return memory_; }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  std::string memory_;
-  std::unique_ptr<Sha256> hash_ = std::make_unique<Sha256>();
-  std::uint64_t size_ = 0;
-  std::string progress_label_;
-  bool progress_enabled_ = false;
-  std::uint64_t progress_min_bytes_ = 0;
-  std::unique_ptr<http::Progress> progress_;
-};
 
 // The first line of an error body, or its "message" field when it is JSON, at most 200
 // characters: what a refused request's message shows.

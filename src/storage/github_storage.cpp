@@ -9,10 +9,10 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
-#include "core/redact.hpp"
-#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
+#include "storage/hashing_io.hpp"
+#include "storage/layout.hpp"
 
 namespace lean {
 namespace {
@@ -20,13 +20,12 @@ namespace {
 using json = nlohmann::json;
 using std::chrono::milliseconds;
 
-constexpr const char* kManifest = "manifest.json";
 constexpr const char* kMarker = "<!-- ml-release:";
-constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 constexpr long long kStaleDraftSeconds = 24 * 3600;  // a publish attempt's draft left this long was killed
 
 using forge::id_of;
 using forge::KeyRef;
+constexpr auto kGenerationNames = forge::GenerationNames::plain;
 using forge::parse_key;
 
 // Seconds since the epoch of GitHub's "2026-11-05T10:11:12Z"; 0 when unparsable.
@@ -36,15 +35,11 @@ long long epoch_of(const std::string& timestamp) {
   return static_cast<long long>(::timegm(&tm));
 }
 
-long long now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // An asset still uploading whose last change is older than `stale_after` was left by an
 // interrupted upload.
 bool stale_asset(const GithubAsset& asset, milliseconds stale_after) {
   const long long changed = epoch_of(asset.updated_at);
-  return changed == 0 || (now_seconds() - changed) * 1000 > stale_after.count();
+  return changed == 0 || (github_clock_seconds() - changed) * 1000 > stale_after.count();
 }
 
 // The marker in a release's body that says which model (and version, or role) it holds;
@@ -66,26 +61,6 @@ std::optional<json> marker_of(const std::string& body) {
 std::string marker_line(const json& doc) { return std::string(kMarker) + doc.dump() + " -->"; }
 
 std::string version_prefix_of(const KeyRef& ref) { return ref.model + "/versions/" + ref.version; }
-
-// A channel pointer generation: "production.0000000042.json".
-std::string generation_name(const std::string& channel, long long generation) {
-  char digits[32];
-  std::snprintf(digits, sizeof digits, "%010lld", generation);
-  return channel + "." + digits + ".json";
-}
-
-// The channel and generation of an asset name; nullopt for anything else.
-std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name) {
-  if (name.size() < 7 || name.compare(name.size() - 5, 5, ".json") != 0) return std::nullopt;
-  const std::string stem = name.substr(0, name.size() - 5);
-  const std::size_t dot = stem.rfind('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == stem.size()) return std::nullopt;
-  const std::string digits = stem.substr(dot + 1);
-  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::make_pair(stem.substr(0, dot), std::stoll(digits));
-}
 
 // The real file name of a version's asset: its label when we set one, else the decoded name.
 std::optional<std::string> real_name(const GithubAsset& asset) {
@@ -281,7 +256,7 @@ std::optional<GithubRelease> GithubStorage::attempt_draft(const KeyRef& ref, con
       continue;
     }
     const long long created = epoch_of(release.created_at);
-    if (created != 0 && now_seconds() - created > kStaleDraftSeconds) api_.delete_release(release.id);
+    if (created != 0 && github_clock_seconds() - created > kStaleDraftSeconds) api_.delete_release(release.id);
   }
   std::optional<GithubRelease> created = api_.create_release(version_release_body(ref, attempt));
   releases_.reset();
@@ -341,7 +316,7 @@ std::optional<GithubAsset> GithubStorage::upload(const GithubRelease& release, c
 }
 
 std::string GithubStorage::download_small(long long asset_id, const std::string& key) {
-  forge::HashingSink sink;
+  HashingSink sink;
   if (!api_.download_asset(asset_id, sink)) throw Error(ExitStatus::remote, location(key), "vanished while it was read");
   sink.finish();
   return sink.memory();
@@ -352,7 +327,7 @@ std::map<long long, GithubAsset> GithubStorage::generations(const GithubRelease&
   std::map<long long, GithubAsset> out;
   for (const auto& asset : release.assets) {
     if (uploaded_only && asset.state != "uploaded") continue;
-    if (auto gen = parse_generation(asset.name); gen && gen->first == channel) out[gen->second] = asset;
+    if (auto gen = forge::parse_generation(asset.name, kGenerationNames); gen && gen->first == channel) out[gen->second] = asset;
   }
   return out;
 }
@@ -369,7 +344,7 @@ std::optional<StoredObject> GithubStorage::get(const std::string& key) {
         return std::nullopt;
       }
       for (const auto& asset : release->assets) {
-        if (asset.name == kManifest && asset.state == "uploaded") {
+        if (asset.name == kManifestName && asset.state == "uploaded") {
           return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
         }
       }
@@ -381,7 +356,7 @@ std::optional<StoredObject> GithubStorage::get(const std::string& key) {
         if (!release) return std::nullopt;
         const auto gens = generations(*release, ref.name, true);
         if (gens.empty()) return std::nullopt;
-        forge::HashingSink sink;
+        HashingSink sink;
         // A newer pointer may have replaced this one between the listing and the read.
         if (api_.download_asset(gens.rbegin()->second.id, sink)) {
           sink.finish();
@@ -416,7 +391,7 @@ bool GithubStorage::put_manifest(const KeyRef& ref, const std::string& key, cons
   const std::string tag = tag_of(ref.model, ref.version);
   auto manifest_in = [](const GithubRelease& r) -> std::optional<GithubAsset> {
     for (const auto& asset : r.assets) {
-      if (asset.name == kManifest) return asset;
+      if (asset.name == kManifestName) return asset;
     }
     return std::nullopt;
   };
@@ -456,7 +431,7 @@ bool GithubStorage::put_manifest(const KeyRef& ref, const std::string& key, cons
   http::MemorySource source(body);
   std::optional<GithubAsset> uploaded;
   try {
-    uploaded = upload(*release, kManifest, "", source, key, [](const GithubAsset&) { return false; });
+    uploaded = upload(*release, kManifestName, "", source, key, [](const GithubAsset&) { return false; });
   } catch (const Error&) {
     // Another run published the version between our look and our upload (an immutable
     // release refuses the upload): the registry compares its manifest with ours.
@@ -483,7 +458,7 @@ bool GithubStorage::put_channel(const KeyRef& ref, const std::string& key, const
   if (condition.kind == WriteCondition::Kind::if_absent && current != 0) return false;
   if (condition.kind == WriteCondition::Kind::if_match && std::to_string(current) != condition.etag) return false;
   const long long next = current + 1;
-  const std::string name = generation_name(ref.name, next);
+  const std::string name = forge::generation_name(ref.name, next);
   http::MemorySource source(body);
   // The name is the lock: GitHub gives a name to one asset of a release only, so of two
   // writers that read generation N, one creates N+1 and the other gets 422 and reads again.
@@ -495,12 +470,12 @@ bool GithubStorage::put_channel(const KeyRef& ref, const std::string& key, const
   // (Newer generations written on top of ours are normal: they read our pointer.)
   release = *state_release(ref.model, "channels", false);
   const auto after = generations(release, ref.name, false);
-  if (!after.empty() && after.rbegin()->first > next + kKeptGenerations) {
+  if (!after.empty() && after.rbegin()->first > next + forge::kKeptGenerations) {
     api_.delete_asset(asset->id);
     return false;
   }
   for (const auto& [gen, old] : after) {
-    if (gen < next - kKeptGenerations && (old.state == "uploaded" || stale(old))) {
+    if (gen < next - forge::kKeptGenerations && (old.state == "uploaded" || stale(old))) {
       try {
         api_.delete_asset(old.id);
       } catch (const Error&) {
@@ -552,9 +527,9 @@ FileDigest GithubStorage::stage_file(const std::string& key, const std::string& 
   if (!draft) {
     // Published by another run since the registry looked: nothing is uploaded, the manifest
     // write then loses and the registry compares the manifests.
-    return {forge::HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
+    return {HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
   }
-  forge::HashingFileSource source(local_path);
+  HashingFileSource source(local_path);
   source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
   // The draft is this attempt's alone: an asset of the name is its own retried upload.
   std::optional<GithubAsset> asset =
@@ -573,7 +548,7 @@ bool GithubStorage::commit_version(const std::string& manifest_key, const std::s
   if (!draft) return false;
   http::MemorySource source(manifest_body);
   std::optional<GithubAsset> asset =
-      upload(*draft, kManifest, "", source, manifest_key, [](const GithubAsset&) { return true; });
+      upload(*draft, kManifestName, "", source, manifest_key, [](const GithubAsset&) { return true; });
   if (!asset) throw Error(ExitStatus::remote, location(manifest_key), "GitHub kept refusing the upload");
   check_uploaded(*asset, {manifest_body.size(), sha256_hex(manifest_body)}, manifest_key);
   // Every file and the manifest are in the draft: publishing makes the whole version visible
@@ -636,7 +611,7 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
   if (auto published = version_release(ref, false); published && !published->draft) {
     // Another run (a matrix twin, a retried job) published this version meanwhile: the same
     // bytes are fine, the registry then compares the manifests.
-    const FileDigest local{forge::HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
+    const FileDigest local{HashingFileSource(local_path).size(), sha256_file_hex(local_path)};
     for (const auto& asset : published->assets) {
       if (asset.state == "uploaded" && real_name(asset) == ref.name && asset.size == local.size &&
           (asset.digest.empty() || asset.digest == "sha256:" + local.sha256)) {
@@ -655,7 +630,7 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
     if (auto done = version_release(ref, true); done && !done->draft) return upload_file(key, local_path);
     throw;
   }
-  forge::HashingFileSource source(local_path);
+  HashingFileSource source(local_path);
   source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
   std::optional<FileDigest> local;  // the local file's digest, read again only on a name clash
   auto identical_or_leftover = [&](const GithubAsset& existing) {
@@ -684,7 +659,7 @@ FileDigest GithubStorage::download_file(const std::string& key, const std::strin
   if (ref.kind == KeyRef::Kind::version_file || ref.kind == KeyRef::Kind::manifest) {
     if (auto release = version_release(ref, false)) {
       for (const auto& asset : release->assets) {
-        if (asset.state == "uploaded" && (ref.kind == KeyRef::Kind::manifest ? asset.name == kManifest : real_name(asset) == ref.name)) {
+        if (asset.state == "uploaded" && (ref.kind == KeyRef::Kind::manifest ? asset.name == kManifestName : real_name(asset) == ref.name)) {
           found = asset;
         }
       }
@@ -692,12 +667,12 @@ FileDigest GithubStorage::download_file(const std::string& key, const std::strin
   } else {
     auto object = get(key);
     if (!object) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
-    forge::HashingSink sink(local_path);
+    HashingSink sink(local_path);
     sink.write(object->body.data(), object->body.size());
     return sink.finish();
   }
   if (!found) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
-  forge::HashingSink sink(local_path);
+  HashingSink sink(local_path);
   sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
   if (!api_.download_asset(found->id, sink)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   const FileDigest digest = sink.finish();
@@ -713,8 +688,8 @@ std::vector<std::string> GithubStorage::list(const std::string& prefix) {
   auto add_version = [&](const GithubRelease& release, const std::string& model, const std::string& version) {
     for (const auto& asset : release.assets) {
       if (asset.state != "uploaded") continue;
-      if (asset.name == kManifest) {
-        if (!release.draft) keys.push_back(model + "/versions/" + version + "/" + kManifest);
+      if (asset.name == kManifestName) {
+        if (!release.draft) keys.push_back(model + "/versions/" + version + "/" + kManifestName);
       } else if (auto name = real_name(asset)) {
         keys.push_back(model + "/versions/" + version + "/" + *name);
       }
@@ -744,7 +719,7 @@ std::vector<std::string> GithubStorage::list(const std::string& prefix) {
         std::set<std::string> channels;
         for (const auto& asset : release.assets) {
           if (asset.state != "uploaded") continue;
-          if (auto gen = parse_generation(asset.name)) channels.insert(gen->first);
+          if (auto gen = forge::parse_generation(asset.name, kGenerationNames)) channels.insert(gen->first);
         }
         for (const auto& channel : channels) keys.push_back(model + "/channels/" + channel + ".json");
       } else if (text_of(*marker, "role") == "audit" && release.draft) {
@@ -777,348 +752,11 @@ void GithubStorage::remove(const std::string& key) {
   }
   if (!release) return;
   for (const auto& asset : api_.assets(release->id)) {
-    bool match = false;
-    switch (ref.kind) {
-      case KeyRef::Kind::version_file: match = real_name(asset) == ref.name; break;
-      case KeyRef::Kind::manifest: match = asset.name == kManifest; break;
-      case KeyRef::Kind::channel: {
-        auto gen = parse_generation(asset.name);
-        match = gen && gen->first == ref.name;
-        break;
-      }
-      case KeyRef::Kind::audit: match = asset.name == ref.name; break;
-    }
-    if (match) api_.delete_asset(asset.id);
+    if (forge::stores_key(ref, asset.name, real_name(asset), kGenerationNames)) api_.delete_asset(asset.id);
   }
 }
 
 }  // namespace
-
-// ---- the API ------------------------------------------------------------------------------
-
-GithubAsset parse_github_asset(const json& doc) {
-  GithubAsset asset;
-  asset.id = id_of(doc, "id");
-  asset.name = text_of(doc, "name");
-  asset.label = text_of(doc, "label");
-  asset.state = text_of(doc, "state");
-  asset.digest = text_of(doc, "digest");
-  asset.updated_at = text_of(doc, "updated_at");
-  if (doc.contains("size") && doc["size"].is_number_unsigned()) asset.size = doc["size"].get<std::uint64_t>();
-  return asset;
-}
-
-GithubRelease parse_github_release(const json& doc) {
-  GithubRelease release;
-  release.id = id_of(doc, "id");
-  release.tag = text_of(doc, "tag_name");
-  release.name = text_of(doc, "name");
-  release.body = text_of(doc, "body");
-  release.upload_url = text_of(doc, "upload_url");
-  release.created_at = text_of(doc, "created_at");
-  release.draft = doc.contains("draft") && doc["draft"].is_boolean() && doc["draft"].get<bool>();
-  if (doc.contains("assets") && doc["assets"].is_array()) {
-    for (const auto& asset : doc["assets"]) release.assets.push_back(parse_github_asset(asset));
-  }
-  return release;
-}
-
-namespace {
-
-json parse_body(const http::Response& response, const std::string& subject, const std::string& what) {
-  try {
-    return json::parse(response.body);
-  } catch (const json::exception&) {
-    throw Error(ExitStatus::remote, subject, what + ": GitHub answered HTTP " + std::to_string(response.status) +
-                                                 " with a body that is not JSON");
-  }
-}
-
-bool already_exists(const http::Response& response) {
-  if (response.status != 422) return false;
-  try {
-    const json doc = json::parse(response.body);
-    if (doc.contains("errors") && doc["errors"].is_array()) {
-      for (const auto& e : doc["errors"]) {
-        if (text_of(e, "code") == "already_exists") return true;
-      }
-    }
-  } catch (const json::exception&) {
-  }
-  return false;
-}
-
-// x-ratelimit-reset (epoch seconds) when it is a number; a value past 2100 counts as 2100
-// (a larger one would throw in stoll or overflow the clock: found by fuzzing the answers).
-std::optional<long long> ratelimit_reset(const http::Response& response) {
-  const std::string reset = response.header("x-ratelimit-reset").value_or("");
-  if (reset.empty() || !std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  constexpr long long kYear2100 = 4102444800;
-  return reset.size() > 10 ? kYear2100 : std::min(std::stoll(reset), kYear2100);
-}
-
-bool rate_limited(const http::Response& response) {
-  if (response.status != 403 && response.status != 429) return false;
-  if (response.header("retry-after")) return true;
-  if (response.header("x-ratelimit-remaining").value_or("") == "0") return true;
-  return response.body.find("rate limit") != std::string::npos;
-}
-
-// The next page of a paginated answer (the Link header's rel="next"), or empty.
-std::string next_page(const http::Response& response) {
-  const std::string link = response.header("link").value_or("");
-  std::size_t at = 0;
-  while ((at = link.find('<', at)) != std::string::npos) {
-    const std::size_t end = link.find('>', at);
-    if (end == std::string::npos) break;
-    const std::size_t comma = link.find(',', end);
-    const std::string params = link.substr(end, comma == std::string::npos ? std::string::npos : comma - end);
-    if (params.find("rel=\"next\"") != std::string::npos) return link.substr(at + 1, end - at - 1);
-    at = end;
-  }
-  return "";
-}
-
-std::string clock_text(std::chrono::system_clock::time_point when) {
-  std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%H:%M:%S UTC", &tm);
-  return text;
-}
-
-}  // namespace
-
-GithubApi::GithubApi(std::string api_url, std::string repo, std::string token, std::string subject,
-                     http::ClientOptions options)
-    : api_url_(std::move(api_url)), repo_(std::move(repo)), token_(std::move(token)), subject_(std::move(subject)),
-      client_(std::move(options)) {
-  while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
-}
-
-std::string GithubApi::repo_url(const std::string& path) const { return api_url_ + "/repos/" + repo_ + path; }
-
-void GithubApi::wait_for_rate_limit() {
-  if (!exhausted_until_) return;
-  const auto now = std::chrono::system_clock::now();
-  if (*exhausted_until_ > now) {
-    const auto wait = std::chrono::duration_cast<milliseconds>(*exhausted_until_ - now);
-    if (wait > client_.options().retry_after_max) {
-      throw Error(ExitStatus::remote, subject_,
-                  "GitHub's rate limit is used up until " + clock_text(*exhausted_until_) + "; run again then");
-    }
-    std::this_thread::sleep_for(wait);
-  }
-  exhausted_until_.reset();
-}
-
-http::Response GithubApi::send(http::Request& request) {
-  wait_for_rate_limit();
-  request.subject = subject_;
-  request.retry_if = [](const http::Response& response) { return rate_limited(response); };
-  request.retry_delay = [](const http::Response& response) -> std::optional<milliseconds> {
-    if (response.header("retry-after")) return std::nullopt;  // the client reads it
-    if (response.header("x-ratelimit-remaining").value_or("") == "0") {
-      if (const auto reset = ratelimit_reset(response)) {
-        const long long wait = *reset - now_seconds() + 1;
-        return milliseconds(std::max(0LL, wait) * 1000);
-      }
-    }
-    // A secondary rate limit without Retry-After: GitHub asks for at least a minute.
-    if (response.status == 403 || response.status == 429) return milliseconds(60'000);
-    return std::nullopt;
-  };
-  http::Response response = client_.send(request);
-  if (response.ok() && response.header("x-ratelimit-remaining").value_or("") == "0") {
-    if (const auto reset = ratelimit_reset(response)) {
-      exhausted_until_ = std::chrono::system_clock::time_point(std::chrono::seconds(*reset));
-    }
-  }
-  return response;
-}
-
-http::Response GithubApi::call(const std::string& method, const std::string& url, const json* body,
-                               http::BodySink* sink) {
-  http::Request request;
-  request.method = method;
-  request.url = url;
-  request.headers = {{"Accept", "application/vnd.github.v3+json"}, {"X-GitHub-Api-Version", "2022-11-28"}};
-  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
-  if (body) {
-    request.body = body->dump();
-    request.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  }
-  request.sink = sink;
-  return send(request);
-}
-
-void GithubApi::fail(const http::Response& response, const std::string& what) const {
-  const std::string status = forge::status_text(response);
-  if (response.status == 401) {
-    throw Error(ExitStatus::remote, subject_,
-                what + ": GitHub refused the credentials (" + status + "); " +
-                    (token_.empty() ? "set GITHUB_TOKEN or GH_TOKEN" : "check GITHUB_TOKEN or GH_TOKEN"));
-  }
-  if (rate_limited(response)) {
-    std::string when;
-    if (const auto reset = ratelimit_reset(response)) {
-      when = "; it resets at " + clock_text(std::chrono::system_clock::time_point(std::chrono::seconds(*reset)));
-    }
-    throw Error(ExitStatus::remote, subject_, what + ": GitHub's rate limit stopped it (" + status + ")" + when);
-  }
-  if (response.status == 403) {
-    throw Error(ExitStatus::remote, subject_,
-                what + ": GitHub denied it (" + status + "); the token needs the contents permission (write to publish, "
-                       "promote and roll back) on the repository");
-  }
-  if (response.status == 404) {
-    throw Error(ExitStatus::remote, subject_,
-                what + ": not found (" + status + "); the repository does not exist or the token cannot see it" +
-                    (token_.empty() ? " (no GITHUB_TOKEN or GH_TOKEN is set)" : ""));
-  }
-  throw Error(ExitStatus::remote, subject_, what + ": " + status);
-}
-
-std::optional<GithubRelease> GithubApi::release_by_tag(const std::string& tag) {
-  const std::string what = "cannot read release " + tag;
-  http::Response response = call("GET", repo_url("/releases/tags/" + forge::url_encode(tag)));
-  if (response.status == 404) return std::nullopt;
-  if (!response.ok()) fail(response, what);
-  return parse_github_release(parse_body(response, subject_, what));
-}
-
-std::optional<GithubRelease> GithubApi::release(long long id) {
-  const std::string what = "cannot read release " + std::to_string(id);
-  http::Response response = call("GET", repo_url("/releases/" + std::to_string(id)));
-  if (response.status == 404) return std::nullopt;
-  if (!response.ok()) fail(response, what);
-  return parse_github_release(parse_body(response, subject_, what));
-}
-
-std::vector<GithubRelease> GithubApi::releases() {
-  const std::string what = "cannot list the releases";
-  std::vector<GithubRelease> out;
-  std::string url = repo_url("/releases?per_page=100");
-  for (int page = 0; !url.empty() && page < 1000; ++page) {
-    http::Response response = call("GET", url);
-    if (!response.ok()) fail(response, what);
-    const json doc = parse_body(response, subject_, what);
-    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
-    for (const auto& item : doc) out.push_back(parse_github_release(item));
-    url = next_page(response);
-  }
-  return out;
-}
-
-std::optional<GithubRelease> GithubApi::create_release(const json& body) {
-  const std::string what = "cannot create release " + body.value("tag_name", std::string());
-  http::Response response = call("POST", repo_url("/releases"), &body);
-  if (already_exists(response)) return std::nullopt;
-  if (!response.ok()) fail(response, what);
-  return parse_github_release(parse_body(response, subject_, what));
-}
-
-GithubRelease GithubApi::update_release(long long id, const json& body) {
-  const std::string what = "cannot update release " + std::to_string(id);
-  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), &body);
-  if (!response.ok()) fail(response, what);
-  return parse_github_release(parse_body(response, subject_, what));
-}
-
-std::optional<GithubRelease> GithubApi::publish_release(long long id) {
-  const std::string what = "cannot publish release " + std::to_string(id);
-  // It does not become the repository's "Latest" release.
-  const json body = {{"draft", false}, {"make_latest", "false"}};
-  http::Response response = call("PATCH", repo_url("/releases/" + std::to_string(id)), &body);
-  if (already_exists(response)) return std::nullopt;
-  if (!response.ok()) fail(response, what);
-  return parse_github_release(parse_body(response, subject_, what));
-}
-
-void GithubApi::delete_release(long long id) {
-  const std::string what = "cannot delete release " + std::to_string(id);
-  http::Response response = call("DELETE", repo_url("/releases/" + std::to_string(id)));
-  if (!response.ok() && response.status != 404) fail(response, what);
-}
-
-std::vector<GithubAsset> GithubApi::assets(long long release_id) {
-  const std::string what = "cannot list the assets of release " + std::to_string(release_id);
-  std::vector<GithubAsset> out;
-  std::string url = repo_url("/releases/" + std::to_string(release_id) + "/assets");
-  for (int page = 0; !url.empty() && page < 100; ++page) {
-    http::Response response = call("GET", url);
-    if (!response.ok()) fail(response, what);
-    const json doc = parse_body(response, subject_, what);
-    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
-    for (const auto& item : doc) out.push_back(parse_github_asset(item));
-    url = next_page(response);
-  }
-  return out;
-}
-
-GithubApi::Upload GithubApi::upload_asset(const GithubRelease& release, const std::string& name,
-                                          const std::string& label, http::BodySource& body,
-                                          const std::string& content_type) {
-  const std::string what = "cannot upload " + name + " to release " + release.tag;
-  std::string url = release.upload_url.substr(0, release.upload_url.find('{'));
-  if (url.empty()) throw Error(ExitStatus::remote, subject_, what + ": the release has no upload_url");
-  url += "?name=" + forge::url_encode(name);
-  if (!label.empty()) url += "&label=" + forge::url_encode(label);
-  http::Request request;
-  request.method = "POST";
-  request.url = url;
-  request.source = &body;
-  request.headers = {{"Accept", "application/vnd.github.v3+json"}, {"Content-Type", content_type}};
-  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
-  http::Response response = send(request);
-  Upload upload;
-  upload.attempts = response.attempts;
-  if (already_exists(response)) return upload;
-  if (!response.ok()) fail(response, what);
-  upload.asset = parse_github_asset(parse_body(response, subject_, what));
-  return upload;
-}
-
-bool GithubApi::delete_asset(long long id) {
-  const std::string what = "cannot delete asset " + std::to_string(id);
-  http::Response response = call("DELETE", repo_url("/releases/assets/" + std::to_string(id)));
-  if (response.status == 404) return false;
-  if (!response.ok()) fail(response, what);
-  return true;
-}
-
-bool GithubApi::download_asset(long long id, http::BodySink& sink) {
-  const std::string what = "cannot download asset " + std::to_string(id);
-  http::Request request;
-  request.method = "GET";
-  request.url = repo_url("/releases/assets/" + std::to_string(id));
-  request.headers = {{"Accept", "application/octet-stream"}, {"X-GitHub-Api-Version", "2022-11-28"}};
-  if (!token_.empty()) request.headers.emplace_back("Authorization", "token " + token_);
-  request.sink = &sink;
-  http::Response response = send(request);
-  if (response.status == 302 || response.status == 301 || response.status == 307) {
-    const std::string location = response.header("location").value_or("");
-    if (location.empty()) throw Error(ExitStatus::remote, subject_, what + ": a redirect without a Location");
-    add_url_query_secrets(location);  // the signature and token in it are never printed
-    http::Request follow;
-    follow.method = "GET";
-    follow.url = location;
-    follow.subject = subject_;
-    follow.sink = &sink;
-    // The storage host's URL is signed: the token never goes there.
-    response = client_.send(follow);
-    if (!response.ok() && response.status != 404) {  // the storage host's: the token is not at fault
-      throw Error(ExitStatus::remote, subject_,
-                  what + ": GitHub's storage host answered " + forge::status_text(response) + "; run again");
-    }
-  }
-  if (response.status == 404) return false;
-  if (!response.ok()) fail(response, what);
-  return true;
-}
 
 std::optional<GithubAsset> upload_asset_resolving_clash(GithubApi& api, const GithubRelease& release,
                                                         const std::string& name, const std::string& label,
@@ -1186,12 +824,8 @@ std::unique_ptr<Storage> open_github_storage(const std::string& url, const Githu
   if (!valid(owner) || !valid(repo) || repo == "." || repo == "..") {
     throw_usage("invalid registry URL \"" + url + "\": use github://OWNER/REPO");
   }
-  std::string api_url = options.api_url.empty() ? environment_variable("GITHUB_API_URL") : options.api_url;
-  if (api_url.empty()) api_url = "https://api.github.com";
-  api_url = with_lowercase_scheme(api_url);
-  if (!is_http_url(api_url)) {
-    throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST[/api/v3]");
-  }
+  const std::string api_url =
+      forge::api_url(options.api_url, "GITHUB_API_URL", "https://api.github.com", "https://HOST[/api/v3]");
   std::string token = environment_variable("GITHUB_TOKEN");
   if (token.empty()) token = environment_variable("GH_TOKEN");
   if (!options.tag_format.empty()) github_tag(options.tag_format, "m", "v");  // a bad format fails before any request

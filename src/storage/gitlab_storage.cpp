@@ -8,9 +8,10 @@
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
-#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "storage/forge_common.hpp"
+#include "storage/hashing_io.hpp"
+#include "storage/layout.hpp"
 #include "storage/ids.hpp"
 #include "storage/github_storage.hpp"
 
@@ -18,11 +19,10 @@ namespace lean {
 namespace {
 
 using json = nlohmann::json;
-constexpr const char* kManifest = "manifest.json";
-constexpr long long kKeptGenerations = 10;  // channel pointer generations kept
 
 using forge::id_of;
 using forge::KeyRef;
+constexpr auto kGenerationNames = forge::GenerationNames::suffixed;
 
 struct PackageFile {
   long long id = 0;
@@ -37,29 +37,6 @@ PackageFile parse_file(const json& doc) {
   file.sha256 = text_of(doc, "file_sha256");
   if (doc.contains("size") && doc["size"].is_number_unsigned()) file.size = doc["size"].get<std::uint64_t>();
   return file;
-}
-
-// A channel pointer generation: "production.0000000042-1a2b3c4d.json" (the suffix keeps two
-// writers of the same generation apart: GitLab keeps both, the lower id wins).
-std::string generation_name(const std::string& channel, long long generation) {
-  char digits[32];
-  std::snprintf(digits, sizeof digits, "%010lld", generation);
-  return channel + "." + digits + "-" + random_hex(8) + ".json";
-}
-
-std::optional<std::pair<std::string, long long>> parse_generation(const std::string& name) {
-  if (name.size() < 7 || name.compare(name.size() - 5, 5, ".json") != 0) return std::nullopt;
-  const std::string stem = name.substr(0, name.size() - 5);
-  const std::size_t dot = stem.rfind('.');
-  if (dot == std::string::npos || dot == 0) return std::nullopt;
-  const std::string rest = stem.substr(dot + 1);
-  const std::size_t dash = rest.find('-');
-  const std::string digits = rest.substr(0, dash);
-  if (dash == std::string::npos || digits.empty() || digits.size() > 18 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::make_pair(stem.substr(0, dot), std::stoll(digits));
 }
 
 // A key of the layout; its version is the package version that holds it: the model
@@ -333,15 +310,15 @@ std::optional<StoredObject> GitlabStorage::get_once(const std::string& key, std:
       std::size_t copies = 0;
       winner.reset();
       if (ref.kind == KeyRef::Kind::manifest) {
-        winner = first_of(listed, kManifest);
-        copies = static_cast<std::size_t>(std::count_if(listed.begin(), listed.end(), [](const PackageFile& f) { return f.name == kManifest; }));
+        winner = first_of(listed, kManifestName);
+        copies = static_cast<std::size_t>(std::count_if(listed.begin(), listed.end(), [](const PackageFile& f) { return f.name == kManifestName; }));
       } else {
         generation = 0;
         for (const auto& file : listed) {
-          if (auto gen = parse_generation(file.name); gen && gen->first == ref.name && gen->second > generation) generation = gen->second;
+          if (auto gen = forge::parse_generation(file.name, kGenerationNames); gen && gen->first == ref.name && gen->second > generation) generation = gen->second;
         }
         for (const auto& file : listed) {
-          auto gen = parse_generation(file.name);
+          auto gen = forge::parse_generation(file.name, kGenerationNames);
           if (gen && gen->first == ref.name && gen->second == generation) {
             ++copies;
             if (!winner || file.id < winner->id) winner = file;
@@ -356,7 +333,7 @@ std::optional<StoredObject> GitlabStorage::get_once(const std::string& key, std:
     winner_sha256 = winner->sha256;
     etag = ref.kind == KeyRef::Kind::channel ? std::to_string(generation) : std::to_string(winner->id);
   }
-  forge::HashingSink sink;
+  HashingSink sink;
   if (!download(ref, stored, sink, key)) return std::nullopt;
   sink.finish();
   return StoredObject{sink.memory(), etag};
@@ -373,12 +350,12 @@ bool GitlabStorage::put(const std::string& key, const std::string& body, const W
   };
   switch (ref.kind) {
     case KeyRef::Kind::manifest: {
-      if (condition.kind != WriteCondition::Kind::none && first_of(files(ref), kManifest)) return false;
-      const PackageFile mine = upload(ref, kManifest, source, key);
+      if (condition.kind != WriteCondition::Kind::none && first_of(files(ref), kManifestName)) return false;
+      const PackageFile mine = upload(ref, kManifestName, source, key);
       check(mine);
       if (condition.kind == WriteCondition::Kind::none) return true;
       settle();
-      const auto winner = first_of(files(ref), kManifest);
+      const auto winner = first_of(files(ref), kManifestName);
       if (winner && winner->id != mine.id) {
         delete_file(ref, mine.id);
         return false;
@@ -389,31 +366,31 @@ bool GitlabStorage::put(const std::string& key, const std::string& body, const W
       const std::vector<PackageFile> listed = files(ref);
       long long current = 0;
       for (const auto& file : listed) {
-        if (auto gen = parse_generation(file.name); gen && gen->first == ref.name) current = std::max(current, gen->second);
+        if (auto gen = forge::parse_generation(file.name, kGenerationNames); gen && gen->first == ref.name) current = std::max(current, gen->second);
       }
       if (condition.kind == WriteCondition::Kind::if_absent && current != 0) return false;
       if (condition.kind == WriteCondition::Kind::if_match && std::to_string(current) != condition.etag) return false;
       const long long next = current + 1;
-      const PackageFile mine = upload(ref, generation_name(ref.name, next), source, key);
+      const PackageFile mine = upload(ref, forge::generation_name(ref.name, next, random_hex(8)), source, key);
       check(mine);
       settle();
       const std::vector<PackageFile> after = files(ref);
       // Another writer of the same generation with a lower id, or of a newer one, won.
       bool lost = false;
       for (const auto& file : after) {
-        auto gen = parse_generation(file.name);
+        auto gen = forge::parse_generation(file.name, kGenerationNames);
         if (!gen || gen->first != ref.name) continue;
         // Same generation, lower id: that writer won. Far newer generations: this writer read so
         // long ago that its generation had been collected (newer ones on top of ours are fine).
-        if (gen->second > next + kKeptGenerations || (gen->second == next && file.id < mine.id)) lost = true;
+        if (gen->second > next + forge::kKeptGenerations || (gen->second == next && file.id < mine.id)) lost = true;
       }
       if (lost) {
         delete_file(ref, mine.id);
         return false;
       }
       for (const auto& file : after) {  // the last generations stay, for readers in flight
-        auto gen = parse_generation(file.name);
-        if (gen && gen->first == ref.name && gen->second < next - kKeptGenerations) {
+        auto gen = forge::parse_generation(file.name, kGenerationNames);
+        if (gen && gen->first == ref.name && gen->second < next - forge::kKeptGenerations) {
           try {
             delete_file(ref, file.id);
           } catch (const Error&) {
@@ -439,7 +416,7 @@ FileDigest GitlabStorage::upload_file(const std::string& key, const std::string&
   if (ref.version == kGitlabChannelsVersion || ref.version == kGitlabAuditVersion) {
     throw_usage("version \"" + ref.version + "\" is reserved on GitLab for the registry's own state");
   }
-  forge::HashingFileSource source(local_path);
+  HashingFileSource source(local_path);
   source.show_progress("upload " + location(key), options_.progress, options_.progress_min_bytes);
   const std::string stored = forge::encode_name(ref.name);
   const PackageFile file = upload(ref, stored, source, key);
@@ -463,12 +440,12 @@ FileDigest GitlabStorage::download_file(const std::string& key, const std::strin
   if (ref.kind == KeyRef::Kind::channel || ref.kind == KeyRef::Kind::manifest) {
     auto object = get(key);
     if (!object) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
-    forge::HashingSink sink(local_path);
+    HashingSink sink(local_path);
     sink.write(object->body.data(), object->body.size());
     return sink.finish();
   }
   const std::string stored = ref.kind == KeyRef::Kind::audit ? ref.name : forge::encode_name(ref.name);
-  forge::HashingSink sink(local_path);
+  HashingSink sink(local_path);
   sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
   std::string checksum;
   if (!download(ref, stored, sink, key, &checksum)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
@@ -503,14 +480,14 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
     if (version == kGitlabChannelsVersion) {
       std::set<std::string> channels;
       for (const auto& file : files(ref)) {
-        if (auto gen = parse_generation(file.name)) channels.insert(gen->first);
+        if (auto gen = forge::parse_generation(file.name, kGenerationNames)) channels.insert(gen->first);
       }
       for (const auto& channel : channels) keys.push_back(model + "/channels/" + channel + ".json");
     } else if (version == kGitlabAuditVersion) {
       for (const auto& file : files(ref)) keys.push_back(model + "/audit/" + file.name);
     } else {
       for (const auto& file : files(ref)) {
-        if (auto name = file.name == kManifest ? std::optional<std::string>(file.name) : forge::decode_name(file.name)) {
+        if (auto name = file.name == kManifestName ? std::optional<std::string>(file.name) : forge::decode_name(file.name)) {
           keys.push_back(model + "/versions/" + version + "/" + *name);
         }
       }
@@ -522,18 +499,7 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
 void GitlabStorage::remove(const std::string& key) {
   const KeyRef ref = parse_key(key);
   for (const auto& file : files(ref)) {
-    bool match = false;
-    switch (ref.kind) {
-      case KeyRef::Kind::version_file: match = file.name == forge::encode_name(ref.name); break;
-      case KeyRef::Kind::manifest: match = file.name == kManifest; break;
-      case KeyRef::Kind::channel: {
-        auto gen = parse_generation(file.name);
-        match = gen && gen->first == ref.name;
-        break;
-      }
-      case KeyRef::Kind::audit: match = file.name == ref.name; break;
-    }
-    if (match) delete_file(ref, file.id);
+    if (forge::stores_key(ref, file.name, forge::decode_name(file.name), kGenerationNames)) delete_file(ref, file.id);
   }
 }
 
@@ -554,9 +520,9 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
           {{"name", name}, {"url", generic_url(ref, forge::encode_name(folder + name))}, {"link_type", "package"}});
     }
   } catch (const json::exception&) {
-    throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifest), "malformed manifest");
+    throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifestName), "malformed manifest");
   }
-  links.push_back({{"name", kManifest}, {"url", generic_url(ref, kManifest)}, {"link_type", "other"}});
+  links.push_back({{"name", kManifestName}, {"url", generic_url(ref, kManifestName)}, {"link_type", "other"}});
   std::string ref_name = environment_variable("CI_COMMIT_SHA");
   if (ref_name.empty()) {
     http::Response project = call("GET", project_url(""));
@@ -590,12 +556,8 @@ std::unique_ptr<Storage> open_gitlab_storage(const std::string& url, const Gitla
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') valid = false;
   }
   if (!valid) throw_usage("invalid registry URL \"" + url + "\": use gitlab://GROUP/PROJECT or gitlab://PROJECT_ID");
-  std::string api_url = options.api_url.empty() ? environment_variable("CI_API_V4_URL") : options.api_url;
-  if (api_url.empty()) api_url = "https://gitlab.com/api/v4";
-  api_url = with_lowercase_scheme(api_url);
-  if (!is_http_url(api_url)) {
-    throw_usage("invalid --api-url \"" + http::redact_url(api_url) + "\": use https://HOST/api/v4");
-  }
+  const std::string api_url =
+      forge::api_url(options.api_url, "CI_API_V4_URL", "https://gitlab.com/api/v4", "https://HOST/api/v4");
   if (!options.tag_format.empty()) github_tag(options.tag_format, "m", "v");
   return std::make_unique<GitlabStorage>("gitlab://" + path, forge::url_encode(path), api_url, options);
 }

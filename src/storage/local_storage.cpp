@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/printable.hpp"
 #include "core/signals.hpp"
@@ -34,8 +35,6 @@ namespace {
 // Large enough that a copy costs a few thousand system calls per GiB, small enough to
 // keep memory constant.
 constexpr std::size_t kCopyBlock = 4 << 20;
-
-std::string errno_text(int err) { return std::strerror(err); }
 
 // A registry-side failure (disk full, permission denied on the registry folder) is the
 // store failing, exit 4, like an unreachable bucket; the subject is the registry path.

@@ -1,29 +1,20 @@
 #include "storage/s3_storage.hpp"
 
-#include <fcntl.h>
-#include <openssl/evp.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <charconv>
-#include <atomic>
-#include <cerrno>
-#include <condition_variable>
 #include <cstdlib>
-#include <cstring>
-#include <deque>
-#include <exception>
+#include <memory>
 #include <mutex>
-#include <thread>
 
 #include "core/environment.hpp"
 #include "core/error.hpp"
-#include "core/url.hpp"
 #include "crypto/sha256.hpp"
 #include "http/progress.hpp"
+#include "storage/hashing_io.hpp"
 #include "storage/ids.hpp"
 #include "storage/local_file.hpp"
+#include "storage/s3_credentials.hpp"
+#include "storage/s3_part_queue.hpp"
+#include "storage/s3_protocol.hpp"
 
 namespace lean {
 namespace {
@@ -31,208 +22,6 @@ namespace {
 constexpr std::uint64_t kMinPartSize = 5ull << 20;  // S3's minimum, but for the last part
 constexpr std::uint64_t kMaxParts = 10000;
 constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-std::string trim(std::string_view text) {
-  auto begin = text.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return "";
-  auto end = text.find_last_not_of(" \t\r");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
-// The AWS CLI's shared credentials file ($AWS_SHARED_CREDENTIALS_FILE, else
-// ~/.aws/credentials), profile $AWS_PROFILE or "default": used when the environment holds
-// no keys, so a developer's laptop works as it does with the AWS CLI.
-std::optional<sigv4::Credentials> shared_credentials() {
-  std::string path = environment_variable("AWS_SHARED_CREDENTIALS_FILE");
-  if (path.empty()) {
-    const std::string home = environment_variable("HOME");
-    if (home.empty()) return std::nullopt;
-    path = home + "/.aws/credentials";
-  }
-  std::string profile = environment_variable("AWS_PROFILE");
-  if (profile.empty()) profile = "default";
-  std::FILE* file = std::fopen(path.c_str(), "r");
-  if (!file) return std::nullopt;
-  sigv4::Credentials found;
-  bool in_profile = false;
-  char line[4096];
-  while (std::fgets(line, sizeof line, file)) {
-    std::string text = trim(line);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    text = trim(text);
-    if (text.empty() || text[0] == '#' || text[0] == ';') continue;
-    if (text.front() == '[' && text.back() == ']') {
-      in_profile = trim(text.substr(1, text.size() - 2)) == profile;
-      continue;
-    }
-    auto eq = text.find('=');
-    if (!in_profile || eq == std::string::npos) continue;
-    const std::string key = trim(text.substr(0, eq)), value = trim(text.substr(eq + 1));
-    if (key == "aws_access_key_id") found.access_key_id = value;
-    if (key == "aws_secret_access_key") found.secret_access_key = value;
-    if (key == "aws_session_token") found.session_token = value;
-  }
-  std::fclose(file);
-  if (found.access_key_id.empty() || found.secret_access_key.empty()) return std::nullopt;
-  return found;
-}
-
-// MD5 over OpenSSL's EVP interface: only to compare with the ETag S3 returns for a single PUT.
-class Md5 {
- public:
-  Md5() : ctx_(EVP_MD_CTX_new()) { reset(); }
-  ~Md5() { EVP_MD_CTX_free(ctx_); }
-  Md5(const Md5&) = delete;
-  Md5& operator=(const Md5&) = delete;
-  void reset() { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
-  void update(const void* data, std::size_t size) { EVP_DigestUpdate(ctx_, data, size); }
-  std::string finish_hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &length);
-    return to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
-
-// A file streamed as one request body, hashed (SHA-256 and MD5) in the same read. Every
-// attempt starts the hashes again, so they always describe the bytes of the last attempt.
-class HashingFileSource : public http::BodySource {
- public:
-  explicit HashingFileSource(const std::string& path) : file_(path) {}
-  std::uint64_t size() const override { return file_.size(); }
-  void rewind() override {
-    file_.rewind();
-    sha_ = std::make_unique<Sha256>();
-    md5_.reset();
-  }
-  std::size_t read(char* buffer, std::size_t capacity) override {
-    std::size_t n = file_.read(buffer, capacity);
-    sha_->update(buffer, n);
-    md5_.update(buffer, n);
-    return n;
-  }
-  std::string sha256_hex() { return sha_->finish_hex(); }
-  std::string md5_hex() { return md5_.finish_hex(); }
-
- private:
-  http::FileSource file_;
-  std::unique_ptr<Sha256> sha_ = std::make_unique<Sha256>();
-  Md5 md5_;
-};
-
-// Writes a downloaded body into a local file (or nowhere), hashing it on the way.
-class HashingFileSink : public http::BodySink {
- public:
-  HashingFileSink(std::string path, std::string label, const S3Options& options)
-      : path_(std::move(path)), label_(std::move(label)), options_(options) {
-    if (!path_.empty()) {
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd_ < 0) throw_input(path_, "cannot create: " + errno_text(errno));
-    }
-  }
-  ~HashingFileSink() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void restart() override {
-    if (fd_ >= 0 && (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0)) {
-      throw_input(path_, "cannot write: " + errno_text(errno));
-    }
-    sha_ = std::make_unique<Sha256>();
-    size_ = 0;
-  }
-  void start(const http::Response& head) override {
-    if (progress_) return;
-    auto length = head.header("content-length");
-    if (!length) return;
-    progress_ = http::start_progress(label_, std::strtoull(length->c_str(), nullptr, 10), options_.progress,
-                                     options_.progress_min_bytes);
-  }
-  void write(const char* data, std::size_t size) override {
-    sha_->update(data, size);
-    size_ += size;
-    if (progress_) progress_->advance(static_cast<std::int64_t>(size));
-    while (fd_ >= 0 && size > 0) {
-      ssize_t n = ::write(fd_, data, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_input(path_, "cannot write: " + errno_text(errno));
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-  FileDigest finish() {
-    if (progress_) progress_->finish();
-    if (fd_ >= 0) {
-      if (::fsync(fd_) != 0) throw_input(path_, "cannot write: " + errno_text(errno));
-      int fd = fd_;
-      fd_ = -1;
-      if (::close(fd) != 0) throw_input(path_, "cannot write: " + errno_text(errno));
-    }
-    return {size_, sha_->finish_hex()};
-  }
-
- private:
-  std::string path_, label_;
-  const S3Options& options_;
-  int fd_ = -1;
-  std::unique_ptr<Sha256> sha_ = std::make_unique<Sha256>();
-  std::uint64_t size_ = 0;
-  std::unique_ptr<http::Progress> progress_;
-};
-
-struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // "127.0.0.1:9000", as the Host header carries it
-  std::string base_path;  // "" or "/under"
-  bool custom = false;
-};
-
-Endpoint parse_endpoint(const std::string& url, const std::string& region) {
-  Endpoint e;
-  if (url.empty()) {
-    e.scheme = "https";
-    e.host = "s3." + region + ".amazonaws.com";
-    return e;
-  }
-  e.custom = true;
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) throw_usage("endpoint URL '" + url + "' needs http:// or https://");
-  e.scheme = url.substr(0, scheme_end);
-  for (char& c : e.scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (e.scheme != "http" && e.scheme != "https") {
-    throw_usage("endpoint URL '" + http::redact_url(url) + "' needs http:// or https://");
-  }
-  std::string rest = url.substr(scheme_end + 3);
-  auto slash = rest.find('/');
-  e.host = rest.substr(0, slash);
-  if (e.host.find('@') != std::string::npos) throw_usage("endpoint URL must not hold credentials");
-  if (slash != std::string::npos) {
-    e.base_path = rest.substr(slash);
-    while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
-  }
-  // The Host header leaves out the scheme's default port, as HTTP clients do.
-  const std::string default_port = e.scheme == "https" ? ":443" : ":80";
-  if (e.host.size() > default_port.size() &&
-      e.host.compare(e.host.size() - default_port.size(), default_port.size(), default_port) == 0) {
-    e.host.resize(e.host.size() - default_port.size());
-  }
-  if (e.host.empty()) throw_usage("endpoint URL '" + url + "' has no host");
-  return e;
-}
-
-bool dns_compatible_bucket(const std::string& bucket) {
-  if (bucket.size() < 3 || bucket.size() > 63) return false;
-  for (char c : bucket) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
-  }
-  return bucket.front() != '-' && bucket.back() != '-';
-}
 
 std::string content_type_for(const std::string& key) {
   auto ends_with = [&](std::string_view suffix) {
@@ -287,6 +76,8 @@ class S3Storage : public Storage, public S3ObjectReader {
 
   FileDigest upload_single(const std::string& object, const std::string& local_path, std::uint64_t size);
   FileDigest upload_multipart(const std::string& object, const std::string& local_path, const LocalFileState& state);
+  void complete_multipart(const std::string& object, const std::string& upload_id,
+                          const std::vector<std::string>& etags);
   void abort_multipart(const std::string& object, const std::string& upload_id);
   FileDigest get_into(const std::string& key, const std::string& local_path);
   bool probe_conditional_writes() const;
@@ -296,7 +87,7 @@ class S3Storage : public Storage, public S3ObjectReader {
   S3Location location_;
   S3Options options_;
   sigv4::Credentials credentials_;
-  Endpoint endpoint_;
+  s3::Endpoint endpoint_;
   bool path_style_ = true;
   std::unique_ptr<http::Client> main_client_;  // for the calling thread; workers have their own
   // Connections of the readers' threads (S3ObjectReader), taken and given back per call.
@@ -318,12 +109,12 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
   if (options_.region.empty()) options_.region = "us-east-1";
   if (options_.endpoint_url.empty()) options_.endpoint_url = environment_variable("AWS_ENDPOINT_URL_S3");
   if (options_.endpoint_url.empty()) options_.endpoint_url = environment_variable("AWS_ENDPOINT_URL");
-  endpoint_ = parse_endpoint(options_.endpoint_url, options_.region);
+  endpoint_ = s3::parse_endpoint(options_.endpoint_url, options_.region);
   switch (options_.addressing) {
     case S3Options::Addressing::path: path_style_ = true; break;
     case S3Options::Addressing::virtual_host: path_style_ = false; break;
     case S3Options::Addressing::automatic:
-      path_style_ = endpoint_.custom || !dns_compatible_bucket(location_.bucket);
+      path_style_ = endpoint_.custom || !s3::dns_compatible_bucket(location_.bucket);
       break;
   }
   if (options_.credentials) {
@@ -332,7 +123,7 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
     credentials_ = {environment_variable("AWS_ACCESS_KEY_ID"), environment_variable("AWS_SECRET_ACCESS_KEY"),
                     environment_variable("AWS_SESSION_TOKEN")};
     if (credentials_.access_key_id.empty() && credentials_.secret_access_key.empty()) {
-      if (auto shared = shared_credentials()) credentials_ = *shared;
+      if (auto shared = s3::shared_credentials()) credentials_ = *shared;
     }
   }
   if (credentials_.access_key_id.empty() || credentials_.secret_access_key.empty()) {
@@ -547,12 +338,12 @@ FileDigest S3Storage::upload_single(const std::string& object, const std::string
     // Streamed in constant memory; the SHA-256 of the payload is only known once it has
     // gone, so the payload is sent unsigned and checked afterwards against the ETag (the
     // MD5 S3 computed over what it stored), computed in the same read.
-    HashingFileSource source(local_path);
+    HashingFileSource source(local_path, HashingFileSource::Md5Hash::compute);
     call.payload_hash = kUnsignedPayload;
     call.source = &source;
     auto response = send(*main_client_, std::move(call));
     if (!response.ok()) fail(object, response, "uploading");
-    digest = {source.size(), source.sha256_hex()};
+    digest = source.digest();
     const std::string md5 = source.md5_hex();
     const std::string etag = s3::unquote_etag(response.header("etag").value_or(""));
     if (s3::etag_is_md5(etag) && etag != md5) {
@@ -563,33 +354,6 @@ FileDigest S3Storage::upload_single(const std::string& object, const std::string
   if (progress) progress->finish();
   return digest;
 }
-
-namespace {
-
-// A fixed set of part buffers shared by the reader and the uploaders: the memory bound.
-struct PartQueue {
-  struct Part {
-    int number = 0;
-    std::string* buffer = nullptr;
-    std::size_t length = 0;
-  };
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::deque<Part> ready;
-  std::vector<std::string*> free;
-  bool closed = false;
-  bool failed = false;
-  std::exception_ptr error;
-
-  void fail(std::exception_ptr e) {
-    std::lock_guard lock(mutex);
-    if (!failed) error = e;
-    failed = true;
-    changed.notify_all();
-  }
-};
-
-}  // namespace
 
 FileDigest S3Storage::upload_multipart(const std::string& object, const std::string& local_path,
                                        const LocalFileState& state) {
@@ -612,127 +376,74 @@ FileDigest S3Storage::upload_multipart(const std::string& object, const std::str
   std::unique_ptr<http::Progress> progress =
       http::start_progress("upload " + s3_url(object), size, options_.progress, options_.progress_min_bytes);
   try {
-    const int workers = std::min(options_.concurrency, part_count);
-    // One buffer per part in flight: the memory bound (reading a part from the page cache
-    // takes milliseconds, so an extra read-ahead buffer would cost memory for no speed).
-    std::vector<std::string> buffers(static_cast<std::size_t>(workers));
-    PartQueue queue;
-    for (auto& b : buffers) queue.free.push_back(&b);
     std::vector<std::string> etags(static_cast<std::size_t>(part_count));
-
-    auto upload_parts = [&] {
-      try {
-        http::Client client(options_.http);
-        for (;;) {
-          PartQueue::Part part;
-          {
-            std::unique_lock lock(queue.mutex);
-            queue.changed.wait(lock, [&] { return queue.failed || !queue.ready.empty() || queue.closed; });
-            if (queue.failed || queue.ready.empty()) return;
-            part = queue.ready.front();
-            queue.ready.pop_front();
-          }
-          std::string_view bytes(part.buffer->data(), part.length);
-          http::MemorySource source(bytes);
-          Call call;
-          call.method = "PUT";
-          call.key = object;
-          call.query = {{"partNumber", std::to_string(part.number)}, {"uploadId", *upload_id}};
-          call.payload_hash = sha256_hex(bytes);  // hashed here, on the uploading thread
-          call.source = &source;
-          if (progress) call.on_progress = [&](std::int64_t delta) { progress->advance(delta); };
-          auto response = send(client, std::move(call));
-          if (!response.ok()) fail(object, response, "uploading part " + std::to_string(part.number));
-          auto etag = response.header("etag");
-          if (!etag || etag->empty()) {
-            throw Error(ExitStatus::remote, s3_url(object),
-                        "uploading part " + std::to_string(part.number) + " failed: no ETag in the answer");
-          }
-          std::lock_guard lock(queue.mutex);
-          etags[static_cast<std::size_t>(part.number - 1)] = *etag;
-          queue.free.push_back(part.buffer);
-          queue.changed.notify_all();
+    const auto make_uploader = [&]() -> s3::PartUploader {
+      auto client = std::make_shared<http::Client>(options_.http);  // a connection per thread
+      return [&, client](int number, std::string_view bytes) {
+        http::MemorySource source(bytes);
+        Call call;
+        call.method = "PUT";
+        call.key = object;
+        call.query = {{"partNumber", std::to_string(number)}, {"uploadId", *upload_id}};
+        call.payload_hash = sha256_hex(bytes);  // hashed here, on the uploading thread
+        call.source = &source;
+        if (progress) call.on_progress = [&](std::int64_t delta) { progress->advance(delta); };
+        auto response = send(*client, std::move(call));
+        if (!response.ok()) fail(object, response, "uploading part " + std::to_string(number));
+        auto etag = response.header("etag");
+        if (!etag || etag->empty()) {
+          throw Error(ExitStatus::remote, s3_url(object),
+                      "uploading part " + std::to_string(number) + " failed: no ETag in the answer");
         }
-      } catch (...) {
-        queue.fail(std::current_exception());
-      }
+        etags[static_cast<std::size_t>(number - 1)] = *etag;  // each thread its own parts
+      };
     };
-    std::vector<std::thread> threads;
-    for (int i = 0; i < workers; ++i) threads.emplace_back(upload_parts);
-
-    // This thread reads the file once, in order, feeding the file's SHA-256 as it goes.
     Sha256 file_hash;
-    try {
-      http::FileSource file(local_path);
-      if (file.size() != size) throw_input(local_path, "changed while it was uploaded");
-      for (int number = 1; number <= part_count; ++number) {
-        std::string* buffer;
-        {
-          std::unique_lock lock(queue.mutex);
-          queue.changed.wait(lock, [&] { return queue.failed || !queue.free.empty(); });
-          if (queue.failed) break;
-          buffer = queue.free.back();
-          queue.free.pop_back();
-        }
-        const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size;
-        const auto length = static_cast<std::size_t>(std::min(part_size, size - offset));
-        buffer->resize(length);
-        std::size_t done = 0;
-        while (done < length) done += file.read(buffer->data() + done, length - done);
-        file_hash.update(buffer->data(), length);
-        std::lock_guard lock(queue.mutex);
-        queue.ready.push_back({number, buffer, length});
-        queue.changed.notify_all();
-      }
-    } catch (...) {
-      queue.fail(std::current_exception());
-    }
-    {
-      std::lock_guard lock(queue.mutex);
-      queue.closed = true;
-      queue.changed.notify_all();
-    }
-    for (auto& t : threads) t.join();
-    if (queue.failed) std::rethrow_exception(queue.error);
-    buffers.clear();
-    buffers.shrink_to_fit();
+    s3::send_in_parts(local_path, size, part_size, std::min(options_.concurrency, part_count), make_uploader,
+                      [&](std::string_view bytes) { file_hash.update(bytes); });
 
     const LocalFileState after = stat_local_file(local_path);
     if (after != state) {
       throw_input(local_path, "changed while it was uploaded");
     }
 
-    std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
-    for (int number = 1; number <= part_count; ++number) {
-      xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
-             s3::xml_escape(etags[static_cast<std::size_t>(number - 1)]) + "</ETag></Part>";
-    }
-    xml += "</CompleteMultipartUpload>";
-    Call complete;
-    complete.method = "POST";
-    complete.key = object;
-    complete.query = {{"uploadId", *upload_id}};
-    complete.headers.emplace_back("content-type", "application/xml");
-    complete.body = std::move(xml);
-    // S3 may answer 200 and still report an error in the body (sent after a keep-alive
-    // pause): those with a transient code are retried, the others fail.
-    complete.retry_if = [](const http::Response& r) {
-      auto code = s3::parse_error(r.body).code;
-      return r.ok() && (code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable");
-    };
-    auto completed = send(*main_client_, std::move(complete));
-    if (!completed.ok()) fail(object, completed, "completing the multipart upload");
-    const auto error = s3::parse_error(completed.body);
-    if (!error.code.empty() || completed.body.find("CompleteMultipartUploadResult") == std::string::npos) {
-      http::Response as_error = completed;
-      as_error.status = 500;
-      fail(object, as_error, "completing the multipart upload");
-    }
+    complete_multipart(object, *upload_id, etags);
     if (progress) progress->finish();
     return {size, file_hash.finish_hex()};
   } catch (...) {
     abort_multipart(object, *upload_id);
     throw;
+  }
+}
+
+// Joins the parts into the object.
+void S3Storage::complete_multipart(const std::string& object, const std::string& upload_id,
+                                   const std::vector<std::string>& etags) {
+  std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (std::size_t number = 1; number <= etags.size(); ++number) {
+    xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
+           s3::xml_escape(etags[number - 1]) + "</ETag></Part>";
+  }
+  xml += "</CompleteMultipartUpload>";
+  Call complete;
+  complete.method = "POST";
+  complete.key = object;
+  complete.query = {{"uploadId", upload_id}};
+  complete.headers.emplace_back("content-type", "application/xml");
+  complete.body = std::move(xml);
+  // S3 may answer 200 and still report an error in the body (sent after a keep-alive
+  // pause): those with a transient code are retried, the others fail.
+  complete.retry_if = [](const http::Response& r) {
+    auto code = s3::parse_error(r.body).code;
+    return r.ok() && (code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable");
+  };
+  auto completed = send(*main_client_, std::move(complete));
+  if (!completed.ok()) fail(object, completed, "completing the multipart upload");
+  const auto error = s3::parse_error(completed.body);
+  if (!error.code.empty() || completed.body.find("CompleteMultipartUploadResult") == std::string::npos) {
+    http::Response as_error = completed;
+    as_error.status = 500;
+    fail(object, as_error, "completing the multipart upload");
   }
 }
 
@@ -750,16 +461,19 @@ void S3Storage::abort_multipart(const std::string& object, const std::string& up
 
 FileDigest S3Storage::get_into(const std::string& key, const std::string& local_path) {
   const std::string object = object_key(key);
-  HashingFileSink sink(local_path, "download " + s3_url(object), options_);
+  // Without a path (read_digest) the bytes go nowhere: a digest in constant memory.
+  const auto sink = local_path.empty() ? std::make_unique<HashingSink>(HashingSink::Into::nowhere)
+                                       : std::make_unique<HashingSink>(local_path);
+  sink->show_progress("download " + s3_url(object), options_.progress, options_.progress_min_bytes);
   Call call;
   call.key = object;
-  call.sink = &sink;
+  call.sink = sink.get();
   auto response = send(*main_client_, std::move(call));
   if (response.status == 404 && s3::parse_error(response.body).code != "NoSuchBucket") {
     throw Error(ExitStatus::integrity, s3_url(object), "is missing from the registry");
   }
   if (!response.ok()) fail(object, response, "downloading");
-  return sink.finish();
+  return sink->finish();
 }
 
 FileDigest S3Storage::download_file(const std::string& key, const std::string& local_path) {
@@ -902,29 +616,6 @@ void S3Storage::remove(const std::string& key) {
 
 }  // namespace
 
-S3Location parse_s3_url(const std::string& url) {
-  if (!has_scheme(url, "s3")) throw_usage("'" + url + "' is not an s3://BUCKET/PREFIX URL");
-  std::string rest = url.substr(5);
-  auto slash = rest.find('/');
-  S3Location location;
-  location.bucket = rest.substr(0, slash);
-  if (slash != std::string::npos) location.prefix = rest.substr(slash + 1);
-  while (!location.prefix.empty() && location.prefix.back() == '/') location.prefix.pop_back();
-  while (!location.prefix.empty() && location.prefix.front() == '/') location.prefix.erase(0, 1);
-  if (location.bucket.empty()) throw_usage("'" + url + "' names no bucket: use s3://BUCKET/PREFIX");
-  if (location.bucket.find('@') != std::string::npos) {
-    // Never repeat it: the part before '@' is likely a key and secret (redact() hides the subject).
-    throw_usage("'" + url + "': an s3:// URL holds no credentials (user-info before '@'); give them in the environment "
-                "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a profile");
-  }
-  for (char c : location.bucket) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' || c == ':') {
-      throw_usage("'" + url + "': '" + location.bucket + "' is not a valid bucket name");
-    }
-  }
-  return location;
-}
-
 std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options) {
   return std::make_unique<S3Storage>(url, options);
 }
@@ -932,149 +623,5 @@ std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options
 std::unique_ptr<S3ObjectReader> open_s3_reader(const std::string& bucket, const S3Options& options) {
   return std::make_unique<S3Storage>("s3://" + bucket, options);
 }
-
-namespace s3 {
-
-namespace {
-std::string xml_unescape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '&') {
-      out += text[i];
-      continue;
-    }
-    auto semi = text.find(';', i);
-    if (semi == std::string_view::npos) {
-      out += text[i];
-      continue;
-    }
-    std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out += '&';
-    else if (entity == "lt") out += '<';
-    else if (entity == "gt") out += '>';
-    else if (entity == "quot") out += '"';
-    else if (entity == "apos") out += '\'';
-    else if (!entity.empty() && entity[0] == '#') {
-      unsigned long code = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X')
-                               ? std::strtoul(std::string(entity.substr(2)).c_str(), nullptr, 16)
-                               : std::strtoul(std::string(entity.substr(1)).c_str(), nullptr, 10);
-      // UTF-8 encode.
-      if (code < 0x80) {
-        out += static_cast<char>(code);
-      } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      } else if (code < 0x10000) {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      }
-    } else {
-      out += text.substr(i, semi - i + 1);
-    }
-    i = semi;
-  }
-  return out;
-}
-}  // namespace
-
-std::vector<std::string> xml_values(std::string_view xml, std::string_view tag) {
-  std::vector<std::string> values;
-  const std::string open = "<" + std::string(tag);
-  const std::string close = "</" + std::string(tag) + ">";
-  std::size_t pos = 0;
-  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
-    const std::size_t after = pos + open.size();
-    if (after >= xml.size() || (xml[after] != '>' && xml[after] != ' ' && xml[after] != '/')) {
-      pos = after;
-      continue;
-    }
-    const std::size_t gt = xml.find('>', after);
-    if (gt == std::string_view::npos) break;
-    if (xml[gt - 1] == '/') {  // <Tag/>
-      values.emplace_back();
-      pos = gt + 1;
-      continue;
-    }
-    const std::size_t end = xml.find(close, gt + 1);
-    if (end == std::string_view::npos) break;
-    values.push_back(xml_unescape(xml.substr(gt + 1, end - gt - 1)));
-    pos = end + close.size();
-  }
-  return values;
-}
-
-std::optional<std::string> xml_value(std::string_view xml, std::string_view tag) {
-  auto values = xml_values(xml, tag);
-  if (values.empty()) return std::nullopt;
-  return values.front();
-}
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-ErrorInfo parse_error(std::string_view body) {
-  ErrorInfo info;
-  auto start = body.find("<Error>");
-  if (start == std::string_view::npos) return info;
-  auto error = body.substr(start);
-  info.code = xml_value(error, "Code").value_or("");
-  info.message = xml_value(error, "Message").value_or("");
-  return info;
-}
-
-std::string unquote_etag(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return std::string(etag);
-}
-
-bool etag_is_md5(std::string_view etag) {
-  auto bare = unquote_etag(etag);
-  return bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-std::optional<ContentRange> parse_content_range(std::string_view header) {
-  if (!header.starts_with("bytes ")) return std::nullopt;
-  header.remove_prefix(6);
-  const auto number = [&header](char end, std::uint64_t& out) {
-    const auto [next, ec] = std::from_chars(header.data(), header.data() + header.size(), out);
-    if (ec != std::errc{} || next == header.data() || next == header.data() + header.size() || *next != end) {
-      return false;
-    }
-    header.remove_prefix(static_cast<std::size_t>(next - header.data()) + 1);
-    return true;
-  };
-  ContentRange range;
-  if (!number('-', range.first) || !number('/', range.last) || range.last < range.first) return std::nullopt;
-  if (header == "*") return range;
-  std::uint64_t total = 0;
-  const auto [next, ec] = std::from_chars(header.data(), header.data() + header.size(), total);
-  if (ec != std::errc{} || header.empty() || next != header.data() + header.size() || total <= range.last) {
-    return std::nullopt;
-  }
-  range.total = total;
-  return range;
-}
-
-}  // namespace s3
 
 }  // namespace lean

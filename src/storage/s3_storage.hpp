@@ -4,12 +4,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "crypto/sigv4.hpp"
 #include "http/http_client.hpp"
 #include "http/progress.hpp"
+#include "storage/s3_endpoint.hpp"
 #include "storage/storage.hpp"
 
 namespace lean {
@@ -52,13 +52,6 @@ struct S3Options {
   http::ClientOptions http;
 };
 
-// The parts of "s3://BUCKET/PREFIX"; throws a usage error naming the URL when malformed.
-struct S3Location {
-  std::string bucket;
-  std::string prefix;  // without leading or trailing "/"; may be empty
-};
-S3Location parse_s3_url(const std::string& url);
-
 // The registry on S3-compatible object storage, signed with SigV4. See docs/ml-release.md ("S3 and
 // S3-compatible storage") for what is atomic where.
 std::unique_ptr<Storage> open_s3_storage(const std::string& url, const S3Options& options = {});
@@ -86,33 +79,5 @@ class S3ObjectReader {
   virtual std::vector<std::string> list_keys(const std::string& prefix) = 0;
 };
 std::unique_ptr<S3ObjectReader> open_s3_reader(const std::string& bucket, const S3Options& options = {});
-
-namespace s3 {
-
-// The text of every <tag>...</tag> in an XML document, entities decoded. S3 answers are
-// small, flat and machine-written: this reads them without an XML library.
-std::vector<std::string> xml_values(std::string_view xml, std::string_view tag);
-std::optional<std::string> xml_value(std::string_view xml, std::string_view tag);
-std::string xml_escape(std::string_view text);
-
-// "AccessDenied" and "Access Denied" from an S3 <Error> body; empty when there is none.
-struct ErrorInfo {
-  std::string code;
-  std::string message;
-};
-ErrorInfo parse_error(std::string_view body);
-
-// Whether a returned ETag is a plain MD5 of the bytes (single PUT, no KMS) we can compare with.
-bool etag_is_md5(std::string_view etag);
-std::string unquote_etag(std::string_view etag);
-
-// A Content-Range header ("bytes FIRST-LAST/TOTAL", TOTAL "*" when unknown).
-struct ContentRange {
-  std::uint64_t first = 0, last = 0;
-  std::optional<std::uint64_t> total;
-};
-std::optional<ContentRange> parse_content_range(std::string_view header);
-
-}  // namespace s3
 
 }  // namespace lean

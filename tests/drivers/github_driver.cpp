@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "storage/forge_common.hpp"
 #include "storage/github_storage.hpp"
+#include "storage/hashing_io.hpp"
 
 namespace po = boost::program_options;
 using nlohmann::json;
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
         release = api.release_by_tag(parts[1]);
         out["release"] = release ? release_json(*release) : json(nullptr);
       } else if (parts[0] == "upload" && parts.size() == 5 && (parts[4] == "replace" || parts[4] == "keep")) {
-        lean::forge::HashingFileSource body(parts[1]);
+        lean::HashingFileSource body(parts[1]);
         const bool replace = parts[4] == "replace";
         auto asset = lean::upload_asset_resolving_clash(
             api, current(), parts[2], parts[3], body, content_type, [&](const lean::GithubAsset&) { return replace; },

@@ -1,7 +1,7 @@
 // The XML bodies of S3 answers (ListObjectsV2, multipart, errors) and ETag headers, as any
 // S3-compatible store (or a proxy in between) may send them.
 #include "fuzz_util.hpp"
-#include "storage/s3_storage.hpp"
+#include "storage/s3_protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string input = lean::fuzz::text(data, size);

@@ -62,3 +62,48 @@ TEST_CASE("keys_under keeps the prefix's keys, sorted and each once") {
         std::vector<std::string>{"a/audit/e.json", "a/channels/p.json"});
   CHECK(forge::keys_under({"a/x"}, "").size() == 1);
 }
+
+TEST_CASE("channel pointer generations: plain on GitHub, suffixed on GitLab") {
+  CHECK(forge::generation_name("production", 42) == "production.0000000042.json");
+  CHECK(forge::generation_name("production", 42, "1a2b3c4d") == "production.0000000042-1a2b3c4d.json");
+  using forge::GenerationNames;
+  CHECK(forge::parse_generation("production.0000000042.json", GenerationNames::plain) ==
+        std::make_pair(std::string("production"), 42LL));
+  CHECK(forge::parse_generation("my.channel.0000000007-ab.json", GenerationNames::suffixed) ==
+        std::make_pair(std::string("my.channel"), 7LL));
+  CHECK_FALSE(forge::parse_generation("production.0000000042-1a.json", GenerationNames::plain));
+  CHECK_FALSE(forge::parse_generation("production.0000000042.json", GenerationNames::suffixed));
+  CHECK_FALSE(forge::parse_generation("production..json", GenerationNames::plain));
+  CHECK_FALSE(forge::parse_generation(".0000000042.json", GenerationNames::plain));
+  CHECK_FALSE(forge::parse_generation("production.-ab.json", GenerationNames::suffixed));
+  CHECK_FALSE(forge::parse_generation("production.1234567890123456789.json", GenerationNames::plain));
+  CHECK_FALSE(forge::parse_generation("manifest.json", GenerationNames::plain));
+}
+
+TEST_CASE("stores_key: which stored files a key names") {
+  using forge::GenerationNames;
+  const auto file = forge::parse_key("churn/versions/1.0.0/a b.bin");
+  CHECK(forge::stores_key(file, "a+20b.bin", std::string("a b.bin"), GenerationNames::plain));
+  CHECK_FALSE(forge::stores_key(file, "other.bin", std::string("other.bin"), GenerationNames::plain));
+  CHECK_FALSE(forge::stores_key(file, "bad+2", std::nullopt, GenerationNames::plain));
+  const auto manifest = forge::parse_key("churn/versions/1.0.0/manifest.json");
+  CHECK(forge::stores_key(manifest, "manifest.json", std::string("manifest.json"), GenerationNames::plain));
+  const auto channel = forge::parse_key("churn/channels/production.json");
+  CHECK(forge::stores_key(channel, "production.0000000003.json", std::nullopt, GenerationNames::plain));
+  CHECK(forge::stores_key(channel, "production.0000000003-ab12.json", std::nullopt, GenerationNames::suffixed));
+  CHECK_FALSE(forge::stores_key(channel, "staging.0000000003.json", std::nullopt, GenerationNames::plain));
+  const auto audit = forge::parse_key("churn/audit/E1.json");
+  CHECK(forge::stores_key(audit, "E1.json", std::string("E1.json"), GenerationNames::plain));
+  CHECK_FALSE(forge::stores_key(audit, "E2.json", std::string("E2.json"), GenerationNames::plain));
+}
+
+TEST_CASE("api_url: the option, else the variable, else the default; http(s) only") {
+  CHECK(forge::api_url("HTTPS://ghe.example/api/v3", "LEAN_TEST_UNSET_API_URL", "https://api.github.com",
+                       "https://HOST[/api/v3]") == "https://ghe.example/api/v3");
+  CHECK(forge::api_url("", "LEAN_TEST_UNSET_API_URL", "https://api.github.com", "https://HOST[/api/v3]") ==
+        "https://api.github.com");
+  const Error error = test::expect_error(
+      [] { forge::api_url("ftp://host", "LEAN_TEST_UNSET_API_URL", "https://gitlab.com/api/v4", "https://HOST/api/v4"); });
+  CHECK(error.status() == ExitStatus::usage);
+  CHECK(std::string(error.what()).find("invalid --api-url \"ftp://host\": use https://HOST/api/v4") != std::string::npos);
+}
