@@ -26,71 +26,164 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// Every option any command takes, declared by name so each command lists its own.
-void declare_option(po::options_description& options, const std::string& name) {
-  static const std::map<std::string, std::function<void(po::options_description&)>> kOptions = {
-      {"registry", [](auto& o) { o.add_options()("registry", po::value<std::string>()->value_name("URL"),
+// Every option any command takes, one enumerator each, so each command lists its own and a
+// misspelt one does not compile (and -Wswitch flags an option declared nowhere).
+enum class Option {
+  registry,
+  endpoint_url,
+  region,
+  api_url,
+  tag_format,
+  gitlab_release,
+  model,
+  version,
+  channel,
+  to,
+  metrics,
+  meta,
+  dest,
+  verify,
+  no_verify,
+  clean,
+  files,
+  profile,
+  verbose,
+  ca_bundle,
+  from_channel,
+  expect_version,
+  if_version,
+  at,
+  keep,
+  keep_days,
+  keep_history,
+  grace,
+  dry_run,
+  versions,
+};
+
+void declare_option(po::options_description& options, Option option) {
+  switch (option) {
+    case Option::registry:
+      options.add_options()("registry", po::value<std::string>()->value_name("URL"),
             "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
-            "(default: $ML_REGISTRY, else ./.ml-registry)"); }},
-      {"endpoint-url", [](auto& o) { declare_endpoint_url_option(o); }},
-      {"region", [](auto& o) { declare_region_option(o); }},
-      {"api-url", [](auto& o) { o.add_options()("api-url", po::value<std::string>()->value_name("URL"),
+            "(default: $ML_REGISTRY, else ./.ml-registry)");
+      return;
+    case Option::endpoint_url:
+      declare_endpoint_url_option(options);
+      return;
+    case Option::region:
+      declare_region_option(options);
+      return;
+    case Option::api_url:
+      options.add_options()("api-url", po::value<std::string>()->value_name("URL"),
             "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
-            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)"); }},
-      {"tag-format", [](auto& o) { o.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
-            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})"); }},
-      {"gitlab-release", [](auto& o) { o.add_options()("gitlab-release",
-            "gitlab:// only: publish also creates a GitLab release linking the version's files"); }},
-      {"model", [](auto& o) { o.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model"); }},
-      {"version", [](auto& o) { o.add_options()("version", po::value<std::string>()->value_name("VER"), "the model version"); }},
-      {"channel", [](auto& o) { o.add_options()("channel", po::value<std::string>()->value_name("CH"),
-            "a channel: staging, production, ..."); }},
-      {"to", [](auto& o) { o.add_options()("to", po::value<std::string>()->value_name("VER"),
-            "roll back to this earlier version of the channel (default: the previous one)"); }},
-      {"metrics", [](auto& o) { o.add_options()("metrics", po::value<std::string>()->value_name("FILE"),
-            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)"); }},
-      {"meta", [](auto& o) { o.add_options()("meta", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
-            "a metadata pair for the manifest (repeatable)"); }},
-      {"dest", [](auto& o) { o.add_options()("dest", po::value<std::string>()->value_name("DIR"),
-            "folder to fetch into; written only when every file matches"); }},
-      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it (the default)"); }},
-      {"no-verify", [](auto& o) { o.add_options()("no-verify",
-            "promote without re-reading the version's files (only the manifest and the files' presence are checked)"); }},
-      {"clean", [](auto& o) { o.add_options()("clean",
-            "DIR ends up holding exactly the version's files (other files in it are removed)"); }},
-      {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
-      {"profile", [](auto& o) { o.add_options()("profile", po::value<std::string>()->value_name("FILE"),
-        "a reference profile (ml-drift profile) to publish with the version, checked first"); }},
-      {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
-      {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
-            "PEM file of the CAs to trust for https (a private CA); certificates are always verified"); }},
-      {"from-channel", [](auto& o) { o.add_options()("from-channel", po::value<std::string>()->value_name("CH"),
-            "promote the version this channel points to (exit 5 if it moves during the command)"); }},
-      {"expect-version", [](auto& o) { o.add_options()("expect-version", po::value<std::string>()->value_name("VER"),
-            "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere"); }},
-      {"if-version", [](auto& o) { o.add_options()("if-version", po::value<std::string>()->value_name("VER"),
-            "roll back only while the channel points to VER (else nothing to do, exit 0)"); }},
-      {"at", [](auto& o) { o.add_options()("at", po::value<std::string>()->value_name("TIME"),
-            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)"); }},
-      {"keep", [](auto& o) { o.add_options()("keep", po::value<long long>()->value_name("N"),
-            "keep the newest N versions"); }},
-      {"keep-days", [](auto& o) { o.add_options()("keep-days", po::value<double>()->value_name("D"),
-            "also keep every version younger than D days"); }},
-      {"keep-history", [](auto& o) { o.add_options()("keep-history", po::value<long long>()->value_name("K"),
-            "also keep the versions in each channel's last K history entries (default: 10)"); }},
-      {"grace", [](auto& o) { o.add_options()("grace", po::value<double>()->value_name("SECONDS"),
-            "wait between hiding versions and deleting their files (default: 5)"); }},
-      {"dry-run", [](auto& o) { o.add_options()("dry-run", "print what would be deleted, delete nothing"); }},
-      {"versions", [](auto& o) { o.add_options()("versions", po::value<std::vector<std::string>>()->value_name("A B"),
-            "the two versions or channels to compare"); }},
-  };
-  kOptions.at(name)(options);
+            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)");
+      return;
+    case Option::tag_format:
+      options.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
+            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})");
+      return;
+    case Option::gitlab_release:
+      options.add_options()("gitlab-release",
+            "gitlab:// only: publish also creates a GitLab release linking the version's files");
+      return;
+    case Option::model:
+      options.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model");
+      return;
+    case Option::version:
+      options.add_options()("version", po::value<std::string>()->value_name("VER"), "the model version");
+      return;
+    case Option::channel:
+      options.add_options()("channel", po::value<std::string>()->value_name("CH"),
+            "a channel: staging, production, ...");
+      return;
+    case Option::to:
+      options.add_options()("to", po::value<std::string>()->value_name("VER"),
+            "roll back to this earlier version of the channel (default: the previous one)");
+      return;
+    case Option::metrics:
+      options.add_options()("metrics", po::value<std::string>()->value_name("FILE"),
+            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)");
+      return;
+    case Option::meta:
+      options.add_options()("meta", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+            "a metadata pair for the manifest (repeatable)");
+      return;
+    case Option::dest:
+      options.add_options()("dest", po::value<std::string>()->value_name("DIR"),
+            "folder to fetch into; written only when every file matches");
+      return;
+    case Option::verify:
+      options.add_options()("verify", "re-read every file of the version before promoting it (the default)");
+      return;
+    case Option::no_verify:
+      options.add_options()("no-verify",
+            "promote without re-reading the version's files (only the manifest and the files' presence are checked)");
+      return;
+    case Option::clean:
+      options.add_options()("clean",
+            "DIR ends up holding exactly the version's files (other files in it are removed)");
+      return;
+    case Option::files:
+      options.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish");
+      return;
+    case Option::profile:
+      options.add_options()("profile", po::value<std::string>()->value_name("FILE"),
+        "a reference profile (ml-drift profile) to publish with the version, checked first");
+      return;
+    case Option::verbose:
+      options.add_options()("verbose,v", "say each step on stderr");
+      return;
+    case Option::ca_bundle:
+      options.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
+            "PEM file of the CAs to trust for https (a private CA); certificates are always verified");
+      return;
+    case Option::from_channel:
+      options.add_options()("from-channel", po::value<std::string>()->value_name("CH"),
+            "promote the version this channel points to (exit 5 if it moves during the command)");
+      return;
+    case Option::expect_version:
+      options.add_options()("expect-version", po::value<std::string>()->value_name("VER"),
+            "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere");
+      return;
+    case Option::if_version:
+      options.add_options()("if-version", po::value<std::string>()->value_name("VER"),
+            "roll back only while the channel points to VER (else nothing to do, exit 0)");
+      return;
+    case Option::at:
+      options.add_options()("at", po::value<std::string>()->value_name("TIME"),
+            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)");
+      return;
+    case Option::keep:
+      options.add_options()("keep", po::value<long long>()->value_name("N"),
+            "keep the newest N versions");
+      return;
+    case Option::keep_days:
+      options.add_options()("keep-days", po::value<double>()->value_name("D"),
+            "also keep every version younger than D days");
+      return;
+    case Option::keep_history:
+      options.add_options()("keep-history", po::value<long long>()->value_name("K"),
+            "also keep the versions in each channel's last K history entries (default: 10)");
+      return;
+    case Option::grace:
+      options.add_options()("grace", po::value<double>()->value_name("SECONDS"),
+            "wait between hiding versions and deleting their files (default: 5)");
+      return;
+    case Option::dry_run:
+      options.add_options()("dry-run", "print what would be deleted, delete nothing");
+      return;
+    case Option::versions:
+      options.add_options()("versions", po::value<std::vector<std::string>>()->value_name("A B"),
+            "the two versions or channels to compare");
+      return;
+  }
 }
 
 struct Command {
   std::string name;
   std::string synopsis;
-  std::vector<std::string> options;  // besides kSharedOptions, which every command takes
+  std::vector<Option> options;  // its own; every command also takes kSharedOptions
   std::function<Outcome(const po::variables_map&)> run;
 };
 
@@ -651,32 +744,39 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"publish",
        "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] [--profile P.profile] FILE...",
-       {"model", "version", "metrics", "meta", "gitlab-release", "files", "profile"}, run_publish},
+       {Option::model, Option::version, Option::metrics, Option::meta, Option::gitlab_release, Option::files,
+        Option::profile},
+       run_publish},
       {"promote",
        "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH "
        "[--no-verify]",
-       {"model", "version", "channel", "verify", "no-verify", "from-channel", "expect-version"}, run_promote},
+       {Option::model, Option::version, Option::channel, Option::verify, Option::no_verify, Option::from_channel,
+        Option::expect_version},
+       run_promote},
       {"rollback", "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
-       {"model", "channel", "to", "if-version"}, run_rollback},
-      {"list", "ml-release list [--model NAME]", {"model"}, run_list},
-      {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},
+       {Option::model, Option::channel, Option::to, Option::if_version}, run_rollback},
+      {"list", "ml-release list [--model NAME]", {Option::model}, run_list},
+      {"show", "ml-release show --model NAME (--version VER | --channel CH)",
+       {Option::model, Option::version, Option::channel}, run_show},
       {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR [--clean]",
-       {"model", "version", "channel", "dest", "clean"}, run_fetch},
-      {"verify", "ml-release verify --model NAME (--version VER | --channel CH)", {"model", "version", "channel"},
-       run_verify},
-      {"history", "ml-release history --model NAME --channel CH [--at TIME]", {"model", "channel", "at"},
+       {Option::model, Option::version, Option::channel, Option::dest, Option::clean}, run_fetch},
+      {"verify", "ml-release verify --model NAME (--version VER | --channel CH)",
+       {Option::model, Option::version, Option::channel}, run_verify},
+      {"history", "ml-release history --model NAME --channel CH [--at TIME]", {Option::model, Option::channel, Option::at},
        [](const po::variables_map& vm) { return run_maintenance(vm, "history", history_command); }},
       {"gc", "ml-release gc --model NAME --keep N [--keep-days D] [--keep-history K] [--grace SECONDS] [--dry-run]",
-       {"model", "keep", "keep-days", "keep-history", "grace", "dry-run"},
+       {Option::model, Option::keep, Option::keep_days, Option::keep_history, Option::grace, Option::dry_run},
        [](const po::variables_map& vm) { return run_maintenance(vm, "gc", gc_command); }},
-      {"diff", "ml-release diff --model NAME A B   (A, B: versions or channels)", {"model", "versions"},
+      {"diff", "ml-release diff --model NAME A B   (A, B: versions or channels)", {Option::model, Option::versions},
        [](const po::variables_map& vm) { return run_maintenance(vm, "diff", diff_command); }},
   };
   return kCommands;
 }
 
-const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region",    "api-url",
-                                                 "tag-format", "ca-bundle",  "verbose"};
+// The options every command takes (the registry's connection and --verbose), as
+// kSharedSynopsis spells them; --gitlab-release is publish's own.
+const std::vector<Option> kSharedOptions = {Option::registry,   Option::endpoint_url, Option::region, Option::api_url,
+                                            Option::tag_format, Option::ca_bundle,    Option::verbose};
 constexpr const char* kSharedSynopsis =
     "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT]\n"
     "         [--ca-bundle FILE] [--verbose]";
@@ -730,7 +830,8 @@ ToolSpec release_tool(const std::string& name) {
   spec.synopsis += "       shared: " + std::string(kSharedSynopsis);
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()("command", po::value<std::string>()->value_name("COMMAND"), "the command");
-    for (const auto& option : {"model", "channel", "to", "metrics", "meta", "dest", "verify", "gitlab-release", "files"}) {
+    for (const Option option : {Option::model, Option::channel, Option::to, Option::metrics, Option::meta, Option::dest,
+                                Option::verify, Option::gitlab_release, Option::files}) {
       declare_option(options, option);
     }
     for (const auto& option : kSharedOptions) declare_option(options, option);
