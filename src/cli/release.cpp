@@ -15,7 +15,6 @@ namespace lean {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-namespace fs = std::filesystem;
 
 // Every option any command takes, one enumerator each, so each command lists its own and a
 // misspelt one does not compile (and -Wswitch flags an option declared nowhere).
@@ -193,11 +192,11 @@ bool is_utf8(const std::string& text) {
 void check_utf8_options(const po::variables_map& vm) {
   for (const char* name : {"registry", "endpoint-url", "region", "api-url", "tag-format", "model", "version", "channel",
                            "to", "metrics", "dest", "ca-bundle"}) {
-    const std::optional<std::string> value = vm.count(name) ? string_option(vm, name) : std::nullopt;
+    const std::optional<std::string> value = string_option(vm, name);
     if (value && !is_utf8(*value)) throw_usage(std::string("--") + name + " is not valid UTF-8");
   }
   for (const char* name : {"meta", "files"}) {
-    const std::vector<std::string> items = vm.count(name) ? strings_option(vm, name) : std::vector<std::string>{};
+    const std::vector<std::string> items = strings_option(vm, name);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (is_utf8(items[i])) continue;
       throw_usage(std::string(name) == "meta" ? "--meta (pair " + std::to_string(i + 1) + "): not valid UTF-8"
@@ -213,7 +212,6 @@ std::string required(const po::variables_map& vm, const char* name, const char* 
   return *value;
 }
 
-
 Selector selector_of(const po::variables_map& vm) {
   Selector selector{string_option(vm, "version"), string_option(vm, "channel")};
   if (selector.version && selector.channel) throw_usage("give --version VER or --channel CH, not both");
@@ -222,7 +220,6 @@ Selector selector_of(const po::variables_map& vm) {
   if (selector.channel) check_name("channel", *selector.channel);
   return selector;
 }
-
 
 // A count (--keep N, --keep-history K): a negative number "cannot be negative"; any other
 // text that is not a whole number gets parse_whole_number's wording.
