@@ -14,6 +14,7 @@
 #include <iostream>
 #include <new>
 
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/printable.hpp"
 #include "core/redact.hpp"
@@ -41,13 +42,12 @@ void declare_common_options(po::options_description& options) {
 
 OutputOptions output_options(const po::variables_map& vm) {
   OutputOptions out;
-  auto get = [&](const char* key) { return vm.count(key) ? vm[key].as<std::string>() : std::string(); };
-  out.report = get("report");
-  out.markdown = get("markdown");
-  out.junit = get("junit");
-  out.dotenv = get("dotenv");
-  out.no_ci = vm.count("no-ci") > 0;
-  out.quiet = vm.count("quiet") > 0;
+  out.report = string_option_or(vm, "report");
+  out.markdown = string_option_or(vm, "markdown");
+  out.junit = string_option_or(vm, "junit");
+  out.dotenv = string_option_or(vm, "dotenv");
+  out.no_ci = flag_option(vm, "no-ci");
+  out.quiet = flag_option(vm, "quiet");
   return out;
 }
 
@@ -66,8 +66,9 @@ std::string unknown_option_message(const po::unknown_option& e, const po::option
 }  // namespace
 
 std::string ca_bundle_option(const po::variables_map& vm) {
-  if (!vm.count("ca-bundle")) return "";
-  const std::string path = vm["ca-bundle"].as<std::string>();
+  const std::optional<std::string> given = string_option(vm, "ca-bundle");
+  if (!given) return "";
+  const std::string& path = *given;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw_config(path, std::string("--ca-bundle: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode) || ::access(path.c_str(), R_OK) != 0) throw_config(path, "--ca-bundle: not a readable file");
@@ -94,16 +95,16 @@ void declare_s3_options(po::options_description& options, bool ca_bundle) {
 
 void configure_s3_inputs(const po::variables_map& vm) {
   S3Options options;
-  if (vm.count("endpoint-url")) options.endpoint_url = vm["endpoint-url"].as<std::string>();
-  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  options.endpoint_url = string_option_or(vm, "endpoint-url");
+  options.region = string_option_or(vm, "region");
   options.http.ca_bundle = ca_bundle_option(vm);
   input::set_s3_options(options);
 }
 
 RegistryOptions registry_read_options(const po::variables_map& vm) {
   RegistryOptions options;
-  if (vm.count("endpoint-url")) options.endpoint_url = vm["endpoint-url"].as<std::string>();
-  if (vm.count("region")) options.region = vm["region"].as<std::string>();
+  options.endpoint_url = string_option_or(vm, "endpoint-url");
+  options.region = string_option_or(vm, "region");
   options.ca_bundle = ca_bundle_option(vm);
   options.progress = false;
   return options;

@@ -585,6 +585,37 @@ void merge_profile(Profile& into, const std::string& into_path, const Profile& o
   into.files += other.files;
 }
 
+Profile merge_profiles(std::vector<std::pair<std::string, Profile>> profiles, bool allow_new_columns) {
+  struct Input {
+    std::string path, canonical;  // canonical: the profile's own serialisation
+    Profile profile;
+  };
+  std::vector<Input> inputs;
+  for (auto& [path, profile] : profiles) {
+    Input input{path, "", std::move(profile)};
+    input.canonical = write_profile(input.profile);
+    inputs.push_back(std::move(input));
+  }
+  std::vector<std::pair<std::string, const Profile*>> given;
+  for (const auto& input : inputs) given.emplace_back(input.path, &input.profile);
+  const std::vector<std::string> column_order = check_mergeable(given, allow_new_columns);
+  // Floating-point merges (the means, the sketches' compactions) depend on the order: merged
+  // in the order of their content, the same profiles give the same bytes however they are
+  // listed (a CI matrix hands its shards over in any order).
+  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
+  Profile merged = std::move(inputs.front().profile);
+  for (std::size_t i = 1; i < inputs.size(); ++i) {
+    merge_profile(merged, inputs.front().path, inputs[i].profile, inputs[i].path, allow_new_columns);
+  }
+  // The columns in the order the profiles were given, as a merge in that order lists them.
+  auto position = [&](const ColumnProfile& column) {
+    return std::find(column_order.begin(), column_order.end(), column.name) - column_order.begin();
+  };
+  std::stable_sort(merged.columns.begin(), merged.columns.end(),
+                   [&](const ColumnProfile& a, const ColumnProfile& b) { return position(a) < position(b); });
+  return merged;
+}
+
 void import_sketches(Profile& profile, const std::vector<std::pair<std::string, KllSketch>>& sketches) {
   // The sketches of one import are one batch of rows, as many as the largest holds (a sketch
   // skips missing cells). A batch that extends a column the profile has is more rows; a batch

@@ -74,6 +74,10 @@ void merge_profile(Profile& into, const std::string& into_path, const Profile& o
 std::vector<std::string> check_mergeable(const std::vector<std::pair<std::string, const Profile*>>& profiles,
                                          bool allow_new_columns);
 
+// `ml-drift profile merge`: the profiles (path, profile) merged into one, whatever their order
+// (each checked by check_mergeable first), the columns in the order given.
+Profile merge_profiles(std::vector<std::pair<std::string, Profile>> profiles, bool allow_new_columns);
+
 // Adds KLL sketches (made elsewhere, e.g. by Spark) as the distributions of numeric columns.
 // They are one batch of rows (as many as the largest sketch holds): appended to the profile's
 // rows when a sketch extends a column it has, else beside them; every column's count plus

@@ -9,7 +9,6 @@
 #include "core/format.hpp"
 #include "core/suggest.hpp"
 #include "drift/report.hpp"
-#include "cli/tool.hpp"
 #include "storage/open_storage.hpp"
 #include "registry/registry.hpp"
 #include "crypto/sha256.hpp"
@@ -34,10 +33,6 @@ std::size_t distinct_up_to(const WeightedCdf& a, const WeightedCdf& b, std::size
     ++count;
   }
   return count;
-}
-
-std::string get(const po::variables_map& vm, const char* key) {
-  return vm.count(key) ? vm[key].as<std::string>() : std::string();
 }
 
 // The weight of the items <= x.
@@ -164,12 +159,9 @@ ColumnProfile as_categorical(const ColumnProfile& column, const std::string& pat
 
 // The profile published with the version a channel points to: the version's one
 // NAME.profile file, read and checked against the manifest's SHA-256 (exit 5 otherwise).
-std::pair<std::string, Profile> registry_profile(const po::variables_map& vm) {
-  const std::string model = get(vm, "model"), channel = get(vm, "channel");
-  if (model.empty() || channel.empty()) throw_usage("--reference-registry needs --model NAME and --channel CH");
-  check_name("model", model);
-  check_name("channel", channel);
-  auto storage = open_storage(get(vm, "reference-registry"), registry_read_options(vm));
+std::pair<std::string, Profile> registry_profile(const RegistryProfile& source) {
+  const std::string &model = source.model, &channel = source.channel;
+  auto storage = open_storage(source.url, source.options);
   Registry registry(*storage);
   Selector selector;
   selector.channel = channel;
@@ -405,30 +397,12 @@ DatasetResult decide_profile_drift(std::vector<ColumnResult>& columns, const Dri
   return dataset;
 }
 
-Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& settings) {
-  if (vm.count("reference-profile") && vm.count("reference-registry")) {
-    throw_usage("give --reference-profile or --reference-registry, not both");
-  }
-  if (!vm.count("reference-profile") && !vm.count("reference-registry")) {
-    throw_usage("--current-profile goes with --reference-profile REF.profile");
-  }
-  // Messages name the reference option the user gave.
-  const std::string given = vm.count("reference-registry") ? "--reference-registry" : "--reference-profile";
-  if (vm.count("reference")) throw_usage("give --reference or " + given + ", not both");
-  if (vm.count("current") == vm.count("current-profile")) {
-    throw_usage("give --current CUR.csv or --current-profile CUR.profile with " + given);
-  }
-  for (const char* option : {"html", "openmetrics", "pushgateway", "changed", "numeric", "categorical"}) {
-    if (vm.count(option)) throw_usage("--" + std::string(option) + " does not go with " + given);
-  }
-  const std::string on_undecided = vm.count("on-undecided") ? get(vm, "on-undecided") : "drift";
-  if (on_undecided != "drift" && on_undecided != "pass" && on_undecided != "error") {
-    throw_usage("--on-undecided must be drift, pass or error, not \"" + on_undecided + "\"");
-  }
-  std::string reference_path = get(vm, "reference-profile");
+DriftRun profile_drift(const ProfileDriftInput& input) {
+  const DriftSettings& settings = input.settings;
+  std::string reference_path = input.reference_profile;
   Profile reference;
-  if (vm.count("reference-registry")) {
-    std::tie(reference_path, reference) = registry_profile(vm);
+  if (input.registry) {
+    std::tie(reference_path, reference) = registry_profile(*input.registry);
   } else {
     reference = read_profile(reference_path);
   }
@@ -436,8 +410,7 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
 
   std::vector<std::string> names, all;
   for (const auto& column : reference.columns) all.push_back(column.name);
-  const auto only = split_list(get(vm, "columns")), excluded = split_list(get(vm, "exclude"));
-  if (!only.empty() && !excluded.empty()) throw_usage("give --columns or --exclude, not both");
+  const auto &only = input.columns.only, &excluded = input.columns.excluded;
   for (const auto* list : {&only, &excluded}) {
     for (const auto& name : *list) {
       if (!reference.find(name)) {
@@ -453,17 +426,17 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
 
   std::string current_path;
   Profile current;
-  if (vm.count("current-profile")) {
-    current_path = get(vm, "current-profile");
+  if (!input.current_profile.empty()) {
+    current_path = input.current_profile;
     current = read_profile(current_path);
   } else {
-    current_path = get(vm, "current");
+    current_path = input.current;
     ProfileOptions options;  // the current batch is held exactly, as the raw path holds it
     options.columns = names;
     for (const auto& name : names) {
       if (!reference.find(name)->numeric) options.categorical.push_back(name);
     }
-    options.delimiter = get(vm, "delimiter");
+    options.delimiter = input.delimiter;
     options.max_exact = std::numeric_limits<std::uint64_t>::max();
     current = build_profile({current_path}, options);
   }
@@ -485,21 +458,39 @@ Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& sett
     run.columns.push_back(ref.numeric ? compare_columns(ref, *cur, settings) : compare_columns(ref, as_categorical(*cur, current_path), settings));
   }
   run.dataset = decide_profile_drift(run.columns, settings);
+  return run;
+}
+
+const char* on_undecided_name(OnUndecided on_undecided) {
+  switch (on_undecided) {
+    case OnUndecided::drift:
+      return "drift";
+    case OnUndecided::pass:
+      return "pass";
+    case OnUndecided::error:
+      return "error";
+  }
+  return "drift";
+}
+
+Outcome profile_drift_outcome(const DriftRun& run, OnUndecided on_undecided) {
+  const std::string& reference_path = run.reference_path;
+  const std::string undecided_word = on_undecided_name(on_undecided);
   Outcome outcome = drift_outcome(run);
   outcome.fields["reference_profile"] = reference_path;
-  outcome.fields["on_undecided"] = on_undecided;
+  outcome.fields["on_undecided"] = undecided_word;
   if (!run.dataset.drift && !run.dataset.decided) {
     const auto last = outcome.console.rfind("ml-drift: ");
-    if (on_undecided == "error") {
+    if (on_undecided == OnUndecided::error) {
       // The column lines (UNDEC ...) and the outputs as in the other modes; the error line last.
       outcome.status = ExitStatus::input_data;
       outcome.error = "'" + reference_path + "': undecided: " + std::to_string(run.dataset.undecided) +
                       " columns' intervals span their thresholds (--on-undecided error)";
       outcome.console = outcome.console.substr(0, last);
     } else {
-      outcome.status = on_undecided == "drift" ? ExitStatus::gate_failed : ExitStatus::pass;
+      outcome.status = on_undecided == OnUndecided::drift ? ExitStatus::gate_failed : ExitStatus::pass;
       outcome.console = outcome.console.substr(0, last) + "ml-drift: " + status_word(outcome.status) + " (" +
-                        outcome.headline + ", --on-undecided " + on_undecided + ")\n";
+                        outcome.headline + ", --on-undecided " + undecided_word + ")\n";
     }
   }
   return outcome;

@@ -1,11 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "cli/tool.hpp"
 #include "drift/analysis.hpp"
+#include "drift/check.hpp"
+#include "report/outcome.hpp"
+#include "storage/open_storage.hpp"
 #include "profile/profile.hpp"
 
 namespace lean {
@@ -43,7 +47,33 @@ ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile
 // tip the --drift-share rule.
 DatasetResult decide_profile_drift(std::vector<ColumnResult>& columns, const DriftSettings& settings);
 
-// ml-drift --reference-profile / --current-profile: `settings` parsed as for raw data.
-Outcome run_profile_drift(const po::variables_map& vm, const DriftSettings& settings);
+// The profile published with the version a channel points to (--reference-registry).
+struct RegistryProfile {
+  std::string url, model, channel;  // model and channel checked by check_name
+  RegistryOptions options;
+};
+
+// What a drift check against a reference profile reads: the reference profile (a file or
+// the registry's) and the current data (a profile or a data file, profiled exactly).
+struct ProfileDriftInput {
+  std::string reference_profile;            // empty: `registry`
+  std::optional<RegistryProfile> registry;  // --reference-registry
+  std::string current_profile;              // empty: `current`
+  std::string current;
+  ColumnChoice columns;    // only and excluded (numbers and categories come from the reference)
+  std::string delimiter;   // of `current`, as ProfileOptions::delimiter
+  DriftSettings settings;  // parsed as for raw data
+};
+
+// ml-drift --reference-profile / --current-profile: reads both sides and decides.
+DriftRun profile_drift(const ProfileDriftInput& input);
+
+// How a profile check ends when sketch error leaves the verdict open (--on-undecided).
+enum class OnUndecided { drift, pass, error };
+const char* on_undecided_name(OnUndecided on_undecided);
+
+// The outcome of profile_drift's run: drift_outcome's, with the reference profile and what
+// an undecided verdict does.
+Outcome profile_drift_outcome(const DriftRun& run, OnUndecided on_undecided);
 
 }  // namespace lean

@@ -16,7 +16,6 @@
 namespace lean {
 namespace {
 
-namespace po = boost::program_options;
 using ordered_json = nlohmann::ordered_json;
 
 ordered_json optional_json(const std::optional<std::string>& value) {
@@ -39,14 +38,9 @@ std::string plural(std::size_t n, const char* word) {
 
 }  // namespace
 
-Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, const std::string& model,
-                        const po::variables_map& vm) {
-  const std::string channel = vm["channel"].as<std::string>();
-  std::optional<double> at;
-  if (vm.count("at")) {
-    at = parse_timestamp(vm["at"].as<std::string>());
-    if (!at) throw_usage("invalid --at \"" + vm["at"].as<std::string>() + "\": use 2026-11-24T09:00Z or Unix seconds");
-  }
+Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, const HistoryInput& input) {
+  const std::string &model = input.model, &channel = input.channel;
+  const std::optional<double> at = input.at;
   const std::vector<ChannelMove> moves = channel_history(storage, registry, model, channel);
   outcome.fields["channel"] = channel;
   ordered_json listed = ordered_json::array();
@@ -89,29 +83,8 @@ Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, c
   return outcome;
 }
 
-Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const std::string& model,
-                   const po::variables_map& vm) {
-  if (!vm.count("keep")) throw_usage("missing --keep N");
-  GcRequest request;
-  request.model = model;
-  // Parsed signed: an unsigned parse would wrap "-1" to 2^64 and keep everything.
-  const long long keep = vm["keep"].as<long long>();
-  if (keep < 0) throw_usage("--keep cannot be negative");
-  request.keep = static_cast<std::size_t>(keep);
-  if (vm.count("keep-days")) {
-    request.keep_days = vm["keep-days"].as<double>();
-    if (!(*request.keep_days >= 0)) throw_usage("--keep-days cannot be negative");
-  }
-  if (vm.count("keep-history")) {
-    const long long keep_history = vm["keep-history"].as<long long>();
-    if (keep_history < 0) throw_usage("--keep-history cannot be negative");
-    request.keep_history = static_cast<std::size_t>(keep_history);
-  }
-  if (vm.count("grace")) {
-    request.grace_seconds = vm["grace"].as<double>();
-    if (!(request.grace_seconds >= 0 && request.grace_seconds <= 3600)) throw_usage("--grace must be 0 to 3600 seconds");
-  }
-  request.dry_run = vm.count("dry-run") > 0;
+Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const GcRequest& request) {
+  const std::string& model = request.model;
   const GcResult result = collect_garbage(storage, registry, request);
 
   const auto version_json = [](const GcVersion& v) {
@@ -149,18 +122,15 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   return outcome;
 }
 
-Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, const std::string& model,
-                     const po::variables_map& vm) {
-  const std::vector<std::string> sides =
-      vm.count("versions") ? vm["versions"].as<std::vector<std::string>>() : std::vector<std::string>{};
-  if (sides.size() != 2) throw_usage("diff compares two versions or channels: ml-release diff --model NAME A B");
+Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, const DiffInput& input) {
+  const std::string& model = input.model;
+  const std::vector<std::string> sides = {input.a, input.b};
   struct Side {
     std::string name, version;
     Manifest manifest;
   };
   std::vector<Side> resolved;
   for (const auto& name : sides) {
-    check_name("version or channel", name);
     // A channel of that name wins; otherwise it is a version.
     Selector selector;
     if (registry.channel(model, name)) selector.channel = name; else selector.version = name;

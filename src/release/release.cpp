@@ -1,11 +1,9 @@
 #include "release/release.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <map>
 
 #include "core/error.hpp"
 #include "core/limits.hpp"
@@ -15,127 +13,26 @@
 #include "core/url.hpp"
 #include "metrics/metrics.hpp"
 #include "profile/profile.hpp"
-#include "storage/open_storage.hpp"
-#include "registry/registry.hpp"
 #include "release/maintenance.hpp"
 #include "report/markdown.hpp"
 
 namespace lean {
+
+std::string local_registry_folder(const std::string& url) {
+  if (url.find("://") != std::string::npos && !has_scheme(url, "file")) return "";
+  return local_path_of(url);
+}
+
+void require_existing_registry(const std::string& url) {
+  const std::string folder = local_registry_folder(url);
+  std::error_code ec;
+  if (!folder.empty() && !std::filesystem::exists(folder, ec)) throw_config(folder, "the registry folder does not exist");
+}
+
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-// Every option any command takes, declared by name so each command lists its own.
-void declare_option(po::options_description& options, const std::string& name) {
-  static const std::map<std::string, std::function<void(po::options_description&)>> kOptions = {
-      {"registry", [](auto& o) { o.add_options()("registry", po::value<std::string>()->value_name("URL"),
-            "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
-            "(default: $ML_REGISTRY, else ./.ml-registry)"); }},
-      {"endpoint-url", [](auto& o) { declare_endpoint_url_option(o); }},
-      {"region", [](auto& o) { declare_region_option(o); }},
-      {"api-url", [](auto& o) { o.add_options()("api-url", po::value<std::string>()->value_name("URL"),
-            "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
-            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)"); }},
-      {"tag-format", [](auto& o) { o.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
-            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})"); }},
-      {"gitlab-release", [](auto& o) { o.add_options()("gitlab-release",
-            "gitlab:// only: publish also creates a GitLab release linking the version's files"); }},
-      {"model", [](auto& o) { o.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model"); }},
-      {"version", [](auto& o) { o.add_options()("version", po::value<std::string>()->value_name("VER"), "the model version"); }},
-      {"channel", [](auto& o) { o.add_options()("channel", po::value<std::string>()->value_name("CH"),
-            "a channel: staging, production, ..."); }},
-      {"to", [](auto& o) { o.add_options()("to", po::value<std::string>()->value_name("VER"),
-            "roll back to this earlier version of the channel (default: the previous one)"); }},
-      {"metrics", [](auto& o) { o.add_options()("metrics", po::value<std::string>()->value_name("FILE"),
-            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)"); }},
-      {"meta", [](auto& o) { o.add_options()("meta", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
-            "a metadata pair for the manifest (repeatable)"); }},
-      {"dest", [](auto& o) { o.add_options()("dest", po::value<std::string>()->value_name("DIR"),
-            "folder to fetch into; written only when every file matches"); }},
-      {"verify", [](auto& o) { o.add_options()("verify", "re-read every file of the version before promoting it (the default)"); }},
-      {"no-verify", [](auto& o) { o.add_options()("no-verify",
-            "promote without re-reading the version's files (only the manifest and the files' presence are checked)"); }},
-      {"clean", [](auto& o) { o.add_options()("clean",
-            "DIR ends up holding exactly the version's files (other files in it are removed)"); }},
-      {"files", [](auto& o) { o.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish"); }},
-      {"profile", [](auto& o) { o.add_options()("profile", po::value<std::string>()->value_name("FILE"),
-        "a reference profile (ml-drift profile) to publish with the version, checked first"); }},
-      {"verbose", [](auto& o) { o.add_options()("verbose,v", "say each step on stderr"); }},
-      {"ca-bundle", [](auto& o) { o.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
-            "PEM file of the CAs to trust for https (a private CA); certificates are always verified"); }},
-      {"from-channel", [](auto& o) { o.add_options()("from-channel", po::value<std::string>()->value_name("CH"),
-            "promote the version this channel points to (exit 5 if it moves during the command)"); }},
-      {"expect-version", [](auto& o) { o.add_options()("expect-version", po::value<std::string>()->value_name("VER"),
-            "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere"); }},
-      {"if-version", [](auto& o) { o.add_options()("if-version", po::value<std::string>()->value_name("VER"),
-            "roll back only while the channel points to VER (else nothing to do, exit 0)"); }},
-      {"at", [](auto& o) { o.add_options()("at", po::value<std::string>()->value_name("TIME"),
-            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)"); }},
-      {"keep", [](auto& o) { o.add_options()("keep", po::value<long long>()->value_name("N"),
-            "keep the newest N versions"); }},
-      {"keep-days", [](auto& o) { o.add_options()("keep-days", po::value<double>()->value_name("D"),
-            "also keep every version younger than D days"); }},
-      {"keep-history", [](auto& o) { o.add_options()("keep-history", po::value<long long>()->value_name("K"),
-            "also keep the versions in each channel's last K history entries (default: 10)"); }},
-      {"grace", [](auto& o) { o.add_options()("grace", po::value<double>()->value_name("SECONDS"),
-            "wait between hiding versions and deleting their files (default: 5)"); }},
-      {"dry-run", [](auto& o) { o.add_options()("dry-run", "print what would be deleted, delete nothing"); }},
-      {"versions", [](auto& o) { o.add_options()("versions", po::value<std::vector<std::string>>()->value_name("A B"),
-            "the two versions or channels to compare"); }},
-  };
-  kOptions.at(name)(options);
-}
-
-struct Command {
-  std::string name;
-  std::string synopsis;
-  std::vector<std::string> options;  // besides kSharedOptions, which every command takes
-  std::function<Outcome(const po::variables_map&)> run;
-};
-
-// Whether `text` is UTF-8, checked by the JSON library that writes manifests and reports, so
-// what passes here can never fail there after files were uploaded.
-bool is_utf8(const std::string& text) {
-  try {
-    (void)ordered_json(text).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-}
-
-// Every text an option gives ends up in a manifest or a report: it must be UTF-8 (exit 2).
-void check_utf8_options(const po::variables_map& vm) {
-  for (const char* name : {"registry", "endpoint-url", "region", "api-url", "tag-format", "model", "version", "channel",
-                           "to", "metrics", "dest", "ca-bundle"}) {
-    if (vm.count(name) && !is_utf8(vm[name].as<std::string>())) throw_usage(std::string("--") + name + " is not valid UTF-8");
-  }
-  for (const char* name : {"meta", "files"}) {
-    if (!vm.count(name)) continue;
-    const auto& items = vm[name].as<std::vector<std::string>>();
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (is_utf8(items[i])) continue;
-      throw_usage(std::string(name) == "meta" ? "--meta (pair " + std::to_string(i + 1) + "): not valid UTF-8"
-                                              : "cannot publish file " + std::to_string(i + 1) +
-                                                    ": its name is not valid UTF-8");
-    }
-  }
-}
-
-std::string text_option(const po::variables_map& vm, const char* name) {
-  return vm.count(name) ? vm[name].as<std::string>() : std::string();
-}
-
-std::string required(const po::variables_map& vm, const char* name, const char* value_name) {
-  if (!vm.count(name)) throw_usage(std::string("missing --") + name + " " + value_name);
-  return vm[name].as<std::string>();
-}
-
-std::optional<std::string> optional_option(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::nullopt;
-  return vm[name].as<std::string>();
-}
 
 // The storage and the registry over it for one run.
 struct Session {
@@ -143,38 +40,13 @@ struct Session {
   std::unique_ptr<Registry> registry;
 };
 
-Session open_session(const po::variables_map& vm) {
-  check_utf8_options(vm);
-  const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
-  RegistryOptions options;
-  options.endpoint_url = text_option(vm, "endpoint-url");
-  options.region = text_option(vm, "region");
-  options.progress = vm.count("quiet") == 0;
-  options.api_url = text_option(vm, "api-url");
-  options.tag_format = text_option(vm, "tag-format");
-  options.gitlab_release = vm.count("gitlab-release") > 0;
-  options.ca_bundle = ca_bundle_option(vm);
+Session open_session(const RegistryAccess& access) {
   Session session;
-  session.storage = open_storage(url, options);
+  session.storage = open_storage(access.url, access.options);
   Registry::Log log;
-  if (vm.count("verbose")) log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
+  if (access.verbose) log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
   session.registry = std::make_unique<Registry>(*session.storage, log);
   return session;
-}
-
-// The folder of a local registry (a plain path or file://); empty for a remote one.
-std::string local_registry_folder(const po::variables_map& vm) {
-  const std::string url = vm.count("registry") ? vm["registry"].as<std::string>() : default_registry_url();
-  if (url.find("://") != std::string::npos && !has_scheme(url, "file")) return "";
-  return local_path_of(url);
-}
-
-// The commands that only read, and gc (which only removes): a local registry folder that
-// does not exist is a mistyped --registry (exit 2), not an empty registry, as in ml-compare.
-void require_existing_registry(const po::variables_map& vm) {
-  const std::string folder = local_registry_folder(vm);
-  std::error_code ec;
-  if (!folder.empty() && !fs::exists(folder, ec)) throw_config(folder, "the registry folder does not exist");
 }
 
 // An absolute, normalized path without a trailing separator, for comparing folders.
@@ -194,9 +66,11 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
 // or containing it would destroy the registry, an output file inside DEST would be
 // overwritten by (or overwrite) a file of the version, and the current folder cannot be
 // renamed away. All refused before anything is read.
-void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool clean) {
+void check_fetch_dest(const std::string& registry_url, const FetchInput& input) {
+  const std::string& dest = input.dest;
+  const bool clean = input.clean;
   const fs::path target = comparable_path(dest);
-  const std::string folder = local_registry_folder(vm);
+  const std::string folder = local_registry_folder(registry_url);
   if (!folder.empty()) {
     const fs::path registry = comparable_path(folder);
     if (is_within(target, registry)) throw_config(dest, "--dest is inside the registry " + folder + "; fetch into a folder outside it");
@@ -213,21 +87,11 @@ void check_fetch_dest(const po::variables_map& vm, const std::string& dest, bool
   if (clean && is_within(comparable_path("."), target)) {
     throw_config(dest, "--clean cannot replace the current folder or one that contains it; fetch into a folder below it");
   }
-  for (const char* option : {"report", "markdown", "junit", "dotenv"}) {
-    if (vm.count(option) && is_within(comparable_path(vm[option].as<std::string>()), target)) {
-      throw_config(vm[option].as<std::string>(), std::string("--") + option + " is inside --dest " + dest +
-                                                     "; write it outside the folder fetch fills");
+  for (const auto& [option, path] : input.outputs) {
+    if (is_within(comparable_path(path), target)) {
+      throw_config(path, "--" + option + " is inside --dest " + dest + "; write it outside the folder fetch fills");
     }
   }
-}
-
-Selector selector_of(const po::variables_map& vm) {
-  Selector selector{optional_option(vm, "version"), optional_option(vm, "channel")};
-  if (selector.version && selector.channel) throw_usage("give --version VER or --channel CH, not both");
-  if (!selector.version && !selector.channel) throw_usage("missing --version VER or --channel CH");
-  if (selector.version) check_name("version", *selector.version);
-  if (selector.channel) check_name("channel", *selector.channel);
-  return selector;
 }
 
 std::string human_bytes(std::uint64_t bytes) {
@@ -270,30 +134,13 @@ void conclude(Outcome& outcome, const std::string& check, const std::string& hea
   outcome.console += "ml-release: " + headline + "\n";
 }
 
-Outcome run_publish(const po::variables_map& vm) {
-  check_utf8_options(vm);
-  PublishRequest request;
-  request.model = required(vm, "model", "NAME");
-  request.version = required(vm, "version", "VER");
-  check_name("model", request.model);
-  check_name("version", request.version);
-  if (!vm.count("files") && !vm.count("profile")) throw_usage("nothing to publish: give one or more FILE");
-  if (vm.count("files")) request.files = vm["files"].as<std::vector<std::string>>();
-  if (vm.count("profile")) {  // an ordinary file of the version, once it reads as a profile
-    const std::string profile = vm["profile"].as<std::string>();
-    (void)read_profile(profile);
-    if (!profile.ends_with(".profile")) throw_usage("--profile " + profile + ": name the file NAME.profile, so ml-drift finds it");
-    request.files.push_back(profile);
-  }
-  if (vm.count("meta")) {
-    for (const auto& pair : vm["meta"].as<std::vector<std::string>>()) {
-      const std::size_t equals = pair.find('=');
-      if (equals == std::string::npos || equals == 0) throw_usage("invalid --meta \"" + pair + "\": expected KEY=VALUE");
-      request.meta.emplace_back(pair.substr(0, equals), pair.substr(equals + 1));
-    }
-  }
-  if (vm.count("metrics")) {
-    const std::string path = vm["metrics"].as<std::string>();
+}  // namespace
+
+Outcome publish_command(const RegistryAccess& access, const PublishInput& input) {
+  PublishRequest request = input.request;
+  if (!input.profile.empty()) (void)read_profile(input.profile);  // an ordinary file of the version, once it reads as a profile
+  if (!input.metrics.empty()) {
+    const std::string& path = input.metrics;
     const MetricSet metrics = MetricSet::load(path);
     if (metrics.size() > limits::kManifestMetrics) {
       throw_input(path, "holds " + std::to_string(metrics.size()) + " metrics; a manifest carries at most " +
@@ -302,7 +149,7 @@ Outcome run_publish(const po::variables_map& vm) {
     request.metrics = metrics.to_json();
   }
 
-  Session session = open_session(vm);
+  Session session = open_session(access);
   const PublishResult result = session.registry->publish(request);
   Outcome outcome = base_outcome("publish", session, request.model);
   outcome.fields["version"] = request.version;
@@ -326,6 +173,8 @@ Outcome run_publish(const po::variables_map& vm) {
   outcome.dotenv = {{"MODEL", request.model}, {"VERSION", request.version}, {"MANIFEST_SHA256", result.manifest.sha256}};
   return outcome;
 }
+
+namespace {
 
 // The metrics of a manifest as markdown rows (nested ones by JSON Pointer), for the summaries.
 std::string metrics_markdown(const Manifest& manifest) {
@@ -370,14 +219,10 @@ Outcome channel_outcome(const char* command, Session& session, const std::string
 
 // promote --from-channel: the version the source channel points to, read before and
 // after the write; a source that moved in between undoes the promote (exit 5).
-Outcome run_promote_from_channel(const po::variables_map& vm, const std::string& model, const std::string& channel) {
-  const std::string source = vm["from-channel"].as<std::string>();
-  check_name("model", model);
-  check_name("channel", source);
-  const std::optional<std::string> expected = optional_option(vm, "expect-version");
-  if (expected) check_name("version", *expected);
-  if (source == channel) throw_usage("--from-channel must differ from --channel");
-  Session session = open_session(vm);
+Outcome promote_from_channel(const RegistryAccess& access, const PromoteInput& input) {
+  const std::string &model = input.model, &channel = input.channel, &source = *input.from_channel;
+  const std::optional<std::string>& expected = input.expect_version;
+  Session session = open_session(access);
   const std::optional<Channel> before = session.registry->channel(model, source);
   if (!before) {
     session.registry->resolve(model, Selector{std::nullopt, source});  // throws the registry's "no channel"
@@ -388,7 +233,7 @@ Outcome run_promote_from_channel(const po::variables_map& vm, const std::string&
                 "channel " + source + " of " + model + " points to " + before->version + ", not the checked " +
                     *expected + "; not promoting");
   }
-  const ChannelChange change = session.registry->promote(model, before->version, channel, vm.count("no-verify") == 0);
+  const ChannelChange change = session.registry->promote(model, before->version, channel, input.verify);
   const std::optional<Channel> after = session.registry->channel(model, source);
   if (!after || after->version != before->version || after->manifest_sha256 != before->manifest_sha256) {
     if (change.changed && change.previous) session.registry->rollback(model, channel, change.previous);
@@ -402,30 +247,20 @@ Outcome run_promote_from_channel(const po::variables_map& vm, const std::string&
   return outcome;
 }
 
-Outcome run_promote(const po::variables_map& vm) {
-  const std::string model = required(vm, "model", "NAME");
-  if (vm.count("verify") && vm.count("no-verify")) throw_usage("give --verify or --no-verify, not both");
-  if (vm.count("from-channel")) {
-    if (vm.count("version")) throw_usage("give --version VER or --from-channel CH, not both");
-    return run_promote_from_channel(vm, model, required(vm, "channel", "CH"));
-  }
-  if (vm.count("expect-version")) throw_usage("--expect-version needs --from-channel CH");
-  const std::string version = required(vm, "version", "VER");
-  const std::string channel = required(vm, "channel", "CH");
-  Session session = open_session(vm);
-  const ChannelChange change = session.registry->promote(model, version, channel, vm.count("no-verify") == 0);
-  return channel_outcome("promote", session, model, change);
+}  // namespace
+
+Outcome promote_command(const RegistryAccess& access, const PromoteInput& input) {
+  if (input.from_channel) return promote_from_channel(access, input);
+  Session session = open_session(access);
+  const ChannelChange change = session.registry->promote(input.model, input.version, input.channel, input.verify);
+  return channel_outcome("promote", session, input.model, change);
 }
 
-Outcome run_rollback(const po::variables_map& vm) {
-  const std::string model = required(vm, "model", "NAME");
-  const std::string channel = required(vm, "channel", "CH");
-  Session session = open_session(vm);
-  if (const auto only_from = optional_option(vm, "if-version")) {
+Outcome rollback_command(const RegistryAccess& access, const RollbackInput& input) {
+  const std::string &model = input.model, &channel = input.channel;
+  Session session = open_session(access);
+  if (const auto& only_from = input.if_version) {
     // Idempotent for a retried job: a channel that no longer points to VER is left alone.
-    check_name("model", model);
-    check_name("channel", channel);
-    check_name("version", *only_from);
     const std::optional<Channel> current = session.registry->channel(model, channel);
     if (!current) {
       session.registry->resolve(model, Selector{std::nullopt, channel});  // throws the registry's "no channel"
@@ -445,23 +280,33 @@ Outcome run_rollback(const po::variables_map& vm) {
     if (current->version != *only_from) return nothing_to_roll_back(current->version);
     // The rollback checks VER again right before its write: a channel that moved away from
     // VER in between (a newer version promoted) is left as it is.
-    const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"), only_from);
+    const ChannelChange change = session.registry->rollback(model, channel, input.to, only_from);
     if (!change.changed && change.version != *only_from) return nothing_to_roll_back(change.version);
     return channel_outcome("rollback", session, model, change);
   }
-  const ChannelChange change = session.registry->rollback(model, channel, optional_option(vm, "to"));
+  const ChannelChange change = session.registry->rollback(model, channel, input.to);
   return channel_outcome("rollback", session, model, change);
 }
 
-Outcome run_maintenance(const po::variables_map& vm, const char* command,
-                        Outcome (*run)(Outcome, Storage&, Registry&, const std::string&, const po::variables_map&)) {
-  const std::string model = required(vm, "model", "NAME");
-  check_name("model", model);
-  if (std::string(command) == "history") check_name("channel", required(vm, "channel", "CH"));
-  require_existing_registry(vm);
-  Session session = open_session(vm);
-  return run(base_outcome(command, session, model), *session.storage, *session.registry, model, vm);
+Outcome history_command(const RegistryAccess& access, const HistoryInput& input) {
+  require_existing_registry(access.url);
+  Session session = open_session(access);
+  return history_command(base_outcome("history", session, input.model), *session.storage, *session.registry, input);
 }
+
+Outcome gc_command(const RegistryAccess& access, const GcRequest& request) {
+  require_existing_registry(access.url);
+  Session session = open_session(access);
+  return gc_command(base_outcome("gc", session, request.model), *session.storage, *session.registry, request);
+}
+
+Outcome diff_command(const RegistryAccess& access, const DiffInput& input) {
+  require_existing_registry(access.url);
+  Session session = open_session(access);
+  return diff_command(base_outcome("diff", session, input.model), *session.storage, *session.registry, input);
+}
+
+namespace {
 
 Outcome run_list_models(Session& session) {
   Outcome outcome = base_outcome("list", session, "");
@@ -479,11 +324,13 @@ Outcome run_list_models(Session& session) {
   return outcome;
 }
 
-Outcome run_list(const po::variables_map& vm) {
-  require_existing_registry(vm);
-  Session session = open_session(vm);
-  if (!vm.count("model")) return run_list_models(session);
-  const std::string model = vm["model"].as<std::string>();
+}  // namespace
+
+Outcome list_command(const RegistryAccess& access, const std::optional<std::string>& model_option) {
+  require_existing_registry(access.url);
+  Session session = open_session(access);
+  if (!model_option) return run_list_models(session);
+  const std::string& model = *model_option;
   const ModelListing listing = session.registry->list(model);
   Outcome outcome = base_outcome("list", session, model);
 
@@ -551,12 +398,11 @@ Outcome run_list(const po::variables_map& vm) {
   return outcome;
 }
 
-Outcome run_show(const po::variables_map& vm) {
-  const std::string model = required(vm, "model", "NAME");
-  check_name("model", model);
-  const Selector selector = selector_of(vm);
-  require_existing_registry(vm);
-  Session session = open_session(vm);
+Outcome show_command(const RegistryAccess& access, const VersionInput& input) {
+  const std::string& model = input.model;
+  const Selector& selector = input.selector;
+  require_existing_registry(access.url);
+  Session session = open_session(access);
   const auto [version, manifest] = session.registry->resolve(model, selector);
   Outcome outcome = base_outcome("show", session, model);
   if (selector.channel) outcome.fields["channel"] = *selector.channel;
@@ -575,17 +421,15 @@ Outcome run_show(const po::variables_map& vm) {
   return outcome;
 }
 
-Outcome run_fetch(const po::variables_map& vm) {
-  const std::string model = required(vm, "model", "NAME");
-  check_name("model", model);
-  const Selector selector = selector_of(vm);
-  const std::string dest = required(vm, "dest", "DIR");
-  if (dest.empty()) throw_usage("--dest is empty: give the folder to fetch into");
-  require_existing_registry(vm);
-  check_fetch_dest(vm, dest, vm.count("clean") > 0);
-  Session session = open_session(vm);
+Outcome fetch_command(const RegistryAccess& access, const FetchInput& input) {
+  const std::string& model = input.version.model;
+  const Selector& selector = input.version.selector;
+  const std::string& dest = input.dest;
+  require_existing_registry(access.url);
+  check_fetch_dest(access.url, input);
+  Session session = open_session(access);
   const auto [version, manifest] = session.registry->resolve(model, selector);
-  const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest, vm.count("clean") > 0);
+  const std::vector<ManifestFile> files = session.registry->fetch(model, version, manifest, dest, input.clean);
   Outcome outcome = base_outcome("fetch", session, model);
   if (selector.channel) outcome.fields["channel"] = *selector.channel;
   outcome.fields["version"] = version;
@@ -602,12 +446,11 @@ Outcome run_fetch(const po::variables_map& vm) {
   return outcome;
 }
 
-Outcome run_verify(const po::variables_map& vm) {
-  const std::string model = required(vm, "model", "NAME");
-  check_name("model", model);
-  const Selector selector = selector_of(vm);
-  require_existing_registry(vm);
-  Session session = open_session(vm);
+Outcome verify_command(const RegistryAccess& access, const VersionInput& input) {
+  const std::string& model = input.model;
+  const Selector& selector = input.selector;
+  require_existing_registry(access.url);
+  Session session = open_session(access);
   const auto [version, manifest] = session.registry->resolve(model, selector, false);
   const std::vector<FileCheck> checks = session.registry->verify(model, version, manifest);
   std::vector<std::string> bad;
@@ -647,167 +490,5 @@ Outcome run_verify(const po::variables_map& vm) {
   return outcome;
 }
 
-const std::vector<Command>& commands() {
-  static const std::vector<Command> kCommands = {
-      {"publish",
-       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] [--profile P.profile] FILE...",
-       {"model", "version", "metrics", "meta", "gitlab-release", "files", "profile"}, run_publish},
-      {"promote",
-       "ml-release promote --model NAME (--version VER | --from-channel CH [--expect-version VER]) --channel CH "
-       "[--no-verify]",
-       {"model", "version", "channel", "verify", "no-verify", "from-channel", "expect-version"}, run_promote},
-      {"rollback", "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
-       {"model", "channel", "to", "if-version"}, run_rollback},
-      {"list", "ml-release list [--model NAME]", {"model"}, run_list},
-      {"show", "ml-release show --model NAME (--version VER | --channel CH)", {"model", "version", "channel"}, run_show},
-      {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR [--clean]",
-       {"model", "version", "channel", "dest", "clean"}, run_fetch},
-      {"verify", "ml-release verify --model NAME (--version VER | --channel CH)", {"model", "version", "channel"},
-       run_verify},
-      {"history", "ml-release history --model NAME --channel CH [--at TIME]", {"model", "channel", "at"},
-       [](const po::variables_map& vm) { return run_maintenance(vm, "history", history_command); }},
-      {"gc", "ml-release gc --model NAME --keep N [--keep-days D] [--keep-history K] [--grace SECONDS] [--dry-run]",
-       {"model", "keep", "keep-days", "keep-history", "grace", "dry-run"},
-       [](const po::variables_map& vm) { return run_maintenance(vm, "gc", gc_command); }},
-      {"diff", "ml-release diff --model NAME A B   (A, B: versions or channels)", {"model", "versions"},
-       [](const po::variables_map& vm) { return run_maintenance(vm, "diff", diff_command); }},
-  };
-  return kCommands;
-}
-
-const std::vector<std::string> kSharedOptions = {"registry", "endpoint-url", "region",    "api-url",
-                                                 "tag-format", "ca-bundle",  "verbose"};
-constexpr const char* kSharedSynopsis =
-    "[--registry URL] [--endpoint-url URL] [--region REGION] [--api-url URL] [--tag-format FORMAT]\n"
-    "         [--ca-bundle FILE] [--verbose]";
-constexpr const char* kExitCodes =
-    "Exit codes: 0 done, 2 usage, 3 input data, 4 remote, 5 integrity or conflict. See docs/ml-release.md";
-
-}  // namespace
-
-const std::vector<std::string>& release_commands() {
-  static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names;
-    for (const auto& command : commands()) names.push_back(command.name);
-    return names;
-  }();
-  return kNames;
-}
-
-ToolSpec release_tool(const std::string& name) {
-  ToolSpec spec;
-  spec.name = "ml-release";
-  spec.exit_codes = kExitCodes;
-  for (const auto& command : commands()) {
-    if (command.name != name) continue;
-    spec.synopsis = command.synopsis + "\n         " + kSharedSynopsis;
-    spec.declare_options = [command](po::options_description& options, po::positional_options_description& positional) {
-      for (const auto& option : command.options) declare_option(options, option);
-      for (const auto& option : kSharedOptions) declare_option(options, option);
-      if (command.name == "publish") positional.add("files", -1);
-      if (command.name == "diff") positional.add("versions", -1);
-    };
-    spec.run = command.run;
-    // What publish reads: an output flag naming one of them is refused (docs/conventions.md).
-    spec.inputs = [](const po::variables_map& vm) {
-      std::vector<std::string> inputs;
-      if (vm.count("files")) inputs = vm["files"].as<std::vector<std::string>>();
-      for (const char* option : {"metrics", "profile"}) {
-        if (vm.count(option)) inputs.push_back(vm[option].as<std::string>());
-      }
-      return inputs;
-    };
-    // An output inside a local registry would overwrite a stored object (docs/conventions.md).
-    spec.protected_folders = [](const po::variables_map& vm) {
-      const std::string folder = local_registry_folder(vm);
-      return folder.empty() ? std::vector<std::string>{} : std::vector<std::string>{folder};
-    };
-    return spec;
-  }
-  // No command, or an unknown one: accept every option so the message is about the command.
-  spec.synopsis = "ml-release COMMAND [OPTIONS]   (ml-release COMMAND --help for its options)\n";
-  for (const auto& command : commands()) spec.synopsis += "       " + command.synopsis + "\n";
-  spec.synopsis += "       shared: " + std::string(kSharedSynopsis);
-  spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()("command", po::value<std::string>()->value_name("COMMAND"), "the command");
-    for (const auto& option : {"model", "channel", "to", "metrics", "meta", "dest", "verify", "gitlab-release", "files"}) {
-      declare_option(options, option);
-    }
-    for (const auto& option : kSharedOptions) declare_option(options, option);
-    positional.add("command", 1).add("files", -1);
-  };
-  spec.run = [](const po::variables_map& vm) -> Outcome {
-    const std::string list = join_limited(release_commands(), release_commands().size());
-    if (!vm.count("command")) throw_usage("missing command: give one of " + list);
-    const std::string word = vm["command"].as<std::string>();
-    const auto& names = release_commands();
-    if (std::find(names.begin(), names.end(), word) != names.end()) {
-      throw_usage("put the command first: ml-release " + word + " [OPTIONS]");
-    }
-    std::string message = "unknown command '" + word + "'";
-    message += did_you_mean(word, names);
-    throw_usage(message + " (commands: " + list + ")");
-  };
-  return spec;
-}
-
-int release_main(int argc, const char* const* argv) {
-  // The commands, not the options of the command-less parser (it accepts every option only
-  // to say the command is missing).
-  const auto commands_help = [] {
-    std::cout << "usage: " << release_tool("").synopsis << "\n\n" << kExitCodes << "\n";
-    return 0;
-  };
-  if (argc >= 2) {
-    const std::string first = argv[1];
-    const auto& names = release_commands();
-    if (first == "rollback") {
-      for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--version" || arg.rfind("--version=", 0) == 0) {
-          ToolSpec spec = release_tool("");
-          spec.run = [](const po::variables_map&) -> Outcome {
-            throw_usage("rollback takes --to VER (the earlier version to go back to), not --version");
-          };
-          const char* const just_the_tool[] = {argv[0]};
-          return run_tool(spec, 1, just_the_tool);
-        }
-      }
-    }
-    if (first == "help" && argc <= 3) {
-      // "ml-release help [COMMAND]", as git and gh answer it.
-      if (argc == 2) return commands_help();
-      const bool known = std::find(names.begin(), names.end(), std::string(argv[2])) != names.end();
-      if (known) return run_tool(release_tool(argv[2]), 2, std::array<const char*, 2>{argv[2], "--help"}.data());
-      return run_tool(release_tool(""), 2, std::array<const char*, 2>{argv[0], argv[2]}.data());
-    }
-    if (std::find(names.begin(), names.end(), first) != names.end()) {
-      // The command's own parser sees the command word where a program name would be.
-      return run_tool(release_tool(argv[1]), argc - 1, argv + 1);
-    }
-    if (!first.empty() && first[0] != '-') {
-      // An unknown command: exit 2 with a did-you-mean, whatever follows (also --help or
-      // --version, which would otherwise answer 0 as if the command existed).
-      const char* const just_the_command[] = {argv[0], argv[1]};
-      return run_tool(release_tool(""), 2, just_the_command);
-    }
-    if (first[0] == '-') {
-      // An option before the command ("--registry reg publish ..."): the command-less parser
-      // would take --version VER for the tool's --version and answer 0 without publishing.
-      for (int i = 2; i < argc; ++i) {
-        if (std::find(names.begin(), names.end(), std::string(argv[i])) == names.end()) continue;
-        const std::string word = argv[i];
-        ToolSpec spec = release_tool("");
-        spec.run = [word](const po::variables_map&) -> Outcome {
-          throw_usage("put the command first: ml-release " + word + " [OPTIONS]");
-        };
-        const char* const just_the_tool[] = {argv[0]};
-        return run_tool(spec, 1, just_the_tool);
-      }
-    }
-    if (first == "--help" || first == "-h") return commands_help();
-  }
-  return run_tool(release_tool(""), argc, argv);
-}
 
 }  // namespace lean

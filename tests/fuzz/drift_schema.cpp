@@ -1,6 +1,6 @@
 // A schema file through the whole ml-drift --schema command: read, validated, the current
 // data checked against it, every output rendered and written.
-#include "drift/drift.hpp"
+#include "cli/drift.hpp"
 #include "fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,3 +1,3 @@
-#include "drift/drift.hpp"
+#include "cli/drift.hpp"
 
 int main(int argc, char** argv) { return lean::drift_main(argc, argv); }

@@ -1,3 +1,3 @@
-#include "release/release.hpp"
+#include "cli/release.hpp"
 
 int main(int argc, char** argv) { return lean::release_main(argc, argv); }

@@ -1,8 +1,9 @@
-#include "profile/profile_tool.hpp"
+#include "cli/drift_profile.hpp"
 
 #include <algorithm>
 #include <cstring>
 
+#include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "profile/profile.hpp"
@@ -10,30 +11,10 @@
 namespace lean {
 namespace {
 
-std::string get(const po::variables_map& vm, const char* key) {
-  return vm.count(key) ? vm[key].as<std::string>() : std::string();
-}
-
-std::vector<std::string> many(const po::variables_map& vm, const char* key) {
-  return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>();
-}
-
 std::string output_option(const po::variables_map& vm) {
-  const std::string output = get(vm, "output");
+  const std::string output = string_option_or(vm, "output");
   if (output.empty()) throw_usage("give --output FILE.profile");
   return output;
-}
-
-std::uint64_t whole_number(const po::variables_map& vm, const char* option, std::uint64_t low, std::uint64_t high,
-                           std::uint64_t fallback) {
-  if (!vm.count(option)) return fallback;
-  const std::string text = get(vm, option);
-  const bool digits = !text.empty() && text.size() <= 12 && text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || std::stoull(text) < low || std::stoull(text) > high) {
-    throw_usage("--" + std::string(option) + " must be a whole number from " + std::to_string(low) + " to " +
-                std::to_string(high) + ", not \"" + text + "\"");
-  }
-  return std::stoull(text);
 }
 
 // What every profile command reports: the file written and what it holds.
@@ -60,20 +41,11 @@ Outcome wrote(const std::string& output, const Profile& profile, const std::stri
   return outcome;
 }
 
-Outcome run_profile(const po::variables_map& vm) {
-  const std::string output = output_option(vm);
-  std::vector<std::string> paths = many(vm, "data");
-  if (paths.empty()) throw_usage("give the data files to profile: ml-drift profile DATA... --output FILE.profile");
-  ProfileOptions options;
-  options.columns = split_list(get(vm, "columns"));
-  options.exclude = split_list(get(vm, "exclude"));
-  options.numeric = split_list(get(vm, "numeric"));
-  options.categorical = split_list(get(vm, "categorical"));
-  options.delimiter = get(vm, "delimiter");
-  options.sketch_k = static_cast<std::uint16_t>(whole_number(vm, "sketch-k", KllSketch::kMinK, KllSketch::kMaxK, KllSketch::kDefaultK));
-  options.max_exact = whole_number(vm, "max-exact", 1, 100000000, Profile::kDefaultMaxExact);
-  if (vm.count("shard")) {
-    const auto shard = parse_shard(get(vm, "shard"));  // clang 14 cannot capture structured bindings
+Outcome run_profile(const ProfileCommandOptions& command) {
+  std::vector<std::string> paths = command.paths;
+  const ProfileOptions& options = command.profile;
+  if (command.shard) {
+    const auto shard = *command.shard;  // clang 14 cannot capture structured bindings
     std::erase_if(paths, [&](const std::string& path) { return !in_shard(path, shard.first, shard.second); });
   }
   Profile profile = paths.empty() ? Profile{} : build_profile(paths, options);
@@ -82,62 +54,23 @@ Outcome run_profile(const po::variables_map& vm) {
     profile.max_exact = options.max_exact;
   }
   const std::string bytes = write_profile(profile);
-  write_file_atomically(output, bytes);
-  return wrote(output, profile, bytes);
+  write_file_atomically(command.output, bytes);
+  return wrote(command.output, profile, bytes);
 }
 
-Outcome run_merge(const po::variables_map& vm) {
-  const std::string output = output_option(vm);
-  const auto paths = many(vm, "profiles");
-  if (paths.empty()) throw_usage("give the profiles to merge: ml-drift profile merge A.profile B.profile... --output FILE");
-  const bool allow_new_columns = vm.count("allow-new-columns") > 0;
-  struct Input {
-    std::string path, canonical;  // canonical: the profile's own serialisation
-    Profile profile;
-  };
-  std::vector<Input> inputs;
-  for (const auto& path : paths) {
-    Input input{path, "", read_profile(path)};
-    input.canonical = write_profile(input.profile);
-    inputs.push_back(std::move(input));
-  }
-  std::vector<std::pair<std::string, const Profile*>> given;
-  for (const auto& input : inputs) given.emplace_back(input.path, &input.profile);
-  const std::vector<std::string> column_order = check_mergeable(given, allow_new_columns);
-  // Floating-point merges (the means, the sketches' compactions) depend on the order: merged
-  // in the order of their content, the same profiles give the same bytes however they are
-  // listed (a CI matrix hands its shards over in any order).
-  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
-  Profile merged = std::move(inputs.front().profile);
-  for (std::size_t i = 1; i < inputs.size(); ++i) {
-    merge_profile(merged, inputs.front().path, inputs[i].profile, inputs[i].path, allow_new_columns);
-  }
-  // The columns in the order the profiles were given, as a merge in that order lists them.
-  auto position = [&](const ColumnProfile& column) {
-    return std::find(column_order.begin(), column_order.end(), column.name) - column_order.begin();
-  };
-  std::stable_sort(merged.columns.begin(), merged.columns.end(),
-                   [&](const ColumnProfile& a, const ColumnProfile& b) { return position(a) < position(b); });
+Outcome run_merge(const MergeCommandOptions& command) {
+  std::vector<std::pair<std::string, Profile>> inputs;
+  for (const auto& path : command.paths) inputs.emplace_back(path, read_profile(path));
+  const Profile merged = merge_profiles(std::move(inputs), command.allow_new_columns);
   const std::string bytes = write_profile(merged);
-  write_file_atomically(output, bytes);
-  return wrote(output, merged, bytes);
+  write_file_atomically(command.output, bytes);
+  return wrote(command.output, merged, bytes);
 }
 
-Outcome run_import(const po::variables_map& vm) {
-  const std::string output = output_option(vm);
-  const auto specs = many(vm, "column");
-  if (specs.empty()) throw_usage("give --column NAME=FILE.bin for each sketch to import");
-  Profile profile = vm.count("add-to") ? read_profile(get(vm, "add-to")) : Profile{};
+Outcome run_import(const ImportCommandOptions& command) {
+  Profile profile = command.add_to.empty() ? Profile{} : read_profile(command.add_to);
   std::vector<std::pair<std::string, KllSketch>> sketches;
-  for (const auto& spec : specs) {
-    const auto equals = spec.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
-      throw_usage("--column must be NAME=FILE.bin, not \"" + spec + "\"");
-    }
-    const std::string name = spec.substr(0, equals), file = spec.substr(equals + 1);
-    for (const auto& [seen, sketch] : sketches) {
-      if (seen == name) throw_usage("--column " + name + " is given twice (one sketch per column and import)");
-    }
+  for (const auto& [name, file] : command.sketches) {
     const std::string bytes = read_text_file(file, std::uint64_t{1} << 30);
     try {
       sketches.emplace_back(name, KllSketch::deserialize(bytes));
@@ -146,10 +79,61 @@ Outcome run_import(const po::variables_map& vm) {
     }
   }
   import_sketches(profile, sketches);
-  if (!vm.count("add-to")) profile.files = 0;
+  if (command.add_to.empty()) profile.files = 0;
   const std::string text = write_profile(profile);
-  write_file_atomically(output, text);
-  return wrote(output, profile, text);
+  write_file_atomically(command.output, text);
+  return wrote(command.output, profile, text);
+}
+
+}  // namespace
+
+ProfileCommandOptions parse_profile_options(const po::variables_map& vm) {
+  ProfileCommandOptions command;
+  command.output = output_option(vm);
+  command.paths = strings_option(vm, "data");
+  if (command.paths.empty()) throw_usage("give the data files to profile: ml-drift profile DATA... --output FILE.profile");
+  ProfileOptions& options = command.profile;
+  options.columns = split_list(string_option_or(vm, "columns"));
+  options.exclude = split_list(string_option_or(vm, "exclude"));
+  options.numeric = split_list(string_option_or(vm, "numeric"));
+  options.categorical = split_list(string_option_or(vm, "categorical"));
+  options.delimiter = string_option_or(vm, "delimiter");
+  options.sketch_k = static_cast<std::uint16_t>(
+      whole_number_option(vm, "sketch-k", KllSketch::kMinK, KllSketch::kMaxK).value_or(KllSketch::kDefaultK));
+  options.max_exact = whole_number_option(vm, "max-exact", 1, 100000000).value_or(Profile::kDefaultMaxExact);
+  if (const auto shard = string_option(vm, "shard")) command.shard = parse_shard(*shard);
+  return command;
+}
+
+MergeCommandOptions parse_merge_options(const po::variables_map& vm) {
+  MergeCommandOptions command;
+  command.output = output_option(vm);
+  command.paths = strings_option(vm, "profiles");
+  if (command.paths.empty()) {
+    throw_usage("give the profiles to merge: ml-drift profile merge A.profile B.profile... --output FILE");
+  }
+  command.allow_new_columns = flag_option(vm, "allow-new-columns");
+  return command;
+}
+
+ImportCommandOptions parse_import_options(const po::variables_map& vm) {
+  ImportCommandOptions command;
+  command.output = output_option(vm);
+  const auto specs = strings_option(vm, "column");
+  if (specs.empty()) throw_usage("give --column NAME=FILE.bin for each sketch to import");
+  command.add_to = string_option_or(vm, "add-to");
+  for (const auto& spec : specs) {
+    const auto equals = spec.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == spec.size()) {
+      throw_usage("--column must be NAME=FILE.bin, not \"" + spec + "\"");
+    }
+    const std::string name = spec.substr(0, equals), file = spec.substr(equals + 1);
+    for (const auto& [seen, sketch_file] : command.sketches) {
+      if (seen == name) throw_usage("--column " + name + " is given twice (one sketch per column and import)");
+    }
+    command.sketches.emplace_back(name, file);
+  }
+  return command;
 }
 
 ToolSpec profile_tool() {
@@ -175,12 +159,12 @@ ToolSpec profile_tool() {
     declare_s3_options(options, true);
     positional.add("data", -1);
   };
-  spec.run = run_profile;
+  spec.run = [](const po::variables_map& vm) { return run_profile(parse_profile_options(vm)); };
   spec.inputs = input_options({"data", "profiles", "add-to"});
   return spec;
 }
 
-ToolSpec merge_tool() {
+ToolSpec profile_merge_tool() {
   ToolSpec spec = profile_tool();
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
     options.add_options()
@@ -189,11 +173,11 @@ ToolSpec merge_tool() {
         ("allow-new-columns", "merge profiles of different column sets (a column one lacks counts its rows as missing)");
     positional.add("profiles", -1);
   };
-  spec.run = run_merge;
+  spec.run = [](const po::variables_map& vm) { return run_merge(parse_merge_options(vm)); };
   return spec;
 }
 
-ToolSpec import_tool() {
+ToolSpec profile_import_tool() {
   ToolSpec spec = profile_tool();
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
     options.add_options()
@@ -201,15 +185,13 @@ ToolSpec import_tool() {
         ("add-to", po::value<std::string>()->value_name("FILE"), "add the sketches to this profile (default: a new one)")
         ("output", po::value<std::string>()->value_name("FILE"), "write the profile to FILE");
   };
-  spec.run = run_import;
+  spec.run = [](const po::variables_map& vm) { return run_import(parse_import_options(vm)); };
   return spec;
 }
 
-}  // namespace
-
 int profile_main(int argc, const char* const* argv) {
-  if (argc > 1 && std::strcmp(argv[1], "merge") == 0) return run_tool(merge_tool(), argc - 1, argv + 1);
-  if (argc > 1 && std::strcmp(argv[1], "import-kll") == 0) return run_tool(import_tool(), argc - 1, argv + 1);
+  if (argc > 1 && std::strcmp(argv[1], "merge") == 0) return run_tool(profile_merge_tool(), argc - 1, argv + 1);
+  if (argc > 1 && std::strcmp(argv[1], "import-kll") == 0) return run_tool(profile_import_tool(), argc - 1, argv + 1);
   return run_tool(profile_tool(), argc, argv);
 }
 

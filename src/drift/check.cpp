@@ -1,4 +1,4 @@
-#include "drift/drift.hpp"
+#include "drift/check.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -8,28 +8,20 @@
 #include <exception>
 #include <map>
 #include <set>
-#include <thread>
 #include <tuple>
 
 #include "core/error.hpp"
-#include "core/files.hpp"
 #include "core/format.hpp"
 #include "core/parallel.hpp"
-#include "core/redact.hpp"
 #include "core/suggest.hpp"
 #include "csv/cells.hpp"
 #include "drift/columns.hpp"
-#include "drift/html.hpp"
-#include "drift/openmetrics.hpp"
 #include "drift/parquet_columns.hpp"
 #include "profile/profile_schema.hpp"
-#include "drift/pushgateway.hpp"
 #include "drift/quality.hpp"
 #include "drift/schema.hpp"
 #include "drift/report.hpp"
 #include "drift/trigger.hpp"
-#include "profile/profile_drift.hpp"
-#include "profile/profile_tool.hpp"
 
 namespace lean {
 namespace {
@@ -37,68 +29,6 @@ namespace {
 // Encoded numbers each input file keeps in memory before the rest go to a temporary file:
 // some 25 million plain decimals at two to three bytes each, or 8 million doubles.
 constexpr std::size_t kMemoryBudgetPerFile = std::size_t{64} << 20;
-constexpr unsigned kMaxThreads = 256;
-
-std::string get(const po::variables_map& vm, const char* key) {
-  return vm.count(key) ? vm[key].as<std::string>() : std::string();
-}
-
-
-Method method_option(const po::variables_map& vm, const char* option, bool categorical) {
-  const std::string text = get(vm, option);
-  if (text.empty()) return Method::automatic;
-  auto method = parse_method(text);
-  if (!method) {
-    throw_usage("unknown --" + std::string(option) + " \"" + text + "\"" + did_you_mean(text, method_names()) +
-                " (one of " + join_limited(method_names(), 10) + ")");
-  }
-  if (categorical && (*method == Method::ks || *method == Method::wasserstein)) {
-    throw_usage("--categorical-method " + text + " needs numbers; use auto, chi2, jensenshannon, psi or ztest");
-  }
-  return *method;
-}
-
-double positive_number(const std::string& text, const std::string& option) {
-  const std::optional<double> value = parse_finite_number(text);
-  if (!value || *value <= 0) throw_usage(option + " must be a positive number, not \"" + text + "\"");
-  return *value;
-}
-
-// A p-value threshold is a probability: drift when p < t, so t >= 1 flags every column.
-void require_p_value_threshold(double value, const std::string& spelled) {
-  if (value >= 1) throw_usage("--threshold " + spelled + ": a p-value threshold must be between 0 and 1");
-}
-
-// --threshold 0.01 (every method), or per method and per column: ks=0.01,psi=0.25,age=0.001.
-// A key that names a method is the method; any other key is a column of the reference
-// (checked by require_threshold_columns once the header is known).
-void threshold_option(const std::string& text, DriftSettings& settings) {
-  if (text.empty()) return;
-  if (text.find('=') == std::string::npos) {
-    const double value = positive_number(text, "--threshold");
-    require_p_value_threshold(value, text + " (it applies to ks, chi2 and ztest too; give METHOD=X for one method)");
-    for (const auto& name : method_names()) {
-      if (auto method = parse_method(name); method && *method != Method::automatic) settings.thresholds[*method] = value;
-    }
-    return;
-  }
-  std::set<std::string> seen;
-  for (const auto& item : split_list(text)) {
-    const auto equals = item.find('=');
-    const std::string name = item.substr(0, equals);
-    if (equals == std::string::npos || name.empty() || name == "auto") {
-      throw_usage("--threshold \"" + item + "\" is not METHOD=NUMBER or COLUMN=NUMBER" + did_you_mean(name, method_names()));
-    }
-    if (!seen.insert(name).second) throw_usage("--threshold names \"" + name + "\" twice");
-    const double value = positive_number(item.substr(equals + 1), "--threshold " + name);
-    if (auto method = parse_method(name)) {
-      if (gives_p_value(*method)) require_p_value_threshold(value, item);
-      settings.thresholds[*method] = value;
-    } else {
-      settings.column_thresholds[name] = value;
-    }
-  }
-}
 
 // Each COLUMN=X key names a column of the reference (a misspelt method or column is an error).
 void require_threshold_columns(const DriftSettings& settings, const std::vector<std::string>& header) {
@@ -124,13 +54,10 @@ void require_column_p_value_thresholds(const DriftSettings& settings, const std:
   }
 }
 
-char delimiter_option(const std::string& text, const std::string& path) {
-  if (text.empty()) return default_delimiter(path);
-  if (text == "tab" || text == "\\t" || text == "\t") return '\t';
-  if (text.size() != 1 || text == "\"" || text == "\n" || text == "\r") {
-    throw_usage("--delimiter must be one character (or \"tab\"), not \"" + text + "\"");
-  }
-  return text[0];
+
+// The delimiter given, else the one the file's name implies.
+char delimiter_for(const std::optional<char>& given, const std::string& path) {
+  return given ? *given : default_delimiter(path);
 }
 
 // A header of one field holding ';', a tab or '|' is a file with another delimiter (a
@@ -143,30 +70,6 @@ void require_delimited_header(const LoadedFile& file) {
                                  "': give --delimiter '" + spelled + "'");
     }
   }
-}
-
-unsigned threads_option(const po::variables_map& vm) {
-  if (!vm.count("threads")) return std::max(1u, std::thread::hardware_concurrency());
-  const int threads = vm["threads"].as<int>();
-  if (threads < 1 || threads > static_cast<int>(kMaxThreads)) {
-    throw_usage("--threads must be between 1 and " + std::to_string(kMaxThreads));
-  }
-  return static_cast<unsigned>(threads);
-}
-
-std::vector<std::string> list_option(const po::variables_map& vm, const char* option) {
-  return split_list(get(vm, option));
-}
-
-// A per-column option that may be given more than once (`--unique id --unique ts`), each value
-// a comma list: all items, in order, so a column named twice is still caught.
-std::vector<std::string> repeated_list_option(const po::variables_map& vm, const char* option) {
-  std::vector<std::string> items;
-  if (!vm.count(option)) return items;
-  for (const auto& value : vm[option].as<std::vector<std::string>>()) {
-    for (auto& item : split_list(value)) items.push_back(std::move(item));
-  }
-  return items;
 }
 
 void require_columns(const std::vector<std::string>& names, const std::vector<std::string>& header,
@@ -200,10 +103,10 @@ struct Selection {
   std::set<std::string> numeric, categorical;
 };
 
-Selection select_columns(const po::variables_map& vm, const std::vector<std::string>& header, const std::string& path) {
+Selection select_columns(const ColumnChoice& choice, const std::vector<std::string>& header, const std::string& path) {
   Selection selection;
-  const auto only = list_option(vm, "columns"), excluded = list_option(vm, "exclude");
-  if (!only.empty() && !excluded.empty()) throw_usage("give --columns or --exclude, not both");
+  const auto& only = choice.only;
+  const auto& excluded = choice.excluded;
   require_columns(only, header, path);
   require_columns(excluded, header, path);
   for (const auto& name : header) {
@@ -212,14 +115,10 @@ Selection select_columns(const po::variables_map& vm, const std::vector<std::str
     if (wanted) selection.names.push_back(name);
   }
   if (selection.names.empty()) throw_usage("no column left to compare after --exclude");
-  const auto numeric = list_option(vm, "numeric"), categorical = list_option(vm, "categorical");
-  require_columns(numeric, header, path);
-  require_columns(categorical, header, path);
-  selection.numeric.insert(numeric.begin(), numeric.end());
-  selection.categorical.insert(categorical.begin(), categorical.end());
-  for (const auto& name : numeric) {
-    if (selection.categorical.count(name)) throw_usage("column \"" + name + "\" is in both --numeric and --categorical");
-  }
+  require_columns(choice.numeric, header, path);
+  require_columns(choice.categorical, header, path);
+  selection.numeric.insert(choice.numeric.begin(), choice.numeric.end());
+  selection.categorical.insert(choice.categorical.begin(), choice.categorical.end());
   return selection;
 }
 
@@ -301,81 +200,6 @@ void fill_column_data(ColumnData& data, SortSpace& space, FileColumn& ref, FileC
   }
 }
 
-DriftSettings settings_from(const po::variables_map& vm) {
-  DriftSettings settings;
-  settings.numeric_method = method_option(vm, "numeric-method", false);
-  settings.categorical_method = method_option(vm, "categorical-method", true);
-  threshold_option(get(vm, "threshold"), settings);
-  if (vm.count("drift-share")) {
-    settings.drift_share = positive_number(get(vm, "drift-share"), "--drift-share");
-    if (settings.drift_share > 1) throw_usage("--drift-share must be at most 1, not \"" + get(vm, "drift-share") + "\"");
-  }
-  if (vm.count("correction")) {
-    const std::string text = get(vm, "correction");
-    auto correction = parse_correction(text);
-    if (!correction) {
-      throw_usage("unknown --correction \"" + text + "\"" + did_you_mean(text, {"none", "bonferroni", "fdr"}) +
-                  " (one of none, bonferroni, fdr)");
-    }
-    settings.correction = *correction;
-  }
-  return settings;
-}
-
-// Read as every number of the project is (parse_finite_number: "1e-400" is 0, as in Python).
-double share_value(const std::string& text, const std::string& option) {
-  const std::optional<double> value = parse_finite_number(text);
-  if (!value || !(*value >= 0 && *value <= 1)) throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
-  return *value;
-}
-
-double share_option(const po::variables_map& vm, const char* option, double fallback) {
-  return vm.count(option) ? share_value(get(vm, option), "--" + std::string(option)) : fallback;
-}
-
-QualitySettings quality_settings_from(const po::variables_map& vm) {
-  QualitySettings quality;
-  quality.enabled = vm.count("quality") || vm.count("schema");
-  quality.fail_on_new_columns = vm.count("fail-on-new-columns") > 0;
-  quality.max_missing_increase = share_option(vm, "max-missing-increase", quality.max_missing_increase);
-  quality.max_out_of_range = share_option(vm, "max-out-of-range", quality.max_out_of_range);
-  quality.max_new_categories = share_option(vm, "max-new-categories", quality.max_new_categories);
-  quality.max_duplicate_increase = share_option(vm, "max-duplicate-increase", quality.max_duplicate_increase);
-  for (const auto& item : repeated_list_option(vm, "max-missing")) {
-    const auto equals = item.find('=');
-    if (equals == std::string::npos || equals == 0) throw_usage("--max-missing \"" + item + "\" is not COLUMN=SHARE");
-    const std::string name = item.substr(0, equals);
-    // Two limits for one column: which one was meant is a guess, so neither is taken.
-    if (quality.max_missing.count(name)) throw_usage("--max-missing names \"" + name + "\" twice");
-    quality.max_missing[name] = share_value(item.substr(equals + 1), "--max-missing " + name);
-  }
-  if (vm.count("rows-ratio")) {
-    const std::string text = get(vm, "rows-ratio");
-    const auto colon = text.find(':');
-    double low = -1, high = -1;
-    if (colon != std::string::npos) {
-      const auto parsed_low = parse_finite_number(std::string_view(text).substr(0, colon));
-      const auto parsed_high = parse_finite_number(std::string_view(text).substr(colon + 1));
-      if (parsed_low && parsed_high) std::tie(low, high) = std::pair(*parsed_low, *parsed_high);
-    }
-    if (!(low >= 0 && high >= low && std::isfinite(high))) {
-      throw_usage("--rows-ratio must be MIN:MAX with 0 <= MIN <= MAX, not \"" + text + "\"");
-    }
-    quality.rows_ratio = std::make_pair(low, high);
-  }
-  quality.unique = repeated_list_option(vm, "unique");
-  for (std::size_t i = 0; i < quality.unique.size(); ++i) {
-    if (std::find(quality.unique.begin(), quality.unique.begin() + i, quality.unique[i]) != quality.unique.begin() + i) {
-      throw_usage("--unique names \"" + quality.unique[i] + "\" twice");
-    }
-  }
-  const bool tuned = vm.count("fail-on-new-columns") || vm.count("max-missing-increase") || vm.count("max-missing") ||
-                     vm.count("max-out-of-range") || vm.count("max-new-categories") || vm.count("rows-ratio") ||
-                     vm.count("max-duplicate-increase") || vm.count("unique");
-  if (tuned && !quality.enabled) throw_usage("the data-quality options go with --quality or --schema");
-  return quality;
-}
-
 // The current file's cells as the quality checks read them.
 ObservedColumn observe(const FileColumn& column, std::uint64_t rows, std::span<const double> sorted) {
   ObservedColumn out;
@@ -404,41 +228,17 @@ bool all_integers(std::span<const double> values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return v == std::floor(v); });
 }
 
-// `ml-drift schema`: the reference's profile as a schema file.
-Outcome schema_written(const std::string& source, const std::string& output, const ExpectedDataset& schema) {
-  write_file_atomically(output, schema_json(schema).dump(2) + "\n");
-  Outcome outcome;
-  outcome.fields["reference"] = source;
-  outcome.fields["schema"] = output;
-  outcome.fields["columns"] = schema.columns.size();
-  outcome.headline = "schema of " + std::to_string(schema.columns.size()) + " columns written to " + output;
-  outcome.console = "ml-drift: " + outcome.headline + "\n";
-  return outcome;
-}
+}  // namespace
 
-Outcome run_schema_command(const po::variables_map& vm) {
-  const std::string reference_path = get(vm, "reference"), output = get(vm, "output");
-  const std::string profile_path = get(vm, "reference-profile");
-  if ((reference_path.empty() && profile_path.empty()) || output.empty()) {
-    throw_usage("ml-drift schema needs --reference REF.csv (or --reference-profile REF.profile) and --output SCHEMA.json");
-  }
-  if (!reference_path.empty() && !profile_path.empty()) throw_usage("give --reference or --reference-profile, not both");
-  if (vm.count("current") || vm.count("schema") || vm.count("current-profile")) {
-    throw_usage("ml-drift schema reads only --reference; give --current when checking");
-  }
-  std::size_t max_categories = 1000;
-  if (vm.count("max-categories")) {
-    const int value = vm["max-categories"].as<int>();
-    if (value < 0) throw_usage("--max-categories must be 0 or more");
-    max_categories = static_cast<std::size_t>(value);
-  }
-  if (!profile_path.empty()) return schema_written(profile_path, output, schema_from_profile(read_profile(profile_path), max_categories));
-  const unsigned threads = threads_option(vm);
+ExpectedDataset infer_schema(const SchemaInput& input) {
+  const std::string& reference_path = input.reference_path;
+  const std::size_t max_categories = input.max_categories;
+  const unsigned threads = input.threads;
   LoadedFile ref;
   ref.path = reference_path;
-  ref.delimiter = delimiter_option(get(vm, "delimiter"), reference_path);
+  ref.delimiter = delimiter_for(input.delimiter, reference_path);
   auto reader = open_csv(ref.path, ref.delimiter, ref.header);
-  const Selection selection = select_columns(vm, ref.header, ref.path);
+  const Selection selection = select_columns(input.columns, ref.header, ref.path);
   add_columns(ref, selection);
   RowHashes hashes;
   hashes.row_fields = header_positions(selection.names, ref.header);
@@ -473,20 +273,14 @@ Outcome run_schema_command(const po::variables_map& vm) {
     out.unique = column.missing == 0 && count > 1 && find_duplicates(hashes.unique[i], {}).count == 0 &&
                  (!column.numeric || all_integers(values));
   });
-  return schema_written(reference_path, output, profile);
+  return profile;
 }
 
-Outcome run_drift_check(const po::variables_map& vm) {
-  const std::string reference_path = get(vm, "reference"), current_path = get(vm, "current");
-  const std::string schema_path = get(vm, "schema");
-  if (current_path.empty() || (reference_path.empty() && schema_path.empty())) {
-    throw_usage("give --reference REF.csv and --current CUR.csv (or --changed FILE... --state STATE.json)");
-  }
-  if (vm.count("state")) throw_usage("--state goes with --changed FILE...");
-  DriftSettings settings = settings_from(vm);
-  const QualitySettings quality = quality_settings_from(vm);
-  const unsigned threads = threads_option(vm);
-  const std::string delimiter_text = get(vm, "delimiter");
+DriftRun check_drift(const DriftCheckInput& input) {
+  const std::string &reference_path = input.reference_path, &current_path = input.current_path;
+  const std::string& schema_path = input.schema_path;
+  const QualitySettings& quality = input.quality;
+  const unsigned threads = input.threads;
   std::optional<ExpectedDataset> schema;
   if (!schema_path.empty()) schema = read_schema(schema_path);
   const bool with_reference = !reference_path.empty();
@@ -499,12 +293,12 @@ Outcome run_drift_check(const po::variables_map& vm) {
   const auto open = [&](LoadedFile& file) { return quality.enabled ? open_csv(file.path, file.delimiter, file.header) : open_input(file); };
   std::unique_ptr<CsvReader> ref_reader;
   if (with_reference) {
-    ref.delimiter = delimiter_option(delimiter_text, reference_path);
+    ref.delimiter = delimiter_for(input.delimiter, reference_path);
     ref_reader = open(ref);
   }
-  cur.delimiter = delimiter_option(delimiter_text, current_path);
+  cur.delimiter = delimiter_for(input.delimiter, current_path);
   auto cur_reader = open(cur);
-  if (delimiter_text.empty()) {
+  if (!input.delimiter) {
     if (ref_reader) require_delimited_header(ref);
     if (cur_reader) require_delimited_header(cur);
   }
@@ -519,8 +313,9 @@ Outcome run_drift_check(const po::variables_map& vm) {
   if (schema) {
     for (const auto& column : schema->columns) schema_names.push_back(column.name);
   }
-  Selection selection = select_columns(vm, with_reference ? ref.header : schema_names, with_reference ? ref.path : schema_path);
-  require_threshold_columns(settings, with_reference ? ref.header : schema_names);
+  Selection selection =
+      select_columns(input.columns, with_reference ? ref.header : schema_names, with_reference ? ref.path : schema_path);
+  require_threshold_columns(input.settings, with_reference ? ref.header : schema_names);
   if (!with_reference) {  // the schema's types decide how the current cells are read
     for (const auto& column : schema->columns) {
       if (!column.numeric && !column.untyped && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
@@ -625,7 +420,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
   run.current_path = cur.path;
   run.reference_rows = ref.rows;
   run.current_rows = cur.rows;
-  run.settings = settings;
+  run.settings = input.settings;
   run.drift_checked = with_reference;
   run.schema_path = schema_path;
   run.quality_checked = quality.enabled;
@@ -728,125 +523,7 @@ Outcome run_drift_check(const po::variables_map& vm) {
     run.quality = std::move(findings);
   }
 
-  Outcome outcome = drift_outcome(run);
-  // Redacted whole like every other output (core/redact.hpp); each outside text was also
-  // redacted before it was escaped.
-  if (vm.count("html")) write_file_atomically(get(vm, "html"), redact(render_drift_html(run)));
-  if (vm.count("openmetrics")) write_file_atomically(get(vm, "openmetrics"), redact(render_openmetrics(run)));
-  if (vm.count("pushgateway")) push_to_gateway(get(vm, "pushgateway"), render_prometheus_text(run), ca_bundle_option(vm));
-  return outcome;
-}
-
-Outcome run_drift(const po::variables_map& vm) {
-  if (vm.count("changed")) {
-    if (vm.count("reference") || vm.count("current")) throw_usage("--changed checks files; give it without --reference/--current");
-    if (!vm.count("state")) throw_usage("--changed needs --state STATE.json to remember the files' hashes");
-    return check_changed_files(vm["changed"].as<std::vector<std::string>>(), get(vm, "state"));
-  }
-  if (vm.count("command")) {
-    const std::string command = get(vm, "command");
-    if (command != "schema") throw_usage("unknown command \"" + command + "\" (ml-drift schema writes a schema; checks take options only)");
-    return run_schema_command(vm);
-  }
-  if (vm.count("output")) throw_usage("--output goes with ml-drift schema");
-  if (vm.count("reference-profile") || vm.count("current-profile") || vm.count("reference-registry")) {
-    // The data-quality checks read the rows of both sides; a profile holds none.
-    for (const char* option : {"quality", "schema", "fail-on-new-columns", "max-missing-increase", "max-missing",
-                               "max-out-of-range", "max-new-categories", "rows-ratio", "max-duplicate-increase",
-                               "unique"}) {
-      if (vm.count(option) && !vm[option].defaulted()) {
-        throw_usage(std::string("--") + option + " checks the reference's rows: it does not go with a reference profile");
-      }
-    }
-    return run_profile_drift(vm, settings_from(vm));
-  }
-  return run_drift_check(vm);
-}
-
-}  // namespace
-
-ToolSpec drift_tool() {
-  ToolSpec spec;
-  spec.name = "ml-drift";
-  spec.synopsis =
-      "ml-drift --reference REF.csv --current CUR.csv [--columns a,b | --exclude id,ts] [--categorical c,...]\n"
-      "                [--numeric c,...] [--numeric-method M] [--categorical-method M] [--threshold X]\n"
-      "                [--drift-share S] [--correction none|bonferroni|fdr] [--threads N] [--html FILE]\n"
-      "                [--quality] [--schema SCHEMA.json] [quality options]\n"
-      "       ml-drift --schema SCHEMA.json --current CUR.csv [quality options]\n"
-      "       ml-drift schema (--reference REF.csv | --reference-profile REF.profile) --output SCHEMA.json\n"
-      "                [--max-categories N]\n"
-      "       ml-drift (--reference-profile REF.profile | --reference-registry URL --model M --channel CH)\n"
-      "                (--current CUR.csv | --current-profile CUR.profile)\n"
-      "                [--on-undecided drift|pass|error] [options as above]\n"
-      "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
-      "       ml-drift --changed FILE... --state STATE.json";
-  spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()
-        ("reference", po::value<std::string>()->value_name("FILE"),
-         "reference data: CSV, TSV (optionally gzipped), or Parquet (a file or a folder of files)")
-        ("current", po::value<std::string>()->value_name("FILE"), "current data to compare with the reference")
-        ("columns", po::value<std::string>()->value_name("a,b"), "compare only these columns")
-        ("exclude", po::value<std::string>()->value_name("a,b"), "compare every column but these")
-        ("categorical", po::value<std::string>()->value_name("a,b"), "treat these columns as categories")
-        ("numeric", po::value<std::string>()->value_name("a,b"), "treat these columns as numbers")
-        ("numeric-method", po::value<std::string>()->value_name("M"),
-         "auto (default), ks, wasserstein, psi, jensenshannon, chi2, ztest")
-        ("categorical-method", po::value<std::string>()->value_name("M"), "auto (default), chi2, jensenshannon, psi, ztest")
-        ("threshold", po::value<std::string>()->value_name("X"),
-         "drift threshold for every method, or per method and column: ks=0.01,psi=0.25,age=0.001 (defaults: "
-         "p-values 0.05, psi 0.2, other distances 0.1)")
-        ("drift-share", po::value<std::string>()->value_name("S"), "dataset drift when this share of tested columns drift (0.5)")
-        ("correction", po::value<std::string>()->value_name("C"), "p-value correction across columns: none, bonferroni, fdr")
-        ("threads", po::value<int>()->value_name("N"), "threads to use (default: every core)")
-        ("delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)")
-        ("html", po::value<std::string>()->value_name("FILE"), "write a self-contained HTML report to FILE")
-        ("openmetrics", po::value<std::string>()->value_name("FILE"), "write the scores as OpenMetrics text to FILE")
-        ("pushgateway", po::value<std::string>()->value_name("URL"), "push the scores to a Prometheus Pushgateway")
-        ("ca-bundle", po::value<std::string>()->value_name("FILE"),
-         "with --pushgateway or s3:// inputs: PEM file of the CAs to trust for https (certificates are always verified)")
-        ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
-         "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
-        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
-        ("quality", "also run the data-quality checks against the reference (a failed check fails the gate)")
-        ("schema", po::value<std::string>()->value_name("FILE"),
-         "check the current data against this schema (implies the data-quality checks; --reference optional)")
-        ("fail-on-new-columns", "a column of the current data missing from the reference fails")
-        ("max-missing-increase", po::value<std::string>()->value_name("X"),
-         "fail when a column's missing share exceeds the reference's by more than X (0.05)")
-        ("max-missing", po::value<std::vector<std::string>>()->value_name("a=X,..."),
-         "fail when a named column's missing share exceeds X (repeatable)")
-        ("max-out-of-range", po::value<std::string>()->value_name("X"),
-         "fail when more than this share of a column's values is outside the reference's [min, max] (0.01)")
-        ("max-new-categories", po::value<std::string>()->value_name("X"),
-         "fail when more than this share of a column's values are categories the reference lacks (0.01)")
-        ("rows-ratio", po::value<std::string>()->value_name("MIN:MAX"), "fail when current rows / reference rows is outside MIN:MAX")
-        ("max-duplicate-increase", po::value<std::string>()->value_name("X"),
-         "fail when the share of duplicated rows exceeds the reference's by more than X (0.01)")
-        ("unique", po::value<std::vector<std::string>>()->value_name("a,b"), "these columns must have no duplicate values (repeatable)")
-        ("output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")
-        ("max-categories", po::value<int>()->value_name("N"),
-         "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")
-        ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")
-        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference; ml-drift schema: derive the schema from it")
-        ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
-        ("reference-registry", po::value<std::string>()->value_name("URL"),
-         "compare with the profile published with the version --channel points to (ml-release publish --profile)")
-        ("model", po::value<std::string>()->value_name("NAME"), "with --reference-registry: the model")
-        ("channel", po::value<std::string>()->value_name("CH"), "with --reference-registry: the channel, e.g. production")
-        ("on-undecided", po::value<std::string>()->value_name("X"),
-         "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
-    declare_s3_options(options, false);
-    positional.add("command", 1);
-  };
-  spec.run = run_drift;
-  spec.inputs = input_options({"reference", "current", "schema", "reference-profile", "current-profile", "changed"});
-  return spec;
-}
-
-int drift_main(int argc, const char* const* argv) {
-  if (argc > 1 && std::string(argv[1]) == "profile") return profile_main(argc - 1, argv + 1);
-  return run_tool(drift_tool(), argc, argv);
+  return run;
 }
 
 }  // namespace lean
