@@ -139,6 +139,7 @@ void parse_metrics_options(const po::variables_map& vm, CompareOptions& options)
                   " compares predictions: give --candidate-predictions and --baseline-predictions, not metrics files");
     }
   }
+  refuse_prediction_column_options(vm, "give --candidate-predictions and --baseline-predictions, not metrics files");
   if (!flag_option(vm, "candidate")) throw_usage("the option '--candidate' is required but missing");
   options.candidate = *string_option(vm, "candidate");
   options.metric = *string_option(vm, "metric");

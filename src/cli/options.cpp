@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/error.hpp"
 #include "core/printable.hpp"
@@ -26,10 +27,21 @@ std::vector<std::string> strings_option(const po::variables_map& vm, const char*
 bool flag_option(const po::variables_map& vm, const char* name) { return vm.count(name) > 0; }
 
 double parse_number(const std::string& text, const std::string& what) {
-  double value = 0;
+  // from_chars reads neither a leading "+" nor a number too small for a double ("1e-400"),
+  // both of which a user may type and strtod reads (as 0 or a denormal, for the latter).
+  const std::size_t sign = text.size() > 1 && text[0] == '+' && text[1] != '-' && text[1] != '+' ? 1 : 0;
+  const char* begin = text.data() + sign;
   const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value)) {
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec == std::errc::result_out_of_range && ptr == end) {
+    const double magnitude = std::strtod(std::string(begin, end).c_str(), nullptr);
+    if (std::fabs(magnitude) < 1.0) {  // an underflow; an overflow stays an error
+      value = magnitude;
+      ec = std::errc();
+    }
+  }
+  if (begin == end || ec != std::errc() || ptr != end || !std::isfinite(value)) {
     throw_usage(what + ": " + quote_printable(text) + " is not a finite number");
   }
   return value;

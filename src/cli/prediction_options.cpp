@@ -53,4 +53,13 @@ PredictionColumns prediction_columns(const po::variables_map& vm) {
   return columns;
 }
 
+void refuse_prediction_column_options(const po::variables_map& vm, const std::string& needs) {
+  for (const char* option : {"task", "label-column", "prediction-column", "score-column", "score-prefix", "weight-column",
+                             "pos-label", "decision-threshold", "average"}) {
+    if (vm.count(option) && !vm[option].defaulted()) {
+      throw_usage("--" + std::string(option) + " reads predictions files: " + needs);
+    }
+  }
+}
+
 }  // namespace lean

@@ -93,6 +93,7 @@ std::size_t count_option(const po::variables_map& vm, const char* option, std::s
 void parse_prometheus_options(const po::variables_map& vm, ValidateOptions& options) {
   if (vm.count("metrics") || vm.count("history")) throw_usage("give metrics files, --history or --prometheus, not two");
   if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
+  refuse_prediction_column_options(vm, "give --predictions FILE");
   if (!vm.count("query")) throw_usage("--prometheus needs at least one --query NAME=PROMQL");
   options.source = MetricsSource::prometheus;
   prometheus::GateRequest& request = options.prometheus;
@@ -147,6 +148,7 @@ void parse_prometheus_options(const po::variables_map& vm, ValidateOptions& opti
 // --predictions FILE with its column and slice options.
 void parse_predictions_options(const po::variables_map& vm, ValidateOptions& options) {
   if (!options.files.empty() || vm.count("history")) throw_usage("give metrics files, --history or --predictions, not more than one");
+  if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
   refuse_aggregates(options.requirements);
   options.source = MetricsSource::predictions;
   PredictionsRun& run = options.predictions;
@@ -206,6 +208,7 @@ ValidateOptions parse_validate_options(const po::variables_map& vm) {
     parse_predictions_options(vm, options);
     return options;
   }
+  refuse_prediction_column_options(vm, "give --predictions FILE");
   if (vm.count("require-slices") || vm.count("slice-by") || vm.count("write-metrics")) {
     throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for --write-metrics)");
   }

@@ -114,4 +114,12 @@ std::string quote_printable(std::string_view text) {
   return out + "\"";
 }
 
+std::string quote_truncated(std::string_view text) {
+  constexpr std::size_t kShown = 40;
+  std::string out = "\"";
+  out.append(text.substr(0, kShown));
+  if (text.size() > kShown) out += "...";
+  return out + "\"";
+}
+
 }  // namespace lean

@@ -24,6 +24,10 @@ std::string printable_lines(std::string_view text);
 // of a JSON dump, which would show ESC as \u001b where the rest of the line shows \e.
 std::string quote_printable(std::string_view text);
 
+// A cell or value quoted for an error message, cut after 40 bytes ("a long value..."): the
+// line names it without repeating a whole field. Not escaped: the error line is (run_tool).
+std::string quote_truncated(std::string_view text);
+
 // Whether `text` is well-formed UTF-8 (RFC 3629), what the JSON of a report can hold: an
 // option value that is not is a usage error before any work starts.
 bool is_utf8(std::string_view text);

@@ -19,4 +19,10 @@ std::string with_lowercase_scheme(std::string_view url);
 // has_scheme(url, "http") || has_scheme(url, "https").
 bool is_http_url(std::string_view url);
 
+// RFC 3986 percent-encoding: every byte but the unreserved characters (letters, digits,
+// "-", "_", ".", "~"; and "/" with keep_slash) as %XX, uppercase hex. What SigV4's canonical
+// URI and query want, and a form body too. In core, not crypto: ml-validate's Prometheus
+// client encodes with it and must not load libcrypto at start-up.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
 }  // namespace lean

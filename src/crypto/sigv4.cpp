@@ -1,3 +1,4 @@
+#include "core/url.hpp"
 #include "crypto/sigv4.hpp"
 
 #include <algorithm>
@@ -56,22 +57,6 @@ std::string signed_header_list(const std::map<std::string, std::vector<std::stri
 
 }  // namespace
 
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
 std::string uri_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -90,13 +75,13 @@ std::string uri_decode(std::string_view text) {
 }
 
 std::string canonical_uri(const Request& request) {
-  return request.path.empty() ? "/" : uri_encode(request.path, true);
+  return request.path.empty() ? "/" : percent_encode(request.path, true);
 }
 
 std::string canonical_query(const Request& request) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(request.query.size());
-  for (const auto& [key, value] : request.query) encoded.emplace_back(uri_encode(key, false), uri_encode(value, false));
+  for (const auto& [key, value] : request.query) encoded.emplace_back(percent_encode(key, false), percent_encode(value, false));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [key, value] : encoded) {

@@ -35,9 +35,6 @@ struct Scope {
   std::string service;  // "s3"
 };
 
-// RFC 3986 unreserved characters stay; every other byte becomes %XX (upper case).
-// `keep_slash`: "/" stays (paths) or becomes %2F (query keys and values).
-std::string uri_encode(std::string_view text, bool keep_slash);
 // The inverse, for parsing ("%2F" -> "/"); "+" stays "+".
 std::string uri_decode(std::string_view text);
 

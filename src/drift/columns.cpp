@@ -1,3 +1,4 @@
+#include "core/printable.hpp"
 #include "drift/columns.hpp"
 
 #include <set>
@@ -11,14 +12,6 @@
 
 namespace lean {
 namespace {
-
-std::string quoted(std::string_view text) {
-  constexpr std::size_t kShown = 40;
-  std::string out = "\"";
-  out.append(text.substr(0, kShown));
-  if (text.size() > kShown) out += "...";
-  return out + "\"";
-}
 
 constexpr std::size_t kStrayLinesKept = 3;
 constexpr std::uint64_t kStrayPercent = 1;       // a column is numeric with under 1 % stray cells
@@ -46,7 +39,7 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
     }
     if (column.requested == ColumnKind::numeric) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
-                  "column \"" + column.name + "\": " + quoted(cell) + " is not a number (--numeric)");
+                  "column \"" + column.name + "\": " + quote_truncated(cell) + " is not a number (--numeric)");
     }
     if (column.stray_cells++ == 0) {
       column.first_text_line = reader.line();

@@ -1,3 +1,4 @@
+#include "core/printable.hpp"
 #include "evaluate/paired.hpp"
 
 #include <algorithm>
@@ -16,11 +17,6 @@ namespace {
 
 constexpr double kPower = 0.8;  // min_detectable_delta: the gain detected with this probability
 constexpr std::size_t kResamplesPerBlock = 64;  // one random stream per block: results independent of threads
-
-std::string quote_text(const std::string& text) {
-  constexpr std::size_t kShown = 40;
-  return "\"" + text.substr(0, kShown) + (text.size() > kShown ? "...\"" : "\"");
-}
 
 std::string label_text(const PredictionTable& t, std::size_t row) {
   return t.classification() ? t.labels[t.truth[row]] : format_number(t.true_values[row]);
@@ -175,13 +171,13 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     std::unordered_map<std::string, std::size_t> baseline_rows;
     for (std::size_t r = 0; r < baseline.rows; ++r) {
       if (!baseline_rows.emplace(baseline.ids[r], r).second) {
-        throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]), "the id " + quote_text(baseline.ids[r]) + " appears twice");
+        throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]), "the id " + quote_truncated(baseline.ids[r]) + " appears twice");
       }
     }
     std::unordered_map<std::string, std::size_t> candidate_rows;
     for (std::size_t r = 0; r < candidate.rows; ++r) {
       if (!candidate_rows.emplace(candidate.ids[r], r).second) {
-        throw_input(candidate.path + ":" + std::to_string(candidate.lines[r]), "the id " + quote_text(candidate.ids[r]) + " appears twice");
+        throw_input(candidate.path + ":" + std::to_string(candidate.lines[r]), "the id " + quote_truncated(candidate.ids[r]) + " appears twice");
       }
     }
     std::string missing_in_baseline, missing_in_candidate;
@@ -193,17 +189,17 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     }
     if (!missing_in_baseline.empty() || !missing_in_candidate.empty()) {
       std::string message = "the two files hold different ids:";
-      if (!missing_in_baseline.empty()) message += " " + quote_text(missing_in_baseline) + " is not in '" + baseline.path + "'";
+      if (!missing_in_baseline.empty()) message += " " + quote_truncated(missing_in_baseline) + " is not in '" + baseline.path + "'";
       if (!missing_in_baseline.empty() && !missing_in_candidate.empty()) message += ";";
-      if (!missing_in_candidate.empty()) message += " " + quote_text(missing_in_candidate) + " is not in '" + candidate.path + "'";
+      if (!missing_in_candidate.empty()) message += " " + quote_truncated(missing_in_candidate) + " is not in '" + candidate.path + "'";
       throw_input(candidate.path, message);
     }
     for (std::size_t r = 0; r < candidate.rows; ++r) {
       order[r] = baseline_rows.at(candidate.ids[r]);
       if (!same_label(candidate, r, baseline, order[r])) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
-                    "the label of id " + quote_text(candidate.ids[r]) + " differs from '" + candidate.path + "' (" +
-                        quote_text(label_text(baseline, order[r])) + " against " + quote_text(label_text(candidate, r)) + ")");
+                    "the label of id " + quote_truncated(candidate.ids[r]) + " differs from '" + candidate.path + "' (" +
+                        quote_truncated(label_text(baseline, order[r])) + " against " + quote_truncated(label_text(candidate, r)) + ")");
       }
     }
   } else {
@@ -216,7 +212,7 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
       if (!same_label(candidate, r, baseline, r)) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]),
                     "the label differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) + " (" +
-                        quote_text(label_text(baseline, r)) + " against " + quote_text(label_text(candidate, r)) +
+                        quote_truncated(label_text(baseline, r)) + " against " + quote_truncated(label_text(candidate, r)) +
                         "); rows pair by order without --id-column");
       }
     }
@@ -228,7 +224,7 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     for (std::size_t l = 0; l < paired.labels.size(); ++l) {
       auto it = std::find(candidate.labels.begin(), candidate.labels.end(), paired.labels[l]);
       if (it == candidate.labels.end()) {
-        throw_input(baseline.path, "predicts the label " + quote_text(paired.labels[l]) + ", which '" + candidate.path + "' does not have");
+        throw_input(baseline.path, "predicts the label " + quote_truncated(paired.labels[l]) + ", which '" + candidate.path + "' does not have");
       }
       map[l] = static_cast<std::uint32_t>(it - candidate.labels.begin());
     }

@@ -1,3 +1,4 @@
+#include "core/printable.hpp"
 #include "evaluate/predictions.hpp"
 
 #include <algorithm>
@@ -21,14 +22,6 @@ namespace {
 constexpr std::size_t kMaxClasses = 1000;
 // How far a row of class probabilities may sum from 1 before it is an error rather than rounding.
 constexpr double kProbabilitySumTolerance = 1e-6;
-
-std::string quote_text(std::string_view text) {
-  constexpr std::size_t kShown = 40;
-  std::string out = "\"";
-  out.append(text.substr(0, kShown));
-  if (text.size() > kShown) out += "...";
-  return out + "\"";
-}
 
 std::optional<double> parse_number_cell(std::string_view cell) {
   if (auto decimal = parse_short_decimal_padded(cell)) return decimal->value();  // CsvReader pads its fields
@@ -202,7 +195,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
-    if (!value) throw_input(where(), "column \"" + name + "\": " + quote_text(cell) + " is not a finite number");
+    if (!value) throw_input(where(), "column \"" + name + "\": " + quote_truncated(cell) + " is not a finite number");
     return *value;
   };
   for (std::span<const std::string_view> fields; !(fields = reader->next()).empty();) {
@@ -231,7 +224,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     } else {
       const auto truth_number = parse_number_cell(label);
       if (!truth_number) {
-        throw_input(where(), "column \"" + columns.label + "\": " + quote_text(label) + " is not a finite number (a regression target)");
+        throw_input(where(), "column \"" + columns.label + "\": " + quote_truncated(label) + " is not a finite number (a regression target)");
       }
       truth_numbers.push_back(*truth_number);
     }
@@ -372,12 +365,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
 
   // The positive label.
   if (task == Task::binary) {
-    if (names.size() < 2) throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_text(names[0]));
+    if (names.size() < 2) throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
     if (columns.pos_label) {
       auto index = label_index(*columns.pos_label);
       if (!index) {
-        throw_usage("--pos-label " + quote_text(*columns.pos_label) + " is not a label of '" + path + "' (" + quote_text(names[0]) +
-                    ", " + quote_text(names[1]) + ")");
+        throw_usage("--pos-label " + quote_truncated(*columns.pos_label) + " is not a label of '" + path + "' (" + quote_truncated(names[0]) +
+                    ", " + quote_truncated(names[1]) + ")");
       }
       table.positive = *index;
     } else if (by_value && ((names[0] == "0" && names[1] == "1") || (names[0] == "-1" && names[1] == "1"))) {
@@ -385,7 +378,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     } else if (is_boolean_text(names[0]) && is_boolean_text(names[1]) && names[0] != names[1]) {
       table.positive = std::tolower(static_cast<unsigned char>(names[0][0])) == 't' ? 0 : 1;
     } else {
-      throw_usage("the labels of '" + path + "' are " + quote_text(names[0]) + " and " + quote_text(names[1]) +
+      throw_usage("the labels of '" + path + "' are " + quote_truncated(names[0]) + " and " + quote_truncated(names[1]) +
                   ": give --pos-label to say which is positive");
     }
   }
@@ -397,7 +390,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     for (std::size_t j = 0; j < proba_fields.size(); ++j) column_of_label[*label_index(proba_fields[j].first)] = j;
     for (std::size_t label = 0; label < k; ++label) {
       if (column_of_label[label] == proba_fields.size() && (task == Task::multiclass || !score_field)) {
-        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " + quote_text(names[label]));
+        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " + quote_truncated(names[label]));
       }
     }
     if (task == Task::multiclass) {
@@ -431,7 +424,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       auto index = label_index(predicted_labels.texts[i]);
       if (!index) {
         throw_input(path + ":" + std::to_string(predicted_labels.first_lines[i]),
-                    "column \"" + columns.prediction + "\": " + quote_text(predicted_labels.texts[i]) +
+                    "column \"" + columns.prediction + "\": " + quote_truncated(predicted_labels.texts[i]) +
                         " is not one of the labels (" + join_limited(names, 10) + ")");
       }
       predicted_map.push_back(*index);

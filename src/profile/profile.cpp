@@ -1,3 +1,4 @@
+#include "core/printable.hpp"
 #include "profile/profile.hpp"
 
 
@@ -29,14 +30,6 @@ using ordered_json = nlohmann::ordered_json;
 constexpr const char* kFormatName = "lean-mlops-profile";
 // A profile holds at most max_exact values per column and its sketches: far below this.
 constexpr std::uint64_t kProfileBytes = std::uint64_t{1} << 30;
-
-std::string quote_text(std::string_view text) {
-  constexpr std::size_t kShown = 40;
-  std::string out = "\"";
-  out.append(text.substr(0, kShown));
-  if (text.size() > kShown) out += "...";
-  return out + "\"";
-}
 
 
 char delimiter_for(const std::string& text, const std::string& path) {
@@ -173,10 +166,10 @@ struct ColumnBuilder {
       }
       const std::string where = reader.path() + ":" + std::to_string(reader.line());
       if (kind == ColumnKind::numeric) {
-        throw_input(where, "column \"" + profile.name + "\": " + quote_text(cell) + " is not a number (--numeric)");
+        throw_input(where, "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number (--numeric)");
       }
       if (profile.sketch) {
-        throw_input(where, "column \"" + profile.name + "\": " + quote_text(cell) + " is not a number, after more than " +
+        throw_input(where, "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number, after more than " +
                                std::to_string(options.max_exact) +
                                " distinct numbers (--max-exact); give --categorical or --numeric for it");
       }
@@ -294,7 +287,7 @@ ColumnProfile column_from_json(const ordered_json& json, const std::string& path
   ColumnProfile column;
   column.name = fields.text("name");
   const std::string type = fields.text("type");
-  if (type != "numeric" && type != "categorical") fields.fail("has unknown type " + quote_text(type));
+  if (type != "numeric" && type != "categorical") fields.fail("has unknown type " + quote_truncated(type));
   column.numeric = type == "numeric";
   column.count = fields.count("count");
   column.missing = fields.count("missing");
@@ -333,7 +326,7 @@ ColumnProfile column_from_json(const ordered_json& json, const std::string& path
       total += count;
     }
   } else {
-    fields.fail("has unknown distribution " + quote_text(distribution));
+    fields.fail("has unknown distribution " + quote_truncated(distribution));
   }
   if (column.numeric && column.count > 0 && column.moments.count == 0 && !column.sketch) {
     fields.fail("has exact values but no mean");
@@ -721,7 +714,7 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& spec) {
   const std::string index = slash == std::string::npos ? "" : spec.substr(0, slash);
   const std::string count = slash == std::string::npos ? "" : spec.substr(slash + 1);
   if (!digits(index) || !digits(count) || std::stoull(index) < 1 || std::stoull(index) > std::stoull(count)) {
-    throw_usage("--shard must be I/N with 1 <= I <= N, not " + quote_text(spec));
+    throw_usage("--shard must be I/N with 1 <= I <= N, not " + quote_truncated(spec));
   }
   return {std::stoull(index), std::stoull(count)};
 }

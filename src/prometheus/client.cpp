@@ -42,25 +42,7 @@ std::vector<std::string> Credentials::secrets() const {
     if (!secret->empty()) out.push_back(*secret);
   }
   if (!password.empty()) out.push_back(base64_encode(user + ":" + password));
-  if (!token.empty()) out.push_back(form_encode(token));
-  return out;
-}
-
-std::string form_encode(std::string_view text) {
-  // Written here rather than shared with the S3 and forge encoders: those live beside
-  // OpenSSL code, and ml-validate must not load libcrypto at start-up for a gate.
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
+  if (!token.empty()) out.push_back(percent_encode(token));
   return out;
 }
 
@@ -121,12 +103,12 @@ QueryData Client::send(const std::string& path, const std::string& name, const s
 }
 
 QueryData Client::instant(const std::string& name, const std::string& promql, double time) {
-  return send("/api/v1/query", name, "query=" + form_encode(promql) + "&time=" + seconds_parameter(time));
+  return send("/api/v1/query", name, "query=" + percent_encode(promql) + "&time=" + seconds_parameter(time));
 }
 
 QueryData Client::range(const std::string& name, const std::string& promql, double start, double end, double step) {
   return send("/api/v1/query_range", name,
-              "query=" + form_encode(promql) + "&start=" + seconds_parameter(start) + "&end=" + seconds_parameter(end) +
+              "query=" + percent_encode(promql) + "&start=" + seconds_parameter(start) + "&end=" + seconds_parameter(end) +
                   "&step=" + seconds_parameter(step));
 }
 

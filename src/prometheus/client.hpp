@@ -45,9 +45,6 @@ class Client {
   http::Client http_;
 };
 
-// Percent-encodes a form value (RFC 3986 unreserved characters pass).
-std::string form_encode(std::string_view text);
-
 // A time or duration as the query API reads it: decimal seconds, at most milliseconds.
 std::string seconds_parameter(double seconds);
 // `text` with every secret of kMinSecretLength characters or more replaced by "***", then

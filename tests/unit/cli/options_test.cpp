@@ -43,8 +43,11 @@ TEST_CASE("string options: given, missing, repeated") {
 TEST_CASE("numbers: one parser, one wording") {
   CHECK(*number_option(parse({"--x", "1e-3"}), "x") == doctest::Approx(0.001));
   CHECK(*number_option(parse({"--x", "-2.5"}), "x") == -2.5);
+  CHECK(*number_option(parse({"--x", "+0.01"}), "x") == 0.01);  // as Boost read them
+  CHECK(*number_option(parse({"--x", "1e-400"}), "x") == 0.0);
+  CHECK(*number_option(parse({"--x", "5e-324"}), "x") > 0.0);
   CHECK_FALSE(number_option(parse({}), "x"));
-  for (const char* bad : {"abc", "1x", " 1", "", "nan", "inf", "1e999"}) {
+  for (const char* bad : {"abc", "1x", " 1", "", "nan", "inf", "1e999", "-1e999", "+", "++1", "+-1", "+nan", "0x10"}) {
     CAPTURE(bad);
     const auto vm = parse({"--x", bad});
     CHECK(usage_message([&] { number_option(vm, "x"); }) ==

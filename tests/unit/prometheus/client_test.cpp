@@ -8,11 +8,6 @@
 using namespace lean;
 using namespace lean::prometheus;
 
-TEST_CASE("a form value is percent-encoded") {
-  CHECK(form_encode("sum(rate(x{a=\"b c\"}[5m]))") == "sum%28rate%28x%7Ba%3D%22b%20c%22%7D%5B5m%5D%29%29");
-  CHECK(form_encode("a-b_c.d~") == "a-b_c.d~");
-}
-
 TEST_CASE("what a server says is shown without secrets or control characters") {
   CHECK(sanitize("got Bearer s3cret and s3cret", {"s3cret"}) == "got Bearer *** and ***");
   // The escapes of every error line (core/printable.hpp), not a style of its own.
