@@ -41,6 +41,25 @@ class Decision(CliTest):
                 self.assertFails(r, 2, f"ml-compare: error: {option} compares predictions: give "
                                        "--candidate-predictions and --baseline-predictions, not metrics files")
 
+    def test_column_options_need_predictions_files(self):
+        for option, value in (("--decision-threshold", "0.3"), ("--task", "binary"), ("--average", "macro"),
+                              ("--label-column", "y"), ("--pos-label", "1")):
+            with self.subTest(option=option):
+                r = self.compare({**PROD, "accuracy": 0.9}, "--metric", "accuracy", option, value)
+                self.assertFails(r, 2, f"ml-compare: error: {option} reads predictions files: give "
+                                       "--candidate-predictions and --baseline-predictions, not metrics files")
+
+    def test_numbers_are_read_as_typed(self):
+        # A leading "+" and an underflow to 0 are numbers; nan, inf and words are not.
+        for margin, code in (("+0.01", 0), ("1e-400", 0), ("+.2", 1)):
+            with self.subTest(margin=margin):
+                self.assertEqual(self.compare({**PROD, "accuracy": 0.86}, "--metric", "accuracy", "--min-delta",
+                                              margin).code, code)
+        for margin in ("nan", "inf", "x", " 1", "0x10", "1e999"):
+            with self.subTest(margin=margin):
+                r = self.compare({**PROD, "accuracy": 0.86}, "--metric", "accuracy", "--min-delta", margin)
+                self.assertFails(r, 2, f'ml-compare: error: --min-delta: "{margin}" is not a finite number')
+
     def test_not_enough_improvement_keeps_the_baseline(self):
         r = self.compare({**PROD, "accuracy": 0.855}, "--metric", "accuracy", "--min-delta", "0.01")
         self.assertEqual(r.code, 1, r)

@@ -140,6 +140,14 @@ class BadInput(CliTest):
         self.assertFails(self.validate("metrics.json", "--requires", "a>1"), 2,
                          "ml-validate: error: unknown option '--requires'; did you mean \"--require\"?")
 
+    def test_column_options_need_a_predictions_file(self):
+        self.write("metrics.json", METRICS)
+        self.assertFails(self.validate("metrics.json", "-r", "accuracy>0.5", "--decision-threshold", "0.3"), 2,
+                         "ml-validate: error: --decision-threshold reads predictions files: give --predictions FILE")
+        self.write("pred.csv", "y_true,y_pred\n1,1\n0,0\n")
+        self.assertFails(self.validate("--predictions", "pred.csv", "-r", "accuracy>0.5", "--window", "3"), 2,
+                         "ml-validate: error: --window and --min-count need --history FILE")
+
     def test_bad_expression(self):
         self.write("metrics.json", METRICS)
         self.assertFails(self.validate("metrics.json", "-r", "accuracy=>0.8"), 2,
