@@ -22,7 +22,8 @@ double scan(const char* p, const char* const end) {
   double sum = 0;
   while (p < end) {
     if (*p == '"') {
-      for (++p; p < end && !(*p == '"' && (p + 1 == end || p[1] != '"')); p += *p == '"' ? 2 : 1) {}
+      for (++p; p < end && !(*p == '"' && (p + 1 == end || p[1] != '"')); p += *p == '"' ? 2 : 1) {
+      }
       ++p;
     } else {
       double value = 0;

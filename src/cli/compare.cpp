@@ -54,10 +54,12 @@ Margin margin_option(const po::variables_map& vm) {
   Margin margin;
   margin.relative = relative.has_value();
   margin.value = relative ? *relative : absolute.value_or(0.0);
-  if (margin.value < 0) throw_usage(std::string(margin.relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
+  if (margin.value < 0)
+    throw_usage(std::string(margin.relative ? "--min-rel-delta" : "--min-delta") + " must be a finite number >= 0");
   // A fraction of |baseline|: above 1 a lower-is-better metric would have to change sign,
   // and "--min-rel-delta 2" is more likely meant as 2 % (MLflow's range is the same).
-  if (margin.relative && margin.value > 1) throw_usage("--min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)");
+  if (margin.relative && margin.value > 1)
+    throw_usage("--min-rel-delta must be a fraction between 0 and 1 (0.02 is 2 %)");
   return margin;
 }
 
@@ -74,14 +76,15 @@ SignificanceOptions significance_option(const po::variables_map& vm) {
   SignificanceOptions options;
   if (const std::optional<double> alpha = number_option(vm, "significance")) {
     options.alpha = *alpha;
-    if (!(options.alpha > 0 && options.alpha < 0.5)) throw_usage("--significance must be between 0 and 0.5 (exclusive)");
+    if (!(options.alpha > 0 && options.alpha < 0.5))
+      throw_usage("--significance must be between 0 and 0.5 (exclusive)");
   }
   options.test = parse_test_kind(vm["test"].as<std::string>());
   // A signed whole number through Boost, so that "-1" is named as given rather than wrapped.
   const long long samples = vm["bootstrap-samples"].as<long long>();
   if (samples < 100 || samples > kMaxBootstrapSamples) {
-    throw_usage("--bootstrap-samples must be a whole number from 100 to " + std::to_string(kMaxBootstrapSamples) + ", not " +
-                std::to_string(samples));
+    throw_usage("--bootstrap-samples must be a whole number from 100 to " + std::to_string(kMaxBootstrapSamples) +
+                ", not " + std::to_string(samples));
   }
   options.bootstrap_samples = static_cast<std::size_t>(samples);
   options.seed = vm["seed"].as<std::uint64_t>();
@@ -98,7 +101,8 @@ std::vector<Guard> guard_options(const po::variables_map& vm) {
 void parse_predictions_options(const po::variables_map& vm, CompareOptions& options) {
   const bool from_registry = flag_option(vm, "baseline-predictions-file");
   if (!flag_option(vm, "candidate-predictions") || flag_option(vm, "baseline-predictions") == from_registry) {
-    throw_usage("give --candidate-predictions FILE and one of --baseline-predictions FILE or --baseline-predictions-file NAME");
+    throw_usage(
+        "give --candidate-predictions FILE and one of --baseline-predictions FILE or --baseline-predictions-file NAME");
   }
   if (flag_option(vm, "candidate") || flag_option(vm, "baseline") ||
       (flag_option(vm, "baseline-registry") && !from_registry)) {
@@ -190,22 +194,22 @@ std::vector<std::string> compare_input_files(const po::variables_map& vm) {
 }
 
 void declare_compare_prediction_options(po::options_description& options) {
-  options.add_options()
-      ("candidate-predictions", po::value<std::string>()->value_name("FILE"),
-       "instead of --candidate: the new model's predictions (CSV/TSV, plain or gzip)")
-      ("baseline-predictions", po::value<std::string>()->value_name("FILE"),
-       "the production model's predictions on the same examples")
-      ("id-column", po::value<std::string>()->value_name("COL"), "pair the two files' rows by this column (default: by order)")
-      ("significance", po::value<std::string>()->value_name("ALPHA"),
-       "promote only when the one-sided test of \"the candidate is better\" gives p < ALPHA (0 < ALPHA < 0.5)")
-      ("test", po::value<std::string>()->default_value("auto")->value_name("TEST"),
-       "auto, mcnemar, delong, paired-t or bootstrap")
+  options.add_options()("candidate-predictions", po::value<std::string>()->value_name("FILE"),
+                        "instead of --candidate: the new model's predictions (CSV/TSV, plain or gzip)")(
+      "baseline-predictions", po::value<std::string>()->value_name("FILE"),
+      "the production model's predictions on the same examples")(
+      "id-column", po::value<std::string>()->value_name("COL"),
+      "pair the two files' rows by this column (default: by order)")(
+      "significance", po::value<std::string>()->value_name("ALPHA"),
+      "promote only when the one-sided test of \"the candidate is better\" gives p < ALPHA (0 < ALPHA < 0.5)")(
+      "test", po::value<std::string>()->default_value("auto")->value_name("TEST"),
+      "auto, mcnemar, delong, paired-t or bootstrap")
       // Signed, so that -1 is refused rather than wrapped to 2^64 - 1 resamples.
       ("bootstrap-samples", po::value<long long>()->default_value(10000)->value_name("N"),
-       "resamples of the paired bootstrap (100 to 1000000)")
-      ("seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed")
-      ("baseline-predictions-file", po::value<std::string>()->value_name("NAME"),
-       "instead of --baseline-predictions: this file of the version --baseline-registry's --channel points to");
+       "resamples of the paired bootstrap (100 to 1000000)")(
+          "seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed")(
+          "baseline-predictions-file", po::value<std::string>()->value_name("NAME"),
+          "instead of --baseline-predictions: this file of the version --baseline-registry's --channel points to");
   declare_prediction_column_options(options);
 }
 
@@ -236,8 +240,8 @@ Guard parse_guard(const std::string& text) {
     if (!number.empty() && std::isalpha(static_cast<unsigned char>(number[0]))) {
       // A misspelt direction ("lowr") would otherwise read as a tolerance that is no number.
       if (auto guess = closest_match(number, {"higher", "lower"})) {
-        throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" + *guess +
-                    "\"?");
+        throw_usage("invalid --guard \"" + text + "\": \"" + number + "\" is not a direction; did you mean \"" +
+                    *guess + "\"?");
       }
       // A word is not a number that failed: say what the place takes.
       throw_usage("invalid --guard \"" + text + "\": \"" + number +
@@ -275,23 +279,25 @@ ToolSpec compare_tool() {
       "       ml-compare --candidate-predictions NEW.csv --baseline-predictions PROD.csv --metric M\n"
       "                  [--significance ALPHA] [--test auto|mcnemar|delong|paired-t|bootstrap] [column options] ...";
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
-    options.add_options()
-        ("candidate", po::value<std::string>()->value_name("FILE"), "metrics of the new model")
-        ("baseline", po::value<std::string>()->value_name("FILE"), "metrics of the model in production")
-        ("baseline-registry", po::value<std::string>()->value_name("URL"),
-         "instead of --baseline: the metrics published with the version --channel points to")
-        ("model", po::value<std::string>()->value_name("NAME"), "with --baseline-registry: the model")
-        ("channel", po::value<std::string>()->value_name("CH"), "with --baseline-registry: the channel, e.g. production")
-        ("metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")
-        ("min-delta", po::value<std::string>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")
-        ("min-rel-delta", po::value<std::string>()->value_name("X"), "promote when candidate >= baseline + X * |baseline|, X between 0 and 1")
-        ("lower-is-better", "the primary metric improves downwards")
-        ("higher-is-better", "the primary metric improves upwards (overrides a loss-like name)")
-        ("guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL][:DIR]"),
-         "a metric that may regress by at most TOL (absolute, or N%); DIR higher or lower overrides the name; repeatable")
-        ("if-no-baseline", po::value<std::string>()->value_name("RULE"),
-         "promote or fail when there is no baseline yet: no file (default promote), no model or channel in the "
-         "registry (default fail)");
+    options.add_options()("candidate", po::value<std::string>()->value_name("FILE"), "metrics of the new model")(
+        "baseline", po::value<std::string>()->value_name("FILE"), "metrics of the model in production")(
+        "baseline-registry", po::value<std::string>()->value_name("URL"),
+        "instead of --baseline: the metrics published with the version --channel points to")(
+        "model", po::value<std::string>()->value_name("NAME"), "with --baseline-registry: the model")(
+        "channel", po::value<std::string>()->value_name("CH"),
+        "with --baseline-registry: the channel, e.g. production")(
+        "metric", po::value<std::string>()->required()->value_name("PATH"), "the primary metric")(
+        "min-delta", po::value<std::string>()->value_name("X"), "promote when candidate >= baseline + X (default 0)")(
+        "min-rel-delta", po::value<std::string>()->value_name("X"),
+        "promote when candidate >= baseline + X * |baseline|, X between 0 and 1")(
+        "lower-is-better", "the primary metric improves downwards")(
+        "higher-is-better", "the primary metric improves upwards (overrides a loss-like name)")(
+        "guard", po::value<std::vector<std::string>>()->composing()->value_name("PATH[:TOL][:DIR]"),
+        "a metric that may regress by at most TOL (absolute, or N%); DIR higher or lower overrides the name; "
+        "repeatable")(
+        "if-no-baseline", po::value<std::string>()->value_name("RULE"),
+        "promote or fail when there is no baseline yet: no file (default promote), no model or channel in the "
+        "registry (default fail)");
     declare_compare_prediction_options(options);
     declare_s3_options(options, true);
   };

@@ -62,7 +62,8 @@ void threshold_option(const std::string& text, DriftSettings& settings) {
     const double value = positive_number(text, "--threshold");
     require_p_value_threshold(value, text + " (it applies to ks, chi2 and ztest too; give METHOD=X for one method)");
     for (const auto& name : method_names()) {
-      if (auto method = parse_method(name); method && *method != Method::automatic) settings.thresholds[*method] = value;
+      if (auto method = parse_method(name); method && *method != Method::automatic)
+        settings.thresholds[*method] = value;
     }
     return;
   }
@@ -71,7 +72,8 @@ void threshold_option(const std::string& text, DriftSettings& settings) {
     const auto equals = item.find('=');
     const std::string name = item.substr(0, equals);
     if (equals == std::string::npos || name.empty() || name == "auto") {
-      throw_usage("--threshold \"" + item + "\" is not METHOD=NUMBER or COLUMN=NUMBER" + did_you_mean(name, method_names()));
+      throw_usage("--threshold \"" + item + "\" is not METHOD=NUMBER or COLUMN=NUMBER" +
+                  did_you_mean(name, method_names()));
     }
     if (!seen.insert(name).second) throw_usage("--threshold names \"" + name + "\" twice");
     const double value = positive_number(item.substr(equals + 1), "--threshold " + name);
@@ -83,7 +85,6 @@ void threshold_option(const std::string& text, DriftSettings& settings) {
     }
   }
 }
-
 
 // --delimiter: nullopt when not given (each file's name decides).
 std::optional<char> delimiter_option(const po::variables_map& vm) {
@@ -159,7 +160,8 @@ DriftSettings settings_from(const po::variables_map& vm) {
 
 double share_value(const std::string& text, const std::string& option) {
   const std::optional<double> value = parse_finite_number(text);
-  if (!value || !(*value >= 0 && *value <= 1)) throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
+  if (!value || !(*value >= 0 && *value <= 1))
+    throw_usage(option + " must be a share between 0 and 1, not \"" + text + "\"");
   return *value;
 }
 
@@ -200,7 +202,8 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
   }
   quality.unique = repeated_list_option(vm, "unique");
   for (std::size_t i = 0; i < quality.unique.size(); ++i) {
-    if (std::find(quality.unique.begin(), quality.unique.begin() + i, quality.unique[i]) != quality.unique.begin() + i) {
+    if (std::find(quality.unique.begin(), quality.unique.begin() + i, quality.unique[i]) !=
+        quality.unique.begin() + i) {
       throw_usage("--unique names \"" + quality.unique[i] + "\" twice");
     }
   }
@@ -211,15 +214,16 @@ QualitySettings quality_settings_from(const po::variables_map& vm) {
   return quality;
 }
 
-
 // `ml-drift schema`: its own options (and the column choice, delimiter and threads of a CSV).
 void parse_schema_options(const po::variables_map& vm, DriftOptions& options) {
   const std::string reference_path = string_option_or(vm, "reference"), output = string_option_or(vm, "output");
   const std::string profile_path = string_option_or(vm, "reference-profile");
   if ((reference_path.empty() && profile_path.empty()) || output.empty()) {
-    throw_usage("ml-drift schema needs --reference REF.csv (or --reference-profile REF.profile) and --output SCHEMA.json");
+    throw_usage(
+        "ml-drift schema needs --reference REF.csv (or --reference-profile REF.profile) and --output SCHEMA.json");
   }
-  if (!reference_path.empty() && !profile_path.empty()) throw_usage("give --reference or --reference-profile, not both");
+  if (!reference_path.empty() && !profile_path.empty())
+    throw_usage("give --reference or --reference-profile, not both");
   if (vm.count("current") || vm.count("schema") || vm.count("current-profile")) {
     throw_usage("ml-drift schema reads only --reference; give --current when checking");
   }
@@ -242,9 +246,9 @@ void parse_schema_options(const po::variables_map& vm, DriftOptions& options) {
 // Against a reference profile: a profile holds no rows, so no data-quality check, and the
 // current data is profiled exactly, so nothing but the columns to compare.
 void parse_profile_drift_options(const po::variables_map& vm, DriftOptions& options) {
-  for (const char* option : {"quality", "schema", "fail-on-new-columns", "max-missing-increase", "max-missing",
-                             "max-out-of-range", "max-new-categories", "rows-ratio", "max-duplicate-increase",
-                             "unique"}) {
+  for (const char* option :
+       {"quality", "schema", "fail-on-new-columns", "max-missing-increase", "max-missing", "max-out-of-range",
+        "max-new-categories", "rows-ratio", "max-duplicate-increase", "unique"}) {
     if (vm.count(option)) {
       throw_usage(std::string("--") + option + " checks the reference's rows: it does not go with a reference profile");
     }
@@ -270,8 +274,9 @@ void parse_profile_drift_options(const po::variables_map& vm, DriftOptions& opti
   if (on_undecided != "drift" && on_undecided != "pass" && on_undecided != "error") {
     throw_usage("--on-undecided must be drift, pass or error, not \"" + on_undecided + "\"");
   }
-  options.on_undecided = on_undecided == "pass" ? OnUndecided::pass : on_undecided == "error" ? OnUndecided::error
-                                                                                              : OnUndecided::drift;
+  options.on_undecided = on_undecided == "pass"    ? OnUndecided::pass
+                         : on_undecided == "error" ? OnUndecided::error
+                                                   : OnUndecided::drift;
   if (const auto url = string_option(vm, "reference-registry")) {
     RegistryProfile registry;
     registry.url = *url;
@@ -328,19 +333,17 @@ Outcome schema_written(const std::string& source, const std::string& output, con
 
 Outcome run_drift(const DriftOptions& options) {
   switch (options.mode) {
-    case DriftOptions::Mode::changed:
-      return check_changed_files(options.changed, options.state);
+    case DriftOptions::Mode::changed: return check_changed_files(options.changed, options.state);
     case DriftOptions::Mode::schema:
       if (!options.schema_from_profile.empty()) {
-        return schema_written(options.schema_from_profile, options.output,
-                              schema_from_profile(read_profile(options.schema_from_profile),
-                                                  options.schema.max_categories));
+        return schema_written(
+            options.schema_from_profile, options.output,
+            schema_from_profile(read_profile(options.schema_from_profile), options.schema.max_categories));
       }
       return schema_written(options.schema.reference_path, options.output, infer_schema(options.schema));
     case DriftOptions::Mode::profiles:
       return profile_drift_outcome(profile_drift(options.profiles), options.on_undecided);
-    case DriftOptions::Mode::check:
-      break;
+    case DriftOptions::Mode::check: break;
   }
   const DriftRun run = check_drift(options.check);
   Outcome outcome = drift_outcome(run);
@@ -348,7 +351,8 @@ Outcome run_drift(const DriftOptions& options) {
   // redacted before it was escaped.
   if (!options.html.empty()) write_file_atomically(options.html, redact(render_drift_html(run)));
   if (!options.openmetrics.empty()) write_file_atomically(options.openmetrics, redact(render_openmetrics(run)));
-  if (!options.pushgateway.empty()) push_to_gateway(options.pushgateway, render_prometheus_text(run), options.ca_bundle);
+  if (!options.pushgateway.empty())
+    push_to_gateway(options.pushgateway, render_prometheus_text(run), options.ca_bundle);
   return outcome;
 }
 
@@ -357,7 +361,8 @@ Outcome run_drift(const DriftOptions& options) {
 DriftOptions parse_drift_options(const po::variables_map& vm) {
   DriftOptions options;
   if (vm.count("changed")) {
-    if (vm.count("reference") || vm.count("current")) throw_usage("--changed checks files; give it without --reference/--current");
+    if (vm.count("reference") || vm.count("current"))
+      throw_usage("--changed checks files; give it without --reference/--current");
     if (!vm.count("state")) throw_usage("--changed needs --state STATE.json to remember the files' hashes");
     options.mode = DriftOptions::Mode::changed;
     options.changed = strings_option(vm, "changed");
@@ -400,60 +405,67 @@ ToolSpec drift_tool() {
       "       ml-drift profile DATA... --output FILE.profile (see ml-drift profile --help)\n"
       "       ml-drift --changed FILE... --state STATE.json";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()
-        ("reference", po::value<std::string>()->value_name("FILE"),
-         "reference data: CSV, TSV (optionally gzipped), or Parquet (a file or a folder of files)")
-        ("current", po::value<std::string>()->value_name("FILE"), "current data to compare with the reference")
-        ("columns", po::value<std::string>()->value_name("a,b"), "compare only these columns")
-        ("exclude", po::value<std::string>()->value_name("a,b"), "compare every column but these")
-        ("categorical", po::value<std::string>()->value_name("a,b"), "treat these columns as categories")
-        ("numeric", po::value<std::string>()->value_name("a,b"), "treat these columns as numbers")
-        ("numeric-method", po::value<std::string>()->value_name("M"),
-         "auto (default), ks, wasserstein, psi, jensenshannon, chi2, ztest")
-        ("categorical-method", po::value<std::string>()->value_name("M"), "auto (default), chi2, jensenshannon, psi, ztest")
-        ("threshold", po::value<std::string>()->value_name("X"),
-         "drift threshold for every method, or per method and column: ks=0.01,psi=0.25,age=0.001 (defaults: "
-         "p-values 0.05, psi 0.2, other distances 0.1)")
-        ("drift-share", po::value<std::string>()->value_name("S"), "dataset drift when this share of tested columns drift (0.5)")
-        ("correction", po::value<std::string>()->value_name("C"), "p-value correction across columns: none, bonferroni, fdr")
-        ("threads", po::value<std::string>()->value_name("N"), "threads to use (default: every core)")
-        ("delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)")
-        ("html", po::value<std::string>()->value_name("FILE"), "write a self-contained HTML report to FILE")
-        ("openmetrics", po::value<std::string>()->value_name("FILE"), "write the scores as OpenMetrics text to FILE")
-        ("pushgateway", po::value<std::string>()->value_name("URL"), "push the scores to a Prometheus Pushgateway")
-        ("ca-bundle", po::value<std::string>()->value_name("FILE"),
-         "with --pushgateway or s3:// inputs: PEM file of the CAs to trust for https (certificates are always verified)")
-        ("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
-         "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")
-        ("state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")
-        ("quality", "also run the data-quality checks against the reference (a failed check fails the gate)")
-        ("schema", po::value<std::string>()->value_name("FILE"),
-         "check the current data against this schema (implies the data-quality checks; --reference optional)")
-        ("fail-on-new-columns", "a column of the current data missing from the reference fails")
-        ("max-missing-increase", po::value<std::string>()->value_name("X"),
-         "fail when a column's missing share exceeds the reference's by more than X (0.05)")
-        ("max-missing", po::value<std::vector<std::string>>()->value_name("a=X,..."),
-         "fail when a named column's missing share exceeds X (repeatable)")
-        ("max-out-of-range", po::value<std::string>()->value_name("X"),
-         "fail when more than this share of a column's values is outside the reference's [min, max] (0.01)")
-        ("max-new-categories", po::value<std::string>()->value_name("X"),
-         "fail when more than this share of a column's values are categories the reference lacks (0.01)")
-        ("rows-ratio", po::value<std::string>()->value_name("MIN:MAX"), "fail when current rows / reference rows is outside MIN:MAX")
-        ("max-duplicate-increase", po::value<std::string>()->value_name("X"),
-         "fail when the share of duplicated rows exceeds the reference's by more than X (0.01)")
-        ("unique", po::value<std::vector<std::string>>()->value_name("a,b"), "these columns must have no duplicate values (repeatable)")
-        ("output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")
-        ("max-categories", po::value<std::string>()->value_name("N"),
-         "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")
-        ("command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")
-        ("reference-profile", po::value<std::string>()->value_name("FILE"), "compare with a profile (ml-drift profile) instead of --reference; ml-drift schema: derive the schema from it")
-        ("current-profile", po::value<std::string>()->value_name("FILE"), "with --reference-profile: the current data as a profile")
-        ("reference-registry", po::value<std::string>()->value_name("URL"),
-         "compare with the profile published with the version --channel points to (ml-release publish --profile)")
-        ("model", po::value<std::string>()->value_name("NAME"), "with --reference-registry: the model")
-        ("channel", po::value<std::string>()->value_name("CH"), "with --reference-registry: the channel, e.g. production")
-        ("on-undecided", po::value<std::string>()->value_name("X"),
-         "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit 3)");
+    options.add_options()("reference", po::value<std::string>()->value_name("FILE"),
+                          "reference data: CSV, TSV (optionally gzipped), or Parquet (a file or a folder of files)")(
+        "current", po::value<std::string>()->value_name("FILE"), "current data to compare with the reference")(
+        "columns", po::value<std::string>()->value_name("a,b"), "compare only these columns")(
+        "exclude", po::value<std::string>()->value_name("a,b"), "compare every column but these")(
+        "categorical", po::value<std::string>()->value_name("a,b"), "treat these columns as categories")(
+        "numeric", po::value<std::string>()->value_name("a,b"), "treat these columns as numbers")(
+        "numeric-method", po::value<std::string>()->value_name("M"),
+        "auto (default), ks, wasserstein, psi, jensenshannon, chi2, ztest")(
+        "categorical-method", po::value<std::string>()->value_name("M"),
+        "auto (default), chi2, jensenshannon, psi, ztest")(
+        "threshold", po::value<std::string>()->value_name("X"),
+        "drift threshold for every method, or per method and column: ks=0.01,psi=0.25,age=0.001 (defaults: "
+        "p-values 0.05, psi 0.2, other distances 0.1)")("drift-share", po::value<std::string>()->value_name("S"),
+                                                        "dataset drift when this share of tested columns drift (0.5)")(
+        "correction", po::value<std::string>()->value_name("C"),
+        "p-value correction across columns: none, bonferroni, fdr")(
+        "threads", po::value<std::string>()->value_name("N"), "threads to use (default: every core)")(
+        "delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)")(
+        "html", po::value<std::string>()->value_name("FILE"), "write a self-contained HTML report to FILE")(
+        "openmetrics", po::value<std::string>()->value_name("FILE"), "write the scores as OpenMetrics text to FILE")(
+        "pushgateway", po::value<std::string>()->value_name("URL"), "push the scores to a Prometheus Pushgateway")(
+        "ca-bundle", po::value<std::string>()->value_name("FILE"),
+        "with --pushgateway or s3:// inputs: PEM file of the CAs to trust for https (certificates are always "
+        "verified)")("changed", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
+                     "exit 1 when any file's SHA-256 differs from the one in --state (and record it)")(
+        "state", po::value<std::string>()->value_name("FILE"), "JSON file of recorded hashes for --changed")(
+        "quality", "also run the data-quality checks against the reference (a failed check fails the gate)")(
+        "schema", po::value<std::string>()->value_name("FILE"),
+        "check the current data against this schema (implies the data-quality checks; --reference optional)")(
+        "fail-on-new-columns", "a column of the current data missing from the reference fails")(
+        "max-missing-increase", po::value<std::string>()->value_name("X"),
+        "fail when a column's missing share exceeds the reference's by more than X (0.05)")(
+        "max-missing", po::value<std::vector<std::string>>()->value_name("a=X,..."),
+        "fail when a named column's missing share exceeds X (repeatable)")(
+        "max-out-of-range", po::value<std::string>()->value_name("X"),
+        "fail when more than this share of a column's values is outside the reference's [min, max] (0.01)")(
+        "max-new-categories", po::value<std::string>()->value_name("X"),
+        "fail when more than this share of a column's values are categories the reference lacks (0.01)")(
+        "rows-ratio", po::value<std::string>()->value_name("MIN:MAX"),
+        "fail when current rows / reference rows is outside MIN:MAX")(
+        "max-duplicate-increase", po::value<std::string>()->value_name("X"),
+        "fail when the share of duplicated rows exceeds the reference's by more than X (0.01)")(
+        "unique", po::value<std::vector<std::string>>()->value_name("a,b"),
+        "these columns must have no duplicate values (repeatable)")(
+        "output", po::value<std::string>()->value_name("FILE"), "ml-drift schema: write the schema to FILE")(
+        "max-categories", po::value<std::string>()->value_name("N"),
+        "ml-drift schema: list a column's categories when it has at most N distinct values (1000)")(
+        "command", po::value<std::string>()->value_name("schema"), "schema: infer a schema from --reference")(
+        "reference-profile", po::value<std::string>()->value_name("FILE"),
+        "compare with a profile (ml-drift profile) instead of --reference; ml-drift schema: derive the schema from it")(
+        "current-profile", po::value<std::string>()->value_name("FILE"),
+        "with --reference-profile: the current data as a profile")(
+        "reference-registry", po::value<std::string>()->value_name("URL"),
+        "compare with the profile published with the version --channel points to (ml-release publish --profile)")(
+        "model", po::value<std::string>()->value_name("NAME"), "with --reference-registry: the model")(
+        "channel", po::value<std::string>()->value_name("CH"),
+        "with --reference-registry: the channel, e.g. production")(
+        "on-undecided", po::value<std::string>()->value_name("X"),
+        "with profiles: the exit when sketch error leaves the verdict open: drift (default, exit 1), pass, error (exit "
+        "3)");
     declare_s3_options(options, false);
     positional.add("command", 1);
   };

@@ -91,7 +91,8 @@ ProfileCommandOptions parse_profile_options(const po::variables_map& vm) {
   ProfileCommandOptions command;
   command.output = output_option(vm);
   command.paths = strings_option(vm, "data");
-  if (command.paths.empty()) throw_usage("give the data files to profile: ml-drift profile DATA... --output FILE.profile");
+  if (command.paths.empty())
+    throw_usage("give the data files to profile: ml-drift profile DATA... --output FILE.profile");
   ProfileOptions& options = command.profile;
   options.columns = split_list(string_option_or(vm, "columns"));
   options.exclude = split_list(string_option_or(vm, "exclude"));
@@ -145,17 +146,20 @@ ToolSpec profile_tool() {
       "       ml-drift profile merge A.profile B.profile... --output FILE.profile [--allow-new-columns]\n"
       "       ml-drift profile import-kll --column NAME=FILE.bin... --output FILE.profile [--add-to P.profile]";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()
-        ("data", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."), "data files to profile (CSV, TSV, optionally gzipped)")
-        ("output", po::value<std::string>()->value_name("FILE"), "write the profile to FILE")
-        ("columns", po::value<std::string>()->value_name("a,b"), "profile only these columns")
-        ("exclude", po::value<std::string>()->value_name("a,b"), "profile every column but these")
-        ("categorical", po::value<std::string>()->value_name("a,b"), "treat these columns as categories")
-        ("numeric", po::value<std::string>()->value_name("a,b"), "treat these columns as numbers")
-        ("sketch-k", po::value<std::string>()->value_name("K"), "KLL sketch size (default 710: rank error <= 0.5% at 99% confidence)")
-        ("max-exact", po::value<std::string>()->value_name("N"), "exact value counts up to N distinct values per column (default 100000)")
-        ("shard", po::value<std::string>()->value_name("I/N"), "profile only the I-th of N shares of the files (by file name)")
-        ("delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)");
+    options.add_options()("data", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
+                          "data files to profile (CSV, TSV, optionally gzipped)")(
+        "output", po::value<std::string>()->value_name("FILE"), "write the profile to FILE")(
+        "columns", po::value<std::string>()->value_name("a,b"), "profile only these columns")(
+        "exclude", po::value<std::string>()->value_name("a,b"), "profile every column but these")(
+        "categorical", po::value<std::string>()->value_name("a,b"), "treat these columns as categories")(
+        "numeric", po::value<std::string>()->value_name("a,b"), "treat these columns as numbers")(
+        "sketch-k", po::value<std::string>()->value_name("K"),
+        "KLL sketch size (default 710: rank error <= 0.5% at 99% confidence)")(
+        "max-exact", po::value<std::string>()->value_name("N"),
+        "exact value counts up to N distinct values per column (default 100000)")(
+        "shard", po::value<std::string>()->value_name("I/N"),
+        "profile only the I-th of N shares of the files (by file name)")(
+        "delimiter", po::value<std::string>()->value_name("C"), "field delimiter (default: tab for .tsv, else comma)");
     declare_s3_options(options, true);
     positional.add("data", -1);
   };
@@ -167,10 +171,10 @@ ToolSpec profile_tool() {
 ToolSpec profile_merge_tool() {
   ToolSpec spec = profile_tool();
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()
-        ("profiles", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."), "profiles to merge")
-        ("output", po::value<std::string>()->value_name("FILE"), "write the merged profile to FILE")
-        ("allow-new-columns", "merge profiles of different column sets (a column one lacks counts its rows as missing)");
+    options.add_options()("profiles", po::value<std::vector<std::string>>()->multitoken()->value_name("FILE..."),
+                          "profiles to merge")("output", po::value<std::string>()->value_name("FILE"),
+                                               "write the merged profile to FILE")(
+        "allow-new-columns", "merge profiles of different column sets (a column one lacks counts its rows as missing)");
     positional.add("profiles", -1);
   };
   spec.run = [](const po::variables_map& vm) { return run_merge(parse_merge_options(vm)); };
@@ -180,10 +184,11 @@ ToolSpec profile_merge_tool() {
 ToolSpec profile_import_tool() {
   ToolSpec spec = profile_tool();
   spec.declare_options = [](po::options_description& options, po::positional_options_description&) {
-    options.add_options()
-        ("column", po::value<std::vector<std::string>>()->value_name("NAME=FILE"), "a DataSketches KLL doubles sketch for column NAME (repeatable)")
-        ("add-to", po::value<std::string>()->value_name("FILE"), "add the sketches to this profile (default: a new one)")
-        ("output", po::value<std::string>()->value_name("FILE"), "write the profile to FILE");
+    options.add_options()("column", po::value<std::vector<std::string>>()->value_name("NAME=FILE"),
+                          "a DataSketches KLL doubles sketch for column NAME (repeatable)")(
+        "add-to", po::value<std::string>()->value_name("FILE"),
+        "add the sketches to this profile (default: a new one)")("output", po::value<std::string>()->value_name("FILE"),
+                                                                 "write the profile to FILE");
   };
   spec.run = [](const po::variables_map& vm) { return run_import(parse_import_options(vm)); };
   return spec;

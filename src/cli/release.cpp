@@ -55,27 +55,23 @@ void declare_option(po::options_description& options, Option option) {
   switch (option) {
     case Option::registry:
       options.add_options()("registry", po::value<std::string>()->value_name("URL"),
-            "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
-            "(default: $ML_REGISTRY, else ./.ml-registry)");
+                            "a folder, file:///PATH, s3://BUCKET/PREFIX, github://OWNER/REPO or gitlab://GROUP/PROJECT "
+                            "(default: $ML_REGISTRY, else ./.ml-registry)");
       return;
-    case Option::endpoint_url:
-      declare_endpoint_url_option(options);
-      return;
-    case Option::region:
-      declare_region_option(options);
-      return;
+    case Option::endpoint_url: declare_endpoint_url_option(options); return;
+    case Option::region: declare_region_option(options); return;
     case Option::api_url:
       options.add_options()("api-url", po::value<std::string>()->value_name("URL"),
-            "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
-            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)");
+                            "github:// and gitlab:// only: the API base, e.g. GitHub Enterprise's https://HOST/api/v3 "
+                            "(default: $GITHUB_API_URL or $CI_API_V4_URL, else the public service)");
       return;
     case Option::tag_format:
       options.add_options()("tag-format", po::value<std::string>()->value_name("FORMAT"),
-            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})");
+                            "github:// and gitlab://: the tag of a version's release (default: {model}-v{version})");
       return;
     case Option::gitlab_release:
       options.add_options()("gitlab-release",
-            "gitlab:// only: publish also creates a GitLab release linking the version's files");
+                            "gitlab:// only: publish also creates a GitLab release linking the version's files");
       return;
     case Option::model:
       options.add_options()("model", po::value<std::string>()->value_name("NAME"), "the model");
@@ -85,87 +81,83 @@ void declare_option(po::options_description& options, Option option) {
       return;
     case Option::channel:
       options.add_options()("channel", po::value<std::string>()->value_name("CH"),
-            "a channel: staging, production, ...");
+                            "a channel: staging, production, ...");
       return;
     case Option::to:
       options.add_options()("to", po::value<std::string>()->value_name("VER"),
-            "roll back to this earlier version of the channel (default: the previous one)");
+                            "roll back to this earlier version of the channel (default: the previous one)");
       return;
     case Option::metrics:
       options.add_options()("metrics", po::value<std::string>()->value_name("FILE"),
-            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)");
+                            "metrics JSON stored in the manifest (ml-compare --baseline-registry reads it)");
       return;
     case Option::meta:
       options.add_options()("meta", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
-            "a metadata pair for the manifest (repeatable)");
+                            "a metadata pair for the manifest (repeatable)");
       return;
     case Option::dest:
       options.add_options()("dest", po::value<std::string>()->value_name("DIR"),
-            "folder to fetch into; written only when every file matches");
+                            "folder to fetch into; written only when every file matches");
       return;
     case Option::verify:
       options.add_options()("verify", "re-read every file of the version before promoting it (the default)");
       return;
     case Option::no_verify:
-      options.add_options()("no-verify",
-            "promote without re-reading the version's files (only the manifest and the files' presence are checked)");
+      options.add_options()(
+          "no-verify",
+          "promote without re-reading the version's files (only the manifest and the files' presence are checked)");
       return;
     case Option::clean:
-      options.add_options()("clean",
-            "DIR ends up holding exactly the version's files (other files in it are removed)");
+      options.add_options()("clean", "DIR ends up holding exactly the version's files (other files in it are removed)");
       return;
     case Option::files:
       options.add_options()("files", po::value<std::vector<std::string>>()->value_name("FILE"), "files to publish");
       return;
     case Option::profile:
       options.add_options()("profile", po::value<std::string>()->value_name("FILE"),
-        "a reference profile (ml-drift profile) to publish with the version, checked first");
+                            "a reference profile (ml-drift profile) to publish with the version, checked first");
       return;
-    case Option::verbose:
-      options.add_options()("verbose,v", "say each step on stderr");
-      return;
+    case Option::verbose: options.add_options()("verbose,v", "say each step on stderr"); return;
     case Option::ca_bundle:
       options.add_options()("ca-bundle", po::value<std::string>()->value_name("FILE"),
-            "PEM file of the CAs to trust for https (a private CA); certificates are always verified");
+                            "PEM file of the CAs to trust for https (a private CA); certificates are always verified");
       return;
     case Option::from_channel:
       options.add_options()("from-channel", po::value<std::string>()->value_name("CH"),
-            "promote the version this channel points to (exit 5 if it moves during the command)");
+                            "promote the version this channel points to (exit 5 if it moves during the command)");
       return;
     case Option::expect_version:
-      options.add_options()("expect-version", po::value<std::string>()->value_name("VER"),
-            "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere");
+      options.add_options()(
+          "expect-version", po::value<std::string>()->value_name("VER"),
+          "with --from-channel: the version that was checked; exit 5 if the channel points elsewhere");
       return;
     case Option::if_version:
       options.add_options()("if-version", po::value<std::string>()->value_name("VER"),
-            "roll back only while the channel points to VER (else nothing to do, exit 0)");
+                            "roll back only while the channel points to VER (else nothing to do, exit 0)");
       return;
     case Option::at:
       options.add_options()("at", po::value<std::string>()->value_name("TIME"),
-            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)");
+                            "the version the channel pointed to at TIME (RFC 3339 or Unix seconds)");
       return;
     case Option::keep:
-      options.add_options()("keep", po::value<std::string>()->value_name("N"),
-            "keep the newest N versions");
+      options.add_options()("keep", po::value<std::string>()->value_name("N"), "keep the newest N versions");
       return;
     case Option::keep_days:
       options.add_options()("keep-days", po::value<std::string>()->value_name("D"),
-            "also keep every version younger than D days");
+                            "also keep every version younger than D days");
       return;
     case Option::keep_history:
       options.add_options()("keep-history", po::value<std::string>()->value_name("K"),
-            "also keep the versions in each channel's last K history entries (default: 10)");
+                            "also keep the versions in each channel's last K history entries (default: 10)");
       return;
     case Option::grace:
       options.add_options()("grace", po::value<std::string>()->value_name("SECONDS"),
-            "wait between hiding versions and deleting their files (default: 5)");
+                            "wait between hiding versions and deleting their files (default: 5)");
       return;
-    case Option::dry_run:
-      options.add_options()("dry-run", "print what would be deleted, delete nothing");
-      return;
+    case Option::dry_run: options.add_options()("dry-run", "print what would be deleted, delete nothing"); return;
     case Option::versions:
       options.add_options()("versions", po::value<std::vector<std::string>>()->value_name("A B"),
-            "the two versions or channels to compare");
+                            "the two versions or channels to compare");
       return;
   }
 }
@@ -199,9 +191,9 @@ void check_utf8_options(const po::variables_map& vm) {
     const std::vector<std::string> items = strings_option(vm, name);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (is_utf8(items[i])) continue;
-      throw_usage(std::string(name) == "meta" ? "--meta (pair " + std::to_string(i + 1) + "): not valid UTF-8"
-                                              : "cannot publish file " + std::to_string(i + 1) +
-                                                    ": its name is not valid UTF-8");
+      throw_usage(std::string(name) == "meta"
+                      ? "--meta (pair " + std::to_string(i + 1) + "): not valid UTF-8"
+                      : "cannot publish file " + std::to_string(i + 1) + ": its name is not valid UTF-8");
     }
   }
 }
@@ -260,7 +252,8 @@ void parse_publish(const po::variables_map& vm, ReleaseOptions& options) {
   if (!vm.count("files") && !vm.count("profile")) throw_usage("nothing to publish: give one or more FILE");
   request.files = strings_option(vm, "files");
   if (const auto profile = string_option(vm, "profile")) {  // an ordinary file of the version
-    if (!profile->ends_with(".profile")) throw_usage("--profile " + *profile + ": name the file NAME.profile, so ml-drift finds it");
+    if (!profile->ends_with(".profile"))
+      throw_usage("--profile " + *profile + ": name the file NAME.profile, so ml-drift finds it");
     options.publish.profile = *profile;
     request.files.push_back(*profile);
   }
@@ -390,7 +383,8 @@ Outcome run_diff(const ReleaseOptions& options) { return diff_command(options.re
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"publish",
-       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] [--profile P.profile] FILE...",
+       "ml-release publish --model NAME --version VER [--metrics M.json] [--meta KEY=VALUE ...] [--profile P.profile] "
+       "FILE...",
        {Option::model, Option::version, Option::metrics, Option::meta, Option::gitlab_release, Option::files,
         Option::profile},
        run_publish},
@@ -400,21 +394,34 @@ const std::vector<Command>& commands() {
        {Option::model, Option::version, Option::channel, Option::verify, Option::no_verify, Option::from_channel,
         Option::expect_version},
        run_promote},
-      {"rollback", "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
-       {Option::model, Option::channel, Option::to, Option::if_version}, run_rollback},
+      {"rollback",
+       "ml-release rollback --model NAME --channel CH [--to VER] [--if-version VER]",
+       {Option::model, Option::channel, Option::to, Option::if_version},
+       run_rollback},
       {"list", "ml-release list [--model NAME]", {Option::model}, run_list},
-      {"show", "ml-release show --model NAME (--version VER | --channel CH)",
-       {Option::model, Option::version, Option::channel}, run_show},
-      {"fetch", "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR [--clean]",
-       {Option::model, Option::version, Option::channel, Option::dest, Option::clean}, run_fetch},
-      {"verify", "ml-release verify --model NAME (--version VER | --channel CH)",
-       {Option::model, Option::version, Option::channel}, run_verify},
-      {"history", "ml-release history --model NAME --channel CH [--at TIME]", {Option::model, Option::channel, Option::at},
+      {"show",
+       "ml-release show --model NAME (--version VER | --channel CH)",
+       {Option::model, Option::version, Option::channel},
+       run_show},
+      {"fetch",
+       "ml-release fetch --model NAME (--version VER | --channel CH) --dest DIR [--clean]",
+       {Option::model, Option::version, Option::channel, Option::dest, Option::clean},
+       run_fetch},
+      {"verify",
+       "ml-release verify --model NAME (--version VER | --channel CH)",
+       {Option::model, Option::version, Option::channel},
+       run_verify},
+      {"history",
+       "ml-release history --model NAME --channel CH [--at TIME]",
+       {Option::model, Option::channel, Option::at},
        run_history},
-      {"gc", "ml-release gc --model NAME --keep N [--keep-days D] [--keep-history K] [--grace SECONDS] [--dry-run]",
+      {"gc",
+       "ml-release gc --model NAME --keep N [--keep-days D] [--keep-history K] [--grace SECONDS] [--dry-run]",
        {Option::model, Option::keep, Option::keep_days, Option::keep_history, Option::grace, Option::dry_run},
        run_gc},
-      {"diff", "ml-release diff --model NAME A B   (A, B: versions or channels)", {Option::model, Option::versions},
+      {"diff",
+       "ml-release diff --model NAME A B   (A, B: versions or channels)",
+       {Option::model, Option::versions},
        run_diff},
   };
   return kCommands;

@@ -27,14 +27,12 @@ namespace lean {
 namespace {
 
 void declare_common_options(po::options_description& options) {
-  options.add_options()
-      ("report", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")
-      ("markdown", po::value<std::string>()->value_name("FILE"), "write a markdown summary to FILE")
-      ("junit", po::value<std::string>()->value_name("FILE"), "write JUnit XML to FILE")
-      ("dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")
-      ("no-ci", "do not write GitHub Actions outputs, summary or annotations")
-      ("quiet,q", "print nothing on stdout")
-      ("help,h", "show this help");
+  options.add_options()("report", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")(
+      "markdown", po::value<std::string>()->value_name("FILE"), "write a markdown summary to FILE")(
+      "junit", po::value<std::string>()->value_name("FILE"), "write JUnit XML to FILE")(
+      "dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")(
+      "no-ci", "do not write GitHub Actions outputs, summary or annotations")("quiet,q", "print nothing on stdout")(
+      "help,h", "show this help");
   // ml-release's commands take --version VER (a model version): there the tool's own
   // version is shown by the command-less `ml-release --version`.
   if (!options.find_nothrow("version", false)) options.add_options()("version", "show the version");
@@ -126,11 +124,13 @@ std::vector<std::string> split_list(const std::string& text) {
 namespace {
 
 // Every option that names a file the run writes.
-constexpr const char* kOutputOptions[] = {"report", "markdown", "junit", "dotenv", "write-metrics", "html", "openmetrics", "output"};
+constexpr const char* kOutputOptions[] = {"report",        "markdown", "junit",       "dotenv",
+                                          "write-metrics", "html",     "openmetrics", "output"};
 
 // Two paths that name one file: the same inode when both exist, else the same absolute path.
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat a_st {}, b_st {};
+  struct stat a_st {
+  }, b_st{};
   if (::stat(a.c_str(), &a_st) == 0 && ::stat(b.c_str(), &b_st) == 0) {
     return a_st.st_dev == b_st.st_dev && a_st.st_ino == b_st.st_ino;
   }
@@ -143,7 +143,8 @@ bool same_file(const std::string& a, const std::string& b) {
 // whether an output lands inside a folder however it is spelt.
 std::filesystem::path resolved_path(const std::string& path) {
   std::error_code ec;
-  std::filesystem::path out = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).lexically_normal();
+  std::filesystem::path out =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).lexically_normal();
   if (out.has_relative_path() && out.filename().empty()) out = out.parent_path();
   return out;
 }
@@ -172,7 +173,8 @@ std::vector<int>& held_fifos() {
 // work: a publish would upload, then not report it. `append` is for GitHub's files, which
 // are appended to rather than replaced.
 std::string output_problem(const std::string& output, bool append) {
-  constexpr const char* kKernel = "cannot write there: /proc and /sys are the kernel's interface, not a place for files";
+  constexpr const char* kKernel =
+      "cannot write there: /proc and /sys are the kernel's interface, not a place for files";
   const std::string cannot = append ? "cannot open for appending: " : "cannot create: ";
   struct stat st {};
   if (::stat(output.c_str(), &st) == 0) {
@@ -247,7 +249,8 @@ void refuse_outputs_inside(const po::variables_map& vm, const std::vector<std::s
     const std::filesystem::path root = resolved_path(folder);
     for (const auto& [option, output] : output_files(vm)) {
       if (is_within(resolved_path(output), root)) {
-        throw Error(ExitStatus::usage, output, option + " is inside the registry " + folder + "; write it outside the registry");
+        throw Error(ExitStatus::usage, output,
+                    option + " is inside the registry " + folder + "; write it outside the registry");
       }
     }
   }
@@ -332,15 +335,16 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
                     .positional(positional)
                     // No abbreviations: "--requir" must be an error, not a silent guess.
                     .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                    .run(), vm);
+                    .run(),
+                vm);
       // --help and --version answer even when required options are missing.
       if (vm.count("help")) {
         std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\n";
         if (!spec.exit_codes.empty()) {
           std::cout << spec.exit_codes << "\n";
         } else {
-          std::cout << "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 input data, 4 remote, 5 integrity. See docs/" << tool
-                    << ".md\n";
+          std::cout << "Exit codes: 0 pass, 1 gate failed, 2 usage, 3 input data, 4 remote, 5 integrity. See docs/"
+                    << tool << ".md\n";
         }
         return 0;
       }

@@ -37,7 +37,8 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
     throw_config(path, e.what());  // a policy is configuration: exit 2, not 3
   }
   if (json_nesting_depth(text) > limits::kJsonDepth) {
-    throw_config(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
+    throw_config(
+        path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
   }
   nlohmann::json policy;
   try {
@@ -70,7 +71,8 @@ std::vector<Requirement> requirements_from_policy(const std::string& path) {
 std::vector<Requirement> slice_requirements(const po::variables_map& vm) {
   std::vector<Requirement> out = requirements_option(vm, "require-slices");
   for (const auto& req : out) {
-    if (req.aggregate != Aggregate::none) throw_usage("\"" + req.text + "\" aggregates a history; --require-slices checks metrics");
+    if (req.aggregate != Aggregate::none)
+      throw_usage("\"" + req.text + "\" aggregates a history; --require-slices checks metrics");
   }
   return out;
 }
@@ -111,7 +113,8 @@ void parse_prometheus_options(const po::variables_map& vm, ValidateOptions& opti
   const auto duration = [&](const char* name) {
     const std::string text = *string_option(vm, name);
     const auto seconds = prometheus::parse_duration(text);
-    if (!seconds) throw_usage("invalid --" + std::string(name) + " \"" + text + "\": a duration such as 90s, 5m, 24h, 1h30m");
+    if (!seconds)
+      throw_usage("invalid --" + std::string(name) + " \"" + text + "\": a duration such as 90s, 5m, 24h, 1h30m");
     return *seconds;
   };
   if (const std::optional<std::string> text = string_option(vm, "at")) {
@@ -147,7 +150,8 @@ void parse_prometheus_options(const po::variables_map& vm, ValidateOptions& opti
 
 // --predictions FILE with its column and slice options.
 void parse_predictions_options(const po::variables_map& vm, ValidateOptions& options) {
-  if (!options.files.empty() || vm.count("history")) throw_usage("give metrics files, --history or --predictions, not more than one");
+  if (!options.files.empty() || vm.count("history"))
+    throw_usage("give metrics files, --history or --predictions, not more than one");
   if (vm.count("window") || vm.count("min-count")) throw_usage("--window and --min-count need --history FILE");
   refuse_aggregates(options.requirements);
   options.source = MetricsSource::predictions;
@@ -210,7 +214,9 @@ ValidateOptions parse_validate_options(const po::variables_map& vm) {
   }
   refuse_prediction_column_options(vm, "give --predictions FILE");
   if (vm.count("require-slices") || vm.count("slice-by") || vm.count("write-metrics")) {
-    throw_usage("--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for --write-metrics)");
+    throw_usage(
+        "--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for "
+        "--write-metrics)");
   }
   if (vm.count("history")) {
     if (!options.files.empty()) throw_usage("give metrics files or --history, not both");
@@ -240,46 +246,47 @@ ToolSpec validate_tool() {
       "       ml-validate --prometheus URL --query NAME=PROMQL [--query ...] [--at TIME]\n"
       "                   [--range 24h [--step 5m] [--max-gap D] [--require-complete]] --require 'max(NAME)<0.05'";
   spec.declare_options = [](po::options_description& options, po::positional_options_description& positional) {
-    options.add_options()
-        ("metrics", po::value<std::vector<std::string>>()->composing()->value_name("FILE"),
-         "metrics JSON file(s), merged; the same as the positional METRICS.json (\"-\": standard input)")
-        ("require,r", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
-         "a check: PATH OP NUMBER, OP one of >= > <= < == != (repeatable)")
-        ("policy", po::value<std::string>()->value_name("FILE"), "JSON file {\"require\": [EXPR, ...]}")
-        ("allow-missing", "skip a check whose metric is missing instead of failing with exit 3")
-        ("history", po::value<std::string>()->value_name("FILE"),
-         "JSON Lines file, one metrics object per line (\"-\": standard input)")
-        ("window", po::value<long long>()->value_name("N"), "with --history: only the last N records count")
-        ("min-count", po::value<long long>()->value_name("N"),
-         "with --history: fewest records accepted (default: the window)")
-        ("prometheus", po::value<std::string>()->value_name("URL"),
-         "a Prometheus query API (Prometheus, Thanos, Mimir, VictoriaMetrics): the metrics are --query results")
-        ("query", po::value<std::vector<std::string>>()->composing()->value_name("NAME=PROMQL"),
-         "with --prometheus: a PromQL query whose value is metric NAME (repeatable)")
-        ("at", po::value<std::string>()->value_name("TIME"),
-         "with --prometheus: evaluate at TIME (RFC 3339 or Unix seconds; default: now), the end of a --range")
-        ("range", po::value<std::string>()->value_name("DURATION"),
-         "with --prometheus: evaluate over the last DURATION (24h); checks aggregate: max(NAME) < 0.05")
-        ("step", po::value<std::string>()->value_name("DURATION"), "with --range: the resolution (default: 5m)")
-        ("max-gap", po::value<std::string>()->value_name("DURATION"),
-         "with --range: missing points up to this long are not reported as a gap (default: 0)")
-        ("require-complete", "with --range: a gap in the data fails the gate")
-        ("ca-bundle", po::value<std::string>()->value_name("FILE"),
-         "with --prometheus or s3:// inputs: PEM file of the CAs to trust for https");
+    options.add_options()(
+        "metrics", po::value<std::vector<std::string>>()->composing()->value_name("FILE"),
+        "metrics JSON file(s), merged; the same as the positional METRICS.json (\"-\": standard input)")(
+        "require,r", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
+        "a check: PATH OP NUMBER, OP one of >= > <= < == != (repeatable)")(
+        "policy", po::value<std::string>()->value_name("FILE"), "JSON file {\"require\": [EXPR, ...]}")(
+        "allow-missing", "skip a check whose metric is missing instead of failing with exit 3")(
+        "history", po::value<std::string>()->value_name("FILE"),
+        "JSON Lines file, one metrics object per line (\"-\": standard input)")(
+        "window", po::value<long long>()->value_name("N"), "with --history: only the last N records count")(
+        "min-count", po::value<long long>()->value_name("N"),
+        "with --history: fewest records accepted (default: the window)")(
+        "prometheus", po::value<std::string>()->value_name("URL"),
+        "a Prometheus query API (Prometheus, Thanos, Mimir, VictoriaMetrics): the metrics are --query results")(
+        "query", po::value<std::vector<std::string>>()->composing()->value_name("NAME=PROMQL"),
+        "with --prometheus: a PromQL query whose value is metric NAME (repeatable)")(
+        "at", po::value<std::string>()->value_name("TIME"),
+        "with --prometheus: evaluate at TIME (RFC 3339 or Unix seconds; default: now), the end of a --range")(
+        "range", po::value<std::string>()->value_name("DURATION"),
+        "with --prometheus: evaluate over the last DURATION (24h); checks aggregate: max(NAME) < 0.05")(
+        "step", po::value<std::string>()->value_name("DURATION"), "with --range: the resolution (default: 5m)")(
+        "max-gap", po::value<std::string>()->value_name("DURATION"),
+        "with --range: missing points up to this long are not reported as a gap (default: 0)")(
+        "require-complete", "with --range: a gap in the data fails the gate")(
+        "ca-bundle", po::value<std::string>()->value_name("FILE"),
+        "with --prometheus or s3:// inputs: PEM file of the CAs to trust for https");
     declare_s3_options(options, false);
     options.add_options()("mlflow-run", po::value<std::vector<std::string>>()->composing()->value_name("DIR"),
                           "an MLflow file-store run folder (mlruns/<experiment>/<run_id>) as a metrics file");
-    options.add_options()
-        ("predictions", po::value<std::string>()->value_name("FILE"),
-         "compute the metrics from a predictions CSV/TSV (plain or gzip) instead of reading a metrics file");
+    options.add_options()(
+        "predictions", po::value<std::string>()->value_name("FILE"),
+        "compute the metrics from a predictions CSV/TSV (plain or gzip) instead of reading a metrics file");
     declare_prediction_column_options(options);
-    options.add_options()
-        ("slice-by", po::value<std::string>()->value_name("COL"), "also compute every metric per value of COL")
-        ("min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
-         "--require-slices checks only slices of at least N rows")
-        ("require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
-         "a check every slice must pass (repeatable)")
-        ("write-metrics", po::value<std::string>()->value_name("FILE"), "with --predictions or --prometheus: write the computed or queried metrics as a metrics JSON");
+    options.add_options()("slice-by", po::value<std::string>()->value_name("COL"),
+                          "also compute every metric per value of COL")(
+        "min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
+        "--require-slices checks only slices of at least N rows")(
+        "require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
+        "a check every slice must pass (repeatable)")(
+        "write-metrics", po::value<std::string>()->value_name("FILE"),
+        "with --predictions or --prometheus: write the computed or queried metrics as a metrics JSON");
     positional.add("metrics", -1);
   };
   spec.run = [](const po::variables_map& vm) { return validate_outcome(validate(parse_validate_options(vm))); };

@@ -19,9 +19,17 @@ namespace {
 constexpr std::size_t kMaxRegistered = 4096;
 
 constexpr const char* kCredentialVariables[] = {
-    "GITHUB_TOKEN",          "GH_TOKEN",           "GITLAB_TOKEN",           "CI_JOB_TOKEN",
-    "CI_JOB_JWT",            "CI_REGISTRY_PASSWORD", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",  "AWS_SECURITY_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITLAB_TOKEN",
+    "CI_JOB_TOKEN",
+    "CI_JOB_JWT",
+    "CI_REGISTRY_PASSWORD",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
 };
 
 struct Secrets {
@@ -114,7 +122,8 @@ void add_url_credentials(std::string_view url) {
   add_secret(user_info);
   add_secret(decoded);
   add_secret(base64_encode(decoded));
-  if (const std::size_t colon = user_info.find(':'); colon != std::string::npos) add_secret(user_info.substr(colon + 1));
+  if (const std::size_t colon = user_info.find(':'); colon != std::string::npos)
+    add_secret(user_info.substr(colon + 1));
   if (const std::size_t colon = decoded.find(':'); colon != std::string::npos) add_secret(decoded.substr(colon + 1));
 }
 

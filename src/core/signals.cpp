@@ -52,7 +52,8 @@ void remove_flat_directory(const char* path) {
           char name[1];
         };
         const auto* entry = reinterpret_cast<const Entry*>(buffer + offset);
-        const bool dots = entry->name[0] == '.' && (entry->name[1] == '\0' || (entry->name[1] == '.' && entry->name[2] == '\0'));
+        const bool dots =
+            entry->name[0] == '.' && (entry->name[1] == '\0' || (entry->name[1] == '.' && entry->name[2] == '\0'));
         if (!dots) ::unlinkat(fd, entry->name, 0);
         offset += entry->length;
       }
@@ -95,8 +96,7 @@ void install_signal_handlers(const std::string& tool) {
 
 int interrupt_signal() { return g_signal.load(); }
 
-Interrupted::Interrupted(int signal)
-    : signal_(signal), what_(std::string("interrupted by ") + signal_name(signal)) {}
+Interrupted::Interrupted(int signal) : signal_(signal), what_(std::string("interrupted by ") + signal_name(signal)) {}
 
 void throw_if_interrupted() {
   if (int signal = g_signal.load()) throw Interrupted(signal);

@@ -81,7 +81,8 @@ std::string canonical_uri(const Request& request) {
 std::string canonical_query(const Request& request) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(request.query.size());
-  for (const auto& [key, value] : request.query) encoded.emplace_back(percent_encode(key, false), percent_encode(value, false));
+  for (const auto& [key, value] : request.query)
+    encoded.emplace_back(percent_encode(key, false), percent_encode(value, false));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [key, value] : encoded) {
@@ -136,15 +137,15 @@ void sign(Request& request, const Credentials& credentials, const Scope& scope, 
     return name == "authorization" || name == "x-amz-date" || name == "x-amz-security-token";
   });
   request.headers.emplace_back("X-Amz-Date", date);
-  if (!credentials.session_token.empty()) request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  if (!credentials.session_token.empty())
+    request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   const std::string canonical = canonical_request(request);
   const std::string to_sign = string_to_sign(canonical, date, scope);
   const std::string signed_headers = signed_header_list(canonical_header_map(request));
-  request.headers.emplace_back(
-      "Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + date.substr(0, 8) + "/" +
-                           scope.region + "/" + scope.service + "/aws4_request, SignedHeaders=" +
-                           signed_headers +
-                           ", Signature=" + signature(credentials, date, scope, to_sign));
+  request.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
+                                                    date.substr(0, 8) + "/" + scope.region + "/" + scope.service +
+                                                    "/aws4_request, SignedHeaders=" + signed_headers +
+                                                    ", Signature=" + signature(credentials, date, scope, to_sign));
 }
 
 }  // namespace lean::sigv4

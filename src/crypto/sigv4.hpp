@@ -24,10 +24,10 @@ struct Credentials {
 // so that what is sent is exactly what was signed.
 struct Request {
   std::string method;
-  std::string path = "/";                                 // "/bucket/dir/my key.bin"
-  std::vector<std::pair<std::string, std::string>> query;  // {"uploadId", "a/b"}, {"uploads", ""}
+  std::string path = "/";                                    // "/bucket/dir/my key.bin"
+  std::vector<std::pair<std::string, std::string>> query;    // {"uploadId", "a/b"}, {"uploads", ""}
   std::vector<std::pair<std::string, std::string>> headers;  // every header signed; must hold "host"
-  std::string payload_hash;  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
+  std::string payload_hash;                                  // hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"
 };
 
 struct Scope {

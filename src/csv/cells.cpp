@@ -17,7 +17,8 @@ std::optional<PlainDecimal> parse_plain_decimal_bytewise(std::string_view cell) 
   out.negative = p < end && *p == '-';
   if (p < end && (*p == '-' || *p == '+')) ++p;
   int digits = 0;
-  for (; p < end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits) out.mantissa = out.mantissa * 10 + static_cast<unsigned>(*p - '0');
+  for (; p < end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits)
+    out.mantissa = out.mantissa * 10 + static_cast<unsigned>(*p - '0');
   if (p < end && *p == '.') {
     for (++p; p < end && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits, ++out.decimals) {
       out.mantissa = out.mantissa * 10 + static_cast<unsigned>(*p - '0');
@@ -46,8 +47,9 @@ bool is_missing_cell(std::string_view cell) {
     case 0: return true;
     case 2: return cell == "NA";
     case 3: return cell == "N/A" || cell == "n/a" || cell == "NaN" || cell == "nan" || cell == "#NA";
-    case 4: return cell == "null" || cell == "NULL" || cell == "None" || cell == "#N/A" || cell == "-NaN" ||
-                   cell == "-nan" || cell == "<NA>";
+    case 4:
+      return cell == "null" || cell == "NULL" || cell == "None" || cell == "#N/A" || cell == "-NaN" || cell == "-nan" ||
+             cell == "<NA>";
     case 6: return cell == "1.#IND";
     case 7: return cell == "-1.#IND" || cell == "1.#QNAN";
     case 8: return cell == "-1.#QNAN" || cell == "#N/A N/A";

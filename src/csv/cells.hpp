@@ -71,11 +71,11 @@ inline std::optional<PlainDecimal> parse_short_decimal_padded(std::string_view c
   }
   digits = digits * 10 + (digits >> 8);  // pairs of digits
   digits = (((digits & 0x000000FF000000FF) * (100 + (1000000ULL << 32))) +
-            (((digits >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >> 32;
+            (((digits >> 16) & 0x000000FF000000FF) * (1 + (10000ULL << 32)))) >>
+           32;
   out.mantissa = static_cast<std::uint32_t>(digits);
   return out;
 }
-
 
 // A cell that stands for "no value": pandas' default missing values (empty, NA, N/A, n/a, NaN,
 // nan, -NaN, -nan, null, NULL, None, <NA>, #N/A, #NA, #N/A N/A, 1.#IND, -1.#IND, 1.#QNAN, -1.#QNAN).

@@ -211,9 +211,9 @@ CsvReader::Scan CsvReader::scan_record() {
   };
   auto next_end = [&] {
     while (bits == 0) [[unlikely]] {
-      block += 64;  // the sentinel at `end` stops this
-      bits = field_end_bits(buf + block, delimiter);
-    }
+        block += 64;  // the sentinel at `end` stops this
+        bits = field_end_bits(buf + block, delimiter);
+      }
     const std::size_t at = block + static_cast<std::size_t>(std::countr_zero(bits));
     bits &= bits - 1;
     return at;
@@ -293,8 +293,8 @@ CsvReader::Scan CsvReader::scan_record() {
   bits_ = bits;
   field_count_ = static_cast<std::size_t>(out - fields_.data());
   if (field_count_ > limits::kCsvColumns) [[unlikely]] {
-    fail(record_line_, "a row of more than " + std::to_string(limits::kCsvColumns) +
-                           " fields (the limit; see docs/hardening.md)");
+    fail(record_line_,
+         "a row of more than " + std::to_string(limits::kCsvColumns) + " fields (the limit; see docs/hardening.md)");
   }
   for (std::size_t index : unescape) {  // "" -> ", compacted in place now that the record is complete
     char* text = const_cast<char*>(fields_[index].data());

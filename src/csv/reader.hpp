@@ -55,9 +55,9 @@ class CsvReader {
   std::string path_;
   char delimiter_;
   std::unique_ptr<Source> source_;
-  std::vector<char> buffer_;         // the window, then kFieldPadding bytes
-  std::size_t window_ = 0;           // the window's size: buffer_.size() - kFieldPadding
-  std::size_t begin_ = 0, end_ = 0;  // unread bytes are buffer_[begin_, end_)
+  std::vector<char> buffer_;              // the window, then kFieldPadding bytes
+  std::size_t window_ = 0;                // the window's size: buffer_.size() - kFieldPadding
+  std::size_t begin_ = 0, end_ = 0;       // unread bytes are buffer_[begin_, end_)
   std::vector<std::string_view> fields_;  // the last record's fields, then room for more
   std::size_t field_count_ = 0;
   // Where the last record's scan stopped: the 64-byte block and its field-end bits not yet
@@ -67,7 +67,7 @@ class CsvReader {
   std::uint64_t bits_ = 0;
   bool eof_ = false;
   bool first_read_ = true;
-  std::uint64_t next_line_ = 1;    // the line at buffer_[begin_]
+  std::uint64_t next_line_ = 1;  // the line at buffer_[begin_]
   std::uint64_t record_line_ = 0;
 };
 

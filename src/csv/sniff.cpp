@@ -50,7 +50,10 @@ std::optional<std::string> non_csv_kind(const std::string& path) {
   if (starts_with(head, "PAR1")) return "a Parquet file";
   if (starts_with(head, "PK\x03\x04")) return "a ZIP archive (an .xlsx workbook?)";
   if (starts_with(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return "an OLE2 document (an .xls workbook?)";
-  if (starts_with(head, "\x7F" "ELF")) return "an executable (ELF)";
+  if (starts_with(head,
+                  "\x7F"
+                  "ELF"))
+    return "an executable (ELF)";
   if (starts_with(head, "\x1F\x8B")) return std::nullopt;  // gzip: the reader decompresses it
   if (starts_with(head, "\xFF\xFE") || starts_with(head, "\xFE\xFF")) return "UTF-16 text (save it as UTF-8)";
   if (starts_with(head, "\xEF\xBB\xBF")) head.remove_prefix(3);

@@ -14,14 +14,16 @@
 namespace lean {
 namespace {
 
-constexpr std::uint64_t kSmallSample = 1000;    // auto: up to this many reference values, tests
-constexpr std::size_t kFewValues = 5;           // auto: numeric with at most this many values is categorical
+constexpr std::uint64_t kSmallSample = 1000;  // auto: up to this many reference values, tests
+constexpr std::size_t kFewValues = 5;         // auto: numeric with at most this many values is categorical
 constexpr std::size_t kHistogramBins = 30;
 constexpr std::size_t kChartCategories = 12;
 
 const std::pair<Method, const char*> kMethodNames[] = {
-    {Method::automatic, "auto"}, {Method::ks, "ks"}, {Method::psi, "psi"}, {Method::wasserstein, "wasserstein"},
-    {Method::chi2, "chi2"}, {Method::jensenshannon, "jensenshannon"}, {Method::ztest, "ztest"}};
+    {Method::automatic, "auto"}, {Method::ks, "ks"},
+    {Method::psi, "psi"},        {Method::wasserstein, "wasserstein"},
+    {Method::chi2, "chi2"},      {Method::jensenshannon, "jensenshannon"},
+    {Method::ztest, "ztest"}};
 
 // Counts per category over the union of both sides, in category order.
 struct Table {
@@ -29,7 +31,8 @@ struct Table {
   std::vector<std::uint64_t> reference, current;
 };
 
-Table table_from_counts(const std::map<std::string, std::uint64_t>& ref, const std::map<std::string, std::uint64_t>& cur) {
+Table table_from_counts(const std::map<std::string, std::uint64_t>& ref,
+                        const std::map<std::string, std::uint64_t>& cur) {
   Table table;
   auto r = ref.begin(), c = cur.begin();
   while (r != ref.end() || c != cur.end()) {
@@ -97,7 +100,8 @@ Chart category_chart(const Table& table, bool by_value = false) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return table.reference[a] + table.current[a] > table.reference[b] + table.current[b];
   });
-  if (by_value) std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), kChartCategories)));
+  if (by_value)
+    std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), kChartCategories)));
   Chart chart;
   std::vector<std::uint64_t> ref, cur;
   std::uint64_t other_ref = 0, other_cur = 0;
@@ -160,8 +164,10 @@ Chart histogram_chart(std::span<const double> ref, std::span<const double> cur) 
     std::vector<std::uint64_t> counts;
     std::size_t below = 0;
     for (std::size_t b = 1; b <= bins; ++b) {
-      const auto upto = b == bins ? sorted.size()
-                                  : static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), chart.edges[b]) - sorted.begin());
+      const auto upto = b == bins
+                            ? sorted.size()
+                            : static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), chart.edges[b]) -
+                                                       sorted.begin());
       counts.push_back(upto - below);
       below = upto;
     }
@@ -186,7 +192,8 @@ void test_table(ColumnResult& result, Method method, const Table& table) {
         result.skipped = "ztest needs exactly two distinct values, found " + std::to_string(table.labels.size());
         return;
       }
-      const ZTestResult z = two_proportion_ztest(table.reference[0], result.n_reference, table.current[0], result.n_current);
+      const ZTestResult z =
+          two_proportion_ztest(table.reference[0], result.n_reference, table.current[0], result.n_current);
       result.statistic = z.statistic;
       result.p_value = z.p_value;
       break;

@@ -24,8 +24,8 @@ std::vector<std::string> method_names();
 struct DriftSettings {
   Method numeric_method = Method::automatic;
   Method categorical_method = Method::automatic;
-  std::map<Method, double> thresholds;                // overrides of default_threshold
-  std::map<std::string, double> column_thresholds;    // --threshold COLUMN=X, over the method's
+  std::map<Method, double> thresholds;              // overrides of default_threshold
+  std::map<std::string, double> column_thresholds;  // --threshold COLUMN=X, over the method's
   double drift_share = 0.5;
   Correction correction = Correction::none;
 
@@ -51,9 +51,9 @@ struct ColumnData {
   std::string name;
   bool numeric = true;
   std::uint64_t missing_reference = 0, missing_current = 0;
-  HugePageVector<double> reference, current;                // numeric columns
-  bool sorted = false;                                      // reference and current ascending
-  HugePageVector<std::uint64_t> keys, scratch;              // sorting space, when not sorted
+  HugePageVector<double> reference, current;                              // numeric columns
+  bool sorted = false;                                                    // reference and current ascending
+  HugePageVector<std::uint64_t> keys, scratch;                            // sorting space, when not sorted
   std::map<std::string, std::uint64_t> reference_counts, current_counts;  // categorical
 };
 

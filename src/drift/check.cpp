@@ -36,8 +36,8 @@ void require_threshold_columns(const DriftSettings& settings, const std::vector<
   candidates.insert(candidates.end(), header.begin(), header.end());
   for (const auto& [name, value] : settings.column_thresholds) {
     if (std::find(header.begin(), header.end(), name) == header.end()) {
-      throw_usage("--threshold \"" + name + "=" + format_number(value) + "\" names no method and no column of the reference" +
-                  did_you_mean(name, candidates));
+      throw_usage("--threshold \"" + name + "=" + format_number(value) +
+                  "\" names no method and no column of the reference" + did_you_mean(name, candidates));
     }
   }
 }
@@ -49,11 +49,11 @@ void require_column_p_value_thresholds(const DriftSettings& settings, const std:
     if (found == settings.column_thresholds.end() || !column.method || !gives_p_value(*column.method)) continue;
     if (found->second >= 1) {
       throw_usage("--threshold " + column.name + "=" + format_number(found->second) + ": column \"" + column.name +
-                  "\" is tested with " + method_name(*column.method) + ", whose p-value threshold must be between 0 and 1");
+                  "\" is tested with " + method_name(*column.method) +
+                  ", whose p-value threshold must be between 0 and 1");
     }
   }
 }
-
 
 // The delimiter given, else the one the file's name implies.
 char delimiter_for(const std::optional<char>& given, const std::string& path) {
@@ -126,7 +126,8 @@ void add_columns(LoadedFile& file, const Selection& selection) {
   for (const auto& name : selection.names) {
     auto column = std::make_unique<FileColumn>(file.arena.get());
     column->name = name;
-    column->field = static_cast<std::size_t>(std::find(file.header.begin(), file.header.end(), name) - file.header.begin());
+    column->field =
+        static_cast<std::size_t>(std::find(file.header.begin(), file.header.end(), name) - file.header.begin());
     if (selection.numeric.count(name)) column->requested = ColumnKind::numeric;
     if (selection.categorical.count(name)) {
       column->requested = ColumnKind::categorical;
@@ -158,7 +159,8 @@ void reconcile_types(LoadedFile& ref, LoadedFile& cur, std::vector<bool>* type_c
   for (std::size_t i = 0; i < ref.columns.size(); ++i) {
     FileColumn& r = *ref.columns[i];
     FileColumn& c = *cur.columns[i];
-    if (r.numeric && r.stray_cells > 0) throw_input(ref.path + ":" + std::to_string(r.first_text_line), stray_cells_message(r));
+    if (r.numeric && r.stray_cells > 0)
+      throw_input(ref.path + ":" + std::to_string(r.first_text_line), stray_cells_message(r));
     // No value in the reference: the column is skipped whatever the current data holds.
     if (r.numeric && r.numbers.size() == 0) continue;
     if (r.numeric && (!c.numeric || c.stray_cells > 0) && type_changed) {
@@ -166,8 +168,9 @@ void reconcile_types(LoadedFile& ref, LoadedFile& cur, std::vector<bool>* type_c
       continue;
     }
     if (r.numeric && (!c.numeric || c.stray_cells > 0)) {
-      throw_input(c.first_text_line > 0 ? cur.path + ":" + std::to_string(c.first_text_line) : cur.path,  // Parquet: no lines
-                  "column \"" + c.name + "\": \"" + c.first_text + "\" is not a number, but the reference column is numeric");
+      throw_input(
+          c.first_text_line > 0 ? cur.path + ":" + std::to_string(c.first_text_line) : cur.path,  // Parquet: no lines
+          "column \"" + c.name + "\": \"" + c.first_text + "\" is not a number, but the reference column is numeric");
     }
     if (r.numeric) continue;
     if (r.needs_text_pass) ref_again.push_back(i);
@@ -216,7 +219,8 @@ ObservedColumn observe(const FileColumn& column, std::uint64_t rows, std::span<c
   return out;
 }
 
-std::vector<std::size_t> header_positions(const std::vector<std::string>& names, const std::vector<std::string>& header) {
+std::vector<std::size_t> header_positions(const std::vector<std::string>& names,
+                                          const std::vector<std::string>& header) {
   std::vector<std::size_t> out;
   for (const auto& name : names) {
     out.push_back(static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin()));
@@ -290,7 +294,9 @@ DriftRun check_drift(const DriftCheckInput& input) {
   cur.path = current_path;
   // The quality checks hash rows and quote cells in the CSV pass: a Parquet input comes
   // to them as its CSV text (open_csv), the same result as a CSV of the same data.
-  const auto open = [&](LoadedFile& file) { return quality.enabled ? open_csv(file.path, file.delimiter, file.header) : open_input(file); };
+  const auto open = [&](LoadedFile& file) {
+    return quality.enabled ? open_csv(file.path, file.delimiter, file.header) : open_input(file);
+  };
   std::unique_ptr<CsvReader> ref_reader;
   if (with_reference) {
     ref.delimiter = delimiter_for(input.delimiter, reference_path);
@@ -313,17 +319,20 @@ DriftRun check_drift(const DriftCheckInput& input) {
   if (schema) {
     for (const auto& column : schema->columns) schema_names.push_back(column.name);
   }
-  Selection selection =
-      select_columns(input.columns, with_reference ? ref.header : schema_names, with_reference ? ref.path : schema_path);
+  Selection selection = select_columns(input.columns, with_reference ? ref.header : schema_names,
+                                       with_reference ? ref.path : schema_path);
   require_threshold_columns(input.settings, with_reference ? ref.header : schema_names);
   if (!with_reference) {  // the schema's types decide how the current cells are read
     for (const auto& column : schema->columns) {
-      if (!column.numeric && !column.untyped && !selection.numeric.count(column.name)) selection.categorical.insert(column.name);
+      if (!column.numeric && !column.untyped && !selection.numeric.count(column.name))
+        selection.categorical.insert(column.name);
     }
   }
 
   std::vector<QualityFinding> findings;
-  auto expected_of = [&](const std::string& name) -> const ExpectedColumn* { return schema ? schema->find(name) : nullptr; };
+  auto expected_of = [&](const std::string& name) -> const ExpectedColumn* {
+    return schema ? schema->find(name) : nullptr;
+  };
   auto in_current = [&](const std::string& name) {
     return std::find(cur.header.begin(), cur.header.end(), name) != cur.header.end();
   };
@@ -344,13 +353,15 @@ DriftRun check_drift(const DriftCheckInput& input) {
   if (quality.enabled) {
     if (schema && with_reference) {  // schema columns the reference lacks: checked for presence
       for (const auto& column : schema->columns) {
-        const bool selected = std::find(selection.names.begin(), selection.names.end(), column.name) != selection.names.end();
+        const bool selected =
+            std::find(selection.names.begin(), selection.names.end(), column.name) != selection.names.end();
         if (!selected && !in_current(column.name)) findings.push_back(missing_column_finding(column));
       }
     }
     for (const auto& name : cur.header) {
-      const bool known = (with_reference && std::find(ref.header.begin(), ref.header.end(), name) != ref.header.end()) ||
-                         (schema && schema->find(name));
+      const bool known =
+          (with_reference && std::find(ref.header.begin(), ref.header.end(), name) != ref.header.end()) ||
+          (schema && schema->find(name));
       if (!known) findings.push_back(new_column_finding(name, quality));
     }
     require_columns(quality.unique, cur.header, cur.path);
@@ -412,7 +423,9 @@ DriftRun check_drift(const DriftCheckInput& input) {
   if (with_reference) {
     reconcile_types(ref, cur, quality.enabled ? &type_changed : nullptr);
   } else {
-    for (std::size_t i = 0; i < compared.size(); ++i) type_changed[i] = expected_of(compared[i])->numeric && !expected_of(compared[i])->untyped && (!cur.columns[i]->numeric || cur.columns[i]->stray_cells > 0);
+    for (std::size_t i = 0; i < compared.size(); ++i)
+      type_changed[i] = expected_of(compared[i])->numeric && !expected_of(compared[i])->untyped &&
+                        (!cur.columns[i]->numeric || cur.columns[i]->stray_cells > 0);
   }
 
   DriftRun run;
@@ -425,7 +438,8 @@ DriftRun check_drift(const DriftCheckInput& input) {
   run.schema_path = schema_path;
   run.quality_checked = quality.enabled;
   for (const auto& name : with_reference ? ref.header : schema_names) {
-    if (std::find(selection.names.begin(), selection.names.end(), name) == selection.names.end()) run.excluded.push_back(name);
+    if (std::find(selection.names.begin(), selection.names.end(), name) == selection.names.end())
+      run.excluded.push_back(name);
   }
   if (with_reference) run.columns.resize(compared.size());
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
@@ -479,7 +493,9 @@ DriftRun check_drift(const DriftCheckInput& input) {
     }
     if (!with_reference) {
       if (c.numeric) c.numbers.take_sorted(data.current, space);
-      column_findings[i] = check_column(*expected_of(c.name), observe(c, cur.rows, c.numeric ? std::span<const double>(data.current) : std::span<const double>()), quality);
+      column_findings[i] = check_column(
+          *expected_of(c.name),
+          observe(c, cur.rows, c.numeric ? std::span<const double>(data.current) : std::span<const double>()), quality);
       return;
     }
     ObservedColumn observed;

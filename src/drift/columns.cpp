@@ -14,7 +14,7 @@ namespace lean {
 namespace {
 
 constexpr std::size_t kStrayLinesKept = 3;
-constexpr std::uint64_t kStrayPercent = 1;       // a column is numeric with under 1 % stray cells
+constexpr std::uint64_t kStrayPercent = 1;         // a column is numeric with under 1 % stray cells
 constexpr std::uint64_t kStrayMinimumCells = 100;  // below this many values, any stray cell decides
 
 // Turns a numeric column categorical: the numbers it kept are read again as text.
@@ -28,7 +28,8 @@ void make_categorical(FileColumn& column) {
 void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
   if (is_missing_cell(cell)) {
     ++column.missing;
-    if (column.track_quality && column.missing_lines.size() < kMaxExamples) column.missing_lines.push_back(reader.line());
+    if (column.track_quality && column.missing_lines.size() < kMaxExamples)
+      column.missing_lines.push_back(reader.line());
     return;
   }
   if (column.numeric) {
@@ -104,9 +105,9 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
   const std::size_t width = file.header.size();
   for (std::span<const std::string_view> fields; !(fields = reader.next()).empty();) {
     if (fields.size() != width) {
-      throw_input(reader.path() + ":" + std::to_string(reader.line()),
-                  "row has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
-                      ", the header has " + std::to_string(width));
+      throw_input(reader.path() + ":" + std::to_string(reader.line()), "row has " + std::to_string(fields.size()) +
+                                                                           (fields.size() == 1 ? " field" : " fields") +
+                                                                           ", the header has " + std::to_string(width));
     }
     ++file.rows;
     if (file.row_hashes) file.row_hashes->add_row(fields, reader.line());

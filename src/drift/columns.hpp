@@ -18,10 +18,10 @@ enum class ColumnKind { automatic, numeric, categorical };
 struct FileColumn {
   explicit FileColumn(NumberColumn::Arena* arena) : numbers(arena) {}
   std::string name;
-  std::size_t field = 0;            // position in this file's header
+  std::size_t field = 0;  // position in this file's header
   ColumnKind requested = ColumnKind::automatic;
-  bool numeric = true;              // every non-missing cell so far is a finite number
-  bool needs_text_pass = false;     // turned categorical after numbers: read again as text
+  bool numeric = true;           // every non-missing cell so far is a finite number
+  bool needs_text_pass = false;  // turned categorical after numbers: read again as text
   std::uint64_t missing = 0;
   std::uint64_t first_text_line = 0;  // the first cell that is not a number, for errors
   std::string first_text;

@@ -151,12 +151,15 @@ std::string render_drift_html(const DriftRun& run) {
     const std::string quality = quality_failed ? "data quality failed" : "data quality passed";
     verdict = run.drift_checked ? verdict + ", " + quality : "D" + quality.substr(1);
   }
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-                     "<title>ml-drift: " + verdict + "</title><style>" + std::string(kStyle) + "</style></head><body>\n";
-  html += "<div class=\"verdict " + std::string(dataset.drift || quality_failed ? "fail" : "pass") + "\"><h1>" + verdict + "</h1><p>" +
-          std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) + " tested columns drifted (share " +
-          short_number(dataset.share) + ", dataset drift at " + short_number(run.settings.drift_share) + ")";
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+      "<title>ml-drift: " +
+      verdict + "</title><style>" + std::string(kStyle) + "</style></head><body>\n";
+  html += "<div class=\"verdict " + std::string(dataset.drift || quality_failed ? "fail" : "pass") + "\"><h1>" +
+          verdict + "</h1><p>" + std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) +
+          " tested columns drifted (share " + short_number(dataset.share) + ", dataset drift at " +
+          short_number(run.settings.drift_share) + ")";
   const std::size_t skipped = run.columns.size() - dataset.tested;
   if (skipped) html += "; " + std::to_string(skipped) + " skipped";
   html += ".</p><p class=\"meta\">reference " + escape_html(valid_utf8(run.reference_path)) + " (" +
@@ -171,8 +174,9 @@ std::string render_drift_html(const DriftRun& run) {
     for (const auto& name : run.excluded) names += (names.empty() ? "" : ", ") + valid_utf8(name);
     html += "<p class=\"meta\">Not compared (--columns / --exclude): " + escape_html(names) + "</p>\n";
   }
-  html += "<table><thead><tr><th>Column</th><th>Type</th><th>Method</th><th>Statistic</th><th>p-value</th>"
-          "<th>Drift when</th><th>Result</th></tr></thead><tbody>\n";
+  html +=
+      "<table><thead><tr><th>Column</th><th>Type</th><th>Method</th><th>Statistic</th><th>p-value</th>"
+      "<th>Drift when</th><th>Result</th></tr></thead><tbody>\n";
   for (std::size_t i : order) {
     const auto& c = run.columns[i];
     const char* row_class = c.drift ? "drift" : c.skipped.empty() ? "ok" : "skip";
@@ -182,16 +186,20 @@ std::string render_drift_html(const DriftRun& run) {
             (c.statistic ? short_number(*c.statistic) : "—") + "</td><td class=\"n\">" +
             (c.p_value ? short_number(c.p_value_adjusted.value_or(*c.p_value)) : "—") + "</td><td class=\"n\">" +
             escape_html(threshold_rule(c)) + "</td><td>" +
-            (c.drift ? "drift" : c.skipped.empty() ? "no drift" : "skipped: " + escape_html(c.skipped)) + "</td></tr>\n";
+            (c.drift             ? "drift"
+             : c.skipped.empty() ? "no drift"
+                                 : "skipped: " + escape_html(c.skipped)) +
+            "</td></tr>\n";
   }
-  html += "</tbody></table>\n<p class=\"meta\"><span class=\"key ref\" style=\"background:#0969da80\"></span>reference"
-          "<span class=\"key cur\" style=\"background:#fb850080\"></span>current (shares of each side's values)</p>\n"
-          "<div class=\"cols\">\n";
+  html +=
+      "</tbody></table>\n<p class=\"meta\"><span class=\"key ref\" style=\"background:#0969da80\"></span>reference"
+      "<span class=\"key cur\" style=\"background:#fb850080\"></span>current (shares of each side's values)</p>\n"
+      "<div class=\"cols\">\n";
   for (std::size_t i : order) {
     const auto& c = run.columns[i];
     const std::string name = valid_utf8(c.name);
-    html += "<section id=\"c" + std::to_string(i) + "\" class=\"" + (c.drift ? "drift" : "") + "\"><h2>" + escape_html(name) +
-            badge(c) + "</h2><p class=\"meta\">" + column_details(c) + "</p>" +
+    html += "<section id=\"c" + std::to_string(i) + "\" class=\"" + (c.drift ? "drift" : "") + "\"><h2>" +
+            escape_html(name) + badge(c) + "</h2><p class=\"meta\">" + column_details(c) + "</p>" +
             chart_svg(c.chart, name + ": reference and current distributions") + "</section>\n";
   }
   html += "</div></body></html>\n";

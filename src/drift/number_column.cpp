@@ -109,7 +109,8 @@ void NumberColumn::flush() {
     }
     chunk.lowest = lowest;
     chunk.highest = highest;
-    chunk.bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(highest - lowest)));  // <= 55: |values| <= 2^53
+    chunk.bits =
+        static_cast<int>(std::bit_width(static_cast<std::uint64_t>(highest - lowest)));  // <= 55: |values| <= 2^53
     chunk.byte_count = packed_size(chunk.count, chunk.bits);
   }
   auto encode = [&](std::uint8_t* out) {
@@ -178,10 +179,13 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
                        [&](std::int64_t value) { keys[at++] = static_cast<Key>(value * factor - lowest); });
       }
       const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
-      for (std::uint64_t slot : tail()) keys[at++] = static_cast<Key>(static_cast<std::int64_t>(slot) * factor - lowest);
+      for (std::uint64_t slot : tail())
+        keys[at++] = static_cast<Key>(static_cast<std::int64_t>(slot) * factor - lowest);
       const double divisor = exact_power_of_ten(scale);
       radix_sort_into(std::span<Key>(keys), std::span<Key>(scratch), static_cast<Key>(highest - lowest),
-                      [&](std::size_t rank, Key key) { values[rank] = static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor; });
+                      [&](std::size_t rank, Key key) {
+                        values[rank] = static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor;
+                      });
     };
     if (static_cast<std::uint64_t>(highest - lowest) <= std::numeric_limits<std::uint32_t>::max()) {
       sort_keys(space.keys32, space.scratch32);
@@ -203,7 +207,8 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
     }
     const double divisor = exact_power_of_ten(scale_);
     for (std::uint64_t slot : tail()) {
-      values[at++] = tail_fixed_ ? static_cast<double>(static_cast<std::int64_t>(slot)) / divisor : std::bit_cast<double>(slot);
+      values[at++] =
+          tail_fixed_ ? static_cast<double>(static_cast<std::int64_t>(slot)) / divisor : std::bit_cast<double>(slot);
     }
     space.keys64.resize(n);
     space.scratch64.resize(n);

@@ -71,16 +71,31 @@ class NumberColumn {
   void clear();
 
  private:
-  static constexpr std::uint64_t kPowersOfTen[kMaxScale + 1] = {
-      1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
-      1000000000000, 10000000000000, 100000000000000, 1000000000000000};
+  static constexpr std::uint64_t kPowersOfTen[kMaxScale + 1] = {1,
+                                                                10,
+                                                                100,
+                                                                1000,
+                                                                10000,
+                                                                100000,
+                                                                1000000,
+                                                                10000000,
+                                                                100000000,
+                                                                1000000000,
+                                                                10000000000,
+                                                                100000000000,
+                                                                1000000000000,
+                                                                10000000000000,
+                                                                100000000000000,
+                                                                1000000000000000};
   // Scaled values stay within +-2^53, so value / 10^scale is one correctly rounded division.
   static constexpr std::uint64_t kMaxExact = std::uint64_t{1} << 53;
   static constexpr std::uint64_t kMaxMantissa[kMaxScale + 1] = {
-      kMaxExact / kPowersOfTen[0],  kMaxExact / kPowersOfTen[1],  kMaxExact / kPowersOfTen[2],  kMaxExact / kPowersOfTen[3],
-      kMaxExact / kPowersOfTen[4],  kMaxExact / kPowersOfTen[5],  kMaxExact / kPowersOfTen[6],  kMaxExact / kPowersOfTen[7],
-      kMaxExact / kPowersOfTen[8],  kMaxExact / kPowersOfTen[9],  kMaxExact / kPowersOfTen[10], kMaxExact / kPowersOfTen[11],
-      kMaxExact / kPowersOfTen[12], kMaxExact / kPowersOfTen[13], kMaxExact / kPowersOfTen[14], kMaxExact / kPowersOfTen[15]};
+      kMaxExact / kPowersOfTen[0],  kMaxExact / kPowersOfTen[1],  kMaxExact / kPowersOfTen[2],
+      kMaxExact / kPowersOfTen[3],  kMaxExact / kPowersOfTen[4],  kMaxExact / kPowersOfTen[5],
+      kMaxExact / kPowersOfTen[6],  kMaxExact / kPowersOfTen[7],  kMaxExact / kPowersOfTen[8],
+      kMaxExact / kPowersOfTen[9],  kMaxExact / kPowersOfTen[10], kMaxExact / kPowersOfTen[11],
+      kMaxExact / kPowersOfTen[12], kMaxExact / kPowersOfTen[13], kMaxExact / kPowersOfTen[14],
+      kMaxExact / kPowersOfTen[15]};
 
   struct Chunk {
     const std::uint8_t* bytes = nullptr;  // in the arena; null when spilled

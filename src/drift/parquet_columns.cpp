@@ -75,7 +75,8 @@ void add_dataset_part(const std::string& path, const std::vector<std::string>& f
   part.path = path;
   const std::vector<std::string> file_keys = partition_keys_of(folders, part);
   if (parts.empty()) keys = file_keys;
-  else if (file_keys != keys) throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
+  else if (file_keys != keys)
+    throw_input(part.path, "its partition folders (key=value/) differ from the other files' in the dataset");
   if (!parquet::has_parquet_magic(part.path)) throw_input(part.path, "not a Parquet file, in a Parquet dataset folder");
   parts.push_back(std::move(part));
 }
@@ -99,9 +100,11 @@ std::vector<ParquetPart> s3_dataset_parts(const std::string& folder, std::vector
     if (hidden) continue;
     add_dataset_part(url, folders, parts, keys);
   }
-  if (parts.empty() && objects.empty()) throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
+  if (parts.empty() && objects.empty())
+    throw_input(folder, "no Parquet files in the folder (no object under the prefix)");
   if (parts.empty()) {
-    const std::string what = objects.size() == 1 ? "its one object is" : "its " + std::to_string(objects.size()) + " objects are";
+    const std::string what =
+        objects.size() == 1 ? "its one object is" : "its " + std::to_string(objects.size()) + " objects are";
     throw_input(folder, "no Parquet files in the folder (" + what +
                             " hidden: a name or folder starting with '.' or '_', such as _SUCCESS)");
   }
@@ -168,7 +171,8 @@ std::string decimal_text(const std::string& digits, int scale) {
   if (scale <= 0) return digits;
   const bool negative = !digits.empty() && digits[0] == '-';
   std::string body = negative ? digits.substr(1) : digits;
-  if (body.size() <= static_cast<std::size_t>(scale)) body.insert(0, static_cast<std::size_t>(scale) + 1 - body.size(), '0');
+  if (body.size() <= static_cast<std::size_t>(scale))
+    body.insert(0, static_cast<std::size_t>(scale) + 1 - body.size(), '0');
   body.insert(body.size() - static_cast<std::size_t>(scale), ".");
   return (negative ? "-" : "") + body;
 }
@@ -177,7 +181,8 @@ std::string decimal_text(const std::string& digits, int scale) {
 Int128 decimal_value(std::string_view bytes) {
   if (bytes.size() > 16) parquet::fail("a DECIMAL value of " + std::to_string(bytes.size()) + " bytes (at most 16)");
   Int128 value = 0;
-  for (const char c : bytes) value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
+  for (const char c : bytes)
+    value = static_cast<Int128>(static_cast<UInt128>(value) << 8 | static_cast<unsigned char>(c));
   if (!bytes.empty() && bytes.size() < 16 && (static_cast<unsigned char>(bytes[0]) & 0x80)) {
     value -= static_cast<Int128>(static_cast<UInt128>(1) << (8 * bytes.size()));  // sign-extend
   }
@@ -217,7 +222,8 @@ class ColumnSink {
       }
     }
     std::lock_guard guard(lock_);
-    if (column_.first_text.empty() && !texts_.empty()) column_.first_text = texts_.front().first.substr(0, 80);  // for errors
+    if (column_.first_text.empty() && !texts_.empty())
+      column_.first_text = texts_.front().first.substr(0, 80);  // for errors
     column_.missing += missing_;
     for (const Number& number : numbers_) {
       if (number.exact) column_.numbers.add(number.decimal);
@@ -253,8 +259,8 @@ class ColumnSink {
   };
 
   [[noreturn]] void fail_not_a_number(std::string_view text) const {
-    throw_input(path_, "column \"" + column_.name + "\": \"" + std::string(text.substr(0, 40)) + (text.size() > 40 ? "..." : "") +
-                           "\" is not a number (--numeric)");
+    throw_input(path_, "column \"" + column_.name + "\": \"" + std::string(text.substr(0, 40)) +
+                           (text.size() > 40 ? "..." : "") + "\" is not a number (--numeric)");
   }
 
   void add_category(std::string_view text, std::uint64_t times) {  // under the lock
@@ -266,8 +272,10 @@ class ColumnSink {
       std::uint64_t& held = column_.numbers.arena()->category_bytes;
       held += text.size() + 64;
       if (held > limits::kCategoryBytes) {
-        throw_input(path_, "the distinct values of the text columns exceed " + describe_bytes_limit(limits::kCategoryBytes) +
-                               " (the limit; see docs/hardening.md); column \"" + column_.name + "\" may be an id: leave it out with --exclude");
+        throw_input(path_, "the distinct values of the text columns exceed " +
+                               describe_bytes_limit(limits::kCategoryBytes) +
+                               " (the limit; see docs/hardening.md); column \"" + column_.name +
+                               "\" may be an id: leave it out with --exclude");
       }
     }
   }
@@ -344,8 +352,7 @@ class ColumnSink {
 
   void convert(const Values& values, std::size_t i) {
     switch (values.form) {
-      case Values::Form::reals:
-        return real(values.reals[i]);
+      case Values::Form::reals: return real(values.reals[i]);
       case Values::Form::texts:
         if (schema_.kind == ValueKind::decimal) return decimal_bytes(values.text(i));
         return text(values.text(i));
@@ -414,7 +421,8 @@ std::size_t schema_index(const std::vector<ColumnSchema>& columns, const std::st
 // A compared column the reader cannot read (nested, repeated, an unsupported type) is an
 // error only now that it is compared: the others can be, with --exclude.
 void require_readable(const ColumnSchema& column, const std::string& path) {
-  if (!column.unsupported.empty()) throw_input(path, column.unsupported + "; --exclude it to compare the other columns");
+  if (!column.unsupported.empty())
+    throw_input(path, column.unsupported + "; --exclude it to compare the other columns");
 }
 
 }  // namespace
@@ -463,12 +471,14 @@ std::vector<std::string> parquet_file_list(const std::string& text) {
       if (none && item.size() == text.size()) return {};  // one path after all: the reader says what is wrong
       if (none) throw_input(item, "no file matches the pattern, in a list of Parquet files");
     } else if (!item.empty()) {
-      if (!input::is_s3_url(item) && !fs::exists(item, error)) throw_input(item, std::string("cannot open: ") + std::strerror(ENOENT));
+      if (!input::is_s3_url(item) && !fs::exists(item, error))
+        throw_input(item, std::string("cannot open: ") + std::strerror(ENOENT));
       files.push_back(item);
     }
   }
   for (const std::string& file : files) {
-    if (fs::is_directory(file, error)) throw_input(file, "is a directory, in a list of Parquet files (give the folder alone)");
+    if (fs::is_directory(file, error))
+      throw_input(file, "is a directory, in a list of Parquet files (give the folder alone)");
     if (!parquet::has_parquet_magic(file)) throw_input(file, "not a Parquet file, in a list of Parquet files");
   }
   return files;
@@ -489,7 +499,8 @@ bool holds_parquet(const std::string& folder) {
     if (parquet::has_parquet_magic(it->path().string())) return true;
     empty = false;
   }
-  if (empty && !error) throw_input(folder, "is an empty folder: neither a CSV file nor a Parquet dataset (no .parquet file in it)");
+  if (empty && !error)
+    throw_input(folder, "is an empty folder: neither a CSV file nor a Parquet dataset (no .parquet file in it)");
   return false;
 }
 
@@ -573,7 +584,8 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       } else {
         require_readable(meta.columns[index], part.path);
         const std::size_t first = schema_index(input.columns, column->name);
-        if (first < input.columns.size() && is_numeric_kind(meta.columns[index].kind) != is_numeric_kind(input.columns[first].kind)) {
+        if (first < input.columns.size() &&
+            is_numeric_kind(meta.columns[index].kind) != is_numeric_kind(input.columns[first].kind)) {
           throw_input(part.path, "column \"" + column->name + "\" holds " + kind_name(meta.columns[index].kind) +
                                      ", in the dataset's first file " + kind_name(input.columns[first].kind));
         }
@@ -587,7 +599,8 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       const ColumnSchema& schema = sources[c] < meta.columns.size() ? meta.columns[sources[c]] : partition_schema;
       sinks.push_back(std::make_unique<ColumnSink>(*columns[c], schema, part.path, lock));
     }
-    const bool reads_a_column = std::any_of(sources.begin(), sources.end(), [&](std::size_t s) { return s < meta.columns.size(); });
+    const bool reads_a_column =
+        std::any_of(sources.begin(), sources.end(), [&](std::size_t s) { return s < meta.columns.size(); });
     if (!reads_a_column && meta.columns.empty() && meta.num_rows > 0) {
       throw_input(part.path, "the file has rows but no columns");
     }
@@ -603,7 +616,8 @@ void read_columns(LoadedFile& file, std::vector<FileColumn*> columns) {
       // The row count the footer claims, checked against a column chunk's values before a
       // partition column repeats its value that often.
       if (!reads_a_column && readable != meta.columns.end()) {
-        parquet_file.read_column(group, static_cast<std::size_t>(readable - meta.columns.begin()), [](const PageValues&) {});
+        parquet_file.read_column(group, static_cast<std::size_t>(readable - meta.columns.begin()),
+                                 [](const PageValues&) {});
       }
       for (std::size_t c = 0; c < columns.size(); ++c) {
         if (sources[c] < meta.columns.size()) continue;
@@ -653,7 +667,8 @@ void append_cell(const ColumnSchema& schema, const Values& values, std::size_t i
     case Values::Form::texts: {
       if (schema.kind != ValueKind::decimal) return append_field(values.text(i), delimiter, out);
       const Int128 value = decimal_value(values.text(i));
-      out += decimal_text(value >= INT64_MIN && value <= INT64_MAX ? std::to_string(static_cast<std::int64_t>(value)) : int128_digits(value),
+      out += decimal_text(value >= INT64_MIN && value <= INT64_MAX ? std::to_string(static_cast<std::int64_t>(value))
+                                                                   : int128_digits(value),
                           schema.scale);
       return;
     }
@@ -700,7 +715,8 @@ void render_parquet(const ParquetInput& input, const std::vector<std::string>& h
     std::vector<std::size_t> sources;
     for (const ColumnSchema& column : input.columns) {
       const std::size_t index = schema_index(meta.columns, column.name);
-      if (index == meta.columns.size()) throw_input(part.path, "no column \"" + column.name + "\", which the dataset's first file has");
+      if (index == meta.columns.size())
+        throw_input(part.path, "no column \"" + column.name + "\", which the dataset's first file has");
       sources.push_back(index);
     }
     for (std::size_t group = 0; group < meta.row_groups.size(); ++group) {
@@ -717,18 +733,21 @@ void render_parquet(const ParquetInput& input, const std::vector<std::string>& h
           continue;
         }
         const ColumnSchema& schema = meta.columns[sources[c]];
-        file.read_column(group, sources[c], [&](const PageValues& page) {
-          const Values& values = page.values.form == Values::Form::indices ? *page.dictionary : page.values;
-          const std::size_t page_rows = page.values.size() + page.nulls;
-          for (std::size_t r = 0, v = 0; r < page_rows; ++r) {
-            if (!page.present || (*page.present)[r]) {
-              const std::size_t at = v++;
-              append_cell(schema, values, page.values.form == Values::Form::indices ? page.values.indices[at] : at, delimiter,
-                          column.text);
-            }
-            column.ends.push_back(column.text.size());
-          }
-        }, true);
+        file.read_column(
+            group, sources[c],
+            [&](const PageValues& page) {
+              const Values& values = page.values.form == Values::Form::indices ? *page.dictionary : page.values;
+              const std::size_t page_rows = page.values.size() + page.nulls;
+              for (std::size_t r = 0, v = 0; r < page_rows; ++r) {
+                if (!page.present || (*page.present)[r]) {
+                  const std::size_t at = v++;
+                  append_cell(schema, values, page.values.form == Values::Form::indices ? page.values.indices[at] : at,
+                              delimiter, column.text);
+                }
+                column.ends.push_back(column.text.size());
+              }
+            },
+            true);
       }
       for (std::size_t r = 0; r < rows; ++r) {
         for (std::size_t c = 0; c < cells.size(); ++c) {

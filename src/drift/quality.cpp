@@ -78,8 +78,9 @@ QualityFinding type_finding(const ExpectedColumn& expected, const ObservedColumn
   const char* want = expected.numeric ? "numeric" : "categorical";
   if (changed) {
     out.examples = current.text_examples;
-    std::string first = out.examples.empty() ? "" : ": \"" + out.examples.front().value + "\" on line " +
-                                                          std::to_string(out.examples.front().line);
+    std::string first = out.examples.empty() ? ""
+                                             : ": \"" + out.examples.front().value + "\" on line " +
+                                                   std::to_string(out.examples.front().line);
     out.message = current.name + " has text, the reference is numeric" + first;
   } else {
     out.message = current.name + " is " + (current.numeric ? "numeric" : "categorical") + ", expected " + want;
@@ -87,7 +88,8 @@ QualityFinding type_finding(const ExpectedColumn& expected, const ObservedColumn
   return out;
 }
 
-QualityFinding missing_finding(const ExpectedColumn& expected, const ObservedColumn& current, const QualitySettings& settings) {
+QualityFinding missing_finding(const ExpectedColumn& expected, const ObservedColumn& current,
+                               const QualitySettings& settings) {
   QualityFinding out = finding("missing", current.name);
   const double share = share_of(current.missing, current.rows);
   const double increase = share - expected.missing_share;
@@ -113,7 +115,8 @@ QualityFinding missing_finding(const ExpectedColumn& expected, const ObservedCol
   return out;
 }
 
-QualityFinding range_finding(const ExpectedColumn& expected, const ObservedColumn& current, const QualitySettings& settings) {
+QualityFinding range_finding(const ExpectedColumn& expected, const ObservedColumn& current,
+                             const QualitySettings& settings) {
   QualityFinding out = finding("range", current.name);
   const double low = *expected.min, high = *expected.max;
   const auto& values = current.sorted_values;
@@ -123,8 +126,9 @@ QualityFinding range_finding(const ExpectedColumn& expected, const ObservedColum
   out.observed = share;
   out.threshold = settings.max_out_of_range;
   out.passed = !exceeds(share, settings.max_out_of_range);
-  out.message = current.name + " " + percent(share) + " of values outside [" + format_number(low) + ", " + format_number(high) + "] (" +
-                percent(share) + (out.passed ? " <= " : " > ") + percent(settings.max_out_of_range) + ")";
+  out.message = current.name + " " + percent(share) + " of values outside [" + format_number(low) + ", " +
+                format_number(high) + "] (" + percent(share) + (out.passed ? " <= " : " > ") +
+                percent(settings.max_out_of_range) + ")";
   if (share > 0 && current.extremes) out.examples = current.extremes->outside(low, high);
   return out;
 }
@@ -202,7 +206,8 @@ std::vector<Example> Extremes::outside(double low, double high) const {
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
   std::vector<Example> out;
-  for (std::size_t i = 0; i < found.size() && i < kMaxExamples; ++i) out.push_back({format_number(found[i].second), found[i].first});
+  for (std::size_t i = 0; i < found.size() && i < kMaxExamples; ++i)
+    out.push_back({format_number(found[i].second), found[i].first});
   return out;
 }
 
@@ -295,8 +300,10 @@ void sort_hashes(std::vector<std::uint64_t>& hashes) {
     hashes.swap(scratch);
   }
   for (std::size_t begin = 0, end; begin < n; begin = end) {
-    for (end = begin + 1; end < n && (hashes[end] >> kLowestBit) == (hashes[begin] >> kLowestBit); ++end) {}
-    if (end - begin > 1) std::sort(hashes.begin() + static_cast<std::ptrdiff_t>(begin), hashes.begin() + static_cast<std::ptrdiff_t>(end));
+    for (end = begin + 1; end < n && (hashes[end] >> kLowestBit) == (hashes[begin] >> kLowestBit); ++end) {
+    }
+    if (end - begin > 1)
+      std::sort(hashes.begin() + static_cast<std::ptrdiff_t>(begin), hashes.begin() + static_cast<std::ptrdiff_t>(end));
   }
 }
 
@@ -378,7 +385,8 @@ std::vector<QualityFinding> check_column(const ExpectedColumn& expected, const O
     out.push_back(shape_finding("constant", distinct_values(current) == 1, expected.constant, current.name,
                                 " is constant: one distinct value", " is not constant"));
   }
-  out.push_back(shape_finding("empty", empty, expected.empty, current.name, " is empty: every cell missing", " has values"));
+  out.push_back(
+      shape_finding("empty", empty, expected.empty, current.name, " is empty: every cell missing", " has values"));
   return out;
 }
 
@@ -396,7 +404,8 @@ QualityFinding new_column_finding(const std::string& name, const QualitySettings
   out.observed = 1;
   out.expected = 0;
   out.passed = !settings.fail_on_new_columns;
-  out.message = name + " is new: not in the reference" + std::string(settings.fail_on_new_columns ? " (--fail-on-new-columns)" : "");
+  out.message = name + " is new: not in the reference" +
+                std::string(settings.fail_on_new_columns ? " (--fail-on-new-columns)" : "");
   return out;
 }
 
@@ -423,8 +432,8 @@ QualityFinding duplicates_finding(double expected_share, std::uint64_t rows, con
   out.threshold = settings.max_duplicate_increase;
   out.passed = !exceeds(increase, settings.max_duplicate_increase);
   out.message = percent(share) + " of rows duplicate an earlier row, reference " + percent(expected_share) + " (" +
-                signed_percent(increase) + (out.passed ? " <= " : " > ") + signed_percent(settings.max_duplicate_increase) +
-                ")";
+                signed_percent(increase) + (out.passed ? " <= " : " > ") +
+                signed_percent(settings.max_duplicate_increase) + ")";
   for (std::size_t i = 0; i < duplicates.lines.size(); ++i) {
     out.examples.push_back({"same as line " + std::to_string(duplicates.same_as[i]), duplicates.lines[i]});
   }
@@ -455,7 +464,8 @@ std::vector<std::size_t> quality_order(const std::vector<QualityFinding>& findin
 }
 
 std::size_t failed_count(const std::vector<QualityFinding>& findings) {
-  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(), [](const auto& f) { return !f.passed; }));
+  return static_cast<std::size_t>(
+      std::count_if(findings.begin(), findings.end(), [](const auto& f) { return !f.passed; }));
 }
 
 }  // namespace lean

@@ -88,11 +88,11 @@ Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const s
 struct ExpectedColumn {
   std::string name;
   bool numeric = true;
-  bool untyped = false;            // no value in the reference: no evidence of a type, any type passes
-  bool optional = false;           // schema: may be absent from the data
-  double missing_share = 0;        // of the rows
-  std::optional<double> min, max;  // numeric, when it has values
-  bool categories_listed = false;  // false: too many distinct values to list (no categories check)
+  bool untyped = false;                 // no value in the reference: no evidence of a type, any type passes
+  bool optional = false;                // schema: may be absent from the data
+  double missing_share = 0;             // of the rows
+  std::optional<double> min, max;       // numeric, when it has values
+  bool categories_listed = false;       // false: too many distinct values to list (no categories check)
   std::vector<std::string> categories;  // sorted
   bool unique = false;
   bool constant = false;  // one distinct value
@@ -111,12 +111,12 @@ struct ObservedColumn {
   std::string name;
   bool numeric = true;
   std::uint64_t rows = 0, missing = 0;
-  std::vector<std::uint64_t> missing_lines;  // the first few
-  std::vector<Example> text_examples;        // the first cells that are not numbers
-  std::span<const double> sorted_values;     // numeric: every value, ascending
-  const Extremes* extremes = nullptr;        // numeric
+  std::vector<std::uint64_t> missing_lines;                   // the first few
+  std::vector<Example> text_examples;                         // the first cells that are not numbers
+  std::span<const double> sorted_values;                      // numeric: every value, ascending
+  const Extremes* extremes = nullptr;                         // numeric
   std::vector<std::pair<std::string, std::uint64_t>> counts;  // categorical: value, count
-  std::vector<std::uint64_t> first_lines;    // categorical: the line each value is first on, as counts
+  std::vector<std::uint64_t> first_lines;                     // categorical: the line each value is first on, as counts
 };
 
 // One check of one column (or of the dataset, with an empty column).

@@ -59,7 +59,8 @@ ordered_json quality_json(const std::vector<QualityFinding>& findings) {
     item["examples"] = std::move(examples);
     if (finding.check == "categories") {
       ordered_json values = ordered_json::array();
-      for (const auto& [text, count] : finding.new_values) values.push_back({{"value", valid_utf8(text)}, {"count", count}});
+      for (const auto& [text, count] : finding.new_values)
+        values.push_back({{"value", valid_utf8(text)}, {"count", count}});
       item["new_values"] = std::move(values);
     }
     out.push_back(std::move(item));
@@ -69,7 +70,9 @@ ordered_json quality_json(const std::vector<QualityFinding>& findings) {
 
 std::string quality_headline(const DriftRun& run) {
   const std::size_t failed = failed_count(run.quality), total = run.quality.size();
-  if (failed == 0) return "data quality: " + std::string(total == 1 ? "the check" : "all " + std::to_string(total) + " checks") + " passed";
+  if (failed == 0)
+    return "data quality: " + std::string(total == 1 ? "the check" : "all " + std::to_string(total) + " checks") +
+           " passed";
   return "data quality: " + std::to_string(failed) + " of " + std::to_string(total) + " checks failed";
 }
 
@@ -83,11 +86,13 @@ void add_quality_outcome(const DriftRun& run, Outcome& outcome) {
     const std::string message = valid_utf8(finding.message);
     outcome.checks.push_back({name_of(finding), finding.passed, message});
     table.add_row({finding.check, finding.column.empty() ? "—" : markdown_code(valid_utf8(finding.column)),
-                   finding.passed ? "✅ pass" : "❌ fail", markdown_text(message), markdown_text(examples_text(finding))});
+                   finding.passed ? "✅ pass" : "❌ fail", markdown_text(message),
+                   markdown_text(examples_text(finding))});
     lines += std::string(finding.passed ? "OK    " : "FAIL  ") + finding.check + ": " + printable(message) + "\n";
   }
   outcome.console += lines;
-  outcome.markdown_body += (outcome.markdown_body.empty() ? "" : "\n") + std::string("### Data quality\n\n") + table.render();
+  outcome.markdown_body +=
+      (outcome.markdown_body.empty() ? "" : "\n") + std::string("### Data quality\n\n") + table.render();
   const std::size_t failed = failed_count(run.quality);
   outcome.dotenv.push_back({"QUALITY", failed ? "fail" : "pass"});
   outcome.dotenv.push_back({"QUALITY_CHECKS", std::to_string(run.quality.size())});
@@ -96,9 +101,10 @@ void add_quality_outcome(const DriftRun& run, Outcome& outcome) {
 
 std::string quality_html(const DriftRun& run) {
   if (!run.quality_checked) return "";
-  std::string html = "<h2 id=\"quality\">Data quality</h2><p class=\"meta\">" + escape_html(quality_headline(run)) +
-                     "</p>\n<table><thead><tr><th>Check</th><th>Column</th><th>Result</th><th>Details</th><th>Examples</th>"
-                     "</tr></thead><tbody>\n";
+  std::string html =
+      "<h2 id=\"quality\">Data quality</h2><p class=\"meta\">" + escape_html(quality_headline(run)) +
+      "</p>\n<table><thead><tr><th>Check</th><th>Column</th><th>Result</th><th>Details</th><th>Examples</th>"
+      "</tr></thead><tbody>\n";
   for (std::size_t i : quality_order(run.quality)) {
     const auto& f = run.quality[i];
     html += "<tr class=\"" + std::string(f.passed ? "ok" : "drift") + "\"><td>" + f.check + "</td><td>" +
@@ -111,15 +117,17 @@ std::string quality_html(const DriftRun& run) {
 std::string quality_openmetrics(const DriftRun& run) {
   if (!run.quality_checked) return "";
   std::string out =
-      "# HELP ml_drift_quality_failed 1 when the data-quality check failed on the column (column \"\" for dataset checks), "
+      "# HELP ml_drift_quality_failed 1 when the data-quality check failed on the column (column \"\" for dataset "
+      "checks), "
       "else 0\n# TYPE ml_drift_quality_failed gauge\n";
   for (const auto& f : run.quality) {
-    out += "ml_drift_quality_failed{check=\"" + f.check + "\",column=\"" + escape_label_value(valid_utf8(f.column)) + "\"} " +
-           (f.passed ? "0" : "1") + "\n";
+    out += "ml_drift_quality_failed{check=\"" + f.check + "\",column=\"" + escape_label_value(valid_utf8(f.column)) +
+           "\"} " + (f.passed ? "0" : "1") + "\n";
   }
-  out += "# HELP ml_drift_quality_failed_checks Number of data-quality checks that failed\n"
-         "# TYPE ml_drift_quality_failed_checks gauge\nml_drift_quality_failed_checks " +
-         std::to_string(failed_count(run.quality)) + "\n";
+  out +=
+      "# HELP ml_drift_quality_failed_checks Number of data-quality checks that failed\n"
+      "# TYPE ml_drift_quality_failed_checks gauge\nml_drift_quality_failed_checks " +
+      std::to_string(failed_count(run.quality)) + "\n";
   return out;
 }
 

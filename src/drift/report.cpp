@@ -20,11 +20,13 @@ ordered_json column_json(const ColumnResult& column, Correction correction) {
   ordered_json out;
   out["name"] = valid_utf8(column.name);
   // A column with no value in the reference has no type to speak of.
-  out["type"] = column.n_reference == 0 ? ordered_json(nullptr) : ordered_json(column.numeric ? "numeric" : "categorical");
+  out["type"] =
+      column.n_reference == 0 ? ordered_json(nullptr) : ordered_json(column.numeric ? "numeric" : "categorical");
   out["method"] = column.method ? ordered_json(method_name(*column.method)) : ordered_json(nullptr);
   out["statistic"] = optional_number(column.statistic);
   out["p_value"] = optional_number(column.p_value);
-  if (correction != Correction::none && column.p_value) out["p_value_adjusted"] = optional_number(column.p_value_adjusted);
+  if (correction != Correction::none && column.p_value)
+    out["p_value_adjusted"] = optional_number(column.p_value_adjusted);
   out["threshold"] = optional_number(column.threshold);
   out["drift"] = column.drift;
   out["n_ref"] = column.n_reference;
@@ -38,7 +40,8 @@ ordered_json column_json(const ColumnResult& column, Correction correction) {
     if (column.statistic_interval) {
       out["statistic_interval"] = {column.statistic_interval->first, column.statistic_interval->second};
     }
-    if (column.p_value_interval) out["p_value_interval"] = {column.p_value_interval->first, column.p_value_interval->second};
+    if (column.p_value_interval)
+      out["p_value_interval"] = {column.p_value_interval->first, column.p_value_interval->second};
     if (column.skipped.empty()) out["verdict"] = column.undecided ? "undecided" : column.drift ? "drift" : "no drift";
   }
   return out;
@@ -50,15 +53,17 @@ std::string verdict_text(const ColumnResult& column) {
   const std::string method = method_name(*column.method);
   if (column.undecided) {
     const auto& range = column.p_value_interval ? *column.p_value_interval : *column.statistic_interval;
-    return method + " undecided: " + (column.p_value_interval ? "p" : "statistic") + " in [" + short_number(range.first) +
-           ", " + short_number(range.second) + "], threshold " + short_number(*column.threshold);
+    return method + " undecided: " + (column.p_value_interval ? "p" : "statistic") + " in [" +
+           short_number(range.first) + ", " + short_number(range.second) + "], threshold " +
+           short_number(*column.threshold);
   }
   if (column.p_value) {
     const double p = column.p_value_adjusted.value_or(*column.p_value);
     const std::string p_name = column.p_value_adjusted ? "adjusted p " : "p ";
     return method + " " + p_name + short_number(p) + (column.drift ? " < " : " >= ") + short_number(*column.threshold);
   }
-  return method + " " + short_number(*column.statistic) + (column.drift ? " >= " : " < ") + short_number(*column.threshold);
+  return method + " " + short_number(*column.statistic) + (column.drift ? " >= " : " < ") +
+         short_number(*column.threshold);
 }
 
 std::string percent(double share) {
@@ -145,7 +150,8 @@ Outcome drift_outcome(const DriftRun& run) {
                                {"drift_share", dataset.share},
                                {"threshold_share", run.settings.drift_share},
                                {"drift", dataset.drift}};
-  const bool approximate = std::any_of(run.columns.begin(), run.columns.end(), [](const auto& c) { return c.approximate; });
+  const bool approximate =
+      std::any_of(run.columns.begin(), run.columns.end(), [](const auto& c) { return c.approximate; });
   if (approximate) {
     outcome.fields["dataset"]["undecided_columns"] = dataset.undecided;
     outcome.fields["dataset"]["verdict"] = dataset.drift ? "drift" : dataset.decided ? "no drift" : "undecided";
@@ -166,8 +172,14 @@ Outcome drift_outcome(const DriftRun& run) {
                    column.method ? method_name(*column.method) : "—",
                    column.statistic ? short_number(*column.statistic) : "—", p_text,
                    column.threshold ? short_number(*column.threshold) : "—",
-                   column.drift ? "❌ drift" : column.undecided ? "❔ undecided" : column.skipped.empty() ? "✅ no drift" : "⚪ " + markdown_text(column.skipped)});
-    const char* tag = column.drift ? "DRIFT " : column.undecided ? "UNDEC " : column.skipped.empty() ? "OK    " : "SKIP  ";
+                   column.drift             ? "❌ drift"
+                   : column.undecided       ? "❔ undecided"
+                   : column.skipped.empty() ? "✅ no drift"
+                                            : "⚪ " + markdown_text(column.skipped)});
+    const char* tag = column.drift             ? "DRIFT "
+                      : column.undecided       ? "UNDEC "
+                      : column.skipped.empty() ? "OK    "
+                                               : "SKIP  ";
     outcome.console += tag + printable(column.name) + ": " + printable(verdict) + "\n";
   }
   std::string correction_note;
@@ -177,19 +189,23 @@ Outcome drift_outcome(const DriftRun& run) {
     for (const auto& name : corrected) names += (names.empty() ? "" : ", ") + name;
     const std::string note =
         "--correction " + std::string(correction_name(run.settings.correction)) +
-        (corrected.empty() ? " applied to no column: every tested column was decided by a distance, which is not corrected"
-                           : " applied to the p-values of " + names + " (distances are not corrected)");
+        (corrected.empty()
+             ? " applied to no column: every tested column was decided by a distance, which is not corrected"
+             : " applied to the p-values of " + names + " (distances are not corrected)");
     outcome.console += printable(note) + "\n";
     correction_note = note;
   }
-  outcome.headline = std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) +
-                     " columns drifted (" + percent(dataset.share) + (dataset.drift ? " >= " : " < ") +
-                     percent(run.settings.drift_share) + ")";
+  outcome.headline = std::to_string(dataset.drifted) + " of " + std::to_string(dataset.tested) + " columns drifted (" +
+                     percent(dataset.share) + (dataset.drift ? " >= " : " < ") + percent(run.settings.drift_share) +
+                     ")";
   if (dataset.tested == 0) outcome.headline = "no column could be tested";
   const std::size_t skipped = run.columns.size() - dataset.tested;
   if (skipped > 0) outcome.headline += ", " + std::to_string(skipped) + " skipped";
   if (dataset.undecided > 0) outcome.headline += ", " + std::to_string(dataset.undecided) + " undecided";
-  outcome.headline = (dataset.drift ? "dataset drift: " : dataset.decided ? "no dataset drift: " : "undecided: ") + outcome.headline;
+  outcome.headline = (dataset.drift     ? "dataset drift: "
+                      : dataset.decided ? "no dataset drift: "
+                                        : "undecided: ") +
+                     outcome.headline;
   outcome.markdown_body = table.render();
   if (!correction_note.empty()) outcome.markdown_body += "\n" + markdown_text(correction_note) + "\n";
   if (!run.drift_checked) outcome.markdown_body.clear();
@@ -201,7 +217,10 @@ Outcome drift_outcome(const DriftRun& run) {
     add_quality_outcome(run, outcome);
     const bool quality_failed = failed_count(run.quality) > 0;
     const bool drift_failed = run.drift_checked && dataset.drift;
-    std::string gate = drift_failed && quality_failed ? "drift and quality" : drift_failed ? "drift" : quality_failed ? "quality" : "";
+    std::string gate = drift_failed && quality_failed ? "drift and quality"
+                       : drift_failed                 ? "drift"
+                       : quality_failed               ? "quality"
+                                                      : "";
     outcome.headline = (gate.empty() ? "" : "gate failed: " + gate + "; ") +
                        (run.drift_checked ? outcome.headline + "; " : "") + quality_headline(run);
     if (quality_failed) outcome.status = ExitStatus::gate_failed;

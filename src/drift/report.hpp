@@ -17,9 +17,9 @@ struct DriftRun {
   std::vector<ColumnResult> columns;  // in the reference's column order
   std::vector<std::string> excluded;  // reference columns left out (--columns, --exclude)
   DatasetResult dataset;
-  bool drift_checked = true;          // false with --schema and no --reference
-  std::string schema_path;            // with --schema
-  bool quality_checked = false;       // --quality or --schema
+  bool drift_checked = true;     // false with --schema and no --reference
+  std::string schema_path;       // with --schema
+  bool quality_checked = false;  // --quality or --schema
   std::vector<QualityFinding> quality;
 };
 

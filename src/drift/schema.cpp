@@ -18,7 +18,8 @@ using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
 const std::vector<std::string> kTopFields = {"schema_version", "rows", "duplicate_share", "columns"};
-const std::vector<std::string> kColumnFields = {"name", "type", "optional", "missing_share", "min", "max", "categories", "unique"};
+const std::vector<std::string> kColumnFields = {"name", "type", "optional",   "missing_share",
+                                                "min",  "max",  "categories", "unique"};
 
 // Collects every field the format does not define, so one error names them all.
 void unknown_fields(const json& object, const std::vector<std::string>& known, const std::string& prefix,
@@ -42,13 +43,16 @@ double share_field(const json& object, const char* key, const std::string& where
 
 bool bool_field(const json& object, const char* key, const std::string& where, const std::string& path) {
   if (!object.contains(key)) return false;
-  if (!object[key].is_boolean()) throw_config(path, "\"" + where + key + "\" must be true or false, not " + object[key].dump());
+  if (!object[key].is_boolean())
+    throw_config(path, "\"" + where + key + "\" must be true or false, not " + object[key].dump());
   return object[key].get<bool>();
 }
 
-std::optional<double> number_field(const json& object, const char* key, const std::string& where, const std::string& path) {
+std::optional<double> number_field(const json& object, const char* key, const std::string& where,
+                                   const std::string& path) {
   if (!object.contains(key)) return std::nullopt;
-  if (!object[key].is_number()) throw_config(path, "\"" + where + key + "\" must be a number, not " + object[key].dump());
+  if (!object[key].is_number())
+    throw_config(path, "\"" + where + key + "\" must be a number, not " + object[key].dump());
   return object[key].get<double>();
 }
 
@@ -76,15 +80,18 @@ ExpectedColumn parse_column(const json& item, std::size_t index, const std::stri
   column.empty = column.missing_share >= 1;
   column.min = number_field(item, "min", where, path);
   column.max = number_field(item, "max", where, path);
-  if (!column.numeric && (column.min || column.max)) throw_config(path, "\"" + where + "min\" and \"max\" are for numeric columns");
-  if (column.min.has_value() != column.max.has_value()) throw_config(path, "\"" + where + "min\" and \"max\" go together");
+  if (!column.numeric && (column.min || column.max))
+    throw_config(path, "\"" + where + "min\" and \"max\" are for numeric columns");
+  if (column.min.has_value() != column.max.has_value())
+    throw_config(path, "\"" + where + "min\" and \"max\" go together");
   if (column.min && *column.min > *column.max) throw_config(path, "\"" + where + "min\" is above \"max\"");
   if (item.contains("categories")) {
     if (column.numeric) throw_config(path, "\"" + where + "categories\" are for categorical columns");
     const json& list = item["categories"];
     if (!list.is_array()) throw_config(path, "\"" + where + "categories\" must be a list of strings");
     for (const auto& value : list) {
-      if (!value.is_string()) throw_config(path, "\"" + where + "categories\" holds " + value.dump() + ", not a string");
+      if (!value.is_string())
+        throw_config(path, "\"" + where + "categories\" holds " + value.dump() + ", not a string");
       column.categories.push_back(value.get<std::string>());
     }
     std::sort(column.categories.begin(), column.categories.end());  // hand edits need not keep the order
@@ -134,7 +141,8 @@ ordered_json schema_json(const ExpectedDataset& profile) {
 
 ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   if (json_nesting_depth(text) > limits::kJsonDepth) {
-    throw_config(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
+    throw_config(
+        path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
   }
   // A key written twice in one object is refused: the JSON library would keep the last one
   // silently, and a hand edit that adds "max" beside the old one must not be half-read.
@@ -146,7 +154,8 @@ ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
     } else if (event == json::parse_event_t::object_end) {
       if (!open_objects.empty()) open_objects.pop_back();
     } else if (event == json::parse_event_t::key && !open_objects.empty() && !duplicate && parsed.is_string()) {
-      if (!open_objects.back().insert(parsed.get_ref<const std::string&>()).second) duplicate = parsed.get<std::string>();
+      if (!open_objects.back().insert(parsed.get_ref<const std::string&>()).second)
+        duplicate = parsed.get<std::string>();
     }
     return true;
   };
@@ -154,7 +163,8 @@ ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   try {
     schema = json::parse(text, track);
   } catch (const json::exception&) {  // also out_of_range: a number like 1e999
-    throw_config(path, "malformed JSON; a schema is {\"schema_version\": 1, \"columns\": [...]} (ml-drift schema writes one)");
+    throw_config(
+        path, "malformed JSON; a schema is {\"schema_version\": 1, \"columns\": [...]} (ml-drift schema writes one)");
   }
   if (duplicate) throw_config(path, "duplicate key \"" + *duplicate + "\"");
   if (!schema.is_object()) throw_config(path, "a schema is a JSON object: {\"schema_version\": 1, \"columns\": [...]}");
@@ -181,7 +191,8 @@ ExpectedDataset parse_schema(const std::string& text, const std::string& path) {
   }
   ExpectedDataset profile;
   if (schema.contains("rows")) {
-    if (!schema["rows"].is_number_unsigned()) throw_config(path, "\"rows\" must be a whole number, not " + schema["rows"].dump());
+    if (!schema["rows"].is_number_unsigned())
+      throw_config(path, "\"rows\" must be a whole number, not " + schema["rows"].dump());
     profile.rows = schema["rows"].get<std::uint64_t>();
   }
   profile.duplicate_share = share_field(schema, "duplicate_share", "", path);

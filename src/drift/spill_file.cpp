@@ -28,7 +28,8 @@ std::uint64_t SpillFile::write(const void* data, std::size_t size) {
   if (fd_ < 0) {
     std::string path = temporary_directory() + "/ml-drift-XXXXXX";
     fd_ = ::mkstemp(path.data());
-    if (fd_ < 0) throw_input(temporary_directory(), std::string("cannot create a temporary file: ") + std::strerror(errno));
+    if (fd_ < 0)
+      throw_input(temporary_directory(), std::string("cannot create a temporary file: ") + std::strerror(errno));
     ::unlink(path.c_str());
   }
   const std::uint64_t offset = size_;
@@ -54,7 +55,8 @@ void SpillFile::read(std::uint64_t offset, void* data, std::size_t size) const {
     const ssize_t n = ::pread(fd_, bytes, left, static_cast<off_t>(offset));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      throw_input(temporary_directory(), std::string("cannot read a temporary file: ") + std::strerror(n < 0 ? errno : EIO));
+      throw_input(temporary_directory(),
+                  std::string("cannot read a temporary file: ") + std::strerror(n < 0 ? errno : EIO));
     }
     bytes += n;
     left -= static_cast<std::size_t>(n);

@@ -13,7 +13,7 @@ class SpillFile {
   ~SpillFile();
   SpillFile(const SpillFile&) = delete;
   SpillFile& operator=(const SpillFile&) = delete;
-  std::uint64_t write(const void* data, std::size_t size);  // returns the offset
+  std::uint64_t write(const void* data, std::size_t size);              // returns the offset
   void read(std::uint64_t offset, void* data, std::size_t size) const;  // thread-safe
 
  private:

@@ -62,7 +62,8 @@ Outcome check_changed_files(const std::vector<std::string>& files, const std::st
                        {"changed", differs}});
     const std::string why = !differs ? "unchanged" : known ? "changed" : "new (not in the state)";
     outcome.checks.push_back({file, !differs, file + ": " + why});
-    outcome.console += std::string(differs ? "CHANGED " : "SAME    ") + printable(file) + " (" + why + ", sha256 " + hash.substr(0, 12) + ")\n";
+    outcome.console += std::string(differs ? "CHANGED " : "SAME    ") + printable(file) + " (" + why + ", sha256 " +
+                       hash.substr(0, 12) + ")\n";
     table.add_row({markdown_code(file), markdown_code(hash.substr(0, 12)), differs ? "🔄 " + why : "✅ unchanged"});
   }
   if (changed > 0) {

@@ -17,10 +17,26 @@ using ordered_json = nlohmann::ordered_json;
 // sklearn's log_loss clips probabilities to [eps, 1 - eps] with eps = np.finfo(float64).eps.
 constexpr double kLogLossEpsilon = std::numeric_limits<double>::epsilon();
 
-const std::vector<std::string> kConfusionMetrics = {
-    "accuracy", "balanced_accuracy", "precision", "recall", "f1", "precision_macro", "precision_micro",
-    "precision_weighted", "recall_macro", "recall_micro", "recall_weighted", "f1_macro", "f1_micro", "f1_weighted",
-    "mcc", "cohen_kappa", "tp", "fp", "tn", "fn"};
+const std::vector<std::string> kConfusionMetrics = {"accuracy",
+                                                    "balanced_accuracy",
+                                                    "precision",
+                                                    "recall",
+                                                    "f1",
+                                                    "precision_macro",
+                                                    "precision_micro",
+                                                    "precision_weighted",
+                                                    "recall_macro",
+                                                    "recall_micro",
+                                                    "recall_weighted",
+                                                    "f1_macro",
+                                                    "f1_micro",
+                                                    "f1_weighted",
+                                                    "mcc",
+                                                    "cohen_kappa",
+                                                    "tp",
+                                                    "fp",
+                                                    "tn",
+                                                    "fn"};
 
 double safe_divide(long double numerator, long double denominator) {  // zero_division=0
   return denominator == 0 ? 0.0 : static_cast<double>(numerator / denominator);
@@ -37,7 +53,9 @@ double weight_of(const PredictionTable& table, std::span<const double> multiplic
   return multiplicity.empty() ? w : w * multiplicity[row];
 }
 
-bool counted(std::span<const double> multiplicity, std::size_t row) { return multiplicity.empty() || multiplicity[row] > 0; }
+bool counted(std::span<const double> multiplicity, std::size_t row) {
+  return multiplicity.empty() || multiplicity[row] > 0;
+}
 
 struct Curve {
   std::vector<double> tps, fps;  // cumulative at each distinct score, descending
@@ -46,7 +64,8 @@ struct Curve {
 // sklearn's _binary_clf_curve: cumulative weighted true and false positives at each distinct
 // score, from the highest.
 Curve binary_curve(const std::vector<std::uint32_t>& order, const std::vector<double>& scores,
-                   const std::vector<bool>& positive, const PredictionTable& table, std::span<const double> multiplicity) {
+                   const std::vector<bool>& positive, const PredictionTable& table,
+                   std::span<const double> multiplicity) {
   Curve curve;
   double tps = 0, fps = 0;
   std::size_t last = order.size();
@@ -88,7 +107,9 @@ Curve unweighted_curve(std::span<const double> scores, std::size_t stride, std::
   std::size_t p = positives.size(), q = negatives.size();  // unread: [0, p) and [0, q)
   double tps = 0, fps = 0;
   while (p > 0 || q > 0) {
-    const std::uint64_t key = p == 0 ? negatives[q - 1] : q == 0 ? positives[p - 1] : std::max(positives[p - 1], negatives[q - 1]);
+    const std::uint64_t key = p == 0   ? negatives[q - 1]
+                              : q == 0 ? positives[p - 1]
+                                       : std::max(positives[p - 1], negatives[q - 1]);
     for (; p > 0 && positives[p - 1] == key; --p) tps += 1;
     for (; q > 0 && negatives[q - 1] == key; --q) fps += 1;
     curve.tps.push_back(tps);
@@ -296,11 +317,13 @@ void Evaluator::confusion_values(const Confusion& c, ConfusionValues& out) const
     dot_pp += pred_sum[l] * pred_sum[l];
     dot_tt += true_sum[l] * true_sum[l];
   }
-  const long double cov_ytyp = trace * total - dot_tp, cov_ypyp = total * total - dot_pp, cov_ytyt = total * total - dot_tt;
+  const long double cov_ytyp = trace * total - dot_tp, cov_ypyp = total * total - dot_pp,
+                    cov_ytyt = total * total - dot_tt;
   out.mcc = cov_ypyp * cov_ytyt == 0 ? 0.0 : static_cast<double>(cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
   // Cohen's kappa: 1 - observed disagreement / expected disagreement.
   const long double expected_agreement = dot_tp / total;
-  if (total - expected_agreement != 0) out.kappa = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
+  if (total - expected_agreement != 0)
+    out.kappa = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
   if (t.task == Task::binary) {
     const std::size_t p = t.positive, q = 1 - t.positive;
     out.counts = {c.at(p, p), c.at(q, p), c.at(q, q), c.at(p, q)};
@@ -332,7 +355,8 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   }
   ordered_json per_class = ordered_json::object();
   for (std::size_t l : v.present) {
-    per_class[t.labels[l]] = {{"precision", v.precision[l]}, {"recall", v.recall[l]}, {"f1", v.f1[l]}, {"support", v.support[l]}};
+    per_class[t.labels[l]] = {
+        {"precision", v.precision[l]}, {"recall", v.recall[l]}, {"f1", v.f1[l]}, {"support", v.support[l]}};
   }
   m["per_class"] = per_class;
   if (t.task == Task::binary) {
@@ -477,7 +501,8 @@ void Evaluator::regression(Evaluation& out, std::span<const double> multiplicity
   for (std::size_t r = 0; r < t.rows; ++r) {
     if (!counted(multiplicity, r)) continue;
     const double a = std::fabs(t.predicted_values[r] - t.true_values[r]);
-    errors.emplace_back(a, t.weights.empty() ? (multiplicity.empty() ? 1.0 : multiplicity[r]) : weight_of(t, multiplicity, r));
+    errors.emplace_back(
+        a, t.weights.empty() ? (multiplicity.empty() ? 1.0 : multiplicity[r]) : weight_of(t, multiplicity, r));
   }
   std::sort(errors.begin(), errors.end());
   double median = 0;
@@ -545,7 +570,8 @@ ConfusionMetric Evaluator::confusion_metric_named(const std::string& name) const
   const std::string prefix = "per_class.";
   if (name.rfind(prefix, 0) == 0) {
     const std::size_t dot = name.find('.', prefix.size());
-    const std::string label = name.substr(prefix.size(), dot == std::string::npos ? std::string::npos : dot - prefix.size());
+    const std::string label =
+        name.substr(prefix.size(), dot == std::string::npos ? std::string::npos : dot - prefix.size());
     const std::string field = dot == std::string::npos ? "" : name.substr(dot + 1);
     const auto it = std::find(table_.labels.begin(), table_.labels.end(), label);
     for (std::size_t i = 0; i < 3 && it != table_.labels.end(); ++i) {
@@ -583,7 +609,8 @@ std::optional<double> Evaluator::confusion_metric(const Confusion& confusion, co
 void throw_unavailable_metric(const Evaluator& evaluator, const std::string& name) {
   const Evaluation all = evaluator.all();
   const std::string& path = evaluator.table().path;
-  if (auto why = all.undefined.find(name); why != all.undefined.end()) throw_input(path, name + " is undefined: " + why->second);
+  if (auto why = all.undefined.find(name); why != all.undefined.end())
+    throw_input(path, name + " is undefined: " + why->second);
   // The metrics file's reader words the missing metric, as ml-validate --predictions says it.
   const MetricSet metrics = MetricSet::from_json(
       nlohmann::json::parse(all.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), path);

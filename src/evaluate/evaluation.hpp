@@ -17,7 +17,7 @@ namespace lean {
 // Metrics of a predictions table, as scikit-learn 1.2 defines them (docs/metrics.md).
 struct Evaluation {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();  // nested: per_class.<label>.f1
-  std::map<std::string, std::string> undefined;  // metric -> why it is undefined on these rows
+  std::map<std::string, std::string> undefined;                       // metric -> why it is undefined on these rows
 };
 
 // The weighted confusion matrix of one model, k x k, [true label][predicted label], with the
@@ -43,11 +43,11 @@ struct ConfusionValues {
   double chosen[3] = {0, 0, 0};  // precision, recall, f1 by the evaluator's --average
   double averaged[3][3] = {};    // [precision, recall, f1][macro, micro, weighted]
   double mcc = 0;
-  std::optional<double> kappa;        // undefined when the expected disagreement is 0
-  std::vector<std::size_t> present;   // labels in y_true or y_pred
+  std::optional<double> kappa;                         // undefined when the expected disagreement is 0
+  std::vector<std::size_t> present;                    // labels in y_true or y_pred
   std::vector<double> precision, recall, f1, support;  // per label
-  std::array<double, 4> counts{};      // binary: tp, fp, tn, fn
-  std::vector<long double> tp, pred_sum, true_sum;  // per label: kept so a reused object allocates once
+  std::array<double, 4> counts{};                      // binary: tp, fp, tn, fn
+  std::vector<long double> tp, pred_sum, true_sum;     // per label: kept so a reused object allocates once
 };
 
 // A confusion-matrix metric's name, resolved once (Evaluator::confusion_metric_named).

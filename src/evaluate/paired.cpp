@@ -15,7 +15,7 @@
 namespace lean {
 namespace {
 
-constexpr double kPower = 0.8;  // min_detectable_delta: the gain detected with this probability
+constexpr double kPower = 0.8;                  // min_detectable_delta: the gain detected with this probability
 constexpr std::size_t kResamplesPerBlock = 64;  // one random stream per block: results independent of threads
 
 std::string label_text(const PredictionTable& t, std::size_t row) {
@@ -37,7 +37,8 @@ std::uint64_t block_seed(std::uint64_t seed, std::uint64_t block) {
 // Runs work(block) for every block on the machine's cores.
 template <typename Work>
 void for_blocks(std::size_t blocks, Work work) {
-  const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(blocks, std::thread::hardware_concurrency()));
+  const std::size_t threads =
+      std::max<std::size_t>(1, std::min<std::size_t>(blocks, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (std::size_t t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -85,7 +86,8 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (cells[i] > 0) occupied.push_back(i);
     }
-    const ConfusionMetric c_metric = candidate.confusion_metric_named(metric), b_metric = baseline.confusion_metric_named(metric);
+    const ConfusionMetric c_metric = candidate.confusion_metric_named(metric),
+                          b_metric = baseline.confusion_metric_named(metric);
     for_blocks(blocks, [&](std::size_t block) {
       std::mt19937_64 random(block_seed(options.seed, block));
       Confusion cc, bc;
@@ -149,7 +151,8 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
   for (double d : defined) squares += (d - sum / m) * (d - sum / m);
   Significance out;
   out.test = TestKind::bootstrap;
-  out.description = "paired bootstrap, " + format_number(m) + " resamples" + (by_cells ? " of the confusion cells" : "");
+  out.description =
+      "paired bootstrap, " + format_number(m) + " resamples" + (by_cells ? " of the confusion cells" : "");
   out.p_value = (1 + static_cast<double>(not_better)) / (m + 1);
   out.p_worse = (1 + static_cast<double>(not_worse)) / (m + 1);
   out.bootstrap_samples = defined.size();
@@ -171,13 +174,15 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     std::unordered_map<std::string, std::size_t> baseline_rows;
     for (std::size_t r = 0; r < baseline.rows; ++r) {
       if (!baseline_rows.emplace(baseline.ids[r], r).second) {
-        throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]), "the id " + quote_truncated(baseline.ids[r]) + " appears twice");
+        throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]),
+                    "the id " + quote_truncated(baseline.ids[r]) + " appears twice");
       }
     }
     std::unordered_map<std::string, std::size_t> candidate_rows;
     for (std::size_t r = 0; r < candidate.rows; ++r) {
       if (!candidate_rows.emplace(candidate.ids[r], r).second) {
-        throw_input(candidate.path + ":" + std::to_string(candidate.lines[r]), "the id " + quote_truncated(candidate.ids[r]) + " appears twice");
+        throw_input(candidate.path + ":" + std::to_string(candidate.lines[r]),
+                    "the id " + quote_truncated(candidate.ids[r]) + " appears twice");
       }
     }
     std::string missing_in_baseline, missing_in_candidate;
@@ -189,31 +194,35 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     }
     if (!missing_in_baseline.empty() || !missing_in_candidate.empty()) {
       std::string message = "the two files hold different ids:";
-      if (!missing_in_baseline.empty()) message += " " + quote_truncated(missing_in_baseline) + " is not in '" + baseline.path + "'";
+      if (!missing_in_baseline.empty())
+        message += " " + quote_truncated(missing_in_baseline) + " is not in '" + baseline.path + "'";
       if (!missing_in_baseline.empty() && !missing_in_candidate.empty()) message += ";";
-      if (!missing_in_candidate.empty()) message += " " + quote_truncated(missing_in_candidate) + " is not in '" + candidate.path + "'";
+      if (!missing_in_candidate.empty())
+        message += " " + quote_truncated(missing_in_candidate) + " is not in '" + candidate.path + "'";
       throw_input(candidate.path, message);
     }
     for (std::size_t r = 0; r < candidate.rows; ++r) {
       order[r] = baseline_rows.at(candidate.ids[r]);
       if (!same_label(candidate, r, baseline, order[r])) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
-                    "the label of id " + quote_truncated(candidate.ids[r]) + " differs from '" + candidate.path + "' (" +
-                        quote_truncated(label_text(baseline, order[r])) + " against " + quote_truncated(label_text(candidate, r)) + ")");
+                    "the label of id " + quote_truncated(candidate.ids[r]) + " differs from '" + candidate.path +
+                        "' (" + quote_truncated(label_text(baseline, order[r])) + " against " +
+                        quote_truncated(label_text(candidate, r)) + ")");
       }
     }
   } else {
     if (candidate.rows != baseline.rows) {
       throw_input(baseline.path, "has " + std::to_string(baseline.rows) + " rows, '" + candidate.path + "' has " +
-                                     std::to_string(candidate.rows) + "; pair them by --id-column or give the same rows");
+                                     std::to_string(candidate.rows) +
+                                     "; pair them by --id-column or give the same rows");
     }
     for (std::size_t r = 0; r < candidate.rows; ++r) {
       order[r] = r;
       if (!same_label(candidate, r, baseline, r)) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[r]),
-                    "the label differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) + " (" +
-                        quote_truncated(label_text(baseline, r)) + " against " + quote_truncated(label_text(candidate, r)) +
-                        "); rows pair by order without --id-column");
+                    "the label differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) +
+                        " (" + quote_truncated(label_text(baseline, r)) + " against " +
+                        quote_truncated(label_text(candidate, r)) + "); rows pair by order without --id-column");
       }
     }
   }
@@ -224,14 +233,16 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
     for (std::size_t l = 0; l < paired.labels.size(); ++l) {
       auto it = std::find(candidate.labels.begin(), candidate.labels.end(), paired.labels[l]);
       if (it == candidate.labels.end()) {
-        throw_input(baseline.path, "predicts the label " + quote_truncated(paired.labels[l]) + ", which '" + candidate.path + "' does not have");
+        throw_input(baseline.path, "predicts the label " + quote_truncated(paired.labels[l]) + ", which '" +
+                                       candidate.path + "' does not have");
       }
       map[l] = static_cast<std::uint32_t>(it - candidate.labels.begin());
     }
     for (auto& v : paired.truth) v = map[v];
     for (auto& v : paired.predicted) v = map[v];
     paired.positive = candidate.positive;
-    if (!paired.probabilities.empty()) throw_input(baseline.path, "has other class-probability columns than '" + candidate.path + "'");
+    if (!paired.probabilities.empty())
+      throw_input(baseline.path, "has other class-probability columns than '" + candidate.path + "'");
     paired.labels = candidate.labels;
   }
   return paired;
@@ -271,7 +282,8 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     else kind = TestKind::bootstrap;
   }
   if (kind != TestKind::bootstrap && weighted) {
-    throw_usage(std::string("--test ") + test_kind_name(kind) + " is unweighted; with --weight-column use --test bootstrap");
+    throw_usage(std::string("--test ") + test_kind_name(kind) +
+                " is unweighted; with --weight-column use --test bootstrap");
   }
   if (kind == TestKind::mcnemar && metric != "accuracy") throw_usage("--test mcnemar tests accuracy, not " + metric);
   if (kind == TestKind::delong && (metric != "roc_auc" || ct.task != Task::binary)) {
@@ -306,7 +318,8 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     // rows: the test is one-sided towards c, as every other test follows the direction.
     out.p_value = options.lower_is_better ? test.p_worse : test.p_better;
     out.p_worse = options.lower_is_better ? test.p_better : test.p_worse;
-    const double discordant = static_cast<double>(b + c) / n, shift = (static_cast<double>(b) - static_cast<double>(c)) / n;
+    const double discordant = static_cast<double>(b + c) / n,
+                 shift = (static_cast<double>(b) - static_cast<double>(c)) / n;
     const double se = std::sqrt(std::max(0.0, discordant - shift * shift) / n);
     out.interval_low = delta - z_alpha * se;
     out.interval_high = delta + z_alpha * se;
@@ -332,7 +345,8 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     out.p_value = options.lower_is_better ? test.p_better : test.p_worse;
     out.p_worse = options.lower_is_better ? test.p_worse : test.p_better;
     const double t = ct.rows > 1 ? t_upper_quantile(options.alpha, test.df) : 0.0;
-    double low = -test.mean_difference - t * test.standard_error, high = -test.mean_difference + t * test.standard_error;
+    double low = -test.mean_difference - t * test.standard_error,
+           high = -test.mean_difference + t * test.standard_error;
     double detectable = (z_alpha + z_power) * test.standard_error;
     if (metric == "rmse") {  // the test is on squared errors; the interval is mapped back through the square root
       const double mse = *b_value * *b_value;

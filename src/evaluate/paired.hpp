@@ -31,11 +31,11 @@ struct Significance {
   TestKind test = TestKind::mcnemar;
   std::string description;  // "McNemar exact"
   double alpha = 0.05;
-  double p_value = 1;       // for "better"
-  double p_worse = 1;       // the same test the other way round
-  double statistic = 0;     // b (McNemar), z (DeLong), t (paired t), the observed delta (bootstrap)
-  std::size_t n = 0;        // paired rows
-  double delta = 0;         // candidate - baseline, in the metric's units
+  double p_value = 1;                          // for "better"
+  double p_worse = 1;                          // the same test the other way round
+  double statistic = 0;                        // b (McNemar), z (DeLong), t (paired t), the observed delta (bootstrap)
+  std::size_t n = 0;                           // paired rows
+  double delta = 0;                            // candidate - baseline, in the metric's units
   double interval_low = 0, interval_high = 0;  // two-sided 1 - 2 alpha, for candidate - baseline
   std::string interval_method;
   std::optional<std::uint64_t> b, c;  // McNemar

@@ -84,9 +84,11 @@ bool same_ignoring_case(const std::string& a, const std::string& b) {
 
 std::string column_suggestion(const std::string& word, const std::vector<std::string>& candidates) {
   // The case first: "ID" is two edits from "id", more than a short name's one.
-  const auto same_letters = std::find_if(candidates.begin(), candidates.end(),
-                                         [&](const std::string& candidate) { return same_ignoring_case(word, candidate); });
-  auto guess = same_letters != candidates.end() ? std::optional<std::string>(*same_letters) : closest_match(word, candidates);
+  const auto same_letters = std::find_if(candidates.begin(), candidates.end(), [&](const std::string& candidate) {
+    return same_ignoring_case(word, candidate);
+  });
+  auto guess =
+      same_letters != candidates.end() ? std::optional<std::string>(*same_letters) : closest_match(word, candidates);
   if (!guess) {  // short names allow one edit only: an abbreviated column name is a likely typo too
     const auto it = std::find_if(candidates.begin(), candidates.end(),
                                  [&](const std::string& candidate) { return abbreviates(word, candidate); });
@@ -146,7 +148,8 @@ PredictionTable PredictionTable::subset(const std::vector<std::size_t>& keep) co
     const std::size_t k = labels.size();
     out.probabilities.reserve(keep.size() * k);
     for (std::size_t row : keep) {
-      out.probabilities.insert(out.probabilities.end(), probabilities.begin() + row * k, probabilities.begin() + (row + 1) * k);
+      out.probabilities.insert(out.probabilities.end(), probabilities.begin() + row * k,
+                               probabilities.begin() + (row + 1) * k);
     }
   }
   return out;
@@ -224,7 +227,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     } else {
       const auto truth_number = parse_number_cell(label);
       if (!truth_number) {
-        throw_input(where(), "column \"" + columns.label + "\": " + quote_truncated(label) + " is not a finite number (a regression target)");
+        throw_input(where(), "column \"" + columns.label + "\": " + quote_truncated(label) +
+                                 " is not a finite number (a regression target)");
       }
       truth_numbers.push_back(*truth_number);
     }
@@ -249,7 +253,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       for (const auto& [name, field] : proba_fields) {
         const double p = number_in(header[field], fields[field]);
         if (p < 0 || p > 1) {
-          throw_input(where(), "column \"" + header[field] + "\": " + format_number(p) + " is not a probability (outside [0, 1])");
+          throw_input(where(), "column \"" + header[field] + "\": " + format_number(p) +
+                                   " is not a probability (outside [0, 1])");
         }
         sum += p;
         raw_probabilities.push_back(p);
@@ -261,7 +266,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (weight_field != kNoField) {
       const double w = number_in(columns.weight, fields[weight_field]);
-      if (w < 0) throw_input(where(), "column \"" + columns.weight + "\": the weight " + format_number(w) + " is negative");
+      if (w < 0)
+        throw_input(where(), "column \"" + columns.weight + "\": the weight " + format_number(w) + " is negative");
       table.weights.push_back(w);
     }
     if (slice_field != kNoField) {
@@ -290,7 +296,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       }
       std::sort(distinct.begin(), distinct.end());
       distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-      task = (!integers || distinct.size() > 20) ? Task::regression : distinct.size() > 2 ? Task::multiclass : Task::binary;
+      task = (!integers || distinct.size() > 20) ? Task::regression
+             : distinct.size() > 2               ? Task::multiclass
+                                                 : Task::binary;
     } else {
       task = truth_labels.texts.size() > 2 ? Task::multiclass : Task::binary;
     }
@@ -299,7 +307,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   table.task = task;
 
   if (task == Task::regression) {
-    if (!prediction_field) throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
+    if (!prediction_field)
+      throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
     if (truth_interning) truth_numbers = truth_labels.values_of(truth_raw);
     if (predicted_interning) predicted_numbers = predicted_labels.values_of(predicted_raw);
     for (std::size_t row = 0; row < table.rows; ++row) {
@@ -323,9 +332,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
                           return parse_finite_number(p.first).has_value();
                         });
-  auto canonical = [&](const std::string& text) {
-    return by_value ? format_number(*parse_finite_number(text)) : text;
-  };
+  auto canonical = [&](const std::string& text) { return by_value ? format_number(*parse_finite_number(text)) : text; };
   std::vector<std::string> names;
   for (const auto& text : truth_labels.texts) names.push_back(canonical(text));
   for (const auto& [name, field] : proba_fields) names.push_back(canonical(name));
@@ -365,12 +372,13 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
 
   // The positive label.
   if (task == Task::binary) {
-    if (names.size() < 2) throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
+    if (names.size() < 2)
+      throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
     if (columns.pos_label) {
       auto index = label_index(*columns.pos_label);
       if (!index) {
-        throw_usage("--pos-label " + quote_truncated(*columns.pos_label) + " is not a label of '" + path + "' (" + quote_truncated(names[0]) +
-                    ", " + quote_truncated(names[1]) + ")");
+        throw_usage("--pos-label " + quote_truncated(*columns.pos_label) + " is not a label of '" + path + "' (" +
+                    quote_truncated(names[0]) + ", " + quote_truncated(names[1]) + ")");
       }
       table.positive = *index;
     } else if (by_value && ((names[0] == "0" && names[1] == "1") || (names[0] == "-1" && names[1] == "1"))) {
@@ -378,8 +386,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     } else if (is_boolean_text(names[0]) && is_boolean_text(names[1]) && names[0] != names[1]) {
       table.positive = std::tolower(static_cast<unsigned char>(names[0][0])) == 't' ? 0 : 1;
     } else {
-      throw_usage("the labels of '" + path + "' are " + quote_truncated(names[0]) + " and " + quote_truncated(names[1]) +
-                  ": give --pos-label to say which is positive");
+      throw_usage("the labels of '" + path + "' are " + quote_truncated(names[0]) + " and " +
+                  quote_truncated(names[1]) + ": give --pos-label to say which is positive");
     }
   }
 
@@ -390,7 +398,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     for (std::size_t j = 0; j < proba_fields.size(); ++j) column_of_label[*label_index(proba_fields[j].first)] = j;
     for (std::size_t label = 0; label < k; ++label) {
       if (column_of_label[label] == proba_fields.size() && (task == Task::multiclass || !score_field)) {
-        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " + quote_truncated(names[label]));
+        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " +
+                              quote_truncated(names[label]));
       }
     }
     if (task == Task::multiclass) {
@@ -429,17 +438,20 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       }
       predicted_map.push_back(*index);
     }
-    if (!predicted_interning) throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
+    if (!predicted_interning)
+      throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
     for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
     table.predicted = std::move(predicted_raw);
   } else if (task == Task::binary) {
-    if (table.scores.empty()) throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
+    if (table.scores.empty())
+      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
     for (std::size_t row = 0; row < table.rows; ++row) {
       table.predicted[row] = table.scores[row] >= columns.decision_threshold ? table.positive : 1 - table.positive;
     }
   } else {
     if (table.probabilities.empty()) {
-      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score_prefix + "<label>\" columns to derive it from");
+      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score_prefix +
+                            "<label>\" columns to derive it from");
     }
     for (std::size_t row = 0; row < table.rows; ++row) {
       const double* p = &table.probabilities[row * k];

@@ -20,11 +20,11 @@ struct PredictionColumns {
   std::string score = "y_score";
   std::string score_prefix = "proba_";
   bool prediction_named = false;  // --prediction-column given: the column must exist
-  bool score_named = false;   // --score-column given: the column must exist
-  bool prefix_named = false;  // --score-prefix given: some column must carry it
-  std::string weight;         // empty: unweighted
-  std::string slice;          // empty: no slices
-  std::string id;             // empty: rows pair by order (ml-compare)
+  bool score_named = false;       // --score-column given: the column must exist
+  bool prefix_named = false;      // --score-prefix given: some column must carry it
+  std::string weight;             // empty: unweighted
+  std::string slice;              // empty: no slices
+  std::string id;                 // empty: rows pair by order (ml-compare)
   std::optional<std::string> pos_label;
   double decision_threshold = 0.5;
 };
@@ -44,7 +44,8 @@ class RowLines {
   }
   std::uint64_t operator[](std::size_t row) const {
     const auto run = std::upper_bound(runs_.begin(), runs_.end(), row,
-                                      [](std::size_t r, const auto& entry) { return r < entry.first; }) - 1;
+                                      [](std::size_t r, const auto& entry) { return r < entry.first; }) -
+                     1;
     return run->second + (row - run->first);
   }
   std::size_t size() const { return size_; }
@@ -62,12 +63,12 @@ struct PredictionTable {
   std::string path;
   Task task = Task::binary;
   std::size_t rows = 0;
-  std::vector<std::string> labels;      // classification: sorted, as written in reports
-  std::vector<std::uint32_t> truth;     // classification: label index per row
-  std::vector<std::uint32_t> predicted; // classification: label index per row
-  std::uint32_t positive = 0;           // binary: the positive label's index
-  std::vector<double> true_values;      // regression
-  std::vector<double> predicted_values; // regression
+  std::vector<std::string> labels;       // classification: sorted, as written in reports
+  std::vector<std::uint32_t> truth;      // classification: label index per row
+  std::vector<std::uint32_t> predicted;  // classification: label index per row
+  std::uint32_t positive = 0;            // binary: the positive label's index
+  std::vector<double> true_values;       // regression
+  std::vector<double> predicted_values;  // regression
   // Binary: the positive class's score per row (empty without scores); `scores_are_probabilities`
   // false when a score lies outside [0, 1] (then the line of the first such row is kept).
   std::vector<double> scores;
@@ -75,11 +76,11 @@ struct PredictionTable {
   std::uint64_t first_non_probability_line = 0;
   // Multiclass: rows x labels class probabilities, row-major (empty without them).
   std::vector<double> probabilities;
-  std::vector<double> weights;          // empty: every row weighs 1
+  std::vector<double> weights;  // empty: every row weighs 1
   std::vector<std::string> slice_values;
-  std::vector<std::string> ids;         // with PredictionColumns::id
-  RowLines lines;                       // the line each row starts on
-  std::string label_sha256;             // of the label cells, one per line, in row order
+  std::vector<std::string> ids;  // with PredictionColumns::id
+  RowLines lines;                // the line each row starts on
+  std::string label_sha256;      // of the label cells, one per line, in row order
 
   bool classification() const { return task != Task::regression; }
   bool has_scores() const { return !scores.empty() || !probabilities.empty(); }

@@ -23,15 +23,16 @@ Baseline load_baseline(const CompareInput& input, CompareResult& result) {
   if (!input.registry) {
     std::error_code ec;
     const std::string& path = input.baseline;
-    if (path == "-" || input::is_s3_url(path) || std::filesystem::exists(path, ec)) baseline.metrics = MetricSet::load(path);
+    if (path == "-" || input::is_s3_url(path) || std::filesystem::exists(path, ec))
+      baseline.metrics = MetricSet::load(path);
     else baseline.absent = "'" + path + "' does not exist";
     return baseline;
   }
   const RegistryBaselineSource& source = *input.registry;
   std::unique_ptr<Storage> storage = open_storage(source.url, source.connection);
   Registry registry(*storage);
-  result.registry = RegistryBaselineFacts{storage->describe(), source.model, source.channel, std::nullopt, std::nullopt,
-                                          std::nullopt};
+  result.registry = RegistryBaselineFacts{storage->describe(), source.model, source.channel,
+                                          std::nullopt,        std::nullopt, std::nullopt};
   const bool promote_without_baseline = input.if_no_baseline == "promote";
   if (std::optional<std::string> gap =
           registry_gap(*storage, source.url, source.model, source.channel, promote_without_baseline)) {
@@ -65,12 +66,13 @@ CompareResult compare_metrics_files(const CompareInput& input) {
   const MetricSet& baseline = *source.metrics;
   result.baseline = baseline.number(input.metric);
   const double sign = result.direction.lower_is_better ? -1.0 : 1.0;
-  const double margin_abs = input.margin.relative ? input.margin.value * std::fabs(result.baseline) : input.margin.value;
+  const double margin_abs =
+      input.margin.relative ? input.margin.value * std::fabs(result.baseline) : input.margin.value;
   result.required = result.baseline + sign * margin_abs;
   // No relative change can be measured against 0: any strict improvement counts.
   result.relative_to_zero = input.margin.relative && result.baseline == 0 && input.margin.value > 0;
-  result.meets_margin = result.relative_to_zero ? sign * result.candidate > 0
-                                                : at_least(sign * result.candidate, sign * result.required);
+  result.meets_margin =
+      result.relative_to_zero ? sign * result.candidate > 0 : at_least(sign * result.candidate, sign * result.required);
   result.primary_passed = result.meets_margin;
   for (const auto& guard : input.guards) {
     GuardResult g;
@@ -108,8 +110,8 @@ CompareResult compare(const CompareInput& input) {
 }
 
 Direction prediction_metric_direction(const std::string& metric) {
-  for (const char* name : {"mae", "mse", "rmse", "log_loss", "brier_score", "mape", "median_absolute_error", "max_error",
-                           "fp", "fn"}) {
+  for (const char* name :
+       {"mae", "mse", "rmse", "log_loss", "brier_score", "mape", "median_absolute_error", "max_error", "fp", "fn"}) {
     if (metric == name) return {true, "\"" + metric + "\" is a loss"};
   }
   return infer_direction(metric);

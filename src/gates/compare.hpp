@@ -28,7 +28,7 @@ struct PredictionsInput {
   std::string candidate;
   std::string baseline;  // empty: the registry's predictions_file
   PredictionColumns columns;
-  std::string average;  // --average; empty: the evaluator's default
+  std::string average;                              // --average; empty: the evaluator's default
   std::optional<SignificanceOptions> significance;  // --significance given (its direction set by compare())
 };
 
@@ -46,9 +46,9 @@ struct CompareInput {
 
 // What the report names of a registry baseline.
 struct RegistryBaselineFacts {
-  std::string registry, model, channel;  // registry: the storage as it describes itself
-  std::optional<std::string> version;    // none: no such model or channel yet
-  std::optional<std::string> file;       // predictions mode: --baseline-predictions-file
+  std::string registry, model, channel;     // registry: the storage as it describes itself
+  std::optional<std::string> version;       // none: no such model or channel yet
+  std::optional<std::string> file;          // predictions mode: --baseline-predictions-file
   std::optional<std::string> label_sha256;  // predictions mode: recorded with the version
 };
 
@@ -63,7 +63,7 @@ struct GuardResult {
 };
 
 struct CompareResult {
-  bool predictions = false;  // which mode: the two word their facts differently
+  bool predictions = false;                   // which mode: the two word their facts differently
   std::string candidate_path, baseline_path;  // baseline_path empty: from the registry
   std::optional<RegistryBaselineFacts> registry;
   std::string metric;
@@ -75,7 +75,7 @@ struct CompareResult {
   std::string if_no_baseline;
   // With a baseline:
   double baseline = 0;
-  double required = 0;          // the value the candidate must reach
+  double required = 0;            // the value the candidate must reach
   bool relative_to_zero = false;  // metrics mode: a relative margin against 0 asks for any strict gain
   bool meets_margin = false;
   std::optional<Significance> significance;

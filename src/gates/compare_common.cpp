@@ -43,11 +43,12 @@ std::optional<std::string> registry_gap(Storage& storage, const std::string& url
   const std::vector<std::string> models = registry.models();
   if (std::find(models.begin(), models.end(), model) == models.end()) {
     if (models.empty() && !storage.list("").empty()) {
-      throw_config(storage.describe(), "--baseline-registry: not a registry (no MODEL/versions or MODEL/channels in it)");
+      throw_config(storage.describe(),
+                   "--baseline-registry: not a registry (no MODEL/versions or MODEL/channels in it)");
     }
     if (models.empty()) return "the registry holds no model yet (a new registry, or a wrong URL or prefix)";
-    return "no model \"" + model + "\" in the registry" + did_you_mean(model, models) + " (models: " +
-           join_limited(models, 10) + ")";
+    return "no model \"" + model + "\" in the registry" + did_you_mean(model, models) +
+           " (models: " + join_limited(models, 10) + ")";
   }
   const std::string prefix = channel_key(model, "");
   const std::string folder = prefix.substr(0, prefix.rfind('/') + 1);

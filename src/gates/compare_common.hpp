@@ -22,8 +22,8 @@ struct Margin {
 struct Guard {
   std::string metric;
   double tolerance = 0;
-  bool relative = false;  // tolerance given as a percentage of |baseline|
-  std::string spelled;    // "0.01" or "5%"
+  bool relative = false;                // tolerance given as a percentage of |baseline|
+  std::string spelled;                  // "0.01" or "5%"
   std::optional<bool> lower_is_better;  // :lower or :higher; none: from the name
 };
 Direction guard_direction(const Guard& guard, Direction (*by_name)(const std::string&));

@@ -52,8 +52,8 @@ RegistryBaseline fetch_registry_baseline(const CompareInput& input, const Scratc
   std::unique_ptr<Storage> storage = open_storage(source.url, source.connection);
   Registry registry(*storage);
   RegistryBaseline out;
-  result.registry = RegistryBaselineFacts{storage->describe(), source.model, source.channel, std::nullopt, name,
-                                          std::nullopt};
+  result.registry =
+      RegistryBaselineFacts{storage->describe(), source.model, source.channel, std::nullopt, name, std::nullopt};
   const bool promote_without_baseline = input.if_no_baseline == "promote";
   if (std::optional<std::string> gap =
           registry_gap(*storage, source.url, source.model, source.channel, promote_without_baseline)) {
@@ -63,7 +63,8 @@ RegistryBaseline fetch_registry_baseline(const CompareInput& input, const Scratc
   auto [version, manifest] = registry.resolve(source.model, Selector{std::nullopt, source.channel});
   bool found = false;
   for (const auto& file : manifest.files) found = found || file.name == name;
-  if (!found) throw_input(storage->describe(), "version " + version + " of " + source.model + " has no file \"" + name + "\"");
+  if (!found)
+    throw_input(storage->describe(), "version " + version + " of " + source.model + " has no file \"" + name + "\"");
   registry.fetch(source.model, version, manifest, scratch.path());  // every file checked against the manifest
   out.path = scratch.path() + "/" + name;
   out.version = version;
@@ -81,8 +82,9 @@ double value_of(const Evaluator& evaluator, const std::string& name) {
   if (auto value = evaluator.metric(name)) {
     // As ml-validate --predictions: JSON has no infinity, and no test is meaningful on it.
     if (!std::isfinite(*value)) {
-      throw_input(evaluator.table().path,
-                  "metric \"" + name + "\" overflows: it is not a finite number (the values are too large for a double)");
+      throw_input(
+          evaluator.table().path,
+          "metric \"" + name + "\" overflows: it is not a finite number (the values are too large for a double)");
     }
     return *value;
   }
@@ -124,8 +126,10 @@ CompareResult compare_predictions(const CompareInput& input) {
 
   if (registry_baseline && !registry_baseline->recorded_label_sha256.empty() && files.columns.id.empty() &&
       registry_baseline->recorded_label_sha256 != candidate_table.label_sha256) {
-    throw_input(files.candidate, "the baseline was evaluated on a different test set (the label column's SHA-256 differs "
-                                 "from the one recorded with version " + registry_baseline->version + ")");
+    throw_input(files.candidate,
+                "the baseline was evaluated on a different test set (the label column's SHA-256 differs "
+                "from the one recorded with version " +
+                    registry_baseline->version + ")");
   }
   const PredictionTable baseline_table = pair_baseline(candidate_table, read_predictions(baseline_path, files.columns));
   const Evaluator candidate(candidate_table, files.average), baseline(baseline_table, files.average);

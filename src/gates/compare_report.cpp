@@ -78,7 +78,8 @@ std::string predictions_sentence(const CompareResult& r) {
     return change + " is significantly worse: " + p_text(s->p_worse) + " (" + s->description + ", " +
            with_thousands(s->n) + " paired rows)";
   }
-  if (!r.meets_margin) return change + " does not meet the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
+  if (!r.meets_margin)
+    return change + " does not meet the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (!s) return change + " meets the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (s->significant()) {
     return change + ", significant: " + p_text(s->p_value) + " (" + s->description + ", " + with_thousands(s->n) +
@@ -87,8 +88,8 @@ std::string predictions_sentence(const CompareResult& r) {
   char alpha[32];
   std::snprintf(alpha, sizeof alpha, "%g", s->alpha);
   const double sign = r.direction.lower_is_better ? -1.0 : 1.0;
-  return r.metric + " " + short_number(delta, true) + " meets the margin but is not significant (" + p_text(s->p_value) +
-         " ≥ " + alpha + "; with " + with_thousands(s->n) + " rows only " +
+  return r.metric + " " + short_number(delta, true) + " meets the margin but is not significant (" +
+         p_text(s->p_value) + " ≥ " + alpha + "; with " + with_thousands(s->n) + " rows only " +
          (r.direction.lower_is_better ? "drops below " : "gains above ") +
          short_number(s->min_detectable_delta * sign, true) + " are detectable)";
 }
@@ -115,8 +116,12 @@ std::string decision_reason(const CompareResult& r) {
 }
 
 ordered_json registry_json(const RegistryBaselineFacts& facts) {
-  const auto or_null = [](const std::optional<std::string>& text) { return text ? ordered_json(*text) : ordered_json(nullptr); };
-  ordered_json report = {{"registry", facts.registry}, {"model", facts.model}, {"channel", facts.channel},
+  const auto or_null = [](const std::optional<std::string>& text) {
+    return text ? ordered_json(*text) : ordered_json(nullptr);
+  };
+  ordered_json report = {{"registry", facts.registry},
+                         {"model", facts.model},
+                         {"channel", facts.channel},
                          {"version", or_null(facts.version)}};
   if (facts.file) {  // predictions mode
     report["file"] = *facts.file;
@@ -137,9 +142,10 @@ Outcome no_baseline_outcome(const CompareResult& r, Outcome outcome) {
   // Promoted without a comparison: a skipped check, so JUnit shows the reason too.
   outcome.checks.push_back({r.metric + " beats the baseline", r.promote, reason, r.promote});
   MarkdownTable table({"Metric", "Baseline", "Candidate", "Change", "Verdict"});
-  table.add_row({markdown_code(r.metric), "—", format_human(r.candidate), "—", r.promote ? "✅ first model" : "❌ no baseline"});
-  outcome.markdown_body = table.render() + "\n" + (r.promote ? "Promoted without a comparison: " : "Kept: ") +
-                          markdown_text(reason) + "\n";
+  table.add_row(
+      {markdown_code(r.metric), "—", format_human(r.candidate), "—", r.promote ? "✅ first model" : "❌ no baseline"});
+  outcome.markdown_body =
+      table.render() + "\n" + (r.promote ? "Promoted without a comparison: " : "Kept: ") + markdown_text(reason) + "\n";
   outcome.console = "ml-compare: " + printable(outcome.headline + ": " + reason) + "\n";
   outcome.dotenv = {{"DECISION", r.promote ? "promote" : "keep"}};
   return outcome;
@@ -157,11 +163,13 @@ CompareRow primary_row(const CompareResult& r) {
     row.cells = {markdown_code(r.metric), format_human(r.baseline), format_human(r.candidate),
                  format_signed(r.candidate - r.baseline),
                  // A significantly worse candidate: the p of "worse", as the sentence gives it.
-                 !s ? "—" : s->significantly_worse() ? p_cell(s->p_worse) : p_cell(s->p_value),
-                 r.primary_passed                   ? "✅ better"
-                 : s && s->significantly_worse()    ? "❌ significantly worse"
-                 : r.meets_margin                   ? "❌ not significant"
-                                                    : "❌ below the margin"};
+                 !s                         ? "—"
+                 : s->significantly_worse() ? p_cell(s->p_worse)
+                                            : p_cell(s->p_value),
+                 r.primary_passed                ? "✅ better"
+                 : s && s->significantly_worse() ? "❌ significantly worse"
+                 : r.meets_margin                ? "❌ not significant"
+                                                 : "❌ below the margin"};
     return row;
   }
   const std::string rule = metrics_rule(r);
@@ -188,8 +196,12 @@ CompareRow guard_row(const CompareResult& r, const GuardResult& g) {
     if (g.significantly_worse) {
       message += ", significantly worse: " + p_text(g.test->p_worse) + " (" + g.test->description + ")";
     }
-    row.cells = {markdown_code(g.guard.metric) + " (guard)", format_human(g.baseline), format_human(g.candidate),
-                 format_signed(g.candidate - g.baseline), g.test ? p_cell(g.test->p_worse) : "—", guard_verdict_cell(g)};
+    row.cells = {markdown_code(g.guard.metric) + " (guard)",
+                 format_human(g.baseline),
+                 format_human(g.candidate),
+                 format_signed(g.candidate - g.baseline),
+                 g.test ? p_cell(g.test->p_worse) : "—",
+                 guard_verdict_cell(g)};
   } else {
     const auto [candidate_text, bound_number] = distinct_texts(g.candidate, g.check.bound);
     message = "guard " + g.guard.metric + " is " + candidate_text + " against " +
@@ -255,8 +267,8 @@ ordered_json significance_json(const Significance& s) {
   out["statistic"] = s.statistic;
   out["n"] = s.n;
   out["delta"] = s.delta;
-  out["interval"] = {{"low", s.interval_low}, {"high", s.interval_high}, {"level", 1 - 2 * s.alpha},
-                     {"method", s.interval_method}};
+  out["interval"] = {
+      {"low", s.interval_low}, {"high", s.interval_high}, {"level", 1 - 2 * s.alpha}, {"method", s.interval_method}};
   if (s.b) out["b"] = *s.b;
   if (s.c) out["c"] = *s.c;
   if (s.test == TestKind::bootstrap) out["bootstrap_samples"] = s.bootstrap_samples;
@@ -293,9 +305,13 @@ Outcome compare_outcome(const CompareResult& r) {
   outcome.fields["decision"] = r.promote ? "promote" : "keep";
   outcome.fields["reason"] = reason;
   outcome.fields["primary"] = primary_json(r);
-  if (r.predictions) outcome.fields["significance"] = r.significance ? significance_json(*r.significance) : ordered_json(nullptr);
+  if (r.predictions)
+    outcome.fields["significance"] = r.significance ? significance_json(*r.significance) : ordered_json(nullptr);
   outcome.fields["guards"] = std::move(guards);
-  outcome.headline = (r.promote ? std::string("promote") : r.predictions ? "keep" : "keep the baseline") + ": " + reason;
+  outcome.headline = (r.promote       ? std::string("promote")
+                      : r.predictions ? "keep"
+                                      : "keep the baseline") +
+                     ": " + reason;
   outcome.console += "ml-compare: " + printable(outcome.headline) + "\n";
   outcome.dotenv = {{"DECISION", r.promote ? "promote" : "keep"}};
   if (r.predictions) {

@@ -49,15 +49,16 @@ void validate_history(const ValidateInput& input, ValidateResult& result) {
   for (const auto& req : input.requirements) {
     // count() and last() look only at the records that have the metric: a metric logged
     // every few records is still counted, and its latest value is the last one.
-    const bool sparse = req.aggregate == Aggregate::count || req.aggregate == Aggregate::last ||
-                        req.aggregate == Aggregate::none;
+    const bool sparse =
+        req.aggregate == Aggregate::count || req.aggregate == Aggregate::last || req.aggregate == Aggregate::none;
     std::vector<double> values = history.values(req.metric, input.allow_missing || sparse);
     std::optional<double> value;
     if (!values.empty() || req.aggregate == Aggregate::count) value = aggregate_values(req.aggregate, values);
     else if (!input.allow_missing) history.records.back().metrics.number(req.metric);  // the usual "no metric" error
     if (value && !std::isfinite(*value)) {
       throw_input(history.path, std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ") over " +
-                                    history.describe_window() + " is not a finite number (the values overflow a double)");
+                                    history.describe_window() +
+                                    " is not a finite number (the values overflow a double)");
     }
     result.checks.push_back(check(req, value));
   }

@@ -27,10 +27,10 @@ struct ValidateInput {
     std::size_t window = 0;  // 0: every record
     std::size_t min_count = 1;
   } history;
-  PredictionsRun predictions;       // --predictions
+  PredictionsRun predictions;  // --predictions
   prometheus::GateRequest prometheus;
-  bool require_complete = false;    // --range: a gap fails the gate
-  std::string write_metrics;        // --predictions or --prometheus: where the metrics go (empty: nowhere)
+  bool require_complete = false;  // --range: a gap fails the gate
+  std::string write_metrics;      // --predictions or --prometheus: where the metrics go (empty: nowhere)
 };
 
 // One requirement checked on the source's metrics.

@@ -13,11 +13,14 @@ using ordered_json = nlohmann::ordered_json;
 
 // A computed metric that is not finite (mse of values near 1e200 overflows a double) is an
 // input error naming it: JSON has no infinity, it would be written and checked as null.
-void refuse_non_finite(const ordered_json& node, const std::string& name, const std::string& path, const std::string& where) {
+void refuse_non_finite(const ordered_json& node, const std::string& name, const std::string& path,
+                       const std::string& where) {
   if (node.is_object()) {
-    for (const auto& [key, child] : node.items()) refuse_non_finite(child, name.empty() ? key : name + "." + key, path, where);
+    for (const auto& [key, child] : node.items())
+      refuse_non_finite(child, name.empty() ? key : name + "." + key, path, where);
   } else if (node.is_number_float() && !std::isfinite(node.get<double>())) {
-    throw_input(path, "metric \"" + name + "\"" + where + " overflows: it is not a finite number (the values are too large for a double)");
+    throw_input(path, "metric \"" + name + "\"" + where +
+                          " overflows: it is not a finite number (the values are too large for a double)");
   }
 }
 
@@ -52,8 +55,10 @@ PredictionMetrics evaluate_predictions(const PredictionsRun& input, const std::s
     document["slices"] = {{columns.slice, slices}};
   }
   run.document = document;
-  run.metrics = MetricSet::from_json(nlohmann::json::parse(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run.path);
-  if (!write_metrics.empty()) write_file_atomically(write_metrics, document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  run.metrics = MetricSet::from_json(
+      nlohmann::json::parse(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run.path);
+  if (!write_metrics.empty())
+    write_file_atomically(write_metrics, document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   return run;
 }
 
@@ -63,9 +68,12 @@ std::optional<double> prediction_metric(const PredictionMetrics& run, const Eval
     if (allow_missing) return std::nullopt;
     throw_input(run.path, metric + " is undefined" + where + ": " + it->second);
   }
-  if (&evaluation == &run.evaluation) return allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric);
+  if (&evaluation == &run.evaluation)
+    return allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric);
   // A slice's metric: its own set (a label absent from the slice has no per-class metrics).
-  const MetricSet set = MetricSet::from_json(nlohmann::json::parse(evaluation.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), run.path);
+  const MetricSet set = MetricSet::from_json(
+      nlohmann::json::parse(evaluation.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+      run.path);
   return allow_missing ? set.find_number(metric) : set.number(metric);
 }
 

@@ -45,7 +45,7 @@ std::optional<double> prediction_metric(const PredictionMetrics& run, const Eval
 // One --require-slices check on one slice.
 struct SliceCheck {
   std::string slice;
-  std::size_t n = 0;             // the slice's rows
+  std::size_t n = 0;            // the slice's rows
   std::optional<double> value;  // none: missing, allowed by allow_missing (skipped)
   bool passed = false;
 };
@@ -59,7 +59,7 @@ struct PredictionsResult {
   Task task = Task::binary;
   std::string slice_column;  // empty: no --slice-by
   std::size_t min_slice_size = 0;
-  std::size_t slices = 0;  // how many values the slice column holds
+  std::size_t slices = 0;                                      // how many values the slice column holds
   std::vector<std::pair<std::string, std::size_t>> too_small;  // slices below min_slice_size, and their rows
   std::vector<SliceRequirementResult> slice_checks;
 };

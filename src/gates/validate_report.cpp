@@ -83,8 +83,9 @@ ValidateRow requirement_row(const RequirementResult& result) {
   row.report["threshold"] = req.threshold;
   row.report["value"] = result.value ? ordered_json(*result.value) : ordered_json(nullptr);
   row.report["passed"] = result.passed;
-  const std::string left =
-      req.aggregate == Aggregate::none ? req.metric : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
+  const std::string left = req.aggregate == Aggregate::none
+                               ? req.metric
+                               : std::string(aggregate_name(req.aggregate)) + "(" + req.metric + ")";
   // As many digits as it takes to tell the value from the threshold.
   auto [value_text, threshold_text] = distinct_texts(result.value.value_or(0), req.threshold);
   std::string message;
@@ -114,8 +115,11 @@ ValidateRow slice_row(const std::string& column, const Requirement& req, const S
               comparison_text(req.op) + " " + format_human(req.threshold) + (slice.passed ? ")" : "");
   }
   row.check = {column + "=" + slice.slice + ": " + describe(req), slice.passed, message, !slice.value};
-  row.report = {{"expr", req.text}, {"slice", slice.slice}, {"n", slice.n},
-                {"value", slice.value ? ordered_json(*slice.value) : ordered_json(nullptr)}, {"passed", slice.passed}};
+  row.report = {{"expr", req.text},
+                {"slice", slice.slice},
+                {"n", slice.n},
+                {"value", slice.value ? ordered_json(*slice.value) : ordered_json(nullptr)},
+                {"passed", slice.passed}};
   if (!slice.value) {  // as the checks of the whole file say it
     row.report["skipped"] = true;
     row.report["skip_reason"] = "metric missing, allowed by --allow-missing";
@@ -156,8 +160,8 @@ Outcome validate_outcome(const ValidateResult& result) {
                             : std::to_string(passed) + " of " + std::to_string(total) + " checks passed";
   if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
   outcome.markdown_body = table.render();
-  outcome.dotenv = {{"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)},
-                    {"SKIPPED", std::to_string(skipped)}};
+  outcome.dotenv = {
+      {"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)}, {"SKIPPED", std::to_string(skipped)}};
   if (result.prometheus) {
     ordered_json queries = ordered_json::array();
     for (const auto& s : *result.prometheus) queries.push_back(s.report);

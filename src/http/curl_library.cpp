@@ -11,8 +11,9 @@ namespace lean::http {
 namespace {
 [[noreturn]] void throw_unloadable(const char* soname, const std::string& why) {
   throw Error(ExitStatus::usage, soname,
-              why + ": ml-release, ml-compare --baseline-registry and ml-drift --pushgateway need libcurl 4 "
-                    "(Debian/Ubuntu package libcurl4, Fedora/RHEL libcurl)");
+              why +
+                  ": ml-release, ml-compare --baseline-registry and ml-drift --pushgateway need libcurl 4 "
+                  "(Debian/Ubuntu package libcurl4, Fedora/RHEL libcurl)");
 }
 
 template <typename Function>

@@ -56,10 +56,8 @@ bool retryable_transport(CURLcode code) {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_SEND_FAIL_REWIND:
-      return true;
-    default:
-      return false;
+    case CURLE_SEND_FAIL_REWIND: return true;
+    default: return false;
   }
 }
 
@@ -191,8 +189,7 @@ FileSource::FileSource(const std::string& path) : path_(path) {
   length_ = static_cast<std::uint64_t>(st.st_size);
 }
 
-FileSource::FileSource(const std::string& path, std::uint64_t offset, std::uint64_t length)
-    : FileSource(path) {
+FileSource::FileSource(const std::string& path, std::uint64_t offset, std::uint64_t length) : FileSource(path) {
   if (offset + length > length_) {
     ::close(fd_);
     throw_input(path, "changed while it was read: it is shorter than expected");
@@ -377,9 +374,7 @@ std::unique_ptr<curl_slist, SlistDeleter> set_up_handle(CURL* curl, char* error_
 
   bool has_content_type = false;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&](const std::string& line) {
-    headers.reset(lib.slist_append(headers.release(), line.c_str()));
-  };
+  auto add_header = [&](const std::string& line) { headers.reset(lib.slist_append(headers.release(), line.c_str())); };
   for (const auto& [name, value] : request.headers) {
     if (lower(name) == "content-type") has_content_type = true;
     register_credential_header(name, value);
@@ -471,7 +466,8 @@ Response Client::send(Request& request) {
 
     std::unique_ptr<MemorySource> memory;
     transfer.source = request.source;
-    const bool has_body = transfer.source || !request.body.empty() || request.method == "PUT" || request.method == "POST";
+    const bool has_body =
+        transfer.source || !request.body.empty() || request.method == "PUT" || request.method == "POST";
     if (!transfer.source && has_body) {
       memory = std::make_unique<MemorySource>(request.body);
       transfer.source = memory.get();
@@ -481,7 +477,8 @@ Response Client::send(Request& request) {
     // Never connected yet: the remaining connect budget bounds this attempt's connect.
     auto connect_budget = options_.connect_timeout;
     if (!ever_connected) {
-      connect_budget = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now()));
+      connect_budget =
+          std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(connect_deadline - Clock::now()));
     }
     const auto headers = set_up_handle(curl, handle_->error, options_, request, transfer, cleanup, connect_budget);
     CURLcode code = lib.easy_perform(curl);

@@ -24,7 +24,8 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
-std::unique_ptr<Progress> start_progress(std::string label, std::uint64_t total, bool enabled, std::uint64_t min_bytes) {
+std::unique_ptr<Progress> start_progress(std::string label, std::uint64_t total, bool enabled,
+                                         std::uint64_t min_bytes) {
   if (!enabled || total < min_bytes) return nullptr;
   return std::make_unique<Progress>(std::move(label), total);
 }
@@ -61,8 +62,7 @@ void Progress::finish() {
 }
 
 void Progress::draw_locked(bool final) {
-  const double fraction =
-      total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
+  const double fraction = total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
   const auto now = std::chrono::steady_clock::now();
   if (!tty_) {
     // One line per 10% step reached; steps skipped at once print once.

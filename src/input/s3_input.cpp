@@ -15,8 +15,8 @@
 namespace lean::input {
 namespace {
 
-constexpr std::uint64_t kEdgeBytes = 64 << 10;   // the magic bytes, and most files' footer
-constexpr std::uint64_t kStreamBlock = 8 << 20;  // one ranged GET of a streamed object
+constexpr std::uint64_t kEdgeBytes = 64 << 10;        // the magic bytes, and most files' footer
+constexpr std::uint64_t kStreamBlock = 8 << 20;       // one ranged GET of a streamed object
 constexpr std::uint64_t kMaxWindowBytes = 256 << 20;  // one column chunk fetched at once
 
 struct OpenInputs {
@@ -66,7 +66,8 @@ void set_s3_options(const S3Options& options) {
   r.options = options;
 }
 
-S3Object::S3Object(std::string url, std::shared_ptr<S3ObjectReader> reader, std::string key, S3ObjectReader::Object head)
+S3Object::S3Object(std::string url, std::shared_ptr<S3ObjectReader> reader, std::string key,
+                   S3ObjectReader::Object head)
     : url_(std::move(url)), reader_(std::move(reader)), key_(std::move(key)), head_(std::move(head)) {}
 
 std::shared_ptr<const S3Object> S3Object::open(const std::string& url) {
@@ -104,7 +105,8 @@ void S3Object::read_at(std::uint64_t offset, std::size_t size, std::vector<std::
   }
   const std::uint64_t edge_length = std::min(kEdgeBytes, this->size());
   if (offset + size <= edge_length) return copy_out(edge(false), offset, size, out);
-  if (offset >= this->size() - edge_length) return copy_out(edge(true), offset - (this->size() - edge_length), size, out);
+  if (offset >= this->size() - edge_length)
+    return copy_out(edge(true), offset - (this->size() - edge_length), size, out);
   copy_out(read_range(offset, size), 0, size, out);
 }
 

@@ -11,27 +11,24 @@ namespace {
 
 // Words that make a metric lower-is-better wherever they appear in its name.
 constexpr std::string_view kLowerWords[] = {
-    "loss",    "losses",   "error",    "errors",   "err",        "rmse",     "mse",     "mae",
-    "mape",    "smape",    "wape",     "mase",     "rmsle",      "msle",     "medae",   "mad",
-    "logloss", "mlogloss", "nll",      "wer",      "cer",        "ter",      "perplexity", "ppl",
-    "brier",   "fpr",      "fnr",      "fdr",      "eer",        "divergence", "kld",   "latency",
-    "duration", "time",    "runtime",  "elapsed",  "memory",     "cost",     "regret",  "distance",
-    "deviance", "misclassification", "hinge"};
+    "loss",    "losses",     "error",   "errors",   "err",      "rmse",     "mse",
+    "mae",     "mape",       "smape",   "wape",     "mase",     "rmsle",    "msle",
+    "medae",   "mad",        "logloss", "mlogloss", "nll",      "wer",      "cer",
+    "ter",     "perplexity", "ppl",     "brier",    "fpr",      "fnr",      "fdr",
+    "eer",     "divergence", "kld",     "latency",  "duration", "time",     "runtime",
+    "elapsed", "memory",     "cost",    "regret",   "distance", "deviance", "misclassification",
+    "hinge"};
 
 // Phrases (consecutive words) that do the same; their words alone do not ("positive rate"
 // is recall's kin, "entropy" alone may be a diversity to maximise).
 constexpr std::array<std::string_view, 3> kLowerPhrases[] = {
-    {"false", "positive", "rate"},
-    {"false", "negative", "rate"},
-    {"false", "discovery", "rate"},
-    {"miss", "rate", ""},
-    {"cross", "entropy", ""},
-    {"kl", "div", ""},
+    {"false", "positive", "rate"}, {"false", "negative", "rate"}, {"false", "discovery", "rate"},
+    {"miss", "rate", ""},          {"cross", "entropy", ""},      {"kl", "div", ""},
 };
 
 // A last word that is a unit of time or size: "p95_ms", "runtime_s", "model_size_mb".
-constexpr std::string_view kLowerUnits[] = {"ms", "s",  "sec", "secs", "seconds", "us", "ns",
-                                                         "kb", "mb", "gb", "kib",  "mib",     "gib", "bytes"};
+constexpr std::string_view kLowerUnits[] = {"ms", "s",  "sec", "secs", "seconds", "us",  "ns",
+                                            "kb", "mb", "gb",  "kib",  "mib",     "gib", "bytes"};
 
 bool is_one_of(std::string_view word, const auto& list) {
   return std::find(std::begin(list), std::end(list), word) != std::end(list);
@@ -65,9 +62,9 @@ std::vector<std::string> metric_name_words(const std::string& name) {
     if (!word.empty()) {
       const int before = kind(name[i - 1]);
       const bool next_lower = i + 1 < name.size() && kind(name[i + 1]) == 1;
-      if ((before == 3) != (here == 3)) flush();                  // "p95", "f1score"
-      else if (before == 1 && here == 2) flush();                 // "valLoss"
-      else if (before == 2 && here == 2 && next_lower) flush();   // "HTTPError"
+      if ((before == 3) != (here == 3)) flush();                 // "p95", "f1score"
+      else if (before == 1 && here == 2) flush();                // "valLoss"
+      else if (before == 2 && here == 2 && next_lower) flush();  // "HTTPError"
     }
     word += static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
   }

@@ -24,7 +24,8 @@ std::vector<double> History::values(const std::string& metric, bool allow_missin
 
 std::string History::describe_window() const {
   if (records.empty()) return "the window (no records)";
-  const std::string lines = "line" + std::string(records.size() == 1 ? " " : "s ") + std::to_string(records.front().line) +
+  const std::string lines = "line" + std::string(records.size() == 1 ? " " : "s ") +
+                            std::to_string(records.front().line) +
                             (records.size() == 1 ? "" : "-" + std::to_string(records.back().line));
   const std::string count = records.size() == 1 ? "record" : std::to_string(records.size()) + " records";
   if (records.size() == total_records) return (records.size() == 1 ? "the only " : "all ") + count + " (" + lines + ")";

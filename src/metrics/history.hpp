@@ -15,7 +15,7 @@ struct History {
     MetricSet metrics;
   };
   std::string path;
-  std::vector<Record> records;  // the window, oldest first
+  std::vector<Record> records;    // the window, oldest first
   std::size_t total_records = 0;  // in the whole file
 
   // The metric's values over the window, oldest first, from the records that have it. A

@@ -93,8 +93,8 @@ void MetricSet::flatten(const ordered_json& value, const std::string& pointer, c
 }
 
 void MetricSet::throw_too_many(const std::string& source) {
-  throw_input(source, "holds more than " + std::to_string(limits::kMetrics) +
-                          " metrics (the limit; see docs/hardening.md)");
+  throw_input(source,
+              "holds more than " + std::to_string(limits::kMetrics) + " metrics (the limit; see docs/hardening.md)");
 }
 
 std::string mark_nonfinite_tokens(const std::string& text) {
@@ -341,8 +341,8 @@ const MetricSet::Leaf* MetricSet::find_leaf(const std::string& path) const {
     const Leaf& leaf = *candidate;
     if (name_of(leaf) != path) continue;
     if (found) {
-      throw_input(leaf.source, "metric name \"" + path + "\" is ambiguous (" + found->pointer + " and " +
-                                   leaf.pointer + "); name it by JSON Pointer");
+      throw_input(leaf.source, "metric name \"" + path + "\" is ambiguous (" + found->pointer + " and " + leaf.pointer +
+                                   "); name it by JSON Pointer");
     }
     found = &leaf;
   }
@@ -358,7 +358,8 @@ void MetricSet::throw_missing(const std::string& path) const {
     if (name.rfind(path + (pointer ? "/" : "."), 0) == 0) below.push_back(name);
   }
   if (!below.empty()) {
-    throw_input(source_, "metric \"" + path + "\" is an object, not a number (it holds " + join_limited(below, 5) + ")");
+    throw_input(source_,
+                "metric \"" + path + "\" is an object, not a number (it holds " + join_limited(below, 5) + ")");
   }
   std::string message = "no metric \"" + path + "\"";
   std::optional<std::string> guess = closest_match(path, candidates);
@@ -421,7 +422,8 @@ nlohmann::ordered_json MetricSet::to_json() const {
       } else if (node->is_object()) {
         node = &(*node)[token];
       } else {
-        throw_input(leaf.source, "metric \"" + leaf.dotted + "\" is nested where another file has a different kind of value");
+        throw_input(leaf.source,
+                    "metric \"" + leaf.dotted + "\" is nested where another file has a different kind of value");
       }
       ++level;
       start = end + 1;

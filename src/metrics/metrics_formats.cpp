@@ -38,20 +38,24 @@ ordered_json scalar_json(const YAML::Node& node, const std::string& path, const 
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
   std::string lower = text;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* special : {".inf", "+.inf", "-.inf", ".nan"}) {
     if (lower == special) throw_input(path, "metric \"" + where + "\" is " + text + ", not a finite number");
   }
   if (auto number = parse_finite_number(text)) {
-    if (text.find_first_of(".eE") == std::string::npos && std::fabs(*number) < 9e15) return static_cast<std::int64_t>(*number);
+    if (text.find_first_of(".eE") == std::string::npos && std::fabs(*number) < 9e15)
+      return static_cast<std::int64_t>(*number);
     return *number;
   }
   return text;
 }
 
-ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const std::string& where, std::size_t depth) {
+ordered_json yaml_to_json(const YAML::Node& node, const std::string& path, const std::string& where,
+                          std::size_t depth) {
   if (depth > limits::kJsonDepth) {
-    throw_input(path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
+    throw_input(
+        path, "nests deeper than " + std::to_string(limits::kJsonDepth) + " levels (the limit; see docs/hardening.md)");
   }
   switch (node.Type()) {
     case YAML::NodeType::Map: {
@@ -146,8 +150,8 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
       } else if (c == ',') {
         count_entry();
       } else if ((c == '&' || c == '*' || c == '!') && token_start) {
-        throw_input(path, "line " + std::to_string(line) +
-                              ": YAML anchors, aliases and tags are not read in a metrics file");
+        throw_input(path,
+                    "line " + std::to_string(line) + ": YAML anchors, aliases and tags are not read in a metrics file");
       }
     }
     start = end + 1;
@@ -187,9 +191,11 @@ std::string mlflow_metrics(const std::string& dir) {
     throw_input(dir, "not an MLflow run: expected meta.yaml and metrics/ (mlruns/<experiment>/<run_id>)");
   }
   std::vector<std::pair<std::string, MetricPoint>> latest;
-  for (auto it = fs::recursive_directory_iterator(run / "metrics", ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(run / "metrics", ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (!it->is_regular_file()) continue;
-    const std::string name = fs::relative(it->path(), run / "metrics").generic_string();  // "eval/accuracy" for nested names
+    const std::string name =
+        fs::relative(it->path(), run / "metrics").generic_string();  // "eval/accuracy" for nested names
     const std::string file = (fs::path(dir) / "metrics" / name).string();
     std::istringstream lines(read_text_file(it->path().string()));
     std::optional<MetricPoint> best;
@@ -207,12 +213,14 @@ std::string mlflow_metrics(const std::string& dir) {
       auto value = parse_finite_number(point.value_text);
       point.value = value ? *value : std::nan("");
       // MLflow's latest metric: max by (step, timestamp, value).
-      if (!best || std::tie(point.step, point.timestamp, point.value) > std::tie(best->step, best->timestamp, best->value)) {
+      if (!best ||
+          std::tie(point.step, point.timestamp, point.value) > std::tie(best->step, best->timestamp, best->value)) {
         best = point;
       }
     }
     if (!best) throw_input(file, "holds no value");
-    if (std::isnan(best->value)) throw_input(file, "metric \"" + name + "\" is " + best->value_text + ", not a finite number");
+    if (std::isnan(best->value))
+      throw_input(file, "metric \"" + name + "\" is " + best->value_text + ", not a finite number");
     latest.emplace_back(name, *best);
   }
   if (ec) throw_input(dir, "cannot list metrics/: " + ec.message());
@@ -226,7 +234,8 @@ std::string mlflow_metrics(const std::string& dir) {
 
 std::optional<std::string> metrics_json_from_other_format(const std::string& path) {
   std::string lower = path;  // METRICS.YAML is YAML too
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ends_with(lower, ".yaml") || ends_with(lower, ".yml")) return yaml_metrics(path);
   std::error_code ec;
   if (fs::is_directory(path, ec)) return mlflow_metrics(path);
@@ -239,7 +248,8 @@ std::vector<std::string> metrics_input_files(const std::string& path) {
   if (path == "-" || !fs::is_directory(path, ec)) return files;
   files.push_back((fs::path(path) / "meta.yaml").string());
   const fs::path metrics = fs::path(path) / "metrics";
-  for (auto it = fs::recursive_directory_iterator(metrics, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(metrics, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
     if (it->is_regular_file(ec)) files.push_back(it->path().string());
   }
   return files;

@@ -18,7 +18,8 @@ namespace lean::parquet {
 namespace {
 
 [[noreturn]] void wrong_size(Codec codec, const std::string& got, std::size_t expected) {
-  fail(std::string(codec_name(codec)) + " page decompresses to " + got + ", its header says " + std::to_string(expected) + " bytes");
+  fail(std::string(codec_name(codec)) + " page decompresses to " + got + ", its header says " +
+       std::to_string(expected) + " bytes");
 }
 
 void gunzip(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
@@ -37,11 +38,13 @@ void gunzip(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
       std::uint8_t extra;  // any byte more means the page is larger than its header says
       z.next_out = &extra;
       z.avail_out = 1;
-      if (inflate(&z, Z_FINISH) != Z_BUF_ERROR || z.avail_out == 0) wrong_size(Codec::gzip, "more than that", out.size());
+      if (inflate(&z, Z_FINISH) != Z_BUF_ERROR || z.avail_out == 0)
+        wrong_size(Codec::gzip, "more than that", out.size());
       break;
     }
   }
-  if (status != Z_STREAM_END && status != Z_BUF_ERROR) fail(std::string("GZIP data is corrupt (") + (z.msg ? z.msg : "zlib") + ")");
+  if (status != Z_STREAM_END && status != Z_BUF_ERROR)
+    fail(std::string("GZIP data is corrupt (") + (z.msg ? z.msg : "zlib") + ")");
   if (z.total_out != out.size()) wrong_size(Codec::gzip, std::to_string(z.total_out) + " bytes", out.size());
 }
 
@@ -58,8 +61,9 @@ bool hadoop_lz4(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out
     const std::uint32_t size = big_endian(in.data() + at), compressed = big_endian(in.data() + at + 4);
     at += 8;
     if (compressed > in.size() - at || size > out.size() - written) return false;
-    const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(in.data() + at), reinterpret_cast<char*>(out.data() + written),
-                                        static_cast<int>(compressed), static_cast<int>(size));
+    const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(in.data() + at),
+                                        reinterpret_cast<char*>(out.data() + written), static_cast<int>(compressed),
+                                        static_cast<int>(size));
     if (got < 0 || static_cast<std::uint32_t>(got) != size) return false;
     at += compressed;
     written += size;
@@ -100,15 +104,14 @@ void decompress(Codec codec, std::span<const std::uint8_t> in, std::size_t expec
       }
       if (size != expected) wrong_size(codec, std::to_string(size) + " bytes", expected);
       std::size_t got = expected;
-      if (snappy_uncompress(reinterpret_cast<const char*>(in.data()), in.size(), reinterpret_cast<char*>(out.data()), &got) != SNAPPY_OK ||
+      if (snappy_uncompress(reinterpret_cast<const char*>(in.data()), in.size(), reinterpret_cast<char*>(out.data()),
+                            &got) != SNAPPY_OK ||
           got != expected) {
         fail("SNAPPY data is corrupt");
       }
       return;
     }
-    case Codec::gzip:
-      gunzip(in, out);
-      return;
+    case Codec::gzip: gunzip(in, out); return;
     case Codec::zstd: {
       const std::size_t got = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
       if (ZSTD_isError(got)) {
@@ -118,9 +121,7 @@ void decompress(Codec codec, std::span<const std::uint8_t> in, std::size_t expec
       if (got != expected) wrong_size(codec, std::to_string(got) + " bytes", expected);
       return;
     }
-    case Codec::lz4_raw:
-      lz4_raw(in, out, codec);
-      return;
+    case Codec::lz4_raw: lz4_raw(in, out, codec); return;
     case Codec::lz4:  // as Arrow reads it: Hadoop's framing, else an LZ4 frame, else a raw block
       if (hadoop_lz4(in, out) || lz4_frame(in, out)) return;
       lz4_raw(in, out, codec);
@@ -128,12 +129,12 @@ void decompress(Codec codec, std::span<const std::uint8_t> in, std::size_t expec
     case Codec::brotli: {
       std::size_t got = expected;
       const auto status = BrotliDecoderDecompress(in.size(), in.data(), &got, out.data());
-      if (status != BROTLI_DECODER_RESULT_SUCCESS) fail("BROTLI data is corrupt or decompresses to more than its header says");
+      if (status != BROTLI_DECODER_RESULT_SUCCESS)
+        fail("BROTLI data is corrupt or decompresses to more than its header says");
       if (got != expected) wrong_size(codec, std::to_string(got) + " bytes", expected);
       return;
     }
-    case Codec::lzo:
-      break;
+    case Codec::lzo: break;
   }
   fail(std::string("compression codec ") + codec_name(codec) + " is not supported");
 }

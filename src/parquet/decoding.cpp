@@ -118,7 +118,8 @@ void read_delta_binary(Cursor& in, std::size_t count, std::vector<std::int64_t>&
     fail("DELTA_BINARY_PACKED: an invalid block of " + std::to_string(block_size) + " values in " +
          std::to_string(miniblocks) + " miniblocks");
   }
-  if (total < count) fail("DELTA_BINARY_PACKED: " + std::to_string(total) + " values where " + std::to_string(count) + " are needed");
+  if (total < count)
+    fail("DELTA_BINARY_PACKED: " + std::to_string(total) + " values where " + std::to_string(count) + " are needed");
   const std::size_t per_miniblock = static_cast<std::size_t>(block_size / miniblocks);
   const std::size_t start = out.size();
   out.reserve(start + count);
@@ -163,7 +164,8 @@ void read_delta_length(Cursor& in, std::size_t count, Values& out) {
   read_delta_binary(in, count, lengths);
   for (const std::int64_t length : lengths) {
     if (length < 0) fail("DELTA_LENGTH_BYTE_ARRAY: a negative length");
-    append_text(out, in.take(static_cast<std::size_t>(length), "DELTA_LENGTH_BYTE_ARRAY data"), static_cast<std::size_t>(length));
+    append_text(out, in.take(static_cast<std::size_t>(length), "DELTA_LENGTH_BYTE_ARRAY data"),
+                static_cast<std::size_t>(length));
   }
 }
 
@@ -178,7 +180,8 @@ void read_delta_byte_array(Cursor& in, std::size_t count, Values& out) {
   for (std::size_t i = 0; i < count; ++i) {
     const std::int64_t prefix = prefixes[i];
     if (prefix < 0 || static_cast<std::uint64_t>(prefix) > previous.size()) {
-      fail("DELTA_BYTE_ARRAY: a prefix of " + std::to_string(prefix) + " bytes, the previous value has " + std::to_string(previous.size()));
+      fail("DELTA_BYTE_ARRAY: a prefix of " + std::to_string(prefix) + " bytes, the previous value has " +
+           std::to_string(previous.size()));
     }
     previous.resize(static_cast<std::size_t>(prefix));
     previous.append(suffixes.text(i));
@@ -332,8 +335,11 @@ void decode_values(const ColumnSchema& column, Encoding encoding, std::span<cons
       const std::uint32_t size = load<std::uint32_t>(in.take(4, "RLE booleans"));
       Cursor runs(std::span(in.take(size, "RLE booleans"), size));
       read_hybrid(
-          runs, 1, count, [&](std::uint64_t value, std::size_t repeat) { out.integers.insert(out.integers.end(), repeat, value & 1); },
-          [&](const std::uint64_t* values, std::size_t n) { out.integers.insert(out.integers.end(), values, values + n); });
+          runs, 1, count,
+          [&](std::uint64_t value, std::size_t repeat) { out.integers.insert(out.integers.end(), repeat, value & 1); },
+          [&](const std::uint64_t* values, std::size_t n) {
+            out.integers.insert(out.integers.end(), values, values + n);
+          });
       break;
     }
     case Encoding::delta_binary_packed:
@@ -342,7 +348,8 @@ void decode_values(const ColumnSchema& column, Encoding encoding, std::span<cons
       if (column.physical == PhysicalType::int32) {
         for (auto& v : out.integers) {
           const auto narrow = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-          v = column.kind == ValueKind::unsigned_integer ? static_cast<std::int64_t>(static_cast<std::uint32_t>(narrow)) : narrow;
+          v = column.kind == ValueKind::unsigned_integer ? static_cast<std::int64_t>(static_cast<std::uint32_t>(narrow))
+                                                         : narrow;
         }
       }
       break;
@@ -351,7 +358,8 @@ void decode_values(const ColumnSchema& column, Encoding encoding, std::span<cons
       read_delta_length(in, count, out);
       break;
     case Encoding::delta_byte_array:
-      if (column.physical != PhysicalType::byte_array && column.physical != PhysicalType::fixed_len_byte_array) unsupported();
+      if (column.physical != PhysicalType::byte_array && column.physical != PhysicalType::fixed_len_byte_array)
+        unsupported();
       read_delta_byte_array(in, count, out);
       break;
     case Encoding::byte_stream_split: {
@@ -361,8 +369,7 @@ void decode_values(const ColumnSchema& column, Encoding encoding, std::span<cons
       read_fixed(column, in.take(count * width, "BYTE_STREAM_SPLIT values"), count, true, out);
       break;
     }
-    default:
-      fail(std::string("encoding ") + encoding_name(encoding) + " is not supported for values");
+    default: fail(std::string("encoding ") + encoding_name(encoding) + " is not supported for values");
   }
   if (out.form == Values::Form::texts) finish_texts(out);
 }
@@ -401,7 +408,8 @@ void read_max_levels(std::span<const std::uint8_t> data, int bit_width, std::siz
     return level == static_cast<std::uint64_t>(max_level);
   };
   read_hybrid(
-      in, bit_width, count, [&](std::uint64_t level, std::size_t repeat) { present.insert(present.end(), repeat, level_of(level)); },
+      in, bit_width, count,
+      [&](std::uint64_t level, std::size_t repeat) { present.insert(present.end(), repeat, level_of(level)); },
       [&](const std::uint64_t* levels, std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) present.push_back(level_of(levels[i]));
       });

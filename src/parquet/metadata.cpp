@@ -40,9 +40,11 @@ void read_logical_type(ThriftReader& in, SchemaElement& e) {
     e.logical = outer.id;
     in.read_struct([&](const Field& f) {
       if (outer.id == 5 && f.id == 1 && f.type == ThriftReader::kI32) e.logical_scale = in.read_i32();  // DECIMAL scale
-      else if ((outer.id == 7 || outer.id == 8) && f.id == 2 && f.type == ThriftReader::kStruct) e.logical_unit_scale = time_unit(in);
+      else if ((outer.id == 7 || outer.id == 8) && f.id == 2 && f.type == ThriftReader::kStruct)
+        e.logical_unit_scale = time_unit(in);
       else if (outer.id == 10 && f.id == 1 && f.type == ThriftReader::kByte) e.logical_bits = in.read_byte();
-      else if (outer.id == 10 && f.id == 2 && (f.type == ThriftReader::kTrue || f.type == ThriftReader::kFalse)) e.logical_signed = in.read_bool(f);
+      else if (outer.id == 10 && f.id == 2 && (f.type == ThriftReader::kTrue || f.type == ThriftReader::kFalse))
+        e.logical_signed = in.read_bool(f);
       else in.skip(f.type);
     });
   });
@@ -92,7 +94,8 @@ struct Unsupported {
 ColumnSchema to_column(const SchemaElement& e) {
   ColumnSchema column;
   column.name = e.name;
-  if (e.repetition == 2) throw Unsupported{"column " + quoted(e.name) + " is repeated (a list): only flat schemas are supported"};
+  if (e.repetition == 2)
+    throw Unsupported{"column " + quoted(e.name) + " is repeated (a list): only flat schemas are supported"};
   column.optional = e.repetition == 1;
   if (!e.type || *e.type < 0 || *e.type > 7) fail("column " + quoted(e.name) + " has no valid physical type");
   column.physical = static_cast<PhysicalType>(*e.type);
@@ -114,7 +117,10 @@ ColumnSchema to_column(const SchemaElement& e) {
     case PhysicalType::boolean: column.kind = ValueKind::boolean; break;
     case PhysicalType::float32:
     case PhysicalType::float64: column.kind = ValueKind::real; break;
-    case PhysicalType::int96: column.kind = ValueKind::timestamp; column.scale = 9; break;
+    case PhysicalType::int96:
+      column.kind = ValueKind::timestamp;
+      column.scale = 9;
+      break;
     case PhysicalType::int32:
     case PhysicalType::int64:
       column.kind = ValueKind::integer;

@@ -10,31 +10,49 @@ namespace lean::parquet {
 
 // The parts of Parquet's footer (parquet-format, src/main/thrift/parquet.thrift) a reader
 // of flat tables needs; enum values are the specification's.
-enum class PhysicalType { boolean = 0, int32 = 1, int64 = 2, int96 = 3, float32 = 4, float64 = 5, byte_array = 6, fixed_len_byte_array = 7 };
+enum class PhysicalType {
+  boolean = 0,
+  int32 = 1,
+  int64 = 2,
+  int96 = 3,
+  float32 = 4,
+  float64 = 5,
+  byte_array = 6,
+  fixed_len_byte_array = 7
+};
 enum class Codec { uncompressed = 0, snappy = 1, gzip = 2, lzo = 3, brotli = 4, lz4 = 5, zstd = 6, lz4_raw = 7 };
-enum class Encoding { plain = 0, plain_dictionary = 2, rle = 3, bit_packed = 4, delta_binary_packed = 5,
-                      delta_length_byte_array = 6, delta_byte_array = 7, rle_dictionary = 8, byte_stream_split = 9 };
+enum class Encoding {
+  plain = 0,
+  plain_dictionary = 2,
+  rle = 3,
+  bit_packed = 4,
+  delta_binary_packed = 5,
+  delta_length_byte_array = 6,
+  delta_byte_array = 7,
+  rle_dictionary = 8,
+  byte_stream_split = 9
+};
 enum class PageType { data = 0, index = 1, dictionary = 2, data_v2 = 3 };
 
 // How a column's stored values read as numbers or text (logical or converted types).
 enum class ValueKind {
-  integer,    // INT32/INT64 as signed (INT_8..INT_64, or no annotation)
+  integer,           // INT32/INT64 as signed (INT_8..INT_64, or no annotation)
   unsigned_integer,  // UINT_8..UINT_64 / INTEGER(signed=false)
-  decimal,    // unscaled integer / 10^scale (INT32, INT64, FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY)
-  real,       // FLOAT, DOUBLE
-  boolean,    // text "true"/"false"
-  text,       // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY: STRING, ENUM, JSON, or plain bytes
-  date,       // days since 1970-01-01
-  time,       // seconds since midnight (stored in ms, us or ns)
-  timestamp,  // seconds since 1970-01-01T00:00:00 (stored in ms, us or ns; INT96 in ns)
+  decimal,           // unscaled integer / 10^scale (INT32, INT64, FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY)
+  real,              // FLOAT, DOUBLE
+  boolean,           // text "true"/"false"
+  text,              // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY: STRING, ENUM, JSON, or plain bytes
+  date,              // days since 1970-01-01
+  time,              // seconds since midnight (stored in ms, us or ns)
+  timestamp,         // seconds since 1970-01-01T00:00:00 (stored in ms, us or ns; INT96 in ns)
 };
 
 struct ColumnSchema {
   std::string name;
   PhysicalType physical = PhysicalType::int32;
   ValueKind kind = ValueKind::integer;
-  int type_length = 0;  // FIXED_LEN_BYTE_ARRAY
-  int scale = 0;        // decimal: digits after the point; time/timestamp: 3, 6 or 9 (the unit)
+  int type_length = 0;    // FIXED_LEN_BYTE_ARRAY
+  int scale = 0;          // decimal: digits after the point; time/timestamp: 3, 6 or 9 (the unit)
   bool optional = false;  // max definition level 1 (0 when required)
   // Why the reader cannot read the column (a nested group, a repeated field, a type it does
   // not support), empty when it can: such a column is still part of the file, so a user can

@@ -63,17 +63,21 @@ ParquetFile::ParquetFile(std::string path) : path_(std::move(path)) {
     if (::fstat(file_.fd, &info) != 0) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
     size_ = static_cast<std::uint64_t>(info.st_size);
   }
-  if (size_ < 12) throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) + " bytes, too short for its magic bytes and footer");
+  if (size_ < 12)
+    throw_input(path_, "not a complete Parquet file: " + std::to_string(size_) +
+                           " bytes, too short for its magic bytes and footer");
   std::vector<std::uint8_t> bytes;
   read_at(0, 4, bytes);
-  if (std::memcmp(bytes.data(), kMagic, 4) != 0) throw_input(path_, "not a Parquet file: it does not start with the magic bytes PAR1");
+  if (std::memcmp(bytes.data(), kMagic, 4) != 0)
+    throw_input(path_, "not a Parquet file: it does not start with the magic bytes PAR1");
   read_at(size_ - 8, 8, bytes);
   if (std::memcmp(bytes.data() + 4, kMagic, 4) != 0) {
     throw_input(path_, "not a complete Parquet file: it does not end with the magic bytes PAR1");
   }
   const std::uint32_t footer = little_endian32(bytes.data());
   if (footer > size_ - 12) {
-    throw_input(path_, "the footer length " + std::to_string(footer) + " points outside the file (" + std::to_string(size_) + " bytes)");
+    throw_input(path_, "the footer length " + std::to_string(footer) + " points outside the file (" +
+                           std::to_string(size_) + " bytes)");
   }
   data_end_ = size_ - 8 - footer;
   read_at(data_end_, footer, bytes);
@@ -95,22 +99,24 @@ void ParquetFile::read_at(std::uint64_t offset, std::size_t size, std::vector<st
   while (done < size) {
     const ssize_t n = ::pread(file_.fd, out.data() + done, size - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw_input(path_, std::string("cannot read: ") + (n < 0 ? std::strerror(errno) : "the file got shorter"));
+    if (n <= 0)
+      throw_input(path_, std::string("cannot read: ") + (n < 0 ? std::strerror(errno) : "the file got shorter"));
     done += static_cast<std::size_t>(n);
   }
 }
 
-void ParquetFile::read_column(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
-                              bool with_rows) const {
+void ParquetFile::read_column(std::size_t group, std::size_t column,
+                              const std::function<void(const PageValues&)>& on_page, bool with_rows) const {
   try {
     read_chunk(group, column, on_page, with_rows);
   } catch (const FormatError& error) {
-    throw_input(path_, "row group " + std::to_string(group) + ", column \"" + meta_.columns[column].name + "\": " + error.what());
+    throw_input(path_, "row group " + std::to_string(group) + ", column \"" + meta_.columns[column].name +
+                           "\": " + error.what());
   }
 }
 
-void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::function<void(const PageValues&)>& on_page,
-                             bool with_rows) const {
+void ParquetFile::read_chunk(std::size_t group, std::size_t column,
+                             const std::function<void(const PageValues&)>& on_page, bool with_rows) const {
   const ColumnSchema& schema = meta_.columns[column];
   require_readable(schema);
   const RowGroupMeta& row_group = meta_.row_groups[group];
@@ -119,13 +125,16 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
   if (!chunk.has_meta_data) fail("the column chunk has no metadata");
   if (chunk.physical != schema.physical) fail("the column chunk's physical type differs from the schema's");
   std::uint64_t start = static_cast<std::uint64_t>(chunk.data_page_offset);
-  if (chunk.dictionary_page_offset && *chunk.dictionary_page_offset > 0 && *chunk.dictionary_page_offset < chunk.data_page_offset) {
+  if (chunk.dictionary_page_offset && *chunk.dictionary_page_offset > 0 &&
+      *chunk.dictionary_page_offset < chunk.data_page_offset) {
     start = static_cast<std::uint64_t>(*chunk.dictionary_page_offset);
   }
   const auto length = static_cast<std::uint64_t>(chunk.total_compressed_size);
-  if (chunk.data_page_offset < 4 || chunk.total_compressed_size < 0 || start < 4 || start > data_end_ || length > data_end_ - start) {
+  if (chunk.data_page_offset < 4 || chunk.total_compressed_size < 0 || start < 4 || start > data_end_ ||
+      length > data_end_ - start) {
     fail("the column chunk (" + std::to_string(chunk.total_compressed_size) + " bytes at byte " +
-         std::to_string(chunk.data_page_offset) + ") lies outside the file's data (bytes 4 to " + std::to_string(data_end_) + ")");
+         std::to_string(chunk.data_page_offset) + ") lies outside the file's data (bytes 4 to " +
+         std::to_string(data_end_) + ")");
   }
   const std::uint64_t end = start + length;
   if (remote_) remote_->load_window(start, length);  // one ranged GET for the whole chunk
@@ -156,10 +165,12 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
     at += header.header_size;
     if (static_cast<std::uint64_t>(header.compressed_size) > end - at) fail(where + " is larger than its column chunk");
     if (static_cast<std::uint32_t>(header.uncompressed_size) > kMaxPageBytes) {
-      fail(where + " declares " + std::to_string(header.uncompressed_size) + " bytes (the limit is " + std::to_string(kMaxPageBytes >> 20) + " MiB)");
+      fail(where + " declares " + std::to_string(header.uncompressed_size) + " bytes (the limit is " +
+           std::to_string(kMaxPageBytes >> 20) + " MiB)");
     }
     if (static_cast<std::uint32_t>(header.num_values) > kMaxPageValues) {
-      fail(where + " declares " + std::to_string(header.num_values) + " values (the limit is " + std::to_string(kMaxPageValues) + ")");
+      fail(where + " declares " + std::to_string(header.num_values) + " values (the limit is " +
+           std::to_string(kMaxPageValues) + ")");
     }
     read_at(at, static_cast<std::size_t>(header.compressed_size), raw);
     at += static_cast<std::uint64_t>(header.compressed_size);
@@ -183,7 +194,8 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
         std::span<const std::uint8_t> rest(page);
         if (schema.optional) {
           if (header.definition_encoding != Encoding::rle) {
-            fail(std::string("definition levels encoded as ") + encoding_name(header.definition_encoding) + " (only RLE is supported)");
+            fail(std::string("definition levels encoded as ") + encoding_name(header.definition_encoding) +
+                 " (only RLE is supported)");
           }
           if (rest.size() < 4) fail("the definition levels end early");
           const std::uint32_t size = little_endian32(rest.data());
@@ -194,12 +206,17 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
         }
         value_bytes = rest;
       } else {  // data page v2: levels first, never compressed
-        const auto levels = static_cast<std::uint64_t>(header.definition_bytes) + static_cast<std::uint64_t>(header.repetition_bytes);
-        if (levels > raw.size() || levels > static_cast<std::uint64_t>(header.uncompressed_size)) fail("the levels are larger than the page");
+        const auto levels =
+            static_cast<std::uint64_t>(header.definition_bytes) + static_cast<std::uint64_t>(header.repetition_bytes);
+        if (levels > raw.size() || levels > static_cast<std::uint64_t>(header.uncompressed_size))
+          fail("the levels are larger than the page");
         if (header.repetition_bytes > 0) fail("repetition levels in a flat column");
-        if (schema.optional) present = count_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1);
+        if (schema.optional)
+          present =
+              count_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1);
         if (with_rows && present < count) {
-          read_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1, present_rows);
+          read_max_levels(std::span(raw).first(static_cast<std::size_t>(header.definition_bytes)), 1, count, 1,
+                          present_rows);
         }
         const std::span<const std::uint8_t> stored = std::span(raw).subspan(static_cast<std::size_t>(levels));
         const auto expected = static_cast<std::size_t>(static_cast<std::uint64_t>(header.uncompressed_size) - levels);
@@ -218,7 +235,8 @@ void ParquetFile::read_chunk(std::size_t group, std::size_t column, const std::f
     }
   }
   if (seen != rows) {
-    fail("the column chunk holds " + std::to_string(seen) + " values, the row group has " + std::to_string(rows) + " rows");
+    fail("the column chunk holds " + std::to_string(seen) + " values, the row group has " + std::to_string(rows) +
+         " rows");
   }
 }
 

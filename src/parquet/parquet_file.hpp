@@ -36,10 +36,10 @@ struct PageValues {
 bool has_parquet_magic(const std::string& path);
 
 // A Parquet file on disk or in S3 (s3://BUCKET/KEY: the footer from the object's last bytes,
-// then each column chunk with one ranged GET on the thread that decodes it), read page by page: the footer when opened, then only the
-// column chunks asked for, each a page at a time (at most one page of a column in memory).
-// Safe to read different columns from different threads. Every error is an input error
-// (exit 3) naming the file, and for a column chunk also the row group and the column.
+// then each column chunk with one ranged GET on the thread that decodes it), read page by page: the footer when opened,
+// then only the column chunks asked for, each a page at a time (at most one page of a column in memory). Safe to read
+// different columns from different threads. Every error is an input error (exit 3) naming the file, and for a column
+// chunk also the row group and the column.
 //
 // Hand-written against the Parquet format specification (parquet-format's parquet.thrift
 // and Encodings.md): Apache Arrow's C++ library, the reference reader, is not packaged in

@@ -81,22 +81,15 @@ std::string_view ThriftReader::read_binary() {
 void ThriftReader::skip(std::uint8_t type) {
   switch (type) {
     case kTrue:
-    case kFalse:
-      return;  // in a struct field the value is in the type; elements use skip_element
-    case kByte:
-      byte();
-      return;
+    case kFalse: return;  // in a struct field the value is in the type; elements use skip_element
+    case kByte: byte(); return;
     case kI16:
     case kI32:
-    case kI64:
-      varint();
-      return;
+    case kI64: varint(); return;
     case kDouble:
       for (int i = 0; i < 8; ++i) byte();
       return;
-    case kBinary:
-      read_binary();
-      return;
+    case kBinary: read_binary(); return;
     case kList:
     case kSet:
       read_list([&](std::uint8_t element) {
@@ -111,7 +104,8 @@ void ThriftReader::skip(std::uint8_t type) {
       if (size > 0) {
         const std::uint8_t types = byte();
         for (std::uint64_t i = 0; i < size; ++i) {
-          for (const std::uint8_t t : {static_cast<std::uint8_t>(types >> 4), static_cast<std::uint8_t>(types & 0x0F)}) {
+          for (const std::uint8_t t :
+               {static_cast<std::uint8_t>(types >> 4), static_cast<std::uint8_t>(types & 0x0F)}) {
             if (t == kTrue || t == kFalse) byte();
             else if (t == kStop || t > kStruct) fail("corrupt Thrift: unknown map type");
             else skip(t);
@@ -121,11 +115,8 @@ void ThriftReader::skip(std::uint8_t type) {
       --depth_;
       return;
     }
-    case kStruct:
-      read_struct([&](const Field& field) { skip(field.type); });
-      return;
-    default:
-      fail("corrupt Thrift: unknown type " + std::to_string(type));
+    case kStruct: read_struct([&](const Field& field) { skip(field.type); }); return;
+    default: fail("corrupt Thrift: unknown type " + std::to_string(type));
   }
 }
 

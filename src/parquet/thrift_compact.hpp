@@ -25,8 +25,19 @@ class FormatError : public std::runtime_error {
 class ThriftReader {
  public:
   enum Type : std::uint8_t {
-    kStop = 0, kTrue = 1, kFalse = 2, kByte = 3, kI16 = 4, kI32 = 5, kI64 = 6,
-    kDouble = 7, kBinary = 8, kList = 9, kSet = 10, kMap = 11, kStruct = 12
+    kStop = 0,
+    kTrue = 1,
+    kFalse = 2,
+    kByte = 3,
+    kI16 = 4,
+    kI32 = 5,
+    kI64 = 6,
+    kDouble = 7,
+    kBinary = 8,
+    kList = 9,
+    kSet = 10,
+    kMap = 11,
+    kStruct = 12
   };
   struct Field {
     std::int16_t id = 0;

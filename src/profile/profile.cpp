@@ -1,7 +1,6 @@
 #include "core/printable.hpp"
 #include "profile/profile.hpp"
 
-
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -30,7 +29,6 @@ using ordered_json = nlohmann::ordered_json;
 constexpr const char* kFormatName = "lean-mlops-profile";
 // A profile holds at most max_exact values per column and its sketches: far below this.
 constexpr std::uint64_t kProfileBytes = std::uint64_t{1} << 30;
-
 
 char delimiter_for(const std::string& text, const std::string& path) {
   if (text.empty()) return default_delimiter(path);
@@ -154,7 +152,8 @@ struct ColumnBuilder {
     if (profile.numeric && kind != ColumnKind::categorical) {
       // The short-decimal fast path first, as the raw path reads (CsvReader pads every field).
       const auto short_decimal = parse_short_decimal_padded(cell);
-      if (const auto value = short_decimal ? std::optional<double>(short_decimal->value()) : parse_finite_number(cell)) {
+      if (const auto value =
+              short_decimal ? std::optional<double>(short_decimal->value()) : parse_finite_number(cell)) {
         profile.moments.add(*value);
         if (profile.sketch) {
           profile.sketch->update(*value);
@@ -166,11 +165,12 @@ struct ColumnBuilder {
       }
       const std::string where = reader.path() + ":" + std::to_string(reader.line());
       if (kind == ColumnKind::numeric) {
-        throw_input(where, "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number (--numeric)");
+        throw_input(where,
+                    "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number (--numeric)");
       }
       if (profile.sketch) {
-        throw_input(where, "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number, after more than " +
-                               std::to_string(options.max_exact) +
+        throw_input(where, "column \"" + profile.name + "\": " + quote_truncated(cell) +
+                               " is not a number, after more than " + std::to_string(options.max_exact) +
                                " distinct numbers (--max-exact); give --categorical or --numeric for it");
       }
       // Numbers seen before the first text count by their shortest form ("1.0" as "1").
@@ -189,7 +189,8 @@ struct ColumnBuilder {
   ColumnProfile finish() {
     if (profile.numeric && kind != ColumnKind::categorical) {
       if (!profile.sketch) {
-        for (const auto& entry : numbers.sorted()) profile.number_counts.emplace_hint(profile.number_counts.end(), entry);
+        for (const auto& entry : numbers.sorted())
+          profile.number_counts.emplace_hint(profile.number_counts.end(), entry);
       }
       numbers.clear();
     } else {
@@ -213,7 +214,9 @@ std::vector<std::string> selected_names(const ProfileOptions& options, const std
   }
   std::vector<std::string> names;
   for (const auto& name : header) {
-    const auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+    const auto in = [&](const std::vector<std::string>& list) {
+      return std::find(list.begin(), list.end(), name) != list.end();
+    };
     if (options.columns.empty() ? !in(options.exclude) : in(options.columns)) names.push_back(name);
     if (in(options.numeric) && in(options.categorical)) {
       throw_usage("column \"" + name + "\" is in both --numeric and --categorical");
@@ -235,7 +238,9 @@ class Fields {
     }
     return *found;
   }
-  std::uint64_t count(const char* key) const { return get(key, &ordered_json::is_number_unsigned).get<std::uint64_t>(); }
+  std::uint64_t count(const char* key) const {
+    return get(key, &ordered_json::is_number_unsigned).get<std::uint64_t>();
+  }
   double number(const char* key) const { return get(key, &ordered_json::is_number).get<double>(); }
   std::string text(const char* key) const { return get(key, &ordered_json::is_string).get<std::string>(); }
   [[noreturn]] void fail(const std::string& message) const { throw_input(path_, "profile column " + where_ + message); }
@@ -331,7 +336,8 @@ ColumnProfile column_from_json(const ordered_json& json, const std::string& path
   if (column.numeric && column.count > 0 && column.moments.count == 0 && !column.sketch) {
     fields.fail("has exact values but no mean");
   }
-  if (total != column.count) fields.fail("counts " + std::to_string(total) + " values, not its count " + std::to_string(column.count));
+  if (total != column.count)
+    fields.fail("counts " + std::to_string(total) + " values, not its count " + std::to_string(column.count));
   return column;
 }
 
@@ -416,8 +422,8 @@ struct FirstError {
 };
 
 // The remaining rows of `reader` into `builders`, counted in `rows`.
-FirstError read_columns(CsvReader& reader, std::size_t width, std::span<ColumnBuilder> builders, const ProfileOptions& options,
-                        std::uint64_t& rows) {
+FirstError read_columns(CsvReader& reader, std::size_t width, std::span<ColumnBuilder> builders,
+                        const ProfileOptions& options, std::uint64_t& rows) {
   FirstError failed;
   try {
     for (;;) {
@@ -457,8 +463,12 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
       for (const auto& name : names) {
         ColumnBuilder builder;
         builder.profile.name = name;
-        const auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
-        builder.kind = in(options.numeric) ? ColumnKind::numeric : in(options.categorical) ? ColumnKind::categorical : ColumnKind::automatic;
+        const auto in = [&](const std::vector<std::string>& list) {
+          return std::find(list.begin(), list.end(), name) != list.end();
+        };
+        builder.kind = in(options.numeric)       ? ColumnKind::numeric
+                       : in(options.categorical) ? ColumnKind::categorical
+                                                 : ColumnKind::automatic;
         builders.push_back(std::move(builder));
       }
     }
@@ -474,8 +484,7 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
     // its own: tokenising twice costs less than a second core saves on the columns. Not so for
     // an s3:// object (each reader would download it again) or Parquet (decoded to text again).
     const bool read_once = input::is_s3_url(path) || is_parquet_input(path);
-    const std::size_t shares =
-        read_once ? 1 : std::min<std::size_t>(std::max(1u, options.threads), builders.size());
+    const std::size_t shares = read_once ? 1 : std::min<std::size_t>(std::max(1u, options.threads), builders.size());
     std::vector<std::unique_ptr<CsvReader>> readers;
     readers.push_back(std::move(reader));
     for (std::size_t t = 1; t < shares; ++t) {
@@ -486,7 +495,8 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
     std::vector<FirstError> errors(shares);
     parallel_for_each_index(shares, static_cast<unsigned>(shares), [&](std::size_t t) {
       const std::size_t first = builders.size() * t / shares, last = builders.size() * (t + 1) / shares;
-      errors[t] = read_columns(*readers[t], header.size(), std::span(builders).subspan(first, last - first), options, rows[t]);
+      errors[t] =
+          read_columns(*readers[t], header.size(), std::span(builders).subspan(first, last - first), options, rows[t]);
     });
     // The error a single reader meets first: the earliest line, a row's cells before the
     // next row's reading, the leftmost column.
@@ -506,8 +516,8 @@ namespace {
 bool empty_shard(const Profile& profile) { return profile.files == 0 && profile.columns.empty(); }
 
 // The column sets and types of two profiles to be merged agree (or --allow-new-columns).
-void check_columns(const Profile& into, const std::string& into_path, const Profile& other, const std::string& other_path,
-                   bool allow_new_columns) {
+void check_columns(const Profile& into, const std::string& into_path, const Profile& other,
+                   const std::string& other_path, bool allow_new_columns) {
   for (const auto& column : other.columns) {
     if (into.find(column.name) || allow_new_columns) continue;
     throw_input(other_path, "column \"" + column.name + "\" is not in " + into_path +
@@ -595,7 +605,8 @@ Profile merge_profiles(std::vector<std::pair<std::string, Profile>> profiles, bo
   // Floating-point merges (the means, the sketches' compactions) depend on the order: merged
   // in the order of their content, the same profiles give the same bytes however they are
   // listed (a CI matrix hands its shards over in any order).
-  std::stable_sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
+  std::stable_sort(inputs.begin(), inputs.end(),
+                   [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
   Profile merged = std::move(inputs.front().profile);
   for (std::size_t i = 1; i < inputs.size(); ++i) {
     merge_profile(merged, inputs.front().path, inputs[i].profile, inputs[i].path, allow_new_columns);
@@ -634,7 +645,8 @@ void import_sketches(Profile& profile, const std::vector<std::pair<std::string, 
       profile.columns.push_back(std::move(imported));
       continue;
     }
-    if (!column->numeric) throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
+    if (!column->numeric)
+      throw_usage("column \"" + name + "\" is categorical in the profile; a KLL sketch holds numbers");
     merge_distribution(*column, imported, profile.sketch_k, profile.max_exact);  // more values of the column
   }
   profile.rows = more_rows ? profile.rows + batch : std::max(profile.rows, batch);
@@ -670,7 +682,8 @@ Profile parse_profile(const std::string& text, const std::string& path) {
   const std::string checksum = stated != json.end() && stated->is_string() ? stated->get<std::string>() : std::string();
   json.erase("sha256");
   const Fields fields(json, path, "");
-  if (fields.text("format") != kFormatName) throw_input(path, "not a lean-mlops profile (format is not \"" + std::string(kFormatName) + "\")");
+  if (fields.text("format") != kFormatName)
+    throw_input(path, "not a lean-mlops profile (format is not \"" + std::string(kFormatName) + "\")");
   const auto version = fields.count("version");
   if (version != Profile::kVersion) {
     throw_input(path, "profile version " + std::to_string(version) + " is not supported (this ml-drift reads version " +
@@ -678,20 +691,23 @@ Profile parse_profile(const std::string& text, const std::string& path) {
   }
   if (checksum.empty()) throw_input(path, "profile field \"sha256\" is missing or has the wrong type");
   if (checksum != checksum_of(json)) {
-    throw Error(ExitStatus::integrity, path, "checksum mismatch: the profile was changed or damaged after it was written");
+    throw Error(ExitStatus::integrity, path,
+                "checksum mismatch: the profile was changed or damaged after it was written");
   }
   Profile profile;
   profile.rows = fields.count("rows");
   profile.files = fields.count("files");
   const auto k = fields.count("sketch_k");
-  if (k < KllSketch::kMinK || k > KllSketch::kMaxK) throw_input(path, "profile field \"sketch_k\" must be between 8 and 65535");
+  if (k < KllSketch::kMinK || k > KllSketch::kMaxK)
+    throw_input(path, "profile field \"sketch_k\" must be between 8 and 65535");
   profile.sketch_k = static_cast<std::uint16_t>(k);
   profile.max_exact = fields.count("max_exact");
   std::size_t index = 0;
   for (const auto& column : fields.get("columns", &ordered_json::is_array)) {
     profile.columns.push_back(column_from_json(column, path, index++));
     if (profile.columns.back().count + profile.columns.back().missing > profile.rows) {
-      throw_input(path, "profile column \"" + profile.columns.back().name + "\" has more cells than the profile has rows");
+      throw_input(path,
+                  "profile column \"" + profile.columns.back().name + "\" has more cells than the profile has rows");
     }
   }
   return profile;

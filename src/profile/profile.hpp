@@ -94,7 +94,6 @@ Profile read_profile(const std::string& path);
 // (empty when the text is not JSON). For tests and fuzzing that build profiles by hand.
 std::string profile_checksum(const std::string& json_text);
 
-
 // 1-based shard I of N takes the files whose base name's SHA-256 (first 8 bytes, big-endian)
 // is I - 1 modulo N. `spec` is "I/N"; anything else, or I outside 1..N, is a usage error.
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& spec);

@@ -19,15 +19,16 @@ namespace lean {
 namespace {
 
 constexpr std::uint64_t kSmallSample = 1000;  // as the raw path's auto: up to this many reference values, KS
-constexpr std::size_t kFewValues = 5;         // as the raw path's auto: numeric with at most this many values is categorical
+constexpr std::size_t kFewValues = 5;  // as the raw path's auto: numeric with at most this many values is categorical
 constexpr std::uint64_t kExpandUpTo = 10000;  // the raw path's exact KS p-values stop here (scipy's MAX_AUTO_N)
 
 // Distinct values of both sides together, counting stops after `stop_after`.
 std::size_t distinct_up_to(const WeightedCdf& a, const WeightedCdf& b, std::size_t stop_after) {
   std::size_t count = 0, i = 0, j = 0;
   while ((i < a.items.size() || j < b.items.size()) && count <= stop_after) {
-    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first)) ? a.items[i].first
-                                                                                                         : b.items[j].first;
+    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first))
+                         ? a.items[i].first
+                         : b.items[j].first;
     while (i < a.items.size() && a.items[i].first <= x) ++i;
     while (j < b.items.size() && b.items[j].first <= x) ++j;
     ++count;
@@ -136,19 +137,23 @@ double reference_scale(const ColumnProfile& reference, const WeightedCdf& cdf) {
       total += static_cast<double>(weight);
       mean += (value - mean) * static_cast<double>(weight) / total;
     }
-    for (const auto& [value, weight] : cdf.items) variance += static_cast<double>(weight) * (value - mean) * (value - mean);
+    for (const auto& [value, weight] : cdf.items)
+      variance += static_cast<double>(weight) * (value - mean) * (value - mean);
     variance /= total;
   }
   return std::max(std::sqrt(variance), 0.001);
 }
 
-Method automatic_numeric(std::uint64_t n_reference) { return n_reference <= kSmallSample ? Method::ks : Method::wasserstein; }
+Method automatic_numeric(std::uint64_t n_reference) {
+  return n_reference <= kSmallSample ? Method::ks : Method::wasserstein;
+}
 
 // A numeric column on the current side of a categorical reference column counts as text.
 ColumnProfile as_categorical(const ColumnProfile& column, const std::string& path) {
   if (!column.numeric) return column;
   if (column.sketch) {
-    throw_input(path, "column \"" + column.name + "\" is numeric with a KLL sketch, but the reference column is categorical");
+    throw_input(path,
+                "column \"" + column.name + "\" is numeric with a KLL sketch, but the reference column is categorical");
   }
   ColumnProfile text = column;
   text.numeric = false;
@@ -170,8 +175,8 @@ std::pair<std::string, Profile> registry_profile(const RegistryProfile& source) 
   for (const auto& file : manifest.files) {
     if (!file.name.ends_with(".profile")) continue;
     if (found) {
-      throw_input(registry.location(version_prefix(model, version)), "has more than one .profile file (" + found->name +
-                                                                         ", " + file.name + ")");
+      throw_input(registry.location(version_prefix(model, version)),
+                  "has more than one .profile file (" + found->name + ", " + file.name + ")");
     }
     found = &file;
   }
@@ -223,8 +228,9 @@ Interval ks_distance(const WeightedCdf& a, const WeightedCdf& b) {
   std::uint64_t ca = 0, cb = 0;
   double d = 0;
   while (i < a.items.size() || j < b.items.size()) {
-    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first)) ? a.items[i].first
-                                                                                                         : b.items[j].first;
+    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first))
+                         ? a.items[i].first
+                         : b.items[j].first;
     while (i < a.items.size() && a.items[i].first <= x) ca += a.items[i++].second;
     while (j < b.items.size() && b.items[j].first <= x) cb += b.items[j++].second;
     d = std::max(d, std::abs(static_cast<double>(ca) / na - static_cast<double>(cb) / nb));
@@ -245,8 +251,9 @@ Interval wasserstein_distance(const WeightedCdf& a, const WeightedCdf& b, double
   double area = 0, previous_x = 0, previous_gap = 0;
   bool first = true;
   while (i < a.items.size() || j < b.items.size()) {
-    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first)) ? a.items[i].first
-                                                                                                         : b.items[j].first;
+    const double x = (j == b.items.size() || (i < a.items.size() && a.items[i].first <= b.items[j].first))
+                         ? a.items[i].first
+                         : b.items[j].first;
     if (!first) area += previous_gap * (x - previous_x);
     first = false;
     while (i < a.items.size() && a.items[i].first <= x) ca += a.items[i++].second;
@@ -281,7 +288,8 @@ Interval binned_distance(Method method, const WeightedCdf& reference, const Weig
   bins(current, cur_counts, cur_mass);
   double low = 0, high = 0;
   for (std::size_t b = 0; b < ref_mass.size(); ++b) {
-    const Range term = method == Method::psi ? term_range(psi_term, ref_mass[b], cur_mass[b]) : term_range(js_term, ref_mass[b], cur_mass[b]);
+    const Range term = method == Method::psi ? term_range(psi_term, ref_mass[b], cur_mass[b])
+                                             : term_range(js_term, ref_mass[b], cur_mass[b]);
     low += term.low;
     high += term.high;
   }
@@ -296,7 +304,8 @@ Interval binned_distance(Method method, const WeightedCdf& reference, const Weig
   return {estimate, std::min(low, estimate), std::max(high, estimate)};
 }
 
-ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile& current, const DriftSettings& settings) {
+ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile& current,
+                             const DriftSettings& settings) {
   const WeightedCdf ref = reference.numeric ? cdf_of(reference) : WeightedCdf{};
   const WeightedCdf cur = reference.numeric ? cdf_of(current) : WeightedCdf{};
   const bool exact = ref.rank_error == 0 && cur.rank_error == 0;
@@ -305,8 +314,8 @@ ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile
   // many to expand cheaply; then the same formulas over the counts (KS D and p bit for bit,
   // the distances up to the order of summation), in time independent of the rows.
   const bool expand = !reference.numeric || reference.count == 0 || current.count == 0 ||
-                      (exact && (std::max(ref.n, cur.n) <= kExpandUpTo || chosen == Method::chi2 || chosen == Method::ztest ||
-                                 distinct_up_to(ref, cur, kFewValues) <= kFewValues));
+                      (exact && (std::max(ref.n, cur.n) <= kExpandUpTo || chosen == Method::chi2 ||
+                                 chosen == Method::ztest || distinct_up_to(ref, cur, kFewValues) <= kFewValues));
   if (expand) {
     ColumnData data = exact_data(reference, current);
     return analyze_column(data, settings);
@@ -329,7 +338,8 @@ ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile
       result.statistic = d.estimate;
       result.statistic_interval = std::make_pair(d.low, d.high);
       result.p_value = ks_p_value_asymptotic(d.estimate, ref.n, cur.n);
-      result.p_value_interval = std::make_pair(ks_p_value_asymptotic(d.high, ref.n, cur.n), ks_p_value_asymptotic(d.low, ref.n, cur.n));
+      result.p_value_interval =
+          std::make_pair(ks_p_value_asymptotic(d.high, ref.n, cur.n), ks_p_value_asymptotic(d.low, ref.n, cur.n));
       break;
     }
     case Method::wasserstein: {
@@ -392,7 +402,8 @@ DatasetResult decide_profile_drift(std::vector<ColumnResult>& columns, const Dri
     const double tested = static_cast<double>(dataset.tested);
     dataset.share = static_cast<double>(dataset.drifted) / tested;
     dataset.drift = dataset.share >= settings.drift_share;
-    dataset.decided = dataset.drift || static_cast<double>(dataset.drifted + dataset.undecided) / tested < settings.drift_share;
+    dataset.decided =
+        dataset.drift || static_cast<double>(dataset.drifted + dataset.undecided) / tested < settings.drift_share;
   }
   return dataset;
 }
@@ -419,7 +430,9 @@ DriftRun profile_drift(const ProfileDriftInput& input) {
     }
   }
   for (const auto& name : all) {
-    const auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+    const auto in = [&](const std::vector<std::string>& list) {
+      return std::find(list.begin(), list.end(), name) != list.end();
+    };
     if (only.empty() ? !in(excluded) : in(only)) names.push_back(name);
   }
   if (names.empty()) throw_usage("no column left to compare after --exclude");
@@ -455,7 +468,8 @@ DriftRun profile_drift(const ProfileDriftInput& input) {
     if (ref.numeric && !cur->numeric) {
       throw_input(current_path, "column \"" + name + "\" is categorical here, but the reference column is numeric");
     }
-    run.columns.push_back(ref.numeric ? compare_columns(ref, *cur, settings) : compare_columns(ref, as_categorical(*cur, current_path), settings));
+    run.columns.push_back(ref.numeric ? compare_columns(ref, *cur, settings)
+                                      : compare_columns(ref, as_categorical(*cur, current_path), settings));
   }
   run.dataset = decide_profile_drift(run.columns, settings);
   return run;
@@ -463,12 +477,9 @@ DriftRun profile_drift(const ProfileDriftInput& input) {
 
 const char* on_undecided_name(OnUndecided on_undecided) {
   switch (on_undecided) {
-    case OnUndecided::drift:
-      return "drift";
-    case OnUndecided::pass:
-      return "pass";
-    case OnUndecided::error:
-      return "error";
+    case OnUndecided::drift: return "drift";
+    case OnUndecided::pass: return "pass";
+    case OnUndecided::error: return "error";
   }
   return "drift";
 }

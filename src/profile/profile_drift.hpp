@@ -40,7 +40,8 @@ Interval binned_distance(Method method, const WeightedCdf& reference, const Weig
 
 // One column from two profiles: the raw path's analysis where both sides are exact,
 // otherwise the statistic with its interval (approximate).
-ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile& current, const DriftSettings& settings);
+ColumnResult compare_columns(const ColumnProfile& reference, const ColumnProfile& current,
+                             const DriftSettings& settings);
 
 // decide_drift with intervals: a column drifts (or not) only when its whole interval
 // agrees, else it is undecided; the dataset is undecided when its undecided columns could

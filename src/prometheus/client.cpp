@@ -69,8 +69,9 @@ Client::Client(const std::string& url, Credentials credentials, http::ClientOpti
   const std::size_t authority_end = base_.find_first_of("/?#", authority);
   if (base_.substr(authority, authority_end == std::string::npos ? std::string::npos : authority_end - authority)
           .find('@') != std::string::npos) {
-    throw_usage("--prometheus URL carries credentials (USER:PASSWORD@); set PROMETHEUS_USER and PROMETHEUS_PASSWORD "
-                "(or PROMETHEUS_TOKEN) instead");
+    throw_usage(
+        "--prometheus URL carries credentials (USER:PASSWORD@); set PROMETHEUS_USER and PROMETHEUS_PASSWORD "
+        "(or PROMETHEUS_TOKEN) instead");
   }
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   shown_url_ = sanitize(http::redact_url(base_), credentials_.secrets());
@@ -86,7 +87,8 @@ QueryData Client::send(const std::string& path, const std::string& name, const s
   if (!credentials_.token.empty()) {
     request.headers.emplace_back("Authorization", "Bearer " + credentials_.token);
   } else if (!credentials_.user.empty()) {
-    request.headers.emplace_back("Authorization", "Basic " + base64_encode(credentials_.user + ":" + credentials_.password));
+    request.headers.emplace_back("Authorization",
+                                 "Basic " + base64_encode(credentials_.user + ":" + credentials_.password));
   }
   const http::Response response = http_.send(request);
   if (response.status == 401 || response.status == 403) {
@@ -108,8 +110,8 @@ QueryData Client::instant(const std::string& name, const std::string& promql, do
 
 QueryData Client::range(const std::string& name, const std::string& promql, double start, double end, double step) {
   return send("/api/v1/query_range", name,
-              "query=" + percent_encode(promql) + "&start=" + seconds_parameter(start) + "&end=" + seconds_parameter(end) +
-                  "&step=" + seconds_parameter(step));
+              "query=" + percent_encode(promql) + "&start=" + seconds_parameter(start) +
+                  "&end=" + seconds_parameter(end) + "&step=" + seconds_parameter(step));
 }
 
 }  // namespace lean::prometheus

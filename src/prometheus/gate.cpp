@@ -60,11 +60,11 @@ void report_notes(GateSeries& series, const std::string& subject, const QueryDat
     series.report[key] = *notes;
     if (omitted > 0) series.report[std::string(key) + "_omitted"] = omitted;
     const std::string prefix = "'" + subject + "': query " + series.name + ": ";
-    for (const auto& note : *notes) std::cerr << "ml-validate: " << kind << ": " << safe_line(prefix + note) << std::endl;
+    for (const auto& note : *notes)
+      std::cerr << "ml-validate: " << kind << ": " << safe_line(prefix + note) << std::endl;
     if (omitted > 0) {
-      std::cerr << "ml-validate: " << kind << ": " << safe_line(prefix + std::to_string(omitted) + " more " + key +
-                                                                " (not shown)")
-                << std::endl;
+      std::cerr << "ml-validate: " << kind << ": "
+                << safe_line(prefix + std::to_string(omitted) + " more " + key + " (not shown)") << std::endl;
     }
   }
 }
@@ -108,15 +108,16 @@ std::vector<GateSeries> query_for_gate(const GateRequest& request) {
     // gate is not ours to guess.
     if (!request.range && data.result_type == "matrix") {
       throw Error(ExitStatus::input_data, subject,
-                  "query " + query.name + ": returns a range vector, a gate needs one value (give an instant "
-                  "expression, e.g. max_over_time(...[2h]), or --range to check every point)");
+                  "query " + query.name +
+                      ": returns a range vector, a gate needs one value (give an instant "
+                      "expression, e.g. max_over_time(...[2h]), or --range to check every point)");
     }
     if (data.series.size() > 1) throw_series(subject, query, data);
     if (data.series.empty() || data.series.front().samples.empty()) {
       if (!request.allow_missing) {
         throw Error(ExitStatus::input_data, subject,
-                    "query " + query.name + ": the query returned no data" +
-                        (request.range ? " in the range" : "") + " (--allow-missing skips it)");
+                    "query " + query.name + ": the query returned no data" + (request.range ? " in the range" : "") +
+                        " (--allow-missing skips it)");
       }
       series.missing = true;
       series.report["missing"] = true;
@@ -173,8 +174,8 @@ void add_completeness(Outcome& outcome, const std::vector<GateSeries>& series, b
     if (require_complete) {
       ++failed;
       outcome.checks.push_back({"complete(" + s.name + ")", false, message + " (--require-complete)"});
-      outcome.fields["checks"].push_back({{"expr", "complete(" + s.name + ")"}, {"metric", s.name},
-                                          {"passed", false}, {"gaps", s.report["gaps"]}});
+      outcome.fields["checks"].push_back(
+          {{"expr", "complete(" + s.name + ")"}, {"metric", s.name}, {"passed", false}, {"gaps", s.report["gaps"]}});
       lines += "FAIL  " + message + " (--require-complete)\n";
     } else {
       lines += "GAP   " + message + "\n";
@@ -206,8 +207,8 @@ ordered_json gate_metrics_json(const std::vector<GateSeries>& series, bool range
       continue;
     }
     ordered_json summary;
-    for (const Aggregate aggregate : {Aggregate::mean, Aggregate::min, Aggregate::max, Aggregate::median,
-                                      Aggregate::last, Aggregate::count}) {
+    for (const Aggregate aggregate :
+         {Aggregate::mean, Aggregate::min, Aggregate::max, Aggregate::median, Aggregate::last, Aggregate::count}) {
       if (aggregate == Aggregate::count) summary["count"] = s.values.size();  // 49, not 49.0
       else summary[aggregate_name(aggregate)] = aggregate_values(aggregate, s.values);
     }

@@ -19,11 +19,11 @@ struct GateQuery {
 struct GateRequest {
   std::string url;
   std::vector<GateQuery> queries;
-  double at = 0;                 // evaluation time (the end of a range), Unix seconds
-  std::optional<double> range;   // seconds: query_range over [at - range, at]
-  double step = 300;             // seconds, with range
-  double max_gap = 0;            // seconds of missing steps tolerated, with range
-  bool allow_missing = false;    // a query without data is skipped instead of exit 3
+  double at = 0;                // evaluation time (the end of a range), Unix seconds
+  std::optional<double> range;  // seconds: query_range over [at - range, at]
+  double step = 300;            // seconds, with range
+  double max_gap = 0;           // seconds of missing steps tolerated, with range
+  bool allow_missing = false;   // a query without data is skipped instead of exit 3
   http::ClientOptions http;
 };
 
@@ -31,9 +31,9 @@ struct GateRequest {
 struct GateSeries {
   std::string name;
   std::string promql;
-  bool missing = false;        // no data, allowed by allow_missing
-  std::vector<double> values;  // instant: one value; range: the points, oldest first
-  std::vector<Gap> gaps;       // range only: stretches without points beyond max_gap
+  bool missing = false;           // no data, allowed by allow_missing
+  std::vector<double> values;     // instant: one value; range: the points, oldest first
+  std::vector<Gap> gaps;          // range only: stretches without points beyond max_gap
   nlohmann::ordered_json report;  // what the report shows of it: query, time(s), labels, values
 };
 

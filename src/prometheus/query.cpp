@@ -126,9 +126,8 @@ std::string label_set_text(const Series& series) {
 
 std::optional<double> parse_duration(const std::string& text) {
   // Units in Prometheus' order, largest first; "ms" is checked before "m".
-  static const std::pair<const char*, double> kUnits[] = {{"y", 365 * 86400.0}, {"w", 7 * 86400.0}, {"d", 86400},
-                                                          {"h", 3600},          {"ms", 0.001},       {"m", 60},
-                                                          {"s", 1}};
+  static const std::pair<const char*, double> kUnits[] = {
+      {"y", 365 * 86400.0}, {"w", 7 * 86400.0}, {"d", 86400}, {"h", 3600}, {"ms", 0.001}, {"m", 60}, {"s", 1}};
   double total = 0;
   std::size_t pos = 0, last_unit = 0;
   if (text.empty()) return std::nullopt;

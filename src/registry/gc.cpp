@@ -18,12 +18,13 @@ namespace {
 
 // Why each version must stay because of a channel: "channel production", "history of canary".
 std::map<std::string, std::string> channel_holds(Storage& storage, Registry& registry, const std::string& model,
-                                                  std::size_t keep_history) {
+                                                 std::size_t keep_history) {
   std::map<std::string, std::string> holds;
   const std::string prefix = model + "/channels/";
   for (const auto& key : storage.list(prefix)) {
     const std::string rest = key.substr(prefix.size());
-    if (rest.size() <= 5 || rest.compare(rest.size() - 5, 5, ".json") != 0 || rest.find('/') != std::string::npos) continue;
+    if (rest.size() <= 5 || rest.compare(rest.size() - 5, 5, ".json") != 0 || rest.find('/') != std::string::npos)
+      continue;
     const std::string name = rest.substr(0, rest.size() - 5);
     const std::optional<Channel> pointer = registry.channel(model, name);
     if (!pointer) continue;
@@ -47,8 +48,9 @@ GcVersion describe_version(const VersionSummary& summary) {
 }
 
 void write_delete_event(Storage& storage, Registry& registry, const std::string& model, const GcVersion& v) {
-  write_audit_event(storage, registry, model,
-                    {{"event", "delete"}, {"model", model}, {"version", v.version}, {"manifest_sha256", v.manifest_sha256}});
+  write_audit_event(
+      storage, registry, model,
+      {{"event", "delete"}, {"model", model}, {"version", v.version}, {"manifest_sha256", v.manifest_sha256}});
 }
 
 // The last step of a deletion, after its audit event: gc's copy of the manifest (until then
@@ -210,7 +212,7 @@ GcResult collect_garbage(Storage& storage, Registry& registry, const GcRequest& 
     if (kept_since_start(v)) continue;
     const std::string key = manifest_key(request.model, v.version);
     const std::optional<StoredObject> manifest = storage.get(key);
-    if (!manifest) continue;  // deleted by someone else meanwhile
+    if (!manifest) continue;                                        // deleted by someone else meanwhile
     if (sha256_hex(manifest->body) != v.manifest_sha256) continue;  // deleted and published again meanwhile
     storage.put(hidden_manifest_key(request.model, v.version), manifest->body, WriteCondition::always());
     storage.remove(key);

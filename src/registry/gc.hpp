@@ -10,11 +10,11 @@ namespace lean {
 
 struct GcRequest {
   std::string model;
-  std::size_t keep = 0;                 // the newest N versions are kept
-  std::optional<double> keep_days;      // versions younger than this are kept
-  std::size_t keep_history = 10;        // and every version in a channel's last K history entries
+  std::size_t keep = 0;             // the newest N versions are kept
+  std::optional<double> keep_days;  // versions younger than this are kept
+  std::size_t keep_history = 10;    // and every version in a channel's last K history entries
   bool dry_run = false;
-  double grace_seconds = 5;             // between hiding versions and deleting their files
+  double grace_seconds = 5;  // between hiding versions and deleting their files
 };
 
 struct GcVersion {
@@ -27,8 +27,8 @@ struct GcVersion {
 };
 
 struct GcResult {
-  std::vector<GcVersion> kept;     // newest first
-  std::vector<GcVersion> deleted;  // oldest first: the order they went (or would go)
+  std::vector<GcVersion> kept;                 // newest first
+  std::vector<GcVersion> deleted;              // oldest first: the order they went (or would go)
   std::vector<std::string> leftovers_removed;  // what killed publishes left (Registry::remove_stale_leftovers)
 };
 

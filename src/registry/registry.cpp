@@ -50,7 +50,6 @@ std::string in_quotes(const std::string& text) { return "\"" + text + "\""; }
 
 std::string join(const std::vector<std::string>& items) { return join_limited(items, 10); }
 
-
 // "20261105T101112.123456Z": audit objects sort by when they were written.
 std::string audit_time_stamp() {
   const auto now = std::chrono::system_clock::now();
@@ -83,11 +82,13 @@ void check_stored_json(const std::string& body, const std::string& where, const 
     throw_integrity(where, "malformed " + what + ": larger than " + describe_bytes_limit(limits::kJsonFileBytes));
   }
   if (json_nesting_depth(body) > limits::kJsonDepth) {
-    throw_integrity(where, "malformed " + what + ": nested deeper than " + std::to_string(limits::kJsonDepth) + " levels");
+    throw_integrity(where,
+                    "malformed " + what + ": nested deeper than " + std::to_string(limits::kJsonDepth) + " levels");
   }
   // The document keeps its key order, at the price of a linear search per key: bounded here.
   if (json_member_count(body, limits::kStoredJsonMembers + 1) > limits::kStoredJsonMembers) {
-    throw_integrity(where, "malformed " + what + ": more than " + std::to_string(limits::kStoredJsonMembers) + " members");
+    throw_integrity(where,
+                    "malformed " + what + ": more than " + std::to_string(limits::kStoredJsonMembers) + " members");
   }
 }
 
@@ -113,9 +114,8 @@ bool is_printable(const std::string& text) {
 }
 
 bool is_sha256_hex(const std::string& text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return text.size() == 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // Parses a stored object. A key written twice in one object is malformed: the JSON library
@@ -195,7 +195,8 @@ Manifest parse_manifest(const StoredObject& object, const std::string& model, co
       // A name that could escape the fetch destination is never acted on.
       throw_integrity(where, "malformed manifest: unsafe file name " + json_quoted(file.name));
     }
-    if (!names.insert(file.name).second) throw_integrity(where, "malformed manifest: file " + json_quoted(file.name) + " twice");
+    if (!names.insert(file.name).second)
+      throw_integrity(where, "malformed manifest: file " + json_quoted(file.name) + " twice");
     manifest.files.push_back(std::move(file));
   }
   return manifest;
@@ -226,7 +227,8 @@ Channel parse_channel(const StoredObject& object, const std::string& where, cons
   for (const auto& entry : doc["history"]) {
     if (!valid_entry(entry)) malformed("a history entry needs a version name and a manifest_sha256");
   }
-  for (const char* key : {"updated_at", "updated_by", "ci_run_url", "action"}) check_text_field(doc, key, where, "channel pointer");
+  for (const char* key : {"updated_at", "updated_by", "ci_run_url", "action"})
+    check_text_field(doc, key, where, "channel pointer");
   if (doc.contains("previous_version") && !doc["previous_version"].is_null() &&
       !(doc["previous_version"].is_string() && is_valid_name(doc["previous_version"].get<std::string>()))) {
     malformed("\"previous_version\" is not a version name");
@@ -246,7 +248,8 @@ class StagingDir {
     remove_stale_temps(parent.string(), kFetchTempPrefix);  // what a killed fetch left
     path_ = (parent / (kFetchTempPrefix + temp_owner() + dest.filename().string() + "-XXXXXX")).string();
     SignalsHeldBack held;  // guarded from its creation on: SIGINT/SIGTERM remove it too
-    if (!::mkdtemp(path_.data())) throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
+    if (!::mkdtemp(path_.data()))
+      throw_input(dest.string(), std::string("cannot create a folder beside it: ") + std::strerror(errno));
     guard_.emplace(path_, true);
   }
   ~StagingDir() {
@@ -323,14 +326,15 @@ void check_name(const std::string& what, const std::string& name) {
 }
 
 void check_file_name(const std::string& name, const std::string& origin) {
-  const bool has_control = std::any_of(name.begin(), name.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  const bool has_control =
+      std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
   if (name.empty() || name.size() > 255 || name[0] == '.' || name.find('/') != std::string::npos ||
       name.find('\\') != std::string::npos || has_control) {
-    throw_usage("cannot publish '" + origin + "': a file name must not start with '.' nor hold '/', '\\' or control characters");
+    throw_usage("cannot publish '" + origin +
+                "': a file name must not start with '.' nor hold '/', '\\' or control characters");
   }
-  if (name == kManifestName) throw_usage("cannot publish '" + origin + "': manifest.json is the registry's own file name");
+  if (name == kManifestName)
+    throw_usage("cannot publish '" + origin + "': manifest.json is the registry's own file name");
 }
 
 bool version_less(const std::string& a, const std::string& b) {
@@ -425,9 +429,10 @@ Manifest Registry::load_manifest(const std::string& model, const std::string& ve
   std::optional<StoredObject> object = storage_.get(key);
   if (!object) {
     if (storage_.get(hidden_manifest_key(model, version))) {
-      throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
-                  "version " + version + " of " + model +
-                      " is being removed by ml-release gc (or an interrupted gc was removing it: the next gc finishes it)");
+      throw Error(
+          ExitStatus::input_data, location(version_prefix(model, version)),
+          "version " + version + " of " + model +
+              " is being removed by ml-release gc (or an interrupted gc was removing it: the next gc finishes it)");
     }
     if (!storage_.list(version_prefix(model, version)).empty()) {
       throw Error(ExitStatus::input_data, location(version_prefix(model, version)),
@@ -453,8 +458,7 @@ Manifest Registry::load_complete(const std::string& model, const std::string& ve
   Manifest manifest = load_manifest(model, version);
   const std::vector<std::string> missing = missing_files(manifest);
   if (!missing.empty()) {
-    throw_integrity(location(manifest.file_key(missing.front())),
-                    "is in the manifest but missing from the registry");
+    throw_integrity(location(manifest.file_key(missing.front())), "is in the manifest but missing from the registry");
   }
   return manifest;
 }
@@ -501,8 +505,8 @@ std::pair<std::string, Manifest> Registry::resolve(const std::string& model, con
   Manifest manifest = load(pointer->version);
   if (manifest.sha256 != pointer->manifest_sha256) {
     throw_integrity(location(manifest_key(model, pointer->version)),
-                    "manifest changed after channel " + *selector.channel + " pointed to it (sha256 " + manifest.sha256 +
-                        ", the channel recorded " + pointer->manifest_sha256 + ")");
+                    "manifest changed after channel " + *selector.channel + " pointed to it (sha256 " +
+                        manifest.sha256 + ", the channel recorded " + pointer->manifest_sha256 + ")");
   }
   return {pointer->version, std::move(manifest)};
 }
@@ -589,7 +593,7 @@ bool same_data(const ordered_json& a, const ordered_json& b) { return nlohmann::
 
 struct Registry::PublishInputs {
   const PublishRequest& request;
-  std::vector<std::string> names;     // the files' base names, as stored
+  std::vector<std::string> names;      // the files' base names, as stored
   std::vector<LocalFileState> states;  // as they were before the upload
   ordered_json meta = ordered_json::object();
   ordered_json metrics;
@@ -682,13 +686,15 @@ PublishResult Registry::settle_published(const PublishInputs& inputs, const Stor
   }
   for (const FileCheck& check : verify(model, version, published)) {
     if (check.ok()) continue;
-    throw_integrity(location(published.file_key(check.expected.name)),
-                    std::string(check.actual ? "does not match the manifest" : "is in the manifest but missing from the registry") +
-                        ": version " + version + " of " + model + " is damaged; publish a new version");
+    throw_integrity(
+        location(published.file_key(check.expected.name)),
+        std::string(check.actual ? "does not match the manifest" : "is in the manifest but missing from the registry") +
+            ": version " + version + " of " + model + " is damaged; publish a new version");
   }
   log("version " + version + " is already published with identical content: nothing to do");
   remove_stale_leftovers(model);
-  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
+  record_event(model,
+               {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", published.sha256}},
                publish_event_name(published));
   storage_.version_published(model, version, stored.body);
   return {std::move(published), true};
@@ -764,7 +770,8 @@ PublishResult Registry::publish(const PublishRequest& request) {
   committed = true;
   log("wrote " + location(key));
   Manifest manifest = parse_manifest({body, ""}, model, version, location(key));
-  record_event(model, {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}},
+  record_event(model,
+               {{"event", "publish"}, {"model", model}, {"version", version}, {"manifest_sha256", manifest.sha256}},
                publish_event_name(manifest));
   storage_.version_published(model, version, body);
   return {std::move(manifest), false};
@@ -773,8 +780,10 @@ PublishResult Registry::publish(const PublishRequest& request) {
 ChannelChange Registry::update_channel(const std::string& model, const std::string& name, const ChannelEdit& edit) {
   const std::string key = channel_key(model, name);
   if (!conditional_writes_atomic()) {
-    log("warning: " + storage_.describe() + " does not enforce conditional writes atomically; a concurrent change of "
-        "channel " + name + " can be lost (see docs/ml-release.md)");
+    log("warning: " + storage_.describe() +
+        " does not enforce conditional writes atomically; a concurrent change of "
+        "channel " +
+        name + " can be lost (see docs/ml-release.md)");
   }
   std::mt19937 jitter{std::random_device{}()};
   for (int attempt = 1; attempt <= kMaxChannelAttempts; ++attempt) {
@@ -800,8 +809,8 @@ ChannelChange Registry::update_channel(const std::string& model, const std::stri
     }
     // Another writer changed the channel after we read it: read again and redo the change.
     log("channel " + name + " changed while updating it; retrying (attempt " + std::to_string(attempt + 1) + ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 20)(jitter) *
-                                                          std::min(attempt, 10)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 20)(jitter) * std::min(attempt, 10)));
   }
   throw_integrity(location(key), "other writers kept changing the channel; gave up after " +
                                      std::to_string(kMaxChannelAttempts) + " attempts");
@@ -852,15 +861,16 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
       }
     }
   }
-  ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
-    if (current && current->version == version && current->manifest_sha256 == manifest.sha256) return std::nullopt;
-    ordered_json history = ordered_json::array();
-    if (current) {
-      history.push_back(history_entry(*current));
-      for (const auto& entry : current->doc["history"]) history.push_back(entry);
-    }
-    return channel_doc(model, name, version, manifest, "promote", current, std::move(history));
-  });
+  ChannelChange change =
+      update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
+        if (current && current->version == version && current->manifest_sha256 == manifest.sha256) return std::nullopt;
+        ordered_json history = ordered_json::array();
+        if (current) {
+          history.push_back(history_entry(*current));
+          for (const auto& entry : current->doc["history"]) history.push_back(entry);
+        }
+        return channel_doc(model, name, version, manifest, "promote", current, std::move(history));
+      });
   change.manifest = manifest;
   if (change.changed) {
     record_event(model, {{"event", "promote"},
@@ -873,46 +883,47 @@ ChannelChange Registry::promote(const std::string& model, const std::string& ver
   return change;
 }
 
-ChannelChange Registry::rollback(const std::string& model, const std::string& name, const std::optional<std::string>& to,
-                                const std::optional<std::string>& only_from) {
+ChannelChange Registry::rollback(const std::string& model, const std::string& name,
+                                 const std::optional<std::string>& to, const std::optional<std::string>& only_from) {
   check_name("model", model);
   check_name("channel", name);
   if (to) check_name("version", *to);
   if (!channel(model, name)) throw_no_channel(model, name);
   std::string from;
   std::optional<Manifest> landed;
-  ChannelChange change = update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
-    if (!current) throw_no_channel(model, name);
-    if (only_from && current->version != *only_from) return std::nullopt;  // moved on: not ours to roll back
-    // Rolling back to where the channel already is: done (a retried `rollback --to` is safe).
-    if (to && current->version == *to) return std::nullopt;
-    const ordered_json& history = current->doc["history"];
-    std::size_t index = 0;
-    if (to) {
-      while (index < history.size() && history[index]["version"] != *to) ++index;
-      if (index == history.size()) {
-        std::vector<std::string> earlier;
-        for (const auto& entry : history) earlier.push_back(entry["version"].get<std::string>());
-        throw Error(ExitStatus::input_data, storage_.describe(),
-                    "version " + *to + " was not on channel " + name + " of " + model + " before (" +
-                        (earlier.empty() ? std::string("no earlier version") : "history: " + join(earlier)) +
-                        "); promote it instead");
-      }
-    } else if (history.empty()) {
-      throw Error(ExitStatus::input_data, storage_.describe(),
-                  "channel " + name + " of " + model + " has no earlier version to roll back to");
-    }
-    const std::string target = history[index]["version"].get<std::string>();
-    const Manifest manifest = load_complete(model, target);
-    if (manifest.sha256 != history[index]["manifest_sha256"].get<std::string>()) {
-      throw_integrity(location(manifest_key(model, target)), "manifest changed since it was on channel " + name);
-    }
-    from = current->version;
-    ordered_json rest = ordered_json::array();
-    for (std::size_t i = index + 1; i < history.size(); ++i) rest.push_back(history[i]);
-    landed = manifest;
-    return channel_doc(model, name, target, manifest, "rollback", current, std::move(rest));
-  });
+  ChannelChange change =
+      update_channel(model, name, [&](const std::optional<Channel>& current) -> std::optional<ordered_json> {
+        if (!current) throw_no_channel(model, name);
+        if (only_from && current->version != *only_from) return std::nullopt;  // moved on: not ours to roll back
+        // Rolling back to where the channel already is: done (a retried `rollback --to` is safe).
+        if (to && current->version == *to) return std::nullopt;
+        const ordered_json& history = current->doc["history"];
+        std::size_t index = 0;
+        if (to) {
+          while (index < history.size() && history[index]["version"] != *to) ++index;
+          if (index == history.size()) {
+            std::vector<std::string> earlier;
+            for (const auto& entry : history) earlier.push_back(entry["version"].get<std::string>());
+            throw Error(ExitStatus::input_data, storage_.describe(),
+                        "version " + *to + " was not on channel " + name + " of " + model + " before (" +
+                            (earlier.empty() ? std::string("no earlier version") : "history: " + join(earlier)) +
+                            "); promote it instead");
+          }
+        } else if (history.empty()) {
+          throw Error(ExitStatus::input_data, storage_.describe(),
+                      "channel " + name + " of " + model + " has no earlier version to roll back to");
+        }
+        const std::string target = history[index]["version"].get<std::string>();
+        const Manifest manifest = load_complete(model, target);
+        if (manifest.sha256 != history[index]["manifest_sha256"].get<std::string>()) {
+          throw_integrity(location(manifest_key(model, target)), "manifest changed since it was on channel " + name);
+        }
+        from = current->version;
+        ordered_json rest = ordered_json::array();
+        for (std::size_t i = index + 1; i < history.size(); ++i) rest.push_back(history[i]);
+        landed = manifest;
+        return channel_doc(model, name, target, manifest, "rollback", current, std::move(rest));
+      });
   if (change.changed) change.manifest = std::move(landed);
   if (change.changed) {
     record_event(model, {{"event", "rollback"},
@@ -953,8 +964,9 @@ ModelListing Registry::list(const std::string& model) {
   // One malformed object does not hide the others: each is listed as what it is.
   for (const auto& name : channel_names) {
     if (!is_valid_name(name)) {
-      listing.malformed_channels.emplace_back(json_quoted(name), "'" + location(channels_prefix) + "': malformed channel " +
-                                                                json_quoted(name) + ": not a channel name");
+      listing.malformed_channels.emplace_back(
+          json_quoted(name),
+          "'" + location(channels_prefix) + "': malformed channel " + json_quoted(name) + ": not a channel name");
       continue;
     }
     try {
@@ -966,8 +978,9 @@ ModelListing Registry::list(const std::string& model) {
   }
   for (const auto& version : versions) {
     if (!is_valid_name(version)) {  // not written by ml-release: named, escaped, never used
-      listing.malformed_versions.emplace_back(json_quoted(version), "'" + location(versions_prefix) + "': malformed version folder " +
-                                                                   json_quoted(version) + ": not a version name");
+      listing.malformed_versions.emplace_back(json_quoted(version), "'" + location(versions_prefix) +
+                                                                        "': malformed version folder " +
+                                                                        json_quoted(version) + ": not a version name");
       continue;
     }
     if (!complete.count(version)) {
@@ -1038,7 +1051,8 @@ std::vector<std::string> Registry::remove_stale_leftovers(const std::string& mod
   return removed;
 }
 
-std::vector<FileCheck> Registry::verify(const std::string& model, const std::string& version, const Manifest& manifest) {
+std::vector<FileCheck> Registry::verify(const std::string& model, const std::string& version,
+                                        const Manifest& manifest) {
   log("verifying " + model + " " + version + " (" + std::to_string(manifest.files.size()) +
       (manifest.files.size() == 1 ? " file)" : " files)"));
   const std::vector<std::string> missing = missing_files(manifest);
@@ -1054,8 +1068,8 @@ std::vector<FileCheck> Registry::verify(const std::string& model, const std::str
   return checks;
 }
 
-std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::string& version, const Manifest& manifest,
-                                          const std::string& dest, bool clean) {
+std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::string& version,
+                                          const Manifest& manifest, const std::string& dest, bool clean) {
   log("fetching " + model + " " + version + " into " + dest);
   // "out/" is the folder out: the staging folder goes beside it, not into it.
   fs::path target(dest);
@@ -1069,9 +1083,9 @@ std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::s
     log("downloading " + location(key) + " (" + std::to_string(file.size) + " bytes)");
     const FileDigest got = storage_.download_file(key, (fs::path(staging.path()) / file.name).string());
     if (got.size != file.size || got.sha256 != file.sha256) {
-      throw_integrity(location(key), "does not match the manifest (sha256 " + got.sha256 + ", " + std::to_string(got.size) +
-                                         " bytes; expected " + file.sha256 + ", " + std::to_string(file.size) +
-                                         " bytes); nothing was written to '" + dest + "'");
+      throw_integrity(location(key), "does not match the manifest (sha256 " + got.sha256 + ", " +
+                                         std::to_string(got.size) + " bytes; expected " + file.sha256 + ", " +
+                                         std::to_string(file.size) + " bytes); nothing was written to '" + dest + "'");
     }
   }
   ::chmod(staging.path().c_str(), 0755);  // mkdtemp makes 0700; DEST is an ordinary folder
@@ -1098,9 +1112,10 @@ std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::s
       staging.release();
       return manifest.files;
     }
-    std::string old = (target.has_parent_path() ? target.parent_path() : fs::path(".")).string() + "/" + kFetchTempPrefix +
-                      temp_owner() + "old-" + target.filename().string() + "-" + random_hex(8);
-    if (::rename(into_dest.c_str(), old.c_str()) != 0) throw_input(dest, std::string("cannot replace: ") + std::strerror(errno));
+    std::string old = (target.has_parent_path() ? target.parent_path() : fs::path(".")).string() + "/" +
+                      kFetchTempPrefix + temp_owner() + "old-" + target.filename().string() + "-" + random_hex(8);
+    if (::rename(into_dest.c_str(), old.c_str()) != 0)
+      throw_input(dest, std::string("cannot replace: ") + std::strerror(errno));
     if (::rename(staging.path().c_str(), into_dest.c_str()) != 0) {
       const int err = errno;
       ::rename(old.c_str(), into_dest.c_str());
@@ -1124,7 +1139,8 @@ std::vector<ManifestFile> Registry::fetch(const std::string& model, const std::s
   for (const auto& file : manifest.files) {
     const std::string from = (fs::path(staging.path()) / file.name).string();
     const std::string into = (target / file.name).string();
-    if (::rename(from.c_str(), into.c_str()) != 0) throw_input(into, std::string("cannot write: ") + std::strerror(errno));
+    if (::rename(from.c_str(), into.c_str()) != 0)
+      throw_input(into, std::string("cannot write: ") + std::strerror(errno));
   }
   return manifest.files;
 }

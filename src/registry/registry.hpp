@@ -105,10 +105,10 @@ struct VersionSummary {
 };
 
 struct ModelListing {
-  std::vector<VersionSummary> versions;                       // complete versions, natural order
-  std::vector<std::pair<std::string, Channel>> channels;      // by channel name
-  std::vector<std::string> incomplete;                        // files without a manifest
-  std::vector<std::string> removing;                          // hidden by a gc that did not finish
+  std::vector<VersionSummary> versions;                   // complete versions, natural order
+  std::vector<std::pair<std::string, Channel>> channels;  // by channel name
+  std::vector<std::string> incomplete;                    // files without a manifest
+  std::vector<std::string> removing;                      // hidden by a gc that did not finish
   // Versions and channels whose stored object is malformed: (name, the error's text), each
   // listed beside the good ones; the list command then exits 5.
   std::vector<std::pair<std::string, std::string>> malformed_versions, malformed_channels;

@@ -32,9 +32,7 @@ ordered_json move_json(const ChannelMove& move) {
           {"git_commit", optional_json(move.git_commit)}};
 }
 
-std::string plural(std::size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
 
@@ -74,8 +72,8 @@ Outcome history_command(Outcome outcome, Storage& storage, Registry& registry, c
     outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", move->version}};
   } else {
     outcome.fields["version"] = moves.front().version;
-    outcome.headline = plural(moves.size(), "move") + " of channel " + channel + " of " + model + ", now " +
-                       moves.front().version;
+    outcome.headline =
+        plural(moves.size(), "move") + " of channel " + channel + " of " + model + ", now " + moves.front().version;
     outcome.dotenv = {{"MODEL", model}, {"CHANNEL", channel}, {"VERSION", moves.front().version}};
   }
   outcome.checks.push_back({"history " + channel, true, outcome.headline});
@@ -88,8 +86,11 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
   const GcResult result = collect_garbage(storage, registry, request);
 
   const auto version_json = [](const GcVersion& v) {
-    return ordered_json{{"version", v.version}, {"created_at", v.created_at}, {"reason", v.reason},
-                        {"manifest_sha256", v.manifest_sha256}, {"files", v.files}};
+    return ordered_json{{"version", v.version},
+                        {"created_at", v.created_at},
+                        {"reason", v.reason},
+                        {"manifest_sha256", v.manifest_sha256},
+                        {"files", v.files}};
   };
   ordered_json kept = ordered_json::array(), deleted = ordered_json::array();
   MarkdownTable table({"Version", "Created", "Result"});
@@ -97,9 +98,9 @@ Outcome gc_command(Outcome outcome, Storage& storage, Registry& registry, const 
     deleted.push_back(version_json(v));
     table.add_row({markdown_code(v.version), markdown_text(v.created_at),
                    request.dry_run ? markdown_text(v.reason) : std::string("🗑️ deleted")});
-    outcome.console += std::string(request.dry_run ? "WOULD DELETE  " : "DELETED  ") + v.version + " (" +
-                       v.created_at +
-                       (v.hidden ? "; hidden by an ml-release gc that did not finish: gc finishes deleting it" : "") + ")\n";
+    outcome.console += std::string(request.dry_run ? "WOULD DELETE  " : "DELETED  ") + v.version + " (" + v.created_at +
+                       (v.hidden ? "; hidden by an ml-release gc that did not finish: gc finishes deleting it" : "") +
+                       ")\n";
   }
   for (const auto& v : result.kept) {
     kept.push_back(version_json(v));
@@ -133,24 +134,28 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
   for (const auto& name : sides) {
     // A channel of that name wins; otherwise it is a version.
     Selector selector;
-    if (registry.channel(model, name)) selector.channel = name; else selector.version = name;
+    if (registry.channel(model, name)) selector.channel = name;
+    else selector.version = name;
     auto [version, manifest] = registry.resolve(model, selector, false);
     resolved.push_back({name, version, std::move(manifest)});
   }
   const auto metrics_of = [&](const Side& side) {
     const auto it = side.manifest.doc.find("metrics");
     if (it == side.manifest.doc.end() || !it->is_object()) return MetricSet();
-    return MetricSet::from_json(nlohmann::json::parse(it->dump()), registry.location(manifest_key(model, side.version)));
+    return MetricSet::from_json(nlohmann::json::parse(it->dump()),
+                                registry.location(manifest_key(model, side.version)));
   };
   const MetricSet a = metrics_of(resolved[0]), b = metrics_of(resolved[1]);
   std::vector<std::string> names = a.names();
   for (const auto& name : b.names()) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
-  const std::string label_a = resolved[0].name == resolved[0].version ? resolved[0].version
-                                                                       : resolved[0].name + " (" + resolved[0].version + ")";
-  const std::string label_b = resolved[1].name == resolved[1].version ? resolved[1].version
-                                                                       : resolved[1].name + " (" + resolved[1].version + ")";
+  const std::string label_a = resolved[0].name == resolved[0].version
+                                  ? resolved[0].version
+                                  : resolved[0].name + " (" + resolved[0].version + ")";
+  const std::string label_b = resolved[1].name == resolved[1].version
+                                  ? resolved[1].version
+                                  : resolved[1].name + " (" + resolved[1].version + ")";
   MarkdownTable metrics_table({"Metric", markdown_text(label_a), markdown_text(label_b), "Change"});
   ordered_json metrics = ordered_json::array();
   outcome.console = "METRIC\t" + printable(label_a) + "\t" + printable(label_b) + "\tCHANGE\n";
@@ -182,17 +187,18 @@ Outcome diff_command(Outcome outcome, Storage& /*storage*/, Registry& registry, 
     const ManifestFile* fb = ib == files_b.end() ? nullptr : ib->second;
     const std::string status = !fa ? "added" : !fb ? "removed" : fa->sha256 == fb->sha256 ? "same" : "changed";
     if (status != "same") ++changed;
-    files.push_back({{"name", name}, {"status", status},
+    files.push_back({{"name", name},
+                     {"status", status},
                      {"a_sha256", fa ? ordered_json(fa->sha256) : ordered_json(nullptr)},
                      {"b_sha256", fb ? ordered_json(fb->sha256) : ordered_json(nullptr)}});
     files_table.add_row({markdown_code(name), status, fa ? markdown_code(fa->sha256.substr(0, 12)) : "—",
                          fb ? markdown_code(fb->sha256.substr(0, 12)) : "—"});
     outcome.console += "FILE  " + printable(name) + " " + status + "\n";
   }
-  outcome.fields["a"] = {{"name", resolved[0].name}, {"version", resolved[0].version},
-                         {"manifest_sha256", resolved[0].manifest.sha256}};
-  outcome.fields["b"] = {{"name", resolved[1].name}, {"version", resolved[1].version},
-                         {"manifest_sha256", resolved[1].manifest.sha256}};
+  outcome.fields["a"] = {
+      {"name", resolved[0].name}, {"version", resolved[0].version}, {"manifest_sha256", resolved[0].manifest.sha256}};
+  outcome.fields["b"] = {
+      {"name", resolved[1].name}, {"version", resolved[1].version}, {"manifest_sha256", resolved[1].manifest.sha256}};
   outcome.fields["metrics"] = std::move(metrics);
   outcome.fields["files"] = std::move(files);
   outcome.fields["files_changed"] = changed;

@@ -26,7 +26,8 @@ std::string local_registry_folder(const std::string& url) {
 void require_existing_registry(const std::string& url) {
   const std::string folder = local_registry_folder(url);
   std::error_code ec;
-  if (!folder.empty() && !std::filesystem::exists(folder, ec)) throw_config(folder, "the registry folder does not exist");
+  if (!folder.empty() && !std::filesystem::exists(folder, ec))
+    throw_config(folder, "the registry folder does not exist");
 }
 
 namespace {
@@ -44,7 +45,8 @@ Session open_session(const RegistryAccess& access) {
   Session session;
   session.storage = open_storage(access.url, access.options);
   Registry::Log log;
-  if (access.verbose) log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
+  if (access.verbose)
+    log = [](const std::string& line) { std::cerr << "ml-release: " << safe_line(line) << std::endl; };
   session.registry = std::make_unique<Registry>(*session.storage, log);
   return session;
 }
@@ -73,8 +75,10 @@ void check_fetch_dest(const std::string& registry_url, const FetchInput& input) 
   const std::string folder = local_registry_folder(registry_url);
   if (!folder.empty()) {
     const fs::path registry = comparable_path(folder);
-    if (is_within(target, registry)) throw_config(dest, "--dest is inside the registry " + folder + "; fetch into a folder outside it");
-    if (is_within(registry, target)) throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
+    if (is_within(target, registry))
+      throw_config(dest, "--dest is inside the registry " + folder + "; fetch into a folder outside it");
+    if (is_within(registry, target))
+      throw_config(dest, "--dest contains the registry " + folder + "; fetch into a folder outside it");
   }
   std::error_code ec;
   fs::path named(dest);  // "link/" names the link itself, not the folder it points to
@@ -85,7 +89,8 @@ void check_fetch_dest(const std::string& registry_url, const FetchInput& input) 
     throw_config(dest, "--clean replaces DEST whole, and DEST is a symbolic link; give the folder it points to");
   }
   if (clean && is_within(comparable_path("."), target)) {
-    throw_config(dest, "--clean cannot replace the current folder or one that contains it; fetch into a folder below it");
+    throw_config(dest,
+                 "--clean cannot replace the current folder or one that contains it; fetch into a folder below it");
   }
   for (const auto& [option, path] : input.outputs) {
     if (is_within(comparable_path(path), target)) {
@@ -138,7 +143,8 @@ void conclude(Outcome& outcome, const std::string& check, const std::string& hea
 
 Outcome publish_command(const RegistryAccess& access, const PublishInput& input) {
   PublishRequest request = input.request;
-  if (!input.profile.empty()) (void)read_profile(input.profile);  // an ordinary file of the version, once it reads as a profile
+  if (!input.profile.empty())
+    (void)read_profile(input.profile);  // an ordinary file of the version, once it reads as a profile
   if (!input.metrics.empty()) {
     const std::string& path = input.metrics;
     const MetricSet metrics = MetricSet::load(path);
@@ -170,7 +176,8 @@ Outcome publish_command(const RegistryAccess& access, const PublishInput& input)
                                human_bytes(total_size(result.manifest)) + ")";
   outcome.console += "ml-release: " + outcome.headline + "\n";
   outcome.markdown_body = table.render();
-  outcome.dotenv = {{"MODEL", request.model}, {"VERSION", request.version}, {"MANIFEST_SHA256", result.manifest.sha256}};
+  outcome.dotenv = {
+      {"MODEL", request.model}, {"VERSION", request.version}, {"MANIFEST_SHA256", result.manifest.sha256}};
   return outcome;
 }
 
@@ -201,14 +208,16 @@ Outcome channel_outcome(const char* command, Session& session, const std::string
   if (!change.changed) {
     headline += " already points to " + change.version;
   } else {
-    headline += " now points to " + change.version + (change.previous ? " (was " + *change.previous + ")" : " (new channel)");
+    headline +=
+        " now points to " + change.version + (change.previous ? " (was " + *change.previous + ")" : " (new channel)");
   }
   conclude(outcome, std::string(command) + " " + change.channel, headline);
   MarkdownTable table({"Channel", "Previous version", "Version"});
   table.add_row({markdown_code(change.channel), change.previous ? markdown_code(*change.previous) : "(new channel)",
                  markdown_code(change.version)});
-  const Manifest manifest = change.manifest ? *change.manifest
-                                            : session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
+  const Manifest manifest =
+      change.manifest ? *change.manifest
+                      : session.registry->resolve(model, Selector{change.version, std::nullopt}, false).second;
   outcome.markdown_body = table.render() + metrics_markdown(manifest);
   outcome.dotenv = {{"MODEL", model},
                     {"CHANNEL", change.channel},
@@ -237,10 +246,11 @@ Outcome promote_from_channel(const RegistryAccess& access, const PromoteInput& i
   const std::optional<Channel> after = session.registry->channel(model, source);
   if (!after || after->version != before->version || after->manifest_sha256 != before->manifest_sha256) {
     if (change.changed && change.previous) session.registry->rollback(model, channel, change.previous);
-    throw Error(ExitStatus::integrity, session.storage->describe(),
-                "channel " + source + " of " + model + " moved from " + before->version + " to " +
-                    (after ? after->version : std::string("nothing")) + " during the promote; " + channel +
-                    (change.changed && change.previous ? " was put back to " + *change.previous : " was left as it was"));
+    throw Error(
+        ExitStatus::integrity, session.storage->describe(),
+        "channel " + source + " of " + model + " moved from " + before->version + " to " +
+            (after ? after->version : std::string("nothing")) + " during the promote; " + channel +
+            (change.changed && change.previous ? " was put back to " + *change.previous : " was left as it was"));
   }
   Outcome outcome = channel_outcome("promote", session, model, change);
   outcome.fields["from_channel"] = source;
@@ -318,8 +328,8 @@ Outcome run_list_models(Session& session) {
     outcome.console += model + "\n";
   }
   outcome.markdown_body = table.render();
-  outcome.headline = std::to_string(models.size()) + " model" + (models.size() == 1 ? "" : "s") + " in " +
-                     session.storage->describe();
+  outcome.headline =
+      std::to_string(models.size()) + " model" + (models.size() == 1 ? "" : "s") + " in " + session.storage->describe();
   outcome.checks.push_back({"list", true, outcome.headline});
   return outcome;
 }
@@ -349,8 +359,8 @@ Outcome list_command(const RegistryAccess& access, const std::optional<std::stri
     for (const auto& c : v.channels) channels += (channels.empty() ? "" : ",") + c;
     table.add_row({markdown_code(v.version), markdown_text(created), std::to_string(v.manifest.files.size()),
                    human_bytes(total_size(v.manifest)), markdown_text(channels)});
-    console += printable(v.version) + "\t" + printable(created) + "\t" + std::to_string(v.manifest.files.size()) + "\t" +
-               human_bytes(total_size(v.manifest)) + "\t" + printable(channels) + "\n";
+    console += printable(v.version) + "\t" + printable(created) + "\t" + std::to_string(v.manifest.files.size()) +
+               "\t" + human_bytes(total_size(v.manifest)) + "\t" + printable(channels) + "\n";
   }
   ordered_json channels = ordered_json::object();
   for (const auto& [name, pointer] : listing.channels) {
@@ -370,8 +380,8 @@ Outcome list_command(const RegistryAccess& access, const std::optional<std::stri
   }
   // Malformed objects are listed after the good ones, and make the run exit 5.
   ordered_json malformed = ordered_json::array();
-  for (const auto& [kind, entries] : {std::pair{"version", &listing.malformed_versions},
-                                      std::pair{"channel", &listing.malformed_channels}}) {
+  for (const auto& [kind, entries] :
+       {std::pair{"version", &listing.malformed_versions}, std::pair{"channel", &listing.malformed_channels}}) {
     for (const auto& [name, message] : *entries) {
       malformed.push_back({{"kind", kind}, {"name", name}, {"error", message}});
       console += std::string("malformed ") + kind + " " + printable(name) + " (" + printable(message) + ")\n";
@@ -386,7 +396,8 @@ Outcome list_command(const RegistryAccess& access, const std::optional<std::stri
   if (!malformed.empty()) {
     outcome.status = ExitStatus::integrity;
     outcome.error = malformed[0]["error"].get<std::string>();
-    if (malformed.size() > 1) outcome.error += " (and " + std::to_string(malformed.size() - 1) + " more malformed; see the listing)";
+    if (malformed.size() > 1)
+      outcome.error += " (and " + std::to_string(malformed.size() - 1) + " more malformed; see the listing)";
   }
   outcome.console = console;
   outcome.markdown_body = table.render();
@@ -455,7 +466,8 @@ Outcome verify_command(const RegistryAccess& access, const VersionInput& input) 
   const std::vector<FileCheck> checks = session.registry->verify(model, version, manifest);
   std::vector<std::string> bad;
   for (const auto& check : checks) {
-    if (!check.ok()) bad.push_back(check.expected.name + (check.actual ? " (sha256 " + check.actual->sha256 + ")" : " (missing)"));
+    if (!check.ok())
+      bad.push_back(check.expected.name + (check.actual ? " (sha256 " + check.actual->sha256 + ")" : " (missing)"));
   }
   if (!bad.empty()) {
     throw Error(ExitStatus::integrity, session.registry->location(version_prefix(model, version)),
@@ -489,6 +501,5 @@ Outcome verify_command(const RegistryAccess& access, const VersionInput& input) 
   outcome.dotenv = {{"MODEL", model}, {"VERSION", version}};
   return outcome;
 }
-
 
 }  // namespace lean

@@ -31,8 +31,9 @@ std::string markdown_text(std::string_view text) {
     // GitHub also links a bare "https://..." or "www.x" (its autolink extension): an escaped
     // ':' or '.' keeps a hostile address text. A link is made of a URL only on purpose
     // (markdown_url).
-    const bool link_start = (c == ':' && shown.compare(i + 1, 2, "//") == 0) ||
-                            (c == '.' && i >= 3 && (shown.compare(i - 3, 3, "www") == 0 || shown.compare(i - 3, 3, "WWW") == 0));
+    const bool link_start =
+        (c == ':' && shown.compare(i + 1, 2, "//") == 0) ||
+        (c == '.' && i >= 3 && (shown.compare(i - 3, 3, "www") == 0 || shown.compare(i - 3, 3, "WWW") == 0));
     if (kMarkup.find(c) != std::string_view::npos || link_start) out += '\\';
     out += c;
   }
@@ -66,7 +67,8 @@ std::string markdown_url(std::string_view text) {
   const std::string shown = printable(redact(text));
   // RFC 3986's characters, less the ones an autolink cannot hold ("<", ">", space) and "\\".
   const bool url_only = std::all_of(shown.begin(), shown.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-._~:/?#[]@!$&'()*+,;=%").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-._~:/?#[]@!$&'()*+,;=%").find(c) != std::string_view::npos;
   });
   return is_http_url(shown) && url_only ? "<" + shown + ">" : markdown_text(text);
 }

@@ -11,9 +11,9 @@ namespace lean {
 
 // One pass/fail check of a gate: a JUnit testcase, a markdown row, an annotation.
 struct Check {
-  std::string name;     // "accuracy >= 0.85"
+  std::string name;  // "accuracy >= 0.85"
   bool passed = false;
-  std::string message;  // why it failed (or what it measured), one line
+  std::string message;   // why it failed (or what it measured), one line
   bool skipped = false;  // not evaluated (a missing metric, no baseline): JUnit <skipped/>
 };
 
@@ -22,11 +22,11 @@ struct Outcome {
   ExitStatus status = ExitStatus::pass;
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();  // the tool's own report fields
   std::vector<Check> checks;
-  std::string headline;       // one line: "2 of 3 checks passed"
-  std::string markdown_body;  // the table(s) under the markdown headline
-  std::string console;        // what stdout shows a person (unless --quiet)
+  std::string headline;                                     // one line: "2 of 3 checks passed"
+  std::string markdown_body;                                // the table(s) under the markdown headline
+  std::string console;                                      // what stdout shows a person (unless --quiet)
   std::vector<std::pair<std::string, std::string>> dotenv;  // extra KEY=value pairs
-  std::string error;          // the error line's text when status >= usage
+  std::string error;                                        // the error line's text when status >= usage
 };
 
 // "pass", "fail" or "error", from the exit status.

@@ -68,8 +68,7 @@ std::string render_report_json(const std::string& tool, const Outcome& outcome) 
 }
 
 std::string render_markdown(const std::string& tool, const Outcome& outcome) {
-  std::string out = "### " + std::string(status_icon(outcome.status)) + " " + tool + ": " +
-                    status_word(outcome.status);
+  std::string out = "### " + std::string(status_icon(outcome.status)) + " " + tool + ": " + status_word(outcome.status);
   // The headline and the error may quote outside text (names, a server's answer).
   if (!outcome.headline.empty()) out += " — " + markdown_text(outcome.headline);
   out += "\n\n";
@@ -126,8 +125,8 @@ std::string render_junit(const std::string& tool, const Outcome& outcome) {
   }
   if (errored) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(tool) + "\">\n";
-    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" + escape_xml(printable(outcome.error)) +
-           "</error>\n    </testcase>\n";
+    out += "      <error message=\"" + escape_xml(one_line(outcome.error)) + "\">" +
+           escape_xml(printable(outcome.error)) + "</error>\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;
@@ -175,13 +174,14 @@ std::string render_github_annotations(const std::string& tool, const Outcome& ou
     ++failed;
     if (shown == kMaxAnnotations) continue;
     ++shown;
-    out += "::error title=" + escape_github_property(tool + ": " + printable(check.name)) + "::" +
-           escape_github_data(printable(check.message)) + "\n";
+    out += "::error title=" + escape_github_property(tool + ": " + printable(check.name)) +
+           "::" + escape_github_data(printable(check.message)) + "\n";
   }
   if (failed > shown) {
     out += std::to_string(failed - shown) +
-           (report_written ? " more failed checks are in the report\n"
-                           : " more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n");
+           (report_written
+                ? " more failed checks are in the report\n"
+                : " more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n");
   }
   if (!outcome.error.empty()) {
     out += "::error title=" + escape_github_property(tool) + "::" + escape_github_data(printable(outcome.error)) + "\n";

@@ -276,7 +276,8 @@ std::vector<std::pair<double, std::uint64_t>> KllSketch::weighted_items() const 
   std::vector<std::pair<double, std::uint64_t>> entries;
   entries.reserve(num_retained());
   for (unsigned lvl = 0; lvl < num_levels(); ++lvl) {
-    for (std::uint32_t i = levels_[lvl]; i < levels_[lvl + 1]; ++i) entries.emplace_back(items_[i], std::uint64_t{1} << lvl);
+    for (std::uint32_t i = levels_[lvl]; i < levels_[lvl + 1]; ++i)
+      entries.emplace_back(items_[i], std::uint64_t{1} << lvl);
   }
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return entries;
@@ -318,8 +319,9 @@ std::string KllSketch::serialize() const {
   put<std::uint8_t>(out, empty() || single ? kPreambleShort : kPreambleFull);
   put<std::uint8_t>(out, single ? kSerialVersionSingle : kSerialVersion1);
   put<std::uint8_t>(out, kFamilyKll);
-  put<std::uint8_t>(out, static_cast<std::uint8_t>((empty() ? kFlagEmpty : 0) | (level_zero_sorted_ ? kFlagLevelZeroSorted : 0) |
-                                                   (single ? kFlagSingleItem : 0)));
+  put<std::uint8_t>(
+      out, static_cast<std::uint8_t>((empty() ? kFlagEmpty : 0) | (level_zero_sorted_ ? kFlagLevelZeroSorted : 0) |
+                                     (single ? kFlagSingleItem : 0)));
   put<std::uint16_t>(out, k_);
   put<std::uint8_t>(out, kM);
   put<std::uint8_t>(out, 0);
@@ -391,8 +393,9 @@ KllSketch KllSketch::deserialize(std::string_view data) {
   sketch.max_ = bytes.get<double>("maximum");
   const std::uint32_t retained = capacity - offsets[0];
   if (bytes.left() != std::size_t{retained} * sizeof(double)) {
-    throw KllFormatError("expected " + std::to_string(retained) + " items (" + std::to_string(retained * sizeof(double)) +
-                         " bytes), found " + std::to_string(bytes.left()) + " bytes");
+    throw KllFormatError("expected " + std::to_string(retained) + " items (" +
+                         std::to_string(retained * sizeof(double)) + " bytes), found " + std::to_string(bytes.left()) +
+                         " bytes");
   }
   if (std::isnan(sketch.min_) || std::isnan(sketch.max_) || sketch.min_ > sketch.max_) {
     throw KllFormatError("bad minimum or maximum");

@@ -86,7 +86,7 @@ class KllSketch {
   std::vector<std::uint32_t> levels_;  // num_levels + 1 offsets into items_
   std::uint64_t random_state_;
   mutable std::vector<std::pair<double, std::uint64_t>> sorted_view_;  // cumulative weights
-  std::vector<std::uint32_t> capacities_;  // of each level, for capacities_.size() levels
+  std::vector<std::uint32_t> capacities_;                              // of each level, for capacities_.size() levels
 };
 
 }  // namespace lean

@@ -28,7 +28,8 @@ std::vector<double> adjust_p_values(const std::vector<double>& p_values, Correct
   } else if (correction == Correction::fdr && m > 0) {
     std::vector<std::size_t> order(m);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
     double running_min = 1.0;
     for (std::size_t rank = m; rank >= 1; --rank) {
       const std::size_t at = order[rank - 1];

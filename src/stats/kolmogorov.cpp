@@ -53,7 +53,8 @@ double kolmogorov_cdf_durbin(std::uint64_t n, double d) {
     factorial_inverse /= static_cast<double>(j);
     v[j - 1] = (1.0 - std::pow(h, static_cast<double>(j))) * factorial_inverse;
   }
-  const double tt = std::pow(std::max(2 * h - 1.0, 0.0), static_cast<double>(m)) - 2 * std::pow(h, static_cast<double>(m));
+  const double tt =
+      std::pow(std::max(2 * h - 1.0, 0.0), static_cast<double>(m)) - 2 * std::pow(h, static_cast<double>(m));
   v[m - 1] = (1.0 + tt) * factorial_inverse;
 
   Matrix H(m, std::vector<double>(m, 0.0));
@@ -233,9 +234,8 @@ double kolmogorov_cdf_pelz_good(std::uint64_t n, double x) {
 
 // log(n! / n^n) by Stirling's series.
 double log_factorial_over_power(double n) {
-  static constexpr double kStirling[] = {-2.955065359477124183e-2, 6.4102564102564102564e-3,
-                                         -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-                                         -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  static constexpr double kStirling[] = {-2.955065359477124183e-2,  6.4102564102564102564e-3, -1.9175269175269175269e-3,
+                                         8.4175084175084175084e-4,  -5.952380952380952381e-4, 7.9365079365079365079e-4,
                                          -2.7777777777777777778e-3, 8.3333333333333333333e-2};
   const double rn = 1.0 / n;
   double poly = 0;
@@ -306,7 +306,8 @@ double smirnov_sf(std::uint64_t n, double x) {
     const long double a = term(start + j * step);
     sum += a;
     // Stop once the remaining terms cannot change the sum (scipy's criterion).
-    if (a != 0 && j != terms - 1 && 4 * static_cast<long double>(terms - j) * std::fabs(a) < 2.220446049250313e-16L * sum) {
+    if (a != 0 && j != terms - 1 &&
+        4 * static_cast<long double>(terms - j) * std::fabs(a) < 2.220446049250313e-16L * sum) {
       break;
     }
     if (a == 0 && j > ni / 2) break;
@@ -343,8 +344,8 @@ double kolmogorov_sf(std::uint64_t n, double x) {
   }
   if (nx_squared >= 370.0) return 0.0;
   if (nx_squared >= 2.2) return clip_probability(2 * smirnov_sf(n, x));
-  const double cdf = (n <= 100000 && dn * std::pow(x, 1.5) <= 1.4) ? kolmogorov_cdf_durbin(n, x)
-                                                                   : kolmogorov_cdf_pelz_good(n, x);
+  const double cdf =
+      (n <= 100000 && dn * std::pow(x, 1.5) <= 1.4) ? kolmogorov_cdf_durbin(n, x) : kolmogorov_cdf_pelz_good(n, x);
   return clip_probability(1.0 - cdf);
 }
 
@@ -371,22 +372,26 @@ double ks_outer_prob_inside(std::uint64_t m_unsigned, std::uint64_t n_unsigned, 
   // One column of the lattice-path table, a sliding window of it, holding 1 - p directly
   // (Viehmann's recursion), as scipy does.
   std::int64_t minj = 0;
-  std::int64_t maxj = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(static_cast<double>(h) / static_cast<double>(mg))), n + 1);
+  std::int64_t maxj = std::min<std::int64_t>(
+      static_cast<std::int64_t>(std::ceil(static_cast<double>(h) / static_cast<double>(mg))), n + 1);
   std::int64_t curlen = maxj - minj;
   const std::int64_t lenA = std::min(2 * maxj + 2, n + 1);
   std::vector<double> A(static_cast<std::size_t>(lenA), 1.0);
   for (std::int64_t j = minj; j < std::min(maxj, lenA); ++j) A[static_cast<std::size_t>(j)] = 0.0;
   for (std::int64_t i = 1; i <= m; ++i) {
     const std::int64_t lastminj = minj, lastlen = curlen;
-    minj = std::max<std::int64_t>(static_cast<std::int64_t>(std::floor(static_cast<double>(ng * i - h) / static_cast<double>(mg))) + 1, 0);
+    minj = std::max<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(static_cast<double>(ng * i - h) / static_cast<double>(mg))) + 1, 0);
     minj = std::min(minj, n);
-    maxj = std::min<std::int64_t>(static_cast<std::int64_t>(std::ceil(static_cast<double>(ng * i + h) / static_cast<double>(mg))), n + 1);
+    maxj = std::min<std::int64_t>(
+        static_cast<std::int64_t>(std::ceil(static_cast<double>(ng * i + h) / static_cast<double>(mg))), n + 1);
     if (maxj <= minj) return 1.0;
     double val = minj == 0 ? 0.0 : 1.0;
     for (std::int64_t jj = 0; jj < maxj - minj; ++jj) {
       const std::int64_t j = jj + minj;
-      val = (A[static_cast<std::size_t>(jj + minj - lastminj)] * static_cast<double>(i) + val * static_cast<double>(j)) /
-            static_cast<double>(i + j);
+      val =
+          (A[static_cast<std::size_t>(jj + minj - lastminj)] * static_cast<double>(i) + val * static_cast<double>(j)) /
+          static_cast<double>(i + j);
       A[static_cast<std::size_t>(jj)] = val;
     }
     curlen = maxj - minj;

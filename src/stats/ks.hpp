@@ -7,7 +7,7 @@ namespace lean {
 struct KsResult {
   double statistic = 0;  // D, the largest gap between the two empirical CDFs
   double p_value = 1;
-  bool exact = false;    // p from the exact lattice-path count, else Smirnov's asymptotic
+  bool exact = false;  // p from the exact lattice-path count, else Smirnov's asymptotic
 };
 
 // Two-sided two-sample Kolmogorov-Smirnov test, as scipy.stats.ks_2samp(a, b) with

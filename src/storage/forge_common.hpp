@@ -81,5 +81,4 @@ std::string error_detail(const http::Response& response);
 // "HTTP 403: Resource not accessible by integration".
 std::string status_text(const http::Response& response);
 
-
 }  // namespace lean::forge

@@ -12,8 +12,8 @@
 namespace lean {
 
 using json = nlohmann::json;
-using std::chrono::milliseconds;
 using forge::id_of;
+using std::chrono::milliseconds;
 
 long long github_clock_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -52,8 +52,8 @@ json parse_body(const http::Response& response, const std::string& subject, cons
   try {
     return json::parse(response.body);
   } catch (const json::exception&) {
-    throw Error(ExitStatus::remote, subject, what + ": GitHub answered HTTP " + std::to_string(response.status) +
-                                                 " with a body that is not JSON");
+    throw Error(ExitStatus::remote, subject,
+                what + ": GitHub answered HTTP " + std::to_string(response.status) + " with a body that is not JSON");
   }
 }
 
@@ -117,7 +117,10 @@ std::string clock_text(std::chrono::system_clock::time_point when) {
 
 GithubApi::GithubApi(std::string api_url, std::string repo, std::string token, std::string subject,
                      http::ClientOptions options)
-    : api_url_(std::move(api_url)), repo_(std::move(repo)), token_(std::move(token)), subject_(std::move(subject)),
+    : api_url_(std::move(api_url)),
+      repo_(std::move(repo)),
+      token_(std::move(token)),
+      subject_(std::move(subject)),
       client_(std::move(options)) {
   while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
 }
@@ -194,8 +197,9 @@ void GithubApi::fail(const http::Response& response, const std::string& what) co
   }
   if (response.status == 403) {
     throw Error(ExitStatus::remote, subject_,
-                what + ": GitHub denied it (" + status + "); the token needs the contents permission (write to publish, "
-                       "promote and roll back) on the repository");
+                what + ": GitHub denied it (" + status +
+                    "); the token needs the contents permission (write to publish, "
+                    "promote and roll back) on the repository");
   }
   if (response.status == 404) {
     throw Error(ExitStatus::remote, subject_,
@@ -229,7 +233,8 @@ std::vector<GithubRelease> GithubApi::releases() {
     http::Response response = call("GET", url);
     if (!response.ok()) fail(response, what);
     const json doc = parse_body(response, subject_, what);
-    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
+    if (!doc.is_array())
+      throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
     for (const auto& item : doc) out.push_back(parse_github_release(item));
     url = next_page(response);
   }
@@ -275,7 +280,8 @@ std::vector<GithubAsset> GithubApi::assets(long long release_id) {
     http::Response response = call("GET", url);
     if (!response.ok()) fail(response, what);
     const json doc = parse_body(response, subject_, what);
-    if (!doc.is_array()) throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
+    if (!doc.is_array())
+      throw Error(ExitStatus::remote, subject_, what + ": GitHub answered something else than a list");
     for (const auto& item : doc) out.push_back(parse_github_asset(item));
     url = next_page(response);
   }

@@ -136,15 +136,15 @@ class GithubStorage : public Storage {
   bool put_channel(const KeyRef& ref, const std::string& key, const std::string& body, const WriteCondition& condition);
   // The uploaded generations of a channel in the state release, by generation.
   static std::map<long long, GithubAsset> generations(const GithubRelease& release, const std::string& channel,
-                                                       bool uploaded_only);
+                                                      bool uploaded_only);
 
   std::string url_;
   GithubOptions options_;
   GithubApi api_;
   std::optional<std::vector<GithubRelease>> releases_;
-  std::map<std::string, GithubRelease> state_;  // "MODEL/role" -> its draft
+  std::map<std::string, GithubRelease> state_;           // "MODEL/role" -> its draft
   std::map<std::string, GithubRelease> attempt_drafts_;  // publish attempt -> its own draft
-  std::string requested_format_;                  // --tag-format as given ("": not given)
+  std::string requested_format_;                         // --tag-format as given ("": not given)
   std::map<std::string, std::string> recorded_formats_;  // model -> recorded format ("": none yet)
 };
 
@@ -159,7 +159,8 @@ std::string GithubStorage::tag_format_of(const std::string& model) {
     std::optional<GithubRelease> first;
     for (const auto& release : all_releases(false)) {
       const auto m = marker_of(release.body);
-      if (m && text_of(*m, "model") == model && !text_of(*m, "tag_format").empty() && (!first || release.id < first->id)) {
+      if (m && text_of(*m, "model") == model && !text_of(*m, "tag_format").empty() &&
+          (!first || release.id < first->id)) {
         first = release;
       }
     }
@@ -194,7 +195,8 @@ std::optional<GithubRelease> GithubStorage::version_release(const KeyRef& ref, b
   return found;
 }
 
-GithubRelease GithubStorage::create_converging(const json& body, const std::function<bool(const GithubRelease&)>& same) {
+GithubRelease GithubStorage::create_converging(const json& body,
+                                               const std::function<bool(const GithubRelease&)>& same) {
   std::optional<GithubRelease> created = api_.create_release(body);
   releases_.reset();
   // Two runs that create the same draft at once keep the older one: the newer deletes its own.
@@ -215,8 +217,9 @@ GithubRelease GithubStorage::create_converging(const json& body, const std::func
 GithubRelease GithubStorage::version_release_for_upload(const KeyRef& ref, const std::string& key) {
   if (auto release = version_release(ref, false)) {
     if (!release->draft) {
-      throw Error(ExitStatus::integrity, location(key),
-                  "version " + ref.version + " of " + ref.model + " was published by another run meanwhile; publish again");
+      throw Error(
+          ExitStatus::integrity, location(key),
+          "version " + ref.version + " of " + ref.model + " was published by another run meanwhile; publish again");
     }
     return *release;
   }
@@ -235,7 +238,8 @@ json GithubStorage::version_release_body(const KeyRef& ref, const std::string& a
           {"name", ref.model + " " + ref.version},
           {"body", "Version " + ref.version + " of model " + ref.model +
                        ", published by ml-release: every file is verified against manifest.json "
-                       "(`ml-release fetch`).\n\n" + marker_line(marker)},
+                       "(`ml-release fetch`).\n\n" +
+                       marker_line(marker)},
           {"draft", true},
           {"prerelease", false}};
 }
@@ -252,7 +256,8 @@ std::optional<GithubRelease> GithubStorage::attempt_draft(const KeyRef& ref, con
   // (longer than any upload runs, so a live attempt's draft is never one of them).
   for (const auto& release : all_releases(true)) {
     const auto marker = marker_of(release.body);
-    if (!release.draft || !marker || text_of(*marker, "model") != ref.model || text_of(*marker, "version") != ref.version) {
+    if (!release.draft || !marker || text_of(*marker, "model") != ref.model ||
+        text_of(*marker, "version") != ref.version) {
       continue;
     }
     const long long created = epoch_of(release.created_at);
@@ -267,7 +272,8 @@ std::optional<GithubRelease> GithubStorage::attempt_draft(const KeyRef& ref, con
   return attempt_drafts_[attempt] = *created;
 }
 
-std::optional<GithubRelease> GithubStorage::state_release(const std::string& model, const std::string& role, bool create) {
+std::optional<GithubRelease> GithubStorage::state_release(const std::string& model, const std::string& role,
+                                                          bool create) {
   const std::string id = model + "/" + role;
   auto same = [&](const GithubRelease& release) {
     const auto m = marker_of(release.body);
@@ -289,7 +295,8 @@ std::optional<GithubRelease> GithubStorage::state_release(const std::string& mod
                {"name", "ml-release " + role + " of " + model + " (registry state: keep as a draft)"},
                {"body", "The " + role + " of model " + model +
                             " in this repository's ml-release registry. A draft on purpose: do not publish or edit it."
-                            "\n\n" + marker_line({{"model", model}, {"role", role}})},
+                            "\n\n" +
+                            marker_line({{"model", model}, {"role", role}})},
                {"draft", true},
                {"prerelease", false}};
   return state_[id] = create_converging(body, same);
@@ -317,7 +324,8 @@ std::optional<GithubAsset> GithubStorage::upload(const GithubRelease& release, c
 
 std::string GithubStorage::download_small(long long asset_id, const std::string& key) {
   HashingSink sink;
-  if (!api_.download_asset(asset_id, sink)) throw Error(ExitStatus::remote, location(key), "vanished while it was read");
+  if (!api_.download_asset(asset_id, sink))
+    throw Error(ExitStatus::remote, location(key), "vanished while it was read");
   sink.finish();
   return sink.memory();
 }
@@ -327,7 +335,8 @@ std::map<long long, GithubAsset> GithubStorage::generations(const GithubRelease&
   std::map<long long, GithubAsset> out;
   for (const auto& asset : release.assets) {
     if (uploaded_only && asset.state != "uploaded") continue;
-    if (auto gen = forge::parse_generation(asset.name, kGenerationNames); gen && gen->first == channel) out[gen->second] = asset;
+    if (auto gen = forge::parse_generation(asset.name, kGenerationNames); gen && gen->first == channel)
+      out[gen->second] = asset;
   }
   return out;
 }
@@ -369,7 +378,8 @@ std::optional<StoredObject> GithubStorage::get(const std::string& key) {
       std::optional<GithubRelease> release = state_release(ref.model, "audit", false);
       if (!release) return std::nullopt;
       for (const auto& asset : release->assets) {
-        if (asset.name == ref.name && asset.state == "uploaded") return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
+        if (asset.name == ref.name && asset.state == "uploaded")
+          return StoredObject{download_small(asset.id, key), std::to_string(asset.id)};
       }
       return std::nullopt;
     }
@@ -494,8 +504,7 @@ bool GithubStorage::put(const std::string& key, const std::string& body, const W
         throw Error(ExitStatus::usage, location(key), "a manifest is written once");
       }
       return put_manifest(ref, key, body);
-    case KeyRef::Kind::channel:
-      return put_channel(ref, key, body, condition);
+    case KeyRef::Kind::channel: return put_channel(ref, key, body, condition);
     case KeyRef::Kind::audit: {
       GithubRelease release = *state_release(ref.model, "audit", true);
       http::MemorySource source(body);
@@ -509,8 +518,9 @@ bool GithubStorage::put(const std::string& key, const std::string& body, const W
     case KeyRef::Kind::version_file: {
       GithubRelease release = version_release_for_upload(ref, key);
       http::MemorySource source(body);
-      std::optional<GithubAsset> asset = upload(release, forge::encode_name(ref.name), ref.name, source, key,
-                                                [&](const GithubAsset&) { return condition.kind == WriteCondition::Kind::none; });
+      std::optional<GithubAsset> asset =
+          upload(release, forge::encode_name(ref.name), ref.name, source, key,
+                 [&](const GithubAsset&) { return condition.kind == WriteCondition::Kind::none; });
       if (!asset) return false;
       check_uploaded(*asset, {body.size(), sha256_hex(body)}, key);
       return true;
@@ -519,7 +529,8 @@ bool GithubStorage::put(const std::string& key, const std::string& body, const W
   return false;
 }
 
-FileDigest GithubStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
+FileDigest GithubStorage::stage_file(const std::string& key, const std::string& local_path,
+                                     const std::string& attempt) {
   const KeyRef ref = parse_key(key);
   if (ref.kind != KeyRef::Kind::version_file) throw Error(ExitStatus::usage, key, "only version files are uploaded");
   std::optional<GithubRelease> draft;
@@ -619,8 +630,9 @@ FileDigest GithubStorage::upload_file(const std::string& key, const std::string&
       }
     }
     throw Error(ExitStatus::integrity, location(key),
-                "version " + ref.version + " of " + ref.model + " was published by another run with other files; "
-                "versions are immutable: publish a new version");
+                "version " + ref.version + " of " + ref.model +
+                    " was published by another run with other files; "
+                    "versions are immutable: publish a new version");
   }
   std::optional<GithubRelease> release;
   try {
@@ -659,7 +671,8 @@ FileDigest GithubStorage::download_file(const std::string& key, const std::strin
   if (ref.kind == KeyRef::Kind::version_file || ref.kind == KeyRef::Kind::manifest) {
     if (auto release = version_release(ref, false)) {
       for (const auto& asset : release->assets) {
-        if (asset.state == "uploaded" && (ref.kind == KeyRef::Kind::manifest ? asset.name == kManifestName : real_name(asset) == ref.name)) {
+        if (asset.state == "uploaded" &&
+            (ref.kind == KeyRef::Kind::manifest ? asset.name == kManifestName : real_name(asset) == ref.name)) {
           found = asset;
         }
       }
@@ -674,7 +687,8 @@ FileDigest GithubStorage::download_file(const std::string& key, const std::strin
   if (!found) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   HashingSink sink(local_path);
   sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
-  if (!api_.download_asset(found->id, sink)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
+  if (!api_.download_asset(found->id, sink))
+    throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   const FileDigest digest = sink.finish();
   if (!found->digest.empty() && found->digest != "sha256:" + digest.sha256) {
     throw Error(ExitStatus::integrity, location(key),
@@ -714,7 +728,8 @@ std::vector<std::string> GithubStorage::list(const std::string& prefix) {
       if (!marker) continue;
       const std::string model = text_of(*marker, "model");
       if (marker->contains("version")) {
-        if (release.tag == tag_of(model, text_of(*marker, "version"))) add_version(release, model, text_of(*marker, "version"));
+        if (release.tag == tag_of(model, text_of(*marker, "version")))
+          add_version(release, model, text_of(*marker, "version"));
       } else if (text_of(*marker, "role") == "channels" && release.draft) {
         std::set<std::string> channels;
         for (const auto& asset : release.assets) {
@@ -743,12 +758,8 @@ void GithubStorage::remove(const std::string& key) {
         throw Error(ExitStatus::integrity, location(key), "belongs to a published version, which is immutable");
       }
       break;
-    case KeyRef::Kind::channel:
-      release = state_release(ref.model, "channels", false);
-      break;
-    case KeyRef::Kind::audit:
-      release = state_release(ref.model, "audit", false);
-      break;
+    case KeyRef::Kind::channel: release = state_release(ref.model, "channels", false); break;
+    case KeyRef::Kind::audit: release = state_release(ref.model, "audit", false); break;
   }
   if (!release) return;
   for (const auto& asset : api_.assets(release->id)) {
@@ -792,7 +803,8 @@ std::optional<GithubAsset> upload_asset_resolving_clash(GithubApi& api, const Gi
 
 std::string github_tag(const std::string& format, const std::string& model, const std::string& version) {
   if (format.find("{version}") == std::string::npos) {
-    throw_usage("invalid --tag-format \"" + format + "\": it needs {version} (and {model} when the repository holds several models)");
+    throw_usage("invalid --tag-format \"" + format +
+                "\": it needs {version} (and {model} when the repository holds several models)");
   }
   std::string out;
   for (std::size_t i = 0; i < format.size();) {

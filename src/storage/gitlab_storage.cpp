@@ -51,7 +51,10 @@ KeyRef parse_key(const std::string& key) {
 class GitlabStorage : public Storage {
  public:
   GitlabStorage(std::string url, std::string project, std::string api_url, GitlabOptions options)
-      : url_(std::move(url)), project_(std::move(project)), api_url_(std::move(api_url)), options_(std::move(options)),
+      : url_(std::move(url)),
+        project_(std::move(project)),
+        api_url_(std::move(api_url)),
+        options_(std::move(options)),
         client_(options_.http) {
     while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
     if (options_.tag_format.empty()) options_.tag_format = "{model}-v{version}";
@@ -70,7 +73,8 @@ class GitlabStorage : public Storage {
   FileDigest download_file(const std::string& key, const std::string& local_path) override;
   std::vector<std::string> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
-  void version_published(const std::string& model, const std::string& version, const std::string& manifest_body) override;
+  void version_published(const std::string& model, const std::string& version,
+                         const std::string& manifest_body) override;
   // A package keeps every upload of a name and serves the newest, so a publish attempt's
   // files stay under names of their own ("ATTEMPT+2FFILE"), which the manifest names: a
   // losing attempt never uploads a name the winner's manifest points to.
@@ -105,7 +109,8 @@ class GitlabStorage : public Storage {
   std::vector<std::pair<std::string, std::string>> all_packages();  // (name, version)
   std::optional<long long> package_id(const KeyRef& ref, bool fresh);
   std::vector<PackageFile> files(const KeyRef& ref);
-  PackageFile upload(const KeyRef& ref, const std::string& stored_name, http::BodySource& source, const std::string& key);
+  PackageFile upload(const KeyRef& ref, const std::string& stored_name, http::BodySource& source,
+                     const std::string& key);
   bool download(const KeyRef& ref, const std::string& stored_name, http::BodySink& sink, const std::string& key,
                 std::string* checksum = nullptr);
   void delete_file(const KeyRef& ref, long long file_id);
@@ -145,13 +150,15 @@ void GitlabStorage::fail(const http::Response& response, const std::string& what
   if (response.status == 401) {
     throw Error(ExitStatus::remote, url_,
                 what + ": GitLab refused the credentials (" + status + "); " +
-                    (auth_.first.empty() ? "set GITLAB_TOKEN (or run inside GitLab CI, with CI_JOB_TOKEN)"
-                                         : "check " + std::string(auth_.first == "JOB-TOKEN" ? "CI_JOB_TOKEN" : "GITLAB_TOKEN")));
+                    (auth_.first.empty()
+                         ? "set GITLAB_TOKEN (or run inside GitLab CI, with CI_JOB_TOKEN)"
+                         : "check " + std::string(auth_.first == "JOB-TOKEN" ? "CI_JOB_TOKEN" : "GITLAB_TOKEN")));
   }
   if (response.status == 403) {
     throw Error(ExitStatus::remote, url_,
-                what + ": GitLab denied it (" + status + "); the token needs the api scope (or a deploy token's "
-                       "read_package_registry/write_package_registry) and the Developer role");
+                what + ": GitLab denied it (" + status +
+                    "); the token needs the api scope (or a deploy token's "
+                    "read_package_registry/write_package_registry) and the Developer role");
   }
   if (response.status == 404) {
     throw Error(ExitStatus::remote, url_,
@@ -194,9 +201,9 @@ std::map<std::string, long long> GitlabStorage::packages(const std::string& mode
     if (auto it = packages_.find(model); it != packages_.end()) return it->second;
   }
   std::map<std::string, long long> out;
-  for (const auto& item : pages(project_url("/packages?package_type=generic&package_name=" + forge::url_encode(model) +
-                                            "&per_page=100"),
-                                "cannot list the packages of " + model)) {
+  for (const auto& item :
+       pages(project_url("/packages?package_type=generic&package_name=" + forge::url_encode(model) + "&per_page=100"),
+             "cannot list the packages of " + model)) {
     // package_name matches by substring: keep the exact name.
     if (text_of(item, "name") == model) out[text_of(item, "version")] = id_of(item, "id");
   }
@@ -205,7 +212,8 @@ std::map<std::string, long long> GitlabStorage::packages(const std::string& mode
 
 std::vector<std::pair<std::string, std::string>> GitlabStorage::all_packages() {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& item : pages(project_url("/packages?package_type=generic&per_page=100"), "cannot list the packages")) {
+  for (const auto& item :
+       pages(project_url("/packages?package_type=generic&per_page=100"), "cannot list the packages")) {
     out.emplace_back(text_of(item, "name"), text_of(item, "version"));
     packages_[text_of(item, "name")][text_of(item, "version")] = id_of(item, "id");
   }
@@ -311,11 +319,14 @@ std::optional<StoredObject> GitlabStorage::get_once(const std::string& key, std:
       winner.reset();
       if (ref.kind == KeyRef::Kind::manifest) {
         winner = first_of(listed, kManifestName);
-        copies = static_cast<std::size_t>(std::count_if(listed.begin(), listed.end(), [](const PackageFile& f) { return f.name == kManifestName; }));
+        copies = static_cast<std::size_t>(
+            std::count_if(listed.begin(), listed.end(), [](const PackageFile& f) { return f.name == kManifestName; }));
       } else {
         generation = 0;
         for (const auto& file : listed) {
-          if (auto gen = forge::parse_generation(file.name, kGenerationNames); gen && gen->first == ref.name && gen->second > generation) generation = gen->second;
+          if (auto gen = forge::parse_generation(file.name, kGenerationNames);
+              gen && gen->first == ref.name && gen->second > generation)
+            generation = gen->second;
         }
         for (const auto& file : listed) {
           auto gen = forge::parse_generation(file.name, kGenerationNames);
@@ -366,7 +377,8 @@ bool GitlabStorage::put(const std::string& key, const std::string& body, const W
       const std::vector<PackageFile> listed = files(ref);
       long long current = 0;
       for (const auto& file : listed) {
-        if (auto gen = forge::parse_generation(file.name, kGenerationNames); gen && gen->first == ref.name) current = std::max(current, gen->second);
+        if (auto gen = forge::parse_generation(file.name, kGenerationNames); gen && gen->first == ref.name)
+          current = std::max(current, gen->second);
       }
       if (condition.kind == WriteCondition::Kind::if_absent && current != 0) return false;
       if (condition.kind == WriteCondition::Kind::if_match && std::to_string(current) != condition.etag) return false;
@@ -448,7 +460,8 @@ FileDigest GitlabStorage::download_file(const std::string& key, const std::strin
   HashingSink sink(local_path);
   sink.show_progress("download " + location(key), options_.progress, options_.progress_min_bytes);
   std::string checksum;
-  if (!download(ref, stored, sink, key, &checksum)) throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
+  if (!download(ref, stored, sink, key, &checksum))
+    throw Error(ExitStatus::integrity, location(key), "is missing from the registry");
   const FileDigest digest = sink.finish();
   if (!checksum.empty() && checksum != digest.sha256) {
     throw Error(ExitStatus::integrity, location(key),
@@ -487,7 +500,8 @@ std::vector<std::string> GitlabStorage::list(const std::string& prefix) {
       for (const auto& file : files(ref)) keys.push_back(model + "/audit/" + file.name);
     } else {
       for (const auto& file : files(ref)) {
-        if (auto name = file.name == kManifestName ? std::optional<std::string>(file.name) : forge::decode_name(file.name)) {
+        if (auto name =
+                file.name == kManifestName ? std::optional<std::string>(file.name) : forge::decode_name(file.name)) {
           keys.push_back(model + "/versions/" + version + "/" + *name);
         }
       }
@@ -513,14 +527,16 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
   json links = json::array();
   try {
     const json manifest = json::parse(manifest_body);
-    const std::string folder = manifest.contains("files_folder") ? manifest["files_folder"].get<std::string>() + "/" : "";
+    const std::string folder =
+        manifest.contains("files_folder") ? manifest["files_folder"].get<std::string>() + "/" : "";
     for (const auto& file : manifest.at("files")) {
       const std::string name = file["name"].get<std::string>();
       links.push_back(
           {{"name", name}, {"url", generic_url(ref, forge::encode_name(folder + name))}, {"link_type", "package"}});
     }
   } catch (const json::exception&) {
-    throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifestName), "malformed manifest");
+    throw Error(ExitStatus::integrity, location(model + "/versions/" + version + "/" + kManifestName),
+                "malformed manifest");
   }
   links.push_back({{"name", kManifestName}, {"url", generic_url(ref, kManifestName)}, {"link_type", "other"}});
   std::string ref_name = environment_variable("CI_COMMIT_SHA");
@@ -531,7 +547,8 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
       ref_name = text_of(json::parse(project.body), "default_branch");
     } catch (const json::exception&) {
     }
-    if (ref_name.empty()) throw Error(ExitStatus::remote, url_, "the project has no default branch to tag the release on");
+    if (ref_name.empty())
+      throw Error(ExitStatus::remote, url_, "the project has no default branch to tag the release on");
   }
   json body = {{"name", model + " " + version},
                {"tag_name", tag},
@@ -550,7 +567,8 @@ void GitlabStorage::version_published(const std::string& model, const std::strin
 std::unique_ptr<Storage> open_gitlab_storage(const std::string& url, const GitlabOptions& options) {
   std::string path = url.substr(url.find("://") + 3);
   while (!path.empty() && path.back() == '/') path.pop_back();
-  const bool numeric = !path.empty() && std::all_of(path.begin(), path.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool numeric =
+      !path.empty() && std::all_of(path.begin(), path.end(), [](char c) { return c >= '0' && c <= '9'; });
   bool valid = numeric || (path.find('/') != std::string::npos && path.find("//") == std::string::npos);
   for (char c : path) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') valid = false;

@@ -12,8 +12,8 @@
 namespace lean {
 
 struct GitlabOptions {
-  std::string api_url;      // empty: $CI_API_V4_URL, else https://gitlab.com/api/v4
-  std::string tag_format;   // the tag of a --gitlab-release; empty: {model}-v{version}
+  std::string api_url;          // empty: $CI_API_V4_URL, else https://gitlab.com/api/v4
+  std::string tag_format;       // the tag of a --gitlab-release; empty: {model}-v{version}
   bool create_release = false;  // --gitlab-release: a release with links to each version's files
   http::ClientOptions http;
   // A progress display on stderr for transfers of at least `progress_min_bytes`, as on S3.

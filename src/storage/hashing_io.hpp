@@ -28,7 +28,7 @@ class HashingFileSource : public http::BodySource {
   // Shows the bytes sent on stderr under `label` (a registry URL, never a credential) by the
   // rule of http::start_progress; a retried attempt takes its bytes back.
   void show_progress(std::string label, bool enabled, std::uint64_t min_bytes);
-  FileDigest digest();  // once the transfer is done
+  FileDigest digest();    // once the transfer is done
   std::string md5_hex();  // once the transfer is done; only with Md5Hash::compute
 
  private:

@@ -138,7 +138,8 @@ class RegistryLock {
     const std::string path = (fs::path(root) / kLocalLockFile).string();
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
     if (fd_ < 0 && errno == ELOOP) {
-      throw Error(ExitStatus::integrity, path, "is a symbolic link inside the registry; the registry never follows one");
+      throw Error(ExitStatus::integrity, path,
+                  "is a symbolic link inside the registry; the registry never follows one");
     }
     if (fd_ < 0) throw_store(path, "cannot open the lock file", errno);
     struct stat info {};
@@ -157,13 +158,12 @@ class RegistryLock {
       ::close(fd_);
       throw;
     }
-    const std::string record = process_owner() + " " +
-                               format_timestamp(static_cast<double>(std::time(nullptr))) + "\n";
+    const std::string record = process_owner() + " " + format_timestamp(static_cast<double>(std::time(nullptr))) + "\n";
     if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, record.data(), record.size(), 0);
   }
   ~RegistryLock() {
     (void)!::ftruncate(fd_, 0);  // no record of a holder that is gone
-    ::close(fd_);  // closing releases the flock
+    ::close(fd_);                // closing releases the flock
   }
   RegistryLock(const RegistryLock&) = delete;
   RegistryLock& operator=(const RegistryLock&) = delete;
@@ -234,7 +234,8 @@ class TempFile {
   explicit TempFile(const fs::path& target) : target_(target) {
     make_folders(target.parent_path());
     remove_stale_temps(target.parent_path().string(), kLocalTempPrefix);  // what a killed run left
-    path_ = (target.parent_path() / (kLocalTempPrefix + temp_owner() + target.filename().string() + "-XXXXXX")).string();
+    path_ =
+        (target.parent_path() / (kLocalTempPrefix + temp_owner() + target.filename().string() + "-XXXXXX")).string();
     int fd = -1;
     int create_errno = 0;
     {
@@ -337,10 +338,12 @@ std::string LocalStorage::path_of(const std::string& key) const {
     if (::lstat(path.c_str(), &info) != 0) break;  // absent from here on: created as folders
     if (S_ISLNK(info.st_mode) && slash == std::string::npos) throw_not_regular(path.string(), S_IFLNK);
     if (S_ISLNK(info.st_mode)) {
-      throw Error(ExitStatus::integrity, path.string(), "is a symbolic link inside the registry; the registry never follows one");
+      throw Error(ExitStatus::integrity, path.string(),
+                  "is a symbolic link inside the registry; the registry never follows one");
     }
     if (slash == std::string::npos) break;
-    if (!S_ISDIR(info.st_mode)) throw Error(ExitStatus::integrity, path.string(), "is not a folder; the registry needs one here");
+    if (!S_ISDIR(info.st_mode))
+      throw Error(ExitStatus::integrity, path.string(), "is not a folder; the registry needs one here");
     start = slash + 1;
   }
   return (fs::path(root_) / key).string();
@@ -356,9 +359,11 @@ void LocalStorage::refuse_linked_folders(const std::string& key) const {
     struct stat info {};
     if (::lstat(folder.c_str(), &info) != 0) continue;  // created as a folder when needed
     if (S_ISLNK(info.st_mode)) {
-      throw Error(ExitStatus::integrity, folder.string(), "is a symbolic link inside the registry; the registry never follows one");
+      throw Error(ExitStatus::integrity, folder.string(),
+                  "is a symbolic link inside the registry; the registry never follows one");
     }
-    if (!S_ISDIR(info.st_mode)) throw Error(ExitStatus::integrity, folder.string(), "is not a folder; the registry needs one here");
+    if (!S_ISDIR(info.st_mode))
+      throw Error(ExitStatus::integrity, folder.string(), "is not a folder; the registry needs one here");
   }
 }
 
@@ -435,7 +440,8 @@ FileDigest LocalStorage::read_digest(const std::string& key) {
 
 std::string LocalStorage::staged_path(const std::string& key, const std::string& attempt) const {
   const fs::path target = path_of(key);
-  return (target.parent_path() / (kLocalTempPrefix + temp_owner() + attempt + "-" + target.filename().string())).string();
+  return (target.parent_path() / (kLocalTempPrefix + temp_owner() + attempt + "-" + target.filename().string()))
+      .string();
 }
 
 FileDigest LocalStorage::stage_file(const std::string& key, const std::string& local_path, const std::string& attempt) {
@@ -480,7 +486,8 @@ bool LocalStorage::commit_version(const std::string& manifest_key, const std::st
   std::error_code ec;
   for (fs::directory_iterator it(manifest.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.rfind(kLocalTempPrefix, 0) == 0 || std::find(targets.begin(), targets.end(), name) != targets.end()) continue;
+    if (name.rfind(kLocalTempPrefix, 0) == 0 || std::find(targets.begin(), targets.end(), name) != targets.end())
+      continue;
     if (it->symlink_status(ec).type() == fs::file_type::regular) ::unlink(it->path().c_str());
   }
   for (const auto& key : file_keys) {

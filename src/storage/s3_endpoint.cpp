@@ -20,7 +20,8 @@ S3Location parse_s3_url(const std::string& url) {
   if (location.bucket.empty()) throw_usage("'" + url + "' names no bucket: use s3://BUCKET/PREFIX");
   if (location.bucket.find('@') != std::string::npos) {
     // Never repeat it: the part before '@' is likely a key and secret (redact() hides the subject).
-    throw_usage("'" + url + "': an s3:// URL holds no credentials (user-info before '@'); give them in the environment "
+    throw_usage("'" + url +
+                "': an s3:// URL holds no credentials (user-info before '@'); give them in the environment "
                 "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or a profile");
   }
   for (char c : location.bucket) {

@@ -15,8 +15,8 @@ namespace s3 {
 
 // Where requests go: AWS itself, or a custom endpoint (MinIO, R2, Ceph, s3rver).
 struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // "127.0.0.1:9000", as the Host header carries it
+  std::string scheme;     // "http" or "https"
+  std::string host;       // "127.0.0.1:9000", as the Host header carries it
   std::string base_path;  // "" or "/under"
   bool custom = false;
 };

@@ -118,9 +118,8 @@ std::string unquote_etag(std::string_view etag) {
 
 bool etag_is_md5(std::string_view etag) {
   auto bare = unquote_etag(etag);
-  return bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return bare.size() == 32 &&
+         std::all_of(bare.begin(), bare.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::optional<ContentRange> parse_content_range(std::string_view header) {

@@ -36,4 +36,3 @@ struct ContentRange {
 std::optional<ContentRange> parse_content_range(std::string_view header);
 
 }  // namespace lean::s3
-

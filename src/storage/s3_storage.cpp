@@ -69,7 +69,9 @@ class S3Storage : public Storage, public S3ObjectReader {
     std::function<void(std::int64_t)> on_progress;
   };
 
-  std::string object_key(const std::string& key) const { return location_.prefix.empty() ? key : location_.prefix + "/" + key; }
+  std::string object_key(const std::string& key) const {
+    return location_.prefix.empty() ? key : location_.prefix + "/" + key;
+  }
   std::string s3_url(const std::string& object) const { return "s3://" + location_.bucket + "/" + object; }
   http::Response send(http::Client& client, Call call) const;
   [[noreturn]] void fail(const std::string& object, const http::Response& response, const std::string& doing) const;
@@ -101,9 +103,7 @@ class S3Storage : public Storage, public S3ObjectReader {
 };
 
 S3Storage::S3Storage(const std::string& url, S3Options options)
-    : url_(url),
-      location_(parse_s3_url(url)),
-      options_(std::move(options)) {
+    : url_(url), location_(parse_s3_url(url)), options_(std::move(options)) {
   if (options_.region.empty()) options_.region = environment_variable("AWS_REGION");
   if (options_.region.empty()) options_.region = environment_variable("AWS_DEFAULT_REGION");
   if (options_.region.empty()) options_.region = "us-east-1";
@@ -127,7 +127,9 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
     }
   }
   if (credentials_.access_key_id.empty() || credentials_.secret_access_key.empty()) {
-    throw Error(ExitStatus::remote, url_, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)");
+    throw Error(
+        ExitStatus::remote, url_,
+        "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials)");
   }
   if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = environment_variable("AWS_CA_BUNDLE");
   main_client_ = std::make_unique<http::Client>(options_.http);
@@ -139,8 +141,8 @@ S3Storage::S3Storage(const std::string& url, S3Options options)
 http::Response S3Storage::send(http::Client& client, Call call) const {
   sigv4::Request base;
   base.method = call.method;
-  base.path = endpoint_.base_path + (path_style_ ? "/" + location_.bucket + (call.key.empty() ? "/" : "/" + call.key)
-                                                : "/" + call.key);
+  base.path = endpoint_.base_path +
+              (path_style_ ? "/" + location_.bucket + (call.key.empty() ? "/" : "/" + call.key) : "/" + call.key);
   base.query = call.query;
   const std::string host = path_style_ ? endpoint_.host : location_.bucket + "." + endpoint_.host;
   base.payload_hash = call.payload_hash.empty() ? sha256_hex(call.body) : call.payload_hash;
@@ -190,8 +192,8 @@ void S3Storage::fail(const std::string& object, const http::Response& response, 
                     options_.region + ": set --region or AWS_REGION");
   }
   if (info.code == "NoSuchBucket") {
-    throw Error(ExitStatus::remote, subject, "bucket '" + location_.bucket + "' does not exist at " +
-                                                 endpoint_.scheme + "://" + endpoint_.host);
+    throw Error(ExitStatus::remote, subject,
+                "bucket '" + location_.bucket + "' does not exist at " + endpoint_.scheme + "://" + endpoint_.host);
   }
   throw Error(ExitStatus::remote, subject, doing + " failed (" + status + detail + ")");
 }
@@ -421,8 +423,8 @@ void S3Storage::complete_multipart(const std::string& object, const std::string&
                                    const std::vector<std::string>& etags) {
   std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (std::size_t number = 1; number <= etags.size(); ++number) {
-    xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" +
-           s3::xml_escape(etags[number - 1]) + "</ETag></Part>";
+    xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + s3::xml_escape(etags[number - 1]) +
+           "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";
   Call complete;
@@ -502,9 +504,11 @@ void S3Storage::give_back(std::unique_ptr<http::Client> client) {
 void S3Storage::fail_reading(const std::string& object, const http::Response& response) {
   const auto info = s3::parse_error(response.body);
   if (info.code == "NoSuchBucket") {
-    throw_input(s3_url(object), "bucket '" + location_.bucket + "' does not exist at " + endpoint_.scheme + "://" + endpoint_.host);
+    throw_input(s3_url(object),
+                "bucket '" + location_.bucket + "' does not exist at " + endpoint_.scheme + "://" + endpoint_.host);
   }
-  if (response.status == 404) throw_input(s3_url(object), "no such object (HTTP 404" + (info.code.empty() ? "" : " " + info.code) + ")");
+  if (response.status == 404)
+    throw_input(s3_url(object), "no such object (HTTP 404" + (info.code.empty() ? "" : " " + info.code) + ")");
   fail(object, response, "reading");
 }
 
@@ -551,28 +555,28 @@ std::string S3Storage::read_range(const std::string& key, const Object& seen, st
   }
   if (!response.ok()) fail_reading(key, response);
   if (response.status != 206 && !(offset == 0 && response.body.size() == length)) {
-    throw Error(ExitStatus::remote, s3_url(key), "the store ignored the byte range asked for (HTTP " +
-                                                     std::to_string(response.status) + ")");
+    throw Error(ExitStatus::remote, s3_url(key),
+                "the store ignored the byte range asked for (HTTP " + std::to_string(response.status) + ")");
   }
   if (response.status == 206) {
     const auto range = s3::parse_content_range(response.header("content-range").value_or(""));
     if (!range || range->first != offset || range->last != offset + length - 1) {
-      throw Error(ExitStatus::remote, s3_url(key), "the store answered another byte range than the one asked for (" +
-                                                       std::to_string(offset) + "-" +
-                                                       std::to_string(offset + length - 1) + ")");
+      throw Error(ExitStatus::remote, s3_url(key),
+                  "the store answered another byte range than the one asked for (" + std::to_string(offset) + "-" +
+                      std::to_string(offset + length - 1) + ")");
     }
     // The HEAD's size decides where a stream ends: a store that under-reports it would make a
     // shorter input look complete.
     if (range->total && *range->total != seen.size) {
-      throw Error(ExitStatus::remote, s3_url(key), "changed while reading (its size was " + std::to_string(seen.size) +
-                                                       " bytes, now " + std::to_string(*range->total) +
-                                                       "): run again once it is written");
+      throw Error(ExitStatus::remote, s3_url(key),
+                  "changed while reading (its size was " + std::to_string(seen.size) + " bytes, now " +
+                      std::to_string(*range->total) + "): run again once it is written");
     }
   }
   if (response.body.size() != length) {
-    throw Error(ExitStatus::remote, s3_url(key), "reading bytes " + std::to_string(offset) + " to " +
-                                                     std::to_string(offset + length) + " ended early (" +
-                                                     std::to_string(response.body.size()) + " bytes)");
+    throw Error(ExitStatus::remote, s3_url(key),
+                "reading bytes " + std::to_string(offset) + " to " + std::to_string(offset + length) +
+                    " ended early (" + std::to_string(response.body.size()) + " bytes)");
   }
   return std::move(response.body);
 }

@@ -27,15 +27,16 @@ using nlohmann::json;
 namespace {
 
 json asset_json(const lean::GithubAsset& asset) {
-  return {{"id", asset.id}, {"name", asset.name}, {"label", asset.label}, {"state", asset.state},
+  return {{"id", asset.id},     {"name", asset.name},     {"label", asset.label},          {"state", asset.state},
           {"size", asset.size}, {"digest", asset.digest}, {"updated_at", asset.updated_at}};
 }
 
 json release_json(const lean::GithubRelease& release) {
   json assets = json::array();
   for (const auto& asset : release.assets) assets.push_back(asset_json(asset));
-  return {{"id", release.id}, {"tag", release.tag}, {"name", release.name}, {"body", release.body},
-          {"draft", release.draft}, {"upload_url", release.upload_url}, {"assets", assets}};
+  return {{"id", release.id},     {"tag", release.tag},     {"name", release.name},
+          {"body", release.body}, {"draft", release.draft}, {"upload_url", release.upload_url},
+          {"assets", assets}};
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {
@@ -54,11 +55,8 @@ int main(int argc, char** argv) {
   try {
     std::string api_url, repo, content_type = "application/octet-stream";
     po::options_description described("github-driver");
-    described.add_options()
-      ("api-url", po::value(&api_url)->required())
-      ("repo", po::value(&repo)->required())
-      ("content-type", po::value(&content_type))
-      ("steps", po::value<std::vector<std::string>>());
+    described.add_options()("api-url", po::value(&api_url)->required())("repo", po::value(&repo)->required())(
+        "content-type", po::value(&content_type))("steps", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("steps", -1);
     po::variables_map vm;
@@ -74,7 +72,8 @@ int main(int argc, char** argv) {
       if (!release) lean::throw_usage("a step needs a release: run release:TAG first");
       return *release;
     };
-    for (const auto& step : vm.count("steps") ? vm["steps"].as<std::vector<std::string>>() : std::vector<std::string>{}) {
+    for (const auto& step :
+         vm.count("steps") ? vm["steps"].as<std::vector<std::string>>() : std::vector<std::string>{}) {
       const std::vector<std::string> parts = split(step, ':');
       json out = {{"step", parts[0]}};
       if (parts[0] == "release" && parts.size() == 2) {

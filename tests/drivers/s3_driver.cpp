@@ -21,20 +21,13 @@ int main(int argc, char** argv) {
     int attempts = 0;
     std::string conditional;
     po::options_description described("s3-driver");
-    described.add_options()
-      ("endpoint-url", po::value(&options.endpoint_url))
-      ("region", po::value(&options.region))
-      ("multipart-threshold-mib", po::value(&threshold_mib))
-      ("part-size-mib", po::value(&part_mib))
-      ("concurrency", po::value(&options.concurrency))
-      ("connect-timeout-ms", po::value(&connect_ms))
-      ("backoff-ms", po::value(&backoff_ms))
-      ("max-attempts", po::value(&attempts))
-      ("conditional-writes", po::value(&conditional))
-      ("no-progress", po::bool_switch())
-      ("if-absent", po::bool_switch())
-      ("if-match", po::value<std::string>())
-      ("args", po::value<std::vector<std::string>>());
+    described.add_options()("endpoint-url", po::value(&options.endpoint_url))("region", po::value(&options.region))(
+        "multipart-threshold-mib", po::value(&threshold_mib))("part-size-mib", po::value(&part_mib))(
+        "concurrency", po::value(&options.concurrency))("connect-timeout-ms", po::value(&connect_ms))(
+        "backoff-ms", po::value(&backoff_ms))("max-attempts", po::value(&attempts))(
+        "conditional-writes", po::value(&conditional))("no-progress", po::bool_switch())(
+        "if-absent", po::bool_switch())("if-match", po::value<std::string>())("args",
+                                                                              po::value<std::vector<std::string>>());
     po::positional_options_description positional;
     positional.add("args", -1);
     po::variables_map vm;

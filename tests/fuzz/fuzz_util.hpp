@@ -47,7 +47,8 @@ inline std::string text(const std::uint8_t* data, std::size_t size) {
 class ToolRun {
  public:
   ToolRun() {
-    std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+    std::filesystem::path base =
+        std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
     std::string tmpl = (base / "lean-fuzz-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) std::abort();
     dir_ = tmpl;
@@ -61,7 +62,8 @@ class ToolRun {
   }
   std::string write(const std::string& name, std::string_view content) const {
     std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary | std::ios::trunc).write(content.data(), static_cast<std::streamsize>(content.size()));
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(content.data(), static_cast<std::streamsize>(content.size()));
     return path;
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
@@ -151,8 +153,8 @@ class ScriptedServer {
 // Answers from fuzz input: parts separated by NUL bytes; a part's first byte picks the
 // status, its second the extra headers, the rest is the body.
 inline std::deque<ScriptedServer::Answer> answers_from(std::string_view input) {
-  static const int kStatus[] = {200, 200, 200, 201, 204, 206, 301, 302, 304, 400, 401, 403,
-                                404, 409, 412, 416, 422, 429, 500, 502, 503, 200};
+  static const int kStatus[] = {200, 200, 200, 201, 204, 206, 301, 302, 304, 400, 401,
+                                403, 404, 409, 412, 416, 422, 429, 500, 502, 503, 200};
   static const std::vector<std::vector<std::pair<std::string, std::string>>> kHeaders = {
       {},
       {{"Content-Type", "application/json"}},

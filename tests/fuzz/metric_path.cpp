@@ -8,8 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string input = lean::fuzz::text(data, size);
   const auto newline = input.find('\n');
   const std::string path = input.substr(0, newline);
-  const std::string json = newline == std::string::npos ? R"({"a": {"b": 1, "c.d": [2, {"e": 3}]}, "a.b": 4})"
-                                                        : input.substr(newline + 1);
+  const std::string json =
+      newline == std::string::npos ? R"({"a": {"b": 1, "c.d": [2, {"e": 3}]}, "a.b": 4})" : input.substr(newline + 1);
   try {
     const auto set = lean::MetricSet::parse(json, "fuzz.json");
     try {

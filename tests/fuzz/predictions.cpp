@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const lean::PredictionTable table = lean::read_predictions(path, columns);
     const lean::Evaluator evaluator(table, "");
-    (void)evaluator.all().metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // as ml-validate writes it
+    (void)evaluator.all().metrics.dump(-1, ' ', false,
+                                       nlohmann::json::error_handler_t::replace);  // as ml-validate writes it
   } catch (const lean::Error&) {
   }
   return 0;

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     lean::Profile profile = lean::parse_profile(text, "fuzz.profile");
     const std::string written = lean::write_profile(profile);
-    if (lean::write_profile(lean::parse_profile(written, "again")) != written) lean::fuzz::finding("profile does not write stably");
+    if (lean::write_profile(lean::parse_profile(written, "again")) != written)
+      lean::fuzz::finding("profile does not write stably");
     // Merging feeds exact counts into sketches value by value: only for modest counts.
     if (profile.rows <= 100000) lean::merge_profile(profile, "a", lean::parse_profile(written, "b"), "b", false);
   } catch (const lean::Error&) {

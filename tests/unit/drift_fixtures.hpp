@@ -18,6 +18,8 @@ inline const nlohmann::json& stats_cases() {
 
 inline std::vector<double> doubles(const nlohmann::json& array) { return array.get<std::vector<double>>(); }
 
-inline std::vector<std::uint64_t> counts(const nlohmann::json& array) { return array.get<std::vector<std::uint64_t>>(); }
+inline std::vector<std::uint64_t> counts(const nlohmann::json& array) {
+  return array.get<std::vector<std::uint64_t>>();
+}
 
 }  // namespace lean::test

@@ -14,8 +14,9 @@ po::variables_map command_line(std::vector<const char*> argv) {
   compare_tool().declare_options(options, positional);
   argv.insert(argv.begin(), "ml-compare");
   po::variables_map vm;
-  po::store(po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
-            vm);
+  po::store(
+      po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
+      vm);
   po::notify(vm);
   return vm;
 }
@@ -27,10 +28,9 @@ std::string usage_error(std::vector<const char*> argv) {
 }
 
 TEST_CASE("metrics files: every option typed once") {
-  const CompareOptions options =
-      parse_compare_options(command_line({"--candidate", "new.json", "--baseline", "prod.json", "--metric", "accuracy",
-                                          "--min-rel-delta", "1e-2", "--guard", "latency.p95:5%:lower", "--guard", "f1",
-                                          "--lower-is-better", "--if-no-baseline", "fail"}));
+  const CompareOptions options = parse_compare_options(command_line(
+      {"--candidate", "new.json", "--baseline", "prod.json", "--metric", "accuracy", "--min-rel-delta", "1e-2",
+       "--guard", "latency.p95:5%:lower", "--guard", "f1", "--lower-is-better", "--if-no-baseline", "fail"}));
   CHECK(options.candidate == "new.json");
   CHECK(options.baseline == "prod.json");
   CHECK(options.metric == "accuracy");
@@ -69,8 +69,9 @@ TEST_CASE("predictions files: the significance and column options") {
 }
 
 TEST_CASE("a registry baseline needs all three of its options") {
-  const CompareOptions options = parse_compare_options(command_line(
-      {"--candidate", "new.json", "--baseline-registry", "./reg", "--model", "churn", "--channel", "prod", "--metric", "a"}));
+  const CompareOptions options =
+      parse_compare_options(command_line({"--candidate", "new.json", "--baseline-registry", "./reg", "--model", "churn",
+                                          "--channel", "prod", "--metric", "a"}));
   REQUIRE(options.registry);
   CHECK(options.registry->url == "./reg");
   CHECK(options.registry->model == "churn");
@@ -87,11 +88,13 @@ TEST_CASE("combinations that make no comparison are usage errors") {
   CHECK(usage_error({"--candidate", "a.json", "--baseline", "b.json", "--baseline-registry", "./r", "--metric", "m"}) ==
         "give --baseline FILE or --baseline-registry URL, not both");
   CHECK(usage_error({"--candidate", "a.json", "--baseline", "b.json", "--metric", "m", "--significance", "0.05"}) ==
-        "--significance compares predictions: give --candidate-predictions and --baseline-predictions, not metrics files");
+        "--significance compares predictions: give --candidate-predictions and --baseline-predictions, not metrics "
+        "files");
   CHECK(usage_error({"--candidate-predictions", "a.csv", "--baseline", "b.json", "--metric", "m"}) ==
         "give --candidate-predictions FILE and one of --baseline-predictions FILE or --baseline-predictions-file NAME");
   CHECK(usage_error({"--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv", "--candidate", "c.json",
-                     "--metric", "m"}) == "give metrics files (--candidate, --baseline) or predictions files, not both");
+                     "--metric", "m"}) ==
+        "give metrics files (--candidate, --baseline) or predictions files, not both");
   CHECK(usage_error({"--candidate", "-", "--baseline", "-", "--metric", "m"}) ==
         "\"-\" (standard input) can be given only once");
 }

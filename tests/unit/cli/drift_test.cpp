@@ -16,8 +16,9 @@ po::variables_map parsed(const ToolSpec& spec, std::vector<const char*> args) {
   spec.declare_options(options, positional);
   args.insert(args.begin(), "ml-drift");
   po::variables_map vm;
-  po::store(po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
-            vm);
+  po::store(
+      po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
+      vm);
   po::notify(vm);
   return vm;
 }
@@ -31,10 +32,10 @@ std::string usage_error(const std::function<void()>& body) {
 }
 
 TEST_CASE("a check: every option typed, nothing read yet") {
-  const DriftOptions options =
-      drift_options({"--reference", "ref.csv", "--current", "cur.tsv", "--exclude", "id,ts", "--numeric", "zip",
-                     "--threshold", "ks=0.01,age=0.5", "--drift-share", "0.25", "--threads", "3", "--delimiter", "tab",
-                     "--quality", "--max-missing", "age=0.1", "--unique", "id", "--html", "r.html"});
+  const DriftOptions options = drift_options(
+      {"--reference", "ref.csv",         "--current",     "cur.tsv",  "--exclude", "id,ts",  "--numeric",   "zip",
+       "--threshold", "ks=0.01,age=0.5", "--drift-share", "0.25",     "--threads", "3",      "--delimiter", "tab",
+       "--quality",   "--max-missing",   "age=0.1",       "--unique", "id",        "--html", "r.html"});
   REQUIRE(options.mode == DriftOptions::Mode::check);
   const DriftCheckInput& check = options.check;
   CHECK(check.reference_path == "ref.csv");
@@ -54,31 +55,41 @@ TEST_CASE("a check: every option typed, nothing read yet") {
 }
 
 TEST_CASE("combinations are refused in the one parse function") {
-  CHECK(usage_error([] { drift_options({"--reference", "a.csv", "--current", "b.csv", "--columns", "x", "--exclude", "y"}); }) ==
-        "give --columns or --exclude, not both");
-  CHECK(usage_error([] { drift_options({"--reference", "a.csv", "--current", "b.csv", "--max-missing", "x=0.1"}); }) ==
-        "the data-quality options go with --quality or --schema");
-  CHECK(usage_error([] { drift_options({"--reference", "a.csv", "--current", "b.csv", "--state", "s.json"}); }) ==
-        "--state goes with --changed FILE...");
-  CHECK(usage_error([] { drift_options({"--changed", "a.csv"}); }) ==
-        "--changed needs --state STATE.json to remember the files' hashes");
-  CHECK(usage_error([] { drift_options({"--reference", "a.csv", "--current", "b.csv", "--output", "s.json"}); }) ==
-        "--output goes with ml-drift schema");
-  CHECK(usage_error([] { drift_options({"--reference-profile", "r.profile", "--current", "b.csv", "--quality"}); }) ==
-        "--quality checks the reference's rows: it does not go with a reference profile");
-  CHECK(usage_error([] { drift_options({"--reference-profile", "r.profile", "--current", "b.csv", "--html", "r.html"}); }) ==
-        "--html does not go with --reference-profile");
-  CHECK(usage_error([] { drift_options({"--reference-registry", "reg", "--current", "b.csv", "--model", "m"}); }) ==
-        "--reference-registry needs --model NAME and --channel CH");
-  CHECK(usage_error([] { drift_options({"schema", "--reference", "a.csv", "--output", "s.json", "--current", "b.csv"}); }) ==
-        "ml-drift schema reads only --reference; give --current when checking");
-  CHECK(usage_error([] { drift_options({"--reference", "a.csv", "--current", "b.csv", "--threads", "0"}); }) ==
-        "--threads must be between 1 and 256");
+  CHECK(usage_error([] {
+          drift_options({"--reference", "a.csv", "--current", "b.csv", "--columns", "x", "--exclude", "y"});
+        }) == "give --columns or --exclude, not both");
+  CHECK(usage_error([] {
+          drift_options({"--reference", "a.csv", "--current", "b.csv", "--max-missing", "x=0.1"});
+        }) == "the data-quality options go with --quality or --schema");
+  CHECK(usage_error([] {
+          drift_options({"--reference", "a.csv", "--current", "b.csv", "--state", "s.json"});
+        }) == "--state goes with --changed FILE...");
+  CHECK(usage_error([] {
+          drift_options({"--changed", "a.csv"});
+        }) == "--changed needs --state STATE.json to remember the files' hashes");
+  CHECK(usage_error([] {
+          drift_options({"--reference", "a.csv", "--current", "b.csv", "--output", "s.json"});
+        }) == "--output goes with ml-drift schema");
+  CHECK(usage_error([] {
+          drift_options({"--reference-profile", "r.profile", "--current", "b.csv", "--quality"});
+        }) == "--quality checks the reference's rows: it does not go with a reference profile");
+  CHECK(usage_error([] {
+          drift_options({"--reference-profile", "r.profile", "--current", "b.csv", "--html", "r.html"});
+        }) == "--html does not go with --reference-profile");
+  CHECK(usage_error([] {
+          drift_options({"--reference-registry", "reg", "--current", "b.csv", "--model", "m"});
+        }) == "--reference-registry needs --model NAME and --channel CH");
+  CHECK(usage_error([] {
+          drift_options({"schema", "--reference", "a.csv", "--output", "s.json", "--current", "b.csv"});
+        }) == "ml-drift schema reads only --reference; give --current when checking");
+  CHECK(usage_error([] {
+          drift_options({"--reference", "a.csv", "--current", "b.csv", "--threads", "0"});
+        }) == "--threads must be between 1 and 256");
 }
 
 TEST_CASE("the other modes: schema, profiles, changed files") {
-  const DriftOptions schema = drift_options({"schema", "--reference-profile", "r.profile", "--output", "s.json",
-                                             "--max-categories", "7"});
+  const DriftOptions schema =
+      drift_options({"schema", "--reference-profile", "r.profile", "--output", "s.json", "--max-categories", "7"});
   CHECK(schema.mode == DriftOptions::Mode::schema);
   CHECK(schema.schema_from_profile == "r.profile");
   CHECK(schema.schema.max_categories == 7);
@@ -96,18 +107,18 @@ TEST_CASE("the other modes: schema, profiles, changed files") {
 
 TEST_CASE("ml-drift profile: the subcommands' options") {
   const ToolSpec profile = profile_tool();
-  const ProfileCommandOptions built = parse_profile_options(parsed(profile, {"a.csv", "b.csv", "--output", "p.profile",
-                                                                             "--sketch-k", "200", "--shard", "1/2"}));
+  const ProfileCommandOptions built = parse_profile_options(
+      parsed(profile, {"a.csv", "b.csv", "--output", "p.profile", "--sketch-k", "200", "--shard", "1/2"}));
   CHECK(built.paths.size() == 2);
   CHECK(built.profile.sketch_k == 200);
   CHECK(built.shard == std::pair<std::uint64_t, std::uint64_t>{1, 2});
-  CHECK(usage_error([&] { parse_profile_options(parsed(profile, {"a.csv", "--output", "p", "--sketch-k", "7"})); }) ==
-        "--sketch-k must be a whole number from 8 to 65535, not \"7\"");
+  CHECK(usage_error([&] {
+          parse_profile_options(parsed(profile, {"a.csv", "--output", "p", "--sketch-k", "7"}));
+        }) == "--sketch-k must be a whole number from 8 to 65535, not \"7\"");
   const ToolSpec import_kll = profile_import_tool();
   CHECK(usage_error([&] {
           parse_import_options(parsed(import_kll, {"--output", "p", "--column", "a=x.bin", "--column", "a=y.bin"}));
-        }) ==
-        "--column a is given twice (one sketch per column and import)");
+        }) == "--column a is given twice (one sketch per column and import)");
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ namespace {
 
 po::variables_map parse(std::vector<const char*> argv) {
   po::options_description options;
-  options.add_options()("name", po::value<std::string>())("many", po::value<std::vector<std::string>>())(
-      "flag", "")("count", po::value<std::string>())("x", po::value<std::string>())("mode", po::value<std::string>());
+  options.add_options()("name", po::value<std::string>())("many", po::value<std::vector<std::string>>())("flag", "")(
+      "count", po::value<std::string>())("x", po::value<std::string>())("mode", po::value<std::string>());
   argv.insert(argv.begin(), "tool");
   po::variables_map vm;
   po::store(po::parse_command_line(static_cast<int>(argv.size()), argv.data(), options), vm);
@@ -50,8 +50,7 @@ TEST_CASE("numbers: one parser, one wording") {
   for (const char* bad : {"abc", "1x", " 1", "", "nan", "inf", "1e999", "-1e999", "+", "++1", "+-1", "+nan", "0x10"}) {
     CAPTURE(bad);
     const auto vm = parse({"--x", bad});
-    CHECK(usage_message([&] { number_option(vm, "x"); }) ==
-          std::string("--x: \"") + bad + "\" is not a finite number");
+    CHECK(usage_message([&] { number_option(vm, "x"); }) == std::string("--x: \"") + bad + "\" is not a finite number");
   }
 }
 
@@ -68,14 +67,16 @@ TEST_CASE("whole numbers are checked against their range") {
 TEST_CASE("a choice names the choices and the closest one") {
   CHECK(*choice_option(parse({"--mode", "fast"}), "mode", {"fast", "slow"}) == "fast");
   const auto vm = parse({"--mode", "slwo"});
-  CHECK(usage_message([&] { choice_option(vm, "mode", {"fast", "slow", "off"}); }) ==
-        "--mode must be fast, slow or off, not \"slwo\"; did you mean \"slow\"?");
+  CHECK(usage_message([&] {
+          choice_option(vm, "mode", {"fast", "slow", "off"});
+        }) == "--mode must be fast, slow or off, not \"slwo\"; did you mean \"slow\"?");
 }
 
 TEST_CASE("did you mean: one wording, outside text escaped") {
   CHECK(did_you_mean("acuracy", {"accuracy", "loss"}) == "; did you mean \"accuracy\"?");
   CHECK(did_you_mean("zzz", {"accuracy"}).empty());
-  CHECK(did_you_mean(std::optional<std::string>("a\x1b" "b")) == "; did you mean \"a\\eb\"?");
+  CHECK(did_you_mean(std::optional<std::string>("a\x1b"
+                                                "b")) == "; did you mean \"a\\eb\"?");
 }
 
 }  // namespace

@@ -28,9 +28,9 @@ TEST_CASE("dispatch: a command gets its own options; anything else is a usage er
   const std::string registry = dir.file("reg");
   CHECK(run({}) == 2);
   CHECK(run({"pubish", "--no-ci"}) == 2);
-  CHECK(run({"--version"}) == 0);                         // the tool's version
-  CHECK(run({"list", "--version", "1", "--no-ci"}) == 2);  // list takes no --version
-  CHECK(run({"promote", "--dest", "x", "--no-ci"}) == 2);  // an option of another command
+  CHECK(run({"--version"}) == 0);                                                   // the tool's version
+  CHECK(run({"list", "--version", "1", "--no-ci"}) == 2);                           // list takes no --version
+  CHECK(run({"promote", "--dest", "x", "--no-ci"}) == 2);                           // an option of another command
   CHECK(run({"list", "--registry", registry.c_str(), "--no-ci", "--quiet"}) == 2);  // no such folder: a typo
   CHECK(run({"--registry", registry.c_str(), "publish", "--model", "m", "--version", "1", "--no-ci"}) == 2);
   std::filesystem::create_directories(registry);
@@ -48,8 +48,9 @@ po::variables_map parsed(const std::string& command, std::vector<const char*> ar
   options.add_options()("report", po::value<std::string>())("quiet", "");  // run_tool declares these
   args.insert(args.begin(), command.c_str());
   po::variables_map vm;
-  po::store(po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
-            vm);
+  po::store(
+      po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
+      vm);
   po::notify(vm);
   return vm;
 }
@@ -67,9 +68,9 @@ std::string usage_error(const std::function<void()>& body) {
 }  // namespace
 
 TEST_CASE("parse_release_options: each command's part typed, the registry's shared") {
-  const ReleaseOptions publish = release_options(
-      "publish", {"--registry", "s3://b/p", "--region", "eu-west-1", "--verbose", "--model", "churn", "--version", "1.2",
-                  "--meta", "run=7", "--profile", "ref.profile", "model.bin"});
+  const ReleaseOptions publish =
+      release_options("publish", {"--registry", "s3://b/p", "--region", "eu-west-1", "--verbose", "--model", "churn",
+                                  "--version", "1.2", "--meta", "run=7", "--profile", "ref.profile", "model.bin"});
   CHECK(publish.registry.url == "s3://b/p");
   CHECK(publish.registry.options.region == "eu-west-1");
   CHECK(publish.registry.verbose);
@@ -85,8 +86,8 @@ TEST_CASE("parse_release_options: each command's part typed, the registry's shar
   CHECK(gc.gc.grace_seconds == 0);
   CHECK(gc.gc.dry_run);
 
-  const ReleaseOptions fetch = release_options("fetch", {"--model", "churn", "--channel", "production", "--dest", "out",
-                                                         "--clean", "--report", "r.json"});
+  const ReleaseOptions fetch = release_options(
+      "fetch", {"--model", "churn", "--channel", "production", "--dest", "out", "--clean", "--report", "r.json"});
   CHECK(fetch.fetch.version.selector.channel == "production");
   CHECK(fetch.fetch.clean);
   CHECK(fetch.fetch.outputs == std::vector<std::pair<std::string, std::string>>{{"report", "r.json"}});
@@ -95,25 +96,34 @@ TEST_CASE("parse_release_options: each command's part typed, the registry's shar
 }
 
 TEST_CASE("parse_release_options: combinations and values refused before the registry is opened") {
-  CHECK(usage_error([] { release_options("show", {"--model", "churn", "--version", "1", "--channel", "p"}); }) ==
-        "give --version VER or --channel CH, not both");
-  CHECK(usage_error([] { release_options("promote", {"--model", "m", "--version", "1", "--from-channel", "s", "--channel", "p"}); }) ==
-        "give --version VER or --from-channel CH, not both");
-  CHECK(usage_error([] { release_options("promote", {"--model", "m", "--from-channel", "p", "--channel", "p"}); }) ==
-        "--from-channel must differ from --channel");
-  CHECK(usage_error([] { release_options("promote", {"--model", "m", "--version", "1", "--channel", "p", "--expect-version", "1"}); }) ==
-        "--expect-version needs --from-channel CH");
+  CHECK(usage_error([] {
+          release_options("show", {"--model", "churn", "--version", "1", "--channel", "p"});
+        }) == "give --version VER or --channel CH, not both");
+  CHECK(usage_error([] {
+          release_options("promote", {"--model", "m", "--version", "1", "--from-channel", "s", "--channel", "p"});
+        }) == "give --version VER or --from-channel CH, not both");
+  CHECK(usage_error([] {
+          release_options("promote", {"--model", "m", "--from-channel", "p", "--channel", "p"});
+        }) == "--from-channel must differ from --channel");
+  CHECK(usage_error([] {
+          release_options("promote", {"--model", "m", "--version", "1", "--channel", "p", "--expect-version", "1"});
+        }) == "--expect-version needs --from-channel CH");
   CHECK(usage_error([] { release_options("gc", {"--model", "m"}); }) == "missing --keep N");
   CHECK(usage_error([] { release_options("gc", {"--model", "m", "--keep", "-1"}); }) == "--keep cannot be negative");
-  CHECK(usage_error([] { release_options("gc", {"--model", "m", "--keep", "1.5"}); }) ==
-        "--keep must be a whole number from 0 to " + std::to_string(std::numeric_limits<std::size_t>::max()) +
-            ", not \"1.5\"");
-  CHECK(usage_error([] { release_options("gc", {"--model", "m", "--keep", "1", "--grace", "3601"}); }) ==
-        "--grace must be 0 to 3600 seconds");
-  CHECK(usage_error([] { release_options("diff", {"--model", "m", "1"}); }) ==
-        "diff compares two versions or channels: ml-release diff --model NAME A B");
-  CHECK(usage_error([] { release_options("publish", {"--model", "m", "--version", "1", "--meta", "x", "m.bin"}); }) ==
-        "invalid --meta \"x\": expected KEY=VALUE");
-  CHECK(usage_error([] { release_options("fetch", {"--model", "m", "--version", "1", "--dest", ""}); }) ==
-        "--dest is empty: give the folder to fetch into");
+  CHECK(usage_error([] {
+          release_options("gc", {"--model", "m", "--keep", "1.5"});
+        }) == "--keep must be a whole number from 0 to " + std::to_string(std::numeric_limits<std::size_t>::max()) +
+                  ", not \"1.5\"");
+  CHECK(usage_error([] {
+          release_options("gc", {"--model", "m", "--keep", "1", "--grace", "3601"});
+        }) == "--grace must be 0 to 3600 seconds");
+  CHECK(usage_error([] {
+          release_options("diff", {"--model", "m", "1"});
+        }) == "diff compares two versions or channels: ml-release diff --model NAME A B");
+  CHECK(usage_error([] {
+          release_options("publish", {"--model", "m", "--version", "1", "--meta", "x", "m.bin"});
+        }) == "invalid --meta \"x\": expected KEY=VALUE");
+  CHECK(usage_error([] {
+          release_options("fetch", {"--model", "m", "--version", "1", "--dest", ""});
+        }) == "--dest is empty: give the folder to fetch into");
 }

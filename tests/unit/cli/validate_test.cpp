@@ -14,8 +14,9 @@ po::variables_map command_line(std::vector<const char*> argv) {
   validate_tool().declare_options(options, positional);
   argv.insert(argv.begin(), "ml-validate");
   po::variables_map vm;
-  po::store(po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
-            vm);
+  po::store(
+      po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
+      vm);
   po::notify(vm);
   return vm;
 }
@@ -63,9 +64,9 @@ TEST_CASE("history, predictions and Prometheus: each source's options") {
   CHECK(options.predictions.min_slice_size == 10);
   REQUIRE(options.predictions.slice_requirements.size() == 1);
 
-  options = parse_validate_options(command_line({"--prometheus", "http://prom:9090", "--query", "err=rate(x[5m])",
-                                                 "--range", "1h", "--step", "1m", "--at", "1700000000",
-                                                 "-r", "max(err)<0.05"}));
+  options =
+      parse_validate_options(command_line({"--prometheus", "http://prom:9090", "--query", "err=rate(x[5m])", "--range",
+                                           "1h", "--step", "1m", "--at", "1700000000", "-r", "max(err)<0.05"}));
   CHECK(options.source == MetricsSource::prometheus);
   REQUIRE(options.prometheus.queries.size() == 1);
   CHECK(options.prometheus.queries[0].name == "err");
@@ -85,7 +86,8 @@ TEST_CASE("combinations that name no one source are usage errors") {
   CHECK(usage_error({"--predictions", "p.csv", "--require-slices", "a>0", "-r", "a>0"}) ==
         "--require-slices needs --slice-by COL");
   CHECK(usage_error({"m.json", "--slice-by", "region", "-r", "a>0"}) ==
-        "--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for --write-metrics)");
+        "--slice-by, --require-slices and --write-metrics need --predictions FILE (or --prometheus URL for "
+        "--write-metrics)");
   CHECK(usage_error({"--prometheus", "http://p", "--query", "errors=up", "-r", "latency>0"}) ==
         "\"latency>0\" checks latency, which no --query names (queries: errors)");
   CHECK(usage_error({"-", "-", "-r", "a>0"}) == "\"-\" (standard input) can be given only once");

@@ -12,7 +12,9 @@ TEST_CASE("an atomic write replaces the file and leaves no temporary behind") {
   write_file_atomically(path, "new content\n");
   CHECK(test::read_all(path) == "new content\n");
   int entries = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) ++entries;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
+    ++entries;
   CHECK(entries == 1);
 }
 

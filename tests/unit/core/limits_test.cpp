@@ -39,7 +39,8 @@ TEST_CASE("a metrics document nested deeper than the limit is an input error, no
   const std::string deep = "{\"a\": " + nested(200000) + "}";
   Error e = test::expect_error([&] { MetricSet::parse(deep, "deep.json"); });
   CHECK(e.status() == ExitStatus::input_data);
-  CHECK(e.describe() == "'deep.json': nests objects and arrays deeper than 64 levels (the limit; see docs/hardening.md)");
+  CHECK(e.describe() ==
+        "'deep.json': nests objects and arrays deeper than 64 levels (the limit; see docs/hardening.md)");
   // Exactly at the limit is fine.
   const std::string at_limit = "{\"a\": " + std::string(63, '[') + "1" + std::string(63, ']') + "}";
   CHECK(MetricSet::parse(at_limit, "ok.json").size() == 1);
@@ -105,13 +106,15 @@ TEST_CASE("lookups in an indexed set still find ambiguity, types and near misses
   CHECK(set.number("/a.b") == 1);
   CHECK(set.number("/a/b") == 2);
   CHECK(set.number("k99") == 99);
-  CHECK(test::expect_error([&] { set.number("s"); }).describe() == "'m.json': metric \"s\" is a string (\"x\"), not a finite number");
+  CHECK(test::expect_error([&] { set.number("s"); }).describe() ==
+        "'m.json': metric \"s\" is a string (\"x\"), not a finite number");
   CHECK(test::expect_error([&] { set.number("k9x"); }).describe().find("did you mean \"k9\"?") != std::string::npos);
 }
 
 TEST_CASE("to_json rebuilds arrays where the file had arrays, and keys that look like indexes as keys") {
   // Found while hardening: json_pointer grew an array of 30 million nulls for this key.
-  MetricSet set = MetricSet::parse(R"({"b": {"30000000": 1, "01": 2}, "folds": [{"auc": 0.9}, {"auc": 0.8}], "e": [], "o": {}})", "m.json");
+  MetricSet set = MetricSet::parse(
+      R"({"b": {"30000000": 1, "01": 2}, "folds": [{"auc": 0.9}, {"auc": 0.8}], "e": [], "o": {}})", "m.json");
   CHECK(set.to_json().dump() == R"({"b":{"30000000":1,"01":2},"folds":[{"auc":0.9},{"auc":0.8}],"e":[],"o":{}})");
   MetricSet escaped = MetricSet::parse(R"({"x/y": {"~z": 3}})", "e.json");
   CHECK(escaped.to_json().dump() == R"({"x/y":{"~z":3}})");
@@ -137,7 +140,9 @@ TEST_CASE("a history keeps only its window while reading, and bounds what it hol
   many.reserve(3 * (limits::kMetrics + 1));
   for (std::size_t i = 0; i <= limits::kMetrics; ++i) many += "{}\n";
   const std::string over = dir.write("over.jsonl", many);
-  CHECK(test::expect_error([&] { load_history(over, 0, 1); }).describe() ==
-        "'" + over + "': the window holds more than 1000000 metrics (the limit; see docs/hardening.md): give a smaller --window");
+  CHECK(
+      test::expect_error([&] { load_history(over, 0, 1); }).describe() ==
+      "'" + over +
+          "': the window holds more than 1000000 metrics (the limit; see docs/hardening.md): give a smaller --window");
   CHECK(load_history(over, 10, 1).records.size() == 10);
 }

@@ -13,12 +13,13 @@ TEST_CASE("control characters are shown as escapes, never printed raw") {
 }
 
 TEST_CASE("C1 controls and bytes that are not UTF-8 are escaped, other UTF-8 stays") {
-  CHECK(printable("\xc2\x9b" "31m") == "\\u009b31m");  // CSI as a C1 control
-  CHECK(printable("\xc2\x85") == "\\u0085");           // NEL
+  CHECK(printable("\xc2\x9b"
+                  "31m") == "\\u009b31m");    // CSI as a C1 control
+  CHECK(printable("\xc2\x85") == "\\u0085");  // NEL
   CHECK(printable("caf\xc3\xa9 \xe2\x9c\x85") == "caf\xc3\xa9 \xe2\x9c\x85");
   CHECK(printable("\xff\xfe") == "\\xff\\xfe");
-  CHECK(printable("\xc3") == "\\xc3");              // truncated sequence
-  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");     // overlong '/'
+  CHECK(printable("\xc3") == "\\xc3");                    // truncated sequence
+  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");           // overlong '/'
   CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
 }
 
@@ -28,11 +29,13 @@ TEST_CASE("a tool's own layout keeps its line feeds and tabs, everything else is
 }
 
 TEST_CASE("bidirectional overrides and line separators are escaped like controls") {
-  CHECK(printable("model\xe2\x80\xae" "nib.exe") == "model\\u202enib.exe");  // RLO: "Trojan Source"
+  CHECK(printable("model\xe2\x80\xae"
+                  "nib.exe") == "model\\u202enib.exe");  // RLO: "Trojan Source"
   CHECK(printable("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad") == "\\u202a\\u202b\\u202c\\u202d");
   CHECK(printable("\xe2\x81\xa6x\xe2\x81\xa9") == "\\u2066x\\u2069");  // LRI ... PDI
-  CHECK(printable("\xe2\x80\x8f\xd8\x9c") == "\\u200f\\u061c");          // RLM, ALM
-  CHECK(printable("a\xe2\x80\xa8" "b") == "a\\u2028b");                    // LINE SEPARATOR
+  CHECK(printable("\xe2\x80\x8f\xd8\x9c") == "\\u200f\\u061c");        // RLM, ALM
+  CHECK(printable("a\xe2\x80\xa8"
+                  "b") == "a\\u2028b");  // LINE SEPARATOR
   CHECK(printable_lines("\xe2\x80\xae\n") == "\\u202e\n");
   CHECK(printable("\xe2\x80\x94 \xe2\x82\xac") == "\xe2\x80\x94 \xe2\x82\xac");  // an em dash and the euro stay
 }

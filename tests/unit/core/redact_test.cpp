@@ -24,7 +24,8 @@ TEST_CASE("short values are not treated as secrets") {
 }
 
 TEST_CASE("URL user-info is removed, user and password alike") {
-  CHECK(redact("invalid registry URL \"github://x:PASS@acme/models\"") == "invalid registry URL \"github://***@acme/models\"");
+  CHECK(redact("invalid registry URL \"github://x:PASS@acme/models\"") ==
+        "invalid registry URL \"github://***@acme/models\"");
   CHECK(redact("http://user:tok@127.0.0.1:9/metrics") == "http://***@127.0.0.1:9/metrics");
   CHECK(redact("https://host/path?email=a@b") == "https://host/path?email=a@b");
   CHECK(redact("mail me at a@b.c, see https://example.org") == "mail me at a@b.c, see https://example.org");

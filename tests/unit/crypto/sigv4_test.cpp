@@ -149,13 +149,15 @@ TEST_CASE("signing again (a retry) replaces the previous signature") {
   CHECK(authorizations == 1);
   CHECK(dates == 1);
   CHECK(tokens == 1);
-  CHECK(request.headers.back().second.find("SignedHeaders=host;x-amz-date;x-amz-security-token,") !=
-        std::string::npos);
+  CHECK(request.headers.back().second.find("SignedHeaders=host;x-amz-date;x-amz-security-token,") != std::string::npos);
 }
 
 TEST_CASE("S3 paths are encoded once, never normalized; query values encode '/'") {
-  sigv4::Request request{"PUT", "/bucket/models/v1.0/my model+(final).bin", {{"uploadId", "a/b+c="}, {"partNumber", "2"}},
-                         {{"host", "h"}}, "UNSIGNED-PAYLOAD"};
+  sigv4::Request request{"PUT",
+                         "/bucket/models/v1.0/my model+(final).bin",
+                         {{"uploadId", "a/b+c="}, {"partNumber", "2"}},
+                         {{"host", "h"}},
+                         "UNSIGNED-PAYLOAD"};
   CHECK(sigv4::canonical_uri(request) == "/bucket/models/v1.0/my%20model%2B%28final%29.bin");
   CHECK(sigv4::canonical_query(request) == "partNumber=2&uploadId=a%2Fb%2Bc%3D");
   request.path = "/bucket/a/../b//c/./d";

@@ -14,7 +14,8 @@ TEST_CASE("the missing-value markers are pandas' default na_values, and nothing 
                            "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}) {
     CHECK(is_missing_cell(cell));
   }
-  for (const char* cell : {"na", "0", " ", "none", "NAN", "-", "#N/", "1.#INDX", "n/a "}) CHECK_FALSE(is_missing_cell(cell));
+  for (const char* cell : {"na", "0", " ", "none", "NAN", "-", "#N/", "1.#INDX", "n/a "})
+    CHECK_FALSE(is_missing_cell(cell));
 }
 
 TEST_CASE("a number that underflows is 0 or a subnormal, as in Python; one that overflows is not a number") {
@@ -86,8 +87,8 @@ TEST_CASE("plain decimals read a word at a time agree with a digit-by-digit read
     std::string padded = cell + std::string(16, round % 2 ? '7' : '.');  // what follows must not matter
     const bool is_short = cell.size() - (!cell.empty() && (cell[0] == '-' || cell[0] == '+')) <= 8;
     const auto got_short = parse_short_decimal_padded(std::string_view(padded.data(), cell.size()));
-    for (const auto& [got, expected] : {std::pair{parse_plain_decimal(cell), want},
-                                        std::pair{got_short, is_short ? want : std::nullopt}}) {
+    for (const auto& [got, expected] :
+         {std::pair{parse_plain_decimal(cell), want}, std::pair{got_short, is_short ? want : std::nullopt}}) {
       const bool same = expected.has_value() == got.has_value() &&
                         (!expected || (expected->mantissa == got->mantissa && expected->decimals == got->decimals &&
                                        expected->negative == got->negative));

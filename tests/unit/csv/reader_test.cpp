@@ -24,8 +24,11 @@ using Records = std::vector<std::vector<std::string>>;
 
 TEST_CASE("RFC 4180: quoted delimiters, doubled quotes, line breaks in quotes, CRLF, BOM, no final newline") {
   test::TempDir dir;
-  const auto path = dir.write("a.csv", "\xEF\xBB\xBF" "name,text\r\n\"a,b\",\"say \"\"hi\"\"\"\r\nx,\"two\r\nlines\"\r\n,\r\nlast,row");
-  CHECK(read_all_records(path) == Records{{"name", "text"}, {"a,b", "say \"hi\""}, {"x", "two\r\nlines"}, {"", ""}, {"last", "row"}});
+  const auto path = dir.write("a.csv",
+                              "\xEF\xBB\xBF"
+                              "name,text\r\n\"a,b\",\"say \"\"hi\"\"\"\r\nx,\"two\r\nlines\"\r\n,\r\nlast,row");
+  CHECK(read_all_records(path) ==
+        Records{{"name", "text"}, {"a,b", "say \"hi\""}, {"x", "two\r\nlines"}, {"", ""}, {"last", "row"}});
 }
 
 TEST_CASE("LF and lone CR line ends, blank lines skipped, a trailing delimiter is an empty field") {

@@ -30,8 +30,10 @@ TEST_CASE("files that are not CSV text are named by what they are") {
   CHECK(kind_of("PAR1\x15\x04") == "a Parquet file");
   CHECK(kind_of(std::string("PK\x03\x04\x14\x00", 6)) == "a ZIP archive (an .xlsx workbook?)");
   CHECK(kind_of("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") == "an OLE2 document (an .xls workbook?)");
-  CHECK(kind_of("\x7F" "ELF\x02") == "an executable (ELF)");
-  CHECK(kind_of("\xFF\xFE" "a") == "UTF-16 text (save it as UTF-8)");
+  CHECK(kind_of("\x7F"
+                "ELF\x02") == "an executable (ELF)");
+  CHECK(kind_of("\xFF\xFE"
+                "a") == "UTF-16 text (save it as UTF-8)");
   CHECK(kind_of(std::string("a,b\n1,\0\n", 8)) == "a binary file (it holds NUL bytes)");
   CHECK(kind_of("{\"a\": 1}\n") == "a JSON file");
   CHECK(kind_of("  [{\"a\": 1}]") == "a JSON file");
@@ -40,7 +42,9 @@ TEST_CASE("files that are not CSV text are named by what they are") {
 
 TEST_CASE("CSV text, gzip, and files that cannot be read are left to the reader") {
   CHECK_FALSE(kind_of("a,b\n1,2\n"));
-  CHECK_FALSE(kind_of("\xEF\xBB\xBF" "a,b\n"));
+  CHECK_FALSE(
+      kind_of("\xEF\xBB\xBF"
+              "a,b\n"));
   CHECK_FALSE(kind_of("[a],b\n1,2\n"));
   CHECK_FALSE(kind_of("\x1F\x8B\x08\x00"));
   CHECK_FALSE(kind_of(""));

@@ -36,7 +36,7 @@ TEST_CASE("auto picks ks / chi2 / ztest up to 1000 reference values and wasserst
   auto method_of = [&](ColumnData data) { return analyze_column(data, settings).method; };
   CHECK(method_of(numeric(range(0, 1000), range(5, 900))) == Method::ks);
   CHECK(method_of(numeric(range(0, 1001), range(5, 900))) == Method::wasserstein);
-  CHECK(method_of(numeric({1, 2, 3, 1, 2}, {1, 2, 3})) == Method::chi2);       // few values: categories
+  CHECK(method_of(numeric({1, 2, 3, 1, 2}, {1, 2, 3})) == Method::chi2);  // few values: categories
   CHECK(method_of(numeric({0, 1, 1, 0}, {1, 1, 1})) == Method::ztest);
   std::vector<double> few;
   for (int i = 0; i < 2000; ++i) few.push_back(i % 4);

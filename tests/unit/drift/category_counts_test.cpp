@@ -9,8 +9,8 @@ using namespace lean;
 TEST_CASE("category counts: short and long cells, shared prefixes, growth, first-seen order") {
   CategoryCounts counts;
   std::vector<std::string> cells;
-  for (int i = 0; i < 3000; ++i) cells.push_back("customer_" + std::to_string(i % 1000));  // long, one prefix
-  for (int i = 0; i < 30; ++i) cells.push_back(std::string("ab\0", i % 3 == 0 ? 3 : 2));   // a NUL is text too
+  for (int i = 0; i < 3000; ++i) cells.push_back("customer_" + std::to_string(i % 1000));      // long, one prefix
+  for (int i = 0; i < 30; ++i) cells.push_back(std::string("ab\0", i % 3 == 0 ? 3 : 2));       // a NUL is text too
   for (int i = 0; i < 8; ++i) cells.push_back(std::string(static_cast<std::size_t>(i), 'x'));  // sizes 0 to 7
   for (const auto& cell : cells) {
     const std::string padded = cell + std::string(8, '?');  // what follows must not matter

@@ -54,7 +54,8 @@ TEST_CASE("a header naming a column twice, an empty file and a short row are inp
   CHECK(test::expect_error([&] { open_csv(twice, ',', header); }).describe() ==
         "'" + twice + ":1': column \"a\" appears twice in the header");
   const auto empty = dir.write("e.csv", "");
-  CHECK(test::expect_error([&] { open_csv(empty, ',', header); }).describe() == "'" + empty + "': empty file: no header row");
+  CHECK(test::expect_error([&] { open_csv(empty, ',', header); }).describe() ==
+        "'" + empty + "': empty file: no header row");
   const auto unnamed = dir.write("u.csv", ",a\n1,2\n");
   open_csv(unnamed, ',', header);
   CHECK(header == std::vector<std::string>{"Unnamed: 0", "a"});

@@ -31,7 +31,7 @@ TEST_CASE("numbers past the memory budget go to the spill file and come back, so
   NumberColumn a(&arena), b(&arena);
   const std::size_t n = NumberColumn::kChunk * 3 + 17;
   for (std::size_t i = 0; i < n; ++i) {
-    a.add(static_cast<double>(n - i));                          // doubles
+    a.add(static_cast<double>(n - i));                            // doubles
     b.add(PlainDecimal{static_cast<std::uint64_t>(i), 1, true});  // decimals: -i / 10
   }
   CHECK(arena.bytes_in_memory == 8 * NumberColumn::kChunk);
@@ -40,8 +40,8 @@ TEST_CASE("numbers past the memory budget go to the spill file and come back, so
   REQUIRE(negatives.size() == n);
   bool as_expected = true;
   for (std::size_t i = 0; i < n; ++i) {
-    as_expected = as_expected && values[i] == static_cast<double>(i + 1) &&
-                  negatives[i] == -static_cast<double>(n - 1 - i) / 10;
+    as_expected =
+        as_expected && values[i] == static_cast<double>(i + 1) && negatives[i] == -static_cast<double>(n - 1 - i) / 10;
   }
   CHECK(as_expected);
   CHECK(a.size() == 0);

@@ -49,7 +49,7 @@ TEST_CASE("find_duplicates counts repeats and names the earliest with the line t
   CHECK(found.lines == std::vector<std::uint64_t>{4, 5, 7});
   CHECK(found.same_as == std::vector<std::uint64_t>{2, 2, 3});
   CHECK(hashes == std::vector<std::uint64_t>{7, 3, 7, 7, 9, 3});  // kept in order for the examples
-  CHECK(find_duplicates(hashes, {}).lines.empty());            // the count alone
+  CHECK(find_duplicates(hashes, {}).lines.empty());               // the count alone
   std::vector<std::uint64_t> many(5000), many_lines(5000);
   for (std::size_t i = 0; i < many.size(); ++i) {  // radix-sorted: more than std::sort's share
     many[i] = (i % 2500) * 0x9E3779B97F4A7C15;
@@ -153,7 +153,8 @@ TEST_CASE("range and rows bounds print in the shortest form that reads back exac
   ExpectedColumn expected = profile_column(numbers({1234567.5, 2345678.25}, 0), 10);
   QualitySettings settings;
   const auto range = find(check_column(expected, numbers({1234567.5, 2000000}, 0), settings), "range");
-  CHECK(range.message == "x 0% of values outside [1234567.5, 2345678.25] (0% <= 1%)");  // was [1.23457e+06, 2.34568e+06]
+  CHECK(range.message ==
+        "x 0% of values outside [1234567.5, 2345678.25] (0% <= 1%)");  // was [1.23457e+06, 2.34568e+06]
   ExpectedColumn tiny = profile_column(numbers({0.1234567891, 0.30000000000000004}, 0), 10);
   CHECK(find(check_column(tiny, numbers({0.2}, 0), settings), "range").message ==
         "x 0% of values outside [0.1234567891, 0.30000000000000004] (0% <= 1%)");

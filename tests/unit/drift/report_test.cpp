@@ -42,7 +42,10 @@ TEST_CASE("the outcome lists drifted columns first, fails on dataset drift and c
 
 TEST_CASE("invalid UTF-8 from a CSV file becomes U+FFFD, valid text stays") {
   CHECK(valid_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
-  CHECK(valid_utf8("a\xFF" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(valid_utf8("a\xFF"
+                   "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
   CHECK(valid_utf8("\xE2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
 }

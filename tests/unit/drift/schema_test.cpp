@@ -84,15 +84,20 @@ TEST_CASE("schema errors are configuration errors naming the file") {
   CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "type": "categorical"}]})") ==
         "'s.json': duplicate key \"type\"");
   // The same key in two objects is no duplicate.
-  CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric"}, {"name": "b", "type": "numeric"}]})") == "");
+  CHECK(
+      error_of(
+          R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric"}, {"name": "b", "type": "numeric"}]})") ==
+      "");
   CHECK(error_of(R"({"schema_version": 2, "columns": []})") ==
         "'s.json': schema_version 2 is not supported; this ml-drift reads version 1");
   CHECK(error_of(R"({"schema_version": "1", "columns": []})") ==
         "'s.json': schema_version \"1\" is not supported; this ml-drift reads version 1");
   CHECK(error_of(R"({"schema_version": 1, "rowz": 3, "columns": [{"name": "a", "type": "numeric"}]})") ==
         "'s.json': unknown schema field \"rowz\" (did you mean \"rows\"?)");
-  CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric"}, {"name": "a", "type": "numeric"}]})") ==
-        "'s.json': column \"a\" appears twice");
+  CHECK(
+      error_of(
+          R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric"}, {"name": "a", "type": "numeric"}]})") ==
+      "'s.json': column \"a\" appears twice");
   CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "categorical", "min": 1, "max": 2}]})") ==
         "'s.json': \"columns[0].min\" and \"max\" are for numeric columns");
   CHECK(error_of(R"({"schema_version": 1, "columns": [{"name": "a", "type": "numeric", "categories": []}]})") ==

@@ -11,7 +11,8 @@ TEST_CASE("a missing state means changed; the recorded hash then matches until t
   Outcome first = check_changed_files({data}, state);
   CHECK(first.status == ExitStatus::gate_failed);
   CHECK(first.fields["files"][0]["previous"].is_null());
-  CHECK(first.fields["files"][0]["sha256"] == "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc");  // sha256sum of the bytes
+  CHECK(first.fields["files"][0]["sha256"] ==
+        "309b0e45a73d3fc5325e2b6ed0a01ef8b9cde6b05a5633c1f893f970d52bfddc");  // sha256sum of the bytes
   Outcome second = check_changed_files({data, data}, state);
   CHECK(second.status == ExitStatus::pass);
   CHECK(second.fields["changed"] == 0);

@@ -117,10 +117,25 @@ TEST_CASE("a confusion metric resolved by name equals the metric of the same row
   t.predicted = {0, 1, 1, 1, 2, 2, 0, 0, 1, 1, 2};
   t.rows = t.truth.size();
   for (std::size_t r = 0; r < t.rows; ++r) t.lines.push_back(r + 2);
-  const std::vector<std::string> names = {
-      "accuracy", "balanced_accuracy", "precision", "recall", "f1", "precision_macro", "precision_micro",
-      "precision_weighted", "recall_macro", "recall_micro", "recall_weighted", "f1_macro", "f1_micro", "f1_weighted",
-      "mcc", "cohen_kappa", "per_class.a.precision", "per_class.b.recall", "per_class.c.f1"};
+  const std::vector<std::string> names = {"accuracy",
+                                          "balanced_accuracy",
+                                          "precision",
+                                          "recall",
+                                          "f1",
+                                          "precision_macro",
+                                          "precision_micro",
+                                          "precision_weighted",
+                                          "recall_macro",
+                                          "recall_micro",
+                                          "recall_weighted",
+                                          "f1_macro",
+                                          "f1_micro",
+                                          "f1_weighted",
+                                          "mcc",
+                                          "cohen_kappa",
+                                          "per_class.a.precision",
+                                          "per_class.b.recall",
+                                          "per_class.c.f1"};
   for (const char* average : {"macro", "micro", "weighted"}) {
     const lean::Evaluator evaluator(t, average);
     const lean::Confusion confusion = confusion_of(t, 3);

@@ -37,7 +37,8 @@ lean::PredictionTable simulated(std::mt19937_64& random, std::size_t n, double a
   return t;
 }
 
-bool promoted(const lean::PredictionTable& candidate, const lean::PredictionTable& baseline, const std::string& metric) {
+bool promoted(const lean::PredictionTable& candidate, const lean::PredictionTable& baseline,
+              const std::string& metric) {
   const lean::Evaluator c(candidate, ""), b(baseline, "");
   lean::SignificanceOptions options;
   options.alpha = 0.05;

@@ -34,7 +34,8 @@ TEST_CASE("booleans: true is positive; scores derive predictions at the threshol
 
 TEST_CASE("multiclass predictions from probabilities: ties go to the first label") {
   lean::test::TempDir dir;
-  const std::string path = dir.write("p.csv", "y_true,proba_b,proba_a,proba_c\na,0.4,0.4,0.2\nc,0,0,1\nb,0.5,0.25,0.25\n");
+  const std::string path =
+      dir.write("p.csv", "y_true,proba_b,proba_a,proba_c\na,0.4,0.4,0.2\nc,0,0,1\nb,0.5,0.25,0.25\n");
   const lean::PredictionTable t = lean::read_predictions(path, lean::PredictionColumns{});
   CHECK(t.labels == std::vector<std::string>{"a", "b", "c"});
   CHECK(t.predicted == std::vector<std::uint32_t>{0, 2, 1});

@@ -35,8 +35,8 @@ TEST_CASE("the candidate must beat the baseline by the margin") {
 
 TEST_CASE("a regressed guard keeps the baseline, whatever the primary metric") {
   const test::TempDir dir;
-  CompareInput input = metrics_files(dir, R"({"accuracy": 0.95, "latency_ms": 130})",
-                                     R"({"accuracy": 0.90, "latency_ms": 100})");
+  CompareInput input =
+      metrics_files(dir, R"({"accuracy": 0.95, "latency_ms": 130})", R"({"accuracy": 0.90, "latency_ms": 100})");
   Guard guard;
   guard.metric = "latency_ms";
   guard.tolerance = 0.1;

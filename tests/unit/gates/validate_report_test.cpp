@@ -8,7 +8,8 @@ namespace {
 TEST_CASE("one check, every rendering") {
   ValidateResult result;
   result.sources = {"m.json"};
-  result.checks = {{parse_requirement("accuracy>=0.85"), 0.9, true}, {parse_requirement("loss<0.3"), 0.4, false},
+  result.checks = {{parse_requirement("accuracy>=0.85"), 0.9, true},
+                   {parse_requirement("loss<0.3"), 0.4, false},
                    {parse_requirement("f1>0.5"), std::nullopt, true}};
   const ValidateRow row = requirement_row(result.checks[1]);
   CHECK(row.check.name == describe(result.checks[1].requirement));
@@ -24,9 +25,10 @@ TEST_CASE("one check, every rendering") {
   CHECK(outcome.fields["failed"] == 1);
   CHECK(outcome.fields["skipped"] == 1);
   CHECK(outcome.headline == "1 of 3 checks failed, 1 skipped");
-  CHECK(outcome.console == "PASS  accuracy is 0.9 (>= 0.85)\nFAIL  loss is 0.4, required < 0.3\n"
-                           "SKIP  f1 is missing (allowed by --allow-missing)\n"
-                           "ml-validate: fail (1 of 3 checks failed, 1 skipped)\n");
+  CHECK(outcome.console ==
+        "PASS  accuracy is 0.9 (>= 0.85)\nFAIL  loss is 0.4, required < 0.3\n"
+        "SKIP  f1 is missing (allowed by --allow-missing)\n"
+        "ml-validate: fail (1 of 3 checks failed, 1 skipped)\n");
 }
 
 }  // namespace

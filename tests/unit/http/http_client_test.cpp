@@ -118,7 +118,8 @@ TEST_CASE("a file that is missing or shorter than announced is an input error na
 }
 
 TEST_CASE("5xx and 429 are retried, the body is sent again, the sink restarts") {
-  TestServer server({{503, {}, "<Error><Code>SlowDown</Code></Error>"}, {500, {}, ""}, {429, {}, ""}, {200, {}, "done"}});
+  TestServer server(
+      {{503, {}, "<Error><Code>SlowDown</Code></Error>"}, {500, {}, ""}, {429, {}, ""}, {200, {}, "done"}});
   http::Client client(fast_options());
   StringSink sink;
   http::Request request;
@@ -284,9 +285,9 @@ TEST_CASE("send_text posts a text body and names the URL on failure") {
   CHECK(got[0].header("content-type") == "text/plain; charset=utf-8");
   CHECK(got[0].body == "drift_score 0.2\n");
   auto error = test::expect_error([&] {
-    http::send_text("POST", "http://user:pw@127.0.0.1:" + server.url().substr(server.url().rfind(':') + 1) +
-                                "metrics?token=abc",
-                    "x\n");
+    http::send_text(
+        "POST", "http://user:pw@127.0.0.1:" + server.url().substr(server.url().rfind(':') + 1) + "metrics?token=abc",
+        "x\n");
   });
   CHECK(error.status() == ExitStatus::remote);
   CHECK(error.describe().find("pw") == std::string::npos);

@@ -90,9 +90,10 @@ http::ClientOptions options(const std::string& ca_bundle = "") {
 TEST_CASE("a self-signed loopback HTTPS server is refused without --ca-bundle and accepted with it") {
   test::TempDir dir;
   const std::string cert = dir.file("cert.pem"), key = dir.file("key.pem");
-  const std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-                              "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key +
-                              "' -out '" + cert + "' >/dev/null 2>&1";
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+      "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
   REQUIRE(std::system(command.c_str()) == 0);
   TlsServer server(cert, key);
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/models?X-Amz-Signature=secret";

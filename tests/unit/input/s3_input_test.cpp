@@ -57,7 +57,8 @@ TEST_CASE("an object's edges are fetched once, a window serves its thread, other
   CHECK(as_text(out) == bytes.substr(10, 100));
   object.read_at(bytes.size() - 8, 8, out);
   CHECK(as_text(out) == bytes.substr(bytes.size() - 8));
-  CHECK(reader->ranges == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 65536}, {bytes.size() - 65536, 65536}});
+  CHECK(reader->ranges ==
+        std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 65536}, {bytes.size() - 65536, 65536}});
 
   object.load_window(100'000, 50'000);
   object.read_at(120'000, 1000, out);

@@ -17,7 +17,7 @@ TEST_CASE("loss-like names are lower-is-better, by whole word") {
 TEST_CASE("other names are higher-is-better") {
   CHECK_FALSE(infer_direction("accuracy").lower_is_better);
   CHECK_FALSE(infer_direction("eval.f1").lower_is_better);
-  CHECK_FALSE(infer_direction("tokens_per_s").lower_is_better);                 // a rate, not a duration
+  CHECK_FALSE(infer_direction("tokens_per_s").lower_is_better);  // a rate, not a duration
   CHECK_FALSE(infer_direction("roc_auc").lower_is_better);
   CHECK_FALSE(infer_direction("true_positive_rate").lower_is_better);
   CHECK_FALSE(infer_direction("entropy").lower_is_better);
@@ -33,18 +33,39 @@ TEST_CASE("names split into words at snake, kebab, camelCase and digit boundarie
 }
 
 TEST_CASE("sklearn's neg_ scorers are higher-is-better although they name a loss") {
-  for (const char* name : {"neg_mean_squared_error", "neg_log_loss", "test.neg_root_mean_squared_error", "negLogLoss"}) {
+  for (const char* name :
+       {"neg_mean_squared_error", "neg_log_loss", "test.neg_root_mean_squared_error", "negLogLoss"}) {
     CAPTURE(name);
     CHECK_FALSE(infer_direction(name).lower_is_better);
   }
-  CHECK(infer_direction("neg_log_loss").reason == "the name starts with \"neg\" (a negated loss, as sklearn's neg_* scorers)");
+  CHECK(infer_direction("neg_log_loss").reason ==
+        "the name starts with \"neg\" (a negated loss, as sklearn's neg_* scorers)");
   CHECK_FALSE(infer_direction("negative_predictive_value").lower_is_better);
 }
 
 TEST_CASE("the issue's real metric names that improve downwards are lower-is-better") {
-  for (const char* name : {"mape", "smape", "rmsle", "logloss", "mlogloss", "wer", "cer", "perplexity", "brier_score",
-                           "nll", "cross_entropy", "kl_divergence", "false_positive_rate", "fpr", "fnr", "memory_mb",
-                           "model_size_mb", "runtime_s", "valLoss", "meanSquaredError", "val-loss", "eval.p95_ms"}) {
+  for (const char* name : {"mape",
+                           "smape",
+                           "rmsle",
+                           "logloss",
+                           "mlogloss",
+                           "wer",
+                           "cer",
+                           "perplexity",
+                           "brier_score",
+                           "nll",
+                           "cross_entropy",
+                           "kl_divergence",
+                           "false_positive_rate",
+                           "fpr",
+                           "fnr",
+                           "memory_mb",
+                           "model_size_mb",
+                           "runtime_s",
+                           "valLoss",
+                           "meanSquaredError",
+                           "val-loss",
+                           "eval.p95_ms"}) {
     CAPTURE(name);
     CHECK(infer_direction(name).lower_is_better);
   }

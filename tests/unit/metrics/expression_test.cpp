@@ -53,8 +53,7 @@ TEST_CASE("malformed expressions explain themselves") {
   CHECK(parse_error("accuracy>=") == "missing the number after the operator");
   CHECK(parse_error("accuracy>=0.8x") == "\"0.8x\" is not a finite number");
   CHECK(parse_error("accuracy>=nan") == "\"nan\" is not a finite number");
-  CHECK(parse_error("avg(accuracy)>=0.8") ==
-        "unknown aggregate \"avg\" (use mean, min, max, last, median, count)");
+  CHECK(parse_error("avg(accuracy)>=0.8") == "unknown aggregate \"avg\" (use mean, min, max, last, median, count)");
   CHECK(parse_error("meen(accuracy)>=0.8") ==
         "unknown aggregate \"meen\"; did you mean \"mean\"? (use mean, min, max, last, median, count)");
   CHECK(parse_error("mean(accuracy>=0.8") == "missing \")\" after the metric name");

@@ -9,7 +9,8 @@ std::string error_of(const std::string& json, const std::string& metric = "") {
   return test::expect_error([&] {
            MetricSet set = MetricSet::parse(json, "m.json");
            if (!metric.empty()) set.number(metric);
-         }).describe();
+         })
+      .describe();
 }
 }  // namespace
 
@@ -59,7 +60,8 @@ TEST_CASE("NaN inside a string is left alone") {
 TEST_CASE("malformed files are input errors") {
   CHECK(error_of("") == "'m.json': is empty, expected a JSON object");
   CHECK(error_of("  \n") == "'m.json': is empty, expected a JSON object");
-  CHECK(error_of(R"({"a": 1)") == "'m.json': malformed JSON at line 1, column 8: unexpected end of input; expected '}'");
+  CHECK(error_of(R"({"a": 1)") ==
+        "'m.json': malformed JSON at line 1, column 8: unexpected end of input; expected '}'");
   CHECK(error_of("[1, 2]") == "'m.json': expected a JSON object, found an array");
   CHECK(error_of(R"({"a": 1, "a": 2})") == "'m.json': duplicate key \"a\"");
   CHECK(error_of(R"({"x": {"a": 1, "a": 2}})") == "'m.json': duplicate key \"a\"");

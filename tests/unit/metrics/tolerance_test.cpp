@@ -11,7 +11,7 @@ TEST_CASE("numbers a few ulps apart are equal, relative to their size") {
   CHECK(nearly_equal(0.8499999999999999, 0.85));
   CHECK(nearly_equal(0.80 + 0.05, 0.85));
   CHECK(nearly_equal(1e-13 * (0.1 + 0.2), 1e-13 * 0.3));
-  CHECK_FALSE(nearly_equal(6e-13, 1.1e-12));    // an absolute slack of 1e-12 called these equal
+  CHECK_FALSE(nearly_equal(6e-13, 1.1e-12));  // an absolute slack of 1e-12 called these equal
   CHECK_FALSE(nearly_equal(0.85, 0.85000000001));
   CHECK_FALSE(nearly_equal(0, 1e-300));
   CHECK(nearly_equal(0, 0));

@@ -18,8 +18,9 @@ using lean::parquet::test::error_of;
 namespace {
 const std::string kText = "parquet pages compress well: " + std::string(2000, 'a') + "0123456789";
 
-std::span<const std::uint8_t> span_of(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
-
+std::span<const std::uint8_t> span_of(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 void round_trips(Codec codec, const std::string& compressed) {
   std::vector<std::uint8_t> out;
@@ -42,7 +43,8 @@ TEST_CASE("every codec decompresses to exactly the header's size, else an error 
   {
     uLongf size = compressBound(static_cast<uLong>(kText.size()));
     std::string out(size, '\0');
-    REQUIRE(compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(kText.data()), kText.size()) == Z_OK);
+    REQUIRE(compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(kText.data()),
+                     kText.size()) == Z_OK);
     round_trips(Codec::gzip, out.substr(0, size));
   }
   {
@@ -52,12 +54,14 @@ TEST_CASE("every codec decompresses to exactly the header's size, else an error 
   }
   {
     std::string block(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(kText.size()))), '\0');
-    const int size = LZ4_compress_default(kText.data(), block.data(), static_cast<int>(kText.size()), static_cast<int>(block.size()));
+    const int size = LZ4_compress_default(kText.data(), block.data(), static_cast<int>(kText.size()),
+                                          static_cast<int>(block.size()));
     block.resize(static_cast<std::size_t>(size));
     round_trips(Codec::lz4_raw, block);
     // Hadoop's framing: big-endian decompressed and compressed sizes before the block.
     auto big_endian = [](std::size_t n) {
-      return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+      return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                         static_cast<char>(n)};
     };
     std::vector<std::uint8_t> out;
     const std::string framed = big_endian(kText.size()) + big_endian(block.size()) + block;
@@ -65,6 +69,8 @@ TEST_CASE("every codec decompresses to exactly the header's size, else an error 
     CHECK(std::string(out.begin(), out.end()) == kText);
   }
   std::vector<std::uint8_t> out;
-  CHECK(error_of([&] { decompress(Codec::lzo, span_of(kText), kText.size(), out); }) == "compression codec LZO is not supported");
-  CHECK(error_of([&] { decompress(Codec::snappy, span_of(std::string("\xff\xff\xff\xff\xff\xff")), 10, out); }) == "SNAPPY data is corrupt");
+  CHECK(error_of([&] { decompress(Codec::lzo, span_of(kText), kText.size(), out); }) ==
+        "compression codec LZO is not supported");
+  CHECK(error_of([&] { decompress(Codec::snappy, span_of(std::string("\xff\xff\xff\xff\xff\xff")), 10, out); }) ==
+        "SNAPPY data is corrupt");
 }

@@ -53,8 +53,8 @@ struct Writer {
 struct Leaf {
   int physical;
   int converted = -1;
-  int logical = 0;       // LogicalType union id
-  int unit = 0;          // TIME/TIMESTAMP: 1 millis, 2 micros, 3 nanos
+  int logical = 0;  // LogicalType union id
+  int unit = 0;     // TIME/TIMESTAMP: 1 millis, 2 micros, 3 nanos
   int scale = 0;
   bool is_signed = true;  // INTEGER
 };
@@ -124,8 +124,8 @@ TEST_CASE("logical and converted types map to how values are read") {
   CHECK((decimal.kind == ValueKind::decimal && decimal.scale == 4));
   const ColumnSchema logical_decimal = one({2, -1, 5, 0, 2});
   CHECK((logical_decimal.kind == ValueKind::decimal && logical_decimal.scale == 2));
-  CHECK(one({6, 0}).kind == ValueKind::text);           // UTF8
-  CHECK(one({6, -1, 4}).kind == ValueKind::text);       // ENUM
+  CHECK(one({6, 0}).kind == ValueKind::text);      // UTF8
+  CHECK(one({6, -1, 4}).kind == ValueKind::text);  // ENUM
   CHECK(one({0}).kind == ValueKind::boolean);
   CHECK(one({5}).kind == ValueKind::real);
   CHECK(one({6}).optional);
@@ -165,7 +165,8 @@ TEST_CASE("a nested field is one column marked unsupported, and the leaves after
   REQUIRE(meta.columns.size() == 2);
   CHECK(meta.leaves == 3);
   CHECK(meta.columns[0].name == "address");
-  CHECK(meta.columns[0].unsupported == "column \"address\" is nested (a group of 2 fields): only flat schemas are supported");
+  CHECK(meta.columns[0].unsupported ==
+        "column \"address\" is nested (a group of 2 fields): only flat schemas are supported");
   CHECK(meta.columns[1].name == "x");
   CHECK(meta.columns[1].unsupported.empty());
   CHECK(meta.columns[1].chunk == 2);

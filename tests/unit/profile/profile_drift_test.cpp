@@ -158,7 +158,7 @@ TEST_CASE("a verdict holds only when the whole interval agrees") {
   CHECK(columns[2].undecided);
   CHECK(dataset.drifted == 1);
   CHECK(dataset.undecided == 1);
-  CHECK_FALSE(dataset.drift);  // 1 of 3 < 0.5
+  CHECK_FALSE(dataset.drift);    // 1 of 3 < 0.5
   CHECK_FALSE(dataset.decided);  // 2 of 3 would be >= 0.5
 }
 

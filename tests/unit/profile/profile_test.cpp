@@ -51,7 +51,8 @@ TEST_CASE("moments merged pairwise equal the moments of all the values") {
 TEST_CASE("a profile counts values exactly, or sketches them past --max-exact, and reads back") {
   test::TempDir dir;
   std::string csv = "x,color,few\n";
-  for (int i = 0; i < 3000; ++i) csv += std::to_string(i * 0.5) + "," + (i % 3 ? "red" : "blue") + "," + std::to_string(i % 4) + "\n";
+  for (int i = 0; i < 3000; ++i)
+    csv += std::to_string(i * 0.5) + "," + (i % 3 ? "red" : "blue") + "," + std::to_string(i % 4) + "\n";
   csv += ",NA,\n";
   const auto path = dir.write("data.csv", csv);
   const Profile profile = build_profile({path}, small_exact(100));
@@ -96,8 +97,8 @@ TEST_CASE("a profile read on several threads is the one read on one, and fails a
   CHECK(write_profile(build_profile({path}, one)) == write_profile(build_profile({path}, three)));
   // Errors in several columns: the one a single reader meets first, whichever thread meets it.
   std::string broken = "a,b,c,d\n1,2,3,4\n5,6,7,8\n";
-  broken += "9,10,11,oops\n";      // line 4, the last column's share
-  broken += "13,nope,15,16\n";     // line 5, an earlier column
+  broken += "9,10,11,oops\n";   // line 4, the last column's share
+  broken += "13,nope,15,16\n";  // line 5, an earlier column
   const auto bad = dir.write("bad.csv", broken);
   for (unsigned threads : {1u, 2u, 4u}) {
     ProfileOptions options;
@@ -120,13 +121,15 @@ TEST_CASE("a changed, truncated, or newer profile is refused") {
   test::TempDir dir;
   const auto path = dir.write("data.csv", "a,b\n1,x\n2,y\n");
   const std::string text = write_profile(build_profile({path}, {}));
-  auto tampered = test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\":2", "\"count\":3"), "p"); });
+  auto tampered =
+      test::expect_error([&] { (void)parse_profile(change_first(text, "\"count\":2", "\"count\":3"), "p"); });
   CHECK(tampered.status() == ExitStatus::integrity);
   CHECK(tampered.describe() == "'p': checksum mismatch: the profile was changed or damaged after it was written");
   auto truncated = test::expect_error([&] { (void)parse_profile(text.substr(0, text.size() / 2), "p"); });
   CHECK(truncated.status() == ExitStatus::integrity);
   CHECK(truncated.describe() == "'p': not a complete profile: the JSON is truncated or damaged");
-  auto newer = test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\":1", "\"version\":2"), "p"); });
+  auto newer =
+      test::expect_error([&] { (void)parse_profile(change_first(text, "\"version\":1", "\"version\":2"), "p"); });
   CHECK(newer.status() == ExitStatus::input_data);
   CHECK(newer.describe() == "'p': profile version 2 is not supported (this ml-drift reads version 1)");
 }
@@ -161,7 +164,8 @@ TEST_CASE("merging different column sets or types names both profiles") {
   const Profile c = build_profile({dir.write("c.csv", "x,y\nq,2\n")}, {});
   auto sets = test::expect_error([&] { merge_profile(a, "a.profile", b, "b.profile", false); });
   CHECK(sets.describe() ==
-        "'b.profile': column \"z\" is not in a.profile (profiles of different column sets; give --allow-new-columns to merge them)");
+        "'b.profile': column \"z\" is not in a.profile (profiles of different column sets; give --allow-new-columns to "
+        "merge them)");
   auto types = test::expect_error([&] { merge_profile(a, "a.profile", c, "c.profile", false); });
   CHECK(types.status() == ExitStatus::input_data);
   CHECK(types.describe() == "'c.profile': column \"x\" is categorical here but numeric in a.profile");
@@ -177,7 +181,8 @@ TEST_CASE("shards: I/N with 1 <= I <= N; each file in exactly one shard") {
     auto error = test::expect_error([&] { (void)parse_shard(bad); });
     CHECK(error.status() == ExitStatus::usage);
   }
-  CHECK(test::expect_error([] { (void)parse_shard("3/2"); }).describe() == "--shard must be I/N with 1 <= I <= N, not \"3/2\"");
+  CHECK(test::expect_error([] { (void)parse_shard("3/2"); }).describe() ==
+        "--shard must be I/N with 1 <= I <= N, not \"3/2\"");
   for (int f = 0; f < 50; ++f) {
     const std::string name = "dir/part-" + std::to_string(f) + ".csv";
     int owners = 0;

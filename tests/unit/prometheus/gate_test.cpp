@@ -38,9 +38,10 @@ TEST_CASE("gaps: a GAP line before the summary, or a failed check with require_c
   };
   Outcome reported = outcome_with(false, series);
   CHECK(reported.status == ExitStatus::pass);
-  CHECK(reported.console == "PASS  count(g) is 2 (>= 1)\n"
-                            "GAP   g has no data 1970-01-01T00:02:00Z..1970-01-01T00:03:00Z (2 steps, 2m)\n"
-                            "ml-validate: pass (1 of 1 checks passed)\n");
+  CHECK(reported.console ==
+        "PASS  count(g) is 2 (>= 1)\n"
+        "GAP   g has no data 1970-01-01T00:02:00Z..1970-01-01T00:03:00Z (2 steps, 2m)\n"
+        "ml-validate: pass (1 of 1 checks passed)\n");
   CHECK(reported.fields["gaps"] == 1);
   Outcome failed = outcome_with(true, series);
   CHECK(failed.status == ExitStatus::gate_failed);

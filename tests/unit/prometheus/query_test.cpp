@@ -74,16 +74,18 @@ TEST_CASE("Prometheus' error JSON is shown: bad_data and execution are exit 3, t
 }
 
 TEST_CASE("an answer of the wrong shape is a remote error, never a JSON library exception") {
-  for (const char* body : {"[]", "{}", R"({"status":"success"})", R"({"status":"success","data":{"resultType":"vector"}})",
-                           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1]}]}})",
-                           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":1},"value":[1,"1"]}]}})",
-                           R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"x"]}]}})",
-                           R"({"status":"success","data":{"resultType":"odd","result":[]}})", "not json"}) {
+  for (const char* body :
+       {"[]", "{}", R"({"status":"success"})", R"({"status":"success","data":{"resultType":"vector"}})",
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1]}]}})",
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":1},"value":[1,"1"]}]}})",
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"x"]}]}})",
+        R"({"status":"success","data":{"resultType":"odd","result":[]}})", "not json"}) {
     CAPTURE(body);
     CHECK(test::expect_error([&] { decode(200, body); }).status() == ExitStatus::remote);
   }
-  CHECK(test::expect_error([] { decode(200, R"({"status":"success","data":{"resultType":"string","result":[1,"a"]}})"); })
-            .describe() == "'http://p/api/v1/query': query err: returns a string, not a number");
+  CHECK(test::expect_error([] {
+          decode(200, R"({"status":"success","data":{"resultType":"string","result":[1,"a"]}})");
+        }).describe() == "'http://p/api/v1/query': query err: returns a string, not a number");
 }
 
 TEST_CASE("durations as Prometheus writes them") {
@@ -116,7 +118,7 @@ TEST_CASE("gaps: the steps without a point, as stretches longer than max_gap") {
   CHECK(gaps[1].missing_steps == 2);
   CHECK(gaps[2].from == 600);  // the end of the range is missing too
   CHECK(gaps[2].missing_steps == 1);
-  CHECK(find_gaps(samples, 0, 600, 60, 60).size() == 2);   // the single missing step is tolerated
+  CHECK(find_gaps(samples, 0, 600, 60, 60).size() == 2);  // the single missing step is tolerated
   CHECK(find_gaps(samples, 0, 600, 60, 120).empty());
   CHECK(find_gaps({}, 0, 120, 60, 0).front().missing_steps == 3);
 }

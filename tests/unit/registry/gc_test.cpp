@@ -49,9 +49,10 @@ TEST_CASE("gc hides the manifests before the files go, its copy of each last, an
   const GcResult result = collect_garbage(f.store, f.registry, request);
   REQUIRE(result.deleted.size() == 2);
   CHECK(result.deleted[0].version == "1.0");  // oldest first
-  CHECK(f.store.removed == std::vector<std::string>{"churn/versions/1.0/manifest.json", "churn/versions/2.0/manifest.json",
-                                                    "churn/versions/1.0/model.bin", hidden_manifest_key("churn", "1.0"),
-                                                    "churn/versions/2.0/model.bin", hidden_manifest_key("churn", "2.0")});
+  CHECK(f.store.removed == std::vector<std::string>{"churn/versions/1.0/manifest.json",
+                                                    "churn/versions/2.0/manifest.json", "churn/versions/1.0/model.bin",
+                                                    hidden_manifest_key("churn", "1.0"), "churn/versions/2.0/model.bin",
+                                                    hidden_manifest_key("churn", "2.0")});
   CHECK(!fs::exists(f.dir.file("reg/churn/versions/1.0")));  // the emptied folder too
   int deletes = 0;
   for (const auto& event : read_audit_events(f.store, f.registry, "churn")) {
@@ -78,7 +79,8 @@ TEST_CASE("a version a promote points at while it is hidden gets its manifest ba
   CHECK(result.deleted[0].version == "2.0");
   CHECK(f.complete("1.0"));
   bool kept = false;
-  for (const auto& v : result.kept) kept |= v.version == "1.0" && v.reason == "channel canary (since gc started; manifest restored)";
+  for (const auto& v : result.kept)
+    kept |= v.version == "1.0" && v.reason == "channel canary (since gc started; manifest restored)";
   CHECK(kept);
   ::unsetenv("SOURCE_DATE_EPOCH");
 }
@@ -97,7 +99,9 @@ TEST_CASE("a version published again while it is hidden is kept with its files")
   bool kept = false;
   for (const auto& v : result.kept) kept |= v.version == "1.0" && v.reason == "published again since gc started";
   CHECK(kept);
-  for (const auto& check : f.registry.verify("churn", "1.0", f.registry.resolve("churn", Selector{"1.0", std::nullopt}).second)) CHECK(check.ok());
+  for (const auto& check :
+       f.registry.verify("churn", "1.0", f.registry.resolve("churn", Selector{"1.0", std::nullopt}).second))
+    CHECK(check.ok());
   CHECK(!f.store.get(hidden_manifest_key("churn", "1.0")));
   ::unsetenv("SOURCE_DATE_EPOCH");
 }

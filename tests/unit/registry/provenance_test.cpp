@@ -16,8 +16,8 @@ class ScopedEnv {
  public:
   ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> values) {
     for (const char* name : {"GITHUB_SHA", "CI_COMMIT_SHA", "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID",
-                             "GITHUB_RUN_ATTEMPT", "CI_JOB_URL", "CI_PIPELINE_URL", "GITHUB_ACTOR",
-                             "GITLAB_USER_LOGIN", "USER", "LOGNAME", "SOURCE_DATE_EPOCH"}) {
+                             "GITHUB_RUN_ATTEMPT", "CI_JOB_URL", "CI_PIPELINE_URL", "GITHUB_ACTOR", "GITLAB_USER_LOGIN",
+                             "USER", "LOGNAME", "SOURCE_DATE_EPOCH"}) {
       if (const char* old = std::getenv(name)) saved_.emplace_back(name, old);
       else saved_.emplace_back(name, std::nullopt);
       ::unsetenv(name);
@@ -38,9 +38,13 @@ class ScopedEnv {
 }  // namespace
 
 TEST_CASE("GitHub Actions: commit, run URL with the attempt, actor") {
-  ScopedEnv env({{"GITHUB_SHA", "abc123"}, {"GITHUB_SERVER_URL", "https://github.com"},
-                 {"GITHUB_REPOSITORY", "acme/churn"}, {"GITHUB_RUN_ID", "42"}, {"GITHUB_RUN_ATTEMPT", "2"},
-                 {"GITHUB_ACTOR", "octocat"}, {"USER", "runner"}});
+  ScopedEnv env({{"GITHUB_SHA", "abc123"},
+                 {"GITHUB_SERVER_URL", "https://github.com"},
+                 {"GITHUB_REPOSITORY", "acme/churn"},
+                 {"GITHUB_RUN_ID", "42"},
+                 {"GITHUB_RUN_ATTEMPT", "2"},
+                 {"GITHUB_ACTOR", "octocat"},
+                 {"USER", "runner"}});
   const lean::Provenance p = lean::provenance_from_env();
   CHECK(p.git_commit == "abc123");
   CHECK(p.ci_run_url == "https://github.com/acme/churn/actions/runs/42/attempts/2");
@@ -48,8 +52,10 @@ TEST_CASE("GitHub Actions: commit, run URL with the attempt, actor") {
 }
 
 TEST_CASE("GitLab CI: commit, job URL, user login") {
-  ScopedEnv env({{"CI_COMMIT_SHA", "def456"}, {"CI_JOB_URL", "https://gitlab.com/acme/churn/-/jobs/7"},
-                 {"CI_PIPELINE_URL", "https://gitlab.com/acme/churn/-/pipelines/3"}, {"GITLAB_USER_LOGIN", "ana"}});
+  ScopedEnv env({{"CI_COMMIT_SHA", "def456"},
+                 {"CI_JOB_URL", "https://gitlab.com/acme/churn/-/jobs/7"},
+                 {"CI_PIPELINE_URL", "https://gitlab.com/acme/churn/-/pipelines/3"},
+                 {"GITLAB_USER_LOGIN", "ana"}});
   const lean::Provenance p = lean::provenance_from_env();
   CHECK(p.git_commit == "def456");
   CHECK(p.ci_run_url == "https://gitlab.com/acme/churn/-/jobs/7");

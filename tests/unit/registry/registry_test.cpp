@@ -20,7 +20,7 @@ namespace {
 class ScriptedStorage : public LocalStorage {
  public:
   using LocalStorage::LocalStorage;
-  std::vector<std::string> writes;                        // "put KEY" / "upload KEY", in order
+  std::vector<std::string> writes;                         // "put KEY" / "upload KEY", in order
   std::function<void(const std::string& key)> before_put;  // runs before each put
 
   bool put(const std::string& key, const std::string& body, const WriteCondition& condition) override {
@@ -145,8 +145,9 @@ TEST_CASE("a publish that dies before its manifest leaves nothing usable; the re
   const Error promote = test::expect_error([&] { f.registry.promote("churn", "1.1.0", "production", false); });
   CHECK(promote.status() == ExitStatus::input_data);
   CHECK(std::string(promote.what()).find("has no version \"1.1.0\"") != std::string::npos);
-  CHECK(test::expect_error([&] { f.registry.resolve("churn", Selector{"1.1.0", std::nullopt}); }).status() ==
-        ExitStatus::input_data);
+  CHECK(test::expect_error([&] {
+          f.registry.resolve("churn", Selector{"1.1.0", std::nullopt});
+        }).status() == ExitStatus::input_data);
   CHECK_FALSE(f.store.get(channel_key("churn", "production")));
 
   // The retry publishes other files: the leftover of the first attempt goes.
@@ -183,7 +184,8 @@ TEST_CASE("promote refuses missing versions and corrupted files") {
   f.publish("1.0.0");
   const Error missing = test::expect_error([&] { f.registry.promote("churn", "1.0.1", "production", false); });
   CHECK(missing.status() == ExitStatus::input_data);
-  CHECK(std::string(missing.what()) == "model churn has no version \"1.0.1\"; did you mean \"1.0.0\"? (versions: 1.0.0)");
+  CHECK(std::string(missing.what()) ==
+        "model churn has no version \"1.0.1\"; did you mean \"1.0.0\"? (versions: 1.0.0)");
   const Error model = test::expect_error([&] { f.registry.promote("churm", "1.0.0", "production", false); });
   CHECK(std::string(model.what()) == "no model \"churm\" in the registry; did you mean \"churn\"? (models: churn)");
 
@@ -293,8 +295,9 @@ TEST_CASE("a channel whose manifest changed afterwards is an integrity error") {
   std::string manifest = f.store.get(manifest_key("churn", "1.0.0"))->body;
   manifest.insert(manifest.size() - 2, " ");
   f.dir.write("reg/churn/versions/1.0.0/manifest.json", manifest);
-  CHECK(test::expect_error([&] { f.registry.resolve("churn", Selector{std::nullopt, "production"}); }).status() ==
-        ExitStatus::integrity);
+  CHECK(test::expect_error([&] {
+          f.registry.resolve("churn", Selector{std::nullopt, "production"});
+        }).status() == ExitStatus::integrity);
 }
 
 TEST_CASE("unsafe names in a stored manifest are never acted on") {
@@ -303,8 +306,9 @@ TEST_CASE("unsafe names in a stored manifest are never acted on") {
   ordered_json manifest = f.stored_json(manifest_key("churn", "1.0.0"));
   manifest["files"][0]["name"] = "../../escape";
   f.dir.write("reg/churn/versions/1.0.0/manifest.json", manifest.dump());
-  CHECK(test::expect_error([&] { f.registry.resolve("churn", Selector{"1.0.0", std::nullopt}); }).status() ==
-        ExitStatus::integrity);
+  CHECK(test::expect_error([&] {
+          f.registry.resolve("churn", Selector{"1.0.0", std::nullopt});
+        }).status() == ExitStatus::integrity);
 }
 
 TEST_CASE("channel metrics are the baseline of ml-compare") {
@@ -354,7 +358,8 @@ TEST_CASE("a publish that loses the manifest race leaves the winner's files and 
     if (interfered || key != manifest_key("churn", "1.0.0")) return;
     interfered = true;  // another process completes 1.0.0 with other files between our check and our write
     LocalStorage other(f.dir.file("reg"), "reg");
-    Registry(other).publish(PublishRequest{"churn", "1.0.0", {f.model_file("winner/model.bin", "winner")}, std::nullopt, {}});
+    Registry(other).publish(
+        PublishRequest{"churn", "1.0.0", {f.model_file("winner/model.bin", "winner")}, std::nullopt, {}});
   };
   const Error e = test::expect_error([&] { f.publish("1.0.0", "loser"); });
   CHECK(e.status() == ExitStatus::integrity);
@@ -368,7 +373,8 @@ TEST_CASE("a publish that loses the manifest race leaves the winner's files and 
 TEST_CASE("a publish stopped between its manifest and its audit event (a full disk) is audited by the retry") {
   Fixture f;
   f.store.before_put = [](const std::string& key) {
-    if (key.rfind("churn/audit/", 0) == 0) throw Error(ExitStatus::remote, key, "cannot write: No space left on device");
+    if (key.rfind("churn/audit/", 0) == 0)
+      throw Error(ExitStatus::remote, key, "cannot write: No space left on device");
   };
   CHECK(test::expect_error([&] { f.publish("1.0.0"); }).status() == ExitStatus::remote);
   f.store.before_put = nullptr;

@@ -20,8 +20,9 @@ TEST_CASE("diff: metrics side by side with the change, files by SHA-256") {
   CHECK(outcome.fields["files"][0]["status"] == "changed");
   CHECK(outcome.headline == "churn production (1.0) vs 1.1: 1 metric, 1 of 1 file changed");
   CHECK(outcome.markdown_body.find("| `accuracy` | 0.5 | 0.75 | +0.25 |") != std::string::npos);
-  CHECK(test::expect_error([&] { diff_command({}, store, registry, DiffInput{"churn", "1.0", "nope"}); }).status() ==
-        ExitStatus::input_data);
+  CHECK(test::expect_error([&] {
+          diff_command({}, store, registry, DiffInput{"churn", "1.0", "nope"});
+        }).status() == ExitStatus::input_data);
   Outcome history = history_command({}, store, registry, HistoryInput{"churn", "production", 1767225600.0});
   CHECK(history.fields["version"] == "1.0");
   GcRequest request;

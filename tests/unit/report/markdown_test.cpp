@@ -40,7 +40,8 @@ TEST_CASE("markdown text: every markup character escaped, controls and bidi char
   CHECK(markdown_text("-0.5") == "-0.5");
   CHECK(markdown_text("--correction bh") == "--correction bh");
   CHECK(markdown_text("plain text, 1.5 | ok") == "plain text, 1.5 | ok");  // "|" is the table's to escape
-  CHECK(markdown_text("see https://evil.example or www.evil.example") == "see https\\://evil.example or www\\.evil.example");
+  CHECK(markdown_text("see https://evil.example or www.evil.example") ==
+        "see https\\://evil.example or www\\.evil.example");
 }
 
 TEST_CASE("markdown code: a fence longer than every backtick run, padded where the text touches one") {

@@ -69,8 +69,8 @@ TEST_CASE("JUnit: a skipped check is a <skipped/> testcase with its reason") {
 TEST_CASE("GitHub annotations: the line about more failures names the report only when there is one") {
   Outcome many;
   for (int i = 0; i < 12; ++i) many.checks.push_back({"c" + std::to_string(i), false, "m"});
-  CHECK(render_github_annotations("ml-validate", many, false).find(
-            "2 more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n") !=
+  CHECK(render_github_annotations("ml-validate", many, false)
+            .find("2 more failed checks are not annotated (GitHub shows 10 per step; --report FILE keeps all)\n") !=
         std::string::npos);
 }
 
@@ -84,7 +84,8 @@ TEST_CASE("JUnit: an error is an <error> testcase") {
 }
 
 TEST_CASE("XML and HTML show control and bidi characters as the printable escapes") {
-  CHECK(escape_xml(std::string("a\x01" "b\tc")) == "a\\x01b\\tc");
+  CHECK(escape_xml(std::string("a\x01"
+                               "b\tc")) == "a\\x01b\\tc");
   CHECK(escape_xml("x\x1b[2K\xe2\x80\xae<b>&\"'") == "x\\e[2K\\u202e&lt;b&gt;&amp;&quot;&apos;");
 }
 

@@ -72,15 +72,16 @@ void check_answers(const KllSketch& sketch, const std::string& name) {
 
 // The true rank of x in values (inclusive: the share <= x).
 double true_rank(std::vector<double> sorted, double x) {
-  return static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) / static_cast<double>(sorted.size());
+  return static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) /
+         static_cast<double>(sorted.size());
 }
 
 }  // namespace
 
 TEST_CASE("every sketch the library serialised reads back and answers as the library did") {
-  for (const char* name : {"empty_k200", "single_k200", "exact_150_k200", "normal_100k_k200", "normal_100k_k2048",
-                           "ints_100k_k200", "shard0_25k_k200", "shard1_25k_k200", "shard2_25k_k200",
-                           "shard3_25k_k200", "merged4_100k_k200"}) {
+  for (const char* name :
+       {"empty_k200", "single_k200", "exact_150_k200", "normal_100k_k200", "normal_100k_k2048", "ints_100k_k200",
+        "shard0_25k_k200", "shard1_25k_k200", "shard2_25k_k200", "shard3_25k_k200", "merged4_100k_k200"}) {
     const auto sketch = KllSketch::deserialize(bytes_of(name));
     check_answers(sketch, name);
     // Reading and writing again gives the library's bytes back.

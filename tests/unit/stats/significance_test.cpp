@@ -25,9 +25,7 @@ TEST_CASE("McNemar exact is the binomial tail") {
   CHECK(test.p_worse > 0.97);
 }
 
-TEST_CASE("midranks share tied ranks") {
-  CHECK(lean::midranks({3, 1, 3, 2}) == std::vector<double>{3.5, 1, 3.5, 2});
-}
+TEST_CASE("midranks share tied ranks") { CHECK(lean::midranks({3, 1, 3, 2}) == std::vector<double>{3.5, 1, 3.5, 2}); }
 
 TEST_CASE("DeLong: the AUCs are Mann-Whitney's and identical models give no evidence") {
   const std::vector<bool> positive{false, false, true, true, true, false};

@@ -102,8 +102,10 @@ TEST_CASE("api_url: the option, else the variable, else the default; http(s) onl
                        "https://HOST[/api/v3]") == "https://ghe.example/api/v3");
   CHECK(forge::api_url("", "LEAN_TEST_UNSET_API_URL", "https://api.github.com", "https://HOST[/api/v3]") ==
         "https://api.github.com");
-  const Error error = test::expect_error(
-      [] { forge::api_url("ftp://host", "LEAN_TEST_UNSET_API_URL", "https://gitlab.com/api/v4", "https://HOST/api/v4"); });
+  const Error error = test::expect_error([] {
+    forge::api_url("ftp://host", "LEAN_TEST_UNSET_API_URL", "https://gitlab.com/api/v4", "https://HOST/api/v4");
+  });
   CHECK(error.status() == ExitStatus::usage);
-  CHECK(std::string(error.what()).find("invalid --api-url \"ftp://host\": use https://HOST/api/v4") != std::string::npos);
+  CHECK(std::string(error.what()).find("invalid --api-url \"ftp://host\": use https://HOST/api/v4") !=
+        std::string::npos);
 }

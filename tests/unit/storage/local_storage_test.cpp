@@ -88,8 +88,7 @@ TEST_CASE("list: sorted keys under a prefix, never temporary files nor the lock"
   store.put("m/channels/prod.json", "{}", WriteCondition::always());
   store.put("other/versions/1/a", "", WriteCondition::always());
   dir.write("reg/m/versions/10/.lean-tmp-b-123456", "half");  // an interrupted write
-  CHECK(store.list("m/versions/") ==
-        std::vector<std::string>{"m/versions/10/a", "m/versions/2/manifest.json"});
+  CHECK(store.list("m/versions/") == std::vector<std::string>{"m/versions/10/a", "m/versions/2/manifest.json"});
   CHECK(store.list("m/").size() == 3);
   CHECK(store.list("").size() == 4);
   CHECK(store.list("nothing/").empty());

@@ -16,9 +16,7 @@ TEST_CASE("paths and file:// URLs open the local folder") {
 }
 
 TEST_CASE("bad registry URLs are usage errors") {
-  auto status = [](const std::string& url) {
-    return test::expect_error([&] { open_storage(url, {}); }).status();
-  };
+  auto status = [](const std::string& url) { return test::expect_error([&] { open_storage(url, {}); }).status(); };
   CHECK(status("") == ExitStatus::usage);
   CHECK(status("file://server/share") == ExitStatus::usage);  // another host's path
   CHECK(status("file:///bad%2") == ExitStatus::usage);

@@ -51,7 +51,8 @@ TEST_CASE("parts: the first failure stops every thread and is rethrown") {
       if (number == 2) throw Error(ExitStatus::remote, "s3://b/k", "uploading part 2 failed");
     };
   };
-  const Error error = test::expect_error([&] { s3::send_in_parts(path, 10'000, 1'000, 2, failing, [](std::string_view) {}); });
+  const Error error =
+      test::expect_error([&] { s3::send_in_parts(path, 10'000, 1'000, 2, failing, [](std::string_view) {}); });
   CHECK(error.status() == ExitStatus::remote);
   CHECK(std::string(error.what()) == "uploading part 2 failed");
 }
