@@ -98,12 +98,17 @@ std::optional<char> delimiter_option(const po::variables_map& vm) {
 }
 
 unsigned threads_option(const po::variables_map& vm) {
-  const std::optional<double> threads = number_option(vm, "threads");
-  if (!threads) return std::max(1u, std::thread::hardware_concurrency());
-  if (!(*threads >= 1 && *threads <= kMaxThreads && *threads == std::floor(*threads))) {
-    throw_usage("--threads must be between 1 and " + std::to_string(kMaxThreads));
+  const std::optional<std::uint64_t> threads = whole_number_option(vm, "threads", 1, kMaxThreads);
+  return threads ? static_cast<unsigned>(*threads) : std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::optional<std::size_t> max_categories_option(const po::variables_map& vm) {
+  const std::optional<std::string> text = string_option(vm, "max-categories");
+  if (!text) return std::nullopt;
+  if (text->starts_with('-') && parse_number(*text, "--max-categories") != 0) {
+    throw_usage("--max-categories must be 0 or more");
   }
-  return static_cast<unsigned>(*threads);
+  return parse_whole_number(*text, "max-categories", 0, std::numeric_limits<int>::max());
 }
 
 std::vector<std::string> list_option(const po::variables_map& vm, const char* option) {
@@ -228,10 +233,8 @@ void parse_schema_options(const po::variables_map& vm, DriftOptions& options) {
     throw_usage("ml-drift schema reads only --reference; give --current when checking");
   }
   options.output = output;
-  if (const std::optional<double> value = number_option(vm, "max-categories")) {
-    if (*value < 0) throw_usage("--max-categories must be 0 or more");
-    options.schema.max_categories =
-        parse_whole_number(*string_option(vm, "max-categories"), "max-categories", 0, std::numeric_limits<int>::max());
+  if (const std::optional<std::size_t> max_categories = max_categories_option(vm)) {
+    options.schema.max_categories = *max_categories;
   }
   if (!profile_path.empty()) {
     options.schema_from_profile = profile_path;
@@ -359,6 +362,10 @@ Outcome run_drift(const DriftOptions& options) {
 }  // namespace
 
 DriftOptions parse_drift_options(const po::variables_map& vm) {
+  // Checked in every mode, also where it has no use for them (as when Boost read them): a
+  // typo is an error, not a silently ignored value.
+  threads_option(vm);
+  max_categories_option(vm);
   DriftOptions options;
   if (vm.count("changed")) {
     if (vm.count("reference") || vm.count("current"))

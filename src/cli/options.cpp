@@ -54,10 +54,15 @@ std::optional<double> number_option(const po::variables_map& vm, const char* nam
 }
 
 std::uint64_t parse_whole_number(const std::string& text, const char* name, std::uint64_t low, std::uint64_t high) {
+  // A leading "+" (and "-0"), as a user may type them and Boost read them.
+  const bool minus_zero = text.size() > 1 && text[0] == '-' && text.find_first_not_of('0', 1) == std::string::npos;
+  const std::size_t sign =
+      text.size() > 1 && (text[0] == '+' || minus_zero) && text[1] != '-' && text[1] != '+' ? 1 : 0;
   std::uint64_t value = 0;
+  const char* begin = text.data() + sign;
   const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < low || value > high) {
+  const auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (begin == end || ec != std::errc() || ptr != end || value < low || value > high) {
     throw_usage("--" + std::string(name) + " must be a whole number from " + std::to_string(low) + " to " +
                 std::to_string(high) + ", not " + quote_printable(text));
   }

@@ -26,18 +26,6 @@
 namespace lean {
 namespace {
 
-void declare_common_options(po::options_description& options) {
-  options.add_options()("report", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")(
-      "markdown", po::value<std::string>()->value_name("FILE"), "write a markdown summary to FILE")(
-      "junit", po::value<std::string>()->value_name("FILE"), "write JUnit XML to FILE")(
-      "dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")(
-      "no-ci", "do not write GitHub Actions outputs, summary or annotations")("quiet,q", "print nothing on stdout")(
-      "help,h", "show this help");
-  // ml-release's commands take --version VER (a model version): there the tool's own
-  // version is shown by the command-less `ml-release --version`.
-  if (!options.find_nothrow("version", false)) options.add_options()("version", "show the version");
-}
-
 OutputOptions output_options(const po::variables_map& vm) {
   OutputOptions out;
   out.report = string_option_or(vm, "report");
@@ -317,6 +305,29 @@ std::function<std::vector<std::string>(const po::variables_map&)> input_options(
   };
 }
 
+void declare_common_options(po::options_description& options) {
+  options.add_options()("report", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")(
+      "markdown", po::value<std::string>()->value_name("FILE"), "write a markdown summary to FILE")(
+      "junit", po::value<std::string>()->value_name("FILE"), "write JUnit XML to FILE")(
+      "dotenv", po::value<std::string>()->value_name("FILE"), "write KEY=value lines (GitLab dotenv) to FILE")(
+      "no-ci", "do not write GitHub Actions outputs, summary or annotations")("quiet,q", "print nothing on stdout")(
+      "help,h", "show this help");
+  // ml-release's commands take --version VER (a model version): there the tool's own
+  // version is shown by the command-less `ml-release --version`.
+  if (!options.find_nothrow("version", false)) options.add_options()("version", "show the version");
+}
+
+void store_command_line(const po::options_description& options, const po::positional_options_description& positional,
+                        int argc, const char* const* argv, po::variables_map& vm) {
+  po::store(po::command_line_parser(argc, argv)
+                .options(options)
+                .positional(positional)
+                // No abbreviations: "--requir" must be an error, not a silent guess.
+                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                .run(),
+            vm);
+}
+
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
   const std::string& tool = spec.name;
   install_signal_handlers(tool);
@@ -330,13 +341,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
 
     po::variables_map vm;
     try {
-      po::store(po::command_line_parser(argc, argv)
-                    .options(options)
-                    .positional(positional)
-                    // No abbreviations: "--requir" must be an error, not a silent guess.
-                    .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                    .run(),
-                vm);
+      store_command_line(options, positional, argc, argv, vm);
       // --help and --version answer even when required options are missing.
       if (vm.count("help")) {
         std::cout << "usage: " << spec.synopsis << "\n\n" << options << "\n";

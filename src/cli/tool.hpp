@@ -33,6 +33,13 @@ struct ToolSpec {
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv);
 
+// What run_tool does before a tool sees its options, for tests of the parse functions: the
+// options every tool takes (--report, --markdown, --junit, --dotenv, --no-ci, --quiet, --help,
+// --version), and argv stored as run_tool stores it (no abbreviations). Boost's errors pass.
+void declare_common_options(po::options_description& options);
+void store_command_line(const po::options_description& options, const po::positional_options_description& positional,
+                        int argc, const char* const* argv, po::variables_map& vm);
+
 // The value of --ca-bundle FILE (empty when not given), checked to be a readable file: a
 // configuration error (exit 2) names it otherwise, rather than a failed TLS handshake.
 std::string ca_bundle_option(const po::variables_map& vm);

@@ -234,7 +234,9 @@ class BadInput(CliTest):
         self.fails(2, "--drift-share must be at most 1, not \"1.5\"", *self.pair("--drift-share", "1.5"))
         self.fails(2, "unknown --correction \"fdrr\"; did you mean \"fdr\"? (one of none, bonferroni, fdr)",
                    *self.pair("--correction", "fdrr"))
-        self.fails(2, "--threads must be between 1 and 256", *self.pair("--threads", "0"))
+        self.fails(2, '--threads must be a whole number from 1 to 256, not "0"', *self.pair("--threads", "0"))
+        for value in ("1.5", "x", "257"):
+            self.fails(2, f'--threads must be a whole number from 1 to 256, not "{value}"', *self.pair("--threads", value))
         self.fails(2, "--delimiter must be one character (or \"tab\"), not \";;\"", *self.pair("--delimiter", ";;"))
         self.fails(2, "column \"age\" is in both --numeric and --categorical",
                    *self.pair("--numeric", "age", "--categorical", "age"))

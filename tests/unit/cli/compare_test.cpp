@@ -2,33 +2,22 @@
 
 #include <doctest/doctest.h>
 
+#include "command_line_util.hpp"
 #include "test_util.hpp"
 
 namespace lean {
 namespace {
 
-// ml-compare's own options, as run_tool parses them.
-po::variables_map command_line(std::vector<const char*> argv) {
-  po::options_description options;
-  po::positional_options_description positional;
-  compare_tool().declare_options(options, positional);
-  argv.insert(argv.begin(), "ml-compare");
-  po::variables_map vm;
-  po::store(
-      po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
-      vm);
-  po::notify(vm);
-  return vm;
-}
-
 std::string usage_error(std::vector<const char*> argv) {
-  const Error e = test::expect_error([&] { parse_compare_options(command_line(std::move(argv))); });
+  const Error e =
+      test::expect_error([&] { parse_compare_options(test::command_line(compare_tool(), std::move(argv))); });
   CHECK(e.status() == ExitStatus::usage);
   return e.describe();
 }
 
 TEST_CASE("metrics files: every option typed once") {
-  const CompareOptions options = parse_compare_options(command_line(
+  const CompareOptions options = parse_compare_options(test::command_line(
+      compare_tool(),
       {"--candidate", "new.json", "--baseline", "prod.json", "--metric", "accuracy", "--min-rel-delta", "1e-2",
        "--guard", "latency.p95:5%:lower", "--guard", "f1", "--lower-is-better", "--if-no-baseline", "fail"}));
   CHECK(options.candidate == "new.json");
@@ -51,10 +40,10 @@ TEST_CASE("metrics files: every option typed once") {
 }
 
 TEST_CASE("predictions files: the significance and column options") {
-  const CompareOptions options = parse_compare_options(
-      command_line({"--candidate-predictions", "new.csv", "--baseline-predictions", "prod.csv", "--metric", "f1",
-                    "--significance", "0.01", "--test", "bootstrap", "--bootstrap-samples", "500", "--seed", "7",
-                    "--id-column", "id", "--decision-threshold", "0.3"}));
+  const CompareOptions options = parse_compare_options(test::command_line(
+      compare_tool(), {"--candidate-predictions", "new.csv", "--baseline-predictions", "prod.csv", "--metric", "f1",
+                       "--significance", "0.01", "--test", "bootstrap", "--bootstrap-samples", "500", "--seed", "7",
+                       "--id-column", "id", "--decision-threshold", "0.3"}));
   REQUIRE(options.predictions);
   CHECK(options.predictions->candidate == "new.csv");
   CHECK(options.predictions->baseline == "prod.csv");
@@ -69,8 +58,8 @@ TEST_CASE("predictions files: the significance and column options") {
 }
 
 TEST_CASE("a registry baseline needs all three of its options") {
-  const CompareOptions options =
-      parse_compare_options(command_line({"--candidate", "new.json", "--baseline-registry", "./reg", "--model", "churn",
+  const CompareOptions options = parse_compare_options(
+      test::command_line(compare_tool(), {"--candidate", "new.json", "--baseline-registry", "./reg", "--model", "churn",
                                           "--channel", "prod", "--metric", "a"}));
   REQUIRE(options.registry);
   CHECK(options.registry->url == "./reg");

@@ -4,26 +4,15 @@
 
 #include "cli/drift_profile.hpp"
 #include "core/error.hpp"
+#include "command_line_util.hpp"
 #include "test_util.hpp"
 
 namespace lean {
 namespace {
 
-// The variables_map run_tool would hand the spec's run: `args` parsed with its declarations.
-po::variables_map parsed(const ToolSpec& spec, std::vector<const char*> args) {
-  po::options_description options;
-  po::positional_options_description positional;
-  spec.declare_options(options, positional);
-  args.insert(args.begin(), "ml-drift");
-  po::variables_map vm;
-  po::store(
-      po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
-      vm);
-  po::notify(vm);
-  return vm;
+DriftOptions drift_options(std::vector<const char*> args) {
+  return parse_drift_options(test::command_line(drift_tool(), args));
 }
-
-DriftOptions drift_options(std::vector<const char*> args) { return parse_drift_options(parsed(drift_tool(), args)); }
 
 std::string usage_error(const std::function<void()>& body) {
   const Error e = test::expect_error(body);
@@ -108,16 +97,17 @@ TEST_CASE("the other modes: schema, profiles, changed files") {
 TEST_CASE("ml-drift profile: the subcommands' options") {
   const ToolSpec profile = profile_tool();
   const ProfileCommandOptions built = parse_profile_options(
-      parsed(profile, {"a.csv", "b.csv", "--output", "p.profile", "--sketch-k", "200", "--shard", "1/2"}));
+      test::command_line(profile, {"a.csv", "b.csv", "--output", "p.profile", "--sketch-k", "200", "--shard", "1/2"}));
   CHECK(built.paths.size() == 2);
   CHECK(built.profile.sketch_k == 200);
   CHECK(built.shard == std::pair<std::uint64_t, std::uint64_t>{1, 2});
   CHECK(usage_error([&] {
-          parse_profile_options(parsed(profile, {"a.csv", "--output", "p", "--sketch-k", "7"}));
+          parse_profile_options(test::command_line(profile, {"a.csv", "--output", "p", "--sketch-k", "7"}));
         }) == "--sketch-k must be a whole number from 8 to 65535, not \"7\"");
   const ToolSpec import_kll = profile_import_tool();
   CHECK(usage_error([&] {
-          parse_import_options(parsed(import_kll, {"--output", "p", "--column", "a=x.bin", "--column", "a=y.bin"}));
+          parse_import_options(
+              test::command_line(import_kll, {"--output", "p", "--column", "a=x.bin", "--column", "a=y.bin"}));
         }) == "--column a is given twice (one sketch per column and import)");
 }
 

@@ -56,7 +56,10 @@ TEST_CASE("numbers: one parser, one wording") {
 
 TEST_CASE("whole numbers are checked against their range") {
   CHECK(*whole_number_option(parse({"--count", "7"}), "count", 1, 10) == 7);
-  for (const char* bad : {"0", "11", "-1", "2.5", "x", "99999999999999999999999"}) {
+  CHECK(*whole_number_option(parse({"--count", "+7"}), "count", 1, 10) == 7);
+  CHECK(*whole_number_option(parse({"--count", "-0"}), "count", 0, 10) == 0);
+  for (const char* bad :
+       {"0", "11", "-1", "2.5", "x", "99999999999999999999999", "+", "+-1", "-", " 7", "2.0", "1e1"}) {
     CAPTURE(bad);
     const auto vm = parse({"--count", bad});
     CHECK(usage_message([&] { whole_number_option(vm, "count", 1, 10); }) ==

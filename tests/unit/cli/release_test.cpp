@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "command_line_util.hpp"
 #include "test_util.hpp"
 
 using namespace lean;
@@ -40,23 +41,8 @@ TEST_CASE("dispatch: a command gets its own options; anything else is a usage er
 
 namespace {
 
-// The variables_map run_tool hands a command's run: `args` parsed with its declarations.
-po::variables_map parsed(const std::string& command, std::vector<const char*> args) {
-  po::options_description options;
-  po::positional_options_description positional;
-  release_tool(command).declare_options(options, positional);
-  options.add_options()("report", po::value<std::string>())("quiet", "");  // run_tool declares these
-  args.insert(args.begin(), command.c_str());
-  po::variables_map vm;
-  po::store(
-      po::command_line_parser(static_cast<int>(args.size()), args.data()).options(options).positional(positional).run(),
-      vm);
-  po::notify(vm);
-  return vm;
-}
-
 ReleaseOptions release_options(const std::string& command, std::vector<const char*> args) {
-  return parse_release_options(command, parsed(command, args));
+  return parse_release_options(command, test::command_line(release_tool(command), args));
 }
 
 std::string usage_error(const std::function<void()>& body) {

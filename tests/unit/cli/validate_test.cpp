@@ -2,34 +2,22 @@
 
 #include <doctest/doctest.h>
 
+#include "command_line_util.hpp"
 #include "test_util.hpp"
 
 namespace lean {
 namespace {
 
-// ml-validate's own options, as run_tool parses them.
-po::variables_map command_line(std::vector<const char*> argv) {
-  po::options_description options;
-  po::positional_options_description positional;
-  validate_tool().declare_options(options, positional);
-  argv.insert(argv.begin(), "ml-validate");
-  po::variables_map vm;
-  po::store(
-      po::command_line_parser(static_cast<int>(argv.size()), argv.data()).options(options).positional(positional).run(),
-      vm);
-  po::notify(vm);
-  return vm;
-}
-
 std::string usage_error(std::vector<const char*> argv) {
-  const Error e = test::expect_error([&] { parse_validate_options(command_line(std::move(argv))); });
+  const Error e =
+      test::expect_error([&] { parse_validate_options(test::command_line(validate_tool(), std::move(argv))); });
   CHECK(e.status() == ExitStatus::usage);
   return e.describe();
 }
 
 TEST_CASE("metrics files: the requirements and the files, in order") {
-  const ValidateOptions options =
-      parse_validate_options(command_line({"a.json", "b.json", "-r", "accuracy>=0.8", "--require", "loss<0.3",
+  const ValidateOptions options = parse_validate_options(
+      test::command_line(validate_tool(), {"a.json", "b.json", "-r", "accuracy>=0.8", "--require", "loss<0.3",
                                            "--mlflow-run", "mlruns/0/abc", "--allow-missing"}));
   CHECK(options.source == MetricsSource::files);
   CHECK(options.files == std::vector<std::string>{"a.json", "b.json", "mlruns/0/abc"});
@@ -42,30 +30,31 @@ TEST_CASE("metrics files: the requirements and the files, in order") {
 TEST_CASE("a policy file adds its requirements after the flags'") {
   const test::TempDir dir;
   const std::string policy = dir.write("policy.json", R"({"require": ["f1 > 0.5"]})");
-  const ValidateOptions options =
-      parse_validate_options(command_line({"m.json", "-r", "accuracy>=0.8", "--policy", policy.c_str()}));
+  const ValidateOptions options = parse_validate_options(
+      test::command_line(validate_tool(), {"m.json", "-r", "accuracy>=0.8", "--policy", policy.c_str()}));
   REQUIRE(options.requirements.size() == 2);
   CHECK(options.requirements[1].text == "f1 > 0.5");
 }
 
 TEST_CASE("history, predictions and Prometheus: each source's options") {
-  ValidateOptions options =
-      parse_validate_options(command_line({"--history", "h.jsonl", "--window", "5", "-r", "mean(accuracy)>=0.8"}));
+  ValidateOptions options = parse_validate_options(
+      test::command_line(validate_tool(), {"--history", "h.jsonl", "--window", "5", "-r", "mean(accuracy)>=0.8"}));
   CHECK(options.source == MetricsSource::history);
   CHECK(options.history.path == "h.jsonl");
   CHECK(options.history.window == 5);
   CHECK(options.history.min_count == 5);  // the window, by default
 
-  options = parse_validate_options(command_line({"--predictions", "p.csv", "--slice-by", "region", "--require-slices",
-                                                 "accuracy>=0.7", "--min-slice-size", "10", "-r", "accuracy>=0.8"}));
+  options = parse_validate_options(
+      test::command_line(validate_tool(), {"--predictions", "p.csv", "--slice-by", "region", "--require-slices",
+                                           "accuracy>=0.7", "--min-slice-size", "10", "-r", "accuracy>=0.8"}));
   CHECK(options.source == MetricsSource::predictions);
   CHECK(options.predictions.path == "p.csv");
   CHECK(options.predictions.columns.slice == "region");
   CHECK(options.predictions.min_slice_size == 10);
   REQUIRE(options.predictions.slice_requirements.size() == 1);
 
-  options =
-      parse_validate_options(command_line({"--prometheus", "http://prom:9090", "--query", "err=rate(x[5m])", "--range",
+  options = parse_validate_options(
+      test::command_line(validate_tool(), {"--prometheus", "http://prom:9090", "--query", "err=rate(x[5m])", "--range",
                                            "1h", "--step", "1m", "--at", "1700000000", "-r", "max(err)<0.05"}));
   CHECK(options.source == MetricsSource::prometheus);
   REQUIRE(options.prometheus.queries.size() == 1);
