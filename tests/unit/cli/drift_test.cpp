@@ -73,7 +73,7 @@ TEST_CASE("combinations are refused in the one parse function") {
         }) == "ml-drift schema reads only --reference; give --current when checking");
   CHECK(usage_error([] {
           drift_options({"--reference", "a.csv", "--current", "b.csv", "--threads", "0"});
-        }) == "--threads must be between 1 and 256");
+        }) == "--threads must be a whole number from 1 to 256, not \"0\"");
 }
 
 TEST_CASE("the other modes: schema, profiles, changed files") {
