@@ -1,3 +1,4 @@
+#include "core/printable.hpp"
 #include "cli/drift_profile.hpp"
 
 #include <algorithm>
@@ -129,6 +130,7 @@ ImportCommandOptions parse_import_options(const po::variables_map& vm) {
       throw_usage("--column must be NAME=FILE.bin, not \"" + spec + "\"");
     }
     const std::string name = spec.substr(0, equals), file = spec.substr(equals + 1);
+    if (!is_utf8(name)) throw_usage("--column " + quote_printable(name) + ": the name is not valid UTF-8");
     for (const auto& [seen, sketch_file] : command.sketches) {
       if (seen == name) throw_usage("--column " + name + " is given twice (one sketch per column and import)");
     }

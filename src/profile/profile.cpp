@@ -461,6 +461,11 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
     if (names.empty()) {
       names = selected_names(options, header, path);
       for (const auto& name : names) {
+        // A profile is JSON, whose strings are UTF-8: the name could not be written as it is.
+        if (!is_utf8(name)) {
+          throw_input(path, "column name " + quote_printable(name) +
+                                " is not UTF-8, which a profile cannot hold; rename it or --exclude it");
+        }
         ColumnBuilder builder;
         builder.profile.name = name;
         const auto in = [&](const std::vector<std::string>& list) {

@@ -209,6 +209,19 @@ class ImportedSketches(CliTest):
                           "--output", "twice.profile")
         self.assertFails(r, 2, "ml-drift: error: --column x is given twice (one sketch per column and import)")
 
+    def test_a_column_name_that_is_not_utf8_is_refused_by_name(self):
+        # A profile is JSON: the name cannot be written as it is (the JSON library's own
+        # exception text reached the user before).
+        self.write("u.csv", b"x,\xffy\n1,2\n3,4\n")
+        r = self.run_tool("ml-drift", "profile", "u.csv", "--output", "u.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'u.csv': column name \"\\xffy\" is not UTF-8, which a profile "
+                               "cannot hold; rename it or --exclude it")
+        self.assertFalse(os.path.exists(self.path("u.profile")))
+        self.assertEqual(self.run_tool("ml-drift", "profile", "u.csv", "--output", "u.profile", "--exclude",
+                                       "\udcffy").code, 0)
+        r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "a\udcff=x.bin", "--output", "p.profile")
+        self.assertFails(r, 2, "ml-drift: error: --column \"a\\xff\": the name is not valid UTF-8")
+
     def test_bytes_that_are_not_a_kll_sketch_are_input_errors(self):
         self.write("bad.bin", "not a sketch at all")
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
