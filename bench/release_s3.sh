@@ -18,7 +18,7 @@ aws=/usr/bin/aws
 work=$(mktemp -d)
 s3pid=
 cleanup() {
-  [ -n "$s3pid" ] && kill "$s3pid" 2>/dev/null && wait "$s3pid" 2>/dev/null
+  [ -n "$s3pid" ] && kill "$s3pid" 2>/dev/null && wait "$s3pid" 2>/dev/null || true  # s3rver ends by SIGTERM: 143
   rm -rf "$work"
 }
 trap cleanup EXIT
