@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/files.hpp"
+#include "drift/number_column.hpp"
 
 namespace lean::test {
 
@@ -14,6 +15,14 @@ inline const nlohmann::json& stats_cases() {
   static const nlohmann::json cases =
       nlohmann::json::parse(read_text_file(std::string(LEAN_TESTDATA_DIR) + "/drift/stats_cases.json"));
   return cases;
+}
+
+// A number column's values, sorted as the drift statistics take them.
+inline std::vector<double> sorted_values(NumberColumn& column) {
+  HugePageVector<double> values;
+  SortSpace space;
+  column.take_sorted(values, space);
+  return {values.begin(), values.end()};
 }
 
 inline std::vector<double> doubles(const nlohmann::json& array) { return array.get<std::vector<double>>(); }

@@ -1,19 +1,9 @@
 #include "drift/columns.hpp"
 
+#include "drift_fixtures.hpp"
 #include "test_util.hpp"
 
 using namespace lean;
-
-namespace {
-
-std::vector<double> sorted_values(NumberColumn& column) {
-  HugePageVector<double> values;
-  SortSpace space;
-  column.take_sorted(values, space);
-  return {values.begin(), values.end()};
-}
-
-}  // namespace
 
 TEST_CASE("read_rows counts missing cells, keeps numbers, and marks a column that turns to text") {
   test::TempDir dir;
@@ -39,7 +29,7 @@ TEST_CASE("read_rows counts missing cells, keeps numbers, and marks a column tha
   CHECK(file.columns[1]->categories.count_of("a") == 2);
   CHECK(file.columns[2]->numeric);
   CHECK(file.columns[2]->missing == 2);
-  CHECK(sorted_values(file.columns[2]->numbers) == std::vector<double>{3, 5});
+  CHECK(test::sorted_values(file.columns[2]->numbers) == std::vector<double>{3, 5});
 
   reread_as_text(file, {0});
   CHECK(file.columns[0]->categories.size() == 3);

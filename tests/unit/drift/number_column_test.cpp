@@ -5,18 +5,12 @@
 #include <random>
 #include <string>
 
+#include "drift_fixtures.hpp"
 #include "test_util.hpp"
 
 using namespace lean;
 
 namespace {
-
-std::vector<double> sorted_values(NumberColumn& column) {
-  HugePageVector<double> values;
-  SortSpace space;
-  column.take_sorted(values, space);
-  return {values.begin(), values.end()};
-}
 
 void add_text(NumberColumn& column, const std::string& text) {
   if (auto decimal = parse_plain_decimal(text)) column.add(*decimal);
@@ -35,7 +29,7 @@ TEST_CASE("numbers past the memory budget go to the spill file and come back, so
     b.add(PlainDecimal{static_cast<std::uint64_t>(i), 1, true});  // decimals: -i / 10
   }
   CHECK(arena.bytes_in_memory == 8 * NumberColumn::kChunk);
-  const std::vector<double> values = sorted_values(a), negatives = sorted_values(b);
+  const std::vector<double> values = test::sorted_values(a), negatives = test::sorted_values(b);
   REQUIRE(values.size() == n);
   REQUIRE(negatives.size() == n);
   bool as_expected = true;
@@ -57,7 +51,7 @@ TEST_CASE("decimals on mixed scales sort as integers and decode to the doubles p
     expected.push_back(*parse_finite_number(text));
   }
   std::sort(expected.begin(), expected.end());
-  CHECK(sorted_values(column) == expected);
+  CHECK(test::sorted_values(column) == expected);
 }
 
 TEST_CASE("one value in exponent form turns the column to doubles, earlier decimals included") {
@@ -73,7 +67,7 @@ TEST_CASE("one value in exponent form turns the column to doubles, earlier decim
   add_text(column, "123456789012345678.5");  // too many digits for a plain decimal
   expected.push_back(123456789012345678.5);
   std::sort(expected.begin(), expected.end());
-  CHECK(sorted_values(column) == expected);
+  CHECK(test::sorted_values(column) == expected);
 }
 
 TEST_CASE("fixed-point values spanning more than 32 bits sort on 64-bit keys, chunks and tail alike") {
@@ -91,5 +85,5 @@ TEST_CASE("fixed-point values spanning more than 32 bits sort on 64-bit keys, ch
     expected.push_back(*parse_finite_number(text));
   }
   std::sort(expected.begin(), expected.end());
-  CHECK(sorted_values(column) == expected);
+  CHECK(test::sorted_values(column) == expected);
 }
