@@ -1,6 +1,7 @@
 #include "evaluate/evaluation.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -116,6 +117,107 @@ Curve unweighted_curve(std::span<const double> scores, std::size_t stride, std::
     curve.fps.push_back(fps);
   }
   return curve;
+}
+
+// What an unweighted binary evaluation needs of one distinct score: how many positive and
+// negative rows have it, and its log-loss and Brier terms for either class, computed once.
+struct ScoreTally {
+  std::uint64_t bits = 0;  // the score's bit pattern, -0.0 read as 0.0
+  double score = 0;
+  std::uint64_t rows[2] = {0, 0};  // [negative, positive]
+  double log_loss[2] = {0, 0};
+  double brier[2] = {0, 0};
+};
+
+// The distinct scores of a binary table, by their bit pattern (open addressing). Scores that
+// are rounded to a few decimals take few distinct values: counting rows per value replaces
+// sorting the rows (roc_auc and average_precision need the counts per distinct score in
+// order only), and the log loss takes a logarithm per value, not per row.
+class ScoreTallies {
+ public:
+  // More distinct scores than this: counting loses to sorting, and tally() gives up.
+  static constexpr std::size_t kMaxDistinct = std::size_t{1} << 16;
+
+  // The tally of `score`, nullptr when it would be one distinct score too many.
+  ScoreTally* tally(double score) {
+    const double normalised = score == 0 ? 0.0 : score;
+    const auto bits = std::bit_cast<std::uint64_t>(normalised);
+    for (std::size_t slot = slot_of(bits);; slot = (slot + 1) & (slots_.size() - 1)) {
+      const std::uint32_t entry = slots_[slot];
+      if (entry == 0) return add(slot, bits, normalised);
+      if (tallies_[entry - 1].bits == bits) return &tallies_[entry - 1];
+    }
+  }
+  std::vector<ScoreTally>& tallies() { return tallies_; }
+
+ private:
+  std::size_t slot_of(std::uint64_t bits) const {
+    return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  ScoreTally* add(std::size_t slot, std::uint64_t bits, double score) {
+    if (tallies_.size() == kMaxDistinct) return nullptr;
+    ScoreTally t;
+    t.bits = bits;
+    t.score = score;
+    // As the row-by-row loop computes them (the sums stay bit-identical).
+    const double clipped = std::clamp(score, kLogLossEpsilon, 1 - kLogLossEpsilon);
+    const double sum = (1 - clipped) + clipped;
+    t.log_loss[0] = -std::log((1 - clipped) / sum);
+    t.log_loss[1] = -std::log(clipped / sum);
+    t.brier[0] = (0.0 - score) * (0.0 - score);
+    t.brier[1] = (1.0 - score) * (1.0 - score);
+    tallies_.push_back(t);
+    slots_[slot] = static_cast<std::uint32_t>(tallies_.size());
+    if (2 * tallies_.size() > slots_.size()) grow();
+    return &tallies_.back();
+  }
+  void grow() {
+    slots_.assign(2 * slots_.size(), 0);
+    --shift_;
+    for (std::size_t i = 0; i < tallies_.size(); ++i) {
+      std::size_t slot = slot_of(tallies_[i].bits);
+      while (slots_[slot] != 0) slot = (slot + 1) & (slots_.size() - 1);
+      slots_[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+
+  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(1024, 0);  // a tally's index + 1; 0: free
+  int shift_ = 64 - 10;
+  std::vector<ScoreTally> tallies_;
+};
+
+struct BinaryScoreSums {
+  long double log_loss = 0, brier = 0;
+  Curve curve;
+};
+
+// The log loss and Brier sums and the curve of unweighted rows counted once, by tallying the
+// distinct scores; nullopt when they are too many. The sums add the same terms in the same
+// row order as the row-by-row loop, and the curve's counts are whole numbers: both equal it.
+std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
+  ScoreTallies tallies;
+  BinaryScoreSums out;
+  for (std::size_t row = 0; row < t.rows; ++row) {
+    ScoreTally* tally = tallies.tally(t.scores[row]);
+    if (tally == nullptr) return std::nullopt;
+    const int positive = t.truth[row] == t.positive ? 1 : 0;
+    ++tally->rows[positive];
+    out.log_loss += tally->log_loss[positive];
+    out.brier += tally->brier[positive];
+  }
+  std::vector<ScoreTally>& distinct = tallies.tallies();
+  std::sort(distinct.begin(), distinct.end(),
+            [](const ScoreTally& a, const ScoreTally& b) { return a.score > b.score; });
+  double tps = 0, fps = 0;
+  out.curve.tps.reserve(distinct.size());
+  out.curve.fps.reserve(distinct.size());
+  for (const ScoreTally& tally : distinct) {
+    tps += static_cast<double>(tally.rows[1]);
+    fps += static_cast<double>(tally.rows[0]);
+    out.curve.tps.push_back(tps);
+    out.curve.fps.push_back(fps);
+  }
+  return out;
 }
 
 // sklearn's roc_curve (drop_intermediate=True) and auc: the trapezoidal area.
@@ -374,18 +476,56 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
   c.present.assign(k, false);
   std::vector<bool> in_truth(k, false);
   std::size_t n = 0;
-  for (std::size_t row = 0; row < t.rows; ++row) {
-    if (!counted(multiplicity, row)) continue;
-    n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[row]);
-    c.cells[t.truth[row] * k + t.predicted[row]] += weight_of(t, multiplicity, row);
-    c.present[t.truth[row]] = c.present[t.predicted[row]] = true;
-    in_truth[t.truth[row]] = true;
+  const bool once_each = t.weights.empty() && multiplicity.empty();
+  if (once_each) {
+    // Whole-number counts: the sums of 1.0 row by row are these numbers exactly.
+    std::vector<std::uint64_t> counts(k * k, 0);
+    for (std::size_t row = 0; row < t.rows; ++row) ++counts[t.truth[row] * k + t.predicted[row]];
+    for (std::size_t truth = 0; truth < k; ++truth) {
+      for (std::size_t predicted = 0; predicted < k; ++predicted) {
+        const std::uint64_t count = counts[truth * k + predicted];
+        c.cells[truth * k + predicted] = static_cast<double>(count);
+        if (count == 0) continue;
+        c.present[truth] = c.present[predicted] = true;
+        in_truth[truth] = true;
+      }
+    }
+    n = t.rows;
+  } else {
+    for (std::size_t row = 0; row < t.rows; ++row) {
+      if (!counted(multiplicity, row)) continue;
+      n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[row]);
+      c.cells[t.truth[row] * k + t.predicted[row]] += weight_of(t, multiplicity, row);
+      c.present[t.truth[row]] = c.present[t.predicted[row]] = true;
+      in_truth[t.truth[row]] = true;
+    }
   }
   out.metrics["n"] = n;
   confusion_metrics(c, out);
 
   if (!t.has_scores()) return;
   if (t.task == Task::binary) {
+    auto report_scores = [&](const Curve& curve, long double log_loss, long double brier, long double weights) {
+      if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
+      else out.metrics["roc_auc"] = roc_area(curve);
+      if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
+      else out.metrics["average_precision"] = average_precision(curve);
+      if (!t.scores_are_probabilities) {
+        const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
+                                std::to_string(t.first_non_probability_line) + ")";
+        out.undefined["log_loss"] = why;
+        out.undefined["brier_score"] = why;
+      } else {
+        out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
+        out.metrics["brier_score"] = static_cast<double>(brier / weights);
+      }
+    };
+    if (once_each) {
+      if (auto sums = tallied_binary_scores(t)) {
+        report_scores(sums->curve, sums->log_loss, sums->brier, static_cast<long double>(t.rows));
+        return;
+      }
+    }
     std::vector<bool> positive(t.rows);
     long double brier = 0, log_loss = 0, weights = 0;
     for (std::size_t row = 0; row < t.rows; ++row) {
@@ -399,22 +539,9 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
       const double sum = (1 - clipped) + clipped;
       log_loss += w * -std::log((positive[row] ? clipped : 1 - clipped) / sum);
     }
-    const Curve curve = t.weights.empty() && multiplicity.empty()
-                            ? unweighted_curve(t.scores, 1, 0, t.rows, positive)
-                            : binary_curve(score_orders()[0], t.scores, positive, t, multiplicity);
-    if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
-    else out.metrics["roc_auc"] = roc_area(curve);
-    if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
-    else out.metrics["average_precision"] = average_precision(curve);
-    if (!t.scores_are_probabilities) {
-      const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
-                              std::to_string(t.first_non_probability_line) + ")";
-      out.undefined["log_loss"] = why;
-      out.undefined["brier_score"] = why;
-    } else {
-      out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
-      out.metrics["brier_score"] = static_cast<double>(brier / weights);
-    }
+    const Curve curve = once_each ? unweighted_curve(t.scores, 1, 0, t.rows, positive)
+                                  : binary_curve(score_orders()[0], t.scores, positive, t, multiplicity);
+    report_scores(curve, log_loss, brier, weights);
     return;
   }
   // Multiclass: one-vs-rest macro ROC AUC, and the log loss over the class probabilities.

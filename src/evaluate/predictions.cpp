@@ -2,8 +2,10 @@
 #include "evaluate/predictions.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <unordered_map>
 
@@ -28,6 +30,20 @@ std::optional<double> parse_number_cell(std::string_view cell) {
   return parse_finite_number(cell);
 }
 
+// is_missing_cell, without its call for the one-character cells of 0/1 labels (none is missing).
+bool has_no_value(std::string_view cell) { return cell.size() != 1 && is_missing_cell(cell); }
+
+// At most the rows a plain file of this size can hold (a row has a label and a delimiter or
+// line end per field), to reserve the per-row columns once: growing them by doubling copied
+// each and faulted in twice their final memory. Reserved pages that are never written take
+// no memory. 0 when the size is unknown (an s3:// object); gzip and Parquet hold more rows
+// than this, and their columns grow from here.
+std::size_t row_capacity_hint(const std::string& path, std::size_t width) {
+  std::error_code error;
+  const std::uintmax_t bytes = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<std::size_t>(bytes / (width + 1));
+}
+
 bool is_boolean_text(const std::string& text) {
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -36,11 +52,26 @@ bool is_boolean_text(const std::string& text) {
 
 // Distinct label texts in the order first seen, with their numeric values.
 struct LabelDictionary {
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  static std::array<std::uint32_t, 256> filled_with_none() {
+    std::array<std::uint32_t, 256> out;
+    out.fill(kNone);
+    return out;
+  }
   std::unordered_map<std::string, std::uint32_t> index;
   std::vector<std::string> texts;
   std::vector<std::optional<double>> numbers;
   std::vector<std::uint64_t> first_lines;
+  std::array<std::uint32_t, 256> by_byte = filled_with_none();  // one-character labels ("0", "1"): a table look-up
   std::uint32_t add(std::string_view cell, std::uint64_t line) {
+    if (cell.size() == 1) {
+      std::uint32_t& known = by_byte[static_cast<unsigned char>(cell[0])];
+      if (known == kNone) known = add_text(cell, line);
+      return known;
+    }
+    return add_text(cell, line);
+  }
+  std::uint32_t add_text(std::string_view cell, std::uint64_t line) {
     // A few classes are the common case: compare with each, no hashing or allocation.
     if (texts.size() <= 8) {
       for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -195,6 +226,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::string hash_buffer;
   std::vector<double> raw_scores, raw_probabilities;
   const std::size_t width = header.size();
+  if (const std::size_t capacity = row_capacity_hint(path, width); capacity > 0) {
+    if (truth_interning) truth_raw.reserve(capacity);
+    else truth_numbers.reserve(capacity);
+    if (prediction_field) predicted_raw.reserve(capacity);
+    if (score_field) raw_scores.reserve(capacity);
+  }
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
@@ -207,7 +244,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
                                ", the header has " + std::to_string(width));
     }
     const std::string_view label = fields[label_field];
-    if (is_missing_cell(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
+    if (has_no_value(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
     hash_buffer.append(label);  // hashed in blocks: one EVP call per row would dominate
     hash_buffer += '\n';
     if (hash_buffer.size() >= (1u << 16)) {
@@ -234,7 +271,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (prediction_field) {
       const std::string_view cell = fields[*prediction_field];
-      if (is_missing_cell(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
+      if (has_no_value(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
       if (predicted_interning) {
         predicted_raw.push_back(predicted_labels.add(cell, reader->line()));
         if (predicted_labels.texts.size() > kMaxClasses) {  // a regression: the texts are not needed
