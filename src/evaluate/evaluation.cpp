@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "metrics/metrics.hpp"
 #include "stats/sort.hpp"
 
@@ -119,71 +120,60 @@ Curve unweighted_curve(std::span<const double> scores, std::size_t stride, std::
   return curve;
 }
 
-// What an unweighted binary evaluation needs of one distinct score: how many positive and
-// negative rows have it, and its log-loss and Brier terms for either class, computed once.
-struct ScoreTally {
-  std::uint64_t bits = 0;  // the score's bit pattern, -0.0 read as 0.0
-  double score = 0;
-  std::uint64_t rows[2] = {0, 0};  // [negative, positive]
-  double log_loss[2] = {0, 0};
-  double brier[2] = {0, 0};
-};
-
-// The distinct scores of a binary table, by their bit pattern (open addressing). Scores that
-// are rounded to a few decimals take few distinct values: counting rows per value replaces
-// sorting the rows (roc_auc and average_precision need the counts per distinct score in
-// order only), and the log loss takes a logarithm per value, not per row.
-class ScoreTallies {
+// The distinct scores of a binary table, numbered in the order first seen (a hash set of
+// their bit patterns, open addressing). Scores that are rounded to a few decimals take few
+// distinct values: counting rows per value replaces sorting the rows (roc_auc and
+// average_precision need the counts per distinct score in order only), and the log loss
+// takes a logarithm per value, not per row.
+class DistinctScores {
  public:
-  // More distinct scores than this: counting loses to sorting, and tally() gives up.
+  // More distinct scores than this: counting loses to sorting, and number() gives up. The
+  // numbers fit 16 bits.
   static constexpr std::size_t kMaxDistinct = std::size_t{1} << 16;
 
-  // The tally of `score`, nullptr when it would be one distinct score too many.
-  ScoreTally* tally(double score) {
-    const double normalised = score == 0 ? 0.0 : score;
-    const auto bits = std::bit_cast<std::uint64_t>(normalised);
+  // The number of `score` (-0.0 is 0.0), nullopt when it would be one distinct score too many.
+  std::optional<std::uint16_t> number(double score) {
+    const auto bits = std::bit_cast<std::uint64_t>(score == 0 ? 0.0 : score);
     for (std::size_t slot = slot_of(bits);; slot = (slot + 1) & (slots_.size() - 1)) {
       const std::uint32_t entry = slots_[slot];
-      if (entry == 0) return add(slot, bits, normalised);
-      if (tallies_[entry - 1].bits == bits) return &tallies_[entry - 1];
+      if (entry == 0) return add(slot, bits);
+      if (bits_[entry - 1] == bits) return static_cast<std::uint16_t>(entry - 1);
     }
   }
-  std::vector<ScoreTally>& tallies() { return tallies_; }
+  std::size_t size() const { return bits_.size(); }
+  double operator[](std::size_t number) const { return std::bit_cast<double>(bits_[number]); }
 
  private:
   std::size_t slot_of(std::uint64_t bits) const {
     return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
-  ScoreTally* add(std::size_t slot, std::uint64_t bits, double score) {
-    if (tallies_.size() == kMaxDistinct) return nullptr;
-    ScoreTally t;
-    t.bits = bits;
-    t.score = score;
-    // As the row-by-row loop computes them (the sums stay bit-identical).
-    const double clipped = std::clamp(score, kLogLossEpsilon, 1 - kLogLossEpsilon);
-    const double sum = (1 - clipped) + clipped;
-    t.log_loss[0] = -std::log((1 - clipped) / sum);
-    t.log_loss[1] = -std::log(clipped / sum);
-    t.brier[0] = (0.0 - score) * (0.0 - score);
-    t.brier[1] = (1.0 - score) * (1.0 - score);
-    tallies_.push_back(t);
-    slots_[slot] = static_cast<std::uint32_t>(tallies_.size());
-    if (2 * tallies_.size() > slots_.size()) grow();
-    return &tallies_.back();
+  std::optional<std::uint16_t> add(std::size_t slot, std::uint64_t bits) {
+    if (bits_.size() == kMaxDistinct) return std::nullopt;
+    bits_.push_back(bits);
+    slots_[slot] = static_cast<std::uint32_t>(bits_.size());
+    if (4 * bits_.size() > 3 * slots_.size()) grow();
+    return static_cast<std::uint16_t>(bits_.size() - 1);
   }
   void grow() {
     slots_.assign(2 * slots_.size(), 0);
     --shift_;
-    for (std::size_t i = 0; i < tallies_.size(); ++i) {
-      std::size_t slot = slot_of(tallies_[i].bits);
+    for (std::size_t i = 0; i < bits_.size(); ++i) {
+      std::size_t slot = slot_of(bits_[i]);
       while (slots_[slot] != 0) slot = (slot + 1) & (slots_.size() - 1);
       slots_[slot] = static_cast<std::uint32_t>(i + 1);
     }
   }
 
-  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(1024, 0);  // a tally's index + 1; 0: free
+  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(1024, 0);  // a score's number + 1; 0: free
   int shift_ = 64 - 10;
-  std::vector<ScoreTally> tallies_;
+  std::vector<std::uint64_t> bits_;  // by number: 8 bytes each, so ten thousand stay in the L2 cache
+};
+
+// Per distinct score: its log-loss term for either class, and how many rows of either class
+// have it ([negative, positive]). 24 bytes: visited in random order, so kept small.
+struct ScoreTally {
+  double log_loss[2] = {0, 0};
+  std::uint32_t rows[2] = {0, 0};  // the table has fewer than 2^32 rows (row indices are 32 bits)
 };
 
 struct BinaryScoreSums {
@@ -191,29 +181,61 @@ struct BinaryScoreSums {
   Curve curve;
 };
 
-// The log loss and Brier sums and the curve of unweighted rows counted once, by tallying the
+// Counts the rows per distinct score and adds their log-loss and Brier terms in row order.
+// Not inlined: inside a large function GCC keeps the long double sums in memory, not in
+// x87 registers, and the loop then waits on a store and a load of each sum per row.
+[[gnu::noinline]] void sum_tallied_rows(const PredictionTable& t, std::span<const std::uint16_t> numbers,
+                                        std::vector<ScoreTally>& tallies, BinaryScoreSums& out) {
+  long double log_loss = 0, brier = 0;
+  const std::uint32_t* truth = t.truth.data();
+  const double* scores = t.scores.data();
+  ScoreTally* tally = tallies.data();
+  const std::uint32_t positive_label = t.positive;
+  for (std::size_t row = 0; row < numbers.size(); ++row) {
+    const int positive = truth[row] == positive_label ? 1 : 0;
+    ScoreTally& of_score = tally[numbers[row]];
+    ++of_score.rows[positive];
+    log_loss += of_score.log_loss[positive];
+    const double e = positive - scores[row];
+    brier += e * e;
+  }
+  out.log_loss = log_loss;
+  out.brier = brier;
+}
+
+// The log loss and Brier sums and the curve of unweighted rows counted once, by numbering the
 // distinct scores; nullopt when they are too many. The sums add the same terms in the same
 // row order as the row-by-row loop, and the curve's counts are whole numbers: both equal it.
+// Two passes, so that the summing loop calls nothing and keeps its long doubles in registers.
 std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
-  ScoreTallies tallies;
-  BinaryScoreSums out;
+  if (t.rows > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  DistinctScores distinct;
+  HugePageVector<std::uint16_t> numbers(t.rows);
   for (std::size_t row = 0; row < t.rows; ++row) {
-    ScoreTally* tally = tallies.tally(t.scores[row]);
-    if (tally == nullptr) return std::nullopt;
-    const int positive = t.truth[row] == t.positive ? 1 : 0;
-    ++tally->rows[positive];
-    out.log_loss += tally->log_loss[positive];
-    out.brier += tally->brier[positive];
+    const auto number = distinct.number(t.scores[row]);
+    if (!number) return std::nullopt;
+    numbers[row] = *number;
   }
-  std::vector<ScoreTally>& distinct = tallies.tallies();
-  std::sort(distinct.begin(), distinct.end(),
-            [](const ScoreTally& a, const ScoreTally& b) { return a.score > b.score; });
+  std::vector<ScoreTally> tallies(distinct.size());
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    // As the row-by-row loop computes it.
+    const double clipped = std::clamp(distinct[i], kLogLossEpsilon, 1 - kLogLossEpsilon);
+    const double sum = (1 - clipped) + clipped;
+    tallies[i].log_loss[0] = -std::log((1 - clipped) / sum);
+    tallies[i].log_loss[1] = -std::log(clipped / sum);
+  }
+  BinaryScoreSums out;
+  sum_tallied_rows(t, numbers, tallies, out);
+  std::vector<std::uint32_t> descending(distinct.size());
+  std::iota(descending.begin(), descending.end(), 0);
+  std::sort(descending.begin(), descending.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return distinct[a] > distinct[b]; });
   double tps = 0, fps = 0;
   out.curve.tps.reserve(distinct.size());
   out.curve.fps.reserve(distinct.size());
-  for (const ScoreTally& tally : distinct) {
-    tps += static_cast<double>(tally.rows[1]);
-    fps += static_cast<double>(tally.rows[0]);
+  for (std::uint32_t i : descending) {
+    tps += static_cast<double>(tallies[i].rows[1]);
+    fps += static_cast<double>(tallies[i].rows[0]);
     out.curve.tps.push_back(tps);
     out.curve.fps.push_back(fps);
   }
