@@ -30,6 +30,16 @@ std::optional<double> parse_number_cell(std::string_view cell) {
   return parse_finite_number(cell);
 }
 
+// Appends a short decimal cell's value ("0.8125", the common score); false for any other
+// cell. Flattened: inside read_predictions, whose size exhausts GCC's inlining budget, the
+// parse and the push_back each stayed a call per row.
+[[gnu::flatten]] bool push_short_decimal(std::vector<double>& column, std::string_view cell) {
+  const auto decimal = parse_short_decimal_padded(cell);  // CsvReader pads its fields
+  if (!decimal) return false;
+  column.push_back(decimal->value());
+  return true;
+}
+
 // is_missing_cell, without its call for the one-character cells of 0/1 labels (none is missing).
 bool has_no_value(std::string_view cell) { return cell.size() != 1 && is_missing_cell(cell); }
 
@@ -245,7 +255,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     const std::string_view label = fields[label_field];
     if (has_no_value(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
-    hash_buffer.append(label);  // hashed in blocks: one EVP call per row would dominate
+    // Hashed in blocks: one EVP call per row would dominate. A 0/1 label without the call of append.
+    if (label.size() == 1) hash_buffer += label[0];
+    else hash_buffer.append(label);
     hash_buffer += '\n';
     if (hash_buffer.size() >= (1u << 16)) {
       label_hash.update(hash_buffer);
@@ -284,7 +296,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
         predicted_numbers.push_back(number ? *number : std::nan(""));
       }
     }
-    if (score_field) raw_scores.push_back(number_in(columns.score, fields[*score_field]));
+    if (score_field && !push_short_decimal(raw_scores, fields[*score_field])) {
+      raw_scores.push_back(number_in(columns.score, fields[*score_field]));
+    }
     if (!proba_fields.empty()) {
       double sum = 0;
       for (const auto& [name, field] : proba_fields) {
