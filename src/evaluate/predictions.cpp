@@ -40,6 +40,15 @@ std::optional<double> parse_number_cell(std::string_view cell) {
   return true;
 }
 
+// Whether a label map sends every index to itself (the labels first seen in sorted order, as
+// "0" before "1" usually are): then the rows need no pass to map them.
+bool is_identity(const std::vector<std::uint32_t>& map) {
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    if (map[i] != i) return false;
+  }
+  return true;
+}
+
 // is_missing_cell, without its call for the one-character cells of 0/1 labels (none is missing).
 bool has_no_value(std::string_view cell) { return cell.size() != 1 && is_missing_cell(cell); }
 
@@ -418,7 +427,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::vector<std::uint32_t> truth_map;
   for (const auto& text : truth_labels.texts) truth_map.push_back(*label_index(text));
   // Mapped in place: a second vector of a row each would double the peak memory.
-  for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  if (!is_identity(truth_map)) {
+    for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  }
   table.truth = std::move(truth_raw);
 
   // The positive label.
@@ -491,7 +502,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (!predicted_interning)
       throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
-    for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    if (!is_identity(predicted_map)) {
+      for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    }
     table.predicted = std::move(predicted_raw);
   } else if (task == Task::binary) {
     if (table.scores.empty())
