@@ -50,7 +50,8 @@ timed() {  # label command...: prints "wall_seconds max_rss_kb cpu_seconds" (cpu
   local label=$1
   shift
   /usr/bin/time -f "%e %M %U %S" -o "$work/$label.time" "$@" >/dev/null
-  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$work/$label.time"
+  # The last line: GNU time puts "Command exited with non-zero status N" above it (a gate that says no).
+  tail -n 1 "$work/$label.time" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
 
 echo "1. paired bootstrap of f1, $samples resamples of $rows rows"

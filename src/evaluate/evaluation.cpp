@@ -210,12 +210,11 @@ struct BinaryScoreSums {
 std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
   if (t.rows > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
   DistinctScores distinct;
-  HugePageVector<std::uint16_t> numbers;
-  numbers.reserve(t.rows);  // written as it goes: too many distinct scores give up early
+  HugePageVector<std::uint16_t> numbers(t.rows);
   for (std::size_t row = 0; row < t.rows; ++row) {
     const auto number = distinct.number(t.scores[row]);
     if (!number) return std::nullopt;
-    numbers.push_back(*number);
+    numbers[row] = *number;
   }
   std::vector<ScoreTally> tallies(distinct.size());
   for (std::size_t i = 0; i < distinct.size(); ++i) {
