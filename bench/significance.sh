@@ -11,8 +11,9 @@
 #    log_loss), wall time and peak memory (max RSS, GNU time).
 # The anchors are the Python versions. With BEFORE=/path/to/an/older/ml-compare, part 1 also
 # times that binary's bootstrap on the same data and prints the speed-up against it (and
-# whether both reports agree). A benchmark, not a test: nothing here fails on a slow (or
-# loaded) machine.
+# whether both reports agree); with BEFORE_VALIDATE=/path/to/an/older/ml-validate, part 2
+# likewise (and whether both metrics files are byte-identical). A benchmark, not a test:
+# nothing here fails on a slow (or loaded) machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -49,7 +50,8 @@ timed() {  # label command...: prints "wall_seconds max_rss_kb cpu_seconds" (cpu
   local label=$1
   shift
   /usr/bin/time -f "%e %M %U %S" -o "$work/$label.time" "$@" >/dev/null
-  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$work/$label.time"
+  # The last line: GNU time puts "Command exited with non-zero status N" above it (a gate that says no).
+  tail -n 1 "$work/$label.time" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
 
 echo "1. paired bootstrap of f1, $samples resamples of $rows rows"
@@ -115,6 +117,14 @@ print(m.accuracy_score(d.y_true, d.y_pred), m.f1_score(d.y_true, d.y_pred),
       m.roc_auc_score(d.y_true, d.y_score), m.log_loss(d.y_true, d.y_score))
 PY
 read -r py_wall py_rss py_cpu < <(timed py_metrics $python "$work/metrics.py" "$work/pred.csv")
+if [ -n "${BEFORE_VALIDATE:-}" ]; then
+  read -r before_wall before_rss before_cpu < <(timed before_metrics "$BEFORE_VALIDATE" --predictions "$work/pred.csv" \
+    --write-metrics "$work/before_m.json" --no-ci --quiet)
+  same=NO
+  cmp -s "$work/before_m.json" "$work/m.json" && same=yes
+  echo "  against BEFORE_VALIDATE: $before_cpu s -> $ml_cpu s CPU, $((before_rss / 1024)) -> $((ml_rss / 1024)) MB peak;" \
+    "byte-identical metrics: $same"
+fi
 $python - "$ml_wall" "$ml_rss" "$ml_cpu" "$py_wall" "$py_rss" "$py_cpu" <<'PY'
 import sys
 ml_wall, ml_rss, ml_cpu, py_wall, py_rss, py_cpu = map(float, sys.argv[1:])

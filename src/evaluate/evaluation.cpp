@@ -1,11 +1,13 @@
 #include "evaluate/evaluation.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "metrics/metrics.hpp"
 #include "stats/sort.hpp"
 
@@ -116,6 +118,128 @@ Curve unweighted_curve(std::span<const double> scores, std::size_t stride, std::
     curve.fps.push_back(fps);
   }
   return curve;
+}
+
+// The distinct scores of a binary table, numbered in the order first seen (a hash set of
+// their bit patterns, open addressing). Scores that are rounded to a few decimals take few
+// distinct values: counting rows per value replaces sorting the rows (roc_auc and
+// average_precision need the counts per distinct score in order only), and the log loss
+// takes a logarithm per value, not per row.
+class DistinctScores {
+ public:
+  // More distinct scores than this: counting loses to sorting, and number() gives up. The
+  // numbers fit 16 bits.
+  static constexpr std::size_t kMaxDistinct = std::size_t{1} << 16;
+
+  // The number of `score` (-0.0 is 0.0), nullopt when it would be one distinct score too many.
+  std::optional<std::uint16_t> number(double score) {
+    const auto bits = std::bit_cast<std::uint64_t>(score == 0 ? 0.0 : score);
+    for (std::size_t slot = slot_of(bits);; slot = (slot + 1) & (slots_.size() - 1)) {
+      const std::uint32_t entry = slots_[slot];
+      if (entry == 0) return add(slot, bits);
+      if (bits_[entry - 1] == bits) return static_cast<std::uint16_t>(entry - 1);
+    }
+  }
+  std::size_t size() const { return bits_.size(); }
+  double operator[](std::size_t number) const { return std::bit_cast<double>(bits_[number]); }
+
+ private:
+  std::size_t slot_of(std::uint64_t bits) const {
+    return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  std::optional<std::uint16_t> add(std::size_t slot, std::uint64_t bits) {
+    if (bits_.size() == kMaxDistinct) return std::nullopt;
+    bits_.push_back(bits);
+    slots_[slot] = static_cast<std::uint32_t>(bits_.size());
+    if (4 * bits_.size() > 3 * slots_.size()) grow();
+    return static_cast<std::uint16_t>(bits_.size() - 1);
+  }
+  void grow() {
+    slots_.assign(2 * slots_.size(), 0);
+    --shift_;
+    for (std::size_t i = 0; i < bits_.size(); ++i) {
+      std::size_t slot = slot_of(bits_[i]);
+      while (slots_[slot] != 0) slot = (slot + 1) & (slots_.size() - 1);
+      slots_[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+
+  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(1024, 0);  // a score's number + 1; 0: free
+  int shift_ = 64 - 10;
+  std::vector<std::uint64_t> bits_;  // by number: 8 bytes each, so ten thousand stay in the L2 cache
+};
+
+// Per distinct score: its log-loss term for either class, and how many rows of either class
+// have it ([negative, positive]). 24 bytes: visited in random order, so kept small.
+struct ScoreTally {
+  double log_loss[2] = {0, 0};
+  std::uint32_t rows[2] = {0, 0};  // the table has fewer than 2^32 rows (row indices are 32 bits)
+};
+
+struct BinaryScoreSums {
+  long double log_loss = 0, brier = 0;
+  Curve curve;
+};
+
+// Counts the rows per distinct score and adds their log-loss and Brier terms in row order.
+// Not inlined: inside a large function GCC keeps the long double sums in memory, not in
+// x87 registers, and the loop then waits on a store and a load of each sum per row.
+[[gnu::noinline]] void sum_tallied_rows(const PredictionTable& t, std::span<const std::uint16_t> numbers,
+                                        std::vector<ScoreTally>& tallies, BinaryScoreSums& out) {
+  long double log_loss = 0, brier = 0;
+  const std::uint32_t* truth = t.truth.data();
+  const double* scores = t.scores.data();
+  ScoreTally* tally = tallies.data();
+  const std::uint32_t positive_label = t.positive;
+  for (std::size_t row = 0; row < numbers.size(); ++row) {
+    const int positive = truth[row] == positive_label ? 1 : 0;
+    ScoreTally& of_score = tally[numbers[row]];
+    ++of_score.rows[positive];
+    log_loss += of_score.log_loss[positive];
+    const double e = positive - scores[row];
+    brier += e * e;
+  }
+  out.log_loss = log_loss;
+  out.brier = brier;
+}
+
+// The log loss and Brier sums and the curve of unweighted rows counted once, by numbering the
+// distinct scores; nullopt when they are too many. The sums add the same terms in the same
+// row order as the row-by-row loop, and the curve's counts are whole numbers: both equal it.
+// Two passes, so that the summing loop calls nothing and keeps its long doubles in registers.
+std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
+  if (t.rows > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  DistinctScores distinct;
+  HugePageVector<std::uint16_t> numbers(t.rows);
+  for (std::size_t row = 0; row < t.rows; ++row) {
+    const auto number = distinct.number(t.scores[row]);
+    if (!number) return std::nullopt;
+    numbers[row] = *number;
+  }
+  std::vector<ScoreTally> tallies(distinct.size());
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    // As the row-by-row loop computes it.
+    const double clipped = std::clamp(distinct[i], kLogLossEpsilon, 1 - kLogLossEpsilon);
+    const double sum = (1 - clipped) + clipped;
+    tallies[i].log_loss[0] = -std::log((1 - clipped) / sum);
+    tallies[i].log_loss[1] = -std::log(clipped / sum);
+  }
+  BinaryScoreSums out;
+  sum_tallied_rows(t, numbers, tallies, out);
+  std::vector<std::uint32_t> descending(distinct.size());
+  std::iota(descending.begin(), descending.end(), 0);
+  std::sort(descending.begin(), descending.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return distinct[a] > distinct[b]; });
+  double tps = 0, fps = 0;
+  out.curve.tps.reserve(distinct.size());
+  out.curve.fps.reserve(distinct.size());
+  for (std::uint32_t i : descending) {
+    tps += static_cast<double>(tallies[i].rows[1]);
+    fps += static_cast<double>(tallies[i].rows[0]);
+    out.curve.tps.push_back(tps);
+    out.curve.fps.push_back(fps);
+  }
+  return out;
 }
 
 // sklearn's roc_curve (drop_intermediate=True) and auc: the trapezoidal area.
@@ -374,18 +498,56 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
   c.present.assign(k, false);
   std::vector<bool> in_truth(k, false);
   std::size_t n = 0;
-  for (std::size_t row = 0; row < t.rows; ++row) {
-    if (!counted(multiplicity, row)) continue;
-    n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[row]);
-    c.cells[t.truth[row] * k + t.predicted[row]] += weight_of(t, multiplicity, row);
-    c.present[t.truth[row]] = c.present[t.predicted[row]] = true;
-    in_truth[t.truth[row]] = true;
+  const bool once_each = t.weights.empty() && multiplicity.empty();
+  if (once_each) {
+    // Whole-number counts: the sums of 1.0 row by row are these numbers exactly.
+    std::vector<std::uint64_t> counts(k * k, 0);
+    for (std::size_t row = 0; row < t.rows; ++row) ++counts[t.truth[row] * k + t.predicted[row]];
+    for (std::size_t truth = 0; truth < k; ++truth) {
+      for (std::size_t predicted = 0; predicted < k; ++predicted) {
+        const std::uint64_t count = counts[truth * k + predicted];
+        c.cells[truth * k + predicted] = static_cast<double>(count);
+        if (count == 0) continue;
+        c.present[truth] = c.present[predicted] = true;
+        in_truth[truth] = true;
+      }
+    }
+    n = t.rows;
+  } else {
+    for (std::size_t row = 0; row < t.rows; ++row) {
+      if (!counted(multiplicity, row)) continue;
+      n += multiplicity.empty() ? 1 : static_cast<std::size_t>(multiplicity[row]);
+      c.cells[t.truth[row] * k + t.predicted[row]] += weight_of(t, multiplicity, row);
+      c.present[t.truth[row]] = c.present[t.predicted[row]] = true;
+      in_truth[t.truth[row]] = true;
+    }
   }
   out.metrics["n"] = n;
   confusion_metrics(c, out);
 
   if (!t.has_scores()) return;
   if (t.task == Task::binary) {
+    auto report_scores = [&](const Curve& curve, long double log_loss, long double brier, long double weights) {
+      if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
+      else out.metrics["roc_auc"] = roc_area(curve);
+      if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
+      else out.metrics["average_precision"] = average_precision(curve);
+      if (!t.scores_are_probabilities) {
+        const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
+                                std::to_string(t.first_non_probability_line) + ")";
+        out.undefined["log_loss"] = why;
+        out.undefined["brier_score"] = why;
+      } else {
+        out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
+        out.metrics["brier_score"] = static_cast<double>(brier / weights);
+      }
+    };
+    if (once_each) {
+      if (auto sums = tallied_binary_scores(t)) {
+        report_scores(sums->curve, sums->log_loss, sums->brier, static_cast<long double>(t.rows));
+        return;
+      }
+    }
     std::vector<bool> positive(t.rows);
     long double brier = 0, log_loss = 0, weights = 0;
     for (std::size_t row = 0; row < t.rows; ++row) {
@@ -399,22 +561,9 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
       const double sum = (1 - clipped) + clipped;
       log_loss += w * -std::log((positive[row] ? clipped : 1 - clipped) / sum);
     }
-    const Curve curve = t.weights.empty() && multiplicity.empty()
-                            ? unweighted_curve(t.scores, 1, 0, t.rows, positive)
-                            : binary_curve(score_orders()[0], t.scores, positive, t, multiplicity);
-    if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
-    else out.metrics["roc_auc"] = roc_area(curve);
-    if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
-    else out.metrics["average_precision"] = average_precision(curve);
-    if (!t.scores_are_probabilities) {
-      const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
-                              std::to_string(t.first_non_probability_line) + ")";
-      out.undefined["log_loss"] = why;
-      out.undefined["brier_score"] = why;
-    } else {
-      out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
-      out.metrics["brier_score"] = static_cast<double>(brier / weights);
-    }
+    const Curve curve = once_each ? unweighted_curve(t.scores, 1, 0, t.rows, positive)
+                                  : binary_curve(score_orders()[0], t.scores, positive, t, multiplicity);
+    report_scores(curve, log_loss, brier, weights);
     return;
   }
   // Multiclass: one-vs-rest macro ROC AUC, and the log loss over the class probabilities.

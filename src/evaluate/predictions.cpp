@@ -2,8 +2,10 @@
 #include "evaluate/predictions.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <unordered_map>
 
@@ -28,6 +30,39 @@ std::optional<double> parse_number_cell(std::string_view cell) {
   return parse_finite_number(cell);
 }
 
+// Appends a short decimal cell's value ("0.8125", the common score); false for any other
+// cell. Flattened: inside read_predictions, whose size exhausts GCC's inlining budget, the
+// parse and the push_back each stayed a call per row.
+[[gnu::flatten]] bool push_short_decimal(std::vector<double>& column, std::string_view cell) {
+  const auto decimal = parse_short_decimal_padded(cell);  // CsvReader pads its fields
+  if (!decimal) return false;
+  column.push_back(decimal->value());
+  return true;
+}
+
+// Whether a label map sends every index to itself (the labels first seen in sorted order, as
+// "0" before "1" usually are): then the rows need no pass to map them.
+bool is_identity(const std::vector<std::uint32_t>& map) {
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    if (map[i] != i) return false;
+  }
+  return true;
+}
+
+// is_missing_cell, without its call for the one-character cells of 0/1 labels (none is missing).
+bool has_no_value(std::string_view cell) { return cell.size() != 1 && is_missing_cell(cell); }
+
+// At most the rows a plain file of this size can hold (a row has a label and a delimiter or
+// line end per field), to reserve the per-row columns once: growing them by doubling copied
+// each and faulted in twice their final memory. Reserved pages that are never written take
+// no memory. 0 when the size is unknown (an s3:// object); gzip and Parquet hold more rows
+// than this, and their columns grow from here.
+std::size_t row_capacity_hint(const std::string& path, std::size_t width) {
+  std::error_code error;
+  const std::uintmax_t bytes = std::filesystem::file_size(path, error);
+  return error ? 0 : static_cast<std::size_t>(bytes / (width + 1));
+}
+
 bool is_boolean_text(const std::string& text) {
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -36,11 +71,26 @@ bool is_boolean_text(const std::string& text) {
 
 // Distinct label texts in the order first seen, with their numeric values.
 struct LabelDictionary {
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  static std::array<std::uint32_t, 256> filled_with_none() {
+    std::array<std::uint32_t, 256> out;
+    out.fill(kNone);
+    return out;
+  }
   std::unordered_map<std::string, std::uint32_t> index;
   std::vector<std::string> texts;
   std::vector<std::optional<double>> numbers;
   std::vector<std::uint64_t> first_lines;
+  std::array<std::uint32_t, 256> by_byte = filled_with_none();  // one-character labels ("0", "1"): a table look-up
   std::uint32_t add(std::string_view cell, std::uint64_t line) {
+    if (cell.size() == 1) {
+      std::uint32_t& known = by_byte[static_cast<unsigned char>(cell[0])];
+      if (known == kNone) known = add_text(cell, line);
+      return known;
+    }
+    return add_text(cell, line);
+  }
+  std::uint32_t add_text(std::string_view cell, std::uint64_t line) {
     // A few classes are the common case: compare with each, no hashing or allocation.
     if (texts.size() <= 8) {
       for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -195,6 +245,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::string hash_buffer;
   std::vector<double> raw_scores, raw_probabilities;
   const std::size_t width = header.size();
+  if (const std::size_t capacity = row_capacity_hint(path, width); capacity > 0) {
+    if (truth_interning) truth_raw.reserve(capacity);
+    else truth_numbers.reserve(capacity);
+    if (prediction_field) predicted_raw.reserve(capacity);
+    if (score_field) raw_scores.reserve(capacity);
+  }
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
@@ -207,8 +263,10 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
                                ", the header has " + std::to_string(width));
     }
     const std::string_view label = fields[label_field];
-    if (is_missing_cell(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
-    hash_buffer.append(label);  // hashed in blocks: one EVP call per row would dominate
+    if (has_no_value(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
+    // Hashed in blocks: one EVP call per row would dominate. A 0/1 label without the call of append.
+    if (label.size() == 1) hash_buffer += label[0];
+    else hash_buffer.append(label);
     hash_buffer += '\n';
     if (hash_buffer.size() >= (1u << 16)) {
       label_hash.update(hash_buffer);
@@ -234,7 +292,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (prediction_field) {
       const std::string_view cell = fields[*prediction_field];
-      if (is_missing_cell(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
+      if (has_no_value(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
       if (predicted_interning) {
         predicted_raw.push_back(predicted_labels.add(cell, reader->line()));
         if (predicted_labels.texts.size() > kMaxClasses) {  // a regression: the texts are not needed
@@ -247,7 +305,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
         predicted_numbers.push_back(number ? *number : std::nan(""));
       }
     }
-    if (score_field) raw_scores.push_back(number_in(columns.score, fields[*score_field]));
+    if (score_field && !push_short_decimal(raw_scores, fields[*score_field])) {
+      raw_scores.push_back(number_in(columns.score, fields[*score_field]));
+    }
     if (!proba_fields.empty()) {
       double sum = 0;
       for (const auto& [name, field] : proba_fields) {
@@ -367,7 +427,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::vector<std::uint32_t> truth_map;
   for (const auto& text : truth_labels.texts) truth_map.push_back(*label_index(text));
   // Mapped in place: a second vector of a row each would double the peak memory.
-  for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  if (!is_identity(truth_map)) {
+    for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  }
   table.truth = std::move(truth_raw);
 
   // The positive label.
@@ -440,7 +502,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (!predicted_interning)
       throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
-    for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    if (!is_identity(predicted_map)) {
+      for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    }
     table.predicted = std::move(predicted_raw);
   } else if (task == Task::binary) {
     if (table.scores.empty())

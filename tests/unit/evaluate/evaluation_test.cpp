@@ -69,27 +69,38 @@ TEST_CASE("regression metrics") {
   CHECK(e.metrics["max_error"].get<double>() == 1);
 }
 
-TEST_CASE("unweighted rows take the sorted-scores curve; it equals the row-order curve exactly") {
-  // Many ties, -0.0 beside 0.0, and unit weights (which take the row-order path).
+// A binary table of `rows` rows whose scores take `distinct` values, with many ties and -0.0
+// beside 0.0.
+static lean::PredictionTable binary_table(int rows, int distinct) {
   lean::PredictionTable t;
   t.path = "p.csv";
   t.task = lean::Task::binary;
   t.labels = {"0", "1"};
   t.positive = 1;
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < rows; ++i) {
     t.truth.push_back((i * 7919) % 5 < 2 ? 1 : 0);
-    const double score = ((i * 104729) % 41) / 40.0;
+    const double score = static_cast<double>((static_cast<long long>(i) * 104729) % distinct) / (distinct - 1);
     t.scores.push_back(i % 97 == 0 ? -0.0 : score);
     t.predicted.push_back(score >= 0.5 ? 1 : 0);
     t.lines.push_back(static_cast<std::uint64_t>(i) + 2);
   }
   t.rows = t.truth.size();
-  lean::PredictionTable weighted = t;
-  weighted.weights.assign(t.rows, 1.0);
-  const lean::Evaluation fast = lean::Evaluator(t, "").all(), ordered = lean::Evaluator(weighted, "").all();
-  for (const char* metric : {"roc_auc", "average_precision"}) {
-    CAPTURE(metric);
-    CHECK(fast.metrics[metric].get<double>() == ordered.metrics[metric].get<double>());
+  return t;
+}
+
+TEST_CASE("unweighted rows (scores tallied, or sorted when too many distinct) equal the row-order path exactly") {
+  // Unit weights take the row-order path; every metric must be the same double.
+  for (const auto& [rows, distinct] : {std::pair{3000, 41}, std::pair{70001, 70001}}) {
+    CAPTURE(distinct);
+    const lean::PredictionTable t = binary_table(rows, distinct);
+    lean::PredictionTable weighted = t;
+    weighted.weights.assign(t.rows, 1.0);
+    const lean::Evaluation fast = lean::Evaluator(t, "").all(), ordered = lean::Evaluator(weighted, "").all();
+    CHECK(fast.metrics.dump() == ordered.metrics.dump());
+    for (const char* metric : {"roc_auc", "average_precision", "log_loss", "brier_score", "accuracy"}) {
+      CAPTURE(metric);
+      CHECK(fast.metrics.contains(metric));
+    }
   }
 }
 
