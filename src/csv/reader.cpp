@@ -105,6 +105,8 @@ CsvReader::CsvReader(std::string path, char delimiter)
     source_->file = gzdopen(fd, "rb");
     if (!source_->file) throw_input(path_, "cannot open: out of memory");
     gzbuffer(source_->file, kZlibBuffer);
+  } else if (S_ISREG(info.st_mode)) {
+    file_bytes_ = static_cast<std::uint64_t>(info.st_size);
   }
 }
 
@@ -126,6 +128,7 @@ bool CsvReader::refill() {
   bits_block_ = kNoBlock;  // the bytes move or grow
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    bytes_before_window_ += begin_;
     end_ -= begin_;
     begin_ = 0;
   }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ class CsvReader {
   // The line on which the last record returned starts (1-based).
   std::uint64_t line() const { return record_line_; }
   const std::string& path() const { return path_; }
+  // The bytes of the input up to the end of the last record returned, and the input's size
+  // when it is a plain file (not gzip, not a stream): enough to estimate the rows to come.
+  std::uint64_t bytes_consumed() const { return bytes_before_window_ + begin_; }
+  std::optional<std::uint64_t> file_bytes() const { return file_bytes_; }
 
  private:
   enum class Scan { record, blank, need_more };
@@ -55,9 +60,11 @@ class CsvReader {
   std::string path_;
   char delimiter_;
   std::unique_ptr<Source> source_;
-  std::vector<char> buffer_;              // the window, then kFieldPadding bytes
-  std::size_t window_ = 0;                // the window's size: buffer_.size() - kFieldPadding
-  std::size_t begin_ = 0, end_ = 0;       // unread bytes are buffer_[begin_, end_)
+  std::vector<char> buffer_;               // the window, then kFieldPadding bytes
+  std::size_t window_ = 0;                 // the window's size: buffer_.size() - kFieldPadding
+  std::size_t begin_ = 0, end_ = 0;        // unread bytes are buffer_[begin_, end_)
+  std::uint64_t bytes_before_window_ = 0;  // of the input, moved out of the window
+  std::optional<std::uint64_t> file_bytes_;
   std::vector<std::string_view> fields_;  // the last record's fields, then room for more
   std::size_t field_count_ = 0;
   // Where the last record's scan stopped: the 64-byte block and its field-end bits not yet

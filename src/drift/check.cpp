@@ -445,7 +445,7 @@ DriftRun check_drift(const DriftCheckInput& input) {
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
   // The hashed rows and unique columns are sorted as tasks beside the columns': the
   // reference's rows, the current rows, then each unique column.
-  std::vector<std::pair<std::vector<std::uint64_t>*, std::vector<std::uint64_t>*>> hash_tasks;  // hashes, lines
+  std::vector<std::pair<HugePageVector<std::uint64_t>*, HugePageVector<std::uint64_t>*>> hash_tasks;  // hashes, lines
   if (quality.enabled) {
     hash_tasks.emplace_back(&ref_hashes.rows, &ref_hashes.row_lines);
     hash_tasks.emplace_back(&cur_hashes.rows, &cur_hashes.row_lines);

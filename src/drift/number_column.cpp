@@ -166,7 +166,29 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
     for (std::uint64_t slot : tail()) widen(static_cast<std::int64_t>(slot), static_cast<std::int64_t>(slot), scale_);
   }
 
-  if (fixed) {
+  const auto span = static_cast<std::uint64_t>(highest - lowest);
+  if (fixed && n > radix::kSmall && span < 2 * n && n <= std::numeric_limits<std::uint32_t>::max()) {
+    // Fewer possible keys than twice the values (4-decimal data): a counting sort reads the
+    // packed values once, with no keys stored, and divides once per distinct value.
+    auto& counts = space.counts;
+    counts.resize(std::max<std::size_t>(counts.size(), span + 1));
+    std::fill_n(counts.begin(), span + 1, 0);
+    for (const Chunk& chunk : chunks_) {
+      const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - chunk.scale]);
+      for_each_fixed(chunk_bytes(chunk, space), chunk.count, chunk.lowest, chunk.bits,
+                     [&](std::int64_t value) { ++counts[static_cast<std::size_t>(value * factor - lowest)]; });
+    }
+    const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
+    for (std::uint64_t slot : tail())
+      ++counts[static_cast<std::size_t>(static_cast<std::int64_t>(slot) * factor - lowest)];
+    const double divisor = exact_power_of_ten(scale);
+    double* out = values.data();
+    for (std::size_t key = 0; key <= span; ++key) {
+      if (const std::uint32_t count = counts[key]) {
+        out = std::fill_n(out, count, static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor);
+      }
+    }
+  } else if (fixed) {
     // Keys relative to the lowest value: 32 bits when the values span less than 2^32.
     auto sort_keys = [&](auto& keys, auto& scratch) {
       using Key = typename std::remove_reference_t<decltype(keys)>::value_type;

@@ -16,12 +16,14 @@ namespace lean {
 struct SortSpace {
   HugePageVector<std::uint32_t> keys32, scratch32;  // fixed-point columns spanning less than 2^32
   HugePageVector<std::uint64_t> keys64, scratch64;  // wider ones, and doubles
+  HugePageVector<std::uint32_t> counts;             // per key, for columns of a narrow range
   std::vector<std::uint8_t> spilled;                // a chunk read back from the spill file
   // Room for columns of up to `values` values, so they never regrow (copies, fresh pages);
-  // the rarer 64-bit keys grow when needed.
+  // the rarer 64-bit keys grow when needed. The counting sort takes up to 2 counts a value.
   void reserve(std::size_t values) {
     keys32.reserve(values);
     scratch32.reserve(values);
+    counts.reserve(2 * values);
   }
 };
 

@@ -248,28 +248,73 @@ std::uint64_t mix_cell(std::uint64_t hash, std::string_view cell) {
 
 namespace {
 
-// Every spelling of a missing cell is at most 4 characters: longer cells skip the call.
-bool missing(std::string_view cell) { return cell.size() <= 4 && is_missing_cell(cell); }
+// Every spelling of a missing cell is empty or has a letter (a byte with bit 0x40), which
+// plain numbers never have, and starts with one of "Nn#-<1", which the usual words do not:
+// two tests keep nearly every cell away from the full comparison.
+bool missing(std::string_view cell, std::uint64_t word) {
+  if (cell.empty()) return true;
+  constexpr std::uint64_t kFirst =  // bits c - 0x20 of the first characters below 0x60
+      std::uint64_t{1} << ('N' - 0x20) | std::uint64_t{1} << ('#' - 0x20) | std::uint64_t{1} << ('-' - 0x20) |
+      std::uint64_t{1} << ('<' - 0x20) | std::uint64_t{1} << ('1' - 0x20);
+  const unsigned first = static_cast<unsigned char>(cell[0]);
+  const bool may_start = (first - 0x20 < 64 && ((kFirst >> (first - 0x20)) & 1) != 0) || first == 'n';
+  return (word & 0x4040404040404040) != 0 && may_start && is_missing_cell(cell);
+}
+
+// The cell's bytes as one word, zeros past its end (cells of at most 8 bytes); the mask
+// takes two shifts so that sizes 0 and 8 need no branch.
+std::uint64_t short_word(std::string_view cell) {
+  std::uint64_t word;
+  std::memcpy(&word, cell.data(), sizeof word);
+  const std::size_t unused_half = (8 - cell.size()) * 4;
+  return word & (~std::uint64_t{0} >> unused_half >> unused_half);
+}
+
+// A cell of at most 8 bytes in one 64x64->128-bit multiply folded to 64 bits (wyhash's
+// "mum"); its size in the other operand tells "1" from "1\0".
+__extension__ typedef unsigned __int128 Product;  // GCC's and Clang's, one mulq on x86-64
+std::uint64_t hash_short(std::uint64_t word, std::size_t size, std::uint64_t seed) {
+  const Product product = static_cast<Product>(word ^ seed) * ((size + 1) * 0xE7037ED1A0B428DB ^ 0xA0761D6478BD642F);
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+// Any cell: short ones in one multiply, longer ones word by word.
+std::uint64_t hash_cell(std::string_view cell, std::uint64_t seed) {
+  if (cell.size() <= 8) return hash_short(short_word(cell), cell.size(), seed);
+  return finalise(mix_cell(seed, cell));
+}
 
 }  // namespace
 
+void RowHashes::reserve(std::size_t row_count) {
+  rows.reserve(row_count);
+  if (row_lines_wanted) row_lines.reserve(row_count);
+  for (auto& hashes : unique) hashes.reserve(row_count);
+  for (auto& lines : unique_lines) lines.reserve(row_count);
+}
+
 void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t line) {
   // Each cell hashed on its own, from a seed of its position, and the hashes summed: the
-  // cells' multiply chains run side by side rather than one after the other, and (a, b) and
-  // (b, a) still differ because their seeds do.
-  std::uint64_t hash = 0, seed = 0;
+  // cells' multiplies run side by side rather than one after the other, and (a, b) and
+  // (b, a) still differ because their seeds do. A missing cell hashes as missing in any
+  // spelling, as the columns count it.
+  std::uint64_t hash = 0, seed = kMultiplier;
   for (std::size_t field : row_fields) {
     const std::string_view cell = fields[field];
-    // A missing cell hashes as missing in any spelling, as the columns count it.
-    hash += finalise(mix_cell(seed, missing(cell) ? std::string_view() : cell));
+    if (cell.size() <= 8) {
+      const std::uint64_t word = short_word(cell);
+      hash += missing(cell, word) ? hash_short(0, 0, seed) : hash_short(word, cell.size(), seed);
+    } else {
+      hash += finalise(mix_cell(seed, cell));
+    }
     seed += kMultiplier;
   }
   rows.push_back(finalise(hash));
   if (row_lines_wanted) row_lines.push_back(line);
   for (std::size_t k = 0; k < unique_fields.size(); ++k) {
     const std::string_view cell = fields[unique_fields[k]];
-    if (!missing(cell)) {
-      unique[k].push_back(finalise(mix_cell(0, cell)));
+    if (cell.size() > 8 || !missing(cell, short_word(cell))) {
+      unique[k].push_back(finalise(hash_cell(cell, 0)));
       unique_lines[k].push_back(line);
     }
   }
@@ -277,47 +322,66 @@ void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t 
 
 namespace {
 
-// Sorts hashes ascending: by their top 33 bits with three radix passes of 11 bits (the
-// whole hash needs six), then each run of equal top bits by the whole hash. Hashes are
-// random, so such runs are the duplicates and a few dozen coincidences per million.
-void sort_hashes(std::vector<std::uint64_t>& hashes) {
-  constexpr int kDigitBits = 11, kPasses = 3, kLowestBit = 64 - kPasses * kDigitBits;
+// Working space for hashes on huge pages, left uninitialised: every slot is written before
+// it is read, and zeroing fresh memory is what costs.
+class HashBuffer {
+ public:
+  explicit HashBuffer(std::size_t size)
+      : size_(size), data_(static_cast<std::uint64_t*>(allocate_large(size * sizeof(std::uint64_t)))) {}
+  ~HashBuffer() { free_large(data_, size_ * sizeof(std::uint64_t)); }
+  HashBuffer(const HashBuffer&) = delete;
+  HashBuffer& operator=(const HashBuffer&) = delete;
+  std::span<std::uint64_t> span() const { return {data_, size_}; }
+
+ private:
+  std::size_t size_;
+  std::uint64_t* data_;
+};
+
+// Sorts `in` ascending into `out` (the same size; it may be `in`): by the top 22 bits with
+// two radix passes of 11 bits (the whole hash needs six), then each run of equal top bits by
+// the whole hash. Hashes are random, so such runs are the duplicates and coincidences of two
+// or three. The scratch space is on huge pages: a pass writes to 2048 places at once, which
+// 4 KiB pages make TLB misses.
+void sort_hashes(std::span<const std::uint64_t> in, std::span<std::uint64_t> out) {
+  constexpr int kDigitBits = 11, kPasses = 2, kLowestBit = 64 - kPasses * kDigitBits;
   constexpr std::size_t kDigits = std::size_t{1} << kDigitBits;
-  const std::size_t n = hashes.size();
-  if (n < radix::kSmall) return std::sort(hashes.begin(), hashes.end());
-  std::vector<std::array<std::size_t, kDigits>> starts(kPasses);
+  const std::size_t n = in.size();
+  if (n < radix::kSmall) {
+    if (out.data() != in.data()) std::copy(in.begin(), in.end(), out.begin());
+    return std::sort(out.begin(), out.end());
+  }
+  std::array<std::array<std::size_t, kDigits>, kPasses> starts{};
   auto digit = [](std::uint64_t hash, int pass) { return (hash >> (kLowestBit + pass * kDigitBits)) & (kDigits - 1); };
-  for (const std::uint64_t hash : hashes) {
+  for (const std::uint64_t hash : in) {
     for (int p = 0; p < kPasses; ++p) ++starts[p][digit(hash, p)];
   }
   for (auto& start : starts) {
     std::size_t offset = 0;
     for (std::size_t& count : start) offset += std::exchange(count, offset);
   }
-  std::vector<std::uint64_t> scratch(n);
-  for (int p = 0; p < kPasses; ++p) {
-    for (const std::uint64_t hash : hashes) scratch[starts[p][digit(hash, p)]++] = hash;
-    hashes.swap(scratch);
-  }
+  const HashBuffer scratch(n);
+  for (const std::uint64_t hash : in) scratch.span()[starts[0][digit(hash, 0)]++] = hash;
+  for (const std::uint64_t hash : scratch.span()) out[starts[1][digit(hash, 1)]++] = hash;
   for (std::size_t begin = 0, end; begin < n; begin = end) {
-    for (end = begin + 1; end < n && (hashes[end] >> kLowestBit) == (hashes[begin] >> kLowestBit); ++end) {
+    for (end = begin + 1; end < n && (out[end] >> kLowestBit) == (out[begin] >> kLowestBit); ++end) {
     }
     if (end - begin > 1)
-      std::sort(hashes.begin() + static_cast<std::ptrdiff_t>(begin), hashes.begin() + static_cast<std::ptrdiff_t>(end));
+      std::sort(out.begin() + static_cast<std::ptrdiff_t>(begin), out.begin() + static_cast<std::ptrdiff_t>(end));
   }
 }
 
 }  // namespace
 
-Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const std::uint64_t> lines) {
+Duplicates find_duplicates(std::span<std::uint64_t> hashes, std::span<const std::uint64_t> lines) {
   Duplicates out;
   std::vector<std::uint64_t> repeated;  // the hashes seen more than once, ascending
   {
-    // Without lines only the count is wanted: the hashes are sorted in place.
-    std::vector<std::uint64_t> copy;
-    if (!lines.empty()) copy = hashes;
-    std::vector<std::uint64_t>& sorted = lines.empty() ? hashes : copy;
-    sort_hashes(sorted);
+    // Without lines only the count is wanted: the hashes are sorted in place. With lines they
+    // stay in file order for the examples, sorted into a buffer of their own.
+    const HashBuffer copy(lines.empty() ? 0 : hashes.size());
+    const std::span<std::uint64_t> sorted = lines.empty() ? hashes : copy.span();
+    sort_hashes(hashes, sorted);
     for (std::size_t i = 1; i < sorted.size(); ++i) {
       if (sorted[i] != sorted[i - 1]) continue;
       ++out.count;

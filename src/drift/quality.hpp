@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "csv/cells.hpp"
 
 namespace lean {
@@ -67,12 +68,13 @@ class Extremes {
 // line where examples are wanted, so duplicates are counted without holding rows (16 bytes
 // a row). Fields must be followed by at least 8 readable bytes, as CsvReader's are.
 struct RowHashes {
-  std::vector<std::size_t> row_fields;     // header positions hashed into the row hash
-  std::vector<std::size_t> unique_fields;  // header positions whose values must be unique
-  bool row_lines_wanted = true;            // false for the reference: only the count matters
-  std::vector<std::uint64_t> rows, row_lines;
-  std::vector<std::vector<std::uint64_t>> unique, unique_lines;  // per unique field
+  std::vector<std::size_t> row_fields;                              // header positions hashed into the row hash
+  std::vector<std::size_t> unique_fields;                           // header positions whose values must be unique
+  bool row_lines_wanted = true;                                     // false for the reference: only the count matters
+  HugePageVector<std::uint64_t> rows, row_lines;                    // huge pages: sorted by radix passes
+  std::vector<HugePageVector<std::uint64_t>> unique, unique_lines;  // per unique field
   void add_row(std::span<const std::string_view> fields, std::uint64_t line);
+  void reserve(std::size_t row_count);  // growing by doubling copies and zeroes twice the memory
 };
 
 // Duplicates among hashes: how many repeat an earlier one, and (given the lines, in the
@@ -82,7 +84,7 @@ struct Duplicates {
   std::uint64_t count = 0;
   std::vector<std::uint64_t> lines, same_as;  // a repeating line and the first line it repeats
 };
-Duplicates find_duplicates(std::vector<std::uint64_t>& hashes, std::span<const std::uint64_t> lines);
+Duplicates find_duplicates(std::span<std::uint64_t> hashes, std::span<const std::uint64_t> lines);
 
 // What a column is expected to look like: from the reference data or from a schema.
 struct ExpectedColumn {

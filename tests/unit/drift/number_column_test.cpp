@@ -87,3 +87,28 @@ TEST_CASE("fixed-point values spanning more than 32 bits sort on 64-bit keys, ch
   std::sort(expected.begin(), expected.end());
   CHECK(test::sorted_values(column) == expected);
 }
+
+TEST_CASE("narrow and wide ranges (counting sort, radix sort) give the sorted doubles parsing gives") {
+  std::mt19937_64 random(11);
+  const std::size_t n = NumberColumn::kChunk * 2 + 100;  // two chunks and a tail
+  // Thousandths from -0.7 up, the range's ends always present so it spans exactly `range`
+  // keys: fewer than 2n keys take the counting sort, more the radix sort.
+  for (const std::uint64_t range : {std::uint64_t{50}, std::uint64_t{2 * n - 2}, std::uint64_t{2 * n}}) {
+    NumberColumn::Arena arena;
+    NumberColumn column(&arena);
+    std::vector<double> expected;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t offset = i == 0 ? 0 : i == 1 ? range : random() % (range + 1);
+      const auto thousandths = static_cast<std::int64_t>(offset) - 700;
+      const std::uint64_t magnitude = static_cast<std::uint64_t>(thousandths < 0 ? -thousandths : thousandths);
+      std::string fraction = std::to_string(magnitude % 1000);
+      fraction.insert(0, 3 - fraction.size(), '0');
+      std::string text = (thousandths < 0 ? "-" : "") + std::to_string(magnitude / 1000) + "." + fraction;
+      if (i + 1 == n) text = "-0.7";  // the lowest again, on a coarser scale, in the tail
+      add_text(column, text);
+      expected.push_back(*parse_finite_number(text));
+    }
+    std::sort(expected.begin(), expected.end());
+    CHECK(test::sorted_values(column) == expected);
+  }
+}

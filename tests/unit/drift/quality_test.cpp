@@ -1,6 +1,9 @@
 #include "drift/quality.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -163,4 +166,27 @@ TEST_CASE("range and rows bounds print in the shortest form that reads back exac
   CHECK(rows_finding(10000000, 8123456, settings).message ==
         "8123456 rows, reference 10000000 (ratio 0.8123456 outside 0.8123456789:1.25)");
   CHECK(rows_finding(200, 250, settings).message == "250 rows, reference 200 (ratio 1.25 within 0.8123456789:1.25)");
+}
+
+TEST_CASE("row hashes take every spelling of a missing cell as one, and tell cells apart by position") {
+  // Cells with 8 readable bytes after them, as CsvReader's have.
+  std::string storage(16 * 8, ' ');
+  auto cell = [&](std::size_t slot, std::string_view text) {
+    storage.replace(16 * slot, text.size(), text);
+    return std::string_view(storage).substr(16 * slot, text.size());
+  };
+  const std::string_view ind = cell(0, "1.#IND"), na = cell(1, "NA"), wide = cell(2, "#N/A N/A"), empty = cell(3, "");
+  const std::string_view number = cell(4, "-1.5"), text = cell(5, "New York, NY"), short_text = cell(6, "Nadia");
+  RowHashes hashes;
+  hashes.row_fields = {0, 1};
+  const std::vector<std::vector<std::string_view>> rows = {{ind, number},   {na, number},    {wide, number},
+                                                           {empty, number}, {number, empty}, {text, short_text},
+                                                           {text, number}};
+  for (const auto& row : rows) hashes.add_row(row, 2);
+  CHECK(hashes.rows[0] == hashes.rows[1]);
+  CHECK(hashes.rows[0] == hashes.rows[2]);
+  CHECK(hashes.rows[0] == hashes.rows[3]);
+  CHECK(hashes.rows[3] != hashes.rows[4]);  // the same cells in other columns
+  CHECK(hashes.rows[5] != hashes.rows[6]);
+  CHECK(hashes.rows[4] != hashes.rows[6]);
 }
