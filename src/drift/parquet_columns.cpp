@@ -202,10 +202,19 @@ class ColumnSink {
       : column_(column), schema_(schema), path_(path), lock_(lock) {}
 
   void add_page(const PageValues& page) {
-    // Converted outside the lock, added under it: the file's columns share one arena.
-    numbers_.clear();
-    texts_.clear();
     missing_ = page.nulls;
+    texts_.clear();  // another column's, when it failed on this thread
+    if (page.values.form == Values::Form::reals && column_.numeric) {
+      // Most numeric pages. In blocks that stay in the cache between converting and adding.
+      const std::span<const double> reals(page.values.reals);
+      for (std::size_t at = 0; at < reals.size() || at == 0; at += kRealsBlock) {
+        add_reals(reals.subspan(at, std::min(kRealsBlock, reals.size() - at)));
+        store();
+      }
+      return;
+    }
+    decimals_.clear();
+    doubles_.clear();
     if (page.values.form == Values::Form::indices) {
       const Values& dictionary = *page.dictionary;
       if (!column_.numeric && dictionary.form != Values::Form::reals && dictionary.form != Values::Form::integers) {
@@ -221,15 +230,7 @@ class ColumnSink {
         for (std::size_t i = 0; i < n; ++i) convert(page.values, i);
       }
     }
-    std::lock_guard guard(lock_);
-    if (column_.first_text.empty() && !texts_.empty())
-      column_.first_text = texts_.front().first.substr(0, 80);  // for errors
-    column_.missing += missing_;
-    for (const Number& number : numbers_) {
-      if (number.exact) column_.numbers.add(number.decimal);
-      else column_.numbers.add(number.value);
-    }
-    for (const auto& [text, times] : texts_) add_category(text, times);
+    store();
   }
 
   void add_repeated(const std::string& value, bool numeric, std::uint64_t rows) {  // a partition column
@@ -252,11 +253,21 @@ class ColumnSink {
   }
 
  private:
-  struct Number {
-    bool exact = false;
-    PlainDecimal decimal;
-    double value = 0;
-  };
+  // The values converted since the last store, added to the column: converted outside
+  // the lock, added under it (the file's columns share one arena).
+  void store() {
+    std::lock_guard guard(lock_);
+    if (column_.first_text.empty() && !texts_.empty())
+      column_.first_text = texts_.front().first.substr(0, 80);  // for errors
+    column_.missing += missing_;
+    missing_ = 0;
+    // Decimals and doubles each in a run: the order values arrive in does not change the
+    // sorted column NumberColumn gives back.
+    for (const PlainDecimal& decimal : decimals_) column_.numbers.add(decimal);
+    for (const double value : doubles_) column_.numbers.add(value);
+    for (const auto& [text, times] : texts_) add_category(text, times);
+    texts_.clear();
+  }
 
   [[noreturn]] void fail_not_a_number(std::string_view text) const {
     throw_input(path_, "column \"" + column_.name + "\": \"" + std::string(text.substr(0, 40)) +
@@ -283,14 +294,7 @@ class ColumnSink {
   void number(std::int64_t unscaled, int scale) {
     if (!column_.numeric) return text(decimal_text(std::to_string(unscaled), scale));
     const std::uint64_t size = magnitude(unscaled);
-    if (size <= (std::uint64_t{1} << 53) && scale <= 22) {
-      Number n;
-      n.exact = true;
-      n.decimal.mantissa = size;
-      n.decimal.decimals = scale;
-      n.decimal.negative = unscaled < 0;
-      return numbers_.push_back(n);
-    }
+    if (size <= (std::uint64_t{1} << 53) && scale <= 22) return decimals_.push_back({size, scale, unscaled < 0});
     real(scale == 0 ? static_cast<double>(unscaled) : scaled_double(std::to_string(unscaled), scale));
   }
 
@@ -300,28 +304,73 @@ class ColumnSink {
       return;
     }
     if (!column_.numeric) return text(shortest(value));
-    Number n;
-    n.value = value;
-    // A double that is a short decimal (12.3456 written as DOUBLE) is kept as that decimal:
-    // the same double comes back, but NumberColumn packs and sorts it as a fixed-point
-    // integer, as the CSV path does.
-    auto exactly_at = [&](int scale) {
-      const double scaled = std::nearbyint(value * exact_power_of_ten(scale));
-      if (!(std::fabs(scaled) <= 9007199254740992.0) || (scaled == 0 && std::signbit(value))) return false;
-      PlainDecimal decimal;
-      decimal.mantissa = static_cast<std::uint64_t>(std::fabs(scaled));
-      decimal.decimals = scale;
-      decimal.negative = scaled < 0;
-      if (decimal.value() != value) return false;
-      n.exact = true;
-      n.decimal = decimal;
-      scale_hint_ = scale;
-      return true;
-    };
-    for (int scale = -1; scale <= kMaxDecimalScale; ++scale) {  // the last scale that held one first
-      if (scale == -1 ? exactly_at(scale_hint_) : scale != scale_hint_ && exactly_at(scale)) break;
+    PlainDecimal decimal;
+    if (exact_decimal_at_some_scale(value, decimal)) decimals_.push_back(decimal);
+    else doubles_.push_back(value);
+  }
+
+  // A numeric column's page of doubles: real() on each, with the usual case (a short
+  // decimal at the last scale that held one) inline and writing to memory it reserved.
+  void add_reals(std::span<const double> values) {
+    doubles_.clear();
+    decimals_.resize(values.size());
+    PlainDecimal* out = decimals_.data();
+    int scale = scale_hint_;
+    double power = exact_power_of_ten(scale);
+    for (const double value : values) {
+      const double scaled = value * power;
+      if (std::fabs(scaled) < 0x1p51) [[likely]] {              // no NaN, no infinity
+        const double rounded = (scaled + 0x1.8p52) - 0x1.8p52;  // see exact_decimal
+        if (rounded / power == value && !(rounded == 0 && std::signbit(value))) [[likely]] {
+          *out++ = {static_cast<std::uint64_t>(std::fabs(rounded)), scale, rounded < 0};
+          continue;
+        }
+      }
+      if (!std::isfinite(value)) {
+        ++missing_;
+      } else if (exact_decimal_at_some_scale(value, *out)) {
+        ++out;
+        scale = scale_hint_;
+        power = exact_power_of_ten(scale);
+      } else {
+        doubles_.push_back(value);
+      }
     }
-    numbers_.push_back(n);
+    decimals_.resize(static_cast<std::size_t>(out - decimals_.data()));
+  }
+
+  // A double that is a short decimal (12.3456 written as DOUBLE) is kept as that decimal:
+  // the same double comes back, but NumberColumn packs and sorts it as a fixed-point
+  // integer, as the CSV path does. The last scale that held one is tried first.
+  bool exact_decimal_at_some_scale(double value, PlainDecimal& decimal) {
+    if (exact_decimal(value, scale_hint_, decimal)) return true;
+    for (int scale = 0; scale <= kMaxDecimalScale; ++scale) {
+      if (scale != scale_hint_ && exact_decimal(value, scale, decimal)) {
+        scale_hint_ = scale;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // `value` as mantissa / 10^scale exactly, the mantissa at most 2^53 (-0 is not one: the
+  // decimal has no sign of zero).
+  static bool exact_decimal(double value, int scale, PlainDecimal& decimal) {
+    const double power = exact_power_of_ten(scale);
+    const double scaled = value * power;
+    double rounded;
+    // Adding and taking away 1.5 * 2^52 rounds to the nearest integer, ties to even, as
+    // nearbyint does in the default rounding mode, without its library call: exact below 2^51.
+    if (std::fabs(scaled) < 0x1p51) rounded = (scaled + 0x1.8p52) - 0x1.8p52;
+    else if (std::fabs(scaled) <= 0x1p53) rounded = std::nearbyint(scaled);
+    else return false;
+    if (rounded == 0 && std::signbit(value)) return false;
+    // PlainDecimal::value() divides the mantissa by the power, sign apart: the same double.
+    if (rounded / power != value) return false;
+    decimal.mantissa = static_cast<std::uint64_t>(std::fabs(rounded));
+    decimal.decimals = scale;
+    decimal.negative = rounded < 0;
+    return true;
   }
 
   void text(std::string_view value) {
@@ -330,12 +379,7 @@ class ColumnSink {
         ++missing_;
         return;
       }
-      if (auto decimal = parse_plain_decimal(value)) {
-        Number n;
-        n.exact = true;
-        n.decimal = *decimal;
-        return numbers_.push_back(n);
-      }
+      if (auto decimal = parse_plain_decimal(value)) return decimals_.push_back(*decimal);
       if (auto parsed = parse_finite_number(value)) return real(*parsed);
       fail_not_a_number(value);
     }
@@ -397,17 +441,20 @@ class ColumnSink {
   const std::string& path_;
   std::mutex& lock_;
   static constexpr int kMaxDecimalScale = 8;
-  int scale_hint_ = 0;  // the last decimal scale that held a double exactly
+  static constexpr std::size_t kRealsBlock = 4096;  // 64 KiB of converted decimals
+  int scale_hint_ = 0;                              // the last decimal scale that held a double exactly
   std::uint64_t missing_ = 0;
   // A page's converted values, on their way into the column: one set per thread, not per
   // column (a page of 100,000 values takes megabytes; fresh memory costs page faults).
-  static thread_local std::vector<Number> numbers_;
+  static thread_local std::vector<PlainDecimal> decimals_;
+  static thread_local std::vector<double> doubles_;
   static thread_local std::vector<std::pair<std::string, std::uint64_t>> texts_;
   static thread_local std::vector<std::uint64_t> counts_;
   std::string padded_;
 };
 
-thread_local std::vector<ColumnSink::Number> ColumnSink::numbers_;
+thread_local std::vector<PlainDecimal> ColumnSink::decimals_;
+thread_local std::vector<double> ColumnSink::doubles_;
 thread_local std::vector<std::pair<std::string, std::uint64_t>> ColumnSink::texts_;
 thread_local std::vector<std::uint64_t> ColumnSink::counts_;
 

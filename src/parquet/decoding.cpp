@@ -58,6 +58,19 @@ void unpack_bits(const std::uint8_t* data, std::size_t bytes, int width, std::si
     return;
   }
   const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+  if (width <= 56) {
+    // Byte by byte into an accumulator: never past the bits the values take, so no bounds
+    // check per value (runs of dictionary indices are often only a few bytes long).
+    std::uint64_t bits = 0;
+    int held = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      for (; held < width; held += 8) bits |= std::uint64_t{*data++} << held;
+      out[i] = bits & mask;
+      bits >>= width;
+      held -= width;
+    }
+    return;
+  }
   std::size_t bit = 0;
   for (std::size_t i = 0; i < count; ++i, bit += static_cast<std::size_t>(width)) {
     const std::size_t first = bit / 8;

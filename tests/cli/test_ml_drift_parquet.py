@@ -2,6 +2,7 @@
 as CSV (fixtures by DuckDB and parquet-wasm, tests/cli/parquet_fixtures.mjs, written at
 test time), and every bad file exits 3 with the exact error line."""
 import json
+import math
 import os
 import shutil
 import struct
@@ -141,6 +142,35 @@ class ParquetEqualsCsv(CliTest):
             with self.subTest(name=name):
                 self.check_pair(f"{name}.ref.parquet", f"{name}.cur.parquet", f"{name}.ref.csv", f"{name}.cur.csv")
 
+
+    def test_doubles_at_the_edges_of_the_decimal_conversion(self):
+        # A DOUBLE that is a short decimal is kept as one (ColumnSink's fast path): NaN and
+        # infinities (missing), -0.0, magnitudes around 2^51 and 2^53 where the rounding
+        # changes method, scales past the last tried (1e-9), doubles that are no short
+        # decimal (0.1 + 0.2), and scales that change mid-page, over more values than one
+        # conversion block. Each must give the CSV path's report.
+        special = [float("nan"), float("inf"), -float("inf"), -0.0, 0.0, 2.0**51 - 1, 2.0**51, 2.0**51 + 1,
+                   -(2.0**51 + 3), 2.0**52 + 1, 2.0**53, 2.0**53 + 2, 1e300, -1e300, 5e-324, 1e-9, 0.1 + 0.2,
+                   0.1, -7.125, 123456789.12345678, 1e15 + 0.5, 4503599627370495.5, 12.3456, 1.5, 2.5, -2.5]
+        for side, shift in (("ref", 0), ("cur", 0.25)):
+            values = []
+            for i in range(9000):
+                if i % 97 == 0:
+                    values.append(special[(i // 97) % len(special)])
+                elif i % 89 == 0:
+                    values.append(round(i / 13 + shift, 6))  # scale 6, kept for the values after it
+                elif i % 3 == 0:
+                    values.append(round((i % 1000) / 7 + shift, 4))  # scale 4
+                elif i % 3 == 1:
+                    values.append(round((i % 500) / 3 - shift, 1))  # scale 1, then back to 4
+                else:
+                    values.append(float(i % 250) - shift)
+            body = b"".join(struct.pack("<d", v) for v in values)
+            self.write(f"{side}.parquet", pq.parquet_file("x", 5, [pq.page(0, body, len(values))], len(values)))
+            self.write(f"{side}.csv", "x\n" + "".join(f"{v!r}\n" if math.isfinite(v) else "NaN\n" for v in values))
+        report = self.check_pair("ref.parquet", "cur.parquet", "ref.csv", "cur.csv")
+        self.assertEqual(report["columns"][0]["type"], "numeric")
+        self.assertEqual(report["columns"][0]["missing_ref"], sum(not math.isfinite(v) for v in values))
 
     def test_empty_row_groups(self):
         for side, values in (("ref", [[1, 2, 3], [], [4, 5], []]), ("cur", [[], [2, 3, 4, 5, 6, 7], [], [9]])):
