@@ -114,13 +114,19 @@ class NumberCounts {
   std::size_t size_ = 0;
 };
 
+// Hashes a cell as its std::string would hash: the counts are found without copying it.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 // One selected column while its files stream by.
 struct ColumnBuilder {
   ColumnProfile profile;
   std::size_t field = 0;
   ColumnKind kind = ColumnKind::automatic;
   NumberCounts numbers;  // while exact
-  std::unordered_map<std::string, std::uint64_t> texts;
+  std::unordered_map<std::string, std::uint64_t, TextHash, std::equal_to<>> texts;
 
   // A plain short decimal of a column still counted exactly, parsed ahead and its slot
   // prefetched: a row's cells then miss the cache in a dozen tables at once, not in turn.
@@ -144,14 +150,16 @@ struct ColumnBuilder {
       }
       return;
     }
-    if (is_missing_cell(cell)) {
+    const bool number_column = profile.numeric && kind != ColumnKind::categorical;
+    // The short-decimal fast path first, as the raw path reads (CsvReader pads every field);
+    // such a cell is never a missing one.
+    const auto short_decimal = number_column ? parse_short_decimal_padded(cell) : std::nullopt;
+    if (!short_decimal && is_missing_cell(cell)) {
       ++profile.missing;
       return;
     }
     ++profile.count;
-    if (profile.numeric && kind != ColumnKind::categorical) {
-      // The short-decimal fast path first, as the raw path reads (CsvReader pads every field).
-      const auto short_decimal = parse_short_decimal_padded(cell);
+    if (number_column) {
       if (const auto value =
               short_decimal ? std::optional<double>(short_decimal->value()) : parse_finite_number(cell)) {
         profile.moments.add(*value);
@@ -179,7 +187,12 @@ struct ColumnBuilder {
       profile.numeric = false;
       profile.moments = {};
     }
-    if (++texts[std::string(cell)] == 1 && texts.size() > options.max_exact) {
+    if (const auto found = texts.find(cell); found != texts.end()) {
+      ++found->second;
+      return;
+    }
+    texts.emplace(cell, 1);
+    if (texts.size() > options.max_exact) {
       throw_input(reader.path() + ":" + std::to_string(reader.line()),
                   "column \"" + profile.name + "\" has more than " + std::to_string(options.max_exact) +
                       " distinct values (--max-exact); leave it out with --exclude");
