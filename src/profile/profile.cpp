@@ -392,19 +392,6 @@ void merge_distribution(ColumnProfile& into, const ColumnProfile& other, std::ui
 
 }  // namespace
 
-void Moments::add(double value) {
-  if (count == 0) {
-    min = max = value;
-  } else {
-    min = std::min(min, value);
-    max = std::max(max, value);
-  }
-  ++count;
-  const double delta = value - mean;
-  mean += delta / static_cast<double>(count);
-  m2 += delta * (value - mean);
-}
-
 void Moments::merge(const Moments& other) {
   if (other.count == 0) return;
   if (count == 0) {
@@ -629,11 +616,11 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
       }
       builder.field = static_cast<std::size_t>(found - header.begin());
     }
-    // One thread reads the file, profiles the first columns, fewer than its share (tokenising
-    // a row costs about as much as a few cells), and hands the cells of the others to the
-    // other threads, which share them out.
+    // One thread reads the file, profiles the first columns, half its share (tokenising a row
+    // and copying the cells cost about as much as a few columns), and hands the cells of the
+    // others to the other threads, which share them out.
     const std::size_t threads = std::min<std::size_t>(std::max(1u, options.threads), builders.size() + 1);
-    const std::size_t own = threads == 1 ? builders.size() : 3 * builders.size() / (4 * threads);
+    const std::size_t own = threads == 1 ? builders.size() : builders.size() / (2 * threads);
     const std::size_t handed_threads = std::min(threads - 1, builders.size() - own);
     std::vector<std::size_t> handed;
     for (std::size_t i = own; i < builders.size(); ++i) handed.push_back(builders[i].field);
