@@ -6,7 +6,9 @@
 # file; then drift from each profile against one current batch, whose time should not
 # depend on the reference's size. Prints rows/s, peak memory (max RSS, GNU time), the
 # profiles' sizes and the ratios. CSV only for now (Parquet when the Parquet reader lands).
-# A benchmark, not a test: nothing here fails on a slow machine.
+# DATA_DIR=dir keeps the generated files there and reuses them on the next run (generating
+# 20 million rows takes longer than profiling them); without it they go to a temporary
+# directory. A benchmark, not a test: nothing here fails on a slow machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-20000000}
@@ -14,11 +16,21 @@ small=$((rows / 20))
 current=${CURRENT_ROWS:-100000}
 [ -x build/bin/ml-drift ] || ./scripts/build.sh >/dev/null
 drift=build/bin/ml-drift
+if [ -n "${DATA_DIR:-}" ]; then
+  mkdir -p "$DATA_DIR"
+  data=$DATA_DIR
+else
+  data=$(mktemp -d)
+fi
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; [ -n "${DATA_DIR:-}" ] || rm -rf "$data"' EXIT
 
-echo "generating $rows + $small + $current rows..."
-/usr/bin/python3 - "$work" "$rows" "$small" "$current" <<'PY'
+if [ -f "$data/big.csv" ] && [ -f "$data/small.csv" ] && [ -f "$data/current.csv" ] &&
+  [ "$(wc -l <"$data/big.csv")" -eq $((rows + 1)) ]; then
+  echo "reusing the $rows + $small + $current rows in $data"
+else
+  echo "generating $rows + $small + $current rows..."
+  /usr/bin/python3 - "$data" "$rows" "$small" "$current" <<'PY'
 import sys
 import numpy as np
 import pandas as pd
@@ -45,20 +57,21 @@ write(f"{work}/big.csv", sizes[0], 0.0)
 write(f"{work}/small.csv", sizes[1], 0.0)
 write(f"{work}/current.csv", sizes[2], 0.05)
 PY
+fi
 
-measure() {  # label, then the command; prints "seconds MiB"
+measure() {  # label, then the command; prints "seconds MiB cpu-seconds"
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || [ $? -le 1 ] || { cat "$work/err"; exit 1; }
-  read -r seconds kib <"$work/time"
-  echo "$seconds $((kib / 1024))" >"$work/$label"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/err" || [ $? -le 1 ] || { cat "$work/err"; exit 1; }
+  read -r seconds kib user system <"$work/time"
+  echo "$seconds $((kib / 1024)) $(echo "$user + $system" | bc)" >"$work/$label"
 }
 
-measure profile_big $drift profile "$work/big.csv" --output "$work/big.profile" --quiet
-measure profile_small $drift profile "$work/small.csv" --output "$work/small.profile" --quiet
-measure exact_big $drift --reference "$work/big.csv" --current "$work/current.csv" --quiet
-measure from_big $drift --reference-profile "$work/big.profile" --current "$work/current.csv" --quiet
-measure from_small $drift --reference-profile "$work/small.profile" --current "$work/current.csv" --quiet
+measure profile_big $drift profile "$data/big.csv" --output "$work/big.profile" --quiet
+measure profile_small $drift profile "$data/small.csv" --output "$work/small.profile" --quiet
+measure exact_big $drift --reference "$data/big.csv" --current "$data/current.csv" --quiet
+measure from_big $drift --reference-profile "$work/big.profile" --current "$data/current.csv" --quiet
+measure from_small $drift --reference-profile "$work/small.profile" --current "$data/current.csv" --quiet
 
 /usr/bin/python3 - "$work" "$rows" "$small" <<'PY'
 import os
@@ -74,8 +87,11 @@ print(f"profile {small:,} rows: {r['profile_small'][0]:.1f} s, {small / r['profi
       f"{r['profile_small'][1]:.0f} MiB peak, profile {size('small.profile'):.0f} KiB")
 print(f"exact path (anchor), {rows:,} reference rows: {r['exact_big'][0]:.1f} s, "
       f"{rows / r['exact_big'][0]:,.0f} rows/s, {r['exact_big'][1]:.0f} MiB peak")
+print(f"CPU seconds (user + system; the machine may be shared): profile {r['profile_big'][2]:.1f}, "
+      f"exact path {r['exact_big'][2]:.1f}")
 print(f"drift from the {rows:,}-row profile: {r['from_big'][0]:.2f} s; from the {small:,}-row one: {r['from_small'][0]:.2f} s")
-print(f"ratios: profile throughput / exact path {r['exact_big'][0] / r['profile_big'][0]:.2f}; "
+print(f"ratios: profile throughput / exact path {r['exact_big'][0] / r['profile_big'][0]:.2f} "
+      f"(by CPU seconds {r['exact_big'][2] / r['profile_big'][2]:.2f}); "
       f"peak memory big / small {r['profile_big'][1] / r['profile_small'][1]:.2f}; "
       f"drift-from-profile time big / small {r['from_big'][0] / r['from_small'][0]:.2f}")
 PY

@@ -2,10 +2,15 @@
 #include "profile/profile.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
+#include <condition_variable>
+#include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -18,8 +23,6 @@
 #include "crypto/sha256.hpp"
 #include "csv/cells.hpp"
 #include "drift/columns.hpp"
-#include "drift/parquet_columns.hpp"
-#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -114,13 +117,19 @@ class NumberCounts {
   std::size_t size_ = 0;
 };
 
+// Hashes a cell as its std::string would hash: the counts are found without copying it.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 // One selected column while its files stream by.
 struct ColumnBuilder {
   ColumnProfile profile;
   std::size_t field = 0;
   ColumnKind kind = ColumnKind::automatic;
   NumberCounts numbers;  // while exact
-  std::unordered_map<std::string, std::uint64_t> texts;
+  std::unordered_map<std::string, std::uint64_t, TextHash, std::equal_to<>> texts;
 
   // A plain short decimal of a column still counted exactly, parsed ahead and its slot
   // prefetched: a row's cells then miss the cache in a dozen tables at once, not in turn.
@@ -134,7 +143,7 @@ struct ColumnBuilder {
     }
   }
 
-  void add(std::string_view cell, const ProfileOptions& options, const CsvReader& reader) {
+  void add(std::string_view cell, const ProfileOptions& options, const std::string& path, std::uint64_t line) {
     if (staged) {  // as below, for a short decimal
       ++profile.count;
       profile.moments.add(*staged);
@@ -144,14 +153,16 @@ struct ColumnBuilder {
       }
       return;
     }
-    if (is_missing_cell(cell)) {
+    const bool number_column = profile.numeric && kind != ColumnKind::categorical;
+    // The short-decimal fast path first, as the raw path reads (CsvReader pads every field);
+    // such a cell is never a missing one.
+    const auto short_decimal = number_column ? parse_short_decimal_padded(cell) : std::nullopt;
+    if (!short_decimal && is_missing_cell(cell)) {
       ++profile.missing;
       return;
     }
     ++profile.count;
-    if (profile.numeric && kind != ColumnKind::categorical) {
-      // The short-decimal fast path first, as the raw path reads (CsvReader pads every field).
-      const auto short_decimal = parse_short_decimal_padded(cell);
+    if (number_column) {
       if (const auto value =
               short_decimal ? std::optional<double>(short_decimal->value()) : parse_finite_number(cell)) {
         profile.moments.add(*value);
@@ -163,7 +174,7 @@ struct ColumnBuilder {
         }
         return;
       }
-      const std::string where = reader.path() + ":" + std::to_string(reader.line());
+      const std::string where = path + ":" + std::to_string(line);
       if (kind == ColumnKind::numeric) {
         throw_input(where,
                     "column \"" + profile.name + "\": " + quote_truncated(cell) + " is not a number (--numeric)");
@@ -179,10 +190,15 @@ struct ColumnBuilder {
       profile.numeric = false;
       profile.moments = {};
     }
-    if (++texts[std::string(cell)] == 1 && texts.size() > options.max_exact) {
-      throw_input(reader.path() + ":" + std::to_string(reader.line()),
-                  "column \"" + profile.name + "\" has more than " + std::to_string(options.max_exact) +
-                      " distinct values (--max-exact); leave it out with --exclude");
+    if (const auto found = texts.find(cell); found != texts.end()) {
+      ++found->second;
+      return;
+    }
+    texts.emplace(cell, 1);
+    if (texts.size() > options.max_exact) {
+      throw_input(path + ":" + std::to_string(line), "column \"" + profile.name + "\" has more than " +
+                                                         std::to_string(options.max_exact) +
+                                                         " distinct values (--max-exact); leave it out with --exclude");
     }
   }
 
@@ -376,19 +392,6 @@ void merge_distribution(ColumnProfile& into, const ColumnProfile& other, std::ui
 
 }  // namespace
 
-void Moments::add(double value) {
-  if (count == 0) {
-    min = max = value;
-  } else {
-    min = std::min(min, value);
-    max = std::max(max, value);
-  }
-  ++count;
-  const double delta = value - mean;
-  mean += delta / static_cast<double>(count);
-  m2 += delta * (value - mean);
-}
-
 void Moments::merge(const Moments& other) {
   if (other.count == 0) return;
   if (count == 0) {
@@ -413,23 +416,108 @@ const ColumnProfile* Profile::find(const std::string& name) const {
 
 namespace {
 
-// Where a reader of some of the columns failed first: after the record on `line`, while
-// reading the next one (`reading`) or in one of its cells.
+// Where a thread profiling some of the columns failed first: after the record on `line`,
+// while reading the next one (`reading`) or in one of its cells.
 struct FirstError {
   std::exception_ptr error;
   std::uint64_t line = 0;
   bool reading = false;
 };
 
-// The remaining rows of `reader` into `builders`, counted in `rows`.
+// Rows for the threads that profile the columns the reading thread does not: their cells,
+// copied, so that the file is tokenised once however many threads profile it.
+struct RowBatch {
+  static constexpr std::size_t kRows = 4096, kBytes = std::size_t{1} << 20;
+  std::vector<char> bytes;  // the cells back to back from 0 to used, then room
+  std::size_t used = 0;
+  std::vector<std::size_t> starts;   // where each cell starts, row by row; then the end
+  std::vector<std::uint64_t> lines;  // each row's line
+  bool last = false;
+  bool full() const { return lines.size() >= kRows || used >= kBytes; }
+  std::string_view cell(std::size_t i) const { return {bytes.data() + starts[i], starts[i + 1] - starts[i]}; }
+  // `cell` is followed by CsvReader::kFieldPadding readable bytes: a short one is copied as a
+  // fixed 16 bytes, without a call.
+  void append(std::string_view cell) {
+    constexpr std::size_t kShort = 16;
+    static_assert(kShort <= CsvReader::kFieldPadding);
+    if (used + cell.size() + kShort + CsvReader::kFieldPadding > bytes.size())
+      bytes.resize(std::max(2 * bytes.size(), kBytes + used + cell.size() + kShort + CsvReader::kFieldPadding));
+    starts.push_back(used);
+    if (cell.size() <= kShort) std::memcpy(bytes.data() + used, cell.data(), kShort);
+    else std::memcpy(bytes.data() + used, cell.data(), cell.size());
+    used += cell.size();
+  }
+  void clear() {
+    used = 0;
+    starts.clear();
+    lines.clear();
+    last = false;
+  }
+};
+
+// A few batches passed round from the reading thread to every other: a batch is filled
+// again once each of them is done with it, which bounds the memory.
+class BatchRing {
+ public:
+  explicit BatchRing(std::size_t readers) : readers_(readers) {}
+  RowBatch& fill() {  // the next batch to fill
+    std::unique_lock lock(mutex_);
+    Slot& slot = slots_[published_ % slots_.size()];
+    changed_.wait(lock, [&] { return slot.readers_left == 0; });
+    slot.batch.clear();
+    return slot.batch;
+  }
+  void publish() {  // the batch from fill(), complete
+    {
+      const std::lock_guard lock(mutex_);
+      Slot& slot = slots_[published_ % slots_.size()];
+      slot.batch.starts.push_back(slot.batch.used);  // room for CsvReader::kFieldPadding bytes follows
+      slot.readers_left = readers_;
+      ++published_;
+    }
+    changed_.notify_all();
+  }
+  const RowBatch& read(std::uint64_t index) {  // the index-th batch published
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return published_ > index; });
+    return slots_[index % slots_.size()].batch;
+  }
+  void done(std::uint64_t index) {  // a reader is done with the index-th batch
+    {
+      const std::lock_guard lock(mutex_);
+      --slots_[index % slots_.size()].readers_left;
+    }
+    changed_.notify_all();
+  }
+  // A reader failed: the rows after its error do not matter.
+  void stop() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+
+ private:
+  struct Slot {
+    RowBatch batch;
+    std::size_t readers_left = 0;
+  };
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::array<Slot, 4> slots_;
+  std::uint64_t published_ = 0;
+  std::size_t readers_;
+  std::atomic<bool> stopped_{false};
+};
+
+// The remaining rows of `reader` into `builders`, counted in `rows`; the cells of the fields
+// `handed` into batches of `ring` (when there is one) for the other threads.
 FirstError read_columns(CsvReader& reader, std::size_t width, std::span<ColumnBuilder> builders,
-                        const ProfileOptions& options, std::uint64_t& rows) {
+                        const std::vector<std::size_t>& handed, BatchRing* ring, const ProfileOptions& options,
+                        std::uint64_t& rows) {
   FirstError failed;
+  RowBatch* batch = ring ? &ring->fill() : nullptr;
   try {
     for (;;) {
       failed.reading = true;
       const std::span<const std::string_view> fields = reader.next();
-      if (fields.empty()) return {};
+      if (fields.empty()) break;
       failed.reading = false;
       if (fields.size() != width) {
         throw_input(reader.path() + ":" + std::to_string(reader.line()),
@@ -437,14 +525,57 @@ FirstError read_columns(CsvReader& reader, std::size_t width, std::span<ColumnBu
                         ", the header has " + std::to_string(width));
       }
       ++rows;
+      if (batch) {
+        for (const std::size_t field : handed) batch->append(fields[field]);
+        batch->lines.push_back(reader.line());
+      }
       for (auto& builder : builders) builder.stage(fields[builder.field]);
-      for (auto& builder : builders) builder.add(fields[builder.field], options, reader);
+      for (auto& builder : builders) builder.add(fields[builder.field], options, reader.path(), reader.line());
+      if (batch && batch->full()) {
+        ring->publish();
+        batch = nullptr;
+        if (ring->stopped()) break;
+        batch = &ring->fill();
+      }
     }
   } catch (...) {
     failed.error = std::current_exception();
     failed.line = reader.line();
   }
+  if (ring) {
+    RowBatch& rest = batch ? *batch : ring->fill();
+    rest.last = true;
+    ring->publish();
+  }
   return failed;
+}
+
+// The rows `ring` hands over into `builders`, whose cells are the `first`-th on of each row's
+// `row_cells`; errors name `path`.
+FirstError read_handed(BatchRing& ring, std::span<ColumnBuilder> builders, std::size_t first, std::size_t row_cells,
+                       const ProfileOptions& options, const std::string& path) {
+  FirstError failed;
+  for (std::uint64_t index = 0;; ++index) {
+    const RowBatch& batch = ring.read(index);
+    std::uint64_t line = 0;
+    if (!failed.error) {
+      try {
+        for (std::size_t row = 0; row < batch.lines.size(); ++row) {
+          line = batch.lines[row];
+          const std::size_t base = row * row_cells + first;
+          for (std::size_t j = 0; j < builders.size(); ++j) builders[j].stage(batch.cell(base + j));
+          for (std::size_t j = 0; j < builders.size(); ++j) builders[j].add(batch.cell(base + j), options, path, line);
+        }
+      } catch (...) {
+        failed.error = std::current_exception();
+        failed.line = line;
+        ring.stop();
+      }
+    }
+    const bool last = batch.last;
+    ring.done(index);  // drained even after an error, so that the reading thread goes on
+    if (last) return failed;
+  }
 }
 
 }  // namespace
@@ -485,31 +616,34 @@ Profile build_profile(const std::vector<std::string>& paths, const ProfileOption
       }
       builder.field = static_cast<std::size_t>(found - header.begin());
     }
-    // The columns are shared out among the threads, each reading the file with a reader of
-    // its own: tokenising twice costs less than a second core saves on the columns. Not so for
-    // an s3:// object (each reader would download it again) or Parquet (decoded to text again).
-    const bool read_once = input::is_s3_url(path) || is_parquet_input(path);
-    const std::size_t shares = read_once ? 1 : std::min<std::size_t>(std::max(1u, options.threads), builders.size());
-    std::vector<std::unique_ptr<CsvReader>> readers;
-    readers.push_back(std::move(reader));
-    for (std::size_t t = 1; t < shares; ++t) {
-      std::vector<std::string> again;
-      readers.push_back(open_csv(path, delimiter_for(options.delimiter, path), again));
-    }
-    std::vector<std::uint64_t> rows(shares, 0);
-    std::vector<FirstError> errors(shares);
-    parallel_for_each_index(shares, static_cast<unsigned>(shares), [&](std::size_t t) {
-      const std::size_t first = builders.size() * t / shares, last = builders.size() * (t + 1) / shares;
-      errors[t] =
-          read_columns(*readers[t], header.size(), std::span(builders).subspan(first, last - first), options, rows[t]);
+    // One thread reads the file, profiles the first columns, half its share (tokenising a row
+    // and copying the cells cost about as much as a few columns), and hands the cells of the
+    // others to the other threads, which share them out.
+    const std::size_t threads = std::min<std::size_t>(std::max(1u, options.threads), builders.size() + 1);
+    const std::size_t own = threads == 1 ? builders.size() : builders.size() / (2 * threads);
+    const std::size_t handed_threads = std::min(threads - 1, builders.size() - own);
+    std::vector<std::size_t> handed;
+    for (std::size_t i = own; i < builders.size(); ++i) handed.push_back(builders[i].field);
+    BatchRing ring(handed_threads);
+    std::uint64_t rows = 0;
+    std::vector<FirstError> errors(handed_threads + 1);
+    parallel_for_each_index(errors.size(), static_cast<unsigned>(errors.size()), [&](std::size_t t) {
+      if (t == 0) {
+        errors[0] = read_columns(*reader, header.size(), std::span(builders).first(own), handed,
+                                 handed_threads > 0 ? &ring : nullptr, options, rows);
+        return;
+      }
+      const std::size_t first = handed.size() * (t - 1) / handed_threads, last = handed.size() * t / handed_threads;
+      errors[t] = read_handed(ring, std::span(builders).subspan(own + first, last - first), first, handed.size(),
+                              options, reader->path());
     });
-    // The error a single reader meets first: the earliest line, a row's cells before the
-    // next row's reading, the leftmost column.
+    // The error one thread would meet first: the earliest line, a row's cells before the next
+    // row's reading, the leftmost column.
     const auto failed = std::min_element(errors.begin(), errors.end(), [](const FirstError& a, const FirstError& b) {
       return a.error && (!b.error || std::pair(a.line, a.reading) < std::pair(b.line, b.reading));
     });
     if (failed->error) std::rethrow_exception(failed->error);
-    profile.rows += rows[0];
+    profile.rows += rows;
     ++profile.files;
   }
   for (auto& builder : builders) profile.columns.push_back(builder.finish());

@@ -17,7 +17,18 @@ namespace lean {
 struct Moments {
   std::uint64_t count = 0;
   double min = 0, max = 0, mean = 0, m2 = 0;
-  void add(double value);
+  void add(double value) {  // inline: called for nearly every cell
+    if (count == 0) {
+      min = max = value;
+    } else {
+      min = std::min(min, value);
+      max = std::max(max, value);
+    }
+    ++count;
+    const double delta = value - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (value - mean);
+  }
   void merge(const Moments& other);
   double variance() const { return count > 0 ? m2 / static_cast<double>(count) : 0; }  // population (ddof 0)
 };

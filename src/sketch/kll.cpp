@@ -1,9 +1,11 @@
 #include "sketch/kll.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace lean {
 namespace {
@@ -57,6 +59,13 @@ void halve_up(double* buf, std::uint32_t start, std::uint32_t length, bool offse
   for (std::uint32_t i = start + length; i-- > start + length / 2; j -= 2) buf[i] = buf[j];
 }
 
+// x or y, by a mask of all ones (y) or zeros: without a branch, which the compiler does not
+// always see through for a plain conditional.
+inline double select(double x, double y, std::uint64_t take_y) {
+  return std::bit_cast<double>((std::bit_cast<std::uint64_t>(x) & ~take_y) |
+                               (std::bit_cast<std::uint64_t>(y) & take_y));
+}
+
 // Merges sorted buf[a, a + len_a) and buf[b, b + len_b) into buf[c, ...); safe in place
 // for the layouts compaction uses (c right after a, the output ending where b ends).
 void merge_sorted(double* buf, std::uint32_t a, std::uint32_t len_a, std::uint32_t b, std::uint32_t len_b,
@@ -66,13 +75,118 @@ void merge_sorted(double* buf, std::uint32_t a, std::uint32_t len_a, std::uint32
   // loop is most of an update's cost once the sketch compacts every few updates.
   while (a < end_a && b < end_b) {
     const double x = buf[a], y = buf[b];
-    const bool take_b = !(x < y);  // ties from b, as the library's merge
-    buf[c++] = take_b ? y : x;
-    a += take_b ? 0 : 1;
-    b += take_b ? 1 : 0;
+    const std::uint32_t take_b = !(x < y);  // ties from b, as the library's merge
+    buf[c++] = select(x, y, -std::uint64_t{take_b});
+    a += 1 - take_b;
+    b += take_b;
   }
   while (a < end_a) buf[c++] = buf[a++];
   while (b < end_b) buf[c++] = buf[b++];
+}
+
+// Batcher's odd-even merge sort as a network for `count` items: its compare-exchanges for
+// the next power of two, without those that reach past `count` (there only +infinity would
+// be, and they would leave it there). Calls pair(i, j) for each, in order.
+template <class Pair>
+constexpr void odd_even_network(unsigned count, Pair pair) {
+  const unsigned width = std::bit_ceil(count);
+  for (unsigned p = 1; p < width; p *= 2) {
+    for (unsigned k = p; k >= 1; k /= 2) {
+      for (unsigned j = k % p; j + k < width; j += 2 * k) {
+        for (unsigned i = 0; i < k && i + j + k < count; ++i) {
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) pair(i + j, i + j + k);
+        }
+      }
+    }
+  }
+}
+
+template <unsigned Count>
+struct Network {
+  static constexpr unsigned size = [] {
+    unsigned pairs = 0;
+    odd_even_network(Count, [&](unsigned, unsigned) { ++pairs; });
+    return pairs;
+  }();
+  static constexpr std::array<std::pair<std::uint8_t, std::uint8_t>, size> pairs = [] {
+    std::array<std::pair<std::uint8_t, std::uint8_t>, size> out{};
+    unsigned next = 0;
+    odd_even_network(Count, [&](unsigned i, unsigned j) {
+      out[next++] = {static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(j)};
+    });
+    return out;
+  }();
+};
+
+// Sorts Count items by the network, unrolled, so that they stay in registers: no branch on
+// the data, where std::sort's insertion sort mispredicts about once per item (level 0 holds
+// a dozen items when most compactions sort it).
+template <unsigned Count, std::size_t... Pair>
+void network_sort(double* items, std::index_sequence<Pair...>) {
+  double v[Count];
+  std::copy(items, items + Count, v);
+  const auto exchange = [&v](unsigned i, unsigned j) {
+    const double x = v[i], y = v[j];
+    v[i] = std::min(x, y);
+    v[j] = std::max(x, y);
+  };
+  (exchange(Network<Count>::pairs[Pair].first, Network<Count>::pairs[Pair].second), ...);
+  std::copy(v, v + Count, items);
+}
+
+template <unsigned Count>
+void network_sort(double* items) {
+  if constexpr (Count > 1) network_sort<Count>(items, std::make_index_sequence<Network<Count>::size>());
+}
+
+constexpr unsigned kNetworkWidth = 32;
+
+template <std::size_t... Count>
+constexpr auto network_sorts(std::index_sequence<Count...>) {
+  return std::array<void (*)(double*), sizeof...(Count)>{&network_sort<Count>...};
+}
+
+// network_sort for 0 to kNetworkWidth items, by count.
+constexpr auto kNetworkSorts = network_sorts(std::make_index_sequence<kNetworkWidth + 1>());
+
+// Sorts the items of level 0 (never NaN) into the order std::sort gives, which the sketch's
+// bytes depend on. Items that compare equal have the same bits, but for 0 and -0: with both,
+// only std::sort places them as std::sort does. Otherwise blocks of kNetworkWidth are sorted by
+// the network and merged without branches through `scratch`.
+void sort_items(double* items, std::uint32_t count, std::vector<double>& scratch) {
+  std::uint64_t positive_zero = 0, negative_zero = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto bits = std::bit_cast<std::uint64_t>(items[i]);
+    positive_zero |= bits == 0;
+    negative_zero |= bits == std::uint64_t{1} << 63;
+  }
+  if (positive_zero & negative_zero) {
+    std::sort(items, items + count);
+    return;
+  }
+  for (std::uint32_t start = 0; start < count; start += kNetworkWidth)
+    kNetworkSorts[std::min(kNetworkWidth, count - start)](items + start);
+  if (count <= kNetworkWidth) return;
+  scratch.resize(count);
+  double* from = items;
+  double* to = scratch.data();
+  for (std::uint32_t width = kNetworkWidth; width < count; width *= 2) {
+    for (std::uint32_t start = 0; start < count; start += 2 * width) {
+      const std::uint32_t middle = std::min(start + width, count), end = std::min(start + 2 * width, count);
+      std::uint32_t a = start, b = middle, c = start;
+      while (a < middle && b < end) {
+        const double x = from[a], y = from[b];
+        const std::uint32_t take_b = y < x;
+        to[c++] = select(x, y, -std::uint64_t{take_b});
+        a += 1 - take_b;
+        b += take_b;
+      }
+      while (a < middle) to[c++] = from[a++];
+      while (b < end) to[c++] = from[b++];
+    }
+    std::swap(from, to);
+  }
+  if (from != items) std::copy(from, from + count, items);
 }
 
 template <class T>
@@ -125,25 +239,6 @@ bool KllSketch::random_bit() {
   return ((z ^ (z >> 31)) & 1) != 0;
 }
 
-void KllSketch::update(double value) {
-  if (std::isnan(value)) return;
-  if (empty()) {
-    min_ = max_ = value;
-  } else {
-    min_ = std::min(min_, value);
-    max_ = std::max(max_, value);
-  }
-  items_[next_slot()] = value;
-  sorted_view_.clear();
-}
-
-std::uint32_t KllSketch::next_slot() {
-  if (levels_[0] == 0) compress_while_updating();
-  ++n_;
-  level_zero_sorted_ = false;
-  return --levels_[0];
-}
-
 void KllSketch::add_empty_top_level() {
   const std::uint32_t delta = level_capacity(k_, num_levels() + 1u, 0);
   items_.insert(items_.begin(), delta, 0.0);
@@ -171,7 +266,7 @@ void KllSketch::compress_while_updating() {
   const bool odd = raw_pop % 2 == 1;
   const std::uint32_t adj_beg = odd ? raw_beg + 1 : raw_beg, adj_pop = odd ? raw_pop - 1 : raw_pop;
   const std::uint32_t half = adj_pop / 2;
-  if (level == 0 && !level_zero_sorted_) std::sort(buf + adj_beg, buf + adj_beg + adj_pop);
+  if (level == 0 && !level_zero_sorted_) sort_items(buf + adj_beg, adj_pop, scratch_);
   if (pop_above == 0) {
     halve_up(buf, adj_beg, adj_pop, random_bit());
   } else {
@@ -248,7 +343,7 @@ void KllSketch::merge_higher_levels(const KllSketch& other, std::uint64_t /*fina
       } else {
         out[current + 1] = out[current];
       }
-      if (current == 0 && !level_zero_sorted_) std::sort(buf + adj_beg, buf + adj_beg + adj_pop);
+      if (current == 0 && !level_zero_sorted_) sort_items(buf + adj_beg, adj_pop, scratch_);
       if (pop_above == 0) {
         halve_up(buf, adj_beg, adj_pop, random_bit());
       } else {

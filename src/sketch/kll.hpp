@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -33,7 +35,19 @@ class KllSketch {
 
   explicit KllSketch(std::uint16_t k = kDefaultK);
 
-  void update(double value);  // NaN is ignored, as the library does
+  // NaN is ignored, as the library does. Inline: a profile updates its sketches for nearly
+  // every cell, and a compaction comes only every few updates.
+  void update(double value) {
+    if (std::isnan(value)) return;
+    if (empty()) {
+      min_ = max_ = value;
+    } else {
+      min_ = std::min(min_, value);
+      max_ = std::max(max_, value);
+    }
+    items_[next_slot()] = value;
+    if (!sorted_view_.empty()) sorted_view_.clear();
+  }
   void merge(const KllSketch& other);
 
   std::uint16_t k() const { return k_; }
@@ -70,7 +84,12 @@ class KllSketch {
   // The capacity of `level` at the current number of levels. Cached: a full sketch compacts
   // every few updates, and computing the capacities each time cost most of an update.
   std::uint32_t capacity(std::uint8_t level);
-  std::uint32_t next_slot();  // the library's internal_update
+  std::uint32_t next_slot() {  // the library's internal_update
+    if (levels_[0] == 0) compress_while_updating();
+    ++n_;
+    level_zero_sorted_ = false;
+    return --levels_[0];
+  }
   void compress_while_updating();
   void add_empty_top_level();
   void merge_higher_levels(const KllSketch& other, std::uint64_t final_n);
@@ -87,6 +106,7 @@ class KllSketch {
   std::uint64_t random_state_;
   mutable std::vector<std::pair<double, std::uint64_t>> sorted_view_;  // cumulative weights
   std::vector<std::uint32_t> capacities_;                              // of each level, for capacities_.size() levels
+  std::vector<double> scratch_;                                        // for sorting level 0
 };
 
 }  // namespace lean

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "test_util.hpp"
 
@@ -107,6 +108,34 @@ TEST_CASE("a profile read on several threads is the one read on one, and fails a
     const Error error = test::expect_error([&] { build_profile({bad}, options); });
     CHECK(error.subject() == bad + ":4");
     CHECK(std::string(error.what()).find("\"oops\"") != std::string::npos);
+  }
+  // Errors many batches of rows in (the reading thread hands 4,096 rows at a time): in a
+  // column it hands over, in one it keeps, and a short row.
+  const auto late_errors = [&](int handed_line, int kept_line, int short_line) {
+    std::string rows = "a,b,c,d,e,f\n";
+    for (int line = 2; line < 30000; ++line) {  // the header is line 1
+      const std::string n = std::to_string(line);
+      rows += line == kept_line ? "x" : n;
+      for (int column = 0; column < 4; ++column) rows += "," + n;
+      if (line != short_line) rows += "," + (line == handed_line ? std::string("y") : n);
+      rows += "\n";
+    }
+    return dir.write("late.csv", rows);
+  };
+  for (const auto& [handed_line, kept_line, short_line, subject] :
+       {std::tuple{15000, 17000, 0, 15000}, std::tuple{17000, 15000, 0, 15000}, std::tuple{17000, 0, 16000, 16000},
+        std::tuple{16001, 0, 16000, 16000}, std::tuple{9000, 9000, 0, 9000}}) {
+    const auto late = late_errors(handed_line, kept_line, short_line);
+    for (unsigned threads : {1u, 2u, 3u}) {
+      CAPTURE(handed_line);
+      CAPTURE(threads);
+      ProfileOptions options;
+      options.numeric = {"a", "f"};
+      options.threads = threads;
+      const Error error = test::expect_error([&] { build_profile({late}, options); });
+      CHECK(error.subject() == late + ":" + std::to_string(subject));
+      if (subject == kept_line) CHECK(std::string(error.what()).find("column \"a\"") != std::string::npos);
+    }
   }
   const auto short_row = dir.write("short.csv", "a,b,c,d\n1,2,3,4\n5,6,7\n9,x,11,12\n");
   for (unsigned threads : {1u, 2u}) {

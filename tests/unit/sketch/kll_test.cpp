@@ -118,6 +118,48 @@ TEST_CASE("a compacted sketch built here answers within the stated rank error an
   CHECK(again.serialize() == bytes);
 }
 
+TEST_CASE("compactions sort as std::sort did: a fixed input gives the same bytes, 0 and -0 included") {
+  // FNV-1a digests of sketches the std::sort version of the compaction wrote: the order of 0
+  // and -0 (which compare equal) shows in the bytes, and profiles must not change.
+  const auto digest = [](const std::string& bytes) {
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ULL;
+    return hash;
+  };
+  struct Golden {
+    std::uint16_t k;
+    bool zeros;
+    std::uint64_t whole, merged;
+  };
+  for (const Golden& golden : {Golden{8, true, 0xf6524e6ff4ade9d0, 0x81fe7daa6a4126dc},
+                               Golden{200, true, 0x1b02ff293399971b, 0xe9ea25aac839641a},
+                               Golden{710, true, 0x72038db558bcc2fc, 0xea33cab43a237e8e},
+                               Golden{8, false, 0xe4f50c116009a914, 0x0d049538c124729a},
+                               Golden{200, false, 0x0c7338b85c81cedf, 0xbf16cb2f58446f73},
+                               Golden{710, false, 0x45e6ff67f00dd3aa, 0x381c9bf310c604b7}}) {
+    CAPTURE(golden.k);
+    CAPTURE(golden.zeros);
+    std::uint64_t state = 16;
+    const auto next = [&state] {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return state >> 11;
+    };
+    KllSketch whole(golden.k);
+    std::vector<KllSketch> parts(3, KllSketch(golden.k));
+    for (int i = 0; i < 300000; ++i) {
+      const auto r = next();
+      const double v =
+          golden.zeros && r % 7 == 0 ? ((r >> 3) % 2 ? 0.0 : -0.0) : static_cast<double>(r % 100000) / 64 - 700;
+      whole.update(v);
+      parts[(r >> 5) % 3].update(v);
+    }
+    KllSketch merged(golden.k);
+    for (const auto& part : parts) merged.merge(part);
+    CHECK(digest(whole.serialize()) == golden.whole);
+    CHECK(digest(merged.serialize()) == golden.merged);
+  }
+}
+
 TEST_CASE("merging the library's shard sketches keeps n, min, max and the rank error") {
   KllSketch merged(200);
   std::vector<double> all;
