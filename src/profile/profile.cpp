@@ -194,6 +194,12 @@ struct ColumnBuilder {
       ++found->second;
       return;
     }
+    // A profile is JSON, whose strings are UTF-8: a value that is not could not be written.
+    if (!is_utf8(cell)) {
+      throw_input(path + ":" + std::to_string(line), "column \"" + profile.name + "\": " + quote_truncated(cell) +
+                                                         " is not UTF-8, which a profile cannot hold; "
+                                                         "leave the column out with --exclude");
+    }
     texts.emplace(cell, 1);
     if (texts.size() > options.max_exact) {
       throw_input(path + ":" + std::to_string(line), "column \"" + profile.name + "\" has more than " +

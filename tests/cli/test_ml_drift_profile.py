@@ -222,6 +222,22 @@ class ImportedSketches(CliTest):
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "a\udcff=x.bin", "--output", "p.profile")
         self.assertFails(r, 2, "ml-drift: error: --column \"a\\xff\": the name is not valid UTF-8")
 
+    def test_a_value_that_is_not_utf8_is_refused_by_line_and_column(self):
+        # Likewise a category value (the JSON library's exception text reached the user), also
+        # in a column another thread profiles, many batches of rows into the file.
+        self.write("u.csv", b"a,b\nx,1\n\xff,2\n")
+        r = self.run_tool("ml-drift", "profile", "u.csv", "--output", "u.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'u.csv:3': column \"a\": \"\\xff\" is not UTF-8, which a profile "
+                               "cannot hold; leave the column out with --exclude")
+        self.assertFalse(os.path.exists(self.path("u.profile")))
+        self.assertEqual(self.run_tool("ml-drift", "profile", "u.csv", "--output", "u.profile", "--exclude", "a").code, 0)
+        rows = [b"%d,%d,c%d,d%d" % (i, i % 7, i % 5, i % 3) for i in range(20000)]
+        rows[15000] = b"15000,1,c1,d\xfe"
+        self.write("late.csv", b"w,x,y,z\n" + b"\n".join(rows) + b"\n")
+        r = self.run_tool("ml-drift", "profile", "late.csv", "--output", "late.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'late.csv:15002': column \"z\": \"d\\xfe\" is not UTF-8, which a "
+                               "profile cannot hold; leave the column out with --exclude")
+
     def test_bytes_that_are_not_a_kll_sketch_are_input_errors(self):
         self.write("bad.bin", "not a sketch at all")
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
