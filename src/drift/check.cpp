@@ -467,8 +467,8 @@ DriftRun check_drift(const DriftCheckInput& input) {
     const std::size_t i = task - hash_tasks.size();
     thread_local ColumnData data;
     thread_local SortSpace space;
-    data.reference.reserve(ref.rows);  // once per thread: no regrowth from column to column
-    data.current.reserve(cur.rows);
+    data.reference.reserve(ref.rows + NumberColumn::kSortedSlack);  // once per thread: no regrowth
+    data.current.reserve(cur.rows + NumberColumn::kSortedSlack);
     space.reserve(std::max(ref.rows, cur.rows));
     FileColumn& c = *cur.columns[i];
     if (type_changed[i]) {  // a finding; the column is not compared

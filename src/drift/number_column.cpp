@@ -171,23 +171,59 @@ void NumberColumn::take_sorted(HugePageVector<double>& values, SortSpace& space)
     // Fewer possible keys than twice the values (4-decimal data): a counting sort reads the
     // packed values once, with no keys stored, and divides once per distinct value.
     auto& counts = space.counts;
-    counts.resize(std::max<std::size_t>(counts.size(), span + 1));
-    std::fill_n(counts.begin(), span + 1, 0);
+    auto& carries = space.carries;
+    counts.resize(std::max<std::size_t>(counts.size(), span + 8));  // whole words of counts below
+    std::fill_n(counts.begin(), span + 8, 0);
+    carries.clear();
+    auto count = [&](std::size_t key) {  // a count that wraps stays 1 (256 = 1 + 255), so 0 means none
+      if (++counts[key] == 0) [[unlikely]] {
+        counts[key] = 1;
+        carries.push_back(static_cast<std::uint32_t>(key));
+      }
+    };
     for (const Chunk& chunk : chunks_) {
       const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - chunk.scale]);
       for_each_fixed(chunk_bytes(chunk, space), chunk.count, chunk.lowest, chunk.bits,
-                     [&](std::int64_t value) { ++counts[static_cast<std::size_t>(value * factor - lowest)]; });
+                     [&](std::int64_t value) { count(static_cast<std::size_t>(value * factor - lowest)); });
     }
     const auto factor = static_cast<std::int64_t>(kPowersOfTen[scale - scale_]);
     for (std::uint64_t slot : tail())
-      ++counts[static_cast<std::size_t>(static_cast<std::int64_t>(slot) * factor - lowest)];
-    const double divisor = exact_power_of_ten(scale);
-    double* out = values.data();
-    for (std::size_t key = 0; key <= span; ++key) {
-      if (const std::uint32_t count = counts[key]) {
-        out = std::fill_n(out, count, static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor);
+      count(static_cast<std::size_t>(static_cast<std::int64_t>(slot) * factor - lowest));
+    // The keys counted, in order, without a branch per key (a sparse column has as many
+    // empty keys as full ones, at random); at most n of them, and 8 slots written past.
+    auto& keys = space.keys32;
+    keys.resize(std::max<std::size_t>(keys.size(), n + 8));
+    std::size_t distinct = 0;
+    for (std::size_t word_at = 0; word_at <= span; word_at += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, counts.data() + word_at, sizeof word);
+      if (word == 0) continue;  // the thin tails
+      for (std::size_t k = 0; k < 8; ++k) {
+        keys[distinct] = static_cast<std::uint32_t>(word_at + k);
+        distinct += ((word >> (8 * k)) & 0xFF) != 0;
       }
     }
+    std::sort(carries.begin(), carries.end());
+    // Each distinct value written as often as it occurs: four slots at once, as most keys
+    // of a sparse column occur up to four times (`values` has room past the end).
+    const double divisor = exact_power_of_ten(scale);
+    values.resize(n + kSortedSlack);
+    double* out = values.data();
+    auto carry = carries.begin();
+    for (std::size_t t = 0; t < distinct; ++t) {
+      const std::uint32_t key = keys[t];
+      std::size_t times = counts[key];
+      while (carry != carries.end() && *carry == key) [[unlikely]] {
+          times += 255;
+          ++carry;
+        }
+      const double value = static_cast<double>(static_cast<std::int64_t>(key) + lowest) / divisor;
+      out[0] = out[1] = out[2] = out[3] = value;
+      if (times > 4) [[unlikely]]
+        std::fill_n(out + 4, times - 4, value);
+      out += times;
+    }
+    values.resize(n);
   } else if (fixed) {
     // Keys relative to the lowest value: 32 bits when the values span less than 2^32.
     auto sort_keys = [&](auto& keys, auto& scratch) {

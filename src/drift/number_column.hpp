@@ -16,14 +16,18 @@ namespace lean {
 struct SortSpace {
   HugePageVector<std::uint32_t> keys32, scratch32;  // fixed-point columns spanning less than 2^32
   HugePageVector<std::uint64_t> keys64, scratch64;  // wider ones, and doubles
-  HugePageVector<std::uint32_t> counts;             // per key, for columns of a narrow range
-  std::vector<std::uint8_t> spilled;                // a chunk read back from the spill file
+  // Per key, for columns of a narrow range: one byte, so that the counts of most columns stay
+  // in the L2 cache; a count that wraps past 255 leaves its key in `carries`.
+  HugePageVector<std::uint8_t> counts;
+  std::vector<std::uint32_t> carries;
+  std::vector<std::uint8_t> spilled;  // a chunk read back from the spill file
   // Room for columns of up to `values` values, so they never regrow (copies, fresh pages);
-  // the rarer 64-bit keys grow when needed. The counting sort takes up to 2 counts a value.
+  // the rarer 64-bit keys grow when needed. The counting sort takes up to 2 counts a value,
+  // and lists the keys counted in keys32 a word of counts at a time (8 slots more).
   void reserve(std::size_t values) {
-    keys32.reserve(values);
+    keys32.reserve(values + 8);
     scratch32.reserve(values);
-    counts.reserve(2 * values);
+    counts.reserve(2 * values + 8);
   }
 };
 
@@ -68,7 +72,10 @@ class NumberColumn {
   void add(double value);
   std::uint64_t size() const { return stored_ + tail_count_; }
   Arena* arena() const { return arena_; }
-  // Every value, sorted ascending, into `values`. The column is empty afterwards.
+  // Every value, sorted ascending, into `values` (whose capacity should exceed the values
+  // by kSortedSlack: the counting sort writes a few slots past the end). The column is empty
+  // afterwards.
+  static constexpr std::size_t kSortedSlack = 4;
   void take_sorted(HugePageVector<double>& values, SortSpace& space);
   void clear();
 
