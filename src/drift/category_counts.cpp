@@ -41,29 +41,43 @@ std::uint64_t hash_text(std::string_view text) {
 
 }  // namespace
 
-std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head) const {
+std::size_t CategoryCounts::find(std::string_view cell, std::uint64_t head, std::uint64_t tail) const {
   const std::size_t mask = slots_.size() - 1;
-  // Short cells hash by their head and size; longer ones by all their text, so cells that
-  // share a long prefix (ids) do not all collide.
-  const std::uint64_t hash = cell.size() <= 8 ? mix(head ^ (cell.size() * 0x9E3779B97F4A7C15)) : hash_text(cell);
+  // Cells of up to 16 bytes hash by their head, tail and size; longer ones by all their
+  // text, so cells that share a long prefix and suffix (ids) do not all collide.
+  constexpr std::size_t kWhole = 16;  // head and tail hold every byte
+  const std::uint64_t hash =
+      cell.size() <= kWhole ? mix(head ^ mix(tail ^ (cell.size() * 0x9E3779B97F4A7C15))) : hash_text(cell);
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
-    if (slot.text == 0 ||
-        (slot.head == head && slot.size == cell.size() && (cell.size() <= 8 || texts_[slot.text - 1] == cell))) {
+    if (slot.text == 0 || (slot.head == head && slot.tail == tail && slot.size == cell.size() &&
+                           (cell.size() <= kWhole || texts_[slot.text - 1] == cell))) {
       return i;
     }
   }
 }
+
+namespace {
+
+// A cell's last 8 bytes when it has more than 8, else 0.
+std::uint64_t tail_of(std::string_view cell) {
+  std::uint64_t tail = 0;
+  if (cell.size() > 8) std::memcpy(&tail, cell.data() + cell.size() - 8, sizeof tail);
+  return tail;
+}
+
+}  // namespace
 
 void CategoryCounts::add_padded(std::string_view cell, std::uint64_t times) {
   if (slots_.empty()) slots_.resize(16);
   std::uint64_t head;
   std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
   if (cell.size() < 8) head &= (std::uint64_t{1} << (8 * cell.size())) - 1;
-  Slot& slot = slots_[find(cell, head)];
+  const std::uint64_t tail = tail_of(cell);
+  Slot& slot = slots_[find(cell, head, tail)];
   if (slot.text == 0) {
     texts_.emplace_back(cell);
-    slot = {head, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
+    slot = {head, tail, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
     if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
       grow();
       return add_padded(cell, times);  // counted in its new slot
@@ -76,7 +90,7 @@ void CategoryCounts::grow() {
   std::vector<Slot> old(slots_.size() * 2);
   old.swap(slots_);
   for (const Slot& slot : old) {
-    if (slot.text != 0) slots_[find(texts_[slot.text - 1], slot.head)] = slot;
+    if (slot.text != 0) slots_[find(texts_[slot.text - 1], slot.head, slot.tail)] = slot;
   }
 }
 
@@ -84,7 +98,7 @@ std::uint64_t CategoryCounts::count_of(std::string_view cell) const {
   if (slots_.empty()) return 0;
   std::uint64_t head = 0;
   std::memcpy(&head, cell.data(), std::min<std::size_t>(cell.size(), 8));
-  return slots_[find(cell, head)].count;
+  return slots_[find(cell, head, tail_of(cell))].count;
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> CategoryCounts::entries() const {

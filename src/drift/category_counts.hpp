@@ -11,8 +11,8 @@ namespace lean {
 
 // Cells counted by their text: open addressing over a power-of-two table. A category
 // column looks up every cell among a few distinct values, so each slot keeps the cell's
-// first 8 bytes and its size: a cell of up to 8 bytes is found with two integer compares,
-// without hashing or comparing its text byte by byte.
+// first and last 8 bytes and its size: a cell of up to 16 bytes is found with three integer
+// compares, without hashing or comparing its text byte by byte.
 class CategoryCounts {
  public:
   // Counts a cell followed by at least 8 readable bytes (as every CsvReader field is),
@@ -26,11 +26,13 @@ class CategoryCounts {
  private:
   struct Slot {
     std::uint64_t head = 0;  // the first (up to) 8 bytes, zero-padded
+    std::uint64_t tail = 0;  // of a longer cell, its last 8 bytes
     std::uint32_t size = 0;
     std::uint32_t text = 0;  // 1 + an index into texts_; 0 when free
     std::uint64_t count = 0;
   };
-  std::size_t find(std::string_view cell, std::uint64_t head) const;  // its slot, or the free one to take
+  // Its slot, or the free one to take.
+  std::size_t find(std::string_view cell, std::uint64_t head, std::uint64_t tail) const;
   void grow();
   std::vector<Slot> slots_;
   std::vector<std::string> texts_;

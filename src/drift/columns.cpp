@@ -1,6 +1,7 @@
 #include "core/printable.hpp"
 #include "drift/columns.hpp"
 
+#include <algorithm>
 #include <set>
 #include <span>
 #include <string_view>
@@ -110,8 +111,12 @@ std::unique_ptr<CsvReader> open_csv(const std::string& path, char delimiter, std
   return reader;
 }
 
-void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes) {
-  file.arena->budget_bytes = memory_budget_bytes;
+namespace {
+
+// The rows' loop, with or without row hashes: the columns hash their own cells as they parse
+// them (the cells are in registers then), add_row the hashed fields that are not columns.
+template <bool kHashRows>
+void read_all_rows(CsvReader& reader, LoadedFile& file, std::span<const RowHashes::FieldSeed> rest) {
   const std::size_t width = file.header.size();
   for (std::span<const std::string_view> fields; !(fields = reader.next()).empty();) {
     if (fields.size() != width) {
@@ -120,28 +125,51 @@ void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_by
                                                                            ", the header has " + std::to_string(width));
     }
     ++file.rows;
-    if (file.row_hashes) {
-      if (file.rows == kRowsBeforeEstimate) reserve_hashes(reader, file);
-      file.row_hashes->add_row(fields, reader.line());
-    }
+    std::uint64_t row_hash = 0;
     for (auto& column : file.columns) {
       const std::string_view cell = fields[column->field];
       if (column->numeric) {
         if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
           if (column->track_quality) column->extremes.add(*decimal, reader.line());
+          if (kHashRows && column->row_seed) row_hash += RowHashes::number_hash(cell, column->row_seed);
           continue;
         }
         if (cell.size() > 8) {  // may be a longer plain decimal
           if (auto decimal = parse_plain_decimal(cell)) {
             column->numbers.add(*decimal);
             if (column->track_quality) column->extremes.add(*decimal, reader.line());
+            if (kHashRows && column->row_seed) row_hash += RowHashes::number_hash(cell, column->row_seed);
             continue;
           }
         }
       }
+      if (kHashRows && column->row_seed) row_hash += RowHashes::cell_hash(cell, column->row_seed);
       add_other_cell(*column, cell, reader);
     }
+    if constexpr (kHashRows) {
+      if (file.rows == kRowsBeforeEstimate) reserve_hashes(reader, file);
+      file.row_hashes->add_row(fields, reader.line(), row_hash, rest);
+    }
+  }
+}
+
+}  // namespace
+
+void read_rows(CsvReader& reader, LoadedFile& file, std::size_t memory_budget_bytes) {
+  file.arena->budget_bytes = memory_budget_bytes;
+  if (file.row_hashes) {
+    std::vector<RowHashes::FieldSeed> rest;  // hashed fields that are not columns
+    const auto& hashed = file.row_hashes->row_fields;
+    for (std::size_t k = 0; k < hashed.size(); ++k) {
+      auto column =
+          std::find_if(file.columns.begin(), file.columns.end(), [&](const auto& c) { return c->field == hashed[k]; });
+      if (column != file.columns.end()) (*column)->row_seed = RowHashes::seed(k);
+      else rest.push_back({hashed[k], RowHashes::seed(k)});
+    }
+    read_all_rows<true>(reader, file, rest);
+  } else {
+    read_all_rows<false>(reader, file, {});
   }
   for (auto& column : file.columns) {
     const std::uint64_t seen = column->numbers.size() + column->stray_cells;

@@ -33,6 +33,7 @@ struct FileColumn {
   CategoryCounts categories;
   // Evidence for the data-quality checks (drift/quality.hpp), kept only with track_quality.
   bool track_quality = false;
+  std::uint64_t row_seed = 0;                // with row hashes: RowHashes::seed of this column's cells, or 0
   std::vector<std::uint64_t> missing_lines;  // the first kMaxExamples missing cells
   std::vector<Example> text_examples;        // the first cells that turned a numeric column to text
   std::vector<std::uint64_t> first_lines;    // the line each category is first on, in the order first seen

@@ -213,73 +213,9 @@ std::vector<Example> Extremes::outside(double low, double high) const {
 
 namespace {
 
-// 64-bit hashes of rows and cells (multiply-xorshift per word, MurmurHash3's finaliser per
-// row). Written here: none of the allowed libraries offers a fast non-cryptographic hash, and
-// SHA-256 per row would cost more than the drift statistics.
-std::uint64_t finalise(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCD;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53;
-  return x ^ (x >> 33);
-}
-
-constexpr std::uint64_t kMultiplier = 0x9FB21C651E98DF25;
-
-// Mixes a cell's size and bytes into `hash`, a word at a time; the last word is loaded
-// whole (the field's padding makes it readable) and masked to the cell.
-std::uint64_t mix_cell(std::uint64_t hash, std::string_view cell) {
-  hash = (hash ^ (cell.size() + 0x9E3779B97F4A7C15)) * kMultiplier;
-  const char* p = cell.data();
-  for (std::size_t left = cell.size(); left > 0;) {
-    std::uint64_t word;
-    std::memcpy(&word, p, sizeof word);
-    if (left < 8) word &= (std::uint64_t{1} << (8 * left)) - 1;
-    hash = (hash ^ word) * kMultiplier;
-    hash ^= hash >> 29;
-    const std::size_t used = left < 8 ? left : 8;
-    p += used;
-    left -= used;
-  }
-  return hash;
-}
-
-}  // namespace
-
-namespace {
-
-// Every spelling of a missing cell is empty or has a letter (a byte with bit 0x40), which
-// plain numbers never have, and starts with one of "Nn#-<1", which the usual words do not:
-// two tests keep nearly every cell away from the full comparison.
-bool missing(std::string_view cell, std::uint64_t word) {
-  if (cell.empty()) return true;
-  constexpr std::uint64_t kFirst =  // bits c - 0x20 of the first characters below 0x60
-      std::uint64_t{1} << ('N' - 0x20) | std::uint64_t{1} << ('#' - 0x20) | std::uint64_t{1} << ('-' - 0x20) |
-      std::uint64_t{1} << ('<' - 0x20) | std::uint64_t{1} << ('1' - 0x20);
-  const unsigned first = static_cast<unsigned char>(cell[0]);
-  const bool may_start = (first - 0x20 < 64 && ((kFirst >> (first - 0x20)) & 1) != 0) || first == 'n';
-  return (word & 0x4040404040404040) != 0 && may_start && is_missing_cell(cell);
-}
-
-// The cell's bytes as one word, zeros past its end (cells of at most 8 bytes); the mask
-// takes two shifts so that sizes 0 and 8 need no branch.
-std::uint64_t short_word(std::string_view cell) {
-  std::uint64_t word;
-  std::memcpy(&word, cell.data(), sizeof word);
-  const std::size_t unused_half = (8 - cell.size()) * 4;
-  return word & (~std::uint64_t{0} >> unused_half >> unused_half);
-}
-
-// A cell of at most 8 bytes in one 64x64->128-bit multiply folded to 64 bits (wyhash's
-// "mum"); its size in the other operand tells "1" from "1\0".
-__extension__ typedef unsigned __int128 Product;  // GCC's and Clang's, one mulq on x86-64
-std::uint64_t hash_short(std::uint64_t word, std::size_t size, std::uint64_t seed) {
-  const Product product = static_cast<Product>(word ^ seed) * ((size + 1) * 0xE7037ED1A0B428DB ^ 0xA0761D6478BD642F);
-  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
-}
-
 // Any cell: short ones in one multiply, longer ones word by word.
 std::uint64_t hash_cell(std::string_view cell, std::uint64_t seed) {
+  using namespace row_hash;
   if (cell.size() <= 8) return hash_short(short_word(cell), cell.size(), seed);
   return finalise(mix_cell(seed, cell));
 }
@@ -293,28 +229,15 @@ void RowHashes::reserve(std::size_t row_count) {
   for (auto& lines : unique_lines) lines.reserve(row_count);
 }
 
-void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t line) {
-  // Each cell hashed on its own, from a seed of its position, and the hashes summed: the
-  // cells' multiplies run side by side rather than one after the other, and (a, b) and
-  // (b, a) still differ because their seeds do. A missing cell hashes as missing in any
-  // spelling, as the columns count it.
-  std::uint64_t hash = 0, seed = kMultiplier;
-  for (std::size_t field : row_fields) {
-    const std::string_view cell = fields[field];
-    if (cell.size() <= 8) {
-      const std::uint64_t word = short_word(cell);
-      hash += missing(cell, word) ? hash_short(0, 0, seed) : hash_short(word, cell.size(), seed);
-    } else {
-      hash += finalise(mix_cell(seed, cell));
-    }
-    seed += kMultiplier;
-  }
-  rows.push_back(finalise(hash));
+void RowHashes::add_row(std::span<const std::string_view> fields, std::uint64_t line, std::uint64_t hash,
+                        std::span<const FieldSeed> rest) {
+  for (const auto& [field, seed] : rest) hash += cell_hash(fields[field], seed);
+  rows.push_back(row_hash::finalise(hash));
   if (row_lines_wanted) row_lines.push_back(line);
   for (std::size_t k = 0; k < unique_fields.size(); ++k) {
     const std::string_view cell = fields[unique_fields[k]];
-    if (cell.size() > 8 || !missing(cell, short_word(cell))) {
-      unique[k].push_back(finalise(hash_cell(cell, 0)));
+    if (cell.size() > 8 || !row_hash::missing(cell, row_hash::short_word(cell))) {
+      unique[k].push_back(row_hash::finalise(hash_cell(cell, 0)));
       unique_lines[k].push_back(line);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <span>
@@ -63,17 +64,110 @@ class Extremes {
   double low_cut_ = 0, high_cut_ = 0;  // the fifth lowest and highest so far
 };
 
+// 64-bit hashes of rows and cells (multiply-xorshift per word, MurmurHash3's finaliser per
+// row). Written here: none of the allowed libraries offers a fast non-cryptographic hash, and
+// SHA-256 per row would cost more than the drift statistics. Inline: the loop that parses
+// the cells hashes them too, while they are in registers.
+namespace row_hash {
+
+inline std::uint64_t finalise(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCD;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53;
+  return x ^ (x >> 33);
+}
+
+inline constexpr std::uint64_t kMultiplier = 0x9FB21C651E98DF25;
+
+// Mixes a cell's size and bytes into `hash`, a word at a time; the last word is loaded
+// whole (the field's padding makes it readable) and masked to the cell.
+inline std::uint64_t mix_cell(std::uint64_t hash, std::string_view cell) {
+  hash = (hash ^ (cell.size() + 0x9E3779B97F4A7C15)) * kMultiplier;
+  const char* p = cell.data();
+  for (std::size_t left = cell.size(); left > 0;) {
+    std::uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    if (left < 8) word &= (std::uint64_t{1} << (8 * left)) - 1;
+    hash = (hash ^ word) * kMultiplier;
+    hash ^= hash >> 29;
+    const std::size_t used = left < 8 ? left : 8;
+    p += used;
+    left -= used;
+  }
+  return hash;
+}
+
+// Every spelling of a missing cell is empty or has a letter (a byte with bit 0x40), which
+// plain numbers never have, and starts with one of "Nn#-<1", which the usual words do not:
+// two tests keep nearly every cell away from the full comparison.
+inline bool missing(std::string_view cell, std::uint64_t word) {
+  if (cell.empty()) return true;
+  constexpr std::uint64_t kFirst =  // bits c - 0x20 of the first characters below 0x60
+      std::uint64_t{1} << ('N' - 0x20) | std::uint64_t{1} << ('#' - 0x20) | std::uint64_t{1} << ('-' - 0x20) |
+      std::uint64_t{1} << ('<' - 0x20) | std::uint64_t{1} << ('1' - 0x20);
+  const unsigned first = static_cast<unsigned char>(cell[0]);
+  const bool may_start = (first - 0x20 < 64 && ((kFirst >> (first - 0x20)) & 1) != 0) || first == 'n';
+  return (word & 0x4040404040404040) != 0 && may_start && is_missing_cell(cell);
+}
+
+// The cell's bytes as one word, zeros past its end (cells of at most 8 bytes); the mask
+// takes two shifts so that sizes 0 and 8 need no branch.
+inline std::uint64_t short_word(std::string_view cell) {
+  std::uint64_t word;
+  std::memcpy(&word, cell.data(), sizeof word);
+  const std::size_t unused_half = (8 - cell.size()) * 4;
+  return word & (~std::uint64_t{0} >> unused_half >> unused_half);
+}
+
+// A cell of at most 8 bytes in one 64x64->128-bit multiply folded to 64 bits (wyhash's
+// "mum"); its size in the other operand tells "1" from "1\0".
+__extension__ typedef unsigned __int128 Product;  // GCC's and Clang's, one mulq on x86-64
+inline std::uint64_t hash_short(std::uint64_t word, std::size_t size, std::uint64_t seed) {
+  const Product product = static_cast<Product>(word ^ seed) * ((size + 1) * 0xE7037ED1A0B428DB ^ 0xA0761D6478BD642F);
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+}  // namespace row_hash
+
 // What the single pass over a file records for the quality checks besides the columns:
 // a 64-bit hash of each row's compared cells and of each --unique column's cells, with the
 // line where examples are wanted, so duplicates are counted without holding rows (16 bytes
 // a row). Fields must be followed by at least 8 readable bytes, as CsvReader's are.
+//
+// A row's hash is the sum of its cells' hashes, each from a seed of its position among
+// row_fields: the cells' multiplies run side by side rather than one after the other, and
+// (a, b) and (b, a) still differ because their seeds do. A missing cell hashes as missing
+// in any spelling, as the columns count it. The sum lets the cells be hashed in any order:
+// the columns' cells where they are parsed, the others (`rest`) by add_row.
 struct RowHashes {
   std::vector<std::size_t> row_fields;                              // header positions hashed into the row hash
   std::vector<std::size_t> unique_fields;                           // header positions whose values must be unique
   bool row_lines_wanted = true;                                     // false for the reference: only the count matters
   HugePageVector<std::uint64_t> rows, row_lines;                    // huge pages: sorted by radix passes
   std::vector<HugePageVector<std::uint64_t>> unique, unique_lines;  // per unique field
-  void add_row(std::span<const std::string_view> fields, std::uint64_t line);
+  static std::uint64_t seed(std::size_t position) { return row_hash::kMultiplier * (position + 1); }  // never 0
+  // A cell at the position of `seed`.
+  static std::uint64_t cell_hash(std::string_view cell, std::uint64_t seed) {
+    using namespace row_hash;
+    if (cell.size() > 8) return finalise(mix_cell(seed, cell));
+    const std::uint64_t word = short_word(cell);
+    return missing(cell, word) ? hash_short(0, 0, seed) : hash_short(word, cell.size(), seed);
+  }
+  // The same for a cell known to be a number (not missing).
+  static std::uint64_t number_hash(std::string_view cell, std::uint64_t seed) {
+    using namespace row_hash;
+    if (cell.size() > 8) [[unlikely]]
+      return finalise(mix_cell(seed, cell));
+    return hash_short(short_word(cell), cell.size(), seed);
+  }
+  struct FieldSeed {
+    std::size_t field;
+    std::uint64_t seed;
+  };
+  // A row whose hashed cells so far sum to `hash`; the cells of `rest` are added here.
+  void add_row(std::span<const std::string_view> fields, std::uint64_t line, std::uint64_t hash,
+               std::span<const FieldSeed> rest);
   void reserve(std::size_t row_count);  // growing by doubling copies and zeroes twice the memory
 };
 

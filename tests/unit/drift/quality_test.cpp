@@ -178,11 +178,11 @@ TEST_CASE("row hashes take every spelling of a missing cell as one, and tell cel
   const std::string_view ind = cell(0, "1.#IND"), na = cell(1, "NA"), wide = cell(2, "#N/A N/A"), empty = cell(3, "");
   const std::string_view number = cell(4, "-1.5"), text = cell(5, "New York, NY"), short_text = cell(6, "Nadia");
   RowHashes hashes;
-  hashes.row_fields = {0, 1};
+  const std::vector<RowHashes::FieldSeed> fields = {{0, RowHashes::seed(0)}, {1, RowHashes::seed(1)}};
   const std::vector<std::vector<std::string_view>> rows = {{ind, number},   {na, number},    {wide, number},
                                                            {empty, number}, {number, empty}, {text, short_text},
                                                            {text, number}};
-  for (const auto& row : rows) hashes.add_row(row, 2);
+  for (const auto& row : rows) hashes.add_row(row, 2, 0, fields);
   CHECK(hashes.rows[0] == hashes.rows[1]);
   CHECK(hashes.rows[0] == hashes.rows[2]);
   CHECK(hashes.rows[0] == hashes.rows[3]);
