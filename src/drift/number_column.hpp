@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -27,7 +28,7 @@ struct SortSpace {
   void reserve(std::size_t values) {
     keys32.reserve(values + 8);
     scratch32.reserve(values);
-    counts.reserve(2 * values + 8);
+    counts.reserve(std::max(2 * values + 8, kHugePage));  // a smaller block would take 4 KiB pages
   }
 };
 

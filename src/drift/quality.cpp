@@ -298,24 +298,24 @@ void sort_hashes(std::span<const std::uint64_t> in, std::span<std::uint64_t> out
 
 Duplicates find_duplicates(std::span<std::uint64_t> hashes, std::span<const std::uint64_t> lines) {
   Duplicates out;
-  std::vector<std::uint64_t> repeated;  // the hashes seen more than once, ascending
-  {
-    // Without lines only the count is wanted: the hashes are sorted in place. With lines they
-    // stay in file order for the examples, sorted into a buffer of their own.
-    const HashBuffer copy(lines.empty() ? 0 : hashes.size());
-    const std::span<std::uint64_t> sorted = lines.empty() ? hashes : copy.span();
-    sort_hashes(hashes, sorted);
-    for (std::size_t i = 1; i < sorted.size(); ++i) {
-      if (sorted[i] != sorted[i - 1]) continue;
-      ++out.count;
-      if (repeated.empty() || repeated.back() != sorted[i]) repeated.push_back(sorted[i]);
-    }
+  // Without lines only the count is wanted: the hashes are sorted in place. With lines they
+  // stay in file order for the examples, sorted into a buffer of their own, whose front
+  // then holds the hashes seen more than once (a vector of them grew into fresh pages).
+  const HashBuffer copy(lines.empty() ? 0 : hashes.size());
+  const std::span<std::uint64_t> sorted = lines.empty() ? hashes : copy.span();
+  sort_hashes(hashes, sorted);
+  std::size_t repeated = 0;  // sorted[0, repeated): ascending; written behind the reads
+  for (std::size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i] != sorted[i - 1]) continue;
+    ++out.count;
+    if (!lines.empty() && (repeated == 0 || sorted[repeated - 1] != sorted[i])) sorted[repeated++] = sorted[i];
   }
   if (out.count == 0 || lines.empty()) return out;
   // The examples: the first rows, in file order, whose hash was seen before.
   std::unordered_map<std::uint64_t, std::uint64_t> first_line;
   for (std::size_t i = 0; i < hashes.size() && out.lines.size() < kMaxExamples; ++i) {
-    if (!std::binary_search(repeated.begin(), repeated.end(), hashes[i])) continue;
+    if (!std::binary_search(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(repeated), hashes[i]))
+      continue;
     const auto [at, fresh] = first_line.emplace(hashes[i], lines[i]);
     if (fresh) continue;
     out.lines.push_back(lines[i]);
