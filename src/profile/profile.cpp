@@ -100,7 +100,7 @@ class NumberCounts {
   struct Slot {
     std::uint64_t bits = 0, count = 0;
   };
-  using DenseCount = std::uint32_t;  // half the cache a 64-bit count takes; wraps kept aside
+  using DenseCount = std::uint16_t;  // a quarter of the cache a 64-bit count takes; wraps kept aside
   static constexpr std::uint64_t kDenseWrap = std::uint64_t{1} << (8 * sizeof(DenseCount));
   static constexpr int kNoScale = -1, kGivenUp = -2;
   static constexpr std::int64_t kMaxKey = 999'999'999'999'999;  // 15 digits: distinct keys, distinct doubles
