@@ -66,22 +66,42 @@ inline double select(double x, double y, std::uint64_t take_y) {
                                (std::bit_cast<std::uint64_t>(y) & take_y));
 }
 
-// Merges sorted buf[a, a + len_a) and buf[b, b + len_b) into buf[c, ...); safe in place
-// for the layouts compaction uses (c right after a, the output ending where b ends).
+// Merges sorted buf[a, a + len_a) and buf[b, b + len_b) (both not empty) into buf[c, b + len_b),
+// where c = a + len_a and b = c + len_a (the layout compaction uses); ties from b, as the
+// library's merge. Without a branch on the comparison, which random data mispredicts half the
+// time: this loop is most of an update's cost once the sketch compacts every few updates. Each
+// step waits for the one before (the next item to compare depends on the last comparison), so
+// the smallest items are taken from the front and the largest from the back at once, two
+// independent chains; b is copied to `scratch` first, as the back overwrites it.
 void merge_sorted(double* buf, std::uint32_t a, std::uint32_t len_a, std::uint32_t b, std::uint32_t len_b,
-                  std::uint32_t c) {
-  const std::uint32_t end_a = a + len_a, end_b = b + len_b;
-  // Without a branch on the comparison, which random data mispredicts half the time: this
-  // loop is most of an update's cost once the sketch compacts every few updates.
-  while (a < end_a && b < end_b) {
-    const double x = buf[a], y = buf[b];
-    const std::uint32_t take_b = !(x < y);  // ties from b, as the library's merge
-    buf[c++] = select(x, y, -std::uint64_t{take_b});
-    a += 1 - take_b;
-    b += take_b;
+                  std::uint32_t c, std::vector<double>& scratch) {
+  if (scratch.size() < len_b) scratch.resize(len_b);
+  const double* from_a = buf + a;
+  const double* from_b = scratch.data();
+  std::copy(buf + b, buf + b + len_b, scratch.data());
+  double* out = buf + c;
+  const std::uint32_t total = len_a + len_b;
+  std::uint32_t front_a = 0, front_b = 0;                             // the next items from the front
+  std::int64_t back_a = len_a - 1, back_b = std::int64_t{len_b} - 1;  // and from the back
+  const auto front = [&](std::uint32_t at) {
+    const double x = from_a[std::min(front_a, len_a - 1)], y = from_b[std::min(front_b, len_b - 1)];
+    const std::uint32_t take_b = (front_a == len_a) | ((front_b < len_b) & !(x < y));
+    out[at] = select(x, y, -std::uint64_t{take_b});
+    front_a += 1 - take_b;
+    front_b += take_b;
+  };
+  const auto back = [&](std::uint32_t at) {
+    const double x = from_a[std::max<std::int64_t>(back_a, 0)], y = from_b[std::max<std::int64_t>(back_b, 0)];
+    const std::uint32_t take_a = (back_b < 0) | ((back_a >= 0) & !(x < y));  // a's item after b's equal one
+    out[at] = select(y, x, -std::uint64_t{take_a});
+    back_a -= take_a;
+    back_b -= 1 - take_a;
+  };
+  for (std::uint32_t i = 0; i < total / 2; ++i) {
+    front(i);
+    back(total - 1 - i);
   }
-  while (a < end_a) buf[c++] = buf[a++];
-  while (b < end_b) buf[c++] = buf[b++];
+  if (total % 2) front(total / 2);
 }
 
 // Batcher's odd-even merge sort as a network for `count` items: its compare-exchanges for
@@ -271,7 +291,7 @@ void KllSketch::compress_while_updating() {
     halve_up(buf, adj_beg, adj_pop, random_bit());
   } else {
     halve_down(buf, adj_beg, adj_pop, random_bit());
-    merge_sorted(buf, adj_beg, half, raw_lim, pop_above, adj_beg + half);
+    merge_sorted(buf, adj_beg, half, raw_lim, pop_above, adj_beg + half, scratch_);
   }
   levels_[level + 1] -= half;
   if (odd) {
@@ -348,7 +368,7 @@ void KllSketch::merge_higher_levels(const KllSketch& other, std::uint64_t /*fina
         halve_up(buf, adj_beg, adj_pop, random_bit());
       } else {
         halve_down(buf, adj_beg, adj_pop, random_bit());
-        merge_sorted(buf, adj_beg, half, raw_lim, pop_above, adj_beg + half);
+        merge_sorted(buf, adj_beg, half, raw_lim, pop_above, adj_beg + half, scratch_);
       }
       count -= half;
       in[current + 1] -= half;

@@ -1,6 +1,7 @@
 #include "profile/profile.hpp"
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <tuple>
 
@@ -143,6 +144,53 @@ TEST_CASE("a profile read on several threads is the one read on one, and fails a
     options.numeric = {"b"};
     options.threads = threads;
     CHECK(test::expect_error([&] { build_profile({short_row}, options); }).subject() == short_row + ":3");
+  }
+}
+
+TEST_CASE("exact counts are by value however a number is spelled, and the same on any number of threads") {
+  // Short decimals count by their fixed-point value at the column's finest scale so far,
+  // other spellings by their double: each value must still be counted once.
+  test::TempDir dir;
+  const std::vector<std::string> spellings = {"1",   "1.5",  "1.25", "-0",        "-0.0",   "0",        "0.0",
+                                              "+2",  "1e0",  "10",   "1.50",      "2.5e-1", "1e-7",     "0.0000001",
+                                              "-.5", ".25",  "5.",   "123456789", "1e30",   "-1e-5",    "99999999",
+                                              "0.1", "1e-1", "-1.1", "-11e-1",    "7",      "1234567.8"};
+  std::mt19937_64 random(16);
+  std::map<std::string, std::map<double, std::uint64_t>> want;
+  const std::vector<std::string> names = {"spelled", "wide", "finer", "hashed_first", "crossing"};
+  std::string csv = "spelled,wide,finer,hashed_first,crossing\n";
+  for (int i = 0; i < 12000; ++i) {
+    std::vector<std::string> row = {
+        spellings[random() % spellings.size()],
+        i % 20 == 0 ? std::to_string(random() % 1000000000) : std::to_string(random() % 10),  // past the array's reach
+        i < 6000 ? std::to_string(random() % 50) : std::to_string(random() % 50) + "." + std::to_string(random() % 20),
+        i < 300 ? std::vector<std::string>{"1e-1", "2e-1", "3"}[random() % 3]
+                : std::vector<std::string>{"0.1", "0.25", "3.0"}[random() % 3],
+        std::to_string(random() % 20) + "." + std::to_string(random() % 100)};
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const double value = std::strtod(row[c].c_str(), nullptr);
+      ++want[names[c]][value == 0 ? 0.0 : value];
+      csv += (c ? "," : "") + row[c];
+    }
+    csv += "\n";
+  }
+  const auto path = dir.write("spelled.csv", csv);
+  std::string first;
+  for (unsigned threads : {1u, 2u, 3u}) {
+    CAPTURE(threads);
+    ProfileOptions options = small_exact(1500);
+    options.threads = threads;
+    const Profile profile = build_profile({path}, options);
+    for (std::size_t c = 0; c + 1 < names.size(); ++c) {
+      CAPTURE(names[c]);
+      CHECK(profile.columns[c].number_counts == want[names[c]]);
+    }
+    const auto& crossing = profile.columns.back();  // 2,000 values: a sketch, fed the counts in order
+    REQUIRE(crossing.sketch);
+    CHECK(crossing.sketch->n() == 12000);
+    const std::string text = write_profile(profile);
+    if (first.empty()) first = text;
+    CHECK(text == first);
   }
 }
 
