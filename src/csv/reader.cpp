@@ -323,6 +323,27 @@ std::span<const std::string_view> CsvReader::next() {
   }
 }
 
+std::optional<std::string_view> CsvReader::next_lines() {
+  for (;;) {
+    if (begin_ < end_ && !first_read_) {
+      const char* base = buffer_.data();
+      const void* last_feed = ::memrchr(base + begin_, '\n', end_ - begin_);
+      if (last_feed || eof_) {
+        const std::size_t stop =
+            last_feed ? static_cast<std::size_t>(static_cast<const char*>(last_feed) - base) + 1 : end_;
+        const std::string_view lines(base + begin_, stop - begin_);
+        begin_ = stop;
+        bits_block_ = kNoBlock;
+        return lines;
+      }
+      if (begin_ == 0 && end_ == window_) return std::nullopt;  // no line feed in a full window
+    } else if (eof_) {
+      return std::string_view();
+    }
+    refill();
+  }
+}
+
 bool CsvReader::next(std::vector<std::string_view>& fields) {
   const std::span<const std::string_view> record = next();
   fields.assign(record.begin(), record.end());

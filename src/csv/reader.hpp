@@ -49,6 +49,16 @@ class CsvReader {
   std::uint64_t bytes_consumed() const { return bytes_before_window_ + begin_; }
   std::optional<std::uint64_t> file_bytes() const { return file_bytes_; }
 
+  // For a caller that splits plain records itself: the unread input up to and including the
+  // window's last line feed (reading more first when it holds none), or at the end of the
+  // input a last line without one; empty at the end. The bytes are followed by kFieldPadding
+  // readable bytes, a line feed first when the view does not end with one. nullopt when a
+  // line does not fit the window. next() and line() do not follow these bytes: a caller
+  // that gives up opens the file again.
+  std::optional<std::string_view> next_lines();
+  // The line the next bytes start on (1-based).
+  std::uint64_t next_line() const { return next_line_; }
+
  private:
   enum class Scan { record, blank, need_more };
   Scan scan_record();  // into fields_

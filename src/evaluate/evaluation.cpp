@@ -16,9 +16,6 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-// sklearn's log_loss clips probabilities to [eps, 1 - eps] with eps = np.finfo(float64).eps.
-constexpr double kLogLossEpsilon = std::numeric_limits<double>::epsilon();
-
 const std::vector<std::string> kConfusionMetrics = {"accuracy",
                                                     "balanced_accuracy",
                                                     "precision",
@@ -176,16 +173,11 @@ struct ScoreTally {
   std::uint32_t rows[2] = {0, 0};  // the table has fewer than 2^32 rows (row indices are 32 bits)
 };
 
-struct BinaryScoreSums {
-  long double log_loss = 0, brier = 0;
-  Curve curve;
-};
-
 // Counts the rows per distinct score and adds their log-loss and Brier terms in row order.
 // Not inlined: inside a large function GCC keeps the long double sums in memory, not in
 // x87 registers, and the loop then waits on a store and a load of each sum per row.
 [[gnu::noinline]] void sum_tallied_rows(const PredictionTable& t, std::span<const std::uint16_t> numbers,
-                                        std::vector<ScoreTally>& tallies, BinaryScoreSums& out) {
+                                        std::vector<ScoreTally>& tallies, BinaryTally& out) {
   long double log_loss = 0, brier = 0;
   const std::uint32_t* truth = t.truth.data();
   const double* scores = t.scores.data();
@@ -203,11 +195,11 @@ struct BinaryScoreSums {
   out.brier = brier;
 }
 
-// The log loss and Brier sums and the curve of unweighted rows counted once, by numbering the
+// The tally of unweighted rows counted once (its confusion left empty), by numbering the
 // distinct scores; nullopt when they are too many. The sums add the same terms in the same
-// row order as the row-by-row loop, and the curve's counts are whole numbers: both equal it.
-// Two passes, so that the summing loop calls nothing and keeps its long doubles in registers.
-std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
+// row order as the row-by-row loop, and the counts are whole numbers: both equal it. Two
+// passes, so that the summing loop calls nothing and keeps its long doubles in registers.
+std::optional<BinaryTally> tallied_binary_scores(const PredictionTable& t) {
   if (t.rows > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
   DistinctScores distinct;
   HugePageVector<std::uint16_t> numbers(t.rows);
@@ -218,28 +210,36 @@ std::optional<BinaryScoreSums> tallied_binary_scores(const PredictionTable& t) {
   }
   std::vector<ScoreTally> tallies(distinct.size());
   for (std::size_t i = 0; i < distinct.size(); ++i) {
-    // As the row-by-row loop computes it.
-    const double clipped = std::clamp(distinct[i], kLogLossEpsilon, 1 - kLogLossEpsilon);
-    const double sum = (1 - clipped) + clipped;
-    tallies[i].log_loss[0] = -std::log((1 - clipped) / sum);
-    tallies[i].log_loss[1] = -std::log(clipped / sum);
+    const std::array<double, 2> terms = binary_log_loss_terms(distinct[i]);
+    tallies[i].log_loss[0] = terms[0];
+    tallies[i].log_loss[1] = terms[1];
   }
-  BinaryScoreSums out;
+  BinaryTally out;
   sum_tallied_rows(t, numbers, tallies, out);
-  std::vector<std::uint32_t> descending(distinct.size());
-  std::iota(descending.begin(), descending.end(), 0);
-  std::sort(descending.begin(), descending.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return distinct[a] > distinct[b]; });
-  double tps = 0, fps = 0;
-  out.curve.tps.reserve(distinct.size());
-  out.curve.fps.reserve(distinct.size());
-  for (std::uint32_t i : descending) {
-    tps += static_cast<double>(tallies[i].rows[1]);
-    fps += static_cast<double>(tallies[i].rows[0]);
-    out.curve.tps.push_back(tps);
-    out.curve.fps.push_back(fps);
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    out.scores.push_back(distinct[i]);
+    out.rows.push_back({tallies[i].rows[0], tallies[i].rows[1]});
   }
   return out;
+}
+
+// The curve of tallied rows: one point per distinct score, from the highest.
+Curve tallied_curve(const BinaryTally& tally) {
+  std::vector<std::uint32_t> descending(tally.scores.size());
+  std::iota(descending.begin(), descending.end(), 0);
+  std::sort(descending.begin(), descending.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return tally.scores[a] > tally.scores[b]; });
+  Curve curve;
+  double tps = 0, fps = 0;
+  curve.tps.reserve(descending.size());
+  curve.fps.reserve(descending.size());
+  for (std::uint32_t i : descending) {
+    tps += static_cast<double>(tally.rows[i][1]);
+    fps += static_cast<double>(tally.rows[i][0]);
+    curve.tps.push_back(tps);
+    curve.fps.push_back(fps);
+  }
+  return curve;
 }
 
 // sklearn's roc_curve (drop_intermediate=True) and auc: the trapezoidal area.
@@ -502,7 +502,8 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
   if (once_each) {
     // Whole-number counts: the sums of 1.0 row by row are these numbers exactly.
     std::vector<std::uint64_t> counts(k * k, 0);
-    for (std::size_t row = 0; row < t.rows; ++row) ++counts[t.truth[row] * k + t.predicted[row]];
+    if (t.tally) std::copy(t.tally->confusion.begin(), t.tally->confusion.end(), counts.begin());
+    for (std::size_t row = 0; row < t.truth.size(); ++row) ++counts[t.truth[row] * k + t.predicted[row]];
     for (std::size_t truth = 0; truth < k; ++truth) {
       for (std::size_t predicted = 0; predicted < k; ++predicted) {
         const std::uint64_t count = counts[truth * k + predicted];
@@ -543,8 +544,9 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
       }
     };
     if (once_each) {
-      if (auto sums = tallied_binary_scores(t)) {
-        report_scores(sums->curve, sums->log_loss, sums->brier, static_cast<long double>(t.rows));
+      const std::optional<BinaryTally> of_rows = t.tally ? std::nullopt : tallied_binary_scores(t);
+      if (const BinaryTally* tally = t.tally ? &*t.tally : of_rows ? &*of_rows : nullptr) {
+        report_scores(tallied_curve(*tally), tally->log_loss, tally->brier, static_cast<long double>(t.rows));
         return;
       }
     }

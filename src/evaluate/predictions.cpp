@@ -1,12 +1,19 @@
 #include "core/printable.hpp"
 #include "evaluate/predictions.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -16,6 +23,7 @@
 #include "csv/cells.hpp"
 #include "csv/reader.hpp"
 #include "drift/columns.hpp"
+#include "input/s3_input.hpp"
 
 namespace lean {
 namespace {
@@ -158,6 +166,641 @@ std::size_t require_column(const std::vector<std::string>& header, const std::st
   throw_input(path, "no column \"" + name + "\"" + column_suggestion(name, header));
 }
 
+constexpr std::size_t kNoField = ~std::size_t{0};
+
+// Where a predictions file holds what.
+struct FileLayout {
+  std::vector<std::string> header;
+  std::size_t label = 0;
+  std::optional<std::size_t> prediction, score;
+  std::vector<std::pair<std::string, std::size_t>> probabilities;  // by the label text after the prefix
+  std::size_t weight = kNoField, slice = kNoField, id = kNoField;
+};
+
+// Opens a predictions file and finds its columns; a missing one is an input error.
+std::unique_ptr<CsvReader> open_predictions(const std::string& path, const PredictionColumns& columns,
+                                            FileLayout& layout) {
+  std::vector<std::string>& header = layout.header;
+  auto reader = open_csv(path, default_delimiter(path), header);
+  layout.label = require_column(header, columns.label, path);
+  layout.prediction = find_column(header, columns.prediction);
+  layout.score = find_column(header, columns.score);
+  // A column named on the command line must exist: a typo is not "derive it from the scores".
+  if (columns.prediction_named && !layout.prediction) require_column(header, columns.prediction, path);
+  if (columns.score_named && !layout.score) require_column(header, columns.score, path);
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i].size() > columns.score_prefix.size() && header[i].rfind(columns.score_prefix, 0) == 0) {
+      layout.probabilities.emplace_back(header[i].substr(columns.score_prefix.size()), i);
+    }
+  }
+  if (columns.prefix_named && layout.probabilities.empty()) {
+    throw_input(path, "no column starts with \"" + columns.score_prefix + "\" (--score-prefix)");
+  }
+  if (!columns.weight.empty()) layout.weight = require_column(header, columns.weight, path);
+  if (!columns.slice.empty()) layout.slice = require_column(header, columns.slice, path);
+  if (!columns.id.empty()) layout.id = require_column(header, columns.id, path);
+  if (!layout.prediction && !layout.score && layout.probabilities.empty()) {
+    throw_input(path, "no column \"" + columns.prediction + "\" and no scores (\"" + columns.score + "\" or \"" +
+                          columns.score_prefix + "<label>\") to derive predictions from" +
+                          column_suggestion(columns.prediction, header));
+  }
+  return reader;
+}
+
+// A tallied read (read_tallied) gives up beyond this many predicted-label texts.
+constexpr std::size_t kTallyPredictedTexts = 16;
+
+// The rows of a tallied read, by the texts of their cells: label texts by their dictionary
+// numbers, scores by their numbers (ScoreNumbers).
+struct RawTally {
+  // Per score number: its log-loss and Brier terms as the row-by-row loop computes them, for
+  // a negative [0] and a positive [1] row, and its rows by true-label text. Visited in row
+  // order at random: together, in one or two cache lines.
+  struct Terms {
+    double log_loss[2] = {0, 0};
+    double brier[2] = {0, 0};
+    std::uint64_t rows[2] = {0, 0};
+  };
+  std::vector<Terms> terms;
+  std::vector<double> values;                                       // per score number
+  std::array<std::uint64_t, 2 * kTallyPredictedTexts> confusion{};  // rows by [predicted text][true text]
+  // The sums of the rows' terms in row order, for either label text being the positive one
+  // (the label set is known at the end only): [1]: the second text seen, [0]: the first.
+  long double log_loss[2] = {0, 0}, brier[2] = {0, 0};
+  std::uint64_t first_non_probability_line = 0;  // 0: every score lies in [0, 1]
+};
+
+// What the rows of a predictions file come to before the label set is known.
+struct RawRows {
+  LabelDictionary truth_labels, predicted_labels;
+  std::vector<std::uint32_t> truth_raw, predicted_raw;
+  std::vector<double> truth_numbers, predicted_numbers;
+  bool truth_interning = true;  // false once the labels are a regression target
+  bool predicted_interning = true;
+  std::vector<double> raw_scores, raw_probabilities;
+  std::optional<RawTally> tally;  // a tallied read: no per-row columns
+};
+
+// Bit i set when block[i] is the delimiter, a line feed, a carriage return or a quote: where a
+// tallied read stops in a row. Reads 64 bytes.
+std::uint64_t stop_bits(const char* block, char delimiter) {
+  std::uint64_t bits = 0;
+#if defined(__SSE2__)
+  const __m128i delimiters = _mm_set1_epi8(delimiter), line_feeds = _mm_set1_epi8('\n'), returns = _mm_set1_epi8('\r'),
+                quotes = _mm_set1_epi8('"');
+  for (int i = 0; i < 64; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + i));
+    const __m128i hits =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, delimiters), _mm_cmpeq_epi8(bytes, line_feeds)),
+                     _mm_or_si128(_mm_cmpeq_epi8(bytes, returns), _mm_cmpeq_epi8(bytes, quotes)));
+    bits |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(hits))} << i;
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    const char c = block[i];
+    if (c == delimiter || c == '\n' || c == '\r' || c == '"') bits |= std::uint64_t{1} << i;
+  }
+#endif
+  return bits;
+}
+
+// The distinct scores of a tallied read, numbered as first seen. Scores of up to four
+// decimals ("0.3529") are numbered through a table indexed by their value in ten-thousandths,
+// without hashing: its entries for [0, 1] take 40 KiB, most of them in the L1 cache. Other
+// scores by their value's bits, by open addressing. A value may take two numbers ("0.5" and
+// "0.500000"): finish_tally merges them.
+class ScoreNumbers {
+ public:
+  static constexpr std::size_t kMaxNumbers = std::size_t{1} << 16;
+  static constexpr std::uint32_t kNotANumber = ~std::uint32_t{0}, kTooMany = kNotANumber - 1;
+
+  // The number of the score in `cell` (followed by CsvReader's padding), numbering it and
+  // calling added(value) when it is new; kNotANumber, or kTooMany past kMaxNumbers.
+  template <class Added>
+  std::uint32_t number(std::string_view cell, Added&& added) {
+    // "0." and one to four digits, the common score, seen before: its ten-thousandths read
+    // from the text's word, without parsing it.
+    if (cell.size() - 3 <= 3) {
+      std::uint64_t word;
+      std::memcpy(&word, cell.data(), sizeof word);
+      if ((word & 0xFFFF) == ('0' | '.' << 8)) {
+        const auto keep = static_cast<std::uint32_t>((std::uint64_t{1} << (8 * (cell.size() - 2))) - 1);
+        const std::uint32_t digits =
+            ((static_cast<std::uint32_t>(word >> 16) & keep) | (0x30303030u & ~keep)) - 0x30303030u;
+        if ((((digits + 0x76767676u) | digits) & 0x80808080u) == 0) {  // every byte a digit
+          const std::uint32_t pairs = digits * 10 + (digits >> 8);     // bytes 0 and 2: the first and last pair
+          if (const std::uint32_t entry = table_[(pairs & 0xFF) * 100 + ((pairs >> 16) & 0xFF)]; entry != 0) {
+            return entry - 1;
+          }
+        }
+      }
+    }
+    const std::optional<PlainDecimal> decimal = parse_short_decimal_padded(cell);
+    if (decimal && !decimal->negative && decimal->decimals <= kTableDecimals) {
+      static constexpr std::uint64_t kToTable[] = {10000, 1000, 100, 10, 1};
+      if (const std::uint64_t at = decimal->mantissa * kToTable[decimal->decimals]; at < table_.size()) {
+        std::uint32_t& entry = table_[at];
+        if (entry == 0) {
+          if (count_ == kMaxNumbers) return kTooMany;
+          entry = static_cast<std::uint32_t>(++count_);
+          added(decimal->value());
+        }
+        return entry - 1;
+      }
+    }
+    const std::optional<double> value = decimal ? std::optional<double>(decimal->value()) : parse_finite_number(cell);
+    if (!value) return kNotANumber;
+    const auto bits = std::bit_cast<std::uint64_t>(*value);
+    std::size_t slot = slot_of(bits);
+    for (; slots_[slot] != 0; slot = (slot + 1) & (slots_.size() - 1)) {
+      const auto& [known, number] = hashed_[slots_[slot] - 1];
+      if (known == bits) return number;
+    }
+    if (count_ == kMaxNumbers) return kTooMany;
+    hashed_.emplace_back(bits, static_cast<std::uint32_t>(count_++));
+    slots_[slot] = static_cast<std::uint32_t>(hashed_.size());
+    if (2 * hashed_.size() > slots_.size()) grow();
+    added(*value);
+    return hashed_.back().second;
+  }
+
+ private:
+  static constexpr int kTableDecimals = 4;
+  std::size_t slot_of(std::uint64_t bits) const {
+    return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  void grow() {
+    slots_.assign(2 * slots_.size(), 0);
+    --shift_;
+    for (std::size_t i = 0; i < hashed_.size(); ++i) {
+      std::size_t slot = slot_of(hashed_[i].first);
+      while (slots_[slot] != 0) slot = (slot + 1) & (slots_.size() - 1);
+      slots_[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+
+  std::vector<std::uint32_t> table_ = std::vector<std::uint32_t>(std::size_t{1} << 16, 0);  // a number + 1; 0: none
+  std::vector<std::uint32_t> slots_ = std::vector<std::uint32_t>(1024, 0);  // an index of hashed_ + 1; 0: free
+  int shift_ = 64 - 10;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> hashed_;  // a score's bits, its number
+  std::size_t count_ = 0;
+};
+
+// Adds rows to a tally, one code a row: its score's number << 5 | predicted text << 1 | true
+// text. A loop of its own, not inlined, so that the long double sums stay in x87 registers
+// (in a loop that calls anything GCC keeps them in memory).
+[[gnu::noinline]] void tally_rows(std::span<const std::uint32_t> codes, RawTally& tally) {
+  long double log_loss_first = tally.log_loss[0], log_loss_second = tally.log_loss[1];
+  long double brier_first = tally.brier[0], brier_second = tally.brier[1];
+  RawTally::Terms* const terms = tally.terms.data();
+  std::uint64_t* const confusion = tally.confusion.data();
+  for (const std::uint32_t code : codes) {
+    const std::uint32_t truth = code & 1;  // a row is positive where its text is the positive one
+    RawTally::Terms& of_score = terms[code >> 5];
+    ++confusion[code & 31];
+    ++of_score.rows[truth];
+    log_loss_second += of_score.log_loss[truth];
+    log_loss_first += of_score.log_loss[truth ^ 1];
+    brier_second += of_score.brier[truth];
+    brier_first += of_score.brier[truth ^ 1];
+  }
+  tally.log_loss[0] = log_loss_first;
+  tally.log_loss[1] = log_loss_second;
+  tally.brier[0] = brier_first;
+  tally.brier[1] = brier_second;
+}
+
+// The tally of a tallied read by label indices and distinct scores, as table.tally; false when
+// its two true-label texts are one class ("1" and "1.0"), which neither sum describes.
+bool finish_tally(PredictionTable& table, const RawTally& raw, const std::vector<std::uint32_t>& truth_map,
+                  const std::vector<std::uint32_t>& predicted_map, double decision_threshold) {
+  const auto positive_text = [&](std::size_t text) { return truth_map[text] == table.positive; };
+  if (truth_map.size() == 2 && positive_text(0) == positive_text(1)) return false;
+  const std::size_t sums = positive_text(0) ? 0 : 1;
+  BinaryTally out;
+  out.log_loss = raw.log_loss[sums];
+  out.brier = raw.brier[sums];
+  std::unordered_map<std::uint64_t, std::size_t> distinct;  // a score's bits -> its index in out.scores
+  for (std::size_t number = 0; number < raw.values.size(); ++number) {
+    const double value = raw.values[number] == 0 ? 0.0 : raw.values[number];
+    const auto [at, added] = distinct.try_emplace(std::bit_cast<std::uint64_t>(value), out.scores.size());
+    if (added) {
+      out.scores.push_back(value);
+      out.rows.push_back({0, 0});
+    }
+    // Predictions derived from the scores, as read_predictions derives them row by row.
+    const std::uint32_t derived = raw.values[number] >= decision_threshold ? table.positive : 1 - table.positive;
+    for (std::size_t text = 0; text < truth_map.size(); ++text) {
+      const std::uint64_t rows = raw.terms[number].rows[text];
+      out.rows[at->second][positive_text(text) ? 1 : 0] += rows;
+      if (predicted_map.empty()) out.confusion[truth_map[text] * 2 + derived] += rows;
+    }
+  }
+  for (std::size_t predicted = 0; predicted < predicted_map.size(); ++predicted) {
+    for (std::size_t text = 0; text < truth_map.size(); ++text) {
+      out.confusion[truth_map[text] * 2 + predicted_map[predicted]] += raw.confusion[predicted * 2 + text];
+    }
+  }
+  table.tally = std::move(out);
+  return true;
+}
+
+// The table from its rows: the task, the label set, the positive label, the scores and the
+// predictions. False when tallied rows do not describe a binary table the tally can hold (a
+// regression; two label texts of one class): then the caller reads the rows.
+bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layout, const PredictionColumns& columns) {
+  const std::string& path = table.path;
+  LabelDictionary &truth_labels = rows.truth_labels, &predicted_labels = rows.predicted_labels;
+  std::vector<std::uint32_t>&truth_raw = rows.truth_raw, &predicted_raw = rows.predicted_raw;
+  std::vector<double>&truth_numbers = rows.truth_numbers, &predicted_numbers = rows.predicted_numbers;
+  const bool truth_interning = rows.truth_interning, predicted_interning = rows.predicted_interning;
+  const std::vector<double>& raw_probabilities = rows.raw_probabilities;
+  std::optional<RawTally>& tally = rows.tally;
+  const auto& prediction_field = layout.prediction;
+  const auto& score_field = layout.score;
+  const auto& proba_fields = layout.probabilities;
+  // The task.
+  Task task = columns.task;
+  const bool numeric_labels = truth_interning ? truth_labels.all_numeric() : true;
+  if (task == Task::automatic) {
+    if (!truth_interning) {
+      task = Task::regression;
+    } else if (numeric_labels) {
+      std::vector<double> distinct;
+      bool integers = true;
+      for (const auto& n : truth_labels.numbers) {
+        distinct.push_back(*n);
+        integers = integers && std::floor(*n) == *n;
+      }
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      task = (!integers || distinct.size() > 20) ? Task::regression
+             : distinct.size() > 2               ? Task::multiclass
+                                                 : Task::binary;
+    } else {
+      task = truth_labels.texts.size() > 2 ? Task::multiclass : Task::binary;
+    }
+    if (task != Task::regression && !proba_fields.empty() && proba_fields.size() > 2) task = Task::multiclass;
+  }
+  table.task = task;
+  if (tally && task != Task::binary) return false;
+
+  if (task == Task::regression) {
+    if (!prediction_field)
+      throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
+    if (truth_interning) truth_numbers = truth_labels.values_of(truth_raw);
+    if (predicted_interning) predicted_numbers = predicted_labels.values_of(predicted_raw);
+    for (std::size_t row = 0; row < table.rows; ++row) {
+      if (std::isnan(truth_numbers[row])) {
+        throw_input(path + ":" + std::to_string(table.lines[row]),
+                    "column \"" + columns.label + "\" is not a finite number (a regression target)");
+      }
+      if (std::isnan(predicted_numbers[row])) {
+        throw_input(path + ":" + std::to_string(table.lines[row]),
+                    "column \"" + columns.prediction + "\" is not a finite number (a regression prediction)");
+      }
+    }
+    table.true_values = std::move(truth_numbers);
+    table.predicted_values = std::move(predicted_numbers);
+    return true;
+  }
+  if (!truth_interning) throw_input(path, "column \"" + columns.label + "\" holds more than 1000 distinct labels");
+
+  // The label set: y_true's labels and those the probability columns name, merged by value
+  // when every label is a number ("1" and "1.0" are one class, as pandas reads them).
+  const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
+                          return parse_finite_number(p.first).has_value();
+                        });
+  auto canonical = [&](const std::string& text) { return by_value ? format_number(*parse_finite_number(text)) : text; };
+  std::vector<std::string> names;
+  for (const auto& text : truth_labels.texts) names.push_back(canonical(text));
+  for (const auto& [name, field] : proba_fields) names.push_back(canonical(name));
+  if (task == Task::binary && names.size() >= 1) {
+    // One class observed: its partner in {0, 1} or {false, true} completes the pair.
+    std::vector<std::string> distinct = names;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (distinct.size() == 1) {
+      if (by_value && (distinct[0] == "0" || distinct[0] == "1")) names.push_back(distinct[0] == "0" ? "1" : "0");
+      if (is_boolean_text(distinct[0])) {
+        const bool upper = std::isupper(static_cast<unsigned char>(distinct[0][0]));
+        const bool is_true = std::tolower(static_cast<unsigned char>(distinct[0][0])) == 't';
+        names.push_back(is_true ? (upper ? "False" : "false") : (upper ? "True" : "true"));
+      }
+    }
+  }
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return by_value ? *parse_finite_number(a) < *parse_finite_number(b) : a < b;
+  });
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  table.labels = names;
+  auto label_index = [&](const std::string& text) -> std::optional<std::uint32_t> {
+    if (by_value && !parse_finite_number(text)) return std::nullopt;
+    auto it = std::find(names.begin(), names.end(), canonical(text));
+    if (it == names.end()) return std::nullopt;
+    return static_cast<std::uint32_t>(it - names.begin());
+  };
+  if (task == Task::binary && names.size() > 2) {
+    throw_usage("--task binary, but '" + path + "' has " + std::to_string(names.size()) + " labels");
+  }
+  std::vector<std::uint32_t> truth_map;
+  for (const auto& text : truth_labels.texts) truth_map.push_back(*label_index(text));
+  // Mapped in place: a second vector of a row each would double the peak memory.
+  if (!is_identity(truth_map)) {
+    for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
+  }
+  table.truth = std::move(truth_raw);
+
+  // The positive label.
+  if (task == Task::binary) {
+    if (names.size() < 2)
+      throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
+    if (columns.pos_label) {
+      auto index = label_index(*columns.pos_label);
+      if (!index) {
+        throw_usage("--pos-label " + quote_truncated(*columns.pos_label) + " is not a label of '" + path + "' (" +
+                    quote_truncated(names[0]) + ", " + quote_truncated(names[1]) + ")");
+      }
+      table.positive = *index;
+    } else if (by_value && ((names[0] == "0" && names[1] == "1") || (names[0] == "-1" && names[1] == "1"))) {
+      table.positive = 1;
+    } else if (is_boolean_text(names[0]) && is_boolean_text(names[1]) && names[0] != names[1]) {
+      table.positive = std::tolower(static_cast<unsigned char>(names[0][0])) == 't' ? 0 : 1;
+    } else {
+      throw_usage("the labels of '" + path + "' are " + quote_truncated(names[0]) + " and " +
+                  quote_truncated(names[1]) + ": give --pos-label to say which is positive");
+    }
+  }
+
+  // Scores: binary takes y_score, or the positive class's probability column.
+  const std::size_t k = names.size();
+  if (!proba_fields.empty()) {
+    std::vector<std::size_t> column_of_label(k, proba_fields.size());
+    for (std::size_t j = 0; j < proba_fields.size(); ++j) column_of_label[*label_index(proba_fields[j].first)] = j;
+    for (std::size_t label = 0; label < k; ++label) {
+      if (column_of_label[label] == proba_fields.size() && (task == Task::multiclass || !score_field)) {
+        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " +
+                              quote_truncated(names[label]));
+      }
+    }
+    if (task == Task::multiclass) {
+      table.probabilities.resize(table.rows * k);
+      const std::size_t width_p = proba_fields.size();
+      for (std::size_t row = 0; row < table.rows; ++row) {
+        for (std::size_t label = 0; label < k; ++label) {
+          table.probabilities[row * k + label] = raw_probabilities[row * width_p + column_of_label[label]];
+        }
+      }
+    } else if (!score_field) {
+      const std::size_t width_p = proba_fields.size(), column = column_of_label[table.positive];
+      table.scores.resize(table.rows);
+      for (std::size_t row = 0; row < table.rows; ++row) table.scores[row] = raw_probabilities[row * width_p + column];
+    }
+  }
+  if (task == Task::binary && score_field) table.scores = std::move(rows.raw_scores);
+  if (tally && tally->first_non_probability_line != 0) {
+    table.scores_are_probabilities = false;
+    table.first_non_probability_line = tally->first_non_probability_line;
+  }
+  for (std::size_t row = 0; row < table.scores.size(); ++row) {
+    if (table.scores[row] < 0 || table.scores[row] > 1) {
+      table.scores_are_probabilities = false;
+      table.first_non_probability_line = table.lines[row];
+      break;
+    }
+  }
+
+  // Predictions: the column, else derived from the scores.
+  if (!prediction_field && !tally) table.predicted.resize(table.rows);
+  std::vector<std::uint32_t> predicted_map;
+  if (prediction_field) {
+    for (std::size_t i = 0; i < predicted_labels.texts.size(); ++i) {
+      auto index = label_index(predicted_labels.texts[i]);
+      if (!index) {
+        throw_input(path + ":" + std::to_string(predicted_labels.first_lines[i]),
+                    "column \"" + columns.prediction + "\": " + quote_truncated(predicted_labels.texts[i]) +
+                        " is not one of the labels (" + join_limited(names, 10) + ")");
+      }
+      predicted_map.push_back(*index);
+    }
+    if (!predicted_interning)
+      throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
+    if (!is_identity(predicted_map)) {
+      for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
+    }
+    table.predicted = std::move(predicted_raw);
+  } else if (tally) {
+    // Derived from the scores below.
+  } else if (task == Task::binary) {
+    if (table.scores.empty())
+      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
+    for (std::size_t row = 0; row < table.rows; ++row) {
+      table.predicted[row] = table.scores[row] >= columns.decision_threshold ? table.positive : 1 - table.positive;
+    }
+  } else {
+    if (table.probabilities.empty()) {
+      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score_prefix +
+                            "<label>\" columns to derive it from");
+    }
+    for (std::size_t row = 0; row < table.rows; ++row) {
+      const double* p = &table.probabilities[row * k];
+      table.predicted[row] = static_cast<std::uint32_t>(std::max_element(p, p + k) - p);  // ties: the first label
+    }
+  }
+  return !tally || finish_tally(table, *tally, truth_map, predicted_map, columns.decision_threshold);
+}
+
+// The rows of a tallied read (read_tallied), from the blocks of lines CsvReader::next_lines
+// gives: one loop over the bytes, what is rare out of it.
+class TallyReader {
+ public:
+  TallyReader(const FileLayout& layout, char delimiter, std::uint64_t first_line, RawRows& rows)
+      : delimiter_(delimiter),
+        width_(layout.header.size()),
+        roles_(width_, Role::other),
+        line_(first_line),
+        rows_(rows),
+        tally_(rows.tally.emplace()) {
+    roles_[layout.label] = Role::label;
+    if (layout.prediction) roles_[*layout.prediction] = Role::prediction;
+    roles_[*layout.score] = Role::score;
+  }
+
+  // Tallies the rows of `lines`; false at anything a tallied read does not take.
+  [[gnu::noinline]] bool read(std::string_view lines);
+  // After the last block: the rows read, and the label column's SHA-256.
+  std::size_t finish(std::string& label_sha256) {
+    tally_rows({codes_.data(), code_count_}, tally_);
+    code_count_ = 0;
+    label_hash_.update(hashed_.data(), hashed_size_);
+    label_sha256 = label_hash_.finish_hex();
+    return row_count_;
+  }
+
+ private:
+  enum class Role : unsigned char { other, label, prediction, score };
+  static constexpr std::size_t kLongestLabel = 256;  // copied to the hashed block; longer ones hashed in place
+  static constexpr std::size_t kHashBlock = std::size_t{1} << 16;
+  static constexpr std::size_t kCodeBlock = 4096;  // rows between two tally_rows calls: the codes stay in the L1 cache
+
+  // A label text not seen before: its number, kNone when it is missing.
+  [[gnu::noinline]] std::uint32_t add_label(LabelDictionary& labels, std::string_view cell) const {
+    return has_no_value(cell) ? LabelDictionary::kNone : labels.add(cell, line_);
+  }
+  [[gnu::noinline]] void hash_long_label(std::string_view cell) {
+    label_hash_.update(hashed_.data(), hashed_size_);
+    label_hash_.update(cell);
+    hashed_size_ = 0;
+  }
+  [[gnu::noinline]] void add_score(double value) {
+    tally_.values.push_back(value);
+    const std::array<double, 2> log_loss = binary_log_loss_terms(value);
+    const double miss = 0 - value, hit = 1 - value;
+    tally_.terms.push_back({{log_loss[0], log_loss[1]}, {miss * miss, hit * hit}, {0, 0}});
+    if ((value < 0 || value > 1) && tally_.first_non_probability_line == 0) tally_.first_non_probability_line = line_;
+  }
+
+  const char delimiter_;
+  const std::size_t width_;
+  std::vector<Role> roles_;
+  std::uint64_t line_;  // of the row being read
+  RawRows& rows_;
+  RawTally& tally_;
+  ScoreNumbers scores_;
+  Sha256 label_hash_;
+  std::vector<char> hashed_ = std::vector<char>(kHashBlock + kLongestLabel + 1);
+  std::size_t hashed_size_ = 0;
+  std::vector<std::uint32_t> codes_ = std::vector<std::uint32_t>(kCodeBlock);
+  std::size_t code_count_ = 0;
+  std::size_t row_count_ = 0;
+};
+
+bool TallyReader::read(std::string_view lines) {
+  const char* const text = lines.data();
+  const std::size_t size = lines.size();
+  const char delimiter = delimiter_;
+  const Role* const roles = roles_.data();
+  // The stops in order: each 64-byte block's bits computed once, taken lowest first. The
+  // last byte is a line feed (or the padding's), so the blocks never run past the padding.
+  std::size_t block = 0;
+  std::uint64_t bits = stop_bits(text, delimiter);
+  const auto next_stop = [&]() __attribute__((always_inline)) {
+    while (bits == 0) {
+      block += 64;
+      bits = stop_bits(text + block, delimiter);
+    }
+    const std::size_t at = block + static_cast<std::size_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+    return at;
+  };
+  const auto score_added = [this](double value) { add_score(value); };
+  for (std::size_t start = 0; start < size; ++line_) {
+    std::uint32_t truth = 0, predicted = 0, score = 0;
+    for (std::size_t field = 0;; ++field) {
+      const std::size_t stop = next_stop();
+      const std::string_view cell(text + start, stop - start);
+      const char c = text[stop];
+      if (field == 0 && stop == start && (c == '\n' || (c == '\r' && text[stop + 1] == '\n'))) {
+        start = stop + 1;  // a blank line
+        if (c == '\r') {
+          next_stop();
+          ++start;
+        }
+        break;
+      }
+      switch (roles[field]) {
+        case Role::other: break;
+        case Role::label:
+          truth = cell.size() == 1 ? rows_.truth_labels.by_byte[static_cast<unsigned char>(cell[0])]
+                                   : LabelDictionary::kNone;
+          if (truth == LabelDictionary::kNone) truth = add_label(rows_.truth_labels, cell);
+          if (truth > 1) return false;  // missing, or a third label: not binary
+          if (cell.size() == 1) {
+            hashed_[hashed_size_++] = cell[0];
+          } else if (cell.size() < kLongestLabel) {
+            std::memcpy(hashed_.data() + hashed_size_, cell.data(), cell.size());
+            hashed_size_ += cell.size();
+          } else {
+            hash_long_label(cell);
+          }
+          hashed_[hashed_size_++] = '\n';
+          if (hashed_size_ >= kHashBlock) {
+            label_hash_.update(hashed_.data(), hashed_size_);
+            hashed_size_ = 0;
+          }
+          break;
+        case Role::prediction:
+          predicted = cell.size() == 1 ? rows_.predicted_labels.by_byte[static_cast<unsigned char>(cell[0])]
+                                       : LabelDictionary::kNone;
+          if (predicted == LabelDictionary::kNone) predicted = add_label(rows_.predicted_labels, cell);
+          if (predicted >= kTallyPredictedTexts) return false;  // missing, or many texts
+          break;
+        case Role::score:
+          score = scores_.number(cell, score_added);
+          // Not a number: read_predictions says so; too many: the rows are sorted instead.
+          if (score == ScoreNumbers::kNotANumber || score == ScoreNumbers::kTooMany) return false;
+          break;
+      }
+      start = stop + 1;
+      if (c == delimiter) {
+        if (field + 1 == width_) return false;  // more fields than the header's
+        continue;
+      }
+      if (c == '\r' && text[stop + 1] == '\n') {
+        next_stop();
+        ++start;
+      } else if (c != '\n') {
+        return false;  // a quote, or a line ending in a lone carriage return
+      }
+      if (field + 1 != width_) return false;
+      codes_[code_count_++] = score << 5 | predicted << 1 | truth;
+      ++row_count_;
+      if (code_count_ == kCodeBlock) {
+        tally_rows(codes_, tally_);
+        code_count_ = 0;
+      }
+      break;
+    }
+  }
+  return true;
+}
+
+// An unweighted binary file with scores, its rows tallied as they are read instead of kept a
+// column each; nullopt for any other file, and as soon as a row holds anything out of the
+// ordinary (a quote, a missing value, a third label text, a row read_predictions would
+// refuse, too many distinct scores): the caller then reads the rows, and says what
+// read_predictions says.
+std::optional<PredictionTable> read_tallied(const std::string& path, const PredictionColumns& columns) {
+  // A bucket is read once: giving up on it would download it twice.
+  if (std::endian::native != std::endian::little || input::is_s3_url(path)) return std::nullopt;
+  if (columns.task != Task::automatic && columns.task != Task::binary) return std::nullopt;
+  if (!columns.weight.empty() || !columns.slice.empty() || !columns.id.empty()) return std::nullopt;
+  FileLayout layout;
+  auto reader = open_predictions(path, columns, layout);
+  if (!layout.score || !layout.probabilities.empty() || layout.score == layout.label ||
+      layout.prediction == layout.label || layout.prediction == layout.score) {
+    return std::nullopt;
+  }
+  PredictionTable table;
+  table.path = path;
+  RawRows rows;
+  TallyReader tally(layout, default_delimiter(path), reader->next_line(), rows);
+  try {
+    for (;;) {
+      const std::optional<std::string_view> lines = reader->next_lines();
+      if (!lines) return std::nullopt;
+      if (lines->empty()) break;
+      if (!tally.read(*lines)) return std::nullopt;
+    }
+  } catch (const Error&) {  // a read error: read_predictions says it
+    return std::nullopt;
+  }
+  table.rows = tally.finish(table.label_sha256);
+  if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");
+  if (!finish_table(table, rows, layout, columns)) return std::nullopt;
+  return table;
+}
+
 }  // namespace
 
 const char* task_name(Task task) {
@@ -206,44 +849,24 @@ PredictionTable PredictionTable::subset(const std::vector<std::size_t>& keep) co
 }
 
 PredictionTable read_predictions(const std::string& path, const PredictionColumns& columns) {
-  std::vector<std::string> header;
-  auto reader = open_csv(path, default_delimiter(path), header);
-  const std::size_t label_field = require_column(header, columns.label, path);
-  const std::optional<std::size_t> prediction_field = find_column(header, columns.prediction);
-  std::optional<std::size_t> score_field = find_column(header, columns.score);
-  // A column named on the command line must exist: a typo is not "derive it from the scores".
-  if (columns.prediction_named && !prediction_field) require_column(header, columns.prediction, path);
-  if (columns.score_named && !score_field) require_column(header, columns.score, path);
-  // The class-probability columns, by the label text after the prefix.
-  std::vector<std::pair<std::string, std::size_t>> proba_fields;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i].size() > columns.score_prefix.size() && header[i].rfind(columns.score_prefix, 0) == 0) {
-      proba_fields.emplace_back(header[i].substr(columns.score_prefix.size()), i);
-    }
-  }
-  if (columns.prefix_named && proba_fields.empty()) {
-    throw_input(path, "no column starts with \"" + columns.score_prefix + "\" (--score-prefix)");
-  }
-  constexpr std::size_t kNoField = ~std::size_t{0};
-  const std::size_t weight_field = columns.weight.empty() ? kNoField : require_column(header, columns.weight, path);
-  const std::size_t slice_field = columns.slice.empty() ? kNoField : require_column(header, columns.slice, path);
-  const std::size_t id_field = columns.id.empty() ? kNoField : require_column(header, columns.id, path);
-  if (!prediction_field && !score_field && proba_fields.empty()) {
-    throw_input(path, "no column \"" + columns.prediction + "\" and no scores (\"" + columns.score + "\" or \"" +
-                          columns.score_prefix + "<label>\") to derive predictions from" +
-                          column_suggestion(columns.prediction, header));
-  }
-
+  FileLayout layout;
+  auto reader = open_predictions(path, columns, layout);
+  const std::vector<std::string>& header = layout.header;
+  const std::size_t label_field = layout.label;
+  const std::optional<std::size_t>&prediction_field = layout.prediction, &score_field = layout.score;
+  const auto& proba_fields = layout.probabilities;
+  const std::size_t weight_field = layout.weight, slice_field = layout.slice, id_field = layout.id;
   PredictionTable table;
   table.path = path;
-  LabelDictionary truth_labels, predicted_labels;
-  std::vector<std::uint32_t> truth_raw, predicted_raw;
-  std::vector<double> truth_numbers, predicted_numbers;
-  bool truth_interning = columns.task != Task::regression;  // false once the labels are a regression target
-  bool predicted_interning = true;
+  RawRows rows;
+  LabelDictionary &truth_labels = rows.truth_labels, &predicted_labels = rows.predicted_labels;
+  std::vector<std::uint32_t>&truth_raw = rows.truth_raw, &predicted_raw = rows.predicted_raw;
+  std::vector<double>&truth_numbers = rows.truth_numbers, &predicted_numbers = rows.predicted_numbers;
+  bool &truth_interning = rows.truth_interning, &predicted_interning = rows.predicted_interning;
+  truth_interning = columns.task != Task::regression;
+  std::vector<double>&raw_scores = rows.raw_scores, &raw_probabilities = rows.raw_probabilities;
   Sha256 label_hash;
   std::string hash_buffer;
-  std::vector<double> raw_scores, raw_probabilities;
   const std::size_t width = header.size();
   if (const std::size_t capacity = row_capacity_hint(path, width); capacity > 0) {
     if (truth_interning) truth_raw.reserve(capacity);
@@ -341,188 +964,19 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   label_hash.update(hash_buffer);
   table.label_sha256 = label_hash.finish_hex();
 
-  // The task.
-  Task task = columns.task;
-  const bool numeric_labels = truth_interning ? truth_labels.all_numeric() : true;
-  if (task == Task::automatic) {
-    if (!truth_interning) {
-      task = Task::regression;
-    } else if (numeric_labels) {
-      std::vector<double> distinct;
-      bool integers = true;
-      for (const auto& n : truth_labels.numbers) {
-        distinct.push_back(*n);
-        integers = integers && std::floor(*n) == *n;
-      }
-      std::sort(distinct.begin(), distinct.end());
-      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-      task = (!integers || distinct.size() > 20) ? Task::regression
-             : distinct.size() > 2               ? Task::multiclass
-                                                 : Task::binary;
-    } else {
-      task = truth_labels.texts.size() > 2 ? Task::multiclass : Task::binary;
-    }
-    if (task != Task::regression && !proba_fields.empty() && proba_fields.size() > 2) task = Task::multiclass;
-  }
-  table.task = task;
-
-  if (task == Task::regression) {
-    if (!prediction_field)
-      throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
-    if (truth_interning) truth_numbers = truth_labels.values_of(truth_raw);
-    if (predicted_interning) predicted_numbers = predicted_labels.values_of(predicted_raw);
-    for (std::size_t row = 0; row < table.rows; ++row) {
-      if (std::isnan(truth_numbers[row])) {
-        throw_input(path + ":" + std::to_string(table.lines[row]),
-                    "column \"" + columns.label + "\" is not a finite number (a regression target)");
-      }
-      if (std::isnan(predicted_numbers[row])) {
-        throw_input(path + ":" + std::to_string(table.lines[row]),
-                    "column \"" + columns.prediction + "\" is not a finite number (a regression prediction)");
-      }
-    }
-    table.true_values = std::move(truth_numbers);
-    table.predicted_values = std::move(predicted_numbers);
-    return table;
-  }
-  if (!truth_interning) throw_input(path, "column \"" + columns.label + "\" holds more than 1000 distinct labels");
-
-  // The label set: y_true's labels and those the probability columns name, merged by value
-  // when every label is a number ("1" and "1.0" are one class, as pandas reads them).
-  const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
-                          return parse_finite_number(p.first).has_value();
-                        });
-  auto canonical = [&](const std::string& text) { return by_value ? format_number(*parse_finite_number(text)) : text; };
-  std::vector<std::string> names;
-  for (const auto& text : truth_labels.texts) names.push_back(canonical(text));
-  for (const auto& [name, field] : proba_fields) names.push_back(canonical(name));
-  if (task == Task::binary && names.size() >= 1) {
-    // One class observed: its partner in {0, 1} or {false, true} completes the pair.
-    std::vector<std::string> distinct = names;
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    if (distinct.size() == 1) {
-      if (by_value && (distinct[0] == "0" || distinct[0] == "1")) names.push_back(distinct[0] == "0" ? "1" : "0");
-      if (is_boolean_text(distinct[0])) {
-        const bool upper = std::isupper(static_cast<unsigned char>(distinct[0][0]));
-        const bool is_true = std::tolower(static_cast<unsigned char>(distinct[0][0])) == 't';
-        names.push_back(is_true ? (upper ? "False" : "false") : (upper ? "True" : "true"));
-      }
-    }
-  }
-  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
-    return by_value ? *parse_finite_number(a) < *parse_finite_number(b) : a < b;
-  });
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  table.labels = names;
-  auto label_index = [&](const std::string& text) -> std::optional<std::uint32_t> {
-    if (by_value && !parse_finite_number(text)) return std::nullopt;
-    auto it = std::find(names.begin(), names.end(), canonical(text));
-    if (it == names.end()) return std::nullopt;
-    return static_cast<std::uint32_t>(it - names.begin());
-  };
-  if (task == Task::binary && names.size() > 2) {
-    throw_usage("--task binary, but '" + path + "' has " + std::to_string(names.size()) + " labels");
-  }
-  std::vector<std::uint32_t> truth_map;
-  for (const auto& text : truth_labels.texts) truth_map.push_back(*label_index(text));
-  // Mapped in place: a second vector of a row each would double the peak memory.
-  if (!is_identity(truth_map)) {
-    for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
-  }
-  table.truth = std::move(truth_raw);
-
-  // The positive label.
-  if (task == Task::binary) {
-    if (names.size() < 2)
-      throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
-    if (columns.pos_label) {
-      auto index = label_index(*columns.pos_label);
-      if (!index) {
-        throw_usage("--pos-label " + quote_truncated(*columns.pos_label) + " is not a label of '" + path + "' (" +
-                    quote_truncated(names[0]) + ", " + quote_truncated(names[1]) + ")");
-      }
-      table.positive = *index;
-    } else if (by_value && ((names[0] == "0" && names[1] == "1") || (names[0] == "-1" && names[1] == "1"))) {
-      table.positive = 1;
-    } else if (is_boolean_text(names[0]) && is_boolean_text(names[1]) && names[0] != names[1]) {
-      table.positive = std::tolower(static_cast<unsigned char>(names[0][0])) == 't' ? 0 : 1;
-    } else {
-      throw_usage("the labels of '" + path + "' are " + quote_truncated(names[0]) + " and " +
-                  quote_truncated(names[1]) + ": give --pos-label to say which is positive");
-    }
-  }
-
-  // Scores: binary takes y_score, or the positive class's probability column.
-  const std::size_t k = names.size();
-  if (!proba_fields.empty()) {
-    std::vector<std::size_t> column_of_label(k, proba_fields.size());
-    for (std::size_t j = 0; j < proba_fields.size(); ++j) column_of_label[*label_index(proba_fields[j].first)] = j;
-    for (std::size_t label = 0; label < k; ++label) {
-      if (column_of_label[label] == proba_fields.size() && (task == Task::multiclass || !score_field)) {
-        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " +
-                              quote_truncated(names[label]));
-      }
-    }
-    if (task == Task::multiclass) {
-      table.probabilities.resize(table.rows * k);
-      const std::size_t width_p = proba_fields.size();
-      for (std::size_t row = 0; row < table.rows; ++row) {
-        for (std::size_t label = 0; label < k; ++label) {
-          table.probabilities[row * k + label] = raw_probabilities[row * width_p + column_of_label[label]];
-        }
-      }
-    } else if (!score_field) {
-      const std::size_t width_p = proba_fields.size(), column = column_of_label[table.positive];
-      table.scores.resize(table.rows);
-      for (std::size_t row = 0; row < table.rows; ++row) table.scores[row] = raw_probabilities[row * width_p + column];
-    }
-  }
-  if (task == Task::binary && score_field) table.scores = std::move(raw_scores);
-  for (std::size_t row = 0; row < table.scores.size(); ++row) {
-    if (table.scores[row] < 0 || table.scores[row] > 1) {
-      table.scores_are_probabilities = false;
-      table.first_non_probability_line = table.lines[row];
-      break;
-    }
-  }
-
-  // Predictions: the column, else derived from the scores.
-  if (!prediction_field) table.predicted.resize(table.rows);
-  if (prediction_field) {
-    std::vector<std::uint32_t> predicted_map;
-    for (std::size_t i = 0; i < predicted_labels.texts.size(); ++i) {
-      auto index = label_index(predicted_labels.texts[i]);
-      if (!index) {
-        throw_input(path + ":" + std::to_string(predicted_labels.first_lines[i]),
-                    "column \"" + columns.prediction + "\": " + quote_truncated(predicted_labels.texts[i]) +
-                        " is not one of the labels (" + join_limited(names, 10) + ")");
-      }
-      predicted_map.push_back(*index);
-    }
-    if (!predicted_interning)
-      throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
-    if (!is_identity(predicted_map)) {
-      for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
-    }
-    table.predicted = std::move(predicted_raw);
-  } else if (task == Task::binary) {
-    if (table.scores.empty())
-      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
-    for (std::size_t row = 0; row < table.rows; ++row) {
-      table.predicted[row] = table.scores[row] >= columns.decision_threshold ? table.positive : 1 - table.positive;
-    }
-  } else {
-    if (table.probabilities.empty()) {
-      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score_prefix +
-                            "<label>\" columns to derive it from");
-    }
-    for (std::size_t row = 0; row < table.rows; ++row) {
-      const double* p = &table.probabilities[row * k];
-      table.predicted[row] = static_cast<std::uint32_t>(std::max_element(p, p + k) - p);  // ties: the first label
-    }
-  }
+  finish_table(table, rows, layout, columns);
   return table;
+}
+
+PredictionTable read_predictions_for_metrics(const std::string& path, const PredictionColumns& columns) {
+  if (std::optional<PredictionTable> tallied = read_tallied(path, columns)) return std::move(*tallied);
+  return read_predictions(path, columns);
+}
+
+std::array<double, 2> binary_log_loss_terms(double score) {
+  const double clipped = std::clamp(score, kLogLossEpsilon, 1 - kLogLossEpsilon);
+  const double sum = (1 - clipped) + clipped;
+  return {-std::log((1 - clipped) / sum), -std::log(clipped / sum)};
 }
 
 }  // namespace lean

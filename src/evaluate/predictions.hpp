@@ -1,8 +1,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +58,21 @@ class RowLines {
   std::uint64_t last_ = 0;
 };
 
+// sklearn's log_loss clips probabilities to [eps, 1 - eps] with eps = np.finfo(float64).eps.
+inline constexpr double kLogLossEpsilon = std::numeric_limits<double>::epsilon();
+// A binary score's log-loss terms for a negative [0] and a positive [1] row: clipped, and the
+// pair renormalised, as sklearn's log_loss.
+std::array<double, 2> binary_log_loss_terms(double score);
+
+// Unweighted binary rows with scores, tallied: what their metrics need, without a column
+// per row. The sums add each row's term in row order, as the row-by-row loop does.
+struct BinaryTally {
+  std::array<std::uint64_t, 4> confusion{};        // rows by [true label][predicted label]
+  std::vector<double> scores;                      // the distinct scores (-0.0 as 0.0), in no order
+  std::vector<std::array<std::uint64_t, 2>> rows;  // per distinct score: rows [negative, positive]
+  long double log_loss = 0, brier = 0;             // of the rows' probabilities (when they are)
+};
+
 // A predictions file read into columns. Classification labels are indices into `labels`,
 // which is sorted as scikit-learn sorts them (numerically when every label is a number,
 // else by code point).
@@ -81,9 +98,12 @@ struct PredictionTable {
   std::vector<std::string> ids;  // with PredictionColumns::id
   RowLines lines;                // the line each row starts on
   std::string label_sha256;      // of the label cells, one per line, in row order
+  // read_predictions_for_metrics of an unweighted binary file with scores: the rows tallied,
+  // and truth, predicted, scores and lines empty.
+  std::optional<BinaryTally> tally;
 
   bool classification() const { return task != Task::regression; }
-  bool has_scores() const { return !scores.empty() || !probabilities.empty(); }
+  bool has_scores() const { return !scores.empty() || !probabilities.empty() || tally.has_value(); }
   // The rows `keep` (indices), in that order, as a table of their own (slices, pairing).
   PredictionTable subset(const std::vector<std::size_t>& keep) const;
 };
@@ -91,6 +111,10 @@ struct PredictionTable {
 // Reads and checks a predictions file; every problem is an input error naming the file (and
 // line), an option that does not fit the data a usage error.
 PredictionTable read_predictions(const std::string& path, const PredictionColumns& columns);
+// The same for the metrics of the whole file only (Evaluator::all): an unweighted binary file
+// with scores is tallied while it is read (PredictionTable::tally), with the same metrics,
+// errors and exit codes.
+PredictionTable read_predictions_for_metrics(const std::string& path, const PredictionColumns& columns);
 
 const char* task_name(Task task);
 

@@ -33,7 +33,7 @@ PredictionMetrics evaluate_predictions(const PredictionsRun& input, const std::s
   const PredictionColumns& columns = input.columns;
   PredictionMetrics run;
   run.path = input.path;
-  const PredictionTable table = read_predictions(run.path, columns);
+  const PredictionTable table = read_predictions_for_metrics(run.path, columns);
   run.task = table.task;
   const Evaluator evaluator(table, input.average);
   run.evaluation = evaluator.all();

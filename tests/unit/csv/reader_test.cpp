@@ -141,3 +141,32 @@ TEST_CASE("random CSV: fields of every length across blocks and windows read as 
   for (std::size_t i = 0; i < records.size(); ++i) differing += records[i] != expected[i];
   CHECK(differing == 0);
 }
+
+TEST_CASE("next_lines: whole lines after the header, a last line without a break, then nothing") {
+  test::TempDir dir;
+  std::string content = "a,b\n";
+  for (int i = 0; i < 50000; ++i) content += std::to_string(i) + ",x\n";  // more than one window
+  content += "last,row";
+  CsvReader reader(dir.write("a.csv", content), ',');
+  std::vector<std::string_view> fields;
+  REQUIRE(reader.next(fields));
+  CHECK(reader.next_line() == 2);
+  std::string read;
+  std::size_t blocks = 0;
+  for (std::optional<std::string_view> lines; (lines = reader.next_lines()) && !lines->empty(); ++blocks) {
+    // Whole lines, and a line feed in the padding after a last line without one.
+    CHECK((lines->back() == '\n' || lines->data()[lines->size()] == '\n'));
+    read += *lines;
+  }
+  CHECK(blocks > 1);
+  CHECK(read == content.substr(4));
+  CHECK(reader.next_lines() == std::optional<std::string_view>(std::string_view()));
+}
+
+TEST_CASE("next_lines: a line longer than the window gives nullopt") {
+  test::TempDir dir;
+  CsvReader reader(dir.write("a.csv", "a\n" + std::string(300000, 'x') + "\n"), ',');
+  std::vector<std::string_view> fields;
+  REQUIRE(reader.next(fields));
+  CHECK_FALSE(reader.next_lines().has_value());
+}

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "core/error.hpp"
+#include "evaluate/evaluation.hpp"
 #include "test_util.hpp"
 
 TEST_CASE("labels sort numerically when every label is a number; the task follows the labels") {
@@ -59,4 +61,62 @@ TEST_CASE("row lines are held as runs and answer every row") {
   const std::vector<std::uint64_t> expected{2, 3, 4, 7, 8, 12, 13, 14, 15};
   REQUIRE(lines.size() == expected.size());
   for (std::size_t row = 0; row < expected.size(); ++row) CHECK(lines[row] == expected[row]);
+}
+
+namespace {
+
+// Every metric, as ml-validate writes them, or the error's text.
+std::string metrics_or_error(lean::PredictionTable (*read)(const std::string&, const lean::PredictionColumns&),
+                             const std::string& path, const lean::PredictionColumns& columns) {
+  try {
+    return lean::Evaluator(read(path, columns), "").all().metrics.dump();
+  } catch (const lean::Error& error) {
+    return "error: " + error.describe();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("an unweighted binary file is tallied while it is read, with the metrics of its rows") {
+  lean::test::TempDir dir;
+  // Scores spelt several ways (one value twice), CRLF, a blank line, no final line break.
+  std::string content = "y_true,y_pred,y_score\r\n";
+  const char* scores[] = {"0.5", "0.50", "0.3529", "-0", "0", "1", "0.123456789", "1e-3", "0.9999", "+0.25"};
+  for (int i = 0; i < 300; ++i) {
+    content += std::to_string(i % 3 == 0) + "," + std::to_string(i % 5 == 0) + "," + scores[i % 10] + "\r\n";
+    if (i == 100) content += "\r\n";
+  }
+  content += "1,1,0.75";
+  const std::string path = dir.write("p.csv", content);
+  for (const bool derived : {false, true}) {
+    CAPTURE(derived);
+    lean::PredictionColumns columns;
+    if (derived) columns.prediction = "absent";
+    const lean::PredictionTable tallied = lean::read_predictions_for_metrics(path, columns);
+    REQUIRE(tallied.tally.has_value());
+    CHECK(tallied.truth.empty());
+    CHECK(tallied.rows == 301);
+    CHECK(tallied.label_sha256 == lean::read_predictions(path, columns).label_sha256);
+    CHECK(metrics_or_error(lean::read_predictions_for_metrics, path, columns) ==
+          metrics_or_error(lean::read_predictions, path, columns));
+  }
+}
+
+TEST_CASE("a tallied read gives up on what it does not take: the rows are read, and say the same") {
+  lean::test::TempDir dir;
+  const std::string head = "y_true,y_pred,y_score\n0,0,0.25\n1,1,0.75\n";
+  for (const char* rest : {"1,1,\"0.5\"\n", "2,1,0.5\n", "1,1\n", "1,,0.5\n", "1,1,high\n", "1.0,1,0.5\n",
+                           "1,1,0.5\r0,0,0.5\n", "1.5,1,0.5\n"}) {
+    CAPTURE(rest);
+    const std::string path = dir.write("p.csv", head + rest);
+    const std::string expected = metrics_or_error(lean::read_predictions, path, {});
+    CHECK(metrics_or_error(lean::read_predictions_for_metrics, path, {}) == expected);
+  }
+  // Rows that only take their own numbers of distinct scores.
+  std::string many = "y_true,y_pred,y_score\n";
+  for (int i = 0; i < 70000; ++i) many += std::to_string(i % 2) + ",1,0." + std::to_string(1000000 + i) + "\n";
+  const std::string path = dir.write("many.csv", many);
+  CHECK_FALSE(lean::read_predictions_for_metrics(path, {}).tally.has_value());
+  CHECK(metrics_or_error(lean::read_predictions_for_metrics, path, {}) ==
+        metrics_or_error(lean::read_predictions, path, {}));
 }
