@@ -37,6 +37,10 @@ const std::vector<std::string> kConfusionMetrics = {"accuracy",
                                                     "tn",
                                                     "fn"};
 
+// Why a score metric is undefined on weighted rows that are not all of weight 0.
+constexpr const char* kClassWeighsZero = "one class of y_true has zero weight";
+constexpr const char* kRowsWeighZero = "the rows weigh 0 in total";
+
 double safe_divide(long double numerator, long double denominator) {  // zero_division=0
   return denominator == 0 ? 0.0 : static_cast<double>(numerator / denominator);
 }
@@ -376,6 +380,10 @@ void Evaluator::confusion_values(const Confusion& c, ConfusionValues& out) const
       }
     }
   }
+  if (t.task == Task::binary) {
+    const std::size_t p = t.positive, q = 1 - t.positive;
+    out.counts = {c.at(p, p), c.at(q, p), c.at(q, q), c.at(p, q)};
+  }
   if (total == 0) return;
   out.defined = true;
   out.accuracy = static_cast<double>(trace / total);
@@ -448,10 +456,6 @@ void Evaluator::confusion_values(const Confusion& c, ConfusionValues& out) const
   const long double expected_agreement = dot_tp / total;
   if (total - expected_agreement != 0)
     out.kappa = static_cast<double>(1 - (total - trace) / (total - expected_agreement));
-  if (t.task == Task::binary) {
-    const std::size_t p = t.positive, q = 1 - t.positive;
-    out.counts = {c.at(p, p), c.at(q, p), c.at(q, q), c.at(p, q)};
-  }
 }
 
 void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
@@ -459,8 +463,13 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   ConfusionValues v;
   confusion_values(c, v);
   ordered_json& m = out.metrics;
-  if (!v.defined) {
-    out.undefined["accuracy"] = "the rows weigh 0 in total";
+  const char* count_names[4] = {"tp", "fp", "tn", "fn"};
+  if (!v.defined) {  // every ratio is 0/0; the counts are 0
+    for (const std::string& name : kConfusionMetrics) {
+      if (std::find(std::begin(count_names), std::end(count_names), name) == std::end(count_names))
+        out.undefined[name] = kRowsWeighZero;
+    }
+    for (int i = 0; i < 4 && t.task == Task::binary; ++i) m[count_names[i]] = v.counts[i];
     return;
   }
   m["accuracy"] = v.accuracy;
@@ -484,7 +493,6 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   }
   m["per_class"] = per_class;
   if (t.task == Task::binary) {
-    const char* count_names[4] = {"tp", "fp", "tn", "fn"};
     for (int i = 0; i < 4; ++i) m[count_names[i]] = v.counts[i];
   }
 }
@@ -529,11 +537,18 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
   if (!t.has_scores()) return;
   if (t.task == Task::binary) {
     auto report_scores = [&](const Curve& curve, long double log_loss, long double brier, long double weights) {
+      // A class whose rows all weigh 0 leaves sklearn's curve at 0/0 (NaN): undefined, as one class is.
+      const bool positives_weigh = curve.tps.back() > 0, negatives_weigh = curve.fps.back() > 0;
       if (!in_truth[0] || !in_truth[1]) out.undefined["roc_auc"] = "y_true holds one class only";
+      else if (!positives_weigh || !negatives_weigh) out.undefined["roc_auc"] = kClassWeighsZero;
       else out.metrics["roc_auc"] = roc_area(curve);
-      if (curve.tps.back() == 0) out.undefined["average_precision"] = "y_true holds no positive example";
+      if (!in_truth[t.positive]) out.undefined["average_precision"] = "y_true holds no positive example";
+      else if (!positives_weigh) out.undefined["average_precision"] = kClassWeighsZero;
       else out.metrics["average_precision"] = average_precision(curve);
-      if (!t.scores_are_probabilities) {
+      if (weights == 0) {
+        out.undefined["log_loss"] = kRowsWeighZero;
+        out.undefined["brier_score"] = kRowsWeighZero;
+      } else if (!t.scores_are_probabilities) {
         const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
                                 std::to_string(t.first_non_probability_line) + ")";
         out.undefined["log_loss"] = why;
@@ -582,7 +597,8 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
     weights += w;
     log_loss += w * -std::log(row[t.truth[r]] / sum);
   }
-  out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
+  if (weights == 0) out.undefined["log_loss"] = kRowsWeighZero;
+  else out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
   if (std::find(in_truth.begin(), in_truth.end(), false) != in_truth.end()) {
     out.undefined["roc_auc"] = "y_true lacks a class that has a probability column (one-vs-rest needs every class)";
     return;
@@ -597,7 +613,12 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
     }
     std::vector<double> column(t.rows);
     for (std::size_t r = 0; r < t.rows; ++r) column[r] = t.probabilities[r * k + l];
-    auc_sum += roc_area(binary_curve(score_orders()[l], column, positive, t, multiplicity));
+    const Curve curve = binary_curve(score_orders()[l], column, positive, t, multiplicity);
+    if (curve.tps.back() == 0 || curve.fps.back() == 0) {  // one-vs-rest at 0/0, as in the binary case
+      out.undefined["roc_auc"] = kClassWeighsZero;
+      return;
+    }
+    auc_sum += roc_area(curve);
   }
   out.metrics["roc_auc"] = static_cast<double>(auc_sum / k);
 }
@@ -623,7 +644,9 @@ void Evaluator::regression(Evaluation& out, std::span<const double> multiplicity
   ordered_json& m = out.metrics;
   m["n"] = n;
   if (w_sum == 0) {
-    out.undefined["mae"] = "the rows weigh 0 in total";
+    for (const char* name : {"mae", "mse", "rmse", "r2", "mape", "median_absolute_error", "explained_variance"})
+      out.undefined[name] = kRowsWeighZero;
+    m["max_error"] = max_error;  // sklearn's max_error takes no weights
     return;
   }
   const double y_mean = static_cast<double>(y_sum / w_sum), diff_mean = static_cast<double>(diff_sum / w_sum);

@@ -28,6 +28,8 @@
 namespace lean {
 namespace {
 
+// The slice of the rows whose slice cell is missing.
+constexpr std::string_view kMissingSlice = "(missing)";
 // More distinct numeric labels than this cannot be classes: the column is a regression target.
 constexpr std::size_t kMaxClasses = 1000;
 // How far a row of class probabilities may sum from 1 before it is an error rather than rounding.
@@ -167,6 +169,20 @@ std::size_t require_column(const std::vector<std::string>& header, const std::st
 }
 
 constexpr std::size_t kNoField = ~std::size_t{0};
+
+// Labels and slice values are keys of the metrics JSON, whose strings are UTF-8: one that is
+// not could not be written, nor told apart from another (as ml-drift refuses such values).
+[[noreturn]] void refuse_non_utf8(const std::string& where, const std::string& what, std::string_view text) {
+  throw_input(where, what + ": " + quote_truncated(text) +
+                         " is not UTF-8, which a metrics file cannot hold as a label or slice name");
+}
+
+void refuse_non_utf8_labels(const std::string& path, const std::string& column, const LabelDictionary& labels) {
+  for (std::size_t i = 0; i < labels.texts.size(); ++i) {
+    if (!is_utf8(labels.texts[i]))
+      refuse_non_utf8(path + ":" + std::to_string(labels.first_lines[i]), "column \"" + column + "\"", labels.texts[i]);
+  }
+}
 
 // Where a predictions file holds what.
 struct FileLayout {
@@ -465,6 +481,11 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     return true;
   }
   if (!truth_interning) throw_input(path, "column \"" + columns.label + "\" holds more than 1000 distinct labels");
+  refuse_non_utf8_labels(path, columns.label, truth_labels);
+  if (prediction_field && predicted_interning) refuse_non_utf8_labels(path, columns.prediction, predicted_labels);
+  for (const auto& [name, field] : proba_fields) {
+    if (!is_utf8(name)) refuse_non_utf8(path + ":1", "a column name", name);
+  }
 
   // The label set: y_true's labels and those the probability columns name, merged by value
   // when every label is a number ("1" and "1.0" are one class, as pandas reads them).
@@ -538,7 +559,9 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     std::vector<std::size_t> column_of_label(k, proba_fields.size());
     for (std::size_t j = 0; j < proba_fields.size(); ++j) column_of_label[*label_index(proba_fields[j].first)] = j;
     for (std::size_t label = 0; label < k; ++label) {
-      if (column_of_label[label] == proba_fields.size() && (task == Task::multiclass || !score_field)) {
+      // Binary needs the positive class's column only, and none beside y_score.
+      const bool needed = task == Task::multiclass || (!score_field && label == table.positive);
+      if (column_of_label[label] == proba_fields.size() && needed) {
         throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " +
                               quote_truncated(names[label]));
       }
@@ -875,6 +898,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     if (score_field) raw_scores.reserve(capacity);
   }
   auto where = [&] { return path + ":" + std::to_string(reader->line()); };
+  std::uint64_t first_missing_slice = 0, first_spelled_missing = 0;  // lines of a missing slice cell, of "(missing)"
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
     if (!value) throw_input(where(), "column \"" + name + "\": " + quote_truncated(cell) + " is not a finite number");
@@ -942,7 +966,8 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
         sum += p;
         raw_probabilities.push_back(p);
       }
-      if (std::fabs(sum - 1) > kProbabilitySumTolerance) {
+      // One column is a binary file's proba_<positive> (its score), not a row of every class's.
+      if (proba_fields.size() > 1 && std::fabs(sum - 1) > kProbabilitySumTolerance) {
         throw_input(where(), "the class probabilities sum to " + format_number(sum) +
                                  ", not 1 within 1e-6 (rows are renormalised only within that tolerance)");
       }
@@ -955,12 +980,22 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     if (slice_field != kNoField) {
       const std::string_view cell = fields[slice_field];
-      table.slice_values.emplace_back(is_missing_cell(cell) ? std::string_view("(missing)") : cell);
+      const bool missing = is_missing_cell(cell);
+      if (!missing && !is_utf8(cell)) refuse_non_utf8(where(), "column \"" + columns.slice + "\"", cell);
+      std::uint64_t& first = missing ? first_missing_slice : first_spelled_missing;
+      if (first == 0 && (missing || cell == kMissingSlice)) first = reader->line();
+      table.slice_values.emplace_back(missing ? kMissingSlice : cell);
     }
     if (id_field != kNoField) table.ids.emplace_back(fields[id_field]);
     ++table.rows;
   }
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");
+  if (first_missing_slice != 0 && first_spelled_missing != 0) {
+    throw_input(path + ":" + std::to_string(first_spelled_missing),
+                "column \"" + columns.slice + "\": the value \"" + std::string(kMissingSlice) +
+                    "\" is also the name of the slice of missing cells (line " + std::to_string(first_missing_slice) +
+                    "); rename it, they would be one slice");
+  }
   label_hash.update(hash_buffer);
   table.label_sha256 = label_hash.finish_hex();
 

@@ -59,16 +59,30 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
   report["checks"] = checks;
   report["failed"] = failed;
   outcome.fields["slices"] = report;
-  if (checked) outcome.markdown_body += "\n**Worst slices by " + result.slice_column + "**\n\n" + table.render();
-  if (failed) outcome.status = ExitStatus::gate_failed;
-  if (checked) {  // the headline counts every check, the slices' too
-    std::size_t all_failed = 0;
-    for (const auto& check : outcome.checks) all_failed += check.passed ? 0 : 1;
-    const std::size_t total = outcome.checks.size();
-    outcome.headline = all_failed ? std::to_string(all_failed) + " of " + std::to_string(total) + " checks failed"
-                                  : std::to_string(total) + " of " + std::to_string(total) + " checks passed";
-    outcome.headline += " (" + std::to_string(checks.size()) + " on slices of " + result.slice_column + ")";
+  if (checked)
+    outcome.markdown_body += "\n**Worst slices by " + markdown_text(result.slice_column) + "**\n\n" + table.render();
+}
+
+// The counts of every check, the slices' too, from the checks themselves: the report, the
+// headline and the dotenv file say the same numbers.
+void add_counts(const ValidateResult& result, Outcome& outcome) {
+  int passed = 0, failed = 0, skipped = 0;
+  for (const auto& check : outcome.checks) check.skipped ? ++skipped : check.passed ? ++passed : ++failed;
+  outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
+  outcome.fields["passed"] = passed;
+  outcome.fields["failed"] = failed;
+  outcome.fields["skipped"] = skipped;
+  const std::string total = std::to_string(outcome.checks.size());
+  outcome.headline = failed ? std::to_string(failed) + " of " + total + " checks failed"
+                            : std::to_string(passed) + " of " + total + " checks passed";
+  if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
+  if (result.predictions && !result.predictions->slice_checks.empty()) {
+    std::size_t on_slices = 0;
+    for (const auto& requirement : result.predictions->slice_checks) on_slices += requirement.slices.size();
+    outcome.headline += " (" + std::to_string(on_slices) + " on slices of " + result.predictions->slice_column + ")";
   }
+  outcome.dotenv = {
+      {"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)}, {"SKIPPED", std::to_string(skipped)}};
 }
 
 }  // namespace
@@ -134,17 +148,14 @@ ValidateRow slice_row(const std::string& column, const Requirement& req, const S
 Outcome validate_outcome(const ValidateResult& result) {
   Outcome outcome;
   ordered_json checks = ordered_json::array();
-  int passed = 0, failed = 0, skipped = 0;
   MarkdownTable table({"Check", "Value", "Result"});
   for (const auto& checked : result.checks) {
     ValidateRow row = requirement_row(checked);
-    row.check.skipped ? ++skipped : row.check.passed ? ++passed : ++failed;
     outcome.console += check_line(row.check);
     table.add_row(std::move(row.cells));
     outcome.checks.push_back(std::move(row.check));
     checks.push_back(std::move(row.report));
   }
-  outcome.status = failed ? ExitStatus::gate_failed : ExitStatus::pass;
   outcome.fields["sources"] = result.sources;
   if (result.history) {
     outcome.fields["history"] = {{"file", result.history->path},
@@ -152,16 +163,11 @@ Outcome validate_outcome(const ValidateResult& result) {
                                  {"records_in_file", result.history->records_in_file}};
   }
   outcome.fields["checks"] = std::move(checks);
-  outcome.fields["passed"] = passed;
-  outcome.fields["failed"] = failed;
-  outcome.fields["skipped"] = skipped;
-  const std::size_t total = result.checks.size();
-  outcome.headline = failed ? std::to_string(failed) + " of " + std::to_string(total) + " checks failed"
-                            : std::to_string(passed) + " of " + std::to_string(total) + " checks passed";
-  if (skipped) outcome.headline += ", " + std::to_string(skipped) + " skipped";
+  for (const char* count : {"passed", "failed", "skipped"})
+    outcome.fields[count] = 0;  // their place; add_counts sets them
   outcome.markdown_body = table.render();
-  outcome.dotenv = {
-      {"PASSED", std::to_string(passed)}, {"FAILED", std::to_string(failed)}, {"SKIPPED", std::to_string(skipped)}};
+  if (result.predictions) add_slice_checks(*result.predictions, outcome);
+  add_counts(result, outcome);
   if (result.prometheus) {
     ordered_json queries = ordered_json::array();
     for (const auto& s : *result.prometheus) queries.push_back(s.report);
@@ -174,7 +180,6 @@ Outcome validate_outcome(const ValidateResult& result) {
     if (result.prometheus_range) prometheus::add_completeness(outcome, *result.prometheus, result.require_complete);
     return outcome;
   }
-  if (result.predictions) add_slice_checks(*result.predictions, outcome);
   // The summary line last, with every check counted.
   outcome.console += summary_line(outcome);
   return outcome;

@@ -227,6 +227,94 @@ class BadInput(PredictionsTest):
         self.assertFails(r, 3, "ml-validate: error: 'p.csv': r2 is undefined: y_true is constant")
 
 
+class ZeroWeights(PredictionsTest):
+    def test_a_class_of_zero_weight_leaves_roc_auc_undefined_not_overflowing(self):
+        self.write("p.csv", "y_true,y_pred,y_score,w\n1,1,0.9,1\n0,0,0.2,0\n1,0,0.4,1\n0,1,0.6,0\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--weight-column", "w", "--require", "accuracy>=0",
+                          "--allow-missing", "--write-metrics", "m.json")
+        self.assertEqual((r.code, r.stderr), (0, ""), r)
+        self.assertNotIn("roc_auc", self.read_json("m.json"))
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--weight-column", "w", "--require", "roc_auc>=0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': roc_auc is undefined: one class of y_true has zero weight")
+
+    def test_a_slice_whose_negatives_weigh_0(self):
+        self.write("p.csv", "y_true,y_pred,y_score,w,g\n1,1,0.9,1,a\n0,0,0.2,0,a\n1,0,0.4,1,b\n0,1,0.6,1,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--weight-column", "w", "--slice-by", "g",
+                          "--min-slice-size", "1", "--require-slices", "accuracy>0")
+        self.assertEqual(r.code, 1, r)  # slice b: accuracy 0
+        self.assertEqual(r.stderr, "")
+
+    def test_rows_weighing_0_in_total(self):
+        self.write("p.csv", "y_true,y_pred,y_score,w\n1,1,0.9,0\n0,0,0.2,0\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--weight-column", "w", "--require", "log_loss<=1")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': log_loss is undefined: the rows weigh 0 in total")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--weight-column", "w", "--require", "f1>=0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': f1 is undefined: the rows weigh 0 in total")
+
+
+class SliceReporting(PredictionsTest):
+    def test_the_worst_slices_heading_escapes_the_column_name(self):
+        self.write("p.csv", 'y_true,y_pred,"g\x1b[2J*x*"\n1,1,a\n0,0,b\n')
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g\x1b[2J*x*", "--min-slice-size", "1",
+                          "--require-slices", "accuracy>0", "--require", "n>0", "--markdown", "s.md")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("**Worst slices by g\\\\e\\[2J\\*x\\***\n", self.read("s.md"))
+        self.assertNotIn("\x1b", self.read("s.md"))
+
+    def test_every_output_counts_the_slice_checks(self):
+        self.write("p.csv", "y_true,y_pred,y_score,g\n1,1,0.9,a\n0,1,0.2,a\n1,1,0.8,b\n1,0,0.4,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--min-slice-size", "1",
+                          "--require", "n>0", "--require-slices", "accuracy>0.9", "--require-slices", "roc_auc>=0.5",
+                          "--allow-missing", "--report", "r.json", "--dotenv", "r.env", "--junit", "r.xml")
+        self.assertEqual(r.code, 1, r)
+        self.assertTrue(r.stdout.endswith("ml-validate: fail (2 of 5 checks failed, 1 skipped (4 on slices of g))\n"), r)
+        report = self.read_json("r.json")
+        self.assertEqual((report["passed"], report["failed"], report["skipped"]), (2, 2, 1))
+        env = self.read("r.env")
+        for line in ("ML_VALIDATE_PASSED=2\n", "ML_VALIDATE_FAILED=2\n", "ML_VALIDATE_SKIPPED=1\n"):
+            self.assertIn(line, env)
+        self.assertIn('tests="5" failures="2" errors="0" skipped="1"', self.read("r.xml"))
+
+    def test_a_value_spelled_like_the_missing_slice_is_refused(self):
+        self.write("p.csv", "y_true,y_pred,g\n1,1,(missing)\n0,0,(missing)\n1,0,\n0,1,\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require", "n>0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:2': column \"g\": the value \"(missing)\" is also the name "
+                               "of the slice of missing cells (line 4); rename it, they would be one slice")
+
+
+class ProbabilityColumns(PredictionsTest):
+    def test_a_binary_file_with_proba_of_the_positive_only(self):
+        self.write("p.csv", "y_true,proba_1\n1,0.9\n0,0.2\n1,0.3\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc>=0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["roc_auc"], metrics["accuracy"]), (1.0, 2 / 3))
+
+    def test_a_proba_column_beside_y_score(self):
+        self.write("p.csv", "y_true,y_score,proba_1\n1,0.9,0.9\n0,0.2,0.2\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc>=0")
+        self.assertEqual(r.code, 0, r)
+
+    def test_the_negative_class_column_alone_is_not_the_score(self):
+        self.write("p.csv", "y_true,proba_0\n1,0.1\n0,0.8\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc>=0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv': no column \"proba_1\" for the label \"1\"")
+
+
+class NotUtf8(PredictionsTest):
+    def test_labels_and_slice_values_that_are_not_utf8_are_refused(self):
+        for content, line, column in ((b"y_true,y_pred\n\xff,\xff\n\xfe,\xfe\nb,b\n", 2, "y_true"),
+                                      (b"y_true,y_pred\na,a\nb,\xff\n", 3, "y_pred"),
+                                      (b"y_true,y_pred,g\n1,1,a\n0,0,\xff\n", 3, "g")):
+            with self.subTest(column=column):
+                with open(self.path("p.csv"), "wb") as f:
+                    f.write(content)
+                extra = ("--slice-by", "g") if column == "g" else ("--pos-label", "a")
+                r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", *extra)
+                self.assertFails(r, 3, f"ml-validate: error: 'p.csv:{line}': column \"{column}\": \"\\xff\" is not UTF-8, "
+                                       "which a metrics file cannot hold as a label or slice name")
+
+
 class Significance(PredictionsTest):
     def compare(self, metric, *args, candidate="candidate.csv", baseline="baseline.csv"):
         self.fixture(candidate)

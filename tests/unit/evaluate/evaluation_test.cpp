@@ -52,6 +52,23 @@ TEST_CASE("undefined metrics say why") {
   CHECK(e.undefined.at("roc_auc") == "y_true holds one class only");
 }
 
+TEST_CASE("a class or a table whose rows weigh 0 leaves the score metrics undefined, not NaN") {
+  lean::PredictionTable t = binary_table();
+  t.weights = {0, 0, 1, 1, 1, 0};  // the negatives weigh 0
+  const lean::Evaluation negatives = lean::Evaluator(t, "").all();
+  CHECK(negatives.undefined.at("roc_auc") == "one class of y_true has zero weight");
+  CHECK(negatives.metrics.contains("average_precision"));
+  CHECK(negatives.metrics.contains("log_loss"));
+  t.weights = {0, 0, 0, 0, 0, 0};
+  const lean::Evaluation none = lean::Evaluator(t, "").all();
+  for (const char* name : {"accuracy", "f1", "mcc", "roc_auc", "log_loss", "brier_score"}) {
+    CHECK(!none.metrics.contains(name));
+    CHECK(none.undefined.count(name) == 1);
+  }
+  CHECK(none.undefined.at("log_loss") == "the rows weigh 0 in total");
+  CHECK(none.metrics["tp"].get<double>() == 0);
+}
+
 TEST_CASE("regression metrics") {
   lean::PredictionTable t;
   t.path = "r.csv";

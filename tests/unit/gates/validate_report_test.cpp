@@ -31,5 +31,28 @@ TEST_CASE("one check, every rendering") {
         "ml-validate: fail (1 of 3 checks failed, 1 skipped)\n");
 }
 
+TEST_CASE("slice checks count in the report, the headline and the dotenv alike") {
+  ValidateResult result;
+  result.sources = {"p.csv"};
+  result.checks = {{parse_requirement("n>0"), 4, true}};
+  PredictionsResult predictions;
+  predictions.path = "p.csv";
+  predictions.slice_column = "g";
+  predictions.slices = 2;
+  SliceRequirementResult accuracy{parse_requirement("accuracy>0.9"), {{"a", 2, 0.5, false}, {"b", 2, 1.0, true}}};
+  SliceRequirementResult auc{parse_requirement("roc_auc>0.5"), {{"a", 2, std::nullopt, true}}};
+  predictions.slice_checks = {accuracy, auc};
+  result.predictions = predictions;
+
+  const Outcome outcome = validate_outcome(result);
+  CHECK(outcome.status == ExitStatus::gate_failed);
+  CHECK(outcome.fields["passed"] == 2);
+  CHECK(outcome.fields["failed"] == 1);
+  CHECK(outcome.fields["skipped"] == 1);
+  CHECK(outcome.headline == "1 of 4 checks failed, 1 skipped (3 on slices of g)");
+  const std::vector<std::pair<std::string, std::string>> dotenv = {{"PASSED", "2"}, {"FAILED", "1"}, {"SKIPPED", "1"}};
+  CHECK(outcome.dotenv == dotenv);
+}
+
 }  // namespace
 }  // namespace lean
