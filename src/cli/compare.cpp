@@ -1,6 +1,7 @@
 #include "cli/compare.hpp"
 
 #include <cctype>
+#include <limits>
 #include <set>
 
 #include "cli/options.hpp"
@@ -17,7 +18,7 @@ namespace {
 
 // Bounded: each resample keeps its delta, and a count that cannot be held (or would run for
 // days) is a usage error, never an allocation failure.
-constexpr long long kMaxBootstrapSamples = 1000000;
+constexpr std::uint64_t kMaxBootstrapSamples = 1000000;
 
 // Every name, metric and rule an option gives ends up in the report's JSON: it must be
 // UTF-8 (exit 2, ml-release's wording), before any file is read. The output files' paths
@@ -80,14 +81,8 @@ SignificanceOptions significance_option(const po::variables_map& vm) {
       throw_usage("--significance must be between 0 and 0.5 (exclusive)");
   }
   options.test = parse_test_kind(vm["test"].as<std::string>());
-  // A signed whole number through Boost, so that "-1" is named as given rather than wrapped.
-  const long long samples = vm["bootstrap-samples"].as<long long>();
-  if (samples < 100 || samples > kMaxBootstrapSamples) {
-    throw_usage("--bootstrap-samples must be a whole number from 100 to " + std::to_string(kMaxBootstrapSamples) +
-                ", not " + std::to_string(samples));
-  }
-  options.bootstrap_samples = static_cast<std::size_t>(samples);
-  options.seed = vm["seed"].as<std::uint64_t>();
+  options.bootstrap_samples = *whole_number_option(vm, "bootstrap-samples", 100, kMaxBootstrapSamples);
+  options.seed = *whole_number_option(vm, "seed", 0, std::numeric_limits<std::uint64_t>::max());
   return options;
 }
 
@@ -205,9 +200,9 @@ void declare_compare_prediction_options(po::options_description& options) {
       "test", po::value<std::string>()->default_value("auto")->value_name("TEST"),
       "auto, mcnemar, delong, paired-t or bootstrap")
       // Signed, so that -1 is refused rather than wrapped to 2^64 - 1 resamples.
-      ("bootstrap-samples", po::value<long long>()->default_value(10000)->value_name("N"),
+      ("bootstrap-samples", po::value<std::string>()->default_value("10000")->value_name("N"),
        "resamples of the paired bootstrap (100 to 1000000)")(
-          "seed", po::value<std::uint64_t>()->default_value(20240601)->value_name("S"), "the bootstrap's random seed")(
+          "seed", po::value<std::string>()->default_value("20240601")->value_name("S"), "the bootstrap's random seed")(
           "baseline-predictions-file", po::value<std::string>()->value_name("NAME"),
           "instead of --baseline-predictions: this file of the version --baseline-registry's --channel points to");
   declare_prediction_column_options(options);

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "core/error.hpp"
 #include "core/printable.hpp"
@@ -63,8 +64,10 @@ std::uint64_t parse_whole_number(const std::string& text, const char* name, std:
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(begin, end, value);
   if (begin == end || ec != std::errc() || ptr != end || value < low || value > high) {
-    throw_usage("--" + std::string(name) + " must be a whole number from " + std::to_string(low) + " to " +
-                std::to_string(high) + ", not " + quote_printable(text));
+    const std::string range = high == std::numeric_limits<std::uint64_t>::max()
+                                  ? "of at least " + std::to_string(low)
+                                  : "from " + std::to_string(low) + " to " + std::to_string(high);
+    throw_usage("--" + std::string(name) + " must be a whole number " + range + ", not " + quote_printable(text));
   }
   return value;
 }

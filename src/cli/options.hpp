@@ -27,7 +27,8 @@ bool flag_option(const po::variables_map& vm, const char* name);
 // user types goes through parse_number, so "1e-3" and " 1" are read the same everywhere.
 double parse_number(const std::string& text, const std::string& what);
 std::optional<double> number_option(const po::variables_map& vm, const char* name);
-// A whole number from `low` to `high`: "--NAME must be a whole number from L to H, not "TEXT"".
+// A whole number from `low` to `high`: "--NAME must be a whole number from L to H, not "TEXT""
+// ("of at least L" when `high` is the largest uint64).
 std::uint64_t parse_whole_number(const std::string& text, const char* name, std::uint64_t low, std::uint64_t high);
 std::optional<std::uint64_t> whole_number_option(const po::variables_map& vm, const char* name, std::uint64_t low,
                                                  std::uint64_t high);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
 
 #include "cli/options.hpp"
 #include "cli/prediction_options.hpp"
@@ -83,12 +84,9 @@ void refuse_aggregates(const std::vector<Requirement>& requirements) {
   }
 }
 
-// --window and --min-count: read as signed numbers, so "-1" is an error, not 2^64 - 1.
+// --window and --min-count: whole numbers of at least 1 ("-1" is an error, not 2^64 - 1).
 std::size_t count_option(const po::variables_map& vm, const char* option, std::size_t fallback) {
-  if (!vm.count(option)) return fallback;
-  const long long value = vm[option].as<long long>();
-  if (value < 1) throw_usage(std::string("--") + option + " must be at least 1, not " + std::to_string(value));
-  return static_cast<std::size_t>(value);
+  return whole_number_option(vm, option, 1, std::numeric_limits<std::uint64_t>::max()).value_or(fallback);
 }
 
 // --prometheus: each --query is a metric, evaluated now (or --at), or over --range.
@@ -156,10 +154,7 @@ void parse_predictions_options(const po::variables_map& vm, ValidateOptions& opt
   refuse_aggregates(options.requirements);
   options.source = MetricsSource::predictions;
   PredictionsRun& run = options.predictions;
-  // Signed, so that -1 is refused rather than wrapped to a size no slice reaches.
-  const long long min_slice_size = vm["min-slice-size"].as<long long>();
-  if (min_slice_size < 0) throw_usage("--min-slice-size must be 0 or more");
-  run.min_slice_size = static_cast<std::size_t>(min_slice_size);
+  run.min_slice_size = *whole_number_option(vm, "min-slice-size", 0, std::numeric_limits<std::uint64_t>::max());
   run.columns = prediction_columns(vm);
   run.columns.slice = string_option_or(vm, "slice-by");
   if (vm.count("require-slices") && !vm.count("slice-by")) throw_usage("--require-slices needs --slice-by COL");
@@ -255,8 +250,8 @@ ToolSpec validate_tool() {
         "allow-missing", "skip a check whose metric is missing instead of failing with exit 3")(
         "history", po::value<std::string>()->value_name("FILE"),
         "JSON Lines file, one metrics object per line (\"-\": standard input)")(
-        "window", po::value<long long>()->value_name("N"), "with --history: only the last N records count")(
-        "min-count", po::value<long long>()->value_name("N"),
+        "window", po::value<std::string>()->value_name("N"), "with --history: only the last N records count")(
+        "min-count", po::value<std::string>()->value_name("N"),
         "with --history: fewest records accepted (default: the window)")(
         "prometheus", po::value<std::string>()->value_name("URL"),
         "a Prometheus query API (Prometheus, Thanos, Mimir, VictoriaMetrics): the metrics are --query results")(
@@ -281,7 +276,7 @@ ToolSpec validate_tool() {
     declare_prediction_column_options(options);
     options.add_options()("slice-by", po::value<std::string>()->value_name("COL"),
                           "also compute every metric per value of COL")(
-        "min-slice-size", po::value<long long>()->default_value(30)->value_name("N"),
+        "min-slice-size", po::value<std::string>()->default_value("30")->value_name("N"),
         "--require-slices checks only slices of at least N rows")(
         "require-slices", po::value<std::vector<std::string>>()->composing()->value_name("EXPR"),
         "a check every slice must pass (repeatable)")(

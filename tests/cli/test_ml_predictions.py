@@ -156,7 +156,10 @@ class BadInput(PredictionsTest):
         self.fixture("binary.csv")
         r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
                           "accuracy >= 0.99", "--min-slice-size", "-1")
-        self.assertFails(r, 2, "ml-validate: error: --min-slice-size must be 0 or more")
+        self.assertFails(r, 2, 'ml-validate: error: --min-slice-size must be a whole number of at least 0, not "-1"')
+        r = self.run_tool("ml-validate", "--predictions", "binary.csv", "--slice-by", "region", "--require-slices",
+                          "accuracy >= 0.99", "--min-slice-size", "abc")
+        self.assertFails(r, 2, 'ml-validate: error: --min-slice-size must be a whole number of at least 0, not "abc"')
 
     def validate(self, content, *args):
         self.write("p.csv", content)
@@ -489,12 +492,21 @@ class HugeCounts(PredictionsTest):
     def test_bootstrap_samples_out_of_range_are_usage_errors(self):
         self.fixture("candidate.csv")
         self.fixture("baseline.csv")
-        for count in ("-1", "99", "100000000000"):
+        for count in ("-1", "99", "100000000000", "abc"):
             with self.subTest(count=count):
                 r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
                                   "baseline.csv", "--metric", "f1", "--significance", "0.05", "--bootstrap-samples", count)
                 self.assertFails(r, 2, "ml-compare: error: --bootstrap-samples must be a whole number from 100 to 1000000, "
-                                       f"not {count}")
+                                       f'not "{count}"')
+
+    def test_a_seed_that_is_not_a_whole_number_is_worded_by_the_tool(self):
+        self.fixture("candidate.csv")
+        self.fixture("baseline.csv")
+        for seed in ("abc", "-1", "1.5"):
+            with self.subTest(seed=seed):
+                r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                                  "baseline.csv", "--metric", "f1", "--significance", "0.05", "--seed", seed)
+                self.assertFails(r, 2, f'ml-compare: error: --seed must be a whole number of at least 0, not "{seed}"')
 
 
 class NoBaselineYet(PredictionsTest):

@@ -65,11 +65,13 @@ class History(CliTest):
     def test_negative_window_and_min_count_are_usage_errors(self):
         lines = ['{"x": 1}']
         self.assertFails(self.history(lines, "--window", "-1", "-r", "x > 0"), 2,
-                         "ml-validate: error: --window must be at least 1, not -1")
+                         'ml-validate: error: --window must be a whole number of at least 1, not "-1"')
         self.assertFails(self.history(lines, "--min-count", "-3", "-r", "x > 0"), 2,
-                         "ml-validate: error: --min-count must be at least 1, not -3")
+                         'ml-validate: error: --min-count must be a whole number of at least 1, not "-3"')
         self.assertFails(self.history(lines, "--window", "0", "-r", "x > 0"), 2,
-                         "ml-validate: error: --window must be at least 1, not 0")
+                         'ml-validate: error: --window must be a whole number of at least 1, not "0"')
+        self.assertFails(self.history(lines, "--window", "abc", "-r", "x > 0"), 2,
+                         'ml-validate: error: --window must be a whole number of at least 1, not "abc"')
 
     def test_count_and_last_do_not_need_the_metric_in_every_record(self):
         r = self.history(['{"x": 1, "eval": 0.9}', '{"x": 2}', '{"x": 3, "eval": 0.8}', '{"x": 4}'],
