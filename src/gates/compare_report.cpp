@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/format.hpp"
 #include "core/printable.hpp"
@@ -32,15 +33,25 @@ std::string short_number(double value, bool sign = false) {
   return buffer;
 }
 
-std::string p_text(double p) {
+// p in 2 decimals (3 below 0.01, "< 0.001" below that), with more digits where fewer would
+// read as alpha or on its other side: 0.0462 against 0.05 is "p = 0.046", never "p = 0.05".
+std::string p_text(double p, double alpha) {
+  if (p < 0.001 && alpha > 0.001) return "p < 0.001";
+  const bool fixed = p >= 0.001;
   char buffer[64];
-  if (p < 0.001) return "p < 0.001";
-  std::snprintf(buffer, sizeof buffer, p < 0.01 ? "p = %.3f" : "p = %.2f", p);
-  return buffer;
+  for (int digits = fixed ? (p < 0.01 ? 3 : 2) : 2;; ++digits) {
+    std::snprintf(buffer, sizeof buffer, fixed ? "%.*f" : "%.*g", digits, p);
+    const double shown = std::strtod(buffer, nullptr);
+    if (digits >= 17 || ((shown < alpha) == (p < alpha) && (shown == alpha) == (p == alpha))) break;
+  }
+  return std::string("p = ") + buffer;
 }
 
 // The markdown p column: the number of p_text, and "< 0.001" as the console says it.
-std::string p_cell(double p) { return p < 0.001 ? "< 0.001" : p_text(p).substr(4); }
+std::string p_cell(double p, double alpha) {
+  const std::string text = p_text(p, alpha);
+  return text == "p < 0.001" ? "< 0.001" : text.substr(4);
+}
 
 std::string with_thousands(std::size_t n) {
   std::string digits = std::to_string(n), out;
@@ -75,21 +86,21 @@ std::string predictions_sentence(const CompareResult& r) {
                              short_number(r.candidate) + ")";
   const std::optional<Significance>& s = r.significance;
   if (s && s->significantly_worse()) {
-    return change + " is significantly worse: " + p_text(s->p_worse) + " (" + s->description + ", " +
+    return change + " is significantly worse: " + p_text(s->p_worse, s->alpha) + " (" + s->description + ", " +
            with_thousands(s->n) + " paired rows)";
   }
   if (!r.meets_margin)
     return change + " does not meet the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (!s) return change + " meets the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (s->significant()) {
-    return change + ", significant: " + p_text(s->p_value) + " (" + s->description + ", " + with_thousands(s->n) +
-           " paired rows)";
+    return change + ", significant: " + p_text(s->p_value, s->alpha) + " (" + s->description + ", " +
+           with_thousands(s->n) + " paired rows)";
   }
   char alpha[32];
   std::snprintf(alpha, sizeof alpha, "%g", s->alpha);
   const double sign = r.direction.lower_is_better ? -1.0 : 1.0;
   return r.metric + " " + short_number(delta, true) + " meets the margin but is not significant (" +
-         p_text(s->p_value) + " ≥ " + alpha + "; with " + with_thousands(s->n) + " rows only " +
+         p_text(s->p_value, s->alpha) + " ≥ " + alpha + "; with " + with_thousands(s->n) + " rows only " +
          (r.direction.lower_is_better ? "drops below " : "gains above ") +
          short_number(s->min_detectable_delta * sign, true) + " are detectable)";
 }
@@ -164,8 +175,8 @@ CompareRow primary_row(const CompareResult& r) {
                  format_signed(r.candidate - r.baseline),
                  // A significantly worse candidate: the p of "worse", as the sentence gives it.
                  !s                         ? "—"
-                 : s->significantly_worse() ? p_cell(s->p_worse)
-                                            : p_cell(s->p_value),
+                 : s->significantly_worse() ? p_cell(s->p_worse, s->alpha)
+                                            : p_cell(s->p_value, s->alpha),
                  r.primary_passed                ? "✅ better"
                  : s && s->significantly_worse() ? "❌ significantly worse"
                  : r.meets_margin                ? "❌ not significant"
@@ -194,13 +205,13 @@ CompareRow guard_row(const CompareResult& r, const GuardResult& g) {
               short_number(g.baseline) + " → " + short_number(g.candidate) + "), allowed " + bound +
               format_human(g.check.bound) + " (tolerance " + g.guard.spelled + ")";
     if (g.significantly_worse) {
-      message += ", significantly worse: " + p_text(g.test->p_worse) + " (" + g.test->description + ")";
+      message += ", significantly worse: " + p_text(g.test->p_worse, g.test->alpha) + " (" + g.test->description + ")";
     }
     row.cells = {markdown_code(g.guard.metric) + " (guard)",
                  format_human(g.baseline),
                  format_human(g.candidate),
                  format_signed(g.candidate - g.baseline),
-                 g.test ? p_cell(g.test->p_worse) : "—",
+                 g.test ? p_cell(g.test->p_worse, g.test->alpha) : "—",
                  guard_verdict_cell(g)};
   } else {
     const auto [candidate_text, bound_number] = distinct_texts(g.candidate, g.check.bound);

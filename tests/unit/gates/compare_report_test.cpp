@@ -70,5 +70,29 @@ TEST_CASE("no baseline yet: a skipped check and the rule's origin") {
   CHECK(outcome.headline == "promote without a comparison");
 }
 
+TEST_CASE("a p near alpha gets the digits that tell it from alpha") {
+  CompareResult result = accuracy_result();
+  result.predictions = true;
+  Significance s;
+  s.description = "McNemar exact";
+  s.n = 400;
+  s.alpha = 0.05;
+  s.p_value = 0.0462;
+  result.significance = s;
+  CHECK(primary_row(result).check.message ==
+        "accuracy +0.010 (0.900 → 0.910), significant: p = 0.046 (McNemar exact, 400 paired rows)");
+  CHECK(primary_row(result).cells[4] == "0.046");
+  result.significance->p_value = 0.0504;  // not significant, yet 0.05 at two decimals
+  result.primary_passed = false;
+  CHECK(primary_row(result).check.message.find("(p = 0.0504 ≥ 0.05;") != std::string::npos);
+  result.significance->p_value = 0.05;  // exactly alpha: two decimals say it
+  CHECK(primary_row(result).check.message.find("(p = 0.05 ≥ 0.05;") != std::string::npos);
+  result.significance->p_value = 0.21;
+  CHECK(primary_row(result).check.message.find("(p = 0.21 ≥ 0.05;") != std::string::npos);
+  result.significance->alpha = 1e-4;  // below 0.001: significant digits, never "< 0.001"
+  result.significance->p_value = 4.6e-4;
+  CHECK(primary_row(result).check.message.find("(p = 0.00046 ≥ 0.0001;") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace lean
