@@ -52,6 +52,7 @@ PredictionColumns prediction_columns(const po::variables_map& vm) {
   columns.weight = string_option_or(vm, "weight-column");
   if (const std::optional<std::string> label = string_option(vm, "pos-label")) columns.pos_label = *label;
   columns.decision_threshold = *number_option(vm, "decision-threshold");
+  columns.threshold_named = !vm["decision-threshold"].defaulted();
   return columns;
 }
 

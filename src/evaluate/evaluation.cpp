@@ -322,6 +322,8 @@ bool is_mean_loss_metric(const std::string& metric) {
 }
 
 Evaluator::Evaluator(const PredictionTable& table, std::string average) : table_(table), average_(std::move(average)) {
+  if (!table.classification() && !average_.empty())
+    throw_usage("--average applies to precision, recall and f1 of labels; '" + table.path + "' is a regression");
   if (table.classification()) {
     const bool binary = table.task == Task::binary;
     if (average_.empty()) average_ = binary ? "binary" : "macro";

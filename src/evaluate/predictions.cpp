@@ -421,6 +421,20 @@ bool finish_tally(PredictionTable& table, const RawTally& raw, const std::vector
   return true;
 }
 
+// An option the file's task or columns leave without effect would be silently ignored.
+void refuse_options_that_do_not_apply(const std::string& path, Task task, const FileLayout& layout,
+                                      const PredictionColumns& columns) {
+  const std::string is = task == Task::regression ? "is a regression" : "is multiclass";
+  if (columns.pos_label && task != Task::binary)
+    throw_usage("--pos-label applies to binary labels; '" + path + "' " + is);
+  if (columns.threshold_named && task != Task::binary)
+    throw_usage("--decision-threshold applies to binary scores; '" + path + "' " + is);
+  if (columns.threshold_named && layout.prediction) {
+    throw_usage("--decision-threshold derives predictions from the scores, but '" + path +
+                "' has the prediction column " + quote_truncated(columns.prediction));
+  }
+}
+
 // The table from its rows: the task, the label set, the positive label, the scores and the
 // predictions. False when tallied rows do not describe a binary table the tally can hold (a
 // regression; two label texts of one class): then the caller reads the rows.
@@ -459,6 +473,7 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     if (task != Task::regression && !proba_fields.empty() && proba_fields.size() > 2) task = Task::multiclass;
   }
   table.task = task;
+  refuse_options_that_do_not_apply(path, task, layout, columns);
   if (tally && task != Task::binary) return false;
 
   if (task == Task::regression) {

@@ -29,6 +29,7 @@ struct PredictionColumns {
   std::string id;                 // empty: rows pair by order (ml-compare)
   std::optional<std::string> pos_label;
   double decision_threshold = 0.5;
+  bool threshold_named = false;  // --decision-threshold given: the file must derive binary predictions
 };
 
 // The line each row starts on, held as runs of consecutive lines (an entry where a record

@@ -230,6 +230,29 @@ class BadInput(PredictionsTest):
         self.assertFails(r, 3, "ml-validate: error: 'p.csv': r2 is undefined: y_true is constant")
 
 
+class OptionsThatDoNotApply(PredictionsTest):
+    def test_are_usage_errors_naming_why(self):
+        binary = "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.2\n"
+        regression = "y_true,y_pred\n1.5,1\n0.2,0\n"
+        multiclass = "y_true,y_pred\na,a\nb,b\nc,c\n"
+        for content, args, error in (
+                (binary, ("--decision-threshold", "0.3"),
+                 "--decision-threshold derives predictions from the scores, but 'p.csv' has the prediction column \"y_pred\""),
+                (regression, ("--decision-threshold", "0.3"), "--decision-threshold applies to binary scores; 'p.csv' is a regression"),
+                (regression, ("--average", "macro"),
+                 "--average applies to precision, recall and f1 of labels; 'p.csv' is a regression"),
+                (regression, ("--pos-label", "1"), "--pos-label applies to binary labels; 'p.csv' is a regression"),
+                (multiclass, ("--pos-label", "a"), "--pos-label applies to binary labels; 'p.csv' is multiclass"),
+                (multiclass, ("--decision-threshold", "0.3"), "--decision-threshold applies to binary scores; 'p.csv' is multiclass")):
+            with self.subTest(args=args, content=content):
+                self.write("p.csv", content)
+                r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", *args)
+                self.assertFails(r, 2, "ml-validate: error: " + error)
+        self.write("p.csv", "y_true,y_score\n1,0.9\n0,0.2\n")  # derived predictions: the threshold applies
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", "--decision-threshold", "0.3")
+        self.assertEqual(r.code, 0, r)
+
+
 class ZeroWeights(PredictionsTest):
     def test_a_class_of_zero_weight_leaves_roc_auc_undefined_not_overflowing(self):
         self.write("p.csv", "y_true,y_pred,y_score,w\n1,1,0.9,1\n0,0,0.2,0\n1,0,0.4,1\n0,1,0.6,0\n")
@@ -312,7 +335,7 @@ class NotUtf8(PredictionsTest):
             with self.subTest(column=column):
                 with open(self.path("p.csv"), "wb") as f:
                     f.write(content)
-                extra = ("--slice-by", "g") if column == "g" else ("--pos-label", "a")
+                extra = {"g": ("--slice-by", "g"), "y_pred": ("--pos-label", "a"), "y_true": ()}[column]
                 r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", *extra)
                 self.assertFails(r, 3, f"ml-validate: error: 'p.csv:{line}': column \"{column}\": \"\\xff\" is not UTF-8, "
                                        "which a metrics file cannot hold as a label or slice name")
