@@ -119,7 +119,10 @@ std::string quote_printable(std::string_view text) {
 std::string quote_truncated(std::string_view text) {
   constexpr std::size_t kShown = 40;
   std::string out = "\"";
-  out.append(text.substr(0, kShown));
+  for (char c : text.substr(0, kShown)) {
+    if (c == '"') out += '\\';
+    out += c;
+  }
   if (text.size() > kShown) out += "...";
   return out + "\"";
 }

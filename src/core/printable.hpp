@@ -25,7 +25,8 @@ std::string printable_lines(std::string_view text);
 std::string quote_printable(std::string_view text);
 
 // A cell or value quoted for an error message, cut after 40 bytes ("a long value..."): the
-// line names it without repeating a whole field. Not escaped: the error line is (run_tool).
+// line names it without repeating a whole field. Its quotes are written \" so the quotes
+// delimit it; nothing else is escaped: the error line is (run_tool).
 std::string quote_truncated(std::string_view text);
 
 // Whether `text` is well-formed UTF-8 (RFC 3629), what the JSON of a report can hold: an

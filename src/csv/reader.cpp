@@ -158,7 +158,11 @@ bool CsvReader::refill() {
   if (got < 0 || (code != Z_OK && code != Z_STREAM_END)) {
     if (code == Z_ERRNO) throw_input(path_, std::string("cannot read: ") + std::strerror(errno));
     if (code == Z_BUF_ERROR) throw_input(path_, "truncated gzip data: unexpected end of file");
-    throw_input(path_, std::string("corrupt gzip data: ") + message);
+    // zlib names the stream "<fd:3>: " before its reason: the error line names the file instead.
+    std::string reason = message;
+    if (const std::size_t colon = reason.find(": "); reason.rfind("<fd:", 0) == 0 && colon != std::string::npos)
+      reason.erase(0, colon + 2);
+    throw_input(path_, "corrupt gzip data: " + reason);
   }
   after_read(static_cast<std::size_t>(got));
   return got > 0;

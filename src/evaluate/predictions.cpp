@@ -165,10 +165,17 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& header, c
 
 std::size_t require_column(const std::vector<std::string>& header, const std::string& name, const std::string& path) {
   if (auto index = find_column(header, name)) return *index;
-  throw_input(path, "no column \"" + name + "\"" + column_suggestion(name, header));
+  throw_input(path, "no column " + quote_printable(name) + column_suggestion(name, header));
 }
 
 constexpr std::size_t kNoField = ~std::size_t{0};
+
+// The labels, each quoted: a list of bare texts hides a label's spaces or commas ("a", " a").
+std::string quoted_labels(const std::vector<std::string>& labels) {
+  std::vector<std::string> quoted;
+  for (const auto& label : labels) quoted.push_back(quote_truncated(label));
+  return join_limited(quoted, 10);
+}
 
 // Labels and slice values are keys of the metrics JSON, whose strings are UTF-8: one that is
 // not could not be written, nor told apart from another (as ml-drift refuses such values).
@@ -180,7 +187,8 @@ constexpr std::size_t kNoField = ~std::size_t{0};
 void refuse_non_utf8_labels(const std::string& path, const std::string& column, const LabelDictionary& labels) {
   for (std::size_t i = 0; i < labels.texts.size(); ++i) {
     if (!is_utf8(labels.texts[i]))
-      refuse_non_utf8(path + ":" + std::to_string(labels.first_lines[i]), "column \"" + column + "\"", labels.texts[i]);
+      refuse_non_utf8(path + ":" + std::to_string(labels.first_lines[i]), "column " + quote_printable(column),
+                      labels.texts[i]);
   }
 }
 
@@ -210,15 +218,15 @@ std::unique_ptr<CsvReader> open_predictions(const std::string& path, const Predi
     }
   }
   if (columns.prefix_named && layout.probabilities.empty()) {
-    throw_input(path, "no column starts with \"" + columns.score_prefix + "\" (--score-prefix)");
+    throw_input(path, "no column starts with " + quote_printable(columns.score_prefix) + " (--score-prefix)");
   }
   if (!columns.weight.empty()) layout.weight = require_column(header, columns.weight, path);
   if (!columns.slice.empty()) layout.slice = require_column(header, columns.slice, path);
   if (!columns.id.empty()) layout.id = require_column(header, columns.id, path);
   if (!layout.prediction && !layout.score && layout.probabilities.empty()) {
-    throw_input(path, "no column \"" + columns.prediction + "\" and no scores (\"" + columns.score + "\" or \"" +
-                          columns.score_prefix + "<label>\") to derive predictions from" +
-                          column_suggestion(columns.prediction, header));
+    throw_input(path, "no column " + quote_printable(columns.prediction) + " and no scores (" +
+                          quote_printable(columns.score) + " or \"" + columns.score_prefix +
+                          "<label>\") to derive predictions from" + column_suggestion(columns.prediction, header));
   }
   return reader;
 }
@@ -478,24 +486,26 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
 
   if (task == Task::regression) {
     if (!prediction_field)
-      throw_input(path, "no column \"" + columns.prediction + "\": a regression needs predictions");
+      throw_input(path, "no column " + quote_printable(columns.prediction) + ": a regression needs predictions");
     if (truth_interning) truth_numbers = truth_labels.values_of(truth_raw);
     if (predicted_interning) predicted_numbers = predicted_labels.values_of(predicted_raw);
     for (std::size_t row = 0; row < table.rows; ++row) {
       if (std::isnan(truth_numbers[row])) {
         throw_input(path + ":" + std::to_string(table.lines[row]),
-                    "column \"" + columns.label + "\" is not a finite number (a regression target)");
+                    "column " + quote_printable(columns.label) + " is not a finite number (a regression target)");
       }
       if (std::isnan(predicted_numbers[row])) {
-        throw_input(path + ":" + std::to_string(table.lines[row]),
-                    "column \"" + columns.prediction + "\" is not a finite number (a regression prediction)");
+        throw_input(
+            path + ":" + std::to_string(table.lines[row]),
+            "column " + quote_printable(columns.prediction) + " is not a finite number (a regression prediction)");
       }
     }
     table.true_values = std::move(truth_numbers);
     table.predicted_values = std::move(predicted_numbers);
     return true;
   }
-  if (!truth_interning) throw_input(path, "column \"" + columns.label + "\" holds more than 1000 distinct labels");
+  if (!truth_interning)
+    throw_input(path, "column " + quote_printable(columns.label) + " holds more than 1000 distinct labels");
   refuse_non_utf8_labels(path, columns.label, truth_labels);
   if (prediction_field && predicted_interning) refuse_non_utf8_labels(path, columns.prediction, predicted_labels);
   for (const auto& [name, field] : proba_fields) {
@@ -550,7 +560,8 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
   // The positive label.
   if (task == Task::binary) {
     if (names.size() < 2)
-      throw_input(path, "column \"" + columns.label + "\" holds one label only: " + quote_truncated(names[0]));
+      throw_input(path,
+                  "column " + quote_printable(columns.label) + " holds one label only: " + quote_truncated(names[0]));
     if (columns.pos_label) {
       auto index = label_index(*columns.pos_label);
       if (!index) {
@@ -577,7 +588,7 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
       // Binary needs the positive class's column only, and none beside y_score.
       const bool needed = task == Task::multiclass || (!score_field && label == table.positive);
       if (column_of_label[label] == proba_fields.size() && needed) {
-        throw_input(path, "no column \"" + columns.score_prefix + names[label] + "\" for the label " +
+        throw_input(path, "no column " + quote_printable(columns.score_prefix + names[label]) + " for the label " +
                               quote_truncated(names[label]));
       }
     }
@@ -616,13 +627,14 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
       auto index = label_index(predicted_labels.texts[i]);
       if (!index) {
         throw_input(path + ":" + std::to_string(predicted_labels.first_lines[i]),
-                    "column \"" + columns.prediction + "\": " + quote_truncated(predicted_labels.texts[i]) +
-                        " is not one of the labels (" + join_limited(names, 10) + ")");
+                    "column " + quote_printable(columns.prediction) + ": " +
+                        quote_truncated(predicted_labels.texts[i]) + " is not one of the labels (" +
+                        quoted_labels(names) + ")");
       }
       predicted_map.push_back(*index);
     }
     if (!predicted_interning)
-      throw_input(path, "column \"" + columns.prediction + "\" holds more than 1000 distinct labels");
+      throw_input(path, "column " + quote_printable(columns.prediction) + " holds more than 1000 distinct labels");
     if (!is_identity(predicted_map)) {
       for (std::uint32_t& raw : predicted_raw) raw = predicted_map[raw];
     }
@@ -631,13 +643,14 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     // Derived from the scores below.
   } else if (task == Task::binary) {
     if (table.scores.empty())
-      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score + "\" to derive it from");
+      throw_input(path, "no column " + quote_printable(columns.prediction) + " and no " +
+                            quote_printable(columns.score) + " to derive it from");
     for (std::size_t row = 0; row < table.rows; ++row) {
       table.predicted[row] = table.scores[row] >= columns.decision_threshold ? table.positive : 1 - table.positive;
     }
   } else {
     if (table.probabilities.empty()) {
-      throw_input(path, "no column \"" + columns.prediction + "\" and no \"" + columns.score_prefix +
+      throw_input(path, "no column " + quote_printable(columns.prediction) + " and no \"" + columns.score_prefix +
                             "<label>\" columns to derive it from");
     }
     for (std::size_t row = 0; row < table.rows; ++row) {
@@ -916,7 +929,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::uint64_t first_missing_slice = 0, first_spelled_missing = 0;  // lines of a missing slice cell, of "(missing)"
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
-    if (!value) throw_input(where(), "column \"" + name + "\": " + quote_truncated(cell) + " is not a finite number");
+    if (!value)
+      throw_input(where(),
+                  "column " + quote_printable(name) + ": " + quote_truncated(cell) + " is not a finite number");
     return *value;
   };
   for (std::span<const std::string_view> fields; !(fields = reader->next()).empty();) {
@@ -925,7 +940,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
                                ", the header has " + std::to_string(width));
     }
     const std::string_view label = fields[label_field];
-    if (has_no_value(label)) throw_input(where(), "column \"" + columns.label + "\" has no value");
+    if (has_no_value(label)) throw_input(where(), "column " + quote_printable(columns.label) + " has no value");
     // Hashed in blocks: one EVP call per row would dominate. A 0/1 label without the call of append.
     if (label.size() == 1) hash_buffer += label[0];
     else hash_buffer.append(label);
@@ -947,14 +962,14 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     } else {
       const auto truth_number = parse_number_cell(label);
       if (!truth_number) {
-        throw_input(where(), "column \"" + columns.label + "\": " + quote_truncated(label) +
+        throw_input(where(), "column " + quote_printable(columns.label) + ": " + quote_truncated(label) +
                                  " is not a finite number (a regression target)");
       }
       truth_numbers.push_back(*truth_number);
     }
     if (prediction_field) {
       const std::string_view cell = fields[*prediction_field];
-      if (has_no_value(cell)) throw_input(where(), "column \"" + columns.prediction + "\" has no value");
+      if (has_no_value(cell)) throw_input(where(), "column " + quote_printable(columns.prediction) + " has no value");
       if (predicted_interning) {
         predicted_raw.push_back(predicted_labels.add(cell, reader->line()));
         if (predicted_labels.texts.size() > kMaxClasses) {  // a regression: the texts are not needed
@@ -975,7 +990,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       for (const auto& [name, field] : proba_fields) {
         const double p = number_in(header[field], fields[field]);
         if (p < 0 || p > 1) {
-          throw_input(where(), "column \"" + header[field] + "\": " + format_number(p) +
+          throw_input(where(), "column " + quote_printable(header[field]) + ": " + format_number(p) +
                                    " is not a probability (outside [0, 1])");
         }
         sum += p;
@@ -990,13 +1005,14 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     if (weight_field != kNoField) {
       const double w = number_in(columns.weight, fields[weight_field]);
       if (w < 0)
-        throw_input(where(), "column \"" + columns.weight + "\": the weight " + format_number(w) + " is negative");
+        throw_input(where(),
+                    "column " + quote_printable(columns.weight) + ": the weight " + format_number(w) + " is negative");
       table.weights.push_back(w);
     }
     if (slice_field != kNoField) {
       const std::string_view cell = fields[slice_field];
       const bool missing = is_missing_cell(cell);
-      if (!missing && !is_utf8(cell)) refuse_non_utf8(where(), "column \"" + columns.slice + "\"", cell);
+      if (!missing && !is_utf8(cell)) refuse_non_utf8(where(), "column " + quote_printable(columns.slice), cell);
       std::uint64_t& first = missing ? first_missing_slice : first_spelled_missing;
       if (first == 0 && (missing || cell == kMissingSlice)) first = reader->line();
       table.slice_values.emplace_back(missing ? kMissingSlice : cell);
@@ -1007,7 +1023,7 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");
   if (first_missing_slice != 0 && first_spelled_missing != 0) {
     throw_input(path + ":" + std::to_string(first_spelled_missing),
-                "column \"" + columns.slice + "\": the value \"" + std::string(kMissingSlice) +
+                "column " + quote_printable(columns.slice) + ": the value \"" + std::string(kMissingSlice) +
                     "\" is also the name of the slice of missing cells (line " + std::to_string(first_missing_slice) +
                     "); rename it, they would be one slice");
   }

@@ -42,7 +42,29 @@ class ScratchFolder {
 // version's metrics (empty when it was published without one).
 struct RegistryBaseline {
   std::string path, version, recorded_label_sha256;
+  std::string shown;  // how messages name it: REGISTRY/MODEL@VERSION/NAME, never the scratch path
 };
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// The baseline's table, read from the scratch folder for a registry baseline: then every error
+// and the table name the file as the registry holds it.
+PredictionTable read_baseline(const std::string& path, const std::optional<RegistryBaseline>& registry,
+                              const PredictionColumns& columns) {
+  if (!registry) return read_predictions(path, columns);
+  try {
+    PredictionTable table = read_predictions(path, columns);
+    table.path = registry->shown;
+    return table;
+  } catch (const Error& e) {
+    throw Error(e.status(), replace_all(e.subject(), path, registry->shown),
+                replace_all(e.what(), path, registry->shown));
+  }
+}
 
 // No baseline yet (the --if-no-baseline rule): `absent` says why.
 RegistryBaseline fetch_registry_baseline(const CompareInput& input, const ScratchFolder& scratch, CompareResult& result,
@@ -68,6 +90,7 @@ RegistryBaseline fetch_registry_baseline(const CompareInput& input, const Scratc
   registry.fetch(source.model, version, manifest, scratch.path());  // every file checked against the manifest
   out.path = scratch.path() + "/" + name;
   out.version = version;
+  out.shown = storage->describe() + "/" + source.model + "@" + version + "/" + name;
   const auto& metrics = manifest.doc.contains("metrics") ? manifest.doc["metrics"] : nlohmann::ordered_json(nullptr);
   if (metrics.is_object() && metrics.contains("predictions") && metrics["predictions"].is_object() &&
       metrics["predictions"].contains("label_sha256") && metrics["predictions"]["label_sha256"].is_string()) {
@@ -131,7 +154,8 @@ CompareResult compare_predictions(const CompareInput& input) {
                 "from the one recorded with version " +
                     registry_baseline->version + ")");
   }
-  const PredictionTable baseline_table = pair_baseline(candidate_table, read_predictions(baseline_path, files.columns));
+  const PredictionTable baseline_table =
+      pair_baseline(candidate_table, read_baseline(baseline_path, registry_baseline, files.columns));
   const Evaluator candidate(candidate_table, files.average), baseline(baseline_table, files.average);
 
   result.candidate = value_of(candidate, input.metric);

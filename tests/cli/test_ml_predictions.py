@@ -180,6 +180,12 @@ class BadInput(PredictionsTest):
         self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,inf\n"), 3,
                          "ml-validate: error: 'p.csv:3': column \"y_score\": \"inf\" is not a finite number")
 
+    def test_quotes_inside_a_value_and_labels_in_a_list_are_escaped(self):
+        self.assertFails(self.validate('y_true,y_pred,y_score\n1,1,0.9\n0,0,"0.""5"\n'), 3,
+                         "ml-validate: error: 'p.csv:3': column \"y_score\": \"0.\\\"5\" is not a finite number")
+        self.assertFails(self.validate("y_true,y_pred\na,a\n a,a\nb,c\n"), 3,
+                         "ml-validate: error: 'p.csv:4': column \"y_pred\": \"c\" is not one of the labels (\" a\", \"a\", \"b\")")
+
     def test_probability_outside_0_1(self):
         self.assertFails(self.validate("y_true,proba_a,proba_b,proba_c\na,0.5,0.5,0\nb,1.2,-0.2,0\nc,0,0,1\n"), 3,
                          "ml-validate: error: 'p.csv:3': column \"proba_a\": 1.2 is not a probability (outside [0, 1])")
@@ -191,7 +197,15 @@ class BadInput(PredictionsTest):
 
     def test_predicted_label_not_in_the_label_set(self):
         self.assertFails(self.validate("y_true,y_pred\ncat,cat\ndog,cow\n", "--pos-label", "dog"), 3,
-                         "ml-validate: error: 'p.csv:3': column \"y_pred\": \"cow\" is not one of the labels (cat, dog)")
+                         "ml-validate: error: 'p.csv:3': column \"y_pred\": \"cow\" is not one of the labels (\"cat\", \"dog\")")
+
+    def test_corrupt_gzip_names_the_file_not_the_stream(self):
+        data = bytearray(gzip.compress(b"y_true,y_pred\n1,1\n0,0\n"))
+        data[2] = 7  # the compression method
+        with open(self.path("p.csv.gz"), "wb") as f:
+            f.write(bytes(data))
+        r = self.run_tool("ml-validate", "--predictions", "p.csv.gz", "--require", "n>0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv.gz': corrupt gzip data: unknown compression method")
 
     def test_empty_file(self):
         self.assertFails(self.validate(""), 3, "ml-validate: error: 'p.csv': empty file: no header row")
@@ -683,6 +697,16 @@ class RegistryBaseline(PredictionsTest):
         self.assertFails(self.compare("new.csv"), 3,
                          "ml-compare: error: 'new.csv': the baseline was evaluated on a different test set (the label "
                          "column's SHA-256 differs from the one recorded with version 1)")
+
+    def test_errors_in_the_fetched_file_name_it_as_the_registry_holds_it(self):
+        self.publish_baseline()
+        with open(self.path("binary.csv")) as f:
+            lines = f.read().splitlines()
+        self.write("new.csv", "\n".join([lines[0] + ",key"] + [line + f",{i}" for i, line in enumerate(lines[1:])]) + "\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "new.csv", "--baseline-registry", "reg",
+                          "--model", "churn", "--channel", "production", "--baseline-predictions-file", "binary.csv",
+                          "--metric", "accuracy", "--id-column", "key")
+        self.assertFails(r, 3, "ml-compare: error: 'reg/churn@1/binary.csv': no column \"key\"")
 
 
 if __name__ == "__main__":

@@ -53,3 +53,8 @@ TEST_CASE("quote_printable: printable text in double quotes, its own quotes esca
   CHECK(quote_printable("a\"b") == "\"a\\\"b\"");
   CHECK(quote_printable("x\x1b[2K\n") == "\"x\\e[2K\\n\"");
 }
+
+TEST_CASE("quote_truncated: a value's quotes escaped, cut after 40 bytes") {
+  CHECK(lean::quote_truncated("0.\"5") == "\"0.\\\"5\"");
+  CHECK(lean::quote_truncated(std::string(41, 'x')) == "\"" + std::string(40, 'x') + "...\"");
+}
