@@ -312,6 +312,11 @@ std::optional<double> find_metric(const ordered_json& metrics, const std::string
 
 }  // namespace
 
+std::string Evaluation::where_undefined(const std::string& path, const std::string& metric) const {
+  const auto line = undefined_lines.find(metric);
+  return line == undefined_lines.end() ? path : path + ":" + std::to_string(line->second);
+}
+
 bool is_confusion_metric(const std::string& metric) {
   return std::find(kConfusionMetrics.begin(), kConfusionMetrics.end(), metric) != kConfusionMetrics.end() ||
          (metric.rfind("per_class.", 0) == 0 && metric.size() > 8 && metric.substr(metric.size() - 8) != ".support");
@@ -551,10 +556,10 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
         out.undefined["log_loss"] = kRowsWeighZero;
         out.undefined["brier_score"] = kRowsWeighZero;
       } else if (!t.scores_are_probabilities) {
-        const std::string why = "the scores are not probabilities (outside [0, 1] at line " +
-                                std::to_string(t.first_non_probability_line) + ")";
-        out.undefined["log_loss"] = why;
-        out.undefined["brier_score"] = why;
+        for (const char* name : {"log_loss", "brier_score"}) {
+          out.undefined[name] = "the scores are not probabilities (this one is outside [0, 1])";
+          out.undefined_lines[name] = t.first_non_probability_line;
+        }
       } else {
         out.metrics["log_loss"] = static_cast<double>(log_loss / weights);
         out.metrics["brier_score"] = static_cast<double>(brier / weights);
@@ -786,7 +791,7 @@ void throw_unavailable_metric(const Evaluator& evaluator, const std::string& nam
   const Evaluation all = evaluator.all();
   const std::string& path = evaluator.table().path;
   if (auto why = all.undefined.find(name); why != all.undefined.end())
-    throw_input(path, name + " is undefined: " + why->second);
+    throw_input(all.where_undefined(path, name), name + " is undefined: " + why->second);
   // The metrics file's reader words the missing metric, as ml-validate --predictions says it.
   const MetricSet metrics = MetricSet::from_json(
       nlohmann::json::parse(all.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)), path);

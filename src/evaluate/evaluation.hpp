@@ -18,6 +18,10 @@ namespace lean {
 struct Evaluation {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();  // nested: per_class.<label>.f1
   std::map<std::string, std::string> undefined;                       // metric -> why it is undefined on these rows
+  std::map<std::string, std::uint64_t> undefined_lines;  // metric -> the line that makes it so, if one does
+
+  // The subject of the error naming undefined `metric`: the file, or file:line.
+  std::string where_undefined(const std::string& path, const std::string& metric) const;
 };
 
 // The weighted confusion matrix of one model, k x k, [true label][predicted label], with the

@@ -588,8 +588,16 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
       // Binary needs the positive class's column only, and none beside y_score.
       const bool needed = task == Task::multiclass || (!score_field && label == table.positive);
       if (column_of_label[label] == proba_fields.size() && needed) {
-        throw_input(path, "no column " + quote_printable(columns.score_prefix + names[label]) + " for the label " +
-                              quote_truncated(names[label]));
+        // The line where y_true first holds the label (none for a binary label only implied).
+        std::string where = path;
+        for (std::size_t text = 0; text < truth_labels.texts.size(); ++text) {
+          if (canonical(truth_labels.texts[text]) == names[label]) {
+            where += ":" + std::to_string(truth_labels.first_lines[text]);
+            break;
+          }
+        }
+        throw_input(where, "no column " + quote_printable(columns.score_prefix + names[label]) + " for the label " +
+                               quote_truncated(names[label]));
       }
     }
     if (task == Task::multiclass) {

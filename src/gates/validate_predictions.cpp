@@ -66,7 +66,7 @@ std::optional<double> prediction_metric(const PredictionMetrics& run, const Eval
                                         const std::string& metric, bool allow_missing, const std::string& where) {
   if (auto it = evaluation.undefined.find(metric); it != evaluation.undefined.end()) {
     if (allow_missing) return std::nullopt;
-    throw_input(run.path, metric + " is undefined" + where + ": " + it->second);
+    throw_input(evaluation.where_undefined(run.path, metric), metric + " is undefined" + where + ": " + it->second);
   }
   if (&evaluation == &run.evaluation)
     return allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric);

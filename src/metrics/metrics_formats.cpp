@@ -112,7 +112,7 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
     }
     if (!quote && first < end && (text[first] == ',' || text[first] == ']' || text[first] == '}')) malformed();
     if (!quote && first < end && text[first] == '%') {
-      throw_input(path, "line " + std::to_string(line) + ": YAML directives are not read in a metrics file");
+      throw_input(path + ":" + std::to_string(line), "YAML directives are not read in a metrics file");
     }
     bool after_closed_node = false;  // a quoted scalar or a flow collection just ended
     for (std::size_t i = start; i < end; ++i) {
@@ -150,8 +150,7 @@ void refuse_what_yaml_cpp_cannot_bound(const std::string& path, const std::strin
       } else if (c == ',') {
         count_entry();
       } else if ((c == '&' || c == '*' || c == '!') && token_start) {
-        throw_input(path,
-                    "line " + std::to_string(line) + ": YAML anchors, aliases and tags are not read in a metrics file");
+        throw_input(path + ":" + std::to_string(line), "YAML anchors, aliases and tags are not read in a metrics file");
       }
     }
     start = end + 1;

@@ -47,7 +47,7 @@ class YamlMetrics(CliTest):
             with self.subTest(text=text):
                 self.write("m.yaml", text)
                 self.assertFails(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 0"), 3,
-                                 f"ml-validate: error: 'm.yaml': line {line}: YAML {what} are not read in a metrics file")
+                                 f"ml-validate: error: 'm.yaml:{line}': YAML {what} are not read in a metrics file")
         # The same characters inside a value, a quoted text or a comment are text.
         self.write("m.yaml", "a: 1 # & * !\nb: 'x &y'\nc: 2*3\n")
         self.assertEqual(self.run_tool("ml-validate", "m.yaml", "--require", "a >= 1").code, 0)

@@ -237,6 +237,15 @@ class BadInput(PredictionsTest):
                                        "(the values are too large for a double)")
         self.assertFalse(os.path.exists(self.path("m.json")))
 
+    def test_errors_about_one_line_name_it(self):
+        self.write("p.csv", "y_true,y_pred,y_score\n1,1,0.9\n0,0,3\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "log_loss <= 1")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:3': log_loss is undefined: the scores are not probabilities "
+                               "(this one is outside [0, 1])")
+        self.write("p.csv", "y_true,proba_a,proba_b,proba_c\na,1,0,0\nb,0,1,0\nc,0,0,1\nd,0,0,1\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n > 0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:5': no column \"proba_d\" for the label \"d\"")
+
     def test_r2_of_a_constant_target(self):
         rows = "".join(f"5,{5 + i / 10}\n" for i in range(30))
         self.write("p.csv", "y_true,y_pred\n" + rows)
@@ -338,7 +347,7 @@ class ProbabilityColumns(PredictionsTest):
     def test_the_negative_class_column_alone_is_not_the_score(self):
         self.write("p.csv", "y_true,proba_0\n1,0.1\n0,0.8\n")
         r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc>=0")
-        self.assertFails(r, 3, "ml-validate: error: 'p.csv': no column \"proba_1\" for the label \"1\"")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:2': no column \"proba_1\" for the label \"1\"")
 
 
 class NotUtf8(PredictionsTest):
