@@ -541,7 +541,15 @@ void Evaluator::classification(Evaluation& out, std::span<const double> multipli
   out.metrics["n"] = n;
   confusion_metrics(c, out);
 
-  if (!t.has_scores()) return;
+  if (!t.has_scores()) {
+    if (!t.scores_unread.empty()) {
+      for (const char* name : {"roc_auc", "log_loss"}) {
+        out.undefined[name] = t.scores_unread;
+        out.undefined_lines[name] = t.scores_unread_line;
+      }
+    }
+    return;
+  }
   if (t.task == Task::binary) {
     auto report_scores = [&](const Curve& curve, long double log_loss, long double brier, long double weights) {
       // A class whose rows all weigh 0 leaves sklearn's curve at 0/0 (NaN): undefined, as one class is.

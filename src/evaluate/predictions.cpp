@@ -615,6 +615,22 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     }
   }
   if (task == Task::binary && score_field) table.scores = std::move(rows.raw_scores);
+  if (task == Task::multiclass && score_field && proba_fields.empty()) {
+    // Said where a score metric is asked for: a third label late in the file changes the task.
+    std::vector<std::string> seen;
+    for (std::size_t text = 0; text < truth_labels.texts.size() && seen.size() < 3; ++text) {
+      const std::string label = canonical(truth_labels.texts[text]);
+      if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
+      seen.push_back(label);
+      if (seen.size() == 3) {
+        table.scores_unread = "column " + quote_printable(columns.score) + " is a binary score, but the label " +
+                              quote_truncated(label) + " makes " + std::to_string(k) +
+                              " labels; multiclass scores are " + quote_printable(columns.score_prefix + "<label>") +
+                              " columns";
+        table.scores_unread_line = truth_labels.first_lines[text];
+      }
+    }
+  }
   if (tally && tally->first_non_probability_line != 0) {
     table.scores_are_probabilities = false;
     table.first_non_probability_line = tally->first_non_probability_line;
@@ -880,6 +896,8 @@ PredictionTable PredictionTable::subset(const std::vector<std::size_t>& keep) co
   out.labels = labels;
   out.positive = positive;
   out.scores_are_probabilities = scores_are_probabilities;
+  out.scores_unread = scores_unread;
+  out.scores_unread_line = scores_unread_line;
   out.first_non_probability_line = first_non_probability_line;
   out.label_sha256 = label_sha256;
   auto pick = [&](const auto& from, auto& to) {

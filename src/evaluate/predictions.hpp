@@ -94,7 +94,9 @@ struct PredictionTable {
   std::uint64_t first_non_probability_line = 0;
   // Multiclass: rows x labels class probabilities, row-major (empty without them).
   std::vector<double> probabilities;
-  std::vector<double> weights;  // empty: every row weighs 1
+  std::string scores_unread;             // multiclass with a binary score column: why the scores are not read
+  std::uint64_t scores_unread_line = 0;  // the line of the label that made it multiclass
+  std::vector<double> weights;           // empty: every row weighs 1
   std::vector<std::string> slice_values;
   std::vector<std::string> ids;  // with PredictionColumns::id
   RowLines lines;                // the line each row starts on

@@ -12,7 +12,7 @@ namespace lean {
 namespace {
 
 RequirementResult check(const Requirement& requirement, std::optional<double> value) {
-  return {requirement, value, value ? compare(*value, requirement.op, requirement.threshold) : true};
+  return {requirement, value, value ? compare(*value, requirement.op, requirement.threshold) : true, ""};
 }
 
 void validate_prometheus(const ValidateInput& input, ValidateResult& result) {
@@ -36,7 +36,10 @@ void validate_prometheus(const ValidateInput& input, ValidateResult& result) {
 void validate_predictions(const ValidateInput& input, ValidateResult& result) {
   const PredictionMetrics run = evaluate_predictions(input.predictions, input.write_metrics);
   for (const auto& req : input.requirements) {
-    result.checks.push_back(check(req, prediction_metric(run, run.evaluation, req.metric, input.allow_missing, "")));
+    const PredictionMetricValue metric = prediction_metric(run, run.evaluation, req.metric, input.allow_missing, "");
+    RequirementResult checked = check(req, metric.value);
+    checked.undefined = metric.undefined;
+    result.checks.push_back(std::move(checked));
   }
   result.sources = {run.path};
   result.predictions = check_slices(run, input.predictions, input.allow_missing);

@@ -38,6 +38,7 @@ struct RequirementResult {
   Requirement requirement;
   std::optional<double> value;  // none: the metric is missing, allowed by allow_missing (skipped)
   bool passed = false;
+  std::string undefined;  // predictions, skipped: why the metric is undefined (empty: it is missing)
 };
 
 struct ValidateResult {

@@ -62,19 +62,19 @@ PredictionMetrics evaluate_predictions(const PredictionsRun& input, const std::s
   return run;
 }
 
-std::optional<double> prediction_metric(const PredictionMetrics& run, const Evaluation& evaluation,
+PredictionMetricValue prediction_metric(const PredictionMetrics& run, const Evaluation& evaluation,
                                         const std::string& metric, bool allow_missing, const std::string& where) {
   if (auto it = evaluation.undefined.find(metric); it != evaluation.undefined.end()) {
-    if (allow_missing) return std::nullopt;
+    if (allow_missing) return {std::nullopt, it->second};
     throw_input(evaluation.where_undefined(run.path, metric), metric + " is undefined" + where + ": " + it->second);
   }
   if (&evaluation == &run.evaluation)
-    return allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric);
+    return {allow_missing ? run.metrics.find_number(metric) : run.metrics.number(metric), ""};
   // A slice's metric: its own set (a label absent from the slice has no per-class metrics).
   const MetricSet set = MetricSet::from_json(
       nlohmann::json::parse(evaluation.metrics.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
       run.path);
-  return allow_missing ? set.find_number(metric) : set.number(metric);
+  return {allow_missing ? set.find_number(metric) : set.number(metric), ""};
 }
 
 PredictionsResult check_slices(const PredictionMetrics& run, const PredictionsRun& input, bool allow_missing) {
@@ -93,9 +93,10 @@ PredictionsResult check_slices(const PredictionMetrics& run, const PredictionsRu
     for (const auto& [value, evaluation] : run.slices) {
       const std::size_t rows = run.slice_rows.at(value);
       if (rows < input.min_slice_size) continue;
-      const std::optional<double> metric =
+      const PredictionMetricValue metric =
           prediction_metric(run, evaluation, req.metric, allow_missing, " in slice " + run.slice_column + "=" + value);
-      checked.slices.push_back({value, rows, metric, metric ? compare(*metric, req.op, req.threshold) : true});
+      checked.slices.push_back({value, rows, metric.value,
+                                metric.value ? compare(*metric.value, req.op, req.threshold) : true, metric.undefined});
     }
     // Worst first: the slices most likely to fail this check.
     std::stable_sort(checked.slices.begin(), checked.slices.end(), [&](const SliceCheck& a, const SliceCheck& b) {

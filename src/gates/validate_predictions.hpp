@@ -37,9 +37,13 @@ struct PredictionMetrics {
 
 // Reads and evaluates the file; writes the metrics document to `write_metrics` unless empty.
 PredictionMetrics evaluate_predictions(const PredictionsRun& run, const std::string& write_metrics);
-// The value a requirement checks: nullopt when the metric is undefined and allow_missing;
-// an input error naming the metric and why otherwise.
-std::optional<double> prediction_metric(const PredictionMetrics& run, const Evaluation& evaluation,
+// The value a requirement checks: none when the metric is undefined (or missing) and
+// allow_missing, with why it is undefined; an input error naming the metric and why otherwise.
+struct PredictionMetricValue {
+  std::optional<double> value;
+  std::string undefined;  // why the metric has no value on these rows; empty when missing or valued
+};
+PredictionMetricValue prediction_metric(const PredictionMetrics& run, const Evaluation& evaluation,
                                         const std::string& metric, bool allow_missing, const std::string& where);
 
 // One --require-slices check on one slice.
@@ -48,6 +52,7 @@ struct SliceCheck {
   std::size_t n = 0;            // the slice's rows
   std::optional<double> value;  // none: missing, allowed by allow_missing (skipped)
   bool passed = false;
+  std::string undefined;  // skipped: why the metric is undefined in the slice (empty: it is missing)
 };
 struct SliceRequirementResult {
   Requirement requirement;

@@ -17,6 +17,16 @@ const char* verdict_cell(const Check& check) {
   return check.skipped ? "⚪ skipped" : check.passed ? "✅ pass" : "❌ fail";
 }
 
+// A skipped check's reason: the metric is missing, or undefined on the rows and why (`undefined`).
+std::string skip_reason(const std::string& undefined) {
+  return undefined.empty() ? "metric missing, allowed by --allow-missing"
+                           : "metric undefined: " + undefined + ", allowed by --allow-missing";
+}
+std::string skipped_because(const std::string& undefined) {
+  return undefined.empty() ? " is missing (allowed by --allow-missing)"
+                           : " is undefined: " + undefined + " (allowed by --allow-missing)";
+}
+
 std::string summary_line(const Outcome& outcome) {
   return "ml-validate: " + std::string(status_word(outcome.status)) + " (" + printable(outcome.headline) + ")\n";
 }
@@ -104,10 +114,10 @@ ValidateRow requirement_row(const RequirementResult& result) {
   auto [value_text, threshold_text] = distinct_texts(result.value.value_or(0), req.threshold);
   std::string message;
   if (!result.value) {
-    value_text = "missing";
+    value_text = result.undefined.empty() ? "missing" : "undefined";
     row.report["skipped"] = true;
-    row.report["skip_reason"] = "metric missing, allowed by --allow-missing";
-    message = left + " is missing (allowed by --allow-missing)";
+    row.report["skip_reason"] = skip_reason(result.undefined);
+    message = left + skipped_because(result.undefined);
   } else if (result.passed) {
     message = left + " is " + value_text + " (" + comparison_text(req.op) + " " + threshold_text + ")";
   } else {
@@ -123,7 +133,7 @@ ValidateRow slice_row(const std::string& column, const Requirement& req, const S
   const std::string where = req.metric + " in slice " + column + "=" + slice.slice;
   std::string message;
   if (!slice.value) {
-    message = where + " is missing (allowed by --allow-missing)";
+    message = where + skipped_because(slice.undefined);
   } else {
     message = where + " is " + format_human(*slice.value) + (slice.passed ? " (" : ", required ") +
               comparison_text(req.op) + " " + format_human(req.threshold) + (slice.passed ? ")" : "");
@@ -136,7 +146,7 @@ ValidateRow slice_row(const std::string& column, const Requirement& req, const S
                 {"passed", slice.passed}};
   if (!slice.value) {  // as the checks of the whole file say it
     row.report["skipped"] = true;
-    row.report["skip_reason"] = "metric missing, allowed by --allow-missing";
+    row.report["skip_reason"] = skip_reason(slice.undefined);
   }
   if (slice.value) {
     row.cells = {markdown_code(slice.slice), markdown_code(describe(req)), format_human(*slice.value),

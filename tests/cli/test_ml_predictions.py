@@ -139,7 +139,9 @@ class SkippedSlices(PredictionsTest):
         self.assertEqual(r.code, 0, r)
         checks = {c["slice"]: c for c in self.read_json("r.json")["slices"]["checks"]}
         self.assertEqual((checks["b"]["skipped"], checks["b"]["skip_reason"]),
-                         (True, "metric missing, allowed by --allow-missing"))
+                         (True, "metric undefined: y_true holds one class only, allowed by --allow-missing"))
+        self.assertIn("SKIP  roc_auc in slice g=b is undefined: y_true holds one class only (allowed by --allow-missing)\n",
+                      r.stdout)
         self.assertNotIn("skipped", checks["a"])
 
     def test_every_slice_too_small_is_a_warning(self):
@@ -245,6 +247,12 @@ class BadInput(PredictionsTest):
         self.write("p.csv", "y_true,proba_a,proba_b,proba_c\na,1,0,0\nb,0,1,0\nc,0,0,1\nd,0,0,1\n")
         r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n > 0")
         self.assertFails(r, 3, "ml-validate: error: 'p.csv:5': no column \"proba_d\" for the label \"d\"")
+
+    def test_a_binary_score_in_a_multiclass_file_says_why_it_is_not_read(self):
+        self.write("p.csv", "y_true,y_pred,y_score\n0,0,0.1\n1,1,0.8\n0,0,0.3\n2,1,0.6\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "roc_auc > 0")
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:5': roc_auc is undefined: column \"y_score\" is a binary "
+                               "score, but the label \"2\" makes 3 labels; multiclass scores are \"proba_<label>\" columns")
 
     def test_r2_of_a_constant_target(self):
         rows = "".join(f"5,{5 + i / 10}\n" for i in range(30))

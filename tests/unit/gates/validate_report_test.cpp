@@ -8,9 +8,9 @@ namespace {
 TEST_CASE("one check, every rendering") {
   ValidateResult result;
   result.sources = {"m.json"};
-  result.checks = {{parse_requirement("accuracy>=0.85"), 0.9, true},
-                   {parse_requirement("loss<0.3"), 0.4, false},
-                   {parse_requirement("f1>0.5"), std::nullopt, true}};
+  result.checks = {{parse_requirement("accuracy>=0.85"), 0.9, true, ""},
+                   {parse_requirement("loss<0.3"), 0.4, false, ""},
+                   {parse_requirement("f1>0.5"), std::nullopt, true, ""}};
   const ValidateRow row = requirement_row(result.checks[1]);
   CHECK(row.check.name == describe(result.checks[1].requirement));
   CHECK(row.check.message == "loss is 0.4, required < 0.3");
@@ -34,13 +34,15 @@ TEST_CASE("one check, every rendering") {
 TEST_CASE("slice checks count in the report, the headline and the dotenv alike") {
   ValidateResult result;
   result.sources = {"p.csv"};
-  result.checks = {{parse_requirement("n>0"), 4, true}};
+  result.checks = {{parse_requirement("n>0"), 4, true, ""}};
   PredictionsResult predictions;
   predictions.path = "p.csv";
   predictions.slice_column = "g";
   predictions.slices = 2;
-  SliceRequirementResult accuracy{parse_requirement("accuracy>0.9"), {{"a", 2, 0.5, false}, {"b", 2, 1.0, true}}};
-  SliceRequirementResult auc{parse_requirement("roc_auc>0.5"), {{"a", 2, std::nullopt, true}}};
+  SliceRequirementResult accuracy{parse_requirement("accuracy>0.9"),
+                                  {{"a", 2, 0.5, false, ""}, {"b", 2, 1.0, true, ""}}};
+  SliceRequirementResult auc{parse_requirement("roc_auc>0.5"),
+                             {{"a", 2, std::nullopt, true, "y_true holds one class only"}}};
   predictions.slice_checks = {accuracy, auc};
   result.predictions = predictions;
 
@@ -52,6 +54,10 @@ TEST_CASE("slice checks count in the report, the headline and the dotenv alike")
   CHECK(outcome.headline == "1 of 4 checks failed, 1 skipped (3 on slices of g)");
   const std::vector<std::pair<std::string, std::string>> dotenv = {{"PASSED", "2"}, {"FAILED", "1"}, {"SKIPPED", "1"}};
   CHECK(outcome.dotenv == dotenv);
+  CHECK(outcome.checks[3].message ==
+        "roc_auc in slice g=a is undefined: y_true holds one class only (allowed by --allow-missing)");
+  CHECK(outcome.fields["slices"]["checks"][2]["skip_reason"] ==
+        "metric undefined: y_true holds one class only, allowed by --allow-missing");
 }
 
 }  // namespace
