@@ -205,7 +205,17 @@ struct FileLayout {
 std::unique_ptr<CsvReader> open_predictions(const std::string& path, const PredictionColumns& columns,
                                             FileLayout& layout) {
   std::vector<std::string>& header = layout.header;
-  auto reader = open_csv(path, default_delimiter(path), header);
+  const char delimiter = default_delimiter(path);
+  auto reader = open_csv(path, delimiter, header);
+  // One field holding a tab, ';' or '|': a file of another delimiter, whose did-you-mean would
+  // suggest the whole header line (a predictions file has at least two columns).
+  for (const char other : {'\t', ';', '|'}) {
+    if (header.size() == 1 && other != delimiter && header[0].find(other) != std::string::npos) {
+      throw_input(path, std::string("the header is one column but holds '") +
+                            (other == '\t' ? "\\t" : std::string(1, other)) +
+                            "': predictions files are comma-separated, tab-separated when named .tsv or .tab");
+    }
+  }
   layout.label = require_column(header, columns.label, path);
   layout.prediction = find_column(header, columns.prediction);
   layout.score = find_column(header, columns.score);

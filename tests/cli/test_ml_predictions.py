@@ -209,6 +209,11 @@ class BadInput(PredictionsTest):
         r = self.run_tool("ml-validate", "--predictions", "p.csv.gz", "--require", "n>0")
         self.assertFails(r, 3, "ml-validate: error: 'p.csv.gz': corrupt gzip data: unknown compression method")
 
+    def test_a_tab_separated_file_named_csv_says_so(self):
+        self.assertFails(self.validate("y_true\ty_pred\n1\t1\n0\t0\n"), 3,
+                         "ml-validate: error: 'p.csv': the header is one column but holds '\\t': predictions files are "
+                         "comma-separated, tab-separated when named .tsv or .tab")
+
     def test_empty_file(self):
         self.assertFails(self.validate(""), 3, "ml-validate: error: 'p.csv': empty file: no header row")
 
