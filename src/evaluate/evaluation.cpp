@@ -471,12 +471,16 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   confusion_values(c, v);
   ordered_json& m = out.metrics;
   const char* count_names[4] = {"tp", "fp", "tn", "fn"};
+  // Unweighted rows are counted: whole numbers, written as such (50, not 50.0).
+  const auto count = [&](double value) {
+    return t.weights.empty() ? ordered_json(static_cast<std::uint64_t>(value)) : ordered_json(value);
+  };
   if (!v.defined) {  // every ratio is 0/0; the counts are 0
     for (const std::string& name : kConfusionMetrics) {
       if (std::find(std::begin(count_names), std::end(count_names), name) == std::end(count_names))
         out.undefined[name] = kRowsWeighZero;
     }
-    for (int i = 0; i < 4 && t.task == Task::binary; ++i) m[count_names[i]] = v.counts[i];
+    for (int i = 0; i < 4 && t.task == Task::binary; ++i) m[count_names[i]] = count(v.counts[i]);
     return;
   }
   m["accuracy"] = v.accuracy;
@@ -496,11 +500,11 @@ void Evaluator::confusion_metrics(const Confusion& c, Evaluation& out) const {
   ordered_json per_class = ordered_json::object();
   for (std::size_t l : v.present) {
     per_class[t.labels[l]] = {
-        {"precision", v.precision[l]}, {"recall", v.recall[l]}, {"f1", v.f1[l]}, {"support", v.support[l]}};
+        {"precision", v.precision[l]}, {"recall", v.recall[l]}, {"f1", v.f1[l]}, {"support", count(v.support[l])}};
   }
   m["per_class"] = per_class;
   if (t.task == Task::binary) {
-    for (int i = 0; i < 4; ++i) m[count_names[i]] = v.counts[i];
+    for (int i = 0; i < 4; ++i) m[count_names[i]] = count(v.counts[i]);
   }
 }
 
