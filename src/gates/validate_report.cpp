@@ -43,14 +43,15 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
   report["too_small"] = too_small;
   const bool checked = !result.slice_checks.empty();
   // Not a failure (the gate has nothing to say about slices it does not check), but never silent.
-  if (checked && result.slices > 0 && result.too_small.size() == result.slices) {
-    outcome.console += "WARN  every slice of " + result.slice_column + " has fewer than " +
-                       std::to_string(result.min_slice_size) +
-                       " rows (--min-slice-size): no --require-slices check was evaluated\n";
-  }
+  const bool all_too_small = checked && result.slices > 0 && result.too_small.size() == result.slices;
+  const std::string too_small_note = " has fewer than " + std::to_string(result.min_slice_size) +
+                                     " rows (--min-slice-size): no --require-slices check was evaluated";
+  if (all_too_small)
+    outcome.console += "WARN  every slice of " + printable(result.slice_column) + too_small_note + "\n";
   ordered_json checks = ordered_json::array();
   int failed = 0;
   MarkdownTable table({"Slice", "Check", "Value", "Result"});
+  bool table_has_rows = false;
   for (const auto& requirement : result.slice_checks) {
     ordered_json worst = ordered_json::array();
     for (const auto& slice : requirement.slices) {
@@ -62,6 +63,7 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
       if (worst.size() < kWorstSlicesShown && slice.value) {
         worst.push_back({{"slice", slice.slice}, {"value", *slice.value}});
         table.add_row(std::move(row.cells));
+        table_has_rows = true;
       }
     }
     report["worst"][requirement.requirement.text] = worst;
@@ -69,8 +71,11 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
   report["checks"] = checks;
   report["failed"] = failed;
   outcome.fields["slices"] = report;
-  if (checked)
-    outcome.markdown_body += "\n**Worst slices by " + markdown_text(result.slice_column) + "**\n\n" + table.render();
+  const std::string heading = "\n**Worst slices by " + markdown_text(result.slice_column) + "**";
+  // No table of a header only: the slices were all too small (said so) or all skipped.
+  if (table_has_rows) outcome.markdown_body += heading + "\n\n" + table.render();
+  else if (all_too_small)
+    outcome.markdown_body += heading + ": none, every slice" + markdown_text(too_small_note) + "\n";
 }
 
 // The counts of every check, the slices' too, from the checks themselves: the report, the

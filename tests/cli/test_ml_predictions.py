@@ -323,6 +323,16 @@ class SliceReporting(PredictionsTest):
         self.assertIn("**Worst slices by g\\\\e\\[2J\\*x\\***\n", self.read("s.md"))
         self.assertNotIn("\x1b", self.read("s.md"))
 
+    def test_no_worst_slices_table_when_every_slice_is_too_small(self):
+        self.write("p.csv", "y_true,y_pred,g\n1,1,a\n0,0,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require-slices", "accuracy>0",
+                          "--require", "n>0", "--markdown", "s.md")
+        self.assertEqual(r.code, 0, r)
+        markdown = self.read("s.md")
+        self.assertNotIn("| Slice |", markdown)
+        self.assertIn("**Worst slices by g**: none, every slice has fewer than 30 rows (--min-slice-size): "
+                      "no --require-slices check was evaluated\n", markdown)
+
     def test_every_output_counts_the_slice_checks(self):
         self.write("p.csv", "y_true,y_pred,y_score,g\n1,1,0.9,a\n0,1,0.2,a\n1,1,0.8,b\n1,0,0.4,b\n")
         r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--min-slice-size", "1",
