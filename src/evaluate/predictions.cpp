@@ -79,6 +79,20 @@ bool is_boolean_text(const std::string& text) {
   return lower == "true" || lower == "false";
 }
 
+// The boolean `text` in the case of the boolean `style`: "TRUE" like "False" is "True".
+std::string spelled_like(const std::string& style, const std::string& text) {
+  const bool is_true = std::tolower(static_cast<unsigned char>(text[0])) == 't';
+  const std::string lower = is_true ? "true" : "false";
+  const bool all_upper =
+      std::all_of(style.begin(), style.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
+  std::string out = lower;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (all_upper || (i == 0 && std::isupper(static_cast<unsigned char>(style[0]))))
+      out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
+  }
+  return out;
+}
+
 // Distinct label texts in the order first seen, with their numeric values.
 struct LabelDictionary {
   static constexpr std::uint32_t kNone = ~std::uint32_t{0};
@@ -527,7 +541,16 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
   const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
                           return parse_finite_number(p.first).has_value();
                         });
-  auto canonical = [&](const std::string& text) { return by_value ? format_number(*parse_finite_number(text)) : text; };
+  // Booleans likewise in any case ("true", "True", "TRUE", as pandas reads them), spelled as
+  // y_true's first label is.
+  const bool by_boolean =
+      !by_value && std::all_of(truth_labels.texts.begin(), truth_labels.texts.end(), is_boolean_text) &&
+      std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) { return is_boolean_text(p.first); });
+  const std::string boolean_style = by_boolean ? truth_labels.texts.front() : std::string();
+  auto canonical = [&](const std::string& text) {
+    if (by_value) return format_number(*parse_finite_number(text));
+    return by_boolean && is_boolean_text(text) ? spelled_like(boolean_style, text) : text;
+  };
   std::vector<std::string> names;
   for (const auto& text : truth_labels.texts) names.push_back(canonical(text));
   for (const auto& [name, field] : proba_fields) names.push_back(canonical(name));
@@ -539,9 +562,8 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     if (distinct.size() == 1) {
       if (by_value && (distinct[0] == "0" || distinct[0] == "1")) names.push_back(distinct[0] == "0" ? "1" : "0");
       if (is_boolean_text(distinct[0])) {
-        const bool upper = std::isupper(static_cast<unsigned char>(distinct[0][0]));
         const bool is_true = std::tolower(static_cast<unsigned char>(distinct[0][0])) == 't';
-        names.push_back(is_true ? (upper ? "False" : "false") : (upper ? "True" : "true"));
+        names.push_back(spelled_like(distinct[0], is_true ? "false" : "true"));
       }
     }
   }

@@ -289,6 +289,16 @@ class OptionsThatDoNotApply(PredictionsTest):
         self.assertEqual(r.code, 0, r)
 
 
+class Booleans(PredictionsTest):
+    def test_booleans_in_any_case_are_one_label_as_pandas_reads_them(self):
+        self.write("p.csv", "y_true,y_pred\ntrue,True\nfalse,False\ntrue,FALSE\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "accuracy>0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["accuracy"], metrics["tp"], metrics["fn"]), (2 / 3, 1, 1))
+        self.assertEqual(sorted(metrics["per_class"]), ["false", "true"])
+
+
 class ZeroWeights(PredictionsTest):
     def test_a_class_of_zero_weight_leaves_roc_auc_undefined_not_overflowing(self):
         self.write("p.csv", "y_true,y_pred,y_score,w\n1,1,0.9,1\n0,0,0.2,0\n1,0,0.4,1\n0,1,0.6,0\n")
