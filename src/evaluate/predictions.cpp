@@ -9,6 +9,7 @@
 #include <array>
 #include <bit>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -453,6 +454,47 @@ bool finish_tally(PredictionTable& table, const RawTally& raw, const std::vector
   return true;
 }
 
+// A label as the fingerprint frames it: its line feeds and backslashes escaped, then a line
+// feed, so no two label sequences give the same bytes.
+std::string framed_label(std::string_view label) {
+  std::string out;
+  for (char c : label) {
+    if (c == '\\' || c == '\n') out += '\\';
+    out += c == '\n' ? 'n' : c;
+  }
+  return out + '\n';
+}
+
+// The test set's fingerprint (label_sha256), independent of how a label is spelled: each
+// row's label as reported ("1" for "1.0", one case for booleans), or its regression target in
+// the shortest form that reads back (format_number), framed. A file that spells them so hashes
+// as its label cells with a line feed each. Hashed in blocks: one EVP call per row would dominate.
+std::string label_fingerprint(const PredictionTable& table) {
+  Sha256 hash;
+  std::string block;
+  const auto add = [&](std::string_view bytes) {
+    block.append(bytes);
+    if (block.size() >= (1u << 16)) {
+      hash.update(block);
+      block.clear();
+    }
+  };
+  if (table.classification()) {
+    std::vector<std::string> framed;
+    for (const auto& label : table.labels) framed.push_back(framed_label(label));
+    for (const std::uint32_t label : table.truth) add(framed[label]);
+  } else {
+    for (const double value : table.true_values) {
+      char text[64];  // format_number's text, without a string per row
+      char* end = value == 0 ? std::copy_n("0", 1, text) : std::to_chars(text, text + sizeof text - 1, value).ptr;
+      *end++ = '\n';
+      add({text, static_cast<std::size_t>(end - text)});
+    }
+  }
+  hash.update(block);
+  return hash.finish_hex();
+}
+
 // An option the file's task or columns leave without effect would be silently ignored.
 void refuse_options_that_do_not_apply(const std::string& path, Task task, const FileLayout& layout,
                                       const PredictionColumns& columns) {
@@ -526,6 +568,7 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     }
     table.true_values = std::move(truth_numbers);
     table.predicted_values = std::move(predicted_numbers);
+    table.label_sha256 = label_fingerprint(table);
     return true;
   }
   if (!truth_interning)
@@ -588,6 +631,15 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     for (std::uint32_t& raw : truth_raw) raw = truth_map[raw];
   }
   table.truth = std::move(truth_raw);
+  if (tally) {
+    // The tallied read hashed each cell and a line feed: the fingerprint when every label is
+    // written as reported and needs no escape; else the rows are read (and hashed) again.
+    for (const auto& text : truth_labels.texts) {
+      if (framed_label(canonical(text)) != text + "\n") return false;
+    }
+  } else {
+    table.label_sha256 = label_fingerprint(table);
+  }
 
   // The positive label.
   if (task == Task::binary) {
@@ -974,8 +1026,6 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   bool &truth_interning = rows.truth_interning, &predicted_interning = rows.predicted_interning;
   truth_interning = columns.task != Task::regression;
   std::vector<double>&raw_scores = rows.raw_scores, &raw_probabilities = rows.raw_probabilities;
-  Sha256 label_hash;
-  std::string hash_buffer;
   const std::size_t width = header.size();
   if (const std::size_t capacity = row_capacity_hint(path, width); capacity > 0) {
     if (truth_interning) truth_raw.reserve(capacity);
@@ -999,14 +1049,6 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
     }
     const std::string_view label = fields[label_field];
     if (has_no_value(label)) throw_input(where(), "column " + quote_printable(columns.label) + " has no value");
-    // Hashed in blocks: one EVP call per row would dominate. A 0/1 label without the call of append.
-    if (label.size() == 1) hash_buffer += label[0];
-    else hash_buffer.append(label);
-    hash_buffer += '\n';
-    if (hash_buffer.size() >= (1u << 16)) {
-      label_hash.update(hash_buffer);
-      hash_buffer.clear();
-    }
     table.lines.push_back(reader->line());
     // Labels are kept as indices into a dictionary of their texts while they may be classes
     // (4 bytes a row), as numbers once they are a regression target.
@@ -1085,8 +1127,6 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
                     "\" is also the name of the slice of missing cells (line " + std::to_string(first_missing_slice) +
                     "); rename it, they would be one slice");
   }
-  label_hash.update(hash_buffer);
-  table.label_sha256 = label_hash.finish_hex();
 
   finish_table(table, rows, layout, columns);
   return table;

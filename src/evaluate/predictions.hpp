@@ -100,7 +100,7 @@ struct PredictionTable {
   std::vector<std::string> slice_values;
   std::vector<std::string> ids;  // with PredictionColumns::id
   RowLines lines;                // the line each row starts on
-  std::string label_sha256;      // of the label cells, one per line, in row order
+  std::string label_sha256;      // the test set's fingerprint: the labels (as reported) in row order
   // read_predictions_for_metrics of an unweighted binary file with scores: the rows tallied,
   // and truth, predicted, scores and lines empty.
   std::optional<BinaryTally> tally;

@@ -740,6 +740,20 @@ class RegistryBaseline(PredictionsTest):
                          "ml-compare: error: 'new.csv': the baseline was evaluated on a different test set (the label "
                          "column's SHA-256 differs from the one recorded with version 1)")
 
+    def test_the_same_labels_spelled_otherwise_are_the_same_test_set(self):
+        self.publish_baseline()
+        with open(self.path("binary.csv")) as f:
+            lines = f.read().splitlines()
+        respelled = []
+        for line in lines[1:]:
+            cells = line.split(",")
+            cells[1] += ".0"  # y_true 1 as 1.0
+            respelled.append(",".join(cells))
+        self.write("new.csv", "\n".join([lines[0]] + respelled) + "\n")
+        r = self.compare("new.csv")
+        self.assertEqual(r.code, 1, r)  # compared (the same predictions: not significant), not refused
+        self.assertEqual(r.stderr, "")
+
     def test_errors_in_the_fetched_file_name_it_as_the_registry_holds_it(self):
         self.publish_baseline()
         with open(self.path("binary.csv")) as f:

@@ -120,3 +120,21 @@ TEST_CASE("a tallied read gives up on what it does not take: the rows are read, 
   CHECK(metrics_or_error(lean::read_predictions_for_metrics, path, {}) ==
         metrics_or_error(lean::read_predictions, path, {}));
 }
+
+TEST_CASE("the label fingerprint follows the labels, not their spelling, and frames each row") {
+  lean::test::TempDir dir;
+  lean::PredictionColumns columns;
+  const auto sha = [&](const std::string& name, const std::string& content, const lean::PredictionColumns& with) {
+    return lean::read_predictions_for_metrics(dir.write(name, content), with).label_sha256;
+  };
+  const std::string plain = sha("a.csv", "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.2\n", columns);
+  CHECK(plain == sha("b.csv", "y_true,y_pred,y_score\n1.0,1,0.9\n0.0,0,0.2\n", columns));  // tallied, then read
+  CHECK(plain == sha("c.csv", "y_true,y_pred\n1,1\n0,0\n", columns));
+  CHECK(sha("r1.csv", "y_true,y_pred\n1.5,1\n2,2\n", columns) ==
+        sha("r2.csv", "y_true,y_pred\n1.50,1\n2.0,2\n", columns));
+  lean::PredictionColumns with_c = columns;
+  with_c.pos_label = "c";
+  // "a\nb", "c" hashed as cells and line feeds was "a", "b", "c".
+  CHECK(sha("n1.csv", "y_true,y_pred\n\"a\nb\",c\nc,c\n", with_c) !=
+        sha("n2.csv", "y_true,y_pred\na,a\nb,b\nc,c\n", columns));
+}
