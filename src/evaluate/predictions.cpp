@@ -246,7 +246,10 @@ std::unique_ptr<CsvReader> open_predictions(const std::string& path, const Predi
     throw_input(path, "no column starts with " + quote_printable(columns.score_prefix) + " (--score-prefix)");
   }
   if (!columns.weight.empty()) layout.weight = require_column(header, columns.weight, path);
-  if (!columns.slice.empty()) layout.slice = require_column(header, columns.slice, path);
+  if (!columns.slice.empty()) {
+    layout.slice = require_column(header, columns.slice, path);
+    if (!is_utf8(columns.slice)) refuse_non_utf8(path + ":1", "the --slice-by column's name", columns.slice);
+  }
   if (!columns.id.empty()) layout.id = require_column(header, columns.id, path);
   if (!layout.prediction && !layout.score && layout.probabilities.empty()) {
     throw_input(path, "no column " + quote_printable(columns.prediction) + " and no scores (" +

@@ -395,6 +395,11 @@ class NotUtf8(PredictionsTest):
                 r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", *extra)
                 self.assertFails(r, 3, f"ml-validate: error: 'p.csv:{line}': column \"{column}\": \"\\xff\" is not UTF-8, "
                                        "which a metrics file cannot hold as a label or slice name")
+        with open(self.path("p.csv"), "wb") as f:
+            f.write(b"y_true,y_pred,\xff\n1,1,a\n0,0,b\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "n>0", "--slice-by", b"\xff".decode("utf-8", "surrogateescape"))
+        self.assertFails(r, 3, "ml-validate: error: 'p.csv:1': the --slice-by column's name: \"\\xff\" is not UTF-8, "
+                               "which a metrics file cannot hold as a label or slice name")
 
 
 class Significance(PredictionsTest):
