@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <functional>
-#include <limits>
 #include <vector>
 
 #include "core/error.hpp"
@@ -98,8 +97,7 @@ TEST_CASE("parse_release_options: combinations and values refused before the reg
   CHECK(usage_error([] { release_options("gc", {"--model", "m", "--keep", "-1"}); }) == "--keep cannot be negative");
   CHECK(usage_error([] {
           release_options("gc", {"--model", "m", "--keep", "1.5"});
-        }) == "--keep must be a whole number from 0 to " + std::to_string(std::numeric_limits<std::size_t>::max()) +
-                  ", not \"1.5\"");
+        }) == "--keep must be a whole number of at least 0, not \"1.5\"");
   CHECK(usage_error([] {
           release_options("gc", {"--model", "m", "--keep", "1", "--grace", "3601"});
         }) == "--grace must be 0 to 3600 seconds");
