@@ -9,8 +9,8 @@
 # Python script (the anchor, once), and the floor: both files read, and read with every
 # field scanned by std::from_chars (bench/drift_floor.cpp). A --quality run (the
 # data-quality checks) gives its slowdown against the plain run. DATA=dir keeps the
-# generated files there for the next run. A benchmark, not a test: nothing here fails on a
-# slow machine.
+# generated files there for the next run; SETTLE_GIB (below) how much memory is touched once
+# first. A benchmark, not a test: nothing here fails on a slow machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -96,6 +96,16 @@ measure() {  # label, command...: "wall user sys maxrss_kib" of one run, appende
   tail -n 1 "$work/$label.time" >>"$work/$label.runs"  # after "Command exited with non-zero status 1" on a failed gate
 }
 
+# A virtual machine's host backs the guest's memory when the guest first touches it: on a VM
+# just booted, zeroing fresh pages cost about 2 s per GiB here (0.25 s once touched before), and
+# it lands as system time on whichever run meets such pages first — the varying system time
+# of the first measurements. SETTLE_GIB GiB (default 8; 0 skips it) are touched once, all
+# together, before any run, so that every run meets memory in the same state.
+settle=${SETTLE_GIB:-8}
+if [ "$settle" -gt 0 ]; then
+  echo "touching $settle GiB of memory once (SETTLE_GIB)..."
+  $python -c "import sys, numpy; held = [numpy.ones(1 << 27) for _ in range(int(sys.argv[1]))]" "$settle"
+fi
 echo "running pandas + scipy once, the floor, and ml-drift $runs times each way..."
 measure python $python "$work/drift.py" "$ref" "$cur" "$work/py.json"
 c++ -O2 -std=c++20 -pthread -o "$work/drift_floor" bench/drift_floor.cpp
