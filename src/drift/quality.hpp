@@ -1,8 +1,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -41,15 +43,16 @@ struct QualitySettings {
 class Extremes {
  public:
   void add(double value, std::uint64_t line) {
-    if (value < low_cut_ || value > high_cut_ || count_ < kMaxExamples) insert(value, line);
+    if (value < low_cut_ || value > high_cut_) insert(value, line);
   }
   // The same for a plain decimal, called for nearly every cell: compared by a product
   // (within an ulp of the value; a miss is a tie, and the earlier line is kept on ties
   // anyway), the exact value decoded only for the rare candidates.
   void add(PlainDecimal decimal, std::uint64_t line) {
-    double approximate = static_cast<double>(decimal.mantissa) * kInversePowers[decimal.decimals];
-    if (decimal.negative) approximate = -approximate;
-    if (approximate < low_cut_ || approximate > high_cut_ || count_ < kMaxExamples) insert(decimal.value(), line);
+    const double magnitude = static_cast<double>(decimal.mantissa) * kInversePowers[decimal.decimals];
+    const double approximate =  // negated by its sign bit: a column around zero has either sign at random
+        std::bit_cast<double>(std::bit_cast<std::uint64_t>(magnitude) | std::uint64_t{decimal.negative} << 63);
+    if (approximate < low_cut_ || approximate > high_cut_) insert(decimal.value(), line);
   }
   // Up to kMaxExamples values outside [low, high], the most extreme first.
   std::vector<Example> outside(double low, double high) const;
@@ -61,7 +64,8 @@ class Extremes {
   void insert(double value, std::uint64_t line);
   std::array<std::pair<double, std::uint64_t>, kMaxExamples> lows_{}, highs_{};  // sorted, most extreme first
   std::size_t count_ = 0;
-  double low_cut_ = 0, high_cut_ = 0;  // the fifth lowest and highest so far
+  // The fifth lowest and highest so far; until there are five, every value gets in.
+  double low_cut_ = std::numeric_limits<double>::infinity(), high_cut_ = -std::numeric_limits<double>::infinity();
 };
 
 // 64-bit hashes of rows and cells (multiply-xorshift per word, MurmurHash3's finaliser per

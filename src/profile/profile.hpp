@@ -17,7 +17,7 @@ namespace lean {
 struct Moments {
   std::uint64_t count = 0;
   double min = 0, max = 0, mean = 0, m2 = 0;
-  void add(double value) {  // inline: called for nearly every cell
+  void add(double value) {  // Welford's update
     if (count == 0) {
       min = max = value;
     } else {
@@ -29,6 +29,10 @@ struct Moments {
     mean += delta / static_cast<double>(count);
     m2 += delta * (value - mean);
   }
+  // The moments of values[0, count) merged in: their mean and squared deviations from it in
+  // two passes, one division, then merge(). Welford's update divides for every value, and
+  // each division waits for the one before: for a profile that was a tenth of its time.
+  void add_batch(const double* values, std::size_t count);
   void merge(const Moments& other);
   double variance() const { return count > 0 ? m2 / static_cast<double>(count) : 0; }  // population (ddof 0)
 };

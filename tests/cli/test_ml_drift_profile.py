@@ -238,6 +238,24 @@ class ImportedSketches(CliTest):
         self.assertFails(r, 3, "ml-drift: error: 'late.csv:15002': column \"z\": \"d\\xfe\" is not UTF-8, which a "
                                "profile cannot hold; leave the column out with --exclude")
 
+    def test_a_variance_beyond_a_double_is_refused_by_column(self):
+        # It was written as null, and the profile could not be read back ("m2 is missing").
+        self.write("big.csv", b"x,y\n1e300,1\n-1e300,2\n5,3\n")
+        r = self.run_tool("ml-drift", "profile", "big.csv", "--output", "big.profile")
+        self.assertFails(r, 3, "ml-drift: error: 'big.csv': column \"x\": its variance is beyond a double's range "
+                               "(values as large as 1e+300); profile it with --categorical or leave it out with --exclude")
+        self.assertFalse(os.path.exists(self.path("big.profile")))
+        self.assertEqual(self.run_tool("ml-drift", "profile", "big.csv", "--output", "big.profile", "--exclude", "x").code, 0)
+        # Each profile alone is fine; their merge is not.
+        self.write("hi.csv", b"x\n1e300\n1e300\n")
+        self.write("lo.csv", b"x\n-1e300\n")
+        for name in ("hi", "lo"):
+            self.assertEqual(self.run_tool("ml-drift", "profile", name + ".csv", "--output", name + ".profile").code, 0)
+        r = self.run_tool("ml-drift", "profile", "merge", "lo.profile", "hi.profile", "--output", "all.profile")
+        self.assertEqual(r.code, 3, r.stderr)
+        self.assertIn("column \"x\": its variance is beyond a double's range", r.stderr)
+        self.assertFalse(os.path.exists(self.path("all.profile")))
+
     def test_bytes_that_are_not_a_kll_sketch_are_input_errors(self):
         self.write("bad.bin", "not a sketch at all")
         r = self.run_tool("ml-drift", "profile", "import-kll", "--column", "x=bad.bin", "--output", "p.profile")
