@@ -196,7 +196,7 @@ class FoundByFuzzing(CliTest):
         # Boost.Program_options fills "%value%" in its messages with the value itself, forever.
         self.write("m.json", {"accuracy": 0.9})
         r = self.run_tool("ml-validate", "--history", "m.json", "--min-count", "%value%x", "-r", "last(accuracy)>0")
-        self.assertFails(r, 2, "ml-validate: error: invalid value for option '--min-count'")
+        self.assertFails(r, 2, "ml-validate: error: --min-count must be a whole number of at least 1, not \"%value%x\"")
         r = self.run_tool("ml-validate", "--history", "m.json", "--min-count", "x", "-r", "last(accuracy)>0")
         self.assertEqual(r.code, 2, r)
         self.assertNotIn("%", r.stderr)
