@@ -410,10 +410,20 @@ DriftRun check_drift(const DriftCheckInput& input) {
     }
   }
 
-  // The two files are read at the same time, one thread each.
+  // The two files are read at the same time, one thread each. With the quality checks the
+  // current file takes longer (it keeps their evidence): the reference's duplicate rows are
+  // found meanwhile, on the thread that read it.
+  Duplicates reference_duplicates;
   parallel_for_each_index(with_reference ? 2 : 1, threads, [&](std::size_t i) {
-    if (i == 0 && with_reference) read_input(ref_reader.get(), ref, threads);
-    else read_input(cur_reader.get(), cur, threads);
+    if (i == 0 && with_reference) {
+      read_input(ref_reader.get(), ref, threads);
+      if (ref.row_hashes) {
+        reference_duplicates = find_duplicates(ref_hashes.rows, {});
+        ref_hashes.rows = {};
+      }
+    } else {
+      read_input(cur_reader.get(), cur, threads);
+    }
   });
   ref_reader.reset();
   cur_reader.reset();
@@ -443,11 +453,10 @@ DriftRun check_drift(const DriftCheckInput& input) {
   }
   if (with_reference) run.columns.resize(compared.size());
   std::vector<std::vector<QualityFinding>> column_findings(compared.size());
-  // The hashed rows and unique columns are sorted as tasks beside the columns': the
-  // reference's rows, the current rows, then each unique column.
+  // The current rows' hashes and the unique columns' are sorted as tasks beside the
+  // columns': the rows, then each unique column.
   std::vector<std::pair<HugePageVector<std::uint64_t>*, HugePageVector<std::uint64_t>*>> hash_tasks;  // hashes, lines
   if (quality.enabled) {
-    hash_tasks.emplace_back(&ref_hashes.rows, &ref_hashes.row_lines);
     hash_tasks.emplace_back(&cur_hashes.rows, &cur_hashes.row_lines);
     for (std::size_t k = 0; k < cur_hashes.unique.size(); ++k) {
       hash_tasks.emplace_back(&cur_hashes.unique[k], &cur_hashes.unique_lines[k]);
@@ -531,10 +540,11 @@ DriftRun check_drift(const DriftCheckInput& input) {
     const std::uint64_t expected_rows = with_reference ? ref.rows : schema->rows;
     if (quality.rows_ratio) findings.push_back(rows_finding(expected_rows, cur.rows, quality));
     const double expected_duplicates =
-        schema ? schema->duplicate_share : static_cast<double>(duplicates[0].count) / static_cast<double>(ref.rows);
-    findings.push_back(duplicates_finding(expected_duplicates, cur.rows, duplicates[1], quality));
+        schema ? schema->duplicate_share
+               : static_cast<double>(reference_duplicates.count) / static_cast<double>(ref.rows);
+    findings.push_back(duplicates_finding(expected_duplicates, cur.rows, duplicates[0], quality));
     for (std::size_t k = 0; k < unique_names.size(); ++k) {
-      findings.push_back(unique_finding(unique_names[k], duplicates[2 + k], hashed[2 + k]));
+      findings.push_back(unique_finding(unique_names[k], duplicates[1 + k], hashed[1 + k]));
     }
     run.quality = std::move(findings);
   }
