@@ -185,24 +185,25 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
                     "the id " + quote_truncated(candidate.ids[r]) + " appears twice");
       }
     }
-    std::string missing_in_baseline, missing_in_candidate;
-    for (std::size_t r = 0; r < candidate.rows && missing_in_baseline.empty(); ++r) {
+    // The first unmatched id in each direction (an optional: any text, even an empty one, is an id).
+    std::optional<std::string> missing_in_baseline, missing_in_candidate;
+    for (std::size_t r = 0; r < candidate.rows && !missing_in_baseline; ++r) {
       if (!baseline_rows.count(candidate.ids[r])) missing_in_baseline = candidate.ids[r];
     }
-    for (std::size_t r = 0; r < baseline.rows && missing_in_candidate.empty(); ++r) {
+    for (std::size_t r = 0; r < baseline.rows && !missing_in_candidate; ++r) {
       if (!candidate_rows.count(baseline.ids[r])) missing_in_candidate = baseline.ids[r];
     }
-    if (!missing_in_baseline.empty() || !missing_in_candidate.empty()) {
+    if (missing_in_baseline || missing_in_candidate) {
       std::string message = "the two files hold different ids:";
-      if (!missing_in_baseline.empty())
-        message += " " + quote_truncated(missing_in_baseline) + " is not in '" + baseline.path + "'";
-      if (!missing_in_baseline.empty() && !missing_in_candidate.empty()) message += ";";
-      if (!missing_in_candidate.empty())
-        message += " " + quote_truncated(missing_in_candidate) + " is not in '" + candidate.path + "'";
+      if (missing_in_baseline)
+        message += " " + quote_truncated(*missing_in_baseline) + " is not in '" + baseline.path + "'";
+      if (missing_in_baseline && missing_in_candidate) message += ";";
+      if (missing_in_candidate)
+        message += " " + quote_truncated(*missing_in_candidate) + " is not in '" + candidate.path + "'";
       throw_input(candidate.path, message);
     }
     for (std::size_t r = 0; r < candidate.rows; ++r) {
-      order[r] = baseline_rows.at(candidate.ids[r]);
+      order[r] = baseline_rows.find(candidate.ids[r])->second;  // every id is in both: checked above
       if (!same_label(candidate, r, baseline, order[r])) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
                     "the label of id " + quote_truncated(candidate.ids[r]) + " differs from '" + candidate.path +

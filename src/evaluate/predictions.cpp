@@ -1120,7 +1120,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       if (first == 0 && (missing || cell == kMissingSlice)) first = reader->line();
       table.slice_values.emplace_back(missing ? kMissingSlice : cell);
     }
-    if (id_field != kNoField) table.ids.emplace_back(fields[id_field]);
+    if (id_field != kNoField) {
+      // A row without an id pairs with nothing: never dropped, never matched to another blank.
+      const std::string_view id = fields[id_field];
+      if (has_no_value(id)) throw_input(where(), "column " + quote_printable(columns.id) + " has no value");
+      table.ids.emplace_back(id);
+    }
     ++table.rows;
   }
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");

@@ -683,6 +683,26 @@ class PairingErrors(PredictionsTest):
         self.assertFails(r, 3, "ml-compare: error: 'a.csv': the two files hold different ids: \"3\" is not in 'b.csv'; "
                                "\"4\" is not in 'a.csv'")
 
+    def test_a_row_without_an_id_is_an_error_in_either_file_and_the_outputs_say_so(self):
+        self.write("a.csv", "id,y_true,y_pred\n1,1,1\n2,0,0\n3,1,0\n")
+        self.write("b.csv", "id,y_true,y_pred\n1,1,1\n2,0,0\n,1,0\n3,1,0\n")
+        self.write("n.csv", "id,y_true,y_pred\n1,1,1\nNA,0,0\n2,0,0\n3,1,0\n")
+        for candidate, baseline, line in (("b.csv", "a.csv", "'b.csv:4'"), ("a.csv", "b.csv", "'b.csv:4'"),
+                                          ("a.csv", "n.csv", "'n.csv:3'")):
+            with self.subTest(candidate=candidate, baseline=baseline):
+                r = self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-predictions", baseline,
+                                  "--metric", "accuracy", "--id-column", "id", "--report", "r.json", "--junit", "r.xml",
+                                  "--markdown", "r.md", "--dotenv", "r.env")
+                error = line + ": column \"id\" has no value"
+                self.assertFails(r, 3, "ml-compare: error: " + error)
+                report = self.read_json("r.json")
+                self.assertEqual((report["status"], report["exit_code"], report["error"]), ("error", 3, error))
+                self.assertIn("has no value", self.read("r.xml"))
+                self.assertIn("has no value", self.read("r.md"))
+                self.assertIn("EXIT_CODE=3", self.read("r.env"))
+                for name in ("r.json", "r.xml", "r.md", "r.env"):
+                    os.remove(self.path(name))
+
     def test_row_order_needs_identical_labels(self):
         self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")
         self.write("b.csv", "y_true,y_pred\n0,0\n0,1\n1,1\n")
