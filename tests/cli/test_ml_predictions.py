@@ -296,7 +296,44 @@ class Booleans(PredictionsTest):
         self.assertEqual(r.code, 0, r)
         metrics = self.read_json("m.json")
         self.assertEqual((metrics["accuracy"], metrics["tp"], metrics["fn"]), (2 / 3, 1, 1))
-        self.assertEqual(sorted(metrics["per_class"]), ["false", "true"])
+        self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+
+    def test_mixed_spellings_in_one_column_are_binary(self):
+        # sklearn on pandas' bool column: f1 2/3, roc_auc 0.75 (the column is read as bool)
+        self.write("p.csv", "y_true,y_pred\nTrue,True\nTrue,True\nTrue,False\nFalse,False\nfalse,True\n")
+        self.write("s.csv", "y_true,y_pred,y_score\ntrue,true,0.9\nfalse,false,0.2\nTrue,false,0.4\nFALSE,true,0.6\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "f1>0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["predictions"]["task"], metrics["f1"]), ("binary", 2 / 3))
+        self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+        r = self.run_tool("ml-validate", "--predictions", "s.csv", "--require", "roc_auc>0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["roc_auc"], metrics["tp"], metrics["fp"], metrics["tn"], metrics["fn"]),
+                         (0.75, 1, 1, 1, 1))
+        r = self.run_tool("ml-compare", "--candidate-predictions", "p.csv", "--baseline-predictions", "p.csv",
+                          "--metric", "f1", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["primary"]["candidate"], 2 / 3)
+
+    def test_two_files_spelling_booleans_differently_are_one_test_set(self):
+        self.write("a.csv", "y_true,y_pred\nTrue,True\nFalse,False\nTrue,False\n")
+        self.write("b.csv", "y_true,y_pred\ntrue,true\nfalse,true\nTRUE,false\n")
+        fingerprints = []
+        for name in ("a", "b"):
+            r = self.run_tool("ml-validate", "--predictions", name + ".csv", "--require", "n>0", "--write-metrics",
+                              name + ".json")
+            self.assertEqual(r.code, 0, r)
+            metrics = self.read_json(name + ".json")
+            self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+            fingerprints.append(metrics["predictions"]["label_sha256"])
+        self.assertEqual(fingerprints[0], fingerprints[1])
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        report = self.read_json("r.json")
+        self.assertEqual((report["primary"]["candidate"], report["primary"]["baseline"]), (2 / 3, 1 / 3))
 
 
 class ZeroWeights(PredictionsTest):
