@@ -336,6 +336,26 @@ class Booleans(PredictionsTest):
         self.assertEqual((report["primary"]["candidate"], report["primary"]["baseline"]), (2 / 3, 1 / 3))
 
 
+class JunitWellFormed(PredictionsTest):
+    def test_noncharacters_in_labels_and_slices_are_escaped_in_junit(self):
+        import xml.etree.ElementTree as ET
+        with open(self.path("nc.csv"), "wb") as f:
+            f.write(b"y_true,y_pred,g\na,a,x\xef\xbf\xbfy\nb,b,w\xef\xbf\xbe\n")
+        r = self.run_tool("ml-validate", "--predictions", "nc.csv", "--pos-label", "b", "--slice-by", "g",
+                          "--min-slice-size", "0", "--require-slices", "accuracy>2", "--require", "n>0",
+                          "--junit", "nc.xml")
+        self.assertEqual(r.code, 1, r)
+        names = [case.get("name") for case in ET.parse(self.path("nc.xml")).iter("testcase")]
+        self.assertEqual(names, ["n > 0", "g=w\\ufffe: accuracy > 2", "g=x\\uffffy: accuracy > 2"])
+        with open(self.path("e.csv"), "wb") as f:
+            f.write(b"y_true,y_pred\n\xef\xbf\xbe,b\nb,b\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "e.csv", "--baseline-predictions", "e.csv",
+                          "--metric", "accuracy", "--junit", "e.xml")
+        self.assertEqual(r.code, 2, r)
+        error = next(ET.parse(self.path("e.xml")).iter("error"))
+        self.assertIn("\\ufffe", error.get("message"))
+
+
 class ZeroWeights(PredictionsTest):
     def test_a_class_of_zero_weight_leaves_roc_auc_undefined_not_overflowing(self):
         self.write("p.csv", "y_true,y_pred,y_score,w\n1,1,0.9,1\n0,0,0.2,0\n1,0,0.4,1\n0,1,0.6,0\n")
