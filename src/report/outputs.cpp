@@ -127,6 +127,8 @@ std::string render_junit(const std::string& tool, const Outcome& outcome) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(printable(check.name)) + "\"";
     if (check.skipped) {
       out += ">\n      <skipped message=\"" + escape_xml(one_line(check.message)) + "\"/>\n    </testcase>\n";
+    } else if (check.passed && check.message_when_passed && !check.message.empty()) {
+      out += ">\n      <system-out>" + escape_xml(printable(check.message)) + "</system-out>\n    </testcase>\n";
     } else if (check.passed) {
       out += "/>\n";
     } else {

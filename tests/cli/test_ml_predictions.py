@@ -567,6 +567,9 @@ class Significance(PredictionsTest):
         self.assertRegex(r.stdout, r"ml-compare: promote: accuracy \+0\.\d{3} \(0\.\d{3} → 0\.\d{3}\), significant: "
                                    r"p < 0\.001 \(McNemar exact, 1,500 paired rows\)\n")
         self.assertIn("significant: p &lt; 0.001 (McNemar exact, 1,500 paired rows)", self.read("j.xml"))
+        # A stable test name; the sentence is the passed test's <system-out>.
+        self.assertIn('<testcase classname="ml-compare" name="accuracy beats the baseline">\n      <system-out>accuracy +0.',
+                      self.read("j.xml"))
         self.assertIn("significant", self.read("s.md"))
         self.assertIn(" | < 0.001 | ✅ better |\n", self.read("s.md"))  # as the console: not "0.001"
         # The other way round it is significantly worse, in every output.
@@ -578,6 +581,8 @@ class Significance(PredictionsTest):
         self.assertEqual(r.code, 1, r)
         self.assertIn("is significantly worse: p < 0.001 (McNemar exact, 1,500 paired rows)", r.stdout)
         self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
+        self.assertIn('<testcase classname="ml-compare" name="accuracy beats the baseline">\n      <failure message="accuracy -0.',
+                      self.read("j.xml"))
         self.assertIn("significantly worse", self.read("j.xml"))
 
     def test_a_guard_within_its_tolerance_fails_when_significantly_worse(self):
