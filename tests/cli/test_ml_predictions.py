@@ -653,6 +653,10 @@ class HugeCounts(PredictionsTest):
                 r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
                                   "baseline.csv", "--metric", "f1", "--significance", "0.05", "--seed", seed)
                 self.assertFails(r, 2, f'ml-compare: error: --seed must be a whole number of at least 0, not "{seed}"')
+        r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                          "baseline.csv", "--metric", "f1", "--significance", "0.05", "--seed", "18446744073709551616")
+        self.assertFails(r, 2, 'ml-compare: error: --seed is too large: "18446744073709551616" is above '
+                               '18446744073709551615')
 
 
 class NoBaselineYet(PredictionsTest):
