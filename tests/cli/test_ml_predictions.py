@@ -152,6 +152,17 @@ class SkippedSlices(PredictionsTest):
         self.assertIn("WARN  every slice of region has fewer than 100000 rows (--min-slice-size): "
                       "no --require-slices check was evaluated\n", r.stdout)
 
+    def test_some_slices_too_small_are_named_on_the_console_and_in_the_markdown(self):
+        self.write("p.csv", "y_true,y_pred,g\n" + "1,1,a\n" * 20 + "0,0,a\n" * 20 + "1,0,b\n" * 3)
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require-slices", "accuracy>0.5",
+                          "--require", "n>0", "--markdown", "s.md", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        note = ("1 of 2 slices of g has fewer than 30 rows (--min-slice-size): not checked by --require-slices "
+                "(listed in the report's slices.too_small)")
+        self.assertIn("WARN  " + note + "\n", r.stdout)
+        self.assertIn("\n" + note.replace("_", "\\_") + "\n", self.read("s.md"))
+        self.assertEqual(self.read_json("r.json")["slices"]["too_small"], [{"slice": "b", "n": 3}])
+
 
 class BadInput(PredictionsTest):
     def test_negative_min_slice_size_is_a_usage_error(self):
