@@ -227,6 +227,18 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
       }
     }
   }
+  // The weights are the examples' as the labels are: both files must give each example the same.
+  if (!candidate.weights.empty() && candidate.weights.size() == candidate.rows &&
+      baseline.weights.size() == baseline.rows) {
+    for (std::size_t r = 0; r < candidate.rows; ++r) {
+      if (candidate.weights[r] != baseline.weights[order[r]]) {
+        throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
+                    "the weight differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) +
+                        " (" + format_number(baseline.weights[order[r]]) + " against " +
+                        format_number(candidate.weights[r]) + "); both files must weigh each example the same");
+      }
+    }
+  }
   PredictionTable paired = baseline.subset(order);
   if (candidate.classification() && paired.labels != candidate.labels) {
     // Re-index the baseline's labels onto the candidate's label set.

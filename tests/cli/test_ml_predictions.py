@@ -780,6 +780,18 @@ class PairingErrors(PredictionsTest):
                 for name in ("r.json", "r.xml", "r.md", "r.env"):
                     os.remove(self.path(name))
 
+    def test_the_two_files_must_weigh_each_example_the_same(self):
+        self.write("a.csv", "id,y_true,y_pred,w\n1,1,1,1\n2,0,0,1\n3,1,0,2\n")
+        self.write("b.csv", "id,y_true,y_pred,w\n3,1,1,2\n1,1,1,5\n2,0,0,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--weight-column", "w", "--id-column", "id")
+        self.assertFails(r, 3, "ml-compare: error: 'b.csv:3': the weight differs from 'a.csv' line 2 (5 against 1); "
+                               "both files must weigh each example the same")
+        self.write("b.csv", "id,y_true,y_pred,w\n3,1,1,2.0\n1,1,1,1\n2,0,0,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--weight-column", "w", "--id-column", "id")
+        self.assertEqual((r.code, r.stderr), (1, ""), r)  # 2.0 is 2: compared, the baseline is better
+
     def test_row_order_needs_identical_labels(self):
         self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")
         self.write("b.csv", "y_true,y_pred\n0,0\n0,1\n1,1\n")
