@@ -147,14 +147,20 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
     sum += d;
   }
   const double m = static_cast<double>(defined.size());
+  // A resample on which the metric is undefined in either model (a class drawn away: most
+  // resamples of a tiny sample) shows no improvement either way: it counts against both "better"
+  // and "worse", so 2 rows, half of whose resamples are undefined, are never significant.
+  const std::size_t undefined = samples - defined.size();
+  not_better += undefined;
+  not_worse += undefined;
   long double squares = 0;
   for (double d : defined) squares += (d - sum / m) * (d - sum / m);
   Significance out;
   out.test = TestKind::bootstrap;
   out.description =
       "paired bootstrap, " + format_number(m) + " resamples" + (by_cells ? " of the confusion cells" : "");
-  out.p_value = (1 + static_cast<double>(not_better)) / (m + 1);
-  out.p_worse = (1 + static_cast<double>(not_worse)) / (m + 1);
+  out.p_value = (1 + static_cast<double>(not_better)) / (static_cast<double>(samples) + 1);
+  out.p_worse = (1 + static_cast<double>(not_worse)) / (static_cast<double>(samples) + 1);
   out.bootstrap_samples = defined.size();
   out.statistic = *candidate.metric(metric) - *baseline.metric(metric);
   std::sort(defined.begin(), defined.end());

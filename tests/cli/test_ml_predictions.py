@@ -792,6 +792,17 @@ class PairingErrors(PredictionsTest):
                           "--metric", "accuracy", "--weight-column", "w", "--id-column", "id")
         self.assertEqual((r.code, r.stderr), (1, ""), r)  # 2.0 is 2: compared, the baseline is better
 
+    def test_bootstrap_counts_undefined_resamples_as_no_gain(self):
+        # Two rows: about half the resamples hold one class, where roc_auc is undefined.
+        self.write("c.csv", "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.1\n")
+        self.write("b.csv", "y_true,y_pred,y_score\n1,1,0.4\n0,0,0.6\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "c.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "roc_auc", "--significance", "0.05", "--test", "bootstrap", "--report", "r.json")
+        self.assertEqual(r.code, 1, r)
+        significance = self.read_json("r.json")["significance"]
+        self.assertGreater(significance["p_value"], 0.4)
+        self.assertIn("is not significant (p = 0.50", r.stdout)
+
     def test_row_order_needs_identical_labels(self):
         self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")
         self.write("b.csv", "y_true,y_pred\n0,0\n0,1\n1,1\n")
