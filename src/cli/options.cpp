@@ -63,6 +63,12 @@ std::uint64_t parse_whole_number(const std::string& text, const char* name, std:
   const char* begin = text.data() + sign;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(begin, end, value);
+  // A whole number beyond 64 bits, for an option without an upper bound: too large, where "of
+  // at least 0" would not say what is wrong.
+  if (ec == std::errc::result_out_of_range && ptr == end && high == std::numeric_limits<std::uint64_t>::max()) {
+    throw_usage("--" + std::string(name) + " is too large: " + quote_printable(text) + " is above " +
+                std::to_string(high));
+  }
   if (begin == end || ec != std::errc() || ptr != end || value < low || value > high) {
     const std::string range = high == std::numeric_limits<std::uint64_t>::max()
                                   ? "of at least " + std::to_string(low)

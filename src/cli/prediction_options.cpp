@@ -20,7 +20,7 @@ void declare_prediction_column_options(po::options_description& options) {
       "multiclass: class-probability columns PREFIX<label> (default proba_)")(
       "weight-column", po::value<std::string>()->value_name("COL"), "sample weights (>= 0)")(
       "pos-label", po::value<std::string>()->value_name("L"),
-      "binary: the positive label (default 1 for 0/1 and -1/1, true for booleans)")(
+      "binary: the positive label (default 1 for 0/1 and -1/1, True for booleans, in any case)")(
       "decision-threshold", po::value<std::string>()->default_value("0.5")->value_name("X"),
       "binary without a prediction column: predict positive when the score >= X")(
       "average", po::value<std::string>()->value_name("AVG"),

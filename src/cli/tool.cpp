@@ -417,8 +417,17 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
   } catch (const std::bad_alloc&) {
     std::cerr << tool << ": error: out of memory" << std::endl;
     return to_int(ExitStatus::input_data);
-  } catch (const std::exception& e) {
-    std::cerr << tool << ": error: " << safe_line(e.what()) << std::endl;
+  } catch (const std::exception&) {
+    // A failure no check of the tool's foresaw: a bug. Its text ("unordered_map::at", a
+    // library's words) means nothing to a user and is never shown; the outputs say the same.
+    std::cerr << tool << ": error: " << kInternalError << std::endl;
+    Outcome failed;
+    failed.status = ExitStatus::input_data;
+    failed.error = kInternalError;
+    try {
+      emit_outputs(tool, failed, outputs);
+    } catch (const std::exception&) {
+    }
     return to_int(ExitStatus::input_data);
   }
 }

@@ -31,7 +31,11 @@ struct ToolSpec {
 };
 
 // The one catch site: every error becomes "name: error: ..." on stderr and its exit code.
+// An exception that is not a lean::Error (a bug) is exit 3 with kInternalError, never its text.
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv);
+inline constexpr const char* kInternalError =
+    "internal error: the run stopped on a failure the tool does not check for (a bug; please report it "
+    "with the command line)";
 
 // What run_tool does before a tool sees its options, for tests of the parse functions: the
 // options every tool takes (--report, --markdown, --junit, --dotenv, --no-ci, --quiet, --help,

@@ -147,14 +147,20 @@ Significance bootstrap(const Evaluator& candidate, const Evaluator& baseline, co
     sum += d;
   }
   const double m = static_cast<double>(defined.size());
+  // A resample on which the metric is undefined in either model (a class drawn away: most
+  // resamples of a tiny sample) shows no improvement either way: it counts against both "better"
+  // and "worse", so 2 rows, half of whose resamples are undefined, are never significant.
+  const std::size_t undefined = samples - defined.size();
+  not_better += undefined;
+  not_worse += undefined;
   long double squares = 0;
   for (double d : defined) squares += (d - sum / m) * (d - sum / m);
   Significance out;
   out.test = TestKind::bootstrap;
   out.description =
       "paired bootstrap, " + format_number(m) + " resamples" + (by_cells ? " of the confusion cells" : "");
-  out.p_value = (1 + static_cast<double>(not_better)) / (m + 1);
-  out.p_worse = (1 + static_cast<double>(not_worse)) / (m + 1);
+  out.p_value = (1 + static_cast<double>(not_better)) / (static_cast<double>(samples) + 1);
+  out.p_worse = (1 + static_cast<double>(not_worse)) / (static_cast<double>(samples) + 1);
   out.bootstrap_samples = defined.size();
   out.statistic = *candidate.metric(metric) - *baseline.metric(metric);
   std::sort(defined.begin(), defined.end());
@@ -185,24 +191,25 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
                     "the id " + quote_truncated(candidate.ids[r]) + " appears twice");
       }
     }
-    std::string missing_in_baseline, missing_in_candidate;
-    for (std::size_t r = 0; r < candidate.rows && missing_in_baseline.empty(); ++r) {
+    // The first unmatched id in each direction (an optional: any text, even an empty one, is an id).
+    std::optional<std::string> missing_in_baseline, missing_in_candidate;
+    for (std::size_t r = 0; r < candidate.rows && !missing_in_baseline; ++r) {
       if (!baseline_rows.count(candidate.ids[r])) missing_in_baseline = candidate.ids[r];
     }
-    for (std::size_t r = 0; r < baseline.rows && missing_in_candidate.empty(); ++r) {
+    for (std::size_t r = 0; r < baseline.rows && !missing_in_candidate; ++r) {
       if (!candidate_rows.count(baseline.ids[r])) missing_in_candidate = baseline.ids[r];
     }
-    if (!missing_in_baseline.empty() || !missing_in_candidate.empty()) {
+    if (missing_in_baseline || missing_in_candidate) {
       std::string message = "the two files hold different ids:";
-      if (!missing_in_baseline.empty())
-        message += " " + quote_truncated(missing_in_baseline) + " is not in '" + baseline.path + "'";
-      if (!missing_in_baseline.empty() && !missing_in_candidate.empty()) message += ";";
-      if (!missing_in_candidate.empty())
-        message += " " + quote_truncated(missing_in_candidate) + " is not in '" + candidate.path + "'";
+      if (missing_in_baseline)
+        message += " " + quote_truncated(*missing_in_baseline) + " is not in '" + baseline.path + "'";
+      if (missing_in_baseline && missing_in_candidate) message += ";";
+      if (missing_in_candidate)
+        message += " " + quote_truncated(*missing_in_candidate) + " is not in '" + candidate.path + "'";
       throw_input(candidate.path, message);
     }
     for (std::size_t r = 0; r < candidate.rows; ++r) {
-      order[r] = baseline_rows.at(candidate.ids[r]);
+      order[r] = baseline_rows.find(candidate.ids[r])->second;  // every id is in both: checked above
       if (!same_label(candidate, r, baseline, order[r])) {
         throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
                     "the label of id " + quote_truncated(candidate.ids[r]) + " differs from '" + candidate.path +
@@ -223,6 +230,18 @@ PredictionTable pair_baseline(const PredictionTable& candidate, const Prediction
                     "the label differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) +
                         " (" + quote_truncated(label_text(baseline, r)) + " against " +
                         quote_truncated(label_text(candidate, r)) + "); rows pair by order without --id-column");
+      }
+    }
+  }
+  // The weights are the examples' as the labels are: both files must give each example the same.
+  if (!candidate.weights.empty() && candidate.weights.size() == candidate.rows &&
+      baseline.weights.size() == baseline.rows) {
+    for (std::size_t r = 0; r < candidate.rows; ++r) {
+      if (candidate.weights[r] != baseline.weights[order[r]]) {
+        throw_input(baseline.path + ":" + std::to_string(baseline.lines[order[r]]),
+                    "the weight differs from '" + candidate.path + "' line " + std::to_string(candidate.lines[r]) +
+                        " (" + format_number(baseline.weights[order[r]]) + " against " +
+                        format_number(candidate.weights[r]) + "); both files must weigh each example the same");
       }
     }
   }

@@ -80,18 +80,10 @@ bool is_boolean_text(const std::string& text) {
   return lower == "true" || lower == "false";
 }
 
-// The boolean `text` in the case of the boolean `style`: "TRUE" like "False" is "True".
-std::string spelled_like(const std::string& style, const std::string& text) {
-  const bool is_true = std::tolower(static_cast<unsigned char>(text[0])) == 't';
-  const std::string lower = is_true ? "true" : "false";
-  const bool all_upper =
-      std::all_of(style.begin(), style.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
-  std::string out = lower;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (all_upper || (i == 0 && std::isupper(static_cast<unsigned char>(style[0]))))
-      out[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[i])));
-  }
-  return out;
+// The name of the boolean `text` in any case ("true", "TRUE", "True"): "True" or "False", as
+// Python spells a bool (pandas' column, sklearn's classification_report keys), whatever the file.
+std::string boolean_name(const std::string& text) {
+  return std::tolower(static_cast<unsigned char>(text[0])) == 't' ? "True" : "False";
 }
 
 // Distinct label texts in the order first seen, with their numeric values.
@@ -469,7 +461,7 @@ std::string framed_label(std::string_view label) {
 }
 
 // The test set's fingerprint (label_sha256), independent of how a label is spelled: each
-// row's label as reported ("1" for "1.0", one case for booleans), or its regression target in
+// row's label as reported ("1" for "1.0", "True" or "False" for a boolean), or its regression target in
 // the shortest form that reads back (format_number), framed. A file that spells them so hashes
 // as its label cells with a line feed each. Hashed in blocks: one EVP call per row would dominate.
 std::string label_fingerprint(const PredictionTable& table) {
@@ -526,9 +518,28 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
   const auto& prediction_field = layout.prediction;
   const auto& score_field = layout.score;
   const auto& proba_fields = layout.probabilities;
+  const bool numeric_labels = truth_interning ? truth_labels.all_numeric() : true;
+  // The label set: y_true's labels and those the probability columns name, merged by value
+  // when every label is a number ("1" and "1.0" are one class, as pandas reads them), and
+  // booleans likewise in any case ("true", "True", "TRUE" are the class "True").
+  const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
+                          return parse_finite_number(p.first).has_value();
+                        });
+  const bool by_boolean =
+      !by_value && std::all_of(truth_labels.texts.begin(), truth_labels.texts.end(), is_boolean_text) &&
+      std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) { return is_boolean_text(p.first); });
+  auto canonical = [&](const std::string& text) {
+    if (by_value) return format_number(*parse_finite_number(text));
+    return by_boolean && is_boolean_text(text) ? boolean_name(text) : text;
+  };
+  auto distinct_count = [&](auto begin, auto end, auto text_of) {
+    std::vector<std::string> distinct;
+    for (auto it = begin; it != end; ++it) distinct.push_back(canonical(text_of(*it)));
+    std::sort(distinct.begin(), distinct.end());
+    return static_cast<std::size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+  };
   // The task.
   Task task = columns.task;
-  const bool numeric_labels = truth_interning ? truth_labels.all_numeric() : true;
   if (task == Task::automatic) {
     if (!truth_interning) {
       task = Task::regression;
@@ -545,9 +556,13 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
              : distinct.size() > 2               ? Task::multiclass
                                                  : Task::binary;
     } else {
-      task = truth_labels.texts.size() > 2 ? Task::multiclass : Task::binary;
+      const std::size_t labels = distinct_count(truth_labels.texts.begin(), truth_labels.texts.end(),
+                                                [](const std::string& text) { return text; });
+      task = labels > 2 ? Task::multiclass : Task::binary;
     }
-    if (task != Task::regression && !proba_fields.empty() && proba_fields.size() > 2) task = Task::multiclass;
+    if (task != Task::regression &&
+        distinct_count(proba_fields.begin(), proba_fields.end(), [](const auto& p) { return p.first; }) > 2)
+      task = Task::multiclass;
   }
   table.task = task;
   refuse_options_that_do_not_apply(path, task, layout, columns);
@@ -582,21 +597,7 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     if (!is_utf8(name)) refuse_non_utf8(path + ":1", "a column name", name);
   }
 
-  // The label set: y_true's labels and those the probability columns name, merged by value
-  // when every label is a number ("1" and "1.0" are one class, as pandas reads them).
-  const bool by_value = numeric_labels && std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) {
-                          return parse_finite_number(p.first).has_value();
-                        });
-  // Booleans likewise in any case ("true", "True", "TRUE", as pandas reads them), spelled as
-  // y_true's first label is.
-  const bool by_boolean =
-      !by_value && std::all_of(truth_labels.texts.begin(), truth_labels.texts.end(), is_boolean_text) &&
-      std::all_of(proba_fields.begin(), proba_fields.end(), [](const auto& p) { return is_boolean_text(p.first); });
-  const std::string boolean_style = by_boolean ? truth_labels.texts.front() : std::string();
-  auto canonical = [&](const std::string& text) {
-    if (by_value) return format_number(*parse_finite_number(text));
-    return by_boolean && is_boolean_text(text) ? spelled_like(boolean_style, text) : text;
-  };
+  // The label set (canonical above).
   std::vector<std::string> names;
   for (const auto& text : truth_labels.texts) names.push_back(canonical(text));
   for (const auto& [name, field] : proba_fields) names.push_back(canonical(name));
@@ -607,10 +608,7 @@ bool finish_table(PredictionTable& table, RawRows& rows, const FileLayout& layou
     distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
     if (distinct.size() == 1) {
       if (by_value && (distinct[0] == "0" || distinct[0] == "1")) names.push_back(distinct[0] == "0" ? "1" : "0");
-      if (is_boolean_text(distinct[0])) {
-        const bool is_true = std::tolower(static_cast<unsigned char>(distinct[0][0])) == 't';
-        names.push_back(spelled_like(distinct[0], is_true ? "false" : "true"));
-      }
+      if (by_boolean) names.push_back(distinct[0] == "True" ? "False" : "True");
     }
   }
   std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
@@ -1120,7 +1118,12 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
       if (first == 0 && (missing || cell == kMissingSlice)) first = reader->line();
       table.slice_values.emplace_back(missing ? kMissingSlice : cell);
     }
-    if (id_field != kNoField) table.ids.emplace_back(fields[id_field]);
+    if (id_field != kNoField) {
+      // A row without an id pairs with nothing: never dropped, never matched to another blank.
+      const std::string_view id = fields[id_field];
+      if (has_no_value(id)) throw_input(where(), "column " + quote_printable(columns.id) + " has no value");
+      table.ids.emplace_back(id);
+    }
     ++table.rows;
   }
   if (table.rows == 0) throw_input(path, "no rows: the file holds a header only");

@@ -48,6 +48,14 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
                                      " rows (--min-slice-size): no --require-slices check was evaluated";
   if (all_too_small)
     outcome.console += "WARN  every slice of " + printable(result.slice_column) + too_small_note + "\n";
+  // Some slices too small, others checked: how many were left out, on the console and in the markdown.
+  const bool some_too_small = checked && !all_too_small && !result.too_small.empty();
+  auto some_note = [&](const std::string& column) {
+    return std::to_string(result.too_small.size()) + " of " + std::to_string(result.slices) + " slices of " + column +
+           (result.too_small.size() == 1 ? " has" : " have") + " fewer than " + std::to_string(result.min_slice_size) +
+           " rows (--min-slice-size): not checked by --require-slices (listed in the report's slices.too_small)";
+  };
+  if (some_too_small) outcome.console += "WARN  " + some_note(printable(result.slice_column)) + "\n";
   ordered_json checks = ordered_json::array();
   int failed = 0;
   MarkdownTable table({"Slice", "Check", "Value", "Result"});
@@ -74,6 +82,7 @@ void add_slice_checks(const PredictionsResult& result, Outcome& outcome) {
   const std::string heading = "\n**Worst slices by " + markdown_text(result.slice_column) + "**";
   // No table of a header only: the slices were all too small (said so) or all skipped.
   if (table_has_rows) outcome.markdown_body += heading + "\n\n" + table.render();
+  if (some_too_small) outcome.markdown_body += "\n" + markdown_text(some_note(result.slice_column)) + "\n";
   else if (all_too_small)
     outcome.markdown_body += heading + ": none, every slice" + markdown_text(too_small_note) + "\n";
 }

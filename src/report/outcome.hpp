@@ -13,8 +13,9 @@ namespace lean {
 struct Check {
   std::string name;  // "accuracy >= 0.85"
   bool passed = false;
-  std::string message;   // why it failed (or what it measured), one line
-  bool skipped = false;  // not evaluated (a missing metric, no baseline): JUnit <skipped/>
+  std::string message;               // why it failed (or what it measured), one line
+  bool skipped = false;              // not evaluated (a missing metric, no baseline): JUnit <skipped/>
+  bool message_when_passed = false;  // JUnit: a passed check's message as its <system-out>
 };
 
 // What a tool run produced, before it is rendered into the report formats.

@@ -83,9 +83,20 @@ std::string escape_xml(const std::string& text) {
   // (controls and bidi characters as \e, \u202e: XML 1.0 cannot hold most controls).
   const bool has_entities = text.find_first_of("&<>\"'") != std::string::npos;
   const std::string shown = has_entities ? safe_line(text) : printable(text);
+  // printable() leaves one kind of character XML 1.0 cannot hold: the noncharacters U+FFFE and
+  // U+FFFF (valid UTF-8, EF BF BE/BF), written as escapes in printable()'s style. Every other
+  // character outside XML's Char (C0 controls but tab, line feed and return; surrogates, which
+  // are not UTF-8) printable() has already escaped.
   std::string out;
   out.reserve(shown.size());
-  for (char c : shown) {
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const char c = shown[i];
+    if (c == '\xEF' && i + 2 < shown.size() && shown[i + 1] == '\xBF' &&
+        (shown[i + 2] == '\xBE' || shown[i + 2] == '\xBF')) {
+      out += shown[i + 2] == '\xBE' ? "\\ufffe" : "\\uffff";
+      i += 2;
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -116,6 +127,8 @@ std::string render_junit(const std::string& tool, const Outcome& outcome) {
     out += "    <testcase classname=\"" + escape_xml(tool) + "\" name=\"" + escape_xml(printable(check.name)) + "\"";
     if (check.skipped) {
       out += ">\n      <skipped message=\"" + escape_xml(one_line(check.message)) + "\"/>\n    </testcase>\n";
+    } else if (check.passed && check.message_when_passed && !check.message.empty()) {
+      out += ">\n      <system-out>" + escape_xml(printable(check.message)) + "</system-out>\n    </testcase>\n";
     } else if (check.passed) {
       out += "/>\n";
     } else {

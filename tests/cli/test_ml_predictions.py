@@ -152,6 +152,17 @@ class SkippedSlices(PredictionsTest):
         self.assertIn("WARN  every slice of region has fewer than 100000 rows (--min-slice-size): "
                       "no --require-slices check was evaluated\n", r.stdout)
 
+    def test_some_slices_too_small_are_named_on_the_console_and_in_the_markdown(self):
+        self.write("p.csv", "y_true,y_pred,g\n" + "1,1,a\n" * 20 + "0,0,a\n" * 20 + "1,0,b\n" * 3)
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--slice-by", "g", "--require-slices", "accuracy>0.5",
+                          "--require", "n>0", "--markdown", "s.md", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        note = ("1 of 2 slices of g has fewer than 30 rows (--min-slice-size): not checked by --require-slices "
+                "(listed in the report's slices.too_small)")
+        self.assertIn("WARN  " + note + "\n", r.stdout)
+        self.assertIn("\n" + note.replace("_", "\\_") + "\n", self.read("s.md"))
+        self.assertEqual(self.read_json("r.json")["slices"]["too_small"], [{"slice": "b", "n": 3}])
+
 
 class BadInput(PredictionsTest):
     def test_negative_min_slice_size_is_a_usage_error(self):
@@ -296,7 +307,64 @@ class Booleans(PredictionsTest):
         self.assertEqual(r.code, 0, r)
         metrics = self.read_json("m.json")
         self.assertEqual((metrics["accuracy"], metrics["tp"], metrics["fn"]), (2 / 3, 1, 1))
-        self.assertEqual(sorted(metrics["per_class"]), ["false", "true"])
+        self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+
+    def test_mixed_spellings_in_one_column_are_binary(self):
+        # sklearn on pandas' bool column: f1 2/3, roc_auc 0.75 (the column is read as bool)
+        self.write("p.csv", "y_true,y_pred\nTrue,True\nTrue,True\nTrue,False\nFalse,False\nfalse,True\n")
+        self.write("s.csv", "y_true,y_pred,y_score\ntrue,true,0.9\nfalse,false,0.2\nTrue,false,0.4\nFALSE,true,0.6\n")
+        r = self.run_tool("ml-validate", "--predictions", "p.csv", "--require", "f1>0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["predictions"]["task"], metrics["f1"]), ("binary", 2 / 3))
+        self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+        r = self.run_tool("ml-validate", "--predictions", "s.csv", "--require", "roc_auc>0", "--write-metrics", "m.json")
+        self.assertEqual(r.code, 0, r)
+        metrics = self.read_json("m.json")
+        self.assertEqual((metrics["roc_auc"], metrics["tp"], metrics["fp"], metrics["tn"], metrics["fn"]),
+                         (0.75, 1, 1, 1, 1))
+        r = self.run_tool("ml-compare", "--candidate-predictions", "p.csv", "--baseline-predictions", "p.csv",
+                          "--metric", "f1", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("r.json")["primary"]["candidate"], 2 / 3)
+
+    def test_two_files_spelling_booleans_differently_are_one_test_set(self):
+        self.write("a.csv", "y_true,y_pred\nTrue,True\nFalse,False\nTrue,False\n")
+        self.write("b.csv", "y_true,y_pred\ntrue,true\nfalse,true\nTRUE,false\n")
+        fingerprints = []
+        for name in ("a", "b"):
+            r = self.run_tool("ml-validate", "--predictions", name + ".csv", "--require", "n>0", "--write-metrics",
+                              name + ".json")
+            self.assertEqual(r.code, 0, r)
+            metrics = self.read_json(name + ".json")
+            self.assertEqual(sorted(metrics["per_class"]), ["False", "True"])
+            fingerprints.append(metrics["predictions"]["label_sha256"])
+        self.assertEqual(fingerprints[0], fingerprints[1])
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        report = self.read_json("r.json")
+        self.assertEqual((report["primary"]["candidate"], report["primary"]["baseline"]), (2 / 3, 1 / 3))
+
+
+class JunitWellFormed(PredictionsTest):
+    def test_noncharacters_in_labels_and_slices_are_escaped_in_junit(self):
+        import xml.etree.ElementTree as ET
+        with open(self.path("nc.csv"), "wb") as f:
+            f.write(b"y_true,y_pred,g\na,a,x\xef\xbf\xbfy\nb,b,w\xef\xbf\xbe\n")
+        r = self.run_tool("ml-validate", "--predictions", "nc.csv", "--pos-label", "b", "--slice-by", "g",
+                          "--min-slice-size", "0", "--require-slices", "accuracy>2", "--require", "n>0",
+                          "--junit", "nc.xml")
+        self.assertEqual(r.code, 1, r)
+        names = [case.get("name") for case in ET.parse(self.path("nc.xml")).iter("testcase")]
+        self.assertEqual(names, ["n > 0", "g=w\\ufffe: accuracy > 2", "g=x\\uffffy: accuracy > 2"])
+        with open(self.path("e.csv"), "wb") as f:
+            f.write(b"y_true,y_pred\n\xef\xbf\xbe,b\nb,b\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "e.csv", "--baseline-predictions", "e.csv",
+                          "--metric", "accuracy", "--junit", "e.xml")
+        self.assertEqual(r.code, 2, r)
+        error = next(ET.parse(self.path("e.xml")).iter("error"))
+        self.assertIn("\\ufffe", error.get("message"))
 
 
 class ZeroWeights(PredictionsTest):
@@ -510,6 +578,9 @@ class Significance(PredictionsTest):
         self.assertRegex(r.stdout, r"ml-compare: promote: accuracy \+0\.\d{3} \(0\.\d{3} → 0\.\d{3}\), significant: "
                                    r"p < 0\.001 \(McNemar exact, 1,500 paired rows\)\n")
         self.assertIn("significant: p &lt; 0.001 (McNemar exact, 1,500 paired rows)", self.read("j.xml"))
+        # A stable test name; the sentence is the passed test's <system-out>.
+        self.assertIn('<testcase classname="ml-compare" name="accuracy beats the baseline">\n      <system-out>accuracy +0.',
+                      self.read("j.xml"))
         self.assertIn("significant", self.read("s.md"))
         self.assertIn(" | < 0.001 | ✅ better |\n", self.read("s.md"))  # as the console: not "0.001"
         # The other way round it is significantly worse, in every output.
@@ -521,6 +592,8 @@ class Significance(PredictionsTest):
         self.assertEqual(r.code, 1, r)
         self.assertIn("is significantly worse: p < 0.001 (McNemar exact, 1,500 paired rows)", r.stdout)
         self.assertTrue(self.read_json("r.json")["significance"]["significantly_worse"])
+        self.assertIn('<testcase classname="ml-compare" name="accuracy beats the baseline">\n      <failure message="accuracy -0.',
+                      self.read("j.xml"))
         self.assertIn("significantly worse", self.read("j.xml"))
 
     def test_a_guard_within_its_tolerance_fails_when_significantly_worse(self):
@@ -591,6 +664,10 @@ class HugeCounts(PredictionsTest):
                 r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
                                   "baseline.csv", "--metric", "f1", "--significance", "0.05", "--seed", seed)
                 self.assertFails(r, 2, f'ml-compare: error: --seed must be a whole number of at least 0, not "{seed}"')
+        r = self.run_tool("ml-compare", "--candidate-predictions", "candidate.csv", "--baseline-predictions",
+                          "baseline.csv", "--metric", "f1", "--significance", "0.05", "--seed", "18446744073709551616")
+        self.assertFails(r, 2, 'ml-compare: error: --seed is too large: "18446744073709551616" is above '
+                               '18446744073709551615')
 
 
 class NoBaselineYet(PredictionsTest):
@@ -682,6 +759,49 @@ class PairingErrors(PredictionsTest):
                           "--metric", "accuracy", "--id-column", "id")
         self.assertFails(r, 3, "ml-compare: error: 'a.csv': the two files hold different ids: \"3\" is not in 'b.csv'; "
                                "\"4\" is not in 'a.csv'")
+
+    def test_a_row_without_an_id_is_an_error_in_either_file_and_the_outputs_say_so(self):
+        self.write("a.csv", "id,y_true,y_pred\n1,1,1\n2,0,0\n3,1,0\n")
+        self.write("b.csv", "id,y_true,y_pred\n1,1,1\n2,0,0\n,1,0\n3,1,0\n")
+        self.write("n.csv", "id,y_true,y_pred\n1,1,1\nNA,0,0\n2,0,0\n3,1,0\n")
+        for candidate, baseline, line in (("b.csv", "a.csv", "'b.csv:4'"), ("a.csv", "b.csv", "'b.csv:4'"),
+                                          ("a.csv", "n.csv", "'n.csv:3'")):
+            with self.subTest(candidate=candidate, baseline=baseline):
+                r = self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-predictions", baseline,
+                                  "--metric", "accuracy", "--id-column", "id", "--report", "r.json", "--junit", "r.xml",
+                                  "--markdown", "r.md", "--dotenv", "r.env")
+                error = line + ": column \"id\" has no value"
+                self.assertFails(r, 3, "ml-compare: error: " + error)
+                report = self.read_json("r.json")
+                self.assertEqual((report["status"], report["exit_code"], report["error"]), ("error", 3, error))
+                self.assertIn("has no value", self.read("r.xml"))
+                self.assertIn("has no value", self.read("r.md"))
+                self.assertIn("EXIT_CODE=3", self.read("r.env"))
+                for name in ("r.json", "r.xml", "r.md", "r.env"):
+                    os.remove(self.path(name))
+
+    def test_the_two_files_must_weigh_each_example_the_same(self):
+        self.write("a.csv", "id,y_true,y_pred,w\n1,1,1,1\n2,0,0,1\n3,1,0,2\n")
+        self.write("b.csv", "id,y_true,y_pred,w\n3,1,1,2\n1,1,1,5\n2,0,0,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--weight-column", "w", "--id-column", "id")
+        self.assertFails(r, 3, "ml-compare: error: 'b.csv:3': the weight differs from 'a.csv' line 2 (5 against 1); "
+                               "both files must weigh each example the same")
+        self.write("b.csv", "id,y_true,y_pred,w\n3,1,1,2.0\n1,1,1,1\n2,0,0,1\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "a.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "accuracy", "--weight-column", "w", "--id-column", "id")
+        self.assertEqual((r.code, r.stderr), (1, ""), r)  # 2.0 is 2: compared, the baseline is better
+
+    def test_bootstrap_counts_undefined_resamples_as_no_gain(self):
+        # Two rows: about half the resamples hold one class, where roc_auc is undefined.
+        self.write("c.csv", "y_true,y_pred,y_score\n1,1,0.9\n0,0,0.1\n")
+        self.write("b.csv", "y_true,y_pred,y_score\n1,1,0.4\n0,0,0.6\n")
+        r = self.run_tool("ml-compare", "--candidate-predictions", "c.csv", "--baseline-predictions", "b.csv",
+                          "--metric", "roc_auc", "--significance", "0.05", "--test", "bootstrap", "--report", "r.json")
+        self.assertEqual(r.code, 1, r)
+        significance = self.read_json("r.json")["significance"]
+        self.assertGreater(significance["p_value"], 0.4)
+        self.assertIn("is not significant (p = 0.50", r.stdout)
 
     def test_row_order_needs_identical_labels(self):
         self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <functional>
+#include <limits>
 
 #include "core/error.hpp"
 #include "core/suggest.hpp"
@@ -65,6 +66,14 @@ TEST_CASE("whole numbers are checked against their range") {
     CHECK(usage_message([&] { whole_number_option(vm, "count", 1, 10); }) ==
           std::string("--count must be a whole number from 1 to 10, not \"") + bad + "\"");
   }
+}
+
+TEST_CASE("a whole number beyond 64 bits is too large for an option without an upper bound") {
+  const auto vm = parse({"--count", "18446744073709551616"});
+  CHECK(usage_message([&] { whole_number_option(vm, "count", 0, std::numeric_limits<std::uint64_t>::max()); }) ==
+        "--count is too large: \"18446744073709551616\" is above 18446744073709551615");
+  CHECK(*whole_number_option(parse({"--count", "18446744073709551615"}), "count", 0,
+                             std::numeric_limits<std::uint64_t>::max()) == std::numeric_limits<std::uint64_t>::max());
 }
 
 TEST_CASE("a choice names the choices and the closest one") {

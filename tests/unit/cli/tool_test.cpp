@@ -1,5 +1,9 @@
 #include "cli/tool.hpp"
 
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
 #include "core/error.hpp"
 #include "test_util.hpp"
 
@@ -47,6 +51,26 @@ TEST_CASE("an error still writes the report when its path is known") {
   auto parsed = nlohmann::json::parse(test::read_all(report));
   CHECK(parsed["status"] == "error");
   CHECK(parsed["error"] == "'level.json': negative level");
+}
+
+TEST_CASE("an unexpected exception is an internal error without its text, and the outputs are written") {
+  test::TempDir dir;
+  const std::string report = dir.file("r.json");
+  ToolSpec spec = sample_spec(ExitStatus::pass);
+  spec.run = [](const po::variables_map&) -> Outcome { throw std::out_of_range("unordered_map::at"); };
+  std::ostringstream captured;
+  std::streambuf* const saved = std::cerr.rdbuf(captured.rdbuf());
+  const int code = run(spec, {"--no-ci", "--report", report.c_str()});
+  std::cerr.rdbuf(saved);
+  CHECK(code == 3);
+  CHECK(captured.str() ==
+        "ml-sample: error: internal error: the run stopped on a failure the tool does not check for (a bug; please "
+        "report it with the command line)\n");
+  auto parsed = nlohmann::json::parse(test::read_all(report));
+  CHECK(parsed["status"] == "error");
+  CHECK(parsed["exit_code"] == 3);
+  CHECK(parsed["error"] == kInternalError);
+  CHECK(captured.str().find("unordered_map") == std::string::npos);
 }
 
 TEST_CASE("split_list drops empty items") {

@@ -89,6 +89,13 @@ TEST_CASE("XML and HTML show control and bidi characters as the printable escape
   CHECK(escape_xml("x\x1b[2K\xe2\x80\xae<b>&\"'") == "x\\e[2K\\u202e&lt;b&gt;&amp;&quot;&apos;");
 }
 
+TEST_CASE("XML shows the noncharacters U+FFFE and U+FFFF, which XML 1.0 cannot hold, as escapes") {
+  CHECK(escape_xml("x\xef\xbf\xbfy w\xef\xbf\xbe") == "x\\uffffy w\\ufffe");
+  CHECK(escape_xml("a&\xef\xbf\xbe") == "a&amp;\\ufffe");  // through safe_line too
+  CHECK(escape_xml("\xef\xbf\xbd \xef\xbf\xbc \xef\xbf") ==
+        "\xef\xbf\xbd \xef\xbf\xbc \\xef\\xbf");  // U+FFFD, U+FFFC stay
+}
+
 TEST_CASE("markdown headline and error are markdown text") {
   Outcome o = sample_outcome();
   o.headline = "a|b <script> [x](javascript:1)";
