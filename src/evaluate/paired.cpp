@@ -320,6 +320,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
   const double z_alpha = normal_upper_quantile(options.alpha), z_power = normal_quantile(kPower);
   const double delta = *c_value - *b_value;
   Significance out;
+  bool spread = true;  // McNemar's exact test needs none
   if (kind == TestKind::mcnemar) {
     std::uint64_t b = 0, c = 0;
     for (std::size_t r = 0; r < ct.rows; ++r) {
@@ -349,6 +350,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     for (std::size_t r = 0; r < ct.rows; ++r) positive[r] = ct.truth[r] == ct.positive;
     const DeLongResult test = delong_paired(ct.scores, bt.scores, positive);
     out.description = "DeLong";
+    spread = test.standard_error > 0 && std::isfinite(test.standard_error);
     out.statistic = test.z;
     out.p_value = options.lower_is_better ? test.p_worse : test.p_better;
     out.p_worse = options.lower_is_better ? test.p_better : test.p_worse;
@@ -359,6 +361,7 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
   } else if (kind == TestKind::paired_t) {
     const PairedTResult test = paired_t(baseline.row_losses(metric), candidate.row_losses(metric));
     out.description = "paired t";
+    spread = ct.rows > 1 && test.standard_error > 0 && std::isfinite(test.standard_error);
     out.statistic = test.t;
     // A loss improves downwards: "better" is loss_baseline - loss_candidate > 0.
     out.p_value = options.lower_is_better ? test.p_better : test.p_worse;
@@ -379,7 +382,16 @@ Significance test_improvement(const Evaluator& candidate, const Evaluator& basel
     out.min_detectable_delta = detectable;
   } else {
     out = bootstrap(candidate, baseline, metric, options);
+    spread = out.min_detectable_delta > 0;  // the resampled differences' standard error
   }
+  // A test decides on a spread it can estimate. Without one (DeLong's variance with one row
+  // of a class, a paired t on one row or on identical differences, resamples that all give
+  // the same difference) a p of 0 would promote 2 rows: neither better nor worse, p = 1.
+  if (!spread) {
+    out.p_value = out.p_worse = 1;
+    out.description += ", no spread to test";
+  }
+  out.spread = spread;
   out.test = kind;
   out.alpha = options.alpha;
   out.n = ct.rows;

@@ -41,6 +41,7 @@ struct Significance {
   std::optional<std::uint64_t> b, c;  // McNemar
   std::size_t bootstrap_samples = 0;  // resamples with the metric defined in both (bootstrap)
   double min_detectable_delta = 0;    // smallest gain detectable at alpha with 80 % power
+  bool spread = true;                 // false: no standard error to test with (p = 1 both ways)
   bool significant() const { return p_value < alpha; }
   bool significantly_worse() const { return p_worse < alpha; }
 };

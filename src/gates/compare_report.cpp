@@ -87,14 +87,18 @@ std::string predictions_sentence(const CompareResult& r) {
   const std::optional<Significance>& s = r.significance;
   if (s && s->significantly_worse()) {
     return change + " is significantly worse: " + p_text(s->p_worse, s->alpha) + " (" + s->description + ", " +
-           with_thousands(s->n) + " paired rows)";
+           with_thousands(s->n) + (s->n == 1 ? " paired row)" : " paired rows)");
   }
   if (!r.meets_margin)
     return change + " does not meet the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (!s) return change + " meets the margin (" + bound_word(r.direction) + format_human(r.required) + ")";
   if (s->significant()) {
     return change + ", significant: " + p_text(s->p_value, s->alpha) + " (" + s->description + ", " +
-           with_thousands(s->n) + " paired rows)";
+           with_thousands(s->n) + (s->n == 1 ? " paired row)" : " paired rows)");
+  }
+  if (!s->spread) {
+    return r.metric + " " + short_number(delta, true) + " meets the margin but is not significant (" + s->description +
+           " on " + with_thousands(s->n) + (s->n == 1 ? " row" : " rows") + ": p = 1)";
   }
   char alpha[32];
   std::snprintf(alpha, sizeof alpha, "%g", s->alpha);

@@ -800,8 +800,31 @@ class PairingErrors(PredictionsTest):
                           "--metric", "roc_auc", "--significance", "0.05", "--test", "bootstrap", "--report", "r.json")
         self.assertEqual(r.code, 1, r)
         significance = self.read_json("r.json")["significance"]
-        self.assertGreater(significance["p_value"], 0.4)
-        self.assertIn("is not significant (p = 0.50", r.stdout)
+        self.assertEqual(significance["p_value"], 1)  # and the defined ones all say +1: no spread either
+        self.assertIn("is not significant (paired bootstrap, ", r.stdout)
+
+    def test_a_test_without_spread_is_never_significant(self):
+        # A p of 0 from a zero standard error promoted 1 to 4 rows (third review of issue 13).
+        self.write("dc.csv", "y_true,y_score\n1,0.9\n0,0.1\n1,0.8\n0,0.2\n")
+        self.write("db.csv", "y_true,y_score\n1,0.1\n0,0.9\n1,0.2\n0,0.8\n")
+        self.write("rc.csv", "y_true,y_pred\n1,1\n")
+        self.write("rb.csv", "y_true,y_pred\n1,2\n")
+        self.write("wc.csv", "y_true,y_pred,w\n1,1,1\n0,0,1\n")
+        self.write("wb.csv", "y_true,y_pred,w\n1,0,1\n0,1,1\n")
+        cases = [(("dc.csv", "db.csv", "roc_auc"), (), "roc_auc +1.000 meets the margin but is not significant "
+                  "(DeLong, no spread to test on 4 rows: p = 1)"),
+                 (("rc.csv", "rb.csv", "mae"), ("--task", "regression"), "mae -1.000 meets the margin but is not "
+                  "significant (paired t, no spread to test on 1 row: p = 1)"),
+                 (("wc.csv", "wb.csv", "accuracy"), ("--weight-column", "w"), "accuracy +1.000 meets the margin but is "
+                  "not significant (paired bootstrap, 10000 resamples, no spread to test on 2 rows: p = 1)")]
+        for (candidate, baseline, metric), extra, sentence in cases:
+            with self.subTest(metric=metric):
+                r = self.run_tool("ml-compare", "--candidate-predictions", candidate, "--baseline-predictions", baseline,
+                                  "--metric", metric, "--significance", "0.05", "--report", "r.json", *extra)
+                self.assertEqual(r.code, 1, r)
+                self.assertIn("ml-compare: keep: " + sentence, r.stdout)
+                significance = self.read_json("r.json")["significance"]
+                self.assertEqual((significance["p_value"], significance["p_value_worse"]), (1, 1))
 
     def test_row_order_needs_identical_labels(self):
         self.write("a.csv", "y_true,y_pred\n0,0\n1,1\n1,0\n")
