@@ -4,13 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 
 #include "core/error.hpp"
 #include "core/signals.hpp"
+#include "core/temp_names.hpp"
 
 namespace lean {
 
@@ -30,6 +33,62 @@ void write_all(int fd, const std::string& content, const std::string& path) {
     data += n;
     left -= static_cast<std::size_t>(n);
   }
+}
+
+// Renames the complete temporary `from` over `path`, or removes it.
+void rename_into_place(const std::string& from, const std::string& path) {
+  if (::rename(from.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(from.c_str());
+    throw_input(path, "cannot write: " + errno_text(err));
+  }
+}
+
+// The content written to an anonymous file in `dir` (O_TMPFILE), given a name only once it
+// is complete and on disk, for the instant before the rename: a kill -9 while writing leaves
+// nothing behind. False when the file system has no anonymous files (or /proc is missing),
+// having left nothing behind either.
+bool write_anonymously(const std::filesystem::path& dir, const std::string& name_template, const std::string& path,
+                       const std::string& content) {
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return false;
+    throw_input(path, "cannot create: " + errno_text(errno));
+  }
+  std::string named;
+  std::optional<TempFileGuard> guard;
+  try {
+    write_all(fd, content, path);
+    if (::fsync(fd) != 0) throw_input(path, "cannot write: " + errno_text(errno));
+    ::fchmod(fd, 0644);  // as the named path does, whatever the umask
+    // linkat needs a free name: the template's X's from the clock and a counter, retried.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    static std::atomic<std::uint64_t> counter{0};
+    for (int attempt = 0; attempt < 100 && named.empty(); ++attempt) {
+      std::uint64_t bits = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                           (counter.fetch_add(1) * 0x9E3779B97F4A7C15);
+      std::string candidate = name_template;
+      for (std::size_t i = candidate.size() - 6; i < candidate.size(); ++i, bits >>= 6) {
+        candidate[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"[bits & 63];
+      }
+      SignalsHeldBack held;  // the name is guarded from its creation on, as mkstemp's
+      if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, candidate.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        named = candidate;
+        guard.emplace(named);
+      } else if (errno != EEXIST) {
+        const int err = errno;
+        if (err == ENOENT && ::access("/proc/self/fd", F_OK) != 0) break;  // no /proc: the named path
+        throw_input(path, "cannot write: " + errno_text(err));
+      }
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (named.empty()) return false;
+  rename_into_place(named, path);
+  return true;
 }
 
 }  // namespace
@@ -81,11 +140,16 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     ::close(out);
     return;
   }
-  fs::path target(path);
-  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  // The temporary file is known to the signal handler from its creation on: an interrupt
-  // removes it (docs/hardening.md), so no signal can leave it behind.
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  // Temporaries carry their owner, so a run removes what a killed one left of this file.
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  remove_stale_temps(dir.string(), prefix);
+  const std::string name_template = (dir / (prefix + temp_owner() + "XXXXXX")).string();
+  if (write_anonymously(dir, name_template, path, content)) return;
+  // Where the file system has no anonymous files: a named temporary, known to the signal
+  // handler from its creation on (an interrupt removes it, docs/hardening.md).
+  std::string tmpl = name_template;
   int fd = -1;
   int create_errno = 0;
   std::optional<TempFileGuard> guard;
@@ -99,19 +163,14 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   try {
     write_all(fd, content, path);
     if (::fsync(fd) != 0) throw_input(path, "cannot write: " + errno_text(errno));
-    // mkstemp creates 0600; reports are ordinary files.
-    ::fchmod(fd, 0644);
+    ::fchmod(fd, 0644);  // mkstemp creates 0600; reports are ordinary files
   } catch (...) {
     ::close(fd);
     ::unlink(tmpl.c_str());
     throw;
   }
   ::close(fd);
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmpl.c_str());
-    throw_input(path, "cannot write: " + errno_text(err));
-  }
+  rename_into_place(tmpl, path);
 }
 
 void append_to_file(const std::string& path, const std::string& content) {

@@ -29,7 +29,7 @@
 #include "storage/ids.hpp"
 #include "storage/layout.hpp"
 #include "storage/local_file.hpp"
-#include "storage/temp_names.hpp"
+#include "core/temp_names.hpp"
 
 namespace lean {
 namespace fs = std::filesystem;

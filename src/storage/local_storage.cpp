@@ -25,7 +25,7 @@
 #include "core/signals.hpp"
 #include "core/timestamp.hpp"
 #include "crypto/sha256.hpp"
-#include "storage/temp_names.hpp"
+#include "core/temp_names.hpp"
 
 namespace lean {
 namespace fs = std::filesystem;

@@ -3,6 +3,7 @@ inputs generated just over each limit, interrupts while a report is written, a c
 stdout, and planted secrets that must never appear in anything a tool writes."""
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -217,6 +218,16 @@ class Interrupts(CliTest):
     def leftovers(self):
         return [n for n in os.listdir(self.dir) if ".tmp-" in n]
 
+    def writing(self, proc):
+        """Whether `proc` is writing an output: it holds a file open in the test's folder
+        that has no name yet (O_TMPFILE: "DIR/#INODE (deleted)") or a temporary name."""
+        try:
+            links = [os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{proc.pid}/fd")]
+        except OSError:  # ended meanwhile
+            return False
+        mine = [link for link in links if link.startswith(os.path.realpath(self.dir) + "/")]
+        return any(link.endswith(" (deleted)") or ".tmp-" in link for link in mine)
+
     def check_outputs(self):
         self.assertEqual(self.leftovers(), [])
         if os.path.exists(self.path("r.json")):
@@ -231,11 +242,11 @@ class Interrupts(CliTest):
                 if os.path.exists(self.path(name)):
                     os.remove(self.path(name))
             proc = subprocess.Popen(self.args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            # Wait for the first temporary file of an output, then interrupt.
+            # Wait for the first output to be written, then interrupt.
             deadline = time.monotonic() + 120
-            while proc.poll() is None and not self.leftovers() and time.monotonic() < deadline:
+            while proc.poll() is None and not self.writing(proc) and time.monotonic() < deadline:
                 time.sleep(0.0002)
-            seen = bool(self.leftovers())
+            seen = self.writing(proc)
             proc.send_signal(sig)
             stderr = proc.communicate(timeout=120)[1].decode()
             if proc.returncode == 0:
@@ -266,6 +277,42 @@ class Interrupts(CliTest):
             self.assertEqual(self.leftovers(), [])
             if os.path.exists(self.path("r.json")):
                 self.assertEqual(self.read("r.json"), expected)
+
+    def test_kill_9_while_the_outputs_are_written_leaves_nothing_behind(self):
+        # kill -9 runs no cleanup: an output is written to a file without a name (O_TMPFILE)
+        # and named only, complete, for the instant before its rename.
+        killed_while_writing = 0
+        for trial in range(12):
+            for name in ("r.json", "j.xml", "s.md"):
+                if os.path.exists(self.path(name)):
+                    os.remove(self.path(name))
+            proc = subprocess.Popen(self.args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and not self.writing(proc) and time.monotonic() < deadline:
+                time.sleep(0.0002)
+            time.sleep(0.001 * (trial % 4))  # into the write, or the next output's
+            killed_while_writing += self.writing(proc)
+            proc.kill()
+            proc.wait(timeout=60)
+            self.check_outputs()
+        self.assertGreater(killed_while_writing, 0, "no trial killed the tool while it wrote an output")
+
+    def test_a_killed_writers_leftover_goes_with_the_next_write_of_that_output(self):
+        # Left by a run of an earlier version (named temporaries), or by a kill in the instant
+        # between naming and renaming: removed once its owner is dead, never a live one's.
+        namespace = "".join(c for c in os.readlink("/proc/self/ns/pid") if c.isdigit())
+        host = "".join(c if c.isalnum() or c in "._" else "_" for c in socket.gethostname())[:64]
+        ended = subprocess.Popen(["true"])
+        ended.wait()
+        dead = self.write(f".r.json.tmp-p{ended.pid}.{namespace}@{host}-AAAAAA", "half")
+        live = self.write(f".r.json.tmp-p{os.getpid()}.{namespace}@{host}-BBBBBB", "in progress")
+        other = self.write(f".other.json.tmp-p{ended.pid}.{namespace}@{host}-CCCCCC", "half")
+        self.write("small.json", {"m": 1})
+        r = self.run_tool("ml-validate", "small.json", "-r", "m >= 0", "--report", "r.json")
+        self.assertEqual(r.code, 0, r)
+        self.assertFalse(os.path.exists(dead))
+        self.assertTrue(os.path.exists(live))
+        self.assertTrue(os.path.exists(other))
 
     def wait_for(self, condition, seconds=60):
         deadline = time.monotonic() + seconds

@@ -1,7 +1,10 @@
 #include "core/files.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
+#include "core/temp_names.hpp"
 #include "test_util.hpp"
 
 using namespace lean;
@@ -16,6 +19,28 @@ TEST_CASE("an atomic write replaces the file and leaves no temporary behind") {
        std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
     ++entries;
   CHECK(entries == 1);
+}
+
+TEST_CASE("an atomic write removes what a killed writer of the same file left, and only that") {
+  test::TempDir dir;
+  const std::string own = temp_owner();
+  const std::string dead_owner = "p999999999" + own.substr(own.find_first_of(".@"));  // above any pid_max
+  const std::string leftover = dir.write(".report.json.tmp-" + dead_owner + "AAAAAA", "half");
+  const std::string other = dir.write(".summary.md.tmp-" + dead_owner + "AAAAAA", "half");
+  write_file_atomically(dir.file("report.json"), "new\n");
+  CHECK(!std::filesystem::exists(leftover));
+  CHECK(std::filesystem::exists(other));
+  CHECK(test::read_all(dir.file("report.json")) == "new\n");
+}
+
+TEST_CASE("an atomic write gives the file ordinary permissions, whatever the umask") {
+  test::TempDir dir;
+  const mode_t previous = ::umask(0077);
+  write_file_atomically(dir.file("report.json"), "x");
+  ::umask(previous);
+  CHECK((std::filesystem::status(dir.file("report.json")).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write | std::filesystem::perms::group_read |
+         std::filesystem::perms::others_read));
 }
 
 TEST_CASE("a write to a symlink of a device goes through it: the link and the device stay") {

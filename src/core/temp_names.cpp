@@ -1,4 +1,4 @@
-#include "storage/temp_names.hpp"
+#include "core/temp_names.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>
