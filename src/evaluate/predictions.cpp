@@ -1038,6 +1038,9 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::uint64_t first_missing_slice = 0, first_spelled_missing = 0;  // lines of a missing slice cell, of "(missing)"
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
+    if (!value && is_missing_cell(cell))  // a score, probability or weight is needed on every row
+      throw_input(where(), "column " + quote_printable(name) + ": a missing value (" + quote_truncated(cell) +
+                               "); every row needs a number here");
     if (!value)
       throw_input(where(),
                   "column " + quote_printable(name) + ": " + quote_truncated(cell) + " is not a finite number");

@@ -915,16 +915,35 @@ void check_columns(const Profile& into, const std::string& into_path, const Prof
   }
 }
 
+// Parts profiled with different options would merge into a profile that keeps one part's
+// sketch_k and max_exact, picked by their content's order: refused instead.
+void check_options(const Profile& first, const std::string& first_path, const Profile& other,
+                   const std::string& other_path) {
+  auto same = [&](const char* option, std::uint64_t expected, std::uint64_t actual) {
+    if (actual == expected) return;
+    throw_input(other_path, std::string("was made with ") + option + " " + std::to_string(actual) + ", " + first_path +
+                                " with " + std::to_string(expected) + " (profile every part with the same options)");
+  };
+  same("--sketch-k", first.sketch_k, other.sketch_k);
+  same("--max-exact", first.max_exact, other.max_exact);
+}
+
 }  // namespace
 
 std::vector<std::string> check_mergeable(const std::vector<std::pair<std::string, const Profile*>>& profiles,
                                          bool allow_new_columns) {
   Profile shape;  // the names and types of the columns so far, in the order given
   std::string first;
+  const Profile* first_profile = nullptr;
   for (const auto& [path, profile] : profiles) {
     if (empty_shard(*profile)) continue;
-    if (first.empty()) first = path;
-    else check_columns(shape, first, *profile, path, allow_new_columns);
+    if (first.empty()) {
+      first = path;
+      first_profile = profile;
+    } else {
+      check_options(*first_profile, first, *profile, path);
+      check_columns(shape, first, *profile, path, allow_new_columns);
+    }
     for (const auto& column : profile->columns) {
       if (shape.find(column.name)) continue;
       ColumnProfile named;
@@ -979,12 +998,21 @@ Profile merge_profiles(std::vector<std::pair<std::string, Profile>> profiles, bo
   }
   std::vector<std::pair<std::string, const Profile*>> given;
   for (const auto& input : inputs) given.emplace_back(input.path, &input.profile);
+
   const std::vector<std::string> column_order = check_mergeable(given, allow_new_columns);
   // Floating-point merges (the means, the sketches' compactions) depend on the order: merged
   // in the order of their content, the same profiles give the same bytes however they are
   // listed (a CI matrix hands its shards over in any order).
   std::stable_sort(inputs.begin(), inputs.end(),
                    [](const Input& a, const Input& b) { return a.canonical < b.canonical; });
+  // The same part given twice (`merge a a`, or a copy of it) would count its rows twice;
+  // equal parts are neighbours now, in the order given.
+  for (std::size_t i = 1; i < inputs.size(); ++i) {
+    if (inputs[i].canonical == inputs[i - 1].canonical && !empty_shard(inputs[i].profile)) {
+      throw_input(inputs[i].path,
+                  "is the same profile as " + inputs[i - 1].path + " (merged twice, its rows would count twice)");
+    }
+  }
   Profile merged = std::move(inputs.front().profile);
   for (std::size_t i = 1; i < inputs.size(); ++i) {
     merge_profile(merged, inputs.front().path, inputs[i].profile, inputs[i].path, allow_new_columns);

@@ -159,6 +159,36 @@ class Profiles(CliTest):
         self.assertFails(r, 3, "ml-drift: error: 'b.profile': column \"x\" is categorical here but numeric in a.profile")
 
 
+    def test_the_same_profile_twice_is_refused_not_counted_twice(self):
+        self.profile("a.profile")
+        shutil.copy(self.path("a.profile"), self.path("copy.profile"))
+        self.assertEqual(self.run_tool("ml-drift", "profile", "cur.csv", "--output", "b.profile").code, 0)
+        for args, twice, first in ((["a.profile", "a.profile"], "a.profile", "a.profile"),
+                                   (["b.profile", "a.profile", "copy.profile"], "copy.profile", "a.profile")):
+            r = self.run_tool("ml-drift", "profile", "merge", *args, "--output", "m.profile")
+            self.assertFails(r, 3, f"ml-drift: error: '{twice}': is the same profile as {first} (merged twice, its "
+                                   "rows would count twice)")
+            self.assertFalse(os.path.exists(self.path("m.profile")))
+        # Empty shards are alike and merge as nothing.
+        for name in ("e1.profile", "e2.profile"):
+            r = self.run_tool("ml-drift", "profile", "--shard", "2/2", "ref.csv", "--output", name)
+            self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read("e1.profile"), self.read("e2.profile"))
+        r = self.run_tool("ml-drift", "profile", "merge", "a.profile", "e1.profile", "e2.profile", "--output", "m.profile")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json("m.profile")["rows"], 50)
+
+    def test_parts_profiled_with_different_options_do_not_merge(self):
+        self.profile("a.profile")
+        for option, value, name in (("--sketch-k", "200", "--sketch-k"), ("--max-exact", "1000", "--max-exact")):
+            r = self.run_tool("ml-drift", "profile", "cur.csv", option, value, "--output", "b.profile")
+            self.assertEqual(r.code, 0, r)
+            default = self.read_json("a.profile")["sketch_k" if option == "--sketch-k" else "max_exact"]
+            r = self.run_tool("ml-drift", "profile", "merge", "a.profile", "b.profile", "--output", "m.profile")
+            self.assertFails(r, 3, f"ml-drift: error: 'b.profile': was made with {name} {value}, a.profile with "
+                                   f"{default} (profile every part with the same options)")
+
+
 class ImportedSketches(CliTest):
     def test_a_datasketches_sketch_becomes_an_approximate_reference(self):
         shutil.copy(os.path.join(KLL, "normal_100k_k200.sk"), self.path("age.sk"))

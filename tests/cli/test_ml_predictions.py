@@ -193,6 +193,14 @@ class BadInput(PredictionsTest):
         self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,inf\n"), 3,
                          "ml-validate: error: 'p.csv:3': column \"y_score\": \"inf\" is not a finite number")
 
+    def test_a_missing_score_or_weight_is_named_missing(self):
+        self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,\n"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"y_score\": a missing value (\"\"); every row needs a "
+                         "number here")
+        self.assertFails(self.validate("y_true,y_pred,w\n1,1,2\n0,0,NA\n", "--weight-column", "w"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"w\": a missing value (\"NA\"); every row needs a "
+                         "number here")
+
     def test_quotes_inside_a_value_and_labels_in_a_list_are_escaped(self):
         self.assertFails(self.validate('y_true,y_pred,y_score\n1,1,0.9\n0,0,"0.""5"\n'), 3,
                          "ml-validate: error: 'p.csv:3': column \"y_score\": \"0.\\\"5\" is not a finite number")
