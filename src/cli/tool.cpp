@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/printable.hpp"
 #include "core/redact.hpp"
 #include "core/signals.hpp"
@@ -164,6 +166,8 @@ std::string output_problem(const std::string& output, bool append) {
   constexpr const char* kKernel =
       "cannot write there: /proc and /sys are the kernel's interface, not a place for files";
   const std::string cannot = append ? "cannot open for appending: " : "cannot create: ";
+  if (standard_stream(output)) return "";  // written to the stream itself (core/files.hpp)
+  if (std::filesystem::path(output).filename().string().size() > NAME_MAX) return cannot + std::strerror(ENAMETOOLONG);
   struct stat st {};
   if (::stat(output.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return cannot + std::strerror(EISDIR);
@@ -391,9 +395,16 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv) {
     outputs = output_options(vm);
     configure_s3_inputs(vm);
 
+    // A report on standard output (`--report /dev/stdout | jq`) keeps it to itself: the
+    // console's lines go to standard error then.
+    const auto outputs_given = output_files(vm);
+    const bool report_on_stdout = std::any_of(outputs_given.begin(), outputs_given.end(), [](const auto& output) {
+      return standard_stream(output.second) == STDOUT_FILENO;
+    });
     Outcome outcome = spec.run(vm);
     write_output_files(tool, outcome, outputs);  // first: a report that cannot be written is no "pass"
-    if (!outputs.quiet) std::cout << printable_lines(redact(outcome.console)) << std::flush;
+    if (!outputs.quiet)
+      (report_on_stdout ? std::cerr : std::cout) << printable_lines(redact(outcome.console)) << std::flush;
     emit_ci_outputs(tool, outcome, outputs);
     // A run that listed what it could and still failed (ml-release list) says why last.
     if (!outcome.error.empty()) std::cerr << tool << ": error: " << safe_line(outcome.error) << std::endl;

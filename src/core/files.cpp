@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <optional>
 
 #include "core/error.hpp"
@@ -34,6 +35,10 @@ void write_all(int fd, const std::string& content, const std::string& path) {
     left -= static_cast<std::size_t>(n);
   }
 }
+
+// How much of a target's name its temporaries keep: "." NAME ".tmp-" OWNER "XXXXXX" within
+// NAME_MAX (255) with an owner of up to 100 bytes.
+constexpr std::size_t kNameInTemp = 128;
 
 // Renames the complete temporary `from` over `path`, or removes it.
 void rename_into_place(const std::string& from, const std::string& path) {
@@ -85,10 +90,16 @@ bool write_anonymously(const std::filesystem::path& dir, const std::string& name
     ::close(fd);
     throw;
   }
+  if (!named.empty()) {  // renamed at once: the named instant is as short as it can be
+    try {
+      rename_into_place(named, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+  }
   ::close(fd);
-  if (named.empty()) return false;
-  rename_into_place(named, path);
-  return true;
+  return !named.empty();
 }
 
 }  // namespace
@@ -123,8 +134,26 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
   return content;
 }
 
+std::optional<int> standard_stream(const std::string& path) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) return std::nullopt;
+  for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    struct stat stream {};
+    if (::fstat(fd, &stream) == 0 && stream.st_dev == target.st_dev && stream.st_ino == target.st_ino) return fd;
+  }
+  return std::nullopt;
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
+  // Standard output (`--report /dev/stdout`, also redirected to a file) is written to the
+  // stream itself, in order with what else goes there: renaming over its path would replace
+  // /dev/stdout, and opening the path anew would write at the file's start.
+  if (const auto stream = standard_stream(path)) {
+    std::cout.flush();
+    std::cerr.flush();
+    return write_all(*stream, content, path);
+  }
   // A stream (`--report /dev/stdout`, a FIFO, a device) is written through: renaming over
   // it would replace the device or its symlink with a regular file.
   struct stat st {};
@@ -142,9 +171,10 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   }
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  // Temporaries carry their owner, so a run removes what a killed one left of this file.
-  const std::string prefix = "." + target.filename().string() + ".tmp-";
-  remove_stale_temps(dir.string(), prefix);
+  // Temporaries carry their owner, so a run removes what a killed one left of this file; a
+  // long name is cut in theirs, which must fit NAME_MAX with the owner and suffix.
+  const std::string prefix = "." + target.filename().string().substr(0, kNameInTemp) + ".tmp-";
+  remove_stale_temps(dir.string(), prefix, TempKinds::files);
   const std::string name_template = (dir / (prefix + temp_owner() + "XXXXXX")).string();
   if (write_anonymously(dir, name_template, path, content)) return;
   // Where the file system has no anonymous files: a named temporary, known to the signal

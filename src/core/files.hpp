@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/limits.hpp"
@@ -13,6 +14,10 @@ std::string errno_text(int err);
 // Whole file as bytes; throws an input error naming the file when it cannot be read, or
 // when it is larger than `max_bytes` (checked before reading, and while reading a pipe).
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes = limits::kJsonFileBytes);
+
+// The standard stream (STDOUT_FILENO or STDERR_FILENO) that `path` names, if any:
+// `--report /dev/stdout` (or /dev/fd/1, or the very file stdout is redirected to).
+std::optional<int> standard_stream(const std::string& path);
 
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it
 // over `path`, so readers see the old file or the new one, never a partial one.

@@ -78,7 +78,7 @@ std::string temp_owner() {
   return "p" + std::to_string(::getpid()) + (ns.empty() ? "" : "." + ns) + "@" + host_name() + "-";
 }
 
-std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix) {
+std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix, TempKinds kinds) {
   std::vector<std::string> removed;
   std::error_code ec;
   const auto now = std::time(nullptr);
@@ -90,6 +90,7 @@ std::vector<std::string> remove_stale_temps(const std::string& dir, const std::s
     if (rest.rfind(own, 0) == 0) continue;  // this process's own
     struct stat info {};
     if (::lstat(it->path().c_str(), &info) != 0 || S_ISLNK(info.st_mode)) continue;
+    if (kinds == TempKinds::files && !S_ISREG(info.st_mode)) continue;
     const auto unchanged = std::chrono::seconds(now - last_change(it->path(), info));
     bool stale = unchanged > kStaleTempAge;
     if (auto pid = local_owner(rest)) stale = (::kill(*pid, 0) != 0 && errno == ESRCH) || unchanged > kAbandonedTempAge;

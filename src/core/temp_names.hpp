@@ -23,8 +23,11 @@ inline constexpr std::chrono::hours kStaleTempAge{1};
 inline constexpr std::chrono::hours kAbandonedTempAge{24};
 
 // Removes the entries of folder `dir` whose names start with `prefix` and that are stale,
-// files and folders alike, never following a symbolic link. Errors are ignored: a leftover
-// that cannot go now goes on a later run. Returns the paths it removed.
-std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix);
+// never following a symbolic link: files, and folders too unless `kinds` says files only
+// (a writer that never makes folders leaves none). Errors are ignored: a leftover that
+// cannot go now goes on a later run. Returns the paths it removed.
+enum class TempKinds { files, files_and_folders };
+std::vector<std::string> remove_stale_temps(const std::string& dir, const std::string& prefix,
+                                            TempKinds kinds = TempKinds::files_and_folders);
 
 }  // namespace lean

@@ -3,10 +3,11 @@ reads the whole file, skipped checks reported as skipped, outputs that never des
 contradict the run, standard input."""
 import json
 import os
+import subprocess
 import unittest
 import xml.etree.ElementTree as ET
 
-from lean_cli import CliTest
+from lean_cli import BIN_DIR, CliTest
 
 
 class Tolerance(CliTest):
@@ -121,6 +122,37 @@ class Outputs(CliTest):
     def setUp(self):
         super().setUp()
         self.write("m.json", {"accuracy": 0.9, "eval": {"f1_score": 0.8, "precision": 0.7}})
+
+    def test_a_report_on_stdout_goes_through_the_stream_and_keeps_it_to_itself(self):
+        # Redirected to a file (the path resolves to that file), to a pipe, and by the names
+        # /dev/stdout, /dev/fd/1 and a link of one's own: never renamed over, the console's
+        # lines on stderr so the stream parses.
+        os.symlink("/proc/self/fd/1", self.path("out-link.json"))
+        before = os.readlink("/dev/stdout")
+        for name in ("/dev/stdout", "/dev/fd/1", "out-link.json"):
+            with self.subTest(name=name):
+                with open(self.path("captured.txt"), "w") as captured:
+                    proc = subprocess.run([os.path.join(BIN_DIR, "ml-validate"), "m.json", "-r", "accuracy >= 0.5",
+                                           "--no-ci", "--report", name], cwd=self.dir, stdout=captured,
+                                          stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                self.assertEqual(self.read_json("captured.txt")["status"], "pass")
+                self.assertIn("pass", proc.stderr)
+                self.assertEqual(os.readlink("/dev/stdout"), before)
+                self.assertTrue(os.path.islink(self.path("out-link.json")))
+                self.assertEqual([n for n in os.listdir(self.dir) if ".tmp-" in n], [])
+        r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", "/dev/stdout")  # a pipe
+        self.assertEqual((r.code, json.loads(r.stdout)["status"]), (0, "pass"), r)
+
+    def test_a_long_output_name_is_written_and_one_past_the_limit_fails_first(self):
+        longest = "r" * 250 + ".json"  # 255 bytes, NAME_MAX: its temporary's name is cut
+        r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", longest)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.read_json(longest)["status"], "pass")
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted(["m.json", longest]))
+        too_long = "r" * 251 + ".json"
+        r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", too_long)
+        self.assertFails(r, 3, f"ml-validate: error: '{too_long}': cannot create: File name too long")
 
     def test_more_failed_checks_line_names_the_report_only_when_there_is_one(self):
         args = ["m.json"]

@@ -51,3 +51,15 @@ TEST_CASE("a leftover of elsewhere goes once it has not changed for an hour") {
   CHECK(remove_stale_temps(std::filesystem::path(old).parent_path().string(), ".r.json.tmp-").size() == 1);
   CHECK(!std::filesystem::exists(old));
 }
+
+TEST_CASE("files only: a folder named like a dead owner's temporary stays") {
+  test::TempDir dir;
+  const std::filesystem::path folder = dir.file(".r.json.tmp-" + dead_owner() + "AAAAAA");
+  std::filesystem::create_directories(folder / "nested");
+  const std::string file = dir.write(".r.json.tmp-" + dead_owner() + "BBBBBB", "half");
+  CHECK(remove_stale_temps(folder.parent_path().string(), ".r.json.tmp-", TempKinds::files) ==
+        std::vector<std::string>{file});
+  CHECK(std::filesystem::exists(folder / "nested"));
+  CHECK(remove_stale_temps(folder.parent_path().string(), ".r.json.tmp-").size() == 1);  // folders too
+  CHECK(!std::filesystem::exists(folder));
+}
