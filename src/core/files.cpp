@@ -136,7 +136,8 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes) {
 
 std::optional<int> standard_stream(const std::string& path) {
   struct stat target {};
-  if (::stat(path.c_str(), &target) != 0) return std::nullopt;
+  // A terminal or /dev/null opens anew as well as any device: written through below.
+  if (::stat(path.c_str(), &target) != 0 || S_ISCHR(target.st_mode)) return std::nullopt;
   for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
     struct stat stream {};
     if (::fstat(fd, &stream) == 0 && stream.st_dev == target.st_dev && stream.st_ino == target.st_ino) return fd;

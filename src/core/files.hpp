@@ -16,7 +16,8 @@ std::string errno_text(int err);
 std::string read_text_file(const std::string& path, std::uint64_t max_bytes = limits::kJsonFileBytes);
 
 // The standard stream (STDOUT_FILENO or STDERR_FILENO) that `path` names, if any:
-// `--report /dev/stdout` (or /dev/fd/1, or the very file stdout is redirected to).
+// `--report /dev/stdout` (or /dev/fd/1, or the very file stdout is redirected to) when the
+// stream is a file or a pipe, not a terminal or a device.
 std::optional<int> standard_stream(const std::string& path);
 
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it
