@@ -117,18 +117,6 @@ namespace {
 constexpr const char* kOutputOptions[] = {"report",        "markdown", "junit",       "dotenv",
                                           "write-metrics", "html",     "openmetrics", "output"};
 
-// Two paths that name one file: the same inode when both exist, else the same absolute path.
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat a_st {
-  }, b_st{};
-  if (::stat(a.c_str(), &a_st) == 0 && ::stat(b.c_str(), &b_st) == 0) {
-    return a_st.st_dev == b_st.st_dev && a_st.st_ino == b_st.st_ino;
-  }
-  std::error_code ec1, ec2;
-  const auto pa = std::filesystem::weakly_canonical(a, ec1), pb = std::filesystem::weakly_canonical(b, ec2);
-  return !ec1 && !ec2 && pa == pb;
-}
-
 // An absolute path with every symbolic link of its existing part resolved, for telling
 // whether an output lands inside a folder however it is spelt.
 std::filesystem::path resolved_path(const std::string& path) {
@@ -137,6 +125,16 @@ std::filesystem::path resolved_path(const std::string& path) {
       std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).lexically_normal();
   if (out.has_relative_path() && out.filename().empty()) out = out.parent_path();
   return out;
+}
+
+// Two paths that name one file: the same inode when both exist, else the same absolute path.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat a_st {
+  }, b_st{};
+  if (::stat(a.c_str(), &a_st) == 0 && ::stat(b.c_str(), &b_st) == 0) {
+    return a_st.st_dev == b_st.st_dev && a_st.st_ino == b_st.st_ino;
+  }
+  return resolved_path(a) == resolved_path(b);  // "r.json", "./r.json" and "$PWD/r.json" too
 }
 
 bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
@@ -167,6 +165,16 @@ std::string output_problem(const std::string& output, bool append) {
       "cannot write there: /proc and /sys are the kernel's interface, not a place for files";
   const std::string cannot = append ? "cannot open for appending: " : "cannot create: ";
   if (standard_stream(output)) return "";  // written to the stream itself (core/files.hpp)
+  if (names_a_descriptor(output)) {        // written through: it must be open, and writable
+    struct stat st {};
+    if (::stat(output.c_str(), &st) != 0) return kClosedDescriptor;
+    if (S_ISREG(st.st_mode)) {
+      const int fd = ::open(output.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+      ::close(fd);
+      return "";
+    }
+  }
   if (std::filesystem::path(output).filename().string().size() > NAME_MAX) return cannot + std::strerror(ENAMETOOLONG);
   struct stat st {};
   if (::stat(output.c_str(), &st) == 0) {

@@ -145,6 +145,21 @@ std::optional<int> standard_stream(const std::string& path) {
   return std::nullopt;
 }
 
+bool names_a_descriptor(const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path at = path;
+  for (int hop = 0; hop < 40; ++hop) {  // the kernel's own limit on a chain of links
+    const std::string text = at.lexically_normal().string();
+    if (text.rfind("/proc/", 0) == 0 || text.rfind("/dev/fd/", 0) == 0) return true;
+    std::error_code ec;
+    if (!fs::is_symlink(fs::symlink_status(at, ec))) return false;
+    const fs::path target = fs::read_symlink(at, ec);
+    if (ec) return false;
+    at = target.is_absolute() ? target : fs::absolute(at, ec).parent_path() / target;
+  }
+  return false;
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
   // Standard output (`--report /dev/stdout`, also redirected to a file) is written to the
@@ -158,7 +173,9 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   // A stream (`--report /dev/stdout`, a FIFO, a device) is written through: renaming over
   // it would replace the device or its symlink with a regular file.
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if ((exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) || names_a_descriptor(path)) {
+    if (!exists) throw_input(path, kClosedDescriptor);
     const int out = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (out < 0) throw_input(path, "cannot open: " + errno_text(errno));
     try {

@@ -20,6 +20,12 @@ std::string read_text_file(const std::string& path, std::uint64_t max_bytes = li
 // stream is a file or a pipe, not a terminal or a device.
 std::optional<int> standard_stream(const std::string& path);
 
+// Whether `path` leads, through its symbolic links, to a file descriptor's link
+// (/proc/self/fd/N, /dev/fd/N: `/dev/stdout` does): such a path is written through, never
+// renamed over, and is an error when that descriptor is closed.
+bool names_a_descriptor(const std::string& path);
+inline constexpr const char* kClosedDescriptor = "cannot open: it names a file descriptor that is not open";
+
 // Writes `content` to a temporary file beside `path`, flushes it to disk and renames it
 // over `path`, so readers see the old file or the new one, never a partial one.
 // Throws an input error naming the file on failure.

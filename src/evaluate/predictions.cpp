@@ -1038,8 +1038,13 @@ PredictionTable read_predictions(const std::string& path, const PredictionColumn
   std::uint64_t first_missing_slice = 0, first_spelled_missing = 0;  // lines of a missing slice cell, of "(missing)"
   auto number_in = [&](const std::string& name, std::string_view cell) {
     auto value = parse_number_cell(cell);
-    const bool blank = cell.find_first_not_of(" \t") == std::string_view::npos;
-    if (!value && (blank || is_missing_cell(cell)))  // a score, probability or weight is needed on every row
+    // A score, probability or weight is needed on every row: a blank cell or a missing
+    // spelling (spaces around it too, as around a number) says so.
+    const std::size_t first = cell.find_first_not_of(" \t");
+    const std::string_view inner = first == std::string_view::npos
+                                       ? std::string_view{}
+                                       : cell.substr(first, cell.find_last_not_of(" \t") + 1 - first);
+    if (!value && is_missing_cell(inner))
       throw_input(where(), "column " + quote_printable(name) + ": a missing value (" + quote_truncated(cell) +
                                "); every row needs a number here");
     if (!value)

@@ -200,6 +200,9 @@ class BadInput(PredictionsTest):
         self.assertFails(self.validate("y_true,y_pred,y_score\n1,1,0.9\n0,0,  \n"), 3,
                          "ml-validate: error: 'p.csv:3': column \"y_score\": a missing value (\"  \"); every row needs a "
                          "number here")
+        self.assertFails(self.validate("y_true,y_pred,w\n1,1,2\n0,0, NA \n", "--weight-column", "w"), 3,
+                         "ml-validate: error: 'p.csv:3': column \"w\": a missing value (\" NA \"); every row needs a "
+                         "number here")
         self.assertFails(self.validate("y_true,y_pred,w\n1,1,2\n0,0,NA\n", "--weight-column", "w"), 3,
                          "ml-validate: error: 'p.csv:3': column \"w\": a missing value (\"NA\"); every row needs a "
                          "number here")

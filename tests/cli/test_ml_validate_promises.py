@@ -144,6 +144,35 @@ class Outputs(CliTest):
         r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", "/dev/stdout")  # a pipe
         self.assertEqual((r.code, json.loads(r.stdout)["status"]), (0, "pass"), r)
 
+    def test_a_closed_stdout_is_an_error_never_a_file_over_its_link(self):
+        os.symlink("/dev/stdout", self.path("link.json"))
+        before = os.lstat("/dev/stdout").st_mtime_ns
+        for name in ("/dev/stdout", "/dev/fd/1", "link.json"):
+            with self.subTest(name=name):
+                proc = subprocess.run([os.path.join(BIN_DIR, "ml-validate"), "m.json", "-r", "accuracy >= 0.5",
+                                       "--no-ci", "--report", name], cwd=self.dir, preexec_fn=lambda: os.close(1),
+                                      stderr=subprocess.PIPE, text=True, timeout=60)
+                self.assertEqual((proc.returncode, proc.stderr),
+                                 (3, f"ml-validate: error: '{name}': cannot open: it names a file descriptor that is "
+                                     "not open\n"))
+                self.assertEqual(os.lstat("/dev/stdout").st_mtime_ns, before)
+                self.assertTrue(os.path.islink(self.path("link.json")))
+
+    def test_another_open_descriptor_is_written_through(self):
+        with open(self.path("fd3.json"), "w") as f:
+            proc = subprocess.run([os.path.join(BIN_DIR, "ml-validate"), "m.json", "-r", "accuracy >= 0.5", "--no-ci",
+                                   "-q", "--report", f"/dev/fd/{f.fileno()}"], cwd=self.dir, pass_fds=(f.fileno(),),
+                                  capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.read_json("fd3.json")["status"], "pass")
+
+    def test_two_outputs_naming_one_new_file_in_two_spellings_are_refused(self):
+        for other in ("./new.json", os.path.join(self.dir, "new.json"), "sub/../new.json"):
+            os.makedirs(self.path("sub"), exist_ok=True)
+            r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", "new.json", "--junit", other)
+            self.assertFails(r, 2, f"ml-validate: error: '{other}': --report and --junit name the same file")
+            self.assertFalse(os.path.exists(self.path("new.json")))
+
     def test_a_long_output_name_is_written_and_one_past_the_limit_fails_first(self):
         longest = "r" * 250 + ".json"  # 255 bytes, NAME_MAX: its temporary's name is cut
         r = self.run_tool("ml-validate", "m.json", "-r", "accuracy >= 0.5", "--report", longest)
