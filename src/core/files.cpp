@@ -150,7 +150,12 @@ bool names_a_descriptor(const std::string& path) {
   fs::path at = path;
   for (int hop = 0; hop < 40; ++hop) {  // the kernel's own limit on a chain of links
     const std::string text = at.lexically_normal().string();
-    if (text.rfind("/proc/", 0) == 0 || text.rfind("/dev/fd/", 0) == 0) return true;
+    if (text.rfind("/dev/fd/", 0) == 0) return true;
+    if (text.rfind("/proc/", 0) == 0) {  // /proc/self/fd/N, /proc/PID/fd/N, /proc/thread-self/fd/N
+      const std::size_t process_end = text.find('/', 6);
+      return process_end != std::string::npos && text.compare(process_end, 4, "/fd/") == 0 &&
+             text.size() > process_end + 4;
+    }
     std::error_code ec;
     if (!fs::is_symlink(fs::symlink_status(at, ec))) return false;
     const fs::path target = fs::read_symlink(at, ec);

@@ -73,3 +73,25 @@ TEST_CASE("appending keeps what was there") {
   append_to_file(path, "b=2\n");
   CHECK(test::read_all(path) == "a=1\nb=2\n");
 }
+
+TEST_CASE("a path names a file descriptor through its links, not any /proc file") {
+  test::TempDir dir;
+  CHECK(names_a_descriptor("/dev/stdout"));
+  CHECK(names_a_descriptor("/dev/fd/3"));
+  CHECK(names_a_descriptor("/proc/self/fd/1"));
+  CHECK(names_a_descriptor("/proc/123/fd/4"));
+  const std::string link = dir.file("link.json");
+  std::filesystem::create_symlink("/dev/stdout", link);
+  CHECK(names_a_descriptor(link));
+  CHECK(!names_a_descriptor("/proc/self/lean-report.json"));
+  CHECK(!names_a_descriptor("/proc/version"));
+  CHECK(!names_a_descriptor(dir.write("r.json", "x")));
+  CHECK(!names_a_descriptor(dir.file("missing.json")));
+}
+
+TEST_CASE("a file is a standard stream only when it is the one stdout or stderr has open") {
+  test::TempDir dir;
+  CHECK(!standard_stream(dir.write("r.json", "x")));
+  CHECK(!standard_stream(dir.file("missing.json")));
+  CHECK(!standard_stream("/dev/null"));  // a device: written through, whatever stdout is
+}
