@@ -175,8 +175,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     std::cerr.flush();
     return write_all(*stream, content, path);
   }
-  // A stream (`--report /dev/stdout`, a FIFO, a device) is written through: renaming over
-  // it would replace the device or its symlink with a regular file.
+  // Any other stream (a FIFO, a device, /dev/fd/3) is written through: renaming over it
+  // would replace the device or its symlink with a regular file.
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
   if ((exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) || names_a_descriptor(path)) {
