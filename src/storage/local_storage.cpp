@@ -562,9 +562,14 @@ std::vector<std::string> LocalStorage::list(const std::string& prefix) {
   std::vector<std::string> keys;
   std::error_code ec;
   if (!fs::is_directory(start, ec)) return keys;
+  // A folder that goes while it is listed (a gc deleting the version) holds nothing: what
+  // reads it next finds the version gone, as when it went just before.
+  const auto vanished = [&] { return ec == std::errc::no_such_file_or_directory; };
   fs::recursive_directory_iterator it(start, ec), end;
+  if (vanished()) return keys;
   if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
   for (; it != end; it.increment(ec)) {
+    if (vanished()) break;
     if (ec) throw Error(ExitStatus::remote, start.string(), "cannot list: " + ec.message());
     const std::string name = it->path().filename().string();
     if (name.rfind(kLocalTempPrefix, 0) == 0) {
