@@ -220,6 +220,18 @@ class Interrupts(CliTest):
     def leftovers(self):
         return [n for n in os.listdir(self.dir) if ".tmp-" in n]
 
+    def start_writing(self, stderr):
+        """Starts a run without its outputs and returns once it writes the first of them
+        (or has ended)."""
+        for name in ("r.json", "j.xml", "s.md"):
+            if os.path.exists(self.path(name)):
+                os.remove(self.path(name))
+        proc = subprocess.Popen(self.args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and not self.writing(proc) and time.monotonic() < deadline:
+            time.sleep(0.0002)
+        return proc
+
     def writing(self, proc):
         """Whether `proc` is writing an output: it holds a file open in the test's folder
         that has no name yet (O_TMPFILE: "DIR/#INODE (deleted)") or a temporary name."""
@@ -240,14 +252,7 @@ class Interrupts(CliTest):
         caught = 0
         for trial in range(8):
             sig = signal.SIGINT if trial % 2 == 0 else signal.SIGTERM
-            for name in ("r.json", "j.xml", "s.md"):
-                if os.path.exists(self.path(name)):
-                    os.remove(self.path(name))
-            proc = subprocess.Popen(self.args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            # Wait for the first output to be written, then interrupt.
-            deadline = time.monotonic() + 120
-            while proc.poll() is None and not self.writing(proc) and time.monotonic() < deadline:
-                time.sleep(0.0002)
+            proc = self.start_writing(stderr=subprocess.PIPE)  # then interrupt
             seen = self.writing(proc)
             proc.send_signal(sig)
             stderr = proc.communicate(timeout=120)[1].decode()
@@ -286,13 +291,7 @@ class Interrupts(CliTest):
         # (a loaded machine hits it) leaves a complete temporary, which the next run removes.
         killed_while_writing = 0
         for trial in range(12):
-            for name in ("r.json", "j.xml", "s.md"):
-                if os.path.exists(self.path(name)):
-                    os.remove(self.path(name))
-            proc = subprocess.Popen(self.args, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 120
-            while proc.poll() is None and not self.writing(proc) and time.monotonic() < deadline:
-                time.sleep(0.0002)
+            proc = self.start_writing(stderr=subprocess.DEVNULL)
             time.sleep(0.001 * (trial % 4))  # into the write, or the next output's
             killed_while_writing += self.writing(proc)
             proc.kill()
