@@ -66,21 +66,35 @@ std::uint64_t tail_of(std::string_view cell) {
   return tail;
 }
 
-}  // namespace
-
-void CategoryCounts::add_padded(std::string_view cell, std::uint64_t times) {
-  if (slots_.empty()) slots_.resize(16);
+// A padded cell's first 8 bytes, zeros past its end.
+std::uint64_t head_of_padded(std::string_view cell) {
   std::uint64_t head;
   std::memcpy(&head, cell.data(), sizeof head);  // the padding makes 8 bytes readable
   if (cell.size() < 8) head &= (std::uint64_t{1} << (8 * cell.size())) - 1;
+  return head;
+}
+
+}  // namespace
+
+const std::uint64_t* CategoryCounts::add_if_known(std::string_view cell) {
+  if (slots_.empty()) return nullptr;
+  Slot& slot = slots_[find(cell, head_of_padded(cell), tail_of(cell))];
+  if (slot.text == 0) return nullptr;
+  ++slot.count;
+  return &slot.tag;
+}
+
+void CategoryCounts::add_padded(std::string_view cell, std::uint64_t times, std::uint64_t tag) {
+  if (slots_.empty()) slots_.resize(16);
+  const std::uint64_t head = head_of_padded(cell);
   const std::uint64_t tail = tail_of(cell);
   Slot& slot = slots_[find(cell, head, tail)];
   if (slot.text == 0) {
     texts_.emplace_back(cell);
-    slot = {head, tail, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0};
+    slot = {head, tail, static_cast<std::uint32_t>(cell.size()), static_cast<std::uint32_t>(texts_.size()), 0, tag};
     if (texts_.size() * 2 > slots_.size()) {  // at most half full: probes stay short
       grow();
-      return add_padded(cell, times);  // counted in its new slot
+      return add_padded(cell, times, tag);  // counted in its new slot
     }
   }
   slot.count += times;

@@ -26,7 +26,8 @@ void make_categorical(FileColumn& column) {
 }
 
 // A cell that is not a plain decimal: missing, a number in another form, or text.
-void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& reader) {
+// `row_hash` is the cell's hash, kept with a new category (0 without row hashes).
+void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& reader, std::uint64_t row_hash) {
   if (is_missing_cell(cell)) {
     ++column.missing;
     if (column.track_quality && column.missing_lines.size() < kMaxExamples)
@@ -61,7 +62,7 @@ void add_other_cell(FileColumn& column, std::string_view cell, const CsvReader& 
   }
   if (column.needs_text_pass) return;  // counted in the second pass
   const std::size_t distinct = column.categories.size();
-  column.categories.add_padded(cell);  // a CsvReader field
+  column.categories.add_padded(cell, 1, row_hash);  // a CsvReader field
   if (column.categories.size() != distinct) {
     if (column.track_quality) column.first_lines.push_back(reader.line());
     // Bounded memory (docs/hardening.md): a column of ids is not a category column.
@@ -144,8 +145,20 @@ void read_all_rows(CsvReader& reader, LoadedFile& file, std::span<const RowHashe
           }
         }
       }
-      if (kHashRows && column->row_seed) row_hash += RowHashes::cell_hash(cell, column->row_seed);
-      add_other_cell(*column, cell, reader);
+      // A category seen before needs none of add_other_cell's checks (a missing spelling is
+      // never counted as one), unless examples of text cells are still being collected; its
+      // hash was kept when it was new.
+      const bool collecting =
+          column->track_quality && !column->text_examples.empty() && column->text_examples.size() < kMaxExamples;
+      if (!column->numeric && !collecting) {
+        if (const std::uint64_t* known_hash = column->categories.add_if_known(cell)) {
+          if (kHashRows) row_hash += *known_hash;
+          continue;
+        }
+      }
+      const std::uint64_t cell_hash = kHashRows && column->row_seed ? RowHashes::cell_hash(cell, column->row_seed) : 0;
+      row_hash += cell_hash;
+      add_other_cell(*column, cell, reader, cell_hash);
     }
     if constexpr (kHashRows) {
       if (file.rows == kRowsBeforeEstimate) reserve_hashes(reader, file);

@@ -122,6 +122,29 @@ class EachAnomaly(QualityTest):
         found = next(f for f in report["quality"] if f["check"] == "unique")
         self.assertEqual(found["examples"], [{"line": 52, "value": "same as line 51"}])
 
+    def test_duplicates_tell_rows_apart_by_their_categories(self):
+        # Rows that differ only in a category cell are not duplicates, and rows equal cell for
+        # cell are, however the cell was written (quoted or not) and however long it is: a
+        # category seen before takes the hash it was first given.
+        long_city = "Llanfairpwllgwyngyll-Wales"
+        ref = "n,city\n" + "".join(f"{i},Berlin\n" for i in range(20))
+        cur = ("n,city\n"
+               "1,Berlin\n1,Paris\n"                     # distinct
+               "1,Berlin\n1,\"Paris\"\n"                # both repeat the first two
+               f"1,\"{long_city}\"\n1,{long_city}x\n"  # distinct, long
+               f"1,{long_city}\n"                          # repeats line 6
+               "2,Berlin\n1,NA\n1,\n")                  # distinct; missing in two spellings repeats
+        cur += "".join(f"{i + 10},Berlin\n" for i in range(10))
+        self.write("dup_ref.csv", ref)
+        self.write("dup_cur.csv", cur)
+        r = self.run_tool("ml-drift", "--reference", "dup_ref.csv", "--current", "dup_cur.csv", "--quality",
+                          "--max-duplicate-increase", "1", "--report", "report.json", "--no-ci")
+        self.assertIn(r.code, (0, 1), r)
+        report = self.read_json("report.json")
+        duplicates = next(f for f in report["quality"] if f["check"] == "duplicates")
+        self.assertEqual(duplicates["observed"], 4 / 20)
+        self.assertEqual([e["line"] for e in duplicates["examples"]], [4, 5, 8, 11])
+
     def test_per_column_missing_limit(self):
         r, report = self.quality("clean.csv", "--max-missing", "income=0")
         self.assertEqual(self.failed(report), {("missing", "income")})

@@ -28,3 +28,23 @@ TEST_CASE("category counts: short and long cells, shared prefixes, growth, first
   CHECK(entries[1000].first == std::string("ab\0", 3));
   CHECK(entries.back() == std::pair<std::string, std::uint64_t>{"xxxxxxx", 1});
 }
+
+TEST_CASE("category counts: add_if_known counts only cells seen before and gives back their tag") {
+  CategoryCounts counts;
+  auto padded = [](const std::string& cell) { return cell + std::string(8, '?'); };
+  const std::string berlin = padded("Berlin"), long_city = padded("Llanfairpwllgwyngyll-Wales");
+  const std::string_view berlin_cell(berlin.data(), 6), long_cell(long_city.data(), 26);
+  CHECK(counts.add_if_known(berlin_cell) == nullptr);  // empty table
+  counts.add_padded(berlin_cell, 1, 11);
+  counts.add_padded(long_cell, 2, 22);
+  for (int i = 0; i < 40; ++i) counts.add_padded(padded("c" + std::to_string(i)), 1, 0);  // grows: tags move along
+  const std::uint64_t* tag = counts.add_if_known(berlin_cell);
+  REQUIRE(tag != nullptr);
+  CHECK(*tag == 11);
+  REQUIRE(counts.add_if_known(long_cell) != nullptr);
+  CHECK(*counts.add_if_known(long_cell) == 22);
+  CHECK(counts.add_if_known(std::string_view(long_city.data(), 25)) == nullptr);  // a prefix is another cell
+  CHECK(counts.count_of("Berlin") == 2);
+  CHECK(counts.count_of("Llanfairpwllgwyngyll-Wales") == 4);
+  CHECK(counts.size() == 42);  // add_if_known never adds
+}
