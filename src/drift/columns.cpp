@@ -116,6 +116,7 @@ namespace {
 
 // The rows' loop, with or without row hashes: the columns hash their own cells as they parse
 // them (the cells are in registers then), add_row the hashed fields that are not columns.
+// The quality checks hash rows, so only a loop that does keeps the extremes.
 template <bool kHashRows>
 void read_all_rows(CsvReader& reader, LoadedFile& file, std::span<const RowHashes::FieldSeed> rest) {
   const std::size_t width = file.header.size();
@@ -132,14 +133,14 @@ void read_all_rows(CsvReader& reader, LoadedFile& file, std::span<const RowHashe
       if (column->numeric) {
         if (auto decimal = parse_short_decimal_padded(cell)) {  // CsvReader pads its fields
           column->numbers.add(*decimal);
-          if (column->track_quality) column->extremes.add(*decimal, reader.line());
+          if (kHashRows && column->track_quality) column->extremes.add(*decimal, reader.line());
           if (kHashRows && column->row_seed) row_hash += RowHashes::number_hash(cell, column->row_seed);
           continue;
         }
         if (cell.size() > 8) {  // may be a longer plain decimal
           if (auto decimal = parse_plain_decimal(cell)) {
             column->numbers.add(*decimal);
-            if (column->track_quality) column->extremes.add(*decimal, reader.line());
+            if (kHashRows && column->track_quality) column->extremes.add(*decimal, reader.line());
             if (kHashRows && column->row_seed) row_hash += RowHashes::number_hash(cell, column->row_seed);
             continue;
           }

@@ -71,6 +71,14 @@ void NumberColumn::add_rescaled(PlainDecimal decimal) {
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(decimal.value());
 }
 
+void NumberColumn::update_to_scale() {
+  for (int decimals = 0; decimals < static_cast<int>(to_scale_.size()); ++decimals) {
+    const int shift = scale_ - decimals;
+    to_scale_[static_cast<std::size_t>(decimals)] =
+        tail_fixed_ && shift >= 0 ? ToScale{kPowersOfTen[shift], kMaxMantissa[shift] + 1} : ToScale{};
+  }
+}
+
 void NumberColumn::rescale_tail(int scale) {
   if (scale > kMaxScale) return tail_to_doubles();
   const int shift = scale - scale_;
@@ -79,6 +87,7 @@ void NumberColumn::rescale_tail(int scale) {
   }
   for (std::uint64_t& slot : tail()) slot *= kPowersOfTen[shift];  // unsigned: wraps like two's complement
   scale_ = scale;
+  update_to_scale();
 }
 
 void NumberColumn::tail_to_doubles() {
@@ -87,6 +96,7 @@ void NumberColumn::tail_to_doubles() {
     slot = std::bit_cast<std::uint64_t>(static_cast<double>(static_cast<std::int64_t>(slot)) / divisor);
   }
   tail_fixed_ = false;
+  update_to_scale();
 }
 
 void NumberColumn::flush() {
@@ -130,7 +140,10 @@ void NumberColumn::flush() {
   stored_ += chunk.count;
   chunks_.push_back(chunk);
   tail_count_ = 0;
-  tail_fixed_ = true;
+  if (!tail_fixed_) {
+    tail_fixed_ = true;
+    update_to_scale();
+  }
 }
 
 const std::uint8_t* NumberColumn::chunk_bytes(const Chunk& chunk, SortSpace& space) const {
@@ -282,6 +295,7 @@ void NumberColumn::clear() {  // the tail's memory stays with the arena, for reu
   tail_fixed_ = true;
   scale_ = 0;
   stored_ = 0;
+  update_to_scale();
 }
 
 }  // namespace lean

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -58,15 +59,13 @@ class NumberColumn {
     std::uint64_t category_bytes = 0;  // distinct text values kept (limits::kCategoryBytes)
   };
 
-  explicit NumberColumn(Arena* arena) : arena_(arena) {}
+  explicit NumberColumn(Arena* arena) : arena_(arena) { update_to_scale(); }
   void add(PlainDecimal decimal) {  // inline, by value (registers): called for nearly every cell
-    if (tail_fixed_ && decimal.decimals <= scale_) {
-      const int shift = scale_ - decimal.decimals;
-      if (decimal.mantissa <= kMaxMantissa[shift]) {
-        // Negated without a branch: a column around zero has either sign at random.
-        const std::uint64_t negative = decimal.negative;
-        return push(((decimal.mantissa * kPowersOfTen[shift]) ^ (0 - negative)) + negative);
-      }
+    const ToScale to_scale = to_scale_[decimal.decimals];
+    if (decimal.mantissa < to_scale.limit) {
+      // Negated without a branch: a column around zero has either sign at random.
+      const std::uint64_t negative = decimal.negative;
+      return push(((decimal.mantissa * to_scale.factor) ^ (0 - negative)) + negative);
     }
     add_rescaled(decimal);
   }
@@ -119,6 +118,14 @@ class NumberColumn {
   };
   const std::uint8_t* chunk_bytes(const Chunk& chunk, SortSpace& space) const;  // read back when spilled
   void add_rescaled(PlainDecimal decimal);
+  // Per count of decimals (a PlainDecimal has at most 22): the factor that brings a mantissa
+  // to the tail's scale, and one more than the largest mantissa it brings there exactly; 0
+  // when the tail takes no such value as it is (more decimals than its scale, or a tail of
+  // doubles). One lookup in add instead of three tests; kept true by update_to_scale.
+  struct ToScale {
+    std::uint64_t factor = 0, limit = 0;
+  };
+  void update_to_scale();
   void rescale_tail(int scale);
   void tail_to_doubles();
   void flush();
@@ -135,6 +142,7 @@ class NumberColumn {
   std::size_t tail_capacity_ = 0;  // kChunk once the tail exists: one compare finds it full or missing
   bool tail_fixed_ = true;
   int scale_ = 0;  // of the tail; a new tail starts at the last one's
+  std::array<ToScale, 23> to_scale_;
   std::uint64_t stored_ = 0;
 };
 

@@ -112,3 +112,30 @@ TEST_CASE("narrow and wide ranges (counting sort, radix sort) give the sorted do
     CHECK(test::sorted_values(column) == expected);
   }
 }
+
+TEST_CASE("a tail keeps taking values at its scale after it turned to doubles, rescaled, or was cleared") {
+  // Each step changes what the tail takes as it is: more decimals rescale it, a mantissa
+  // past 2^53 at the scale turns it to doubles, a new chunk starts fixed-point again at the
+  // last scale, and clear() starts over at scale 0.
+  NumberColumn::Arena arena;
+  arena.budget_bytes = std::size_t{64} << 20;
+  NumberColumn column(&arena);
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < NumberColumn::kChunk - 3; ++i) texts.push_back(std::to_string(i % 977) + ".5");
+  texts.push_back("0.125");              // rescales to 3 decimals
+  texts.push_back("9007199254740.993");  // 2^53 + 1 at scale 3: the tail turns to doubles
+  texts.push_back("9007199254740.991");  // 2^53 - 1 at scale 3: would fit, but the tail holds doubles now
+  for (std::size_t i = 0; i < 100; ++i) texts.push_back(std::to_string(i) + ".75");  // the next chunk: fixed again
+  texts.push_back("1.0000000000000000000001");  // 22 decimals: more than any scale takes
+  texts.push_back("-0.333");
+  std::vector<double> expected;
+  for (const auto& text : texts) {
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(test::sorted_values(column) == expected);
+  column.clear();
+  for (const char* text : {"4", "-2", "1.5"}) add_text(column, text);
+  CHECK(test::sorted_values(column) == std::vector<double>{-2, 1.5, 4});
+}
