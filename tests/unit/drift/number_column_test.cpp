@@ -17,6 +17,17 @@ void add_text(NumberColumn& column, const std::string& text) {
   else column.add(*parse_finite_number(text));
 }
 
+// Adds each text as the CSV reader would; returns the doubles parsing them gives, sorted.
+std::vector<double> add_texts(NumberColumn& column, const std::vector<std::string>& texts) {
+  std::vector<double> expected;
+  for (const auto& text : texts) {
+    add_text(column, text);
+    expected.push_back(*parse_finite_number(text));
+  }
+  std::sort(expected.begin(), expected.end());
+  return expected;
+}
+
 }  // namespace
 
 TEST_CASE("numbers past the memory budget go to the spill file and come back, sorted") {
@@ -44,13 +55,8 @@ TEST_CASE("numbers past the memory budget go to the spill file and come back, so
 TEST_CASE("decimals on mixed scales sort as integers and decode to the doubles parsing gives") {
   NumberColumn::Arena arena;
   NumberColumn column(&arena);
-  const std::vector<std::string> texts{"0.1", "-2.25", "3", "0.30", "-0.000001", "12345.6789", "-0", "7.5"};
-  std::vector<double> expected;
-  for (const auto& text : texts) {
-    add_text(column, text);
-    expected.push_back(*parse_finite_number(text));
-  }
-  std::sort(expected.begin(), expected.end());
+  const std::vector<double> expected =
+      add_texts(column, {"0.1", "-2.25", "3", "0.30", "-0.000001", "12345.6789", "-0", "7.5"});
   CHECK(test::sorted_values(column) == expected);
 }
 
@@ -128,12 +134,7 @@ TEST_CASE("a tail keeps taking values at its scale after it turned to doubles, r
   for (std::size_t i = 0; i < 100; ++i) texts.push_back(std::to_string(i) + ".75");  // the next chunk: fixed again
   texts.push_back("1.0000000000000000000001");  // 22 decimals: more than any scale takes
   texts.push_back("-0.333");
-  std::vector<double> expected;
-  for (const auto& text : texts) {
-    add_text(column, text);
-    expected.push_back(*parse_finite_number(text));
-  }
-  std::sort(expected.begin(), expected.end());
+  const std::vector<double> expected = add_texts(column, texts);
   CHECK(test::sorted_values(column) == expected);
   column.clear();
   for (const char* text : {"4", "-2", "1.5"}) add_text(column, text);
