@@ -3,7 +3,8 @@
 # 1,000,000) x 18 columns (15 numeric, 3 categorical; written by DuckDB) against ml-drift on
 # the same data as CSV (the anchor), and against DuckDB scanning the same columns of the
 # same files (min, max and count of every column; in-process time, DuckDB on 2 threads).
-# Prints wall and CPU times (medians of RUNS) and the ratios. A benchmark, not a test.
+# Prints wall and CPU times (medians of RUNS rounds, each running the three once) and the
+# ratios. A benchmark, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -17,23 +18,27 @@ node bench/parquet.mjs generate "$work" "$rows"
 ls -l "$work"/reference.* | awk '{printf "  %s: %.0f MB\n", $NF, $5 / 1e6}'
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-# The machine may be shared: CPU seconds (user + system) are printed beside wall time.
-measure() {  # command...: "wall cpu" of one run
-  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >"$work/stdout" || true
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time"
-}
-runs_of() {  # label, command...: medians of wall and cpu over RUNS
+# The machine may be shared, and its speed drifts over minutes: CPU seconds (user + system)
+# are printed beside wall time, and each round runs the three once, side by side.
+measure() {  # label, command...: "wall cpu" of one run, appended to $work/label.runs
   local label=$1
   shift
-  for _ in $(seq "$runs"); do measure "$@"; done >"$work/$label.runs"
-  echo "$(cut -d' ' -f1 "$work/$label.runs" | median) $(cut -d' ' -f2 "$work/$label.runs" | median)"
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >"$work/$label.stdout" || true
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time" >>"$work/$label.runs"
 }
-read -r csv_wall csv_cpu < <(runs_of csv build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
-  --no-ci --quiet --report "$work/csv.json")
-read -r pq_wall pq_cpu < <(runs_of parquet build/bin/ml-drift --reference "$work/reference.parquet" \
-  --current "$work/current.parquet" --no-ci --quiet --report "$work/parquet.json")
-read -r _ duck_cpu < <(runs_of duckdb node bench/parquet.mjs scan "$work/reference.parquet" "$work/current.parquet")
-duck_wall=$(for _ in $(seq "$runs"); do node bench/parquet.mjs scan "$work/reference.parquet" "$work/current.parquet"; done | median)
+for _ in $(seq "$runs"); do
+  measure csv build/bin/ml-drift --reference "$work/reference.csv" --current "$work/current.csv" \
+    --no-ci --quiet --report "$work/csv.json"
+  measure parquet build/bin/ml-drift --reference "$work/reference.parquet" --current "$work/current.parquet" \
+    --no-ci --quiet --report "$work/parquet.json"
+  measure duckdb node bench/parquet.mjs scan "$work/reference.parquet" "$work/current.parquet"
+  cat "$work/duckdb.stdout" >>"$work/duckdb.scan"  # DuckDB's in-process time
+done
+medians() { echo "$(cut -d' ' -f1 "$work/$1.runs" | median) $(cut -d' ' -f2 "$work/$1.runs" | median)"; }
+read -r csv_wall csv_cpu < <(medians csv)
+read -r pq_wall pq_cpu < <(medians parquet)
+read -r _ duck_cpu < <(medians duckdb)
+duck_wall=$(median <"$work/duckdb.scan")
 
 /usr/bin/python3 - "$work" "$csv_wall" "$csv_cpu" "$pq_wall" "$pq_cpu" "$duck_wall" "$duck_cpu" <<'PY'
 import json
