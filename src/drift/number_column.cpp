@@ -58,16 +58,10 @@ void NumberColumn::add(double value) {
 
 void NumberColumn::add_rescaled(PlainDecimal decimal) {
   if (tail_count_ == tail_capacity_) flush();
-  if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);
-  if (tail_fixed_) {
-    const int shift = scale_ - decimal.decimals;
-    if (decimal.mantissa <= kMaxMantissa[shift]) {
-      const auto scaled = static_cast<std::int64_t>(decimal.mantissa * kPowersOfTen[shift]);
-      tail_[tail_count_++] = static_cast<std::uint64_t>(decimal.negative ? -scaled : scaled);
-      return;
-    }
-    tail_to_doubles();
-  }
+  if (tail_fixed_ && decimal.decimals > scale_) rescale_tail(decimal.decimals);  // or turns the tail to doubles
+  const ToScale to_scale = to_scale_[decimal.decimals];
+  if (decimal.mantissa < to_scale.limit) return push(scaled(decimal, to_scale));
+  if (tail_fixed_) tail_to_doubles();
   tail_[tail_count_++] = std::bit_cast<std::uint64_t>(decimal.value());
 }
 

@@ -62,11 +62,7 @@ class NumberColumn {
   explicit NumberColumn(Arena* arena) : arena_(arena) { update_to_scale(); }
   void add(PlainDecimal decimal) {  // inline, by value (registers): called for nearly every cell
     const ToScale to_scale = to_scale_[decimal.decimals];
-    if (decimal.mantissa < to_scale.limit) {
-      // Negated without a branch: a column around zero has either sign at random.
-      const std::uint64_t negative = decimal.negative;
-      return push(((decimal.mantissa * to_scale.factor) ^ (0 - negative)) + negative);
-    }
+    if (decimal.mantissa < to_scale.limit) return push(scaled(decimal, to_scale));
     add_rescaled(decimal);
   }
   void add(double value);
@@ -126,6 +122,11 @@ class NumberColumn {
     std::uint64_t factor = 0, limit = 0;
   };
   void update_to_scale();
+  static std::uint64_t scaled(PlainDecimal decimal, ToScale to_scale) {  // for a mantissa below to_scale.limit
+    // Negated without a branch: a column around zero has either sign at random.
+    const std::uint64_t negative = decimal.negative;
+    return ((decimal.mantissa * to_scale.factor) ^ (0 - negative)) + negative;
+  }
   void rescale_tail(int scale);
   void tail_to_doubles();
   void flush();
